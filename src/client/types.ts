@@ -1,0 +1,185 @@
+// The client API: the only surface the CLI and the TUI use. FerryClient
+// implements FerryApi over the wire; tests of the TUI use a fake.
+
+import type { EntryType, FileIdentity, LogRecord } from '../protocol/messages.js';
+
+export type { EntryType, FileIdentity, LogRecord };
+
+/** One row of a listing, local or remote. */
+export interface Entry {
+  path: string; // relative to the side's root, '/'-separated
+  name: string;
+  ext: string; // '.txt', lower-case; '' when none or for folders
+  size: number;
+  mtimeMs: number;
+  mtime: string; // ISO 8601
+  type: EntryType;
+}
+
+export interface ListOptions {
+  path?: string;
+  recursive?: boolean;
+  ext?: string;
+  keyword?: string;
+  /** Modified strictly after / strictly before (ms since the epoch). */
+  after?: number;
+  before?: number;
+  hidden?: boolean;
+}
+
+export interface HashResult {
+  path: string;
+  md5: string;
+  size: number;
+  mtimeMs: number;
+  mtime: string;
+}
+
+export interface RemoteStat extends Entry {
+  identity: FileIdentity;
+  md5?: string;
+}
+
+export interface HashAllOptions {
+  path?: string;
+  rehash?: boolean;
+  onResult?: (result: HashResult) => void;
+  signal?: AbortSignal;
+}
+
+export type Transport = 'tcp' | 'udp';
+export type CacheOutcome = 'hit' | 'miss' | 'bypass';
+
+export interface TransferProgress {
+  path: string;
+  transport: Transport;
+  bytes: number; // done so far (including any resumed prefix)
+  total: number;
+  rate: number; // bytes per second, smoothed
+  etaSeconds: number | null;
+}
+
+export interface DownloadOptions {
+  /** Folder the file appears in (default: current directory). */
+  dest?: string;
+  transport?: Transport;
+  overwrite?: boolean;
+  recursive?: boolean;
+  /** Skip the cache entirely. */
+  noCache?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: TransferProgress) => void;
+}
+
+export interface UdpStats {
+  datagramsSent: number;
+  datagramsRetransmitted: number;
+  lossPercent: number;
+  datagramBytes: number;
+}
+
+export interface DownloadResult {
+  path: string; // remote path
+  dest: string; // absolute local path
+  bytes: number;
+  md5: string;
+  verified: true;
+  transport: Transport;
+  cache: CacheOutcome;
+  seconds: number;
+  mtime: string;
+  /** Bytes that were already present from an interrupted earlier attempt. */
+  resumedFrom?: number;
+  /** Set when a resume was impossible because the server's file changed. */
+  restarted?: boolean;
+  /** The destination already held identical bytes; nothing was written. */
+  identical?: boolean;
+  udp?: UdpStats;
+}
+
+export interface UploadOptions {
+  /** Remote path (default: the local file's name at the share's root). */
+  as?: string;
+  overwrite?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (p: TransferProgress) => void;
+}
+
+export interface UploadResult {
+  path: string;
+  bytes: number;
+  md5: string;
+  verified: true;
+  seconds: number;
+}
+
+export interface LogsOptions {
+  limit?: number;
+}
+
+export interface FollowLogsOptions extends LogsOptions {
+  onRecord: (record: LogRecord) => void;
+  signal?: AbortSignal;
+}
+
+export interface ServerInfo {
+  address: string; // host:port
+  server: string; // 'ferry/0.1.0'
+  share: string;
+  features: string[];
+  version: number;
+}
+
+/** What a remote share offers. */
+export interface FerryApi {
+  readonly info: ServerInfo;
+  list(options?: ListOptions): Promise<Entry[]>;
+  stat(path: string, options?: { md5?: boolean }): Promise<RemoteStat>;
+  hash(path: string, options?: { rehash?: boolean }): Promise<HashResult>;
+  hashAll(options?: HashAllOptions): Promise<HashResult[]>;
+  download(path: string, options?: DownloadOptions): Promise<DownloadResult>;
+  upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
+  logs(options?: LogsOptions): Promise<LogRecord[]>;
+  /** Streams new log records until the signal aborts or the connection ends. */
+  followLogs(options: FollowLogsOptions): Promise<void>;
+  /** Round-trip time in milliseconds. */
+  ping(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A folder the user browses: the local disk or a remote share. Both panes use this. */
+export interface Side {
+  readonly kind: 'local' | 'remote';
+  /** Display label: an absolute local path, or host:port for a share. */
+  readonly label: string;
+  list(options: ListOptions): Promise<Entry[]>;
+}
+
+/** One file held in the local download cache. */
+export interface CacheEntryInfo {
+  md5: string; // the content's MD5: the cache is keyed by content
+  size: number;
+  remotePath: string; // where it last came from
+  server: string; // host:port it came from
+  lastAccess: string; // ISO 8601
+  hits: number;
+  added: string; // ISO 8601
+}
+
+export interface CacheStats {
+  dir: string;
+  entries: number;
+  bytes: number;
+  limit: number;
+  hits: number; // lifetime counters, kept in the index
+  misses: number;
+}
+
+/** The client-side download cache, as the CLI and TUI see it. */
+export interface CacheApi {
+  list(): Promise<CacheEntryInfo[]>;
+  stats(): Promise<CacheStats>;
+  clear(): Promise<void>;
+  /** Remove entries by MD5 or by remote path; returns how many went. */
+  remove(md5OrRemotePath: string): Promise<number>;
+}

@@ -1,0 +1,25 @@
+// Hard limits shared by both ends. Every length field on the wire is checked
+// against one of these before any memory is allocated for it.
+
+export const PROTOCOL_VERSION = 1;
+
+/** Bytes before the header: u32 length, u8 kind, u32 request id, u16 header length. */
+export const FRAME_PREFIX_BYTES = 11;
+/** Largest JSON header; listings are sent in batches so they never need more. */
+export const MAX_HEADER_BYTES = 64 * 1024;
+/** Largest payload of one DATA frame. */
+export const MAX_PAYLOAD_BYTES = 4 * 1024 * 1024;
+/** Largest whole frame (everything after the u32 length field). */
+export const MAX_FRAME_BYTES = FRAME_PREFIX_BYTES - 4 + MAX_HEADER_BYTES + MAX_PAYLOAD_BYTES;
+
+/** Size of the DATA payloads the server sends when streaming a file. */
+export const STREAM_CHUNK_BYTES = 1024 * 1024;
+/** Requests one connection may have open at once. */
+export const MAX_IN_FLIGHT = 64;
+/** Entries per ITEM frame in a listing. */
+export const LIST_BATCH = 512;
+/** Longest path (in bytes) the server accepts, and longest single name. */
+export const MAX_PATH_BYTES = 4096;
+export const MAX_NAME_BYTES = 255;
+/** Longest keyword for content search. */
+export const MAX_KEYWORD_BYTES = 1024;

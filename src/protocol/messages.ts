@@ -1,0 +1,288 @@
+// Message types carried in frame headers, and the validators that turn an
+// untrusted JSON value into one of them. Validation happens here, at the
+// boundary; handlers receive typed values only.
+
+import { ErrorCode, FerryError } from './errors.js';
+import { MAX_KEYWORD_BYTES, MAX_PATH_BYTES } from './limits.js';
+
+/** Frame kinds: the u8 after the length prefix. */
+export const Kind = {
+  Hello: 1, // client → server, first frame: versions offered
+  Welcome: 2, // server → client: version chosen, features
+  Auth: 3, // either way: authentication exchange (see docs/protocol.md)
+  Request: 16, // client → server: start request `id`
+  Item: 17, // server → client: one streamed piece of a result
+  Data: 18, // either way: raw bytes of a file stream
+  End: 19, // client → server: the upload stream is complete
+  Reply: 20, // server → client: final result; request `id` is finished
+  Error: 21, // server → client: request failed; `id` is finished (0: connection-level)
+  Cancel: 22, // client → server: abandon request `id`
+  GoAway: 23, // server → client: shutting down, no new requests
+  Ping: 24, // client → server
+  Pong: 25, // server → client
+} as const;
+export type Kind = (typeof Kind)[keyof typeof Kind];
+export const KIND_VALUES = new Set<number>(Object.values(Kind));
+
+export type EntryType = 'file' | 'dir';
+
+/** One listing row, as it travels on the wire. */
+export interface WireEntry {
+  path: string; // relative to the share, '/'-separated, no leading slash
+  name: string;
+  ext: string; // lower-case, with the dot ('.txt'); '' when none
+  size: number; // bytes (0 for folders)
+  mtimeMs: number;
+  type: EntryType;
+}
+
+export interface HashRecord {
+  path: string;
+  md5: string; // 32 lower-case hex digits
+  size: number;
+  mtimeMs: number;
+}
+
+/** What the server knows about one file, used to detect change between requests. */
+export interface FileIdentity {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  dev: number;
+}
+
+export interface LogRecord {
+  time: string; // ISO 8601
+  client: string; // address:port
+  command: string;
+  args: Record<string, unknown>;
+  outcome: string; // 'ok' or an error code
+  bytes: number;
+  ms: number;
+  message?: string;
+}
+
+// ---- handshake ---------------------------------------------------------
+
+export interface Hello {
+  versions: number[];
+  client: string;
+  nonce?: string; // hex; used by token authentication
+}
+
+export interface Welcome {
+  version: number;
+  server: string;
+  share: string; // display name of the shared folder
+  features: string[]; // e.g. 'upload', 'udp'
+  udpPort?: number;
+  auth?: 'token' | 'none';
+  nonce?: string;
+}
+
+// ---- requests -----------------------------------------------------------
+
+export interface ListRequest {
+  op: 'list';
+  path?: string;
+  recursive?: boolean;
+  ext?: string;
+  keyword?: string;
+  /** Keep entries modified strictly after `after` and strictly before `before` (ms). */
+  after?: number;
+  before?: number;
+  hidden?: boolean;
+}
+
+export interface HashRequest {
+  op: 'hash';
+  path: string;
+  rehash?: boolean;
+}
+
+export interface HashAllRequest {
+  op: 'hashall';
+  path?: string;
+  rehash?: boolean;
+}
+
+export interface StatRequest {
+  op: 'stat';
+  path: string;
+  md5?: boolean;
+}
+
+export interface DownloadRequest {
+  op: 'download';
+  path: string;
+  offset?: number;
+  /** If given, the server refuses with CHANGED unless the file still has this identity. */
+  identity?: FileIdentity;
+}
+
+export interface UploadRequest {
+  op: 'upload';
+  path: string;
+  size: number;
+  md5: string;
+  overwrite?: boolean;
+  mtimeMs?: number;
+}
+
+export interface LogsRequest {
+  op: 'logs';
+  limit?: number;
+  follow?: boolean;
+}
+
+export type Request =
+  | ListRequest
+  | HashRequest
+  | HashAllRequest
+  | StatRequest
+  | DownloadRequest
+  | UploadRequest
+  | LogsRequest;
+export type Op = Request['op'];
+export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'upload', 'logs'];
+
+// ---- replies and items -------------------------------------------------
+
+export interface StatReply extends WireEntry {
+  identity: FileIdentity;
+  md5?: string;
+}
+
+/** First ITEM of a download: what is about to stream. */
+export interface DownloadStart {
+  size: number;
+  offset: number;
+  md5: string;
+  mtimeMs: number;
+  identity: FileIdentity;
+}
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+// ---- validation ----------------------------------------------------------
+
+type Obj = Record<string, unknown>;
+
+function bad(message: string): never {
+  throw new FerryError(ErrorCode.BadRequest, message);
+}
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function str(o: Obj, key: string, required: boolean, maxBytes = MAX_PATH_BYTES): string | undefined {
+  const v = o[key];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'string') bad(`'${key}' must be a string`);
+  if (Buffer.byteLength(v) > maxBytes) bad(`'${key}' is longer than ${maxBytes} bytes`);
+  return v;
+}
+
+function num(o: Obj, key: string, required: boolean, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined {
+  const v = o[key];
+  if (v === undefined && !required) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) bad(`'${key}' must be a number`);
+  if (v < min || v > max) bad(`'${key}' is out of range`);
+  return v;
+}
+
+function bool(o: Obj, key: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') bad(`'${key}' must be true or false`);
+  return v;
+}
+
+function identity(o: Obj, key: string): FileIdentity | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (!isObj(v)) bad(`'${key}' must be an object`);
+  return {
+    size: num(v, 'size', true)!,
+    mtimeMs: num(v, 'mtimeMs', true, -8.64e15, 8.64e15)!,
+    ino: num(v, 'ino', true)!,
+    dev: num(v, 'dev', true)!,
+  };
+}
+
+/** Drop undefined fields so typed values compare and serialise cleanly. */
+function clean<T extends object>(value: T): T {
+  for (const k of Object.keys(value) as (keyof T)[]) if (value[k] === undefined) delete value[k];
+  return value;
+}
+
+/** Validate a REQUEST header. Throws FerryError(BAD_REQUEST) with a specific message. */
+export function parseRequest(header: unknown): Request {
+  if (!isObj(header)) bad('request header must be an object');
+  const op = header.op;
+  const time = (k: string) => num(header, k, false, -8.64e15, 8.64e15);
+  switch (op) {
+    case 'list':
+      return clean({
+        op,
+        path: str(header, 'path', false),
+        recursive: bool(header, 'recursive'),
+        ext: str(header, 'ext', false, 64),
+        keyword: str(header, 'keyword', false, MAX_KEYWORD_BYTES),
+        after: time('after'),
+        before: time('before'),
+        hidden: bool(header, 'hidden'),
+      });
+    case 'hash':
+      return clean({ op, path: str(header, 'path', true)!, rehash: bool(header, 'rehash') });
+    case 'hashall':
+      return clean({ op, path: str(header, 'path', false), rehash: bool(header, 'rehash') });
+    case 'stat':
+      return clean({ op, path: str(header, 'path', true)!, md5: bool(header, 'md5') });
+    case 'download':
+      return clean({
+        op,
+        path: str(header, 'path', true)!,
+        offset: num(header, 'offset', false),
+        identity: identity(header, 'identity'),
+      });
+    case 'upload': {
+      const md5 = str(header, 'md5', true, 32)!;
+      if (!/^[0-9a-f]{32}$/.test(md5)) bad(`'md5' must be 32 lower-case hex digits`);
+      return clean({
+        op,
+        path: str(header, 'path', true)!,
+        size: num(header, 'size', true)!,
+        md5,
+        overwrite: bool(header, 'overwrite'),
+        mtimeMs: time('mtimeMs'),
+      });
+    }
+    case 'logs':
+      return clean({ op, limit: num(header, 'limit', false, 0, 100_000), follow: bool(header, 'follow') });
+    default:
+      bad(typeof op === 'string' ? `unknown operation '${op.slice(0, 40)}'` : `request has no 'op'`);
+  }
+}
+
+export function parseHello(header: unknown): Hello {
+  if (!isObj(header)) throw new FerryError(ErrorCode.BadFrame, 'hello header must be an object');
+  const versions = header.versions;
+  if (!Array.isArray(versions) || versions.length === 0 || versions.length > 16 || !versions.every(Number.isInteger)) {
+    throw new FerryError(ErrorCode.BadFrame, `hello must offer 'versions' (an array of integers)`);
+  }
+  const client = typeof header.client === 'string' ? header.client.slice(0, 100) : 'unknown';
+  const nonce = typeof header.nonce === 'string' && /^[0-9a-f]{16,128}$/.test(header.nonce) ? header.nonce : undefined;
+  return clean({ versions: versions as number[], client, nonce });
+}
+
+export function parseErrorBody(header: unknown): ErrorBody {
+  if (isObj(header) && typeof header.code === 'string' && typeof header.message === 'string') {
+    return { code: header.code as ErrorCode, message: header.message };
+  }
+  return { code: ErrorCode.Internal, message: 'malformed error from peer' };
+}
