@@ -1,0 +1,53 @@
+// Human formatting shared by the CLI and the TUI, so both say the same thing
+// the same way.
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+/** 0 B, 198 B, 25.4 KiB, 1.0 MiB, 12 GiB (three significant digits at most). */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '?';
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  if (unit === 0) return `${value} B`;
+  const digits = value >= 100 ? 0 : 1;
+  return `${value.toFixed(digits)} ${UNITS[unit]}`;
+}
+
+/** Bytes per second as MB/s (decimal, as network tools report it). */
+export function formatRate(bytesPerSecond: number): string {
+  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return '— MB/s';
+  const mb = bytesPerSecond / 1e6;
+  return `${mb >= 100 ? mb.toFixed(0) : mb >= 10 ? mb.toFixed(1) : mb.toFixed(2)} MB/s`;
+}
+
+/** 0 s, 42 s, 3 m 05 s, 1 h 02 m. */
+export function formatDuration(seconds: number | null): string {
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 0) return '—';
+  const s = Math.round(seconds);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.floor(s / 60)} m ${String(s % 60).padStart(2, '0')} s`;
+  return `${Math.floor(s / 3600)} h ${String(Math.floor((s % 3600) / 60)).padStart(2, '0')} m`;
+}
+
+/** Local time as 'YYYY-MM-DD HH:MM:SS', the format the classic commands use. */
+export function formatTime(ms: number): string {
+  const d = new Date(ms);
+  if (Number.isNaN(d.getTime())) return '?';
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+/** Parse '512MiB', '1 GiB', '10m', '2g', '4096' into bytes. Returns NaN when unparsable. */
+export function parseBytes(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtp]?)(i?b?)\s*$/i.exec(text);
+  if (!m) return Number.NaN;
+  const n = Number(m[1]);
+  const power = ' kmgtp'.indexOf((m[2] || ' ').toLowerCase());
+  const decimal = m[3]?.toLowerCase() === 'b' && m[2] !== '' ; // '10MB' is decimal, '10MiB' and '10M' binary
+  const base = decimal ? 1000 : 1024;
+  return Math.round(n * base ** power);
+}
