@@ -43,6 +43,8 @@ export interface RemoteStat extends Entry {
 export interface HashAllOptions {
   path?: string;
   rehash?: boolean;
+  /** Called once, before any result, with what is about to be hashed. */
+  onStart?: (plan: { files: number; bytes: number }) => void;
   onResult?: (result: HashResult) => void;
   signal?: AbortSignal;
 }
@@ -144,7 +146,15 @@ export interface FerryApi {
   followLogs(options: FollowLogsOptions): Promise<void>;
   /** Round-trip time in milliseconds. */
   ping(): Promise<number>;
+  /** Connection state changes (the client reconnects by itself after a drop). */
+  onStatus(listener: (status: ConnectionStatus) => void): () => void;
   close(): Promise<void>;
+}
+
+export interface ConnectionStatus {
+  state: 'connected' | 'reconnecting' | 'closed';
+  latencyMs?: number;
+  error?: string;
 }
 
 /** A folder the user browses: the local disk or a remote share. Both panes use this. */
