@@ -1,0 +1,264 @@
+// The shared folder. This is the ONE place where a client-supplied path turns
+// into a filesystem path: every handler goes through resolve/openRead/
+// prepareWrite, and the listing walk goes through children(), so confinement
+// is decided once, here.
+//
+// Rules, in order: a path is '/'-separated and relative to the share; it is
+// checked lexically first (no control characters, no backslashes, no drive
+// letters, no absolute paths, no '..' above the root, bounded lengths), then
+// on disk with realpath, so a symlink is followed only while its real target
+// stays inside the share. Only regular files and folders are ever served.
+
+import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import fs, { type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { MAX_NAME_BYTES, MAX_PATH_BYTES } from '../protocol/limits.js';
+
+export interface Resolved {
+  /** Real absolute path (symlinks resolved). */
+  abs: string;
+  /** Normalised '/'-separated path as the client names it; '' is the root. */
+  rel: string;
+  stat: Stats;
+}
+
+export interface Child extends Resolved {
+  name: string;
+  /** The entry itself is a symlink (already checked to stay inside the share). */
+  link: boolean;
+}
+
+const INTERNAL_PREFIX = '.ferry-';
+const INTERNAL_SUFFIX = '.ferry-part';
+// O_NOFOLLOW and O_NONBLOCK are POSIX-only; where missing, the dev+ino check after open still guards.
+const OPEN_READ = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+// How many lstat/realpath calls one folder read keeps in flight.
+const STAT_CONCURRENCY = 32;
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/** Names ferry itself writes (upload temp files, partial downloads, sidecars); never listed or served. */
+export function isInternalName(name: string): boolean {
+  return name.startsWith(INTERNAL_PREFIX) || name.endsWith(INTERNAL_SUFFIX);
+}
+
+function fail(code: ErrorCode, message: string): never {
+  throw new FerryError(code, message);
+}
+
+/** Map a filesystem error to a coded error that names the client's path, never the server's. */
+function fsError(err: unknown, rel: string): FerryError {
+  if (err instanceof FerryError) return err;
+  const code = (err as NodeJS.ErrnoException)?.code;
+  const shown = `'${rel || '/'}'`;
+  switch (code) {
+    case 'ENOENT':
+    case 'ENOTDIR':
+    case 'ELOOP':
+      return new FerryError(ErrorCode.NotFound, `${shown} does not exist`);
+    case 'EACCES':
+    case 'EPERM':
+      return new FerryError(ErrorCode.Forbidden, `${shown} is not readable by the server`);
+    case 'ENAMETOOLONG':
+      return new FerryError(ErrorCode.BadRequest, `${shown} is too long`);
+    default:
+      return new FerryError(ErrorCode.Internal, `${shown}: ${code ?? String(err)}`);
+  }
+}
+
+/** A single name that resolve() would accept; the walk skips on-disk names that fail this. */
+function nameProblem(name: string): string | undefined {
+  if (CONTROL.test(name)) return 'contains control characters';
+  if (name.includes('\\')) return 'contains a backslash';
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) return `has a name longer than ${MAX_NAME_BYTES} bytes`;
+  return undefined;
+}
+
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const run = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
+  return out;
+}
+
+export class ShareStore {
+  readonly root: string;
+  private readonly prefix: string;
+
+  private constructor(root: string) {
+    this.root = root;
+    this.prefix = root.endsWith(path.sep) ? root : root + path.sep;
+  }
+
+  static async open(root: string): Promise<ShareStore> {
+    let real: string;
+    try {
+      real = await fs.realpath(path.resolve(root));
+    } catch {
+      fail(ErrorCode.NotFound, `shared folder ${root} does not exist`);
+    }
+    const stat = await fs.stat(real);
+    if (!stat.isDirectory()) fail(ErrorCode.NotADirectory, `shared folder ${root} is not a folder`);
+    return new ShareStore(real);
+  }
+
+  /** Lexical checks only: the path as segments, '..' folded, or a coded refusal. */
+  segments(rel: string): string[] {
+    if (typeof rel !== 'string') fail(ErrorCode.BadRequest, 'path must be a string');
+    if (Buffer.byteLength(rel) > MAX_PATH_BYTES) fail(ErrorCode.BadRequest, `path is longer than ${MAX_PATH_BYTES} bytes`);
+    if (rel.includes('\0')) fail(ErrorCode.BadRequest, 'path contains a NUL byte');
+    if (CONTROL.test(rel)) fail(ErrorCode.BadRequest, 'path contains control characters');
+    if (rel.includes('\\')) fail(ErrorCode.OutsideShare, 'paths use / as separator; backslashes are refused');
+    if (/^[A-Za-z]:/.test(rel)) fail(ErrorCode.OutsideShare, 'drive-letter paths are outside the share');
+    // '/' alone names the root; anything longer starting with '/' is an absolute server path.
+    if (rel.startsWith('/') && !/^\/+$/.test(rel)) fail(ErrorCode.OutsideShare, 'absolute paths are outside the share');
+    const out: string[] = [];
+    for (const seg of rel.split('/')) {
+      if (seg === '' || seg === '.') continue;
+      if (seg === '..') {
+        if (out.length === 0) fail(ErrorCode.OutsideShare, `'${rel}' leads outside the share`);
+        out.pop();
+        continue;
+      }
+      if (Buffer.byteLength(seg) > MAX_NAME_BYTES) fail(ErrorCode.BadRequest, `a name in the path is longer than ${MAX_NAME_BYTES} bytes`);
+      out.push(seg);
+    }
+    return out;
+  }
+
+  /** Normalise, confine, and stat a path. Follows symlinks only while they stay inside. */
+  async resolve(rel: string): Promise<Resolved> {
+    const segs = this.segments(rel);
+    // Upload temp files and partial downloads are not addressable by clients.
+    if (segs.some(isInternalName)) fail(ErrorCode.NotFound, `'${segs.join('/')}' does not exist`);
+    return this.resolveSegments(segs);
+  }
+
+  private async resolveSegments(segs: string[]): Promise<Resolved> {
+    const rel = segs.join('/');
+    const lexical = segs.length === 0 ? this.root : this.prefix + segs.join(path.sep);
+    let real: string;
+    let stat: Stats;
+    try {
+      real = await fs.realpath(lexical);
+      if (!this.contains(real)) fail(ErrorCode.OutsideShare, `'${rel}' leads outside the share`);
+      stat = await fs.stat(real);
+    } catch (err) {
+      throw fsError(err, rel);
+    }
+    if (!stat.isFile() && !stat.isDirectory()) fail(ErrorCode.NotAFile, `'${rel}' is not a regular file or folder`);
+    return { abs: real, rel, stat };
+  }
+
+  /**
+   * Open a regular file read-only. The handle is fstat'ed after opening and must be
+   * the same dev+ino that resolve() saw, so a file swapped between the check and the
+   * open (for a symlink, a FIFO, another file) is refused rather than served.
+   */
+  async openRead(rel: string): Promise<Resolved & { handle: FileHandle }> {
+    const r = await this.resolve(rel);
+    if (!r.stat.isFile()) fail(ErrorCode.NotAFile, `'${r.rel || '/'}' is a folder`);
+    let handle: FileHandle;
+    try {
+      handle = await fs.open(r.abs, OPEN_READ);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') fail(ErrorCode.Changed, `'${r.rel}' changed while opening`);
+      throw fsError(err, r.rel);
+    }
+    try {
+      const stat = await handle.stat();
+      if (!stat.isFile()) fail(ErrorCode.NotAFile, `'${r.rel}' is not a regular file`);
+      if (stat.dev !== r.stat.dev || stat.ino !== r.stat.ino) fail(ErrorCode.Changed, `'${r.rel}' changed while opening`);
+      return { handle, abs: r.abs, rel: r.rel, stat };
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw fsError(err, r.rel);
+    }
+  }
+
+  /**
+   * Check an upload target. The parent folder must already exist inside the share;
+   * an existing target is refused (EXISTS) unless overwrite, and may only ever be a
+   * regular file. Returns a temp path in the same folder (so the final rename is
+   * atomic) whose name listings hide; create it with flag 'wx'.
+   */
+  async prepareWrite(rel: string, overwrite: boolean): Promise<{ abs: string; rel: string; tempAbs: string }> {
+    const segs = this.segments(rel);
+    const name = segs.at(-1);
+    if (name === undefined) fail(ErrorCode.NotAFile, 'cannot write over the shared folder itself');
+    if (segs.some(isInternalName)) fail(ErrorCode.BadRequest, `'${name}' is a name reserved by ferry`);
+    const parent = await this.resolveSegments(segs.slice(0, -1));
+    if (!parent.stat.isDirectory()) fail(ErrorCode.NotADirectory, `'${parent.rel}' is not a folder`);
+    const normal = segs.join('/');
+    const abs = parent.abs + (parent.abs.endsWith(path.sep) ? '' : path.sep) + name;
+    let existing: Stats | undefined;
+    try {
+      existing = await fs.lstat(abs);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(err, normal);
+    }
+    if (existing) {
+      if (!overwrite) fail(ErrorCode.Exists, `'${normal}' already exists`);
+      // Never replace a folder, a symlink or a device: only plain files are overwritten.
+      if (!existing.isFile()) fail(ErrorCode.NotAFile, `'${normal}' exists and is not a regular file`);
+    }
+    const tempAbs = path.join(path.dirname(abs), `${INTERNAL_PREFIX}upload-${randomBytes(8).toString('hex')}`);
+    return { abs, rel: normal, tempAbs };
+  }
+
+  /**
+   * The entries of a resolved folder that a client may see: internal names and
+   * names resolve() would refuse are dropped, symlinks are followed only when
+   * their real target is inside the share, and anything that is not a regular
+   * file or folder is left out. Entries that vanish or cannot be read are skipped.
+   * Throws (coded) only if the folder itself cannot be read.
+   */
+  async children(dir: { abs: string; rel: string }): Promise<Child[]> {
+    let names: string[];
+    try {
+      names = await fs.readdir(dir.abs);
+    } catch (err) {
+      throw fsError(err, dir.rel);
+    }
+    const base = dir.abs.endsWith(path.sep) ? dir.abs : dir.abs + path.sep;
+    const relBase = dir.rel === '' ? '' : dir.rel + '/';
+    const wanted = names.filter((n) => !isInternalName(n) && nameProblem(n) === undefined);
+    const found = await mapLimit(wanted, STAT_CONCURRENCY, async (name): Promise<Child | undefined> => {
+      const rel = relBase + name;
+      if (Buffer.byteLength(rel) > MAX_PATH_BYTES) return undefined;
+      try {
+        const abs = base + name;
+        const lst = await fs.lstat(abs);
+        if (lst.isFile() || lst.isDirectory()) return { name, rel, abs, stat: lst, link: false };
+        if (!lst.isSymbolicLink()) return undefined;
+        const real = await fs.realpath(abs);
+        if (!this.contains(real)) return undefined;
+        const stat = await fs.stat(real);
+        if (!stat.isFile() && !stat.isDirectory()) return undefined;
+        return { name, rel, abs: real, stat, link: true };
+      } catch {
+        return undefined; // vanished, dangling link, unreadable: skip, a listing is best effort
+      }
+    });
+    return found.filter((c): c is Child => c !== undefined);
+  }
+
+  /** Is this real absolute path the root or below it? */
+  contains(real: string): boolean {
+    return real === this.root || real.startsWith(this.prefix);
+  }
+
+  /** An absolute path under the root, as the '/'-separated path clients use. */
+  relative(abs: string): string {
+    if (abs === this.root) return '';
+    if (!abs.startsWith(this.prefix)) fail(ErrorCode.OutsideShare, 'path is outside the share');
+    return abs.slice(this.prefix.length).split(path.sep).join('/');
+  }
+}
