@@ -1,0 +1,67 @@
+// What a request handler gets: the share, the indexes, and a way to answer.
+// Handlers never see the socket; the session turns these calls into frames.
+
+import type { Request } from '../protocol/messages.js';
+import type { CommandLog } from './command-log.js';
+import type { HashIndex } from './hash-index.js';
+import type { ShareStore } from './store.js';
+
+export interface ServerServices {
+  store: ShareStore;
+  hashes: HashIndex;
+  log: CommandLog;
+  allowUpload: boolean;
+  counters: ServerCounters;
+  /** Opens a UDP download session for the control connection (undefined when UDP is off). */
+  udp?: UdpSessions;
+}
+
+export interface UdpSessions {
+  readonly port: number;
+  open(options: {
+    clientHost: string;
+    file: import('node:fs/promises').FileHandle;
+    size: number;
+    startChunk: number;
+    chunkSize: number;
+    signal: AbortSignal;
+  }): Promise<{ sessionId: string; done: Promise<UdpSendStats> }>;
+}
+
+export interface UdpSendStats {
+  datagramsSent: number;
+  datagramsRetransmitted: number;
+  bytesSent: number;
+}
+
+export interface ServerCounters {
+  connections: number;
+  requests: number;
+  /** File bytes sent in DATA frames (downloads). A cache hit adds nothing here. */
+  bytesSent: number;
+  bytesReceived: number;
+  downloads: number;
+  uploads: number;
+  errors: number;
+}
+
+export interface RequestContext<R extends Request = Request> {
+  readonly id: number;
+  readonly client: string;
+  readonly request: R;
+  readonly signal: AbortSignal;
+  readonly services: ServerServices;
+  /** Send one ITEM frame. */
+  item(header: object): void;
+  /** Send one DATA frame; resolves when the connection can take more. */
+  data(payload: Buffer): Promise<void>;
+  /** For uploads: the DATA payloads the client sends, ending at its END frame. */
+  incoming(): AsyncIterable<Buffer>;
+  /** Add to the byte count recorded in the command log. */
+  countBytes(n: number): void;
+  /** Extra fields for the command log line (e.g. cache-relevant facts). */
+  note(fields: Record<string, unknown>): void;
+}
+
+/** A handler returns the REPLY header; throwing a FerryError sends an ERROR frame. */
+export type Handler<R extends Request = Request> = (ctx: RequestContext<R>) => Promise<object>;

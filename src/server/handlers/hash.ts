@@ -1,0 +1,52 @@
+import { ErrorCode, FerryError } from '../../protocol/errors.js';
+import type { HashAllRequest, HashRecord, HashRequest } from '../../protocol/messages.js';
+import type { Handler } from '../context.js';
+import { hashTree } from '../hash-index.js';
+import { listEntries } from '../listing.js';
+
+/** MD5 of one file (from the hash index when the file is unchanged). */
+export const hash: Handler<HashRequest> = async (ctx) => {
+  const { store, hashes } = ctx.services;
+  const { abs, rel, stat } = await store.resolve(ctx.request.path);
+  if (!stat.isFile()) throw new FerryError(ErrorCode.NotAFile, `${rel || '/'} is not a file`);
+  const md5 = await hashes.md5(abs, stat, { rehash: ctx.request.rehash });
+  const record: HashRecord = { path: rel, md5, size: stat.size, mtimeMs: stat.mtimeMs };
+  return record;
+};
+
+/**
+ * MD5 of every file under a folder. First an ITEM with the plan (file count
+ * and bytes, so clients can show progress), then ITEMs of results as they are
+ * computed, then REPLY with the count.
+ */
+export const hashAll: Handler<HashAllRequest> = async (ctx) => {
+  const { store, hashes } = ctx.services;
+  let files = 0;
+  let bytes = 0;
+  for await (const batch of listEntries(store, { op: 'list', path: ctx.request.path, recursive: true }, ctx.signal)) {
+    for (const e of batch) {
+      if (e.type !== 'file') continue;
+      files++;
+      bytes += e.size;
+    }
+  }
+  ctx.item({ plan: { files, bytes } });
+  let count = 0;
+  let pending: HashRecord[] = [];
+  let lastFlush = performance.now();
+  // Batch results so a tree of small cached files is not one frame per file,
+  // but flush often enough that a long run shows steady progress.
+  const flush = () => {
+    if (pending.length > 0) ctx.item({ results: pending });
+    pending = [];
+    lastFlush = performance.now();
+  };
+  for await (const record of hashTree(store, hashes, { path: ctx.request.path, rehash: ctx.request.rehash, signal: ctx.signal })) {
+    pending.push(record);
+    count++;
+    if (pending.length >= 256 || performance.now() - lastFlush > 100) flush();
+  }
+  flush();
+  ctx.note({ results: count });
+  return { count };
+};

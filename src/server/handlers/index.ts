@@ -1,0 +1,19 @@
+// The dispatch table: one handler per operation.
+import type { Op } from '../../protocol/messages.js';
+import type { Handler } from '../context.js';
+import { download } from './download.js';
+import { hash, hashAll } from './hash.js';
+import { list } from './list.js';
+import { logs } from './logs.js';
+import { stat } from './stat.js';
+import { upload } from './upload.js';
+
+export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messages.js').Request, { op: K }>> } = {
+  list,
+  hash,
+  hashall: hashAll,
+  stat,
+  download,
+  upload,
+  logs,
+};

@@ -1,0 +1,21 @@
+import { extname } from 'node:path/posix';
+import type { StatReply, StatRequest } from '../../protocol/messages.js';
+import type { Handler } from '../context.js';
+
+/** One file's metadata and identity, and its MD5 when asked (from the hash index when current). */
+export const stat: Handler<StatRequest> = async (ctx) => {
+  const { store, hashes } = ctx.services;
+  const { abs, rel, stat: st } = await store.resolve(ctx.request.path);
+  const name = rel.split('/').pop() || '';
+  const reply: StatReply = {
+    path: rel,
+    name,
+    ext: st.isDirectory() ? '' : extname(name).toLowerCase(),
+    size: st.isDirectory() ? 0 : st.size,
+    mtimeMs: st.mtimeMs,
+    type: st.isDirectory() ? 'dir' : 'file',
+    identity: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev },
+  };
+  if (ctx.request.md5 && st.isFile()) reply.md5 = await hashes.md5(abs, st);
+  return reply;
+};

@@ -1,0 +1,140 @@
+// `ferry serve`: accept connections, hand each to a Session, shut down cleanly.
+
+import { createServer, type Server, type Socket } from 'node:net';
+import { basename, relative, resolve, isAbsolute } from 'node:path';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { FrameConnection } from '../transport/connection.js';
+import { CommandLog } from './command-log.js';
+import type { ServerCounters, ServerServices, UdpSessions } from './context.js';
+import { HashIndex } from './hash-index.js';
+import { defaultHashIndexFile, defaultLogFile } from './paths.js';
+import { Session } from './session.js';
+import { ShareStore } from './store.js';
+
+export interface ServerOptions {
+  root: string;
+  host?: string;
+  port?: number;
+  udpPort?: number;
+  /** Command log file (default under the user's state directory). */
+  logFile?: string;
+  /** Hash index file; null keeps the index in memory only. */
+  hashIndexFile?: string | null;
+  allowUpload?: boolean;
+  token?: string;
+  /** How long in-flight requests may run after a shutdown starts. */
+  shutdownGraceMs?: number;
+}
+
+export class FerryServer {
+  private readonly sessions = new Set<Session>();
+  private readonly sockets = new Set<Socket>();
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly net: Server,
+    private readonly services: ServerServices,
+    readonly host: string,
+    readonly port: number,
+    private readonly options: ServerOptions,
+  ) {}
+
+  /** Live counters (connections, requests, bytes sent, ...): tests and the bench read them. */
+  get counters(): ServerCounters {
+    return this.services.counters;
+  }
+
+  get root(): string {
+    return this.services.store.root;
+  }
+
+  get logFile(): string {
+    return this.services.log.file;
+  }
+
+  get udpPort(): number | undefined {
+    return this.services.udp?.port;
+  }
+
+  static async start(options: ServerOptions): Promise<FerryServer> {
+    const store = await ShareStore.open(options.root);
+    const logFile = resolve(options.logFile ?? defaultLogFile());
+    const inside = relative(store.root, logFile);
+    if (!inside.startsWith('..') && !isAbsolute(inside)) {
+      throw new FerryError(ErrorCode.BadRequest, `the command log ${logFile} must not be inside the shared folder`);
+    }
+    const log = await CommandLog.open(logFile);
+    const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
+    const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
+    const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0 };
+    const services: ServerServices = { store, hashes, log, allowUpload: options.allowUpload ?? false, counters };
+
+    const host = options.host ?? '127.0.0.1';
+    const netServer = createServer({ noDelay: true });
+    await new Promise<void>((resolveListen, reject) => {
+      netServer.once('error', reject);
+      netServer.listen(options.port ?? 2003, host, () => {
+        netServer.off('error', reject);
+        resolveListen();
+      });
+    }).catch(async (err: NodeJS.ErrnoException) => {
+      await hashes.close();
+      await log.close();
+      if (err.code === 'EADDRINUSE') throw new FerryError(ErrorCode.BadRequest, `port ${options.port} on ${host} is already in use`);
+      throw err;
+    });
+    const address = netServer.address();
+    const port = typeof address === 'object' && address ? address.port : (options.port ?? 2003);
+    const server = new FerryServer(netServer, services, host, port, options);
+    netServer.on('connection', (socket) => server.accept(socket));
+    return server;
+  }
+
+  /** Attach the UDP session service (set up by the UDP transport). */
+  setUdp(udp: UdpSessions): void {
+    this.services.udp = udp;
+  }
+
+  private accept(socket: Socket): void {
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    this.counters.connections++;
+    this.sockets.add(socket);
+    const conn = new FrameConnection(socket);
+    const session = new Session(conn, this.services, basename(this.root) || '/');
+    this.sessions.add(session);
+    conn.on('close', () => {
+      this.sockets.delete(socket);
+      this.sessions.delete(session);
+    });
+  }
+
+  /**
+   * Stop accepting, tell every client the server is going away, let in-flight
+   * requests finish within the grace period, abort the rest, then close.
+   */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      const stopped = new Promise<void>((r) => this.net.close(() => r()));
+      const grace = this.options.shutdownGraceMs ?? 5000;
+      const drained = Promise.allSettled([...this.sessions].map((s) => s.drain()));
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), grace)));
+      if ((await Promise.race([drained, timedOut])) === 'timeout') {
+        for (const s of this.sessions) s.abortAll();
+        await drained;
+      }
+      clearTimeout(timer);
+      for (const socket of this.sockets) socket.end();
+      // Give well-behaved clients a moment to close their side, then force it.
+      const forced = setTimeout(() => this.sockets.forEach((s) => s.destroy()), 1000);
+      await stopped;
+      clearTimeout(forced);
+      await this.services.hashes.close();
+      await this.services.log.close();
+    })();
+    return this.closing;
+  }
+}

@@ -1,0 +1,240 @@
+// One client connection on the server: handshake, then requests dispatched
+// to handlers, many at once, each with its own id, abort signal and log line.
+
+import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
+import type { Frame } from '../protocol/frame.js';
+import { MAX_IN_FLIGHT, PROTOCOL_VERSION } from '../protocol/limits.js';
+import { Kind, parseHello, parseRequest, type Request } from '../protocol/messages.js';
+import type { FrameConnection } from '../transport/connection.js';
+import type { Handler, RequestContext, ServerServices } from './context.js';
+import { handlers } from './handlers/index.js';
+import { IncomingStream, uploadCancelled } from './incoming.js';
+import { SERVER_NAME } from '../version.js';
+
+interface InFlight {
+  controller: AbortController;
+  incoming?: IncomingStream;
+  done: Promise<void>;
+}
+
+export class Session {
+  private state: 'hello' | 'ready' | 'closing' = 'hello';
+  private readonly inFlight = new Map<number, InFlight>();
+
+  constructor(
+    private readonly conn: FrameConnection,
+    private readonly services: ServerServices,
+    private readonly shareName: string,
+  ) {
+    conn.on('frame', (frame) => this.onFrame(frame));
+    conn.on('protocolError', (err) => this.logConnectionError(err));
+    conn.on('close', () => {
+      for (const req of this.inFlight.values()) {
+        req.controller.abort(new FerryError(ErrorCode.ConnectionLost, 'client disconnected'));
+        req.incoming?.fail(new FerryError(ErrorCode.ConnectionLost, 'client disconnected mid-upload'));
+      }
+    });
+  }
+
+  get idle(): boolean {
+    return this.inFlight.size === 0;
+  }
+
+  /** Stop taking requests; resolves when the in-flight ones have finished. */
+  async drain(): Promise<void> {
+    if (this.state !== 'closing') {
+      this.state = 'closing';
+      this.conn.send(Kind.GoAway, 0, { message: 'server is shutting down' });
+    }
+    await Promise.allSettled([...this.inFlight.values()].map((r) => r.done));
+  }
+
+  /** Abort whatever is still running (after the shutdown grace period). */
+  abortAll(): void {
+    for (const req of this.inFlight.values()) {
+      req.controller.abort(new FerryError(ErrorCode.ShuttingDown, 'server is shutting down'));
+    }
+  }
+
+  private onFrame(frame: Frame): void {
+    if (this.state === 'hello') return this.onHello(frame);
+    switch (frame.kind) {
+      case Kind.Request:
+        return this.onRequest(frame);
+      case Kind.Data:
+        return this.onUploadData(frame);
+      case Kind.End:
+        this.inFlight.get(frame.id)?.incoming?.end();
+        return;
+      case Kind.Cancel: {
+        const req = this.inFlight.get(frame.id);
+        req?.controller.abort(new FerryError(ErrorCode.Cancelled, 'cancelled by the client'));
+        req?.incoming?.fail(uploadCancelled());
+        return;
+      }
+      case Kind.Ping:
+        this.conn.send(Kind.Pong, frame.id, frame.header);
+        return;
+      default:
+        return this.fatal(new FerryError(ErrorCode.BadFrame, `unexpected frame kind ${frame.kind} from a client`));
+    }
+  }
+
+  private onHello(frame: Frame): void {
+    if (frame.kind !== Kind.Hello) {
+      return this.fatal(new FerryError(ErrorCode.BadFrame, 'the first frame must be HELLO'));
+    }
+    let hello;
+    try {
+      hello = parseHello(frame.header);
+    } catch (err) {
+      return this.fatal(err as FerryError);
+    }
+    if (!hello.versions.includes(PROTOCOL_VERSION)) {
+      return this.fatal(
+        new FerryError(ErrorCode.UnsupportedVersion, `this server speaks protocol version ${PROTOCOL_VERSION}; the client offered ${hello.versions.join(', ')}`),
+      );
+    }
+    this.state = 'ready';
+    const features = ['list', 'hash', 'download', 'logs'];
+    if (this.services.allowUpload) features.push('upload');
+    if (this.services.udp) features.push('udp');
+    this.conn.send(Kind.Welcome, 0, {
+      version: PROTOCOL_VERSION,
+      server: SERVER_NAME,
+      share: this.shareName,
+      features,
+      udpPort: this.services.udp?.port,
+      auth: 'none',
+    });
+  }
+
+  private onRequest(frame: Frame): void {
+    const { id } = frame;
+    if (id === 0) return this.fatal(new FerryError(ErrorCode.BadFrame, 'request id 0 is reserved'));
+    if (this.inFlight.has(id)) return this.fatal(new FerryError(ErrorCode.BadFrame, `request id ${id} is already in use`));
+    if (this.state === 'closing') return this.refuse(id, frame.header, new FerryError(ErrorCode.ShuttingDown, 'server is shutting down'));
+    if (this.inFlight.size >= MAX_IN_FLIGHT) {
+      return this.refuse(id, frame.header, new FerryError(ErrorCode.TooManyRequests, `more than ${MAX_IN_FLIGHT} requests in flight on one connection`));
+    }
+    let request: Request;
+    try {
+      request = parseRequest(frame.header);
+    } catch (err) {
+      return this.refuse(id, frame.header, err as FerryError);
+    }
+    const controller = new AbortController();
+    const entry: InFlight = { controller, done: Promise.resolve() };
+    if (request.op === 'upload') {
+      entry.incoming = new IncomingStream(() => this.conn.pause(), () => this.conn.resume());
+    }
+    this.inFlight.set(id, entry);
+    entry.done = this.run(id, request, entry).finally(() => this.inFlight.delete(id));
+  }
+
+  private async run(id: number, request: Request, entry: InFlight): Promise<void> {
+    const started = performance.now();
+    const { services, conn } = this;
+    services.counters.requests++;
+    let bytes = 0;
+    const notes: Record<string, unknown> = {};
+    const ctx: RequestContext = {
+      id,
+      client: conn.remote,
+      request,
+      signal: entry.controller.signal,
+      services,
+      item: (header) => void conn.send(Kind.Item, id, header),
+      data: async (payload) => {
+        if (entry.controller.signal.aborted) throw entry.controller.signal.reason;
+        if (!conn.send(Kind.Data, id, undefined, payload)) await conn.drained();
+      },
+      incoming: () => entry.incoming ?? emptyIncoming(),
+      countBytes: (n) => (bytes += n),
+      note: (fields) => Object.assign(notes, fields),
+    };
+    const handler = handlers[request.op] as Handler;
+    let outcome: string = 'ok';
+    let message: string | undefined;
+    try {
+      const reply = await handler(ctx);
+      conn.send(Kind.Reply, id, reply);
+    } catch (err) {
+      const error = toFerryError(err);
+      outcome = error.code;
+      message = error.message;
+      services.counters.errors++;
+      conn.send(Kind.Error, id, { code: error.code, message: error.message });
+    }
+    const { op, ...args } = request;
+    services.log.append({
+      time: new Date().toISOString(),
+      client: conn.remote,
+      command: op,
+      args: { ...args, ...notes },
+      outcome,
+      bytes,
+      ms: Math.round((performance.now() - started) * 100) / 100,
+      ...(message ? { message } : {}),
+    });
+  }
+
+  private onUploadData(frame: Frame): void {
+    const incoming = this.inFlight.get(frame.id)?.incoming;
+    // DATA for a finished or cancelled upload is dropped: it may have been in flight already.
+    if (incoming) {
+      this.services.counters.bytesReceived += frame.payload.length;
+      incoming.push(frame.payload);
+    }
+  }
+
+  /** Answer a request that never started, and log it like any other. */
+  private refuse(id: number, header: Record<string, unknown>, error: FerryError): void {
+    this.services.counters.errors++;
+    this.conn.send(Kind.Error, id, { code: error.code, message: error.message });
+    this.services.log.append({
+      time: new Date().toISOString(),
+      client: this.conn.remote,
+      command: typeof header.op === 'string' ? header.op.slice(0, 40) : '?',
+      args: {},
+      outcome: error.code,
+      bytes: 0,
+      ms: 0,
+      message: error.message,
+    });
+  }
+
+  /** A broken conversation: say why, log it, and close the connection. */
+  private fatal(error: FerryError): void {
+    this.conn.send(Kind.Error, 0, { code: error.code, message: error.message });
+    this.logConnectionError(error);
+    this.state = 'closing';
+    this.conn.end();
+  }
+
+  private logConnectionError(error: FerryError): void {
+    this.services.counters.errors++;
+    this.services.log.append({
+      time: new Date().toISOString(),
+      client: this.conn.remote,
+      command: 'connection',
+      args: {},
+      outcome: error.code,
+      bytes: 0,
+      ms: 0,
+      message: error.message,
+    });
+  }
+}
+
+function toFerryError(err: unknown): FerryError {
+  if (err instanceof FerryError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (code === 'ENOENT') return new FerryError(ErrorCode.NotFound, 'no such file');
+  if (code === 'ENOSPC') return new FerryError(ErrorCode.NoSpace, 'the server is out of disk space');
+  if (code === 'EACCES' || code === 'EPERM') return new FerryError(ErrorCode.Forbidden, 'permission denied on the server');
+  if (typeof code === 'string' && isErrorCode(code)) return new FerryError(code, String((err as Error).message));
+  return new FerryError(ErrorCode.Internal, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+async function* emptyIncoming(): AsyncGenerator<Buffer> {}
