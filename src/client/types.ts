@@ -83,7 +83,9 @@ export interface UdpStats {
 export interface DownloadResult {
   path: string; // remote path
   dest: string; // absolute local path
-  bytes: number;
+  bytes: number; // size of what arrived at the destination
+  /** Bytes that crossed the network for this download (0 on a cache hit). */
+  transferred: number;
   md5: string;
   verified: true;
   transport: Transport;
@@ -97,6 +99,8 @@ export interface DownloadResult {
   /** The destination already held identical bytes; nothing was written. */
   identical?: boolean;
   udp?: UdpStats;
+  /** A recursive download: one result per file. */
+  files?: DownloadResult[];
 }
 
 export interface UploadOptions {

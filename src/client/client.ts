@@ -1,0 +1,182 @@
+// FerryClient: the typed API over a ferry server. One control connection for
+// listings, hashes and logs (re-established by itself after a drop); each
+// transfer gets a connection of its own so a big download never delays a
+// listing, and cutting one transfer never disturbs another.
+
+import type { DownloadCache } from '../cache/cache.js';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
+import { downloadPath } from './download.js';
+import { RpcConnection, type RpcOptions } from './rpc.js';
+import type {
+  ConnectionStatus,
+  DownloadOptions,
+  DownloadResult,
+  Entry,
+  FerryApi,
+  FollowLogsOptions,
+  HashAllOptions,
+  HashResult,
+  ListOptions,
+  LogsOptions,
+  RemoteStat,
+  ServerInfo,
+  UploadOptions,
+  UploadResult,
+} from './types.js';
+import { uploadFile } from './upload.js';
+
+export class FerryClient implements FerryApi {
+  private control: RpcConnection;
+  private reconnecting: Promise<RpcConnection> | undefined;
+  private closed = false;
+  private readonly statusListeners = new Set<(s: ConnectionStatus) => void>();
+
+  constructor(
+    first: RpcConnection,
+    readonly options: RpcOptions,
+    readonly cache: DownloadCache | null,
+  ) {
+    this.control = first;
+    this.watch(first);
+  }
+
+  get info(): ServerInfo {
+    const w = this.control.welcome;
+    return { address: this.control.address, server: w.server, share: w.share, features: w.features, version: w.version };
+  }
+
+  /** Open a fresh connection to the same server (for one transfer). */
+  openConnection(): Promise<RpcConnection> {
+    return RpcConnection.open(this.options);
+  }
+
+  async list(options: ListOptions = {}): Promise<Entry[]> {
+    const entries: Entry[] = [];
+    await (await this.rpc()).request(
+      { op: 'list', ...options },
+      { onItem: (h) => (h.entries as WireEntry[]).forEach((e) => entries.push(toEntry(e))) },
+    );
+    return entries;
+  }
+
+  async stat(path: string, options: { md5?: boolean } = {}): Promise<RemoteStat> {
+    const reply = (await (await this.rpc()).request({ op: 'stat', path, ...options })) as unknown as StatReply;
+    return { ...toEntry(reply), identity: reply.identity, ...(reply.md5 ? { md5: reply.md5 } : {}) };
+  }
+
+  async hash(path: string, options: { rehash?: boolean } = {}): Promise<HashResult> {
+    const reply = await (await this.rpc()).request({ op: 'hash', path, ...options });
+    return toHashResult(reply as unknown as HashRecord);
+  }
+
+  async hashAll(options: HashAllOptions = {}): Promise<HashResult[]> {
+    const results: HashResult[] = [];
+    await (await this.rpc()).request(
+      { op: 'hashall', ...(options.path !== undefined ? { path: options.path } : {}), ...(options.rehash ? { rehash: true } : {}) },
+      {
+        signal: options.signal,
+        onItem: (h) => {
+          if (h.plan) options.onStart?.(h.plan as { files: number; bytes: number });
+          for (const r of (h.results as HashRecord[] | undefined) ?? []) {
+            const result = toHashResult(r);
+            results.push(result);
+            options.onResult?.(result);
+          }
+        },
+      },
+    );
+    return results;
+  }
+
+  download(path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+    return downloadPath(this, path, options);
+  }
+
+  upload(localPath: string, options: UploadOptions = {}): Promise<UploadResult> {
+    return uploadFile(this, localPath, options);
+  }
+
+  async logs(options: LogsOptions = {}): Promise<LogRecord[]> {
+    const records: LogRecord[] = [];
+    await (await this.rpc()).request({ op: 'logs', limit: options.limit ?? 100 }, { onItem: (h) => records.push(...(h.records as LogRecord[])) });
+    return records;
+  }
+
+  async followLogs(options: FollowLogsOptions): Promise<void> {
+    try {
+      await (await this.rpc()).request(
+        { op: 'logs', limit: options.limit ?? 100, follow: true },
+        { signal: options.signal, onItem: (h) => (h.records as LogRecord[]).forEach((r) => options.onRecord(r)) },
+      );
+    } catch (err) {
+      if (options.signal?.aborted && err instanceof FerryError && err.code === ErrorCode.Cancelled) return;
+      throw err;
+    }
+  }
+
+  async ping(): Promise<number> {
+    return (await this.rpc()).ping();
+  }
+
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.control.close();
+    this.emitStatus({ state: 'closed' });
+  }
+
+  /** The control connection, waiting for a reconnection in progress. */
+  async rpc(): Promise<RpcConnection> {
+    if (this.closed) throw new FerryError(ErrorCode.ConnectionLost, 'the client is closed');
+    if (!this.control.closed) return this.control;
+    return this.reconnect();
+  }
+
+  private watch(rpc: RpcConnection): void {
+    rpc.onClosed((err) => {
+      if (this.closed || rpc !== this.control) return;
+      this.emitStatus({ state: 'reconnecting', error: err.message });
+      this.reconnect().catch(() => {});
+    });
+  }
+
+  /** Reconnect with backoff; callers waiting on rpc() share one attempt. */
+  private reconnect(): Promise<RpcConnection> {
+    this.reconnecting ??= (async () => {
+      let delay = 100;
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        if (this.closed) throw new FerryError(ErrorCode.ConnectionLost, 'the client is closed');
+        try {
+          const rpc = await RpcConnection.open(this.options);
+          this.control = rpc;
+          this.watch(rpc);
+          this.emitStatus({ state: 'connected' });
+          return rpc;
+        } catch (err) {
+          if (Date.now() > deadline) throw err;
+          await new Promise((r) => setTimeout(r, delay));
+          delay = Math.min(delay * 2, 3000);
+        }
+      }
+    })().finally(() => (this.reconnecting = undefined));
+    return this.reconnecting;
+  }
+
+  private emitStatus(status: ConnectionStatus): void {
+    for (const l of this.statusListeners) l(status);
+  }
+}
+
+export function toEntry(e: WireEntry): Entry {
+  return { path: e.path, name: e.name, ext: e.ext, size: e.size, mtimeMs: e.mtimeMs, mtime: new Date(e.mtimeMs).toISOString(), type: e.type };
+}
+
+function toHashResult(r: HashRecord): HashResult {
+  return { path: r.path, md5: r.md5, size: r.size, mtimeMs: r.mtimeMs, mtime: new Date(r.mtimeMs).toISOString() };
+}

@@ -1,0 +1,138 @@
+// Download orchestration: ask the server what the file is (size, identity,
+// MD5), serve it from the cache when the content is there, otherwise fetch it
+// (into the cache, or beside the destination when it cannot fit), verify, and
+// only then make it appear at the destination under its real name.
+
+import { link, mkdir, rename, stat as statPath, unlink } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import type { FerryClient } from './client.js';
+import { md5OfFile } from './md5-file.js';
+import { confineLocal, partPathsBeside } from './local-path.js';
+import { removeSidecar } from './sidecar.js';
+import { fetchTcp, type FetchResult, type FetchTarget } from './tcp-fetch.js';
+import type { CacheOutcome, DownloadOptions, DownloadResult, RemoteStat } from './types.js';
+
+type Verified = RemoteStat & { md5: string };
+
+export async function downloadPath(client: FerryClient, path: string, options: DownloadOptions): Promise<DownloadResult> {
+  const remote = await client.stat(path, { md5: true });
+  const destDir = resolve(options.dest ?? '.');
+  if (remote.type === 'dir') {
+    if (!options.recursive) throw new FerryError(ErrorCode.NotAFile, `${remote.path || '/'} is a folder (use --recursive to fetch the tree)`);
+    return downloadTree(client, remote, destDir, options);
+  }
+  return downloadFile(client, remote as Verified, confineLocal(destDir, remote.name), options);
+}
+
+async function downloadFile(client: FerryClient, first: Verified, destAbs: string, options: DownloadOptions): Promise<DownloadResult> {
+  const started = performance.now();
+  const transport = options.transport ?? 'tcp';
+  if (transport !== 'tcp') throw new FerryError(ErrorCode.BadRequest, 'UDP downloads are not available from this client yet');
+  let remote = first;
+  const existing = await statPath(destAbs).catch(() => undefined);
+  if (existing) {
+    if (!existing.isFile()) throw new FerryError(ErrorCode.Exists, `${destAbs} exists and is not a file`);
+    if (existing.size === remote.size && (await md5OfFile(destAbs)) === remote.md5) {
+      return result(remote, destAbs, 0, 'bypass', started, transport, { identical: true });
+    }
+    if (!options.overwrite) throw new FerryError(ErrorCode.Exists, `${destAbs} already exists (use --overwrite to replace it)`);
+  }
+  await mkdir(dirname(destAbs), { recursive: true });
+
+  const cache = options.noCache ? null : client.cache;
+  const server = client.info.address;
+  if (cache && cache.fits(remote.size) && (await cache.lookup(remote.md5))) {
+    if (await cache.materialize(remote.md5, destAbs, { remotePath: remote.path, server })) {
+      return result(remote, destAbs, 0, 'hit', started, transport);
+    }
+  }
+  const viaCache = cache !== null && cache.fits(remote.size);
+  const target: FetchTarget = viaCache ? cache.partPaths(server, remote.path) : partPathsBeside(destAbs);
+  let fetched: FetchResult;
+  try {
+    fetched = await fetchTcp(client, remote, target, options);
+  } catch (err) {
+    if (!(err instanceof FerryError) || err.code !== ErrorCode.Changed) throw err;
+    // The file changed between our question and the transfer: ask again, start over.
+    remote = (await client.stat(remote.path, { md5: true })) as Verified;
+    fetched = { ...(await fetchTcp(client, remote, target, options)), restarted: true };
+  }
+  await removeSidecar(target.sidecar);
+  if (viaCache) {
+    await cache.admit(target.part, { md5: fetched.md5, size: remote.size, remotePath: remote.path, server });
+    if (!(await cache.materialize(fetched.md5, destAbs, { remotePath: remote.path, server }))) {
+      throw new FerryError(ErrorCode.Internal, 'the cache lost the file it just stored');
+    }
+  } else {
+    await place(target.part, destAbs, options.overwrite ?? false);
+  }
+  return result(remote, destAbs, fetched.bytes, viaCache ? 'miss' : 'bypass', started, transport, {
+    ...(fetched.resumedFrom > 0 ? { resumedFrom: fetched.resumedFrom } : {}),
+    ...(fetched.restarted ? { restarted: true } : {}),
+  });
+}
+
+async function downloadTree(client: FerryClient, root: RemoteStat, destDir: string, options: DownloadOptions): Promise<DownloadResult> {
+  const started = performance.now();
+  const base = root.path === '' ? '' : `${root.path}/`;
+  const top = confineLocal(destDir, root.name || client.info.share || 'share');
+  const files = (await client.list({ path: root.path, recursive: true })).filter((e) => e.type === 'file');
+  const results: DownloadResult[] = [];
+  for (const file of files) {
+    if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
+    const remote = (await client.stat(file.path, { md5: true })) as Verified;
+    const destAbs = confineLocal(top, file.path.startsWith(base) ? file.path.slice(base.length) : file.name);
+    results.push(await downloadFile(client, remote, destAbs, options));
+  }
+  return {
+    path: root.path,
+    dest: top,
+    bytes: results.reduce((n, r) => n + r.bytes, 0),
+    transferred: results.reduce((n, r) => n + r.transferred, 0),
+    md5: '',
+    verified: true,
+    transport: options.transport ?? 'tcp',
+    cache: results.every((r) => r.cache === 'hit') && results.length > 0 ? 'hit' : 'miss',
+    seconds: (performance.now() - started) / 1000,
+    mtime: root.mtime,
+    files: results,
+  };
+}
+
+/** Move a verified .part into place; without overwrite, never clobber a file that appeared meanwhile. */
+async function place(part: string, destAbs: string, overwrite: boolean): Promise<void> {
+  if (overwrite) return rename(part, destAbs);
+  try {
+    await link(part, destAbs);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FerryError(ErrorCode.Exists, `${destAbs} appeared during the download; kept it`);
+    throw err;
+  }
+  await unlink(part);
+}
+
+function result(
+  remote: Verified,
+  dest: string,
+  transferred: number,
+  cache: CacheOutcome,
+  started: number,
+  transport: 'tcp' | 'udp',
+  extra: Partial<DownloadResult> = {},
+): DownloadResult {
+  return {
+    path: remote.path,
+    dest,
+    bytes: remote.size,
+    transferred,
+    md5: remote.md5,
+    verified: true,
+    transport,
+    cache,
+    seconds: (performance.now() - started) / 1000,
+    mtime: remote.mtime,
+    ...extra,
+  };
+}
+

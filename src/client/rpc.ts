@@ -1,0 +1,213 @@
+// The client's side of one connection: handshake, then requests multiplexed
+// by id. Each request gets its ITEM/DATA frames through callbacks and ends
+// with a REPLY (resolve) or an ERROR (reject with the server's code).
+
+import { connect as netConnect } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import type { Frame } from '../protocol/frame.js';
+import { PROTOCOL_VERSION } from '../protocol/limits.js';
+import { Kind, parseErrorBody, type Request, type Welcome } from '../protocol/messages.js';
+import { FrameConnection } from '../transport/connection.js';
+import { VERSION } from '../version.js';
+
+export interface RequestHandlers {
+  onItem?: (header: Record<string, unknown>) => void;
+  onData?: (payload: Buffer) => void;
+  signal?: AbortSignal;
+}
+
+interface Pending extends RequestHandlers {
+  resolve: (reply: Record<string, unknown>) => void;
+  reject: (err: Error) => void;
+}
+
+export interface RpcOptions {
+  host: string;
+  port: number;
+  token?: string;
+  connectTimeoutMs?: number;
+}
+
+export class RpcConnection {
+  private nextId = 1;
+  private pingSeq = 0;
+  private readonly pending = new Map<number, Pending>();
+  private goingAway = false;
+  private closedError: FerryError | undefined;
+  private readonly closeListeners = new Set<(err: FerryError) => void>();
+
+  private constructor(
+    readonly conn: FrameConnection,
+    readonly welcome: Welcome,
+    readonly address: string,
+  ) {
+    conn.on('frame', (f) => this.onFrame(f));
+    conn.on('close', (err) => this.onClose(err));
+  }
+
+  /** Connect and complete the handshake. */
+  static async open(options: RpcOptions): Promise<RpcConnection> {
+    const address = `${options.host}:${options.port}`;
+    const socket = netConnect({ host: options.host, port: options.port });
+    const conn = new FrameConnection(socket);
+    const welcome = await new Promise<Welcome>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        socket.destroy();
+        reject(new FerryError(ErrorCode.Timeout, `cannot connect to ${address}: no answer within ${options.connectTimeoutMs ?? 10000} ms`));
+      }, options.connectTimeoutMs ?? 10000);
+      const fail = (err: Error) => {
+        clearTimeout(timer);
+        conn.off('frame', onFrame);
+        reject(err);
+      };
+      const onFrame = (f: Frame) => {
+        if (f.kind === Kind.Welcome) {
+          clearTimeout(timer);
+          conn.off('frame', onFrame);
+          resolve(f.header as unknown as Welcome);
+        } else if (f.kind === Kind.Error) {
+          const body = parseErrorBody(f.header);
+          fail(new FerryError(body.code, body.message));
+          conn.destroy();
+        }
+      };
+      conn.on('frame', onFrame);
+      socket.once('error', (err: NodeJS.ErrnoException) => fail(describeConnectError(err, address)));
+      socket.once('close', () => fail(new FerryError(ErrorCode.ConnectionLost, `connection to ${address} closed during the handshake`)));
+      socket.once('connect', () => {
+        conn.send(Kind.Hello, 0, { versions: [PROTOCOL_VERSION], client: `ferry/${VERSION}`, nonce: randomBytes(16).toString('hex') });
+      });
+    });
+    return new RpcConnection(conn, welcome, address);
+  }
+
+  get closed(): boolean {
+    return this.closedError !== undefined;
+  }
+
+  onClosed(listener: (err: FerryError) => void): () => void {
+    this.closeListeners.add(listener);
+    return () => this.closeListeners.delete(listener);
+  }
+
+  /** Send a request; resolves with the REPLY header. */
+  request(request: Request, handlers: RequestHandlers = {}): Promise<Record<string, unknown>> {
+    if (this.closedError) return Promise.reject(this.closedError);
+    if (this.goingAway) return Promise.reject(new FerryError(ErrorCode.ShuttingDown, `${this.address} is shutting down`));
+    const id = this.nextId;
+    this.nextId = this.nextId >= 0xffffffff ? 1 : this.nextId + 1;
+    return new Promise((resolve, reject) => {
+      const { signal } = handlers;
+      if (signal?.aborted) return reject(abortError(signal));
+      const onAbort = () => {
+        this.conn.send(Kind.Cancel, id);
+        finish();
+        reject(abortError(signal!));
+      };
+      const finish = () => {
+        this.pending.delete(id);
+        signal?.removeEventListener('abort', onAbort);
+      };
+      this.pending.set(id, {
+        ...handlers,
+        resolve: (reply) => (finish(), resolve(reply)),
+        reject: (err) => (finish(), reject(err)),
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.conn.send(Kind.Request, id, request);
+    });
+  }
+
+  /** Start a request and get its id, for streams the client sends (uploads). */
+  requestWithId(request: Request, handlers: RequestHandlers): { id: number; reply: Promise<Record<string, unknown>> } {
+    const id = this.nextId;
+    return { id, reply: this.request(request, handlers) };
+  }
+
+  /** Round-trip time in milliseconds. */
+  async ping(): Promise<number> {
+    const started = performance.now();
+    const seq = ++this.pingSeq;
+    await new Promise<void>((resolve, reject) => {
+      const onFrame = (f: Frame) => {
+        if (f.kind !== Kind.Pong || f.header.seq !== seq) return;
+        this.conn.off('frame', onFrame);
+        off();
+        resolve();
+      };
+      this.conn.on('frame', onFrame);
+      const off = this.onClosed((err) => (this.conn.off('frame', onFrame), off(), reject(err)));
+      this.conn.send(Kind.Ping, 0, { seq });
+    });
+    return performance.now() - started;
+  }
+
+  close(): Promise<void> {
+    if (this.closedError) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.onClosed(() => resolve());
+      this.conn.end();
+      setTimeout(() => this.conn.destroy(), 1000).unref();
+    });
+  }
+
+  destroy(): void {
+    this.conn.destroy();
+  }
+
+  private onFrame(f: Frame): void {
+    if (f.kind === Kind.GoAway) {
+      this.goingAway = true;
+      return;
+    }
+    if (f.kind === Kind.Pong) return;
+    if (f.kind === Kind.Error && f.id === 0) {
+      const body = parseErrorBody(f.header);
+      this.closedError = new FerryError(body.code, body.message);
+      return;
+    }
+    const p = this.pending.get(f.id);
+    if (!p) return; // a late frame for a cancelled request
+    switch (f.kind) {
+      case Kind.Item:
+        return p.onItem?.(f.header);
+      case Kind.Data:
+        return p.onData?.(f.payload);
+      case Kind.Reply:
+        return p.resolve(f.header);
+      case Kind.Error: {
+        const body = parseErrorBody(f.header);
+        return p.reject(new FerryError(body.code, body.message));
+      }
+    }
+  }
+
+  private onClose(err: Error | undefined): void {
+    const reason =
+      this.closedError ??
+      new FerryError(
+        this.goingAway ? ErrorCode.ShuttingDown : ErrorCode.ConnectionLost,
+        this.goingAway ? `${this.address} shut down` : `connection to ${this.address} lost${err ? `: ${err.message}` : ''}`,
+      );
+    this.closedError = reason;
+    for (const p of [...this.pending.values()]) p.reject(reason);
+    for (const l of this.closeListeners) l(reason);
+  }
+}
+
+function abortError(signal: AbortSignal): Error {
+  const r: unknown = signal.reason;
+  return r instanceof FerryError ? r : new FerryError(ErrorCode.Cancelled, 'cancelled');
+}
+
+export function describeConnectError(err: NodeJS.ErrnoException, address: string): FerryError {
+  const why: Record<string, string> = {
+    ECONNREFUSED: 'connection refused (is `ferry serve` running?)',
+    ENOTFOUND: 'no such host',
+    EHOSTUNREACH: 'host unreachable',
+    ETIMEDOUT: 'timed out',
+    ECONNRESET: 'connection reset',
+  };
+  return new FerryError(ErrorCode.ConnectionLost, `cannot connect to ${address}: ${why[err.code ?? ''] ?? err.message}`);
+}

@@ -1,0 +1,51 @@
+// The small file beside a .part that says what the .part holds, so an
+// interrupted download can continue — and only when the server's file is
+// still the same one.
+
+import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import type { FileIdentity } from '../protocol/messages.js';
+
+export interface Sidecar {
+  version: 1;
+  server: string;
+  path: string;
+  size: number;
+  md5: string;
+  identity: FileIdentity;
+  /** UDP: chunk size and the chunk ranges held ([start, end) pairs). TCP keeps a plain prefix. */
+  chunkSize?: number;
+  ranges?: [number, number][];
+}
+
+export async function readSidecar(file: string): Promise<Sidecar | undefined> {
+  try {
+    const value = JSON.parse(await readFile(file, 'utf8')) as Sidecar;
+    return value && value.version === 1 && typeof value.md5 === 'string' ? value : undefined;
+  } catch {
+    return undefined; // missing or torn: start over
+  }
+}
+
+/** Atomic: a crash leaves either the old sidecar or the new one, never half of one. */
+export async function writeSidecar(file: string, value: Sidecar): Promise<void> {
+  const temp = `${file}.tmp`;
+  await writeFile(temp, JSON.stringify(value));
+  await rename(temp, file);
+}
+
+export async function removeSidecar(file: string): Promise<void> {
+  await unlink(file).catch(() => {});
+}
+
+export function sameFile(a: Sidecar, b: Omit<Sidecar, 'version'>): boolean {
+  return (
+    a.server === b.server &&
+    a.path === b.path &&
+    a.size === b.size &&
+    a.md5 === b.md5 &&
+    a.identity.size === b.identity.size &&
+    a.identity.mtimeMs === b.identity.mtimeMs &&
+    a.identity.ino === b.identity.ino &&
+    a.identity.dev === b.identity.dev
+  );
+}

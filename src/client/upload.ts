@@ -1,0 +1,54 @@
+// Upload: hash the local file, announce size and MD5, stream it with
+// backpressure over a connection of its own; the server keeps it only if
+// every byte arrived and the MD5 matches.
+
+import { createReadStream } from 'node:fs';
+import { stat as statPath } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { STREAM_CHUNK_BYTES } from '../protocol/limits.js';
+import { Kind } from '../protocol/messages.js';
+import type { FerryClient } from './client.js';
+import { md5OfFile } from './md5-file.js';
+import { ProgressMeter } from './progress.js';
+import type { UploadOptions, UploadResult } from './types.js';
+
+export async function uploadFile(client: FerryClient, localPath: string, options: UploadOptions): Promise<UploadResult> {
+  const started = performance.now();
+  const st = await statPath(localPath).catch(() => {
+    throw new FerryError(ErrorCode.NotFound, `${localPath}: no such local file`);
+  });
+  if (!st.isFile()) throw new FerryError(ErrorCode.NotAFile, `${localPath} is not a file`);
+  if (!client.info.features.includes('upload')) {
+    throw new FerryError(ErrorCode.Forbidden, `${client.info.address} is read-only (its server was not started with --allow-upload)`);
+  }
+  const md5 = await md5OfFile(localPath);
+  const remotePath = options.as ?? basename(localPath);
+  const rpc = await client.openConnection();
+  const meter = new ProgressMeter(remotePath, 'tcp', st.size, options.onProgress);
+  try {
+    let ready!: () => void;
+    const readyPromise = new Promise<void>((r) => (ready = r));
+    const { id, reply } = rpc.requestWithId(
+      { op: 'upload', path: remotePath, size: st.size, md5, overwrite: options.overwrite ?? false, mtimeMs: st.mtimeMs },
+      { signal: options.signal, onItem: (h) => h.ready && ready() },
+    );
+    await Promise.race([readyPromise, reply]);
+    const sending = (async () => {
+      let sent = 0;
+      for await (const chunk of createReadStream(localPath, { highWaterMark: STREAM_CHUNK_BYTES })) {
+        if (rpc.closed) return;
+        if (!rpc.conn.send(Kind.Data, id, undefined, chunk as Buffer)) await rpc.conn.drained();
+        sent += (chunk as Buffer).length;
+        meter.update(sent);
+      }
+      rpc.conn.send(Kind.End, id);
+    })();
+    const [final] = await Promise.all([reply, sending.catch(() => {})]);
+    meter.update(st.size, true);
+    return { path: String(final.path), bytes: Number(final.bytes), md5: String(final.md5), verified: true, seconds: (performance.now() - started) / 1000 };
+  } finally {
+    rpc.destroy();
+  }
+}
+
