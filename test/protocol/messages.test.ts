@@ -1,0 +1,47 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FerryError } from '../../src/protocol/errors.js';
+import { parseHello, parseRequest } from '../../src/protocol/messages.js';
+
+describe('request validation', () => {
+  it('accepts each operation and drops absent fields', () => {
+    expect(parseRequest({ op: 'list', path: 'a', recursive: false, after: 1, before: 2 })).toEqual({ op: 'list', path: 'a', recursive: false, after: 1, before: 2 });
+    expect(parseRequest({ op: 'hash', path: 'x.txt' })).toEqual({ op: 'hash', path: 'x.txt' });
+    expect(parseRequest({ op: 'hashall' })).toEqual({ op: 'hashall' });
+    expect(parseRequest({ op: 'download', path: 'f', offset: 10, identity: { size: 1, mtimeMs: 2, ino: 3, dev: 4 } })).toMatchObject({ offset: 10 });
+    expect(parseRequest({ op: 'logs', limit: 5, follow: true })).toEqual({ op: 'logs', limit: 5, follow: true });
+  });
+
+  it.each([
+    [{}, /no 'op'/],
+    [{ op: 'rm' }, /unknown operation 'rm'/],
+    [{ op: 'hash' }, /'path' must be a string/],
+    [{ op: 'list', recursive: 'yes' }, /'recursive' must be true or false/],
+    [{ op: 'download', path: 'a', offset: -1 }, /'offset' is out of range/],
+    [{ op: 'upload', path: 'a', size: 1, md5: 'XYZ' }, /'md5' must be 32/],
+    [{ op: 'logs', limit: 1e9 }, /out of range/],
+    [{ op: 'hash', path: 'a'.repeat(5000) }, /longer than/],
+    [[1, 2], /must be an object/],
+  ])('refuses %j', (header, message) => {
+    expect(() => parseRequest(header)).toThrow(message);
+  });
+
+  it('never throws anything but a BAD_REQUEST FerryError', () => {
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        try {
+          parseRequest(value);
+        } catch (err) {
+          expect(err).toBeInstanceOf(FerryError);
+          expect((err as FerryError).code).toBe('BAD_REQUEST');
+        }
+      }),
+    );
+  });
+
+  it('validates the hello', () => {
+    expect(parseHello({ versions: [1], client: 'x' })).toEqual({ versions: [1], client: 'x' });
+    expect(() => parseHello({ versions: [] })).toThrow(/versions/);
+    expect(() => parseHello({ versions: ['1'] })).toThrow(/versions/);
+  });
+});
