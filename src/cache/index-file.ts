@@ -1,0 +1,155 @@
+// The on-disk index: one JSON document, always replaced whole (temp, fsync,
+// rename), so a reader sees either the old or the new version, never half.
+// Parsing is defensive: a damaged document reads as "torn" and the repair
+// rebuilds from the content files; a single bad entry is dropped on its own.
+
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { CacheEntryInfo } from '../client/types.js';
+import { errCode, ioError, tempBase, writeDurable } from './fsutil.js';
+import { INDEX_NAME, MD5_RE, type Layout } from './layout.js';
+
+export interface IndexEntry {
+  size: number;
+  remotePath: string;
+  server: string;
+  lastAccess: string;
+  hits: number;
+  added: string;
+  /**
+   * Access order. ISO times tie within a millisecond, so LRU goes by this
+   * counter (taken from IndexData.seq under the lock), which never ties.
+   */
+  seq: number;
+}
+
+export interface IndexData {
+  version: 1;
+  seq: number;
+  hits: number;
+  misses: number;
+  entries: Map<string, IndexEntry>;
+}
+
+export function emptyIndex(): IndexData {
+  return { version: 1, seq: 0, hits: 0, misses: 0, entries: new Map() };
+}
+
+const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const isTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
+
+function parseEntry(raw: unknown): IndexEntry | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (!isCount(r.size) || !isCount(r.hits) || !isCount(r.seq)) return undefined;
+  if (typeof r.remotePath !== 'string' || typeof r.server !== 'string') return undefined;
+  if (!isTime(r.lastAccess) || !isTime(r.added)) return undefined;
+  return {
+    size: r.size,
+    remotePath: r.remotePath,
+    server: r.server,
+    lastAccess: r.lastAccess,
+    hits: r.hits,
+    added: r.added,
+    seq: r.seq,
+  };
+}
+
+/** The index in text, or undefined when it is not a readable index at all. */
+export function parseIndex(text: string): IndexData | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  if (r.version !== 1 || !isCount(r.seq) || !isCount(r.hits) || !isCount(r.misses)) return undefined;
+  if (typeof r.entries !== 'object' || r.entries === null || Array.isArray(r.entries)) return undefined;
+  const data: IndexData = { version: 1, seq: r.seq, hits: r.hits, misses: r.misses, entries: new Map() };
+  for (const [md5, value] of Object.entries(r.entries)) {
+    const entry = parseEntry(value);
+    if (MD5_RE.test(md5) && entry) data.entries.set(md5, entry);
+  }
+  return data;
+}
+
+export function serializeIndex(data: IndexData): string {
+  const entries: Record<string, IndexEntry> = {};
+  for (const [md5, e] of data.entries) entries[md5] = e;
+  const doc = { version: data.version, seq: data.seq, hits: data.hits, misses: data.misses, entries };
+  return JSON.stringify(doc, null, 1) + '\n';
+}
+
+export interface ReadResult {
+  data: IndexData;
+  /** The file existed but could not be parsed. */
+  torn: boolean;
+}
+
+export async function readIndex(layout: Layout): Promise<ReadResult> {
+  let text: string;
+  try {
+    text = await readFile(layout.index, 'utf8');
+  } catch (error) {
+    if (errCode(error) === 'ENOENT') return { data: emptyIndex(), torn: false };
+    throw ioError(error, 'reading the cache index');
+  }
+  const data = parseIndex(text);
+  return data ? { data, torn: false } : { data: emptyIndex(), torn: true };
+}
+
+/**
+ * Replace the index. Callers hold the lock, so the temp name only needs the
+ * pid to be unique; a temp left by a kill is deleted by the next repair.
+ * `beforeRename` lets tests stop exactly where a kill would leave a temp.
+ */
+export async function writeIndex(
+  layout: Layout,
+  data: IndexData,
+  pid: number,
+  beforeRename?: (temp: string) => Promise<void>,
+): Promise<void> {
+  const temp = path.join(layout.root, `${INDEX_NAME}.${tempBase(pid)}.tmp`);
+  await writeDurable(layout.index, temp, serializeIndex(data), beforeRename);
+}
+
+export function toInfo(md5: string, e: IndexEntry): CacheEntryInfo {
+  return {
+    md5,
+    size: e.size,
+    remotePath: e.remotePath,
+    server: e.server,
+    lastAccess: e.lastAccess,
+    hits: e.hits,
+    added: e.added,
+  };
+}
+
+/** Entries, most recently used first. */
+export function byRecency(data: IndexData): Array<[string, IndexEntry]> {
+  return [...data.entries].sort((a, b) => b[1].seq - a[1].seq || (a[0] < b[0] ? -1 : 1));
+}
+
+export function totalBytes(data: IndexData): number {
+  let sum = 0;
+  for (const e of data.entries.values()) sum += e.size;
+  return sum;
+}
+
+/**
+ * Least recently used entries to drop so that `incoming` more bytes fit
+ * under `limit`. Returns their md5s, oldest first.
+ */
+export function pickVictims(data: IndexData, incoming: number, limit: number): string[] {
+  let total = totalBytes(data) + incoming;
+  const victims: string[] = [];
+  const oldestFirst = byRecency(data).reverse();
+  for (const [md5, e] of oldestFirst) {
+    if (total <= limit) break;
+    victims.push(md5);
+    total -= e.size;
+  }
+  return victims;
+}
