@@ -1,0 +1,117 @@
+// Call the client and print the result: shared by the one-shot commands and by
+// `ferry shell`, so both behave and look the same.
+
+import type { DownloadOptions, Entry, FerryApi, HashResult, ListOptions } from '../client/types.js';
+import type { CliIo } from './io.js';
+import { out, printJson } from './io.js';
+import {
+  downloadJson,
+  downloadLines,
+  entryJson,
+  entryLines,
+  hashHeader,
+  hashJson,
+  hashLine,
+  hashSummary,
+} from './print.js';
+import { renderHashing, renderTransfer, StatusLine } from './progress.js';
+
+export async function showList(io: CliIo, api: FerryApi, options: ListOptions, json: boolean): Promise<Entry[]> {
+  const entries = await api.list(options);
+  if (json) printJson(io, entries.map(entryJson));
+  else for (const line of entryLines(entries)) out(io, line);
+  return entries;
+}
+
+export async function showHash(io: CliIo, api: FerryApi, path: string, options: { rehash?: boolean; json: boolean }): Promise<HashResult> {
+  const result = await api.hash(path, options.rehash ? { rehash: true } : {});
+  if (options.json) printJson(io, hashJson(result));
+  else {
+    out(io, hashHeader());
+    out(io, hashLine(result));
+  }
+  return result;
+}
+
+/** Hash every file, printing rows as they come and a progress line on a terminal. */
+export async function showHashAll(
+  io: CliIo,
+  api: FerryApi,
+  options: { path?: string; rehash?: boolean; json: boolean; signal?: AbortSignal },
+): Promise<HashResult[]> {
+  const status = new StatusLine(io.stderr);
+  const started = performance.now();
+  let plan = { files: 0, bytes: 0 };
+  const done = { files: 0, bytes: 0 };
+  let headerShown = false;
+  try {
+    const results = await api.hashAll({
+      ...(options.path !== undefined ? { path: options.path } : {}),
+      ...(options.rehash ? { rehash: true } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+      onStart: (p) => {
+        plan = p;
+        status.update(() => renderHashing(done, plan), true);
+      },
+      onResult: (r) => {
+        done.files++;
+        done.bytes += r.size;
+        if (!options.json) {
+          status.clear();
+          if (!headerShown) out(io, hashHeader());
+          headerShown = true;
+          out(io, hashLine(r));
+        }
+        status.update(() => renderHashing(done, plan), done.files === plan.files);
+      },
+    });
+    status.clear();
+    if (options.json) printJson(io, results.map(hashJson));
+    else out(io, hashSummary(results, (performance.now() - started) / 1000));
+    return results;
+  } finally {
+    status.clear();
+  }
+}
+
+/** Download one file (or folder) with a progress bar on a terminal, then print what happened. */
+export async function showDownload(
+  io: CliIo,
+  api: FerryApi,
+  path: string,
+  options: Omit<DownloadOptions, 'onProgress'> & { json: boolean },
+): Promise<void> {
+  const status = new StatusLine(io.stderr);
+  const { json, ...rest } = options;
+  try {
+    const result = await api.download(path, {
+      ...rest,
+      onProgress: (p) => status.update((columns) => renderTransfer(p, columns), p.bytes >= p.total),
+    });
+    status.clear();
+    if (json) printJson(io, downloadJson(result));
+    else for (const line of downloadLines(result)) out(io, line);
+  } finally {
+    status.clear();
+  }
+}
+
+/**
+ * Run `work` with an AbortSignal that fires on Ctrl-C. Resolves to the result,
+ * or to `interrupted` when the user pressed Ctrl-C and the work stopped because of it.
+ */
+export async function interruptible<T>(
+  io: CliIo,
+  work: (signal: AbortSignal) => Promise<T>,
+): Promise<{ ok: true; value: T } | { ok: false; interrupted: true }> {
+  const controller = new AbortController();
+  const stop = io.onInterrupt(() => controller.abort());
+  try {
+    return { ok: true, value: await work(controller.signal) };
+  } catch (err) {
+    if (controller.signal.aborted) return { ok: false, interrupted: true };
+    throw err;
+  } finally {
+    stop();
+  }
+}

@@ -1,0 +1,53 @@
+// ferry download FILE: fetch a file over TCP or UDP, verified by MD5, through
+// the local cache. Ctrl-C leaves a resumable .part file and exits 130.
+
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import { interruptible, showDownload } from '../actions.js';
+import type { Ctx } from '../io.js';
+import { warn } from '../io.js';
+import { withCacheOptions, withClient, withClientOptions } from '../options.js';
+
+export function downloadCommand(ctx: Ctx) {
+  return (y: Argv) =>
+    y.command(
+      'download <file>',
+      'download a file from the share (verified by MD5, resumable)',
+      (b) =>
+        withCacheOptions(withClientOptions(b))
+          .positional('file', { type: 'string', demandOption: true, describe: 'path inside the share' })
+          .option('dest', { type: 'string', describe: 'folder to save into [default: the current folder]', requiresArg: true })
+          .option('tcp', { type: 'boolean', describe: 'transfer over the TCP connection (the default)' })
+          .option('udp', { type: 'boolean', describe: 'transfer over UDP (loss-tolerant, paced)' })
+          .conflicts('tcp', 'udp')
+          .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing local file' })
+          .option('recursive', { type: 'boolean', default: false, describe: 'download a whole folder' })
+          .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
+          .example('$0 download docs/report.pdf --dest ~/Downloads', 'save into ~/Downloads')
+          .example('$0 download big.iso --udp', 'over UDP; run again after Ctrl-C to resume'),
+      async (a) => {
+        const dest = path.resolve(ctx.io.cwd, a.dest ?? '.');
+        const r = await withClient(
+          ctx.io,
+          a,
+          (api) =>
+            interruptible(ctx.io, (signal) =>
+              showDownload(ctx.io, api, a.file, {
+                dest,
+                transport: a.udp ? 'udp' : 'tcp',
+                overwrite: a.overwrite,
+                recursive: a.recursive,
+                noCache: !a.cache,
+                signal,
+                json: a.json === true,
+              }),
+            ),
+          a.cache,
+        );
+        if (!r.ok) {
+          warn(ctx.io, `download of ${a.file} interrupted; run the same command again to resume`);
+          ctx.exitCode = 130;
+        }
+      },
+    );
+}

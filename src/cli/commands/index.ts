@@ -1,0 +1,64 @@
+// ferry index longlist|shortlist: the share's listing, filtered.
+
+import type { Argv } from 'yargs';
+import { normalizeExt } from '../../client/classic.js';
+import { parseTimeRange, TIME_FORMATS } from '../../client/time.js';
+import type { ListOptions } from '../../client/types.js';
+import { showList } from '../actions.js';
+import type { Ctx } from '../io.js';
+import { withClient, withClientOptions } from '../options.js';
+
+function filterOptions<T>(y: Argv<T>) {
+  return withClientOptions(y)
+    .option('ext', { type: 'string', describe: "only this extension, e.g. .txt (also 'txt' or '*.txt')", requiresArg: true })
+    .option('path', { type: 'string', describe: 'list this folder of the share [default: its root]', requiresArg: true })
+    .option('recursive', { type: 'boolean', default: true, describe: 'include sub-folders (--no-recursive: only the folder itself)' })
+    .option('hidden', { type: 'boolean', default: false, describe: 'include dot-files' });
+}
+
+interface FilterArgs {
+  ext?: string | undefined;
+  path?: string | undefined;
+  recursive: boolean;
+  hidden: boolean;
+}
+
+function listOptions(a: FilterArgs): ListOptions {
+  return {
+    recursive: a.recursive,
+    ...(a.ext !== undefined ? { ext: normalizeExt(a.ext) } : {}),
+    ...(a.path !== undefined ? { path: a.path } : {}),
+    ...(a.hidden ? { hidden: true } : {}),
+  };
+}
+
+export function indexCommand(ctx: Ctx) {
+  return (y: Argv) =>
+    y.command('index', 'list the files in the share (longlist, or shortlist by time)', (idx) =>
+      idx
+        .command(
+          'longlist',
+          'every file and folder, optionally by extension and keyword',
+          (b) => filterOptions(b).option('keyword', { type: 'string', describe: 'a word in the name or the text content', requiresArg: true }),
+          async (a) => {
+            const options = { ...listOptions(a), ...(a.keyword !== undefined ? { keyword: a.keyword } : {}) };
+            await withClient(ctx.io, a, (api) => showList(ctx.io, api, options, a.json === true));
+          },
+        )
+        .command(
+          'shortlist <start> <end>',
+          'files modified strictly between START and END',
+          (b) =>
+            filterOptions(b)
+              .positional('start', { type: 'string', demandOption: true, describe: `start time: ${TIME_FORMATS}` })
+              .positional('end', { type: 'string', demandOption: true, describe: 'end time (a bare date includes that whole day)' })
+              .example('$0 index shortlist 2024-01-01 2024-01-31', 'all of January 2024')
+              .example('$0 index shortlist "2024-06-01 09:00" now --ext .pdf', 'PDFs changed since then'),
+          async (a) => {
+            const range = parseTimeRange(a.start, a.end);
+            await withClient(ctx.io, a, (api) => showList(ctx.io, api, { ...listOptions(a), ...range }, a.json === true));
+          },
+        )
+        .demandCommand(1, 'choose longlist or shortlist'),
+    );
+}

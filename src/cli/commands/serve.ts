@@ -1,0 +1,68 @@
+// ferry serve [DIR]: share a folder until Ctrl-C. Headless: the server writes
+// its own command log; the terminal gets one line when it is ready.
+
+import path from 'node:path';
+import type { Argv } from 'yargs';
+import type { FerryServer } from '../../server/server.js';
+import { CliError } from '../errors.js';
+import type { Ctx } from '../io.js';
+import { out, warn } from '../io.js';
+
+function portOption(name: string, value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!Number.isInteger(value) || value < 0 || value > 65535) throw new CliError(`--${name} must be a port number from 0 to 65535`);
+  return value;
+}
+
+export function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export function serveCommand(ctx: Ctx) {
+  return (y: Argv) =>
+    y.command(
+      'serve [dir]',
+      'share a folder (until Ctrl-C)',
+      (b) =>
+        b
+          .positional('dir', { type: 'string', default: '.', describe: 'the folder to share' })
+          .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on (0.0.0.0 for every interface)', requiresArg: true })
+          .option('port', { type: 'number', default: 2003, describe: 'TCP port (0 picks a free one)', requiresArg: true })
+          .option('udp-port', { type: 'number', describe: 'UDP port for UDP downloads [default: chosen by the server]', requiresArg: true })
+          .option('log', { type: 'string', describe: 'command log file [default: in the user state folder]', requiresArg: true })
+          .option('allow-upload', { type: 'boolean', default: false, describe: 'let clients upload into the folder' })
+          .option('token', { type: 'string', describe: 'require this token from clients [default: $FERRY_TOKEN]', requiresArg: true })
+          .example('$0 serve ~/Public --host 0.0.0.0 --token s3cret', 'share on the network, with a token'),
+      async (a) => {
+        const io = ctx.io;
+        const root = path.resolve(io.cwd, a.dir);
+        const port = portOption('port', a.port);
+        const udpPort = portOption('udp-port', a['udp-port']);
+        const token = a.token ?? io.env.FERRY_TOKEN;
+        const logFile = a.log !== undefined ? path.resolve(io.cwd, a.log) : undefined;
+        // Register before starting so a Ctrl-C during start-up is not lost.
+        let interrupted: () => void = () => {};
+        const stopped = new Promise<void>((resolve) => (interrupted = resolve));
+        const unsubscribe = io.onInterrupt(() => interrupted());
+        try {
+          // Loaded on demand: client commands never need the server's modules.
+          const { FerryServer: Server } = await import('../../server/server.js');
+          const server = await Server.start({
+            root,
+            host: a.host,
+            ...(port !== undefined ? { port } : {}),
+            ...(udpPort !== undefined ? { udpPort } : {}),
+            ...(logFile !== undefined ? { logFile } : {}),
+            allowUpload: a['allow-upload'],
+            ...(token ? { token } : {}),
+          });
+          out(io, `ferry: serving ${server.root} on tcp://${hostPort(server.host, server.port)}`);
+          await stopped;
+          warn(io, 'shutting down');
+          await server.close();
+        } finally {
+          unsubscribe();
+        }
+      },
+    );
+}

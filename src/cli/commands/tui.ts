@@ -1,0 +1,85 @@
+// `ferry` / `ferry tui`: the full-screen client. With no server given it starts
+// one in-process over --share (or the sample share), so a first run works
+// with nothing else set up.
+
+import path from 'node:path';
+import envPaths from 'env-paths';
+import type { Argv } from 'yargs';
+import { connect } from '../../client/connect.js';
+import type { FerryServer } from '../../server/server.js';
+import { CliError } from '../errors.js';
+import type { Ctx } from '../io.js';
+import { cacheDirOf, sizeOption, withCacheOptions } from '../options.js';
+import { dataDir, ensureSampleShare } from '../sample-share.js';
+import { hostPort } from './serve.js';
+
+export function tuiCommand(ctx: Ctx) {
+  return (y: Argv) =>
+    y.command(
+      'tui',
+      'the full-screen client (also what `ferry` alone runs)',
+      (b) =>
+        withCacheOptions(b)
+          .option('server', {
+            type: 'string',
+            describe: 'server address HOST:PORT [default: $FERRY_SERVER; if unset, an embedded server over --share]',
+            requiresArg: true,
+          })
+          .option('token', { type: 'string', describe: 'access token [default: $FERRY_TOKEN]', requiresArg: true })
+          .option('share', { type: 'string', describe: 'folder the embedded server shares [default: a sample share]', requiresArg: true })
+          .option('allow-upload', { type: 'boolean', describe: 'let the embedded server accept uploads [default: only into the sample share]' })
+          .option('local', { type: 'string', describe: 'local folder shown beside the share [default: the current folder]', requiresArg: true })
+          .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' }),
+      async (a) => {
+        const io = ctx.io;
+        if (io.stdin.isTTY !== true || io.stdout.isTTY !== true) {
+          throw new CliError('the full-screen client needs a terminal; for scripts use `ferry shell` or the other commands (ferry --help)');
+        }
+        const localRoot = path.resolve(io.cwd, a.local ?? '.');
+        const token = a.token ?? io.env.FERRY_TOKEN;
+        const cacheDir = cacheDirOf(io, a);
+        const cacheSize = sizeOption('cache-size', a['cache-size']);
+        let server = a.server ?? io.env.FERRY_SERVER;
+        let embedded: FerryServer | undefined;
+        if (server === undefined) {
+          const sample = a.share === undefined;
+          const root = sample ? await ensureSampleShare(dataDir(io.env)) : path.resolve(io.cwd, a.share as string);
+          // Loaded on demand: client commands never need the server's modules.
+          const { FerryServer: Server } = await import('../../server/server.js');
+          embedded = await Server.start({
+            root,
+            host: '127.0.0.1',
+            port: 0,
+            logFile: path.join(envPaths('ferry', { suffix: '' }).log, 'embedded-server.log.jsonl'),
+            allowUpload: a['allow-upload'] ?? sample,
+            ...(token ? { token } : {}),
+          });
+          server = hostPort(embedded.host, embedded.port);
+        }
+        try {
+          const client = await connect({
+            server,
+            ...(token ? { token } : {}),
+            ...(cacheDir !== undefined ? { cacheDir } : {}),
+            ...(cacheSize !== undefined ? { cacheSize } : {}),
+            noCache: !a.cache,
+          });
+          try {
+            // Loaded only here: Ink and React are not needed by the other commands.
+            const { runTui } = await import('../../tui/run.js');
+            await runTui({
+              api: client,
+              cache: client.cache,
+              localRoot,
+              serverLabel: embedded ? `${server} (${embedded.root})` : server,
+              uploadAllowed: client.info.features.includes('upload'),
+            });
+          } finally {
+            await client.close().catch(() => {});
+          }
+        } finally {
+          await embedded?.close();
+        }
+      },
+    );
+}

@@ -1,0 +1,115 @@
+// The command line: yargs parses, one module per command does the work, and
+// every failure ends as one `ferry: ` line on stderr with exit code 1.
+
+import yargs, { type Argv } from 'yargs';
+import { cacheCommand } from './commands/cache.js';
+import { downloadCommand } from './commands/download.js';
+import { hashCommand } from './commands/hash.js';
+import { indexCommand } from './commands/index.js';
+import { logsCommand } from './commands/logs.js';
+import { serveCommand } from './commands/serve.js';
+import { shellCommand } from './commands/shell.js';
+import { tuiCommand } from './commands/tui.js';
+import { uploadCommand } from './commands/upload.js';
+import { CliError, describeError } from './errors.js';
+import { processIo, type CliIo, type Ctx } from './io.js';
+
+export const VERSION = '0.1.0';
+
+/** Marks a message yargs produced about the command line itself (not a runtime failure). */
+class UsageError extends Error {}
+
+const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, logsCommand, cacheCommand, shellCommand, tuiCommand];
+const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui']);
+
+function build(ctx: Ctx): Argv {
+  return COMMANDS.reduce((y, register) => register(ctx)(y) as Argv, base(ctx));
+}
+
+function base(ctx: Ctx): Argv {
+  return yargs()
+    .scriptName('ferry')
+    .usage('ferry: share a folder between machines, verified, over TCP or UDP\n\nUsage: $0 [command] [options]')
+    .wrap(Math.min(110, ctx.io.stdout.columns ?? 100))
+    .env(false)
+    .example('$0 serve ~/Public', 'share a folder on 127.0.0.1:2003')
+    .example('$0 index longlist --ext .txt --keyword budget', 'text files mentioning "budget"')
+    .example('$0 download docs/report.pdf --udp', 'download over UDP, verified by MD5')
+    .epilogue('Environment: FERRY_SERVER, FERRY_TOKEN, FERRY_CACHE_DIR, FERRY_DATA_DIR.\nRun `ferry COMMAND --help` for the options of a command.')
+    .demandCommand(1, 'name a command (see the list above)')
+    .strict()
+    .recommendCommands()
+    .help()
+    .alias('help', 'h')
+    .version(VERSION)
+    .alias('version', 'V')
+    .exitProcess(false)
+    .fail((message, err) => {
+      // yargs reports parse problems as a message; handler failures as the error itself.
+      throw err ?? new UsageError(message);
+    });
+}
+
+/**
+ * `ferry` alone (or with only options, like `ferry --server h:p`) opens the
+ * full-screen client. Done here rather than as a yargs default command so that
+ * `ferry --help` lists commands instead of the TUI's options.
+ */
+function withDefaultCommand(argv: string[]): string[] {
+  if (argv.some((a) => COMMAND_NAMES.has(a) || ['--help', '-h', '--version', '-V'].includes(a))) return argv;
+  // `ferry foo` is left alone so yargs reports the unknown command.
+  return argv.length === 0 || argv[0]?.startsWith('-') ? ['tui', ...argv] : argv;
+}
+
+const SUBCOMMANDS = new Set(['longlist', 'shortlist', 'verify', 'checkall', 'list', 'stats', 'clear', 'rm']);
+
+const MISSING: Record<string, string> = {
+  'hash verify': 'FILE (a path inside the share)',
+  download: 'FILE (a path inside the share)',
+  upload: 'LOCAL (the file to send)',
+  'index shortlist': 'START and END times',
+  'cache rm': 'FILE (an MD5 or a remote path)',
+};
+
+/** `ferry index longlist --help`: where to look for the command the user was typing. */
+function helpCommand(argv: string[]): string {
+  const [first, second] = argv;
+  if (first === undefined || !COMMAND_NAMES.has(first)) return 'ferry --help';
+  return second !== undefined && SUBCOMMANDS.has(second) ? `ferry ${first} ${second} --help` : `ferry ${first} --help`;
+}
+
+/** yargs' messages, reworded where they would puzzle: unknown commands, suggestions. */
+function usageMessage(message: string, argv: string[]): string {
+  const first = argv[0];
+  const unknownCommand = first !== undefined && !first.startsWith('-') && !COMMAND_NAMES.has(first);
+  const suggestion = /^Did you mean (\S+)\?/.exec(message);
+  if (unknownCommand) return `unknown command '${first}'${suggestion ? ` (did you mean ${suggestion[1]}?)` : ''}`;
+  if (/^Not enough non-option arguments/.test(message)) {
+    const key = argv.filter((a) => COMMAND_NAMES.has(a) || SUBCOMMANDS.has(a)).slice(0, 2).join(' ');
+    return `missing ${MISSING[key] ?? 'an argument'}`;
+  }
+  const unknown = /^Unknown arguments?: (.*)$/s.exec(message);
+  if (unknown) return `unexpected argument${unknown[1]?.includes(',') ? 's' : ''}: ${unknown[1]}`;
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+/** Run the CLI with `argv` (without node and script). Resolves to the exit code. */
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
+  const ctx: Ctx = { io, exitCode: 0 };
+  let output = '';
+  try {
+    await build(ctx).parseAsync(withDefaultCommand(argv), {}, (_err, _args, text) => {
+      output = text ?? '';
+    });
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.stderr.write(`ferry: ${usageMessage(err.message, argv)}\n(see ${helpCommand(argv)})\n`);
+      return 1;
+    }
+    io.stderr.write(`ferry: ${describeError(err)}\n`);
+    return err instanceof CliError ? err.exitCode : 1;
+  }
+  // --help and --version: yargs hands the text back instead of printing it.
+  if (output) io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+  return ctx.exitCode;
+}

@@ -1,0 +1,79 @@
+// Options shared by the commands that talk to a server or use the cache, and
+// the one place that turns them into a connected client.
+
+import type { Argv } from 'yargs';
+import { parseBytes } from '../client/format.js';
+import { connect, DEFAULT_SERVER } from '../client/connect.js';
+import type { FerryClient } from '../client/client.js';
+import { CliError } from './errors.js';
+import type { CliIo } from './io.js';
+
+export interface ClientArgs {
+  server?: string;
+  token?: string;
+  json?: boolean;
+}
+
+export interface CacheArgs {
+  cache?: boolean; // false with --no-cache
+  'cache-dir'?: string;
+  'cache-size'?: string;
+}
+
+export function withClientOptions<T>(y: Argv<T>) {
+  return y
+    .option('server', {
+      type: 'string',
+      describe: `server address HOST:PORT [default: $FERRY_SERVER, else ${DEFAULT_SERVER}]`,
+      requiresArg: true,
+    })
+    .option('token', { type: 'string', describe: 'access token [default: $FERRY_TOKEN]', requiresArg: true })
+    .option('json', { type: 'boolean', describe: 'print machine-readable JSON instead of text' });
+}
+
+export function withCacheOptions<T>(y: Argv<T>) {
+  return y
+    .option('cache-dir', { type: 'string', describe: 'download cache folder [default: $FERRY_CACHE_DIR, else the user cache folder]', requiresArg: true })
+    .option('cache-size', { type: 'string', describe: 'cache size limit, e.g. 512MiB or 2GiB [default: 1 GiB]', requiresArg: true });
+}
+
+export function serverOf(io: CliIo, args: ClientArgs): string {
+  return args.server ?? io.env.FERRY_SERVER ?? DEFAULT_SERVER;
+}
+
+/** Parse a --cache-size (or similar) value, failing with a message that shows what works. */
+export function sizeOption(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const bytes = parseBytes(text);
+  if (!Number.isFinite(bytes) || bytes <= 0) throw new CliError(`invalid --${name} '${text}' (try 512MiB or 2GiB)`);
+  return bytes;
+}
+
+export function cacheDirOf(io: CliIo, args: CacheArgs): string | undefined {
+  return args['cache-dir'] ?? io.env.FERRY_CACHE_DIR;
+}
+
+/** Connect with the common options; the cache is opened only when asked for. */
+export async function openClient(io: CliIo, args: ClientArgs & CacheArgs, withCache = false): Promise<FerryClient> {
+  const server = serverOf(io, args);
+  const token = args.token ?? io.env.FERRY_TOKEN;
+  const cacheDir = cacheDirOf(io, args);
+  const cacheSize = sizeOption('cache-size', args['cache-size']);
+  return connect({
+    server,
+    ...(token ? { token } : {}),
+    ...(cacheDir !== undefined ? { cacheDir } : {}),
+    ...(cacheSize !== undefined ? { cacheSize } : {}),
+    noCache: !withCache || args.cache === false,
+  });
+}
+
+/** Run `fn` with a connected client and always close it afterwards. */
+export async function withClient<R>(io: CliIo, args: ClientArgs & CacheArgs, fn: (client: FerryClient) => Promise<R>, withCache = false): Promise<R> {
+  const client = await openClient(io, args, withCache);
+  try {
+    return await fn(client);
+  } finally {
+    await client.close().catch(() => {});
+  }
+}

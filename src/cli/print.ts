@@ -1,0 +1,128 @@
+// How results look, in one place, so `ferry index` and the shell's IndexGet
+// (and the other pairs) print exactly the same thing.
+
+import { formatBytes, formatRate, formatTime } from '../client/format.js';
+import type { DownloadResult, Entry, HashResult, LogRecord, UploadResult } from '../client/types.js';
+import { pad, printable, renderTable, type Column } from './table.js';
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The --json shape of a listing row: the Entry without the redundant mtimeMs. */
+export function entryJson(e: Entry): { path: string; name: string; ext: string; size: number; mtime: string; type: string } {
+  return { path: e.path, name: e.name, ext: e.ext, size: e.size, mtime: e.mtime, type: e.type };
+}
+
+export function hashJson(h: HashResult): { path: string; md5: string; size: number; mtime: string } {
+  return { path: h.path, md5: h.md5, size: h.size, mtime: h.mtime };
+}
+
+const entryColumns: Column<Entry>[] = [
+  { header: 'PATH', value: (e) => printable(e.type === 'dir' ? `${e.path}/` : e.path) },
+  { header: 'SIZE', value: (e) => (e.type === 'dir' ? '-' : formatBytes(e.size)), align: 'right' },
+  { header: 'MODIFIED', value: (e) => formatTime(e.mtimeMs) },
+  { header: 'TYPE', value: (e) => e.type },
+];
+
+/** An aligned table of entries and a summary line. */
+export function entryLines(entries: readonly Entry[]): string[] {
+  const files = entries.filter((e) => e.type === 'file');
+  const dirs = entries.length - files.length;
+  const bytes = files.reduce((sum, e) => sum + e.size, 0);
+  const summary = `${plural(files.length, 'file')}, ${plural(dirs, 'folder')}, ${formatBytes(bytes)}`;
+  if (entries.length === 0) return [`no matching entries (${summary})`];
+  return [...renderTable(entryColumns, entries), summary];
+}
+
+// Hash rows are printed as they arrive, so the columns have fixed widths
+// instead of being measured over the whole result.
+const SIZE_WIDTH = 10;
+
+export function hashHeader(): string {
+  return `${pad('MD5', 32)}  ${pad('SIZE', SIZE_WIDTH, 'right')}  ${pad('MODIFIED', 19)}  PATH`;
+}
+
+export function hashLine(h: HashResult): string {
+  return `${h.md5}  ${pad(formatBytes(h.size), SIZE_WIDTH, 'right')}  ${formatTime(h.mtimeMs)}  ${printable(h.path)}`;
+}
+
+export function hashSummary(results: readonly HashResult[], seconds: number): string {
+  const bytes = results.reduce((sum, r) => sum + r.size, 0);
+  return `${plural(results.length, 'file')}, ${formatBytes(bytes)} hashed in ${seconds.toFixed(2)} s`;
+}
+
+export function downloadJson(r: DownloadResult): Record<string, unknown> {
+  const json: Record<string, unknown> = {
+    path: r.path,
+    dest: r.dest,
+    bytes: r.bytes,
+    md5: r.md5,
+    verified: r.verified,
+    transport: r.transport,
+    cache: r.cache,
+    seconds: r.seconds,
+  };
+  if (r.resumedFrom !== undefined) json.resumedFrom = r.resumedFrom;
+  if (r.restarted) json.restarted = true;
+  if (r.identical) json.identical = true;
+  if (r.udp) json.udp = r.udp;
+  return json;
+}
+
+const CACHE_WORDS = { hit: 'hit (served from the local cache)', miss: 'miss (fetched and kept in the cache)', bypass: 'bypass (cache not used)' };
+
+export function downloadLines(r: DownloadResult): string[] {
+  const name = r.path.split('/').pop() ?? r.path;
+  const lines = [
+    `${printable(name)}  ${formatBytes(r.bytes)}  ${formatTime(Date.parse(r.mtime))}`,
+    `  saved to   ${printable(r.dest)}${r.identical ? ' (already there, unchanged)' : ''}`,
+    `  md5        ${r.md5} (verified)`,
+    `  cache      ${CACHE_WORDS[r.cache] ?? r.cache}`,
+    `  transfer   ${r.transport.toUpperCase()}, ${r.bytes} bytes in ${r.seconds.toFixed(2)} s (${formatRate(r.seconds > 0 ? r.bytes / r.seconds : 0)})`,
+  ];
+  if (r.resumedFrom) lines.push(`  resumed    from byte ${r.resumedFrom} of an interrupted download`);
+  if (r.restarted) lines.push('  restarted  the file changed on the server since the interrupted attempt');
+  if (r.udp) {
+    const u = r.udp;
+    lines.push(
+      `  udp        ${plural(u.datagramsSent, 'datagram')} sent, ${u.datagramsRetransmitted} retransmitted, ${u.lossPercent.toFixed(1)} % loss, ${u.datagramBytes}-byte datagrams`,
+    );
+  }
+  return lines;
+}
+
+export function uploadLines(localPath: string, r: UploadResult): string[] {
+  return [
+    `${printable(localPath)} → ${printable(r.path)}  ${formatBytes(r.bytes)}`,
+    `  md5        ${r.md5} (verified by the server)`,
+    `  transfer   ${r.bytes} bytes in ${r.seconds.toFixed(2)} s (${formatRate(r.seconds > 0 ? r.bytes / r.seconds : 0)})`,
+  ];
+}
+
+/** `download notes.txt` / `list path=docs ext=.txt`: the command and its arguments on one line. */
+export function describeCommand(r: LogRecord): string {
+  const parts = [r.command];
+  for (const [key, value] of Object.entries(r.args ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    const shown = /[\s"']/.test(text) ? JSON.stringify(text) : text;
+    parts.push(key === 'path' ? shown : value === true ? key : `${key}=${shown}`);
+  }
+  return printable(parts.join(' '));
+}
+
+export const logColumns: Column<LogRecord>[] = [
+  { header: 'TIME', value: (r) => formatTime(Date.parse(r.time)) },
+  { header: 'CLIENT', value: (r) => r.client },
+  { header: 'COMMAND', value: describeCommand },
+  { header: 'OUTCOME', value: (r) => r.outcome },
+  { header: 'BYTES', value: (r) => String(r.bytes), align: 'right' },
+  { header: 'MS', value: (r) => String(Math.round(r.ms)), align: 'right' },
+];
+
+/** Log rows arriving one at a time (ferry logs --follow) with the table's columns at fixed widths. */
+export function logLine(r: LogRecord, widths: number[]): string {
+  return logColumns
+    .map((c, i) => pad(c.value(r), widths[i] ?? 0, c.align))
+    .join('  ')
+    .trimEnd();
+}

@@ -1,0 +1,119 @@
+// The classic interactive session: read IndexGet / FileHash / FileDownload
+// lines, run them against one connection, print like the one-shot commands.
+// From a pipe it reads one command per line with no prompt, so it scripts.
+
+import readline from 'node:readline';
+import type { Writable } from 'node:stream';
+import { CLASSIC_USAGE, parseClassic, type ClassicCommand } from '../client/classic.js';
+import type { FerryApi } from '../client/types.js';
+import { showDownload, showHash, showHashAll, showList } from './actions.js';
+import { describeError } from './errors.js';
+import type { CliIo } from './io.js';
+import { out, warn } from './io.js';
+
+export interface ShellOptions {
+  /** Folder FileDownload saves into. */
+  dest: string;
+  overwrite: boolean;
+  noCache: boolean;
+  json: boolean;
+  /** host:port, for messages. */
+  server: string;
+}
+
+async function execute(io: CliIo, api: FerryApi, cmd: ClassicCommand, o: ShellOptions, signal: AbortSignal): Promise<'quit' | void> {
+  switch (cmd.kind) {
+    case 'quit':
+      return 'quit';
+    case 'help':
+      out(io, CLASSIC_USAGE);
+      return;
+    case 'index':
+      if (cmd.mode === 'shortlist') {
+        await showList(io, api, { recursive: true, after: cmd.after, before: cmd.before, ...(cmd.ext ? { ext: cmd.ext } : {}) }, o.json);
+      } else {
+        await showList(io, api, { recursive: true, ...(cmd.ext ? { ext: cmd.ext } : {}), ...(cmd.keyword ? { keyword: cmd.keyword } : {}) }, o.json);
+      }
+      return;
+    case 'hash':
+      if (cmd.mode === 'verify') await showHash(io, api, cmd.path, { json: o.json });
+      else await showHashAll(io, api, { json: o.json, signal });
+      return;
+    case 'download':
+      await showDownload(io, api, cmd.path, { dest: o.dest, transport: cmd.transport, overwrite: o.overwrite, noCache: o.noCache, signal, json: o.json });
+      return;
+  }
+}
+
+/** Run the session until EOF or quit. Returns the exit code (0). */
+export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promise<number> {
+  const interactive = io.stdin.isTTY === true;
+  const rl = readline.createInterface({
+    input: io.stdin,
+    ...(interactive ? { output: io.stdout as unknown as Writable, terminal: true } : { terminal: false }),
+    prompt: '$ ',
+  });
+  let running: AbortController | undefined;
+  let reconnecting = false;
+
+  const interrupt = () => {
+    if (running) {
+      running.abort();
+      return;
+    }
+    if (interactive) {
+      // Like a shell: Ctrl-C at the prompt abandons the line, Ctrl-D leaves.
+      io.stdout.write('^C\n');
+      rl.write(null, { ctrl: true, name: 'u' });
+      rl.prompt();
+    } else {
+      rl.close();
+    }
+  };
+  rl.on('SIGINT', interrupt);
+  const stopInterrupts = io.onInterrupt(interrupt);
+  const stopStatus = api.onStatus((s) => {
+    if (s.state === 'reconnecting' && !reconnecting) {
+      reconnecting = true;
+      warn(io, `connection to ${o.server} lost${s.error ? ` (${s.error})` : ''}; reconnecting`);
+    } else if (s.state === 'connected' && reconnecting) {
+      reconnecting = false;
+      warn(io, `reconnected to ${o.server}`);
+    } else if (s.state === 'closed') {
+      warn(io, `connection to ${o.server} closed${s.error ? `: ${s.error}` : ''}`);
+    }
+  });
+
+  try {
+    if (interactive) {
+      out(io, `connected to ${o.server} (${api.info.share}); type help for commands, quit to leave`);
+      rl.prompt();
+    }
+    for await (const raw of rl) {
+      const line = raw.trim();
+      if (line !== '' && !line.startsWith('#')) {
+        const cmd = parseClassic(line);
+        if ('error' in cmd) {
+          warn(io, cmd.error);
+          io.stderr.write(`${CLASSIC_USAGE}\n`);
+        } else {
+          running = new AbortController();
+          try {
+            if ((await execute(io, api, cmd, o, running.signal)) === 'quit') break;
+          } catch (err) {
+            warn(io, running.signal.aborted ? 'interrupted' : describeError(err, o.server));
+          } finally {
+            running = undefined;
+          }
+        }
+      }
+      if (interactive) rl.prompt();
+    }
+  } finally {
+    stopStatus();
+    stopInterrupts();
+    rl.close();
+  }
+  if (interactive) out(io);
+  return 0;
+}
