@@ -99,7 +99,7 @@ export class FerryClient implements FerryApi {
 
   async logs(options: LogsOptions = {}): Promise<LogRecord[]> {
     const records: LogRecord[] = [];
-    await (await this.rpc()).request({ op: 'logs', limit: options.limit ?? 100 }, { onItem: (h) => records.push(...(h.records as LogRecord[])) });
+    await (await this.rpc()).request({ op: 'logs', limit: options.limit ?? 100 }, { onItem: (h) => records.push(...((h.records as LogRecord[] | undefined) ?? [])) });
     return records;
   }
 
@@ -107,7 +107,13 @@ export class FerryClient implements FerryApi {
     try {
       await (await this.rpc()).request(
         { op: 'logs', limit: options.limit ?? 100, follow: true },
-        { signal: options.signal, onItem: (h) => (h.records as LogRecord[]).forEach((r) => options.onRecord(r)) },
+        {
+          signal: options.signal,
+          onItem: (h) => {
+            if (h.live) options.onLive?.();
+            for (const r of (h.records as LogRecord[] | undefined) ?? []) options.onRecord(r);
+          },
+        },
       );
     } catch (err) {
       if (options.signal?.aborted && err instanceof FerryError && err.code === ErrorCode.Cancelled) return;

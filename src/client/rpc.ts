@@ -3,7 +3,7 @@
 // with a REPLY (resolve) or an ERROR (reject with the server's code).
 
 import { connect as netConnect } from 'node:net';
-import { randomBytes } from 'node:crypto';
+import { clientProof, newNonce, proofsEqual, serverProof } from '../protocol/auth.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
 import { PROTOCOL_VERSION } from '../protocol/limits.js';
@@ -51,6 +51,7 @@ export class RpcConnection {
     const address = `${options.host}:${options.port}`;
     const socket = netConnect({ host: options.host, port: options.port });
     const conn = new FrameConnection(socket);
+    const nonce = newNonce();
     const welcome = await new Promise<Welcome>((resolve, reject) => {
       const timer = setTimeout(() => {
         socket.destroy();
@@ -61,11 +62,30 @@ export class RpcConnection {
         conn.off('frame', onFrame);
         reject(err);
       };
+      const done = (w: Welcome) => {
+        clearTimeout(timer);
+        conn.off('frame', onFrame);
+        resolve(w);
+      };
+      const refuse = (message: string) => {
+        fail(new FerryError(ErrorCode.Unauthorized, message));
+        conn.destroy();
+      };
       const onFrame = (f: Frame) => {
-        if (f.kind === Kind.Welcome) {
-          clearTimeout(timer);
-          conn.off('frame', onFrame);
-          resolve(f.header as unknown as Welcome);
+        if (f.kind === Kind.Welcome && f.header.auth === 'token') {
+          // The server wants a token: check its proof first, so we never prove
+          // ourselves to a server that does not know the secret.
+          const serverNonce = String(f.header.nonce ?? '');
+          if (!options.token) return refuse(`${address} requires a token (pass --token or set FERRY_TOKEN)`);
+          if (!proofsEqual(serverProof(options.token, nonce, serverNonce), f.header.proof)) {
+            return refuse(`${address} failed to prove it knows the token: wrong token, or not the server you meant`);
+          }
+          conn.send(Kind.Auth, 0, { proof: clientProof(options.token, nonce, serverNonce) });
+        } else if (f.kind === Kind.Welcome || f.kind === Kind.Auth) {
+          if (f.kind === Kind.Welcome && options.token) {
+            return refuse(`${address} does not ask for a token, so it cannot prove it is the server you meant; refusing`);
+          }
+          done(f.header as unknown as Welcome);
         } else if (f.kind === Kind.Error) {
           const body = parseErrorBody(f.header);
           fail(new FerryError(body.code, body.message));
@@ -76,7 +96,7 @@ export class RpcConnection {
       socket.once('error', (err: NodeJS.ErrnoException) => fail(describeConnectError(err, address)));
       socket.once('close', () => fail(new FerryError(ErrorCode.ConnectionLost, `connection to ${address} closed during the handshake`)));
       socket.once('connect', () => {
-        conn.send(Kind.Hello, 0, { versions: [PROTOCOL_VERSION], client: `ferry/${VERSION}`, nonce: randomBytes(16).toString('hex') });
+        conn.send(Kind.Hello, 0, { versions: [PROTOCOL_VERSION], client: `ferry/${VERSION}`, nonce });
       });
     });
     return new RpcConnection(conn, welcome, address);

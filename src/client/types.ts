@@ -125,6 +125,8 @@ export interface LogsOptions {
 
 export interface FollowLogsOptions extends LogsOptions {
   onRecord: (record: LogRecord) => void;
+  /** Called once the server is sending new records as they happen. */
+  onLive?: () => void;
   signal?: AbortSignal;
 }
 

@@ -11,6 +11,8 @@ export interface ServerServices {
   hashes: HashIndex;
   log: CommandLog;
   allowUpload: boolean;
+  /** Shared secret clients must prove they know (undefined: no authentication). */
+  token?: string;
   counters: ServerCounters;
   /** Opens a UDP download session for the control connection (undefined when UDP is off). */
   udp?: UdpSessions;

@@ -44,6 +44,11 @@ export class FerryServer {
     return this.services.counters;
   }
 
+  /** The MD5 index (tests use it to check what was read). */
+  get hashIndex(): HashIndex {
+    return this.services.hashes;
+  }
+
   get root(): string {
     return this.services.store.root;
   }
@@ -67,7 +72,7 @@ export class FerryServer {
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
     const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0 };
-    const services: ServerServices = { store, hashes, log, allowUpload: options.allowUpload ?? false, counters };
+    const services: ServerServices = { store, hashes, log, allowUpload: options.allowUpload ?? false, counters, ...(options.token ? { token: options.token } : {}) };
 
     const host = options.host ?? '127.0.0.1';
     const netServer = createServer({ noDelay: true });

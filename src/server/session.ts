@@ -1,6 +1,7 @@
 // One client connection on the server: handshake, then requests dispatched
 // to handlers, many at once, each with its own id, abort signal and log line.
 
+import { clientProof, newNonce, proofsEqual, serverProof } from '../protocol/auth.js';
 import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
 import { MAX_IN_FLIGHT, PROTOCOL_VERSION } from '../protocol/limits.js';
@@ -17,9 +18,14 @@ interface InFlight {
   done: Promise<void>;
 }
 
+/** A connection that has not completed the handshake by then is closed. */
+export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
 export class Session {
-  private state: 'hello' | 'ready' | 'closing' = 'hello';
+  private state: 'hello' | 'auth' | 'ready' | 'closing' = 'hello';
   private readonly inFlight = new Map<number, InFlight>();
+  private expectedProof = '';
+  private readonly handshakeTimer: NodeJS.Timeout;
 
   constructor(
     private readonly conn: FrameConnection,
@@ -28,7 +34,14 @@ export class Session {
   ) {
     conn.on('frame', (frame) => this.onFrame(frame));
     conn.on('protocolError', (err) => this.logConnectionError(err));
+    this.handshakeTimer = setTimeout(() => {
+      if (this.state === 'hello' || this.state === 'auth') this.fatal(new FerryError(ErrorCode.Timeout, 'no handshake within 10 s'));
+      // A peer that ignores the close must not keep the socket.
+      setTimeout(() => conn.destroy(), 1000).unref();
+    }, HANDSHAKE_TIMEOUT_MS);
+    this.handshakeTimer.unref();
     conn.on('close', () => {
+      clearTimeout(this.handshakeTimer);
       for (const req of this.inFlight.values()) {
         req.controller.abort(new FerryError(ErrorCode.ConnectionLost, 'client disconnected'));
         req.incoming?.fail(new FerryError(ErrorCode.ConnectionLost, 'client disconnected mid-upload'));
@@ -58,6 +71,7 @@ export class Session {
 
   private onFrame(frame: Frame): void {
     if (this.state === 'hello') return this.onHello(frame);
+    if (this.state === 'auth') return this.onAuth(frame);
     switch (frame.kind) {
       case Kind.Request:
         return this.onRequest(frame);
@@ -95,17 +109,46 @@ export class Session {
         new FerryError(ErrorCode.UnsupportedVersion, `this server speaks protocol version ${PROTOCOL_VERSION}; the client offered ${hello.versions.join(', ')}`),
       );
     }
+    const { token } = this.services;
+    if (token) {
+      // Prove ourselves and ask for the client's proof; nothing about the share
+      // is told before the client has proved it knows the token.
+      if (!hello.nonce) return this.fatal(new FerryError(ErrorCode.Unauthorized, 'this server requires a token: the client sent no nonce'));
+      const nonce = newNonce();
+      this.expectedProof = clientProof(token, hello.nonce, nonce);
+      this.state = 'auth';
+      this.conn.send(Kind.Welcome, 0, {
+        version: PROTOCOL_VERSION,
+        server: SERVER_NAME,
+        auth: 'token',
+        nonce,
+        proof: serverProof(token, hello.nonce, nonce),
+      });
+      return;
+    }
+    this.ready('none');
+  }
+
+  private onAuth(frame: Frame): void {
+    if (frame.kind !== Kind.Auth || !proofsEqual(this.expectedProof, frame.header.proof)) {
+      return this.fatal(new FerryError(ErrorCode.Unauthorized, 'wrong token'));
+    }
+    this.ready('token');
+  }
+
+  private ready(auth: 'none' | 'token'): void {
+    clearTimeout(this.handshakeTimer);
     this.state = 'ready';
     const features = ['list', 'hash', 'download', 'logs'];
     if (this.services.allowUpload) features.push('upload');
     if (this.services.udp) features.push('udp');
-    this.conn.send(Kind.Welcome, 0, {
+    this.conn.send(auth === 'none' ? Kind.Welcome : Kind.Auth, 0, {
       version: PROTOCOL_VERSION,
       server: SERVER_NAME,
       share: this.shareName,
       features,
       udpPort: this.services.udp?.port,
-      auth: 'none',
+      auth,
     });
   }
 

@@ -16,6 +16,7 @@ export const logs: Handler<LogsRequest> = async (ctx) => {
     const seen = new Set(records.map((r) => JSON.stringify(r)));
     for (const r of live) if (!seen.has(JSON.stringify(r))) ctx.item({ records: [r] });
     push = (r: LogRecord) => ctx.item({ records: [r] });
+    ctx.item({ live: true }); // from here on every new record is sent
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });
