@@ -1,0 +1,341 @@
+// The sending half of a UDP download as a pure state machine: the driver
+// passes in ACKs and the time, and carries out the actions it gets back.
+// Loss detection follows RFC 9002 §6 (packet threshold 3, time threshold
+// 9/8 RTT, probe timeout with exponential backoff); duplicate ACKs alone
+// never cause a retransmission. Sending is limited by the AIMD window, the
+// pacer, the receiver's advertised window and its socket buffer.
+
+import { CongestionWindow, Pacer, RttEstimator } from './udp-congestion.js';
+import { type AckPacket, DATA_HEADER_BYTES, chunkCount } from './udp-packet.js';
+
+export const PACKET_THRESHOLD = 3;
+
+export interface UdpSenderOptions {
+  size: number;
+  chunkSize: number;
+  /** Chunks below this are already held by the receiver (resume). */
+  startChunk?: number;
+  /** RTT assumed until the first sample (e.g. measured over TCP). */
+  initialRttMs?: number;
+  /** The longest the receiver holds back an ACK; part of the probe timeout. */
+  maxAckDelayMs?: number;
+  /** Give up after this long without the receiver acknowledging anything new. */
+  idleTimeoutMs?: number;
+  /** Datagrams handed out per poll, so ACKs get processed between bursts. */
+  maxBurst?: number;
+  /** Our own limit on bytes in flight (memory held for retransmission). */
+  maxWindowBytes?: number;
+  beta?: number;
+}
+
+export type SenderAction =
+  | { type: 'send'; chunk: number; packetNumber: number; retransmit: boolean }
+  | { type: 'timer'; at: number }
+  | { type: 'done' }
+  | { type: 'fail'; reason: string };
+
+export interface UdpSenderStats {
+  datagramsSent: number;
+  datagramsRetransmitted: number;
+  packetsLost: number;
+  probes: number;
+  bytesSent: number;
+  smoothedRttMs: number;
+  windowBytes: number;
+}
+
+// Chunk states.
+const UNSENT = 0;
+const IN_FLIGHT = 1;
+const LOST = 2;
+const ACKED = 3;
+
+interface SentPacket {
+  chunk: number;
+  time: number;
+  bytes: number;
+  inFlight: boolean;
+}
+
+export class UdpSender {
+  readonly totalChunks: number;
+  private readonly chunkSize: number;
+  private readonly size: number;
+  private readonly maxAckDelay: number;
+  private readonly idleTimeout: number;
+  private readonly maxBurst: number;
+  private readonly maxWindowBytes: number;
+  private readonly state: Uint8Array;
+  /** The packet currently carrying each in-flight chunk. */
+  private readonly carrier: Float64Array;
+  /** Sent packets indexed by packet number − base; the front is trimmed once resolved. */
+  private sent: SentPacket[] = [];
+  private base = 0;
+  private nextPacket = 0;
+  private nextNew: number;
+  private retransmitQueue: number[] = [];
+  private rqHead = 0;
+  private ackedBelow: number; // every chunk below this is acked
+  private largestAcked = -1;
+  private peerCumulative: number;
+  private peerWindow = 0;
+  private lossTime = Infinity;
+  private ptoCount = 0;
+  private lastAckElicitingTime = -Infinity;
+  private lastProgress: number;
+  private started = false;
+  private finished: 'done' | 'fail' | null = null;
+  private readonly rtt: RttEstimator;
+  private readonly cc: CongestionWindow;
+  private readonly pacer: Pacer;
+  private probesOwed = 0;
+  readonly stats: UdpSenderStats = {
+    datagramsSent: 0,
+    datagramsRetransmitted: 0,
+    packetsLost: 0,
+    probes: 0,
+    bytesSent: 0,
+    smoothedRttMs: 0,
+    windowBytes: 0,
+  };
+
+  constructor(options: UdpSenderOptions, now: number) {
+    this.size = options.size;
+    this.chunkSize = options.chunkSize;
+    this.totalChunks = chunkCount(options.size, options.chunkSize);
+    const start = Math.min(options.startChunk ?? 0, this.totalChunks);
+    this.maxAckDelay = options.maxAckDelayMs ?? 5;
+    this.idleTimeout = options.idleTimeoutMs ?? 15_000;
+    this.maxBurst = options.maxBurst ?? 64;
+    this.maxWindowBytes = options.maxWindowBytes ?? 64 * 1024 * 1024;
+    this.state = new Uint8Array(this.totalChunks);
+    this.state.fill(ACKED, 0, start);
+    this.carrier = new Float64Array(this.totalChunks);
+    this.nextNew = start;
+    this.ackedBelow = start;
+    this.peerCumulative = start;
+    this.lastProgress = now;
+    this.rtt = new RttEstimator(options.initialRttMs ?? 50);
+    const datagramBytes = options.chunkSize + DATA_HEADER_BYTES;
+    this.cc = new CongestionWindow({ datagramBytes, beta: options.beta });
+    this.cc.cap = this.maxWindowBytes;
+    this.pacer = new Pacer(datagramBytes);
+    if (start >= this.totalChunks) this.finished = 'done';
+  }
+
+  get done(): boolean {
+    return this.finished === 'done';
+  }
+
+  /** Every chunk below this has been acknowledged (used to free read buffers). */
+  get acknowledgedBelow(): number {
+    return this.ackedBelow;
+  }
+
+  /** The next chunk that has never been sent (used to read ahead). */
+  get nextNewChunk(): number {
+    return this.nextNew;
+  }
+
+  chunkBytes(chunk: number): number {
+    return Math.min(this.chunkSize, this.size - chunk * this.chunkSize);
+  }
+
+  /** Feed one decoded ACK; then call poll() for what to do. */
+  onAck(ack: AckPacket, now: number): void {
+    if (this.finished) return;
+    // An ACK for packets never sent, or for chunks beyond the file, is a lie: ignore it.
+    if (ack.largestPacket >= this.nextPacket || ack.cumulative > this.totalChunks) return;
+    if (ack.ranges.length > 0 && ack.ranges[ack.ranges.length - 1]!.end > this.totalChunks) return;
+    this.started = true;
+    const fresh = ack.largestPacket >= this.largestAcked;
+    if (fresh) {
+      this.peerWindow = ack.window;
+      if (ack.receiveBuffer > 0) this.cc.cap = Math.min(this.maxWindowBytes, ack.receiveBuffer);
+    }
+    this.peerCumulative = Math.max(this.peerCumulative, ack.cumulative);
+    if (ack.largestPacket > this.largestAcked) {
+      const rec = this.packet(ack.largestPacket);
+      if (rec) this.rtt.update(now - rec.time, ack.ackDelayMicros / 1000, this.maxAckDelay);
+      this.largestAcked = ack.largestPacket;
+    }
+    let newly = this.ackRange(this.ackedBelow, ack.cumulative);
+    for (const r of ack.ranges) newly += this.ackRange(r.start, r.end);
+    while (this.ackedBelow < this.totalChunks && this.state[this.ackedBelow] === ACKED) this.ackedBelow++;
+    this.detectLoss(now);
+    if (newly > 0) {
+      this.lastProgress = now;
+      this.ptoCount = 0;
+    }
+    if (this.ackedBelow >= this.totalChunks) this.finished = 'done';
+  }
+
+  private packet(pn: number): SentPacket | undefined {
+    return pn >= this.base ? this.sent[pn - this.base] : undefined;
+  }
+
+  private ackRange(start: number, end: number): number {
+    let newly = 0;
+    for (let c = start; c < end; c++) {
+      const s = this.state[c];
+      if (s === ACKED) continue;
+      if (s === IN_FLIGHT) {
+        const rec = this.packet(this.carrier[c]!);
+        if (rec && rec.inFlight) {
+          rec.inFlight = false;
+          this.cc.onAcked(rec.bytes, rec.time);
+        }
+      }
+      this.state[c] = ACKED;
+      newly++;
+    }
+    return newly;
+  }
+
+  /** RFC 9002 §6.1: declare lost what is 3 packets or 9/8 RTT behind the largest acked. */
+  private detectLoss(now: number): void {
+    this.lossTime = Infinity;
+    if (this.largestAcked < 0) return;
+    const delay = this.rtt.lossDelay();
+    let newestLostTime = -Infinity;
+    const end = Math.min(this.largestAcked, this.nextPacket) - this.base;
+    for (let i = 0; i < end; i++) {
+      const rec = this.sent[i]!;
+      if (!rec.inFlight) continue;
+      const pn = this.base + i;
+      if (this.largestAcked - pn >= PACKET_THRESHOLD || rec.time <= now - delay) {
+        rec.inFlight = false;
+        this.cc.onLost(rec.bytes);
+        this.stats.packetsLost++;
+        newestLostTime = Math.max(newestLostTime, rec.time);
+        if (this.state[rec.chunk] === IN_FLIGHT && this.carrier[rec.chunk] === pn) {
+          this.state[rec.chunk] = LOST;
+          this.retransmitQueue.push(rec.chunk);
+        }
+      } else {
+        this.lossTime = Math.min(this.lossTime, rec.time + delay);
+      }
+    }
+    if (newestLostTime > -Infinity) {
+      // Two or more probe timeouts in a row before this loss: the path was dead (§7.6).
+      if (this.ptoCount >= 2) this.cc.onPersistentCongestion();
+      this.cc.onCongestionEvent(newestLostTime, now);
+    }
+    this.trim();
+  }
+
+  /** Drop resolved packets from the front so the list tracks only what is in doubt. */
+  private trim(): void {
+    let i = 0;
+    while (i < this.sent.length && !this.sent[i]!.inFlight && this.base + i < this.largestAcked) i++;
+    if (i > 1024 || (i > 0 && i === this.sent.length)) {
+      this.sent = this.sent.slice(i);
+      this.base += i;
+    }
+  }
+
+  private nextRetransmit(): number {
+    while (this.rqHead < this.retransmitQueue.length) {
+      const c = this.retransmitQueue[this.rqHead]!;
+      if (this.state[c] === LOST) return c;
+      this.rqHead++;
+    }
+    if (this.rqHead > 0) {
+      this.retransmitQueue = [];
+      this.rqHead = 0;
+    }
+    return -1;
+  }
+
+  private nextNewAllowed(): number {
+    while (this.nextNew < this.totalChunks && this.state[this.nextNew] === ACKED) this.nextNew++;
+    if (this.nextNew >= this.totalChunks) return -1;
+    return this.nextNew < this.peerCumulative + this.peerWindow ? this.nextNew : -1;
+  }
+
+  /** Oldest chunks still in flight: what a probe should repeat. */
+  private oldestInFlight(count: number): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.sent.length && out.length < count; i++) {
+      const rec = this.sent[i]!;
+      if (rec.inFlight && this.state[rec.chunk] === IN_FLIGHT && !out.includes(rec.chunk)) out.push(rec.chunk);
+    }
+    return out;
+  }
+
+  private emit(chunk: number, now: number, out: SenderAction[]): void {
+    const retransmit = this.state[chunk] !== UNSENT;
+    if (this.state[chunk] === IN_FLIGHT) {
+      // A probe supersedes the packet it repeats: only the newest copy counts as in flight.
+      const old = this.packet(this.carrier[chunk]!);
+      if (old && old.inFlight) {
+        old.inFlight = false;
+        this.cc.onForgotten(old.bytes);
+      }
+    }
+    const bytes = this.chunkBytes(chunk) + DATA_HEADER_BYTES;
+    const pn = this.nextPacket++;
+    this.sent.push({ chunk, time: now, bytes, inFlight: true });
+    this.carrier[chunk] = pn;
+    this.state[chunk] = IN_FLIGHT;
+    if (chunk === this.nextNew) this.nextNew++;
+    this.cc.onSent(bytes);
+    this.pacer.consume(bytes);
+    this.lastAckElicitingTime = now;
+    this.stats.datagramsSent++;
+    this.stats.bytesSent += bytes;
+    if (retransmit) this.stats.datagramsRetransmitted++;
+    out.push({ type: 'send', chunk, packetNumber: pn, retransmit });
+  }
+
+  private ptoDeadline(): number {
+    if (this.cc.bytesInFlight === 0) return Infinity;
+    const backoff = Math.min(this.rtt.pto(this.maxAckDelay) * 2 ** this.ptoCount, 2000);
+    return this.lastAckElicitingTime + backoff;
+  }
+
+  /** Advance timers to `now` and hand out whatever may be sent now. */
+  poll(now: number): SenderAction[] {
+    const out: SenderAction[] = [];
+    if (this.finished === 'done') return [{ type: 'done' }];
+    if (this.finished === 'fail') return out;
+    if (now - this.lastProgress >= this.idleTimeout) {
+      this.finished = 'fail';
+      const what = this.started ? 'no acknowledgement' : 'no UDP packet from the client';
+      return [{ type: 'fail', reason: `${what} for ${Math.round(this.idleTimeout / 1000)} s (is UDP blocked?)` }];
+    }
+    if (!this.started) return [{ type: 'timer', at: this.lastProgress + this.idleTimeout }];
+    if (now >= this.lossTime) this.detectLoss(now);
+    if (now >= this.ptoDeadline()) {
+      this.ptoCount++;
+      this.stats.probes++;
+      this.probesOwed = 2;
+    }
+    this.pacer.setRate(this.cc.effective, this.rtt.smoothed);
+    let pacedUntil = Infinity;
+    // Probes go out regardless of window and pacing: their job is to get an ACK back.
+    if (this.probesOwed > 0) {
+      const retry = this.nextRetransmit();
+      const probes = retry >= 0 ? [retry] : this.oldestInFlight(this.probesOwed);
+      for (const c of probes.slice(0, this.probesOwed)) this.emit(c, now, out);
+      this.probesOwed = 0;
+    }
+    while (out.length < this.maxBurst) {
+      let chunk = this.nextRetransmit();
+      if (chunk < 0) chunk = this.nextNewAllowed();
+      if (chunk < 0) break;
+      const bytes = this.chunkBytes(chunk) + DATA_HEADER_BYTES;
+      if (!this.cc.canSend(bytes)) break;
+      if (!this.pacer.canSend(now, bytes)) {
+        pacedUntil = this.pacer.nextSendTime(now, bytes);
+        break;
+      }
+      this.emit(chunk, now, out);
+    }
+    const at = out.length >= this.maxBurst ? now : Math.min(pacedUntil, this.lossTime, this.ptoDeadline(), this.lastProgress + this.idleTimeout);
+    out.push({ type: 'timer', at });
+    this.stats.smoothedRttMs = this.rtt.smoothed;
+    this.stats.windowBytes = this.cc.effective;
+    return out;
+  }
+}

@@ -1,0 +1,136 @@
+// The server's one UDP socket. It demultiplexes ACKs to sessions by their
+// 64-bit id and drops (and counts) everything else: unknown sessions, the
+// wrong source address, bad checksums, DATA sent to the server. Nothing that
+// arrives is ever answered directly, so the socket cannot be used to amplify.
+//
+//   const endpoint = await UdpEndpoint.bind({ host: '0.0.0.0', port: 0 })
+//   const sessionId = newSessionId()          // 16 hex digits, sent to the client over TCP
+//   const session = endpoint.openSession({ sessionId, clientAddress: tcpSocket.remoteAddress,
+//                                          file, size, chunkSize, startChunk })
+//   reply over TCP with { sessionId, port: session.port, chunkSize, size, md5 }
+//   const result = await session.done         // see udp-sender.ts
+//   endpoint.stats                            // drop counters
+//   await endpoint.close()                    // closes every session (CANCELLED) and the socket
+
+import { randomBytes } from 'node:crypto';
+import { type Socket, createSocket } from 'node:dgram';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { decodeUdp, parseSessionId } from '../protocol/udp-packet.js';
+import { UdpSendSession, type UdpSessionOptions } from './udp-sender.js';
+
+export interface UdpEndpointOptions {
+  host?: string;
+  port?: number;
+  type?: 'udp4' | 'udp6';
+  /** Kernel socket buffers; large ones keep bursts of 60 KB datagrams from being dropped. */
+  sendBufferBytes?: number;
+  receiveBufferBytes?: number;
+}
+
+export interface UdpEndpointStats {
+  unknownSession: number;
+  wrongAddress: number;
+  badChecksum: number;
+  malformed: number;
+  unexpected: number; // well-formed, but not an ACK
+  acks: number;
+}
+
+export interface UdpServerSession {
+  readonly port: number;
+  readonly sessionId: bigint;
+  readonly done: UdpSendSession['done'];
+  readonly stats: UdpSendSession['stats'];
+  close(): void;
+}
+
+/** A fresh random session id, as 16 hex digits. */
+export function newSessionId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export class UdpEndpoint {
+  readonly stats: UdpEndpointStats = { unknownSession: 0, wrongAddress: 0, badChecksum: 0, malformed: 0, unexpected: 0, acks: 0 };
+  private readonly sessions = new Map<bigint, UdpSendSession>();
+
+  private constructor(private readonly socket: Socket) {
+    socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo.address, rinfo.port));
+    // Errors on an unconnected UDP socket are per-datagram (e.g. ICMP); sessions recover by timeout.
+    socket.on('error', () => {});
+  }
+
+  static async bind(options: UdpEndpointOptions = {}): Promise<UdpEndpoint> {
+    const socket = createSocket({ type: options.type ?? 'udp4', reuseAddr: false });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.bind(options.port ?? 0, options.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    setBuffers(socket, options.sendBufferBytes ?? 4 * 1024 * 1024, options.receiveBufferBytes ?? 1024 * 1024);
+    return new UdpEndpoint(socket);
+  }
+
+  get port(): number {
+    return this.socket.address().port;
+  }
+
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
+  openSession(options: UdpSessionOptions): UdpServerSession {
+    const id = typeof options.sessionId === 'bigint' ? options.sessionId : parseSessionId(options.sessionId);
+    if (id === null) throw new FerryError(ErrorCode.BadRequest, 'session id must be 16 lower-case hex digits');
+    if (this.sessions.has(id)) throw new FerryError(ErrorCode.Internal, 'UDP session id already in use');
+    if (!Number.isInteger(options.chunkSize) || options.chunkSize <= 0) throw new FerryError(ErrorCode.BadRequest, 'bad chunk size');
+    const session = new UdpSendSession({ ...options, sessionId: id }, this.socket, (s) => this.sessions.delete(s.sessionId));
+    this.sessions.set(id, session);
+    const port = this.port;
+    return {
+      port,
+      sessionId: id,
+      done: session.done,
+      get stats() {
+        return session.stats;
+      },
+      close: () => session.close(),
+    };
+  }
+
+  private onMessage(msg: Buffer, address: string, port: number): void {
+    const decoded = decodeUdp(msg);
+    if (!decoded.ok) {
+      if (decoded.reason === 'checksum') this.stats.badChecksum++;
+      else this.stats.malformed++;
+      return;
+    }
+    const p = decoded.packet;
+    const session = this.sessions.get(p.sessionId);
+    if (!session) return void this.stats.unknownSession++;
+    if (!session.accepts(address, port)) return void this.stats.wrongAddress++;
+    if (p.type !== 'ack') return void this.stats.unexpected++;
+    this.stats.acks++;
+    session.onAck(p);
+  }
+
+  async close(): Promise<void> {
+    for (const s of [...this.sessions.values()]) s.close();
+    await new Promise<void>((resolve) => this.socket.close(() => resolve()));
+  }
+}
+
+/** Ask for big kernel buffers; the kernel clamps to its maximum (net.core.[rw]mem_max). */
+export function setBuffers(socket: Socket, send: number, receive: number): void {
+  try {
+    socket.setSendBufferSize(send);
+  } catch {
+    /* keep the default */
+  }
+  try {
+    socket.setRecvBufferSize(receive);
+  } catch {
+    /* keep the default */
+  }
+}

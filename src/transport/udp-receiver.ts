@@ -1,0 +1,350 @@
+// Client side of a UDP download: drives the pure UdpReceiver over a
+// connected dgram socket, writes chunks in place into the .part file as they
+// arrive, and feeds MD5 in order (in a worker thread for big files).
+//
+//   const result = await receiveFile({
+//     host, port, sessionId,          // from the server's TCP reply; sessionId is 16 hex digits
+//     size, chunkSize, partFile,      // partFile: a FileHandle opened for writing
+//     startChunk,                     // resume: chunks below this are already in partFile
+//     onProgress, signal,
+//   })
+//   // → { md5, bytes, seconds, stats: { datagramsSent, datagramsRetransmitted, lossPercent,
+//   //     datagramBytes, datagramsReceived, duplicates, corrupt, foreign, acksSent } }
+//   // rejects FerryError: TIMEOUT (no progress for idleTimeoutMs), CANCELLED (signal),
+//   // NO_SPACE / INTERNAL (writing the part file failed).
+//
+// The caller compares md5 with the one the server announced, fsyncs and
+// renames; progress.durableBytes is the prefix already written, for a resume
+// sidecar. On resume the held prefix is read back once to seed MD5 (Node
+// cannot save a hash's state). After completing, the socket lingers a little
+// (unref'd) to re-acknowledge retransmissions in case our last ACKs were lost.
+
+import { type Socket, createSocket } from 'node:dgram';
+import type { FileHandle } from 'node:fs/promises';
+import { isIPv6 } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { DATA_HEADER_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId } from '../protocol/udp-packet.js';
+import { type ReceiverAction, UdpReceiver } from '../protocol/udp-receiver.js';
+import { setBuffers } from './udp-endpoint.js';
+import { InlineMd5, type Md5Sink, WorkerMd5 } from './udp-hash.js';
+
+export interface UdpProgress {
+  bytes: number; // held so far, including a resumed prefix
+  total: number;
+  durableBytes: number; // prefix written without a gap: safe to record for resume
+  datagramsReceived: number;
+}
+
+export interface ReceiveFileOptions {
+  host: string;
+  port: number;
+  sessionId: string | bigint;
+  size: number;
+  chunkSize: number;
+  partFile: FileHandle;
+  startChunk?: number;
+  onProgress?: (p: UdpProgress) => void;
+  signal?: AbortSignal;
+  idleTimeoutMs?: number;
+  /** Memory for out-of-order chunks and the write/hash backlog (default 32 MiB). */
+  windowBytes?: number;
+  receiveBufferBytes?: number;
+  /** Hash in a worker thread (default: for files of 8 MiB or more). */
+  hashInWorker?: boolean;
+  lingerMs?: number;
+}
+
+export interface ReceiveStats {
+  datagramsSent: number; // by the server, as seen from its packet numbers
+  datagramsRetransmitted: number;
+  lossPercent: number;
+  datagramBytes: number;
+  datagramsReceived: number;
+  duplicates: number;
+  corrupt: number;
+  foreign: number;
+  acksSent: number;
+}
+
+export interface ReceiveFileResult {
+  md5: string;
+  bytes: number; // received in this session (excludes a resumed prefix)
+  seconds: number;
+  stats: ReceiveStats;
+}
+
+const PROGRESS_INTERVAL_MS = 100;
+
+export async function receiveFile(options: ReceiveFileOptions): Promise<ReceiveFileResult> {
+  const id = typeof options.sessionId === 'bigint' ? options.sessionId : parseSessionId(options.sessionId);
+  if (id === null) throw new FerryError(ErrorCode.BadRequest, 'session id must be 16 lower-case hex digits');
+  if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'download cancelled');
+  const useWorker = options.hashInWorker ?? options.size >= 8 * 1024 * 1024;
+  const md5 = useWorker ? new WorkerMd5() : new InlineMd5();
+  const run = new Reception(options, id, md5);
+  try {
+    return await run.result;
+  } finally {
+    md5.close();
+  }
+}
+
+class Reception {
+  readonly result: Promise<ReceiveFileResult>;
+  private readonly total: number;
+  private readonly start: number;
+  private readonly written: Uint8Array;
+  private durable: number;
+  private socket: Socket | null = null;
+  private receiver: UdpReceiver | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private immediate: NodeJS.Immediate | null = null;
+  private readonly hashQueue: { chunk: number; data: Buffer }[] = [];
+  private prefixHashed = false;
+  private writesPending = 0;
+  private writeBytes = 0;
+  private completed = false;
+  private settled = false;
+  private corrupt = 0;
+  private foreign = 0;
+  private lastProgress = 0;
+  private readonly t0 = performance.now();
+  private resolve!: (r: ReceiveFileResult) => void;
+  private reject!: (e: Error) => void;
+
+  constructor(
+    private readonly o: ReceiveFileOptions,
+    private readonly id: bigint,
+    private readonly md5: Md5Sink,
+  ) {
+    this.total = chunkCount(o.size, o.chunkSize);
+    this.start = Math.min(o.startChunk ?? 0, this.total);
+    this.written = new Uint8Array(this.total);
+    this.written.fill(1, 0, this.start);
+    this.durable = this.start;
+    this.result = new Promise((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    o.signal?.addEventListener('abort', this.onAbort, { once: true });
+    md5.onDrain = () => this.backlogChanged();
+    this.seedPrefix().then(() => {
+      this.prefixHashed = true;
+      this.flushHash();
+      this.maybeFinish();
+    }, (e: Error) => this.fail(e));
+    if (this.start >= this.total) {
+      this.completed = true; // nothing to fetch: an empty file, or a resume that already has it all
+    } else {
+      this.open().catch((e: Error) => this.fail(e));
+    }
+  }
+
+  private onAbort = (): void => this.fail(new FerryError(ErrorCode.Cancelled, 'download cancelled'));
+
+  private async seedPrefix(): Promise<void> {
+    const end = Math.min(this.start * this.o.chunkSize, this.o.size);
+    const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, end));
+    for (let pos = 0; pos < end; ) {
+      const { bytesRead } = await this.o.partFile.read(buf, 0, Math.min(buf.length, end - pos), pos);
+      if (bytesRead === 0) throw new FerryError(ErrorCode.Changed, 'the partial download is shorter than its record says');
+      this.md5.update(Buffer.from(buf.subarray(0, bytesRead)), true);
+      pos += bytesRead;
+    }
+  }
+
+  private async open(): Promise<void> {
+    const socket = createSocket(isIPv6(this.o.host) ? 'udp6' : 'udp4');
+    this.socket = socket;
+    socket.on('error', () => {}); // ICMP errors on a connected socket: treated as loss
+    await new Promise<void>((resolve) => socket.bind(0, resolve));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('error', reject);
+      socket.connect(this.o.port, this.o.host, () => {
+        socket.off('error', reject);
+        resolve();
+      });
+    });
+    if (this.settled) return void socket.close();
+    setBuffers(socket, 256 * 1024, this.o.receiveBufferBytes ?? 4 * 1024 * 1024);
+    // Linux reports double what it grants (half is bookkeeping): advertise the usable half.
+    const receiveBuffer = Math.floor(socket.getRecvBufferSize() / 2);
+    this.receiver = new UdpReceiver(
+      { sessionId: this.id, size: this.o.size, chunkSize: this.o.chunkSize, startChunk: this.start, windowBytes: this.o.windowBytes, receiveBuffer, idleTimeoutMs: this.o.idleTimeoutMs },
+      performance.now(),
+    );
+    socket.on('message', (msg) => this.onMessage(msg));
+    this.pump();
+  }
+
+  private onMessage(msg: Buffer): void {
+    const r = this.receiver!;
+    const decoded = decodeUdp(msg);
+    if (!decoded.ok) return void this.corrupt++;
+    const p = decoded.packet;
+    if (p.type !== 'data' || p.sessionId !== this.id) return void this.foreign++;
+    for (const a of r.onData(p, performance.now())) this.act(a);
+    this.soon();
+    const now = performance.now();
+    if (this.o.onProgress && now - this.lastProgress >= PROGRESS_INTERVAL_MS) {
+      this.lastProgress = now;
+      this.o.onProgress(this.progress());
+    }
+  }
+
+  private progress(): UdpProgress {
+    const held = this.receiver ? this.receiver.contiguousChunks : this.start;
+    return {
+      bytes: Math.min(this.o.size, held * this.o.chunkSize),
+      total: this.o.size,
+      durableBytes: Math.min(this.o.size, this.durable * this.o.chunkSize),
+      datagramsReceived: this.receiver?.stats.datagramsReceived ?? 0,
+    };
+  }
+
+  private act(a: ReceiverAction): void {
+    switch (a.type) {
+      case 'write':
+        return this.write(a.chunk, a.position, a.data);
+      case 'hash':
+        this.hashQueue.push({ chunk: a.chunk, data: a.data });
+        return this.flushHash();
+      case 'ack':
+        if (this.socket) this.socket.send(encodeAck(a.ack));
+        return;
+      case 'timer':
+        return this.schedule(a.at);
+      case 'complete':
+        this.completed = true;
+        return this.maybeFinish();
+      case 'fail':
+        return this.fail(new FerryError(ErrorCode.Timeout, `UDP download stalled: ${a.reason}`));
+    }
+  }
+
+  private write(chunk: number, position: number, data: Buffer): void {
+    this.writesPending++;
+    this.writeBytes += data.length;
+    this.backlogChanged();
+    this.o.partFile.write(data, 0, data.length, position).then(
+      () => {
+        this.writesPending--;
+        this.writeBytes -= data.length;
+        this.written[chunk] = 1;
+        while (this.durable < this.total && this.written[this.durable]) this.durable++;
+        this.flushHash();
+        this.backlogChanged();
+        this.maybeFinish();
+      },
+      (e: NodeJS.ErrnoException) => {
+        const code = e.code === 'ENOSPC' ? ErrorCode.NoSpace : ErrorCode.Internal;
+        this.fail(new FerryError(code, `writing the partial download failed: ${e.message}`));
+      },
+    );
+  }
+
+  /** Hash in order, and only chunks already written: their memory may move to the worker. */
+  private flushHash(): void {
+    if (!this.prefixHashed) return;
+    let n = 0;
+    while (n < this.hashQueue.length && this.written[this.hashQueue[n]!.chunk]) {
+      this.md5.update(this.hashQueue[n]!.data, true);
+      n++;
+    }
+    if (n > 0) this.hashQueue.splice(0, n);
+  }
+
+  private backlogChanged(): void {
+    if (!this.receiver || this.settled) return;
+    let queued = 0;
+    for (const q of this.hashQueue) queued += q.data.length;
+    this.receiver.onBacklog(this.writeBytes + queued + this.md5.backlog, performance.now());
+    this.soon();
+  }
+
+  private soon(): void {
+    if (this.immediate || this.settled) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      this.pump();
+    });
+  }
+
+  private schedule(at: number): void {
+    const now = performance.now();
+    if (at <= now) return this.soon();
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(1, Math.ceil(at - now)));
+    if (this.completed) this.timer.unref();
+  }
+
+  private pump(): void {
+    if (!this.receiver || (this.settled && !this.completed)) return;
+    for (const a of this.receiver.poll(performance.now())) this.act(a);
+  }
+
+  private maybeFinish(): void {
+    if (!this.completed || this.settled || !this.prefixHashed || this.writesPending > 0 || this.hashQueue.length > 0) return;
+    this.settled = true;
+    this.o.onProgress?.(this.progress());
+    this.md5.digest().then((md5) => {
+      this.linger();
+      this.resolve({ md5, bytes: this.o.size - Math.min(this.o.size, this.start * this.o.chunkSize), seconds: (performance.now() - this.t0) / 1000, stats: this.stats() });
+    }, (e: Error) => this.reject(e));
+  }
+
+  private stats(): ReceiveStats {
+    const s = this.receiver?.stats;
+    const sent = s ? s.largestPacket + 1 : 0;
+    const received = s ? s.datagramsReceived : 0;
+    return {
+      datagramsSent: sent,
+      datagramsRetransmitted: Math.max(0, sent - (this.total - this.start)),
+      lossPercent: sent > 0 ? Math.max(0, (100 * (sent - received)) / sent) : 0,
+      datagramBytes: this.o.chunkSize + DATA_HEADER_BYTES,
+      datagramsReceived: received,
+      duplicates: s?.duplicates ?? 0,
+      corrupt: this.corrupt,
+      foreign: this.foreign,
+      acksSent: s?.acksSent ?? 0,
+    };
+  }
+
+  /** Keep answering for a while so a lost final ACK does not leave the server probing. */
+  private linger(): void {
+    this.o.signal?.removeEventListener('abort', this.onAbort);
+    const socket = this.socket;
+    if (!socket) return;
+    socket.unref();
+    const t = setTimeout(() => this.closeSocket(), this.o.lingerMs ?? 2000);
+    t.unref();
+  }
+
+  private closeSocket(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = null;
+    this.immediate = null;
+    this.receiver = null;
+    const s = this.socket;
+    this.socket = null;
+    if (s) s.close();
+  }
+
+  private fail(e: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.completed = false;
+    this.o.signal?.removeEventListener('abort', this.onAbort);
+    this.closeSocket();
+    this.reject(e);
+  }
+}

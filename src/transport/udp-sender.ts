@@ -1,0 +1,260 @@
+// Server side of a UDP download: drives the pure UdpSender for one session.
+// Sessions are created by UdpEndpoint.openSession (udp-endpoint.ts), which
+// owns the socket and hands this driver the ACKs meant for it.
+//
+//   const session = endpoint.openSession({ sessionId, clientAddress, file, size, chunkSize, startChunk })
+//   session.port            // UDP port to tell the client over TCP
+//   await session.done      // → UdpSendResult once every chunk is acknowledged;
+//                           //   rejects FerryError(TIMEOUT) after idleTimeoutMs without progress
+//   session.close()         // stop now (client gave up, TCP connection closed, verdict received)
+//
+// Nothing is sent until the client's first ACK arrives from clientAddress:
+// the session id alone never makes the server send data anywhere.
+// The file is read in blocks of about 2 MiB, a couple of blocks ahead of
+// the sending point; a block is dropped once all its chunks are acknowledged.
+
+import type { Socket } from 'node:dgram';
+import type { FileHandle } from 'node:fs/promises';
+import { performance } from 'node:perf_hooks';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import type { AckPacket } from '../protocol/udp-packet.js';
+import { encodeDataHeader } from '../protocol/udp-packet.js';
+import { type SenderAction, UdpSender, type UdpSenderStats } from '../protocol/udp-sender.js';
+
+export interface UdpSessionOptions {
+  /** 16 hex digits (as sent over TCP) or the number itself. */
+  sessionId: string | bigint;
+  /** The client's IP as the TCP connection saw it; UDP from any other address is dropped. */
+  clientAddress: string;
+  file: FileHandle;
+  size: number;
+  chunkSize: number;
+  startChunk?: number;
+  /** RTT seen on the TCP connection, if known: a better first guess than 50 ms. */
+  initialRttMs?: number;
+  idleTimeoutMs?: number;
+}
+
+export interface UdpSendResult {
+  sessionId: string;
+  bytes: number;
+  seconds: number;
+  stats: UdpSenderStats;
+}
+
+const BLOCK_BYTES = 2 * 1024 * 1024;
+const READ_AHEAD_BLOCKS = 2;
+/** Sends handed to the kernel but not yet called back; beyond this we wait. */
+const MAX_OUTSTANDING_SENDS = 256;
+
+interface Block {
+  data: Buffer | null;
+  ready: Promise<Buffer>;
+}
+
+export class UdpSendSession {
+  readonly sessionId: bigint;
+  readonly done: Promise<UdpSendResult>;
+  readonly clientAddress: string;
+  peer: { address: string; port: number } | null = null;
+  private readonly sender: UdpSender;
+  private readonly blocks = new Map<number, Block>();
+  private readonly blockChunks: number;
+  private readonly started = performance.now();
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
+  private immediate: NodeJS.Immediate | null = null;
+  private outstanding = 0;
+  private closed = false;
+  private resolve!: (r: UdpSendResult) => void;
+  private reject!: (e: Error) => void;
+
+  constructor(
+    private readonly options: UdpSessionOptions & { sessionId: bigint },
+    private readonly socket: Socket,
+    private readonly onClosed: (session: UdpSendSession) => void,
+  ) {
+    this.sessionId = options.sessionId;
+    this.clientAddress = normaliseAddress(options.clientAddress);
+    this.blockChunks = Math.max(1, Math.floor(BLOCK_BYTES / options.chunkSize));
+    this.sender = new UdpSender(
+      { size: options.size, chunkSize: options.chunkSize, startChunk: options.startChunk, initialRttMs: options.initialRttMs, idleTimeoutMs: options.idleTimeoutMs },
+      this.started,
+    );
+    this.done = new Promise((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    this.done.catch(() => {}); // the caller may only close(); never an unhandled rejection
+    this.pump();
+  }
+
+  get stats(): UdpSenderStats {
+    return { ...this.sender.stats };
+  }
+
+  /** Does a datagram from this address belong to the session? The first one from the client's IP pins its port. */
+  accepts(address: string, port: number): boolean {
+    const a = normaliseAddress(address);
+    if (this.peer) return this.peer.address === a && this.peer.port === port;
+    if (a !== this.clientAddress) return false;
+    this.peer = { address: a, port };
+    return true;
+  }
+
+  onAck(ack: AckPacket): void {
+    if (this.closed) return;
+    this.sender.onAck(ack, performance.now());
+    this.dropAcknowledgedBlocks();
+    this.soon();
+  }
+
+  /** End the session now. Resolves `done` if everything was acknowledged, else rejects with CANCELLED. */
+  close(): void {
+    if (this.closed) return;
+    if (this.sender.done) this.finish();
+    else this.fail(new FerryError(ErrorCode.Cancelled, 'UDP session closed before the transfer finished'));
+  }
+
+  private soon(): void {
+    if (this.immediate || this.closed) return;
+    this.immediate = setImmediate(() => {
+      this.immediate = null;
+      this.pump();
+    });
+  }
+
+  private schedule(at: number, now: number): void {
+    if (at === Infinity || this.closed) return;
+    if (at <= now) return this.soon();
+    // Keep an earlier timer: firing early only costs a poll that finds nothing due.
+    if (this.timer && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.pump();
+    }, Math.max(1, Math.ceil(at - now)));
+  }
+
+  private pump(): void {
+    if (this.closed || this.outstanding >= MAX_OUTSTANDING_SENDS) return;
+    const now = performance.now();
+    const actions = this.sender.poll(now);
+    for (const a of actions) this.act(a, now);
+    this.readAhead();
+  }
+
+  private act(a: SenderAction, now: number): void {
+    switch (a.type) {
+      case 'send': {
+        const data = this.chunkNow(a.chunk);
+        if (data) this.transmit(a.packetNumber, a.chunk, data);
+        else this.chunkLater(a.chunk).then((d) => this.transmit(a.packetNumber, a.chunk, d), (e: Error) => this.fail(e));
+        return;
+      }
+      case 'timer':
+        return this.schedule(a.at, now);
+      case 'done':
+        return this.finish();
+      case 'fail':
+        return this.fail(new FerryError(ErrorCode.Timeout, `UDP transfer stalled: ${a.reason}`));
+    }
+  }
+
+  private transmit(packetNumber: number, chunk: number, data: Buffer): void {
+    if (this.closed || !this.peer) return;
+    const header = encodeDataHeader(this.sessionId, packetNumber, chunk, data);
+    this.outstanding++;
+    // Errors (ICMP unreachable, a full buffer) are just loss: the state machine repairs it.
+    this.socket.send([header, data], this.peer.port, this.peer.address, () => {
+      this.outstanding--;
+      if (this.outstanding === MAX_OUTSTANDING_SENDS / 2) this.soon();
+    });
+  }
+
+  private chunkNow(chunk: number): Buffer | null {
+    const b = Math.floor(chunk / this.blockChunks);
+    const block = this.blocks.get(b);
+    return block?.data ? this.slice(block.data, chunk, b) : null;
+  }
+
+  private async chunkLater(chunk: number): Promise<Buffer> {
+    const b = Math.floor(chunk / this.blockChunks);
+    return this.slice(await this.load(b).ready, chunk, b);
+  }
+
+  private slice(data: Buffer, chunk: number, b: number): Buffer {
+    const start = (chunk - b * this.blockChunks) * this.options.chunkSize;
+    return data.subarray(start, start + this.sender.chunkBytes(chunk));
+  }
+
+  private load(b: number): Block {
+    let block = this.blocks.get(b);
+    if (block) return block;
+    const position = b * this.blockChunks * this.options.chunkSize;
+    const length = Math.min(this.blockChunks * this.options.chunkSize, this.options.size - position);
+    const ready = readFully(this.options.file, position, length);
+    const created: Block = { data: null, ready };
+    ready.then((d) => (created.data = d), (e: Error) => this.fail(e));
+    this.blocks.set(b, created);
+    return created;
+  }
+
+  private readAhead(): void {
+    const next = this.sender.nextNewChunk;
+    if (next >= this.sender.totalChunks) return;
+    const first = Math.floor(next / this.blockChunks);
+    const last = Math.min(first + READ_AHEAD_BLOCKS, Math.floor((this.sender.totalChunks - 1) / this.blockChunks));
+    for (let b = first; b <= last; b++) this.load(b);
+  }
+
+  private dropAcknowledgedBlocks(): void {
+    const below = this.sender.acknowledgedBelow;
+    for (const b of this.blocks.keys()) if ((b + 1) * this.blockChunks <= below) this.blocks.delete(b);
+  }
+
+  private stop(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.blocks.clear();
+    this.onClosed(this);
+  }
+
+  private finish(): void {
+    if (this.closed) return;
+    this.stop();
+    const bytes = this.options.size - Math.min(this.options.startChunk ?? 0, this.sender.totalChunks) * this.options.chunkSize;
+    this.resolve({
+      sessionId: this.sessionId.toString(16).padStart(16, '0'),
+      bytes: Math.max(0, bytes),
+      seconds: (performance.now() - this.started) / 1000,
+      stats: this.stats,
+    });
+  }
+
+  private fail(err: Error): void {
+    if (this.closed) return;
+    this.stop();
+    this.reject(err);
+  }
+}
+
+async function readFully(file: FileHandle, position: number, length: number): Promise<Buffer> {
+  const buf = Buffer.allocUnsafe(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await file.read(buf, done, length - done, position + done);
+    if (bytesRead === 0) throw new FerryError(ErrorCode.Changed, 'file became shorter while it was being sent');
+    done += bytesRead;
+  }
+  return buf;
+}
+
+/** IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; compare them as a.b.c.d. */
+export function normaliseAddress(address: string): string {
+  const a = address.toLowerCase();
+  return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+}
