@@ -1,0 +1,65 @@
+// An in-memory CliIo: captured stdout/stderr, a chosen environment, piped
+// stdin and a Ctrl-C the test can press.
+
+import { PassThrough } from 'node:stream';
+import type { CliIo, Interrupt } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+
+export interface FakeIo extends CliIo {
+  stdin: PassThrough & { isTTY?: boolean };
+  stdoutText(): string;
+  stderrText(): string;
+  interrupt(signal?: Interrupt): void;
+  /** Resolves once stdout contains `text` (or rejects after `ms`). */
+  waitForStdout(text: string | RegExp, ms?: number): Promise<void>;
+}
+
+export function fakeIo(options: { env?: Record<string, string | undefined>; cwd?: string; tty?: boolean; stdin?: string } = {}): FakeIo {
+  let stdout = '';
+  let stderr = '';
+  const handlers = new Set<(s: Interrupt) => void>();
+  const waiters = new Set<() => void>();
+  const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
+  if (options.stdin !== undefined) stdin.end(options.stdin);
+  const tty = options.tty === true;
+  return {
+    stdout: { write: (t: string) => ((stdout += t), waiters.forEach((w) => w()), true), isTTY: tty, columns: 100 },
+    stderr: { write: (t: string) => ((stderr += t), true), isTTY: tty, columns: 100 },
+    stdin,
+    env: options.env ?? {},
+    cwd: options.cwd ?? process.cwd(),
+    onInterrupt(handler) {
+      handlers.add(handler);
+      return () => handlers.delete(handler);
+    },
+    stdoutText: () => stdout,
+    stderrText: () => stderr,
+    interrupt(signal = 'SIGINT') {
+      for (const h of [...handlers]) h(signal);
+    },
+    waitForStdout(text, ms = 10_000) {
+      const found = () => (typeof text === 'string' ? stdout.includes(text) : text.test(stdout));
+      return new Promise((resolve, reject) => {
+        if (found()) return resolve();
+        const timer = setTimeout(() => {
+          waiters.delete(check);
+          reject(new Error(`stdout never contained ${String(text)}; it was:\n${stdout}\nstderr:\n${stderr}`));
+        }, ms);
+        const check = () => {
+          if (!found()) return;
+          clearTimeout(timer);
+          waiters.delete(check);
+          resolve();
+        };
+        waiters.add(check);
+      });
+    },
+  };
+}
+
+/** Run the CLI in-process; returns the exit code and what it printed. */
+export async function run(argv: string[], options: Parameters<typeof fakeIo>[0] = {}) {
+  const io = fakeIo(options);
+  const code = await main(argv, io);
+  return { code, stdout: io.stdoutText(), stderr: io.stderrText() };
+}

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import { describeError, CliError } from '../../src/cli/errors.js';
+import { describeCommand, downloadLines, entryJson, entryLines, hashLine, hashHeader } from '../../src/cli/print.js';
+import { renderHashing, renderTransfer, StatusLine } from '../../src/cli/progress.js';
+import { cellWidth, printable, renderTable } from '../../src/cli/table.js';
+import type { DownloadResult, Entry } from '../../src/client/types.js';
+import { formatTime } from '../../src/client/format.js';
+import { FerryError } from '../../src/protocol/errors.js';
+
+const entry = (path: string, size: number, mtimeMs: number, type: 'file' | 'dir' = 'file'): Entry => {
+  const name = path.split('/').pop() ?? path;
+  const dot = name.lastIndexOf('.');
+  return { path, name, ext: type === 'file' && dot > 0 ? name.slice(dot).toLowerCase() : '', size, mtimeMs, mtime: new Date(mtimeMs).toISOString(), type };
+};
+
+describe('renderTable', () => {
+  it('aligns columns, right-aligns numbers and leaves no trailing spaces', () => {
+    const lines = renderTable(
+      [
+        { header: 'NAME', value: (r: [string, string]) => r[0] },
+        { header: 'N', value: (r) => r[1], align: 'right' },
+      ],
+      [['a', '1'], ['longer', '100']],
+    );
+    expect(lines).toEqual(['NAME      N', 'a         1', 'longer  100']);
+  });
+
+  it('counts wide characters as two cells', () => {
+    expect(cellWidth('日本')).toBe(4);
+    expect(cellWidth('abc')).toBe(3);
+  });
+
+  it('shows control characters instead of sending them to the terminal', () => {
+    expect(printable('a\x1b[2Jb\n')).toBe('a\\x1b[2Jb\\x0a');
+  });
+});
+
+describe('entry output', () => {
+  const t = new Date(2021, 2, 4, 10, 0, 0).getTime();
+  const entries = [entry('docs', 0, t, 'dir'), entry('docs/a.txt', 1536, t), entry('b.bin', 5, t)];
+
+  it('prints an aligned table with a summary', () => {
+    const lines = entryLines(entries);
+    expect(lines[0]).toMatch(/^PATH\s+SIZE\s+MODIFIED\s+TYPE$/);
+    expect(lines[1]).toBe(`docs/             -  ${formatTime(t)}  dir`);
+    expect(lines[2]).toBe(`docs/a.txt  1.5 KiB  ${formatTime(t)}  file`);
+    expect(lines[3]).toBe(`b.bin           5 B  ${formatTime(t)}  file`);
+    expect(lines[4]).toBe('2 files, 1 folder, 1.5 KiB');
+  });
+
+  it('says so when nothing matched', () => {
+    expect(entryLines([])).toEqual(['no matching entries (0 files, 0 folders, 0 B)']);
+  });
+
+  it('puts exactly the documented fields in --json rows', () => {
+    expect(Object.keys(entryJson(entries[1] as Entry)).sort()).toEqual(['ext', 'mtime', 'name', 'path', 'size', 'type']);
+  });
+
+  it('prints hash rows in fixed columns under the header', () => {
+    const line = hashLine({ path: 'x/y.txt', md5: 'd41d8cd98f00b204e9800998ecf8427e', size: 0, mtimeMs: t, mtime: '' });
+    expect(line).toBe(`d41d8cd98f00b204e9800998ecf8427e         0 B  ${formatTime(t)}  x/y.txt`);
+    expect(hashHeader().indexOf('PATH')).toBe(line.indexOf('x/y.txt'));
+  });
+});
+
+describe('download output', () => {
+  const base: DownloadResult = {
+    path: 'dir/movie.bin', dest: '/tmp/movie.bin', bytes: 2048, md5: 'a'.repeat(32), verified: true,
+    transport: 'udp', cache: 'miss', seconds: 0.5, mtime: new Date(2020, 0, 2, 3, 4, 5).toISOString(),
+  };
+
+  it('names the file, size, time, MD5 and cache outcome', () => {
+    const text = downloadLines(base).join('\n');
+    expect(text).toContain(`movie.bin  2.0 KiB  2020-01-02 03:04:05`);
+    expect(text).toContain(`md5        ${'a'.repeat(32)} (verified)`);
+    expect(text).toMatch(/cache\s+miss/);
+    expect(text).not.toContain('udp        ');
+  });
+
+  it('adds UDP statistics and resume notes when present', () => {
+    const text = downloadLines({ ...base, resumedFrom: 1024, udp: { datagramsSent: 40, datagramsRetransmitted: 2, lossPercent: 5, datagramBytes: 1400 } }).join('\n');
+    expect(text).toContain('40 datagrams sent, 2 retransmitted, 5.0 % loss, 1400-byte datagrams');
+    expect(text).toContain('from byte 1024');
+  });
+});
+
+describe('describeCommand', () => {
+  it('shows the path bare and other arguments as key=value', () => {
+    const r = { time: '', client: '', command: 'list', args: { path: 'my docs', ext: '.txt', recursive: true, hidden: false }, outcome: 'ok', bytes: 0, ms: 1 };
+    expect(describeCommand(r)).toBe('list "my docs" ext=.txt recursive');
+  });
+});
+
+describe('StatusLine', () => {
+  it('draws nothing when stderr is not a terminal', () => {
+    let written = '';
+    const s = new StatusLine({ write: (t: string) => (written += t), isTTY: false });
+    s.update(() => 'x', true);
+    s.clear();
+    expect(written).toBe('');
+  });
+
+  it('redraws at most every 100 ms unless forced, and erases itself', () => {
+    let now = 0;
+    const writes: string[] = [];
+    const s = new StatusLine({ write: (t: string) => writes.push(t), isTTY: true, columns: 80 }, () => now);
+    s.update(() => 'one');
+    now = 50;
+    s.update(() => 'two');
+    now = 100;
+    s.update(() => 'three');
+    now = 120;
+    s.update(() => 'four', true);
+    s.clear();
+    expect(writes).toEqual(['\r\x1b[2Kone', '\r\x1b[2Kthree', '\r\x1b[2Kfour', '\r\x1b[2K']);
+  });
+
+  it('never draws wider than the terminal', () => {
+    const writes: string[] = [];
+    const s = new StatusLine({ write: (t: string) => writes.push(t), isTTY: true, columns: 30 });
+    s.update(() => 'x'.repeat(100));
+    expect(writes[0]?.length).toBe('\r\x1b[2K'.length + 29);
+  });
+
+  it('renders the bar with percent, bytes, rate and ETA', () => {
+    const text = renderTransfer({ path: 'a/b.iso', transport: 'tcp', bytes: 512 * 1024, total: 1024 * 1024, rate: 2e6, etaSeconds: 3 }, 100);
+    expect(text).toMatch(/^b\.iso  \[█+░+\]   50%  512 KiB \/ 1\.0 MiB  2\.00 MB\/s  ETA 3 s$/);
+    expect(renderHashing({ files: 3, bytes: 1024 }, { files: 10, bytes: 4096 })).toBe('hashing 3/10 files  1.0 KiB / 4.0 KiB');
+  });
+});
+
+describe('describeError', () => {
+  it('passes FerryError and CliError messages through', () => {
+    expect(describeError(new FerryError('NOT_FOUND', 'no such file: x'))).toBe('no such file: x');
+    expect(describeError(new CliError('bad'))).toBe('bad');
+  });
+
+  it('translates system errors', () => {
+    expect(describeError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'h:1')).toBe('cannot connect to h:1: connection refused (is `ferry serve` running?)');
+    expect(describeError(Object.assign(new Error('x'), { code: 'ENOENT', path: '/a/b' }))).toBe('/a/b: no such file or directory');
+    expect(describeError(new Error('plain'))).toBe('plain');
+    expect(describeError('text')).toBe('text');
+  });
+});
