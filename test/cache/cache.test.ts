@@ -192,3 +192,40 @@ describe('persistence', () => {
     expect(await readFile(path.join(work, 'b.out'))).toEqual(b!.data);
   });
 });
+
+describe('two instances on one folder', () => {
+  it('interleaved admits, materializes and removes lose nothing', async () => {
+    const dir = await tempDir();
+    const work = await tempDir();
+    const [one, two] = await Promise.all([DownloadCache.open({ dir }), DownloadCache.open({ dir })]);
+    const samples = await Promise.all(Array.from({ length: 30 }, (_, i) => sample(work, `s${i}`, 100 + i)));
+    // Both instances run at once; every admit is a read-modify-write of the
+    // index, so without the lock the later write would drop the earlier entry.
+    await Promise.all(samples.map((s, i) => (i % 2 ? one : two).admit(s.path, info(s, `f/${i}`))));
+    expect((await one.list()).map((e) => e.md5).sort()).toEqual(samples.map((s) => s.md5).sort());
+
+    await Promise.all([
+      ...samples.slice(0, 10).map((s, i) => one.materialize(s.md5, path.join(work, `out${i}`), { remotePath: 'r', server: 'h' })),
+      ...samples.slice(10, 20).map((s) => two.remove(s.md5)),
+    ]);
+    const entries = await two.list();
+    expect(entries).toHaveLength(20);
+    expect(entries.slice(0, 10).every((e) => e.hits === 1)).toBe(true);
+    expect(await two.stats()).toMatchObject({ hits: 10, misses: 30 });
+    await expectConsistent(dir, DEFAULT_CACHE_LIMIT);
+  });
+
+  it('admitting the same content twice at once keeps one entry and consumes both files', async () => {
+    const dir = await tempDir();
+    const [w1, w2] = [await tempDir(), await tempDir()];
+    const [one, two] = await Promise.all([DownloadCache.open({ dir }), DownloadCache.open({ dir })]);
+    const [s1, s2] = await Promise.all([sample(w1, 'same', 400), sample(w2, 'same', 400)]);
+    const [p1, p2] = await Promise.all([one.admit(s1.path, info(s1, 'x')), two.admit(s2.path, info(s2, 'y'))]);
+    expect(p1).toBe(p2);
+    expect(await exists(s1.path)).toBe(false);
+    expect(await exists(s2.path)).toBe(false);
+    expect(await one.list()).toHaveLength(1);
+    expect(await one.stats()).toMatchObject({ entries: 1, bytes: 400, misses: 2 });
+    await expectConsistent(dir, DEFAULT_CACHE_LIMIT);
+  });
+});

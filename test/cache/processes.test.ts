@@ -1,0 +1,94 @@
+// Real processes sharing one cache folder, and real kill -9s. The cache is
+// compiled once with tsc into node_modules/.cache (so its imports resolve)
+// and driven by worker.mjs in child processes.
+
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { DownloadCache } from '../../src/cache/cache.js';
+import { expectConsistent, removeTempDirs, tempDir } from './helpers.js';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const worker = fileURLToPath(new URL('./worker.mjs', import.meta.url));
+let build = '';
+let cacheModule = '';
+
+beforeAll(async () => {
+  const base = path.join(root, 'node_modules', '.cache');
+  const { mkdir } = await import('node:fs/promises');
+  await mkdir(base, { recursive: true });
+  build = await mkdtemp(path.join(base, 'ferry-cache-test-'));
+  const tsc = path.join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+  const args = ['--ignoreConfig', '--outDir', build, '--rootDir', root, '--module', 'nodenext'];
+  args.push('--moduleResolution', 'nodenext', '--target', 'es2023', '--skipLibCheck', '--types', 'node');
+  const out = spawnSync(process.execPath, [tsc, ...args, path.join(root, 'src/cache/cache.ts')], { encoding: 'utf8' });
+  cacheModule = path.join(build, 'src', 'cache', 'cache.js');
+  expect(out.status, out.stdout + out.stderr).toBe(0);
+}, 60_000);
+
+afterAll(async () => {
+  if (build) await rm(build, { recursive: true, force: true });
+});
+afterEach(removeTempDirs);
+
+function run(dir: string, limit: number, work: string, ...rest: string[]): ChildProcess {
+  return spawn(process.execPath, [worker, cacheModule, dir, String(limit), work, ...rest], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+function exited(child: ChildProcess): Promise<{ code: number | null; signal: string | null; stderr: string }> {
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, stderr })));
+}
+
+/** Resolves once the child has printed `count` lines. */
+function linesSeen(child: ChildProcess, count: number): Promise<void> {
+  let seen = 0;
+  return new Promise((resolve, reject) => {
+    child.stdout?.on('data', (d: Buffer) => {
+      seen += d.toString().split('\n').length - 1;
+      if (seen >= count) resolve();
+    });
+    child.on('exit', () => reject(new Error(`worker exited after ${seen} of ${count} lines`)));
+  });
+}
+
+describe('several processes on one cache folder', () => {
+  it('loses no entry when two processes admit at the same time', async () => {
+    const dir = await tempDir();
+    const work = await tempDir();
+    const limit = 1024 * 1024;
+    const children = ['p', 'q'].map((seed) => run(dir, limit, work, 'admit', seed, '20'));
+    const results = await Promise.all(children.map(exited));
+    for (const r of results) expect(r, r.stderr).toMatchObject({ code: 0 });
+    const cache = await DownloadCache.open({ dir, limit });
+    const paths = (await cache.list()).map((e) => e.remotePath).sort();
+    expect(paths).toHaveLength(40);
+    expect(new Set(paths.map((p) => p.split('/')[0]))).toEqual(new Set(['p', 'q']));
+    expect((await cache.stats()).misses).toBe(40);
+    await expectConsistent(dir, limit);
+  }, 60_000);
+
+  it('stays consistent after kill -9 at many points, with another process working alongside', async () => {
+    const dir = await tempDir();
+    const work = await tempDir();
+    const limit = 20_000; // small, so eviction runs all the time
+    for (const ops of [1, 3, 6, 10, 15, 21, 28]) {
+      const victim = run(dir, limit, work, 'churn', `v${ops}`);
+      const bystander = run(dir, limit, work, 'churn', `b${ops}`);
+      const victimExit = exited(victim);
+      const bystanderExit = exited(bystander);
+      await Promise.all([linesSeen(victim, ops), linesSeen(bystander, 2)]);
+      victim.kill('SIGKILL');
+      bystander.kill('SIGKILL');
+      expect((await victimExit).signal).toBe('SIGKILL');
+      expect((await bystanderExit).signal).toBe('SIGKILL');
+      await DownloadCache.open({ dir, limit });
+      await expectConsistent(dir, limit);
+    }
+  }, 120_000);
+});
