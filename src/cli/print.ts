@@ -55,6 +55,7 @@ export function downloadJson(r: DownloadResult): Record<string, unknown> {
     path: r.path,
     dest: r.dest,
     bytes: r.bytes,
+    transferred: r.transferred,
     md5: r.md5,
     verified: r.verified,
     transport: r.transport,
@@ -65,19 +66,27 @@ export function downloadJson(r: DownloadResult): Record<string, unknown> {
   if (r.restarted) json.restarted = true;
   if (r.identical) json.identical = true;
   if (r.udp) json.udp = r.udp;
+  if (r.files) json.files = r.files.map(downloadJson);
   return json;
 }
 
 const CACHE_WORDS = { hit: 'hit (served from the local cache)', miss: 'miss (fetched and kept in the cache)', bypass: 'bypass (cache not used)' };
 
+function rateOf(bytes: number, seconds: number): string {
+  return formatRate(seconds > 0 ? bytes / seconds : 0);
+}
+
 export function downloadLines(r: DownloadResult): string[] {
+  if (r.files) return treeLines(r);
   const name = r.path.split('/').pop() ?? r.path;
   const lines = [
     `${printable(name)}  ${formatBytes(r.bytes)}  ${formatTime(Date.parse(r.mtime))}`,
     `  saved to   ${printable(r.dest)}${r.identical ? ' (already there, unchanged)' : ''}`,
     `  md5        ${r.md5} (verified)`,
     `  cache      ${CACHE_WORDS[r.cache] ?? r.cache}`,
-    `  transfer   ${r.transport.toUpperCase()}, ${r.bytes} bytes in ${r.seconds.toFixed(2)} s (${formatRate(r.seconds > 0 ? r.bytes / r.seconds : 0)})`,
+    r.transferred > 0
+      ? `  transfer   ${r.transport.toUpperCase()}, ${r.transferred} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.transferred, r.seconds)})`
+      : `  transfer   none needed (${r.seconds.toFixed(2)} s)`,
   ];
   if (r.resumedFrom) lines.push(`  resumed    from byte ${r.resumedFrom} of an interrupted download`);
   if (r.restarted) lines.push('  restarted  the file changed on the server since the interrupted attempt');
@@ -90,11 +99,29 @@ export function downloadLines(r: DownloadResult): string[] {
   return lines;
 }
 
+const treeColumns: Column<DownloadResult>[] = [
+  { header: 'PATH', value: (f) => printable(f.path) },
+  { header: 'SIZE', value: (f) => formatBytes(f.bytes), align: 'right' },
+  { header: 'MODIFIED', value: (f) => formatTime(Date.parse(f.mtime)) },
+  { header: 'MD5', value: (f) => f.md5 },
+  { header: 'CACHE', value: (f) => f.cache },
+];
+
+/** A recursive download: one row per file, then the totals. */
+function treeLines(r: DownloadResult): string[] {
+  const files = r.files ?? [];
+  return [
+    ...(files.length > 0 ? renderTable(treeColumns, files) : []),
+    `${plural(files.length, 'file')}, ${formatBytes(r.bytes)} saved under ${printable(r.dest)}, all verified`,
+    `  transfer   ${r.transport.toUpperCase()}, ${r.transferred} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.transferred, r.seconds)})`,
+  ];
+}
+
 export function uploadLines(localPath: string, r: UploadResult): string[] {
   return [
     `${printable(localPath)} → ${printable(r.path)}  ${formatBytes(r.bytes)}`,
     `  md5        ${r.md5} (verified by the server)`,
-    `  transfer   ${r.bytes} bytes in ${r.seconds.toFixed(2)} s (${formatRate(r.seconds > 0 ? r.bytes / r.seconds : 0)})`,
+    `  transfer   ${r.bytes} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.bytes, r.seconds)})`,
   ];
 }
 

@@ -65,7 +65,7 @@ describe('entry output', () => {
 
 describe('download output', () => {
   const base: DownloadResult = {
-    path: 'dir/movie.bin', dest: '/tmp/movie.bin', bytes: 2048, md5: 'a'.repeat(32), verified: true,
+    path: 'dir/movie.bin', dest: '/tmp/movie.bin', bytes: 2048, transferred: 2048, md5: 'a'.repeat(32), verified: true,
     transport: 'udp', cache: 'miss', seconds: 0.5, mtime: new Date(2020, 0, 2, 3, 4, 5).toISOString(),
   };
 
@@ -74,7 +74,16 @@ describe('download output', () => {
     expect(text).toContain(`movie.bin  2.0 KiB  2020-01-02 03:04:05`);
     expect(text).toContain(`md5        ${'a'.repeat(32)} (verified)`);
     expect(text).toMatch(/cache\s+miss/);
+    expect(text).toContain('UDP, 2048 bytes in 0.50 s');
     expect(text).not.toContain('udp        ');
+  });
+
+  it('lists every file of a recursive download', () => {
+    const child = (p: string): DownloadResult => ({ ...base, path: p, cache: 'hit', transferred: 0 });
+    const lines = downloadLines({ ...base, path: 'dir', dest: '/tmp/dir', bytes: 4096, files: [child('dir/a'), child('dir/b')] });
+    expect(lines[0]).toMatch(/^PATH\s+SIZE\s+MODIFIED\s+MD5\s+CACHE$/);
+    expect(lines[1]).toMatch(/^dir\/a\s+2\.0 KiB .* hit$/);
+    expect(lines[3]).toBe('2 files, 4.0 KiB saved under /tmp/dir, all verified');
   });
 
   it('adds UDP statistics and resume notes when present', () => {

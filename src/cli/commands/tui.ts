@@ -5,6 +5,7 @@
 import path from 'node:path';
 import envPaths from 'env-paths';
 import type { Argv } from 'yargs';
+import { DownloadCache } from '../../cache/cache.js';
 import { connect } from '../../client/connect.js';
 import type { FerryServer } from '../../server/server.js';
 import { CliError } from '../errors.js';
@@ -67,9 +68,11 @@ export function tuiCommand(ctx: Ctx) {
           try {
             // Loaded only here: Ink and React are not needed by the other commands.
             const { runTui } = await import('../../tui/run.js');
+            // The TUI shows the cache even when downloads bypass it (--no-cache).
+            const cache = client.cache ?? (await DownloadCache.open({ ...(cacheDir !== undefined ? { dir: cacheDir } : {}), ...(cacheSize !== undefined ? { limit: cacheSize } : {}) }));
             await runTui({
               api: client,
-              cache: client.cache,
+              cache,
               localRoot,
               serverLabel: embedded ? `${server} (${embedded.root})` : server,
               uploadAllowed: client.info.features.includes('upload'),
