@@ -1,0 +1,205 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import type { HashRecord } from '../../src/protocol/messages.js';
+import { HashIndex, hashTree } from '../../src/server/hash-index.js';
+import { HASH_CHUNK_BYTES } from '../../src/server/hash-worker.js';
+import { ShareStore } from '../../src/server/store.js';
+import { createTempShare, DEFAULT_MTIME_MS, md5Of, type TempShare } from '../helpers/temp-share.js';
+
+let share: TempShare;
+let index: HashIndex | undefined;
+const big = randomBytes(HASH_CHUNK_BYTES * 3 + 12_345); // spans several worker reads, ends mid-chunk
+
+beforeEach(async () => {
+  share = await createTempShare({ 'big.bin': big, 'small.txt': 'hello', 'empty.txt': '' });
+});
+
+afterEach(async () => {
+  await index?.close();
+  index = undefined;
+  await share.remove();
+});
+
+async function md5(rel: string, options?: { rehash?: boolean }): Promise<string> {
+  const abs = share.abs(rel);
+  return index!.md5(abs, await fs.stat(abs), options);
+}
+
+/** Rewrite a file with different bytes of the same length and put its mtime back: same identity. */
+async function rewriteKeepingIdentity(rel: string, content: Buffer | string): Promise<void> {
+  const abs = share.abs(rel);
+  const before = await fs.stat(abs);
+  await fs.writeFile(abs, content);
+  await fs.utimes(abs, before.atime, before.mtime);
+  const after = await fs.stat(abs);
+  expect([after.ino, after.size, after.mtimeMs]).toEqual([before.ino, before.size, before.mtimeMs]);
+}
+
+describe('HashIndex.md5', () => {
+  it('matches node:crypto over the same bytes, for large, small and empty files', async () => {
+    index = await HashIndex.open({ workers: 2 });
+    expect(await md5('big.bin')).toBe(md5Of(big));
+    expect(await md5('small.txt')).toBe(md5Of('hello'));
+    expect(await md5('empty.txt')).toBe('d41d8cd98f00b204e9800998ecf8427e');
+    expect(index.stats).toEqual({ hits: 0, misses: 3, bytesHashed: big.length + 5 });
+  });
+
+  it('answers an unchanged file from memory without reading it', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    const first = await md5('small.txt');
+    await rewriteKeepingIdentity('small.txt', 'HELLO'); // only a re-read could notice
+    expect(await md5('small.txt')).toBe(first);
+    expect(index.stats).toEqual({ hits: 1, misses: 1, bytesHashed: 5 });
+  });
+
+  it('re-reads when asked to rehash', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    await md5('small.txt');
+    await rewriteKeepingIdentity('small.txt', 'HELLO');
+    expect(await md5('small.txt', { rehash: true })).toBe(md5Of('HELLO'));
+    expect(index.stats).toMatchObject({ hits: 0, misses: 2, bytesHashed: 10 });
+    expect(await md5('small.txt')).toBe(md5Of('HELLO')); // and remembers the fresh digest
+  });
+
+  it('re-hashes when the identity changes: mtime, size, or a new inode', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    await md5('small.txt');
+    await fs.writeFile(share.abs('small.txt'), 'world');
+    await fs.utimes(share.abs('small.txt'), DEFAULT_MTIME_MS / 1000 + 1, DEFAULT_MTIME_MS / 1000 + 1);
+    expect(await md5('small.txt')).toBe(md5Of('world'));
+    await fs.writeFile(share.abs('small.txt'), 'longer text');
+    await fs.utimes(share.abs('small.txt'), DEFAULT_MTIME_MS / 1000 + 1, DEFAULT_MTIME_MS / 1000 + 1);
+    expect(await md5('small.txt')).toBe(md5Of('longer text'));
+    // Same size and mtime, but a different file renamed into place.
+    await share.write({ 'other.txt': { content: 'LONGER TEXT', mtime: DEFAULT_MTIME_MS + 1000 } });
+    await fs.rename(share.abs('other.txt'), share.abs('small.txt'));
+    expect(await md5('small.txt')).toBe(md5Of('LONGER TEXT'));
+    expect(index.stats).toMatchObject({ hits: 0, misses: 4 });
+  });
+
+  it('refuses with CHANGED when the file is no longer the version the caller saw', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    const stale = await fs.stat(share.abs('small.txt'));
+    await share.write({ 'small.txt': { content: 'replaced', mtime: DEFAULT_MTIME_MS + 5000 } });
+    await expect(index.md5(share.abs('small.txt'), stale)).rejects.toMatchObject({ code: ErrorCode.Changed });
+    // What was read is still remembered under the file's real identity.
+    expect(await md5('small.txt')).toBe(md5Of('replaced'));
+    expect(index.stats.misses).toBe(1);
+  });
+
+  it('shares one read between concurrent requests for the same file', async () => {
+    index = await HashIndex.open({ workers: 2 });
+    const stat = await fs.stat(share.abs('big.bin'));
+    const all = await Promise.all([1, 2, 3].map(() => index!.md5(share.abs('big.bin'), stat)));
+    expect(new Set(all)).toEqual(new Set([md5Of(big)]));
+    expect(index.stats).toMatchObject({ misses: 1, bytesHashed: big.length });
+  });
+
+  it('uses a digest remembered from elsewhere', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    const stat = await fs.stat(share.abs('small.txt'));
+    index.remember(stat, md5Of('hello'));
+    expect(await md5('small.txt')).toBe(md5Of('hello'));
+    expect(index.stats).toEqual({ hits: 1, misses: 0, bytesHashed: 0 });
+    expect(() => index!.remember(stat, 'not-a-digest')).toThrow();
+  });
+
+  it('refuses folders and missing files with codes', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    await expect(index.md5(share.root, await fs.stat(share.root))).rejects.toMatchObject({ code: ErrorCode.NotAFile });
+    const stat = await fs.stat(share.abs('small.txt'));
+    await fs.rm(share.abs('small.txt'));
+    await expect(index.md5(share.abs('small.txt'), stat)).rejects.toMatchObject({ code: ErrorCode.NotFound });
+  });
+
+  it('fails pending work with SHUTTING_DOWN once closed', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    const stat = await fs.stat(share.abs('big.bin'));
+    const pending = expect(index.md5(share.abs('big.bin'), stat)).rejects.toMatchObject({ code: ErrorCode.ShuttingDown });
+    await index.close();
+    await pending;
+    await expect(md5('small.txt')).rejects.toMatchObject({ code: ErrorCode.ShuttingDown });
+  });
+});
+
+describe('HashIndex persistence', () => {
+  it('survives a reopen, so nothing is read again', async () => {
+    const file = path.join(share.outside, 'state', 'index.json');
+    index = await HashIndex.open({ file, workers: 1 });
+    await md5('big.bin');
+    await md5('small.txt');
+    await index.close();
+    expect((await fs.readdir(path.dirname(file))).sort()).toEqual(['index.json']); // no temp files left behind
+    index = await HashIndex.open({ file, workers: 1 });
+    expect(index.size).toBe(2);
+    await rewriteKeepingIdentity('small.txt', 'HELLO');
+    expect(await md5('small.txt')).toBe(md5Of('hello'));
+    expect(await md5('big.bin')).toBe(md5Of(big));
+    expect(index.stats).toEqual({ hits: 2, misses: 0, bytesHashed: 0 });
+  });
+
+  it('starts empty from a missing or corrupt file', async () => {
+    const file = path.join(share.outside, 'index.json');
+    await fs.writeFile(file, '{"version":1,"entries":[[1,2,');
+    index = await HashIndex.open({ file, workers: 1 });
+    expect(index.size).toBe(0);
+    expect(await md5('small.txt')).toBe(md5Of('hello'));
+    await index.flush();
+    const saved = JSON.parse(await fs.readFile(file, 'utf8'));
+    expect(saved.entries).toHaveLength(1);
+    expect(saved.entries[0][4]).toBe(md5Of('hello'));
+  });
+});
+
+describe('hashTree', () => {
+  const byPath = (rs: HashRecord[]) => [...rs].sort((a, b) => (a.path < b.path ? -1 : 1));
+
+  async function collect(options: { path?: string; rehash?: boolean; signal?: AbortSignal } = {}): Promise<HashRecord[]> {
+    const store = await ShareStore.open(share.root);
+    const out: HashRecord[] = [];
+    for await (const r of hashTree(store, index!, options)) out.push(r);
+    return out;
+  }
+
+  it('hashes every visible file, in parallel, matching node:crypto', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 30; i++) files[`tree/d${i % 4}/f${i}.bin`] = randomBytes(1000 + i * 7919);
+    await share.write({ ...files, 'tree/.hidden': 'h', 'tree/.ferry-upload-x': 'tmp' });
+    index = await HashIndex.open({ workers: 2 });
+    const got = byPath(await collect({ path: 'tree' }));
+    const expected = Object.entries(files)
+      .map(([p, data]) => ({ path: p, md5: md5Of(data), size: data.length, mtimeMs: DEFAULT_MTIME_MS }))
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
+    expect(got).toEqual(expected);
+    expect(index.stats.misses).toBe(30);
+    expect(index.peakParallel).toBe(2);
+    // A second run reads nothing; --rehash reads everything again.
+    await collect({ path: 'tree' });
+    expect(index.stats).toMatchObject({ hits: 30, misses: 30 });
+    await collect({ path: 'tree', rehash: true });
+    expect(index.stats.misses).toBe(60);
+  });
+
+  it('covers the whole share by default and stops when aborted', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    expect(byPath(await collect()).map((r) => r.path)).toEqual(['big.bin', 'empty.txt', 'small.txt']);
+    const controller = new AbortController();
+    controller.abort();
+    expect(await collect({ rehash: true, signal: controller.signal })).toEqual([]);
+  });
+
+  it('ends with SHUTTING_DOWN if the index closes mid-run', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 20; i++) files[`many/f${i}`] = randomBytes(200_000);
+    await share.write(files);
+    index = await HashIndex.open({ workers: 1 });
+    const store = await ShareStore.open(share.root);
+    const run = (async () => {
+      for await (const _ of hashTree(store, index!, { path: 'many', rehash: true })) await index!.close();
+    })();
+    await expect(run).rejects.toMatchObject({ code: ErrorCode.ShuttingDown });
+  });
+});

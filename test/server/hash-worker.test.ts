@@ -1,0 +1,60 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/protocol/errors.js';
+import { HashPool } from '../../src/server/hash-worker.js';
+import { md5Of } from '../helpers/temp-share.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-pool-'));
+});
+afterAll(() => fs.rm(dir, { recursive: true, force: true }));
+
+describe('HashPool', () => {
+  it('runs at most `size` jobs at once and reports the identity it read', async () => {
+    const pool = new HashPool(2);
+    try {
+      const files = await Promise.all(
+        [0, 1, 2, 3, 4].map(async (i) => {
+          const data = randomBytes(300_000 + i);
+          const file = path.join(dir, `f${i}`);
+          await fs.writeFile(file, data);
+          return { file, data, stat: await fs.stat(file) };
+        }),
+      );
+      const results = await Promise.all(files.map((f) => pool.hash(f.file)));
+      results.forEach((r, i) => {
+        const { data, stat } = files[i]!;
+        expect(r.md5).toBe(md5Of(data));
+        expect(r.bytes).toBe(data.length);
+        expect(r.before).toEqual({ dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs });
+        expect(r.after).toEqual(r.before);
+      });
+      expect(pool.peakBusy).toBe(2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('maps read failures to codes without echoing server paths', async () => {
+    const pool = new HashPool(1);
+    try {
+      const missing = path.join(dir, 'missing');
+      const err = await pool.hash(missing).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: ErrorCode.NotFound });
+      expect((err as Error).message).not.toContain(dir);
+      await expect(pool.hash(dir)).rejects.toMatchObject({ code: ErrorCode.NotAFile });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('refuses work after close', async () => {
+    const pool = new HashPool(1);
+    await pool.close();
+    await expect(pool.hash(path.join(dir, 'x'))).rejects.toMatchObject({ code: ErrorCode.ShuttingDown });
+  });
+});
