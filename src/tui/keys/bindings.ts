@@ -1,0 +1,138 @@
+// The key table: every command the app understands, the keys bound to it and the
+// words that describe it. Handlers ask "which Command is this key?" and the help
+// overlay and footer are generated from the same rows, so they cannot drift apart.
+
+export enum Command {
+  Up = 'up',
+  Down = 'down',
+  PageUp = 'page-up',
+  PageDown = 'page-down',
+  Top = 'top',
+  Bottom = 'bottom',
+  Open = 'open',
+  Parent = 'parent',
+  SwitchPane = 'switch-pane',
+  Mark = 'mark',
+  Sort = 'sort',
+  Reverse = 'reverse',
+  Hidden = 'hidden',
+  Refresh = 'refresh',
+  Shortlist = 'shortlist',
+  Longlist = 'longlist',
+  Ext = 'ext',
+  Keyword = 'keyword',
+  ClearFilters = 'clear-filters',
+  Download = 'download',
+  DownloadUdp = 'download-udp',
+  Upload = 'upload',
+  Verify = 'verify',
+  CheckAll = 'check-all',
+  Cache = 'cache',
+  Logs = 'logs',
+  CommandLine = 'command-line',
+  Help = 'help',
+  Quit = 'quit',
+  // Inside views
+  Close = 'close',
+  Follow = 'follow',
+  LogFilter = 'log-filter',
+  LogSource = 'log-source',
+  Evict = 'evict',
+  ClearCache = 'clear-cache',
+}
+
+/** Where a binding applies: the two panes, or one of the full views. */
+export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help';
+
+export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
+
+export interface Binding {
+  command: Command;
+  keys: string[];
+  /** Short word for the footer. */
+  label: string;
+  /** Sentence for the help overlay. */
+  help: string;
+  group: Group;
+  scopes: Scope[];
+  /** Footer order; bindings without it stay out of the footer. */
+  footer?: number;
+  /** Only meaningful with this pane focused. */
+  pane?: 'local' | 'remote';
+}
+
+const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help'];
+
+export const BINDINGS: readonly Binding[] = [
+  { command: Command.Up, keys: ['k', 'up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
+  { command: Command.Down, keys: ['j', 'down'], label: 'down', help: 'Move down', group: 'Navigate', scopes: NAV },
+  { command: Command.PageUp, keys: ['pageup', 'C-b'], label: 'page up', help: 'Page up', group: 'Navigate', scopes: NAV },
+  { command: Command.PageDown, keys: ['pagedown', 'C-f'], label: 'page down', help: 'Page down', group: 'Navigate', scopes: NAV },
+  { command: Command.Top, keys: ['g', 'home'], label: 'top', help: 'First row', group: 'Navigate', scopes: NAV },
+  { command: Command.Bottom, keys: ['G', 'end'], label: 'bottom', help: 'Last row', group: 'Navigate', scopes: NAV },
+  { command: Command.Open, keys: ['enter', 'right'], label: 'open', help: 'Open the selected folder', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.Parent, keys: ['backspace', 'h', 'left'], label: 'up dir', help: 'Go to the parent folder', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.SwitchPane, keys: ['tab', 'S-tab'], label: 'pane', help: 'Switch between local and remote', group: 'Navigate', scopes: ['panes'], footer: 90 },
+  { command: Command.Mark, keys: ['space'], label: 'mark', help: 'Mark or unmark a file (marked files transfer together)', group: 'Select & view', scopes: ['panes'], footer: 5 },
+  { command: Command.Sort, keys: ['o'], label: 'sort', help: 'Sort by name, size, time (cycles)', group: 'Select & view', scopes: ['panes'] },
+  { command: Command.Reverse, keys: ['O'], label: 'reverse', help: 'Reverse the sort order', group: 'Select & view', scopes: ['panes'] },
+  { command: Command.Hidden, keys: ['.'], label: 'hidden', help: 'Show or hide hidden files', group: 'Select & view', scopes: ['panes'] },
+  { command: Command.Refresh, keys: ['r'], label: 'refresh', help: 'Reload the listing', group: 'Select & view', scopes: ['panes', 'cache'] },
+  { command: Command.Shortlist, keys: ['s'], label: 'shortlist', help: 'Filter by modification time (start and end)', group: 'Filter', scopes: ['panes'], footer: 30 },
+  { command: Command.Longlist, keys: ['l'], label: 'longlist', help: 'Longlist: clear the time filter', group: 'Filter', scopes: ['panes'] },
+  { command: Command.Ext, keys: ['e'], label: 'ext', help: 'Filter by extension', group: 'Filter', scopes: ['panes'], footer: 31 },
+  { command: Command.Keyword, keys: ['/'], label: 'search', help: 'Search inside text files (recursive)', group: 'Filter', scopes: ['panes'], footer: 32 },
+  { command: Command.ClearFilters, keys: ['escape'], label: 'clear', help: 'Clear filters and search (or dismiss a message)', group: 'Filter', scopes: ['panes'] },
+  { command: Command.Download, keys: ['d'], label: 'download', help: 'Download to the local folder over TCP', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'remote' },
+  { command: Command.DownloadUdp, keys: ['D'], label: 'via UDP', help: 'Download to the local folder over UDP', group: 'Transfer', scopes: ['panes'], footer: 11, pane: 'remote' },
+  { command: Command.Upload, keys: ['u'], label: 'upload', help: 'Upload to the remote folder (when the server allows)', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'local' },
+  { command: Command.Verify, keys: ['v'], label: 'verify', help: 'Verify the MD5 of the selected file against the local copy', group: 'Verify', scopes: ['panes'], footer: 20, pane: 'remote' },
+  { command: Command.CheckAll, keys: ['V'], label: 'check all', help: 'Hash every remote file and compare with local copies', group: 'Verify', scopes: ['panes'], footer: 21 },
+  { command: Command.Cache, keys: ['c'], label: 'cache', help: 'Open the download cache', group: 'Views', scopes: ['panes'], footer: 40 },
+  { command: Command.Logs, keys: ['L'], label: 'logs', help: 'Open the log viewer (server and client)', group: 'Views', scopes: ['panes'], footer: 41 },
+  { command: Command.CommandLine, keys: [':'], label: 'command', help: 'Command line (IndexGet, FileHash, FileDownload)', group: 'Views', scopes: ['panes'], footer: 50 },
+  { command: Command.Help, keys: ['?'], label: 'help', help: 'This help', group: 'Views', scopes: ['panes'], footer: 95 },
+  { command: Command.Quit, keys: ['q', 'C-c'], label: 'quit', help: 'Quit (asks while transfers run; Ctrl-C does not ask)', group: 'Views', scopes: ['panes'], footer: 99 },
+  { command: Command.Follow, keys: ['f'], label: 'follow', help: 'Follow new log lines', group: 'Log viewer', scopes: ['logs'], footer: 1 },
+  { command: Command.LogFilter, keys: ['/'], label: 'filter', help: 'Filter log lines by text', group: 'Log viewer', scopes: ['logs'], footer: 2 },
+  { command: Command.LogSource, keys: ['tab'], label: 'server/client', help: 'Switch between the server log and this client log', group: 'Log viewer', scopes: ['logs'], footer: 3 },
+  { command: Command.Evict, keys: ['x', 'backspace'], label: 'evict', help: 'Evict the selected cache entry', group: 'Cache pane', scopes: ['cache'], footer: 1 },
+  { command: Command.ClearCache, keys: ['X'], label: 'clear all', help: 'Clear the whole cache', group: 'Cache pane', scopes: ['cache'], footer: 2 },
+  { command: Command.Close, keys: ['escape', 'q'], label: 'close', help: 'Close the view', group: 'Views', scopes: ['logs', 'cache', 'results', 'help'], footer: 90 },
+];
+
+/** The command a key means in a scope (first match wins), if any. */
+export function commandFor(scope: Scope, key: string): Command | undefined {
+  for (const b of BINDINGS) {
+    if (b.scopes.includes(scope) && b.keys.includes(key)) return b.command;
+  }
+  return undefined;
+}
+
+export interface FooterContext {
+  scope: Scope;
+  pane?: 'local' | 'remote';
+  uploadAllowed?: boolean;
+}
+
+/** The most useful keys for where the user is, in footer order. */
+export function footerBindings(ctx: FooterContext): Binding[] {
+  return BINDINGS.filter(
+    (b) =>
+      b.footer !== undefined &&
+      b.scopes.includes(ctx.scope) &&
+      (b.pane === undefined || ctx.scope !== 'panes' || b.pane === ctx.pane) &&
+      (b.command !== Command.Upload || ctx.uploadAllowed === true),
+  ).sort((a, b) => (a.footer ?? 0) - (b.footer ?? 0));
+}
+
+/** Help overlay content: every binding, grouped, in table order. */
+export function helpGroups(): Array<{ group: Group; bindings: Binding[] }> {
+  const out: Array<{ group: Group; bindings: Binding[] }> = [];
+  for (const b of BINDINGS) {
+    let g = out.find((x) => x.group === b.group);
+    if (!g) out.push((g = { group: b.group, bindings: [] }));
+    g.bindings.push(b);
+  }
+  return out;
+}

@@ -1,0 +1,48 @@
+// One canonical name per keypress ('j', 'G', 'down', 'C-c', 'S-tab'), so the binding
+// table can be plain data and tests can speak in the same names.
+
+import type { Key } from 'ink';
+
+export function keyName(input: string, key: Key): string {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageup';
+  if (key.pageDown) return 'pagedown';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.return || input === '\n' || input === '\r') return 'enter';
+  if (key.tab) return key.shift ? 'S-tab' : 'tab';
+  // Most terminals send DEL (0x7f) for Backspace and Ink reports it as `delete`;
+  // a real Delete key is rare enough in this app to share the meaning.
+  if (key.backspace || key.delete) return 'backspace';
+  if (key.escape) return 'escape';
+  if (input === ' ') return 'space';
+  if (key.ctrl && input.length === 1) return `C-${input.toLowerCase()}`;
+  return input;
+}
+
+const DISPLAY: Record<string, string> = {
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  pageup: 'PgUp',
+  pagedown: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  enter: 'Enter',
+  tab: 'Tab',
+  'S-tab': 'S-Tab',
+  backspace: 'Bksp',
+  escape: 'Esc',
+  space: 'Space',
+};
+
+/** How a key is written in the footer and the help overlay. */
+export function displayKey(name: string): string {
+  if (DISPLAY[name]) return DISPLAY[name];
+  if (name.startsWith('C-')) return `Ctrl-${name.slice(2).toUpperCase()}`;
+  return name;
+}

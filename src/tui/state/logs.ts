@@ -1,0 +1,100 @@
+// The log viewer's model: server records (initial page plus the live follow) and the
+// client's own log of actions and outcomes, with a text filter and follow mode.
+
+import type { LogRecord } from '../../client/types.js';
+
+export interface ClientLogLine {
+  time: number;
+  level: 'info' | 'error';
+  text: string;
+}
+
+export type LogSource = 'server' | 'client';
+
+export interface LogsState {
+  server: readonly LogRecord[];
+  client: readonly ClientLogLine[];
+  source: LogSource;
+  filter: string;
+  follow: boolean;
+  /** First line shown when not following. */
+  offset: number;
+  error: string | null;
+}
+
+export type LogsAction =
+  | { type: 'serverRecords'; records: readonly LogRecord[]; replace?: boolean }
+  | { type: 'client'; line: ClientLogLine }
+  | { type: 'source'; source?: LogSource }
+  | { type: 'filter'; text: string }
+  | { type: 'toggleFollow' }
+  | { type: 'scroll'; delta: number; height: number }
+  | { type: 'scrollTo'; index: number; height: number }
+  | { type: 'error'; error: string | null };
+
+const MAX_LINES = 5000;
+
+export const initialLogs: LogsState = { server: [], client: [], source: 'server', filter: '', follow: true, offset: 0, error: null };
+
+export function formatRecord(r: LogRecord): string {
+  const t = r.time.length >= 19 ? r.time.slice(11, 19) : r.time;
+  const args = Object.entries(r.args)
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  return `${t}  ${r.client}  ${r.command} ${args}  ${r.outcome}  ${r.bytes} B  ${r.ms} ms${r.message ? `  ${r.message}` : ''}`;
+}
+
+export function formatClientLine(l: ClientLogLine): string {
+  const d = new Date(l.time);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}  ${l.level === 'error' ? 'error' : 'info '}  ${l.text}`;
+}
+
+/** The lines of the current source that pass the filter (case-insensitive). */
+export function logLines(s: LogsState): string[] {
+  const all = s.source === 'server' ? s.server.map(formatRecord) : s.client.map(formatClientLine);
+  const f = s.filter.toLowerCase();
+  return f === '' ? all : all.filter((l) => l.toLowerCase().includes(f));
+}
+
+/** The window of lines to draw: the tail when following, else from the offset. */
+export function logWindow(s: LogsState, height: number): { lines: string[]; first: number; total: number } {
+  const lines = logLines(s);
+  const maxOffset = Math.max(0, lines.length - height);
+  const first = s.follow ? maxOffset : Math.min(s.offset, maxOffset);
+  return { lines: lines.slice(first, first + height), first, total: lines.length };
+}
+
+function cap<T>(xs: readonly T[]): readonly T[] {
+  return xs.length > MAX_LINES ? xs.slice(xs.length - MAX_LINES) : xs;
+}
+
+export function logsReducer(s: LogsState, a: LogsAction): LogsState {
+  switch (a.type) {
+    case 'serverRecords':
+      return { ...s, server: cap(a.replace ? a.records : [...s.server, ...a.records]), error: null };
+    case 'client':
+      return { ...s, client: cap([...s.client, a.line]) };
+    case 'source':
+      return { ...s, source: a.source ?? (s.source === 'server' ? 'client' : 'server'), offset: 0, follow: true };
+    case 'filter':
+      return { ...s, filter: a.text, offset: 0 };
+    case 'toggleFollow':
+      return { ...s, follow: !s.follow, offset: s.follow ? Math.max(0, logLines(s).length - 1) : s.offset };
+    case 'scroll': {
+      const total = logLines(s).length;
+      const maxOffset = Math.max(0, total - a.height);
+      const from = s.follow ? maxOffset : Math.min(s.offset, maxOffset);
+      const offset = Math.max(0, Math.min(maxOffset, from + a.delta));
+      // Scrolling up leaves follow mode, as in `less +F`.
+      return { ...s, offset, follow: s.follow && a.delta > 0 };
+    }
+    case 'scrollTo': {
+      const maxOffset = Math.max(0, logLines(s).length - a.height);
+      const offset = a.index < 0 ? maxOffset : Math.min(a.index, maxOffset);
+      return { ...s, offset, follow: a.index < 0 };
+    }
+    case 'error':
+      return { ...s, error: a.error };
+  }
+}

@@ -1,0 +1,206 @@
+// The browser model of one pane: listing, sort, hidden files, cursor, scroll window
+// and marks. Pure, so 100,000-entry behaviour is tested without rendering.
+
+import type { Entry } from '../../client/types.js';
+import type { Filters } from './filters.js';
+
+export type SortKey = 'name' | 'size' | 'time';
+export type VerifyMark = 'same' | 'differs' | 'nolocal' | 'pending' | 'failed';
+
+export interface PaneState {
+  side: 'local' | 'remote';
+  /** Folder shown, relative to the side's root; '' is the root. */
+  path: string;
+  entries: readonly Entry[];
+  /** What is drawn: sorted, hidden files removed, '..' first below the root. */
+  view: readonly Entry[];
+  cursor: number;
+  /** First visible row of `view`. */
+  offset: number;
+  marked: ReadonlySet<string>;
+  sort: SortKey;
+  reverse: boolean;
+  showHidden: boolean;
+  filters: Filters;
+  loading: boolean;
+  error: string | null;
+  /** Bumped to ask for a fresh listing. */
+  reload: number;
+  verify: ReadonlyMap<string, VerifyMark>;
+}
+
+export type PaneAction =
+  | { type: 'loading' }
+  | { type: 'loaded'; entries: readonly Entry[] }
+  | { type: 'failed'; error: string }
+  | { type: 'move'; delta: number; height: number }
+  | { type: 'moveTo'; index: number; height: number }
+  | { type: 'cd'; path: string }
+  | { type: 'parent' }
+  | { type: 'toggleMark'; height: number }
+  | { type: 'clearMarks' }
+  | { type: 'cycleSort' }
+  | { type: 'reverse' }
+  | { type: 'toggleHidden' }
+  | { type: 'setFilters'; filters: Filters }
+  | { type: 'refresh' }
+  | { type: 'verify'; path: string; mark: VerifyMark | null }
+  | { type: 'verifyMany'; marks: ReadonlyArray<readonly [string, VerifyMark]> };
+
+export const PARENT_NAME = '..';
+
+export function initialPane(side: 'local' | 'remote', path = ''): PaneState {
+  return {
+    side,
+    path,
+    entries: [],
+    view: [],
+    cursor: 0,
+    offset: 0,
+    marked: new Set(),
+    sort: 'name',
+    reverse: false,
+    showHidden: false,
+    filters: {},
+    loading: true,
+    error: null,
+    reload: 0,
+    verify: new Map(),
+  };
+}
+
+export function parentPath(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i < 0 ? '' : path.slice(0, i);
+}
+
+export function joinPath(dir: string, name: string): string {
+  return dir === '' ? name : `${dir}/${name}`;
+}
+
+const collator = new Intl.Collator(undefined, { numeric: true, sensitivity: 'base' });
+
+function compare(sort: SortKey): (a: Entry, b: Entry) => number {
+  const byName = (a: Entry, b: Entry) => collator.compare(a.path, b.path);
+  if (sort === 'size') return (a, b) => a.size - b.size || byName(a, b);
+  if (sort === 'time') return (a, b) => a.mtimeMs - b.mtimeMs || byName(a, b);
+  return byName;
+}
+
+/** Sorted, filtered rows. Folders always come first, whatever the order. */
+export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 'showHidden' | 'path' | 'filters'>): Entry[] {
+  const cmp = compare(s.sort);
+  const sign = s.reverse ? -1 : 1;
+  const rows = s.showHidden ? [...s.entries] : s.entries.filter((e) => !e.name.startsWith('.'));
+  rows.sort((a, b) => {
+    if (a.type !== b.type) return a.type === 'dir' ? -1 : 1;
+    return sign * cmp(a, b);
+  });
+  // A keyword search lists matches from the whole tree: '..' would mislead there.
+  if (s.path !== '' && !s.filters.keyword) {
+    rows.unshift({ path: parentPath(s.path), name: PARENT_NAME, ext: '', size: 0, mtimeMs: 0, mtime: '', type: 'dir' });
+  }
+  return rows;
+}
+
+/** Keep the cursor inside the window [offset, offset + height). */
+export function clampOffset(cursor: number, offset: number, height: number, length: number): number {
+  const h = Math.max(1, height);
+  let o = offset;
+  if (cursor < o) o = cursor;
+  if (cursor >= o + h) o = cursor - h + 1;
+  return Math.max(0, Math.min(o, Math.max(0, length - h)));
+}
+
+function moveTo(s: PaneState, index: number, height: number): PaneState {
+  const cursor = Math.max(0, Math.min(index, s.view.length - 1));
+  return { ...s, cursor, offset: clampOffset(cursor, s.offset, height, s.view.length) };
+}
+
+function withView(s: PaneState): PaneState {
+  const selected = s.view[s.cursor]?.path;
+  const view = buildView(s);
+  let cursor = selected === undefined ? 0 : view.findIndex((e) => e.path === selected);
+  if (cursor < 0) cursor = Math.min(s.cursor, Math.max(0, view.length - 1));
+  return { ...s, view, cursor };
+}
+
+export function selectedEntry(s: PaneState): Entry | undefined {
+  const e = s.view[s.cursor];
+  return e && e.name !== PARENT_NAME ? e : undefined;
+}
+
+/** Marked files if any, otherwise the selected file: what a transfer acts on. */
+export function targetEntries(s: PaneState): Entry[] {
+  if (s.marked.size > 0) return s.view.filter((e) => s.marked.has(e.path));
+  const e = selectedEntry(s);
+  return e && e.type === 'file' ? [e] : [];
+}
+
+export function paneReducer(s: PaneState, a: PaneAction): PaneState {
+  switch (a.type) {
+    case 'loading':
+      return { ...s, loading: true, error: null };
+    case 'loaded': {
+      const paths = new Set(a.entries.map((e) => e.path));
+      const marked = new Set([...s.marked].filter((p) => paths.has(p)));
+      return withView({ ...s, entries: a.entries, loading: false, error: null, marked });
+    }
+    case 'failed':
+      return { ...s, loading: false, error: a.error, entries: [], view: buildView({ ...s, entries: [] }), cursor: 0, offset: 0 };
+    case 'move':
+      return moveTo(s, s.cursor + a.delta, a.height);
+    case 'moveTo':
+      return moveTo(s, a.index < 0 ? s.view.length - 1 : a.index, a.height);
+    case 'cd':
+      if (a.path === s.path) return s;
+      return {
+        ...s,
+        path: a.path,
+        cursor: 0,
+        offset: 0,
+        marked: new Set(),
+        entries: [],
+        view: [],
+        loading: true,
+        // A search result's folder is a place to browse, not more search results.
+        filters: { ...s.filters, keyword: undefined },
+        verify: new Map(),
+      };
+    case 'parent':
+      return s.path === '' ? s : paneReducer(s, { type: 'cd', path: parentPath(s.path) });
+    case 'toggleMark': {
+      const e = selectedEntry(s);
+      if (!e || e.type !== 'file') return moveTo(s, s.cursor + 1, a.height);
+      const marked = new Set(s.marked);
+      if (marked.has(e.path)) marked.delete(e.path);
+      else marked.add(e.path);
+      return moveTo({ ...s, marked }, s.cursor + 1, a.height);
+    }
+    case 'clearMarks':
+      return s.marked.size === 0 ? s : { ...s, marked: new Set() };
+    case 'cycleSort': {
+      const next: Record<SortKey, SortKey> = { name: 'size', size: 'time', time: 'name' };
+      return withView({ ...s, sort: next[s.sort] });
+    }
+    case 'reverse':
+      return withView({ ...s, reverse: !s.reverse });
+    case 'toggleHidden':
+      return withView({ ...s, showHidden: !s.showHidden });
+    case 'setFilters':
+      return { ...s, filters: a.filters, loading: true, reload: s.reload + 1, cursor: 0, offset: 0 };
+    case 'refresh':
+      return { ...s, reload: s.reload + 1 };
+    case 'verify': {
+      const verify = new Map(s.verify);
+      if (a.mark === null) verify.delete(a.path);
+      else verify.set(a.path, a.mark);
+      return { ...s, verify };
+    }
+    case 'verifyMany': {
+      const verify = new Map(s.verify);
+      for (const [p, m] of a.marks) verify.set(p, m);
+      return { ...s, verify };
+    }
+  }
+}
