@@ -1,0 +1,18 @@
+// The remote pane: a share seen through FerryApi. Thin on purpose: filtering, search
+// and confinement happen on the server.
+
+import type { Entry, FerryApi, ListOptions, Side } from './types.js';
+
+export class RemoteSide implements Side {
+  readonly kind = 'remote' as const;
+
+  constructor(private readonly api: FerryApi) {}
+
+  get label(): string {
+    return this.api.info.address;
+  }
+
+  list(options: ListOptions = {}): Promise<Entry[]> {
+    return this.api.list(options);
+  }
+}
