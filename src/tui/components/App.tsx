@@ -1,0 +1,236 @@
+// The screen: status line, two panes (or a full view over them), transfers, message
+// and footer. State lives in hooks and reducers; what commands do lives in
+// use-commands; this file only wires them and lays them out.
+
+import { Box, Text } from 'ink';
+import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
+import { parseClassic } from '../../client/classic.js';
+import { LocalSide, localMd5 } from '../../client/local-side.js';
+import { RemoteSide } from '../../client/remote-side.js';
+import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
+import { runClassic, runCommand, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../hooks/use-commands.js';
+import { useConnection } from '../hooks/use-connection.js';
+import { Priority, useKeypress } from '../hooks/use-keypress.js';
+import { usePane } from '../hooks/use-pane.js';
+import { useTerminalSize } from '../hooks/use-terminal-size.js';
+import { useTransfers } from '../hooks/use-transfers.js';
+import { commandFor, type Scope } from '../keys/bindings.js';
+import { normalizeExt } from '../state/filters.js';
+import { computeLayout, MIN_COLUMNS, MIN_ROWS } from '../state/layout.js';
+import { initialLogs, logsReducer } from '../state/logs.js';
+import { runningCount, visibleTransfers } from '../state/transfers.js';
+import { CacheView } from './CacheView.js';
+import { CheckAllView } from './CheckAllView.js';
+import { CommandLine } from './CommandLine.js';
+import { Footer } from './Footer.js';
+import { HelpOverlay } from './HelpOverlay.js';
+import { LogViewer } from './LogViewer.js';
+import { MessageLine, type Message } from './MessageLine.js';
+import { Pane } from './Pane.js';
+import { Prompt } from './Prompt.js';
+import { QUIT_ROWS, QuitDialog } from './QuitDialog.js';
+import { SHORTLIST_ROWS, ShortlistForm } from './ShortlistForm.js';
+import { StatusLine } from './StatusLine.js';
+import { TransfersArea } from './TransfersArea.js';
+
+export interface AppProps {
+  api: FerryApi;
+  cache: CacheApi;
+  localRoot: string;
+  serverLabel: string;
+  uploadAllowed: boolean;
+  onExit(): void;
+  pingIntervalMs?: number;
+}
+
+const SCOPE: Partial<Record<Overlay['kind'], Scope>> = { help: 'help', cache: 'cache', logs: 'logs', checkall: 'results' };
+
+export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit, pingIntervalMs }: AppProps) {
+  const { columns, rows } = useTerminalSize();
+  const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
+  const remoteSide = useMemo(() => new RemoteSide(api), [api]);
+  const [local, dispatchLocal] = usePane(localSide, 'local');
+  const [remote, dispatchRemote] = usePane(remoteSide, 'remote');
+  const [focus, setFocus] = useState<PaneId>('remote');
+  const [overlay, setOverlay] = useState<Overlay>({ kind: 'none' });
+  const [message, setMessage] = useState<Message | null>(null);
+  const [logs, dispatchLogs] = useReducer(logsReducer, initialLogs);
+  const [history, setHistory] = useState<string[]>([]);
+  const [cacheStats, setCacheStats] = useState<CacheStats | null>(null);
+
+  const log = useCallback((text: string, level: 'info' | 'error' = 'info') => dispatchLogs({ type: 'client', line: { time: Date.now(), level, text } }), []);
+  const refreshCache = useCallback(() => void cache.stats().then(setCacheStats, () => undefined), [cache]);
+  useEffect(refreshCache, [refreshCache]);
+
+  const transfers = useTransfers(api, {
+    onDownloaded: (r) => {
+      log(`downloaded ${r.path} (${r.bytes} B, ${r.transport.toUpperCase()}, cache ${r.cache}) md5 ${r.md5} verified`);
+      dispatchLocal({ type: 'refresh' });
+      refreshCache();
+    },
+    onUploaded: (r) => {
+      log(`uploaded ${r.path} (${r.bytes} B) md5 ${r.md5} verified`);
+      dispatchRemote({ type: 'refresh' });
+    },
+    onFailed: (path, error) => {
+      log(`transfer ${path} failed: ${error}`, 'error');
+      setMessage({ level: 'error', text: `${path}: ${error}` });
+    },
+  });
+  const status = useConnection(api, pingIntervalMs);
+  const running = runningCount(transfers.transfers);
+  const exit = useCallback(() => {
+    transfers.abortAll();
+    onExit();
+  }, [transfers, onExit]);
+
+  const dialogRows = overlay.kind === 'shortlist' ? SHORTLIST_ROWS : overlay.kind === 'quit' ? QUIT_ROWS : 0;
+  // One row stays free: a frame as tall as the terminal makes Ink repaint with
+  // ESC[3J, which wipes the user's scrollback, and redraw everything each time.
+  const layout = computeLayout(columns, rows - 1, transfers.transfers.length, message !== null, dialogRows);
+  const close = useCallback(() => setOverlay({ kind: 'none' }), []);
+
+  const ctx: CommandContext = {
+    api,
+    localSide,
+    panes: { local, remote },
+    dispatch: { local: dispatchLocal, remote: dispatchRemote },
+    focus,
+    setFocus,
+    setOverlay,
+    message,
+    setMessage,
+    log,
+    transfers,
+    running,
+    uploadAllowed,
+    listRows: layout.listRows,
+    exit,
+  };
+
+  // Ctrl-C always leaves, whatever is open: the terminal is restored by the runner.
+  useKeypress((key) => {
+    if (key.name !== 'C-c') return false;
+    exit();
+    return true;
+  }, Priority.Global);
+  useKeypress(
+    (key) => {
+      const c = commandFor('panes', key.name);
+      if (c === undefined) return false;
+      runCommand(ctx, c);
+      return true;
+    },
+    Priority.Panes,
+    overlay.kind === 'none',
+  );
+
+  if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
+    return <Text wrap="truncate">{`ferry needs ${MIN_COLUMNS}x${MIN_ROWS}; this is ${columns}x${rows}`.slice(0, columns)}</Text>;
+  }
+
+  const focusedPane = focus === 'local' ? local : remote;
+  const view = (() => {
+    const w = layout.columns;
+    const h = layout.paneHeight;
+    switch (overlay.kind) {
+      case 'help':
+        return <HelpOverlay width={w} height={h} onClose={close} />;
+      case 'cache':
+        return <CacheView cache={cache} width={w} height={h} onClose={close} onLog={log} />;
+      case 'logs':
+        return <LogViewer api={api} logs={logs} dispatch={dispatchLogs} width={w} height={h} onClose={close} />;
+      case 'checkall':
+        return (
+          <CheckAllView
+            api={api}
+            remoteDir={remote.path}
+            localMd5Of={(p) => localMd5(localSide.resolve(localCopyRel(ctx, p)))}
+            width={w}
+            height={h}
+            onClose={close}
+            onLog={log}
+            onFinished={(results) => {
+              const verdict = { same: 'same', differs: 'differs', missing: 'nolocal', error: 'failed', pending: 'pending' } as const;
+              dispatchRemote({ type: 'verifyMany', marks: results.map((r) => [r.path, verdict[r.local]] as const) });
+            }}
+          />
+        );
+      default:
+        return (
+          <Box flexDirection="row" height={h}>
+            <Pane state={local} label={localSide.label} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
+            <Pane state={remote} label={serverLabel} width={layout.rightWidth} height={h} listRows={layout.listRows} focused={focus === 'remote'} />
+          </Box>
+        );
+    }
+  })();
+
+  const bottom = (() => {
+    const w = layout.columns;
+    if (overlay.kind === 'command') {
+      return (
+        <CommandLine
+          width={w}
+          history={history}
+          onCancel={close}
+          onRun={(line) => {
+            const text = line.trim();
+            close();
+            if (text === '') return;
+            setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));
+            const parsed = parseClassic(text);
+            if ('error' in parsed) {
+              setMessage({ level: 'error', text: parsed.error });
+              log(`$ ${text}: ${parsed.error}`, 'error');
+              return;
+            }
+            log(`$ ${text}`);
+            runClassic(ctx, parsed);
+          }}
+        />
+      );
+    }
+    if (overlay.kind === 'prompt') {
+      const ext = overlay.field === 'ext';
+      return (
+        <Prompt
+          width={w}
+          label={ext ? ' extension: ' : ' search text files for: '}
+          initial={(ext ? focusedPane.filters.ext : focusedPane.filters.keyword) ?? ''}
+          onCancel={close}
+          onSubmit={(text) => {
+            close();
+            const filters = ext ? { ...focusedPane.filters, ext: normalizeExt(text) } : { ...focusedPane.filters, keyword: text.trim() || undefined };
+            (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters });
+          }}
+        />
+      );
+    }
+    return <Footer width={w} ctx={{ scope: SCOPE[overlay.kind] ?? 'panes', pane: focus, uploadAllowed }} />;
+  })();
+
+  return (
+    <Box flexDirection="column" width={layout.columns} height={layout.rows}>
+      <StatusLine width={layout.columns} serverLabel={serverLabel} status={status} cache={cacheStats} running={running} />
+      {view}
+      {overlay.kind === 'shortlist' ? (
+        <ShortlistForm
+          width={layout.columns}
+          filters={focusedPane.filters}
+          onCancel={close}
+          onApply={(range) => {
+            close();
+            (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters: { ...focusedPane.filters, ...range } });
+          }}
+        />
+      ) : overlay.kind === 'quit' ? (
+        <QuitDialog width={layout.columns} running={running} onConfirm={exit} onCancel={close} />
+      ) : layout.transferRows > 0 ? (
+        <TransfersArea width={layout.columns} height={layout.transferHeight} transfers={visibleTransfers(transfers.transfers, layout.transferRows)} total={transfers.transfers.length} />
+      ) : null}
+      {message ? <MessageLine message={message} width={layout.columns} /> : null}
+      {bottom}
+    </Box>
+  );
+}

@@ -1,0 +1,50 @@
+// '?': every binding, grouped, generated from the key table that binds them.
+
+import { useState } from 'react';
+import { helpGroups } from '../keys/bindings.js';
+import { displayKey } from '../keys/key-name.js';
+import { Command } from '../keys/bindings.js';
+import { Priority, useKeypress } from '../hooks/use-keypress.js';
+import { commandFor } from '../keys/bindings.js';
+import { fit } from '../text.js';
+import { Frame } from './Frame.js';
+import type { LineSpec } from './Line.js';
+
+export function helpLines(): LineSpec[] {
+  const lines: LineSpec[] = [];
+  for (const g of helpGroups()) {
+    if (lines.length > 0) lines.push('');
+    lines.push([{ text: ` ${g.group}`, bold: true, color: 'accent' }]);
+    for (const b of g.bindings) {
+      lines.push([{ text: '   ' + fit(b.keys.map(displayKey).join(' '), 18), bold: true }, { text: ' ' + b.help }]);
+    }
+  }
+  return lines;
+}
+
+export function HelpOverlay({ width, height, onClose }: { width: number; height: number; onClose(): void }) {
+  const lines = helpLines();
+  const visible = Math.max(1, height - 2);
+  const max = Math.max(0, lines.length - visible);
+  const [offset, setOffset] = useState(0);
+  useKeypress((key) => {
+    if (key.name === '?') {
+      onClose();
+      return true;
+    }
+    const c = commandFor('help', key.name);
+    const by = (n: number) => setOffset((o) => Math.max(0, Math.min(max, o + n)));
+    if (c === Command.Close) onClose();
+    else if (c === Command.Down) by(1);
+    else if (c === Command.Up) by(-1);
+    else if (c === Command.PageDown) by(visible);
+    else if (c === Command.PageUp) by(-visible);
+    else if (c === Command.Top) setOffset(0);
+    else if (c === Command.Bottom) setOffset(max);
+    else return key.name !== 'C-c';
+    return true;
+  }, Priority.View);
+  const shown = lines.slice(offset, offset + visible).map((spec, i) => ({ spec, key: offset + i }));
+  const pos = max > 0 ? `${offset + 1}-${Math.min(lines.length, offset + visible)} of ${lines.length} · j/k scroll` : '';
+  return <Frame width={width} height={height} title="help · Esc close" titleRight={pos || undefined} focused rows={shown} />;
+}

@@ -1,0 +1,14 @@
+// A dismissible one-line message (Esc): refused paths, failed verifications, results.
+
+import { Line } from './Line.js';
+
+export interface Message {
+  level: 'info' | 'ok' | 'error';
+  text: string;
+}
+
+export function MessageLine({ message, width }: { message: Message; width: number }) {
+  const color = message.level === 'error' ? 'error' : message.level === 'ok' ? 'ok' : 'accent';
+  const glyph = message.level === 'error' ? '✗' : message.level === 'ok' ? '✓' : '›';
+  return <Line spec={[{ text: ` ${glyph} ${message.text}`, color, bold: message.level === 'error' }, { text: '   Esc dismiss', dim: true }]} width={width} />;
+}

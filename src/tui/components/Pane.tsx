@@ -1,0 +1,108 @@
+// One file pane (local or remote: the same component). Only the visible window of the
+// view is turned into rows, so 100,000 entries cost what 20 do.
+
+import { formatBytes, formatTime } from '../../client/format.js';
+import type { Entry } from '../../client/types.js';
+import { filterChips } from '../state/filters.js';
+import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';
+import { clampOffset, PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
+import { displayWidth, fit } from '../text.js';
+import { Frame } from './Frame.js';
+import type { LineSpec, Seg } from './Line.js';
+
+export interface PaneProps {
+  state: PaneState;
+  label: string;
+  width: number;
+  height: number;
+  listRows: number;
+  focused: boolean;
+}
+
+const VERIFY_GLYPH: Record<VerifyMark, Seg> = {
+  same: { text: '✓', color: 'ok' },
+  differs: { text: '✗', color: 'error', bold: true },
+  nolocal: { text: '·', color: 'muted' },
+  pending: { text: '…', color: 'muted' },
+  failed: { text: '!', color: 'error' },
+};
+
+function typeOf(e: Entry): string {
+  if (e.type === 'dir') return 'dir';
+  return e.ext ? e.ext.slice(1) : '—';
+}
+
+export function entryRow(e: Entry, s: PaneState, inner: number, showPath: boolean): LineSpec {
+  const cols = paneColumns(inner);
+  const marked = s.marked.has(e.path);
+  const isParent = e.name === PARENT_NAME;
+  const shown = isParent ? '..' : (showPath ? e.path : e.name) + (e.type === 'dir' ? '/' : '');
+  const segs: Seg[] = [
+    marked ? { text: '*', color: 'marked', bold: true } : { text: ' ' },
+    { text: fit(shown, cols.name), color: marked ? 'marked' : e.type === 'dir' ? 'dir' : undefined, bold: e.type === 'dir' },
+    { text: ' ' + fit(isParent ? '' : e.type === 'dir' ? '—' : formatBytes(e.size), SIZE_WIDTH - 1, 'right') },
+  ];
+  if (cols.time) segs.push({ text: ' ' + fit(isParent ? '' : formatTime(e.mtimeMs).slice(0, 16), TIME_WIDTH), dim: true });
+  if (cols.type) segs.push({ text: ' ' + fit(isParent ? '' : typeOf(e), TYPE_WIDTH), dim: true });
+  const v = s.verify.get(e.path);
+  segs.push({ text: ' ' }, v ? VERIFY_GLYPH[v] : { text: ' ' });
+  return segs;
+}
+
+function headerRow(s: PaneState, inner: number): LineSpec {
+  const cols = paneColumns(inner);
+  const arrow = s.reverse ? '▼' : '▲';
+  const h = (label: string, key: string) => (s.sort === key ? `${label}${arrow}` : label);
+  let text = ' ' + fit(h('name', 'name'), cols.name) + ' ' + fit(h('size', 'size'), SIZE_WIDTH - 1, 'right');
+  if (cols.time) text += ' ' + fit(h('modified', 'time'), TIME_WIDTH);
+  if (cols.type) text += ' ' + fit('type', TYPE_WIDTH);
+  return [{ text, dim: true }];
+}
+
+function summaryRow(s: PaneState, inner: number): LineSpec {
+  if (s.error) return [{ text: `✗ ${s.error}`, color: 'error' }];
+  if (s.loading && s.entries.length === 0) return [{ text: 'loading…', dim: true }];
+  const files = s.view.filter((e) => e.name !== PARENT_NAME);
+  const bytes = files.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
+  const hidden = s.entries.length - files.length;
+  let text = `${files.length} ${files.length === 1 ? 'item' : 'items'} · ${formatBytes(bytes)}`;
+  if (hidden > 0) text += ` · ${hidden} hidden`;
+  if (s.marked.size > 0) text = `${s.marked.size} marked · ${text}`;
+  if (s.view.length > 0) text = `${s.cursor + 1}/${s.view.length}  ${text}`;
+  if (s.loading) text = `loading… ${text}`;
+  return [{ text: ' '.repeat(Math.max(0, inner - displayWidth(text) - 1)) + text, dim: true }];
+}
+
+export function paneTitle(state: PaneState, label: string): string {
+  const sep = label.endsWith('/') ? '' : '/';
+  const where = state.path === '' ? label : `${label}${sep}${state.path}`;
+  return `${state.side}  ${where}`;
+}
+
+export function Pane({ state, label, width, height, listRows, focused }: PaneProps) {
+  const inner = width - 2;
+  const offset = clampOffset(state.cursor, state.offset, listRows, state.view.length);
+  const showPath = Boolean(state.filters.keyword);
+  const visible = state.view.slice(offset, offset + listRows);
+  const rows: Array<{ spec: LineSpec; inverse?: boolean; key?: string | number }> = [{ spec: headerRow(state, inner), key: 'hdr' }];
+  visible.forEach((e, i) => {
+    const selected = offset + i === state.cursor;
+    rows.push({
+      key: `r${i}`,
+      spec: entryRow(e, state, inner, showPath),
+      // The unfocused pane keeps a quieter cursor so the focused one is unmistakable.
+      inverse: selected && focused,
+    });
+    if (selected && !focused) {
+      const spec = rows[rows.length - 1]!.spec as Seg[];
+      spec[0] = { text: '›', color: 'muted' };
+    }
+  });
+  for (let i = visible.length; i < listRows; i++) rows.push({ key: `e${i}`, spec: '' });
+  if (state.view.length === 0 && !state.loading && !state.error) {
+    rows[1] = { key: 'empty', spec: [{ text: state.filters.keyword || state.filters.ext || state.filters.after !== undefined ? '  nothing matches the filters' : '  (empty folder)', dim: true }] };
+  }
+  rows.push({ key: 'sum', spec: summaryRow(state, inner) });
+  const chips = filterChips(state.filters).join(' ');
+  return <Frame width={width} height={height} title={paneTitle(state, label)} titleRight={chips || undefined} focused={focused} rows={rows} />;
+}

@@ -1,0 +1,45 @@
+// One row per transfer: badge, name, bar, percent, bytes, rate, ETA while running;
+// MD5 (verified) or the error once finished.
+
+import { formatBytes, formatDuration, formatRate } from '../../client/format.js';
+import type { Transfer } from '../state/transfers.js';
+import { fit } from '../text.js';
+import { Frame } from './Frame.js';
+import type { LineSpec, Seg } from './Line.js';
+
+export function progressBar(fraction: number, width: number): string {
+  const w = Math.max(0, width);
+  const f = Math.max(0, Math.min(1, Number.isFinite(fraction) ? fraction : 0));
+  const full = Math.round(f * w);
+  return '█'.repeat(full) + '░'.repeat(w - full);
+}
+
+export function transferRow(t: Transfer, inner: number): LineSpec {
+  const badge: Seg = { text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ', color: t.transport === 'udp' ? 'udp' : 'tcp', bold: true };
+  const nameWidth = Math.max(8, Math.min(28, Math.floor(inner / 5)));
+  const name: Seg = { text: fit(t.path.split('/').pop() ?? t.path, nameWidth) + ' ' };
+  const fraction = t.total > 0 ? t.bytes / t.total : t.status === 'done' ? 1 : 0;
+  const pct = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
+  // The bar takes what is left after the text, within sensible bounds.
+  const barWidth = Math.max(6, Math.min(40, inner - nameWidth - 6 - 46));
+  const bar: Seg = { text: progressBar(fraction, barWidth) + ' ', color: t.status === 'failed' ? 'error' : t.status === 'done' ? 'ok' : 'accent' };
+  if (t.status === 'failed') {
+    return [badge, name, { text: `✗ ${t.error ?? 'failed'}`, color: 'error', bold: true }];
+  }
+  if (t.status === 'done') {
+    const md5 = t.md5 ? `${t.md5.slice(0, 4)}…${t.md5.slice(-4)}` : '';
+    const extra = [t.cache && t.cache !== 'bypass' ? `cache ${t.cache}` : '', t.retxPercent ? `retx ${t.retxPercent.toFixed(1)} %` : '', t.note ?? '', t.seconds !== undefined ? `${t.seconds.toFixed(2)} s` : '']
+      .filter(Boolean)
+      .join('  ');
+    return [badge, name, bar, { text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `md5 ✓ ${md5}`, color: 'ok', bold: true }, { text: `  ${extra}`, dim: true }];
+  }
+  const bytes = `${formatBytes(t.bytes)}/${formatBytes(t.total)}`;
+  return [badge, name, bar, { text: `${pct}  ${bytes}  ${formatRate(t.rate)}  ETA ${formatDuration(t.etaSeconds)}` }];
+}
+
+export function TransfersArea({ transfers, width, height, total }: { transfers: Transfer[]; width: number; height: number; total: number }) {
+  const inner = width - 2;
+  const hiddenCount = total - transfers.length;
+  const rows = transfers.map((t) => ({ key: t.id, spec: transferRow(t, inner) }));
+  return <Frame width={width} height={height} title="transfers" titleRight={hiddenCount > 0 ? `+${hiddenCount} more` : undefined} rows={rows} />;
+}

@@ -1,0 +1,236 @@
+// What each command does: the bridge between keys (or a classic command line) and
+// the client API. Results and failures come back as messages and client log lines,
+// in place; nothing here throws into React.
+
+import type { Dispatch } from 'react';
+import { basename } from 'node:path';
+import type { ClassicCommand } from '../../client/classic.js';
+import { localMd5, type LocalSide } from '../../client/local-side.js';
+import type { FerryApi, Transport } from '../../client/types.js';
+import { errorText } from '../errors.js';
+import { Command } from '../keys/bindings.js';
+import type { Message } from '../components/MessageLine.js';
+import { hasFilters, type Filters } from '../state/filters.js';
+import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
+import type { Transfers } from './use-transfers.js';
+
+export type Overlay =
+  | { kind: 'none' }
+  | { kind: 'help' }
+  | { kind: 'cache' }
+  | { kind: 'logs' }
+  | { kind: 'checkall' }
+  | { kind: 'shortlist' }
+  | { kind: 'prompt'; field: 'ext' | 'keyword' }
+  | { kind: 'command' }
+  | { kind: 'quit' };
+
+export type PaneId = 'local' | 'remote';
+
+export interface CommandContext {
+  api: FerryApi;
+  localSide: LocalSide;
+  panes: Record<PaneId, PaneState>;
+  dispatch: Record<PaneId, Dispatch<PaneAction>>;
+  focus: PaneId;
+  setFocus(p: PaneId): void;
+  setOverlay(o: Overlay): void;
+  message: Message | null;
+  setMessage(m: Message | null): void;
+  log(text: string, level?: 'info' | 'error'): void;
+  transfers: Transfers;
+  running: number;
+  uploadAllowed: boolean;
+  listRows: number;
+  exit(): void;
+}
+
+/**
+ * Where a remote file's local copy lives: the same place relative to the remote
+ * pane's folder, under the local pane's folder (downloads land there).
+ */
+export function localCopyRel(ctx: Pick<CommandContext, 'panes'>, remotePath: string, remoteDir = ctx.panes.remote.path): string {
+  const rel = remoteDir === '' ? remotePath : remotePath.startsWith(`${remoteDir}/`) ? remotePath.slice(remoteDir.length + 1) : basename(remotePath);
+  return joinPath(ctx.panes.local.path, rel);
+}
+
+export async function verifyFile(ctx: CommandContext, remotePath: string): Promise<void> {
+  const localRel = localCopyRel(ctx, remotePath);
+  ctx.dispatch.remote({ type: 'verify', path: remotePath, mark: 'pending' });
+  try {
+    const remote = await ctx.api.hash(remotePath);
+    const local = await localMd5(ctx.localSide.resolve(localRel));
+    const mark = local === null ? 'nolocal' : local === remote.md5 ? 'same' : 'differs';
+    ctx.dispatch.remote({ type: 'verify', path: remotePath, mark });
+    if (local !== null) ctx.dispatch.local({ type: 'verify', path: localRel, mark });
+    const text =
+      mark === 'same'
+        ? `${remotePath}: md5 ${remote.md5} ✓ same as the local copy`
+        : mark === 'differs'
+          ? `${remotePath}: md5 ${remote.md5} ✗ local copy differs (${local})`
+          : `${remotePath}: md5 ${remote.md5} · no local copy`;
+    ctx.setMessage({ level: mark === 'differs' ? 'error' : mark === 'same' ? 'ok' : 'info', text });
+    ctx.log(`verify ${text}`, mark === 'differs' ? 'error' : 'info');
+  } catch (err) {
+    ctx.dispatch.remote({ type: 'verify', path: remotePath, mark: 'failed' });
+    ctx.setMessage({ level: 'error', text: `verify ${remotePath}: ${errorText(err)}` });
+    ctx.log(`verify ${remotePath} failed: ${errorText(err)}`, 'error');
+  }
+}
+
+function startDownloads(ctx: CommandContext, paths: Array<{ path: string; size?: number }>, transport: Transport): void {
+  let dest: string;
+  try {
+    dest = ctx.localSide.resolve(ctx.panes.local.path);
+  } catch (err) {
+    ctx.setMessage({ level: 'error', text: errorText(err) });
+    return;
+  }
+  for (const p of paths) {
+    ctx.transfers.download(p.path, transport, dest, p.size);
+    ctx.log(`download ${p.path} over ${transport.toUpperCase()} → ${dest}`);
+  }
+  ctx.dispatch.remote({ type: 'clearMarks' });
+}
+
+function download(ctx: CommandContext, transport: Transport): void {
+  if (ctx.focus !== 'remote') {
+    ctx.setMessage({ level: 'info', text: 'downloads start from the remote pane: Tab to switch' });
+    return;
+  }
+  const targets = targetEntries(ctx.panes.remote);
+  if (targets.length === 0) {
+    const sel = selectedEntry(ctx.panes.remote);
+    ctx.setMessage({ level: 'info', text: sel?.type === 'dir' ? 'that is a folder: open it and mark files with Space' : 'nothing to download here' });
+    return;
+  }
+  startDownloads(ctx, targets.map((e) => ({ path: e.path, size: e.size })), transport);
+}
+
+function upload(ctx: CommandContext): void {
+  if (!ctx.uploadAllowed) {
+    ctx.setMessage({ level: 'error', text: 'this server does not accept uploads' });
+    return;
+  }
+  if (ctx.focus !== 'local') {
+    ctx.setMessage({ level: 'info', text: 'uploads start from the local pane: Tab to switch' });
+    return;
+  }
+  const targets = targetEntries(ctx.panes.local);
+  if (targets.length === 0) {
+    ctx.setMessage({ level: 'info', text: 'select or mark local files to upload' });
+    return;
+  }
+  for (const e of targets) {
+    const remotePath = joinPath(ctx.panes.remote.path, e.name);
+    ctx.transfers.upload(ctx.localSide.resolve(e.path), remotePath, e.size);
+    ctx.log(`upload ${e.path} → ${remotePath}`);
+  }
+  ctx.dispatch.local({ type: 'clearMarks' });
+}
+
+function setFilters(ctx: CommandContext, pane: PaneId, f: Filters): void {
+  ctx.dispatch[pane]({ type: 'setFilters', filters: f });
+}
+
+/** Run one pane-scope command. */
+export function runCommand(ctx: CommandContext, command: Command): void {
+  const pane = ctx.panes[ctx.focus];
+  const dispatch = ctx.dispatch[ctx.focus];
+  const h = ctx.listRows;
+  switch (command) {
+    case Command.Up:
+      return dispatch({ type: 'move', delta: -1, height: h });
+    case Command.Down:
+      return dispatch({ type: 'move', delta: 1, height: h });
+    case Command.PageUp:
+      return dispatch({ type: 'move', delta: -h, height: h });
+    case Command.PageDown:
+      return dispatch({ type: 'move', delta: h, height: h });
+    case Command.Top:
+      return dispatch({ type: 'moveTo', index: 0, height: h });
+    case Command.Bottom:
+      return dispatch({ type: 'moveTo', index: -1, height: h });
+    case Command.Open: {
+      const e = pane.view[pane.cursor];
+      if (e?.type === 'dir') dispatch({ type: 'cd', path: e.path });
+      return;
+    }
+    case Command.Parent:
+      return dispatch({ type: 'parent' });
+    case Command.SwitchPane:
+      return ctx.setFocus(ctx.focus === 'local' ? 'remote' : 'local');
+    case Command.Mark:
+      return dispatch({ type: 'toggleMark', height: h });
+    case Command.Sort:
+      return dispatch({ type: 'cycleSort' });
+    case Command.Reverse:
+      return dispatch({ type: 'reverse' });
+    case Command.Hidden:
+      return dispatch({ type: 'toggleHidden' });
+    case Command.Refresh:
+      return dispatch({ type: 'refresh' });
+    case Command.Shortlist:
+      return ctx.setOverlay({ kind: 'shortlist' });
+    case Command.Longlist:
+      return setFilters(ctx, ctx.focus, { ...pane.filters, after: undefined, before: undefined });
+    case Command.Ext:
+      return ctx.setOverlay({ kind: 'prompt', field: 'ext' });
+    case Command.Keyword:
+      return ctx.setOverlay({ kind: 'prompt', field: 'keyword' });
+    case Command.ClearFilters:
+      // Esc peels one layer at a time: the message, then filters, then marks.
+      if (ctx.message) return ctx.setMessage(null);
+      if (hasFilters(pane.filters)) return setFilters(ctx, ctx.focus, {});
+      return dispatch({ type: 'clearMarks' });
+    case Command.Download:
+      return download(ctx, 'tcp');
+    case Command.DownloadUdp:
+      return download(ctx, 'udp');
+    case Command.Upload:
+      return upload(ctx);
+    case Command.Verify: {
+      const e = selectedEntry(pane);
+      if (!e || e.type !== 'file') return ctx.setMessage({ level: 'info', text: 'select a file to verify' });
+      void verifyFile(ctx, ctx.focus === 'remote' ? e.path : joinPath(ctx.panes.remote.path, e.name));
+      return;
+    }
+    case Command.CheckAll:
+      return ctx.setOverlay({ kind: 'checkall' });
+    case Command.Cache:
+      return ctx.setOverlay({ kind: 'cache' });
+    case Command.Logs:
+      return ctx.setOverlay({ kind: 'logs' });
+    case Command.CommandLine:
+      return ctx.setOverlay({ kind: 'command' });
+    case Command.Help:
+      return ctx.setOverlay({ kind: 'help' });
+    case Command.Quit:
+      return ctx.running > 0 ? ctx.setOverlay({ kind: 'quit' }) : ctx.exit();
+    default:
+      return;
+  }
+}
+
+/** Run a parsed classic command (from the ':' line). */
+export function runClassic(ctx: CommandContext, cmd: ClassicCommand): void {
+  switch (cmd.kind) {
+    case 'index':
+      ctx.setFocus('remote');
+      if (cmd.mode === 'shortlist') setFilters(ctx, 'remote', { after: cmd.after, before: cmd.before, ext: cmd.ext });
+      else setFilters(ctx, 'remote', { ext: cmd.ext, keyword: cmd.keyword });
+      ctx.log(`IndexGet ${cmd.mode}`);
+      return;
+    case 'hash':
+      if (cmd.mode === 'checkall') return ctx.setOverlay({ kind: 'checkall' });
+      void verifyFile(ctx, cmd.path.replace(/^\/+/, ''));
+      return;
+    case 'download':
+      startDownloads(ctx, [{ path: cmd.path.replace(/^\/+/, '') }], cmd.transport);
+      return;
+    case 'help':
+      return ctx.setOverlay({ kind: 'help' });
+    case 'quit':
+      return ctx.running > 0 ? ctx.setOverlay({ kind: 'quit' }) : ctx.exit();
+  }
+}

@@ -1,0 +1,71 @@
+// One stdin listener for the whole app; handlers subscribe with a priority and the
+// highest one that returns true owns the key. Dialogs sit above the panes this way
+// without each component having to know which others are open.
+
+import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { useInput } from 'ink';
+import { keyName } from '../keys/key-name.js';
+
+export interface Keypress {
+  /** Canonical name: 'j', 'G', 'down', 'enter', 'C-c', 'space'. */
+  name: string;
+  /** Printable text typed (for line editors); '' for special keys. */
+  text: string;
+}
+
+/** Return true when the key was handled and lower handlers must not see it. */
+export type KeyHandler = (key: Keypress) => boolean | void;
+
+export const Priority = {
+  Panes: 0,
+  View: 10,
+  Dialog: 20,
+  Input: 30,
+  Global: 100,
+} as const;
+
+interface Registry {
+  add(handler: { current: KeyHandler }, priority: number): () => void;
+}
+
+const KeypressContext = createContext<Registry | null>(null);
+
+export function KeypressProvider({ children }: { children: ReactNode }) {
+  const handlers = useRef<Array<{ ref: { current: KeyHandler }; priority: number; seq: number }>>([]);
+  const seq = useRef(0);
+  const registry = useMemo<Registry>(
+    () => ({
+      add(ref, priority) {
+        const entry = { ref, priority, seq: seq.current++ };
+        handlers.current = [...handlers.current, entry].sort(
+          // Higher priority first; among equals the newest (the one opened last) first.
+          (a, b) => b.priority - a.priority || b.seq - a.seq,
+        );
+        return () => {
+          handlers.current = handlers.current.filter((h) => h !== entry);
+        };
+      },
+    }),
+    [],
+  );
+  useInput((input, key) => {
+    const name = keyName(input, key);
+    const printable = name === 'space' ? ' ' : !key.ctrl && !key.meta && name === input ? input : '';
+    const press: Keypress = { name, text: printable };
+    for (const h of handlers.current) {
+      if (h.ref.current(press) === true) return;
+    }
+  });
+  return <KeypressContext.Provider value={registry}>{children}</KeypressContext.Provider>;
+}
+
+/** Subscribe to keys while `active`; the latest handler closure is always used. */
+export function useKeypress(handler: KeyHandler, priority: number, active = true): void {
+  const registry = useContext(KeypressContext);
+  const ref = useRef(handler);
+  ref.current = handler;
+  useEffect(() => {
+    if (!registry || !active) return;
+    return registry.add(ref, priority);
+  }, [registry, priority, active]);
+}

@@ -1,0 +1,44 @@
+// Keys → line editor, for every text field. It takes the keys at Input priority, so
+// typing 'q' into a prompt never quits the app.
+
+import { useReducer } from 'react';
+import { initialLine, lineActionFor, lineReducer, type LineState } from '../state/line-editor.js';
+import { Priority, useKeypress } from './use-keypress.js';
+
+export interface LineInputOptions {
+  initial?: string;
+  history?: readonly string[];
+  onSubmit(text: string, state: LineState): void;
+  onCancel(): void;
+  /** Keys the field does not edit with (e.g. Tab in a form) go here first. */
+  onOtherKey?(name: string): boolean;
+  active?: boolean;
+  priority?: number;
+}
+
+export function useLineInput(o: LineInputOptions): LineState {
+  const [state, dispatch] = useReducer(lineReducer, undefined, () => initialLine(o.initial ?? '', o.history ?? []));
+  useKeypress(
+    (key) => {
+      if (key.name === 'C-c') return false; // let the app quit
+      if (key.name === 'escape') {
+        o.onCancel();
+        return true;
+      }
+      if (key.name === 'enter') {
+        o.onSubmit(state.text, state);
+        // Only a field with history starts afresh; a form keeps what was typed.
+        if (o.history !== undefined) dispatch({ type: 'commit' });
+        return true;
+      }
+      if (o.onOtherKey?.(key.name)) return true;
+      const action = lineActionFor(key.name, key.text, o.history !== undefined);
+      if (action) dispatch(action);
+      // A text field swallows every other key: nothing below may act on typing.
+      return true;
+    },
+    o.priority ?? Priority.Input,
+    o.active ?? true,
+  );
+  return state;
+}

@@ -1,0 +1,39 @@
+// A pane's state plus the listing that follows it: whenever the folder, filters or
+// reload counter change, ask the Side again. Stale answers (the user moved on) are
+// dropped so a slow listing can never overwrite a newer one.
+
+import { useEffect, useReducer, useRef, type Dispatch } from 'react';
+import type { Side } from '../../client/types.js';
+import { initialPane, paneReducer, type PaneAction, type PaneState } from '../state/pane.js';
+import { errorText } from '../errors.js';
+
+export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, Dispatch<PaneAction>] {
+  const [state, dispatch] = useReducer(paneReducer, kind, (k) => initialPane(k));
+  const generation = useRef(0);
+  const { path, filters, reload } = state;
+  useEffect(() => {
+    const mine = ++generation.current;
+    dispatch({ type: 'loading' });
+    const keyword = filters.keyword;
+    side
+      .list({
+        path,
+        // Hidden files are filtered in the view, so toggling them needs no round trip.
+        hidden: true,
+        ext: filters.ext,
+        after: filters.after,
+        before: filters.before,
+        keyword,
+        recursive: keyword ? true : undefined,
+      })
+      .then(
+        (entries) => {
+          if (generation.current === mine) dispatch({ type: 'loaded', entries });
+        },
+        (err: unknown) => {
+          if (generation.current === mine) dispatch({ type: 'failed', error: errorText(err) });
+        },
+      );
+  }, [side, path, filters, reload]);
+  return [state, dispatch];
+}

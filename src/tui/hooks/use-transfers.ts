@@ -1,0 +1,109 @@
+// Background transfers. The client reports progress as often as it likes; snapshots
+// land in a ref and reach React at most every REDRAW_MS, so a fast download never
+// waits on the screen and the screen never floods.
+
+import { useCallback, useEffect, useReducer, useRef } from 'react';
+import type { DownloadResult, FerryApi, Transport, TransferProgress, UploadResult } from '../../client/types.js';
+import { runningCount, transfersReducer, type TransfersState } from '../state/transfers.js';
+import { errorText } from '../errors.js';
+
+export const REDRAW_MS = 100;
+
+export interface TransferHooks {
+  onDownloaded?: (r: DownloadResult) => void;
+  onUploaded?: (r: UploadResult) => void;
+  onFailed?: (path: string, error: string) => void;
+}
+
+export interface Transfers {
+  transfers: TransfersState;
+  download(path: string, transport: Transport, dest: string, size?: number): void;
+  upload(localPath: string, remotePath: string, size?: number): void;
+  clearFinished(): void;
+  /** Abort everything still running (on quit). */
+  abortAll(): void;
+}
+
+export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
+  const [transfers, dispatch] = useReducer(transfersReducer, [] as TransfersState);
+  const pending = useRef(new Map<number, TransferProgress>());
+  const controllers = useRef(new Map<number, AbortController>());
+  const nextId = useRef(1);
+  const hooksRef = useRef(hooks);
+  hooksRef.current = hooks;
+  const running = runningCount(transfers) > 0;
+
+  useEffect(() => {
+    if (!running) return;
+    const timer = setInterval(() => {
+      if (pending.current.size === 0) return;
+      const updates = pending.current;
+      pending.current = new Map();
+      dispatch({ type: 'progress', updates });
+    }, REDRAW_MS);
+    return () => clearInterval(timer);
+  }, [running]);
+
+  const begin = (kind: 'download' | 'upload', path: string, transport: Transport, total?: number) => {
+    const id = nextId.current++;
+    const ac = new AbortController();
+    controllers.current.set(id, ac);
+    dispatch({ type: 'start', id, kind, path, transport, total });
+    return { id, ac, onProgress: (p: TransferProgress) => void pending.current.set(id, p) };
+  };
+
+  const finish = (id: number) => {
+    controllers.current.delete(id);
+    pending.current.delete(id);
+  };
+
+  const download = useCallback(
+    (path: string, transport: Transport, dest: string, size?: number) => {
+      const { id, ac, onProgress } = begin('download', path, transport, size);
+      api.download(path, { dest, transport, signal: ac.signal, onProgress }).then(
+        (r) => {
+          finish(id);
+          const note = r.identical ? 'already identical' : r.restarted ? 'restarted: file changed' : r.resumedFrom ? `resumed at ${r.resumedFrom} B` : undefined;
+          dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, retxPercent: r.udp?.lossPercent, note });
+          hooksRef.current.onDownloaded?.(r);
+        },
+        (err: unknown) => {
+          finish(id);
+          const error = errorText(err);
+          dispatch({ type: 'failed', id, error });
+          hooksRef.current.onFailed?.(path, error);
+        },
+      );
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api],
+  );
+
+  const upload = useCallback(
+    (localPath: string, remotePath: string, size?: number) => {
+      const { id, ac, onProgress } = begin('upload', remotePath, 'tcp', size);
+      api.upload(localPath, { as: remotePath, signal: ac.signal, onProgress }).then(
+        (r) => {
+          finish(id);
+          dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds });
+          hooksRef.current.onUploaded?.(r);
+        },
+        (err: unknown) => {
+          finish(id);
+          const error = errorText(err);
+          dispatch({ type: 'failed', id, error });
+          hooksRef.current.onFailed?.(remotePath, error);
+        },
+      );
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api],
+  );
+
+  const clearFinished = useCallback(() => dispatch({ type: 'clearFinished' }), []);
+  const abortAll = useCallback(() => {
+    for (const ac of controllers.current.values()) ac.abort();
+  }, []);
+
+  return { transfers, download, upload, clearFinished, abortAll };
+}

@@ -1,0 +1,107 @@
+// Entry point for `ferry` / `ferry tui`: alternate screen on enter, the exact
+// previous screen back on exit, Ctrl-C, a signal or a crash.
+
+import { render, type Instance } from 'ink';
+import type { CacheApi, FerryApi } from '../client/types.js';
+import { App } from './components/App.js';
+import { CrashBoundary } from './components/CrashBoundary.js';
+import { KeypressProvider } from './hooks/use-keypress.js';
+import { CLEAR_SCREEN, enterScreen } from './terminal.js';
+import { ThemeContext, themeFromEnv } from './theme.js';
+
+export interface TuiOptions {
+  api: FerryApi;
+  cache: CacheApi;
+  localRoot: string;
+  serverLabel: string;
+  uploadAllowed: boolean;
+  stdin?: NodeJS.ReadStream;
+  stdout?: NodeJS.WriteStream;
+}
+
+const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
+
+export function runTui(options: TuiOptions): Promise<void> {
+  const stdout = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  const theme = themeFromEnv();
+  return new Promise<void>((resolve, reject) => {
+    const screen = enterScreen(stdout, stdin);
+    let instance: Instance | undefined;
+    let finished = false;
+
+    const detach = () => {
+      process.off('uncaughtException', onCrash);
+      process.off('unhandledRejection', onCrash);
+      process.off('exit', screen.restore);
+      stdout.off('resize', onResize);
+      for (const s of SIGNALS) process.off(s, onSignal);
+    };
+    const finish = (error?: unknown) => {
+      if (finished) return;
+      finished = true;
+      detach();
+      try {
+        instance?.unmount();
+      } catch {
+        // A broken tree may fail to unmount; the terminal still gets restored.
+      }
+      screen.restore();
+      if (error === undefined) resolve();
+      else reject(error instanceof Error ? error : new Error(String(error)));
+    };
+    function onCrash(error: unknown) {
+      finish(error);
+    }
+    function onSignal(signal: NodeJS.Signals) {
+      finish();
+      // Re-raise so the process ends the way the signal asked.
+      process.kill(process.pid, signal);
+    }
+    // Ink redraws after a resize assuming the old frame is still where it left it;
+    // on a resized alternate screen it is not, so start from a clean screen.
+    // Registered before Ink's own listener, so it runs first.
+    function onResize() {
+      stdout.write(CLEAR_SCREEN);
+    }
+
+    process.on('uncaughtException', onCrash);
+    process.on('unhandledRejection', onCrash);
+    process.on('exit', screen.restore);
+    stdout.on('resize', onResize);
+    for (const s of SIGNALS) process.once(s, onSignal);
+
+    try {
+      instance = render(
+        <ThemeContext.Provider value={theme}>
+          <CrashBoundary onCrash={onCrash}>
+            <KeypressProvider>
+              <App
+                api={options.api}
+                cache={options.cache}
+                localRoot={options.localRoot}
+                serverLabel={options.serverLabel}
+                uploadAllowed={options.uploadAllowed}
+                onExit={() => finish()}
+              />
+            </KeypressProvider>
+          </CrashBoundary>
+        </ThemeContext.Provider>,
+        {
+          stdout,
+          stdin,
+          exitOnCtrlC: false,
+          patchConsole: true,
+          // Only changed lines are rewritten: progress bars do not repaint the screen.
+          incrementalRendering: true,
+        },
+      );
+      instance.waitUntilExit().then(
+        () => finish(),
+        (err: unknown) => finish(err),
+      );
+    } catch (err) {
+      finish(err);
+    }
+  });
+}

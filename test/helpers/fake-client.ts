@@ -1,0 +1,287 @@
+// A FerryApi and CacheApi in memory, for component tests: a share described as a
+// list of files, transfers the test drives by hand (progress, finish, fail), log
+// records it can emit, connection states it can push.
+
+import { createHash } from 'node:crypto';
+import type {
+  CacheApi,
+  CacheEntryInfo,
+  CacheStats,
+  ConnectionStatus,
+  DownloadOptions,
+  DownloadResult,
+  Entry,
+  FerryApi,
+  FollowLogsOptions,
+  HashAllOptions,
+  HashResult,
+  ListOptions,
+  LogRecord,
+  RemoteStat,
+  ServerInfo,
+  UploadOptions,
+  UploadResult,
+} from '../../src/client/types.js';
+
+export interface FakeFile {
+  path: string;
+  size?: number;
+  mtimeMs?: number;
+  content?: string;
+}
+
+export function md5(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}
+
+function extOf(name: string): string {
+  const i = name.lastIndexOf('.');
+  return i > 0 ? name.slice(i).toLowerCase() : '';
+}
+
+export function makeEntry(path: string, type: 'file' | 'dir', size = 0, mtimeMs = Date.UTC(2020, 3, 18, 14, 52)): Entry {
+  const name = path.split('/').pop() ?? path;
+  return { path, name, ext: type === 'dir' ? '' : extOf(name), size, mtimeMs, mtime: new Date(mtimeMs).toISOString(), type };
+}
+
+/** A transfer the test controls. */
+export class PendingTransfer<R> {
+  settled = false;
+  constructor(
+    readonly path: string,
+    readonly options: DownloadOptions | UploadOptions,
+    readonly total: number,
+    private readonly resolveFn: (r: R) => void,
+    private readonly rejectFn: (e: Error) => void,
+    private readonly result: (bytes: number) => R,
+  ) {
+    options.signal?.addEventListener('abort', () => this.fail(Object.assign(new Error('cancelled'), { code: 'CANCELLED' })));
+  }
+  progress(bytes: number, rate = 10e6): void {
+    const transport = ('transport' in this.options ? this.options.transport : undefined) ?? 'tcp';
+    this.options.onProgress?.({ path: this.path, transport, bytes, total: this.total, rate, etaSeconds: rate > 0 ? (this.total - bytes) / rate : null });
+  }
+  finish(overrides: Partial<R> = {}): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolveFn({ ...this.result(this.total), ...overrides });
+  }
+  fail(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.rejectFn(err);
+  }
+}
+
+/** A hashAll call the test drives: plan, results one by one, then finish. */
+export class PendingHashAll {
+  private readonly results: HashResult[] = [];
+  constructor(
+    readonly options: HashAllOptions,
+    private readonly resolveFn: (r: HashResult[]) => void,
+    private readonly rejectFn: (e: Error) => void,
+  ) {}
+  start(files: number, bytes: number): void {
+    this.options.onStart?.({ files, bytes });
+  }
+  result(r: HashResult): void {
+    this.results.push(r);
+    this.options.onResult?.(r);
+  }
+  finish(): void {
+    this.resolveFn(this.results);
+  }
+  fail(err: Error): void {
+    this.rejectFn(err);
+  }
+}
+
+/** Resolves the next time `push` is called (or at once with what is queued). */
+class Queue<T> {
+  private items: T[] = [];
+  private waiters: Array<(t: T) => void> = [];
+  push(t: T): void {
+    const w = this.waiters.shift();
+    if (w) w(t);
+    else this.items.push(t);
+  }
+  next(): Promise<T> {
+    const t = this.items.shift();
+    return t !== undefined ? Promise.resolve(t) : new Promise((r) => this.waiters.push(r));
+  }
+}
+
+export class FakeFerry implements FerryApi {
+  readonly info: ServerInfo = { address: '127.0.0.1:2003', server: 'ferry/0.1.0', share: '/srv/share', features: ['udp', 'upload'], version: 1 };
+  files: FakeFile[];
+  /** Listings to return verbatim for a folder (e.g. 100,000 generated entries). */
+  listings = new Map<string, Entry[]>();
+  listCalls: ListOptions[] = [];
+  listError: Error | null = null;
+  hashError: Error | null = null;
+  pingMs = 0.4;
+  pingError: Error | null = null;
+  logRecords: LogRecord[] = [];
+  readonly downloads = new Queue<PendingTransfer<DownloadResult>>();
+  readonly uploads = new Queue<PendingTransfer<UploadResult>>();
+  readonly hashAlls = new Queue<PendingHashAll>();
+  private followers = new Set<(r: LogRecord) => void>();
+  private statusListeners = new Set<(s: ConnectionStatus) => void>();
+
+  constructor(files: FakeFile[] = []) {
+    this.files = files;
+  }
+
+  private entriesUnder(dir: string, recursive: boolean): Entry[] {
+    const out = new Map<string, Entry>();
+    const prefix = dir === '' ? '' : `${dir}/`;
+    for (const f of this.files) {
+      if (!f.path.startsWith(prefix)) continue;
+      const rest = f.path.slice(prefix.length).split('/');
+      // Folders are implied by the files inside them.
+      for (let i = 1; i < rest.length && (recursive || i === 1); i++) {
+        const p = prefix + rest.slice(0, i).join('/');
+        if (!out.has(p)) out.set(p, makeEntry(p, 'dir'));
+      }
+      if (rest.length === 1 || recursive) out.set(f.path, makeEntry(f.path, 'file', f.size ?? f.content?.length ?? 0, f.mtimeMs));
+    }
+    return [...out.values()];
+  }
+
+  async list(options: ListOptions = {}): Promise<Entry[]> {
+    this.listCalls.push(options);
+    if (this.listError) throw this.listError;
+    const dir = options.path ?? '';
+    let entries = this.listings.get(dir) ?? this.entriesUnder(dir, options.recursive === true);
+    if (options.ext) entries = entries.filter((e) => e.type === 'file' && e.ext === options.ext);
+    if (options.after !== undefined) entries = entries.filter((e) => e.mtimeMs > options.after!);
+    if (options.before !== undefined) entries = entries.filter((e) => e.mtimeMs < options.before!);
+    if (options.keyword) {
+      const k = options.keyword.toLowerCase();
+      entries = entries.filter((e) => e.type === 'file' && (this.files.find((f) => f.path === e.path)?.content ?? '').toLowerCase().includes(k));
+    }
+    return entries;
+  }
+
+  private file(path: string): FakeFile {
+    const f = this.files.find((x) => x.path === path);
+    if (!f) throw Object.assign(new Error(`no such file: ${path}`), { code: 'NOT_FOUND' });
+    return f;
+  }
+
+  md5Of(path: string): string {
+    return md5(this.file(path).content ?? '');
+  }
+
+  async stat(path: string): Promise<RemoteStat> {
+    const f = this.file(path);
+    const e = makeEntry(path, 'file', f.size ?? f.content?.length ?? 0, f.mtimeMs);
+    return { ...e, identity: { size: e.size, mtimeMs: e.mtimeMs, ino: 1, dev: 1 }, md5: this.md5Of(path) };
+  }
+
+  async hash(path: string): Promise<HashResult> {
+    if (this.hashError) throw this.hashError;
+    const f = this.file(path);
+    const e = makeEntry(path, 'file', f.size ?? f.content?.length ?? 0, f.mtimeMs);
+    return { path, md5: this.md5Of(path), size: e.size, mtimeMs: e.mtimeMs, mtime: e.mtime };
+  }
+
+  hashAll(options: HashAllOptions = {}): Promise<HashResult[]> {
+    return new Promise((resolve, reject) => this.hashAlls.push(new PendingHashAll(options, resolve, reject)));
+  }
+
+  download(path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
+    const f = this.files.find((x) => x.path === path);
+    const total = f ? (f.size ?? f.content?.length ?? 0) : 0;
+    return new Promise((resolve, reject) => {
+      this.downloads.push(
+        new PendingTransfer<DownloadResult>(path, options, total, resolve, reject, (bytes) => ({
+          path,
+          dest: `${options.dest ?? '.'}/${path.split('/').pop()}`,
+          bytes,
+          transferred: bytes,
+          md5: f ? md5(f.content ?? '') : md5(''),
+          verified: true,
+          transport: options.transport ?? 'tcp',
+          cache: 'miss',
+          seconds: 0.02,
+          mtime: new Date().toISOString(),
+        })),
+      );
+    });
+  }
+
+  upload(localPath: string, options: UploadOptions = {}): Promise<UploadResult> {
+    const path = options.as ?? localPath.split('/').pop() ?? localPath;
+    return new Promise((resolve, reject) => {
+      this.uploads.push(
+        new PendingTransfer<UploadResult>(path, options, 0, resolve, reject, (bytes) => ({ path, bytes, md5: md5(''), verified: true, seconds: 0.01 })),
+      );
+    });
+  }
+
+  async logs(): Promise<LogRecord[]> {
+    return [...this.logRecords];
+  }
+
+  followLogs(options: FollowLogsOptions): Promise<void> {
+    return new Promise((resolve) => {
+      const f = options.onRecord;
+      this.followers.add(f);
+      options.signal?.addEventListener('abort', () => {
+        this.followers.delete(f);
+        resolve();
+      });
+    });
+  }
+
+  get following(): number {
+    return this.followers.size;
+  }
+
+  emitLog(r: LogRecord): void {
+    this.logRecords.push(r);
+    for (const f of this.followers) f(r);
+  }
+
+  async ping(): Promise<number> {
+    if (this.pingError) throw this.pingError;
+    return this.pingMs;
+  }
+
+  onStatus(listener: (status: ConnectionStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  setStatus(s: ConnectionStatus): void {
+    for (const l of this.statusListeners) l(s);
+  }
+
+  async close(): Promise<void> {}
+}
+
+export class FakeCache implements CacheApi {
+  limit = 1024 ** 3;
+  hits = 3;
+  misses = 2;
+  constructor(public entries: CacheEntryInfo[] = []) {}
+  async list(): Promise<CacheEntryInfo[]> {
+    return [...this.entries];
+  }
+  async stats(): Promise<CacheStats> {
+    return { dir: '/home/u/.cache/ferry', entries: this.entries.length, bytes: this.entries.reduce((n, e) => n + e.size, 0), limit: this.limit, hits: this.hits, misses: this.misses };
+  }
+  async clear(): Promise<void> {
+    this.entries = [];
+  }
+  async remove(key: string): Promise<number> {
+    const before = this.entries.length;
+    this.entries = this.entries.filter((e) => e.md5 !== key && e.remotePath !== key);
+    return before - this.entries.length;
+  }
+}
+
+export function cacheEntry(remotePath: string, size: number, hits = 1, lastAccess = '2026-11-20T09:12:00.000Z'): CacheEntryInfo {
+  return { md5: md5(remotePath), size, remotePath, server: '127.0.0.1:2003', lastAccess, hits, added: '2026-11-19T08:00:00.000Z' };
+}

@@ -1,0 +1,30 @@
+// Byte sequences a terminal sends, by the names the key table uses.
+
+export const KEYS = {
+  up: '\u001B[A',
+  down: '\u001B[B',
+  right: '\u001B[C',
+  left: '\u001B[D',
+  pageup: '\u001B[5~',
+  pagedown: '\u001B[6~',
+  home: '\u001B[H',
+  end: '\u001B[F',
+  enter: '\r',
+  escape: '\u001B',
+  tab: '\t',
+  'S-tab': '\u001B[Z',
+  backspace: '\u007F',
+  space: ' ',
+  'C-c': '\u0003',
+  'C-u': '\u0015',
+  'C-b': '\u0002',
+  'C-f': '\u0006',
+} as const;
+
+/** The bytes for a key name from the binding table ('j', 'G', 'down', 'C-c'). */
+export function keyBytes(name: string): string {
+  const k = (KEYS as Record<string, string>)[name];
+  if (k !== undefined) return k;
+  if (name.startsWith('C-') && name.length === 3) return String.fromCharCode(name.charCodeAt(2) - 96);
+  return name;
+}

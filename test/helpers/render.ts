@@ -1,0 +1,130 @@
+// ink-testing-library's render with a screen size: its stdout is fixed at 100
+// columns and has no rows, and the app lays itself out from both. The stdout here
+// can be resized (emitting 'resize' as a terminal does).
+
+import { EventEmitter } from 'node:events';
+import { render as inkRender, type Instance } from 'ink';
+import type { ReactElement } from 'react';
+import { keyBytes } from './keys.js';
+
+class SizedStdout extends EventEmitter {
+  frames: string[] = [];
+  isTTY = false;
+  constructor(
+    public columns: number,
+    public rows: number,
+  ) {
+    super();
+  }
+  write = (frame: string) => {
+    this.frames.push(frame);
+    return true;
+  };
+  lastFrame = () => this.frames[this.frames.length - 1];
+}
+
+class FakeStdin extends EventEmitter {
+  isTTY = true;
+  private data: string | null = null;
+  write = (data: string) => {
+    this.data = data;
+    this.emit('readable');
+    this.emit('data', data);
+  };
+  read = () => {
+    const d = this.data;
+    this.data = null;
+    return d;
+  };
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+export interface Rendered {
+  stdout: SizedStdout;
+  stdin: FakeStdin;
+  instance: Instance;
+  /** The latest frame ('' before the first). */
+  frame(): string;
+  lines(): string[];
+  /**
+   * Type keys by binding-table name: press('j'), press('down', 'enter'). Yields a
+   * turn of the event loop after each key, as a typing person does: a lone Esc is
+   * only an Esc once Ink has seen nothing follow it.
+   */
+  press(...names: string[]): Promise<void>;
+  /** Type literal text (into a prompt). */
+  type(text: string): Promise<void>;
+  resize(columns: number, rows: number): void;
+  /** Resolve once the frame satisfies `predicate`; reject with the last frame after `timeoutMs`. */
+  waitFor(predicate: (frame: string) => boolean, timeoutMs?: number): Promise<string>;
+  unmount(): void;
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+export function render(tree: ReactElement, size: { columns: number; rows: number }): Rendered {
+  const stdout = new SizedStdout(size.columns, size.rows);
+  const stdin = new FakeStdin();
+  const stderr = new SizedStdout(size.columns, size.rows);
+  const instance = inkRender(tree, {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  const frame = () => stdout.lastFrame() ?? '';
+  const r: Rendered = {
+    stdout,
+    stdin,
+    instance,
+    frame,
+    lines: () => frame().split('\n'),
+    async press(...names) {
+      for (const n of names) {
+        stdin.write(keyBytes(n));
+        await turn();
+      }
+    },
+    async type(text) {
+      for (const ch of text) {
+        stdin.write(ch);
+        await turn();
+      }
+    },
+    resize(columns, rows) {
+      stdout.columns = columns;
+      stdout.rows = rows;
+      stdout.emit('resize');
+    },
+    waitFor(predicate, timeoutMs = 2000) {
+      return new Promise((resolve, reject) => {
+        const deadline = Date.now() + timeoutMs;
+        const check = () => {
+          const f = frame();
+          if (predicate(f)) return resolve(f);
+          if (Date.now() > deadline) return reject(new Error(`timed out waiting for frame; last frame:\n${f}`));
+          setTimeout(check, 5);
+        };
+        check();
+      });
+    },
+    unmount() {
+      instance.unmount();
+      instance.cleanup();
+    },
+  };
+  return r;
+}
+
+/** Text with ANSI escape sequences removed. */
+export function stripAnsi(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\u001B\[[0-9;?]*[ -/]*[@-~]/g, '');
+}
