@@ -26,12 +26,15 @@ import envPaths from 'env-paths';
 import type { CacheApi, CacheEntryInfo, CacheStats } from '../client/types.js';
 import { formatBytes } from '../client/format.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { cloneDurable, errCode, fsyncPath, ioError, tempBase, tempName, unlinkQuiet, writeDurable } from './fsutil.js';
+import {
+  cloneDurable, cloneInto, errCode, fileSize, fsyncPath, ioError, tempName, unlinkQuiet, writeDurable,
+} from './fsutil.js';
 import {
   byRecency, type IndexData, pickVictims, readIndex, serializeIndex, toInfo, totalBytes, writeIndex,
 } from './index-file.js';
 import { contentPath, intentPath, layoutOf, MD5_RE, type Layout } from './layout.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, withLock } from './lock.js';
+import { type CacheHooks, type CacheOpenOptions, type CrashPoint, normalizeRemote } from './options.js';
 import { type Intent, repair, type RepairReport } from './repair.js';
 
 export const DEFAULT_CACHE_LIMIT = 1024 ** 3;
@@ -40,43 +43,7 @@ export function defaultCacheDir(): string {
   return envPaths('ferry', { suffix: '' }).cache;
 }
 
-/** Points where tests stop an operation to leave the disk as a kill -9 would. */
-export type CrashPoint =
-  | 'index:temp-written'
-  | 'admit:intent-written'
-  | 'admit:content-placed'
-  | 'admit:index-written'
-  | 'materialize:pinned'
-  | 'remove:index-written';
-
-export interface CacheHooks {
-  /** Pid written into lock and temp names (tests use a dead one to fake a crash). */
-  pid?: number;
-  /** Awaited at each CrashPoint; a promise that never settles freezes the operation there. */
-  at?: (point: CrashPoint) => Promise<void> | void;
-}
-
-export interface CacheOpenOptions {
-  dir?: string;
-  limit?: number;
-  /** How long to wait for another process's lock before failing with TIMEOUT. */
-  lockTimeoutMs?: number;
-  hooks?: CacheHooks;
-}
-
-/** Remote paths compare without a leading '/' or './'. */
-function normalizeRemote(p: string): string {
-  return p.replace(/^(\.?\/)+/, '');
-}
-
-async function fileSize(p: string): Promise<number | undefined> {
-  try {
-    return (await stat(p)).size;
-  } catch (error) {
-    if (errCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-}
+export type { CacheHooks, CacheOpenOptions, CrashPoint } from './options.js';
 
 export class DownloadCache implements CacheApi {
   readonly dir: string;
@@ -160,16 +127,7 @@ export class DownloadCache implements CacheApi {
     if (!pinned) return false;
     try {
       await this.#at('materialize:pinned');
-      const dir = path.dirname(destAbs);
-      const temp = path.join(dir, `.${path.basename(destAbs).slice(0, 100)}.${tempBase(this.#pid)}.ferry-tmp`);
-      await cloneDurable(pin, temp);
-      try {
-        await rename(temp, destAbs);
-      } catch (error) {
-        await unlinkQuiet(temp);
-        throw ioError(error, `writing ${destAbs}`);
-      }
-      await fsyncPath(dir);
+      await cloneInto(pin, destAbs, this.#pid);
     } finally {
       await unlinkQuiet(pin);
     }

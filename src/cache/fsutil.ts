@@ -2,7 +2,7 @@
 // names, and mapping disk-full errors onto FerryError.
 
 import { constants as fsc } from 'node:fs';
-import { copyFile, open, rename, unlink } from 'node:fs/promises';
+import { copyFile, open, rename, stat, unlink } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -109,6 +109,33 @@ export async function cloneDurable(src: string, dest: string): Promise<void> {
   } catch (error) {
     await unlinkQuiet(dest);
     throw ioError(error, `copying into ${path.dirname(dest)}`);
+  }
+}
+
+/**
+ * Make a clone of src appear at dest atomically: clone to a temp name in
+ * dest's folder (same filesystem, so the rename is atomic), fsync, rename
+ * over dest, fsync the folder. A reader of dest sees old or new, never half.
+ */
+export async function cloneInto(src: string, dest: string, pid: number): Promise<void> {
+  const dir = path.dirname(dest);
+  const temp = path.join(dir, `.${path.basename(dest).slice(0, 100)}.${tempBase(pid)}.ferry-tmp`);
+  await cloneDurable(src, temp);
+  try {
+    await rename(temp, dest);
+  } catch (error) {
+    await unlinkQuiet(temp);
+    throw ioError(error, `writing ${dest}`);
+  }
+  await fsyncPath(dir);
+}
+
+export async function fileSize(p: string): Promise<number | undefined> {
+  try {
+    return (await stat(p)).size;
+  } catch (error) {
+    if (errCode(error) === 'ENOENT') return undefined;
+    throw error;
   }
 }
 

@@ -107,6 +107,7 @@ describe('eviction', () => {
     const [a, b, c, d, e] = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((x) => sample(work, x, 100)));
     for (const s of [a!, b!, c!]) await cache.admit(s.path, info(s));
     await cache.materialize(a!.md5, path.join(work, 'a.out'), { remotePath: 'a', server: 'h' });
+    expect(await cache.lookup(b!.md5)).toBeDefined(); // a lookup is not a use: b stays oldest
 
     await cache.admit(d!.path, info(d!));
     expect((await cache.list()).map((x) => x.md5)).toEqual([d!.md5, a!.md5, c!.md5]);
