@@ -177,12 +177,15 @@ export class DownloadCache implements CacheApi {
     } else {
       await fsyncPath(file); // the index must never name bytes a power cut could lose
     }
+    let stored: string;
     try {
-      return await this.#locked(() => this.#admitLocked(source, { ...info, md5 }));
+      stored = await this.#locked(() => this.#admitLocked(source, { ...info, md5 }));
     } catch (error) {
       if (source !== file) await unlinkQuiet(source);
       throw ioError(error, 'adding to the cache');
     }
+    if (source !== file) await unlinkQuiet(file); // a move, like the same-filesystem case
+    return stored;
   }
 
   async #admitLocked(source: string, info: { md5: string; size: number; remotePath: string; server: string }) {

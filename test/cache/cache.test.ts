@@ -1,4 +1,6 @@
-import { readFile, stat, writeFile } from 'node:fs/promises';
+import { statSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_CACHE_LIMIT, defaultCacheDir, DownloadCache } from '../../src/cache/cache.js';
@@ -228,5 +230,31 @@ describe('two instances on one folder', () => {
     expect(await one.list()).toHaveLength(1);
     expect(await one.stats()).toMatchObject({ entries: 1, bytes: 400, misses: 2 });
     await expectConsistent(dir, DEFAULT_CACHE_LIMIT);
+  });
+});
+
+describe('admitting from another filesystem', () => {
+  const shm = '/dev/shm';
+  const otherFs = (() => {
+    try {
+      return statSync(shm).dev !== statSync(tmpdir()).dev;
+    } catch {
+      return false;
+    }
+  })();
+
+  it.skipIf(!otherFs)('copies the file over, then removes the original as a move would', async () => {
+    const dir = await tempDir();
+    const work = await mkdtemp(path.join(shm, 'ferry-cache-test-'));
+    try {
+      const cache = await DownloadCache.open({ dir, limit: 10_000 });
+      const s = await sample(work, 'x', 2048);
+      const stored = await cache.admit(s.path, info(s));
+      expect(await readFile(stored)).toEqual(s.data);
+      expect(await exists(s.path)).toBe(false);
+      await expectConsistent(dir, 10_000);
+    } finally {
+      await rm(work, { recursive: true, force: true });
+    }
   });
 });
