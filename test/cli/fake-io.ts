@@ -14,7 +14,17 @@ export interface FakeIo extends CliIo {
   waitForStdout(text: string | RegExp, ms?: number): Promise<void>;
 }
 
-export function fakeIo(options: { env?: Record<string, string | undefined>; cwd?: string; tty?: boolean; stdin?: string } = {}): FakeIo {
+export interface FakeIoOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /** Pretend stdout and stderr are terminals (progress lines are drawn). */
+  tty?: boolean;
+  stdin?: string;
+  /** Sees every stderr write as it happens (e.g. to press Ctrl-C mid-transfer). */
+  onStderr?: (text: string, io: FakeIo) => void;
+}
+
+export function fakeIo(options: FakeIoOptions = {}): FakeIo {
   let stdout = '';
   let stderr = '';
   const handlers = new Set<(s: Interrupt) => void>();
@@ -22,9 +32,17 @@ export function fakeIo(options: { env?: Record<string, string | undefined>; cwd?
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   if (options.stdin !== undefined) stdin.end(options.stdin);
   const tty = options.tty === true;
-  return {
+  const io: FakeIo = {
     stdout: { write: (t: string) => ((stdout += t), waiters.forEach((w) => w()), true), isTTY: tty, columns: 100 },
-    stderr: { write: (t: string) => ((stderr += t), true), isTTY: tty, columns: 100 },
+    stderr: {
+      write: (t: string) => {
+        stderr += t;
+        options.onStderr?.(t, io);
+        return true;
+      },
+      isTTY: tty,
+      columns: 100,
+    },
     stdin,
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
@@ -55,10 +73,11 @@ export function fakeIo(options: { env?: Record<string, string | undefined>; cwd?
       });
     },
   };
+  return io;
 }
 
 /** Run the CLI in-process; returns the exit code and what it printed. */
-export async function run(argv: string[], options: Parameters<typeof fakeIo>[0] = {}) {
+export async function run(argv: string[], options: FakeIoOptions = {}) {
   const io = fakeIo(options);
   const code = await main(argv, io);
   return { code, stdout: io.stdoutText(), stderr: io.stderrText() };

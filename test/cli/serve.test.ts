@@ -1,0 +1,153 @@
+// `ferry serve` in-process, `ferry upload`, and Ctrl-C during a download.
+
+import { createHash } from 'node:crypto';
+import { promises as fs, realpathSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { FerryServer } from '../../src/server/server.js';
+import { createTempShare, type TempShare } from '../helpers/temp-share.js';
+import { fakeIo, run } from './fake-io.js';
+
+let scratch: string;
+const saved = { state: process.env.XDG_STATE_HOME, cache: process.env.XDG_CACHE_HOME };
+
+beforeAll(async () => {
+  scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-serve-'));
+  // The server keeps its hash index and default log in per-user folders; keep tests out of the real ones.
+  process.env.XDG_STATE_HOME = path.join(scratch, 'state');
+  process.env.XDG_CACHE_HOME = path.join(scratch, 'xdg-cache');
+});
+
+afterAll(async () => {
+  if (saved.state === undefined) delete process.env.XDG_STATE_HOME;
+  else process.env.XDG_STATE_HOME = saved.state;
+  if (saved.cache === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = saved.cache;
+  await fs.rm(scratch, { recursive: true, force: true });
+});
+
+describe('ferry serve', () => {
+  it('prints one ready line, serves the folder, and stops with exit 0 on SIGTERM', async () => {
+    const share = await createTempShare({ 'hello.txt': 'hello\n' });
+    try {
+      const io = fakeIo({ cwd: share.base });
+      const done = main(['serve', 'share', '--port', '0', '--log', path.join(scratch, 'serve.log')], io);
+      await io.waitForStdout('\n');
+      const m = /^ferry: serving (.+) on tcp:\/\/127\.0\.0\.1:(\d+)\n$/.exec(io.stdoutText());
+      expect(m, io.stdoutText()).not.toBeNull();
+      expect(m?.[1]).toBe(realpathSync(share.root));
+      const server = `127.0.0.1:${m?.[2]}`;
+      const listing = await run(['index', 'longlist', '--json'], { env: { FERRY_SERVER: server } });
+      expect(JSON.parse(listing.stdout)).toMatchObject([{ path: 'hello.txt', size: 6 }]);
+
+      io.interrupt('SIGTERM');
+      expect(await done).toBe(0);
+      expect(io.stdoutText().split('\n').filter(Boolean)).toHaveLength(1);
+      // The command reached the server's log file.
+      expect(await fs.readFile(path.join(scratch, 'serve.log'), 'utf8')).toMatch(/"list"/);
+      const after = await run(['index', 'longlist'], { env: { FERRY_SERVER: server } });
+      expect(after.code).toBe(1);
+      expect(after.stderr).toMatch(/^ferry: cannot connect to 127\.0\.0\.1:\d+: connection refused/);
+    } finally {
+      await share.remove();
+    }
+  });
+
+  it('fails with one line for a missing folder or a log inside the share', async () => {
+    const missing = await run(['serve', path.join(scratch, 'no-such-dir'), '--port', '0']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ferry: \S.*\n$/);
+    const share = await createTempShare({});
+    try {
+      const inside = await run(['serve', share.root, '--port', '0', '--log', path.join(share.root, 'log.jsonl')]);
+      expect(inside.code).toBe(1);
+      expect(inside.stderr).toMatch(/^ferry: .*must not be inside the shared folder\n$/);
+    } finally {
+      await share.remove();
+    }
+  });
+});
+
+describe('upload and interrupted download', () => {
+  const BIG = 24 * 1024 * 1024;
+  let share: TempShare;
+  let server: FerryServer;
+  let env: Record<string, string>;
+  let big: Buffer;
+
+  beforeAll(async () => {
+    big = Buffer.alloc(BIG);
+    for (let i = 0; i < BIG; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
+    share = await createTempShare({ 'big.bin': big });
+    server = await FerryServer.start({ root: share.root, host: '127.0.0.1', port: 0, logFile: path.join(scratch, 'up.log'), hashIndexFile: null, allowUpload: true });
+    env = { FERRY_SERVER: `127.0.0.1:${server.port}`, FERRY_CACHE_DIR: path.join(scratch, 'cache') };
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await share?.remove();
+  });
+
+  it('uploads a file, refuses to overwrite it, then overwrites on request', async () => {
+    const local = path.join(scratch, 'report.txt');
+    await fs.writeFile(local, 'quarterly report\n');
+    const md5 = createHash('md5').update('quarterly report\n').digest('hex');
+    const r = await run(['upload', local, '--as', 'report.txt', '--json'], { env });
+    expect(r.stderr).toBe('');
+    expect(JSON.parse(r.stdout)).toMatchObject({ path: 'report.txt', bytes: 17, md5, verified: true });
+    expect(await fs.readFile(share.abs('report.txt'), 'utf8')).toBe('quarterly report\n');
+
+    const again = await run(['upload', local, '--as', 'report.txt'], { env });
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/^ferry: \S.*\n$/);
+    const forced = await run(['upload', 'report.txt', '--as', 'report.txt', '--overwrite'], { env, cwd: scratch });
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain(`${md5} (verified by the server)`);
+
+    const missing = await run(['upload', path.join(scratch, 'nope.txt')], { env });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^ferry: .*nope\.txt/);
+  });
+
+  it('Ctrl-C during a download exits 130 with a resumable .part; the next run completes', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    let pressed = false;
+    const first = await run(['download', 'big.bin', '--dest', dest, '--no-cache'], {
+      env,
+      tty: true,
+      onStderr: (text, io) => {
+        // Press Ctrl-C as soon as the progress bar shows some bytes have arrived.
+        if (!pressed && /\s[1-9]\d*%/.test(text)) {
+          pressed = true;
+          io.interrupt('SIGINT');
+        }
+      },
+    });
+    expect(pressed).toBe(true);
+    expect(first.code).toBe(130);
+    expect(first.stderr).toContain('ferry: download of big.bin interrupted; run the same command again to resume');
+    const left = await fs.readdir(dest);
+    expect(left).not.toContain('big.bin');
+    expect(left, 'a partial file stays for the next run').toContain('.big.bin.ferry-part');
+
+    const second = await run(['download', 'big.bin', '--dest', dest, '--no-cache', '--json'], { env });
+    expect(second.stderr).toBe('');
+    expect(second.code).toBe(0);
+    const result = JSON.parse(second.stdout) as { md5: string; resumedFrom?: number };
+    expect(result.md5).toBe(createHash('md5').update(big).digest('hex'));
+    expect(result.resumedFrom ?? 0).toBeGreaterThan(0);
+    expect(Buffer.compare(await fs.readFile(path.join(dest, 'big.bin')), big)).toBe(0);
+    expect((await fs.readdir(dest)).sort()).toEqual(['big.bin']);
+  });
+
+  it('draws a progress bar on a terminal and erases it before the result', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const r = await run(['download', 'big.bin', '--dest', dest, '--no-cache'], { env, tty: true });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/big\.bin  \[[█░]+\]\s+\d+%  .* MB\/s  ETA /);
+    expect(r.stderr.endsWith('\r\x1b[2K')).toBe(true);
+    expect(r.stdout).toMatch(/^big\.bin  24\.0 MiB/);
+  });
+});
