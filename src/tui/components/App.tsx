@@ -2,6 +2,7 @@
 // and footer. State lives in hooks and reducers; what commands do lives in
 // use-commands; this file only wires them and lays them out.
 
+import { homedir } from 'node:os';
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
 import { parseClassic } from '../../client/classic.js';
@@ -41,6 +42,11 @@ export interface AppProps {
   uploadAllowed: boolean;
   onExit(): void;
   pingIntervalMs?: number;
+}
+
+function tildify(path: string): string {
+  const home = homedir();
+  return home.length > 1 && (path === home || path.startsWith(`${home}/`)) ? `~${path.slice(home.length)}` : path;
 }
 
 const SCOPE: Partial<Record<Overlay['kind'], Scope>> = { help: 'help', cache: 'cache', logs: 'logs', checkall: 'results' };
@@ -159,7 +165,7 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
       default:
         return (
           <Box flexDirection="row" height={h}>
-            <Pane state={local} label={localSide.label} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
+            <Pane state={local} label={tildify(localSide.label)} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
             <Pane state={remote} label={serverLabel} width={layout.rightWidth} height={h} listRows={layout.listRows} focused={focus === 'remote'} />
           </Box>
         );

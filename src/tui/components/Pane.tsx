@@ -93,9 +93,11 @@ export function Pane({ state, label, width, height, listRows, focused }: PanePro
       // The unfocused pane keeps a quieter cursor so the focused one is unmistakable.
       inverse: selected && focused,
     });
-    if (selected && !focused) {
+    // A cursor glyph as well as the inverse video: readable without colour or
+    // attributes (and in test frames).
+    if (selected) {
       const spec = rows[rows.length - 1]!.spec as Seg[];
-      spec[0] = { text: '›', color: 'muted' };
+      spec[0] = focused ? { text: '▌', color: 'focus', bold: true } : { text: '›', color: 'muted' };
     }
   });
   for (let i = visible.length; i < listRows; i++) rows.push({ key: `e${i}`, spec: '' });

@@ -65,11 +65,11 @@ const MIN_NAME = 12;
 
 /**
  * Columns for a pane of `inner` width (inside the borders). Row shape:
- * marker(1) name ' ' size [' ' time] [' ' type] ' ' verify(1).
+ * marker(1) name ' ' size(8) [' ' time] [' ' type] ' ' verify(1).
  * The type column goes first when space runs out, then the time column.
  */
 export function paneColumns(inner: number): PaneColumns {
-  const fixed = 1 + 1 + SIZE_WIDTH + 2;
+  const fixed = 1 + SIZE_WIDTH + 2;
   let name = inner - fixed;
   let time = false;
   let type = false;

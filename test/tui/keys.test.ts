@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { BINDINGS, Command, commandFor, footerBindings, helpGroups, type Scope } from '../../src/tui/keys/bindings.js';
+import { displayKey, keyName } from '../../src/tui/keys/key-name.js';
+import type { Key } from 'ink';
+
+const none: Key = { upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false };
+
+describe('key table', () => {
+  it('binds no key twice within a scope', () => {
+    const scopes: Scope[] = ['panes', 'logs', 'cache', 'results', 'help'];
+    for (const scope of scopes) {
+      const seen = new Map<string, Command>();
+      for (const b of BINDINGS.filter((x) => x.scopes.includes(scope))) {
+        for (const k of b.keys) {
+          expect(seen.get(k), `${scope}: ${k} bound to ${seen.get(k)} and ${b.command}`).toBeUndefined();
+          seen.set(k, b.command);
+        }
+      }
+    }
+  });
+
+  it('binds vim keys and arrows to the same movements', () => {
+    expect(commandFor('panes', 'j')).toBe(Command.Down);
+    expect(commandFor('panes', 'down')).toBe(Command.Down);
+    expect(commandFor('panes', 'k')).toBe(Command.Up);
+    expect(commandFor('panes', 'h')).toBe(Command.Parent);
+    expect(commandFor('panes', 'backspace')).toBe(Command.Parent);
+    expect(commandFor('logs', 'f')).toBe(Command.Follow);
+    expect(commandFor('panes', 'f')).toBeUndefined();
+  });
+
+  it('offers upload in the footer only on the local pane of a server that allows it', () => {
+    const has = (ctx: Parameters<typeof footerBindings>[0], c: Command) => footerBindings(ctx).some((b) => b.command === c);
+    expect(has({ scope: 'panes', pane: 'local', uploadAllowed: true }, Command.Upload)).toBe(true);
+    expect(has({ scope: 'panes', pane: 'local', uploadAllowed: false }, Command.Upload)).toBe(false);
+    expect(has({ scope: 'panes', pane: 'remote', uploadAllowed: true }, Command.Upload)).toBe(false);
+    expect(has({ scope: 'panes', pane: 'remote' }, Command.Download)).toBe(true);
+    expect(has({ scope: 'logs' }, Command.Follow)).toBe(true);
+  });
+
+  it('groups every binding for the help overlay', () => {
+    expect(helpGroups().flatMap((g) => g.bindings)).toHaveLength(BINDINGS.length);
+  });
+});
+
+describe('keyName', () => {
+  it('names keys the way the table does', () => {
+    expect(keyName('j', none)).toBe('j');
+    expect(keyName('G', { ...none, shift: true })).toBe('G');
+    expect(keyName('', { ...none, downArrow: true })).toBe('down');
+    expect(keyName('', { ...none, delete: true })).toBe('backspace');
+    expect(keyName('', { ...none, tab: true, shift: true })).toBe('S-tab');
+    expect(keyName('c', { ...none, ctrl: true })).toBe('C-c');
+    expect(keyName(' ', none)).toBe('space');
+    expect(keyName('\r', { ...none, return: true })).toBe('enter');
+    expect(displayKey('C-c')).toBe('Ctrl-C');
+    expect(displayKey('pagedown')).toBe('PgDn');
+  });
+});

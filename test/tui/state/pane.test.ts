@@ -1,0 +1,145 @@
+import { describe, expect, it } from 'vitest';
+import { buildView, clampOffset, initialPane, paneReducer, parentPath, selectedEntry, targetEntries, type PaneState } from '../../../src/tui/state/pane.js';
+import { makeEntry } from '../../helpers/fake-client.js';
+
+const entries = [
+  makeEntry('b.txt', 'file', 300, 3000),
+  makeEntry('a.txt', 'file', 100, 2000),
+  makeEntry('zdir', 'dir', 0, 1000),
+  makeEntry('.env', 'file', 5, 5000),
+  makeEntry('adir', 'dir', 0, 4000),
+  makeEntry('c10.txt', 'file', 200, 1000),
+  makeEntry('c9.txt', 'file', 200, 1000),
+];
+
+function loaded(path = '', es = entries): PaneState {
+  return paneReducer({ ...initialPane('remote'), path }, { type: 'loaded', entries: es });
+}
+
+const names = (s: PaneState) => s.view.map((e) => e.name);
+
+describe('pane view', () => {
+  it('puts folders first, sorts names naturally and hides dotfiles', () => {
+    expect(names(loaded())).toEqual(['adir', 'zdir', 'a.txt', 'b.txt', 'c9.txt', 'c10.txt']);
+  });
+
+  it('cycles sort name → size → time and keeps folders first', () => {
+    let s = paneReducer(loaded(), { type: 'cycleSort' });
+    expect(s.sort).toBe('size');
+    expect(names(s)).toEqual(['adir', 'zdir', 'a.txt', 'c9.txt', 'c10.txt', 'b.txt']);
+    s = paneReducer(s, { type: 'cycleSort' });
+    expect(s.sort).toBe('time');
+    expect(names(s).slice(2)).toEqual(['c9.txt', 'c10.txt', 'a.txt', 'b.txt']);
+    s = paneReducer(s, { type: 'reverse' });
+    expect(names(s)).toEqual(['adir', 'zdir', 'b.txt', 'a.txt', 'c10.txt', 'c9.txt']);
+    expect(paneReducer(s, { type: 'cycleSort' }).sort).toBe('name');
+  });
+
+  it('shows hidden files on toggle and keeps the cursor on the same entry', () => {
+    let s = paneReducer(loaded(), { type: 'moveTo', index: 3, height: 10 });
+    expect(selectedEntry(s)?.name).toBe('b.txt');
+    s = paneReducer(s, { type: 'toggleHidden' });
+    expect(names(s)).toContain('.env');
+    expect(selectedEntry(s)?.name).toBe('b.txt');
+  });
+
+  it("adds '..' below the root but not in search results", () => {
+    expect(names(loaded('sub'))[0]).toBe('..');
+    const s = { ...initialPane('remote'), path: 'sub', filters: { keyword: 'x' } };
+    expect(buildView({ ...s, entries }).map((e) => e.name)).not.toContain('..');
+  });
+});
+
+describe('pane navigation', () => {
+  it('clamps the cursor and scrolls the window to keep it visible', () => {
+    let s = loaded();
+    s = paneReducer(s, { type: 'move', delta: -5, height: 3 });
+    expect(s.cursor).toBe(0);
+    s = paneReducer(s, { type: 'move', delta: 4, height: 3 });
+    expect([s.cursor, s.offset]).toEqual([4, 2]);
+    s = paneReducer(s, { type: 'moveTo', index: -1, height: 3 });
+    expect([s.cursor, s.offset]).toEqual([5, 3]);
+    s = paneReducer(s, { type: 'moveTo', index: 0, height: 3 });
+    expect([s.cursor, s.offset]).toEqual([0, 0]);
+  });
+
+  it('handles 100,000 entries with constant-size windows', () => {
+    const many = Array.from({ length: 100_000 }, (_, i) => makeEntry(`f${String(i).padStart(6, '0')}.dat`, 'file', i));
+    let s = loaded('', many);
+    s = paneReducer(s, { type: 'move', delta: 50_000, height: 20 });
+    expect(s.cursor).toBe(50_000);
+    expect(s.offset).toBe(50_000 - 19);
+    s = paneReducer(s, { type: 'moveTo', index: -1, height: 20 });
+    expect(s.offset).toBe(100_000 - 20);
+  });
+
+  it('clampOffset survives a shrinking window', () => {
+    expect(clampOffset(10, 0, 5, 20)).toBe(6);
+    expect(clampOffset(10, 8, 20, 20)).toBe(0);
+    expect(clampOffset(0, 3, 5, 0)).toBe(0);
+  });
+
+  it('cd resets the cursor and drops a keyword search; parent goes up', () => {
+    let s = paneReducer(loaded('a/b'), { type: 'setFilters', filters: { keyword: 'k', ext: '.txt' } });
+    s = paneReducer(s, { type: 'cd', path: 'a/b/c' });
+    expect(s.path).toBe('a/b/c');
+    expect(s.filters).toEqual({ ext: '.txt', keyword: undefined });
+    expect(s.cursor).toBe(0);
+    s = paneReducer(s, { type: 'parent' });
+    expect(s.path).toBe('a/b');
+    expect(paneReducer(initialPane('local'), { type: 'parent' }).path).toBe('');
+    expect(parentPath('a')).toBe('');
+  });
+});
+
+describe('marks', () => {
+  it('toggles a file mark, moves down, skips folders, and targets marked files', () => {
+    let s = loaded();
+    s = paneReducer(s, { type: 'toggleMark', height: 10 }); // adir: a folder, not marked
+    expect(s.marked.size).toBe(0);
+    s = paneReducer(s, { type: 'moveTo', index: 2, height: 10 });
+    s = paneReducer(s, { type: 'toggleMark', height: 10 });
+    s = paneReducer(s, { type: 'toggleMark', height: 10 });
+    expect([...s.marked].sort()).toEqual(['a.txt', 'b.txt']);
+    expect(targetEntries(s).map((e) => e.path)).toEqual(['a.txt', 'b.txt']);
+    s = paneReducer(s, { type: 'moveTo', index: 2, height: 10 });
+    s = paneReducer(s, { type: 'toggleMark', height: 10 });
+    expect([...s.marked]).toEqual(['b.txt']);
+    expect(paneReducer(s, { type: 'clearMarks' }).marked.size).toBe(0);
+  });
+
+  it('without marks targets the selected file only, never a folder', () => {
+    const s = loaded();
+    expect(targetEntries(s)).toEqual([]);
+    expect(targetEntries(paneReducer(s, { type: 'moveTo', index: 3, height: 5 })).map((e) => e.name)).toEqual(['b.txt']);
+  });
+
+  it('drops marks for entries gone after a reload', () => {
+    let s = paneReducer(loaded(), { type: 'moveTo', index: 2, height: 10 });
+    s = paneReducer(s, { type: 'toggleMark', height: 10 });
+    s = paneReducer(s, { type: 'loaded', entries: entries.filter((e) => e.name !== 'a.txt') });
+    expect(s.marked.size).toBe(0);
+  });
+});
+
+describe('loading and verification marks', () => {
+  it('records a failure with an empty listing', () => {
+    const s = paneReducer(loaded(), { type: 'failed', error: 'refused' });
+    expect(s.error).toBe('refused');
+    expect(s.view).toEqual([]);
+  });
+
+  it('setFilters and refresh bump the reload counter', () => {
+    const s = loaded();
+    expect(paneReducer(s, { type: 'refresh' }).reload).toBe(s.reload + 1);
+    expect(paneReducer(s, { type: 'setFilters', filters: { ext: '.jpg' } }).reload).toBe(s.reload + 1);
+  });
+
+  it('keeps verification marks by path', () => {
+    let s = paneReducer(loaded(), { type: 'verify', path: 'a.txt', mark: 'same' });
+    s = paneReducer(s, { type: 'verifyMany', marks: [['b.txt', 'differs']] });
+    expect(s.verify.get('a.txt')).toBe('same');
+    expect(s.verify.get('b.txt')).toBe('differs');
+    expect(paneReducer(s, { type: 'verify', path: 'a.txt', mark: null }).verify.has('a.txt')).toBe(false);
+  });
+});
