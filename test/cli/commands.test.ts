@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatBytes, formatTime } from '../../src/client/format.js';
 import { FerryServer } from '../../src/server/server.js';
 import { createTempShare, type TempShare } from '../helpers/temp-share.js';
-import { run } from './fake-io.js';
+import { main } from '../../src/cli/main.js';
+import { fakeIo, run } from './fake-io.js';
 
 const local = (...a: number[]) => new Date(a[0] as number, (a[1] as number) - 1, a[2], a[3] ?? 0, a[4] ?? 0, a[5] ?? 0).getTime();
 const BIN = Buffer.from(Array.from({ length: 3000 }, (_, i) => (i * 7) & 0xff));
@@ -227,7 +228,58 @@ describe('ferry download', () => {
   });
 });
 
+describe('ferry cache', () => {
+  it('lists, counts, removes and clears what downloads put there', async () => {
+    const cacheDir = path.join(scratch, 'cache-cmd');
+    const t = files(await truth()).find((f) => f.path === 'a.txt') as Truth;
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    expect((await cli(['download', 'a.txt', '--dest', dest, '--cache-dir', cacheDir])).code).toBe(0);
+    expect((await cli(['download', 'b.md', '--dest', dest, '--cache-dir', cacheDir])).code).toBe(0);
+
+    const list = await json<{ md5: string; remotePath: string; size: number }[]>(['cache', 'list', '--cache-dir', cacheDir]);
+    expect(list.map((e) => e.remotePath).sort()).toEqual(['a.txt', 'b.md']);
+    expect(list.find((e) => e.remotePath === 'a.txt')).toMatchObject({ md5: t.md5, size: t.size });
+    const human = await cli(['cache', 'list', '--cache-dir', cacheDir]);
+    expect(human.stdout).toMatch(/^MD5\s+SIZE\s+LAST USED\s+HITS\s+FROM$/m);
+    expect(human.stdout).toContain(t.md5);
+
+    const stats = await json<{ entries: number; bytes: number; dir: string }>(['cache', 'stats', '--cache-dir', cacheDir]);
+    expect(stats).toMatchObject({ entries: 2, dir: cacheDir });
+
+    const rm = await cli(['cache', 'rm', t.md5, '--cache-dir', cacheDir]);
+    expect(rm).toMatchObject({ code: 0, stdout: 'removed 1 file\n' });
+    const none = await cli(['cache', 'rm', t.md5, '--cache-dir', cacheDir]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(`ferry: nothing in the cache matches '${t.md5}'\n`);
+    expect((await cli(['cache', 'rm', 'b.md', '--cache-dir', cacheDir])).code).toBe(0);
+    expect((await cli(['cache', 'list', '--cache-dir', cacheDir])).stdout).toBe('the cache is empty\n');
+
+    await cli(['download', 'a.txt', '--dest', await fs.mkdtemp(path.join(scratch, 'dl-')), '--cache-dir', cacheDir]);
+    expect((await cli(['cache', 'clear', '--cache-dir', cacheDir])).stdout).toMatch(/^removed 1 file /);
+    expect(await json(['cache', 'list', '--cache-dir', cacheDir])).toEqual([]);
+  });
+});
+
 describe('ferry logs', () => {
+  it('--follow prints records as they happen until Ctrl-C, then exits 0', async () => {
+    const io = fakeIo({ env });
+    const done = main(['logs', '--follow', '--json', '--limit', '0'], io);
+    // Keep issuing a distinctive request until it shows up: following may start just after the first.
+    const marker = 'follow-marker.txt';
+    const seen = io.waitForStdout(marker);
+    let stop = false;
+    void seen.finally(() => (stop = true)).catch(() => {});
+    while (!stop) {
+      await cli(['hash', 'verify', marker]);
+      await Promise.race([seen.catch(() => {}), new Promise((r) => setImmediate(r))]);
+    }
+    await seen;
+    io.interrupt('SIGINT');
+    expect(await done).toBe(0);
+    const records = io.stdoutText().trimEnd().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string });
+    expect(records.some((r) => r.outcome !== 'ok' && JSON.stringify(r).includes(marker))).toBe(true);
+  });
+
   it('prints the command log as JSON lines and as a table', async () => {
     await cli(['hash', 'verify', 'a.txt']);
     const r = await cli(['logs', '--json', '--limit', '3']);
@@ -275,5 +327,14 @@ describe('ferry shell', () => {
     expect(r.stderr).toMatch(/^ferry: \S/);
     const b = files(await truth()).find((f) => f.path === 'b.md') as Truth;
     expect(JSON.parse(r.stdout)).toMatchObject({ path: 'b.md', md5: b.md5 });
+  });
+
+  it('on a terminal, greets, prompts with "$ " and keeps going after a bad line', async () => {
+    const r = await run(['shell'], { env, tty: true, stdin: 'help\nnonsense\nquit\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`connected to ${env.FERRY_SERVER}`);
+    expect(r.stdout).toContain('$ ');
+    expect(r.stdout).toContain('FileDownload TCP|UDP FILE');
+    expect(r.stderr).toContain("ferry: unknown command 'nonsense'");
   });
 });

@@ -1,8 +1,8 @@
 // An in-memory CliIo: captured stdout/stderr, a chosen environment, piped
 // stdin and a Ctrl-C the test can press.
 
-import { PassThrough } from 'node:stream';
-import type { CliIo, Interrupt } from '../../src/cli/io.js';
+import { PassThrough, Writable } from 'node:stream';
+import type { CliIo, Interrupt, Output } from '../../src/cli/io.js';
 import { main } from '../../src/cli/main.js';
 
 export interface FakeIo extends CliIo {
@@ -24,6 +24,18 @@ export interface FakeIoOptions {
   onStderr?: (text: string, io: FakeIo) => void;
 }
 
+/** A real Writable (readline wants one on a terminal) whose writes land synchronously in `onWrite`. */
+function sink(tty: boolean, onWrite: (text: string) => void): Output {
+  const w = new Writable({ write: (_chunk, _enc, cb) => cb() }) as Writable & { isTTY?: boolean; columns?: number };
+  w.write = ((chunk: unknown) => {
+    onWrite(String(chunk));
+    return true;
+  }) as typeof w.write;
+  w.isTTY = tty;
+  w.columns = 100;
+  return w;
+}
+
 export function fakeIo(options: FakeIoOptions = {}): FakeIo {
   let stdout = '';
   let stderr = '';
@@ -32,17 +44,16 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
   const stdin = new PassThrough() as PassThrough & { isTTY?: boolean };
   if (options.stdin !== undefined) stdin.end(options.stdin);
   const tty = options.tty === true;
+  if (tty) stdin.isTTY = true;
   const io: FakeIo = {
-    stdout: { write: (t: string) => ((stdout += t), waiters.forEach((w) => w()), true), isTTY: tty, columns: 100 },
-    stderr: {
-      write: (t: string) => {
-        stderr += t;
-        options.onStderr?.(t, io);
-        return true;
-      },
-      isTTY: tty,
-      columns: 100,
-    },
+    stdout: sink(tty, (t) => {
+      stdout += t;
+      waiters.forEach((w) => w());
+    }),
+    stderr: sink(tty, (t) => {
+      stderr += t;
+      options.onStderr?.(t, io);
+    }),
     stdin,
     env: options.env ?? {},
     cwd: options.cwd ?? process.cwd(),
