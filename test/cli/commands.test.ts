@@ -231,7 +231,7 @@ describe('ferry download', () => {
 describe('ferry cache', () => {
   it('lists, counts, removes and clears what downloads put there', async () => {
     const cacheDir = path.join(scratch, 'cache-cmd');
-    const t = files(await truth()).find((f) => f.path === 'a.txt') as Truth;
+    const t = files(await truth()).find((f) => f.path === 'a.txt') as Truth & { md5: string };
     const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
     expect((await cli(['download', 'a.txt', '--dest', dest, '--cache-dir', cacheDir])).code).toBe(0);
     expect((await cli(['download', 'b.md', '--dest', dest, '--cache-dir', cacheDir])).code).toBe(0);
