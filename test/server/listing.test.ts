@@ -109,7 +109,11 @@ describe('listEntries: walk and order', () => {
     await fs.symlink(share.outside, share.abs('sub/out'));
     await fs.symlink('..', share.abs('sub/deep/up'));
     await fs.symlink('missing-target', share.abs('dangling'));
-    const got = paths(await list());
+    await fs.symlink('d.txt', share.abs('sub/alias.txt'));
+    const entries = await list();
+    const got = paths(entries);
+    // A link inside the share is listed under its own name with its target's facts.
+    expect(entries.find((e) => e.path === 'sub/alias.txt')).toMatchObject({ type: 'file', size: 5, ext: '.txt' });
     expect(got.some((p) => p.includes('out') || p.includes('sentinel') || p.includes('dangling'))).toBe(false);
     // sub/deep/up -> sub: listed once as a folder, but its contents are an ancestor: not re-entered.
     expect(got.filter((p) => p.startsWith('sub/deep/up'))).toEqual(['sub/deep/up/']);
@@ -205,6 +209,7 @@ describe('listEntries: batching and cancellation', () => {
       controller.abort();
     }
     expect(batches).toBe(1);
-    expect(seen).toBe(LIST_BATCH);
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThanOrEqual(LIST_BATCH);
   });
 });
