@@ -39,7 +39,7 @@ export function indexCommand(ctx: Ctx) {
         .command(
           'longlist',
           'every file and folder, optionally by extension and keyword',
-          (b) => filterOptions(b).option('keyword', { type: 'string', describe: 'a word in the name or the text content', requiresArg: true }),
+          (b) => filterOptions(b).option('keyword', { type: 'string', describe: 'only text files containing WORD (exact, case-sensitive)', requiresArg: true }),
           async (a) => {
             const options = { ...listOptions(a), ...(a.keyword !== undefined ? { keyword: a.keyword } : {}) };
             await withClient(ctx.io, a, (api) => showList(ctx.io, api, options, a.json === true));
