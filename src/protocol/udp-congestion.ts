@@ -154,7 +154,9 @@ export class Pacer {
 
   canSend(now: number, bytes: number): boolean {
     this.refill(now);
-    return this.tokens >= bytes;
+    // Half a byte of slack: refilling by rate × elapsed loses bits to rounding,
+    // and a wake-up exactly at nextSendTime() must find enough tokens.
+    return this.tokens >= bytes - 0.5;
   }
 
   consume(bytes: number): void {
@@ -164,7 +166,7 @@ export class Pacer {
   /** When enough tokens for `bytes` will have accumulated. */
   nextSendTime(now: number, bytes: number): number {
     this.refill(now);
-    if (this.tokens >= bytes || this.rate <= 0) return now;
+    if (this.tokens >= bytes - 0.5 || this.rate <= 0) return now;
     return now + (bytes - this.tokens) / this.rate;
   }
 }

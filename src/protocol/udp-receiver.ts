@@ -68,6 +68,7 @@ export class UdpReceiver {
   private lastAckSent = -Infinity;
   private keepalive: number;
   private finished: 'complete' | 'fail' | null = null;
+  private announced = false;
   readonly stats: UdpReceiverStats = { datagramsReceived: 0, duplicates: 0, rejected: 0, acksSent: 0, largestPacket: -1 };
 
   constructor(options: UdpReceiverOptions, now: number) {
@@ -117,6 +118,9 @@ export class UdpReceiver {
     this.stats.datagramsReceived++;
     this.lastData = now;
     this.keepalive = this.opts.keepaliveMs;
+    // Arriving after a later packet (reordered, or filling a gap): ACK at once,
+    // or the sender's time threshold may call it lost while we sit on the ACK.
+    const reordered = packet.packetNumber < this.largestPacket || this.ranges.length > 0;
     if (packet.packetNumber > this.largestPacket) {
       this.largestPacket = packet.packetNumber;
       this.largestAt = now;
@@ -142,7 +146,7 @@ export class UdpReceiver {
       out.push({ type: 'hash', chunk: c, data: packet.payload });
       this.cumulative++;
       this.advance(out);
-      if (this.unacked >= this.opts.ackEvery) this.ackAt = now;
+      if (this.unacked >= this.opts.ackEvery || reordered) this.ackAt = now;
       else this.ackAt = Math.min(this.ackAt, now + this.opts.maxAckDelayMs);
     } else {
       // Out of order: hold for the hash and tell the sender about the gap now.
@@ -153,6 +157,7 @@ export class UdpReceiver {
     }
     if (this.cumulative >= this.totalChunks) {
       this.finished = 'complete';
+      this.announced = true;
       this.ackAt = now;
       out.push({ type: 'complete' });
     }
@@ -269,6 +274,10 @@ export class UdpReceiver {
       this.keepalive = Math.min(this.keepalive * 2, 1000);
     }
     if (this.finished === 'complete') {
+      if (!this.announced) {
+        this.announced = true; // nothing to receive at all (an empty file, or fully resumed)
+        out.push({ type: 'complete' });
+      }
       if (this.ackAt !== Infinity) out.push({ type: 'timer', at: this.ackAt });
       return out;
     }

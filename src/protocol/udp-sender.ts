@@ -8,7 +8,10 @@
 import { CongestionWindow, Pacer, RttEstimator } from './udp-congestion.js';
 import { type AckPacket, DATA_HEADER_BYTES, chunkCount } from './udp-packet.js';
 
+/** RFC 9002's packet threshold: where reordering detection starts. */
 export const PACKET_THRESHOLD = 3;
+/** How far the threshold may grow when reordering fooled it (RFC 9002 §6.1.1 allows adapting). */
+export const MAX_PACKET_THRESHOLD = 64;
 
 export interface UdpSenderOptions {
   size: number;
@@ -40,6 +43,9 @@ export interface UdpSenderStats {
   packetsLost: number;
   probes: number;
   bytesSent: number;
+  /** Losses later disproved (the original arrived): reordering, not loss. */
+  spuriousLosses: number;
+  packetThreshold: number;
   smoothedRttMs: number;
   windowBytes: number;
 }
@@ -55,6 +61,7 @@ interface SentPacket {
   time: number;
   bytes: number;
   inFlight: boolean;
+  retransmit: boolean;
 }
 
 export class UdpSender {
@@ -89,12 +96,15 @@ export class UdpSender {
   private readonly cc: CongestionWindow;
   private readonly pacer: Pacer;
   private probesOwed = 0;
+  private packetThreshold = PACKET_THRESHOLD;
   readonly stats: UdpSenderStats = {
     datagramsSent: 0,
     datagramsRetransmitted: 0,
     packetsLost: 0,
     probes: 0,
     bytesSent: 0,
+    spuriousLosses: 0,
+    packetThreshold: PACKET_THRESHOLD,
     smoothedRttMs: 0,
     windowBytes: 0,
   };
@@ -159,8 +169,8 @@ export class UdpSender {
       if (rec) this.rtt.update(now - rec.time, ack.ackDelayMicros / 1000, this.maxAckDelay);
       this.largestAcked = ack.largestPacket;
     }
-    let newly = this.ackRange(this.ackedBelow, ack.cumulative);
-    for (const r of ack.ranges) newly += this.ackRange(r.start, r.end);
+    let newly = this.ackRange(this.ackedBelow, ack.cumulative, ack.largestPacket);
+    for (const r of ack.ranges) newly += this.ackRange(r.start, r.end, ack.largestPacket);
     while (this.ackedBelow < this.totalChunks && this.state[this.ackedBelow] === ACKED) this.ackedBelow++;
     this.detectLoss(now);
     if (newly > 0) {
@@ -174,13 +184,16 @@ export class UdpSender {
     return pn >= this.base ? this.sent[pn - this.base] : undefined;
   }
 
-  private ackRange(start: number, end: number): number {
+  private ackRange(start: number, end: number, largestReceived: number): number {
     let newly = 0;
     for (let c = start; c < end; c++) {
       const s = this.state[c];
       if (s === ACKED) continue;
+      if (s === LOST) this.spurious(); // declared lost, arrived before we even resent it
       if (s === IN_FLIGHT) {
         const rec = this.packet(this.carrier[c]!);
+        // The receiver holds the chunk but has not seen the resent packet yet: the first copy arrived.
+        if (rec && rec.retransmit && this.carrier[c]! > largestReceived) this.spurious();
         if (rec && rec.inFlight) {
           rec.inFlight = false;
           this.cc.onAcked(rec.bytes, rec.time);
@@ -190,6 +203,13 @@ export class UdpSender {
       newly++;
     }
     return newly;
+  }
+
+  /** Reordering made us call a packet lost: tolerate more of it from now on. */
+  private spurious(): void {
+    this.stats.spuriousLosses++;
+    this.packetThreshold = Math.min(this.packetThreshold * 2, MAX_PACKET_THRESHOLD);
+    this.stats.packetThreshold = this.packetThreshold;
   }
 
   /** RFC 9002 §6.1: declare lost what is 3 packets or 9/8 RTT behind the largest acked. */
@@ -203,7 +223,7 @@ export class UdpSender {
       const rec = this.sent[i]!;
       if (!rec.inFlight) continue;
       const pn = this.base + i;
-      if (this.largestAcked - pn >= PACKET_THRESHOLD || rec.time <= now - delay) {
+      if (this.largestAcked - pn >= this.packetThreshold || rec.time + delay <= now) {
         rec.inFlight = false;
         this.cc.onLost(rec.bytes);
         this.stats.packetsLost++;
@@ -275,7 +295,7 @@ export class UdpSender {
     }
     const bytes = this.chunkBytes(chunk) + DATA_HEADER_BYTES;
     const pn = this.nextPacket++;
-    this.sent.push({ chunk, time: now, bytes, inFlight: true });
+    this.sent.push({ chunk, time: now, bytes, inFlight: true, retransmit });
     this.carrier[chunk] = pn;
     this.state[chunk] = IN_FLIGHT;
     if (chunk === this.nextNew) this.nextNew++;
