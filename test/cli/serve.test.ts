@@ -2,6 +2,7 @@
 
 import { createHash } from 'node:crypto';
 import { promises as fs, realpathSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -113,31 +114,35 @@ describe('upload and interrupted download', () => {
 
   it('Ctrl-C during a download exits 130 with a resumable .part; the next run completes', async () => {
     const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
-    let pressed = false;
-    const first = await run(['download', 'big.bin', '--dest', dest, '--no-cache'], {
-      env,
-      tty: true,
-      onStderr: (text, io) => {
-        // Press Ctrl-C as soon as the progress bar shows some bytes have arrived.
-        if (!pressed && /\s[1-9]\d*%/.test(text)) {
-          pressed = true;
-          io.interrupt('SIGINT');
-        }
-      },
-    });
-    expect(pressed).toBe(true);
-    expect(first.code).toBe(130);
-    expect(first.stderr).toContain('ferry: download of big.bin interrupted; run the same command again to resume');
-    const left = await fs.readdir(dest);
-    expect(left).not.toContain('big.bin');
-    expect(left, 'a partial file stays for the next run').toContain('.big.bin.ferry-part');
+    // A relay that holds the server's bytes after the first 4 MiB, so Ctrl-C lands
+    // mid-transfer however fast loopback is.
+    const relay = await holdingRelay(server.port, 4 * 1024 * 1024);
+    // Both runs go through the relay: the .part remembers the address it came from.
+    const viaRelay = { ...env, FERRY_SERVER: `127.0.0.1:${relay.port}` };
+    try {
+      const io = fakeIo({ env: viaRelay });
+      const done = main(['download', 'big.bin', '--dest', dest, '--no-cache'], io);
+      await relay.holding;
+      const part = path.join(dest, '.big.bin.ferry-part');
+      await waitFor(async () => (await fs.stat(part).catch(() => undefined))?.size ?? 0, 'bytes in the .part file');
+      io.interrupt('SIGINT');
+      relay.release();
+      expect(await done, io.stderrText()).toBe(130);
+      expect(io.stderrText()).toContain('ferry: download of big.bin interrupted; run the same command again to resume');
+      const left = await fs.readdir(dest);
+      expect(left).not.toContain('big.bin');
+      expect(left, 'a partial file stays for the next run').toContain('.big.bin.ferry-part');
 
-    const second = await run(['download', 'big.bin', '--dest', dest, '--no-cache', '--json'], { env });
-    expect(second.stderr).toBe('');
-    expect(second.code).toBe(0);
-    const result = JSON.parse(second.stdout) as { md5: string; resumedFrom?: number };
-    expect(result.md5).toBe(createHash('md5').update(big).digest('hex'));
-    expect(result.resumedFrom ?? 0).toBeGreaterThan(0);
+      const second = await run(['download', 'big.bin', '--dest', dest, '--no-cache', '--json'], { env: viaRelay });
+      expect(second.stderr).toBe('');
+      expect(second.code).toBe(0);
+      const result = JSON.parse(second.stdout) as { md5: string; resumedFrom?: number; transferred: number };
+      expect(result.md5).toBe(createHash('md5').update(big).digest('hex'));
+      expect(result.resumedFrom ?? 0).toBeGreaterThan(0);
+      expect(result.transferred).toBe(BIG - (result.resumedFrom ?? 0));
+    } finally {
+      relay.close();
+    }
     expect(Buffer.compare(await fs.readFile(path.join(dest, 'big.bin')), big)).toBe(0);
     expect((await fs.readdir(dest)).sort()).toEqual(['big.bin']);
   });
@@ -151,3 +156,59 @@ describe('upload and interrupted download', () => {
     expect(r.stdout).toMatch(/^big\.bin  24\.0 MiB/);
   });
 });
+
+/** Poll `probe` until it returns something truthy, failing after a deadline (no fixed sleeps). */
+async function waitFor<T>(probe: () => Promise<T>, what: string, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+/**
+ * A TCP relay to `port` that forwards everything, except that after `limit`
+ * bytes from the server it stops passing server bytes on until release().
+ */
+async function holdingRelay(port: number, limit: number) {
+  let release = () => {};
+  let onHold = () => {};
+  const holding = new Promise<void>((r) => (onHold = r));
+  const released = new Promise<void>((r) => (release = r));
+  const sockets = new Set<net.Socket>();
+  const relay = net.createServer((client) => {
+    const upstream = net.connect(port, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    let forwarded = 0;
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => {
+      if (forwarded >= limit) {
+        upstream.pause();
+        onHold();
+        void released.then(() => {
+          client.write(d);
+          upstream.resume();
+        });
+        return;
+      }
+      forwarded += d.length;
+      client.write(d);
+    });
+    for (const s of [client, upstream]) s.on('error', () => {});
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => relay.listen(0, '127.0.0.1', r));
+  return {
+    port: (relay.address() as net.AddressInfo).port,
+    holding,
+    release: () => release(),
+    close: () => {
+      release();
+      for (const s of sockets) s.destroy();
+      relay.close();
+    },
+  };
+}
