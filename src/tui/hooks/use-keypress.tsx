@@ -2,7 +2,7 @@
 // highest one that returns true owns the key. Dialogs sit above the panes this way
 // without each component having to know which others are open.
 
-import { createContext, useContext, useEffect, useMemo, useRef, type ReactNode } from 'react';
+import { createContext, useContext, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useInput } from 'ink';
 import { keyName } from '../keys/key-name.js';
 
@@ -64,7 +64,9 @@ export function useKeypress(handler: KeyHandler, priority: number, active = true
   const registry = useContext(KeypressContext);
   const ref = useRef(handler);
   ref.current = handler;
-  useEffect(() => {
+  // A layout effect runs in the commit itself: a dialog owns the very next key
+  // after it appears, even when the user types faster than passive effects flush.
+  useLayoutEffect(() => {
     if (!registry || !active) return;
     return registry.add(ref, priority);
   }, [registry, priority, active]);

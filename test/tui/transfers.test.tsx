@@ -1,0 +1,126 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { md5 } from '../helpers/fake-client.js';
+import { remoteText, rowOf } from './frames.js';
+import { renderApp, type AppHarness } from './harness.js';
+
+let app: AppHarness | undefined;
+afterEach(() => app?.unmount());
+
+const W = 120;
+const ready = (f: string) => f.includes('notes.md') && f.includes('drafts/');
+const transferLine = (f: string, name: string) => f.split('\n').find((l) => /^│ (TCP|UDP|UP ) /.test(l) && l.includes(name));
+
+describe('transfers', () => {
+  it('downloads the selected file over TCP into the local folder, with progress then a verified MD5', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('j', 'j'); // 163.jpg
+    await app.press('d');
+    const t = await app.api.downloads.next();
+    expect(t.path).toBe('163.jpg');
+    expect(t.options).toMatchObject({ transport: 'tcp', dest: app.localRoot });
+    t.progress(13005, 2_000_000);
+    let f = await app.waitFor((x) => transferLine(x, '163.jpg')?.includes('50%') === true);
+    const line = transferLine(f, '163.jpg')!;
+    expect(line).toMatch(/TCP +163\.jpg .*█+░+ +50% +12\.7 KiB\/25\.4 KiB +2\.00 MB\/s +ETA 0 s/);
+    expect(f).toContain('⇅ 1 running');
+    t.finish();
+    f = await app.waitFor((x) => transferLine(x, '163.jpg')?.includes('md5 ✓') === true);
+    const m = md5('');
+    expect(transferLine(f, '163.jpg')).toContain(`md5 ✓ ${m.slice(0, 4)}…${m.slice(-4)}`);
+    expect(transferLine(f, '163.jpg')).toContain('100%');
+    expect(f).not.toContain('running');
+  });
+
+  it('downloads marked files together over UDP with D', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('j', 'space', 'space'); // marks 160.jpg and 163.jpg
+    let f = await app.waitFor((x) => x.includes('2 marked'));
+    expect(rowOf(remoteText(f, W), '160.jpg')).toMatch(/\*160\.jpg/);
+    await app.press('D');
+    const a = await app.api.downloads.next();
+    const b = await app.api.downloads.next();
+    expect([a.path, b.path].sort()).toEqual(['160.jpg', '163.jpg']);
+    expect(a.options).toMatchObject({ transport: 'udp' });
+    f = await app.waitFor((x) => transferLine(x, '160.jpg') !== undefined && transferLine(x, '163.jpg') !== undefined);
+    expect(transferLine(f, '160.jpg')).toMatch(/^│ UDP /);
+    expect(f).not.toContain('marked');
+    a.finish();
+    b.fail(Object.assign(new Error('file changed on the server while downloading'), { code: 'CHANGED' }));
+    f = await app.waitFor((x) => transferLine(x, '163.jpg')?.includes('✗') === true);
+    expect(transferLine(f, '163.jpg')).toContain('✗ file changed on the server while downloading (CHANGED)');
+    // The failure is also a dismissible message; no stack trace anywhere.
+    expect(f).toMatch(/✗ 163\.jpg: file changed/);
+    expect(f).not.toMatch(/\bat .*\.(ts|js):\d+/);
+    await app.press('escape');
+    await app.waitFor((x) => !x.includes('Esc dismiss'));
+  });
+
+  it('keeps browsing while a transfer runs', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    const t = await app.api.downloads.next();
+    t.progress(100);
+    await app.press('g', 'enter');
+    await app.waitFor((x) => x.includes('recipe.txt') && x.includes('160.jpg'));
+    t.finish();
+    await app.waitFor((x) => transferLine(x, '160.jpg')?.includes('md5 ✓') === true);
+  });
+
+  it('refuses to download a folder and explains', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('d');
+    await app.waitFor((x) => x.includes('that is a folder'));
+  });
+
+  it('uploads from the local pane when the server allows it', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('tab', 'j'); // local: drafts/, like.txt
+    await app.press('u');
+    const up = await app.api.uploads.next();
+    expect(up.path).toBe('like.txt');
+    up.finish();
+    await app.waitFor((x) => transferLine(x, 'like.txt')?.startsWith('│ UP ') === true);
+  });
+
+  it('says so when uploads are not allowed', async () => {
+    app = renderApp({ uploadAllowed: false });
+    const f = await app.waitFor(ready);
+    expect(f).not.toMatch(/ u upload /);
+    await app.press('tab', 'j', 'u');
+    await app.waitFor((x) => x.includes('this server does not accept uploads'));
+  });
+
+  it('asks before quitting while a transfer runs; n keeps going, y quits', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    const t = await app.api.downloads.next();
+    await app.press('q');
+    await app.waitFor((x) => x.includes('1 transfer is still running'));
+    await app.press('n');
+    await app.waitFor((x) => !x.includes('still running'));
+    expect(app.exited()).toBe(false);
+    await app.press('q', 'y');
+    expect(app.exited()).toBe(true);
+    expect(t.settled).toBe(true); // aborted
+  });
+
+  it('quits at once with q when nothing runs, and with Ctrl-C always', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('q');
+    expect(app.exited()).toBe(true);
+    const other = renderApp();
+    await other.waitFor(ready);
+    await other.press('j', 'd');
+    await other.api.downloads.next();
+    await other.press('C-c');
+    expect(other.exited()).toBe(true);
+    other.unmount();
+  });
+});
