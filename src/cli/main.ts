@@ -13,8 +13,8 @@ import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
 import { CliError, describeError } from './errors.js';
 import { processIo, type CliIo, type Ctx } from './io.js';
+import { VERSION } from '../version.js';
 
-export const VERSION = '0.1.0';
 
 /** Marks a message yargs produced about the command line itself (not a runtime failure). */
 class UsageError extends Error {}
