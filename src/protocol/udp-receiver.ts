@@ -238,6 +238,7 @@ export class UdpReceiver {
 
   private makeAck(now: number): ReceiverAction {
     const window = this.window();
+    const ranges = this.sackRanges(); // before `recent` is cleared: it steers the choice
     this.lastWindow = window;
     this.unacked = 0;
     this.recent = [];
@@ -253,7 +254,7 @@ export class UdpReceiver {
         cumulative: this.cumulative,
         window,
         receiveBuffer: this.opts.receiveBuffer,
-        ranges: this.sackRanges(),
+        ranges,
       },
     };
   }

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import type { AckPacket, SackRange } from '../../src/protocol/udp-packet.js';
+import { DATA_HEADER_BYTES } from '../../src/protocol/udp-packet.js';
+import { type SenderAction, UdpSender, type UdpSenderOptions } from '../../src/protocol/udp-sender.js';
+
+const CHUNK = 1000;
+const DGRAM = CHUNK + DATA_HEADER_BYTES;
+
+function ack(largestPacket: number, cumulative: number, ranges: SackRange[] = [], extra: Partial<AckPacket> = {}): AckPacket {
+  return { type: 'ack', sessionId: 1n, largestPacket, ackDelayMicros: 0, cumulative, window: 1000, receiveBuffer: 0, ranges, ...extra };
+}
+
+const sends = (actions: SenderAction[]) => actions.filter((a): a is Extract<SenderAction, { type: 'send' }> => a.type === 'send');
+const timer = (actions: SenderAction[]) => actions.find((a) => a.type === 'timer')?.at;
+
+/** A sender for `chunks` chunks that has heard the opening ACK at t=0 and sent its first burst. */
+function started(chunks: number, options: Partial<UdpSenderOptions> = {}, window = 1000): { s: UdpSender; first: ReturnType<typeof sends> } {
+  const s = new UdpSender({ size: chunks * CHUNK, chunkSize: CHUNK, initialRttMs: 10, ...options }, 0);
+  s.onAck(ack(-1, 0, [], { window }), 0);
+  return { s, first: sends(s.poll(0)) };
+}
+
+describe('UdpSender', () => {
+  it('sends nothing before the receiver has spoken (no amplification)', () => {
+    const s = new UdpSender({ size: 100 * CHUNK, chunkSize: CHUNK }, 0);
+    expect(sends(s.poll(0))).toEqual([]);
+    expect(sends(s.poll(1000))).toEqual([]);
+  });
+
+  it('starts with an initial window of ten datagrams', () => {
+    const { first } = started(100);
+    expect(first.map((a) => a.chunk)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(first.map((a) => a.packetNumber)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(first.every((a) => !a.retransmit)).toBe(true);
+  });
+
+  it('respects the receiver window', () => {
+    const { first } = started(100, {}, 3);
+    expect(first.map((a) => a.chunk)).toEqual([0, 1, 2]);
+  });
+
+  it('keeps bytes in flight under the receiver socket buffer', () => {
+    const s = new UdpSender({ size: 100 * CHUNK, chunkSize: CHUNK }, 0);
+    s.onAck(ack(-1, 0, [], { receiveBuffer: 4 * DGRAM }), 0);
+    expect(sends(s.poll(0))).toHaveLength(4);
+  });
+
+  it('declares a packet lost when three later packets are acknowledged, and resends it under a new number', () => {
+    const { s } = started(100);
+    // Chunk 2 (packet 2) missing; packets up to 9 arrived.
+    s.onAck(ack(9, 2, [{ start: 3, end: 10 }]), 10);
+    const out = sends(s.poll(10));
+    const resend = out.find((a) => a.chunk === 2)!;
+    expect(resend).toMatchObject({ retransmit: true });
+    expect(resend.packetNumber).toBeGreaterThanOrEqual(10);
+    expect(out.filter((a) => a.retransmit)).toHaveLength(1);
+    expect(s.stats.packetsLost).toBe(1);
+  });
+
+  it('waits for the time threshold (9/8 RTT) when fewer than three later packets arrived', () => {
+    const { s } = started(100);
+    s.onAck(ack(3, 2, [{ start: 3, end: 4 }]), 10); // chunk 2 missing, only packet 3 after it
+    expect(sends(s.poll(10)).some((a) => a.retransmit)).toBe(false);
+    const lossAt = 0 + (9 / 8) * 10; // packet 2 left at 0; RTT 10
+    expect(timer(s.poll(10))!).toBeLessThanOrEqual(lossAt);
+    s.poll(lossAt - 0.01);
+    expect(s.stats.packetsLost).toBe(0);
+    s.poll(lossAt);
+    expect(s.stats.packetsLost).toBe(1);
+    // Once the window has room again, the lost chunk goes first.
+    s.onAck(ack(9, 2, [{ start: 3, end: 10 }]), 12);
+    expect(sends(s.poll(12))[0]).toMatchObject({ chunk: 2, retransmit: true });
+  });
+
+  it('never retransmits on duplicate ACKs alone', () => {
+    const { s } = started(100);
+    s.onAck(ack(1, 2), 10);
+    s.poll(10);
+    for (let i = 0; i < 10; i++) {
+      s.onAck(ack(1, 2), 10.1);
+      expect(sends(s.poll(10.1)).some((a) => a.retransmit)).toBe(false);
+    }
+  });
+
+  it('probes after a timeout with exponential backoff, without declaring loss', () => {
+    const { s } = started(20);
+    s.onAck(ack(0, 1), 10); // RTT sample 10 ms; the rest of the burst goes silent
+    s.poll(10);
+    const pto1 = timer(s.poll(10))!;
+    const probe1 = sends(s.poll(pto1));
+    expect(probe1.length).toBeGreaterThanOrEqual(1);
+    expect(probe1.every((a) => a.retransmit)).toBe(true);
+    expect(s.stats.packetsLost).toBe(0);
+    const pto2 = timer(s.poll(pto1))!;
+    const probe2 = sends(s.poll(pto2));
+    expect(probe2.length).toBeGreaterThanOrEqual(1);
+    const pto3 = timer(s.poll(pto2))!;
+    expect(pto3 - pto2).toBeGreaterThan(1.9 * (pto2 - pto1) - 0.01);
+    expect(s.stats.probes).toBe(2);
+  });
+
+  it('cuts the window on loss, once per round trip, and grows it on ACKs', () => {
+    const { s } = started(1000);
+    s.onAck(ack(9, 10), 10);
+    const second = sends(s.poll(10)); // packets 10.. sent at t=10
+    expect(second.length).toBeGreaterThanOrEqual(10);
+    expect(s.stats.windowBytes).toBe(20 * DGRAM); // slow start: +1 datagram per datagram acked
+    // Chunks 11 and 13 lost in the same round; 8 others acked first (+8), then one cut.
+    s.onAck(ack(19, 11, [{ start: 12, end: 13 }, { start: 14, end: 20 }]), 20);
+    s.poll(20);
+    expect(s.stats.packetsLost).toBe(2);
+    expect(s.stats.windowBytes).toBeCloseTo(28 * DGRAM * 0.7, 0);
+    // A further loss among packets sent before the cut does not cut again.
+    const before = s.stats.windowBytes;
+    s.onAck(ack(19, 11, [{ start: 12, end: 13 }, { start: 14, end: 20 }]), 35);
+    s.poll(35);
+    expect(s.stats.windowBytes).toBe(before);
+  });
+
+  it('fails after the idle timeout without progress', () => {
+    const { s } = started(10, { idleTimeoutMs: 1000 });
+    const fail = s.poll(1000).find((a) => a.type === 'fail');
+    expect(fail).toMatchObject({ type: 'fail' });
+    expect((fail as { reason: string }).reason).toMatch(/no acknowledgement for 1 s/);
+  });
+
+  it('fails if the client never opens the session', () => {
+    const s = new UdpSender({ size: 10 * CHUNK, chunkSize: CHUNK, idleTimeoutMs: 500 }, 0);
+    expect(timer(s.poll(0))).toBe(500);
+    expect(s.poll(500)[0]).toMatchObject({ type: 'fail', reason: expect.stringMatching(/no UDP packet from the client/) });
+  });
+
+  it('ignores ACKs for packets never sent or chunks beyond the file', () => {
+    const { s } = started(10);
+    s.onAck(ack(500, 10), 5);
+    s.onAck(ack(5, 11), 5);
+    expect(s.done).toBe(false);
+    expect(s.acknowledgedBelow).toBe(0);
+  });
+
+  it('is done when every chunk is acknowledged, including a short last chunk', () => {
+    const s = new UdpSender({ size: 2 * CHUNK + 1, chunkSize: CHUNK, initialRttMs: 10 }, 0);
+    s.onAck(ack(-1, 0), 0);
+    expect(sends(s.poll(0)).map((a) => a.chunk)).toEqual([0, 1, 2]);
+    expect(s.chunkBytes(2)).toBe(1);
+    s.onAck(ack(2, 3), 5);
+    expect(s.poll(5)).toEqual([{ type: 'done' }]);
+  });
+
+  it('is done at once for an empty file or a complete resume', () => {
+    expect(new UdpSender({ size: 0, chunkSize: CHUNK }, 0).poll(0)).toEqual([{ type: 'done' }]);
+    expect(new UdpSender({ size: 5 * CHUNK, chunkSize: CHUNK, startChunk: 5 }, 0).poll(0)).toEqual([{ type: 'done' }]);
+  });
+
+  it('starts a resume at the start chunk', () => {
+    const { first } = started(20, { startChunk: 15 });
+    expect(first.map((a) => a.chunk)).toEqual([15, 16, 17, 18, 19]);
+  });
+
+  it('raises its packet threshold when reordering disproves a loss', () => {
+    const { s } = started(100);
+    s.onAck(ack(9, 2, [{ start: 3, end: 10 }]), 10);
+    s.poll(10); // chunk 2 resent as packet >= 10
+    s.onAck(ack(9, 10), 10.5); // chunk 2 held, yet the resend (packet >= 10) has not arrived
+    expect(s.stats.spuriousLosses).toBe(1);
+    expect(s.stats.packetThreshold).toBe(6);
+  });
+});
