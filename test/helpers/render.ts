@@ -89,7 +89,10 @@ export function render(tree: ReactElement, size: { columns: number; rows: number
     async press(...names) {
       for (const n of names) {
         stdin.write(keyBytes(n));
-        await turn();
+        // Ink decides a lone ESC is the Escape key on a later turn of the event
+        // loop (sometimes two hops away); give it a few before the next byte, or
+        // ESC and the next key would be read as one Alt-key.
+        for (let i = 0; i < (n === 'escape' ? 6 : 1); i++) await turn();
       }
     },
     async type(text) {

@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { remoteText, rowOf } from './frames.js';
+import { renderApp, type AppHarness } from './harness.js';
+
+let app: AppHarness | undefined;
+afterEach(() => app?.unmount());
+
+const W = 120;
+const ready = (f: string) => f.includes('notes.md') && f.includes('drafts/');
+
+async function run(a: AppHarness, line: string): Promise<void> {
+  await a.press(':');
+  await a.waitFor((x) => x.includes('↑↓ history'));
+  await a.type(line);
+  await a.press('enter');
+}
+
+describe('command line', () => {
+  it('IndexGet shortlist filters the remote pane (case-insensitive)', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await run(app, 'indexget SHORTLIST 2026-11-01 00:00:00 2026-12-01 00:00:00 md');
+    await app.waitFor((x) => x.includes('[ext .md]') && x.includes('[2026-11-01 → 2026-12-01]') && rowOf(remoteText(x, W), 'notes.md') !== undefined && !rowOf(remoteText(x, W), 'like.txt'));
+    expect(app.api.listCalls.at(-1)).toMatchObject({ ext: '.md', after: new Date(2026, 10, 1).getTime(), before: new Date(2026, 11, 1).getTime() });
+  });
+
+  it('IndexGet longlist with a keyword searches', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await run(app, 'IndexGet longlist * budget');
+    await app.waitFor((x) => x.includes('[grep "budget"]') && x.includes('notes.md') && !rowOf(remoteText(x, W), '163.jpg'));
+  });
+
+  it('FileDownload UDP starts a UDP transfer into the local folder', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await run(app, 'FileDownload UDP like.txt');
+    const t = await app.api.downloads.next();
+    expect(t.path).toBe('like.txt');
+    expect(t.options).toMatchObject({ transport: 'udp', dest: app.localRoot });
+    await app.waitFor((x) => /│ UDP +like\.txt/.test(x));
+  });
+
+  it('FileHash verify compares with the local copy and marks the pane', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await run(app, 'FileHash verify like.txt');
+    const f = await app.waitFor((x) => x.includes('same as the local copy'));
+    expect(f).toContain(`like.txt: md5 ${app.api.md5Of('like.txt')} ✓ same as the local copy`);
+    expect(rowOf(remoteText(f, W), 'like.txt')).toMatch(/txt +✓/);
+  });
+
+  it('FileHash checkall opens the check-all view', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await run(app, 'filehash checkall');
+    await app.waitFor((x) => x.includes('check all  /'));
+    (await app.api.hashAlls.next()).fail(new Error('server busy'));
+    await app.waitFor((x) => x.includes('✗ server busy'));
+  });
+
+  it('shows a parse error in place and keeps history for ↑/↓', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await run(app, 'FileDownload FTP x');
+    await app.waitFor((x) => x.includes('✗') && x.includes('Esc dismiss'));
+    await run(app, 'help');
+    await app.waitFor((x) => x.includes('help · Esc close'));
+    await app.press('escape');
+    await app.press(':');
+    await app.waitFor((x) => x.includes('↑↓ history'));
+    await app.press('up');
+    await app.waitFor((x) => x.includes('$ help'));
+    await app.press('up');
+    await app.waitFor((x) => x.includes('$ FileDownload FTP x'));
+    await app.press('down', 'down');
+    await app.waitFor((x) => /\$ +↑↓/.test(x) || (x.includes('$ ') && !x.includes('$ help') && !x.includes('$ FileDownload')));
+    await app.press('escape');
+    await app.waitFor((x) => !x.includes('↑↓ history'));
+  });
+
+  it('quit leaves', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await run(app, 'quit');
+    expect(app.exited()).toBe(true);
+  });
+});
