@@ -74,7 +74,9 @@ export function runTui(options: TuiOptions): Promise<void> {
     try {
       instance = render(
         <ThemeContext.Provider value={theme}>
-          <CrashBoundary onCrash={onCrash}>
+          {/* Deferred: the boundary reports from inside React's commit, where
+              unmounting would be postponed until after the terminal is restored. */}
+          <CrashBoundary onCrash={(error) => setImmediate(onCrash, error)}>
             <KeypressProvider>
               <App
                 api={options.api}
@@ -91,7 +93,10 @@ export function runTui(options: TuiOptions): Promise<void> {
           stdout,
           stdin,
           exitOnCtrlC: false,
-          patchConsole: true,
+          // Stray console output would scribble over the screen; route it through
+          // Ink. Only when drawing on the process's own terminal: with streams of
+          // the caller's, the console is not on that screen.
+          patchConsole: stdout === process.stdout,
           // Only changed lines are rewritten: progress bars do not repaint the screen.
           incrementalRendering: true,
         },

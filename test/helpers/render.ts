@@ -7,7 +7,7 @@ import { render as inkRender, type Instance } from 'ink';
 import type { ReactElement } from 'react';
 import { keyBytes } from './keys.js';
 
-class SizedStdout extends EventEmitter {
+export class SizedStdout extends EventEmitter {
   frames: string[] = [];
   isTTY = false;
   constructor(
@@ -23,7 +23,7 @@ class SizedStdout extends EventEmitter {
   lastFrame = () => this.frames[this.frames.length - 1];
 }
 
-class FakeStdin extends EventEmitter {
+export class FakeStdin extends EventEmitter {
   isTTY = true;
   private data: string | null = null;
   write = (data: string) => {

@@ -14,7 +14,7 @@ describe('transfersReducer', () => {
   });
 
   it('records failures and clears finished rows', () => {
-    let s = [...start(1), ...start(2)];
+    let s: TransfersState = [...start(1), ...start(2)];
     s = transfersReducer(s, { type: 'failed', id: 1, error: 'refused' });
     expect(s[0]).toMatchObject({ status: 'failed', error: 'refused' });
     expect(runningCount(s)).toBe(1);
@@ -22,7 +22,7 @@ describe('transfersReducer', () => {
   });
 
   it('shows running transfers first, then the newest finished', () => {
-    let s = [...start(1), ...start(2), ...start(3)];
+    let s: TransfersState = [...start(1), ...start(2), ...start(3)];
     s = transfersReducer(s, { type: 'done', id: 1, bytes: 1, md5: 'x', seconds: 0 });
     s = transfersReducer(s, { type: 'done', id: 2, bytes: 1, md5: 'x', seconds: 0 });
     expect(visibleTransfers(s, 2).map((t) => t.id)).toEqual([3, 2]);

@@ -1,0 +1,45 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { remoteText } from './frames.js';
+import { renderApp, type AppHarness } from './harness.js';
+
+let app: AppHarness | undefined;
+afterEach(() => app?.unmount());
+
+describe('status line and errors', () => {
+  it('shows the server, latency from ping, and connection changes from onStatus', async () => {
+    app = renderApp();
+    await app.waitFor((x) => x.includes('▸ 127.0.0.1:2003') && x.includes('● connected 0.4 ms'));
+    app.api.setStatus({ state: 'reconnecting', error: 'connection reset' });
+    await app.waitFor((x) => x.includes('◌ reconnecting: connection reset'));
+    app.api.setStatus({ state: 'connected', latencyMs: 12.4 });
+    await app.waitFor((x) => x.includes('● connected 12 ms'));
+    app.api.setStatus({ state: 'closed', error: 'server went away' });
+    await app.waitFor((x) => x.includes('○ closed: server went away'));
+  });
+
+  it('a failing ping shows as reconnecting, not a crash', async () => {
+    const { FakeFerry } = await import('../helpers/fake-client.js');
+    const api = new FakeFerry([{ path: 'a.txt', content: 'a' }]);
+    api.pingError = new Error('timed out');
+    app = renderApp({ api });
+    await app.waitFor((x) => x.includes('reconnecting: timed out') && x.includes('a.txt'));
+  });
+
+  it('a refused listing shows in the pane, and the app keeps working', async () => {
+    app = renderApp();
+    await app.waitFor((x) => x.includes('notes.md'));
+    app.api.listError = Object.assign(new Error('path escapes the share'), { code: 'FORBIDDEN' });
+    await app.press('enter');
+    let f = await app.waitFor((x) => x.includes('✗ path escapes the share (FORBIDDEN)'));
+    expect(f).not.toMatch(/\bat .*:\d+:\d+/);
+    app.api.listError = null;
+    await app.press('backspace');
+    f = await app.waitFor((x) => remoteText(x, 120).includes('notes.md'));
+    expect(f).not.toContain('FORBIDDEN');
+  });
+
+  it('shows the cache fill in the status line', async () => {
+    app = renderApp();
+    await app.waitFor((x) => x.includes('cache 0 B / 1.0 GiB'));
+  });
+});
