@@ -73,8 +73,12 @@ export class UdpSender {
   private readonly maxBurst: number;
   private readonly maxWindowBytes: number;
   private readonly state: Uint8Array;
-  /** The packet currently carrying each in-flight chunk. */
-  private readonly carrier: Float64Array;
+  /**
+   * The packet currently carrying each in-flight chunk. A map, not an array
+   * per chunk: only a window's worth is ever in flight, and a 10 GiB file in
+   * 1,400-byte chunks would otherwise cost 60 MB per session here.
+   */
+  private readonly carrier = new Map<number, number>();
   /** Sent packets indexed by packet number − base; the front is trimmed once resolved. */
   private sent: SentPacket[] = [];
   private base = 0;
@@ -120,7 +124,6 @@ export class UdpSender {
     this.maxWindowBytes = options.maxWindowBytes ?? 64 * 1024 * 1024;
     this.state = new Uint8Array(this.totalChunks);
     this.state.fill(ACKED, 0, start);
-    this.carrier = new Float64Array(this.totalChunks);
     this.nextNew = start;
     this.ackedBelow = start;
     this.peerCumulative = start;
@@ -191,9 +194,11 @@ export class UdpSender {
       if (s === ACKED) continue;
       if (s === LOST) this.spurious(); // declared lost, arrived before we even resent it
       if (s === IN_FLIGHT) {
-        const rec = this.packet(this.carrier[c]!);
+        const pn = this.carrier.get(c)!;
+        this.carrier.delete(c);
+        const rec = this.packet(pn);
         // The receiver holds the chunk but has not seen the resent packet yet: the first copy arrived.
-        if (rec && rec.retransmit && this.carrier[c]! > largestReceived) this.spurious();
+        if (rec && rec.retransmit && pn > largestReceived) this.spurious();
         if (rec && rec.inFlight) {
           rec.inFlight = false;
           this.cc.onAcked(rec.bytes, rec.time);
@@ -228,7 +233,8 @@ export class UdpSender {
         this.cc.onLost(rec.bytes);
         this.stats.packetsLost++;
         newestLostTime = Math.max(newestLostTime, rec.time);
-        if (this.state[rec.chunk] === IN_FLIGHT && this.carrier[rec.chunk] === pn) {
+        if (this.state[rec.chunk] === IN_FLIGHT && this.carrier.get(rec.chunk) === pn) {
+          this.carrier.delete(rec.chunk);
           this.state[rec.chunk] = LOST;
           this.retransmitQueue.push(rec.chunk);
         }
@@ -287,7 +293,7 @@ export class UdpSender {
     const retransmit = this.state[chunk] !== UNSENT;
     if (this.state[chunk] === IN_FLIGHT) {
       // A probe supersedes the packet it repeats: only the newest copy counts as in flight.
-      const old = this.packet(this.carrier[chunk]!);
+      const old = this.packet(this.carrier.get(chunk)!);
       if (old && old.inFlight) {
         old.inFlight = false;
         this.cc.onForgotten(old.bytes);
@@ -296,7 +302,7 @@ export class UdpSender {
     const bytes = this.chunkBytes(chunk) + DATA_HEADER_BYTES;
     const pn = this.nextPacket++;
     this.sent.push({ chunk, time: now, bytes, inFlight: true, retransmit });
-    this.carrier[chunk] = pn;
+    this.carrier.set(chunk, pn);
     this.state[chunk] = IN_FLIGHT;
     if (chunk === this.nextNew) this.nextNew++;
     this.cc.onSent(bytes);
