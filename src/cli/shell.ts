@@ -45,6 +45,18 @@ async function execute(io: CliIo, api: FerryApi, cmd: ClassicCommand, o: ShellOp
   }
 }
 
+/**
+ * Stop waiting for `work` when the user presses Ctrl-C, even for requests that
+ * take no signal (a listing waiting for a reconnection): the session goes on.
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error('interrupted'));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 /** Run the session until EOF or quit. Returns the exit code (0). */
 export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promise<number> {
   const interactive = io.stdin.isTTY === true;
@@ -99,7 +111,7 @@ export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promi
         } else {
           running = new AbortController();
           try {
-            if ((await execute(io, api, cmd, o, running.signal)) === 'quit') break;
+            if ((await untilAborted(execute(io, api, cmd, o, running.signal), running.signal)) === 'quit') break;
           } catch (err) {
             warn(io, running.signal.aborted ? 'interrupted' : describeError(err, o.server));
           } finally {

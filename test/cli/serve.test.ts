@@ -71,6 +71,34 @@ describe('ferry serve', () => {
   });
 });
 
+describe('ferry shell and a broken connection', () => {
+  it('reports the loss, keeps the session, and says when the server is back', async () => {
+    const share = await createTempShare({ 'a.txt': 'x' });
+    const logFile = path.join(scratch, 'broken.log');
+    let server = await FerryServer.start({ root: share.root, host: '127.0.0.1', port: 0, logFile, hashIndexFile: null });
+    const port = server.port;
+    try {
+      const io = fakeIo({ env: { FERRY_SERVER: `127.0.0.1:${port}` } });
+      const done = main(['shell'], io);
+      io.stdin.write('FileHash verify a.txt\n');
+      await io.waitForStdout('a.txt');
+      await server.close();
+      await waitFor(async () => io.stderrText().includes('reconnecting'), 'the loss to be reported');
+      expect(io.stderrText()).toMatch(new RegExp(`^ferry: connection to 127\\.0\\.0\\.1:${port} lost.*; reconnecting\n`));
+
+      server = await FerryServer.start({ root: share.root, host: '127.0.0.1', port, logFile, hashIndexFile: null });
+      io.stdin.write('IndexGet longlist\n');
+      io.stdin.end();
+      expect(await done).toBe(0);
+      expect(io.stderrText()).toContain(`ferry: reconnected to 127.0.0.1:${port}`);
+      expect(io.stdoutText()).toMatch(/1 file, 0 folders, 1 B\n$/);
+    } finally {
+      await server.close();
+      await share.remove();
+    }
+  });
+});
+
 describe('upload and interrupted download', () => {
   const BIG = 24 * 1024 * 1024;
   let share: TempShare;
