@@ -172,6 +172,15 @@ describe('ferry hash', () => {
     expect(lines.at(-1)).toMatch(/^2 files, .* hashed in \d+\.\d\d s$/);
   });
 
+  it('checkall shows files done out of the total on a terminal, then erases the line', async () => {
+    const r = await run(['hash', 'checkall', '--rehash'], { env, tty: true });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`hashing 0/5 files  0 B / ${formatBytes(files(await truth()).reduce((s, f) => s + f.size, 0))}`);
+    expect(r.stderr).toMatch(/hashing 5\/5 files/);
+    expect(r.stderr.endsWith('\r\x1b[2K')).toBe(true);
+    expect(r.stdout.trimEnd().split('\n')).toHaveLength(7); // header, five rows, summary
+  });
+
   it('fails clearly for a missing file or one outside the share', async () => {
     for (const p of ['missing.txt', '../outside/sentinel.txt', 'docs']) {
       const r = await cli(['hash', 'verify', p]);
