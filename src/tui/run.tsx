@@ -97,8 +97,9 @@ export function runTui(options: TuiOptions): Promise<void> {
           // Ink. Only when drawing on the process's own terminal: with streams of
           // the caller's, the console is not on that screen.
           patchConsole: stdout === process.stdout,
-          // Only changed lines are rewritten: progress bars do not repaint the screen.
-          incrementalRendering: true,
+          // Not incrementalRendering: in Ink 6.8 it places the next frame one row
+          // low after a frame ending in a newline. Whole-frame redraws are wrapped
+          // in synchronized-output marks, so terminals show them without flicker.
         },
       );
       instance.waitUntilExit().then(

@@ -45,7 +45,7 @@ describe('browsing', () => {
     let f = await app.waitFor((x) => x.includes('recipe.txt'));
     expect(remoteText(f, W)).toMatch(/remote {2}127\.0\.0\.1:2003\/Pasta/);
     expect(rowOf(remoteText(f, W), '..')).toBeDefined();
-    expect(app.api.listCalls.at(-1)).toMatchObject({ path: 'Pasta' });
+    expect(app.api.listCalls.at(-1)).toMatchObject({ path: 'Pasta', recursive: false });
     await app.press('backspace');
     f = await app.waitFor((x) => x.includes('163.jpg'));
     await app.press('enter');
@@ -99,5 +99,17 @@ describe('browsing', () => {
     expect(pos).toBeGreaterThan(20);
     await app.press('pageup');
     await app.waitFor((x) => x.includes(' 1/200'));
+  });
+});
+
+describe('keys arriving together', () => {
+  it('treats a chunk of typed keys as separate keypresses, each meeting the screen it was typed at', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    app.stdin.write('jj');
+    await app.waitFor((x) => cursorRow(remoteText(x, W))?.includes('163.jpg') === true);
+    // ':' opens the command line; the rest of the chunk must land in it.
+    app.stdin.write(':help\r');
+    await app.waitFor((x) => x.includes('help · Esc close'));
   });
 });

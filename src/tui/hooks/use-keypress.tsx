@@ -30,6 +30,17 @@ interface Registry {
 
 const KeypressContext = createContext<Registry | null>(null);
 
+/** One character of a multi-key chunk, named as keyName would name it alone. */
+export function charPress(ch: string): Keypress {
+  if (ch === '\r' || ch === '\n') return { name: 'enter', text: '' };
+  if (ch === '\t') return { name: 'tab', text: '' };
+  if (ch === '\u007f' || ch === '\b') return { name: 'backspace', text: '' };
+  if (ch === ' ') return { name: 'space', text: ' ' };
+  const code = ch.charCodeAt(0);
+  if (code < 0x20) return { name: `C-${String.fromCharCode(code + 96)}`, text: '' };
+  return { name: ch, text: ch };
+}
+
 export function KeypressProvider({ children }: { children: ReactNode }) {
   const handlers = useRef<Array<{ ref: { current: KeyHandler }; priority: number; seq: number }>>([]);
   const seq = useRef(0);
@@ -48,13 +59,28 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
     }),
     [],
   );
-  useInput((input, key) => {
-    const name = keyName(input, key);
-    const printable = name === 'space' ? ' ' : !key.ctrl && !key.meta && name === input ? input : '';
-    const press: Keypress = { name, text: printable };
+  const deliver = (press: Keypress) => {
     for (const h of handlers.current) {
       if (h.ref.current(press) === true) return;
     }
+  };
+  useInput((input, key) => {
+    const name = keyName(input, key);
+    const plain = !key.ctrl && !key.meta && name === input;
+    // Keys typed faster than they are read arrive together ('jj', or a paste):
+    // they are separate keypresses. The first is handled now, each next one a
+    // turn later, once the previous one's render (and any dialog it opened) is
+    // committed, so every key meets the screen it was typed at.
+    if (plain && [...input].length > 1) {
+      const chars = [...input];
+      const step = (i: number) => {
+        deliver(charPress(chars[i]!));
+        if (i + 1 < chars.length) setImmediate(step, i + 1);
+      };
+      step(0);
+      return;
+    }
+    deliver({ name, text: name === 'space' ? ' ' : plain ? input : '' });
   });
   return <KeypressContext.Provider value={registry}>{children}</KeypressContext.Provider>;
 }

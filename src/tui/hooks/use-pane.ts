@@ -24,7 +24,9 @@ export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, Dispa
         after: filters.after,
         before: filters.before,
         keyword,
-        recursive: keyword ? true : undefined,
+        // Browsing is one folder at a time (the protocol's default is recursive);
+        // a keyword search covers the whole tree below.
+        recursive: Boolean(keyword),
       })
       .then(
         (entries) => {
