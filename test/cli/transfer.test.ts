@@ -1,0 +1,169 @@
+// `ferry download`, `cache`, `logs` and `shell` (in-process) against a real server.
+
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatTime } from '../../src/client/format.js';
+import { BIN, cli, env, files, json, scratch, share, SPEC, truth, useShareServer, type Truth } from './fixture.js';
+import { main } from '../../src/cli/main.js';
+import { fakeIo, run } from './fake-io.js';
+
+useShareServer();
+
+describe('ferry download', () => {
+  it('saves a verified copy and reports miss, then hit, then bypass', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const t = files(await truth()).find((f) => f.path === 'docs/deep/d.bin') as Truth;
+    const first = await json<Record<string, unknown>>(['download', 'docs/deep/d.bin', '--dest', dest]);
+    expect(first).toMatchObject({ path: 'docs/deep/d.bin', dest: path.join(dest, 'd.bin'), bytes: t.size, md5: t.md5, verified: true, transport: 'tcp', cache: 'miss' });
+    expect(typeof first.seconds).toBe('number');
+    expect(Buffer.compare(await fs.readFile(path.join(dest, 'd.bin')), BIN)).toBe(0);
+    const again = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const second = await json<Record<string, unknown>>(['download', 'docs/deep/d.bin', '--dest', again]);
+    expect(second).toMatchObject({ cache: 'hit', md5: t.md5, transferred: 0 });
+    expect(Buffer.compare(await fs.readFile(path.join(again, 'd.bin')), BIN)).toBe(0);
+    const third = await json<Record<string, unknown>>(['download', 'docs/deep/d.bin', '--dest', await fs.mkdtemp(path.join(scratch, 'dl-')), '--no-cache']);
+    expect(third).toMatchObject({ cache: 'bypass', transferred: t.size });
+    // Already there with the same bytes: nothing is written, and --json says so.
+    const same = await json<Record<string, unknown>>(['download', 'docs/deep/d.bin', '--dest', dest]);
+    expect(same).toMatchObject({ identical: true, md5: t.md5 });
+  });
+
+  it('prints name, size, time, MD5 and cache outcome for people', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const t = files(await truth()).find((f) => f.path === 'my file.txt') as Truth;
+    const r = await cli(['download', 'my file.txt', '--dest', dest, '--no-cache']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe(''); // no progress bar when stderr is not a terminal
+    expect(r.stdout).toContain(`my file.txt  ${formatBytes(t.size)}  ${formatTime(t.mtimeMs)}`);
+    expect(r.stdout).toContain(`${t.md5} (verified)`);
+    expect(r.stdout).toMatch(/cache\s+bypass/);
+  });
+
+  it('refuses to overwrite, and fails for missing and outside paths', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    await fs.writeFile(path.join(dest, 'a.txt'), 'mine');
+    const exists = await cli(['download', 'a.txt', '--dest', dest]);
+    expect(exists.code).toBe(1);
+    expect(exists.stderr).toMatch(/^ferry: /);
+    expect(await fs.readFile(path.join(dest, 'a.txt'), 'utf8')).toBe('mine');
+    for (const p of ['nope.txt', '../outside/sentinel.txt']) {
+      const r = await cli(['download', p, '--dest', dest]);
+      expect(r.code, p).toBe(1);
+      expect(r.stderr).toMatch(/^ferry: \S.*\n$/);
+    }
+    expect((await fs.readdir(dest)).sort()).toEqual(['a.txt']);
+    await share.assertSentinelIntact();
+  });
+});
+
+describe('ferry cache', () => {
+  it('lists, counts, removes and clears what downloads put there', async () => {
+    const cacheDir = path.join(scratch, 'cache-cmd');
+    const t = files(await truth()).find((f) => f.path === 'a.txt') as Truth & { md5: string };
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    expect((await cli(['download', 'a.txt', '--dest', dest, '--cache-dir', cacheDir])).code).toBe(0);
+    expect((await cli(['download', 'b.md', '--dest', dest, '--cache-dir', cacheDir])).code).toBe(0);
+
+    const list = await json<{ md5: string; remotePath: string; size: number }[]>(['cache', 'list', '--cache-dir', cacheDir]);
+    expect(list.map((e) => e.remotePath).sort()).toEqual(['a.txt', 'b.md']);
+    expect(list.find((e) => e.remotePath === 'a.txt')).toMatchObject({ md5: t.md5, size: t.size });
+    const human = await cli(['cache', 'list', '--cache-dir', cacheDir]);
+    expect(human.stdout).toMatch(/^MD5\s+SIZE\s+LAST USED\s+HITS\s+FROM$/m);
+    expect(human.stdout).toContain(t.md5);
+
+    const stats = await json<{ entries: number; bytes: number; dir: string }>(['cache', 'stats', '--cache-dir', cacheDir]);
+    expect(stats).toMatchObject({ entries: 2, dir: cacheDir });
+
+    const rm = await cli(['cache', 'rm', t.md5, '--cache-dir', cacheDir]);
+    expect(rm).toMatchObject({ code: 0, stdout: 'removed 1 file\n' });
+    const none = await cli(['cache', 'rm', t.md5, '--cache-dir', cacheDir]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toBe(`ferry: nothing in the cache matches '${t.md5}'\n`);
+    expect((await cli(['cache', 'rm', 'b.md', '--cache-dir', cacheDir])).code).toBe(0);
+    expect((await cli(['cache', 'list', '--cache-dir', cacheDir])).stdout).toBe('the cache is empty\n');
+
+    await cli(['download', 'a.txt', '--dest', await fs.mkdtemp(path.join(scratch, 'dl-')), '--cache-dir', cacheDir]);
+    expect((await cli(['cache', 'clear', '--cache-dir', cacheDir])).stdout).toMatch(/^removed 1 file /);
+    expect(await json(['cache', 'list', '--cache-dir', cacheDir])).toEqual([]);
+  });
+});
+
+describe('ferry logs', () => {
+  it('--follow prints records as they happen until Ctrl-C, then exits 0', async () => {
+    const io = fakeIo({ env });
+    const done = main(['logs', '--follow', '--json', '--limit', '0'], io);
+    // Keep issuing a distinctive request until it shows up: following may start just after the first.
+    const marker = 'follow-marker.txt';
+    const seen = io.waitForStdout(marker);
+    let stop = false;
+    void seen.finally(() => (stop = true)).catch(() => {});
+    while (!stop) {
+      await cli(['hash', 'verify', marker]);
+      await Promise.race([seen.catch(() => {}), new Promise((r) => setImmediate(r))]);
+    }
+    await seen;
+    io.interrupt('SIGINT');
+    expect(await done).toBe(0);
+    const records = io.stdoutText().trimEnd().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string });
+    expect(records.some((r) => r.outcome !== 'ok' && JSON.stringify(r).includes(marker))).toBe(true);
+  });
+
+  it('prints the command log as JSON lines and as a table', async () => {
+    await cli(['hash', 'verify', 'a.txt']);
+    const r = await cli(['logs', '--json', '--limit', '3']);
+    expect(r.code).toBe(0);
+    const records = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string });
+    expect(records.length).toBeGreaterThan(0);
+    expect(records.length).toBeLessThanOrEqual(3);
+    for (const rec of records) expect(Object.keys(rec)).toEqual(expect.arrayContaining(['time', 'client', 'command', 'args', 'outcome', 'bytes', 'ms']));
+    const table = await cli(['logs']);
+    expect(table.stdout.split('\n')[0]).toMatch(/^TIME\s+CLIENT\s+COMMAND\s+OUTCOME\s+BYTES\s+MS$/);
+    expect(table.stdout).toMatch(/hash a\.txt/);
+  });
+});
+
+describe('ferry shell', () => {
+  it('runs classic commands from a pipe, survives a bad one and stops at quit', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'sh-'));
+    const t = await truth();
+    const script = [
+      'IndexGet longlist .txt',
+      'FileHash verify a.txt',
+      'bogus command',
+      '# a comment',
+      '',
+      'FileDownload TCP "my file.txt"',
+      `IndexGet shortlist 2020-01-01 00:00:00 2021-12-31 23:59:59`,
+      'quit',
+      'FileHash checkall',
+    ].join('\n');
+    const r = await cli(['shell', '--dest', dest, '--no-cache'], { stdin: `${script}\n` });
+    expect(r.code).toBe(0);
+    expect(r.stdout).not.toContain('$ ');
+    for (const p of ['a.txt', 'docs/c.txt', 'my file.txt']) expect(r.stdout).toMatch(new RegExp(`^${p}\\s`, 'm'));
+    expect(r.stdout).toContain((t.find((f) => f.path === 'a.txt') as Truth).md5);
+    expect(r.stderr).toContain("ferry: unknown command 'bogus'");
+    expect(r.stderr).toContain('IndexGet shortlist START END');
+    expect(await fs.readFile(path.join(dest, 'my file.txt'), 'utf8')).toBe(SPEC['my file.txt'].content);
+    expect(r.stdout).toMatch(/^b\.md\s/m);
+    expect(r.stdout).not.toMatch(/hashed in/); // nothing ran after quit
+  });
+
+  it('ends cleanly at end of input and reports failing commands without stopping', async () => {
+    const r = await cli(['shell', '--json'], { stdin: 'FileHash verify missing.txt\nFileHash verify b.md\n' });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^ferry: \S/);
+    const b = files(await truth()).find((f) => f.path === 'b.md') as Truth;
+    expect(JSON.parse(r.stdout)).toMatchObject({ path: 'b.md', md5: b.md5 });
+  });
+
+  it('on a terminal, greets, prompts with "$ " and keeps going after a bad line', async () => {
+    const r = await run(['shell'], { env, tty: true, stdin: 'help\nnonsense\nquit\n' });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`connected to ${env.FERRY_SERVER}`);
+    expect(r.stdout).toContain('$ ');
+    expect(r.stdout).toContain('FileDownload TCP|UDP FILE');
+    expect(r.stderr).toContain("ferry: unknown command 'nonsense'");
+  });
+});
