@@ -114,9 +114,12 @@ function isBareDate(text: string): boolean {
   return /^\d{4}-\d{1,2}-\d{1,2}$/.test(text);
 }
 
-function parseShortlist(args: string[]): ClassicCommand | { error: string } {
-  // Gather START and END: a date optionally followed by a separate time token,
-  // or a single YYYY-MM-DDTHH:MM:SS token.
+/**
+ * Split shortlist arguments into START, END and what follows. Each bound is a
+ * date optionally followed by a separate time token ('2024-01-01 09:00'), or a
+ * single token ('2024-01-01T09:00:00', 'now').
+ */
+export function gatherTimeBounds(args: readonly string[]): { bounds: string[]; rest: string[] } {
   const bounds: string[] = [];
   let i = 0;
   while (bounds.length < 2 && i < args.length) {
@@ -130,8 +133,12 @@ function parseShortlist(args: string[]): ClassicCommand | { error: string } {
       i++;
     }
   }
+  return { bounds, rest: args.slice(i) };
+}
+
+function parseShortlist(args: string[]): ClassicCommand | { error: string } {
+  const { bounds, rest } = gatherTimeBounds(args);
   if (bounds.length < 2) return { error: 'IndexGet shortlist needs a START and an END time' };
-  const rest = args.slice(i);
   if (rest.length > 1) return { error: `unexpected '${rest.slice(1).join(' ')}' after the extension` };
   try {
     const range = parseTimeRange(bounds[0] as string, bounds[1] as string);

@@ -58,6 +58,13 @@ describe('ferry index', () => {
     expect(await check('2019-03-01 09:59:59', '2019-03-01 10:00:01', local(2019, 3, 1, 9, 59, 59), local(2019, 3, 1, 10, 0, 1))).toBe(1);
   });
 
+  it('shortlist also takes DATE TIME DATE TIME unquoted, as the classic command does', async () => {
+    const quoted = await json<{ path: string }[]>(['index', 'shortlist', '2020-06-15 11:59:59', '2023-05-05 05:05:06']);
+    const words = await json<{ path: string }[]>(['index', 'shortlist', '2020-06-15', '11:59:59', '2023-05-05', '05:05:06']);
+    expect(words).toEqual(quoted);
+    expect(words.map((e) => e.path).sort()).toEqual(['b.md', 'docs/c.txt', 'docs/deep/d.bin', 'my file.txt']);
+  });
+
   it('reports a folder outside the share or missing as an error', async () => {
     for (const p of ['../outside', '/etc', 'nope']) {
       const r = await cli(['index', 'longlist', '--path', p]);

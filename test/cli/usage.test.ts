@@ -50,6 +50,7 @@ describe('usage errors', () => {
     [['download', 'x', '--tcp', '--udp'], /^ferry: arguments tcp and udp are mutually exclusive/],
     [['index', 'shortlist', '2020-02-30', '2021-01-01'], /^ferry: invalid time '2020-02-30': 2020-02 has 29 days/],
     [['index', 'shortlist', '2021-01-01', '2020-01-01'], /^ferry: start '2021-01-01' is after end '2020-01-01'/],
+    [['index', 'shortlist', '2020-01-01', '10:00', '2021-01-01', 'x'], /^ferry: expected START and END, got '2020-01-01 10:00 2021-01-01 x'/],
     [['logs', '--limit', '-3'], /^ferry: --limit must be a whole number/],
     [['index', 'longlist', '--server', 'host:99999'], /^ferry: 'host:99999' is not a server address/],
     [['download', 'x', '--cache-size', 'lots'], /^ferry: invalid --cache-size 'lots'/],

@@ -1,10 +1,11 @@
 // ferry index longlist|shortlist: the share's listing, filtered.
 
 import type { Argv } from 'yargs';
-import { normalizeExt } from '../../client/classic.js';
+import { gatherTimeBounds, normalizeExt } from '../../client/classic.js';
 import { parseTimeRange, TIME_FORMATS } from '../../client/time.js';
 import type { ListOptions } from '../../client/types.js';
 import { showList } from '../actions.js';
+import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
 import { withClient, withClientOptions } from '../options.js';
 
@@ -46,16 +47,21 @@ export function indexCommand(ctx: Ctx) {
           },
         )
         .command(
-          'shortlist <start> <end>',
+          'shortlist <start> <end> [more..]',
           'files modified strictly between START and END',
           (b) =>
             filterOptions(b)
               .positional('start', { type: 'string', demandOption: true, describe: `start time: ${TIME_FORMATS}` })
               .positional('end', { type: 'string', demandOption: true, describe: 'end time (a bare date includes that whole day)' })
+              .positional('more', { type: 'string', array: true, describe: 'lets START and END be written unquoted as DATE TIME (four words)' })
               .example('$0 index shortlist 2024-01-01 2024-01-31', 'all of January 2024')
               .example('$0 index shortlist "2024-06-01 09:00" now --ext .pdf', 'PDFs changed since then'),
           async (a) => {
-            const range = parseTimeRange(a.start, a.end);
+            const { bounds, rest } = gatherTimeBounds([a.start, a.end, ...(a.more ?? [])]);
+            if (bounds.length < 2 || rest.length > 0) {
+              throw new CliError(`expected START and END, got '${[a.start, a.end, ...(a.more ?? [])].join(' ')}' (quote a time with a space: "2024-01-01 09:00")`);
+            }
+            const range = parseTimeRange(bounds[0] as string, bounds[1] as string);
             await withClient(ctx.io, a, (api) => showList(ctx.io, api, { ...listOptions(a), ...range }, a.json === true));
           },
         )
