@@ -28,6 +28,7 @@ import { DATA_HEADER_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId } f
 import { type ReceiverAction, UdpReceiver } from '../protocol/udp-receiver.js';
 import { setBuffers } from './udp-endpoint.js';
 import { InlineMd5, type Md5Sink, WorkerMd5 } from './udp-hash.js';
+import { PartWriter } from './udp-part-writer.js';
 
 export interface UdpProgress {
   bytes: number; // held so far, including a resumed prefix
@@ -52,6 +53,7 @@ export interface ReceiveFileOptions {
   receiveBufferBytes?: number;
   /** Hash in a worker thread (default: for files of 8 MiB or more). */
   hashInWorker?: boolean;
+  /** After completing, keep re-acknowledging until the server is quiet this long (default 5 s). */
   lingerMs?: number;
 }
 
@@ -75,30 +77,6 @@ export interface ReceiveFileResult {
 }
 
 const PROGRESS_INTERVAL_MS = 100;
-/** Chunks per writev (the kernel's IOV_MAX is 1024). */
-const MAX_WRITEV = 256;
-
-/** writev may write less than asked; carry on from where it stopped. */
-async function writeAll(file: FileHandle, buffers: Buffer[], position: number): Promise<void> {
-  let total = 0;
-  for (const b of buffers) total += b.length;
-  let done = 0;
-  while (done < total) {
-    let skip = done;
-    const rest: Buffer[] = [];
-    for (const b of buffers) {
-      if (skip >= b.length) skip -= b.length;
-      else {
-        rest.push(skip > 0 ? b.subarray(skip) : b);
-        skip = 0;
-      }
-    }
-    const { bytesWritten } = await file.writev(rest, position + done);
-    if (bytesWritten === 0) throw new FerryError(ErrorCode.Internal, 'the part file accepted no bytes');
-    done += bytesWritten;
-  }
-}
-
 export async function receiveFile(options: ReceiveFileOptions): Promise<ReceiveFileResult> {
   const id = typeof options.sessionId === 'bigint' ? options.sessionId : parseSessionId(options.sessionId);
   if (id === null) throw new FerryError(ErrorCode.BadRequest, 'session id must be 16 lower-case hex digits');
@@ -117,8 +95,7 @@ class Reception {
   readonly result: Promise<ReceiveFileResult>;
   private readonly total: number;
   private readonly start: number;
-  private readonly written: Uint8Array;
-  private durable: number;
+  private readonly writer: PartWriter;
   private socket: Socket | null = null;
   private receiver: UdpReceiver | null = null;
   private timer: NodeJS.Timeout | null = null;
@@ -126,14 +103,12 @@ class Reception {
   private immediate: NodeJS.Immediate | null = null;
   private readonly hashQueue: { chunk: number; data: Buffer }[] = [];
   private prefixHashed = false;
-  private unwritten: { chunk: number; position: number; data: Buffer }[] = [];
-  private writesPending = 0;
-  private writeBytes = 0;
   private completed = false;
   private settled = false;
   private corrupt = 0;
   private foreign = 0;
   private lastProgress = 0;
+  private lastDatagram = 0;
   private readonly t0 = performance.now();
   private resolve!: (r: ReceiveFileResult) => void;
   private reject!: (e: Error) => void;
@@ -145,9 +120,17 @@ class Reception {
   ) {
     this.total = chunkCount(o.size, o.chunkSize);
     this.start = Math.min(o.startChunk ?? 0, this.total);
-    this.written = new Uint8Array(this.total);
-    this.written.fill(1, 0, this.start);
-    this.durable = this.start;
+    this.writer = new PartWriter(
+      o.partFile,
+      this.total,
+      this.start,
+      () => {
+        this.flushHash();
+        this.backlogChanged();
+        this.maybeFinish();
+      },
+      (e) => this.fail(e),
+    );
     this.result = new Promise((res, rej) => {
       this.resolve = res;
       this.reject = rej;
@@ -205,6 +188,7 @@ class Reception {
 
   private onMessage(msg: Buffer): void {
     const r = this.receiver!;
+    this.lastDatagram = performance.now();
     const decoded = decodeUdp(msg);
     if (!decoded.ok) return void this.corrupt++;
     const p = decoded.packet;
@@ -223,7 +207,7 @@ class Reception {
     return {
       bytes: Math.min(this.o.size, held * this.o.chunkSize),
       total: this.o.size,
-      durableBytes: Math.min(this.o.size, this.durable * this.o.chunkSize),
+      durableBytes: Math.min(this.o.size, this.writer.durableChunks * this.o.chunkSize),
       datagramsReceived: this.receiver?.stats.datagramsReceived ?? 0,
     };
   }
@@ -249,55 +233,15 @@ class Reception {
   }
 
   private write(chunk: number, position: number, data: Buffer): void {
-    this.writesPending++;
-    this.writeBytes += data.length;
-    this.unwritten.push({ chunk, position, data });
-    this.soon();
-  }
-
-  /**
-   * Issue the writes gathered since the last turn of the event loop, one
-   * writev per run of adjacent chunks: far fewer thread-pool round trips
-   * than a write per datagram.
-   */
-  private flushWrites(): void {
-    if (this.unwritten.length === 0) return;
-    const batch = this.unwritten.sort((a, b) => a.chunk - b.chunk);
-    this.unwritten = [];
-    let i = 0;
-    while (i < batch.length) {
-      let j = i + 1;
-      while (j < batch.length && j - i < MAX_WRITEV && batch[j]!.chunk === batch[j - 1]!.chunk + 1) j++;
-      this.writeRun(batch.slice(i, j));
-      i = j;
-    }
-    this.backlogChanged();
-  }
-
-  private writeRun(run: { chunk: number; position: number; data: Buffer }[]): void {
-    const done = (): void => {
-      for (const w of run) {
-        this.writesPending--;
-        this.writeBytes -= w.data.length;
-        this.written[w.chunk] = 1;
-      }
-      while (this.durable < this.total && this.written[this.durable]) this.durable++;
-      this.flushHash();
-      this.backlogChanged();
-      this.maybeFinish();
-    };
-    const failed = (e: NodeJS.ErrnoException): void => {
-      const code = e.code === 'ENOSPC' ? ErrorCode.NoSpace : ErrorCode.Internal;
-      this.fail(new FerryError(code, `writing the partial download failed: ${e.message}`));
-    };
-    writeAll(this.o.partFile, run.map((w) => w.data), run[0]!.position).then(done, failed);
+    this.writer.add(chunk, position, data);
+    this.soon(); // the writes of this event-loop turn go out together in pump()
   }
 
   /** Hash in order, and only chunks already written: their memory may move to the worker. */
   private flushHash(): void {
     if (!this.prefixHashed) return;
     let n = 0;
-    while (n < this.hashQueue.length && this.written[this.hashQueue[n]!.chunk]) {
+    while (n < this.hashQueue.length && this.writer.isWritten(this.hashQueue[n]!.chunk)) {
       this.md5.update(this.hashQueue[n]!.data, true);
       n++;
     }
@@ -308,12 +252,13 @@ class Reception {
     if (!this.receiver || this.settled) return;
     let queued = 0;
     for (const q of this.hashQueue) queued += q.data.length;
-    this.receiver.onBacklog(this.writeBytes + queued + this.md5.backlog, performance.now());
+    this.receiver.onBacklog(this.writer.pendingBytes + queued + this.md5.backlog, performance.now());
     this.soon();
   }
 
   private soon(): void {
-    if (this.immediate || this.settled) return;
+    // After completion we still run, to re-acknowledge retransmissions while lingering.
+    if (this.immediate || (this.settled && !this.completed) || !this.socket) return;
     this.immediate = setImmediate(() => {
       this.immediate = null;
       this.pump();
@@ -336,12 +281,12 @@ class Reception {
 
   private pump(): void {
     if (!this.receiver || (this.settled && !this.completed)) return;
-    this.flushWrites();
+    if (this.writer.flush()) this.backlogChanged();
     for (const a of this.receiver.poll(performance.now())) this.act(a);
   }
 
   private maybeFinish(): void {
-    if (!this.completed || this.settled || !this.prefixHashed || this.writesPending > 0 || this.hashQueue.length > 0) return;
+    if (!this.completed || this.settled || !this.prefixHashed || this.writer.pending > 0 || this.hashQueue.length > 0) return;
     this.settled = true;
     this.o.onProgress?.(this.progress());
     this.md5.digest().then((md5) => {
@@ -367,14 +312,25 @@ class Reception {
     };
   }
 
-  /** Keep answering for a while so a lost final ACK does not leave the server probing. */
+  /**
+   * Keep answering (unref'd) until the server has been quiet for lingerMs, so
+   * a lost final ACK does not leave it probing: its probe interval backs off
+   * to 2 s, so the default quiet period is longer than that.
+   */
   private linger(): void {
     this.o.signal?.removeEventListener('abort', this.onAbort);
     const socket = this.socket;
     if (!socket) return;
     socket.unref();
-    const t = setTimeout(() => this.closeSocket(), this.o.lingerMs ?? 2000);
-    t.unref();
+    const quiet = this.o.lingerMs ?? 5000;
+    const until = performance.now() + 10 * quiet;
+    const check = (): void => {
+      const now = performance.now();
+      const idle = now - this.lastDatagram;
+      if (idle >= quiet || now >= until) return this.closeSocket();
+      setTimeout(check, quiet - idle).unref();
+    };
+    setTimeout(check, quiet).unref();
   }
 
   private closeSocket(): void {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { encodeAck, encodeData } from '../../src/protocol/udp-packet.js';
+import { decodeUdp, encodeAck, encodeData } from '../../src/protocol/udp-packet.js';
 import { UdpEndpoint, newSessionId } from '../../src/transport/udp-endpoint.js';
 import { type UdpProgress, receiveFile } from '../../src/transport/udp-receiver.js';
 
@@ -153,6 +153,26 @@ describe('UDP receiver driver', () => {
     await until(() => silent.received.length > 0, 'the opening ACK');
     controller.abort();
     await expect(p).rejects.toMatchObject({ code: ErrorCode.Cancelled });
+  });
+
+  it('keeps re-acknowledging after it completes, so a lost final ACK cannot strand the server', async () => {
+    const { part } = await fixture(10);
+    const server = await stranger(); // plays the server by hand
+    const id = 0x0badc0ffeen;
+    const chunks = [Buffer.from('first chunk!'), Buffer.from('second')];
+    const size = 12 + 6;
+    const done = receiveFile({ host: '127.0.0.1', port: server.socket.address().port, sessionId: id, size, chunkSize: 12, partFile: part });
+    // The opening ACK tells us where the client is.
+    const peer = await new Promise<{ port: number }>((resolve) => server.socket.once('message', (_m, rinfo) => resolve(rinfo)));
+    const to = { port: peer.port, address: '127.0.0.1' };
+    chunks.forEach((c, i) => server.socket.send(encodeData(id, i, i, c), to.port, to.address));
+    const r = await done;
+    expect(r.md5).toBe(createHash('md5').update(Buffer.concat(chunks)).digest('hex'));
+    const answersTo2 = () => server.received.map(decodeUdp).find((d) => d.ok && d.packet.type === 'ack' && d.packet.largestPacket === 2);
+    expect(answersTo2()).toBeUndefined();
+    server.socket.send(encodeData(id, 2, 1, chunks[1]!), to.port, to.address); // a late retransmission
+    await until(() => answersTo2() !== undefined, 'a fresh ACK for the late retransmission');
+    expect(answersTo2()).toMatchObject({ ok: true, packet: { type: 'ack', cumulative: 2 } });
   });
 
   it('reports progress that only grows and ends at the total, and hashes in a worker on request', async () => {
