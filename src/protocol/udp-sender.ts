@@ -6,6 +6,7 @@
 // pacer, the receiver's advertised window and its socket buffer.
 
 import { CongestionWindow, Pacer, RttEstimator } from './udp-congestion.js';
+import { SentLedger } from './udp-ledger.js';
 import { type AckPacket, DATA_HEADER_BYTES, chunkCount } from './udp-packet.js';
 
 /** RFC 9002's packet threshold: where reordering detection starts. */
@@ -56,13 +57,6 @@ const IN_FLIGHT = 1;
 const LOST = 2;
 const ACKED = 3;
 
-interface SentPacket {
-  chunk: number;
-  time: number;
-  bytes: number;
-  inFlight: boolean;
-  retransmit: boolean;
-}
 
 export class UdpSender {
   readonly totalChunks: number;
@@ -79,10 +73,7 @@ export class UdpSender {
    * 1,400-byte chunks would otherwise cost 60 MB per session here.
    */
   private readonly carrier = new Map<number, number>();
-  /** Sent packets indexed by packet number − base; the front is trimmed once resolved. */
-  private sent: SentPacket[] = [];
-  private base = 0;
-  private nextPacket = 0;
+  private readonly sent = new SentLedger();
   private nextNew: number;
   private retransmitQueue: number[] = [];
   private rqHead = 0;
@@ -158,7 +149,7 @@ export class UdpSender {
   onAck(ack: AckPacket, now: number): void {
     if (this.finished) return;
     // An ACK for packets never sent, or for chunks beyond the file, is a lie: ignore it.
-    if (ack.largestPacket >= this.nextPacket || ack.cumulative > this.totalChunks) return;
+    if (ack.largestPacket >= this.sent.next || ack.cumulative > this.totalChunks) return;
     if (ack.ranges.length > 0 && ack.ranges[ack.ranges.length - 1]!.end > this.totalChunks) return;
     this.started = true;
     const fresh = ack.largestPacket >= this.largestAcked;
@@ -168,7 +159,7 @@ export class UdpSender {
     }
     this.peerCumulative = Math.max(this.peerCumulative, ack.cumulative);
     if (ack.largestPacket > this.largestAcked) {
-      const rec = this.packet(ack.largestPacket);
+      const rec = this.sent.get(ack.largestPacket);
       if (rec) this.rtt.update(now - rec.time, ack.ackDelayMicros / 1000, this.maxAckDelay);
       this.largestAcked = ack.largestPacket;
     }
@@ -183,9 +174,6 @@ export class UdpSender {
     if (this.ackedBelow >= this.totalChunks) this.finished = 'done';
   }
 
-  private packet(pn: number): SentPacket | undefined {
-    return pn >= this.base ? this.sent[pn - this.base] : undefined;
-  }
 
   private ackRange(start: number, end: number, largestReceived: number): number {
     let newly = 0;
@@ -196,7 +184,7 @@ export class UdpSender {
       if (s === IN_FLIGHT) {
         const pn = this.carrier.get(c)!;
         this.carrier.delete(c);
-        const rec = this.packet(pn);
+        const rec = this.sent.get(pn);
         // The receiver holds the chunk but has not seen the resent packet yet: the first copy arrived.
         if (rec && rec.retransmit && pn > largestReceived) this.spurious();
         if (rec && rec.inFlight) {
@@ -223,11 +211,7 @@ export class UdpSender {
     if (this.largestAcked < 0) return;
     const delay = this.rtt.lossDelay();
     let newestLostTime = -Infinity;
-    const end = Math.min(this.largestAcked, this.nextPacket) - this.base;
-    for (let i = 0; i < end; i++) {
-      const rec = this.sent[i]!;
-      if (!rec.inFlight) continue;
-      const pn = this.base + i;
+    this.sent.forEachInFlight(this.largestAcked, (rec, pn) => {
       if (this.largestAcked - pn >= this.packetThreshold || rec.time + delay <= now) {
         rec.inFlight = false;
         this.cc.onLost(rec.bytes);
@@ -241,23 +225,13 @@ export class UdpSender {
       } else {
         this.lossTime = Math.min(this.lossTime, rec.time + delay);
       }
-    }
+    });
     if (newestLostTime > -Infinity) {
       // Two or more probe timeouts in a row before this loss: the path was dead (§7.6).
       if (this.ptoCount >= 2) this.cc.onPersistentCongestion();
       this.cc.onCongestionEvent(newestLostTime, now);
     }
-    this.trim();
-  }
-
-  /** Drop resolved packets from the front so the list tracks only what is in doubt. */
-  private trim(): void {
-    let i = 0;
-    while (i < this.sent.length && !this.sent[i]!.inFlight && this.base + i < this.largestAcked) i++;
-    if (i > 1024 || (i > 0 && i === this.sent.length)) {
-      this.sent = this.sent.slice(i);
-      this.base += i;
-    }
+    this.sent.trim(this.largestAcked);
   }
 
   private nextRetransmit(): number {
@@ -282,10 +256,10 @@ export class UdpSender {
   /** Oldest chunks still in flight: what a probe should repeat. */
   private oldestInFlight(count: number): number[] {
     const out: number[] = [];
-    for (let i = 0; i < this.sent.length && out.length < count; i++) {
-      const rec = this.sent[i]!;
-      if (rec.inFlight && this.state[rec.chunk] === IN_FLIGHT && !out.includes(rec.chunk)) out.push(rec.chunk);
-    }
+    this.sent.forEachInFlight(Infinity, (rec) => {
+      if (this.state[rec.chunk] === IN_FLIGHT && !out.includes(rec.chunk)) out.push(rec.chunk);
+      return out.length < count;
+    });
     return out;
   }
 
@@ -293,15 +267,14 @@ export class UdpSender {
     const retransmit = this.state[chunk] !== UNSENT;
     if (this.state[chunk] === IN_FLIGHT) {
       // A probe supersedes the packet it repeats: only the newest copy counts as in flight.
-      const old = this.packet(this.carrier.get(chunk)!);
+      const old = this.sent.get(this.carrier.get(chunk)!);
       if (old && old.inFlight) {
         old.inFlight = false;
         this.cc.onForgotten(old.bytes);
       }
     }
     const bytes = this.chunkBytes(chunk) + DATA_HEADER_BYTES;
-    const pn = this.nextPacket++;
-    this.sent.push({ chunk, time: now, bytes, inFlight: true, retransmit });
+    const pn = this.sent.add({ chunk, time: now, bytes, inFlight: true, retransmit });
     this.carrier.set(chunk, pn);
     this.state[chunk] = IN_FLIGHT;
     if (chunk === this.nextNew) this.nextNew++;
