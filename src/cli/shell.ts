@@ -8,6 +8,7 @@ import { CLASSIC_USAGE, parseClassic, type ClassicCommand } from '../client/clas
 import type { FerryApi } from '../client/types.js';
 import { showDownload, showHash, showHashAll, showList } from './actions.js';
 import { describeError } from './errors.js';
+import { shellCompleter } from './shell-complete.js';
 import type { CliIo } from './io.js';
 import { out, warn } from './io.js';
 
@@ -62,7 +63,9 @@ export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promi
   const interactive = io.stdin.isTTY === true;
   const rl = readline.createInterface({
     input: io.stdin,
-    ...(interactive ? { output: io.stdout as unknown as Writable, terminal: true } : { terminal: false }),
+    ...(interactive
+      ? { output: io.stdout as unknown as Writable, terminal: true, completer: shellCompleter(api), historySize: 500 }
+      : { terminal: false }),
     prompt: '$ ',
   });
   let running: AbortController | undefined;
