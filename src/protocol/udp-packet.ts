@@ -96,6 +96,21 @@ export function chunkCount(size: number, chunkSize: number): number {
   return Math.ceil(size / chunkSize);
 }
 
+/**
+ * Why a transfer's shape cannot go over UDP, or null if it can: chunk size in
+ * range (else datagrams fail with EMSGSIZE and look like loss), chunk indices
+ * within 32 bits, and a start chunk inside the file.
+ */
+export function transferShapeError(size: number, chunkSize: number, startChunk = 0): string | null {
+  if (!Number.isInteger(chunkSize) || chunkSize < MIN_CHUNK_BYTES || chunkSize > MAX_CHUNK_BYTES) {
+    return `chunk size must be an integer from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES}`;
+  }
+  if (!Number.isSafeInteger(size) || size < 0) return 'file size must be a non-negative integer';
+  if (chunkCount(size, chunkSize) > 0xffffffff) return 'file has too many chunks for this chunk size';
+  if (!Number.isInteger(startChunk) || startChunk < 0 || startChunk > chunkCount(size, chunkSize)) return 'start chunk is outside the file';
+  return null;
+}
+
 /** Session ids travel as 16 lower-case hex digits over TCP (JSON has no 64-bit ints). */
 export function parseSessionId(hex: string): bigint | null {
   return /^[0-9a-f]{16}$/.test(hex) ? BigInt('0x' + hex) : null;

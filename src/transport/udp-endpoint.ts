@@ -15,7 +15,7 @@
 import { randomBytes } from 'node:crypto';
 import { type Socket, createSocket } from 'node:dgram';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { decodeUdp, parseSessionId } from '../protocol/udp-packet.js';
+import { decodeUdp, parseSessionId, transferShapeError } from '../protocol/udp-packet.js';
 import { UdpSendSession, type UdpSessionOptions } from './udp-sender.js';
 
 export interface UdpEndpointOptions {
@@ -84,7 +84,8 @@ export class UdpEndpoint {
     const id = typeof options.sessionId === 'bigint' ? options.sessionId : parseSessionId(options.sessionId);
     if (id === null) throw new FerryError(ErrorCode.BadRequest, 'session id must be 16 lower-case hex digits');
     if (this.sessions.has(id)) throw new FerryError(ErrorCode.Internal, 'UDP session id already in use');
-    if (!Number.isInteger(options.chunkSize) || options.chunkSize <= 0) throw new FerryError(ErrorCode.BadRequest, 'bad chunk size');
+    const shape = transferShapeError(options.size, options.chunkSize, options.startChunk);
+    if (shape) throw new FerryError(ErrorCode.BadRequest, shape);
     const session = new UdpSendSession({ ...options, sessionId: id }, this.socket, (s) => this.sessions.delete(s.sessionId));
     this.sessions.set(id, session);
     const port = this.port;

@@ -24,7 +24,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { DATA_HEADER_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId } from '../protocol/udp-packet.js';
+import { DATA_HEADER_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId, transferShapeError } from '../protocol/udp-packet.js';
 import { type ReceiverAction, UdpReceiver } from '../protocol/udp-receiver.js';
 import { setBuffers } from './udp-endpoint.js';
 import { InlineMd5, type Md5Sink, WorkerMd5 } from './udp-hash.js';
@@ -80,6 +80,8 @@ const PROGRESS_INTERVAL_MS = 100;
 export async function receiveFile(options: ReceiveFileOptions): Promise<ReceiveFileResult> {
   const id = typeof options.sessionId === 'bigint' ? options.sessionId : parseSessionId(options.sessionId);
   if (id === null) throw new FerryError(ErrorCode.BadRequest, 'session id must be 16 lower-case hex digits');
+  const shape = transferShapeError(options.size, options.chunkSize, options.startChunk);
+  if (shape) throw new FerryError(ErrorCode.BadRequest, shape);
   if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'download cancelled');
   const useWorker = options.hashInWorker ?? options.size >= 8 * 1024 * 1024;
   const md5 = useWorker ? new WorkerMd5() : new InlineMd5();

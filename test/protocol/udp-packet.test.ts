@@ -7,6 +7,7 @@ import {
   LOOPBACK_CHUNK_BYTES,
   MAX_CHUNK_BYTES,
   MAX_SACK_RANGES,
+  MIN_CHUNK_BYTES,
   NETWORK_CHUNK_BYTES,
   chooseChunkSize,
   chunkCount,
@@ -17,6 +18,7 @@ import {
   formatSessionId,
   parseSessionId,
   peekSessionId,
+  transferShapeError,
 } from '../../src/protocol/udp-packet.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -162,6 +164,17 @@ describe('UDP datagram codec', () => {
     expect(() => chooseChunkSize('::1', MAX_CHUNK_BYTES + 1)).toThrow(RangeError);
     expect(LOOPBACK_CHUNK_BYTES + DATA_HEADER_BYTES).toBeLessThanOrEqual(65507);
     expect(NETWORK_CHUNK_BYTES + DATA_HEADER_BYTES + 48).toBeLessThanOrEqual(1500);
+  });
+
+  it('says why a transfer shape cannot go over UDP', () => {
+    expect(transferShapeError(1000, 100)).toBeNull();
+    expect(transferShapeError(0, 100)).toBeNull();
+    expect(transferShapeError(1000, 100, 10)).toBeNull(); // a complete resume
+    expect(transferShapeError(1000, MIN_CHUNK_BYTES - 1)).toMatch(/chunk size/);
+    expect(transferShapeError(1000, MAX_CHUNK_BYTES + 1)).toMatch(/chunk size/);
+    expect(transferShapeError(-1, 100)).toMatch(/file size/);
+    expect(transferShapeError(2 ** 32 * 64 + 1, 64)).toMatch(/too many chunks/);
+    expect(transferShapeError(1000, 100, 11)).toMatch(/start chunk/);
   });
 
   it('counts chunks, including none for an empty file', () => {

@@ -128,6 +128,7 @@ describe('UDP endpoint', () => {
     endpoint.openSession({ sessionId, clientAddress: '127.0.0.1', file, size: data.length, chunkSize: 1000 });
     expect(() => endpoint.openSession({ sessionId, clientAddress: '127.0.0.1', file, size: data.length, chunkSize: 1000 })).toThrow(/already in use/);
     expect(() => endpoint.openSession({ sessionId: 'nope', clientAddress: '127.0.0.1', file, size: 1, chunkSize: 1000 })).toThrow(/16 lower-case hex/);
+    expect(() => endpoint.openSession({ sessionId: newSessionId(), clientAddress: '127.0.0.1', file, size: 1, chunkSize: 70_000 })).toThrow(/chunk size/);
   });
 });
 
@@ -145,6 +146,13 @@ describe('UDP receiver driver', () => {
     expect(silent.received.length).toBeGreaterThan(1); // it kept asking (keepalive ACKs)
   });
 
+  it('refuses a transfer shape UDP cannot carry before opening a socket', async () => {
+    const { part } = await fixture(10);
+    const base = { host: '127.0.0.1', port: 9, sessionId: newSessionId(), partFile: part };
+    await expect(receiveFile({ ...base, size: 10, chunkSize: 65_480 })).rejects.toMatchObject({ code: ErrorCode.BadRequest, message: expect.stringMatching(/chunk size/) });
+    await expect(receiveFile({ ...base, size: 1000, chunkSize: 100, startChunk: 11 })).rejects.toMatchObject({ code: ErrorCode.BadRequest, message: expect.stringMatching(/start chunk/) });
+  });
+
   it('stops with CANCELLED when the signal aborts', async () => {
     const { part } = await fixture(10);
     const silent = await stranger();
@@ -159,9 +167,9 @@ describe('UDP receiver driver', () => {
     const { part } = await fixture(10);
     const server = await stranger(); // plays the server by hand
     const id = 0x0badc0ffeen;
-    const chunks = [Buffer.from('first chunk!'), Buffer.from('second')];
-    const size = 12 + 6;
-    const done = receiveFile({ host: '127.0.0.1', port: server.socket.address().port, sessionId: id, size, chunkSize: 12, partFile: part });
+    const chunks = [Buffer.alloc(64, 'first chunk! '), Buffer.from('second')];
+    const size = 64 + 6;
+    const done = receiveFile({ host: '127.0.0.1', port: server.socket.address().port, sessionId: id, size, chunkSize: 64, partFile: part });
     // The opening ACK tells us where the client is.
     const peer = await new Promise<{ port: number }>((resolve) => server.socket.once('message', (_m, rinfo) => resolve(rinfo)));
     const to = { port: peer.port, address: '127.0.0.1' };
