@@ -55,11 +55,16 @@ export interface Binding {
   help: string;
   group: Group;
   scopes: Scope[];
-  /** Footer order; bindings without it stay out of the footer. */
+  /**
+   * Footer order; bindings without it stay out of the footer. From PINNED_FOOTER up
+   * an entry is always shown (help, quit, close), whatever the width.
+   */
   footer?: number;
   /** Only meaningful with this pane focused. */
   pane?: 'local' | 'remote';
 }
+
+export const PINNED_FOOTER = 90;
 
 const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help'];
 
@@ -91,8 +96,8 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Cache, keys: ['c'], label: 'cache', help: 'Open the download cache', group: 'Views', scopes: ['panes'], footer: 40 },
   { command: Command.Logs, keys: ['L'], label: 'logs', help: 'Open the log viewer (server and client)', group: 'Views', scopes: ['panes'], footer: 41 },
   { command: Command.CommandLine, keys: [':'], label: 'command', help: 'Command line (IndexGet, FileHash, FileDownload)', group: 'Views', scopes: ['panes'], footer: 50 },
-  { command: Command.Help, keys: ['?'], label: 'help', help: 'This help', group: 'Views', scopes: ['panes'], footer: 95 },
-  { command: Command.Quit, keys: ['q', 'C-c'], label: 'quit', help: 'Quit (asks while transfers run; Ctrl-C does not ask)', group: 'Views', scopes: ['panes'], footer: 70 },
+  { command: Command.Help, keys: ['?'], label: 'help', help: 'This help', group: 'Views', scopes: ['panes'], footer: 98 },
+  { command: Command.Quit, keys: ['q', 'C-c'], label: 'quit', help: 'Quit (asks while transfers run; Ctrl-C does not ask)', group: 'Views', scopes: ['panes'], footer: 99 },
   { command: Command.Follow, keys: ['f'], label: 'follow', help: 'Follow new log lines', group: 'Log viewer', scopes: ['logs'], footer: 1 },
   { command: Command.LogFilter, keys: ['/'], label: 'filter', help: 'Filter log lines by text', group: 'Log viewer', scopes: ['logs'], footer: 2 },
   { command: Command.LogSource, keys: ['tab'], label: 'server/client', help: 'Switch between the server log and this client log', group: 'Log viewer', scopes: ['logs'], footer: 3 },

@@ -1,0 +1,193 @@
+// The real `ferry tui` in a pseudo-terminal, read back through a headless xterm:
+// the screen a person would see, the keys they would press, and the terminal they
+// get back. Built into a scratch folder under node_modules (as the CLI's binary
+// test does) so dist/ is never touched.
+
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import xterm from '@xterm/headless';
+import pty from 'node-pty';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const exec = promisify(execFile);
+const repo = path.resolve(import.meta.dirname, '../..');
+let home: string;
+let bin: string;
+let shareDir: string;
+const BIG = Buffer.alloc(8 * 1024 * 1024);
+for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 2654435761) >>> 24;
+
+beforeAll(async () => {
+  home = await fs.mkdtemp(path.join(repo, 'node_modules', '.cache-ferry-tui-'));
+  await fs.mkdir(path.join(home, 'bin'), { recursive: true });
+  await fs.copyFile(path.join(repo, 'bin/ferry.js'), path.join(home, 'bin/ferry.js'));
+  await fs.copyFile(path.join(repo, 'package.json'), path.join(home, 'package.json'));
+  // tsc still emits when unrelated files have type errors; the TUI only needs its own graph.
+  await exec(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(home, 'dist')]).catch(() => {});
+  await fs.access(path.join(home, 'dist/tui/run.js'));
+  bin = path.join(home, 'bin/ferry.js');
+  shareDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-e2e-share-'));
+  await fs.writeFile(path.join(shareDir, 'hello.txt'), 'hello over the wire\n');
+  await fs.writeFile(path.join(shareDir, 'big.bin'), BIG);
+  await fs.mkdir(path.join(shareDir, 'sub'));
+  await fs.writeFile(path.join(shareDir, 'sub', 'deep.txt'), 'deep\n');
+}, 180_000);
+
+afterAll(async () => {
+  if (home) await fs.rm(home, { recursive: true, force: true });
+  if (shareDir) await fs.rm(shareDir, { recursive: true, force: true });
+});
+
+interface Session {
+  term: InstanceType<typeof xterm.Terminal>;
+  proc: pty.IPty;
+  local: string;
+  screen(): string;
+  waitScreen(pred: (s: string) => boolean, ms?: number): Promise<string>;
+  exited: Promise<number>;
+}
+
+let current: Session | undefined;
+afterEach(() => {
+  try {
+    current?.proc.kill();
+  } catch {
+    // already gone
+  }
+  current = undefined;
+});
+
+async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = {}): Promise<Session> {
+  const local = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-e2e-local-'));
+  const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
+  const env: Record<string, string> = {
+    PATH: process.env['PATH'] ?? '',
+    HOME: home,
+    TERM: 'xterm-256color',
+    XDG_STATE_HOME: path.join(home, 'state'),
+    XDG_CACHE_HOME: path.join(home, 'cache'),
+    XDG_DATA_HOME: path.join(home, 'data'),
+    ...extraEnv,
+  };
+  const proc = pty.spawn(process.execPath, [bin, 'tui', '--share', shareDir, '--local', local], { name: 'xterm-256color', cols, rows, cwd: local, env });
+  // Text the user had on screen before: it must be there again afterwards.
+  await new Promise<void>((r) => term.write('previous shell output\r\n', r));
+  let pending = Promise.resolve();
+  proc.onData((d) => {
+    pending = pending.then(() => new Promise<void>((r) => term.write(d, r)));
+  });
+  const exited = new Promise<number>((resolve) => proc.onExit(({ exitCode }) => void pending.then(() => resolve(exitCode))));
+  const screen = () => {
+    const b = term.buffer.active;
+    const out: string[] = [];
+    for (let i = 0; i < term.rows; i++) out.push(b.getLine(i)?.translateToString(true) ?? '');
+    return out.join('\n');
+  };
+  const waitScreen = async (pred: (s: string) => boolean, ms = 10_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      await pending;
+      const s = screen();
+      if (pred(s)) return s;
+      if (Date.now() > deadline) throw new Error(`screen never matched; last screen:\n${s}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+  current = { term, proc, local, screen, waitScreen, exited };
+  return current;
+}
+
+describe('ferry tui in a pseudo-terminal', () => {
+  it('browses, downloads with a verified MD5, and gives the terminal back on q', async () => {
+    const s = await launch();
+    let screen = await s.waitScreen((x) => x.includes('hello.txt') && x.includes('big.bin') && x.includes('● connected'));
+    expect(s.term.buffer.active.type).toBe('alternate');
+    const lines = screen.split('\n');
+    expect(lines.filter((l) => l.includes(' ferry ')).length).toBe(1);
+    expect(lines[1]).toMatch(/^┌ local .*┐┏ remote .*┓$/);
+    // Folder first; sub/deep.txt is not listed at the root.
+    expect(screen).not.toContain('deep.txt');
+    s.proc.write('G');
+    await s.waitScreen((x) => /┃▌hello\.txt/.test(x));
+    s.proc.write('d');
+    screen = await s.waitScreen((x) => x.includes('md5 ✓'));
+    const md5 = createHash('md5').update('hello over the wire\n').digest('hex');
+    expect(screen).toMatch(new RegExp(`TCP hello\\.txt .*100% .*md5 ✓ ${md5.slice(0, 4)}…${md5.slice(-4)}`));
+    expect(await fs.readFile(path.join(s.local, 'hello.txt'), 'utf8')).toBe('hello over the wire\n');
+    // The local pane shows the new file.
+    await s.waitScreen((x) => /│[ ›▌]hello\.txt +20 B/.test(x));
+    s.proc.write('q');
+    expect(await s.exited).toBe(0);
+    expect(s.term.buffer.active.type).toBe('normal');
+    const after = s.screen();
+    expect(after).toContain('previous shell output');
+    expect(after).not.toContain('remote');
+  }, 30_000);
+
+  it('downloads a large file while browsing on; Ctrl-C restores the terminal', async () => {
+    const s = await launch();
+    await s.waitScreen((x) => x.includes('big.bin'));
+    s.proc.write('j');
+    await s.waitScreen((x) => /┃▌big\.bin/.test(x));
+    s.proc.write('d');
+    // Keep browsing while it runs.
+    s.proc.write('g\r');
+    await s.waitScreen((x) => x.includes('deep.txt'));
+    const screen = await s.waitScreen((x) => /TCP big\.bin .*md5 ✓/.test(x), 20_000);
+    expect(screen).toMatch(/TCP big\.bin .*100% +8\.0 MiB/);
+    const got = await fs.readFile(path.join(s.local, 'big.bin'));
+    expect(createHash('md5').update(got).digest('hex')).toBe(createHash('md5').update(BIG).digest('hex'));
+    s.proc.write('\u0003');
+    await s.exited;
+    expect(s.term.buffer.active.type).toBe('normal');
+    expect(s.screen()).toContain('previous shell output');
+  }, 40_000);
+
+  it('a UDP download ends verified or with its error in place, never a frozen screen', async () => {
+    const s = await launch();
+    await s.waitScreen((x) => x.includes('hello.txt'));
+    s.proc.write('G');
+    await s.waitScreen((x) => /┃▌hello\.txt/.test(x));
+    s.proc.write('D');
+    const screen = await s.waitScreen((x) => /UDP hello\.txt .*(md5 ✓|✗)/.test(x), 20_000);
+    expect(screen).not.toMatch(/\bat .*\.js:\d+/);
+    // Still responsive afterwards.
+    s.proc.write('?');
+    await s.waitScreen((x) => x.includes('help · Esc close'));
+    s.proc.write('q');
+    await s.waitScreen((x) => !x.includes('help · Esc close'));
+    s.proc.write('q');
+    expect(await s.exited).toBe(0);
+  }, 40_000);
+
+  it('lays itself out again after a resize to 80x24', async () => {
+    const s = await launch(120, 36);
+    await s.waitScreen((x) => x.includes('big.bin') && /\d{4}-\d\d-\d\d \d\d:\d\d/.test(x));
+    s.proc.resize(80, 24);
+    s.term.resize(80, 24);
+    const screen = await s.waitScreen((x) => x.includes('big.bin') && !/\d{4}-\d\d-\d\d \d\d:\d\d/.test(x));
+    const lines = screen.split('\n');
+    expect(lines).toHaveLength(24);
+    expect(lines.filter((l) => l.includes(' ferry ')).length).toBe(1);
+    expect(lines[0]).toContain(' ferry ');
+    // The footer is on the row above the one kept free.
+    expect(lines[22]).toMatch(/q quit/);
+    s.proc.write('q');
+    await s.exited;
+  }, 30_000);
+
+  it('draws without colour under NO_COLOR', async () => {
+    const s = await launch(120, 36, { NO_COLOR: '1' });
+    await s.waitScreen((x) => x.includes('big.bin'));
+    const b = s.term.buffer.active;
+    const cell = b.getLine(0)?.getCell(1); // the 'f' of ' ferry '
+    expect(cell?.getChars()).toBe('f');
+    expect(cell?.isFgDefault()).toBe(true);
+    s.proc.write('q');
+    await s.exited;
+  }, 30_000);
+});
