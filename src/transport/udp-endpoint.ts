@@ -9,13 +9,17 @@
 //                                          file, size, chunkSize, startChunk })
 //   reply over TCP with { sessionId, port: session.port, chunkSize, size, md5 }
 //   const result = await session.done         // see udp-sender.ts
+//   (or: const { sessionId, port, done } = await endpoint.open({ clientHost, file, size,
+//         startChunk, chunkSize, signal }) — the ServerServices.udp shape; done → stats)
 //   endpoint.stats                            // drop counters
 //   await endpoint.close()                    // closes every session (CANCELLED) and the socket
 
 import { randomBytes } from 'node:crypto';
 import { type Socket, createSocket } from 'node:dgram';
+import type { FileHandle } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { decodeUdp, parseSessionId, transferShapeError } from '../protocol/udp-packet.js';
+import type { UdpSenderStats } from '../protocol/udp-sender.js';
 import { UdpSendSession, type UdpSessionOptions } from './udp-sender.js';
 
 export interface UdpEndpointOptions {
@@ -98,6 +102,22 @@ export class UdpEndpoint {
       },
       close: () => session.close(),
     };
+  }
+
+  /**
+   * The shape the server's request handlers use (ServerServices.udp): a fresh
+   * random session id, and `signal` (the TCP request's) ends the session.
+   */
+  async open(options: { clientHost: string; file: FileHandle; size: number; startChunk: number; chunkSize: number; signal: AbortSignal; idleTimeoutMs?: number }): Promise<{ sessionId: string; port: number; done: Promise<UdpSenderStats> }> {
+    if (options.signal.aborted) throw new FerryError(ErrorCode.Cancelled, 'request cancelled');
+    const sessionId = newSessionId();
+    const { signal, clientHost, ...rest } = options;
+    const session = this.openSession({ ...rest, sessionId, clientAddress: clientHost });
+    const stop = (): void => session.close();
+    signal.addEventListener('abort', stop, { once: true });
+    const done = session.done.then((r) => r.stats).finally(() => signal.removeEventListener('abort', stop));
+    done.catch(() => {}); // the caller may never wait on it: no unhandled rejection
+    return { sessionId, port: session.port, done };
   }
 
   private onMessage(msg: Buffer, address: string, port: number): void {

@@ -34,6 +34,7 @@ export interface UdpProgress {
   bytes: number; // held so far, including a resumed prefix
   total: number;
   durableBytes: number; // prefix written without a gap: safe to record for resume
+  durableChunks: number; // the same in chunks: the startChunk for a resume
   datagramsReceived: number;
 }
 
@@ -210,6 +211,7 @@ class Reception {
       bytes: Math.min(this.o.size, held * this.o.chunkSize),
       total: this.o.size,
       durableBytes: Math.min(this.o.size, this.writer.durableChunks * this.o.chunkSize),
+      durableChunks: this.writer.durableChunks,
       datagramsReceived: this.receiver?.stats.datagramsReceived ?? 0,
     };
   }
@@ -351,7 +353,9 @@ class Reception {
     this.settled = true;
     this.completed = false;
     this.o.signal?.removeEventListener('abort', this.onAbort);
+    const last = this.progress(); // the last word on what is durable, for a resume record
     this.closeSocket();
+    this.o.onProgress?.(last);
     this.reject(e);
   }
 }

@@ -192,8 +192,30 @@ describe('UDP receiver driver', () => {
     expect(r.md5).toBe(createHash('md5').update(data).digest('hex'));
     expect(seen.length).toBeGreaterThan(0);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytes).toBeGreaterThanOrEqual(seen[i - 1]!.bytes);
-    expect(seen.at(-1)).toMatchObject({ bytes: data.length, total: data.length, durableBytes: data.length });
+    expect(seen.at(-1)).toMatchObject({ bytes: data.length, total: data.length, durableBytes: data.length, durableChunks: Math.ceil(data.length / 8192) });
     const server = await session.done;
     expect(server.stats.datagramsSent).toBe(r.stats.datagramsSent);
+  });
+});
+
+describe('UDP endpoint, as the server handlers call it', () => {
+  it('opens a session with a fresh id and reports stats when done', async () => {
+    const { endpoint, file, part, data } = await fixture(200 * 1024);
+    const controller = new AbortController();
+    const s = await endpoint.open({ clientHost: '::ffff:127.0.0.1', file, size: data.length, startChunk: 0, chunkSize: 4096, signal: controller.signal });
+    expect(s.sessionId).toMatch(/^[0-9a-f]{16}$/);
+    expect(s.port).toBe(endpoint.port);
+    const r = await receiveFile({ host: '127.0.0.1', port: s.port, sessionId: s.sessionId, size: data.length, chunkSize: 4096, partFile: part });
+    expect(r.md5).toBe(createHash('md5').update(data).digest('hex'));
+    expect(await s.done).toMatchObject({ datagramsSent: 50, datagramsRetransmitted: 0, bytesSent: data.length + 50 * 28 });
+  });
+
+  it('ends the session when the request is cancelled', async () => {
+    const { endpoint, file, data } = await fixture();
+    const controller = new AbortController();
+    const s = await endpoint.open({ clientHost: '127.0.0.1', file, size: data.length, startChunk: 0, chunkSize: 4096, signal: controller.signal });
+    controller.abort();
+    await expect(s.done).rejects.toMatchObject({ code: ErrorCode.Cancelled });
+    expect(endpoint.sessionCount).toBe(0);
   });
 });
