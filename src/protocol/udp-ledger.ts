@@ -9,7 +9,8 @@ export interface SentPacket {
   bytes: number;
   /** Still counted in bytes in flight: neither acknowledged, lost nor superseded by a probe. */
   inFlight: boolean;
-  retransmit: boolean;
+  /** Resent because an earlier copy was declared lost (not a probe, not new data). */
+  afterLoss: boolean;
 }
 
 export class SentLedger {

@@ -174,7 +174,6 @@ export class UdpSender {
     if (this.ackedBelow >= this.totalChunks) this.finished = 'done';
   }
 
-
   private ackRange(start: number, end: number, largestReceived: number): number {
     let newly = 0;
     for (let c = start; c < end; c++) {
@@ -185,8 +184,9 @@ export class UdpSender {
         const pn = this.carrier.get(c)!;
         this.carrier.delete(c);
         const rec = this.sent.get(pn);
-        // The receiver holds the chunk but has not seen the resent packet yet: the first copy arrived.
-        if (rec && rec.retransmit && pn > largestReceived) this.spurious();
+        // The receiver holds the chunk but has not seen the resent packet yet: the first copy
+        // arrived after all. (Not for probes: those resend what was never called lost.)
+        if (rec && rec.afterLoss && pn > largestReceived) this.spurious();
         if (rec && rec.inFlight) {
           rec.inFlight = false;
           this.cc.onAcked(rec.bytes, rec.time);
@@ -265,6 +265,7 @@ export class UdpSender {
 
   private emit(chunk: number, now: number, out: SenderAction[]): void {
     const retransmit = this.state[chunk] !== UNSENT;
+    const afterLoss = this.state[chunk] === LOST;
     if (this.state[chunk] === IN_FLIGHT) {
       // A probe supersedes the packet it repeats: only the newest copy counts as in flight.
       const old = this.sent.get(this.carrier.get(chunk)!);
@@ -274,7 +275,7 @@ export class UdpSender {
       }
     }
     const bytes = this.chunkBytes(chunk) + DATA_HEADER_BYTES;
-    const pn = this.sent.add({ chunk, time: now, bytes, inFlight: true, retransmit });
+    const pn = this.sent.add({ chunk, time: now, bytes, inFlight: true, afterLoss });
     this.carrier.set(chunk, pn);
     this.state[chunk] = IN_FLIGHT;
     if (chunk === this.nextNew) this.nextNew++;

@@ -65,6 +65,8 @@ export class UdpSendSession {
   private timerAt = Infinity;
   private immediate: NodeJS.Immediate | null = null;
   private outstanding = 0;
+  private waiting: { packetNumber: number; chunk: number }[] = [];
+  private reading = false;
   private closed = false;
   private resolve!: (r: UdpSendResult) => void;
   private reject!: (e: Error) => void;
@@ -148,18 +150,42 @@ export class UdpSendSession {
 
   private act(a: SenderAction, now: number): void {
     switch (a.type) {
-      case 'send': {
-        const data = this.chunkNow(a.chunk);
-        if (data) this.transmit(a.packetNumber, a.chunk, data);
-        else this.chunkLater(a.chunk).then((d) => this.transmit(a.packetNumber, a.chunk, d), (e: Error) => this.fail(e));
-        return;
-      }
+      case 'send':
+        this.waiting.push({ packetNumber: a.packetNumber, chunk: a.chunk });
+        return this.drain();
       case 'timer':
         return this.schedule(a.at, now);
       case 'done':
         return this.finish();
       case 'fail':
         return this.fail(new FerryError(ErrorCode.Timeout, `UDP transfer stalled: ${a.reason}`));
+    }
+  }
+
+  /**
+   * Send what the state machine handed out, strictly in packet-number order:
+   * if a chunk is still being read from disk, later packets wait for it. Sent
+   * out of order, a resend could overtake new data still on its way from
+   * disk and make the receiver's ACK declare that data lost before it left.
+   */
+  private drain(): void {
+    while (this.waiting.length > 0 && !this.closed) {
+      const head = this.waiting[0]!;
+      const data = this.chunkNow(head.chunk);
+      if (!data) {
+        if (this.reading) return;
+        this.reading = true;
+        this.chunkLater(head.chunk).then(
+          () => {
+            this.reading = false;
+            this.drain();
+          },
+          (e: Error) => this.fail(e),
+        );
+        return;
+      }
+      this.waiting.shift();
+      this.transmit(head.packetNumber, head.chunk, data);
     }
   }
 

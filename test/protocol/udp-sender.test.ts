@@ -157,6 +157,18 @@ describe('UdpSender', () => {
     expect(first.map((a) => a.chunk)).toEqual([15, 16, 17, 18, 19]);
   });
 
+  it('does not take a probe answered by the original for reordering', () => {
+    const { s } = started(20);
+    s.onAck(ack(0, 1), 10);
+    const pto = timer(s.poll(10))!;
+    const probes = sends(s.poll(pto));
+    expect(probes.length).toBeGreaterThan(0);
+    // The originals were fine, only their ACKs were late: the receiver has not seen the probes.
+    s.onAck(ack(9, 10), pto + 1);
+    expect(s.stats.spuriousLosses).toBe(0);
+    expect(s.stats.packetThreshold).toBe(3);
+  });
+
   it('raises its packet threshold when reordering disproves a loss', () => {
     const { s } = started(100);
     s.onAck(ack(9, 2, [{ start: 3, end: 10 }]), 10);

@@ -78,13 +78,16 @@ function expectIntact(run: Run, data: Buffer): void {
 }
 
 describe('UDP download end to end', () => {
-  it('moves a file over clean loopback without retransmitting', async () => {
+  it('moves a file over clean loopback without declaring anything lost', async () => {
     const data = content(3 * 1024 * 1024 + 123, 1);
     const run = await transfer(data, 60 * 1024, null);
     expectIntact(run, data);
-    expect(run.server.stats.datagramsRetransmitted).toBe(0);
-    expect(run.client.stats.datagramsSent).toBe(Math.ceil(data.length / (60 * 1024)));
-    expect(run.client.stats.lossPercent).toBe(0);
+    const chunks = Math.ceil(data.length / (60 * 1024));
+    // Nothing is lost on a clean path; a probe or two may fire if the machine is busy.
+    expect(run.server.stats.packetsLost).toBe(0);
+    expect(run.server.stats.datagramsRetransmitted).toBeLessThanOrEqual(2 * run.server.stats.probes);
+    expect(run.client.stats.datagramsSent - run.client.stats.datagramsRetransmitted).toBe(chunks);
+    expect(run.client.stats.datagramsSent).toBe(run.server.stats.datagramsSent);
   });
 
   it.each([
