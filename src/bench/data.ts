@@ -1,0 +1,114 @@
+// Test data, made in the bench's temp folder. Contents are random so no tool
+// can gain from compression or sparse files; the MD5 of each source is
+// computed while it is written, so checking outputs never re-reads a source.
+
+import { createHash, randomFillSync } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+
+const CHUNK = 8 * 2 ** 20;
+
+/** Write `bytes` random bytes to `file`; returns their MD5 (hex). */
+export async function makeRandomFile(file: string, bytes: number): Promise<string> {
+  const md5 = createHash('md5');
+  const buf = Buffer.allocUnsafe(Math.min(CHUNK, Math.max(bytes, 1)));
+  const fh = await fs.open(file, 'w');
+  try {
+    for (let done = 0; done < bytes; ) {
+      const n = Math.min(buf.length, bytes - done);
+      const part = buf.subarray(0, n);
+      randomFillSync(part);
+      md5.update(part);
+      await fh.write(part, 0, n);
+      done += n;
+    }
+  } finally {
+    await fh.close();
+  }
+  return md5.digest('hex');
+}
+
+export interface Tree {
+  root: string;
+  /** Paths relative to root, '/'-separated, as the share names them. */
+  files: string[];
+  bytes: number;
+  /** MD5 of each file by relative path (only when content was random). */
+  md5: Map<string, string>;
+}
+
+/** Folder name for file i: a hundred files a folder, like a real share, not one huge directory. */
+const relPath = (i: number, ext: string) => `d${String(Math.floor(i / 100)).padStart(4, '0')}/f${String(i).padStart(6, '0')}${ext}`;
+
+/**
+ * `count` files totalling `totalBytes`, with sizes spread from half to one and
+ * a half times the mean (a share is not all one size). Contents are slices of
+ * one random pool at varying offsets, so every file differs without paying
+ * for a gigabyte of fresh randomness.
+ */
+export async function makeHashTree(root: string, count: number, totalBytes: number): Promise<Tree> {
+  const mean = Math.floor(totalBytes / count);
+  const pool = randomFillSync(Buffer.allocUnsafe(Math.min(64 * 2 ** 20, mean * 2 + 4096)));
+  const files: string[] = [];
+  const md5 = new Map<string, string>();
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    const rel = relPath(i, '.bin');
+    // Sizes alternate around the mean so the total stays exact; the last file takes the rest.
+    const spread = Math.floor(mean / 2);
+    let size = i % 2 === 0 ? mean - ((i * 7919) % (spread + 1)) : mean + (((i - 1) * 7919) % (spread + 1));
+    if (i === count - 1) size = totalBytes - bytes;
+    const offset = (i * 4099) % Math.max(1, pool.length - size);
+    const content = pool.subarray(offset, offset + size);
+    const abs = path.join(root, rel);
+    if (i % 100 === 0) await fs.mkdir(path.dirname(abs), { recursive: true });
+    await fs.writeFile(abs, content);
+    md5.set(rel, createHash('md5').update(content).digest('hex'));
+    files.push(rel);
+    bytes += size;
+  }
+  return { root, files, bytes, md5 };
+}
+
+/** `count` small files (0–4 KiB) for listing: the cost is in the names and stats, not the bytes. */
+export async function makeListTree(root: string, count: number): Promise<Tree> {
+  const pool = randomFillSync(Buffer.allocUnsafe(8192));
+  const files: string[] = [];
+  let bytes = 0;
+  const batch: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const rel = relPath(i, ['.txt', '.log', '.jpg', '.md'][i % 4]!);
+    const abs = path.join(root, rel);
+    if (i % 100 === 0) {
+      await Promise.all(batch.splice(0));
+      await fs.mkdir(path.dirname(abs), { recursive: true });
+    }
+    const size = (i * 131) % 4096;
+    batch.push(fs.writeFile(abs, pool.subarray(i % 4096, (i % 4096) + size)));
+    files.push(rel);
+    bytes += size;
+  }
+  await Promise.all(batch);
+  return { root, files, bytes, md5: new Map() };
+}
+
+/** MD5 of a file (used to check every output against its source). */
+export function md5File(file: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const h = createHash('md5');
+    createReadStream(file, { highWaterMark: 4 * 2 ** 20 })
+      .on('data', (d) => h.update(d))
+      .on('error', reject)
+      .on('end', () => resolve(h.digest('hex')));
+  });
+}
+
+/** Size of a file, or 0 if it is missing (for "failed after N MB" notes). */
+export async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await fs.stat(file)).size;
+  } catch {
+    return 0;
+  }
+}

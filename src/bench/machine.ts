@@ -1,0 +1,42 @@
+// What the numbers were measured on. Loopback throughput depends mostly on
+// the CPU and kernel, so those go beside every table.
+
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+
+export interface Machine {
+  cpu: string;
+  cores: number;
+  memoryBytes: number;
+  node: string;
+  kernel: string;
+  platform: string;
+}
+
+function cpuModel(): string {
+  const fromOs = os.cpus()[0]?.model?.trim();
+  if (fromOs) return fromOs;
+  // Some VMs leave os.cpus() empty; /proc/cpuinfo still names the model.
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    return m?.[1]?.trim() ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function describeMachine(): Machine {
+  return {
+    cpu: cpuModel(),
+    cores: os.availableParallelism(),
+    memoryBytes: os.totalmem(),
+    node: process.version,
+    kernel: `${os.type()} ${os.release()}`,
+    platform: `${process.platform}-${process.arch}`,
+  };
+}
+
+export function machineLine(m: Machine): string {
+  const gib = (m.memoryBytes / 2 ** 30).toFixed(1);
+  return `${m.cpu}, ${m.cores} cores, ${gib} GiB memory, Node ${m.node}, ${m.kernel} (${m.platform})`;
+}

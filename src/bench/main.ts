@@ -1,0 +1,232 @@
+// `npm run bench`: ferry measured beside the tools people would use instead,
+// on loopback, with every output checked. Options, orchestration and output
+// live here; each case and each peer has its own file.
+//
+//   npm run bench [-- --quick] [-- --size 512MiB] [--runs N] [--only tcp,udp,hash,list,rss]
+
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { hashCases } from './cases/hash.js';
+import { listCase } from './cases/list.js';
+import { rssCase } from './cases/rss.js';
+import { makeLargeSource, tcpCase } from './cases/tcp.js';
+import { udpCase } from './cases/udp.js';
+import { renderChart } from './chart.js';
+import { describeMachine, machineLine } from './machine.js';
+import { killAllNow, stopAll } from './proc.js';
+import { formatSize, report } from './table.js';
+import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
+
+const CASES = ['tcp', 'udp', 'hash', 'list', 'rss'] as const;
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+const HELP = `Usage: npm run bench [-- OPTIONS]
+
+Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
+
+  --quick          small sizes and 3 runs (finishes in a few minutes)
+  --size SIZE      the large-file size for the TCP/UDP downloads (default 512MiB; --quick 64MiB)
+  --runs N         timed runs per row after the warm-up (default 5; --quick 3)
+  --warmup N       untimed warm-up runs per row (default 1)
+  --only LIST      some of: ${CASES.join(',')}
+  --out DIR        where results.json and chart.svg go (default docs/bench)
+  --no-save        print only; write no files
+  --keep           keep the temp folder (for looking at logs)
+`;
+
+/** 512MiB, 2GiB, 64M (binary), 100MB (decimal), or plain bytes. */
+export function parseSize(text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(?:([kmgt])(i?)b?)?\s*$/i.exec(text);
+  if (!m) throw new Error(`cannot read size '${text}' (try 512MiB or 2GiB)`);
+  const power = m[2] ? 'kmgt'.indexOf(m[2].toLowerCase()) + 1 : 0;
+  const decimal = m[2] !== undefined && m[3] === '' && /b$/i.test(text.trim());
+  return Math.round(Number(m[1]) * (decimal ? 1000 : 1024) ** power);
+}
+
+function positiveInt(name: string, text: string | undefined, fallback: number, min = 1): number {
+  if (text === undefined) return fallback;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`--${name} must be a whole number of at least ${min}`);
+  return n;
+}
+
+interface Cli {
+  options: BenchOptions;
+  out: string | undefined;
+  keep: boolean;
+}
+
+function parseCli(argv: string[], root: string): Cli | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      size: { type: 'string' },
+      runs: { type: 'string' },
+      warmup: { type: 'string' },
+      only: { type: 'string' },
+      out: { type: 'string' },
+      'no-save': { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const quick = values.quick === true;
+  const only = new Set((values.only ?? CASES.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
+  for (const c of only) if (!(CASES as readonly string[]).includes(c)) throw new Error(`--only: unknown case '${c}' (cases: ${CASES.join(', ')})`);
+  const options: BenchOptions = {
+    quick,
+    size: values.size !== undefined ? parseSize(values.size) : quick ? 64 * MiB : 512 * MiB,
+    runs: positiveInt('runs', values.runs, quick ? 3 : 5),
+    warmup: positiveInt('warmup', values.warmup, 1, 0),
+    hashFiles: quick ? 500 : 4000,
+    hashBytes: quick ? 128 * MiB : GiB,
+    listFiles: quick ? 10_000 : 100_000,
+    rssSize: quick ? 256 * MiB : 2 * GiB,
+    only,
+  };
+  if (options.size <= 0) throw new Error('--size must be more than 0 bytes');
+  const out = values['no-save'] ? undefined : path.resolve(values.out ?? path.join(root, 'docs', 'bench'));
+  return { options, out, keep: values.keep === true };
+}
+
+/** Replace the table between the markers in docs/bench.md, if the markers are there. */
+async function updateDoc(root: string, lines: string[]): Promise<boolean> {
+  const doc = path.join(root, 'docs', 'bench.md');
+  const start = '<!-- bench:results:start -->';
+  const end = '<!-- bench:results:end -->';
+  let text: string;
+  try {
+    text = await fs.readFile(doc, 'utf8');
+  } catch {
+    return false;
+  }
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) return false;
+  await fs.writeFile(doc, `${text.slice(0, a + start.length)}\n${lines.join('\n')}\n${text.slice(b)}`);
+  return true;
+}
+
+async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' | 'rss'>> {
+  const { only, size, rssSize } = ctx.options;
+  const cases: CaseResult[] = [];
+  let rss: BenchResults['rss'];
+  // A case that throws (a data folder it cannot make, say) is reported and
+  // the others still run: a partial table beats none.
+  const attempt = async (name: string, fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      ctx.log(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      cases.push({ id: name, title: name, workload: '', unit: 'MB/s', rows: [{ tool: '(case)', ferry: false, status: 'failed', note: String(err instanceof Error ? err.message : err), seconds: [] }] });
+    }
+  };
+  if (only.has('tcp') || only.has('udp')) {
+    await attempt('download', async () => {
+      const src = await makeLargeSource(ctx, size);
+      try {
+        if (only.has('tcp')) cases.push(await tcpCase(ctx, src));
+        if (only.has('udp')) cases.push(await udpCase(ctx, src));
+      } finally {
+        await fs.rm(src.dir, { recursive: true, force: true });
+      }
+    });
+  }
+  if (only.has('hash')) await attempt('hash', async () => void cases.push(...(await hashCases(ctx))));
+  if (only.has('list')) await attempt('list', async () => void cases.push(await listCase(ctx)));
+  if (only.has('rss')) {
+    await attempt('rss', async () => {
+      const src = await makeLargeSource(ctx, rssSize, 'rss.bin');
+      try {
+        rss = await rssCase(ctx, src);
+      } finally {
+        await fs.rm(src.dir, { recursive: true, force: true });
+      }
+    });
+  }
+  return { cases, ...(rss ? { rss } : {}) };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+  let cli: Cli | undefined;
+  try {
+    cli = parseCli(argv, root);
+  } catch (err) {
+    process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n\n${HELP}`);
+    return 2;
+  }
+  if (!cli) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (!existsSync(path.join(root, 'dist', 'cli', 'main.js'))) {
+    process.stderr.write('bench: ferry is not built; run `npm run build` first\n');
+    return 1;
+  }
+  const { options, out, keep } = cli;
+  const work = mkdtempSync(path.join(os.tmpdir(), 'ferry-bench-'));
+  const started = Date.now();
+  const log = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
+  const cleanup = () => {
+    if (!keep) rmSync(work, { recursive: true, force: true });
+  };
+  // Ctrl-C: stop every server the bench started and remove its data.
+  const onSignal = () => {
+    killAllNow();
+    cleanup();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', killAllNow);
+
+  const machine = describeMachine();
+  log(`machine: ${machineLine(machine)}`);
+  log(`temp folder: ${work}; downloads of ${formatSize(options.size)}, ${options.warmup} warm-up + ${options.runs} runs a row`);
+  const ctx: BenchContext = { work, root, options, log };
+  let measured: Pick<BenchResults, 'cases' | 'rss'>;
+  try {
+    measured = await runCases(ctx);
+  } finally {
+    await stopAll();
+    cleanup();
+  }
+  const results: BenchResults = {
+    format: 1,
+    date: new Date().toISOString(),
+    machine,
+    options: { ...options, only: [...options.only] },
+    ...measured,
+    elapsed: (Date.now() - started) / 1000,
+  };
+  const lines = report(results);
+  process.stdout.write(`\n${lines.join('\n')}\n`);
+  if (out) {
+    await fs.mkdir(out, { recursive: true });
+    await fs.writeFile(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+    await fs.writeFile(path.join(out, 'chart.svg'), renderChart(results));
+    const doc = out === path.join(root, 'docs', 'bench') && (await updateDoc(root, lines));
+    log(`wrote ${path.join(out, 'results.json')} and chart.svg${doc ? '; updated docs/bench.md' : ''}`);
+  }
+  if (keep) log(`kept ${work}`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,44 @@
+// rsync daemon on a high loopback port, serving the source folder read-only.
+// The client pulls with --whole-file: there is nothing at the destination to
+// delta against, and this is how people copy a fresh file with rsync.
+
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { freeTcpPort, run, startDaemon, stopDaemon, tcpOpen, waitFor } from '../proc.js';
+import { programPath, timeoutFor, type Downloader, type Need } from './common.js';
+
+export const rsyncNeeds: Need[] = [{ program: 'rsync', pkg: 'rsync' }];
+
+export async function startRsync(work: string, srcDir: string, file: string, bytes: number): Promise<Downloader> {
+  const rsync = programPath('rsync');
+  const port = await freeTcpPort();
+  const dir = path.join(work, 'rsyncd');
+  await fs.mkdir(dir, { recursive: true });
+  const conf = path.join(dir, 'rsyncd.conf');
+  // Run as ourselves: a root daemon would otherwise drop to "nobody", which
+  // cannot read the bench's private (0700) temp folder.
+  const { uid, gid } = os.userInfo();
+  await fs.writeFile(
+    conf,
+    [
+      `pid file = ${path.join(dir, 'rsyncd.pid')}`,
+      'use chroot = no',
+      `uid = ${uid}`,
+      `gid = ${gid}`,
+      `log file = ${path.join(dir, 'rsyncd.log')}`,
+      '[bench]',
+      `path = ${srcDir}`,
+      'read only = yes',
+      '',
+    ].join('\n'),
+  );
+  const child = startDaemon(rsync, ['--daemon', '--no-detach', `--config=${conf}`, `--port=${port}`, '--address=127.0.0.1']);
+  await waitFor('the rsync daemon', () => tcpOpen(port));
+  return {
+    fetch: (destDir) =>
+      run(rsync, ['--whole-file', `rsync://127.0.0.1:${port}/bench/${file}`, `${destDir}/`], { timeoutMs: timeoutFor(bytes) }),
+    output: (destDir) => path.join(destDir, file),
+    close: () => stopDaemon(child),
+  };
+}

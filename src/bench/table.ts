@@ -1,0 +1,80 @@
+// The printed result: Markdown tables with padded columns, so the same text
+// reads well in a terminal and pastes unchanged into docs/bench.md.
+
+import { machineLine } from './machine.js';
+import type { BenchResults, CaseResult, Row, RssResult } from './types.js';
+
+/** Sizes the way the options take them: 512 MiB, 2 GiB. */
+export function formatSize(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = bytes;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${Number.isInteger(v) ? v : v.toFixed(1)} ${units[i]}`;
+}
+
+export function formatRate(rate: number, unit: CaseResult['unit']): string {
+  if (unit === 'files/s') return rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M files/s` : `${(rate / 1e3).toFixed(0)} k files/s`;
+  return `${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)} MB/s`;
+}
+
+const secs = (s: number) => (s >= 10 ? s.toFixed(1) : s.toFixed(3));
+
+function markdownTable(header: string[], rows: string[][], right: boolean[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (right[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join(' | ')} |`;
+  const rule = `|${widths.map((w, i) => (right[i] ? `${'-'.repeat(w + 1)}:` : '-'.repeat(w + 2))).join('|')}|`;
+  return [line(header), rule, ...rows.map(line)];
+}
+
+function ratioCell(row: Row): string {
+  if (row.ferry) return row.summary ? '—' : '';
+  return row.ferryTimes !== undefined ? `${row.ferryTimes.toFixed(2)}×` : '';
+}
+
+function rowCells(c: CaseResult, row: Row, first: boolean): string[] {
+  const name = first ? `${c.title} (${c.workload})` : '';
+  const tool = row.ferry ? `**${row.tool}**` : row.tool;
+  if (!row.summary) {
+    const status = row.status === 'ok' ? 'no runs' : row.status;
+    return [name, tool, '', '', '', status, '', row.note ?? ''];
+  }
+  const s = row.summary;
+  return [name, tool, secs(s.median), secs(s.min), secs(s.max), row.rate !== undefined ? formatRate(row.rate, c.unit) : '', ratioCell(row), row.note ?? ''];
+}
+
+export function resultsTable(cases: readonly CaseResult[]): string[] {
+  const header = ['case', 'tool', 'median s', 'min s', 'max s', 'rate (median)', 'ferry faster ×', 'notes'];
+  const rows = cases.flatMap((c) => c.rows.map((r, i) => rowCells(c, r, i === 0)));
+  return markdownTable(header, rows, [false, false, true, true, true, true, true, false]);
+}
+
+export function rssTable(r: RssResult): string[] {
+  const header = ['process', 'peak RSS', `target < ${(r.targetBytes / 1e6).toFixed(0)} MB`, 'notes'];
+  const rows = r.rows.map((x) => {
+    const measured = x.peakBytes > 0;
+    return [x.process, measured ? `${(x.peakBytes / 1e6).toFixed(1)} MB` : '', measured ? (x.peakBytes < r.targetBytes ? 'met' : 'MISSED') : '', x.note ?? ''];
+  });
+  return markdownTable(header, rows, [false, true, false, false]);
+}
+
+/** Everything the bench prints at the end (also what docs/bench.md shows). */
+export function report(results: BenchResults): string[] {
+  const o = results.options;
+  const lines = [
+    `Machine: ${machineLine(results.machine)}`,
+    `Run: ${results.date}, ${o.quick ? '--quick, ' : ''}${o.warmup} warm-up + ${o.runs} timed runs a row, loopback (127.0.0.1), page cache warm, every output checked by MD5. Took ${(results.elapsed / 60).toFixed(1)} min.`,
+    '',
+  ];
+  if (results.cases.length) {
+    lines.push(...resultsTable(results.cases), '');
+    lines.push("Times are whole client processes, spawn to exit. MB = 10^6 bytes. \"ferry faster ×\" = this tool's median time ÷ ferry's median time in the same case: above 1 means ferry is faster.", '');
+  }
+  if (results.rss) {
+    lines.push(`Peak RSS (VmHWM), ${results.rss.workload}:`, '', ...rssTable(results.rss), '');
+  }
+  return lines;
+}

@@ -1,0 +1,81 @@
+// The shapes the cases produce and the table, chart and JSON consume.
+
+import type { Machine } from './machine.js';
+import type { Summary } from './stats.js';
+
+export type Status = 'ok' | 'failed' | 'skipped' | 'not available';
+
+export interface Row {
+  /** What ran, as a reader would name it ("rsync daemon", "scp -s"). */
+  tool: string;
+  /** ferry's own row: the one every peer in the case is compared with. */
+  ferry: boolean;
+  status: Status;
+  /** Why a row failed or was skipped, or a fairness detail. */
+  note?: string;
+  /** Timed runs, in seconds (warm-up excluded). */
+  seconds: number[];
+  summary?: Summary;
+  /** Units (MB or files) per second at the median time. */
+  rate?: number;
+  /** This row's median time ÷ ferry's: above 1 means ferry is faster. */
+  ferryTimes?: number;
+}
+
+export interface CaseResult {
+  id: string;
+  title: string;
+  /** The workload in words, e.g. "one 512 MiB file". */
+  workload: string;
+  /** What `rate` counts. */
+  unit: 'MB/s' | 'files/s';
+  rows: Row[];
+}
+
+export interface RssRow {
+  process: string;
+  peakBytes: number;
+  note?: string;
+}
+
+export interface RssResult {
+  workload: string;
+  targetBytes: number;
+  rows: RssRow[];
+  status: Status;
+  note?: string;
+}
+
+export interface BenchOptions {
+  quick: boolean;
+  /** Size of the one-large-file downloads. */
+  size: number;
+  runs: number;
+  warmup: number;
+  hashFiles: number;
+  hashBytes: number;
+  listFiles: number;
+  rssSize: number;
+  only: Set<string>;
+}
+
+export interface BenchResults {
+  format: 1;
+  date: string;
+  machine: Machine;
+  options: Omit<BenchOptions, 'only'> & { only: string[] };
+  cases: CaseResult[];
+  rss?: RssResult;
+  /** How long the whole bench took, seconds. */
+  elapsed: number;
+}
+
+/** What every case gets: where to work, how often to run, where to say what is happening. */
+export interface BenchContext {
+  /** The bench's temp folder (removed at the end). */
+  work: string;
+  /** The package root (for bin/ferry.js). */
+  root: string;
+  options: BenchOptions;
+  log: (line: string) => void;
+}
