@@ -301,7 +301,7 @@ export class UdpSender {
     if (this.finished === 'fail') return out;
     if (now - this.lastProgress >= this.idleTimeout) {
       this.finished = 'fail';
-      const what = this.started ? 'no acknowledgement' : 'no UDP packet from the client';
+      const what = this.started ? 'no chunk acknowledged' : 'no UDP packet from the client';
       return [{ type: 'fail', reason: `${what} for ${Math.round(this.idleTimeout / 1000)} s (is UDP blocked?)` }];
     }
     if (!this.started) return [{ type: 'timer', at: this.lastProgress + this.idleTimeout }];

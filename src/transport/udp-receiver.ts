@@ -78,6 +78,7 @@ export interface ReceiveFileResult {
 }
 
 const PROGRESS_INTERVAL_MS = 100;
+
 export async function receiveFile(options: ReceiveFileOptions): Promise<ReceiveFileResult> {
   const id = typeof options.sessionId === 'bigint' ? options.sessionId : parseSessionId(options.sessionId);
   if (id === null) throw new FerryError(ErrorCode.BadRequest, 'session id must be 16 lower-case hex digits');

@@ -121,7 +121,7 @@ describe('UdpSender', () => {
     const { s } = started(10, { idleTimeoutMs: 1000 });
     const fail = s.poll(1000).find((a) => a.type === 'fail');
     expect(fail).toMatchObject({ type: 'fail' });
-    expect((fail as { reason: string }).reason).toMatch(/no acknowledgement for 1 s/);
+    expect((fail as { reason: string }).reason).toMatch(/no chunk acknowledged for 1 s/);
   });
 
   it('fails if the client never opens the session', () => {
