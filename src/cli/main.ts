@@ -2,6 +2,7 @@
 // every failure ends as one `ferry: ` line on stderr with exit code 1.
 
 import yargs, { type Argv } from 'yargs';
+import { VERSION } from '../version.js';
 import { cacheCommand } from './commands/cache.js';
 import { downloadCommand } from './commands/download.js';
 import { hashCommand } from './commands/hash.js';
@@ -13,8 +14,6 @@ import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
 import { CliError, describeError } from './errors.js';
 import { processIo, type CliIo, type Ctx } from './io.js';
-import { VERSION } from '../version.js';
-
 
 /** Marks a message yargs produced about the command line itself (not a runtime failure). */
 class UsageError extends Error {}

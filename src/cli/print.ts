@@ -83,7 +83,7 @@ export function downloadLines(r: DownloadResult): string[] {
     `${printable(name)}  ${formatBytes(r.bytes)}  ${formatTime(Date.parse(r.mtime))}`,
     `  saved to   ${printable(r.dest)}${r.identical ? ' (already there, unchanged)' : ''}`,
     `  md5        ${r.md5} (verified)`,
-    `  cache      ${CACHE_WORDS[r.cache] ?? r.cache}`,
+    `  cache      ${r.identical ? 'not needed' : (CACHE_WORDS[r.cache] ?? r.cache)}`,
     r.transferred > 0
       ? `  transfer   ${r.transport.toUpperCase()}, ${r.transferred} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.transferred, r.seconds)})`
       : `  transfer   none needed (${r.seconds.toFixed(2)} s)`,

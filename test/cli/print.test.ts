@@ -86,6 +86,13 @@ describe('download output', () => {
     expect(lines[3]).toBe('2 files, 4.0 KiB saved under /tmp/dir, all verified');
   });
 
+  it('says when the destination already held the bytes', () => {
+    const text = downloadLines({ ...base, cache: 'bypass', transferred: 0, identical: true }).join('\n');
+    expect(text).toContain('(already there, unchanged)');
+    expect(text).toMatch(/cache\s+not needed/);
+    expect(text).toMatch(/transfer\s+none needed/);
+  });
+
   it('adds UDP statistics and resume notes when present', () => {
     const text = downloadLines({ ...base, resumedFrom: 1024, udp: { datagramsSent: 40, datagramsRetransmitted: 2, lossPercent: 5, datagramBytes: 1400 } }).join('\n');
     expect(text).toContain('40 datagrams sent, 2 retransmitted, 5.0 % loss, 1400-byte datagrams');
