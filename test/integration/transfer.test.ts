@@ -1,0 +1,173 @@
+// Downloads and uploads end to end: verified content, the cache (hit, LRU,
+// bypass), resume after an interruption, a server file that changes, and
+// nothing left at the destination after a failure.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const MiB = 1024 * 1024;
+const big = randomBytes(24 * MiB);
+const small = { a: randomBytes(300 * 1024), b: randomBytes(300 * 1024), c: randomBytes(300 * 1024) };
+
+let t: TestServer;
+let dest: string;
+beforeEach(async () => {
+  t = await startTestServer({ 'big.bin': big, 'a.bin': small.a, 'b.bin': small.b, 'c.bin': small.c, 'dir/x.txt': 'x\n', 'dir/sub/y.txt': 'y\n', 'empty.txt': '' });
+  dest = await mkdtemp(join(tmpdir(), 'ferry-dest-'));
+});
+afterEach(() => t.close());
+
+const visible = async (dir: string) => (await readdir(dir)).sort();
+
+describe('download', () => {
+  it('delivers the exact bytes, verified, and reports what arrived', async () => {
+    const client = await t.connect();
+    const r = await client.download('big.bin', { dest });
+    expect(md5(await readFile(join(dest, 'big.bin')))).toBe(md5(big));
+    expect(r).toMatchObject({ path: 'big.bin', dest: join(dest, 'big.bin'), bytes: big.length, transferred: big.length, md5: md5(big), verified: true, transport: 'tcp', cache: 'miss' });
+    expect(await visible(dest)).toEqual(['big.bin']);
+  });
+
+  it('downloads an empty file', async () => {
+    const client = await t.connect();
+    const r = await client.download('empty.txt', { dest });
+    expect(r.md5).toBe(md5(Buffer.alloc(0)));
+    expect((await stat(join(dest, 'empty.txt'))).size).toBe(0);
+  });
+
+  it('serves a second download of the same content from the cache with no bytes sent', async () => {
+    const client = await t.connect();
+    await client.download('a.bin', { dest });
+    const sentBefore = t.server.counters.bytesSent;
+    const other = await mkdtemp(join(tmpdir(), 'ferry-dest-'));
+    const r = await client.download('a.bin', { dest: other });
+    expect(r.cache).toBe('hit');
+    expect(r.transferred).toBe(0);
+    expect(t.server.counters.bytesSent).toBe(sentBefore);
+    expect(md5(await readFile(join(other, 'a.bin')))).toBe(md5(small.a));
+    const [entry] = await client.cache!.list();
+    expect(entry).toMatchObject({ md5: md5(small.a), remotePath: 'a.bin', hits: 1 });
+  });
+
+  it('evicts the least recently used entry when the cache is full', async () => {
+    const client = await t.connect({ cacheLimit: 700 * 1024 }); // room for two of the three
+    await client.download('a.bin', { dest });
+    await client.download('b.bin', { dest });
+    // Touch a: now b is the least recently used.
+    await client.download('a.bin', { dest: await mkdtemp(join(tmpdir(), 'ferry-dest-')) });
+    await client.download('c.bin', { dest });
+    const held = (await client.cache!.list()).map((e) => e.remotePath).sort();
+    expect(held).toEqual(['a.bin', 'c.bin']);
+    expect((await client.cache!.stats()).bytes).toBeLessThanOrEqual(700 * 1024);
+  });
+
+  it('bypasses the cache for a file larger than the whole cache', async () => {
+    const client = await t.connect({ cacheLimit: MiB });
+    const r = await client.download('big.bin', { dest });
+    expect(r.cache).toBe('bypass');
+    expect(await client.cache!.list()).toEqual([]);
+    expect(md5(await readFile(join(dest, 'big.bin')))).toBe(md5(big));
+    expect(await visible(dest)).toEqual(['big.bin']); // no .part left beside it
+  });
+
+  it('refuses an existing different destination unless told to overwrite, and reports an identical one', async () => {
+    const client = await t.connect();
+    await writeFile(join(dest, 'a.bin'), 'something else');
+    await expect(client.download('a.bin', { dest })).rejects.toMatchObject({ code: 'EXISTS' });
+    expect(await readFile(join(dest, 'a.bin'), 'utf8')).toBe('something else');
+    await client.download('a.bin', { dest, overwrite: true });
+    expect(md5(await readFile(join(dest, 'a.bin')))).toBe(md5(small.a));
+    const again = await client.download('a.bin', { dest });
+    expect(again.identical).toBe(true);
+  });
+
+  it('fetches a folder tree with --recursive and refuses a folder without it', async () => {
+    const client = await t.connect();
+    await expect(client.download('dir', { dest })).rejects.toMatchObject({ code: 'NOT_A_FILE' });
+    const r = await client.download('dir', { dest, recursive: true });
+    expect(r.files).toHaveLength(2);
+    expect(await readFile(join(dest, 'dir', 'sub', 'y.txt'), 'utf8')).toBe('y\n');
+    expect(await readFile(join(dest, 'dir', 'x.txt'), 'utf8')).toBe('x\n');
+  });
+
+  it('resumes an interrupted download from where it stopped, and verifies', async () => {
+    for (const noCache of [false, true]) {
+      const client = await t.connect({ noCache });
+      const controller = new AbortController();
+      await expect(
+        client.download('big.bin', { dest, signal: controller.signal, onProgress: (p) => p.bytes > 6 * MiB && controller.abort() }),
+      ).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(await visible(dest)).not.toContain('big.bin');
+      const sentBefore = t.server.counters.bytesSent;
+      const r = await client.download('big.bin', { dest });
+      expect(r.resumedFrom).toBeGreaterThan(0);
+      expect(r.transferred).toBe(big.length - r.resumedFrom!);
+      expect(t.server.counters.bytesSent - sentBefore).toBe(r.transferred);
+      expect(md5(await readFile(join(dest, 'big.bin')))).toBe(md5(big));
+      expect(await visible(dest)).toEqual(['big.bin']);
+      await client.cache?.clear();
+      await import('node:fs/promises').then((fs) => fs.rm(join(dest, 'big.bin')));
+    }
+  });
+
+  it('starts over when the server file changed since the interrupted attempt', async () => {
+    const client = await t.connect({ noCache: true });
+    const controller = new AbortController();
+    await client.download('big.bin', { dest, signal: controller.signal, onProgress: (p) => p.bytes > 4 * MiB && controller.abort() }).catch(() => {});
+    const changed = randomBytes(big.length);
+    await writeFile(t.share.abs('big.bin'), changed);
+    const r = await client.download('big.bin', { dest });
+    expect(r.restarted).toBe(true);
+    expect(r.resumedFrom).toBeUndefined();
+    expect(md5(await readFile(join(dest, 'big.bin')))).toBe(md5(changed));
+  });
+
+  it('leaves nothing at the destination when verification fails', async () => {
+    const client = await t.connect({ noCache: true });
+    // Make the server announce a wrong MD5 for this exact file version.
+    t.server.hashIndex.remember(await stat(t.share.abs('a.bin')), '0'.repeat(32));
+    await expect(client.download('a.bin', { dest })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+    expect(await visible(dest)).toEqual([]);
+  });
+
+  it('refuses a missing file and a path outside the share', async () => {
+    const client = await t.connect();
+    await expect(client.download('nope.bin', { dest })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(client.download('../outside/sentinel.txt', { dest })).rejects.toMatchObject({ code: 'OUTSIDE_SHARE' });
+    expect(await visible(dest)).toEqual([]);
+  });
+});
+
+describe('upload', () => {
+  it('is refused by a read-only server', async () => {
+    const client = await t.connect({ noCache: true });
+    const local = join(dest, 'up.bin');
+    await writeFile(local, randomBytes(1000));
+    await expect(client.upload(local)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(stat(t.share.abs('up.bin'))).rejects.toThrow();
+  });
+
+  it('stores a verified copy when allowed, and never overwrites unless asked', async () => {
+    await t.close();
+    t = await startTestServer({ 'taken.bin': 'old' }, { allowUpload: true });
+    const client = await t.connect({ noCache: true });
+    const content = randomBytes(3 * MiB + 17);
+    const local = join(dest, 'up.bin');
+    await writeFile(local, content);
+    const r = await client.upload(local);
+    expect(r).toMatchObject({ path: 'up.bin', bytes: content.length, md5: md5(content), verified: true });
+    expect(md5(await readFile(t.share.abs('up.bin')))).toBe(md5(content));
+    await expect(client.upload(local, { as: 'taken.bin' })).rejects.toMatchObject({ code: 'EXISTS' });
+    expect(await readFile(t.share.abs('taken.bin'), 'utf8')).toBe('old');
+    await client.upload(local, { as: 'taken.bin', overwrite: true });
+    expect(md5(await readFile(t.share.abs('taken.bin')))).toBe(md5(content));
+    await expect(client.upload(local, { as: '../outside/evil.bin' })).rejects.toMatchObject({ code: 'OUTSIDE_SHARE' });
+    await t.share.assertSentinelIntact();
+    expect((await readdir(t.share.root)).sort()).toEqual(['taken.bin', 'up.bin']);
+  });
+});
