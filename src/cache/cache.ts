@@ -100,7 +100,10 @@ export class DownloadCache implements CacheApi {
     return entry ? toInfo(key, entry) : undefined;
   }
 
-  async materialize(md5: string, destAbs: string, origin: { remotePath: string; server: string }): Promise<boolean> {
+  async materialize(md5: string, destAbs: string, origin: { remotePath: string; server: string }, options: { countHit?: boolean } = {}): Promise<boolean> {
+    // The copy that follows a fresh download is not a hit: only content that
+    // was already here when asked for counts.
+    const countHit = options.countHit ?? true;
     const key = md5.toLowerCase();
     const l = this.#layout;
     const pin = tempName(l.tmp, this.#pid, 'pin');
@@ -133,13 +136,13 @@ export class DownloadCache implements CacheApi {
     }
     await this.#locked(async () => {
       const data = await this.#readLocked();
-      data.hits += 1;
+      if (countHit) data.hits += 1;
       const entry = data.entries.get(key);
       if (entry) {
         data.seq += 1;
         entry.remotePath = origin.remotePath;
         entry.server = origin.server;
-        entry.hits += 1;
+        if (countHit) entry.hits += 1;
         entry.lastAccess = new Date().toISOString();
         entry.seq = data.seq;
       }

@@ -61,8 +61,13 @@ async function downloadFile(client: FerryClient, first: Verified, destAbs: strin
   await removeSidecar(target.sidecar);
   if (viaCache) {
     await cache.admit(target.part, { md5: fetched.md5, size: remote.size, remotePath: remote.path, server });
-    if (!(await cache.materialize(fetched.md5, destAbs, { remotePath: remote.path, server }))) {
-      throw new FerryError(ErrorCode.Internal, 'the cache lost the file it just stored');
+    if (!(await cache.materialize(fetched.md5, destAbs, { remotePath: remote.path, server }, { countHit: false }))) {
+      // Another ferry process sharing this cache evicted the entry between the
+      // two steps; the bytes are gone, so fetch once more, straight to the destination.
+      const again = await fetchTcp(client, remote, partPathsBeside(destAbs), options);
+      await removeSidecar(partPathsBeside(destAbs).sidecar);
+      await place(partPathsBeside(destAbs).part, destAbs, options.overwrite ?? false);
+      fetched = { ...again, bytes: fetched.bytes + again.bytes };
     }
   } else {
     await place(target.part, destAbs, options.overwrite ?? false);

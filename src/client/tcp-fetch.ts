@@ -4,7 +4,7 @@
 // checked against the server's before the caller may use the .part.
 
 import { createReadStream } from 'node:fs';
-import { open, stat as statPath, type FileHandle } from 'node:fs/promises';
+import { open, stat as statPath, unlink, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { DownloadStart } from '../protocol/messages.js';
 import type { FerryClient } from './client.js';
@@ -62,8 +62,8 @@ export async function fetchTcp(
     await handle.sync();
     const digest = await md5.digest();
     if (digest !== remote.md5) {
-      // Nothing of a bad transfer may be resumed from: start clean next time.
-      await handle.truncate(0);
+      // Nothing of a bad transfer may be resumed from, or left lying around.
+      await unlink(target.part).catch(() => {});
       await removeSidecar(target.sidecar);
       throw new FerryError(ErrorCode.ChecksumMismatch, `${remote.path}: received MD5 ${digest} but the server has ${remote.md5}`);
     }

@@ -33,18 +33,22 @@ export const hashAll: Handler<HashAllRequest> = async (ctx) => {
   ctx.item({ plan: { files, bytes } });
   let count = 0;
   let pending: HashRecord[] = [];
+  let pendingBytes = 0;
   let lastFlush = performance.now();
   // Batch results so a tree of small cached files is not one frame per file,
   // but flush often enough that a long run shows steady progress.
   const flush = () => {
     if (pending.length > 0) ctx.item({ results: pending });
     pending = [];
+    pendingBytes = 0;
     lastFlush = performance.now();
   };
   for await (const record of hashTree(store, hashes, { path: ctx.request.path, rehash: ctx.request.rehash, signal: ctx.signal })) {
     pending.push(record);
+    pendingBytes += Buffer.byteLength(record.path) + 100; // a record's JSON is its path plus < 100 bytes
     count++;
-    if (pending.length >= 256 || performance.now() - lastFlush > 100) flush();
+    // Stay well inside the 64 KiB header limit however long the paths are.
+    if (pendingBytes > 48 * 1024 || performance.now() - lastFlush > 100) flush();
   }
   flush();
   ctx.note({ results: count });
