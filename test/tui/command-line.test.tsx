@@ -46,7 +46,7 @@ describe('command line', () => {
     await app.waitFor(ready);
     await run(app, 'FileHash verify like.txt');
     const f = await app.waitFor((x) => x.includes('same as the local copy'));
-    expect(f).toContain(`like.txt: md5 ${app.api.md5Of('like.txt')} ✓ same as the local copy`);
+    expect(f).toContain(`like.txt ✓ same as the local copy · md5 ${app.api.md5Of('like.txt')} · 15 B · modified`);
     expect(rowOf(remoteText(f, W), 'like.txt')).toMatch(/txt +✓/);
   });
 

@@ -124,3 +124,29 @@ describe('transfers', () => {
     other.unmount();
   });
 });
+
+describe('an existing, different local file', () => {
+  it('asks before replacing it and downloads again with overwrite on y', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists (use --overwrite to replace it)'), { code: 'EXISTS' }));
+    await app.waitFor((x) => x.includes('160.jpg already exists in the local folder and differs. Replace it?'));
+    await app.press('y');
+    const again = await app.api.downloads.next();
+    expect(again.options).toMatchObject({ overwrite: true, transport: 'tcp' });
+    again.finish();
+    await app.waitFor((x) => x.includes('md5 ✓'));
+  });
+
+  it('keeps the local file on n', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists (use --overwrite to replace it)'), { code: 'EXISTS' }));
+    await app.waitFor((x) => x.includes('Replace it?'));
+    await app.press('n');
+    await app.waitFor((x) => !x.includes('Replace it?'));
+    expect(app.frame()).toContain('✗ /x/160.jpg already exists');
+  });
+});

@@ -29,7 +29,8 @@ import { LogViewer } from './LogViewer.js';
 import { MessageLine, type Message } from './MessageLine.js';
 import { Pane } from './Pane.js';
 import { Prompt } from './Prompt.js';
-import { QUIT_ROWS, QuitDialog } from './QuitDialog.js';
+import { QuitDialog } from './QuitDialog.js';
+import { CONFIRM_ROWS, ConfirmDialog } from './ConfirmDialog.js';
 import { SHORTLIST_ROWS, ShortlistForm } from './ShortlistForm.js';
 import { StatusLine } from './StatusLine.js';
 import { TransfersArea } from './TransfersArea.js';
@@ -78,9 +79,14 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
       log(`uploaded ${r.path} (${r.bytes} B) md5 ${r.md5} verified`);
       dispatchRemote({ type: 'refresh' });
     },
-    onFailed: (path, error) => {
-      log(`transfer ${path} failed: ${error}`, 'error');
-      setMessage({ level: 'error', text: `${path}: ${error}` });
+    onFailed: (f) => {
+      log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
+      // A different file of that name is already here: ask instead of failing.
+      if (f.kind === 'download' && f.code === 'EXISTS' && f.dest && /already exists/.test(f.error)) {
+        setOverlay({ kind: 'overwrite', path: f.path, transport: f.transport, dest: f.dest, size: f.size });
+        return;
+      }
+      setMessage({ level: 'error', text: `${f.path}: ${f.error}` });
     },
   });
   const status = useConnection(api, pingIntervalMs);
@@ -90,7 +96,7 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
     onExit();
   }, [transfers, onExit]);
 
-  const dialogRows = overlay.kind === 'shortlist' ? SHORTLIST_ROWS : overlay.kind === 'quit' ? QUIT_ROWS : 0;
+  const dialogRows = overlay.kind === 'shortlist' ? SHORTLIST_ROWS : overlay.kind === 'quit' || overlay.kind === 'overwrite' ? CONFIRM_ROWS : 0;
   // One row stays free: a frame as tall as the terminal makes Ink repaint with
   // ESC[3J, which wipes the user's scrollback, and redraw everything each time.
   const layout = computeLayout(columns, rows - 1, transfers.transfers.length, message !== null, dialogRows);
@@ -232,6 +238,20 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
         />
       ) : overlay.kind === 'quit' ? (
         <QuitDialog width={layout.columns} running={running} onConfirm={exit} onCancel={close} />
+      ) : overlay.kind === 'overwrite' ? (
+        <ConfirmDialog
+          width={layout.columns}
+          title="overwrite?"
+          question={`${overlay.path.split('/').pop()} already exists in the local folder and differs. Replace it?`}
+          yes="replace"
+          no="keep the local file"
+          onCancel={close}
+          onConfirm={() => {
+            close();
+            log(`download ${overlay.path} again, replacing the local file`);
+            transfers.download(overlay.path, overlay.transport, overlay.dest, overlay.size, true);
+          }}
+        />
       ) : layout.transferRows > 0 ? (
         <TransfersArea width={layout.columns} height={layout.transferHeight} transfers={visibleTransfers(transfers.transfers, layout.transferRows)} total={transfers.transfers.length} />
       ) : null}

@@ -62,10 +62,9 @@ function headerRow(s: PaneState, inner: number): LineSpec {
 function summaryRow(s: PaneState, inner: number): LineSpec {
   if (s.error) return [{ text: `✗ ${s.error}`, color: 'error' }];
   if (s.loading && s.entries.length === 0) return [{ text: 'loading…', dim: true }];
-  const files = s.view.filter((e) => e.name !== PARENT_NAME);
-  const bytes = files.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
-  const hidden = s.entries.length - files.length;
-  let text = `${files.length} ${files.length === 1 ? 'item' : 'items'} · ${formatBytes(bytes)}`;
+  const { items, bytes } = s.totals;
+  const hidden = s.entries.length - items;
+  let text = `${items} ${items === 1 ? 'item' : 'items'} · ${formatBytes(bytes)}`;
   if (hidden > 0) text += ` · ${hidden} hidden`;
   if (s.marked.size > 0) text = `${s.marked.size} marked · ${text}`;
   if (s.view.length > 0) text = `${s.cursor + 1}/${s.view.length}  ${text}`;

@@ -7,6 +7,7 @@ import { basename } from 'node:path';
 import type { ClassicCommand } from '../../client/classic.js';
 import { localMd5, type LocalSide } from '../../client/local-side.js';
 import type { FerryApi, Transport } from '../../client/types.js';
+import { formatBytes, formatTime } from '../../client/format.js';
 import { errorText } from '../errors.js';
 import { Command } from '../keys/bindings.js';
 import type { Message } from '../components/MessageLine.js';
@@ -23,7 +24,8 @@ export type Overlay =
   | { kind: 'shortlist' }
   | { kind: 'prompt'; field: 'ext' | 'keyword' }
   | { kind: 'command' }
-  | { kind: 'quit' };
+  | { kind: 'quit' }
+  | { kind: 'overwrite'; path: string; transport: Transport; dest: string; size?: number };
 
 export type PaneId = 'local' | 'remote';
 
@@ -63,12 +65,9 @@ export async function verifyFile(ctx: CommandContext, remotePath: string): Promi
     const mark = local === null ? 'nolocal' : local === remote.md5 ? 'same' : 'differs';
     ctx.dispatch.remote({ type: 'verify', path: remotePath, mark });
     if (local !== null) ctx.dispatch.local({ type: 'verify', path: localRel, mark });
-    const text =
-      mark === 'same'
-        ? `${remotePath}: md5 ${remote.md5} ✓ same as the local copy`
-        : mark === 'differs'
-          ? `${remotePath}: md5 ${remote.md5} ✗ local copy differs (${local})`
-          : `${remotePath}: md5 ${remote.md5} · no local copy`;
+    // The verdict first: on a narrow screen the details are what gets cut.
+    const verdict = mark === 'same' ? '✓ same as the local copy' : mark === 'differs' ? `✗ local copy differs (local md5 ${local})` : '· no local copy';
+    const text = `${remotePath} ${verdict} · md5 ${remote.md5} · ${formatBytes(remote.size)} · modified ${formatTime(remote.mtimeMs)}`;
     ctx.setMessage({ level: mark === 'differs' ? 'error' : mark === 'same' ? 'ok' : 'info', text });
     ctx.log(`verify ${text}`, mark === 'differs' ? 'error' : 'info');
   } catch (err) {

@@ -9,15 +9,31 @@ import { errorText } from '../errors.js';
 
 export const REDRAW_MS = 100;
 
+export interface FailedTransfer {
+  kind: 'download' | 'upload';
+  path: string;
+  error: string;
+  /** The client's error code ('EXISTS', 'NOT_FOUND', …) when it gave one. */
+  code?: string;
+  transport: Transport;
+  dest?: string;
+  size?: number;
+}
+
 export interface TransferHooks {
   onDownloaded?: (r: DownloadResult) => void;
   onUploaded?: (r: UploadResult) => void;
-  onFailed?: (path: string, error: string) => void;
+  onFailed?: (f: FailedTransfer) => void;
+}
+
+function codeOf(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
 }
 
 export interface Transfers {
   transfers: TransfersState;
-  download(path: string, transport: Transport, dest: string, size?: number): void;
+  download(path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean): void;
   upload(localPath: string, remotePath: string, size?: number): void;
   clearFinished(): void;
   /** Abort everything still running (on quit). */
@@ -58,9 +74,9 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
   };
 
   const download = useCallback(
-    (path: string, transport: Transport, dest: string, size?: number) => {
+    (path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean) => {
       const { id, ac, onProgress } = begin('download', path, transport, size);
-      api.download(path, { dest, transport, signal: ac.signal, onProgress }).then(
+      api.download(path, { dest, transport, signal: ac.signal, onProgress, ...(overwrite ? { overwrite } : {}) }).then(
         (r) => {
           finish(id);
           const note = r.identical ? 'already identical' : r.restarted ? 'restarted: file changed' : r.resumedFrom ? `resumed at ${r.resumedFrom} B` : undefined;
@@ -71,7 +87,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           finish(id);
           const error = errorText(err);
           dispatch({ type: 'failed', id, error });
-          hooksRef.current.onFailed?.(path, error);
+          hooksRef.current.onFailed?.({ kind: 'download', path, error, code: codeOf(err), transport, dest, size });
         },
       );
     },
@@ -92,7 +108,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           finish(id);
           const error = errorText(err);
           dispatch({ type: 'failed', id, error });
-          hooksRef.current.onFailed?.(remotePath, error);
+          hooksRef.current.onFailed?.({ kind: 'upload', path: remotePath, error, code: codeOf(err), transport: 'tcp', size });
         },
       );
     },

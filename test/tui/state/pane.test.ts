@@ -143,3 +143,12 @@ describe('loading and verification marks', () => {
     expect(paneReducer(s, { type: 'verify', path: 'a.txt', mark: null }).verify.has('a.txt')).toBe(false);
   });
 });
+
+describe('totals', () => {
+  it('counts rows and file bytes of the view, not the parent row nor hidden files', () => {
+    const s = loaded('sub');
+    expect(s.totals).toEqual({ items: 6, bytes: 100 + 300 + 200 + 200 });
+    expect(paneReducer(s, { type: 'toggleHidden' }).totals).toEqual({ items: 7, bytes: 805 });
+    expect(paneReducer(s, { type: 'failed', error: 'x' }).totals).toEqual({ items: 0, bytes: 0 });
+  });
+});
