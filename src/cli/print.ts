@@ -125,16 +125,23 @@ export function uploadLines(localPath: string, r: UploadResult): string[] {
   ];
 }
 
-/** `download notes.txt` / `list path=docs ext=.txt`: the command and its arguments on one line. */
+const COMMAND_WIDTH = 72;
+
+/**
+ * `download notes.txt` / `list docs ext=.txt after=2024-01-01 00:00:00`: the
+ * command and its arguments on one line. Structured arguments (file identities)
+ * are left to --json; time bounds are shown as times, not milliseconds.
+ */
 export function describeCommand(r: LogRecord): string {
   const parts = [r.command];
   for (const [key, value] of Object.entries(r.args ?? {})) {
-    if (value === undefined || value === null || value === false) continue;
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
-    const shown = /[\s"']/.test(text) ? JSON.stringify(text) : text;
+    if (value === undefined || value === null || value === false || typeof value === 'object') continue;
+    const text = (key === 'after' || key === 'before') && typeof value === 'number' ? formatTime(value) : String(value);
+    const shown = /[\s"']/.test(text) && key !== 'after' && key !== 'before' ? JSON.stringify(text) : text;
     parts.push(key === 'path' ? shown : value === true ? key : `${key}=${shown}`);
   }
-  return printable(parts.join(' '));
+  const line = printable(parts.join(' '));
+  return line.length > COMMAND_WIDTH ? `${line.slice(0, COMMAND_WIDTH - 1)}…` : line;
 }
 
 export const logColumns: Column<LogRecord>[] = [

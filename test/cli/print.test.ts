@@ -105,6 +105,15 @@ describe('describeCommand', () => {
     const r = { time: '', client: '', command: 'list', args: { path: 'my docs', ext: '.txt', recursive: true, hidden: false }, outcome: 'ok', bytes: 0, ms: 1 };
     expect(describeCommand(r)).toBe('list "my docs" ext=.txt recursive');
   });
+
+  it('shows time bounds as local times, leaves structured arguments to --json, and stays short', () => {
+    const at = new Date(2024, 0, 2, 3, 4, 5).getTime();
+    const r = { time: '', client: '', command: 'download', args: { path: 'a.bin', after: at, identity: { ino: 1 } }, outcome: 'ok', bytes: 0, ms: 1 };
+    expect(describeCommand(r)).toBe('download a.bin after=2024-01-02 03:04:05');
+    const long = describeCommand({ ...r, args: { path: 'x'.repeat(200) } });
+    expect(long).toHaveLength(72);
+    expect(long.endsWith('…')).toBe(true);
+  });
 });
 
 describe('StatusLine', () => {
