@@ -105,9 +105,21 @@ class Queue<T> {
     if (w) w(t);
     else this.items.push(t);
   }
-  next(): Promise<T> {
+  /** The next item; rejects after `timeoutMs` so a test that waits in vain fails fast. */
+  next(timeoutMs = 2000): Promise<T> {
     const t = this.items.shift();
-    return t !== undefined ? Promise.resolve(t) : new Promise((r) => this.waiters.push(r));
+    if (t !== undefined) return Promise.resolve(t);
+    return new Promise((resolve, reject) => {
+      const waiter = (item: T) => {
+        clearTimeout(timer);
+        resolve(item);
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`nothing arrived within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
   }
 }
 

@@ -150,3 +150,16 @@ describe('an existing, different local file', () => {
     expect(app.frame()).toContain('✗ /x/160.jpg already exists');
   });
 });
+
+describe('keys faster than the screen', () => {
+  it('acts on the row the previous keys moved to, even before it is drawn', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    // Three keys in one synchronous burst: no render can happen in between.
+    app.stdin.write('j');
+    app.stdin.write('j');
+    app.stdin.write('d');
+    const t = await app.api.downloads.next();
+    expect(t.path).toBe('163.jpg');
+  });
+});

@@ -4,7 +4,7 @@
 
 import { homedir } from 'node:os';
 import { Box, Text } from 'ink';
-import { useCallback, useEffect, useMemo, useReducer, useState } from 'react';
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { parseClassic } from '../../client/classic.js';
 import { LocalSide, localMd5 } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
@@ -13,6 +13,7 @@ import { runClassic, runCommand, localCopyRel, type CommandContext, type Overlay
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
+import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
 import { commandFor, type Scope } from '../keys/bindings.js';
@@ -56,11 +57,13 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
   const { columns, rows } = useTerminalSize();
   const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
-  const [local, dispatchLocal] = usePane(localSide, 'local');
-  const [remote, dispatchRemote] = usePane(remoteSide, 'remote');
-  const [focus, setFocus] = useState<PaneId>('remote');
-  const [overlay, setOverlay] = useState<Overlay>({ kind: 'none' });
-  const [message, setMessage] = useState<Message | null>(null);
+  // Fresh-readable state (see use-store): key handlers act on what the user last
+  // did, even when React has not drawn it yet.
+  const [local, dispatchLocal, localLatest] = usePane(localSide, 'local');
+  const [remote, dispatchRemote, remoteLatest] = usePane(remoteSide, 'remote');
+  const [focus, setFocus, focusLatest] = useLatestState<PaneId>('remote');
+  const [overlay, setOverlay, overlayLatest] = useLatestState<Overlay>({ kind: 'none' });
+  const [message, setMessage, messageLatest] = useLatestState<Message | null>(null);
   const [logs, dispatchLogs] = useReducer(logsReducer, initialLogs);
   const [history, setHistory] = useState<string[]>([]);
   const [cacheStats, setCacheStats] = useState<CacheStats | null>(null);
@@ -102,23 +105,26 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
   const layout = computeLayout(columns, rows - 1, transfers.transfers.length, message !== null, dialogRows);
   const close = useCallback(() => setOverlay({ kind: 'none' }), []);
 
-  const ctx: CommandContext = {
+  const listRows = useRef(layout.listRows);
+  listRows.current = layout.listRows;
+  /** The command context as of now (not as of the last render). */
+  const current = (): CommandContext => ({
     api,
     localSide,
-    panes: { local, remote },
+    panes: { local: localLatest.current, remote: remoteLatest.current },
     dispatch: { local: dispatchLocal, remote: dispatchRemote },
-    focus,
+    focus: focusLatest.current,
     setFocus,
     setOverlay,
-    message,
+    message: messageLatest.current,
     setMessage,
     log,
     transfers,
-    running,
+    running: runningCount(transfers.latest.current),
     uploadAllowed,
-    listRows: layout.listRows,
+    listRows: listRows.current,
     exit,
-  };
+  });
 
   // Ctrl-C always leaves, whatever is open: the terminal is restored by the runner.
   useKeypress((key) => {
@@ -126,16 +132,15 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
     exit();
     return true;
   }, Priority.Global);
-  useKeypress(
-    (key) => {
-      const c = commandFor('panes', key.name);
-      if (c === undefined) return false;
-      runCommand(ctx, c);
-      return true;
-    },
-    Priority.Panes,
-    overlay.kind === 'none',
-  );
+  useKeypress((key) => {
+    // Registered throughout and asked at the moment of the key: an overlay opened
+    // by the previous key owns the keys even before it is drawn.
+    if (overlayLatest.current.kind !== 'none') return false;
+    const c = commandFor('panes', key.name);
+    if (c === undefined) return false;
+    runCommand(current(), c);
+    return true;
+  }, Priority.Panes);
 
   if (columns < MIN_COLUMNS || rows < MIN_ROWS) {
     return <Text wrap="truncate">{`ferry needs ${MIN_COLUMNS}x${MIN_ROWS}; this is ${columns}x${rows}`.slice(0, columns)}</Text>;
@@ -157,7 +162,7 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
           <CheckAllView
             api={api}
             remoteDir={remote.path}
-            localMd5Of={(p) => localMd5(localSide.resolve(localCopyRel(ctx, p)))}
+            localMd5Of={(p) => localMd5(localSide.resolve(localCopyRel(current(), p)))}
             width={w}
             height={h}
             onClose={close}
@@ -198,7 +203,7 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
               return;
             }
             log(`$ ${text}`);
-            runClassic(ctx, parsed);
+            runClassic(current(), parsed);
           }}
         />
       );

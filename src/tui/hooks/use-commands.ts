@@ -2,7 +2,6 @@
 // the client API. Results and failures come back as messages and client log lines,
 // in place; nothing here throws into React.
 
-import type { Dispatch } from 'react';
 import { basename } from 'node:path';
 import type { ClassicCommand } from '../../client/classic.js';
 import { localMd5, type LocalSide } from '../../client/local-side.js';
@@ -33,7 +32,7 @@ export interface CommandContext {
   api: FerryApi;
   localSide: LocalSide;
   panes: Record<PaneId, PaneState>;
-  dispatch: Record<PaneId, Dispatch<PaneAction>>;
+  dispatch: Record<PaneId, (a: PaneAction) => void>;
   focus: PaneId;
   setFocus(p: PaneId): void;
   setOverlay(o: Overlay): void;

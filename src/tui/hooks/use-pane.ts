@@ -2,13 +2,14 @@
 // reload counter change, ask the Side again. Stale answers (the user moved on) are
 // dropped so a slow listing can never overwrite a newer one.
 
-import { useEffect, useReducer, useRef, type Dispatch } from 'react';
+import { useEffect, useRef } from 'react';
 import type { Side } from '../../client/types.js';
 import { initialPane, paneReducer, type PaneAction, type PaneState } from '../state/pane.js';
 import { errorText } from '../errors.js';
+import { useStore, type Latest } from './use-store.js';
 
-export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, Dispatch<PaneAction>] {
-  const [state, dispatch] = useReducer(paneReducer, kind, (k) => initialPane(k));
+export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, (a: PaneAction) => void, Latest<PaneState>] {
+  const [state, dispatch, latest] = useStore(paneReducer, () => initialPane(kind));
   const generation = useRef(0);
   const { path, filters, reload } = state;
   useEffect(() => {
@@ -36,6 +37,6 @@ export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, Dispa
           if (generation.current === mine) dispatch({ type: 'failed', error: errorText(err) });
         },
       );
-  }, [side, path, filters, reload]);
-  return [state, dispatch];
+  }, [side, path, filters, reload, dispatch]);
+  return [state, dispatch, latest];
 }

@@ -2,10 +2,11 @@
 // land in a ref and reach React at most every REDRAW_MS, so a fast download never
 // waits on the screen and the screen never floods.
 
-import { useCallback, useEffect, useReducer, useRef } from 'react';
+import { useCallback, useEffect, useRef } from 'react';
 import type { DownloadResult, FerryApi, Transport, TransferProgress, UploadResult } from '../../client/types.js';
 import { runningCount, transfersReducer, type TransfersState } from '../state/transfers.js';
 import { errorText } from '../errors.js';
+import { useStore, type Latest } from './use-store.js';
 
 export const REDRAW_MS = 100;
 
@@ -33,6 +34,8 @@ function codeOf(err: unknown): string | undefined {
 
 export interface Transfers {
   transfers: TransfersState;
+  /** The newest state, before React has drawn it. */
+  latest: Latest<TransfersState>;
   download(path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean): void;
   upload(localPath: string, remotePath: string, size?: number): void;
   clearFinished(): void;
@@ -41,7 +44,7 @@ export interface Transfers {
 }
 
 export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
-  const [transfers, dispatch] = useReducer(transfersReducer, [] as TransfersState);
+  const [transfers, dispatch, latest] = useStore(transfersReducer, (): TransfersState => []);
   const pending = useRef(new Map<number, TransferProgress>());
   const controllers = useRef(new Map<number, AbortController>());
   const nextId = useRef(1);
@@ -121,5 +124,5 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     for (const ac of controllers.current.values()) ac.abort();
   }, []);
 
-  return { transfers, download, upload, clearFinished, abortAll };
+  return { transfers, latest, download, upload, clearFinished, abortAll };
 }
