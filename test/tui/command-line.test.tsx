@@ -86,3 +86,16 @@ describe('command line', () => {
     expect(app.exited()).toBe(true);
   });
 });
+
+describe('a pasted command line', () => {
+  it('runs the whole line when it arrives with its Enter in one burst', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press(':');
+    await app.waitFor((x) => x.includes('↑↓ history'));
+    for (const ch of 'FileDownload TCP notes.md') app.stdin.write(ch);
+    app.stdin.write('\r');
+    const t = await app.api.downloads.next();
+    expect(t.path).toBe('notes.md');
+  });
+});

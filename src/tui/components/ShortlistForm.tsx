@@ -30,9 +30,10 @@ export function ShortlistForm({ width, filters, onApply, onCancel }: ShortlistFo
   const [field, setField] = useState<0 | 1>(0);
   const [error, setError] = useState<string | null>(null);
   const texts = { start: '', end: '' };
-  const submit = () => {
-    const a = parseField(texts.start, false);
-    const b = parseField(texts.end, true);
+  // The field being typed in hands over its latest text; the other one is drawn.
+  const submit = (which: 0 | 1, text: string) => {
+    const a = parseField(which === 0 ? text : texts.start, false);
+    const b = parseField(which === 1 ? text : texts.end, true);
     if (!a.ok || !b.ok) {
       setError(`cannot read the ${!a.ok ? 'start' : 'end'} time: use YYYY-MM-DD, YYYY-MM-DD HH:MM:SS or YYYY-MM-DDTHH:MM:SS`);
       setField(!a.ok ? 0 : 1);
@@ -53,14 +54,14 @@ export function ShortlistForm({ width, filters, onApply, onCancel }: ShortlistFo
   };
   const start = useLineInput({
     initial: filters.after !== undefined ? formatTime(filters.after) : '',
-    onSubmit: submit,
+    onSubmit: (text) => submit(0, text),
     onCancel,
     onOtherKey: other,
     active: field === 0,
   });
   const end = useLineInput({
     initial: filters.before !== undefined ? formatTime(filters.before) : '',
-    onSubmit: submit,
+    onSubmit: (text) => submit(1, text),
     onCancel,
     onOtherKey: other,
     active: field === 1,

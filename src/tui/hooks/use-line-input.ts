@@ -1,7 +1,7 @@
 // Keys → line editor, for every text field. It takes the keys at Input priority, so
 // typing 'q' into a prompt never quits the app.
 
-import { useReducer } from 'react';
+import { useStore } from './use-store.js';
 import { initialLine, lineActionFor, lineReducer, type LineState } from '../state/line-editor.js';
 import { Priority, useKeypress } from './use-keypress.js';
 
@@ -17,7 +17,8 @@ export interface LineInputOptions {
 }
 
 export function useLineInput(o: LineInputOptions): LineState {
-  const [state, dispatch] = useReducer(lineReducer, undefined, () => initialLine(o.initial ?? '', o.history ?? []));
+  // The latest text, not the drawn one: a pasted line and its Enter arrive together.
+  const [state, dispatch, latest] = useStore(lineReducer, () => initialLine(o.initial ?? '', o.history ?? []));
   useKeypress(
     (key) => {
       if (key.name === 'C-c') return false; // let the app quit
@@ -26,7 +27,7 @@ export function useLineInput(o: LineInputOptions): LineState {
         return true;
       }
       if (key.name === 'enter') {
-        o.onSubmit(state.text, state);
+        o.onSubmit(latest.current.text, latest.current);
         // Only a field with history starts afresh; a form keeps what was typed.
         if (o.history !== undefined) dispatch({ type: 'commit' });
         return true;
