@@ -239,6 +239,9 @@ export class FakeFerry implements FerryApi {
   followLogs(options: FollowLogsOptions): Promise<void> {
     return new Promise((resolve) => {
       const f = options.onRecord;
+      // Like the server: recent history first, then live records.
+      for (const r of this.logRecords.slice(-(options.limit ?? 100))) f(r);
+      options.onLive?.();
       this.followers.add(f);
       options.signal?.addEventListener('abort', () => {
         this.followers.delete(f);

@@ -163,3 +163,19 @@ describe('keys faster than the screen', () => {
     expect(t.path).toBe('163.jpg');
   });
 });
+
+describe('finished transfers', () => {
+  it('x clears them and keeps the running ones', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    (await app.api.downloads.next()).finish();
+    await app.waitFor((x) => x.includes('md5 ✓'));
+    await app.press('j', 'd');
+    await app.api.downloads.next();
+    await app.waitFor((x) => transferLine(x, '163.jpg') !== undefined);
+    await app.press('x');
+    const f = await app.waitFor((x) => transferLine(x, '160.jpg') === undefined);
+    expect(transferLine(f, '163.jpg')).toBeDefined();
+  });
+});

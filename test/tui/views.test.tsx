@@ -74,6 +74,8 @@ describe('log viewer', () => {
     await app.waitFor(() => app!.api.following === 1);
     app.api.emitLog({ time: '2026-11-25T09:00:02.000Z', client: '10.0.0.8:4000', command: 'download', args: { path: 'secret.txt' }, outcome: 'FORBIDDEN', bytes: 0, ms: 2 });
     f = await app.waitFor((x) => x.includes('secret.txt'));
+    // The replayed history is not shown twice.
+    expect(f.split('\n').filter((l) => l.includes('10.0.0.7:51000'))).toHaveLength(1);
     await app.press('f');
     await app.waitFor((x) => x.includes('○ paused'));
     await app.press('/');

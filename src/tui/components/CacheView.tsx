@@ -118,7 +118,7 @@ export function CacheView({ cache, width, height, onClose, onLog }: CacheViewPro
       spec: [
         { text: ` used ${formatBytes(stats.bytes)} / ${formatBytes(stats.limit)}  ` },
         { text: progressBar(frac, Math.min(30, Math.max(5, inner - 60))), color: frac > 0.9 ? 'warn' : 'accent' },
-        { text: `  ${stats.entries} entries · ${stats.hits} hits · ${stats.misses} misses`, dim: true },
+        { text: `  ${stats.entries} ${stats.entries === 1 ? 'entry' : 'entries'} · ${stats.hits} hits · ${stats.misses} misses`, dim: true },
       ],
     });
   } else rows.push({ key: 'use', spec: [{ text: error ? ` ✗ ${error}` : ' loading…', color: error ? 'error' : undefined, dim: !error }] });

@@ -27,6 +27,14 @@ function useServerLog(api: FerryApi, dispatch: Dispatch<LogsAction>): void {
   useEffect(() => {
     const ac = new AbortController();
     let buffer: LogRecord[] = [];
+    // A follow may start by replaying recent records the first page already had.
+    const seen = new Set<string>();
+    const fresh = (r: LogRecord) => {
+      const key = JSON.stringify(r);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    };
     // Live records arrive in bursts; batch them to the redraw rate.
     const timer = setInterval(() => {
       if (buffer.length === 0) return;
@@ -37,8 +45,8 @@ function useServerLog(api: FerryApi, dispatch: Dispatch<LogsAction>): void {
     api.logs({ limit: 500 }).then(
       (records) => {
         if (ac.signal.aborted) return;
-        dispatch({ type: 'serverRecords', records, replace: true });
-        api.followLogs({ signal: ac.signal, onRecord: (r) => void buffer.push(r) }).catch((err: unknown) => {
+        dispatch({ type: 'serverRecords', records: records.filter(fresh), replace: true });
+        api.followLogs({ signal: ac.signal, onRecord: (r) => void (fresh(r) && buffer.push(r)) }).catch((err: unknown) => {
           if (!ac.signal.aborted) dispatch({ type: 'error', error: `follow stopped: ${errorText(err)}` });
         });
       },

@@ -67,7 +67,7 @@ export async function verifyFile(ctx: CommandContext, remotePath: string): Promi
     // The verdict first: on a narrow screen the details are what gets cut.
     const verdict = mark === 'same' ? '✓ same as the local copy' : mark === 'differs' ? `✗ local copy differs (local md5 ${local})` : '· no local copy';
     const text = `${remotePath} ${verdict} · md5 ${remote.md5} · ${formatBytes(remote.size)} · modified ${formatTime(remote.mtimeMs)}`;
-    ctx.setMessage({ level: mark === 'differs' ? 'error' : mark === 'same' ? 'ok' : 'info', text });
+    ctx.setMessage({ level: mark === 'differs' ? 'error' : mark === 'same' ? 'ok' : 'info', text, plain: true });
     ctx.log(`verify ${text}`, mark === 'differs' ? 'error' : 'info');
   } catch (err) {
     ctx.dispatch.remote({ type: 'verify', path: remotePath, mark: 'failed' });
@@ -187,6 +187,8 @@ export function runCommand(ctx: CommandContext, command: Command): void {
       return download(ctx, 'udp');
     case Command.Upload:
       return upload(ctx);
+    case Command.ClearTransfers:
+      return ctx.transfers.clearFinished();
     case Command.Verify: {
       const e = selectedEntry(pane);
       if (!e || e.type !== 'file') return ctx.setMessage({ level: 'info', text: 'select a file to verify' });
