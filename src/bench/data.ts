@@ -112,3 +112,11 @@ export async function sizeOf(file: string): Promise<number> {
     return 0;
   }
 }
+
+/** Remove a case's data as soon as the case is done, saying how long it took (large trees are slow to delete on a busy disk). */
+export async function removeData(log: (line: string) => void, dir: string): Promise<void> {
+  const t = Date.now();
+  await fs.rm(dir, { recursive: true, force: true });
+  const s = (Date.now() - t) / 1000;
+  if (s > 1) log(`  removed ${path.basename(dir)} in ${s.toFixed(1)} s`);
+}

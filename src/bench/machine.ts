@@ -11,6 +11,11 @@ export interface Machine {
   node: string;
   kernel: string;
   platform: string;
+  /**
+   * 1-minute load average when the bench started and ended. Loopback numbers
+   * swing with whatever else the machine is doing; this says how busy it was.
+   */
+  load: { start: number; end?: number };
 }
 
 function cpuModel(): string {
@@ -33,10 +38,20 @@ export function describeMachine(): Machine {
     node: process.version,
     kernel: `${os.type()} ${os.release()}`,
     platform: `${process.platform}-${process.arch}`,
+    load: { start: os.loadavg()[0] ?? 0 },
   };
 }
 
 export function machineLine(m: Machine): string {
   const gib = (m.memoryBytes / 2 ** 30).toFixed(1);
   return `${m.cpu}, ${m.cores} cores, ${gib} GiB memory, Node ${m.node}, ${m.kernel} (${m.platform})`;
+}
+
+export function loadLine(m: Machine): string {
+  const end = m.load.end !== undefined ? `, ${m.load.end.toFixed(2)} at the end` : '';
+  return `load average (1 min) ${m.load.start.toFixed(2)} at the start${end}, on ${m.cores} cores`;
+}
+
+export function finishMachine(m: Machine): Machine {
+  return { ...m, load: { ...m.load, end: os.loadavg()[0] ?? 0 } };
 }

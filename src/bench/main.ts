@@ -16,7 +16,8 @@ import { rssCase } from './cases/rss.js';
 import { makeLargeSource, tcpCase } from './cases/tcp.js';
 import { udpCase } from './cases/udp.js';
 import { renderChart } from './chart.js';
-import { describeMachine, machineLine } from './machine.js';
+import { removeData } from './data.js';
+import { describeMachine, finishMachine, loadLine, machineLine } from './machine.js';
 import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
@@ -136,7 +137,7 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
         if (only.has('tcp')) cases.push(await tcpCase(ctx, src));
         if (only.has('udp')) cases.push(await udpCase(ctx, src));
       } finally {
-        await fs.rm(src.dir, { recursive: true, force: true });
+        await removeData(ctx.log, src.dir);
       }
     });
   }
@@ -148,7 +149,7 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
       try {
         rss = await rssCase(ctx, src);
       } finally {
-        await fs.rm(src.dir, { recursive: true, force: true });
+        await removeData(ctx.log, src.dir);
       }
     });
   }
@@ -177,7 +178,10 @@ export async function main(argv: string[]): Promise<number> {
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}\n`);
   const cleanup = () => {
-    if (!keep) rmSync(work, { recursive: true, force: true });
+    if (keep) return;
+    const t = Date.now();
+    rmSync(work, { recursive: true, force: true });
+    if (Date.now() - t > 1000) log(`removed the temp folder in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   };
   // Ctrl-C: stop every server the bench started and remove its data.
   const onSignal = () => {
@@ -190,7 +194,7 @@ export async function main(argv: string[]): Promise<number> {
   process.once('exit', killAllNow);
 
   const machine = describeMachine();
-  log(`machine: ${machineLine(machine)}`);
+  log(`machine: ${machineLine(machine)}; ${loadLine(machine)}`);
   log(`temp folder: ${work}; downloads of ${formatSize(options.size)}, ${options.warmup} warm-up + ${options.runs} runs a row`);
   const ctx: BenchContext = { work, root, options, log };
   let measured: Pick<BenchResults, 'cases' | 'rss'>;
@@ -203,7 +207,7 @@ export async function main(argv: string[]): Promise<number> {
   const results: BenchResults = {
     format: 1,
     date: new Date().toISOString(),
-    machine,
+    machine: finishMachine(machine),
     options: { ...options, only: [...options.only] },
     ...measured,
     elapsed: (Date.now() - started) / 1000,

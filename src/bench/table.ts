@@ -1,7 +1,7 @@
 // The printed result: Markdown tables with padded columns, so the same text
 // reads well in a terminal and pastes unchanged into docs/bench.md.
 
-import { machineLine } from './machine.js';
+import { loadLine, machineLine } from './machine.js';
 import type { BenchResults, CaseResult, Row, RssResult } from './types.js';
 
 /** Sizes the way the options take them: 512 MiB, 2 GiB. */
@@ -56,7 +56,8 @@ export function rssTable(r: RssResult): string[] {
   const header = ['process', 'peak RSS', `target < ${(r.targetBytes / 1e6).toFixed(0)} MB`, 'notes'];
   const rows = r.rows.map((x) => {
     const measured = x.peakBytes > 0;
-    return [x.process, measured ? `${(x.peakBytes / 1e6).toFixed(1)} MB` : '', measured ? (x.peakBytes < r.targetBytes ? 'met' : 'MISSED') : '', x.note ?? ''];
+    const verdict = !measured ? '' : x.failed ? (x.peakBytes < r.targetBytes ? 'run failed' : 'MISSED (run failed)') : x.peakBytes < r.targetBytes ? 'met' : 'MISSED';
+    return [x.process, measured ? `${(x.peakBytes / 1e6).toFixed(1)} MB` : '', verdict, x.note ?? ''];
   });
   return markdownTable(header, rows, [false, true, false, false]);
 }
@@ -65,7 +66,7 @@ export function rssTable(r: RssResult): string[] {
 export function report(results: BenchResults): string[] {
   const o = results.options;
   const lines = [
-    `Machine: ${machineLine(results.machine)}`,
+    `Machine: ${machineLine(results.machine)}; ${loadLine(results.machine)}.`,
     `Run: ${results.date}, ${o.quick ? '--quick, ' : ''}${o.warmup} warm-up + ${o.runs} timed runs a row, loopback (127.0.0.1), page cache warm, every output checked by MD5. Took ${(results.elapsed / 60).toFixed(1)} min.`,
     '',
   ];

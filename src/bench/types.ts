@@ -35,6 +35,8 @@ export interface CaseResult {
 export interface RssRow {
   process: string;
   peakBytes: number;
+  /** The run failed: its peak says nothing about a whole transfer. */
+  failed?: boolean;
   note?: string;
 }
 

@@ -5,7 +5,7 @@
 // warm for both (the files were just written), so neither measures the disk.
 
 import path from 'node:path';
-import { makeHashTree, type Tree } from '../data.js';
+import { makeHashTree, removeData, type Tree } from '../data.js';
 import { finishCase, measure } from '../measure.js';
 import { missing, programPath, timeoutFor } from '../peers/common.js';
 import { ferryClient, startFerry, type FerryServer } from '../peers/ferry.js';
@@ -44,7 +44,15 @@ export async function hashCases(ctx: BenchContext): Promise<CaseResult[]> {
   const { hashFiles, hashBytes } = ctx.options;
   const root = path.join(ctx.work, 'hash-share');
   ctx.log(`making ${hashFiles} files, ${formatSize(hashBytes)}`);
-  const tree = await makeHashTree(root, hashFiles, hashBytes);
+  try {
+    return await hashCasesOn(ctx, await makeHashTree(root, hashFiles, hashBytes));
+  } finally {
+    await removeData(ctx.log, root);
+  }
+}
+
+async function hashCasesOn(ctx: BenchContext, tree: Tree): Promise<CaseResult[]> {
+  const root = tree.root;
   const timeoutMs = timeoutFor(tree.bytes);
   const workload = `${tree.files.length} files, ${formatSize(tree.bytes)}`;
   const checkall = (server: FerryServer) => ferryClient(ctx, server, ['hash', 'checkall'], { timeoutMs, keepStdout: true });

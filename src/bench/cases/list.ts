@@ -4,7 +4,7 @@
 // kernel's caches for both after the warm-up.
 
 import path from 'node:path';
-import { makeListTree, type Tree } from '../data.js';
+import { makeListTree, removeData, type Tree } from '../data.js';
 import { finishCase, measure, skipped } from '../measure.js';
 import { missing, programPath, timeoutFor } from '../peers/common.js';
 import { ferryClient, startFerry } from '../peers/ferry.js';
@@ -34,7 +34,16 @@ export async function listCase(ctx: BenchContext): Promise<CaseResult> {
   const count = ctx.options.listFiles;
   const root = path.join(ctx.work, 'list-share');
   ctx.log(`making ${count} small files`);
-  const tree = await makeListTree(root, count);
+  try {
+    return await listCaseOn(ctx, await makeListTree(root, count));
+  } finally {
+    await removeData(ctx.log, root);
+  }
+}
+
+async function listCaseOn(ctx: BenchContext, tree: Tree): Promise<CaseResult> {
+  const root = tree.root;
+  const count = tree.files.length;
   const timeoutMs = timeoutFor(0) * 2;
   ctx.log(`index longlist, ${count} files`);
 

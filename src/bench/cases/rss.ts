@@ -39,12 +39,17 @@ export async function rssCase(ctx: BenchContext, src: Source): Promise<RssResult
         rows.push({ process: label, peakBytes: 0, note: `not available: ${missingFeature}` });
       } else if (r.code !== 0 || r.timedOut) {
         problem = `${label}: ${failure(r)}`;
-        rows.push({ process: label, peakBytes: r.peakRss, note: `failed: ${failure(r)}` });
+        rows.push({ process: label, peakBytes: r.peakRss, failed: true, note: `failed: ${failure(r)}` });
       } else {
         const out = d.output(dest);
         const wrong = checkFerryJson(r, src.md5) ?? ((await sizeOf(out)) === src.bytes && (await md5File(out)) === src.md5 ? undefined : 'output differs from source');
         const mbps = src.bytes / 1e6 / r.seconds;
-        rows.push({ process: label, peakBytes: r.peakRss, note: wrong ? `wrong output: ${wrong}` : `${r.seconds.toFixed(2)} s, ${mbps.toFixed(0)} MB/s, MD5 verified` });
+        rows.push({
+          process: label,
+          peakBytes: r.peakRss,
+          ...(wrong ? { failed: true } : {}),
+          note: wrong ? `wrong output: ${wrong}` : `${r.seconds.toFixed(2)} s, ${mbps.toFixed(0)} MB/s, MD5 verified`,
+        });
         if (wrong) problem = `${label}: ${wrong}`;
       }
       ctx.log(`  ${label}: peak ${(r.peakRss / 1e6).toFixed(1)} MB`);
