@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { Entry, ListOptions, Side } from './types.js';
 
 /** Stat calls in flight at once: fast on big folders without exhausting descriptors. */
@@ -114,9 +114,4 @@ export async function localMd5(abs: string): Promise<string | null> {
       .on('error', rej)
       .on('end', () => res(hash.digest('hex')));
   });
-}
-
-/** Used by callers that need a platform path from a '/'-separated relative one. */
-export function toPlatform(rel: string): string {
-  return rel.split('/').join(sep);
 }

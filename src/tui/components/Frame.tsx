@@ -3,7 +3,6 @@
 // heavy border, which stays visible without colour.
 
 import { Box, Text } from 'ink';
-import type { ReactNode } from 'react';
 import { displayWidth, truncate } from '../text.js';
 import { useTheme } from '../theme.js';
 import { Line, type LineSpec } from './Line.js';
@@ -19,8 +18,6 @@ export interface FrameProps {
   titleRight?: string;
   focused?: boolean;
   rows: Array<{ spec: LineSpec; inverse?: boolean; key?: string | number }>;
-  /** Extra content drawn below the rows, inside the border, instead of padding. */
-  children?: ReactNode;
 }
 
 export function borderTitle(width: number, title: string, right: string | undefined, heavy: boolean): string {

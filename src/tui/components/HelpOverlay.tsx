@@ -1,11 +1,9 @@
 // '?': every binding, grouped, generated from the key table that binds them.
 
 import { useState } from 'react';
-import { helpGroups } from '../keys/bindings.js';
-import { displayKey } from '../keys/key-name.js';
-import { Command } from '../keys/bindings.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
-import { commandFor } from '../keys/bindings.js';
+import { Command, commandFor, helpGroups } from '../keys/bindings.js';
+import { displayKey } from '../keys/key-name.js';
 import { fit } from '../text.js';
 import { Frame } from './Frame.js';
 import type { LineSpec } from './Line.js';
