@@ -18,7 +18,8 @@ export function transferRow(t: Transfer, inner: number): LineSpec {
   const badge: Seg = { text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ', color: t.transport === 'udp' ? 'udp' : 'tcp', bold: true };
   const nameWidth = Math.max(8, Math.min(28, Math.floor(inner / 5)));
   const name: Seg = { text: fit(t.path.split('/').pop() ?? t.path, nameWidth) + ' ' };
-  const fraction = t.total > 0 ? t.bytes / t.total : t.status === 'done' ? 1 : 0;
+  // A resumed or growing file can report more than its total: never show over 100 %.
+  const fraction = Math.max(0, Math.min(1, t.total > 0 ? t.bytes / t.total : t.status === 'done' ? 1 : 0));
   const pct = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
   // The bar takes what is left after the text, within sensible bounds.
   const barWidth = Math.max(6, Math.min(40, inner - nameWidth - 6 - 46));

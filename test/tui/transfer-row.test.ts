@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { progressBar, transferRow } from '../../src/tui/components/TransfersArea.js';
+import { specText } from '../../src/tui/components/Line.js';
+import type { Transfer } from '../../src/tui/state/transfers.js';
+
+const base: Transfer = { id: 1, kind: 'download', path: 'dir/project1.pdf', transport: 'udp', bytes: 1_048_576, total: 2_097_152, rate: 388e6, etaSeconds: 0.4, status: 'running' };
+
+describe('transfer row', () => {
+  it('shows badge, name, bar, percent, bytes, rate and ETA while running', () => {
+    expect(specText(transferRow(base, 118))).toMatch(/^ UDP project1\.pdf +█+░+ +50% {2}1\.0 MiB\/2\.0 MiB {2}388 MB\/s {2}ETA 0 s$/);
+  });
+
+  it('never shows more than 100 %', () => {
+    expect(specText(transferRow({ ...base, bytes: 5e6 }, 118))).toContain('100%');
+    expect(progressBar(7, 4)).toBe('████');
+    expect(progressBar(Number.NaN, 4)).toBe('░░░░');
+  });
+
+  it('shows the verified MD5 and details when done, the error when failed', () => {
+    const done = specText(transferRow({ ...base, status: 'done', bytes: 2_097_152, md5: '0b8e1234567890abcdef1234567841f2', cache: 'miss', seconds: 0.02, retxPercent: 0.4 }, 118));
+    expect(done).toMatch(/100% {2}2\.0 MiB {2}md5 ✓ 0b8e…41f2 {2}cache miss {2}retx 0\.4 % {2}0\.02 s/);
+    expect(specText(transferRow({ ...base, status: 'failed', error: 'server went away' }, 118))).toMatch(/UDP project1\.pdf +✗ server went away/);
+  });
+});
