@@ -175,6 +175,18 @@ describe('upload and interrupted download', () => {
     expect((await fs.readdir(dest)).sort()).toEqual(['big.bin']);
   });
 
+  it('Ctrl-C during hash checkall exits 130', async () => {
+    const r = await run(['hash', 'checkall', '--rehash'], {
+      env,
+      tty: true,
+      // Press Ctrl-C the moment the plan is known, before anything is hashed.
+      onStderr: (text, io) => text.includes('hashing 0/') && io.interrupt('SIGINT'),
+    });
+    expect(r.code).toBe(130);
+    expect(r.stderr).toContain('ferry: interrupted');
+    expect(r.stdout).not.toMatch(/hashed in/);
+  });
+
   it('draws a progress bar on a terminal and erases it before the result', async () => {
     const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
     const r = await run(['download', 'big.bin', '--dest', dest, '--no-cache'], { env, tty: true });
