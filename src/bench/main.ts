@@ -98,9 +98,12 @@ function parseCli(argv: string[], root: string): Cli | undefined {
   return { options, out, keep: values.keep === true };
 }
 
-/** Replace the table between the markers in docs/bench.md, if the markers are there. */
-async function updateDoc(root: string, lines: string[]): Promise<boolean> {
-  const doc = path.join(root, 'docs', 'bench.md');
+/**
+ * Replace the results between the markers in the bench.md beside the output
+ * folder (docs/bench.md for docs/bench/), if that file has the markers.
+ */
+async function updateDoc(out: string, lines: string[]): Promise<boolean> {
+  const doc = path.join(path.dirname(out), 'bench.md');
   const start = '<!-- bench:results:start -->';
   const end = '<!-- bench:results:end -->';
   let text: string;
@@ -218,8 +221,8 @@ export async function main(argv: string[]): Promise<number> {
     await fs.mkdir(out, { recursive: true });
     await fs.writeFile(path.join(out, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
     await fs.writeFile(path.join(out, 'chart.svg'), renderChart(results));
-    const doc = out === path.join(root, 'docs', 'bench') && (await updateDoc(root, lines));
-    log(`wrote ${path.join(out, 'results.json')} and chart.svg${doc ? '; updated docs/bench.md' : ''}`);
+    const doc = await updateDoc(out, lines);
+    log(`wrote ${path.join(out, 'results.json')} and chart.svg${doc ? '; updated bench.md' : ''}`);
   }
   if (keep) log(`kept ${work}`);
   return 0;
