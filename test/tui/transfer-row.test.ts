@@ -22,3 +22,12 @@ describe('transfer row', () => {
     expect(specText(transferRow({ ...base, status: 'failed', error: 'server went away' }, 118))).toMatch(/UDP project1\.pdf +✗ server went away/);
   });
 });
+
+describe('transfer row width', () => {
+  it('fits a finished row with all its details at 120 columns, shrinking the bar', () => {
+    const t: Transfer = { ...base, status: 'done', bytes: 1_153_433, total: 1_153_433, md5: 'd41d8cd98f00b204e9800998ecf8427e', cache: 'miss', seconds: 0.02 };
+    const text = specText(transferRow(t, 118));
+    expect(text.length).toBeLessThanOrEqual(118);
+    expect(text).toMatch(/cache miss {2}0\.02 s$/);
+  });
+});

@@ -3,7 +3,7 @@
 
 import { formatBytes, formatDuration, formatRate } from '../../client/format.js';
 import type { Transfer } from '../state/transfers.js';
-import { fit } from '../text.js';
+import { displayWidth, fit } from '../text.js';
 import { Frame } from './Frame.js';
 import type { LineSpec, Seg } from './Line.js';
 
@@ -21,21 +21,25 @@ export function transferRow(t: Transfer, inner: number): LineSpec {
   // A resumed or growing file can report more than its total: never show over 100 %.
   const fraction = Math.max(0, Math.min(1, t.total > 0 ? t.bytes / t.total : t.status === 'done' ? 1 : 0));
   const pct = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
-  // The bar takes what is left after the text, within sensible bounds.
-  const barWidth = Math.max(6, Math.min(40, inner - nameWidth - 6 - 46));
-  const bar: Seg = { text: progressBar(fraction, barWidth) + ' ', color: t.status === 'failed' ? 'error' : t.status === 'done' ? 'ok' : 'accent' };
   if (t.status === 'failed') {
     return [badge, name, { text: `✗ ${t.error ?? 'failed'}`, color: 'error', bold: true }];
   }
+  let tail: Seg[];
   if (t.status === 'done') {
     const md5 = t.md5 ? `${t.md5.slice(0, 4)}…${t.md5.slice(-4)}` : '';
     const extra = [t.cache && t.cache !== 'bypass' ? `cache ${t.cache}` : '', t.retxPercent ? `retx ${t.retxPercent.toFixed(1)} %` : '', t.note ?? '', t.seconds !== undefined ? `${t.seconds.toFixed(2)} s` : '']
       .filter(Boolean)
       .join('  ');
-    return [badge, name, bar, { text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `md5 ✓ ${md5}`, color: 'ok', bold: true }, { text: `  ${extra}`, dim: true }];
+    tail = [{ text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `md5 ✓ ${md5}`, color: 'ok', bold: true }, { text: extra ? `  ${extra}` : '', dim: true }];
+  } else {
+    tail = [{ text: `${pct}  ${formatBytes(t.bytes)}/${formatBytes(t.total)}  ${formatRate(t.rate)}  ETA ${formatDuration(t.etaSeconds)}` }];
   }
-  const bytes = `${formatBytes(t.bytes)}/${formatBytes(t.total)}`;
-  return [badge, name, bar, { text: `${pct}  ${bytes}  ${formatRate(t.rate)}  ETA ${formatDuration(t.etaSeconds)}` }];
+  // The bar takes what the text leaves, within sensible bounds; the text is what
+  // people read, so on a narrow screen the bar gives way first.
+  const tailWidth = tail.reduce((n, x) => n + displayWidth(x.text), 0);
+  const barWidth = Math.max(6, Math.min(40, inner - displayWidth(badge.text) - displayWidth(name.text) - tailWidth - 2));
+  const bar: Seg = { text: progressBar(fraction, barWidth) + ' ', color: t.status === 'done' ? 'ok' : 'accent' };
+  return [badge, name, bar, ...tail];
 }
 
 export function TransfersArea({ transfers, width, height, total }: { transfers: Transfer[]; width: number; height: number; total: number }) {
