@@ -97,6 +97,20 @@ export function chunkCount(size: number, chunkSize: number): number {
 }
 
 /**
+ * How many bytes of datagrams a socket receive buffer really holds. The
+ * kernel charges each datagram its buffer's true size, so a buffer that holds
+ * a hundred 60 KiB datagrams holds far fewer than 8 MiB worth of 92-byte ones.
+ * Linux's charge is about payload + 512 bytes (headroom, shared info),
+ * rounded up to a power of two below 32 KiB, plus the skb itself; a quarter
+ * is kept in reserve. (Advertising raw bytes lost 15 % of tiny datagrams.)
+ */
+export function usableReceiveBuffer(reportedBytes: number, datagramBytes: number): number {
+  const need = datagramBytes + 512;
+  const truesize = need <= 32768 ? 2 ** Math.ceil(Math.log2(need)) + 256 : need + 4096;
+  return Math.floor((0.75 * reportedBytes) / truesize) * datagramBytes;
+}
+
+/**
  * Why a transfer's shape cannot go over UDP, or null if it can: chunk size in
  * range (else datagrams fail with EMSGSIZE and look like loss), chunk indices
  * within 32 bits, and a start chunk inside the file.

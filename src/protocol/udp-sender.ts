@@ -6,6 +6,7 @@
 // pacer, the receiver's advertised window and its socket buffer.
 
 import { CongestionWindow, Pacer, RttEstimator } from './udp-congestion.js';
+import { IntervalSet } from './udp-intervals.js';
 import { SentLedger } from './udp-ledger.js';
 import { type AckPacket, DATA_HEADER_BYTES, chunkCount } from './udp-packet.js';
 
@@ -74,6 +75,8 @@ export class UdpSender {
    */
   private readonly carrier = new Map<number, number>();
   private readonly sent = new SentLedger();
+  /** Every SACK range heard so far, above the acknowledged prefix. */
+  private readonly sacked = new IntervalSet();
   private nextNew: number;
   private retransmitQueue: number[] = [];
   private rqHead = 0;
@@ -164,8 +167,10 @@ export class UdpSender {
       this.largestAcked = ack.largestPacket;
     }
     let newly = this.ackRange(this.ackedBelow, ack.cumulative, ack.largestPacket);
-    for (const r of ack.ranges) newly += this.ackRange(r.start, r.end, ack.largestPacket);
+    // Only the parts of each range not reported before are walked chunk by chunk.
+    for (const r of ack.ranges) this.sacked.add(r.start, r.end, (a, b) => (newly += this.ackRange(a, b, ack.largestPacket)));
     while (this.ackedBelow < this.totalChunks && this.state[this.ackedBelow] === ACKED) this.ackedBelow++;
+    this.sacked.dropBelow(this.ackedBelow);
     this.detectLoss(now);
     if (newly > 0) {
       this.lastProgress = now;

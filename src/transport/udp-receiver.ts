@@ -24,7 +24,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { DATA_HEADER_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId, transferShapeError } from '../protocol/udp-packet.js';
+import { DATA_HEADER_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId, transferShapeError, usableReceiveBuffer } from '../protocol/udp-packet.js';
 import { type ReceiverAction, UdpReceiver } from '../protocol/udp-receiver.js';
 import { setBuffers } from './udp-endpoint.js';
 import { InlineMd5, type Md5Sink, WorkerMd5 } from './udp-hash.js';
@@ -180,8 +180,8 @@ class Reception {
     });
     if (this.settled) return void socket.close();
     setBuffers(socket, 256 * 1024, this.o.receiveBufferBytes ?? 4 * 1024 * 1024);
-    // Linux reports double what it grants (half is bookkeeping): advertise the usable half.
-    const receiveBuffer = Math.floor(socket.getRecvBufferSize() / 2);
+    // What the buffer holds in datagrams of this size, not in bytes: tiny datagrams cost far more than their length.
+    const receiveBuffer = usableReceiveBuffer(socket.getRecvBufferSize(), this.o.chunkSize + DATA_HEADER_BYTES);
     this.receiver = new UdpReceiver(
       { sessionId: this.id, size: this.o.size, chunkSize: this.o.chunkSize, startChunk: this.start, windowBytes: this.o.windowBytes, receiveBuffer, idleTimeoutMs: this.o.idleTimeoutMs },
       performance.now(),

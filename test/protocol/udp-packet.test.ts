@@ -19,6 +19,7 @@ import {
   parseSessionId,
   peekSessionId,
   transferShapeError,
+  usableReceiveBuffer,
 } from '../../src/protocol/udp-packet.js';
 
 const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
@@ -175,6 +176,16 @@ describe('UDP datagram codec', () => {
     expect(transferShapeError(-1, 100)).toMatch(/file size/);
     expect(transferShapeError(2 ** 32 * 64 + 1, 64)).toMatch(/too many chunks/);
     expect(transferShapeError(1000, 100, 11)).toMatch(/start chunk/);
+  });
+
+  it('counts a receive buffer in datagrams, not bytes', () => {
+    const buffer = 8 * 1024 * 1024; // what Linux reports for SO_RCVBUF = 4 MiB
+    const big = usableReceiveBuffer(buffer, LOOPBACK_CHUNK_BYTES + DATA_HEADER_BYTES);
+    expect(big / (LOOPBACK_CHUNK_BYTES + DATA_HEADER_BYTES)).toBeGreaterThan(80);
+    expect(big).toBeLessThan(0.75 * buffer);
+    const tiny = usableReceiveBuffer(buffer, 92);
+    expect(tiny / 92).toBeLessThan(buffer / 1024); // each tiny datagram costs over 1 KB of buffer
+    expect(usableReceiveBuffer(0, 92)).toBe(0);
   });
 
   it('counts chunks, including none for an empty file', () => {
