@@ -1,6 +1,7 @@
 // What the numbers were measured on. Loopback throughput depends mostly on
 // the CPU and kernel, so those go beside every table.
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 
@@ -54,4 +55,32 @@ export function loadLine(m: Machine): string {
 
 export function finishMachine(m: Machine): Machine {
   return { ...m, load: { ...m.load, end: os.loadavg()[0] ?? 0 } };
+}
+
+export interface Revision {
+  version: string;
+  /** git commit of the measured tree, when it is a git checkout. */
+  commit?: string;
+  /** Uncommitted changes under src/ or bin/: the numbers are for work in progress. */
+  dirty?: boolean;
+}
+
+/** Which ferry was measured: numbers without the code they came from cannot be compared later. */
+export function describeRevision(root: string): Revision {
+  let version = 'unknown';
+  try {
+    version = (JSON.parse(readFileSync(`${root}/package.json`, 'utf8')) as { version?: string }).version ?? version;
+  } catch {
+    // not fatal: the bench still measures
+  }
+  const git = (args: string[]) => spawnSync('git', ['-C', root, ...args], { encoding: 'utf8' });
+  const head = git(['rev-parse', 'HEAD']);
+  if (head.status !== 0) return { version };
+  const status = git(['status', '--porcelain', '--', 'src', 'bin']);
+  return { version, commit: head.stdout.trim(), dirty: status.stdout.trim() !== '' };
+}
+
+export function revisionLine(r: Revision): string {
+  if (!r.commit) return `ferry ${r.version}`;
+  return `ferry ${r.version} at ${r.commit.slice(0, 10)}${r.dirty ? ' plus uncommitted changes' : ''}`;
 }

@@ -17,7 +17,7 @@ import { makeLargeSource, tcpCase } from './cases/tcp.js';
 import { udpCase } from './cases/udp.js';
 import { renderChart } from './chart.js';
 import { removeData } from './data.js';
-import { describeMachine, finishMachine, loadLine, machineLine } from './machine.js';
+import { describeMachine, describeRevision, finishMachine, loadLine, machineLine, revisionLine } from './machine.js';
 import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
@@ -197,6 +197,8 @@ export async function main(argv: string[]): Promise<number> {
   process.once('exit', killAllNow);
 
   const machine = describeMachine();
+  const revision = describeRevision(root);
+  log(`measuring ${revisionLine(revision)}`);
   log(`machine: ${machineLine(machine)}; ${loadLine(machine)}`);
   log(`temp folder: ${work}; downloads of ${formatSize(options.size)}, ${options.warmup} warm-up + ${options.runs} runs a row`);
   const ctx: BenchContext = { work, root, options, log };
@@ -211,6 +213,7 @@ export async function main(argv: string[]): Promise<number> {
     format: 1,
     date: new Date().toISOString(),
     machine: finishMachine(machine),
+    ferry: revision,
     options: { ...options, only: [...options.only] },
     ...measured,
     elapsed: (Date.now() - started) / 1000,

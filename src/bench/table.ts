@@ -1,7 +1,7 @@
 // The printed result: Markdown tables with padded columns, so the same text
 // reads well in a terminal and pastes unchanged into docs/bench.md.
 
-import { loadLine, machineLine } from './machine.js';
+import { loadLine, machineLine, revisionLine } from './machine.js';
 import type { BenchResults, CaseResult, Row, RssResult } from './types.js';
 
 /** Sizes the way the options take them: 512 MiB, 2 GiB. */
@@ -67,7 +67,7 @@ export function report(results: BenchResults): string[] {
   const o = results.options;
   const lines = [
     `Machine: ${machineLine(results.machine)}; ${loadLine(results.machine)}.`,
-    `Run: ${results.date}, ${o.quick ? '--quick, ' : ''}${o.warmup} warm-up + ${o.runs} timed runs a row, loopback (127.0.0.1), page cache warm, every output checked by MD5. Took ${(results.elapsed / 60).toFixed(1)} min.`,
+    `Run: ${results.date}, ${revisionLine(results.ferry)}, ${o.quick ? '--quick, ' : ''}${o.warmup} warm-up + ${o.runs} timed runs a row, loopback (127.0.0.1), page cache warm, every output checked by MD5. Took ${(results.elapsed / 60).toFixed(1)} min.`,
     '',
   ];
   if (results.cases.length) {

@@ -1,6 +1,6 @@
 // The shapes the cases produce and the table, chart and JSON consume.
 
-import type { Machine } from './machine.js';
+import type { Machine, Revision } from './machine.js';
 import type { Summary } from './stats.js';
 
 export type Status = 'ok' | 'failed' | 'skipped' | 'not available';
@@ -65,6 +65,7 @@ export interface BenchResults {
   format: 1;
   date: string;
   machine: Machine;
+  ferry: Revision;
   options: Omit<BenchOptions, 'only'> & { only: string[] };
   cases: CaseResult[];
   rss?: RssResult;
