@@ -11,13 +11,17 @@
 //   // → { md5, bytes, seconds, stats: { datagramsSent, datagramsRetransmitted, lossPercent,
 //   //     datagramBytes, datagramsReceived, duplicates, corrupt, foreign, acksSent } }
 //   // rejects FerryError: TIMEOUT (no progress for idleTimeoutMs), CANCELLED (signal),
-//   // NO_SPACE / INTERNAL (writing the part file failed).
+//   // BAD_REQUEST (a shape UDP cannot carry), NO_SPACE / INTERNAL (writing failed).
+//   // onProgress({ bytes, total, durableBytes, durableChunks, datagramsReceived }) at most
+//   // every 100 ms, once at the end, and once more on failure.
 //
 // The caller compares md5 with the one the server announced, fsyncs and
-// renames; progress.durableBytes is the prefix already written, for a resume
-// sidecar. On resume the held prefix is read back once to seed MD5 (Node
-// cannot save a hash's state). After completing, the socket lingers a little
-// (unref'd) to re-acknowledge retransmissions in case our last ACKs were lost.
+// renames; progress.durableChunks is the prefix already written, the next
+// startChunk for a resume sidecar. On resume the held prefix is read back
+// once to seed MD5 (Node cannot save a hash's state). After completing, the
+// socket lingers (unref'd) to re-acknowledge retransmissions in case our last
+// ACKs were lost. The chunk size comes from chooseChunkSize() in
+// protocol/udp-packet.ts (60 KiB on loopback, 1,400 B elsewhere).
 
 import { type Socket, createSocket } from 'node:dgram';
 import type { FileHandle } from 'node:fs/promises';
