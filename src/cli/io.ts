@@ -20,7 +20,26 @@ export interface CliIo {
   onInterrupt(handler: (signal: Interrupt) => void): () => void;
 }
 
+let pipesGuarded = false;
+
+/**
+ * `ferry index longlist | head` closes our stdout early. Like any Unix tool,
+ * stop quietly then, instead of dying on an unhandled EPIPE with a stack trace.
+ */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    process.stderr.write(`ferry: cannot write output: ${err.message}\n`);
+    process.exit(1);
+  });
+  // Nowhere left to report a broken stderr; the exit code still tells.
+  process.stderr.on('error', () => {});
+}
+
 export function processIo(): CliIo {
+  guardPipes();
   return {
     stdout: process.stdout,
     stderr: process.stderr,

@@ -113,6 +113,26 @@ describe('the ferry executable', () => {
     expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(1);
   });
 
+  it('stops quietly with exit 0 when the reader of its output goes away (| head)', async () => {
+    const many = await createTempShare(Object.fromEntries(Array.from({ length: 2500 }, (_, i) => [`f-${i}.txt`, `${i}\n`])));
+    const s = start(['serve', many.root, '--port', '0', '--log', path.join(home, 'many.jsonl')]);
+    try {
+      const address = (await s.stdoutMatch(/tcp:\/\/(127\.0\.0\.1:\d+)\n/))[1] as string;
+      const child = spawn(process.execPath, [bin, 'index', 'longlist', '--server', address], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      // Read the first chunk, then hang up like `head -1` does.
+      child.stdout.once('data', () => child.stdout.destroy());
+      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+    } finally {
+      s.child.kill('SIGTERM');
+      await s.done;
+      await many.remove();
+    }
+  });
+
   it('SIGINT during a download exits 130 and leaves a .part', async () => {
     const server = await serve();
     const port = Number(server.address.split(':')[1]);
