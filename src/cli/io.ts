@@ -16,6 +16,8 @@ export interface CliIo {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: Record<string, string | undefined>;
   cwd: string;
+  /** The real process (not a test's capture): process-wide guards apply. */
+  readonly real?: boolean;
   /** Call `handler` on Ctrl-C / SIGTERM until the returned function is called. */
   onInterrupt(handler: (signal: Interrupt) => void): () => void;
 }
@@ -41,6 +43,7 @@ function guardPipes(): void {
 export function processIo(): CliIo {
   guardPipes();
   return {
+    real: true,
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: process.stdin,
@@ -56,6 +59,26 @@ export function processIo(): CliIo {
         process.off('SIGTERM', onTerm);
       };
     },
+  };
+}
+
+/**
+ * A failure nobody awaited (a socket error inside a library, say) must still
+ * end as one `ferry:` line, not a stack trace; FERRY_DEBUG=1 shows the trace.
+ * Returns a function that removes the guard.
+ */
+export function guardCrashes(io: CliIo, describe: (err: unknown) => string): () => void {
+  if (!io.real) return () => {};
+  const crash = (err: unknown) => {
+    const detail = io.env.FERRY_DEBUG && err instanceof Error && err.stack ? `\n${err.stack}` : '';
+    io.stderr.write(`ferry: internal error: ${describe(err)}${detail}\n`);
+    process.exit(1);
+  };
+  process.on('uncaughtException', crash);
+  process.on('unhandledRejection', crash);
+  return () => {
+    process.off('uncaughtException', crash);
+    process.off('unhandledRejection', crash);
   };
 }
 

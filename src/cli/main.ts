@@ -13,7 +13,7 @@ import { shellCommand } from './commands/shell.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
 import { CliError, describeError } from './errors.js';
-import { processIo, type CliIo, type Ctx } from './io.js';
+import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 
 /** Marks a message yargs produced about the command line itself (not a runtime failure). */
 class UsageError extends Error {}
@@ -95,9 +95,12 @@ function usageMessage(message: string, argv: string[]): string {
 /** Run the CLI with `argv` (without node and script). Resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const ctx: Ctx = { io, exitCode: 0 };
+  const args = withDefaultCommand(argv);
+  // The full-screen client restores the terminal on a crash itself; everything else is guarded here.
+  const unguard = args.includes('tui') ? () => {} : guardCrashes(io, (err) => describeError(err));
   let output = '';
   try {
-    await build(ctx).parseAsync(withDefaultCommand(argv), {}, (_err, _args, text) => {
+    await build(ctx).parseAsync(args, {}, (_err, _args, text) => {
       output = text ?? '';
     });
   } catch (err) {
@@ -107,6 +110,8 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     }
     io.stderr.write(`ferry: ${describeError(err)}\n`);
     return err instanceof CliError ? err.exitCode : 1;
+  } finally {
+    unguard();
   }
   // --help and --version: yargs hands the text back instead of printing it.
   if (output) io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
