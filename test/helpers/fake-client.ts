@@ -57,6 +57,11 @@ export class PendingTransfer<R> {
   ) {
     options.signal?.addEventListener('abort', () => this.fail(Object.assign(new Error('cancelled'), { code: 'CANCELLED' })));
   }
+  /** Progress of one file of a folder download (the client reports per file). */
+  progressFile(path: string, bytes: number, total: number, rate = 10e6): void {
+    const transport = ('transport' in this.options ? this.options.transport : undefined) ?? 'tcp';
+    this.options.onProgress?.({ path, transport, bytes, total, rate, etaSeconds: null });
+  }
   progress(bytes: number, rate = 10e6): void {
     const transport = ('transport' in this.options ? this.options.transport : undefined) ?? 'tcp';
     this.options.onProgress?.({ path: this.path, transport, bytes, total: this.total, rate, etaSeconds: rate > 0 ? (this.total - bytes) / rate : null });
@@ -204,7 +209,9 @@ export class FakeFerry implements FerryApi {
 
   download(path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     const f = this.files.find((x) => x.path === path);
-    const total = f ? (f.size ?? f.content?.length ?? 0) : 0;
+    const inside = options.recursive ? this.files.filter((x) => x.path.startsWith(`${path}/`)) : [];
+    const sizeOf = (x: FakeFile) => x.size ?? x.content?.length ?? 0;
+    const total = f ? sizeOf(f) : inside.reduce((n, x) => n + sizeOf(x), 0);
     return new Promise((resolve, reject) => {
       this.downloads.push(
         new PendingTransfer<DownloadResult>(path, options, total, resolve, reject, (bytes) => ({
@@ -218,6 +225,9 @@ export class FakeFerry implements FerryApi {
           cache: 'miss',
           seconds: 0.02,
           mtime: new Date().toISOString(),
+          ...(options.recursive && !f
+            ? { md5: '', files: inside.map((x) => ({ path: x.path, dest: x.path, bytes: sizeOf(x), transferred: sizeOf(x), md5: md5(x.content ?? ''), verified: true as const, transport: options.transport ?? 'tcp', cache: 'miss' as const, seconds: 0.01, mtime: '' })) }
+            : {}),
         })),
       );
     });

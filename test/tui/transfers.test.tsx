@@ -69,11 +69,30 @@ describe('transfers', () => {
     await app.waitFor((x) => transferLine(x, '160.jpg')?.includes('md5 ✓') === true);
   });
 
-  it('refuses to download a folder and explains', async () => {
+  it('downloads a whole folder: sized first, progress summed over its files, then the count verified', async () => {
+    app = renderApp({ files: [{ path: 'Pasta/a.txt', content: 'a'.repeat(600) }, { path: 'Pasta/sub/b.txt', content: 'b'.repeat(400) }, { path: 'x.txt', content: 'x' }] });
+    await app.waitFor((x) => x.includes('Pasta/') && x.includes('x.txt'));
+    await app.press('d');
+    const t = await app.api.downloads.next();
+    expect(t.path).toBe('Pasta');
+    expect(t.options).toMatchObject({ recursive: true, transport: 'tcp', dest: app.localRoot });
+    expect(app.api.listCalls.at(-1)).toMatchObject({ path: 'Pasta', recursive: true });
+    t.progressFile('Pasta/a.txt', 600, 600);
+    t.progressFile('Pasta/sub/b.txt', 100, 400);
+    let f = await app.waitFor((x) => transferLine(x, 'Pasta/')?.includes('70%') === true);
+    expect(transferLine(f, 'Pasta/')).toContain('700 B/1000 B');
+    t.finish();
+    f = await app.waitFor((x) => transferLine(x, 'Pasta/')?.includes('✓ 2 files verified') === true);
+    expect(transferLine(f, 'Pasta/')).toContain('100%');
+  });
+
+  it("has nothing to download on '..'", async () => {
     app = renderApp();
     await app.waitFor(ready);
-    await app.press('d');
-    await app.waitFor((x) => x.includes('that is a folder'));
+    await app.press('enter');
+    await app.waitFor((x) => x.includes('recipe.txt'));
+    await app.press('g', 'd');
+    await app.waitFor((x) => x.includes('nothing to download here'));
   });
 
   it('uploads from the local pane when the server allows it', async () => {

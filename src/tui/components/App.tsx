@@ -86,7 +86,7 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
       log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
       // A different file of that name is already here: ask instead of failing.
       if (f.kind === 'download' && f.code === 'EXISTS' && f.dest && /already exists/.test(f.error)) {
-        setOverlay({ kind: 'overwrite', path: f.path, transport: f.transport, dest: f.dest, size: f.size });
+        setOverlay({ kind: 'overwrite', path: f.path, transport: f.transport, dest: f.dest, size: f.size, folder: f.folder });
         return;
       }
       setMessage({ level: 'error', text: `${f.path}: ${f.error}` });
@@ -247,14 +247,19 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
         <ConfirmDialog
           width={layout.columns}
           title="overwrite?"
-          question={`${overlay.path.split('/').pop()} already exists in the local folder and differs. Replace it?`}
+          question={
+            overlay.folder
+              ? `${overlay.path.split('/').pop()}/ holds local files that differ from the server's. Replace them?`
+              : `${overlay.path.split('/').pop()} already exists in the local folder and differs. Replace it?`
+          }
           yes="replace"
           no="keep the local file"
           onCancel={close}
           onConfirm={() => {
             close();
             log(`download ${overlay.path} again, replacing the local file`);
-            transfers.download(overlay.path, overlay.transport, overlay.dest, overlay.size, true);
+            if (overlay.folder) transfers.downloadFolder(overlay.path, overlay.transport, overlay.dest, true);
+            else transfers.download(overlay.path, overlay.transport, overlay.dest, overlay.size, true);
           }}
         />
       ) : layout.transferRows > 0 ? (

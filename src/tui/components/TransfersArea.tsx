@@ -17,7 +17,8 @@ export function progressBar(fraction: number, width: number): string {
 export function transferRow(t: Transfer, inner: number): LineSpec {
   const badge: Seg = { text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ', color: t.transport === 'udp' ? 'udp' : 'tcp', bold: true };
   const nameWidth = Math.max(8, Math.min(28, Math.floor(inner / 5)));
-  const name: Seg = { text: fit(t.path.split('/').pop() ?? t.path, nameWidth) + ' ' };
+  const base = t.path.split('/').pop() || t.path || '/';
+  const name: Seg = { text: fit(t.folder ? `${base}/` : base, nameWidth) + ' ' };
   // A resumed or growing file can report more than its total: never show over 100 %.
   const fraction = Math.max(0, Math.min(1, t.total > 0 ? t.bytes / t.total : t.status === 'done' ? 1 : 0));
   const pct = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
@@ -25,7 +26,13 @@ export function transferRow(t: Transfer, inner: number): LineSpec {
     return [badge, name, { text: `✗ ${t.error ?? 'failed'}`, color: 'error', bold: true }];
   }
   let tail: Seg[];
-  if (t.status === 'done') {
+  if (t.status === 'running' && t.note && t.total === 0) {
+    return [badge, name, { text: t.note, dim: true }];
+  }
+  if (t.status === 'done' && t.folder) {
+    const n = t.files ?? 0;
+    tail = [{ text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `✓ ${n} ${n === 1 ? 'file' : 'files'} verified`, color: 'ok', bold: true }, { text: t.seconds !== undefined ? `  ${t.seconds.toFixed(2)} s` : '', dim: true }];
+  } else if (t.status === 'done') {
     const md5 = t.md5 ? `${t.md5.slice(0, 4)}…${t.md5.slice(-4)}` : '';
     const extra = [t.cache && t.cache !== 'bypass' ? `cache ${t.cache}` : '', t.retxPercent ? `retx ${t.retxPercent.toFixed(1)} %` : '', t.note ?? '', t.seconds !== undefined ? `${t.seconds.toFixed(2)} s` : '']
       .filter(Boolean)

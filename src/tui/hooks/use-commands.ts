@@ -24,7 +24,7 @@ export type Overlay =
   | { kind: 'prompt'; field: 'ext' | 'keyword' }
   | { kind: 'command' }
   | { kind: 'quit' }
-  | { kind: 'overwrite'; path: string; transport: Transport; dest: string; size?: number };
+  | { kind: 'overwrite'; path: string; transport: Transport; dest: string; size?: number; folder?: boolean };
 
 export type PaneId = 'local' | 'remote';
 
@@ -77,18 +77,22 @@ export async function verifyFile(ctx: CommandContext, remotePath: string): Promi
 }
 
 function startDownloads(ctx: CommandContext, paths: Array<{ path: string; size?: number }>, transport: Transport): void {
-  let dest: string;
-  try {
-    dest = ctx.localSide.resolve(ctx.panes.local.path);
-  } catch (err) {
-    ctx.setMessage({ level: 'error', text: errorText(err) });
-    return;
-  }
+  const dest = localDest(ctx);
+  if (dest === null) return;
   for (const p of paths) {
     ctx.transfers.download(p.path, transport, dest, p.size);
     ctx.log(`download ${p.path} over ${transport.toUpperCase()} → ${dest}`);
   }
   ctx.dispatch.remote({ type: 'clearMarks' });
+}
+
+function localDest(ctx: CommandContext): string | null {
+  try {
+    return ctx.localSide.resolve(ctx.panes.local.path);
+  } catch (err) {
+    ctx.setMessage({ level: 'error', text: errorText(err) });
+    return null;
+  }
 }
 
 function download(ctx: CommandContext, transport: Transport): void {
@@ -97,12 +101,20 @@ function download(ctx: CommandContext, transport: Transport): void {
     return;
   }
   const targets = targetEntries(ctx.panes.remote);
-  if (targets.length === 0) {
-    const sel = selectedEntry(ctx.panes.remote);
-    ctx.setMessage({ level: 'info', text: sel?.type === 'dir' ? 'that is a folder: open it and mark files with Space' : 'nothing to download here' });
+  if (targets.length > 0) {
+    startDownloads(ctx, targets.map((e) => ({ path: e.path, size: e.size })), transport);
     return;
   }
-  startDownloads(ctx, targets.map((e) => ({ path: e.path, size: e.size })), transport);
+  const sel = selectedEntry(ctx.panes.remote);
+  if (sel?.type !== 'dir') {
+    ctx.setMessage({ level: 'info', text: 'nothing to download here' });
+    return;
+  }
+  // A folder comes down whole, into a folder of the same name.
+  const dest = localDest(ctx);
+  if (dest === null) return;
+  ctx.transfers.downloadFolder(sel.path, transport, dest);
+  ctx.log(`download folder ${sel.path}/ over ${transport.toUpperCase()} → ${dest}`);
 }
 
 function upload(ctx: CommandContext): void {

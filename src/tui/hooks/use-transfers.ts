@@ -19,6 +19,7 @@ export interface FailedTransfer {
   transport: Transport;
   dest?: string;
   size?: number;
+  folder?: boolean;
 }
 
 export interface TransferHooks {
@@ -37,6 +38,8 @@ export interface Transfers {
   /** The newest state, before React has drawn it. */
   latest: Latest<TransfersState>;
   download(path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean): void;
+  /** A whole remote folder into `dest`/<name>, sized first so the bar means something. */
+  downloadFolder(path: string, transport: Transport, dest: string, overwrite?: boolean): void;
   upload(localPath: string, remotePath: string, size?: number): void;
   clearFinished(): void;
   /** Abort everything still running (on quit). */
@@ -63,11 +66,11 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     return () => clearInterval(timer);
   }, [running]);
 
-  const begin = (kind: 'download' | 'upload', path: string, transport: Transport, total?: number) => {
+  const begin = (kind: 'download' | 'upload', path: string, transport: Transport, total?: number, folder?: boolean) => {
     const id = nextId.current++;
     const ac = new AbortController();
     controllers.current.set(id, ac);
-    dispatch({ type: 'start', id, kind, path, transport, total });
+    dispatch({ type: 'start', id, kind, path, transport, total, folder });
     return { id, ac, onProgress: (p: TransferProgress) => void pending.current.set(id, p) };
   };
 
@@ -93,6 +96,44 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           hooksRef.current.onFailed?.({ kind: 'download', path, error, code: codeOf(err), transport, dest, size });
         },
       );
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api],
+  );
+
+  const downloadFolder = useCallback(
+    (path: string, transport: Transport, dest: string, overwrite?: boolean) => {
+      const { id, ac } = begin('download', path, transport, undefined, true);
+      let total = 0;
+      // Progress arrives per file; the folder's progress is the sum over its files.
+      const perFile = new Map<string, number>();
+      const onProgress = (p: TransferProgress) => {
+        perFile.set(p.path, p.bytes);
+        let bytes = 0;
+        for (const b of perFile.values()) bytes += b;
+        pending.current.set(id, { ...p, path, bytes, total: Math.max(total, bytes), etaSeconds: p.rate > 0 ? Math.max(0, total - bytes) / p.rate : null });
+      };
+      api
+        .list({ path, recursive: true })
+        .then((entries) => {
+          const files = entries.filter((e) => e.type === 'file');
+          total = files.reduce((n, e) => n + e.size, 0);
+          dispatch({ type: 'sized', id, total, files: files.length });
+          return api.download(path, { dest, transport, recursive: true, signal: ac.signal, onProgress, ...(overwrite ? { overwrite } : {}) });
+        })
+        .then(
+          (r) => {
+            finish(id);
+            dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, files: r.files?.length ?? 0 });
+            hooksRef.current.onDownloaded?.(r);
+          },
+          (err: unknown) => {
+            finish(id);
+            const error = errorText(err);
+            dispatch({ type: 'failed', id, error });
+            hooksRef.current.onFailed?.({ kind: 'download', path, error, code: codeOf(err), transport, dest, folder: true });
+          },
+        );
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
@@ -124,5 +165,5 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     for (const ac of controllers.current.values()) ac.abort();
   }, []);
 
-  return { transfers, latest, download, upload, clearFinished, abortAll };
+  return { transfers, latest, download, downloadFolder, upload, clearFinished, abortAll };
 }

@@ -20,12 +20,16 @@ export interface Transfer {
   /** UDP retransmitted share, percent. */
   retxPercent?: number;
   note?: string;
+  /** A folder download: how many files it holds (known once sized). */
+  files?: number;
+  folder?: boolean;
 }
 
 export type TransfersAction =
-  | { type: 'start'; id: number; kind: Transfer['kind']; path: string; transport: Transport; total?: number }
+  | { type: 'start'; id: number; kind: Transfer['kind']; path: string; transport: Transport; total?: number; folder?: boolean }
+  | { type: 'sized'; id: number; total: number; files: number }
   | { type: 'progress'; updates: ReadonlyMap<number, TransferProgress> }
-  | { type: 'done'; id: number; bytes: number; md5: string; seconds: number; cache?: CacheOutcome; retxPercent?: number; note?: string }
+  | { type: 'done'; id: number; bytes: number; md5: string; seconds: number; cache?: CacheOutcome; retxPercent?: number; note?: string; files?: number }
   | { type: 'failed'; id: number; error: string }
   | { type: 'clearFinished' };
 
@@ -36,8 +40,21 @@ export function transfersReducer(s: TransfersState, a: TransfersAction): Transfe
     case 'start':
       return [
         ...s,
-        { id: a.id, kind: a.kind, path: a.path, transport: a.transport, bytes: 0, total: a.total ?? 0, rate: 0, etaSeconds: null, status: 'running' },
+        {
+          id: a.id,
+          kind: a.kind,
+          path: a.path,
+          transport: a.transport,
+          bytes: 0,
+          total: a.total ?? 0,
+          rate: 0,
+          etaSeconds: null,
+          status: 'running',
+          ...(a.folder ? { folder: true, note: 'sizing…' } : {}),
+        },
       ];
+    case 'sized':
+      return s.map((t) => (t.id === a.id ? { ...t, total: a.total, files: a.files, note: undefined } : t));
     case 'progress':
       if (a.updates.size === 0) return s;
       return s.map((t) => {
@@ -48,7 +65,19 @@ export function transfersReducer(s: TransfersState, a: TransfersAction): Transfe
     case 'done':
       return s.map((t) =>
         t.id === a.id
-          ? { ...t, status: 'done', bytes: a.bytes, total: Math.max(t.total, a.bytes), md5: a.md5, seconds: a.seconds, cache: a.cache, retxPercent: a.retxPercent, note: a.note, etaSeconds: 0 }
+          ? {
+              ...t,
+              status: 'done',
+              bytes: a.bytes,
+              total: Math.max(t.total, a.bytes),
+              md5: a.md5,
+              seconds: a.seconds,
+              cache: a.cache,
+              retxPercent: a.retxPercent,
+              note: a.note,
+              etaSeconds: 0,
+              ...(a.files !== undefined ? { files: a.files } : {}),
+            }
           : t,
       );
     case 'failed':
