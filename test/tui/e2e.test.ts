@@ -120,6 +120,12 @@ describe('ferry tui in a pseudo-terminal', () => {
     expect(await fs.readFile(path.join(s.local, 'hello.txt'), 'utf8')).toBe('hello over the wire\n');
     // The local pane shows the new file.
     await s.waitScreen((x) => /│[ ›▌]hello\.txt +20 B/.test(x));
+    // A folder comes down whole.
+    s.proc.write('g');
+    await s.waitScreen((x) => /┃▌sub\//.test(x));
+    s.proc.write('d');
+    await s.waitScreen((x) => /TCP sub\/ .*✓ 1 file verified/.test(x));
+    expect(await fs.readFile(path.join(s.local, 'sub', 'deep.txt'), 'utf8')).toBe('deep\n');
     s.proc.write('q');
     expect(await s.exited).toBe(0);
     expect(s.term.buffer.active.type).toBe('normal');
