@@ -105,7 +105,7 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
     });
   } catch (err) {
     if (err instanceof UsageError) {
-      io.stderr.write(`ferry: ${usageMessage(err.message, argv)}\n(see ${helpCommand(argv)})\n`);
+      io.stderr.write(`ferry: ${usageMessage(err.message, argv)}\n(see ${helpCommand(args)})\n`);
       return 1;
     }
     io.stderr.write(`ferry: ${describeError(err)}\n`);

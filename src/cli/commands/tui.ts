@@ -2,6 +2,8 @@
 // one in-process over --share (or the sample share), so a first run works
 // with nothing else set up.
 
+import { stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import envPaths from 'env-paths';
 import type { Argv } from 'yargs';
@@ -13,6 +15,17 @@ import type { Ctx } from '../io.js';
 import { cacheDirOf, sizeOption, withCacheOptions } from '../options.js';
 import { dataDir, ensureSampleShare } from '../sample-share.js';
 import { hostPort } from './serve.js';
+
+/**
+ * The embedded server's command log: in the user state folder, unless that lies
+ * inside the shared folder (`ferry --share ~`), where the server rightly refuses it.
+ */
+function embeddedLogFile(root: string): string {
+  const name = 'embedded-server.log.jsonl';
+  const preferred = path.join(envPaths('ferry', { suffix: '' }).log, name);
+  const inside = (file: string) => !path.relative(path.resolve(root), file).startsWith('..');
+  return inside(preferred) ? path.join(os.tmpdir(), `ferry-${os.userInfo().username}-${name}`) : preferred;
+}
 
 export function tuiCommand(ctx: Ctx) {
   return (y: Argv) =>
@@ -30,17 +43,20 @@ export function tuiCommand(ctx: Ctx) {
           .option('share', { type: 'string', describe: 'folder the embedded server shares [default: a sample share]', requiresArg: true })
           .option('allow-upload', { type: 'boolean', describe: 'let the embedded server accept uploads [default: only into the sample share]' })
           .option('local', { type: 'string', describe: 'local folder shown beside the share [default: the current folder]', requiresArg: true })
-          .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' }),
+          .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
+          .conflicts('share', 'server'),
       async (a) => {
         const io = ctx.io;
         if (io.stdin.isTTY !== true || io.stdout.isTTY !== true) {
           throw new CliError('the full-screen client needs a terminal; for scripts use `ferry shell` or the other commands (ferry --help)');
         }
         const localRoot = path.resolve(io.cwd, a.local ?? '.');
+        if (!(await stat(localRoot).catch(() => undefined))?.isDirectory()) throw new CliError(`--local ${localRoot} is not a folder`);
         const token = a.token ?? io.env.FERRY_TOKEN;
         const cacheDir = cacheDirOf(io, a);
         const cacheSize = sizeOption('cache-size', a['cache-size']);
-        let server = a.server ?? io.env.FERRY_SERVER;
+        // An explicit --share means an embedded server, whatever $FERRY_SERVER says.
+        let server = a.share === undefined ? (a.server ?? io.env.FERRY_SERVER) : undefined;
         let embedded: FerryServer | undefined;
         if (server === undefined) {
           const sample = a.share === undefined;
@@ -51,7 +67,7 @@ export function tuiCommand(ctx: Ctx) {
             root,
             host: '127.0.0.1',
             port: 0,
-            logFile: path.join(envPaths('ferry', { suffix: '' }).log, 'embedded-server.log.jsonl'),
+            logFile: embeddedLogFile(root),
             allowUpload: a['allow-upload'] ?? sample,
             ...(token ? { token } : {}),
           });
