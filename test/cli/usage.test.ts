@@ -76,6 +76,14 @@ describe('usage errors', () => {
     expect(r.stderr).toBe(`ferry: cannot connect to 127.0.0.1:${port}: connection refused (is \`ferry serve\` running?)\n`);
   });
 
+  it('checks the full-screen client\'s options before starting anything', async () => {
+    const local = await run(['--local', '/no/such/folder'], { tty: true });
+    expect(local).toMatchObject({ code: 1, stderr: 'ferry: --local /no/such/folder is not a folder\n' });
+    const both = await run(['--share', '.', '--server', 'h:1'], { tty: true });
+    expect(both.code).toBe(1);
+    expect(both.stderr).toBe('ferry: arguments share and server are mutually exclusive\n(see ferry tui --help)\n');
+  });
+
   it('refuses to start the full-screen client without a terminal', async () => {
     const r = await run([]);
     expect(r.code).toBe(1);
