@@ -172,6 +172,8 @@ export function runCommand(ctx: CommandContext, command: Command): void {
       return ctx.setFocus(ctx.focus === 'local' ? 'remote' : 'local');
     case Command.Mark:
       return dispatch({ type: 'toggleMark', height: h });
+    case Command.MarkAll:
+      return dispatch({ type: 'markAll' });
     case Command.Sort:
       return dispatch({ type: 'cycleSort' });
     case Command.Reverse:

@@ -41,6 +41,7 @@ export type PaneAction =
   | { type: 'parent' }
   | { type: 'toggleMark'; height: number }
   | { type: 'clearMarks' }
+  | { type: 'markAll' }
   | { type: 'cycleSort' }
   | { type: 'reverse' }
   | { type: 'toggleHidden' }
@@ -194,6 +195,11 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
     }
     case 'clearMarks':
       return s.marked.size === 0 ? s : { ...s, marked: new Set() };
+    case 'markAll': {
+      // A toggle: with anything marked it clears, so one key undoes itself.
+      if (s.marked.size > 0) return { ...s, marked: new Set() };
+      return { ...s, marked: new Set(s.view.filter((e) => e.type === 'file').map((e) => e.path)) };
+    }
     case 'cycleSort': {
       const next: Record<SortKey, SortKey> = { name: 'size', size: 'time', time: 'name' };
       return withView({ ...s, sort: next[s.sort] });

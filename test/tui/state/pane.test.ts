@@ -152,3 +152,12 @@ describe('totals', () => {
     expect(paneReducer(s, { type: 'failed', error: 'x' }).totals).toEqual({ items: 0, bytes: 0 });
   });
 });
+
+describe('mark all', () => {
+  it('marks every file shown, and clears on the second press', () => {
+    let s = paneReducer(loaded(), { type: 'markAll' });
+    expect([...s.marked].sort()).toEqual(['a.txt', 'b.txt', 'c10.txt', 'c9.txt']);
+    s = paneReducer(s, { type: 'markAll' });
+    expect(s.marked.size).toBe(0);
+  });
+});
