@@ -90,11 +90,11 @@ describe('ferry cache', () => {
 });
 
 describe('ferry logs', () => {
-  it('--follow prints records as they happen until Ctrl-C, then exits 0', async () => {
+  /** Run `ferry logs --follow ...` until a request for `marker` shows up, then press Ctrl-C. */
+  async function followUntil(extra: string[], marker: string) {
     const io = fakeIo({ env });
-    const done = main(['logs', '--follow', '--json', '--limit', '0'], io);
+    const done = main(['logs', '--follow', '--limit', '0', ...extra], io);
     // Keep issuing a distinctive request until it shows up: following may start just after the first.
-    const marker = 'follow-marker.txt';
     const seen = io.waitForStdout(marker);
     let stop = false;
     void seen.finally(() => (stop = true)).catch(() => {});
@@ -104,9 +104,24 @@ describe('ferry logs', () => {
     }
     await seen;
     io.interrupt('SIGINT');
-    expect(await done).toBe(0);
-    const records = io.stdoutText().trimEnd().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string });
-    expect(records.some((r) => r.outcome !== 'ok' && JSON.stringify(r).includes(marker))).toBe(true);
+    return { code: await done, stdout: io.stdoutText(), stderr: io.stderrText() };
+  }
+
+  it('--follow prints records as they happen until Ctrl-C, then exits 0', async () => {
+    const r = await followUntil(['--json'], 'follow-marker.txt');
+    expect(r.code).toBe(0);
+    const records = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string });
+    expect(records.some((rec) => rec.outcome !== 'ok' && JSON.stringify(rec).includes('follow-marker.txt'))).toBe(true);
+  });
+
+  it('--follow prints a header and aligned rows for people', async () => {
+    const r = await followUntil([], 'follow-human.txt');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    const [header, ...rows] = r.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/^TIME\s+CLIENT\s+COMMAND\s+OUTCOME\s+BYTES\s+MS$/);
+    const row = rows.find((l) => l.includes('hash follow-human.txt')) as string;
+    expect(row).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d  127\.0\.0\.1:\d+\s+hash follow-human\.txt\s+[A-Z_]+\s+0\s+\d+$/);
+    expect(row.indexOf('hash')).toBe((header as string).indexOf('COMMAND'));
   });
 
   it('prints the command log as JSON lines and as a table', async () => {
