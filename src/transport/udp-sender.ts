@@ -56,7 +56,8 @@ export class UdpSendSession {
   readonly sessionId: bigint;
   readonly done: Promise<UdpSendResult>;
   readonly clientAddress: string;
-  peer: { address: string; port: number } | null = null;
+  /** Where the client's datagrams come from: `address` as the socket reported it (what sends need). */
+  peer: { address: string; port: number; normalised: string } | null = null;
   private readonly sender: UdpSender;
   private readonly blocks = new Map<number, Block>();
   private readonly blockChunks: number;
@@ -98,9 +99,10 @@ export class UdpSendSession {
   /** Does a datagram from this address belong to the session? The first one from the client's IP pins its port. */
   accepts(address: string, port: number): boolean {
     const a = normaliseAddress(address);
-    if (this.peer) return this.peer.address === a && this.peer.port === port;
+    if (this.peer) return this.peer.normalised === a && this.peer.port === port;
     if (a !== this.clientAddress) return false;
-    this.peer = { address: a, port };
+    // Send back to the address exactly as it arrived: a dual-stack socket cannot send to a bare IPv4 string.
+    this.peer = { address, port, normalised: a };
     return true;
   }
 

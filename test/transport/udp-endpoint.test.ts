@@ -223,3 +223,22 @@ describe('UDP endpoint, as the server handlers call it', () => {
     expect(endpoint.sessionCount).toBe(0);
   });
 });
+
+describe('UDP endpoint on a dual-stack socket', () => {
+  it.each([
+    ['an IPv4 client', '127.0.0.1', '::ffff:127.0.0.1'],
+    ['an IPv6 client', '::1', '::1'],
+  ])('serves %s', async (_label, host, clientHost) => {
+    const data = randomBytes(300_000);
+    const name = join(dir, randomBytes(4).toString('hex'));
+    await writeFile(name, data);
+    const endpoint = await UdpEndpoint.bind({ type: 'udp6', host: '::' });
+    const file = await open(name, 'r');
+    const part = await open(name + '.part', 'w+');
+    cleanup.push(() => endpoint.close(), () => file.close(), () => part.close());
+    const s = await endpoint.open({ clientHost, file, size: data.length, startChunk: 0, chunkSize: 8192, signal: new AbortController().signal });
+    const r = await receiveFile({ host, port: s.port, sessionId: s.sessionId, size: data.length, chunkSize: 8192, partFile: part, idleTimeoutMs: 5000 });
+    expect(r.md5).toBe(createHash('md5').update(data).digest('hex'));
+    await s.done;
+  });
+});
