@@ -4,6 +4,7 @@
 // arrives is ever answered directly, so the socket cannot be used to amplify.
 //
 //   const endpoint = await UdpEndpoint.bind({ host: '0.0.0.0', port: 0 })
+//     (a server listening on '::' wants { type: 'udp6', host: '::' }: it serves IPv4 clients too)
 //   const sessionId = newSessionId()          // 16 hex digits, sent to the client over TCP
 //   const session = endpoint.openSession({ sessionId, clientAddress: tcpSocket.remoteAddress,
 //                                          file, size, chunkSize, startChunk })
