@@ -65,6 +65,8 @@ export class UdpReceiver {
   private recent: number[] = [];
   private lastWindow = -1;
   private lastData: number;
+  /** When a chunk we did not have last arrived: the idle timeout counts progress, not traffic. */
+  private lastNew: number;
   private lastAckSent = -Infinity;
   private keepalive: number;
   private finished: 'complete' | 'fail' | null = null;
@@ -88,6 +90,7 @@ export class UdpReceiver {
     this.held = new Uint8Array(this.totalChunks);
     this.held.fill(1, 0, this.cumulative);
     this.lastData = now;
+    this.lastNew = now;
     this.keepalive = this.opts.keepaliveMs;
     this.ackAt = now; // the first ACK opens the session with the sender
     if (this.cumulative >= this.totalChunks) this.finished = 'complete';
@@ -139,6 +142,7 @@ export class UdpReceiver {
       return out;
     }
     this.held[c] = 1;
+    this.lastNew = now;
     this.unacked++;
     if (this.recent.length < MAX_RECENT) this.recent.push(c);
     out.push({ type: 'write', chunk: c, position: c * this.opts.chunkSize, data: packet.payload });
@@ -262,9 +266,9 @@ export class UdpReceiver {
   /** Advance timers to `now`: due ACKs, keepalives, the idle timeout. */
   poll(now: number): ReceiverAction[] {
     if (this.finished === 'fail') return [];
-    if (this.finished !== 'complete' && now - this.lastData >= this.opts.idleTimeoutMs) {
+    if (this.finished !== 'complete' && now - this.lastNew >= this.opts.idleTimeoutMs) {
       this.finished = 'fail';
-      const what = this.largestPacket < 0 ? 'no UDP data arrived' : 'no UDP data';
+      const what = this.largestPacket < 0 ? 'no UDP data arrived' : 'no new UDP data';
       return [{ type: 'fail', reason: `${what} for ${Math.round(this.opts.idleTimeoutMs / 1000)} s (is UDP blocked?)` }];
     }
     const out: ReceiverAction[] = [];
@@ -283,7 +287,7 @@ export class UdpReceiver {
       return out;
     }
     const keepaliveAt = Math.max(this.lastAckSent, this.lastData) + this.keepalive;
-    out.push({ type: 'timer', at: Math.min(this.ackAt, keepaliveAt, this.lastData + this.opts.idleTimeoutMs) });
+    out.push({ type: 'timer', at: Math.min(this.ackAt, keepaliveAt, this.lastNew + this.opts.idleTimeoutMs) });
     return out;
   }
 }

@@ -142,6 +142,16 @@ describe('UdpReceiver', () => {
     expect(failure).toEqual({ type: 'fail', reason: expect.stringMatching(/no UDP data arrived for 3 s/) });
   });
 
+  it('gives up when only duplicates arrive: the idle timeout counts progress, not traffic', () => {
+    const r = receiver(10, { idleTimeoutMs: 1000 });
+    r.onData(data(0), 0);
+    for (let t = 100; t < 1000; t += 100) {
+      r.onData(data(0, t), t);
+      expect(r.poll(t).some((a) => a.type === 'fail')).toBe(false);
+    }
+    expect(r.poll(1000)).toEqual([{ type: 'fail', reason: expect.stringMatching(/no new UDP data for 1 s/) }]);
+  });
+
   it('reports recent ranges first when there are more than an ACK can carry', () => {
     const r = receiver(2000);
     for (let i = 0; i < MAX_SACK_RANGES + 50; i++) r.onData(data(1 + 2 * i, i), 1);
