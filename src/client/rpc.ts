@@ -13,7 +13,8 @@ import { VERSION } from '../version.js';
 
 export interface RequestHandlers {
   onItem?: (header: Record<string, unknown>) => void;
-  onData?: (payload: Buffer) => void;
+  /** `owned`: the payload memory is this frame's alone and may be transferred. */
+  onData?: (payload: Buffer, owned: boolean) => void;
   signal?: AbortSignal;
 }
 
@@ -193,7 +194,7 @@ export class RpcConnection {
       case Kind.Item:
         return p.onItem?.(f.header);
       case Kind.Data:
-        return p.onData?.(f.payload);
+        return p.onData?.(f.payload, f.ownsPayload);
       case Kind.Reply:
         return p.resolve(f.header);
       case Kind.Error: {

@@ -26,7 +26,7 @@ export interface FetchResult {
 }
 
 /** Buffered-but-unwritten bytes above which the socket is paused. */
-const WRITE_HIGH_WATER = 16 * 1024 * 1024;
+const WRITE_HIGH_WATER = 4 * 1024 * 1024;
 
 export async function fetchTcp(
   client: FerryClient,
@@ -102,28 +102,33 @@ async function stream(
             rpc.destroy();
           }
         },
-        onData: (chunk) => {
+        onData: (chunk, owned) => {
           const at = position;
-          position += chunk.length;
-          md5.update(chunk);
-          unwritten += chunk.length;
+          const length = chunk.length; // the chunk is detached once handed to the worker
+          position += length;
+          unwritten += length;
           if (unwritten > WRITE_HIGH_WATER && !paused) {
             paused = true;
             rpc.conn.pause();
           }
           // Writes are chained so the file grows strictly in order: a killed
-          // client leaves a .part that is a clean prefix of the file.
+          // client leaves a .part that is a clean prefix of the file. The chunk
+          // goes to the MD5 worker after its write, so its memory can be moved
+          // there instead of copied; the chain also waits while the worker is
+          // behind, which pauses the socket through `unwritten`.
           writes = writes.then(async () => {
             if (writeError) return;
             try {
-              await handle.write(chunk, 0, chunk.length, at);
+              await handle.write(chunk, 0, length, at);
             } catch (err) {
               writeError = describeWriteError(err);
               rpc.destroy();
               return;
             }
-            unwritten -= chunk.length;
-            meter.update(at + chunk.length);
+            md5.update(chunk, owned);
+            await md5.below(WRITE_HIGH_WATER);
+            unwritten -= length;
+            meter.update(at + length);
             if (paused && unwritten < WRITE_HIGH_WATER / 2) {
               paused = false;
               rpc.conn.resume();

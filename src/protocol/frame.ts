@@ -17,6 +17,13 @@ export interface Frame {
   id: number;
   header: Record<string, unknown>;
   payload: Buffer;
+  /**
+   * True when the payload's memory belongs to this frame alone (the decoder
+   * assembled it from several reads), so a consumer may transfer it to a
+   * worker instead of copying. False when it is a view into a socket read
+   * that other frames may share.
+   */
+  ownsPayload: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -80,7 +87,9 @@ export class FrameDecoder {
           this.frameLength = len;
           this.need = len;
         } else {
-          out.push(decodeBody(this.take(this.frameLength)));
+          const before = this.chunks[0]!.length;
+          const body = this.take(this.frameLength);
+          out.push(decodeBody(body, before < this.frameLength));
           this.frameLength = -1;
           this.need = 4;
         }
@@ -118,7 +127,7 @@ export class FrameDecoder {
   }
 }
 
-function decodeBody(body: Buffer): Frame {
+function decodeBody(body: Buffer, owned: boolean): Frame {
   const kind = body.readUInt8(0);
   if (!KIND_VALUES.has(kind)) throw new FerryError(ErrorCode.BadFrame, `unknown frame kind ${kind}`);
   const id = body.readUInt32BE(1);
@@ -139,5 +148,5 @@ function decodeBody(body: Buffer): Frame {
     }
     header = parsed as Record<string, unknown>;
   }
-  return { kind, id, header, payload: body.subarray(headerEnd) };
+  return { kind, id, header, payload: body.subarray(headerEnd), ownsPayload: owned };
 }

@@ -105,3 +105,15 @@ describe('frame codec', () => {
     expect(() => encodeFrame(Kind.Item, 1, { big: 'x'.repeat(70_000) })).toThrow(/exceeds/);
   });
 });
+
+describe('payload ownership', () => {
+  it('marks a payload assembled from several reads as owned, and a view into one read as shared', () => {
+    const frame = encodeFrame(Kind.Data, 1, undefined, Buffer.alloc(1000, 7));
+    const whole = new FrameDecoder().push(frame);
+    expect(whole[0]!.ownsPayload).toBe(false); // a view into the caller's chunk
+    const d = new FrameDecoder();
+    const split = [...d.push(frame.subarray(0, 500)), ...d.push(frame.subarray(500))];
+    expect(split[0]!.ownsPayload).toBe(true);
+    expect(split[0]!.payload.buffer).not.toBe(frame.buffer);
+  });
+});
