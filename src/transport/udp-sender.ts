@@ -274,7 +274,9 @@ async function readFully(file: FileHandle, position: number, length: number): Pr
   const buf = Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
-    const { bytesRead } = await file.read(buf, done, length - done, position + done);
+    const { bytesRead } = await file.read(buf, done, length - done, position + done).catch((e: Error) => {
+      throw new FerryError(ErrorCode.Internal, `reading the file for UDP failed: ${e.message}`);
+    });
     if (bytesRead === 0) throw new FerryError(ErrorCode.Changed, 'file became shorter while it was being sent');
     done += bytesRead;
   }
