@@ -57,3 +57,9 @@ describe('keyName', () => {
     expect(displayKey('pagedown')).toBe('PgDn');
   });
 });
+
+describe('help texts', () => {
+  it('fit a help column (40 columns) so two columns show them whole', () => {
+    for (const b of BINDINGS) expect(b.help.length, b.help).toBeLessThanOrEqual(40);
+  });
+});

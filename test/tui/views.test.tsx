@@ -26,6 +26,16 @@ describe('help overlay', () => {
     await app.waitFor((x) => !x.includes('help · Esc close'));
   });
 
+  it('fits on one screen at 120x36, in two columns', async () => {
+    app = renderApp({ columns: 120, rows: 36 });
+    await app.waitFor(ready);
+    await app.press('?');
+    const f = await app.waitFor((x) => x.includes('help · Esc close'));
+    expect(f).not.toContain('j/k scroll');
+    for (const b of BINDINGS) expect(f, b.help).toContain(b.help);
+    expect(f.split('\n').some((l) => l.includes(' Navigate') && l.includes(' Verify'))).toBe(true);
+  });
+
   it('scrolls when the screen is too short to hold it', async () => {
     app = renderApp({ columns: 80, rows: 24 });
     await app.waitFor((x) => x.includes('notes.md'));

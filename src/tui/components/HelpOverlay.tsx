@@ -6,7 +6,7 @@ import { Command, commandFor, helpGroups } from '../keys/bindings.js';
 import { displayKey } from '../keys/key-name.js';
 import { fit } from '../text.js';
 import { Frame } from './Frame.js';
-import type { LineSpec } from './Line.js';
+import { fitSegments, type LineSpec } from './Line.js';
 
 export function helpLines(): LineSpec[] {
   const lines: LineSpec[] = [];
@@ -14,14 +14,30 @@ export function helpLines(): LineSpec[] {
     if (lines.length > 0) lines.push('');
     lines.push([{ text: ` ${g.group}`, bold: true, color: 'accent' }]);
     for (const b of g.bindings) {
-      lines.push([{ text: '   ' + fit(b.keys.map(displayKey).join(' '), 18), bold: true }, { text: ' ' + b.help }]);
+      lines.push([{ text: '   ' + fit(b.keys.map(displayKey).join(' '), 14), bold: true }, { text: ' ' + b.help }]);
     }
   }
   return lines;
 }
 
+/** Two columns when the screen is wide, split at a group boundary near the middle. */
+export function helpColumns(lines: LineSpec[], width: number): LineSpec[] {
+  if (width < 100) return lines;
+  const half = Math.ceil(lines.length / 2);
+  // Split at the blank line before a group, so no group is cut in two.
+  let cut = lines.findIndex((l, i) => i >= half && l === '');
+  if (cut < 0) cut = half;
+  const left = lines.slice(0, cut);
+  const right = lines.slice(cut + 1);
+  const col = Math.floor((width - 2) / 2);
+  return Array.from({ length: Math.max(left.length, right.length) }, (_, i) => [
+    ...fitSegments(left[i] ?? '', col),
+    ...fitSegments(right[i] ?? '', width - 2 - col),
+  ]);
+}
+
 export function HelpOverlay({ width, height, onClose }: { width: number; height: number; onClose(): void }) {
-  const lines = helpLines();
+  const lines = helpColumns(helpLines(), width);
   const visible = Math.max(1, height - 2);
   const max = Math.max(0, lines.length - visible);
   const [offset, setOffset] = useState(0);

@@ -53,7 +53,7 @@ export interface Binding {
   keys: string[];
   /** Short word for the footer. */
   label: string;
-  /** Sentence for the help overlay. */
+  /** Sentence for the help overlay (at most 40 columns: two columns fit 100). */
   help: string;
   group: Group;
   scopes: Scope[];
@@ -80,31 +80,31 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Open, keys: ['enter', 'right'], label: 'open', help: 'Open the selected folder', group: 'Navigate', scopes: ['panes'] },
   { command: Command.Parent, keys: ['backspace', 'h', 'left'], label: 'up dir', help: 'Go to the parent folder', group: 'Navigate', scopes: ['panes'] },
   { command: Command.SwitchPane, keys: ['tab', 'S-tab'], label: 'pane', help: 'Switch between local and remote', group: 'Navigate', scopes: ['panes'], footer: 60 },
-  { command: Command.Mark, keys: ['space'], label: 'mark', help: 'Mark or unmark a file (marked files transfer together)', group: 'Select & view', scopes: ['panes'], footer: 80 },
-  { command: Command.MarkAll, keys: ['*'], label: 'mark all', help: 'Mark every file shown, or clear the marks', group: 'Select & view', scopes: ['panes'] },
+  { command: Command.Mark, keys: ['space'], label: 'mark', help: 'Mark a file (marked files go together)', group: 'Select & view', scopes: ['panes'], footer: 80 },
+  { command: Command.MarkAll, keys: ['*'], label: 'mark all', help: 'Mark all files shown, or clear marks', group: 'Select & view', scopes: ['panes'] },
   { command: Command.Sort, keys: ['o'], label: 'sort', help: 'Sort by name, size, time (cycles)', group: 'Select & view', scopes: ['panes'] },
   { command: Command.Reverse, keys: ['O'], label: 'reverse', help: 'Reverse the sort order', group: 'Select & view', scopes: ['panes'] },
   { command: Command.Hidden, keys: ['.'], label: 'hidden', help: 'Show or hide hidden files', group: 'Select & view', scopes: ['panes'] },
   { command: Command.Refresh, keys: ['r'], label: 'refresh', help: 'Reload the listing', group: 'Select & view', scopes: ['panes', 'cache'] },
-  { command: Command.Shortlist, keys: ['s'], label: 'shortlist', help: 'Filter by modification time (start and end)', group: 'Filter', scopes: ['panes'], footer: 30 },
+  { command: Command.Shortlist, keys: ['s'], label: 'shortlist', help: 'Filter by modification time range', group: 'Filter', scopes: ['panes'], footer: 30 },
   { command: Command.Longlist, keys: ['l'], label: 'longlist', help: 'Longlist: clear the time filter', group: 'Filter', scopes: ['panes'] },
   { command: Command.Ext, keys: ['e'], label: 'ext', help: 'Filter by extension', group: 'Filter', scopes: ['panes'], footer: 31 },
   { command: Command.Keyword, keys: ['/'], label: 'search', help: 'Search inside text files (recursive)', group: 'Filter', scopes: ['panes'], footer: 32 },
-  { command: Command.ClearFilters, keys: ['escape'], label: 'clear', help: 'Clear filters and search (or dismiss a message)', group: 'Filter', scopes: ['panes'] },
-  { command: Command.Download, keys: ['d'], label: 'download', help: 'Download to the local folder over TCP', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'remote' },
-  { command: Command.DownloadUdp, keys: ['D'], label: 'via UDP', help: 'Download to the local folder over UDP', group: 'Transfer', scopes: ['panes'], footer: 11, pane: 'remote' },
-  { command: Command.Upload, keys: ['u'], label: 'upload', help: 'Upload to the remote folder (when the server allows)', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'local' },
+  { command: Command.ClearFilters, keys: ['escape'], label: 'clear', help: 'Clear filters, search, or the message', group: 'Filter', scopes: ['panes'] },
+  { command: Command.Download, keys: ['d'], label: 'download', help: 'Download (file or folder) over TCP', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'remote' },
+  { command: Command.DownloadUdp, keys: ['D'], label: 'via UDP', help: 'Download (file or folder) over UDP', group: 'Transfer', scopes: ['panes'], footer: 11, pane: 'remote' },
+  { command: Command.Upload, keys: ['u'], label: 'upload', help: 'Upload to the remote folder (if allowed)', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'local' },
   { command: Command.ClearTransfers, keys: ['x'], label: 'clear done', help: 'Clear finished transfers from the list', group: 'Transfer', scopes: ['panes'] },
-  { command: Command.Verify, keys: ['v'], label: 'verify', help: 'Verify the MD5 of the selected file against the local copy', group: 'Verify', scopes: ['panes'], footer: 20, pane: 'remote' },
-  { command: Command.CheckAll, keys: ['V'], label: 'check all', help: 'Hash every remote file and compare with local copies', group: 'Verify', scopes: ['panes'], footer: 85 },
+  { command: Command.Verify, keys: ['v'], label: 'verify', help: 'Compare the MD5 with the local copy', group: 'Verify', scopes: ['panes'], footer: 20, pane: 'remote' },
+  { command: Command.CheckAll, keys: ['V'], label: 'check all', help: 'Check every file against local copies', group: 'Verify', scopes: ['panes'], footer: 85 },
   { command: Command.Cache, keys: ['c'], label: 'cache', help: 'Open the download cache', group: 'Views', scopes: ['panes'], footer: 40 },
   { command: Command.Logs, keys: ['L'], label: 'logs', help: 'Open the log viewer (server and client)', group: 'Views', scopes: ['panes'], footer: 41 },
-  { command: Command.CommandLine, keys: [':'], label: 'command', help: 'Command line (IndexGet, FileHash, FileDownload)', group: 'Views', scopes: ['panes'], footer: 50 },
+  { command: Command.CommandLine, keys: [':'], label: 'command', help: 'Classic commands (IndexGet, FileHash…)', group: 'Views', scopes: ['panes'], footer: 50 },
   { command: Command.Help, keys: ['?'], label: 'help', help: 'This help', group: 'Views', scopes: ['panes'], footer: 98 },
-  { command: Command.Quit, keys: ['q', 'C-c'], label: 'quit', help: 'Quit (asks while transfers run; Ctrl-C does not ask)', group: 'Views', scopes: ['panes'], footer: 99 },
+  { command: Command.Quit, keys: ['q', 'C-c'], label: 'quit', help: 'Quit (asks if transfers run; Ctrl-C not)', group: 'Views', scopes: ['panes'], footer: 99 },
   { command: Command.Follow, keys: ['f'], label: 'follow', help: 'Follow new log lines', group: 'Log viewer', scopes: ['logs'], footer: 1 },
   { command: Command.LogFilter, keys: ['/'], label: 'filter', help: 'Filter log lines by text', group: 'Log viewer', scopes: ['logs'], footer: 2 },
-  { command: Command.LogSource, keys: ['tab'], label: 'server/client', help: 'Switch between the server log and this client log', group: 'Log viewer', scopes: ['logs'], footer: 3 },
+  { command: Command.LogSource, keys: ['tab'], label: 'server/client', help: 'Server log or this client\'s own log', group: 'Log viewer', scopes: ['logs'], footer: 3 },
   { command: Command.Evict, keys: ['x', 'backspace'], label: 'evict', help: 'Evict the selected cache entry', group: 'Cache pane', scopes: ['cache'], footer: 1 },
   { command: Command.ClearCache, keys: ['X'], label: 'clear all', help: 'Clear the whole cache', group: 'Cache pane', scopes: ['cache'], footer: 2 },
   { command: Command.Close, keys: ['escape', 'q'], label: 'close', help: 'Close the view', group: 'Views', scopes: ['logs', 'cache', 'results', 'help'], footer: 90 },
