@@ -283,8 +283,13 @@ async function readFully(file: FileHandle, position: number, length: number): Pr
   return buf;
 }
 
-/** IPv4 clients of a dual-stack socket appear as ::ffff:a.b.c.d; compare them as a.b.c.d. */
+/**
+ * One spelling per address for comparisons: IPv4 clients of a dual-stack
+ * socket appear as ::ffff:a.b.c.d (compare as a.b.c.d), and an IPv6 address
+ * cut from "[addr]:port" may keep its brackets.
+ */
 export function normaliseAddress(address: string): string {
-  const a = address.toLowerCase();
+  let a = address.toLowerCase();
+  if (a.startsWith('[') && a.endsWith(']')) a = a.slice(1, -1);
   return a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
 }

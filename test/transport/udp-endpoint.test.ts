@@ -12,6 +12,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { decodeUdp, encodeAck, encodeData } from '../../src/protocol/udp-packet.js';
 import { UdpEndpoint, newSessionId } from '../../src/transport/udp-endpoint.js';
 import { type UdpProgress, receiveFile } from '../../src/transport/udp-receiver.js';
+import { normaliseAddress } from '../../src/transport/udp-sender.js';
 
 let dir: string;
 const cleanup: (() => Promise<unknown> | void)[] = [];
@@ -240,5 +241,15 @@ describe('UDP endpoint on a dual-stack socket', () => {
     const r = await receiveFile({ host, port: s.port, sessionId: s.sessionId, size: data.length, chunkSize: 8192, partFile: part, idleTimeoutMs: 5000 });
     expect(r.md5).toBe(createHash('md5').update(data).digest('hex'));
     await s.done;
+  });
+});
+
+describe('normaliseAddress', () => {
+  it('spells each address one way', () => {
+    expect(normaliseAddress('::FFFF:127.0.0.1')).toBe('127.0.0.1');
+    expect(normaliseAddress('[::1]')).toBe('::1');
+    expect(normaliseAddress('[::ffff:10.0.0.2]')).toBe('10.0.0.2');
+    expect(normaliseAddress('fe80::1')).toBe('fe80::1');
+    expect(normaliseAddress('::ffff:1')).toBe('::ffff:1'); // not an IPv4-mapped address
   });
 });
