@@ -11,7 +11,8 @@ import { md5OfFile } from './md5-file.js';
 import { confineLocal, partPathsBeside } from './local-path.js';
 import { removeSidecar } from './sidecar.js';
 import { fetchTcp, type FetchResult, type FetchTarget } from './tcp-fetch.js';
-import type { CacheOutcome, DownloadOptions, DownloadResult, RemoteStat } from './types.js';
+import type { CacheOutcome, DownloadOptions, DownloadResult, RemoteStat, UdpStats } from './types.js';
+import { fetchUdp } from './udp-fetch.js';
 
 type Verified = RemoteStat & { md5: string };
 
@@ -28,7 +29,11 @@ export async function downloadPath(client: FerryClient, path: string, options: D
 async function downloadFile(client: FerryClient, first: Verified, destAbs: string, options: DownloadOptions): Promise<DownloadResult> {
   const started = performance.now();
   const transport = options.transport ?? 'tcp';
-  if (transport !== 'tcp') throw new FerryError(ErrorCode.BadRequest, 'UDP downloads are not available from this client yet');
+  if (transport === 'udp' && !client.info.features.includes('udp')) {
+    throw new FerryError(ErrorCode.Forbidden, `${client.info.address} does not offer UDP downloads`);
+  }
+  const fetch = (target: FetchTarget): Promise<FetchResult & { udp?: UdpStats }> =>
+    transport === 'udp' ? fetchUdp(client, remote, target, options) : fetchTcp(client, remote, target, options);
   let remote = first;
   const existing = await statPath(destAbs).catch(() => undefined);
   if (existing) {
@@ -49,14 +54,14 @@ async function downloadFile(client: FerryClient, first: Verified, destAbs: strin
   }
   const viaCache = cache !== null && cache.fits(remote.size);
   const target: FetchTarget = viaCache ? cache.partPaths(server, remote.path) : partPathsBeside(destAbs);
-  let fetched: FetchResult;
+  let fetched: FetchResult & { udp?: UdpStats };
   try {
-    fetched = await fetchTcp(client, remote, target, options);
+    fetched = await fetch(target);
   } catch (err) {
     if (!(err instanceof FerryError) || err.code !== ErrorCode.Changed) throw err;
     // The file changed between our question and the transfer: ask again, start over.
     remote = (await client.stat(remote.path, { md5: true })) as Verified;
-    fetched = { ...(await fetchTcp(client, remote, target, options)), restarted: true };
+    fetched = { ...(await fetch(target)), restarted: true };
   }
   await removeSidecar(target.sidecar);
   if (viaCache) {
@@ -64,7 +69,7 @@ async function downloadFile(client: FerryClient, first: Verified, destAbs: strin
     if (!(await cache.materialize(fetched.md5, destAbs, { remotePath: remote.path, server }, { countHit: false }))) {
       // Another ferry process sharing this cache evicted the entry between the
       // two steps; the bytes are gone, so fetch once more, straight to the destination.
-      const again = await fetchTcp(client, remote, partPathsBeside(destAbs), options);
+      const again = await fetch(partPathsBeside(destAbs));
       await removeSidecar(partPathsBeside(destAbs).sidecar);
       await place(partPathsBeside(destAbs).part, destAbs, options.overwrite ?? false);
       fetched = { ...again, bytes: fetched.bytes + again.bytes };
@@ -75,6 +80,7 @@ async function downloadFile(client: FerryClient, first: Verified, destAbs: strin
   return result(remote, destAbs, fetched.bytes, viaCache ? 'miss' : 'bypass', started, transport, {
     ...(fetched.resumedFrom > 0 ? { resumedFrom: fetched.resumedFrom } : {}),
     ...(fetched.restarted ? { restarted: true } : {}),
+    ...(fetched.udp ? { udp: fetched.udp } : {}),
   });
 }
 

@@ -120,6 +120,33 @@ export interface DownloadRequest {
   identity?: FileIdentity;
 }
 
+/**
+ * Open a UDP download session for a file. The server answers with an ITEM
+ * naming the session (UdpStart); DATA and ACK then travel over UDP
+ * (docs/protocol-udp.md), and this request ends with the sender's REPLY
+ * once every chunk is acknowledged.
+ */
+export interface UdpRequest {
+  op: 'udp';
+  path: string;
+  identity?: FileIdentity;
+  /** Chunks below this one are already held by the client (a resume). */
+  startChunk?: number;
+  /** Datagram payload size the client asks for; the server may lower it. */
+  chunkSize?: number;
+}
+
+export interface UdpStart {
+  sessionId: string; // 16 hex digits
+  port: number;
+  chunkSize: number;
+  startChunk: number;
+  size: number;
+  md5: string;
+  mtimeMs: number;
+  identity: FileIdentity;
+}
+
 export interface UploadRequest {
   op: 'upload';
   path: string;
@@ -141,10 +168,11 @@ export type Request =
   | HashAllRequest
   | StatRequest
   | DownloadRequest
+  | UdpRequest
   | UploadRequest
   | LogsRequest;
 export type Op = Request['op'];
-export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'upload', 'logs'];
+export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs'];
 
 // ---- replies and items -------------------------------------------------
 
@@ -249,6 +277,14 @@ export function parseRequest(header: unknown): Request {
         path: str(header, 'path', true)!,
         offset: num(header, 'offset', false),
         identity: identity(header, 'identity'),
+      });
+    case 'udp':
+      return clean({
+        op,
+        path: str(header, 'path', true)!,
+        identity: identity(header, 'identity'),
+        startChunk: num(header, 'startChunk', false, 0, 2 ** 40),
+        chunkSize: num(header, 'chunkSize', false, 64, 65_479),
       });
     case 'upload': {
       const md5 = str(header, 'md5', true, 32)!;

@@ -16,6 +16,8 @@ export interface ServerServices {
   counters: ServerCounters;
   /** Opens a UDP download session for the control connection (undefined when UDP is off). */
   udp?: UdpSessions;
+  /** The socket behind `udp`, closed on shutdown. */
+  udpEndpoint?: { close(): Promise<void> };
 }
 
 export interface UdpSessions {
@@ -27,14 +29,10 @@ export interface UdpSessions {
     startChunk: number;
     chunkSize: number;
     signal: AbortSignal;
-  }): Promise<{ sessionId: string; done: Promise<UdpSendStats> }>;
+  }): Promise<{ sessionId: string; port: number; done: Promise<UdpSendStats> }>;
 }
 
-export interface UdpSendStats {
-  datagramsSent: number;
-  datagramsRetransmitted: number;
-  bytesSent: number;
-}
+export type UdpSendStats = import('../protocol/udp-sender.js').UdpSenderStats;
 
 export interface ServerCounters {
   connections: number;

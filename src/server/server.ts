@@ -4,8 +4,9 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { basename, relative, resolve, isAbsolute } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { FrameConnection } from '../transport/connection.js';
+import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { CommandLog } from './command-log.js';
-import type { ServerCounters, ServerServices, UdpSessions } from './context.js';
+import type { ServerCounters, ServerServices } from './context.js';
 import { HashIndex } from './hash-index.js';
 import { defaultHashIndexFile, defaultLogFile } from './paths.js';
 import { Session } from './session.js';
@@ -18,6 +19,8 @@ export interface ServerOptions {
   udpPort?: number;
   /** Command log file (default under the user's state directory). */
   logFile?: string;
+  /** Set false to serve TCP only. */
+  udp?: boolean;
   /** Hash index file; null keeps the index in memory only. */
   hashIndexFile?: string | null;
   allowUpload?: boolean;
@@ -90,14 +93,24 @@ export class FerryServer {
     });
     const address = netServer.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 2003);
+    if (options.udp !== false) {
+      // UDP listens on the TCP port number unless told otherwise.
+      const udpPort = options.udpPort ?? port;
+      try {
+        const endpoint = await UdpEndpoint.bind({ host, port: udpPort, type: host.includes(':') ? 'udp6' : 'udp4' });
+        services.udp = endpoint;
+        services.udpEndpoint = endpoint;
+      } catch (err) {
+        netServer.close();
+        await hashes.close();
+        await log.close();
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new FerryError(ErrorCode.BadRequest, `UDP port ${udpPort} on ${host} is already in use (use --udp-port)`);
+        throw err;
+      }
+    }
     const server = new FerryServer(netServer, services, host, port, options);
     netServer.on('connection', (socket) => server.accept(socket));
     return server;
-  }
-
-  /** Attach the UDP session service (set up by the UDP transport). */
-  setUdp(udp: UdpSessions): void {
-    this.services.udp = udp;
   }
 
   private accept(socket: Socket): void {
@@ -137,6 +150,7 @@ export class FerryServer {
       const forced = setTimeout(() => this.sockets.forEach((s) => s.destroy()), 1000);
       await stopped;
       clearTimeout(forced);
+      await this.services.udpEndpoint?.close();
       await this.services.hashes.close();
       await this.services.log.close();
     })();

@@ -6,6 +6,7 @@ import { hash, hashAll } from './hash.js';
 import { list } from './list.js';
 import { logs } from './logs.js';
 import { stat } from './stat.js';
+import { udp } from './udp.js';
 import { upload } from './upload.js';
 
 export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messages.js').Request, { op: K }>> } = {
@@ -14,6 +15,7 @@ export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messa
   hashall: hashAll,
   stat,
   download,
+  udp,
   upload,
   logs,
 };

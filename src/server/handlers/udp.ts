@@ -1,0 +1,41 @@
+import { ErrorCode, FerryError } from '../../protocol/errors.js';
+import type { FileIdentity, UdpRequest, UdpStart } from '../../protocol/messages.js';
+import { chooseChunkSize, MAX_CHUNK_BYTES } from '../../protocol/udp-packet.js';
+import type { Handler } from '../context.js';
+import { sameIdentity } from './download.js';
+
+/**
+ * Open a UDP session for one file. The TCP request stays open for the whole
+ * transfer: it carries the session's parameters, lets the client cancel, and
+ * ends with the sender's statistics. The UDP socket sends nothing until the
+ * client's first ACK arrives from the address of this TCP connection.
+ */
+export const udp: Handler<UdpRequest> = async (ctx) => {
+  const { store, hashes, counters } = ctx.services;
+  const sessions = ctx.services.udp;
+  if (!sessions) throw new FerryError(ErrorCode.Forbidden, 'this server does not offer UDP downloads');
+  const { request } = ctx;
+  const { handle, abs, rel, stat } = await store.openRead(request.path);
+  try {
+    const identity: FileIdentity = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, dev: stat.dev };
+    if (request.identity && !sameIdentity(request.identity, identity)) {
+      throw new FerryError(ErrorCode.Changed, `${rel} changed on the server since the download started`);
+    }
+    const clientHost = ctx.client.slice(0, ctx.client.lastIndexOf(':'));
+    const chunkSize = Math.min(request.chunkSize ?? chooseChunkSize(clientHost), MAX_CHUNK_BYTES);
+    const startChunk = request.startChunk ?? 0;
+    if (startChunk * chunkSize > stat.size + chunkSize) throw new FerryError(ErrorCode.BadRequest, `start chunk ${startChunk} is past the end of ${rel}`);
+    const md5 = await hashes.md5(abs, stat);
+    const session = await sessions.open({ clientHost, file: handle, size: stat.size, startChunk, chunkSize, signal: ctx.signal });
+    const start: UdpStart = { sessionId: session.sessionId, port: session.port, chunkSize, startChunk, size: stat.size, md5, mtimeMs: stat.mtimeMs, identity };
+    ctx.item(start);
+    counters.downloads++;
+    const stats = await session.done;
+    counters.bytesSent += stats.bytesSent;
+    ctx.countBytes(stats.bytesSent);
+    ctx.note({ transport: 'udp', chunkSize, startChunk, retransmitted: stats.datagramsRetransmitted });
+    return { datagramsSent: stats.datagramsSent, datagramsRetransmitted: stats.datagramsRetransmitted, bytesSent: stats.bytesSent };
+  } finally {
+    await handle.close();
+  }
+};

@@ -1,0 +1,74 @@
+// UDP downloads end to end: the session opened over TCP, the bytes over UDP,
+// with the same guarantees as TCP (verified, atomic, cached, resumable).
+
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../helpers/server.js';
+
+const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const MiB = 1024 * 1024;
+const big = randomBytes(12 * MiB + 123);
+const exact = randomBytes(60 * 1024 * 20); // an exact multiple of the loopback chunk size
+// Large enough that the receiver's first progress report (after 100 ms) comes mid-transfer.
+const huge = randomBytes(96 * MiB);
+
+let t: TestServer;
+let dest: string;
+beforeEach(async () => {
+  t = await startTestServer({ 'big.bin': big, 'exact.bin': exact, 'empty.bin': '' });
+  dest = await mkdtemp(join(tmpdir(), 'ferry-dest-'));
+});
+afterEach(() => t.close());
+
+describe('UDP download', () => {
+  it('delivers verified bytes and reports datagram statistics', async () => {
+    const client = await t.connect({ noCache: true });
+    expect(client.info.features).toContain('udp');
+    const r = await client.download('big.bin', { dest, transport: 'udp' });
+    expect(md5(await readFile(join(dest, 'big.bin')))).toBe(md5(big));
+    expect(r).toMatchObject({ transport: 'udp', verified: true, md5: md5(big), bytes: big.length, cache: 'bypass' });
+    expect(r.udp!.datagramsSent).toBeGreaterThanOrEqual(Math.ceil(big.length / r.udp!.datagramBytes));
+    expect(r.udp!.lossPercent).toBeGreaterThanOrEqual(0);
+    expect(await readdir(dest)).toEqual(['big.bin']);
+  });
+
+  it('handles an exact multiple of the chunk size and an empty file', async () => {
+    const client = await t.connect({ noCache: true });
+    await client.download('exact.bin', { dest, transport: 'udp' });
+    expect(md5(await readFile(join(dest, 'exact.bin')))).toBe(md5(exact));
+    const r = await client.download('empty.bin', { dest, transport: 'udp' });
+    expect(r.md5).toBe(md5(Buffer.alloc(0)));
+  });
+
+  it('goes through the cache: the second download is a hit with nothing sent', async () => {
+    const client = await t.connect();
+    expect((await client.download('exact.bin', { dest, transport: 'udp' })).cache).toBe('miss');
+    const sent = t.server.counters.bytesSent;
+    const r = await client.download('exact.bin', { dest: await mkdtemp(join(tmpdir(), 'ferry-dest-')), transport: 'udp' });
+    expect(r.cache).toBe('hit');
+    expect(t.server.counters.bytesSent).toBe(sent);
+  });
+
+  it('resumes an interrupted UDP download and verifies', async () => {
+    await t.share.write({ 'huge.bin': huge });
+    const client = await t.connect({ noCache: true });
+    const controller = new AbortController();
+    await expect(
+      client.download('huge.bin', { dest, transport: 'udp', signal: controller.signal, onProgress: (p) => p.bytes > 0 && p.bytes < p.total && controller.abort() }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(await readdir(dest)).not.toContain('huge.bin');
+    const r = await client.download('huge.bin', { dest, transport: 'udp' });
+    expect(r.resumedFrom).toBeGreaterThan(0);
+    expect(md5(await readFile(join(dest, 'huge.bin')))).toBe(md5(huge));
+  });
+
+  it('refuses when the server offers no UDP', async () => {
+    const tcpOnly = await startTestServer({ 'a.bin': 'a' }, { udp: false });
+    const client = await tcpOnly.connect({ noCache: true });
+    await expect(client.download('a.bin', { dest, transport: 'udp' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await tcpOnly.close();
+  });
+});
