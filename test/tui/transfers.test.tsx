@@ -198,3 +198,32 @@ describe('finished transfers', () => {
     expect(transferLine(f, '163.jpg')).toBeDefined();
   });
 });
+
+describe('selecting a transfer', () => {
+  it('t then x cancels the running one quietly, then removes it from the list', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    const t = await app.api.downloads.next();
+    t.progress(1000);
+    await app.press('t');
+    let f = await app.waitFor((x) => x.includes('x cancel/remove · Esc done'));
+    expect(f).toMatch(/┏ transfers/);
+    await app.press('x');
+    f = await app.waitFor((x) => transferLine(x.replace(/┃/g, '│'), '160.jpg')?.includes('✗ cancelled') === true);
+    expect(t.options.signal?.aborted).toBe(true);
+    expect(f).not.toContain('Esc dismiss'); // a cancel is not an error message
+    await app.press('x');
+    // The list is empty: back to the panes, no transfer area.
+    await app.waitFor((x) => !x.includes('transfers') && !x.includes('x cancel/remove'));
+    await app.press('j');
+    await app.waitFor((x) => x.includes('3/5'));
+  });
+
+  it('says so when there is nothing to select', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('t');
+    await app.waitFor((x) => x.includes('no transfers yet'));
+  });
+});

@@ -34,6 +34,7 @@ import { QuitDialog } from './QuitDialog.js';
 import { CONFIRM_ROWS, ConfirmDialog } from './ConfirmDialog.js';
 import { SHORTLIST_ROWS, ShortlistForm } from './ShortlistForm.js';
 import { StatusLine } from './StatusLine.js';
+import { TransferList } from './TransferList.js';
 import { TransfersArea } from './TransfersArea.js';
 
 export interface AppProps {
@@ -51,7 +52,7 @@ function tildify(path: string): string {
   return home.length > 1 && (path === home || path.startsWith(`${home}/`)) ? `~${path.slice(home.length)}` : path;
 }
 
-const SCOPE: Partial<Record<Overlay['kind'], Scope>> = { help: 'help', cache: 'cache', logs: 'logs', checkall: 'results' };
+const SCOPE: Partial<Record<Overlay['kind'], Scope>> = { help: 'help', cache: 'cache', logs: 'logs', checkall: 'results', transfers: 'transfers' };
 
 export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit, pingIntervalMs }: AppProps) {
   const { columns, rows } = useTerminalSize();
@@ -83,6 +84,10 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
       dispatchRemote({ type: 'refresh' });
     },
     onFailed: (f) => {
+      if (f.code === 'CANCELLED') {
+        log(`${f.kind} ${f.path} cancelled`);
+        return;
+      }
       log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
       // A different file of that name is already here: ask instead of failing.
       if (f.kind === 'download' && f.code === 'EXISTS' && f.dest && /already exists/.test(f.error)) {
@@ -103,7 +108,11 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
   // One row stays free: a frame as tall as the terminal makes Ink repaint with
   // ESC[3J, which wipes the user's scrollback, and redraw everything each time.
   const layout = computeLayout(columns, rows - 1, transfers.transfers.length, message !== null, dialogRows);
-  const close = useCallback(() => setOverlay({ kind: 'none' }), []);
+  const close = useCallback(() => setOverlay({ kind: 'none' }), [setOverlay]);
+  // The last transfer removed while selecting: nothing left to pick, back to the panes.
+  useEffect(() => {
+    if (overlay.kind === 'transfers' && transfers.transfers.length === 0) close();
+  }, [overlay.kind, transfers.transfers.length, close]);
 
   const listRows = useRef(layout.listRows);
   listRows.current = layout.listRows;
@@ -262,6 +271,8 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
             else transfers.download(overlay.path, overlay.transport, overlay.dest, overlay.size, true);
           }}
         />
+      ) : overlay.kind === 'transfers' && layout.transferRows > 0 ? (
+        <TransferList transfers={transfers} width={layout.columns} height={layout.transferHeight} rows={layout.transferRows} onClose={close} onLog={log} />
       ) : layout.transferRows > 0 ? (
         <TransfersArea width={layout.columns} height={layout.transferHeight} transfers={visibleTransfers(transfers.transfers, layout.transferRows)} total={transfers.transfers.length} />
       ) : null}

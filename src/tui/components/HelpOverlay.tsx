@@ -23,10 +23,17 @@ export function helpLines(): LineSpec[] {
 /** Two columns when the screen is wide, split at a group boundary near the middle. */
 export function helpColumns(lines: LineSpec[], width: number): LineSpec[] {
   if (width < 100) return lines;
-  const half = Math.ceil(lines.length / 2);
-  // Split at the blank line before a group, so no group is cut in two.
-  let cut = lines.findIndex((l, i) => i >= half && l === '');
-  if (cut < 0) cut = half;
+  // Split at the blank line before a group (no group is cut in two), choosing the
+  // one that makes the taller column shortest.
+  let cut = Math.ceil(lines.length / 2);
+  let best = Number.POSITIVE_INFINITY;
+  lines.forEach((l, i) => {
+    const tallest = Math.max(i, lines.length - i - 1);
+    if (l === '' && tallest < best) {
+      best = tallest;
+      cut = i;
+    }
+  });
   const left = lines.slice(0, cut);
   const right = lines.slice(cut + 1);
   const col = Math.floor((width - 2) / 2);

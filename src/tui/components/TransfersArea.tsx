@@ -49,9 +49,19 @@ export function transferRow(t: Transfer, inner: number): LineSpec {
   return [badge, name, bar, ...tail];
 }
 
-export function TransfersArea({ transfers, width, height, total }: { transfers: Transfer[]; width: number; height: number; total: number }) {
+export interface TransfersAreaProps {
+  transfers: Transfer[];
+  width: number;
+  height: number;
+  total: number;
+  /** While selecting ('t'): the chosen transfer, drawn reversed, and a focused border. */
+  selectedId?: number;
+}
+
+export function TransfersArea({ transfers, width, height, total, selectedId }: TransfersAreaProps) {
   const inner = width - 2;
   const hiddenCount = total - transfers.length;
-  const rows = transfers.map((t) => ({ key: t.id, spec: transferRow(t, inner) }));
-  return <Frame width={width} height={height} title="transfers" titleRight={hiddenCount > 0 ? `+${hiddenCount} more` : undefined} rows={rows} />;
+  const rows = transfers.map((t) => ({ key: t.id, spec: transferRow(t, inner), inverse: t.id === selectedId }));
+  const right = selectedId !== undefined ? 'x cancel/remove · Esc done' : hiddenCount > 0 ? `+${hiddenCount} more` : undefined;
+  return <Frame width={width} height={height} title="transfers" titleRight={right} focused={selectedId !== undefined} rows={rows} />;
 }

@@ -24,6 +24,7 @@ export type Overlay =
   | { kind: 'prompt'; field: 'ext' | 'keyword' }
   | { kind: 'command' }
   | { kind: 'quit' }
+  | { kind: 'transfers' }
   | { kind: 'overwrite'; path: string; transport: Transport; dest: string; size?: number; folder?: boolean };
 
 export type PaneId = 'local' | 'remote';
@@ -203,6 +204,9 @@ export function runCommand(ctx: CommandContext, command: Command): void {
       return upload(ctx);
     case Command.ClearTransfers:
       return ctx.transfers.clearFinished();
+    case Command.SelectTransfers:
+      if (ctx.transfers.latest.current.length === 0) return ctx.setMessage({ level: 'info', text: 'no transfers yet' });
+      return ctx.setOverlay({ kind: 'transfers' });
     case Command.Verify: {
       const e = selectedEntry(pane);
       if (!e || e.type !== 'file') return ctx.setMessage({ level: 'info', text: 'select a file to verify' });

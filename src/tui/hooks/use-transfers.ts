@@ -42,6 +42,8 @@ export interface Transfers {
   downloadFolder(path: string, transport: Transport, dest: string, overwrite?: boolean): void;
   upload(localPath: string, remotePath: string, size?: number): void;
   clearFinished(): void;
+  /** Cancel a running transfer, or drop a finished one from the list. */
+  cancel(id: number): void;
   /** Abort everything still running (on quit). */
   abortAll(): void;
 }
@@ -91,9 +93,10 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         },
         (err: unknown) => {
           finish(id);
-          const error = errorText(err);
+          // Cancelled by the user: say so plainly, whatever the client's wording.
+          const error = ac.signal.aborted ? 'cancelled' : errorText(err);
           dispatch({ type: 'failed', id, error });
-          hooksRef.current.onFailed?.({ kind: 'download', path, error, code: codeOf(err), transport, dest, size });
+          hooksRef.current.onFailed?.({ kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, size });
         },
       );
     },
@@ -129,9 +132,9 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           },
           (err: unknown) => {
             finish(id);
-            const error = errorText(err);
+            const error = ac.signal.aborted ? 'cancelled' : errorText(err);
             dispatch({ type: 'failed', id, error });
-            hooksRef.current.onFailed?.({ kind: 'download', path, error, code: codeOf(err), transport, dest, folder: true });
+            hooksRef.current.onFailed?.({ kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, folder: true });
           },
         );
     },
@@ -150,9 +153,10 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         },
         (err: unknown) => {
           finish(id);
-          const error = errorText(err);
+          // Cancelled by the user: say so plainly, whatever the client's wording.
+          const error = ac.signal.aborted ? 'cancelled' : errorText(err);
           dispatch({ type: 'failed', id, error });
-          hooksRef.current.onFailed?.({ kind: 'upload', path: remotePath, error, code: codeOf(err), transport: 'tcp', size });
+          hooksRef.current.onFailed?.({ kind: 'upload', path: remotePath, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport: 'tcp', size });
         },
       );
     },
@@ -160,10 +164,18 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     [api],
   );
 
-  const clearFinished = useCallback(() => dispatch({ type: 'clearFinished' }), []);
+  const clearFinished = useCallback(() => dispatch({ type: 'clearFinished' }), [dispatch]);
+  const cancel = useCallback(
+    (id: number) => {
+      const ac = controllers.current.get(id);
+      if (ac) ac.abort();
+      else dispatch({ type: 'remove', id });
+    },
+    [dispatch],
+  );
   const abortAll = useCallback(() => {
     for (const ac of controllers.current.values()) ac.abort();
   }, []);
 
-  return { transfers, latest, download, downloadFolder, upload, clearFinished, abortAll };
+  return { transfers, latest, download, downloadFolder, upload, clearFinished, cancel, abortAll };
 }

@@ -27,6 +27,8 @@ export enum Command {
   DownloadUdp = 'download-udp',
   Upload = 'upload',
   ClearTransfers = 'clear-transfers',
+  SelectTransfers = 'select-transfers',
+  CancelTransfer = 'cancel-transfer',
   Verify = 'verify',
   CheckAll = 'check-all',
   Cache = 'cache',
@@ -44,9 +46,9 @@ export enum Command {
 }
 
 /** Where a binding applies: the two panes, or one of the full views. */
-export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help';
+export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help' | 'transfers';
 
-export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
+export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane' | 'Transfer list';
 
 export interface Binding {
   command: Command;
@@ -68,7 +70,7 @@ export interface Binding {
 
 export const PINNED_FOOTER = 90;
 
-const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help'];
+const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers'];
 
 export const BINDINGS: readonly Binding[] = [
   { command: Command.Up, keys: ['k', 'up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
@@ -94,6 +96,7 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Download, keys: ['d'], label: 'download', help: 'Download (file or folder) over TCP', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'remote' },
   { command: Command.DownloadUdp, keys: ['D'], label: 'via UDP', help: 'Download (file or folder) over UDP', group: 'Transfer', scopes: ['panes'], footer: 11, pane: 'remote' },
   { command: Command.Upload, keys: ['u'], label: 'upload', help: 'Upload to the remote folder (if allowed)', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'local' },
+  { command: Command.SelectTransfers, keys: ['t'], label: 'transfers', help: 'Select a transfer (to cancel it)', group: 'Transfer', scopes: ['panes'] },
   { command: Command.ClearTransfers, keys: ['x'], label: 'clear done', help: 'Clear finished transfers from the list', group: 'Transfer', scopes: ['panes'] },
   { command: Command.Verify, keys: ['v'], label: 'verify', help: 'Compare the MD5 with the local copy', group: 'Verify', scopes: ['panes'], footer: 20, pane: 'remote' },
   { command: Command.CheckAll, keys: ['V'], label: 'check all', help: 'Check every file against local copies', group: 'Verify', scopes: ['panes'], footer: 85 },
@@ -107,7 +110,8 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.LogSource, keys: ['tab'], label: 'server/client', help: 'Server log or this client\'s own log', group: 'Log viewer', scopes: ['logs'], footer: 3 },
   { command: Command.Evict, keys: ['x', 'backspace'], label: 'evict', help: 'Evict the selected cache entry', group: 'Cache pane', scopes: ['cache'], footer: 1 },
   { command: Command.ClearCache, keys: ['X'], label: 'clear all', help: 'Clear the whole cache', group: 'Cache pane', scopes: ['cache'], footer: 2 },
-  { command: Command.Close, keys: ['escape', 'q'], label: 'close', help: 'Close the view', group: 'Views', scopes: ['logs', 'cache', 'results', 'help'], footer: 90 },
+  { command: Command.CancelTransfer, keys: ['x', 'backspace'], label: 'cancel/remove', help: 'Cancel it if running, else remove it', group: 'Transfer list', scopes: ['transfers'], footer: 1 },
+  { command: Command.Close, keys: ['escape', 'q', 't'], label: 'close', help: 'Close the view', group: 'Views', scopes: ['logs', 'cache', 'results', 'help', 'transfers'], footer: 90 },
 ];
 
 /** The command a key means in a scope (first match wins), if any. */

@@ -31,7 +31,8 @@ export type TransfersAction =
   | { type: 'progress'; updates: ReadonlyMap<number, TransferProgress> }
   | { type: 'done'; id: number; bytes: number; md5: string; seconds: number; cache?: CacheOutcome; retxPercent?: number; note?: string; files?: number }
   | { type: 'failed'; id: number; error: string }
-  | { type: 'clearFinished' };
+  | { type: 'clearFinished' }
+  | { type: 'remove'; id: number };
 
 export type TransfersState = readonly Transfer[];
 
@@ -84,6 +85,8 @@ export function transfersReducer(s: TransfersState, a: TransfersAction): Transfe
       return s.map((t) => (t.id === a.id ? { ...t, status: 'failed', error: a.error } : t));
     case 'clearFinished':
       return s.filter((t) => t.status === 'running');
+    case 'remove':
+      return s.filter((t) => t.id !== a.id || t.status === 'running');
   }
 }
 
