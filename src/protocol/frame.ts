@@ -113,7 +113,9 @@ export class FrameDecoder {
       this.chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
-    const out = Buffer.allocUnsafe(n);
+    // Never from the shared pool: an assembled payload may be transferred to a
+    // worker, which detaches its whole ArrayBuffer.
+    const out = Buffer.allocUnsafeSlow(n);
     let off = 0;
     while (off < n) {
       const c = this.chunks[0]!;

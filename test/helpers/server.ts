@@ -17,7 +17,7 @@ export interface TestServer {
   scratch: string;
   address: string;
   /** A connected client; `cache` set unless `noCache`. */
-  connect(options?: { cacheLimit?: number; noCache?: boolean; cacheDir?: string }): Promise<FerryClient>;
+  connect(options?: { cacheLimit?: number; noCache?: boolean; cacheDir?: string; port?: number }): Promise<FerryClient>;
   close(): Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export async function startTestServer(spec: ShareSpec = {}, options: Partial<Ser
     scratch,
     address,
     async connect(o = {}) {
-      const rpcOptions = { host: '127.0.0.1', port: server.port };
+      const rpcOptions = { host: '127.0.0.1', port: o.port ?? server.port };
       const cache = o.noCache ? null : await DownloadCache.open({ dir: o.cacheDir ?? join(scratch, 'cache'), limit: o.cacheLimit ?? 1024 ** 3 });
       const client = new FerryClient(await RpcConnection.open(rpcOptions), rpcOptions, cache);
       clients.push(client);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTcpRelay } from '../helpers/tcp-relay.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const MiB = 1024 * 1024;
@@ -96,12 +97,13 @@ describe('download', () => {
   });
 
   it('resumes an interrupted download from where it stopped, and verifies', async () => {
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: t.server.port });
     for (const noCache of [false, true]) {
-      const client = await t.connect({ noCache });
-      const controller = new AbortController();
-      await expect(
-        client.download('big.bin', { dest, signal: controller.signal, onProgress: (p) => p.bytes > 6 * MiB && controller.abort() }),
-      ).rejects.toMatchObject({ code: 'CANCELLED' });
+      const client = await t.connect({ noCache, port: relay.port });
+      relay.cutAfter = 6 * MiB; // the connection dies mid-stream
+      await expect(client.download('big.bin', { dest })).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+      relay.cutAfter = undefined;
+      expect(relay.cuts).toBeGreaterThan(0);
       expect(await visible(dest)).not.toContain('big.bin');
       const sentBefore = t.server.counters.bytesSent;
       const r = await client.download('big.bin', { dest });
@@ -113,18 +115,22 @@ describe('download', () => {
       await client.cache?.clear();
       await import('node:fs/promises').then((fs) => fs.rm(join(dest, 'big.bin')));
     }
+    await relay.close();
   });
 
   it('starts over when the server file changed since the interrupted attempt', async () => {
-    const client = await t.connect({ noCache: true });
-    const controller = new AbortController();
-    await client.download('big.bin', { dest, signal: controller.signal, onProgress: (p) => p.bytes > 4 * MiB && controller.abort() }).catch(() => {});
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: t.server.port });
+    const client = await t.connect({ noCache: true, port: relay.port });
+    relay.cutAfter = 4 * MiB;
+    await expect(client.download('big.bin', { dest })).rejects.toMatchObject({ code: 'CONNECTION_LOST' });
+    relay.cutAfter = undefined;
     const changed = randomBytes(big.length);
     await writeFile(t.share.abs('big.bin'), changed);
     const r = await client.download('big.bin', { dest });
     expect(r.restarted).toBe(true);
     expect(r.resumedFrom).toBeUndefined();
     expect(md5(await readFile(join(dest, 'big.bin')))).toBe(md5(changed));
+    await relay.close();
   });
 
   it('leaves nothing at the destination when verification fails', async () => {
