@@ -27,6 +27,8 @@ export interface PaneState {
   /** Bumped to ask for a fresh listing. */
   reload: number;
   verify: ReadonlyMap<string, VerifyMark>;
+  /** After going up: the folder we came from, to put the cursor on once listed. */
+  reselect?: string;
   /** Rows (without '..') and file bytes of the view, kept with it so no render walks 100,000 rows. */
   totals: { items: number; bytes: number };
 }
@@ -133,7 +135,7 @@ function moveTo(s: PaneState, index: number, height: number): PaneState {
 }
 
 function withView(s: PaneState): PaneState {
-  const selected = s.view[s.cursor]?.path;
+  const selected = s.reselect ?? s.view[s.cursor]?.path;
   const view = buildView(s);
   let cursor = selected === undefined ? 0 : view.findIndex((e) => e.path === selected);
   if (cursor < 0) cursor = Math.min(s.cursor, Math.max(0, view.length - 1));
@@ -159,7 +161,7 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
     case 'loaded': {
       const paths = new Set(a.entries.map((e) => e.path));
       const marked = new Set([...s.marked].filter((p) => paths.has(p)));
-      return withView({ ...s, entries: a.entries, loading: false, error: null, marked });
+      return { ...withView({ ...s, entries: a.entries, loading: false, error: null, marked }), reselect: undefined };
     }
     case 'failed':
       return { ...s, loading: false, error: a.error, entries: [], view: buildView({ ...s, entries: [] }), cursor: 0, offset: 0, totals: { items: 0, bytes: 0 } };
@@ -184,7 +186,8 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
         verify: new Map(),
       };
     case 'parent':
-      return s.path === '' ? s : paneReducer(s, { type: 'cd', path: parentPath(s.path) });
+      // Land on the folder we just left, as file managers do.
+      return s.path === '' ? s : { ...paneReducer(s, { type: 'cd', path: parentPath(s.path) }), reselect: s.path };
     case 'toggleMark': {
       const e = selectedEntry(s);
       if (!e || e.type !== 'file') return moveTo(s, s.cursor + 1, a.height);

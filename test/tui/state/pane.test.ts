@@ -161,3 +161,13 @@ describe('mark all', () => {
     expect(s.marked.size).toBe(0);
   });
 });
+
+describe('going up', () => {
+  it('puts the cursor on the folder just left', () => {
+    let s = paneReducer(loaded('zdir'), { type: 'parent' });
+    expect(s.path).toBe('');
+    s = paneReducer(s, { type: 'loaded', entries });
+    expect(selectedEntry(s)?.name).toBe('zdir');
+    expect(s.reselect).toBeUndefined();
+  });
+});
