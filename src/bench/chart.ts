@@ -43,7 +43,7 @@ export function renderChart(results: BenchResults): string {
         parts.push(`<text x="${BAR_X + w + 6}" y="${mid}" class="value">${esc(formatRate(r.rate, c.unit))}</text>`);
       } else {
         const why = r.status === 'ok' ? 'no runs' : `${r.status}${r.note ? `: ${r.note}` : ''}`;
-        parts.push(`<text x="${BAR_X}" y="${mid}" class="muted">${esc(clip(why, 90))}</text>`);
+        parts.push(`<text x="${BAR_X}" y="${mid}" class="muted">${esc(clip(why, 80))}</text>`);
       }
       y += ROW_H;
     }
