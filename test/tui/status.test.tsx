@@ -17,6 +17,18 @@ describe('status line and errors', () => {
     await app.waitFor((x) => x.includes('○ closed: server went away'));
   });
 
+  it('refreshes the remote listing when the connection comes back', async () => {
+    app = renderApp();
+    await app.waitFor((x) => x.includes('notes.md') && x.includes('● connected'));
+    app.api.setStatus({ state: 'reconnecting', error: 'connection reset' });
+    await app.waitFor((x) => x.includes('reconnecting'));
+    app.api.files.push({ path: 'arrived.txt', content: 'new' });
+    const calls = app.api.listCalls.length;
+    app.api.setStatus({ state: 'connected', latencyMs: 1 });
+    await app.waitFor((x) => x.includes('arrived.txt'));
+    expect(app.api.listCalls.length).toBeGreaterThan(calls);
+  });
+
   it('a failing ping shows as reconnecting, not a crash', async () => {
     const { FakeFerry } = await import('../helpers/fake-client.js');
     const api = new FakeFerry([{ path: 'a.txt', content: 'a' }]);

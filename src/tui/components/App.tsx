@@ -98,6 +98,15 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
     },
   });
   const status = useConnection(api, pingIntervalMs);
+  // Back from a drop: what the remote pane shows may be an error or stale.
+  const lastState = useRef(status.state);
+  useEffect(() => {
+    if (status.state === 'connected' && lastState.current !== 'connected') {
+      dispatchRemote({ type: 'refresh' });
+      log('connection back: remote listing refreshed');
+    }
+    lastState.current = status.state;
+  }, [status.state, dispatchRemote, log]);
   const running = runningCount(transfers.transfers);
   const exit = useCallback(() => {
     transfers.abortAll();
