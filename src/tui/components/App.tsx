@@ -5,11 +5,10 @@
 import { homedir } from 'node:os';
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { parseClassic } from '../../client/classic.js';
 import { LocalSide, localMd5 } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
-import { runClassic, runCommand, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../hooks/use-commands.js';
+import { runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../hooks/use-commands.js';
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
@@ -17,19 +16,16 @@ import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
 import { commandFor, type Scope } from '../keys/bindings.js';
-import { normalizeExt } from '../state/filters.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS } from '../state/layout.js';
 import { initialLogs, logsReducer } from '../state/logs.js';
 import { runningCount, visibleTransfers } from '../state/transfers.js';
 import { CacheView } from './CacheView.js';
 import { CheckAllView } from './CheckAllView.js';
-import { CommandLine } from './CommandLine.js';
-import { Footer } from './Footer.js';
+import { BottomLine } from './BottomLine.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { LogViewer } from './LogViewer.js';
 import { MessageLine, type Message } from './MessageLine.js';
 import { Pane } from './Pane.js';
-import { Prompt } from './Prompt.js';
 import { QuitDialog } from './QuitDialog.js';
 import { CONFIRM_ROWS, ConfirmDialog } from './ConfirmDialog.js';
 import { SHORTLIST_ROWS, ShortlistForm } from './ShortlistForm.js';
@@ -201,49 +197,21 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
     }
   })();
 
-  const bottom = (() => {
-    const w = layout.columns;
-    if (overlay.kind === 'command') {
-      return (
-        <CommandLine
-          width={w}
-          history={history}
-          onCancel={close}
-          onRun={(line) => {
-            const text = line.trim();
-            close();
-            if (text === '') return;
-            setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));
-            const parsed = parseClassic(text);
-            if ('error' in parsed) {
-              setMessage({ level: 'error', text: parsed.error });
-              log(`$ ${text}: ${parsed.error}`, 'error');
-              return;
-            }
-            log(`$ ${text}`);
-            runClassic(current(), parsed);
-          }}
-        />
-      );
-    }
-    if (overlay.kind === 'prompt') {
-      const ext = overlay.field === 'ext';
-      return (
-        <Prompt
-          width={w}
-          label={ext ? ' extension: ' : ' search text files for: '}
-          initial={(ext ? focusedPane.filters.ext : focusedPane.filters.keyword) ?? ''}
-          onCancel={close}
-          onSubmit={(text) => {
-            close();
-            const filters = ext ? { ...focusedPane.filters, ext: normalizeExt(text) } : { ...focusedPane.filters, keyword: text.trim() || undefined };
-            (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters });
-          }}
-        />
-      );
-    }
-    return <Footer width={w} ctx={{ scope: SCOPE[overlay.kind] ?? 'panes', pane: focus, uploadAllowed }} />;
-  })();
+  const bottom = (
+    <BottomLine
+      width={layout.columns}
+      overlay={overlay}
+      filters={focusedPane.filters}
+      history={history}
+      footer={{ scope: SCOPE[overlay.kind] ?? 'panes', pane: focus, uploadAllowed }}
+      onClose={close}
+      onFilters={(filters) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters })}
+      onRunLine={(text) => {
+        setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));
+        runCommandLine(current(), text);
+      }}
+    />
+  );
 
   return (
     <Box flexDirection="column" width={layout.columns} height={layout.rows}>

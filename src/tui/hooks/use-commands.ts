@@ -3,7 +3,7 @@
 // in place; nothing here throws into React.
 
 import { basename } from 'node:path';
-import type { ClassicCommand } from '../../client/classic.js';
+import { parseClassic, type ClassicCommand } from '../../client/classic.js';
 import { localMd5, type LocalSide } from '../../client/local-side.js';
 import type { FerryApi, Transport } from '../../client/types.js';
 import { formatBytes, formatTime } from '../../client/format.js';
@@ -251,4 +251,16 @@ export function runClassic(ctx: CommandContext, cmd: ClassicCommand): void {
     case 'quit':
       return ctx.running > 0 ? ctx.setOverlay({ kind: 'quit' }) : ctx.exit();
   }
+}
+
+/** Parse and run one ':' line; a parse error becomes the message, in place. */
+export function runCommandLine(ctx: CommandContext, text: string): void {
+  const parsed = parseClassic(text);
+  if ('error' in parsed) {
+    ctx.setMessage({ level: 'error', text: parsed.error });
+    ctx.log(`$ ${text}: ${parsed.error}`, 'error');
+    return;
+  }
+  ctx.log(`$ ${text}`);
+  runClassic(ctx, parsed);
 }

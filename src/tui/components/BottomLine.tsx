@@ -1,0 +1,55 @@
+// The last row: the footer of useful keys, or the text field that is open there
+// (the ':' command line, the extension or keyword prompt).
+
+import type { FooterContext } from '../keys/bindings.js';
+import type { Overlay } from '../hooks/use-commands.js';
+import { normalizeExt, type Filters } from '../state/filters.js';
+import { CommandLine } from './CommandLine.js';
+import { Footer } from './Footer.js';
+import { Prompt } from './Prompt.js';
+
+export interface BottomLineProps {
+  width: number;
+  overlay: Overlay;
+  /** The focused pane's filters (what the prompts edit). */
+  filters: Filters;
+  history: readonly string[];
+  footer: FooterContext;
+  onClose(): void;
+  onFilters(filters: Filters): void;
+  /** A non-empty command line to run. */
+  onRunLine(text: string): void;
+}
+
+export function BottomLine({ width, overlay, filters, history, footer, onClose, onFilters, onRunLine }: BottomLineProps) {
+  if (overlay.kind === 'command') {
+    return (
+      <CommandLine
+        width={width}
+        history={history}
+        onCancel={onClose}
+        onRun={(line) => {
+          onClose();
+          const text = line.trim();
+          if (text !== '') onRunLine(text);
+        }}
+      />
+    );
+  }
+  if (overlay.kind === 'prompt') {
+    const ext = overlay.field === 'ext';
+    return (
+      <Prompt
+        width={width}
+        label={ext ? ' extension: ' : ' search text files for: '}
+        initial={(ext ? filters.ext : filters.keyword) ?? ''}
+        onCancel={onClose}
+        onSubmit={(text) => {
+          onClose();
+          onFilters(ext ? { ...filters, ext: normalizeExt(text) } : { ...filters, keyword: text.trim() || undefined });
+        }}
+      />
+    );
+  }
+  return <Footer width={width} ctx={footer} />;
+}
