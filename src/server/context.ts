@@ -14,6 +14,9 @@ export interface ServerServices {
   /** Shared secret clients must prove they know (undefined: no authentication). */
   token?: string;
   counters: ServerCounters;
+  limits: import('./server.js').ServerLimits;
+  /** Open UDP sessions per client IP address, for the per-address limit. */
+  udpSessionsByAddress: Map<string, number>;
   /** Opens a UDP download session for the control connection (undefined when UDP is off). */
   udp?: UdpSessions;
   /** The socket behind `udp`, closed on shutdown. */

@@ -3,6 +3,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { basename, relative, resolve, isAbsolute } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { Kind } from '../protocol/messages.js';
 import { FrameConnection } from '../transport/connection.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { CommandLog } from './command-log.js';
@@ -27,11 +28,41 @@ export interface ServerOptions {
   token?: string;
   /** How long in-flight requests may run after a shutdown starts. */
   shutdownGraceMs?: number;
+  /** Allow binding beyond loopback without a token. */
+  insecure?: boolean;
+  limits?: Partial<ServerLimits>;
+}
+
+export interface ServerLimits {
+  /** Open connections from one IP address. */
+  connectionsPerAddress: number;
+  /** Open connections in all. */
+  connections: number;
+  /** A connection with nothing in flight and no complete frame for this long is closed. */
+  idleMs: number;
+  /** Concurrent UDP sessions for one IP address. */
+  udpSessionsPerAddress: number;
+  /** Bytes queued for a client that is not reading before it is disconnected. */
+  unreadBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  connectionsPerAddress: 32,
+  connections: 512,
+  idleMs: 5 * 60_000,
+  udpSessionsPerAddress: 4,
+  unreadBytes: 32 * 1024 * 1024,
+};
+
+/** Loopback addresses: the only ones ferry binds without a token by default. */
+export function isLoopbackHost(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host.startsWith('::ffff:127.');
 }
 
 export class FerryServer {
   private readonly sessions = new Set<Session>();
   private readonly sockets = new Set<Socket>();
+  private readonly perAddress = new Map<string, number>();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -65,6 +96,13 @@ export class FerryServer {
   }
 
   static async start(options: ServerOptions): Promise<FerryServer> {
+    const host = options.host ?? '127.0.0.1';
+    if (!isLoopbackHost(host) && !options.token && !options.insecure) {
+      throw new FerryError(
+        ErrorCode.Forbidden,
+        `refusing to share on ${host} without a token: anyone who can reach it could read the folder (use --token SECRET or --token auto, or --insecure if you mean it)`,
+      );
+    }
     const store = await ShareStore.open(options.root);
     const logFile = resolve(options.logFile ?? defaultLogFile());
     const inside = relative(store.root, logFile);
@@ -75,9 +113,18 @@ export class FerryServer {
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
     const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0 };
-    const services: ServerServices = { store, hashes, log, allowUpload: options.allowUpload ?? false, counters, ...(options.token ? { token: options.token } : {}) };
+    const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
+    const services: ServerServices = {
+      store,
+      hashes,
+      log,
+      allowUpload: options.allowUpload ?? false,
+      counters,
+      limits,
+      udpSessionsByAddress: new Map(),
+      ...(options.token ? { token: options.token } : {}),
+    };
 
-    const host = options.host ?? '127.0.0.1';
     const netServer = createServer({ noDelay: true });
     await new Promise<void>((resolveListen, reject) => {
       netServer.once('error', reject);
@@ -118,14 +165,32 @@ export class FerryServer {
       socket.destroy();
       return;
     }
-    this.counters.connections++;
-    this.sockets.add(socket);
+    const { limits } = this.services;
+    const address = socket.remoteAddress ?? '?';
+    const fromAddress = this.perAddress.get(address) ?? 0;
     const conn = new FrameConnection(socket);
+    this.counters.connections++;
+    if (fromAddress >= limits.connectionsPerAddress || this.sockets.size >= limits.connections) {
+      // Say why before closing, so a legitimate client can tell the user.
+      const why = fromAddress >= limits.connectionsPerAddress ? `more than ${limits.connectionsPerAddress} connections from ${address}` : `more than ${limits.connections} connections`;
+      conn.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
+      conn.end();
+      setTimeout(() => socket.destroy(), 1000).unref();
+      this.services.log.append({ time: new Date().toISOString(), client: conn.remote, command: 'connection', args: {}, outcome: ErrorCode.TooManyRequests, bytes: 0, ms: 0, message: why });
+      return;
+    }
+    this.perAddress.set(address, fromAddress + 1);
+    this.sockets.add(socket);
+    // Half-open connections (a peer that vanished) are found by keepalive probes.
+    socket.setKeepAlive(true, 30_000);
     const session = new Session(conn, this.services, basename(this.root) || '/');
     this.sessions.add(session);
     conn.on('close', () => {
       this.sockets.delete(socket);
       this.sessions.delete(session);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
     });
   }
 

@@ -26,13 +26,17 @@ export class Session {
   private readonly inFlight = new Map<number, InFlight>();
   private expectedProof = '';
   private readonly handshakeTimer: NodeJS.Timeout;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly conn: FrameConnection,
     private readonly services: ServerServices,
     private readonly shareName: string,
   ) {
-    conn.on('frame', (frame) => this.onFrame(frame));
+    conn.on('frame', (frame) => {
+      this.armIdle();
+      this.onFrame(frame);
+    });
     conn.on('protocolError', (err) => this.logConnectionError(err));
     this.handshakeTimer = setTimeout(() => {
       if (this.state === 'hello' || this.state === 'auth') this.fatal(new FerryError(ErrorCode.Timeout, 'no handshake within 10 s'));
@@ -42,6 +46,7 @@ export class Session {
     this.handshakeTimer.unref();
     conn.on('close', () => {
       clearTimeout(this.handshakeTimer);
+      clearTimeout(this.idleTimer);
       for (const req of this.inFlight.values()) {
         req.controller.abort(new FerryError(ErrorCode.ConnectionLost, 'client disconnected'));
         req.incoming?.fail(new FerryError(ErrorCode.ConnectionLost, 'client disconnected mid-upload'));
@@ -67,6 +72,30 @@ export class Session {
     for (const req of this.inFlight.values()) {
       req.controller.abort(new FerryError(ErrorCode.ShuttingDown, 'server is shutting down'));
     }
+  }
+
+  /**
+   * Closes a connection that has nothing in flight and has sent no complete
+   * frame for the idle limit: a forgotten client, or one trickling a frame a
+   * byte at a time to hold server memory.
+   */
+  private armIdle(): void {
+    clearTimeout(this.idleTimer);
+    const { idleMs } = this.services.limits;
+    this.idleTimer = setTimeout(() => {
+      if (this.inFlight.size > 0) return this.armIdle();
+      this.fatal(new FerryError(ErrorCode.Timeout, `idle for ${Math.round(idleMs / 1000)} s`));
+      setTimeout(() => this.conn.destroy(), 1000).unref();
+    }, idleMs);
+    this.idleTimer.unref();
+  }
+
+  /** A client that stops reading must not make the server queue without end. */
+  private guardUnread(): void {
+    const queued = this.conn.socket.writableLength;
+    if (queued <= this.services.limits.unreadBytes) return;
+    this.logConnectionError(new FerryError(ErrorCode.TooLarge, `client is not reading: ${queued} bytes queued`));
+    this.conn.destroy();
   }
 
   private onFrame(frame: Frame): void {
@@ -138,6 +167,7 @@ export class Session {
 
   private ready(auth: 'none' | 'token'): void {
     clearTimeout(this.handshakeTimer);
+    this.armIdle();
     this.state = 'ready';
     const features = ['list', 'hash', 'download', 'logs'];
     if (this.services.allowUpload) features.push('upload');
@@ -187,7 +217,10 @@ export class Session {
       request,
       signal: entry.controller.signal,
       services,
-      item: (header) => void conn.send(Kind.Item, id, header),
+      item: (header) => {
+        conn.send(Kind.Item, id, header);
+        this.guardUnread();
+      },
       data: async (payload) => {
         if (entry.controller.signal.aborted) throw entry.controller.signal.reason;
         if (!conn.send(Kind.Data, id, undefined, payload)) await conn.drained();

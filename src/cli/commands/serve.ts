@@ -4,6 +4,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { FerryServer } from '../../server/server.js';
+import { generateToken } from '../../protocol/auth.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
 import { out, warn } from '../io.js';
@@ -31,14 +32,16 @@ export function serveCommand(ctx: Ctx) {
           .option('udp-port', { type: 'number', describe: 'UDP port for UDP downloads [default: chosen by the server]', requiresArg: true })
           .option('log', { type: 'string', describe: 'command log file [default: in the user state folder]', requiresArg: true })
           .option('allow-upload', { type: 'boolean', default: false, describe: 'let clients upload into the folder' })
-          .option('token', { type: 'string', describe: 'require this token from clients [default: $FERRY_TOKEN]', requiresArg: true })
-          .example('$0 serve ~/Public --host 0.0.0.0 --token s3cret', 'share on the network, with a token'),
+          .option('token', { type: 'string', describe: "require this token from clients; 'auto' makes a strong one and prints it [default: $FERRY_TOKEN]", requiresArg: true })
+          .option('insecure', { type: 'boolean', default: false, describe: 'allow listening beyond loopback without a token' })
+          .example('$0 serve ~/Public --host 0.0.0.0 --token auto', 'share on the network, with a fresh token'),
       async (a) => {
         const io = ctx.io;
         const root = path.resolve(io.cwd, a.dir);
         const port = portOption('port', a.port);
         const udpPort = portOption('udp-port', a['udp-port']);
-        const token = a.token ?? io.env.FERRY_TOKEN;
+        const given = a.token ?? io.env.FERRY_TOKEN;
+        const token = given === 'auto' ? generateToken() : given;
         const logFile = a.log !== undefined ? path.resolve(io.cwd, a.log) : undefined;
         // Register before starting so a Ctrl-C during start-up is not lost.
         let interrupted: () => void = () => {};
@@ -54,9 +57,11 @@ export function serveCommand(ctx: Ctx) {
             ...(udpPort !== undefined ? { udpPort } : {}),
             ...(logFile !== undefined ? { logFile } : {}),
             allowUpload: a['allow-upload'],
+            insecure: a.insecure,
             ...(token ? { token } : {}),
           });
           out(io, `ferry: serving ${server.root} on tcp://${hostPort(server.host, server.port)}`);
+          if (given === 'auto') out(io, `ferry: token ${token} (clients: --token ${token} or FERRY_TOKEN=${token})`);
           await stopped;
           warn(io, 'shutting down');
           await server.close();

@@ -1,7 +1,7 @@
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import type { FileIdentity, UdpRequest, UdpStart } from '../../protocol/messages.js';
 import { chooseChunkSize, MAX_CHUNK_BYTES } from '../../protocol/udp-packet.js';
-import type { Handler } from '../context.js';
+import type { Handler, RequestContext } from '../context.js';
 import { sameIdentity } from './download.js';
 
 /**
@@ -11,17 +11,25 @@ import { sameIdentity } from './download.js';
  * client's first ACK arrives from the address of this TCP connection.
  */
 export const udp: Handler<UdpRequest> = async (ctx) => {
-  const { store, hashes, counters } = ctx.services;
+  const { store, hashes, counters, limits, udpSessionsByAddress } = ctx.services;
   const sessions = ctx.services.udp;
   if (!sessions) throw new FerryError(ErrorCode.Forbidden, 'this server does not offer UDP downloads');
+  const clientHost = ctx.client.slice(0, ctx.client.lastIndexOf(':'));
+  const open = udpSessionsByAddress.get(clientHost) ?? 0;
+  if (open >= limits.udpSessionsPerAddress) {
+    throw new FerryError(ErrorCode.TooManyRequests, `more than ${limits.udpSessionsPerAddress} UDP downloads at once from ${clientHost}`);
+  }
+  udpSessionsByAddress.set(clientHost, open + 1);
   const { request } = ctx;
-  const { handle, abs, rel, stat } = await store.openRead(request.path);
+  const { handle, abs, rel, stat } = await store.openRead(request.path).catch((err: unknown) => {
+    release(ctx, clientHost);
+    throw err;
+  });
   try {
     const identity: FileIdentity = { size: stat.size, mtimeMs: stat.mtimeMs, ino: stat.ino, dev: stat.dev };
     if (request.identity && !sameIdentity(request.identity, identity)) {
       throw new FerryError(ErrorCode.Changed, `${rel} changed on the server since the download started`);
     }
-    const clientHost = ctx.client.slice(0, ctx.client.lastIndexOf(':'));
     const chunkSize = Math.min(request.chunkSize ?? chooseChunkSize(clientHost), MAX_CHUNK_BYTES);
     const startChunk = request.startChunk ?? 0;
     if (startChunk * chunkSize > stat.size + chunkSize) throw new FerryError(ErrorCode.BadRequest, `start chunk ${startChunk} is past the end of ${rel}`);
@@ -36,6 +44,14 @@ export const udp: Handler<UdpRequest> = async (ctx) => {
     ctx.note({ transport: 'udp', chunkSize, startChunk, retransmitted: stats.datagramsRetransmitted });
     return { datagramsSent: stats.datagramsSent, datagramsRetransmitted: stats.datagramsRetransmitted, bytesSent: stats.bytesSent };
   } finally {
+    release(ctx, clientHost);
     await handle.close();
   }
 };
+
+function release(ctx: RequestContext, clientHost: string): void {
+  const map = ctx.services.udpSessionsByAddress;
+  const left = (map.get(clientHost) ?? 1) - 1;
+  if (left > 0) map.set(clientHost, left);
+  else map.delete(clientHost);
+}
