@@ -10,7 +10,7 @@
 // stays inside the share. Only regular files and folders are ever served.
 
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { constants, lstatSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -34,8 +34,9 @@ const INTERNAL_PREFIX = '.ferry-';
 const INTERNAL_SUFFIX = '.ferry-part';
 // O_NOFOLLOW and O_NONBLOCK are POSIX-only; where missing, the dev+ino check after open still guards.
 const OPEN_READ = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
-// How many lstat/realpath calls one folder read keeps in flight.
-const STAT_CONCURRENCY = 32;
+// Entries examined between yields to the event loop in a folder read.
+const STAT_SLICE = 512;
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Names ferry itself writes (upload temp files, partial downloads, sidecars); never listed or served. */
@@ -231,24 +232,35 @@ export class ShareStore {
     const base = dir.abs.endsWith(path.sep) ? dir.abs : dir.abs + path.sep;
     const relBase = dir.rel === '' ? '' : dir.rel + '/';
     const wanted = names.filter((n) => !isInternalName(n) && nameProblem(n) === undefined);
-    const found = await mapLimit(wanted, STAT_CONCURRENCY, async (name): Promise<Child | undefined> => {
-      const rel = relBase + name;
-      if (Buffer.byteLength(rel) > MAX_PATH_BYTES) return undefined;
-      try {
-        const abs = base + name;
-        const lst = await fs.lstat(abs);
-        if (lst.isFile() || lst.isDirectory()) return { name, rel, abs, stat: lst, link: false };
-        if (!lst.isSymbolicLink()) return undefined;
-        const real = await fs.realpath(abs);
-        if (!this.contains(real)) return undefined;
-        const stat = await fs.stat(real);
-        if (!stat.isFile() && !stat.isDirectory()) return undefined;
-        return { name, rel, abs: real, stat, link: true };
-      } catch {
-        return undefined; // vanished, dangling link, unreadable: skip, a listing is best effort
-      }
-    });
+    // Metadata comes from synchronous lstat in slices, yielding between them.
+    // A promise lstat costs a thread-pool round trip each (measured: 100,000
+    // files took 1.3 s that way); lstatSync costs a couple of microseconds, and
+    // slicing keeps any one pause of the event loop to about a millisecond.
+    const found: (Child | undefined)[] = [];
+    for (let i = 0; i < wanted.length; i += STAT_SLICE) {
+      if (i > 0) await yieldToEventLoop();
+      for (const name of wanted.slice(i, i + STAT_SLICE)) found.push(await this.child(base, relBase, name));
+    }
     return found.filter((c): c is Child => c !== undefined);
+  }
+
+  /** One folder entry, or undefined when it must not be listed. Symlinks take the slow, careful path. */
+  private async child(base: string, relBase: string, name: string): Promise<Child | undefined> {
+    const rel = relBase + name;
+    if (Buffer.byteLength(rel) > MAX_PATH_BYTES) return undefined;
+    const abs = base + name;
+    try {
+      const lst = lstatSync(abs);
+      if (lst.isFile() || lst.isDirectory()) return { name, rel, abs, stat: lst, link: false };
+      if (!lst.isSymbolicLink()) return undefined;
+      const real = await fs.realpath(abs);
+      if (!this.contains(real)) return undefined;
+      const stat = await fs.stat(real);
+      if (!stat.isFile() && !stat.isDirectory()) return undefined;
+      return { name, rel, abs: real, stat, link: true };
+    } catch {
+      return undefined; // vanished, dangling link, unreadable: skip, a listing is best effort
+    }
   }
 
   /** Is this real absolute path the root or below it? */
