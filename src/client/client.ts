@@ -47,8 +47,8 @@ export class FerryClient implements FerryApi {
   }
 
   /** Open a fresh connection to the same server (for one transfer). */
-  openConnection(): Promise<RpcConnection> {
-    return RpcConnection.open(this.options);
+  openConnection(extra: Pick<RpcOptions, 'allocate'> = {}): Promise<RpcConnection> {
+    return RpcConnection.open({ ...this.options, ...extra });
   }
 
   async list(options: ListOptions = {}): Promise<Entry[]> {

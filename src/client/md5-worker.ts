@@ -17,7 +17,8 @@ let hash = createHash('md5');
 parentPort.on('message', (m) => {
   if (m === 'digest') { parentPort.postMessage({ digest: hash.digest('hex') }); hash = createHash('md5'); return; }
   hash.update(new Uint8Array(m.buffer, m.offset, m.length));
-  parentPort.postMessage({ done: m.length });
+  // The memory goes back so the downloader can reuse it for the next frame.
+  parentPort.postMessage({ done: m.length, buffer: m.buffer }, [m.buffer]);
 });
 `;
 
@@ -28,14 +29,16 @@ export class Md5Worker {
   private waiters: { limit: number; resolve: () => void }[] = [];
   private onDigest: ((hex: string) => void) | undefined;
 
-  constructor() {
+  /** `recycle` receives each buffer's memory back once it has been hashed. */
+  constructor(private readonly recycle?: (memory: ArrayBuffer) => void) {
     this.worker.on('error', (err) => {
       this.failed = err;
       this.release(Infinity);
     });
-    this.worker.on('message', (m: { done?: number; digest?: string }) => {
+    this.worker.on('message', (m: { done?: number; digest?: string; buffer?: ArrayBuffer }) => {
       if (m.digest !== undefined) return this.onDigest?.(m.digest);
       this.queued -= m.done ?? 0;
+      if (m.buffer) this.recycle?.(m.buffer);
       this.release(this.queued);
     });
     this.worker.unref();

@@ -8,7 +8,7 @@ import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
 import { PROTOCOL_VERSION } from '../protocol/limits.js';
 import { Kind, parseErrorBody, type Request, type Welcome } from '../protocol/messages.js';
-import { FrameConnection } from '../transport/connection.js';
+import { FrameConnection, readInto } from '../transport/connection.js';
 import { VERSION } from '../version.js';
 
 export interface RequestHandlers {
@@ -28,6 +28,8 @@ export interface RpcOptions {
   port: number;
   token?: string;
   connectTimeoutMs?: number;
+  /** Memory for large incoming frames (see FrameDecoder); a download recycles its buffers. */
+  allocate?: (bytes: number) => Buffer;
 }
 
 export class RpcConnection {
@@ -50,8 +52,10 @@ export class RpcConnection {
   /** Connect and complete the handshake. */
   static async open(options: RpcOptions): Promise<RpcConnection> {
     const address = `${options.host}:${options.port}`;
-    const socket = netConnect({ host: options.host, port: options.port });
-    const conn = new FrameConnection(socket);
+    const reader = readInto();
+    const socket = netConnect({ host: options.host, port: options.port, onread: reader.onread });
+    const conn = new FrameConnection(socket, options.allocate ? { allocate: options.allocate } : {});
+    reader.attach(conn);
     const nonce = newNonce();
     const welcome = await new Promise<Welcome>((resolve, reject) => {
       const timer = setTimeout(() => {

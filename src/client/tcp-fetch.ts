@@ -8,6 +8,7 @@ import { open, stat as statPath, unlink, type FileHandle } from 'node:fs/promise
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { DownloadStart } from '../protocol/messages.js';
 import type { FerryClient } from './client.js';
+import { BufferPool } from './buffer-pool.js';
 import { Md5Worker } from './md5-worker.js';
 import { ProgressMeter } from './progress.js';
 import { readSidecar, removeSidecar, sameFile, writeSidecar, type Sidecar } from './sidecar.js';
@@ -52,13 +53,14 @@ export async function fetchTcp(
   await writeSidecar(target.sidecar, { version: 1, ...wanted });
 
   const handle = await open(target.part, offset > 0 ? 'r+' : 'w');
-  const md5 = new Md5Worker();
+  const pool = new BufferPool();
+  const md5 = new Md5Worker((memory) => pool.give(memory));
   const meter = new ProgressMeter(remote.path, 'tcp', remote.size, options.onProgress);
   try {
     if (offset > 0) await hashPrefix(target.part, offset, md5);
     else await handle.truncate(0);
     meter.update(offset, true);
-    const received = await stream(client, remote, offset, handle, md5, meter, options.signal);
+    const received = await stream(client, remote, offset, handle, md5, meter, options.signal, pool);
     await handle.sync();
     const digest = await md5.digest();
     if (digest !== remote.md5) {
@@ -83,8 +85,9 @@ async function stream(
   md5: Md5Worker,
   meter: ProgressMeter,
   signal: AbortSignal | undefined,
+  pool: BufferPool,
 ): Promise<number> {
-  const rpc = await client.openConnection();
+  const rpc = await client.openConnection({ allocate: pool.take });
   let position = offset;
   let unwritten = 0;
   let paused = false;

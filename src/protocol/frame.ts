@@ -18,10 +18,9 @@ export interface Frame {
   header: Record<string, unknown>;
   payload: Buffer;
   /**
-   * True when the payload's memory belongs to this frame alone (the decoder
-   * assembled it from several reads), so a consumer may transfer it to a
-   * worker instead of copying. False when it is a view into a socket read
-   * that other frames may share.
+   * True when the payload's memory belongs to this frame alone (large frames),
+   * so a consumer may transfer it to a worker instead of copying. False when
+   * it shares the pooled memory of small buffers.
    */
   ownsPayload: boolean;
 }
@@ -52,78 +51,77 @@ export function encodeFrame(kind: number, id: number, header?: object, payload: 
   return body.length === 0 ? head : Buffer.concat([head, body]);
 }
 
+/** Frame bodies at least this large get memory of their own (and may be transferred). */
+const OWNED_BODY_BYTES = 64 * 1024;
+
 /**
  * Incremental decoder: push() chunks as they arrive, get back whole frames.
  * Throws FerryError(BAD_FRAME) on anything malformed; after that the stream
  * cannot be resynchronised and the connection must be closed.
+ *
+ * Bytes are copied out of each chunk into the frame they belong to, once, and
+ * no chunk is kept after push() returns: the caller may reuse its read buffer
+ * (the client reads sockets into one fixed buffer), and large payloads own
+ * their memory so they can be moved to a worker thread without another copy.
  */
 export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private need = 4; // bytes wanted for the current step
-  private frameLength = -1; // -1 while reading the length prefix
+  private readonly prefix = Buffer.alloc(4);
+  private prefixHave = 0;
+  private body: Buffer | null = null; // the frame being filled, once its length is known
+  private bodyHave = 0;
   private failed = false;
 
-  constructor(private readonly maxFrameBytes = MAX_FRAME_BYTES) {}
+  /**
+   * `allocate` supplies memory for large frame bodies (a consumer that hands
+   * payloads back when done can recycle them instead of allocating ~1 MiB per
+   * frame); it must return a buffer of exactly the size asked for whose memory
+   * nothing else uses.
+   */
+  constructor(
+    private readonly maxFrameBytes = MAX_FRAME_BYTES,
+    private readonly allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafeSlow(bytes),
+  ) {}
 
   /** Bytes held while waiting for the rest of a frame. */
   get pending(): number {
-    return this.buffered;
+    return this.prefixHave + this.bodyHave;
   }
 
   push(chunk: Buffer): Frame[] {
     if (this.failed) throw new FerryError(ErrorCode.BadFrame, 'decoder already failed');
-    if (chunk.length > 0) {
-      this.chunks.push(chunk);
-      this.buffered += chunk.length;
-    }
     const out: Frame[] = [];
+    let at = 0;
     try {
-      while (this.buffered >= this.need) {
-        if (this.frameLength < 0) {
-          const len = this.take(4).readUInt32BE(0);
+      while (at < chunk.length) {
+        if (this.body === null) {
+          const n = Math.min(4 - this.prefixHave, chunk.length - at);
+          chunk.copy(this.prefix, this.prefixHave, at, at + n);
+          this.prefixHave += n;
+          at += n;
+          if (this.prefixHave < 4) break;
+          const len = this.prefix.readUInt32BE(0);
           if (len < FRAME_PREFIX_BYTES - 4) throw new FerryError(ErrorCode.BadFrame, `frame length ${len} is shorter than a frame header`);
           if (len > this.maxFrameBytes) throw new FerryError(ErrorCode.BadFrame, `frame length ${len} exceeds the limit of ${this.maxFrameBytes}`);
-          this.frameLength = len;
-          this.need = len;
-        } else {
-          const before = this.chunks[0]!.length;
-          const body = this.take(this.frameLength);
-          out.push(decodeBody(body, before < this.frameLength));
-          this.frameLength = -1;
-          this.need = 4;
+          // Large bodies never come from the shared pool: a transferred payload
+          // detaches its whole ArrayBuffer.
+          this.body = len >= OWNED_BODY_BYTES ? this.allocate(len) : Buffer.allocUnsafe(len);
+          this.bodyHave = 0;
+          this.prefixHave = 0;
+        }
+        const n = Math.min(this.body.length - this.bodyHave, chunk.length - at);
+        chunk.copy(this.body, this.bodyHave, at, at + n);
+        this.bodyHave += n;
+        at += n;
+        if (this.bodyHave === this.body.length) {
+          const body = this.body;
+          this.body = null;
+          this.bodyHave = 0;
+          out.push(decodeBody(body, body.length >= OWNED_BODY_BYTES));
         }
       }
     } catch (err) {
       this.failed = true;
       throw err;
-    }
-    return out;
-  }
-
-  /** Remove exactly n bytes from the front of the buffered chunks. */
-  private take(n: number): Buffer {
-    this.buffered -= n;
-    const first = this.chunks[0]!;
-    if (first.length === n) {
-      this.chunks.shift();
-      return first;
-    }
-    if (first.length > n) {
-      this.chunks[0] = first.subarray(n);
-      return first.subarray(0, n);
-    }
-    // Never from the shared pool: an assembled payload may be transferred to a
-    // worker, which detaches its whole ArrayBuffer.
-    const out = Buffer.allocUnsafeSlow(n);
-    let off = 0;
-    while (off < n) {
-      const c = this.chunks[0]!;
-      const used = Math.min(c.length, n - off);
-      c.copy(out, off, 0, used);
-      off += used;
-      if (used === c.length) this.chunks.shift();
-      else this.chunks[0] = c.subarray(used);
     }
     return out;
   }

@@ -16,6 +16,25 @@ export interface FrameConnectionEvents {
   close: [Error | undefined];
 }
 
+/**
+ * Socket options that read into one fixed buffer instead of allocating a new
+ * one per read: fewer, larger reads and no garbage on a fast download. Pass
+ * the result to net.connect and hand the FrameConnection to `attach`.
+ */
+export function readInto(bytes = 1024 * 1024): { onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean }; attach: (conn: FrameConnection) => void } {
+  let target: FrameConnection | undefined;
+  return {
+    onread: {
+      buffer: Buffer.allocUnsafeSlow(bytes),
+      callback: (n, buf) => {
+        target?.feed(buf.subarray(0, n));
+        return true;
+      },
+    },
+    attach: (conn) => (target = conn),
+  };
+}
+
 export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
   readonly remote: string;
   private readonly decoder: FrameDecoder;
@@ -26,13 +45,15 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
 
   constructor(
     readonly socket: Socket,
-    options: { maxFrameBytes?: number } = {},
+    options: { maxFrameBytes?: number; allocate?: (bytes: number) => Buffer } = {},
   ) {
     super();
-    this.decoder = new FrameDecoder(options.maxFrameBytes);
+    this.decoder = new FrameDecoder(options.maxFrameBytes, options.allocate);
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    // Sockets created with a fixed read buffer (`onread`, see readInto) emit no
+    // 'data'; they call feed() instead.
+    socket.on('data', (chunk: Buffer) => this.feed(chunk));
     socket.on('error', (err) => {
       this.closeError ??= err;
     });
@@ -95,7 +116,8 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
+  /** Bytes read from the socket. The decoder copies them, so `chunk` may be reused afterwards. */
+  feed(chunk: Buffer): void {
     this.bytesIn += chunk.length;
     let frames: Frame[];
     try {

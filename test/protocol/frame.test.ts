@@ -107,14 +107,20 @@ describe('frame codec', () => {
 });
 
 describe('payload ownership', () => {
-  it('marks a payload assembled from several reads as owned, and a view into one read as shared', () => {
-    const frame = encodeFrame(Kind.Data, 1, undefined, Buffer.alloc(1000, 7));
-    const whole = new FrameDecoder().push(frame);
-    expect(whole[0]!.ownsPayload).toBe(false); // a view into the caller's chunk
+  it('gives a large payload memory of its own, and never keeps the caller\'s chunk', () => {
+    const big = encodeFrame(Kind.Data, 1, undefined, Buffer.alloc(100_000, 7));
     const d = new FrameDecoder();
-    const split = [...d.push(frame.subarray(0, 500)), ...d.push(frame.subarray(500))];
-    expect(split[0]!.ownsPayload).toBe(true);
-    // Its memory is its own (not a slice of the shared pool), so it can be transferred.
-    expect(split[0]!.payload.buffer.byteLength).toBe(frame.length - 4);
+    const [frame] = d.push(big);
+    expect(frame!.ownsPayload).toBe(true);
+    expect(frame!.payload.buffer.byteLength).toBe(big.length - 4);
+    // A reused read buffer: overwrite the input after push(); the frame is unchanged.
+    const half = Buffer.from(big.subarray(0, 50_000));
+    const d2 = new FrameDecoder();
+    expect(d2.push(half)).toEqual([]);
+    half.fill(0);
+    const [again] = d2.push(big.subarray(50_000));
+    expect(again!.payload.every((b) => b === 7)).toBe(true);
+    const small = new FrameDecoder().push(encodeFrame(Kind.Data, 1, undefined, Buffer.alloc(10)));
+    expect(small[0]!.ownsPayload).toBe(false);
   });
 });
