@@ -2,7 +2,7 @@
 // interrupted download can continue — and only when the server's file is
 // still the same one.
 
-import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { readFile, rename, stat, writeFile, unlink } from 'node:fs/promises';
 import type { FileIdentity } from '../protocol/messages.js';
 
 export interface Sidecar {
@@ -48,4 +48,18 @@ export function sameFile(a: Sidecar, b: Omit<Sidecar, 'version'>): boolean {
     a.identity.ino === b.identity.ino &&
     a.identity.dev === b.identity.dev
   );
+}
+
+/** What a sidecar must say for a .part to belong to this version of this remote file. */
+export function describeRemote(server: string, remote: { path: string; size: number; md5: string; identity: FileIdentity }): Omit<Sidecar, 'version'> {
+  return { server, path: remote.path, size: remote.size, md5: remote.md5, identity: remote.identity };
+}
+
+/** Size of a file, 0 when it does not exist. */
+export async function sizeOf(file: string): Promise<number> {
+  try {
+    return (await stat(file)).size;
+  } catch {
+    return 0;
+  }
 }

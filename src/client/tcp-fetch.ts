@@ -4,14 +4,14 @@
 // checked against the server's before the caller may use the .part.
 
 import { createReadStream } from 'node:fs';
-import { open, stat as statPath, unlink, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { DownloadStart } from '../protocol/messages.js';
 import type { FerryClient } from './client.js';
 import { BufferPool } from './buffer-pool.js';
 import { Md5Worker } from './md5-worker.js';
 import { ProgressMeter } from './progress.js';
-import { readSidecar, removeSidecar, sameFile, writeSidecar, type Sidecar } from './sidecar.js';
+import { describeRemote, readSidecar, removeSidecar, sameFile, sizeOf, writeSidecar } from './sidecar.js';
 import type { RemoteStat, TransferProgress } from './types.js';
 
 export interface FetchTarget {
@@ -35,13 +35,7 @@ export async function fetchTcp(
   target: FetchTarget,
   options: { signal?: AbortSignal; onProgress?: (p: TransferProgress) => void },
 ): Promise<FetchResult> {
-  const wanted: Omit<Sidecar, 'version'> = {
-    server: client.info.address,
-    path: remote.path,
-    size: remote.size,
-    md5: remote.md5,
-    identity: remote.identity,
-  };
+  const wanted = describeRemote(client.info.address, remote);
   const previous = await readSidecar(target.sidecar);
   let offset = 0;
   let restarted = false;
@@ -160,13 +154,6 @@ async function hashPrefix(file: string, length: number, md5: Md5Worker): Promise
   }
 }
 
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await statPath(file)).size;
-  } catch {
-    return 0;
-  }
-}
 
 export function describeWriteError(err: unknown): FerryError {
   const code = (err as NodeJS.ErrnoException).code;

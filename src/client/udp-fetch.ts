@@ -4,13 +4,13 @@
 // chunks in place and hashes them in order; the sidecar records the prefix
 // of chunks written without a gap, so an interrupted download resumes there.
 
-import { open, stat as statPath, unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { UdpStart } from '../protocol/messages.js';
 import { receiveFile, type ReceiveFileResult } from '../transport/udp-receiver.js';
 import type { FerryClient } from './client.js';
 import { ProgressMeter } from './progress.js';
-import { readSidecar, removeSidecar, sameFile, writeSidecar, type Sidecar } from './sidecar.js';
+import { describeRemote, readSidecar, removeSidecar, sameFile, sizeOf, writeSidecar, type Sidecar } from './sidecar.js';
 import type { FetchResult, FetchTarget } from './tcp-fetch.js';
 import type { RemoteStat, TransferProgress, UdpStats } from './types.js';
 
@@ -23,13 +23,7 @@ export async function fetchUdp(
   target: FetchTarget,
   options: { signal?: AbortSignal; onProgress?: (p: TransferProgress) => void },
 ): Promise<FetchResult & { udp: UdpStats }> {
-  const wanted: Omit<Sidecar, 'version'> = {
-    server: client.info.address,
-    path: remote.path,
-    size: remote.size,
-    md5: remote.md5,
-    identity: remote.identity,
-  };
+  const wanted = describeRemote(client.info.address, remote);
   const previous = await readSidecar(target.sidecar);
   const resumable = previous && sameFile(previous, wanted) && previous.chunkSize && previous.ranges?.[0]?.[0] === 0;
   const restarted = previous !== undefined && !sameFile(previous, wanted);
@@ -127,10 +121,3 @@ export async function fetchUdp(
   }
 }
 
-async function sizeOf(file: string): Promise<number> {
-  try {
-    return (await statPath(file)).size;
-  } catch {
-    return 0;
-  }
-}
