@@ -47,8 +47,10 @@ export interface ServerLimits {
 }
 
 export const DEFAULT_LIMITS: ServerLimits = {
-  connectionsPerAddress: 32,
-  connections: 512,
+  // Each client holds a control connection plus one per running transfer, and
+  // a busy machine (or a NAT) may run dozens of clients: generous, but bounded.
+  connectionsPerAddress: 256,
+  connections: 1024,
   idleMs: 5 * 60_000,
   udpSessionsPerAddress: 4,
   unreadBytes: 32 * 1024 * 1024,
