@@ -54,10 +54,6 @@ export class Session {
     });
   }
 
-  get idle(): boolean {
-    return this.inFlight.size === 0;
-  }
-
   /** Stop taking requests; resolves when the in-flight ones have finished. */
   async drain(): Promise<void> {
     if (this.state !== 'closing') {
