@@ -19,7 +19,13 @@
 // The checksum is CRC-32 (IEEE, zlib's): the kernel's UDP checksum is 16 bits
 // and optional, and a corrupted chunk must never reach the file. zlib's crc32
 // is native and runs at several GB/s, so it costs little next to MD5.
+//
+// With a session key (TLS, see transport/tls.ts udpKeyFrom) every datagram
+// also ends in a 16-byte tag: HMAC-SHA256 over all the bytes before it,
+// truncated. The CRC still comes first, so damage is told apart from forgery.
+// Whether a session has a key is agreed over TCP; the datagram does not say.
 
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 
 export const UDP_MAGIC = 0x4659;
@@ -31,12 +37,15 @@ export const DATA_HEADER_BYTES = 28;
 export const ACK_FIXED_BYTES = 41;
 /** SACK ranges per ACK: keeps an ACK under 1,100 bytes, below any path MTU we use. */
 export const MAX_SACK_RANGES = 128;
-/** Largest UDP payload over IPv4; a chunk plus header must fit. */
+/** The MAC tag that ends every datagram of a keyed session: truncated HMAC-SHA256 (128 bits). */
+export const MAC_BYTES = 16;
+/** Largest UDP payload over IPv4; a chunk plus header (and a MAC tag, if keyed) must fit. */
 export const MAX_DATAGRAM_BYTES = 65507;
-export const MAX_CHUNK_BYTES = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES;
+/** The same limit with or without a key, so a chunk size never depends on it. */
+export const MAX_CHUNK_BYTES = MAX_DATAGRAM_BYTES - DATA_HEADER_BYTES - MAC_BYTES;
 /** 60 KiB chunks on loopback (MTU 64 KiB, no fragmentation); page-aligned for writes. */
 export const LOOPBACK_CHUNK_BYTES = 60 * 1024;
-/** 1,400-byte chunks elsewhere: 1,428-byte datagrams fit a 1,500 MTU over IPv6 too. */
+/** 1,400-byte chunks elsewhere: 1,428-byte datagrams (1,444 with a MAC tag) fit a 1,500 MTU over IPv6 too. */
 export const NETWORK_CHUNK_BYTES = 1400;
 export const MIN_CHUNK_BYTES = 64;
 
@@ -72,7 +81,8 @@ export interface AckPacket {
 }
 
 export type UdpPacket = DataPacket | AckPacket;
-export type UdpReject = 'short' | 'magic' | 'version' | 'type' | 'checksum' | 'malformed';
+/** 'mac': intact (right CRC) but the tag is wrong: not from the key's holder. */
+export type UdpReject = 'short' | 'magic' | 'version' | 'type' | 'checksum' | 'malformed' | 'mac';
 export type DecodeResult = { ok: true; packet: UdpPacket } | { ok: false; reason: UdpReject };
 
 /** Pick the chunk size for a peer: big datagrams on loopback, MTU-safe elsewhere. */
@@ -153,9 +163,17 @@ function checksum(head: Buffer, rest?: Buffer): number {
   return rest && rest.length > 0 ? crc32(rest, c) : c;
 }
 
+/** The MAC tag over a datagram given in parts (so a payload need not be copied). */
+export function macTag(key: Buffer, ...parts: Buffer[]): Buffer {
+  const h = createHmac('sha256', key);
+  for (const p of parts) h.update(p);
+  return h.digest().subarray(0, MAC_BYTES);
+}
+
 /**
  * Encode a DATA header for `payload`. The payload is not copied: send
- * [header, payload] as one datagram (dgram accepts a list of buffers).
+ * [header, payload] as one datagram (dgram accepts a list of buffers), or
+ * [header, payload, macTag(key, header, payload)] in a keyed session.
  */
 export function encodeDataHeader(sessionId: bigint, packetNumber: number, chunk: number, payload: Buffer): Buffer {
   const head = Buffer.allocUnsafe(DATA_HEADER_BYTES);
@@ -167,11 +185,18 @@ export function encodeDataHeader(sessionId: bigint, packetNumber: number, chunk:
 }
 
 /** Encode a whole DATA datagram into one buffer (tests, small chunks). */
-export function encodeData(sessionId: bigint, packetNumber: number, chunk: number, payload: Buffer): Buffer {
-  return Buffer.concat([encodeDataHeader(sessionId, packetNumber, chunk, payload), payload]);
+export function encodeData(sessionId: bigint, packetNumber: number, chunk: number, payload: Buffer, key?: Buffer): Buffer {
+  const head = encodeDataHeader(sessionId, packetNumber, chunk, payload);
+  return Buffer.concat(key ? [head, payload, macTag(key, head, payload)] : [head, payload]);
 }
 
-export function encodeAck(ack: Omit<AckPacket, 'type'>): Buffer {
+/** Encode an ACK; with a key, its MAC tag is appended. */
+export function encodeAck(ack: Omit<AckPacket, 'type'>, key?: Buffer): Buffer {
+  const plain = encodeAckPlain(ack);
+  return key ? Buffer.concat([plain, macTag(key, plain)]) : plain;
+}
+
+function encodeAckPlain(ack: Omit<AckPacket, 'type'>): Buffer {
   const count = Math.min(ack.ranges.length, MAX_SACK_RANGES);
   const buf = Buffer.allocUnsafe(ACK_FIXED_BYTES + count * 8);
   writeHead(buf, UdpType.Ack, ack.sessionId);
@@ -196,7 +221,20 @@ export function peekSessionId(buf: Buffer): bigint | null {
   return buf.length >= UDP_HEADER_BYTES ? buf.readBigUInt64BE(4) : null;
 }
 
-export function decodeUdp(buf: Buffer): DecodeResult {
+/**
+ * Decode a datagram. With `key`, the last MAC_BYTES are its tag: the rest is
+ * decoded (so damage still reads as 'checksum'), then the tag must match.
+ */
+export function decodeUdp(buf: Buffer, key?: Buffer): DecodeResult {
+  if (!key) return decodeBody(buf);
+  if (buf.length < UDP_HEADER_BYTES + MAC_BYTES) return { ok: false, reason: 'short' };
+  const body = buf.subarray(0, buf.length - MAC_BYTES);
+  const decoded = decodeBody(body);
+  if (decoded.ok && !timingSafeEqual(macTag(key, body), buf.subarray(body.length))) return { ok: false, reason: 'mac' };
+  return decoded;
+}
+
+function decodeBody(buf: Buffer): DecodeResult {
   if (buf.length < UDP_HEADER_BYTES) return { ok: false, reason: 'short' };
   if (buf.readUInt16BE(0) !== UDP_MAGIC) return { ok: false, reason: 'magic' };
   if (buf.readUInt8(2) !== UDP_VERSION) return { ok: false, reason: 'version' };

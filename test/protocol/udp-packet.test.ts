@@ -1,11 +1,14 @@
 import fc from 'fast-check';
+import { createHmac } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import {
   type AckPacket,
   DATA_HEADER_BYTES,
   LOOPBACK_CHUNK_BYTES,
+  MAC_BYTES,
   MAX_CHUNK_BYTES,
+  MAX_DATAGRAM_BYTES,
   MAX_SACK_RANGES,
   MIN_CHUNK_BYTES,
   NETWORK_CHUNK_BYTES,
@@ -16,9 +19,11 @@ import {
   encodeData,
   encodeDataHeader,
   formatSessionId,
+  macTag,
   parseSessionId,
   peekSessionId,
   transferShapeError,
+  UDP_HEADER_BYTES,
   usableReceiveBuffer,
 } from '../../src/protocol/udp-packet.js';
 
@@ -201,5 +206,60 @@ describe('UDP datagram codec', () => {
     expect(parseSessionId('00000000000000AB')).toBeNull();
     expect(peekSessionId(encodeData(77n, 0, 0, Buffer.alloc(0)))).toBe(77n);
     expect(peekSessionId(Buffer.alloc(4))).toBeNull();
+  });
+});
+
+describe('MAC tags (keyed sessions)', () => {
+  const key = Buffer.alloc(32, 7);
+  const otherKey = Buffer.alloc(32, 8);
+  const ack = { sessionId: 0xabcdefn, largestPacket: 40, ackDelayMicros: 3, cumulative: 8, window: 10, receiveBuffer: 1000, ranges: [{ start: 9, end: 12 }] };
+
+  it('appends a 16-byte HMAC-SHA256 tag over everything before it, and round-trips', () => {
+    const payload = Buffer.from('chunk bytes');
+    const data = encodeData(5n, 6, 7, payload, key);
+    const plain = encodeData(5n, 6, 7, payload);
+    expect(data.length).toBe(plain.length + MAC_BYTES);
+    expect(data.subarray(0, plain.length).equals(plain)).toBe(true);
+    expect(data.subarray(plain.length).equals(createHmac('sha256', key).update(plain).digest().subarray(0, 16))).toBe(true);
+    expect(decodeUdp(data, key)).toEqual({ ok: true, packet: { type: 'data', sessionId: 5n, packetNumber: 6, chunk: 7, payload } });
+    expect(decodeUdp(encodeAck(ack, key), key)).toEqual({ ok: true, packet: { type: 'ack', ...ack } });
+    // The sender's zero-copy form gives the same bytes.
+    const head = encodeDataHeader(5n, 6, 7, payload);
+    expect(Buffer.concat([head, payload, macTag(key, head, payload)]).equals(data)).toBe(true);
+  });
+
+  it("rejects datagrams made without the key as 'mac', and damage as before", () => {
+    const forged = Buffer.concat([encodeAck(ack), Buffer.alloc(MAC_BYTES)]); // right CRC, made-up tag
+    expect(decodeUdp(forged, key)).toEqual({ ok: false, reason: 'mac' });
+    expect(decodeUdp(encodeAck(ack, otherKey), key)).toEqual({ ok: false, reason: 'mac' });
+    // A keyless sender's datagram loses its last 16 bytes to the "tag", so its CRC fails first.
+    expect(decodeUdp(encodeData(1n, 1, 1, Buffer.from('abcdefghijklmnopqrstuvwxyz')), key)).toEqual({ ok: false, reason: 'checksum' });
+    const damaged = encodeData(1n, 1, 1, Buffer.from('abc'), key);
+    damaged[30]! ^= 1;
+    expect(decodeUdp(damaged, key)).toEqual({ ok: false, reason: 'checksum' });
+    expect(decodeUdp(Buffer.alloc(UDP_HEADER_BYTES + MAC_BYTES - 1), key)).toEqual({ ok: false, reason: 'short' });
+  });
+
+  it('rejects every single-bit change to a keyed datagram, tag included', () => {
+    for (const original of [encodeData(0xabcdefn, 42, 9, Buffer.from('some chunk bytes'), key), encodeAck(ack, key)]) {
+      for (let bit = 0; bit < original.length * 8; bit++) {
+        const b = Buffer.from(original);
+        b[bit >> 3]! ^= 1 << (bit & 7);
+        expect(decodeUdp(b, key).ok, `bit ${bit}`).toBe(false);
+      }
+    }
+  });
+
+  it('leaves room for the tag in the largest chunk', () => {
+    expect(DATA_HEADER_BYTES + MAX_CHUNK_BYTES + MAC_BYTES).toBe(MAX_DATAGRAM_BYTES);
+  });
+
+  it('never throws on arbitrary bytes with a key', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+        expect(typeof decodeUdp(Buffer.from(bytes), key).ok).toBe('boolean');
+      }),
+      { numRuns: 1000 },
+    );
   });
 });

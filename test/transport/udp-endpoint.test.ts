@@ -177,7 +177,7 @@ describe('UDP receiver driver', () => {
     chunks.forEach((c, i) => server.socket.send(encodeData(id, i, i, c), to.port, to.address));
     const r = await done;
     expect(r.md5).toBe(createHash('md5').update(Buffer.concat(chunks)).digest('hex'));
-    const answersTo2 = () => server.received.map(decodeUdp).find((d) => d.ok && d.packet.type === 'ack' && d.packet.largestPacket === 2);
+    const answersTo2 = () => server.received.map((b) => decodeUdp(b)).find((d) => d.ok && d.packet.type === 'ack' && d.packet.largestPacket === 2);
     expect(answersTo2()).toBeUndefined();
     server.socket.send(encodeData(id, 2, 1, chunks[1]!), to.port, to.address); // a late retransmission
     await until(() => answersTo2() !== undefined, 'a fresh ACK for the late retransmission');
