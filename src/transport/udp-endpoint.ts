@@ -7,7 +7,8 @@
 //     (a server listening on '::' wants { type: 'udp6', host: '::' }: it serves IPv4 clients too)
 //   const sessionId = newSessionId()          // 16 hex digits, sent to the client over TCP
 //   const session = endpoint.openSession({ sessionId, clientAddress: tcpSocket.remoteAddress,
-//                                          file, size, chunkSize, startChunk })
+//                                          file, size, chunkSize, startChunk, macKey })
+//     (macKey: over TLS, udpKeyFrom(tlsSocket, sessionId) from tls.ts; ACKs must then carry its tag)
 //   reply over TCP with { sessionId, port: session.port, chunkSize, size, md5 }
 //   const result = await session.done         // see udp-sender.ts
 //   (or: const { sessionId, port, done } = await endpoint.open({ clientHost, file, size,
@@ -19,7 +20,7 @@ import { randomBytes } from 'node:crypto';
 import { type Socket, createSocket } from 'node:dgram';
 import type { FileHandle } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { decodeUdp, parseSessionId, transferShapeError } from '../protocol/udp-packet.js';
+import { decodeUdp, parseSessionId, peekSessionId, transferShapeError } from '../protocol/udp-packet.js';
 import type { UdpSenderStats } from '../protocol/udp-sender.js';
 import { UdpSendSession, type UdpSessionOptions } from './udp-sender.js';
 
@@ -36,6 +37,8 @@ export interface UdpEndpointStats {
   unknownSession: number;
   wrongAddress: number;
   badChecksum: number;
+  /** Intact datagrams for a keyed session whose MAC tag is wrong: forged, or keyed with another session's key. */
+  badMac: number;
   malformed: number;
   unexpected: number; // well-formed, but not an ACK
   acks: number;
@@ -55,7 +58,7 @@ export function newSessionId(): string {
 }
 
 export class UdpEndpoint {
-  readonly stats: UdpEndpointStats = { unknownSession: 0, wrongAddress: 0, badChecksum: 0, malformed: 0, unexpected: 0, acks: 0 };
+  readonly stats: UdpEndpointStats = { unknownSession: 0, wrongAddress: 0, badChecksum: 0, badMac: 0, malformed: 0, unexpected: 0, acks: 0 };
   private readonly sessions = new Map<bigint, UdpSendSession>();
 
   private constructor(private readonly socket: Socket) {
@@ -109,11 +112,22 @@ export class UdpEndpoint {
    * The shape the server's request handlers use (ServerServices.udp): a fresh
    * random session id, and `signal` (the TCP request's) ends the session.
    */
-  async open(options: { clientHost: string; file: FileHandle; size: number; startChunk: number; chunkSize: number; signal: AbortSignal; idleTimeoutMs?: number }): Promise<{ sessionId: string; port: number; done: Promise<UdpSenderStats> }> {
+  async open(options: {
+    clientHost: string;
+    file: FileHandle;
+    size: number;
+    startChunk: number;
+    chunkSize: number;
+    signal: AbortSignal;
+    idleTimeoutMs?: number;
+    /** The MAC key for the new session's id (TLS: `(id) => udpKeyFrom(socket, id)`); none means CRC only. */
+    macKeyFor?: (sessionId: string) => Buffer;
+  }): Promise<{ sessionId: string; port: number; done: Promise<UdpSenderStats> }> {
     if (options.signal.aborted) throw new FerryError(ErrorCode.Cancelled, 'request cancelled');
     const sessionId = newSessionId();
-    const { signal, clientHost, ...rest } = options;
-    const session = this.openSession({ ...rest, sessionId, clientAddress: clientHost });
+    const { signal, clientHost, macKeyFor, ...rest } = options;
+    const macKey = macKeyFor?.(sessionId);
+    const session = this.openSession({ ...rest, sessionId, clientAddress: clientHost, ...(macKey ? { macKey } : {}) });
     const stop = (): void => session.close();
     signal.addEventListener('abort', stop, { once: true });
     const done = session.done.then((r) => r.stats).finally(() => signal.removeEventListener('abort', stop));
@@ -122,14 +136,18 @@ export class UdpEndpoint {
   }
 
   private onMessage(msg: Buffer, address: string, port: number): void {
-    const decoded = decodeUdp(msg);
+    // The session (found by its id, unverified) says which key the tag must match;
+    // nothing about the datagram is believed until it does.
+    const id = peekSessionId(msg);
+    const session = id === null ? undefined : this.sessions.get(id);
+    const decoded = decodeUdp(msg, session?.macKey);
     if (!decoded.ok) {
       if (decoded.reason === 'checksum') this.stats.badChecksum++;
+      else if (decoded.reason === 'mac') this.stats.badMac++;
       else this.stats.malformed++;
       return;
     }
     const p = decoded.packet;
-    const session = this.sessions.get(p.sessionId);
     if (!session) return void this.stats.unknownSession++;
     if (!session.accepts(address, port)) return void this.stats.wrongAddress++;
     if (p.type !== 'ack') return void this.stats.unexpected++;

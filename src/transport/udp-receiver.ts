@@ -7,9 +7,10 @@
 //     size, chunkSize, partFile,      // partFile: a FileHandle opened for writing
 //     startChunk,                     // resume: chunks below this are already in partFile
 //     onProgress, signal,
+//     macKey,                         // TLS: udpKeyFrom(tlsSocket, sessionId); the server must use it too
 //   })
 //   // → { md5, bytes, seconds, stats: { datagramsSent, datagramsRetransmitted, lossPercent,
-//   //     datagramBytes, datagramsReceived, duplicates, corrupt, foreign, acksSent } }
+//   //     datagramBytes, datagramsReceived, duplicates, corrupt, forged, foreign, acksSent } }
 //   // rejects FerryError: TIMEOUT (no progress for idleTimeoutMs), CANCELLED (signal),
 //   // BAD_REQUEST (a shape UDP cannot carry), NO_SPACE / INTERNAL (writing failed).
 //   // onProgress({ bytes, total, durableBytes, durableChunks, datagramsReceived }) at most
@@ -28,7 +29,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { DATA_HEADER_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId, transferShapeError, usableReceiveBuffer } from '../protocol/udp-packet.js';
+import { DATA_HEADER_BYTES, MAC_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId, transferShapeError, usableReceiveBuffer } from '../protocol/udp-packet.js';
 import { type ReceiverAction, UdpReceiver } from '../protocol/udp-receiver.js';
 import { setBuffers } from './udp-endpoint.js';
 import { InlineMd5, type Md5Sink, WorkerMd5 } from './udp-hash.js';
@@ -60,6 +61,8 @@ export interface ReceiveFileOptions {
   hashInWorker?: boolean;
   /** After completing, keep re-acknowledging until the server is quiet this long (default 5 s). */
   lingerMs?: number;
+  /** The session's MAC key (TLS: udpKeyFrom): DATA must carry its tag, ACKs get one. */
+  macKey?: Buffer;
 }
 
 export interface ReceiveStats {
@@ -70,6 +73,8 @@ export interface ReceiveStats {
   datagramsReceived: number;
   duplicates: number;
   corrupt: number;
+  /** Intact but with a wrong MAC tag: not sent by the server. */
+  forged: number;
   foreign: number;
   acksSent: number;
 }
@@ -114,6 +119,7 @@ class Reception {
   private completed = false;
   private settled = false;
   private corrupt = 0;
+  private forged = 0;
   private foreign = 0;
   private lastProgress = 0;
   private lastDatagram = 0;
@@ -185,7 +191,8 @@ class Reception {
     if (this.settled) return void socket.close();
     setBuffers(socket, 256 * 1024, this.o.receiveBufferBytes ?? 4 * 1024 * 1024);
     // What the buffer holds in datagrams of this size, not in bytes: tiny datagrams cost far more than their length.
-    const receiveBuffer = usableReceiveBuffer(socket.getRecvBufferSize(), this.o.chunkSize + DATA_HEADER_BYTES);
+    const datagram = this.o.chunkSize + DATA_HEADER_BYTES + (this.o.macKey ? MAC_BYTES : 0);
+    const receiveBuffer = usableReceiveBuffer(socket.getRecvBufferSize(), datagram);
     this.receiver = new UdpReceiver(
       { sessionId: this.id, size: this.o.size, chunkSize: this.o.chunkSize, startChunk: this.start, windowBytes: this.o.windowBytes, receiveBuffer, idleTimeoutMs: this.o.idleTimeoutMs },
       performance.now(),
@@ -197,8 +204,12 @@ class Reception {
   private onMessage(msg: Buffer): void {
     const r = this.receiver!;
     this.lastDatagram = performance.now();
-    const decoded = decodeUdp(msg);
-    if (!decoded.ok) return void this.corrupt++;
+    const decoded = decodeUdp(msg, this.o.macKey);
+    if (!decoded.ok) {
+      if (decoded.reason === 'mac') this.forged++;
+      else this.corrupt++;
+      return;
+    }
     const p = decoded.packet;
     if (p.type !== 'data' || p.sessionId !== this.id) return void this.foreign++;
     for (const a of r.onData(p, performance.now())) this.act(a);
@@ -229,7 +240,7 @@ class Reception {
         this.hashQueue.push({ chunk: a.chunk, data: a.data });
         return this.flushHash();
       case 'ack':
-        if (this.socket) this.socket.send(encodeAck(a.ack));
+        if (this.socket) this.socket.send(encodeAck(a.ack, this.o.macKey));
         return;
       case 'timer':
         return this.schedule(a.at);
@@ -312,10 +323,11 @@ class Reception {
       datagramsSent: sent,
       datagramsRetransmitted: Math.max(0, sent - (this.total - this.start)),
       lossPercent: sent > 0 ? Math.max(0, (100 * (sent - received)) / sent) : 0,
-      datagramBytes: this.o.chunkSize + DATA_HEADER_BYTES,
+      datagramBytes: this.o.chunkSize + DATA_HEADER_BYTES + (this.o.macKey ? MAC_BYTES : 0),
       datagramsReceived: received,
       duplicates: s?.duplicates ?? 0,
       corrupt: this.corrupt,
+      forged: this.forged,
       foreign: this.foreign,
       acksSent: s?.acksSent ?? 0,
     };

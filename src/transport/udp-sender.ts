@@ -18,7 +18,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { AckPacket } from '../protocol/udp-packet.js';
-import { encodeDataHeader } from '../protocol/udp-packet.js';
+import { encodeDataHeader, macTag } from '../protocol/udp-packet.js';
 import { type SenderAction, UdpSender, type UdpSenderStats } from '../protocol/udp-sender.js';
 
 export interface UdpSessionOptions {
@@ -33,6 +33,12 @@ export interface UdpSessionOptions {
   /** RTT seen on the TCP connection, if known: a better first guess than 50 ms. */
   initialRttMs?: number;
   idleTimeoutMs?: number;
+  /**
+   * The session's MAC key (TLS: udpKeyFrom). Each DATA then carries a tag,
+   * and the endpoint drops ACKs whose tag is wrong before they can pin the
+   * client's port or move the transfer.
+   */
+  macKey?: Buffer;
 }
 
 export interface UdpSendResult {
@@ -94,6 +100,10 @@ export class UdpSendSession {
 
   get stats(): UdpSenderStats {
     return { ...this.sender.stats };
+  }
+
+  get macKey(): Buffer | undefined {
+    return this.options.macKey;
   }
 
   /** Does a datagram from this address belong to the session? The first one from the client's IP pins its port. */
@@ -194,9 +204,10 @@ export class UdpSendSession {
   private transmit(packetNumber: number, chunk: number, data: Buffer): void {
     if (this.closed || !this.peer) return;
     const header = encodeDataHeader(this.sessionId, packetNumber, chunk, data);
+    const key = this.options.macKey;
     this.outstanding++;
     // Errors (ICMP unreachable, a full buffer) are just loss: the state machine repairs it.
-    this.socket.send([header, data], this.peer.port, this.peer.address, () => {
+    this.socket.send(key ? [header, data, macTag(key, header, data)] : [header, data], this.peer.port, this.peer.address, () => {
       this.outstanding--;
       if (this.outstanding === MAX_OUTSTANDING_SENDS / 2) this.soon();
     });
