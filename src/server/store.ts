@@ -10,7 +10,7 @@
 // stays inside the share. Only regular files and folders are ever served.
 
 import { randomBytes } from 'node:crypto';
-import { constants, lstatSync, type Stats } from 'node:fs';
+import { constants, existsSync, lstatSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -31,9 +31,14 @@ export interface Child extends Resolved {
 }
 
 const INTERNAL_PREFIX = '.ferry-';
-const INTERNAL_SUFFIX = '.ferry-part';
+// Partial downloads (.x.ferry-part), their sidecars (.x.ferry-part.json) and the
+// client's atomic-write temp files (.x.<id>.ferry-tmp), should any land in a share.
+const INTERNAL_SUFFIXES = ['.ferry-part', '.ferry-part.json', '.ferry-tmp'];
 // O_NOFOLLOW and O_NONBLOCK are POSIX-only; where missing, the dev+ino check after open still guards.
 const OPEN_READ = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+// Linux: open for the entry itself, not its contents; /proc/self/fd names where a descriptor really is.
+const O_PATH = 0o10000000;
+const PROC_FD = process.platform === 'linux' && existsSync('/proc/self/fd') ? '/proc/self/fd' : undefined;
 // Entries examined between yields to the event loop in a folder read.
 const STAT_SLICE = 512;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -41,7 +46,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** Names ferry itself writes (upload temp files, partial downloads, sidecars); never listed or served. */
 export function isInternalName(name: string): boolean {
-  return name.startsWith(INTERNAL_PREFIX) || name.endsWith(INTERNAL_SUFFIX);
+  return name.startsWith(INTERNAL_PREFIX) || INTERNAL_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }
 
 function fail(code: ErrorCode, message: string): never {
@@ -151,12 +156,32 @@ export class ShareStore {
     try {
       real = await fs.realpath(lexical);
       if (!this.contains(real)) fail(ErrorCode.OutsideShare, `'${rel}' leads outside the share`);
-      stat = await fs.stat(real);
+      stat = await this.statHeld(real, rel);
     } catch (err) {
       throw fsError(err, rel);
     }
     if (!stat.isFile() && !stat.isDirectory()) fail(ErrorCode.NotAFile, `'${rel}' is not a regular file or folder`);
     return { abs: real, rel, stat };
+  }
+
+  /**
+   * The stat of what `real` names, proven to be inside the share. realpath and a
+   * later stat by path are two lookups: a folder on the way swapped for a symlink
+   * between them makes the stat describe a file outside, whose identity then
+   * passes every later dev+ino check. So the entry is opened (O_PATH: no read
+   * access, no side effects on devices or FIFOs) and both its identity and where
+   * it really is are taken from that one descriptor.
+   */
+  private async statHeld(real: string, rel: string): Promise<Stats> {
+    if (!PROC_FD) return fs.stat(real);
+    const handle = await fs.open(real, O_PATH | (constants.O_NOFOLLOW ?? 0));
+    try {
+      const [stat, where] = await Promise.all([handle.stat(), fs.readlink(`${PROC_FD}/${handle.fd}`)]);
+      if (!this.contains(where) || stat.isSymbolicLink()) fail(ErrorCode.Changed, `'${rel}' changed while it was being checked`);
+      return stat;
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
   }
 
   /**
@@ -223,39 +248,57 @@ export class ShareStore {
    * Throws (coded) only if the folder itself cannot be read.
    */
   async children(dir: { abs: string; rel: string }): Promise<Child[]> {
+    // On Linux the folder is held open and read through /proc/self/fd, so a folder
+    // swapped for a symlink to outside after resolve() checked it is never read:
+    // what is listed is the folder that was proven to be inside.
+    let handle: FileHandle | undefined;
     let names: string[];
+    let probe: string; // where entries are looked at
+    let base: string; // the real path of the folder, for the entries' abs
     try {
-      names = await fs.readdir(dir.abs);
+      if (PROC_FD) {
+        handle = await fs.open(dir.abs, O_PATH | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0));
+        const where = await fs.readlink(`${PROC_FD}/${handle.fd}`);
+        if (!this.contains(where)) fail(ErrorCode.Changed, `'${dir.rel || '/'}' changed while it was being read`);
+        probe = `${PROC_FD}/${handle.fd}/`;
+        base = where.endsWith(path.sep) ? where : where + path.sep;
+      } else {
+        probe = base = dir.abs.endsWith(path.sep) ? dir.abs : dir.abs + path.sep;
+      }
+      names = await fs.readdir(probe);
     } catch (err) {
+      await handle?.close().catch(() => undefined);
       throw fsError(err, dir.rel);
     }
-    const base = dir.abs.endsWith(path.sep) ? dir.abs : dir.abs + path.sep;
-    const relBase = dir.rel === '' ? '' : dir.rel + '/';
-    const wanted = names.filter((n) => !isInternalName(n) && nameProblem(n) === undefined);
-    // Metadata comes from synchronous lstat in slices, yielding between them.
-    // A promise lstat costs a thread-pool round trip each (measured: 100,000
-    // files took 1.3 s that way); lstatSync costs a couple of microseconds, and
-    // slicing keeps any one pause of the event loop to about a millisecond.
-    const found: (Child | undefined)[] = [];
-    for (let i = 0; i < wanted.length; i += STAT_SLICE) {
-      if (i > 0) await yieldToEventLoop();
-      for (const name of wanted.slice(i, i + STAT_SLICE)) found.push(await this.child(base, relBase, name));
+    try {
+      const relBase = dir.rel === '' ? '' : dir.rel + '/';
+      const wanted = names.filter((n) => !isInternalName(n) && nameProblem(n) === undefined);
+      // Metadata comes from synchronous lstat in slices, yielding between them.
+      // A promise lstat costs a thread-pool round trip each (measured: 100,000
+      // files took 1.3 s that way); lstatSync costs a couple of microseconds, and
+      // slicing keeps any one pause of the event loop to about a millisecond.
+      const found: (Child | undefined)[] = [];
+      for (let i = 0; i < wanted.length; i += STAT_SLICE) {
+        if (i > 0) await yieldToEventLoop();
+        for (const name of wanted.slice(i, i + STAT_SLICE)) found.push(await this.child(probe, base, relBase, name));
+      }
+      return found.filter((c): c is Child => c !== undefined);
+    } finally {
+      await handle?.close().catch(() => undefined);
     }
-    return found.filter((c): c is Child => c !== undefined);
   }
 
   /** One folder entry, or undefined when it must not be listed. Symlinks take the slow, careful path. */
-  private async child(base: string, relBase: string, name: string): Promise<Child | undefined> {
+  private async child(probe: string, base: string, relBase: string, name: string): Promise<Child | undefined> {
     const rel = relBase + name;
     if (Buffer.byteLength(rel) > MAX_PATH_BYTES) return undefined;
-    const abs = base + name;
     try {
-      const lst = lstatSync(abs);
-      if (lst.isFile() || lst.isDirectory()) return { name, rel, abs, stat: lst, link: false };
+      const lst = lstatSync(probe + name);
+      if (lst.isFile() || lst.isDirectory()) return { name, rel, abs: base + name, stat: lst, link: false };
       if (!lst.isSymbolicLink()) return undefined;
-      const real = await fs.realpath(abs);
+      const real = await fs.realpath(probe + name);
       if (!this.contains(real)) return undefined;
-      const stat = await fs.stat(real);
+      const stat = await this.statHeld(real, rel);
       if (!stat.isFile() && !stat.isDirectory()) return undefined;
       return { name, rel, abs: real, stat, link: true };
     } catch {

@@ -152,12 +152,18 @@ describe('ShareStore.openRead', () => {
   it('refuses a file swapped between the check and the open', async () => {
     await fs.writeFile(share.abs('other.txt'), 'impostor');
     const realOpen = fs.open;
-    const spy = vi.spyOn(fs, 'open').mockImplementationOnce(async (...args: Parameters<typeof fs.open>) => {
-      await fs.rename(share.abs('other.txt'), share.abs('a.txt'));
+    let swapped = false;
+    // Swap just before the open that reads (resolve() first probes the entry with O_PATH on Linux).
+    const spy = vi.spyOn(fs, 'open').mockImplementation(async (...args: Parameters<typeof fs.open>) => {
+      if (!swapped && typeof args[1] === 'number' && (args[1] & 0o10000000) === 0) {
+        swapped = true;
+        await fs.rename(share.abs('other.txt'), share.abs('a.txt'));
+      }
       return realOpen(...args);
     });
     expect(await codeOf(store.openRead('a.txt'))).toBe(ErrorCode.Changed);
-    expect(spy).toHaveBeenCalledOnce();
+    expect(swapped).toBe(true);
+    spy.mockRestore();
   });
 });
 
