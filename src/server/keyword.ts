@@ -12,11 +12,17 @@ export const KEYWORD_CHUNK_BYTES = 256 * 1024;
 export const BINARY_SNIFF_BYTES = 8 * 1024;
 
 // Non-blocking open: a FIFO swapped in for a file must not hang the search.
-const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+const OPEN_FLAGS = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (constants.O_NOFOLLOW ?? 0);
 
 export interface ContainsOptions {
   chunkBytes?: number;
   signal?: AbortSignal;
+  /**
+   * The identity the caller checked (a file proven inside the share). The file
+   * opened must be this one, or the answer is false: a path swapped meanwhile
+   * must not turn the search into an oracle for a file outside the share.
+   */
+  expect?: { dev: number; ino: number };
 }
 
 /**
@@ -34,6 +40,10 @@ export async function fileContains(abs: string, needle: Buffer, options: Contain
     return false;
   }
   try {
+    if (options.expect) {
+      const held = await handle.stat();
+      if (held.dev !== options.expect.dev || held.ino !== options.expect.ino) return false;
+    }
     const buf = Buffer.allocUnsafe(keep + chunk);
     let carried = 0; // bytes at the start of buf kept from the previous window
     let pos = 0; // file offset of the next byte to read

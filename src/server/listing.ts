@@ -101,7 +101,7 @@ export async function* walkShare(store: ShareStore, req: WalkOptions, signal?: A
   const keepFiles = async (files: Child[]): Promise<Child[]> => {
     const cheapOk = cheap ? files.filter(cheap) : files;
     if (!needle) return cheapOk;
-    const hits = await mapLimit(cheapOk, KEYWORD_CONCURRENCY, (c) => fileContains(c.abs, needle, { signal }));
+    const hits = await mapLimit(cheapOk, KEYWORD_CONCURRENCY, (c) => fileContains(c.abs, needle, { signal, expect: c.stat }));
     return cheapOk.filter((_, i) => hits[i]);
   };
 
