@@ -106,11 +106,11 @@ export interface TlsConnectOptions {
   host: string;
   port: number;
   /** The pinned fingerprint (any case, colons optional). Without it, the known-servers file decides. */
-  fingerprint?: string;
+  fingerprint?: string | undefined;
   /** Trust-on-first-use store; default defaultKnownServersFile(). */
-  knownServersFile?: string;
+  knownServersFile?: string | undefined;
   /** Give up on connecting plus handshake after this long (default 10 s). */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
 }
 
 export interface TlsConnection {
