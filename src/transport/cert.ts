@@ -27,8 +27,17 @@ const utf8 = (s: string) => der(0x0c, Buffer.from(s, 'utf8'));
 const octets = (b: Buffer) => der(0x04, b);
 /** BIT STRING with no unused bits. */
 const bits = (b: Buffer) => der(0x03, Buffer.from([0]), b);
-/** A non-negative INTEGER from big-endian bytes (a leading 0 keeps it positive). */
-const uint = (b: Buffer) => der(0x02, b[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), b]) : b);
+/**
+ * A non-negative INTEGER from big-endian bytes. DER wants the shortest form:
+ * no leading zero bytes, except one that keeps a high first bit from reading
+ * as negative (a stray 0x00 before 0x00–0x7f is "illegal padding" to OpenSSL).
+ */
+function uint(b: Buffer): Buffer {
+  let i = 0;
+  while (i < b.length - 1 && b[i] === 0) i++;
+  const v = b.subarray(i);
+  return der(0x02, v[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), v]) : v);
+}
 
 function oid(dotted: string): Buffer {
   const [a, b, ...rest] = dotted.split('.').map(Number);
@@ -64,7 +73,7 @@ export function createSelfSigned(commonName = 'ferry', now = new Date()): SelfSi
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const name = seq(set(seq(oid(COMMON_NAME), utf8(commonName))));
   const serial = randomBytes(16);
-  serial[0]! &= 0x7f; // positive, at most 20 bytes (RFC 5280 §4.1.2.2)
+  serial[0]! |= 0x40; // non-zero: a serial is a positive integer of at most 20 bytes (RFC 5280 §4.1.2.2)
   const tbs = seq(
     explicit(0, der(0x02, Buffer.from([2]))), // version v3
     uint(serial),
