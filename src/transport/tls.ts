@@ -12,6 +12,7 @@
 // Client:
 //   const { socket, fingerprint, firstUse } = await tlsConnect({ host, port, fingerprint })
 
+import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { connect, type TLSSocket, type TlsOptions } from 'node:tls';
@@ -51,7 +52,7 @@ export async function loadOrCreateServerIdentity(dir: string): Promise<ServerIde
   if (existing) return existing;
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const { key, cert } = createSelfSigned();
-  const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`; // unique even for two callers in one process
   await writeFile(temp, key + cert, { mode: 0o600, flag: 'wx' });
   try {
     await link(temp, file);
