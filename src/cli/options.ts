@@ -11,6 +11,8 @@ import type { CliIo } from './io.js';
 export interface ClientArgs {
   server?: string;
   token?: string;
+  tls?: boolean;
+  fingerprint?: string;
   json?: boolean;
 }
 
@@ -28,6 +30,8 @@ export function withClientOptions<T>(y: Argv<T>) {
       requiresArg: true,
     })
     .option('token', { type: 'string', describe: 'access token [default: $FERRY_TOKEN]', requiresArg: true })
+    .option('tls', { type: 'boolean', describe: 'connect with TLS (the server runs with --tls); its certificate is trusted on first use and remembered' })
+    .option('fingerprint', { type: 'string', describe: "the server's certificate fingerprint (printed by `ferry serve --tls`); implies --tls [default: $FERRY_FINGERPRINT]", requiresArg: true })
     .option('json', { type: 'boolean', describe: 'print machine-readable JSON instead of text' });
 }
 
@@ -59,9 +63,13 @@ export async function openClient(io: CliIo, args: ClientArgs & CacheArgs, withCa
   const token = args.token ?? io.env.FERRY_TOKEN;
   const cacheDir = cacheDirOf(io, args);
   const cacheSize = sizeOption('cache-size', args['cache-size']);
+  const fingerprint = args.fingerprint ?? io.env.FERRY_FINGERPRINT;
+  const tls = args.tls ?? (io.env.FERRY_TLS === '1' || fingerprint !== undefined);
   return connect({
     server,
     ...(token ? { token } : {}),
+    ...(tls ? { tls } : {}),
+    ...(fingerprint ? { fingerprint } : {}),
     ...(cacheDir !== undefined ? { cacheDir } : {}),
     ...(cacheSize !== undefined ? { cacheSize } : {}),
     noCache: !withCache || args.cache === false,

@@ -13,6 +13,10 @@ export interface ConnectOptions {
   /** host:port, [v6]:port, host (default port), or :port. Default: FERRY_SERVER, else 127.0.0.1:2003. */
   server?: string;
   token?: string;
+  /** TLS 1.3 with the server's certificate pinned (by `fingerprint`, else trusted on first use). */
+  tls?: boolean;
+  fingerprint?: string;
+  knownServersFile?: string;
   cacheDir?: string;
   cacheSize?: number;
   /** Downloads skip the cache (and no cache folder is created). */
@@ -31,7 +35,14 @@ export function parseServerAddress(text: string): { host: string; port: number }
 
 export async function connect(options: ConnectOptions = {}): Promise<FerryClient> {
   const { host, port } = parseServerAddress(options.server ?? process.env.FERRY_SERVER ?? DEFAULT_SERVER);
-  const rpcOptions = { host, port, ...(options.token ? { token: options.token } : {}) };
+  const rpcOptions = {
+    host,
+    port,
+    ...(options.token ? { token: options.token } : {}),
+    ...(options.tls || options.fingerprint ? { tls: true } : {}),
+    ...(options.fingerprint ? { fingerprint: options.fingerprint } : {}),
+    ...(options.knownServersFile ? { knownServersFile: options.knownServersFile } : {}),
+  };
   const rpc = await RpcConnection.open(rpcOptions);
   let cache: DownloadCache | null = null;
   if (!options.noCache) {

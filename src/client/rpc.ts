@@ -9,6 +9,7 @@ import type { Frame } from '../protocol/frame.js';
 import { PROTOCOL_VERSION } from '../protocol/limits.js';
 import { Kind, parseErrorBody, type Request, type Welcome } from '../protocol/messages.js';
 import { FrameConnection, readInto } from '../transport/connection.js';
+import { tlsConnect } from '../transport/tls.js';
 import { VERSION } from '../version.js';
 
 export interface RequestHandlers {
@@ -30,6 +31,10 @@ export interface RpcOptions {
   connectTimeoutMs?: number;
   /** Memory for large incoming frames (see FrameDecoder); a download recycles its buffers. */
   allocate?: (bytes: number) => Buffer;
+  /** TLS 1.3, with the server's certificate pinned by `fingerprint` or the known-servers file. */
+  tls?: boolean;
+  fingerprint?: string;
+  knownServersFile?: string;
 }
 
 export class RpcConnection {
@@ -44,6 +49,8 @@ export class RpcConnection {
     readonly conn: FrameConnection,
     readonly welcome: Welcome,
     readonly address: string,
+    /** Over TLS: the server's pinned fingerprint, and whether it was trusted on first use just now. */
+    readonly tls?: { fingerprint: string; firstUse: boolean },
   ) {
     conn.on('frame', (f) => this.onFrame(f));
     conn.on('close', (err) => this.onClose(err));
@@ -53,7 +60,19 @@ export class RpcConnection {
   static async open(options: RpcOptions): Promise<RpcConnection> {
     const address = `${options.host}:${options.port}`;
     const reader = readInto();
-    const socket = netConnect({ host: options.host, port: options.port, onread: reader.onread });
+    const secured = options.tls
+      ? await tlsConnect({
+          host: options.host,
+          port: options.port,
+          ...(options.fingerprint ? { fingerprint: options.fingerprint } : {}),
+          ...(options.knownServersFile ? { knownServersFile: options.knownServersFile } : {}),
+          ...(options.connectTimeoutMs ? { timeoutMs: options.connectTimeoutMs } : {}),
+        }).catch((err: NodeJS.ErrnoException) => {
+          throw err instanceof FerryError ? err : describeConnectError(err, address);
+        })
+      : undefined;
+    // A TLS socket delivers its plaintext through 'data'; plain TCP reads into a fixed buffer.
+    const socket = secured?.socket ?? netConnect({ host: options.host, port: options.port, onread: reader.onread });
     const conn = new FrameConnection(socket, options.allocate ? { allocate: options.allocate } : {});
     reader.attach(conn);
     const nonce = newNonce();
@@ -100,11 +119,11 @@ export class RpcConnection {
       conn.on('frame', onFrame);
       socket.once('error', (err: NodeJS.ErrnoException) => fail(describeConnectError(err, address)));
       socket.once('close', () => fail(new FerryError(ErrorCode.ConnectionLost, `connection to ${address} closed during the handshake`)));
-      socket.once('connect', () => {
-        conn.send(Kind.Hello, 0, { versions: [PROTOCOL_VERSION], client: `ferry/${VERSION}`, nonce });
-      });
+      const hello = () => conn.send(Kind.Hello, 0, { versions: [PROTOCOL_VERSION], client: `ferry/${VERSION}`, nonce });
+      if (secured) hello(); // already connected and past the TLS handshake
+      else socket.once('connect', hello);
     });
-    return new RpcConnection(conn, welcome, address);
+    return new RpcConnection(conn, welcome, address, secured ? { fingerprint: secured.fingerprint, firstUse: secured.firstUse } : undefined);
   }
 
   get closed(): boolean {

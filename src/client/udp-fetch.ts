@@ -7,6 +7,8 @@
 import { open, unlink } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { UdpStart } from '../protocol/messages.js';
+import { TLSSocket } from 'node:tls';
+import { udpKeyFrom } from '../transport/tls.js';
 import { receiveFile, type ReceiveFileResult } from '../transport/udp-receiver.js';
 import type { FerryClient } from './client.js';
 import { ProgressMeter } from './progress.js';
@@ -72,6 +74,8 @@ export async function fetchUdp(
           chunkSize: session.chunkSize,
           partFile: handle,
           startChunk: session.startChunk,
+          // Over TLS every datagram carries a MAC keyed from the TLS session.
+          ...(rpc.conn.socket instanceof TLSSocket ? { macKey: udpKeyFrom(rpc.conn.socket, session.sessionId) } : {}),
           ...(options.signal ? { signal: options.signal } : {}),
           onProgress: (p) => {
             meter.update(p.bytes);

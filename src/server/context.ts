@@ -32,6 +32,8 @@ export interface UdpSessions {
     startChunk: number;
     chunkSize: number;
     signal: AbortSignal;
+    /** With TLS: the MAC key for the new session's id. */
+    macKeyFor?: (sessionId: string) => Buffer;
   }): Promise<{ sessionId: string; port: number; done: Promise<UdpSendStats> }>;
 }
 
@@ -54,6 +56,8 @@ export interface RequestContext<R extends Request = Request> {
   readonly request: R;
   readonly signal: AbortSignal;
   readonly services: ServerServices;
+  /** Over TLS: the key that authenticates a UDP session's datagrams, from the TLS session. */
+  readonly udpKeyFor?: (sessionId: string) => Buffer;
   /** Send one ITEM frame. */
   item(header: object): void;
   /** Send one DATA frame; resolves when the connection can take more. */

@@ -1,10 +1,12 @@
 // `ferry serve`: accept connections, hand each to a Session, shut down cleanly.
 
 import { createServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { basename, relative, resolve, isAbsolute } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { Kind } from '../protocol/messages.js';
 import { FrameConnection } from '../transport/connection.js';
+import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { CommandLog } from './command-log.js';
 import type { ServerCounters, ServerServices } from './context.js';
@@ -30,6 +32,9 @@ export interface ServerOptions {
   shutdownGraceMs?: number;
   /** Allow binding beyond loopback without a token. */
   insecure?: boolean;
+  /** TLS 1.3 with the server's self-signed certificate (created once in `tlsDir`). */
+  tls?: boolean;
+  tlsDir?: string;
   limits?: Partial<ServerLimits>;
 }
 
@@ -73,6 +78,8 @@ export class FerryServer {
     readonly host: string,
     readonly port: number,
     private readonly options: ServerOptions,
+    /** With --tls: the certificate's SHA-256 fingerprint, for clients to pin. */
+    readonly fingerprint: string | undefined,
   ) {}
 
   /** Live counters (connections, requests, bytes sent, ...): tests and the bench read them. */
@@ -127,7 +134,8 @@ export class FerryServer {
       ...(options.token ? { token: options.token } : {}),
     };
 
-    const netServer = createServer({ noDelay: true });
+    const identity = options.tls ? await loadOrCreateServerIdentity(options.tlsDir ?? defaultIdentityDir()) : undefined;
+    const netServer = identity ? createTlsServer({ ...tlsServerOptions(identity), noDelay: true }) : createServer({ noDelay: true });
     await new Promise<void>((resolveListen, reject) => {
       netServer.once('error', reject);
       netServer.listen(options.port ?? 2003, host, () => {
@@ -157,8 +165,10 @@ export class FerryServer {
         throw err;
       }
     }
-    const server = new FerryServer(netServer, services, host, port, options);
-    netServer.on('connection', (socket) => server.accept(socket));
+    const server = new FerryServer(netServer, services, host, port, options, identity?.fingerprint);
+    // Over TLS a connection counts once its handshake is done; the TLS
+    // handshake timeout bounds how long an unfinished one can hold a socket.
+    netServer.on(identity ? 'secureConnection' : 'connection', (socket: Socket) => server.accept(socket));
     return server;
   }
 

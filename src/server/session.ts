@@ -6,7 +6,9 @@ import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
 import { MAX_IN_FLIGHT, PROTOCOL_VERSION } from '../protocol/limits.js';
 import { Kind, parseHello, parseRequest, type Request } from '../protocol/messages.js';
+import { TLSSocket } from 'node:tls';
 import type { FrameConnection } from '../transport/connection.js';
+import { udpKeyFrom } from '../transport/tls.js';
 import type { Handler, RequestContext, ServerServices } from './context.js';
 import { handlers } from './handlers/index.js';
 import { IncomingStream, uploadCancelled } from './incoming.js';
@@ -213,6 +215,7 @@ export class Session {
       request,
       signal: entry.controller.signal,
       services,
+      ...(conn.socket instanceof TLSSocket ? { udpKeyFor: (sessionId: string) => udpKeyFrom(conn.socket as TLSSocket, sessionId) } : {}),
       item: (header) => {
         conn.send(Kind.Item, id, header);
         this.guardUnread();

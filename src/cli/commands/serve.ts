@@ -33,6 +33,7 @@ export function serveCommand(ctx: Ctx) {
           .option('log', { type: 'string', describe: 'command log file [default: in the user state folder]', requiresArg: true })
           .option('allow-upload', { type: 'boolean', default: false, describe: 'let clients upload into the folder' })
           .option('token', { type: 'string', describe: "require this token from clients; 'auto' makes a strong one and prints it [default: $FERRY_TOKEN]", requiresArg: true })
+          .option('tls', { type: 'boolean', default: false, describe: 'TLS 1.3 with a self-signed certificate created once and kept; prints its fingerprint for clients to pin' })
           .option('insecure', { type: 'boolean', default: false, describe: 'allow listening beyond loopback without a token' })
           .example('$0 serve ~/Public --host 0.0.0.0 --token auto', 'share on the network, with a fresh token'),
       async (a) => {
@@ -58,9 +59,11 @@ export function serveCommand(ctx: Ctx) {
             ...(logFile !== undefined ? { logFile } : {}),
             allowUpload: a['allow-upload'],
             insecure: a.insecure,
+            tls: a.tls,
             ...(token ? { token } : {}),
           });
           out(io, `ferry: serving ${server.root} on tcp://${hostPort(server.host, server.port)}`);
+          if (server.fingerprint) out(io, `ferry: TLS certificate ${server.fingerprint} (clients: --fingerprint ${server.fingerprint})`);
           if (given === 'auto') out(io, `ferry: token ${token} (clients: --token ${token} or FERRY_TOKEN=${token})`);
           await stopped;
           warn(io, 'shutting down');
