@@ -6,7 +6,7 @@ import { parseBytes } from '../client/format.js';
 import { connect, DEFAULT_SERVER } from '../client/connect.js';
 import type { FerryClient } from '../client/client.js';
 import { CliError } from './errors.js';
-import type { CliIo } from './io.js';
+import { warn, type CliIo } from './io.js';
 
 export interface ClientArgs {
   server?: string;
@@ -65,7 +65,7 @@ export async function openClient(io: CliIo, args: ClientArgs & CacheArgs, withCa
   const cacheSize = sizeOption('cache-size', args['cache-size']);
   const fingerprint = args.fingerprint ?? io.env.FERRY_FINGERPRINT;
   const tls = args.tls ?? (io.env.FERRY_TLS === '1' || fingerprint !== undefined);
-  return connect({
+  const client = await connect({
     server,
     ...(token ? { token } : {}),
     ...(tls ? { tls } : {}),
@@ -74,6 +74,10 @@ export async function openClient(io: CliIo, args: ClientArgs & CacheArgs, withCa
     ...(cacheSize !== undefined ? { cacheSize } : {}),
     noCache: !withCache || args.cache === false,
   });
+  if (client.tls?.firstUse) {
+    warn(io, `trusting ${client.info.address} on first use: certificate ${client.tls.fingerprint} (compare it with what \`ferry serve --tls\` printed)`);
+  }
+  return client;
 }
 
 /** Run `fn` with a connected client and always close it afterwards. */

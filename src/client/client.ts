@@ -46,6 +46,11 @@ export class FerryClient implements FerryApi {
     return { address: this.control.address, server: w.server, share: w.share, features: w.features, version: w.version };
   }
 
+  /** Over TLS: the server's fingerprint, and whether it was trusted on first use by this connection. */
+  get tls(): { fingerprint: string; firstUse: boolean } | undefined {
+    return this.control.tls;
+  }
+
   /** Open a fresh connection to the same server (for one transfer). */
   openConnection(extra: Pick<RpcOptions, 'allocate'> = {}): Promise<RpcConnection> {
     return RpcConnection.open({ ...this.options, ...extra });
