@@ -100,6 +100,13 @@ async function stream(
           }
         },
         onData: (chunk, owned) => {
+          if (writeError) return;
+          if (position + chunk.length > remote.size) {
+            // A server that sends more than it announced could fill the disk: stop here.
+            writeError = new FerryError(ErrorCode.TooLarge, `${remote.path}: the server sent more than the ${remote.size} bytes it announced`);
+            rpc.destroy();
+            return;
+          }
           const at = position;
           const length = chunk.length; // the chunk is detached once handed to the worker
           position += length;
