@@ -51,6 +51,10 @@ export function renderTable<Row>(columns: Column<Row>[], rows: readonly Row[]): 
 
 /** Make control characters in names visible instead of letting them move the cursor. */
 export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  // Control characters could drive the terminal; bidirectional overrides could
+  // make a name read as something it is not ('evil\u202Etxt.exe'). Both are shown escaped.
+  return text
+    // eslint-disable-next-line no-control-regex
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
+    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
