@@ -46,6 +46,10 @@ export interface UdpReceiverStats {
 }
 
 const MAX_RECENT = 16;
+/** The longest the keepalive backs off to... */
+export const MAX_KEEPALIVE_MS = 1000;
+/** ...and at most this fraction of the idle timeout, so many keepalives fit in it. */
+export const KEEPALIVES_PER_IDLE_TIMEOUT = 16;
 
 export class UdpReceiver {
   readonly totalChunks: number;
@@ -69,6 +73,7 @@ export class UdpReceiver {
   private lastNew: number;
   private lastAckSent = -Infinity;
   private keepalive: number;
+  private readonly maxKeepalive: number;
   private finished: 'complete' | 'fail' | null = null;
   private announced = false;
   readonly stats: UdpReceiverStats = { datagramsReceived: 0, duplicates: 0, rejected: 0, acksSent: 0, largestPacket: -1 };
@@ -92,6 +97,7 @@ export class UdpReceiver {
     this.lastData = now;
     this.lastNew = now;
     this.keepalive = this.opts.keepaliveMs;
+    this.maxKeepalive = Math.max(this.opts.keepaliveMs, Math.min(MAX_KEEPALIVE_MS, this.opts.idleTimeoutMs / KEEPALIVES_PER_IDLE_TIMEOUT));
     this.ackAt = now; // the first ACK opens the session with the sender
     if (this.cumulative >= this.totalChunks) this.finished = 'complete';
   }
@@ -266,7 +272,8 @@ export class UdpReceiver {
   /** Advance timers to `now`: due ACKs, keepalives, the idle timeout. */
   poll(now: number): ReceiverAction[] {
     if (this.finished === 'fail') return [];
-    if (this.finished !== 'complete' && now - this.lastNew >= this.opts.idleTimeoutMs) {
+    // The same sum as the timer below: `now - last >= t` can be false at `now = last + t`.
+    if (this.finished !== 'complete' && now >= this.lastNew + this.opts.idleTimeoutMs) {
       this.finished = 'fail';
       const what = this.largestPacket < 0 ? 'no UDP data arrived' : 'no new UDP data';
       return [{ type: 'fail', reason: `${what} for ${Math.round(this.opts.idleTimeoutMs / 1000)} s (is UDP blocked?)` }];
@@ -274,9 +281,11 @@ export class UdpReceiver {
     const out: ReceiverAction[] = [];
     if (now >= this.ackAt) out.push(this.makeAck(now));
     else if (this.finished !== 'complete' && now >= this.lastAckSent + this.keepalive && now >= this.lastData + this.keepalive) {
-      // Nothing arriving: maybe our ACK (or the opening one) was lost. Back off to 1 s.
+      // Nothing arriving: maybe our ACK (or the opening one) was lost. Back off, to
+      // 1 s at most and less with a short idle timeout: on a lossy path it takes a
+      // few tries to get through, and they must happen before the timeout.
       out.push(this.makeAck(now));
-      this.keepalive = Math.min(this.keepalive * 2, 1000);
+      this.keepalive = Math.max(this.keepalive, Math.min(this.keepalive * 2, this.maxKeepalive));
     }
     if (this.finished === 'complete') {
       if (!this.announced) {

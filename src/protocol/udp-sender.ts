@@ -14,6 +14,18 @@ import { type AckPacket, DATA_HEADER_BYTES, chunkCount } from './udp-packet.js';
 export const PACKET_THRESHOLD = 3;
 /** How far the threshold may grow when reordering fooled it (RFC 9002 §6.1.1 allows adapting). */
 export const MAX_PACKET_THRESHOLD = 64;
+/** The longest the probe timeout backs off to. */
+export const MAX_PROBE_INTERVAL_MS = 2000;
+/**
+ * The backed-off probe interval is also capped at this fraction of the idle
+ * timeout, so that a lossy path gets many tries before the transfer gives up.
+ * A probe round trip fails when the probe or its ACK is lost: half the time at
+ * 30 % loss each way. A 2 s cap left room for only six probes in a 5 s idle
+ * timeout, so about one stall in 60 ended the transfer; now some 17 fit.
+ */
+export const PROBES_PER_IDLE_TIMEOUT = 16;
+/** Datagrams per probe (RFC 9002 §6.2.4 allows two); a lone chunk is sent twice. */
+export const PROBE_DATAGRAMS = 2;
 
 export interface UdpSenderOptions {
   size: number;
@@ -65,6 +77,7 @@ export class UdpSender {
   private readonly size: number;
   private readonly maxAckDelay: number;
   private readonly idleTimeout: number;
+  private readonly maxProbeInterval: number;
   private readonly maxBurst: number;
   private readonly maxWindowBytes: number;
   private readonly state: Uint8Array;
@@ -93,7 +106,6 @@ export class UdpSender {
   private readonly rtt: RttEstimator;
   private readonly cc: CongestionWindow;
   private readonly pacer: Pacer;
-  private probesOwed = 0;
   private packetThreshold = PACKET_THRESHOLD;
   readonly stats: UdpSenderStats = {
     datagramsSent: 0,
@@ -114,6 +126,7 @@ export class UdpSender {
     const start = Math.min(options.startChunk ?? 0, this.totalChunks);
     this.maxAckDelay = options.maxAckDelayMs ?? 5;
     this.idleTimeout = options.idleTimeoutMs ?? 15_000;
+    this.maxProbeInterval = Math.min(MAX_PROBE_INTERVAL_MS, this.idleTimeout / PROBES_PER_IDLE_TIMEOUT);
     this.maxBurst = options.maxBurst ?? 64;
     this.maxWindowBytes = options.maxWindowBytes ?? 64 * 1024 * 1024;
     this.state = new Uint8Array(this.totalChunks);
@@ -258,14 +271,32 @@ export class UdpSender {
     return this.nextNew < this.peerCumulative + this.peerWindow ? this.nextNew : -1;
   }
 
-  /** Oldest chunks still in flight: what a probe should repeat. */
-  private oldestInFlight(count: number): number[] {
-    const out: number[] = [];
+  /** Add to `out` the oldest chunks still in flight, until it holds `count`: what a probe should repeat. */
+  private oldestInFlight(count: number, out: number[]): void {
+    if (out.length >= count) return;
     this.sent.forEachInFlight(Infinity, (rec) => {
       if (this.state[rec.chunk] === IN_FLIGHT && !out.includes(rec.chunk)) out.push(rec.chunk);
       return out.length < count;
     });
-    return out;
+  }
+
+  /**
+   * Send a probe: PROBE_DATAGRAMS datagrams regardless of window and pacing,
+   * whose job is to get an ACK back. Chunks already declared lost go first,
+   * then the oldest in flight. With fewer distinct chunks than that (the tail
+   * of a transfer), the first is repeated: on a lossy path a second copy
+   * nearly halves the chance that the probe round trip fails.
+   */
+  private probe(now: number, out: SenderAction[]): void {
+    const chunks: number[] = [];
+    for (let c = this.nextRetransmit(); c >= 0 && chunks.length < PROBE_DATAGRAMS; c = this.nextRetransmit()) {
+      this.emit(c, now, out);
+      chunks.push(c);
+    }
+    const resent = chunks.length;
+    this.oldestInFlight(PROBE_DATAGRAMS, chunks);
+    for (const c of chunks.slice(resent)) this.emit(c, now, out);
+    for (let n = chunks.length; n > 0 && n < PROBE_DATAGRAMS; n++) this.emit(chunks[0]!, now, out);
   }
 
   private emit(chunk: number, now: number, out: SenderAction[]): void {
@@ -295,7 +326,9 @@ export class UdpSender {
 
   private ptoDeadline(): number {
     if (this.cc.bytesInFlight === 0) return Infinity;
-    const backoff = Math.min(this.rtt.pto(this.maxAckDelay) * 2 ** this.ptoCount, 2000);
+    const pto = this.rtt.pto(this.maxAckDelay);
+    // Backed off, but never past the cap (nor below one unbacked-off timeout).
+    const backoff = Math.min(pto * 2 ** this.ptoCount, Math.max(pto, this.maxProbeInterval));
     return this.lastAckElicitingTime + backoff;
   }
 
@@ -304,7 +337,8 @@ export class UdpSender {
     const out: SenderAction[] = [];
     if (this.finished === 'done') return [{ type: 'done' }];
     if (this.finished === 'fail') return out;
-    if (now - this.lastProgress >= this.idleTimeout) {
+    // The same sum as the timer below: `now - last >= t` can be false at `now = last + t`.
+    if (now >= this.lastProgress + this.idleTimeout) {
       this.finished = 'fail';
       const what = this.started ? 'no chunk acknowledged' : 'no UDP packet from the client';
       return [{ type: 'fail', reason: `${what} for ${Math.round(this.idleTimeout / 1000)} s (is UDP blocked?)` }];
@@ -314,17 +348,10 @@ export class UdpSender {
     if (now >= this.ptoDeadline()) {
       this.ptoCount++;
       this.stats.probes++;
-      this.probesOwed = 2;
+      this.probe(now, out);
     }
     this.pacer.setRate(this.cc.effective, this.rtt.smoothed);
     let pacedUntil = Infinity;
-    // Probes go out regardless of window and pacing: their job is to get an ACK back.
-    if (this.probesOwed > 0) {
-      const retry = this.nextRetransmit();
-      const probes = retry >= 0 ? [retry] : this.oldestInFlight(this.probesOwed);
-      for (const c of probes.slice(0, this.probesOwed)) this.emit(c, now, out);
-      this.probesOwed = 0;
-    }
     while (out.length < this.maxBurst) {
       let chunk = this.nextRetransmit();
       if (chunk < 0) chunk = this.nextNewAllowed();

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DataPacket } from '../../src/protocol/udp-packet.js';
 import { MAX_SACK_RANGES } from '../../src/protocol/udp-packet.js';
-import { type ReceiverAction, UdpReceiver, type UdpReceiverOptions } from '../../src/protocol/udp-receiver.js';
+import { KEEPALIVES_PER_IDLE_TIMEOUT, MAX_KEEPALIVE_MS, type ReceiverAction, UdpReceiver, type UdpReceiverOptions } from '../../src/protocol/udp-receiver.js';
 
 const CHUNK = 100;
 
@@ -127,19 +127,42 @@ describe('UdpReceiver', () => {
     expect(acks(r.poll(2))).toMatchObject([{ window: 10 }]);
   });
 
-  it('resends its ACK while nothing arrives, backing off, then gives up', () => {
-    const r = new UdpReceiver({ sessionId: 1n, size: 10 * CHUNK, chunkSize: CHUNK, keepaliveMs: 20, idleTimeoutMs: 3000 }, 0);
-    r.poll(0);
-    const times: number[] = [];
-    let failure: ReceiverAction | undefined;
-    for (let now = 0, i = 0; !failure && i < 50; i++) {
+  /** Poll at each timer the receiver asks for, with nothing arriving, until it gives up. */
+  function silence(r: UdpReceiver, from: number): { ackTimes: number[]; failure: ReceiverAction; failedAt: number } {
+    const ackTimes: number[] = [];
+    let now = from;
+    for (let i = 0; i < 1000; i++) {
       const actions = r.poll(now);
-      if (acks(actions).length > 0) times.push(now);
-      failure = actions.find((a) => a.type === 'fail');
-      now = of(actions, 'timer')[0]?.at ?? now;
+      if (acks(actions).length > 0) ackTimes.push(now);
+      const failure = actions.find((a) => a.type === 'fail');
+      if (failure) return { ackTimes, failure, failedAt: now };
+      now = of(actions, 'timer')[0]!.at;
     }
-    expect(times.slice(0, 5)).toEqual([20, 60, 140, 300, 620]);
-    expect(failure).toEqual({ type: 'fail', reason: expect.stringMatching(/no UDP data arrived for 3 s/) });
+    throw new Error(`no failure after 1000 polls: stuck at ${now}`);
+  }
+
+  it('resends its ACK while nothing arrives, backing off, then gives up', () => {
+    const r = new UdpReceiver({ sessionId: 1n, size: 10 * CHUNK, chunkSize: CHUNK, keepaliveMs: 20, idleTimeoutMs: 20_000 }, 0);
+    r.poll(0);
+    const { ackTimes, failure } = silence(r, 0);
+    expect(ackTimes.slice(0, 8)).toEqual([20, 60, 140, 300, 620, 1260, 2260, 3260]);
+    expect(failure).toEqual({ type: 'fail', reason: expect.stringMatching(/no UDP data arrived for 20 s/) });
+  });
+
+  it('caps the keepalive backoff well inside a short idle timeout, so a lossy path gets many tries', () => {
+    const r = new UdpReceiver({ sessionId: 1n, size: 10 * CHUNK, chunkSize: CHUNK, keepaliveMs: 20, idleTimeoutMs: 5000 }, 0);
+    const { ackTimes, failedAt } = silence(r, 0);
+    expect(failedAt).toBe(5000);
+    const gaps = ackTimes.slice(1).map((t, i) => t - ackTimes[i]!);
+    expect(Math.max(...gaps)).toBe(Math.min(MAX_KEEPALIVE_MS, 5000 / KEEPALIVES_PER_IDLE_TIMEOUT));
+    expect(ackTimes.length).toBeGreaterThanOrEqual(16);
+  });
+
+  it('fails exactly when its idle timer fires, however the sum rounds', () => {
+    const t = 15023.64991622561; // (t + 5000) - t < 5000 in floating point
+    const r = receiver(10, { idleTimeoutMs: 5000 });
+    r.onData(data(0), t);
+    expect(silence(r, t).failedAt).toBe(t + 5000);
   });
 
   it('gives up when only duplicates arrive: the idle timeout counts progress, not traffic', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AckPacket, SackRange } from '../../src/protocol/udp-packet.js';
 import { DATA_HEADER_BYTES } from '../../src/protocol/udp-packet.js';
-import { type SenderAction, UdpSender, type UdpSenderOptions } from '../../src/protocol/udp-sender.js';
+import { MAX_PROBE_INTERVAL_MS, PROBES_PER_IDLE_TIMEOUT, type SenderAction, UdpSender, type UdpSenderOptions } from '../../src/protocol/udp-sender.js';
 
 const CHUNK = 1000;
 const DGRAM = CHUNK + DATA_HEADER_BYTES;
@@ -97,6 +97,69 @@ describe('UdpSender', () => {
     const pto3 = timer(s.poll(pto2))!;
     expect(pto3 - pto2).toBeGreaterThan(1.9 * (pto2 - pto1) - 0.01);
     expect(s.stats.probes).toBe(2);
+  });
+
+  /** Poll at each timer the sender asks for, with nothing coming back, until it gives up. */
+  function silence(s: UdpSender, from: number): { probeTimes: number[]; failedAt: number } {
+    const probeTimes: number[] = [];
+    let now = from;
+    for (let i = 0; i < 1000; i++) {
+      const out = s.poll(now);
+      if (out.some((a) => a.type === 'fail')) return { probeTimes, failedAt: now };
+      if (sends(out).length > 0) probeTimes.push(now);
+      now = timer(out)!;
+    }
+    throw new Error(`no failure after 1000 polls: stuck at ${now}`);
+  }
+
+  it('caps the probe backoff well inside the idle timeout, so a lossy path gets many tries', () => {
+    for (const idleTimeoutMs of [5000, 15_000, 60_000]) {
+      const { s } = started(1, { idleTimeoutMs }); // one chunk in flight: a transfer's tail
+      const { probeTimes, failedAt } = silence(s, 0);
+      expect(failedAt).toBe(idleTimeoutMs);
+      const gaps = probeTimes.slice(1).map((t, i) => t - probeTimes[i]!);
+      const cap = Math.min(MAX_PROBE_INTERVAL_MS, idleTimeoutMs / PROBES_PER_IDLE_TIMEOUT);
+      expect(Math.max(...gaps)).toBeCloseTo(cap, 6);
+      expect(probeTimes.length).toBeGreaterThanOrEqual(Math.min(15, idleTimeoutMs / MAX_PROBE_INTERVAL_MS));
+    }
+  });
+
+  it('never probes faster than one probe timeout, even when that exceeds the cap', () => {
+    const { s } = started(1, { idleTimeoutMs: 5000, initialRttMs: 400 });
+    const { probeTimes } = silence(s, 0);
+    const gaps = probeTimes.slice(1).map((t, i) => t - probeTimes[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(400 + 4 * 200 + 5);
+  });
+
+  it('probes with two datagrams, repeating a lone unacknowledged chunk', () => {
+    const { s, first } = started(1);
+    expect(first.map((a) => a.chunk)).toEqual([0]);
+    const pto = timer(s.poll(0))!;
+    const probe = sends(s.poll(pto));
+    expect(probe.map((a) => a.chunk)).toEqual([0, 0]);
+    expect(probe.every((a) => a.retransmit)).toBe(true);
+    expect(probe[1]!.packetNumber).toBe(probe[0]!.packetNumber + 1);
+    // The first copy's ACK is as good as the second's, and is not taken for reordering.
+    s.onAck(ack(probe[0]!.packetNumber, 1), pto + 1);
+    expect(s.poll(pto + 1)).toEqual([{ type: 'done' }]);
+    expect(s.stats.spuriousLosses).toBe(0);
+  });
+
+  it('probes with the two oldest chunks when several are in flight', () => {
+    const { s } = started(20);
+    s.onAck(ack(0, 1), 10);
+    const pto = timer(s.poll(10))!;
+    expect(sends(s.poll(pto)).map((a) => a.chunk)).toEqual([1, 2]);
+  });
+
+  it('fails exactly when its idle timer fires, however the sum rounds', () => {
+    // In floating point, (t + 5000) - t is less than 5000 for this t: a check
+    // written as `now - t >= 5000` never fired at the timer it had asked for.
+    const t = 15023.64991622561;
+    expect(t + 5000 - t).toBeLessThan(5000);
+    const { s } = started(2, { idleTimeoutMs: 5000 });
+    s.onAck(ack(0, 1), t); // progress at t; the RTT sample (t) pushes any probe past the timeout
+    expect(silence(s, t).failedAt).toBe(t + 5000);
   });
 
   it('cuts the window on loss, once per round trip, and grows it on ACKs', () => {

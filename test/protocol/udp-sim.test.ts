@@ -157,7 +157,31 @@ describe('UDP sender and receiver, simulated', () => {
     expect(r.hashed.equals(r.file)).toBe(true);
   });
 
-  it('completes for any seed and network mix (property)', () => {
+  // Each of these stalled until the idle timeout before probes were capped at a
+  // fraction of it and sent in pairs: the tail's last chunk or its ACK lost, then
+  // the few probes a 2 s backoff cap left room for all lost too. The first is
+  // the case the property found; the rest came from a sweep of small files.
+  it.each([
+    [11173, 1397, 0.2143316040746868, 0.1, 885374535],
+    [16000, 1000, 0.2, 20, 2450],
+    [11173, 1397, 0.2, 20, 12685],
+    [4000, 512, 0.22, 0.1, 12899],
+    [16000, 1397, 0.22, 20, 5516],
+    [4000, 512, 0.25, 20, 5093],
+    [11173, 1400, 0.28, 0.1, 4159],
+    [20000, 1000, 0.28, 20, 11187],
+    [1500, 1400, 0.3, 1, 7864],
+    [16000, 1400, 0.3, 1, 1148],
+  ])('does not stall at the tail: %i bytes in %i-byte chunks, loss %d, delay %d ms, seed %i', (size, chunkSize, loss, delayMs, seed) => {
+    const r = simulate(size, chunkSize, { loss, dup: 0, corrupt: 0, delayMs, jitterMs: 0 }, seed);
+    expect(r.reason).toBeUndefined();
+    expect(r.hashed.equals(r.file)).toBe(true);
+  });
+
+  // Seeded, so CI sees the same 60 cases every time. To explore, run it with a
+  // random seed and many cases: UDP_SIM_RUNS=5000 npx vitest run test/protocol/udp-sim.test.ts
+  it('completes for any seed and network mix (property)', { timeout: 600_000 }, () => {
+    const soak = Number(process.env.UDP_SIM_RUNS ?? 0);
     fc.assert(
       fc.property(
         fc.integer({ min: 0, max: 40_000 }),
@@ -170,7 +194,7 @@ describe('UDP sender and receiver, simulated', () => {
           expect(r.hashed.equals(r.file)).toBe(true);
         },
       ),
-      { numRuns: 60 },
+      soak > 0 ? { numRuns: soak } : { numRuns: 60, seed: 20_251_125 },
     );
   });
 });
