@@ -2,10 +2,9 @@
 // as a remote share. Paths from the UI are confined to the root here so a crafted
 // name ('../..') cannot walk out of it.
 
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { md5OfFile } from './md5-file.js';
 import type { Entry, ListOptions, Side } from './types.js';
 
 /** Stat calls in flight at once: fast on big folders without exhausting descriptors. */
@@ -102,16 +101,9 @@ async function fileContains(abs: string, size: number, keyword: string): Promise
 /** MD5 of a local file, streamed (never read whole). Null when the file is absent. */
 export async function localMd5(abs: string): Promise<string | null> {
   try {
-    const st = await stat(abs);
-    if (!st.isFile()) return null;
+    if (!(await stat(abs)).isFile()) return null;
   } catch {
     return null;
   }
-  return new Promise((res, rej) => {
-    const hash = createHash('md5');
-    createReadStream(abs, { highWaterMark: 1 << 20 })
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', rej)
-      .on('end', () => res(hash.digest('hex')));
-  });
+  return md5OfFile(abs);
 }

@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { basename, relative, resolve, isAbsolute } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { Kind } from '../protocol/messages.js';
+import { isLoopback } from '../protocol/udp-packet.js';
 import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
@@ -61,10 +62,7 @@ export const DEFAULT_LIMITS: ServerLimits = {
   unreadBytes: 32 * 1024 * 1024,
 };
 
-/** Loopback addresses: the only ones ferry binds without a token by default. */
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || host.startsWith('127.') || host.startsWith('::ffff:127.');
-}
+
 
 export class FerryServer {
   private readonly sessions = new Set<Session>();
@@ -106,7 +104,8 @@ export class FerryServer {
 
   static async start(options: ServerOptions): Promise<FerryServer> {
     const host = options.host ?? '127.0.0.1';
-    if (!isLoopbackHost(host) && !options.token && !options.insecure) {
+    // Loopback is the only place ferry listens without a token by default.
+    if (!isLoopback(host) && !options.token && !options.insecure) {
       throw new FerryError(
         ErrorCode.Forbidden,
         `refusing to share on ${host} without a token: anyone who can reach it could read the folder (use --token SECRET or --token auto, or --insecure if you mean it)`,
