@@ -34,7 +34,7 @@ function base(ctx: Ctx): Argv {
     .example('$0 serve ~/Public', 'share a folder on 127.0.0.1:2003')
     .example('$0 index longlist --ext .txt --keyword budget', 'text files mentioning "budget"')
     .example('$0 download docs/report.pdf --udp', 'download over UDP, verified by MD5')
-    .epilogue('Environment: FERRY_SERVER, FERRY_TOKEN, FERRY_CACHE_DIR, FERRY_DATA_DIR, FERRY_DEBUG.\nRun `ferry COMMAND --help` for the options of a command.')
+    .epilogue('Environment: FERRY_SERVER, FERRY_TOKEN, FERRY_TLS, FERRY_FINGERPRINT, FERRY_CACHE_DIR, FERRY_DATA_DIR, FERRY_DEBUG.\nRun `ferry COMMAND --help` for the options of a command.')
     .demandCommand(1, 'name a command (see the list above)')
     .strict()
     .recommendCommands()

@@ -29,7 +29,7 @@ export function serveCommand(ctx: Ctx) {
           .positional('dir', { type: 'string', default: '.', describe: 'the folder to share' })
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on (0.0.0.0 for every interface)', requiresArg: true })
           .option('port', { type: 'number', default: 2003, describe: 'TCP port (0 picks a free one)', requiresArg: true })
-          .option('udp-port', { type: 'number', describe: 'UDP port for UDP downloads [default: chosen by the server]', requiresArg: true })
+          .option('udp-port', { type: 'number', describe: 'UDP port for UDP downloads [default: the TCP port number]', requiresArg: true })
           .option('log', { type: 'string', describe: 'command log file [default: in the user state folder]', requiresArg: true })
           .option('allow-upload', { type: 'boolean', default: false, describe: 'let clients upload into the folder' })
           .option('token', { type: 'string', describe: "require this token from clients; 'auto' makes a strong one and prints it [default: $FERRY_TOKEN]", requiresArg: true })
