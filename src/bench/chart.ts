@@ -30,7 +30,8 @@ export function renderChart(results: BenchResults): string {
   y += 14;
   for (const c of results.cases) {
     y += GROUP_GAP;
-    parts.push(`<text x="10" y="${y}" class="group">${esc(`${c.title} — ${c.workload}`)}</text>`);
+    const ratio = c.concurrency?.ratio !== undefined ? `; aggregate ${c.concurrency.ratio.toFixed(2)}× one client's` : '';
+    parts.push(`<text x="10" y="${y}" class="group">${esc(`${c.title} — ${c.workload}${ratio}`)}</text>`);
     y += 8;
     const max = Math.max(0, ...c.rows.map((r) => r.rate ?? 0));
     for (const r of c.rows) {

@@ -2,7 +2,7 @@
 // on loopback, with every output checked. Options, orchestration and output
 // live here; each case and each peer has its own file.
 //
-//   npm run bench [-- --quick] [-- --size 512MiB] [--runs N] [--only tcp,udp,hash,list,rss]
+//   npm run bench [-- --quick] [-- --size 512MiB] [--runs N] [--only tcp,udp,concurrent,hash,list,rss]
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { concurrentCase } from './cases/concurrent.js';
 import { hashCases } from './cases/hash.js';
 import { listCase } from './cases/list.js';
 import { rssCase } from './cases/rss.js';
@@ -22,7 +23,7 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'udp', 'hash', 'list', 'rss'] as const;
+const CASES = ['tcp', 'udp', 'concurrent', 'hash', 'list', 'rss'] as const;
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
@@ -30,7 +31,8 @@ const HELP = `Usage: npm run bench [-- OPTIONS]
 
 Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
 
-  --quick          small sizes and 3 runs (finishes in a few minutes)
+  --quick          small sizes and 3 runs (finishes in a few minutes);
+                   the concurrent case uses 8 clients × 8 MiB instead of 32 × 32 MiB
   --size SIZE      the large-file size for the TCP/UDP downloads (default 512MiB; --quick 64MiB)
   --runs N         timed runs per row after the warm-up (default 5; --quick 3)
   --warmup N       untimed warm-up runs per row (default 1)
@@ -91,6 +93,8 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     hashBytes: quick ? 128 * MiB : GiB,
     listFiles: quick ? 10_000 : 100_000,
     rssSize: quick ? 256 * MiB : 2 * GiB,
+    concurrentClients: quick ? 8 : 32,
+    concurrentSize: quick ? 8 * MiB : 32 * MiB,
     only,
   };
   if (options.size <= 0) throw new Error('--size must be more than 0 bytes');
@@ -139,6 +143,16 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
       try {
         if (only.has('tcp')) cases.push(await tcpCase(ctx, src));
         if (only.has('udp')) cases.push(await udpCase(ctx, src));
+      } finally {
+        await removeData(ctx.log, src.dir);
+      }
+    });
+  }
+  if (only.has('concurrent')) {
+    await attempt('concurrent', async () => {
+      const src = await makeLargeSource(ctx, ctx.options.concurrentSize, 'concurrent.bin');
+      try {
+        cases.push(await concurrentCase(ctx, src, ctx.options.concurrentClients));
       } finally {
         await removeData(ctx.log, src.dir);
       }

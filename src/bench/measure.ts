@@ -34,7 +34,7 @@ export interface MeasureSpec {
  * Flush dirty pages before a timed run, untimed, so one tool's write-back
  * does not land inside the next tool's measurement.
  */
-function settle(): void {
+export function settle(): void {
   spawnSync('sync', { stdio: 'ignore' });
 }
 

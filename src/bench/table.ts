@@ -72,7 +72,17 @@ export function report(results: BenchResults): string[] {
   ];
   if (results.cases.length) {
     lines.push(...resultsTable(results.cases), '');
-    lines.push("Times are whole client processes, spawn to exit. MB = 10^6 bytes. \"ferry faster ×\" = this tool's median time ÷ ferry's median time in the same case: above 1 means ferry is faster.", '');
+    lines.push("Times are whole client processes, spawn to exit. MB = 10^6 bytes. \"ferry faster ×\" = this tool's median time ÷ ferry's median time in the same case: above 1 means ferry is faster.", '');    for (const c of results.cases) {
+      const k = c.concurrency;
+      if (!k) continue;
+      const [one, all] = c.rows;
+      lines.push(
+        k.ratio !== undefined && one?.rate !== undefined && all?.rate !== undefined
+          ? `${c.title}: ${k.clients} clients × ${formatSize(k.bytesEach)} started at once, timed from the first spawn to the last exit: aggregate ${formatRate(all.rate, c.unit)} = ${k.ratio.toFixed(2)}× one client's ${formatRate(one.rate, c.unit)} (target at least ${k.target}×: ${k.met ? 'met' : 'MISSED'}).`
+          : `${c.title}: no ratio (a row failed); target was at least ${k.target}× one client's rate.`,
+        '',
+      );
+    }
   }
   if (results.rss) {
     lines.push(`Peak RSS (VmHWM), ${results.rss.workload}:`, '', ...rssTable(results.rss), '');

@@ -30,6 +30,19 @@ export interface CaseResult {
   /** What `rate` counts. */
   unit: 'MB/s' | 'files/s';
   rows: Row[];
+  /** The concurrent case only: N clients' aggregate rate against one client's. */
+  concurrency?: Concurrency;
+}
+
+export interface Concurrency {
+  clients: number;
+  /** Bytes each client downloads. */
+  bytesEach: number;
+  /** Aggregate MB/s of all clients at once ÷ one client's MB/s, at the median times (absent when either row failed). */
+  ratio?: number;
+  /** The requirement: ratio at least this. */
+  target: number;
+  met?: boolean;
 }
 
 export interface RssRow {
@@ -58,6 +71,9 @@ export interface BenchOptions {
   hashBytes: number;
   listFiles: number;
   rssSize: number;
+  /** Concurrent case: how many clients at once, and the file each downloads. */
+  concurrentClients: number;
+  concurrentSize: number;
   only: Set<string>;
 }
 
