@@ -56,6 +56,10 @@ const MAX_OUTSTANDING_SENDS = 256;
 interface Block {
   data: Buffer | null;
   ready: Promise<Buffer>;
+  /** Datagrams handed to the kernel that still point into `data`. */
+  sends: number;
+  /** Every chunk acknowledged: the memory may be reused once `sends` is 0. */
+  done: boolean;
 }
 
 export class UdpSendSession {
@@ -72,6 +76,12 @@ export class UdpSendSession {
   private timerAt = Infinity;
   private immediate: NodeJS.Immediate | null = null;
   private outstanding = 0;
+  /**
+   * Block memory to reuse. Allocating 2 MiB per block left hundreds of
+   * megabytes for the collector on a long transfer (server peak RSS 164-206 MB
+   * for 2 GiB); recycled blocks keep it to what is in flight.
+   */
+  private readonly spare: Buffer[] = [];
   private waiting: { packetNumber: number; chunk: number }[] = [];
   private reading = false;
   private closed = false;
@@ -205,9 +215,15 @@ export class UdpSendSession {
     if (this.closed || !this.peer) return;
     const header = encodeDataHeader(this.sessionId, packetNumber, chunk, data);
     const key = this.options.macKey;
+    const block = this.blocks.get(Math.floor(chunk / this.blockChunks));
+    if (block) block.sends++;
     this.outstanding++;
     // Errors (ICMP unreachable, a full buffer) are just loss: the state machine repairs it.
     this.socket.send(key ? [header, data, macTag(key, header, data)] : [header, data], this.peer.port, this.peer.address, () => {
+      if (block) {
+        block.sends--;
+        this.recycle(block);
+      }
       this.outstanding--;
       if (this.outstanding === MAX_OUTSTANDING_SENDS / 2) this.soon();
     });
@@ -234,8 +250,8 @@ export class UdpSendSession {
     if (block) return block;
     const position = b * this.blockChunks * this.options.chunkSize;
     const length = Math.min(this.blockChunks * this.options.chunkSize, this.options.size - position);
-    const ready = readFully(this.options.file, position, length);
-    const created: Block = { data: null, ready };
+    const ready = readFully(this.options.file, position, length, this.spare.pop());
+    const created: Block = { data: null, ready, sends: 0, done: false };
     ready.then((d) => (created.data = d), (e: Error) => this.fail(e));
     this.blocks.set(b, created);
     return created;
@@ -251,7 +267,19 @@ export class UdpSendSession {
 
   private dropAcknowledgedBlocks(): void {
     const below = this.sender.acknowledgedBelow;
-    for (const b of this.blocks.keys()) if ((b + 1) * this.blockChunks <= below) this.blocks.delete(b);
+    for (const [b, block] of this.blocks) {
+      if ((b + 1) * this.blockChunks > below) continue;
+      this.blocks.delete(b);
+      block.done = true;
+      this.recycle(block);
+    }
+  }
+
+  private recycle(block: Block): void {
+    if (block.done && block.sends === 0 && block.data && this.spare.length < READ_AHEAD_BLOCKS + 2) {
+      this.spare.push(block.data);
+      block.data = null;
+    }
   }
 
   private stop(): void {
@@ -281,8 +309,8 @@ export class UdpSendSession {
   }
 }
 
-async function readFully(file: FileHandle, position: number, length: number): Promise<Buffer> {
-  const buf = Buffer.allocUnsafe(length);
+async function readFully(file: FileHandle, position: number, length: number, spare?: Buffer): Promise<Buffer> {
+  const buf = spare && spare.length >= length ? spare.subarray(0, length) : Buffer.allocUnsafe(length);
   let done = 0;
   while (done < length) {
     const { bytesRead } = await file.read(buf, done, length - done, position + done).catch((e: Error) => {
