@@ -35,11 +35,15 @@ const WORKER_SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const hash = require('node:crypto').createHash('md5');
 let hashed = 0;
+let done = [];
 parentPort.on('message', (m) => {
   if (m.end) { parentPort.postMessage({ hashed, md5: hash.digest('hex') }); return; }
   hash.update(new Uint8Array(m.buf, m.off, m.len));
   hashed += m.len;
-  if (hashed >= 1048576) { parentPort.postMessage({ hashed }); hashed = 0; }
+  done.push(m.buf);
+  // Hashed memory goes back to the main thread, whose busy collector frees it
+  // promptly; left here it waited for this quiet isolate's next collection.
+  if (hashed >= 1048576) { parentPort.postMessage({ hashed, done }, done); hashed = 0; done = []; }
 });
 `;
 
