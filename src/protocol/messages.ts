@@ -4,6 +4,7 @@
 
 import { ErrorCode, FerryError } from './errors.js';
 import { MAX_KEYWORD_BYTES, MAX_PATH_BYTES } from './limits.js';
+import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from './udp-packet.js';
 
 /** Frame kinds: the u8 after the length prefix. */
 export const Kind = {
@@ -284,7 +285,7 @@ export function parseRequest(header: unknown): Request {
         path: str(header, 'path', true)!,
         identity: identity(header, 'identity'),
         startChunk: num(header, 'startChunk', false, 0, 2 ** 40),
-        chunkSize: num(header, 'chunkSize', false, 64, 65_479),
+        chunkSize: num(header, 'chunkSize', false, MIN_CHUNK_BYTES, MAX_CHUNK_BYTES),
       });
     case 'upload': {
       const md5 = str(header, 'md5', true, 32)!;
