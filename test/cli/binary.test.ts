@@ -2,39 +2,23 @@
 // stray handles keeping a finished command alive. Built into a scratch folder
 // under node_modules so the real dist/ is never touched and packages resolve.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../helpers/built-cli.js';
 import { createTempShare, type TempShare } from '../helpers/temp-share.js';
 
-const exec = promisify(execFile);
-const repo = path.resolve(import.meta.dirname, '../..');
 let home: string;
 let bin: string;
 let share: TempShare;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  home = await fs.mkdtemp(path.join(repo, 'node_modules', '.cache-ferry-bin-'));
-  await fs.mkdir(path.join(home, 'bin'), { recursive: true });
-  await fs.copyFile(path.join(repo, 'bin/ferry.js'), path.join(home, 'bin/ferry.js'));
-  await fs.copyFile(path.join(repo, 'package.json'), path.join(home, 'package.json'));
-  // tsc still emits when unrelated files have type errors; the CLI only needs its own graph.
-  await exec(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(home, 'dist')]).catch(() => {});
-  await fs.access(path.join(home, 'dist/cli/main.js'));
-  bin = path.join(home, 'bin/ferry.js');
+  ({ home, bin, env } = await buildCli('bin'));
   share = await createTempShare({ 'a.txt': 'alpha\n', 'big.bin': Buffer.alloc(16 * 1024 * 1024, 7) });
-  env = {
-    PATH: process.env.PATH,
-    HOME: home,
-    XDG_STATE_HOME: path.join(home, 'state'),
-    XDG_CACHE_HOME: path.join(home, 'cache'),
-    XDG_DATA_HOME: path.join(home, 'data'),
-  };
 }, 120_000);
 
 afterAll(async () => {

@@ -15,10 +15,10 @@ import { RpcConnection } from '../../src/client/rpc.js';
 import { FerryError } from '../../src/protocol/errors.js';
 import { startTestServer, waitFor } from '../helpers/server.js';
 import { createTempShare } from '../helpers/temp-share.js';
+import { buildCli } from '../helpers/built-cli.js';
 import { startFaultRelay } from './fault-relay.js';
 
 const exec = promisify(execFile);
-const repo = path.resolve(import.meta.dirname, '../..');
 const MiB = 1024 * 1024;
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const big = randomBytes(24 * MiB);
@@ -28,15 +28,7 @@ let bin: string;
 let env: NodeJS.ProcessEnv;
 
 beforeAll(async () => {
-  // Built into a scratch folder under node_modules (packages resolve, the real dist/ is untouched).
-  home = await fs.mkdtemp(path.join(repo, 'node_modules', '.cache-ferry-faults-'));
-  await fs.mkdir(path.join(home, 'bin'), { recursive: true });
-  await fs.copyFile(path.join(repo, 'bin/ferry.js'), path.join(home, 'bin/ferry.js'));
-  await fs.copyFile(path.join(repo, 'package.json'), path.join(home, 'package.json'));
-  await exec(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(home, 'dist')]).catch(() => {});
-  await fs.access(path.join(home, 'dist/cli/main.js'));
-  bin = path.join(home, 'bin/ferry.js');
-  env = { PATH: process.env.PATH, HOME: home, XDG_STATE_HOME: path.join(home, 'state'), XDG_CACHE_HOME: path.join(home, 'cache'), XDG_DATA_HOME: path.join(home, 'data') };
+  ({ home, bin, env } = await buildCli('faults'));
 }, 60_000);
 afterAll(async () => {
   if (home) await fs.rm(home, { recursive: true, force: true });

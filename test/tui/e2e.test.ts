@@ -3,18 +3,15 @@
 // get back. Built into a scratch folder under node_modules (as the CLI's binary
 // test does) so dist/ is never touched.
 
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import xterm from '@xterm/headless';
 import pty from 'node-pty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildCli } from '../helpers/built-cli.js';
 
-const exec = promisify(execFile);
-const repo = path.resolve(import.meta.dirname, '../..');
 let home: string;
 let bin: string;
 let shareDir: string;
@@ -22,14 +19,7 @@ const BIG = Buffer.alloc(8 * 1024 * 1024);
 for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 2654435761) >>> 24;
 
 beforeAll(async () => {
-  home = await fs.mkdtemp(path.join(repo, 'node_modules', '.cache-ferry-tui-'));
-  await fs.mkdir(path.join(home, 'bin'), { recursive: true });
-  await fs.copyFile(path.join(repo, 'bin/ferry.js'), path.join(home, 'bin/ferry.js'));
-  await fs.copyFile(path.join(repo, 'package.json'), path.join(home, 'package.json'));
-  // tsc still emits when unrelated files have type errors; the TUI only needs its own graph.
-  await exec(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(home, 'dist')]).catch(() => {});
-  await fs.access(path.join(home, 'dist/tui/run.js'));
-  bin = path.join(home, 'bin/ferry.js');
+  ({ home, bin } = await buildCli('tui'));
   shareDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-e2e-share-'));
   await fs.writeFile(path.join(shareDir, 'hello.txt'), 'hello over the wire\n');
   await fs.writeFile(path.join(shareDir, 'big.bin'), BIG);
