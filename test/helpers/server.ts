@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DownloadCache } from '../../src/cache/cache.js';
+import { FerryError } from '../../src/protocol/errors.js';
 import { FerryClient } from '../../src/client/client.js';
 import { RpcConnection } from '../../src/client/rpc.js';
 import { FerryServer, type ServerOptions } from '../../src/server/server.js';
@@ -63,5 +64,15 @@ export async function waitFor<T>(probe: () => T | Promise<T>, what: string, time
     if (value) return value as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The error code a promise fails with: 'resolved' if it did not fail, 'uncoded: …' for a plain Error. */
+export async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (err) {
+    return err instanceof FerryError ? err.code : `uncoded: ${String(err)}`;
   }
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
 import { RpcConnection } from '../../src/client/rpc.js';
-import { FerryError } from '../../src/protocol/errors.js';
+import { codeOf } from '../helpers/server.js';
 import { run } from '../cli/fake-io.js';
 import { startHostileServer, type HostileScript } from './hostile-server.js';
 
@@ -49,14 +49,6 @@ async function withHostile<T>(script: HostileScript, fn: (client: FerryClient, p
   }
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (err) {
-    return err instanceof FerryError ? err.code : `uncoded: ${String(err)}`;
-  }
-}
 
 const EVIL = Buffer.from('evil bytes\n');
 const HOSTILE_NAMES = ['../evil', '../../evil', 'a/../../evil', '..', 'C:\\evil', '..\\evil', 'ev\u001b[2Jil', 'ev\nil', 'ev\u0000il', '.', ''];

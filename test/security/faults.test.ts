@@ -12,8 +12,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
 import { RpcConnection } from '../../src/client/rpc.js';
-import { FerryError } from '../../src/protocol/errors.js';
-import { startTestServer, waitFor } from '../helpers/server.js';
+import { codeOf, startTestServer, waitFor } from '../helpers/server.js';
 import { createTempShare } from '../helpers/temp-share.js';
 import { buildCli } from '../helpers/built-cli.js';
 import { startFaultRelay } from './fault-relay.js';
@@ -44,14 +43,6 @@ async function clientVia(port: number): Promise<FerryClient> {
   return new FerryClient(await RpcConnection.open(options), options, null);
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (err) {
-    return err instanceof FerryError ? err.code : `uncoded: ${String(err)}`;
-  }
-}
 
 const sizeOf = (file: string) => fs.stat(file).then((s) => s.size, () => -1);
 

@@ -16,6 +16,7 @@ import { MAX_FRAME_BYTES } from '../../src/protocol/limits.js';
 import { Kind, KIND_VALUES, parseErrorBody, parseHello, parseRequest } from '../../src/protocol/messages.js';
 import { decodeUdp, encodeAck, encodeData, parseSessionId } from '../../src/protocol/udp-packet.js';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.js';
+import { seededRandom } from '../helpers/udp-relay.js';
 
 const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
 const bytes = (max = 300) => fc.uint8Array({ maxLength: max }).map((a) => Buffer.from(a));
@@ -213,16 +214,6 @@ describe('UDP datagrams', () => {
 
 // ---- live ----
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const HELLO = encodeFrame(Kind.Hello, 0, { versions: [1], client: 'fuzz/1' });
 
@@ -265,7 +256,7 @@ describe('a live server under hostile frames', () => {
   afterAll(() => t?.close());
 
   it('keeps serving a normal client correctly after thousands of random and mutated frames', async () => {
-    const r = rng(0xfe77);
+    const r = seededRandom(0xfe77);
     const codes = new Map<string, number>();
     let frames = 0;
     let connections = 0;
