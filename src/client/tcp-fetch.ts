@@ -9,6 +9,7 @@ import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { DownloadStart } from '../protocol/messages.js';
 import type { FerryClient } from './client.js';
 import { BufferPool } from './buffer-pool.js';
+import { FlushBehind } from './flush-behind.js';
 import { Md5Worker } from './md5-worker.js';
 import { ProgressMeter } from './progress.js';
 import { describeRemote, readSidecar, removeSidecar, sameFile, sizeOf, writeSidecar } from './sidecar.js';
@@ -50,12 +51,13 @@ export async function fetchTcp(
   const pool = new BufferPool();
   const md5 = new Md5Worker((memory) => pool.give(memory));
   const meter = new ProgressMeter(remote.path, 'tcp', remote.size, options.onProgress);
+  const flush = new FlushBehind(handle, offset);
   try {
     if (offset > 0) await hashPrefix(target.part, offset, md5);
     else await handle.truncate(0);
     meter.update(offset, true);
-    const received = await stream(client, remote, offset, handle, md5, meter, options.signal, pool);
-    await handle.sync();
+    const received = await stream(client, remote, offset, { handle, flush }, md5, meter, options.signal, pool);
+    await flush.sync();
     const digest = await md5.digest();
     if (digest !== remote.md5) {
       // Nothing of a bad transfer may be resumed from, or left lying around.
@@ -66,6 +68,7 @@ export async function fetchTcp(
     meter.update(remote.size, true);
     return { md5: digest, bytes: received, resumedFrom: offset, restarted };
   } finally {
+    await flush.settle();
     await handle.close();
     await md5.close();
   }
@@ -75,7 +78,7 @@ async function stream(
   client: FerryClient,
   remote: RemoteStat & { md5: string },
   offset: number,
-  handle: FileHandle,
+  { handle, flush }: { handle: FileHandle; flush: FlushBehind },
   md5: Md5Worker,
   meter: ProgressMeter,
   signal: AbortSignal | undefined,
@@ -124,6 +127,7 @@ async function stream(
             if (writeError) return;
             try {
               await handle.write(chunk, 0, length, at);
+              flush.wrote(at + length);
             } catch (err) {
               writeError = describeWriteError(err);
               rpc.destroy();

@@ -11,6 +11,7 @@ import { TLSSocket } from 'node:tls';
 import { udpKeyFrom } from '../transport/tls.js';
 import { receiveFile, type ReceiveFileResult } from '../transport/udp-receiver.js';
 import type { FerryClient } from './client.js';
+import { FlushBehind } from './flush-behind.js';
 import { ProgressMeter } from './progress.js';
 import { describeRemote, readSidecar, removeSidecar, sameFile, sizeOf, writeSidecar, type Sidecar } from './sidecar.js';
 import type { FetchResult, FetchTarget } from './tcp-fetch.js';
@@ -33,6 +34,7 @@ export async function fetchUdp(
   const rpc = await client.openConnection();
   const handle = await open(target.part, held > 0 ? 'r+' : 'w');
   const meter = new ProgressMeter(remote.path, 'udp', remote.size, options.onProgress);
+  const flush = new FlushBehind(handle);
   let sidecar: Sidecar = { version: 1, ...wanted };
   let lastSaved = 0;
   let saving: Promise<void> = Promise.resolve();
@@ -79,6 +81,7 @@ export async function fetchUdp(
           ...(options.signal ? { signal: options.signal } : {}),
           onProgress: (p) => {
             meter.update(p.bytes);
+            flush.wrote(p.durableBytes);
             durable = p.durableChunks;
             const now = performance.now();
             if (now - lastSaved > SIDECAR_INTERVAL_MS) {
@@ -99,7 +102,7 @@ export async function fetchUdp(
     }
     await reply.catch(() => {}); // the sender's statistics; the verdict is ours
     await saving;
-    await handle.sync();
+    await flush.sync();
     if (received.md5 !== remote.md5) {
       await unlink(target.part).catch(() => {});
       await removeSidecar(target.sidecar);
@@ -120,6 +123,7 @@ export async function fetchUdp(
       },
     };
   } finally {
+    await flush.settle();
     await handle.close();
     rpc.destroy();
   }
