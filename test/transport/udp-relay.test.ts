@@ -50,7 +50,7 @@ async function run(seed: number, n: number, impair: object): Promise<{ arrived: 
   return { arrived: server.got.map((b) => b.readUInt32BE(0)), counts: relay.counts.toServer, corrupted };
 }
 
-describe('UDP relay (test helper)', () => {
+describe('UDP relay', () => {
   it('forwards both ways untouched when asked for nothing', async () => {
     const server = await socket();
     const client = await socket();
@@ -62,6 +62,42 @@ describe('UDP relay (test helper)', () => {
     expect(client.got[0]!.toString()).toBe('re: hello');
     expect(relay.counts.toServer.forwarded).toBe(1);
     expect(relay.counts.toClient.forwarded).toBe(1);
+    expect(relay.counts.toServer.forwardedBytes).toBe(5);
+    expect(relay.counts.toClient.forwardedBytes).toBe(9);
+  });
+
+  it('counts the bytes it drops and forwards, and starts afresh when reset', async () => {
+    const server = await socket();
+    const client = await socket();
+    const relay = await UdpRelay.start({ seed: 7, drop: 0.3, target: { host: '127.0.0.1', port: server.s.address().port } });
+    open.push(() => relay.close());
+    // Every datagram a different length, so a byte count cannot come out right by counting datagrams.
+    let sent = 0;
+    for (let i = 0; i < 200; i++) {
+      const b = Buffer.alloc(1 + ((i * 37) % 1400), i & 0xff);
+      sent += b.length;
+      client.s.send(b, relay.port, '127.0.0.1');
+      await until(() => relay.counts.toServer.received === i + 1);
+    }
+    await until(() => server.got.length === relay.counts.toServer.forwarded);
+    const c = relay.counts.toServer;
+    const arrived = server.got.reduce((n, b) => n + b.length, 0);
+    expect(c.dropped).toBeGreaterThan(30);
+    expect(c.forwardedBytes).toBe(arrived);
+    expect(c.droppedBytes).toBe(sent - arrived);
+
+    relay.resetCounts();
+    expect(relay.counts.toServer).toMatchObject({ received: 0, forwarded: 0, dropped: 0, forwardedBytes: 0, droppedBytes: 0 });
+    const before = server.got.length;
+    for (let i = 0; i < 20; i++) {
+      client.s.send(Buffer.alloc(100), relay.port, '127.0.0.1');
+      await until(() => relay.counts.toServer.received === i + 1);
+    }
+    await until(() => server.got.length - before === relay.counts.toServer.forwarded);
+    const after = relay.counts.toServer;
+    expect(after.received).toBe(20);
+    expect(after.forwardedBytes).toBe(100 * after.forwarded);
+    expect(after.droppedBytes).toBe(100 * after.dropped);
   });
 
   it('drops, duplicates, reorders and corrupts as counted, and repeats itself for a seed', async () => {
@@ -75,6 +111,8 @@ describe('UDP relay (test helper)', () => {
     expect(a.counts.corrupted).toBeGreaterThan(3);
     expect(a.corrupted).toBe(a.counts.corrupted);
     expect(a.arrived.length).toBe(300 - a.counts.dropped + a.counts.duplicated);
+    expect(a.counts.droppedBytes).toBe(64 * a.counts.dropped);
+    expect(a.counts.forwardedBytes).toBe(64 * a.arrived.length);
     expect(a.arrived).not.toEqual([...a.arrived].sort((x, y) => x - y)); // something overtook something
     const c = await run(43, 300, impair);
     expect(c.counts).not.toEqual(a.counts);
