@@ -10,7 +10,7 @@ import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { CommandLog } from './command-log.js';
-import type { ServerCounters, ServerServices } from './context.js';
+import type { ServerCounters, ServerServices, UdpSessions } from './context.js';
 import { HashIndex } from './hash-index.js';
 import { defaultHashIndexFile, defaultLogFile } from './paths.js';
 import { Session } from './session.js';
@@ -21,6 +21,11 @@ export interface ServerOptions {
   host?: string;
   port?: number;
   udpPort?: number;
+  /**
+   * The UDP port clients are told to send to, when it differs from the bound
+   * one (a port forward or NAT in front of the server). Binding is unchanged.
+   */
+  udpAdvertisePort?: number;
   /** Command log file (default under the user's state directory). */
   logFile?: string;
   /** Set false to serve TCP only. */
@@ -62,7 +67,18 @@ export const DEFAULT_LIMITS: ServerLimits = {
   unreadBytes: 32 * 1024 * 1024,
 };
 
-
+/** Sessions announced on `port` instead of the bound one: the handler tells clients whatever port a session reports. */
+function advertising(endpoint: UdpSessions, port: number): UdpSessions {
+  return {
+    get port() {
+      return endpoint.port;
+    },
+    open: async (options) => {
+      const { sessionId, done } = await endpoint.open(options);
+      return { sessionId, port, done };
+    },
+  };
+}
 
 export class FerryServer {
   private readonly sessions = new Set<Session>();
@@ -154,7 +170,7 @@ export class FerryServer {
       const udpPort = options.udpPort ?? port;
       try {
         const endpoint = await UdpEndpoint.bind({ host, port: udpPort, type: host.includes(':') ? 'udp6' : 'udp4' });
-        services.udp = endpoint;
+        services.udp = options.udpAdvertisePort === undefined ? endpoint : advertising(endpoint, options.udpAdvertisePort);
         services.udpEndpoint = endpoint;
       } catch (err) {
         netServer.close();

@@ -30,6 +30,11 @@ export function serveCommand(ctx: Ctx) {
           .option('host', { type: 'string', default: '127.0.0.1', describe: 'address to listen on (0.0.0.0 for every interface)', requiresArg: true })
           .option('port', { type: 'number', default: 2003, describe: 'TCP port (0 picks a free one)', requiresArg: true })
           .option('udp-port', { type: 'number', describe: 'UDP port for UDP downloads [default: the TCP port number]', requiresArg: true })
+          .option('udp-advertise-port', {
+            type: 'number',
+            describe: 'UDP port to tell clients to send to, when a port forward or NAT in front of the server maps a different public port to --udp-port [default: the bound UDP port]',
+            requiresArg: true,
+          })
           .option('log', { type: 'string', describe: 'command log file [default: in the user state folder]', requiresArg: true })
           .option('allow-upload', { type: 'boolean', default: false, describe: 'let clients upload into the folder' })
           .option('token', { type: 'string', describe: "require this token from clients; 'auto' makes a strong one and prints it [default: $FERRY_TOKEN]", requiresArg: true })
@@ -41,6 +46,9 @@ export function serveCommand(ctx: Ctx) {
         const root = path.resolve(io.cwd, a.dir);
         const port = portOption('port', a.port);
         const udpPort = portOption('udp-port', a['udp-port']);
+        const udpAdvertisePort = portOption('udp-advertise-port', a['udp-advertise-port']);
+        // 0 picks a free port when binding, but no client can send to port 0.
+        if (udpAdvertisePort === 0) throw new CliError('--udp-advertise-port must be a port number from 1 to 65535');
         const given = a.token ?? io.env.FERRY_TOKEN;
         const token = given === 'auto' ? generateToken() : given;
         const logFile = a.log !== undefined ? path.resolve(io.cwd, a.log) : undefined;
@@ -56,6 +64,7 @@ export function serveCommand(ctx: Ctx) {
             host: a.host,
             ...(port !== undefined ? { port } : {}),
             ...(udpPort !== undefined ? { udpPort } : {}),
+            ...(udpAdvertisePort !== undefined ? { udpAdvertisePort } : {}),
             ...(logFile !== undefined ? { logFile } : {}),
             allowUpload: a['allow-upload'],
             insecure: a.insecure,
