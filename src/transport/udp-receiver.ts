@@ -31,6 +31,7 @@ import { performance } from 'node:perf_hooks';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { DATA_HEADER_BYTES, MAC_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId, transferShapeError, usableReceiveBuffer } from '../protocol/udp-packet.js';
 import { type ReceiverAction, UdpReceiver } from '../protocol/udp-receiver.js';
+import { DeadlineTimer } from './deadline-timer.js';
 import { setBuffers } from './udp-endpoint.js';
 import { InlineMd5, type Md5Sink, WorkerMd5 } from './udp-hash.js';
 import { PartWriter } from './udp-part-writer.js';
@@ -111,8 +112,7 @@ class Reception {
   private readonly writer: PartWriter;
   private socket: Socket | null = null;
   private receiver: UdpReceiver | null = null;
-  private timer: NodeJS.Timeout | null = null;
-  private timerAt = Infinity;
+  private readonly wake = new DeadlineTimer(() => this.pump());
   private immediate: NodeJS.Immediate | null = null;
   private readonly hashQueue: { chunk: number; data: Buffer }[] = [];
   private prefixHashed = false;
@@ -288,15 +288,9 @@ class Reception {
   private schedule(at: number): void {
     const now = performance.now();
     if (at <= now) return this.soon();
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(1, Math.ceil(at - now)));
-    if (this.completed) this.timer.unref();
+    this.wake.set(at, now);
+    // Lingering after completion must not keep the process alive.
+    if (this.completed) this.wake.unref();
   }
 
   private pump(): void {
@@ -355,9 +349,8 @@ class Reception {
   }
 
   private closeSocket(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.wake.clear();
     if (this.immediate) clearImmediate(this.immediate);
-    this.timer = null;
     this.immediate = null;
     this.receiver = null;
     const s = this.socket;

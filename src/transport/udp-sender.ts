@@ -20,6 +20,7 @@ import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { AckPacket } from '../protocol/udp-packet.js';
 import { encodeDataHeader, macTag } from '../protocol/udp-packet.js';
 import { type SenderAction, UdpSender, type UdpSenderStats } from '../protocol/udp-sender.js';
+import { DeadlineTimer } from './deadline-timer.js';
 
 export interface UdpSessionOptions {
   /** 16 hex digits (as sent over TCP) or the number itself. */
@@ -72,8 +73,7 @@ export class UdpSendSession {
   private readonly blocks = new Map<number, Block>();
   private readonly blockChunks: number;
   private readonly started = performance.now();
-  private timer: NodeJS.Timeout | null = null;
-  private timerAt = Infinity;
+  private readonly wake = new DeadlineTimer(() => this.pump());
   private immediate: NodeJS.Immediate | null = null;
   private outstanding = 0;
   /**
@@ -151,15 +151,7 @@ export class UdpSendSession {
   private schedule(at: number, now: number): void {
     if (at === Infinity || this.closed) return;
     if (at <= now) return this.soon();
-    // Keep an earlier timer: firing early only costs a poll that finds nothing due.
-    if (this.timer && this.timerAt <= at) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timerAt = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.timerAt = Infinity;
-      this.pump();
-    }, Math.max(1, Math.ceil(at - now)));
+    this.wake.set(at, now);
   }
 
   private pump(): void {
@@ -284,7 +276,7 @@ export class UdpSendSession {
 
   private stop(): void {
     this.closed = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.wake.clear();
     if (this.immediate) clearImmediate(this.immediate);
     this.blocks.clear();
     this.onClosed(this);
