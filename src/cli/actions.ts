@@ -14,7 +14,7 @@ import {
   hashLine,
   hashSummary,
 } from './print.js';
-import { renderHashing, renderTransfer, StatusLine } from './progress.js';
+import { renderHashing, renderTransfer, renderWaiting, StatusLine } from './progress.js';
 
 export async function showList(io: CliIo, api: FerryApi, options: ListOptions, json: boolean): Promise<Entry[]> {
   const entries = await api.list(options);
@@ -84,6 +84,7 @@ export async function showDownload(
   const status = new StatusLine(io.stderr);
   const { json, ...rest } = options;
   try {
+    status.update(() => renderWaiting(path), true);
     const result = await api.download(path, {
       ...rest,
       onProgress: (p) => status.update((columns) => renderTransfer(p, columns), p.bytes >= p.total),

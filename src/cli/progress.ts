@@ -57,6 +57,16 @@ export function renderTransfer(p: TransferProgress, columns: number): string {
   return `${label}  [${'█'.repeat(filled)}${'░'.repeat(barWidth - filled)}]  ${tail}`;
 }
 
+/**
+ * Shown until the first byte arrives. The server hashes a file version the
+ * first time anyone asks for it (about 1.4 s per GB here), so a large new file
+ * takes a moment before its bar can start; say what is going on meanwhile.
+ */
+export function renderWaiting(path: string): string {
+  const name = path.split('/').pop() || path || '/';
+  return `${name}  asking the server for its size and MD5…`;
+}
+
 /** `hashing 3/10 files  1.2 MiB / 5.0 MiB` */
 export function renderHashing(done: { files: number; bytes: number }, plan: { files: number; bytes: number }): string {
   return `hashing ${done.files}/${plan.files} files  ${formatBytes(done.bytes)} / ${formatBytes(plan.bytes)}`;

@@ -40,6 +40,17 @@ describe('ferry download', () => {
     expect(r.stdout).toMatch(/cache\s+bypass/);
   });
 
+  it('on a terminal, says what it waits for, draws the bar to 100 % and erases it', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const r = await run(['download', 'docs/deep/d.bin', '--dest', dest, '--no-cache'], { env, tty: true });
+    expect(r.code).toBe(0);
+    const draws = r.stderr.split('\r\x1b[2K');
+    expect(draws[1]).toBe('d.bin  asking the server for its size and MD5…');
+    expect(draws.some((d) => /^d\.bin  \[█+\]  100%/.test(d))).toBe(true);
+    expect(r.stderr.endsWith('\r\x1b[2K')).toBe(true); // nothing of it is left on the screen
+    expect(r.stdout).toContain('(verified)');
+  });
+
   it('refuses to overwrite, and fails for missing and outside paths', async () => {
     const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
     await fs.writeFile(path.join(dest, 'a.txt'), 'mine');
