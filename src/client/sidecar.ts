@@ -29,8 +29,14 @@ export async function readSidecar(file: string): Promise<Sidecar | undefined> {
 /** Atomic: a crash leaves either the old sidecar or the new one, never half of one. */
 export async function writeSidecar(file: string, value: Sidecar): Promise<void> {
   const temp = `${file}.tmp`;
-  await writeFile(temp, JSON.stringify(value));
-  await rename(temp, file);
+  try {
+    await writeFile(temp, JSON.stringify(value));
+    await rename(temp, file);
+  } catch (err) {
+    // A full disk must not also collect half-written sidecars.
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
 }
 
 export async function removeSidecar(file: string): Promise<void> {

@@ -155,28 +155,60 @@ describe('an upload cut mid-stream', () => {
   });
 });
 
+/**
+ * Run `body` with a real 2 MiB tmpfs mounted (a disk that fills up), or skip
+ * with a note where mounting is not allowed. Unmounted afterwards either way.
+ */
+async function withFullDisk(body: (mnt: string) => Promise<void>): Promise<void> {
+  const mnt = await fs.mkdtemp(path.join(tmpdir(), 'ferry-faults-tmpfs-'));
+  try {
+    await exec('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
+  } catch (err) {
+    await fs.rm(mnt, { recursive: true, force: true });
+    console.log(`skipping the full-disk test: cannot mount a 2 MiB tmpfs here (${(err as Error).message.split('\n')[0]})`);
+    return;
+  }
+  try {
+    await body(mnt);
+  } finally {
+    await exec('umount', [mnt]).catch(() => {});
+    await fs.rm(mnt, { recursive: true, force: true });
+  }
+}
+
 describe('a full disk on the client', () => {
-  it('ends with NO_SPACE and no file at the destination', async () => {
-    const mnt = await fs.mkdtemp(path.join(tmpdir(), 'ferry-faults-tmpfs-'));
-    try {
-      await exec('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
-    } catch (err) {
-      await fs.rm(mnt, { recursive: true, force: true });
-      console.log(`skipping the full-disk test: cannot mount a 2 MiB tmpfs here (${(err as Error).message.split('\n')[0]})`);
-      return;
-    }
-    const t = await startTestServer({ 'four.bin': big.subarray(0, 4 * MiB) });
-    try {
-      const client = await t.connect({ noCache: true });
-      const code = await codeOf(client.download('four.bin', { dest: mnt, noCache: true }));
-      expect(code).toBe('NO_SPACE');
-      expect(await fs.readdir(mnt)).not.toContain('four.bin');
-      // The failed attempt must not keep the disk full: what is left is at most a resumable .part.
-      for (const name of await fs.readdir(mnt)) expect(name).toMatch(/\.ferry-part(\.json)?$/);
-    } finally {
-      await t.close();
-      await exec('umount', [mnt]).catch(() => {});
-      await fs.rm(mnt, { recursive: true, force: true });
-    }
-  });
+  it.each(['tcp', 'udp'] as const)('ends with NO_SPACE and no file at the destination (%s)', (transport) =>
+    withFullDisk(async (mnt) => {
+      const t = await startTestServer({ 'four.bin': big.subarray(0, 4 * MiB) });
+      try {
+        const client = await t.connect({ noCache: true });
+        const code = await codeOf(client.download('four.bin', { dest: mnt, noCache: true, transport }));
+        expect(code).toBe('NO_SPACE');
+        expect(await fs.readdir(mnt)).not.toContain('four.bin');
+        // The failed attempt must not keep the disk full: what is left is at most a resumable .part.
+        for (const name of await fs.readdir(mnt)) expect(name).toMatch(/\.ferry-part(\.json)?$/);
+      } finally {
+        await t.close();
+      }
+    }),
+  );
+
+  it('with the cache on the full disk: NO_SPACE, no file at the destination, no cache entry, no temp files', () =>
+    withFullDisk(async (mnt) => {
+      const t = await startTestServer({ 'four.bin': big.subarray(0, 4 * MiB) });
+      const dest = await fs.mkdtemp(path.join(tmpdir(), 'ferry-faults-dest-'));
+      try {
+        const cacheDir = path.join(mnt, 'cache');
+        const client = await t.connect({ cacheDir });
+        expect(await codeOf(client.download('four.bin', { dest }))).toBe('NO_SPACE');
+        expect(await fs.readdir(dest)).toEqual([]);
+        expect(await client.cache!.list()).toEqual([]);
+        const left = await fs.readdir(cacheDir, { recursive: true });
+        expect(left.filter((n) => /\.tmp$|ferry-tmp/.test(n))).toEqual([]);
+      } finally {
+        await t.close();
+        await fs.rm(dest, { recursive: true, force: true });
+      }
+    }),
+  );
 });
