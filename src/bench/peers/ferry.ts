@@ -42,11 +42,15 @@ export function ferryBin(ctx: BenchContext): string {
   return path.join(ctx.root, 'bin', 'ferry.js');
 }
 
-/** Start `ferry serve share --port 0` with fresh state; resolves once it prints its address. */
-export async function startFerry(ctx: BenchContext, share: string): Promise<FerryServer> {
+/**
+ * Start `ferry serve share --port 0 [extra...]` with fresh state; resolves
+ * once it prints its address. `extra` are more serve options (--udp-port...).
+ */
+export async function startFerry(ctx: BenchContext, share: string, extra: readonly string[] = []): Promise<FerryServer> {
   const dir = path.join(ctx.work, `ferry-${++serial}`);
   const env = await isolatedEnv(dir);
-  const child = startDaemon(process.execPath, [ferryBin(ctx), 'serve', share, '--port', '0', '--log', path.join(dir, 'serve.log.jsonl')], { env });
+  const args = [ferryBin(ctx), 'serve', share, '--port', '0', '--log', path.join(dir, 'serve.log.jsonl'), ...extra];
+  const child = startDaemon(process.execPath, args, { env });
   let out = '';
   let err = '';
   child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
