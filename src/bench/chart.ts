@@ -30,7 +30,12 @@ export function renderChart(results: BenchResults): string {
   y += 14;
   for (const c of results.cases) {
     y += GROUP_GAP;
-    const ratio = c.concurrency?.ratio !== undefined ? `; aggregate ${c.concurrency.ratio.toFixed(2)}× one client's` : '';
+    const ratio =
+      c.concurrency?.ratio !== undefined
+        ? `; aggregate ${c.concurrency.ratio.toFixed(2)}× one client's`
+        : c.udpLoss?.goodput !== undefined
+          ? `; goodput at ${Math.round(c.udpLoss.drop * 100)} % loss ${c.udpLoss.goodput.toFixed(2)}× at 0 %`
+          : '';
     parts.push(`<text x="10" y="${y}" class="group">${esc(`${c.title} — ${c.workload}${ratio}`)}</text>`);
     y += 8;
     const max = Math.max(0, ...c.rows.map((r) => r.rate ?? 0));

@@ -2,7 +2,7 @@
 // on loopback, with every output checked. Options, orchestration and output
 // live here; each case and each peer has its own file.
 //
-//   npm run bench [-- --quick] [-- --size 512MiB] [--runs N] [--only tcp,udp,concurrent,hash,list,rss]
+//   npm run bench [-- --quick] [-- --size 512MiB] [--runs N] [--only tcp,udp,udp-loss,concurrent,hash,list,rss]
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { listCase } from './cases/list.js';
 import { rssCase } from './cases/rss.js';
 import { makeLargeSource, tcpCase } from './cases/tcp.js';
 import { udpCase } from './cases/udp.js';
+import { udpLossCase } from './cases/udp-loss.js';
 import { renderChart } from './chart.js';
 import { removeData } from './data.js';
 import { describeMachine, describeRevision, finishMachine, loadLine, machineLine, revisionLine } from './machine.js';
@@ -23,7 +24,7 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'udp', 'concurrent', 'hash', 'list', 'rss'] as const;
+const CASES = ['tcp', 'udp', 'udp-loss', 'concurrent', 'hash', 'list', 'rss'] as const;
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 
@@ -33,7 +34,7 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
 
   --quick          small sizes and 3 runs (finishes in a few minutes);
                    the concurrent case uses 8 clients × 8 MiB instead of 32 × 32 MiB
-  --size SIZE      the large-file size for the TCP/UDP downloads (default 512MiB; --quick 64MiB)
+  --size SIZE      the large-file size for the TCP, UDP and UDP-loss downloads (default 512MiB; --quick 64MiB)
   --runs N         timed runs per row after the warm-up (default 5; --quick 3)
   --warmup N       untimed warm-up runs per row (default 1)
   --only LIST      some of: ${CASES.join(',')}
@@ -137,12 +138,17 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
       cases.push({ id: name, title: name, workload: '', unit: 'MB/s', rows: [{ tool: '(case)', ferry: false, status: 'failed', note: String(err instanceof Error ? err.message : err), seconds: [] }] });
     }
   };
-  if (only.has('tcp') || only.has('udp')) {
+  // udp-loss shares the large file: through the in-process relay 512 MiB
+  // takes ~1.5 s clean and ~2.5 s lossy a run (about 40 s for the case on
+  // 2 cores), and a smaller file would let each run's fixed start-up (the
+  // same in both rows) flatter the lossy row's ratio to the clean one.
+  if (only.has('tcp') || only.has('udp') || only.has('udp-loss')) {
     await attempt('download', async () => {
       const src = await makeLargeSource(ctx, size);
       try {
         if (only.has('tcp')) cases.push(await tcpCase(ctx, src));
         if (only.has('udp')) cases.push(await udpCase(ctx, src));
+        if (only.has('udp-loss')) cases.push(await udpLossCase(ctx, src));
       } finally {
         await removeData(ctx.log, src.dir);
       }

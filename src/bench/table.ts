@@ -2,7 +2,7 @@
 // reads well in a terminal and pastes unchanged into docs/bench.md.
 
 import { loadLine, machineLine, revisionLine } from './machine.js';
-import type { BenchResults, CaseResult, Row, RssResult } from './types.js';
+import type { BenchResults, CaseResult, Row, RssResult, UdpLoss } from './types.js';
 
 /** Sizes the way the options take them: 512 MiB, 2 GiB. */
 export function formatSize(bytes: number): string {
@@ -62,6 +62,22 @@ export function rssTable(r: RssResult): string[] {
   return markdownTable(header, rows, [false, true, false, false]);
 }
 
+/** The udp-loss case's two requirements in one sentence. */
+function udpLossLine(c: CaseResult, k: UdpLoss): string {
+  const pct = (p: number) => `${Math.round(p * 100)} %`;
+  const verdict = (met: boolean | undefined) => (met ? 'met' : 'MISSED');
+  const [clean, lossy] = c.rows;
+  const goodput =
+    k.goodput !== undefined && clean?.rate !== undefined && lossy?.rate !== undefined
+      ? `goodput ${formatRate(lossy.rate, c.unit)} = ${k.goodput.toFixed(2)}× the same relay at 0 % loss (${formatRate(clean.rate, c.unit)}; target at least ${k.goodputTarget}×: ${verdict(k.goodputMet)})`
+      : `no goodput ratio (a row failed; target at least ${k.goodputTarget}×)`;
+  const resent =
+    k.retransmit !== undefined
+      ? `ferry retransmitted ${k.retransmit.toFixed(2)}× the bytes the relay dropped on the way to the client (median of ${k.droppedBytes.filter((b) => b > 0).length} runs; target under ${k.retransmitTarget}×: ${verdict(k.retransmitMet)})`
+      : `no retransmission ratio (the lossy row failed or nothing was dropped; target under ${k.retransmitTarget}×)`;
+  return `${c.title}: through the relay in the bench process, dropping ${pct(k.drop)} and reordering ${pct(k.reorder)} of datagrams each way: ${goodput}; ${resent}. The relay's CPU cost lands on both rows alike: only the ratios are meaningful.`;
+}
+
 /** Everything the bench prints at the end (also what docs/bench.md shows). */
 export function report(results: BenchResults): string[] {
   const o = results.options;
@@ -72,7 +88,8 @@ export function report(results: BenchResults): string[] {
   ];
   if (results.cases.length) {
     lines.push(...resultsTable(results.cases), '');
-    lines.push("Times are whole client processes, spawn to exit. MB = 10^6 bytes. \"ferry faster ×\" = this tool's median time ÷ ferry's median time in the same case: above 1 means ferry is faster.", '');    for (const c of results.cases) {
+    lines.push("Times are whole client processes, spawn to exit. MB = 10^6 bytes. \"ferry faster ×\" = this tool's median time ÷ ferry's median time in the same case: above 1 means ferry is faster.", '');
+    for (const c of results.cases) {
       const k = c.concurrency;
       if (!k) continue;
       const [one, all] = c.rows;
@@ -83,6 +100,7 @@ export function report(results: BenchResults): string[] {
         '',
       );
     }
+    for (const c of results.cases) if (c.udpLoss) lines.push(udpLossLine(c, c.udpLoss), '');
   }
   if (results.rss) {
     lines.push(`Peak RSS (VmHWM), ${results.rss.workload}:`, '', ...rssTable(results.rss), '');

@@ -32,6 +32,8 @@ export interface CaseResult {
   rows: Row[];
   /** The concurrent case only: N clients' aggregate rate against one client's. */
   concurrency?: Concurrency;
+  /** The udp-loss case only: the lossy relay row against the clean one. */
+  udpLoss?: UdpLoss;
 }
 
 export interface Concurrency {
@@ -43,6 +45,29 @@ export interface Concurrency {
   /** The requirement: ratio at least this. */
   target: number;
   met?: boolean;
+}
+
+export interface UdpLoss {
+  /** What the relay does in the lossy row, each way: drop and reorder probabilities per datagram. */
+  drop: number;
+  reorder: number;
+  /** Goodput through the lossy relay ÷ through the clean one, at the median times (absent when either row failed). */
+  goodput?: number;
+  /** The requirement: goodput at least this. */
+  goodputTarget: number;
+  goodputMet?: boolean;
+  /**
+   * Per timed run of the lossy row: bytes ferry retransmitted (its --json
+   * datagramsRetransmitted × datagramBytes) and bytes the relay dropped on the
+   * way to the client.
+   */
+  retransmittedBytes: number[];
+  droppedBytes: number[];
+  /** Median over those runs of retransmitted ÷ dropped (absent when the row failed or nothing was dropped). */
+  retransmit?: number;
+  /** The requirement: retransmit under this. */
+  retransmitTarget: number;
+  retransmitMet?: boolean;
 }
 
 export interface RssRow {
