@@ -212,3 +212,25 @@ describe('a full disk on the client', () => {
     }),
   );
 });
+
+describe('a full disk on the server', () => {
+  it('refuses an upload with NO_SPACE, leaves no temp file in the share and keeps serving', () =>
+    withFullDisk(async (mnt) => {
+      const local = await fs.mkdtemp(path.join(tmpdir(), 'ferry-faults-up-'));
+      const t = await startTestServer({}, { root: mnt, allowUpload: true });
+      try {
+        await fs.writeFile(path.join(local, 'four.bin'), big.subarray(0, 4 * MiB));
+        await fs.writeFile(path.join(local, 'small.txt'), 'fits\n');
+        const client = await t.connect({ noCache: true });
+        expect(await codeOf(client.upload(path.join(local, 'four.bin')))).toBe('NO_SPACE');
+        expect(await fs.readdir(mnt)).toEqual([]);
+        // The space the failed upload took is given back: a small one still lands.
+        await expect(client.upload(path.join(local, 'small.txt'))).resolves.toMatchObject({ path: 'small.txt' });
+        expect(await fs.readFile(path.join(mnt, 'small.txt'), 'utf8')).toBe('fits\n');
+      } finally {
+        await t.close();
+        await fs.rm(local, { recursive: true, force: true });
+      }
+    }),
+  );
+});
