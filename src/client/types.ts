@@ -77,6 +77,7 @@ export interface UdpStats {
   datagramsSent: number;
   datagramsRetransmitted: number;
   lossPercent: number;
+  /** Size of a full DATA datagram as sent: chunk, header and (over TLS) MAC. */
   datagramBytes: number;
 }
 

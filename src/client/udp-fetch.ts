@@ -119,7 +119,7 @@ export async function fetchUdp(
         datagramsSent: stats.datagramsSent,
         datagramsRetransmitted: stats.datagramsRetransmitted,
         lossPercent: stats.lossPercent,
-        datagramBytes: session.chunkSize,
+        datagramBytes: stats.datagramBytes, // on the wire: the chunk plus the DATA header (and MAC)
       },
     };
   } finally {

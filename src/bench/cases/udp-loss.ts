@@ -41,8 +41,7 @@ function sample(r: RunResult, counts: RelayCounts): Sample | undefined {
     const j = JSON.parse(r.stdout) as { udp?: { datagramsRetransmitted?: number; datagramBytes?: number } };
     const { datagramsRetransmitted: n, datagramBytes: size } = j.udp ?? {};
     if (n === undefined || size === undefined) return undefined;
-    // datagramBytes is what the client reports (today the chunk's payload, the
-    // 28-byte DATA header short of the wire size: 0.05 % at 60 KiB chunks).
+    // datagramBytes is the size on the wire, as the relay counts what it drops.
     return { retransmittedBytes: n * size, droppedBytes: counts.droppedBytes };
   } catch {
     return undefined;
