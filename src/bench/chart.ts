@@ -9,6 +9,8 @@ import type { BenchResults } from './types.js';
 
 const W = 820;
 const LABEL_W = 230;
+/** What fits left of the bars at 13 px (a longer name would run off the image). */
+const LABEL_CHARS = 32;
 const BAR_X = LABEL_W + 10;
 const BAR_MAX = 430;
 const ROW_H = 22;
@@ -41,7 +43,7 @@ export function renderChart(results: BenchResults): string {
     const max = Math.max(0, ...c.rows.map((r) => r.rate ?? 0));
     for (const r of c.rows) {
       const mid = y + ROW_H / 2 + 4;
-      parts.push(`<text x="${LABEL_W}" y="${mid}" text-anchor="end" class="${r.ferry ? 'ferry' : 'label'}">${esc(r.tool)}</text>`);
+      parts.push(`<text x="${LABEL_W}" y="${mid}" text-anchor="end" class="${r.ferry ? 'ferry' : 'label'}">${esc(clip(r.tool, LABEL_CHARS))}</text>`);
       if (r.rate !== undefined && max > 0) {
         const w = Math.max(2, Math.round((r.rate / max) * BAR_MAX));
         const top = y + (ROW_H - BAR_H) / 2;

@@ -101,11 +101,11 @@ async function relayRow(ctx: BenchContext, src: Source, tool: string, impair: Im
 export async function udpLossCase(ctx: BenchContext, src: Source): Promise<CaseResult> {
   ctx.log(`UDP download through a lossy relay, ${formatSize(src.bytes)}`);
   const pct = (p: number) => `${Math.round(p * 100)} %`;
-  const clean = await relayRow(ctx, src, 'ferry --udp via relay, 0 % loss', {}, '--no-cache; relay forwards everything');
+  const clean = await relayRow(ctx, src, 'ferry --udp, 0 % loss', {}, '--no-cache; relay forwards everything');
   const lossy = await relayRow(
     ctx,
     src,
-    `ferry --udp via relay, ${pct(LOSSY.drop)} loss (+ some reorder)`,
+    `ferry --udp, ${pct(LOSSY.drop)} loss + reorder`,
     LOSSY,
     `--no-cache; relay drops ${pct(LOSSY.drop)} and reorders ${pct(LOSSY.reorder)} each way, seed ${SEED}`,
   );
