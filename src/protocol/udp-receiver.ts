@@ -46,6 +46,13 @@ export interface UdpReceiverStats {
 }
 
 const MAX_RECENT = 16;
+/**
+ * The receiver's memory budget by default. 24 MiB downloads as fast on
+ * loopback as 32 MiB did (paired runs, 512 MiB: 1.35 s vs 1.32 s, within
+ * noise) and keeps the client's peak RSS near 139 MB instead of 148 MB, under
+ * the 150 MB target with room to spare; 16 MiB cost 9 % in speed.
+ */
+export const DEFAULT_WINDOW_BYTES = 24 * 1024 * 1024;
 /** The longest the keepalive backs off to... */
 export const MAX_KEEPALIVE_MS = 1000;
 /** ...and at most this fraction of the idle timeout, so many keepalives fit in it. */
@@ -83,7 +90,7 @@ export class UdpReceiver {
       sessionId: options.sessionId,
       size: options.size,
       chunkSize: options.chunkSize,
-      windowBytes: options.windowBytes ?? 32 * 1024 * 1024,
+      windowBytes: options.windowBytes ?? DEFAULT_WINDOW_BYTES,
       receiveBuffer: options.receiveBuffer ?? 0,
       ackEvery: options.ackEvery ?? 2,
       maxAckDelayMs: options.maxAckDelayMs ?? 5,

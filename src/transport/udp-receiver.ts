@@ -55,7 +55,7 @@ export interface ReceiveFileOptions {
   onProgress?: (p: UdpProgress) => void;
   signal?: AbortSignal;
   idleTimeoutMs?: number;
-  /** Memory for out-of-order chunks and the write/hash backlog (default 32 MiB). */
+  /** Memory for out-of-order chunks and the write/hash backlog (default 24 MiB). */
   windowBytes?: number;
   receiveBufferBytes?: number;
   /** Hash in a worker thread (default: for files of 8 MiB or more). */
