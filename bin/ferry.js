@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The published entry point: everything lives in the built CLI.
-import { main } from '../dist/cli/main.js';
+// The published entry point: the built CLI, bundled into one file (see rolldown.config.mjs).
+import { main } from '../dist/bundle/main.js';
 
 main(process.argv.slice(2)).then(
   (code) => { if (typeof code === 'number') process.exitCode = code; },

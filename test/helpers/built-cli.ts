@@ -27,6 +27,9 @@ export async function buildCli(tag: string): Promise<BuiltCli> {
   // tsc still emits when unrelated files have type errors; the CLI only needs its own graph.
   await exec(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(home, 'dist')]).catch(() => {});
   await fs.access(path.join(home, 'dist/cli/main.js'));
+  // bin/ferry.js runs the bundle, made from that output exactly as `npm run build` does.
+  await exec(process.execPath, [path.join(repo, 'node_modules/rolldown/bin/cli.mjs'), '-c', path.join(repo, 'rolldown.config.mjs')], { cwd: home });
+  await fs.access(path.join(home, 'dist/bundle/main.js'));
   return {
     home,
     bin: path.join(home, 'bin/ferry.js'),
