@@ -3,38 +3,22 @@
 import { createHash } from 'node:crypto';
 import { promises as fs, realpathSync } from 'node:fs';
 import net from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { FerryServer } from '../../src/server/server.js';
 import { createTempShare, type TempShare } from '../helpers/temp-share.js';
 import { fakeIo, run } from './fake-io.js';
+import { useScratchXdg } from '../helpers/scratch-xdg.js';
 
-let scratch: string;
-const saved = { state: process.env.XDG_STATE_HOME, cache: process.env.XDG_CACHE_HOME };
-
-beforeAll(async () => {
-  scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-serve-'));
-  // The server keeps its hash index and default log in per-user folders; keep tests out of the real ones.
-  process.env.XDG_STATE_HOME = path.join(scratch, 'state');
-  process.env.XDG_CACHE_HOME = path.join(scratch, 'xdg-cache');
-});
-
-afterAll(async () => {
-  if (saved.state === undefined) delete process.env.XDG_STATE_HOME;
-  else process.env.XDG_STATE_HOME = saved.state;
-  if (saved.cache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = saved.cache;
-  await fs.rm(scratch, { recursive: true, force: true });
-});
+const xdg = useScratchXdg('ferry-serve-');
 
 describe('ferry serve', () => {
   it('prints one ready line, serves the folder, and stops with exit 0 on SIGTERM', async () => {
     const share = await createTempShare({ 'hello.txt': 'hello\n' });
     try {
       const io = fakeIo({ cwd: share.base });
-      const done = main(['serve', 'share', '--port', '0', '--log', path.join(scratch, 'serve.log')], io);
+      const done = main(['serve', 'share', '--port', '0', '--log', path.join(xdg.dir, 'serve.log')], io);
       await io.waitForStdout('\n');
       const m = /^ferry: serving (.+) on tcp:\/\/127\.0\.0\.1:(\d+)\n$/.exec(io.stdoutText());
       expect(m, io.stdoutText()).not.toBeNull();
@@ -47,7 +31,7 @@ describe('ferry serve', () => {
       expect(await done).toBe(0);
       expect(io.stdoutText().split('\n').filter(Boolean)).toHaveLength(1);
       // The command reached the server's log file.
-      expect(await fs.readFile(path.join(scratch, 'serve.log'), 'utf8')).toMatch(/"list"/);
+      expect(await fs.readFile(path.join(xdg.dir, 'serve.log'), 'utf8')).toMatch(/"list"/);
       const after = await run(['index', 'longlist'], { env: { FERRY_SERVER: server } });
       expect(after.code).toBe(1);
       expect(after.stderr).toMatch(/^ferry: cannot connect to 127\.0\.0\.1:\d+: connection refused/);
@@ -57,7 +41,7 @@ describe('ferry serve', () => {
   });
 
   it('fails with one line for a missing folder or a log inside the share', async () => {
-    const missing = await run(['serve', path.join(scratch, 'no-such-dir'), '--port', '0']);
+    const missing = await run(['serve', path.join(xdg.dir, 'no-such-dir'), '--port', '0']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^ferry: \S.*\n$/);
     const share = await createTempShare({});
@@ -74,7 +58,7 @@ describe('ferry serve', () => {
 describe('ferry shell and a broken connection', () => {
   it('reports the loss, keeps the session, and says when the server is back', async () => {
     const share = await createTempShare({ 'a.txt': 'x' });
-    const logFile = path.join(scratch, 'broken.log');
+    const logFile = path.join(xdg.dir, 'broken.log');
     let server = await FerryServer.start({ root: share.root, host: '127.0.0.1', port: 0, logFile, hashIndexFile: null });
     const port = server.port;
     try {
@@ -110,8 +94,8 @@ describe('upload and interrupted download', () => {
     big = Buffer.alloc(BIG);
     for (let i = 0; i < BIG; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
     share = await createTempShare({ 'big.bin': big });
-    server = await FerryServer.start({ root: share.root, host: '127.0.0.1', port: 0, logFile: path.join(scratch, 'up.log'), hashIndexFile: null, allowUpload: true });
-    env = { FERRY_SERVER: `127.0.0.1:${server.port}`, FERRY_CACHE_DIR: path.join(scratch, 'cache') };
+    server = await FerryServer.start({ root: share.root, host: '127.0.0.1', port: 0, logFile: path.join(xdg.dir, 'up.log'), hashIndexFile: null, allowUpload: true });
+    env = { FERRY_SERVER: `127.0.0.1:${server.port}`, FERRY_CACHE_DIR: path.join(xdg.dir, 'cache') };
   });
 
   afterAll(async () => {
@@ -120,7 +104,7 @@ describe('upload and interrupted download', () => {
   });
 
   it('uploads a file, refuses to overwrite it, then overwrites on request', async () => {
-    const local = path.join(scratch, 'report.txt');
+    const local = path.join(xdg.dir, 'report.txt');
     await fs.writeFile(local, 'quarterly report\n');
     const md5 = createHash('md5').update('quarterly report\n').digest('hex');
     const r = await run(['upload', local, '--as', 'report.txt', '--json'], { env });
@@ -131,17 +115,17 @@ describe('upload and interrupted download', () => {
     const again = await run(['upload', local, '--as', 'report.txt'], { env });
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/^ferry: \S.*\n$/);
-    const forced = await run(['upload', 'report.txt', '--as', 'report.txt', '--overwrite'], { env, cwd: scratch });
+    const forced = await run(['upload', 'report.txt', '--as', 'report.txt', '--overwrite'], { env, cwd: xdg.dir });
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain(`${md5} (verified by the server)`);
 
-    const missing = await run(['upload', path.join(scratch, 'nope.txt')], { env });
+    const missing = await run(['upload', path.join(xdg.dir, 'nope.txt')], { env });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^ferry: .*nope\.txt/);
   });
 
   it('Ctrl-C during a download exits 130 with a resumable .part; the next run completes', async () => {
-    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const dest = await fs.mkdtemp(path.join(xdg.dir, 'dl-'));
     // A relay that holds the server's bytes after the first 4 MiB, so Ctrl-C lands
     // mid-transfer however fast loopback is.
     const relay = await holdingRelay(server.port, 4 * 1024 * 1024);
@@ -188,7 +172,7 @@ describe('upload and interrupted download', () => {
   });
 
   it('draws a progress bar on a terminal and erases it before the result', async () => {
-    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const dest = await fs.mkdtemp(path.join(xdg.dir, 'dl-'));
     const r = await run(['download', 'big.bin', '--dest', dest, '--no-cache'], { env, tty: true });
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/big\.bin  \[[█░]+\]\s+\d+%  .* MB\/s  ETA /);

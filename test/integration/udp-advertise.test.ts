@@ -5,14 +5,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { UdpRelay } from '../helpers/udp-relay.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createTempShare } from '../helpers/temp-share.js';
 import { fakeIo, run } from '../cli/fake-io.js';
+import { useScratchXdg } from '../helpers/scratch-xdg.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const data = randomBytes(6 * 1024 * 1024 + 321);
@@ -31,25 +31,11 @@ function relayTo(udpPort: number): Promise<UdpRelay> {
   return UdpRelay.start({ seed: 4, drop: 0.03, target: { host: '127.0.0.1', port: udpPort } });
 }
 
-let scratch: string;
+const xdg = useScratchXdg('ferry-advertise-');
 const cleanup: (() => Promise<void>)[] = [];
-const saved = { state: process.env.XDG_STATE_HOME, cache: process.env.XDG_CACHE_HOME };
 
-beforeAll(async () => {
-  scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-advertise-'));
-  // `ferry serve` keeps its hash index in the user's state folder; keep the CLI test out of the real one.
-  process.env.XDG_STATE_HOME = path.join(scratch, 'state');
-  process.env.XDG_CACHE_HOME = path.join(scratch, 'xdg-cache');
-});
 afterEach(async () => {
   while (cleanup.length) await cleanup.pop()!();
-});
-afterAll(async () => {
-  if (saved.state === undefined) delete process.env.XDG_STATE_HOME;
-  else process.env.XDG_STATE_HOME = saved.state;
-  if (saved.cache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = saved.cache;
-  await fs.rm(scratch, { recursive: true, force: true });
 });
 
 /** Every DATA datagram the client saw came through the relay, and the relay's drops were repaired. */
@@ -70,7 +56,7 @@ describe('UDP advertise port', () => {
     cleanup.push(() => t.close());
     expect(t.server.udpPort).toBe(udpPort);
 
-    const dest = await fs.mkdtemp(path.join(scratch, 'dest-'));
+    const dest = await fs.mkdtemp(path.join(xdg.dir, 'dest-'));
     const client = await t.connect({ noCache: true });
     const r = await client.download('big.bin', { dest, transport: 'udp' });
     expect(r).toMatchObject({ transport: 'udp', verified: true, md5: md5(data), bytes: data.length });
@@ -86,12 +72,12 @@ describe('UDP advertise port', () => {
     cleanup.push(() => relay.close());
     const io = fakeIo();
     const args = ['serve', share.root, '--port', '0', '--udp-port', String(udpPort), '--udp-advertise-port', String(relay.port)];
-    const serving = main([...args, '--log', path.join(scratch, 'serve.log')], io);
+    const serving = main([...args, '--log', path.join(xdg.dir, 'serve.log')], io);
     await io.waitForStdout('\n');
     const server = /on tcp:\/\/(\S+)/.exec(io.stdoutText())?.[1];
     expect(server, io.stdoutText()).toBeDefined();
     try {
-      const dest = await fs.mkdtemp(path.join(scratch, 'dest-'));
+      const dest = await fs.mkdtemp(path.join(xdg.dir, 'dest-'));
       const r = await run(['download', 'big.bin', '--udp', '--no-cache', '--json', '--dest', dest], { env: { FERRY_SERVER: server } });
       expect(r.code, r.stderr).toBe(0);
       const j = JSON.parse(r.stdout) as { verified: boolean; md5: string; udp: { datagramsRetransmitted: number } };
