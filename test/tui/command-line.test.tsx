@@ -99,3 +99,29 @@ describe('a pasted command line', () => {
     expect(t.path).toBe('notes.md');
   });
 });
+
+describe('a pasted line and an Enter read separately', () => {
+  // A terminal may hand over a paste as one chunk and the Enter typed right after
+  // as the next: the Enter must wait for the pasted characters, not overtake them.
+  it('runs the whole command line', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press(':');
+    await app.waitFor((x) => x.includes('↑↓ history'));
+    app.stdin.write('FileDownload TCP notes.md');
+    app.stdin.write('\r');
+    const t = await app.api.downloads.next();
+    expect(t.path).toBe('notes.md');
+  });
+
+  it('applies the whole end time of the shortlist form', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('s');
+    await app.waitFor((x) => x.includes('shortlist: modified between'));
+    app.stdin.write('2026-11-01');
+    app.stdin.write('\t2026-12-01');
+    app.stdin.write('\r');
+    await app.waitFor((x) => x.includes('[2026-11-01 → 2026-12-02]') && !x.includes('shortlist: modified between'));
+  });
+});

@@ -64,23 +64,32 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
       if (h.ref.current(press) === true) return;
     }
   };
+  // Keys typed faster than they are read arrive together ('jj', or a paste):
+  // they are separate keypresses. The first is handled now, each next one a turn
+  // later, once the previous one's render (and any dialog it opened) is committed,
+  // so every key meets the screen it was typed at. Keys read meanwhile (the Enter
+  // after a paste often comes in its own chunk) queue behind them, never ahead.
+  const queue = useRef<Keypress[]>([]);
+  const waiting = useRef(false);
+  const drain = () => {
+    waiting.current = false;
+    const press = queue.current.shift();
+    if (press === undefined) return;
+    if (queue.current.length > 0) {
+      waiting.current = true;
+      setImmediate(drain);
+    }
+    deliver(press);
+  };
+  const enqueue = (presses: Keypress[]) => {
+    queue.current.push(...presses);
+    if (!waiting.current) drain();
+  };
   useInput((input, key) => {
     const name = keyName(input, key);
     const plain = !key.ctrl && !key.meta && name === input;
-    // Keys typed faster than they are read arrive together ('jj', or a paste):
-    // they are separate keypresses. The first is handled now, each next one a
-    // turn later, once the previous one's render (and any dialog it opened) is
-    // committed, so every key meets the screen it was typed at.
-    if (plain && [...input].length > 1) {
-      const chars = [...input];
-      const step = (i: number) => {
-        deliver(charPress(chars[i]!));
-        if (i + 1 < chars.length) setImmediate(step, i + 1);
-      };
-      step(0);
-      return;
-    }
-    deliver({ name, text: name === 'space' ? ' ' : plain ? input : '' });
+    if (plain && [...input].length > 1) enqueue([...input].map(charPress));
+    else enqueue([{ name, text: name === 'space' ? ' ' : plain ? input : '' }]);
   });
   return <KeypressContext.Provider value={registry}>{children}</KeypressContext.Provider>;
 }
