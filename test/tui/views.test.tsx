@@ -73,6 +73,18 @@ describe('cache pane', () => {
     await app.press('escape');
     await app.waitFor((x) => x.includes('notes.md'));
   });
+
+  it('keeps the status line cache total in step with evictions and clears', async () => {
+    const cache = new FakeCache([cacheEntry('Lec15.pdf', 1_153_433, 1, '2026-11-20T09:12:00.000Z'), cacheEntry('project1.pdf', 2_097_152, 1, '2026-11-21T10:00:00.000Z')]);
+    app = renderApp({ cache });
+    await app.waitFor((x) => ready(x) && x.includes('cache 3.1 MiB / 1.0 GiB'));
+    await app.press('c');
+    await app.waitFor((x) => x.includes('Lec15.pdf') && x.includes('used'));
+    await app.press('x');
+    await app.waitFor((x) => x.includes('evicted') && x.split('\n')[0]!.includes('cache 1.1 MiB / 1.0 GiB'));
+    await app.press('X');
+    await app.waitFor((x) => x.includes('cache cleared') && x.split('\n')[0]!.includes('cache 0 B / 1.0 GiB'));
+  });
 });
 
 describe('log viewer', () => {

@@ -168,7 +168,7 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
       case 'help':
         return <HelpOverlay width={w} height={h} onClose={close} />;
       case 'cache':
-        return <CacheView cache={cache} width={w} height={h} onClose={close} onLog={log} />;
+        return <CacheView cache={cache} width={w} height={h} onClose={close} onLog={log} onChanged={refreshCache} />;
       case 'logs':
         return <LogViewer api={api} logs={logs} dispatch={dispatchLogs} width={w} height={h} onClose={close} />;
       case 'checkall':

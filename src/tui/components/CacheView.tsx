@@ -19,9 +19,11 @@ export interface CacheViewProps {
   height: number;
   onClose(): void;
   onLog(text: string, level?: 'info' | 'error'): void;
+  /** The cache lost entries: the status line's total is out of date. */
+  onChanged(): void;
 }
 
-export function CacheView({ cache, width, height, onClose, onLog }: CacheViewProps) {
+export function CacheView({ cache, width, height, onClose, onLog, onChanged }: CacheViewProps) {
   const [entries, setEntries] = useState<CacheEntryInfo[] | null>(null);
   const [stats, setStats] = useState<CacheStats | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -85,6 +87,7 @@ export function CacheView({ cache, width, height, onClose, onLog }: CacheViewPro
               setNote(`evicted ${selected.remotePath} (${n} ${n === 1 ? 'entry' : 'entries'})`);
               onLog(`cache: evicted ${selected.remotePath}`);
               load();
+              onChanged();
             },
             (err: unknown) => setError(errorText(err)),
           );
@@ -98,6 +101,7 @@ export function CacheView({ cache, width, height, onClose, onLog }: CacheViewPro
             setCursor(0);
             setOffset(0);
             load();
+            onChanged();
           },
           (err: unknown) => setError(errorText(err)),
         );
