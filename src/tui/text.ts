@@ -41,6 +41,22 @@ export function truncate(text: string, width: number): string {
   return out + '…';
 }
 
+/** Cut to at most `width` columns from the start, keeping the end: '…/notes/2024'. */
+export function truncateStart(text: string, width: number): string {
+  if (width <= 0) return '';
+  if (displayWidth(text) <= width) return text;
+  const chars = [...text];
+  let out = '';
+  let w = 0;
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const cw = charWidth(chars[i]!);
+    if (w + cw > width - 1) break;
+    out = chars[i]! + out;
+    w += cw;
+  }
+  return '…' + out;
+}
+
 /** Exactly `width` columns: truncated, then padded on the right (or left). */
 export function fit(text: string, width: number, align: 'left' | 'right' = 'left'): string {
   const cut = truncate(sanitize(text), width);

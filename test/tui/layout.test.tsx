@@ -99,3 +99,19 @@ describe('100,000 entries', () => {
     await app.waitFor((x) => x.includes('1/100000'));
   });
 });
+
+describe('pane titles', () => {
+  it('keep the folder shown when filter chips leave little room, cutting the server label instead', async () => {
+    app = renderApp({ columns: 80, rows: 24 });
+    await app.waitFor((f) => f.includes('Pasta/'));
+    await app.press('enter');
+    await app.waitFor((f) => f.includes('recipe.txt'));
+    await app.press('e');
+    await app.type('txt');
+    await app.press('enter');
+    const f = await app.waitFor((x) => x.includes('[ext .txt]') && x.includes('recipe.txt'));
+    const title = remoteText(f, 80).split('\n')[1]!;
+    expect(title).toMatch(/┏ remote  …\S*\/Pasta ━+ \[ext \.txt\] ┓/);
+    expectFits(f, 80, 24);
+  });
+});

@@ -20,6 +20,12 @@ export interface FrameProps {
   rows: Array<{ spec: LineSpec; inverse?: boolean; key?: string | number }>;
 }
 
+/** Columns the title text may take in a top border of `width` beside `right`. */
+export function titleRoom(width: number, right: string | undefined): number {
+  const rw = right ? displayWidth(right) + 2 : 0;
+  return Math.max(0, width - 2 - rw - 1 - 2);
+}
+
 export function borderTitle(width: number, title: string, right: string | undefined, heavy: boolean): string {
   const b = heavy ? HEAVY : LIGHT;
   const inner = width - 2;

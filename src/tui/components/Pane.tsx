@@ -6,8 +6,8 @@ import type { Entry } from '../../client/types.js';
 import { filterChips } from '../state/filters.js';
 import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';
 import { clampOffset, PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
-import { displayWidth, fit } from '../text.js';
-import { Frame } from './Frame.js';
+import { displayWidth, fit, truncateStart } from '../text.js';
+import { Frame, titleRoom } from './Frame.js';
 import type { LineSpec, Seg } from './Line.js';
 
 export interface PaneProps {
@@ -72,10 +72,15 @@ function summaryRow(s: PaneState, inner: number): LineSpec {
   return [{ text: ' '.repeat(Math.max(0, inner - displayWidth(text) - 1)) + text, dim: true }];
 }
 
-export function paneTitle(state: PaneState, label: string): string {
+/**
+ * 'remote  host:port/docs/2024', cut at the start of the location when it does not
+ * fit in `room`: the folder the user is in matters more than the server's name.
+ */
+export function paneTitle(state: PaneState, label: string, room = Number.POSITIVE_INFINITY): string {
   const sep = label.endsWith('/') ? '' : '/';
   const where = state.path === '' ? label : `${label}${sep}${state.path}`;
-  return `${state.side}  ${where}`;
+  const side = `${state.side}  `;
+  return side + truncateStart(where, room - side.length);
 }
 
 export function Pane({ state, label, width, height, listRows, focused }: PaneProps) {
@@ -104,6 +109,6 @@ export function Pane({ state, label, width, height, listRows, focused }: PanePro
     rows[1] = { key: 'empty', spec: [{ text: state.filters.keyword || state.filters.ext || state.filters.after !== undefined ? '  nothing matches the filters' : '  (empty folder)', dim: true }] };
   }
   rows.push({ key: 'sum', spec: summaryRow(state, inner) });
-  const chips = filterChips(state.filters).join(' ');
-  return <Frame width={width} height={height} title={paneTitle(state, label)} titleRight={chips || undefined} focused={focused} rows={rows} />;
+  const chips = filterChips(state.filters).join(' ') || undefined;
+  return <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips))} titleRight={chips} focused={focused} rows={rows} />;
 }
