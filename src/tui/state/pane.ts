@@ -164,7 +164,19 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
       return { ...withView({ ...s, entries: a.entries, loading: false, error: null, marked }), reselect: undefined };
     }
     case 'failed':
-      return { ...s, loading: false, error: a.error, entries: [], view: buildView({ ...s, entries: [] }), cursor: 0, offset: 0, totals: { items: 0, bytes: 0 } };
+      return {
+        ...s,
+        loading: false,
+        error: a.error,
+        entries: [],
+        view: buildView({ ...s, entries: [] }),
+        cursor: 0,
+        offset: 0,
+        totals: { items: 0, bytes: 0 },
+        // Remembered for the next listing (a reload once the server is back), so
+        // a dropped connection does not lose the user's place.
+        reselect: s.reselect ?? s.view[s.cursor]?.path,
+      };
     case 'move':
       return moveTo(s, s.cursor + a.delta, a.height);
     case 'moveTo':
@@ -184,6 +196,7 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
         // A search result's folder is a place to browse, not more search results.
         filters: { ...s.filters, keyword: undefined },
         verify: new Map(),
+        reselect: undefined,
       };
     case 'parent':
       // Land on the folder we just left, as file managers do.

@@ -171,3 +171,23 @@ describe('going up', () => {
     expect(s.reselect).toBeUndefined();
   });
 });
+
+describe('a listing that fails', () => {
+  it('keeps the place: once listed again, the cursor is back on the same entry', () => {
+    let s = paneReducer(loaded('docs'), { type: 'moveTo', index: 4, height: 10 });
+    expect(selectedEntry(s)?.name).toBe('b.txt');
+    s = paneReducer(s, { type: 'refresh' });
+    s = paneReducer(s, { type: 'failed', error: 'connection lost' });
+    expect(s.error).toBe('connection lost');
+    s = paneReducer(s, { type: 'loaded', entries });
+    expect(selectedEntry(s)?.name).toBe('b.txt');
+  });
+
+  it('does not carry that place into another folder', () => {
+    let s = paneReducer(loaded('docs'), { type: 'moveTo', index: 4, height: 10 });
+    s = paneReducer(s, { type: 'failed', error: 'connection lost' });
+    s = paneReducer(s, { type: 'cd', path: 'docs/adir' });
+    s = paneReducer(s, { type: 'loaded', entries: [makeEntry('docs/adir/b.txt', 'file', 1, 1), makeEntry('docs/adir/a.txt', 'file', 1, 1)] });
+    expect(s.cursor).toBe(0);
+  });
+});
