@@ -87,7 +87,7 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
       log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
       // A different file of that name is already here: ask instead of failing.
       if (f.kind === 'download' && f.code === 'EXISTS' && f.dest && /already exists/.test(f.error)) {
-        setOverlay({ kind: 'overwrite', path: f.path, transport: f.transport, dest: f.dest, size: f.size, folder: f.folder });
+        setOverlay({ kind: 'overwrite', id: f.id, path: f.path, transport: f.transport, dest: f.dest, size: f.size, folder: f.folder });
         return;
       }
       setMessage({ level: 'error', text: `${f.path}: ${f.error}` });
@@ -244,6 +244,8 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
           onConfirm={() => {
             close();
             log(`download ${overlay.path} again, replacing the local file`);
+            // The new transfer's row takes the place of the refused one.
+            transfers.cancel(overlay.id);
             if (overlay.folder) transfers.downloadFolder(overlay.path, overlay.transport, overlay.dest, true);
             else transfers.download(overlay.path, overlay.transport, overlay.dest, overlay.size, true);
           }}

@@ -25,7 +25,7 @@ export type Overlay =
   | { kind: 'command' }
   | { kind: 'quit' }
   | { kind: 'transfers' }
-  | { kind: 'overwrite'; path: string; transport: Transport; dest: string; size?: number; folder?: boolean };
+  | { kind: 'overwrite'; id: number; path: string; transport: Transport; dest: string; size?: number; folder?: boolean };
 
 export type PaneId = 'local' | 'remote';
 

@@ -11,6 +11,8 @@ import { useStore, type Latest } from './use-store.js';
 export const REDRAW_MS = 100;
 
 export interface FailedTransfer {
+  /** The transfer's row, to drop once a retry replaces it. */
+  id: number;
   kind: 'download' | 'upload';
   path: string;
   error: string;
@@ -31,6 +33,17 @@ export interface TransferHooks {
 function codeOf(err: unknown): string | undefined {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/**
+ * What a failed row says. The client words a differing local file for the command
+ * line (--overwrite); here the user is asked instead, and the file stays unless
+ * they say otherwise.
+ */
+function rowError(err: unknown, aborted: boolean): string {
+  if (aborted) return 'cancelled';
+  const text = errorText(err);
+  return codeOf(err) === 'EXISTS' && /already exists/.test(text) ? "kept the local copy: it differs from the server's" : text;
 }
 
 export interface Transfers {
@@ -95,8 +108,8 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           finish(id);
           // Cancelled by the user: say so plainly, whatever the client's wording.
           const error = ac.signal.aborted ? 'cancelled' : errorText(err);
-          dispatch({ type: 'failed', id, error });
-          hooksRef.current.onFailed?.({ kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, size });
+          dispatch({ type: 'failed', id, error: rowError(err, ac.signal.aborted) });
+          hooksRef.current.onFailed?.({ id, kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, size });
         },
       );
     },
@@ -133,8 +146,8 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           (err: unknown) => {
             finish(id);
             const error = ac.signal.aborted ? 'cancelled' : errorText(err);
-            dispatch({ type: 'failed', id, error });
-            hooksRef.current.onFailed?.({ kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, folder: true });
+            dispatch({ type: 'failed', id, error: rowError(err, ac.signal.aborted) });
+            hooksRef.current.onFailed?.({ id, kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, folder: true });
           },
         );
     },
@@ -156,7 +169,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           // Cancelled by the user: say so plainly, whatever the client's wording.
           const error = ac.signal.aborted ? 'cancelled' : errorText(err);
           dispatch({ type: 'failed', id, error });
-          hooksRef.current.onFailed?.({ kind: 'upload', path: remotePath, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport: 'tcp', size });
+          hooksRef.current.onFailed?.({ id, kind: 'upload', path: remotePath, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport: 'tcp', size });
         },
       );
     },
