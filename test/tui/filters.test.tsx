@@ -97,3 +97,17 @@ describe('filters', () => {
     expect(app.frame()).not.toContain('grep');
   });
 });
+
+describe('the footer under a form or question', () => {
+  it('leaves out the pane keys, which do nothing while the form is open', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press('s');
+    const f = await app.waitFor((x) => x.includes('shortlist: modified between'));
+    expect(f).toContain('Enter apply · Tab next field · Esc cancel');
+    expect(f).not.toContain('Tab pane');
+    expect(f).not.toContain('d download');
+    await app.press('escape');
+    await app.waitFor((x) => x.includes('Tab pane'));
+  });
+});

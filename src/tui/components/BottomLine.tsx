@@ -6,7 +6,10 @@ import type { Overlay } from '../hooks/use-commands.js';
 import { normalizeExt, type Filters } from '../state/filters.js';
 import { CommandLine } from './CommandLine.js';
 import { Footer } from './Footer.js';
+import { Line } from './Line.js';
 import { Prompt } from './Prompt.js';
+
+const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'overwrite']);
 
 export interface BottomLineProps {
   width: number;
@@ -51,5 +54,8 @@ export function BottomLine({ width, overlay, filters, history, footer, onClose, 
       />
     );
   }
+  // A question or form is open and owns the keys; it lists its own. The pane keys
+  // would do nothing now.
+  if (DIALOGS.has(overlay.kind)) return <Line spec="" width={width} />;
   return <Footer width={width} ctx={footer} />;
 }
