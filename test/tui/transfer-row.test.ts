@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressBar, transferRow } from '../../src/tui/components/TransfersArea.js';
+import { progressBar, transferRow, transferRows } from '../../src/tui/components/TransfersArea.js';
 import { specText } from '../../src/tui/components/Line.js';
 import type { Transfer } from '../../src/tui/state/transfers.js';
 
@@ -29,5 +29,15 @@ describe('transfer row width', () => {
     const text = specText(transferRow(t, 118));
     expect(text.length).toBeLessThanOrEqual(118);
     expect(text).toMatch(/cache miss {2}0\.02 s$/);
+  });
+});
+
+describe('transfer rows together', () => {
+  it('share one bar width, so the percentages line up whatever each row says after them', () => {
+    const done: Transfer = { ...base, status: 'done', bytes: 2_097_152, total: 2_097_152, md5: '0b8e1234567890abcdef1234567841f2', seconds: 0.09 };
+    const rows = transferRows([base, { ...done, cache: 'hit' }, { ...done, note: 'already identical' }], 118).map(specText);
+    const at = rows.map((r) => r.indexOf('%'));
+    expect(new Set(at).size).toBe(1);
+    for (const r of rows) expect(r.length).toBeLessThanOrEqual(118);
   });
 });

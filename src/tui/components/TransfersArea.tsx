@@ -14,7 +14,10 @@ export function progressBar(fraction: number, width: number): string {
   return '█'.repeat(full) + '░'.repeat(w - full);
 }
 
-export function transferRow(t: Transfer, inner: number): LineSpec {
+/** A row as text around its bar, or a row without a bar (failed, still sizing). */
+type RowParts = { whole: LineSpec } | { head: Seg[]; fraction: number; done: boolean; tail: Seg[] };
+
+function rowParts(t: Transfer, inner: number): RowParts {
   const badge: Seg = { text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ', color: t.transport === 'udp' ? 'udp' : 'tcp', bold: true };
   const nameWidth = Math.max(8, Math.min(28, Math.floor(inner / 5)));
   const base = t.path.split('/').pop() || t.path || '/';
@@ -23,12 +26,12 @@ export function transferRow(t: Transfer, inner: number): LineSpec {
   const fraction = Math.max(0, Math.min(1, t.total > 0 ? t.bytes / t.total : t.status === 'done' ? 1 : 0));
   const pct = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
   if (t.status === 'failed') {
-    return [badge, name, { text: `✗ ${t.error ?? 'failed'}`, color: 'error', bold: true }];
+    return { whole: [badge, name, { text: `✗ ${t.error ?? 'failed'}`, color: 'error', bold: true }] };
+  }
+  if (t.status === 'running' && t.note && t.total === 0) {
+    return { whole: [badge, name, { text: t.note, dim: true }] };
   }
   let tail: Seg[];
-  if (t.status === 'running' && t.note && t.total === 0) {
-    return [badge, name, { text: t.note, dim: true }];
-  }
   if (t.status === 'done' && t.folder) {
     const n = t.files ?? 0;
     tail = [{ text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `✓ ${n} ${n === 1 ? 'file' : 'files'} verified`, color: 'ok', bold: true }, { text: t.seconds !== undefined ? `  ${t.seconds.toFixed(2)} s` : '', dim: true }];
@@ -41,12 +44,30 @@ export function transferRow(t: Transfer, inner: number): LineSpec {
   } else {
     tail = [{ text: `${pct}  ${formatBytes(t.bytes)}/${formatBytes(t.total)}  ${formatRate(t.rate)}  ETA ${formatDuration(t.etaSeconds)}` }];
   }
-  // The bar takes what the text leaves, within sensible bounds; the text is what
-  // people read, so on a narrow screen the bar gives way first.
-  const tailWidth = tail.reduce((n, x) => n + displayWidth(x.text), 0);
-  const barWidth = Math.max(6, Math.min(40, inner - displayWidth(badge.text) - displayWidth(name.text) - tailWidth - 2));
-  const bar: Seg = { text: progressBar(fraction, barWidth) + ' ', color: t.status === 'done' ? 'ok' : 'accent' };
-  return [badge, name, bar, ...tail];
+  return { head: [badge, name], fraction, done: t.status === 'done', tail };
+}
+
+/**
+ * The bar takes what the text leaves, within sensible bounds; the text is what
+ * people read, so on a narrow screen the bar gives way first.
+ */
+function barRoom(p: { head: Seg[]; tail: Seg[] }, inner: number): number {
+  const text = [...p.head, ...p.tail].reduce((n, x) => n + displayWidth(x.text), 0);
+  return Math.max(6, Math.min(40, inner - text - 2));
+}
+
+export function transferRow(t: Transfer, inner: number, barWidth?: number): LineSpec {
+  const p = rowParts(t, inner);
+  if ('whole' in p) return p.whole;
+  const bar: Seg = { text: progressBar(p.fraction, barWidth ?? barRoom(p, inner)) + ' ', color: p.done ? 'ok' : 'accent' };
+  return [...p.head, bar, ...p.tail];
+}
+
+/** Rows of the transfer area, their bars one width so the percentages line up. */
+export function transferRows(transfers: readonly Transfer[], inner: number): LineSpec[] {
+  const rooms = transfers.map((t) => rowParts(t, inner)).flatMap((p) => ('whole' in p ? [] : [barRoom(p, inner)]));
+  const barWidth = rooms.length > 0 ? Math.min(...rooms) : undefined;
+  return transfers.map((t) => transferRow(t, inner, barWidth));
 }
 
 export interface TransfersAreaProps {
@@ -61,7 +82,8 @@ export interface TransfersAreaProps {
 export function TransfersArea({ transfers, width, height, total, selectedId }: TransfersAreaProps) {
   const inner = width - 2;
   const hiddenCount = total - transfers.length;
-  const rows = transfers.map((t) => ({ key: t.id, spec: transferRow(t, inner), inverse: t.id === selectedId }));
+  const specs = transferRows(transfers, inner);
+  const rows = transfers.map((t, i) => ({ key: t.id, spec: specs[i]!, inverse: t.id === selectedId }));
   const right = selectedId !== undefined ? 'x cancel/remove · Esc done' : hiddenCount > 0 ? `+${hiddenCount} more` : undefined;
   return <Frame width={width} height={height} title="transfers" titleRight={right} focused={selectedId !== undefined} rows={rows} />;
 }
