@@ -94,7 +94,7 @@ describe('log viewer', () => {
     await app.waitFor(ready);
     await app.press('L');
     let f = await app.waitFor((x) => x.includes('10.0.0.7:51000') && x.includes('● following'));
-    expect(f).toMatch(/09:00:01 {2}10\.0\.0\.7:51000 {2}list path= {2}ok/);
+    expect(f).toMatch(/09:00:01 {2}10\.0\.0\.7:51000 {2}list {2}ok {2}0 B {2}1 ms {2}path=/);
     await app.waitFor(() => app!.api.following === 1);
     app.api.emitLog({ time: '2026-11-25T09:00:02.000Z', client: '10.0.0.8:4000', command: 'download', args: { path: 'secret.txt' }, outcome: 'FORBIDDEN', bytes: 0, ms: 2 });
     f = await app.waitFor((x) => x.includes('secret.txt'));

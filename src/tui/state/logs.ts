@@ -1,6 +1,7 @@
 // The log viewer's model: server records (initial page plus the live follow) and the
 // client's own log of actions and outcomes, with a text filter and follow mode.
 
+import { formatBytes } from '../../client/format.js';
 import type { LogRecord } from '../../client/types.js';
 
 export interface ClientLogLine {
@@ -41,7 +42,9 @@ export function formatRecord(r: LogRecord): string {
   const args = Object.entries(r.args)
     .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
     .join(' ');
-  return `${t}  ${r.client}  ${r.command} ${args}  ${r.outcome}  ${r.bytes} B  ${r.ms} ms${r.message ? `  ${r.message}` : ''}`;
+  // Outcome, bytes and time before the arguments: a download's arguments (path,
+  // file identity) can be longer than the screen, and the row is cut at its end.
+  return `${t}  ${r.client}  ${r.command}  ${r.outcome}  ${formatBytes(r.bytes)}  ${r.ms} ms  ${args}${r.message ? `  ${r.message}` : ''}`;
 }
 
 export function formatClientLine(l: ClientLogLine): string {

@@ -10,7 +10,12 @@ function withRecords(n: number): LogsState {
 
 describe('logsReducer', () => {
   it('formats a record on one line with its outcome', () => {
-    expect(formatRecord(rec(3, 'NOT_FOUND'))).toMatch(/127\.0\.0\.1:5000 {2}download path=f3 {2}NOT_FOUND {2}3 B/);
+    expect(formatRecord(rec(3, 'NOT_FOUND'))).toMatch(/127\.0\.0\.1:5000 {2}download {2}NOT_FOUND {2}3 B {2}\d+ ms {2}path=f3/);
+  });
+
+  it('puts outcome, bytes and time where a long argument list cannot push them off the row', () => {
+    const r: LogRecord = { ...rec(1), bytes: 31_457_280, ms: 290, args: { path: 'big30.bin', identity: { size: 31_457_280, mtimeMs: 1795608786812.6868, ino: 2245073 } } };
+    expect(formatRecord(r).slice(0, 60)).toMatch(/download {2}ok {2}30\.0 MiB {2}290 ms/);
   });
 
   it('follows the tail, and scrolling up pauses following', () => {
