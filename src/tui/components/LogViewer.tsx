@@ -8,7 +8,7 @@ import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { useLineInput } from '../hooks/use-line-input.js';
 import { REDRAW_MS } from '../hooks/use-transfers.js';
 import { Command, commandFor } from '../keys/bindings.js';
-import { logWindow, type LogsAction, type LogsState } from '../state/logs.js';
+import { isFailureLine, logWindow, type LogsAction, type LogsState } from '../state/logs.js';
 import { Frame } from './Frame.js';
 import type { LineSpec } from './Line.js';
 import { promptSegments } from './PromptLine.js';
@@ -123,7 +123,7 @@ export function LogViewer({ api, logs, dispatch, width, height, onClose }: LogVi
   const win = logWindow(logs, listRows);
   const rows: Array<{ spec: LineSpec; key?: string | number }> = win.lines.map((l, i) => ({
     key: win.first + i,
-    spec: [{ text: ' ' + l, color: / (error|[A-Z_]{4,})\b/.test(l) && !/ ok /.test(l) ? 'error' : undefined }],
+    spec: [{ text: ' ' + l, color: isFailureLine(logs.source, l) ? 'error' : undefined }],
   }));
   if (win.total === 0) rows.push({ key: 'none', spec: [{ text: logs.filter ? '  no lines match the filter' : '  no log lines yet', dim: true }] });
   while (rows.length < listRows) rows.push({ key: `p${rows.length}`, spec: '' });

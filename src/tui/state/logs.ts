@@ -53,6 +53,19 @@ export function formatClientLine(l: ClientLogLine): string {
   return `${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}  ${l.level === 'error' ? 'error' : 'info '}  ${l.text}`;
 }
 
+/**
+ * Whether a drawn line reports a failure (drawn in the error colour): a client
+ * line at level error, or a server record whose outcome is an error code. A
+ * request the client itself cancelled (a stopped follow, Ctrl-C on a download)
+ * is not one; the fields are separated by two spaces (see formatRecord).
+ */
+export function isFailureLine(source: LogsState['source'], line: string): boolean {
+  const fields = line.split('  ');
+  if (source === 'client') return fields[1] === 'error';
+  const outcome = fields[3];
+  return outcome !== undefined && outcome !== 'ok' && outcome !== 'CANCELLED';
+}
+
 /** The lines of the current source that pass the filter (case-insensitive). */
 export function logLines(s: LogsState): string[] {
   const all = s.source === 'server' ? s.server.map(formatRecord) : s.client.map(formatClientLine);
