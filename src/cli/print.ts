@@ -1,11 +1,10 @@
 // How results look, in one place, so `ferry index` and the shell's IndexGet
 // (and the other pairs) print exactly the same thing.
 
-import { formatBytes, formatRate, formatTime } from '../client/format.js';
+import { formatBytes, formatRate, formatTime, plural } from '../client/format.js';
 import type { DownloadResult, Entry, HashResult, LogRecord, UploadResult } from '../client/types.js';
 import { pad, printable, renderTable, type Column } from './table.js';
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The --json shape of a listing row: the Entry without the redundant mtimeMs. */
 export function entryJson(e: Entry): { path: string; name: string; ext: string; size: number; mtime: string; type: string } {

@@ -4,6 +4,11 @@
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 
 /** 0 B, 198 B, 25.4 KiB, 1.0 MiB, 12 GiB (three significant digits at most). */
+/** `1 file`, `2 files`; `plural(3, 'entry', 'entries')`. */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
 export function formatBytes(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '?';
   let value = bytes;

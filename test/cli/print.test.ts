@@ -4,7 +4,7 @@ import { describeCommand, downloadLines, entryJson, entryLines, hashLine, hashHe
 import { renderHashing, renderTransfer, StatusLine } from '../../src/cli/progress.js';
 import { cellWidth, printable, renderTable } from '../../src/cli/table.js';
 import type { DownloadResult, Entry } from '../../src/client/types.js';
-import { formatTime } from '../../src/client/format.js';
+import { formatTime, plural } from '../../src/client/format.js';
 import { FerryError } from '../../src/protocol/errors.js';
 
 const entry = (path: string, size: number, mtimeMs: number, type: 'file' | 'dir' = 'file'): Entry => {
@@ -165,5 +165,14 @@ describe('describeError', () => {
     expect(describeError(Object.assign(new Error('x'), { code: 'ENOENT', path: '/a/b' }))).toBe('/a/b: no such file or directory');
     expect(describeError(new Error('plain'))).toBe('plain');
     expect(describeError('text')).toBe('text');
+  });
+});
+
+describe('plural', () => {
+  it('counts in the singular for exactly one', () => {
+    expect(plural(1, 'hit')).toBe('1 hit');
+    expect(plural(0, 'hit')).toBe('0 hits');
+    expect(plural(2, 'entry', 'entries')).toBe('2 entries');
+    expect(plural(1, 'miss', 'misses')).toBe('1 miss');
   });
 });

@@ -104,9 +104,9 @@ describe('log viewer', () => {
     await app.waitFor((x) => x.includes('○ paused'));
     await app.press('/');
     await app.type('forbid');
-    f = await app.waitFor((x) => x.includes('1 lines matching "forbid"') || (x.includes('filter: forbid') && !x.includes('10.0.0.7')));
+    f = await app.waitFor((x) => x.includes('1 line matching "forbid"') || (x.includes('filter: forbid') && !x.includes('10.0.0.7')));
     await app.press('enter');
-    f = await app.waitFor((x) => x.includes('1 lines matching "forbid"'));
+    f = await app.waitFor((x) => x.includes('1 line matching "forbid"'));
     expect(f).not.toContain('10.0.0.7');
     await app.press('tab');
     f = await app.waitFor((x) => x.includes('logs · this client'));

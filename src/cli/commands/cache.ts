@@ -3,7 +3,7 @@
 
 import type { Argv } from 'yargs';
 import { DEFAULT_CACHE_LIMIT, DownloadCache, defaultCacheDir } from '../../cache/cache.js';
-import { formatBytes, formatTime } from '../../client/format.js';
+import { formatBytes, formatTime, plural } from '../../client/format.js';
 import type { CacheEntryInfo } from '../../client/types.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
@@ -38,7 +38,7 @@ export function cacheCommand(ctx: Ctx) {
           else if (entries.length === 0) out(ctx.io, 'the cache is empty');
           else {
             for (const line of renderTable(columns, entries)) out(ctx.io, line);
-            out(ctx.io, `${entries.length} ${entries.length === 1 ? 'file' : 'files'}, ${formatBytes(entries.reduce((s, e) => s + e.size, 0))}`);
+            out(ctx.io, `${plural(entries.length, 'file')}, ${formatBytes(entries.reduce((s, e) => s + e.size, 0))}`);
           }
         })
         .command('stats', 'size, limit and hit rate', common, async (a) => {
@@ -55,7 +55,7 @@ export function cacheCommand(ctx: Ctx) {
           const before = await cache.stats();
           await cache.clear();
           if (a.json) printJson(ctx.io, { removed: before.entries, bytes: before.bytes });
-          else out(ctx.io, `removed ${before.entries} ${before.entries === 1 ? 'file' : 'files'} (${formatBytes(before.bytes)})`);
+          else out(ctx.io, `removed ${plural(before.entries, 'file')} (${formatBytes(before.bytes)})`);
         })
         .command(
           'rm <file>',
@@ -65,7 +65,7 @@ export function cacheCommand(ctx: Ctx) {
             const removed = await (await open(ctx, a)).remove(a.file);
             if (removed === 0) throw new CliError(`nothing in the cache matches '${a.file}'`);
             if (a.json) printJson(ctx.io, { removed });
-            else out(ctx.io, `removed ${removed} ${removed === 1 ? 'file' : 'files'}`);
+            else out(ctx.io, `removed ${plural(removed, 'file')}`);
           },
         )
         .demandCommand(1, 'choose list, stats, clear or rm'),

@@ -2,7 +2,7 @@
 // the limit, and keys to evict one entry or clear everything.
 
 import { useCallback, useEffect, useState } from 'react';
-import { formatBytes, formatTime } from '../../client/format.js';
+import { formatBytes, formatTime, plural } from '../../client/format.js';
 import type { CacheApi, CacheEntryInfo, CacheStats } from '../../client/types.js';
 import { errorText } from '../errors.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
@@ -84,7 +84,7 @@ export function CacheView({ cache, width, height, onClose, onLog, onChanged }: C
         if (selected) {
           cache.remove(selected.md5).then(
             (n) => {
-              setNote(`evicted ${selected.remotePath} (${n} ${n === 1 ? 'entry' : 'entries'})`);
+              setNote(`evicted ${selected.remotePath} (${plural(n, 'entry', 'entries')})`);
               onLog(`cache: evicted ${selected.remotePath}`);
               load();
               onChanged();
@@ -122,7 +122,7 @@ export function CacheView({ cache, width, height, onClose, onLog, onChanged }: C
       spec: [
         { text: ` used ${formatBytes(stats.bytes)} / ${formatBytes(stats.limit)}  ` },
         { text: progressBar(frac, Math.min(30, Math.max(5, inner - 60))), color: frac > 0.9 ? 'warn' : 'accent' },
-        { text: `  ${stats.entries} ${stats.entries === 1 ? 'entry' : 'entries'} · ${stats.hits} hits · ${stats.misses} misses`, dim: true },
+        { text: `  ${plural(stats.entries, 'entry', 'entries')} · ${plural(stats.hits, 'hit')} · ${plural(stats.misses, 'miss', 'misses')}`, dim: true },
       ],
     });
   } else rows.push({ key: 'use', spec: [{ text: error ? ` ✗ ${error}` : ' loading…', color: error ? 'error' : undefined, dim: !error }] });

@@ -3,6 +3,7 @@
 
 import { useEffect, useRef, useState, type Dispatch } from 'react';
 import type { FerryApi, LogRecord } from '../../client/types.js';
+import { plural } from '../../client/format.js';
 import { errorText } from '../errors.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { useLineInput } from '../hooks/use-line-input.js';
@@ -132,7 +133,7 @@ export function LogViewer({ api, logs, dispatch, width, height, onClose }: LogVi
     ? promptSegments(' filter: ', line, inner)
     : logs.error
       ? [{ text: ` ✗ ${logs.error}`, color: 'error' }]
-      : [{ text: ` ${win.total} lines${logs.filter ? ` matching "${logs.filter}"` : ''}`, dim: true }];
+      : [{ text: ` ${plural(win.total, 'line')}${logs.filter ? ` matching "${logs.filter}"` : ''}`, dim: true }];
   rows.push({ key: 'status', spec: status });
   const title = logs.source === 'server' ? 'logs · server commands' : 'logs · this client';
   const right = `${logs.follow ? '● following' : '○ paused'} · f follow · / filter · Tab source · Esc close`;

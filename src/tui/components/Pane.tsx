@@ -1,7 +1,7 @@
 // One file pane (local or remote: the same component). Only the visible window of the
 // view is turned into rows, so 100,000 entries cost what 20 do.
 
-import { formatBytes, formatTime } from '../../client/format.js';
+import { formatBytes, formatTime, plural } from '../../client/format.js';
 import type { Entry } from '../../client/types.js';
 import { filterChips } from '../state/filters.js';
 import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';
@@ -64,7 +64,7 @@ function summaryRow(s: PaneState, inner: number): LineSpec {
   if (s.loading && s.entries.length === 0) return [{ text: 'loading…', dim: true }];
   const { items, bytes } = s.totals;
   const hidden = s.entries.length - items;
-  let text = `${items} ${items === 1 ? 'item' : 'items'} · ${formatBytes(bytes)}`;
+  let text = `${plural(items, 'item')} · ${formatBytes(bytes)}`;
   if (hidden > 0) text += ` · ${hidden} hidden`;
   if (s.marked.size > 0) text = `${s.marked.size} marked · ${text}`;
   if (s.view.length > 0) text = `${s.cursor + 1}/${s.view.length}  ${text}`;

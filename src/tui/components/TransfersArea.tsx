@@ -1,7 +1,7 @@
 // One row per transfer: badge, name, bar, percent, bytes, rate, ETA while running;
 // MD5 (verified) or the error once finished.
 
-import { formatBytes, formatDuration, formatRate } from '../../client/format.js';
+import { formatBytes, formatDuration, formatRate, plural } from '../../client/format.js';
 import type { Transfer } from '../state/transfers.js';
 import { displayWidth, fit } from '../text.js';
 import { Frame } from './Frame.js';
@@ -34,7 +34,7 @@ function rowParts(t: Transfer, inner: number): RowParts {
   let tail: Seg[];
   if (t.status === 'done' && t.folder) {
     const n = t.files ?? 0;
-    tail = [{ text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `✓ ${n} ${n === 1 ? 'file' : 'files'} verified`, color: 'ok', bold: true }, { text: t.seconds !== undefined ? `  ${t.seconds.toFixed(2)} s` : '', dim: true }];
+    tail = [{ text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `✓ ${plural(n, 'file')} verified`, color: 'ok', bold: true }, { text: t.seconds !== undefined ? `  ${t.seconds.toFixed(2)} s` : '', dim: true }];
   } else if (t.status === 'done') {
     const md5 = t.md5 ? `${t.md5.slice(0, 4)}…${t.md5.slice(-4)}` : '';
     const extra = [t.cache && t.cache !== 'bypass' ? `cache ${t.cache}` : '', t.retxPercent ? `retx ${t.retxPercent.toFixed(1)} %` : '', t.note ?? '', t.seconds !== undefined ? `${t.seconds.toFixed(2)} s` : '']
