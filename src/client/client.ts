@@ -26,10 +26,20 @@ import type {
 } from './types.js';
 import { uploadFile } from './upload.js';
 
+/** How long a call waits for a lost connection to come back before it fails. */
+export const RECONNECT_WAIT_MS = 30_000;
+/** Retry delays while reconnecting: from the first to the longest. */
+const RETRY_FIRST_MS = 100;
+const RETRY_MAX_MS = 3000;
+
 export class FerryClient implements FerryApi {
   private control: RpcConnection;
   private reconnecting: Promise<RpcConnection> | undefined;
+  private lastError: string | undefined;
+  private wakeRetry: (() => void) | undefined;
   private closed = false;
+  /** How long a call waits for a lost connection (see RECONNECT_WAIT_MS). */
+  reconnectWaitMs = RECONNECT_WAIT_MS;
   private readonly statusListeners = new Set<(s: ConnectionStatus) => void>();
 
   constructor(
@@ -137,42 +147,78 @@ export class FerryClient implements FerryApi {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.wakeRetry?.(); // a reconnect loop asleep between attempts ends now, not after its delay
     await this.control.close();
     this.emitStatus({ state: 'closed' });
   }
 
-  /** The control connection, waiting for a reconnection in progress. */
-  async rpc(): Promise<RpcConnection> {
+  /**
+   * The control connection. While it is being re-established, wait for it,
+   * but at most `waitMs`: a caller gets a clear failure instead of hanging,
+   * while the client keeps trying in the background.
+   */
+  async rpc(waitMs = this.reconnectWaitMs): Promise<RpcConnection> {
     if (this.closed) throw new FerryError(ErrorCode.ConnectionLost, 'the client is closed');
     if (!this.control.closed) return this.control;
-    return this.reconnect();
+    const back = this.reconnect();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        const why = this.lastError ? `: ${this.lastError}` : '';
+        reject(new FerryError(ErrorCode.ConnectionLost, `cannot reach ${this.options.host}:${this.options.port}${why} (still trying)`));
+      }, waitMs);
+    });
+    try {
+      return await Promise.race([back, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private watch(rpc: RpcConnection): void {
     rpc.onClosed((err) => {
       if (this.closed || rpc !== this.control) return;
+      this.lastError = err.message;
       this.emitStatus({ state: 'reconnecting', error: err.message });
       this.reconnect().catch(() => {});
     });
   }
 
-  /** Reconnect with backoff; callers waiting on rpc() share one attempt. */
+  /**
+   * Reconnect with backoff until it works or the client is closed; every
+   * caller waiting on rpc() shares the one attempt. A server that is down for
+   * a while (restarted, upgraded) is picked up again whenever it returns.
+   */
   private reconnect(): Promise<RpcConnection> {
     this.reconnecting ??= (async () => {
-      let delay = 100;
-      const deadline = Date.now() + 30_000;
+      let delay = RETRY_FIRST_MS;
       for (;;) {
         if (this.closed) throw new FerryError(ErrorCode.ConnectionLost, 'the client is closed');
         try {
           const rpc = await RpcConnection.open(this.options);
+          if (this.closed) {
+            await rpc.close();
+            throw new FerryError(ErrorCode.ConnectionLost, 'the client is closed');
+          }
           this.control = rpc;
+          this.lastError = undefined;
           this.watch(rpc);
           this.emitStatus({ state: 'connected' });
           return rpc;
         } catch (err) {
-          if (Date.now() > deadline) throw err;
-          await new Promise((r) => setTimeout(r, delay));
-          delay = Math.min(delay * 2, 3000);
+          if (err instanceof FerryError && err.code === ErrorCode.ConnectionLost && this.closed) throw err;
+          const message = err instanceof Error ? err.message : String(err);
+          if (message !== this.lastError) this.emitStatus({ state: 'reconnecting', error: message });
+          this.lastError = message;
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, delay);
+            this.wakeRetry = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+          this.wakeRetry = undefined;
+          delay = Math.min(delay * 2, RETRY_MAX_MS);
         }
       }
     })().finally(() => (this.reconnecting = undefined));

@@ -1,0 +1,75 @@
+// The client's control connection across a server restart: calls made while
+// the server is away wait for it, give up with a clear error after their wait,
+// and the client picks the server up again whenever it returns.
+
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FerryClient } from '../../src/client/client.js';
+import type { ConnectionStatus } from '../../src/client/types.js';
+import { FerryServer } from '../../src/server/server.js';
+import { codeOf, startTestServer, waitFor, type TestServer } from '../helpers/server.js';
+
+let t: TestServer;
+let again: FerryServer | undefined;
+
+afterEach(async () => {
+  await again?.close();
+  again = undefined;
+  await t.close();
+});
+
+/** Stop the test server and wait until the client has noticed. */
+async function serverGoesAway(client: FerryClient, statuses: ConnectionStatus[]): Promise<void> {
+  await t.server.close();
+  await waitFor(() => statuses.some((s) => s.state === 'reconnecting'), 'the client to notice the server is gone');
+}
+
+/** The same share on the same port, as after a restart. */
+async function serverComesBack(): Promise<void> {
+  again = await FerryServer.start({ root: t.share.root, host: '127.0.0.1', port: t.server.port, logFile: `${t.scratch}/again.log.jsonl`, hashIndexFile: null });
+}
+
+describe('reconnecting', () => {
+  it('a call made while the server is away waits and succeeds once it is back', async () => {
+    t = await startTestServer({ 'a.txt': 'one\n' });
+    const client = await t.connect({ noCache: true });
+    const statuses: ConnectionStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await serverGoesAway(client, statuses);
+
+    const listing = client.list(); // issued while nothing listens on the port
+    await serverComesBack();
+    expect((await listing).map((e) => e.path)).toEqual(['a.txt']);
+    expect(statuses.at(-1)?.state).toBe('connected');
+  });
+
+  it('a call that waits too long fails with CONNECTION_LOST; the client still picks the server up later', async () => {
+    t = await startTestServer({ 'a.txt': 'one\n' });
+    const client = await t.connect({ noCache: true });
+    const statuses: ConnectionStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await serverGoesAway(client, statuses);
+
+    client.reconnectWaitMs = 200;
+    const failed = client.list();
+    expect(await codeOf(failed)).toBe('CONNECTION_LOST');
+    await expect(failed).rejects.toThrow(/cannot reach 127\.0\.0\.1:\d+: .*\(still trying\)/);
+
+    await serverComesBack();
+    // Nobody asked for anything since the failure: the client kept trying by itself.
+    await waitFor(() => statuses.at(-1)?.state === 'connected', 'the client to reconnect on its own');
+    client.reconnectWaitMs = 10_000;
+    expect((await client.list()).map((e) => e.path)).toEqual(['a.txt']);
+  });
+
+  it('after close, calls fail at once instead of waiting for a reconnection', async () => {
+    t = await startTestServer({ 'a.txt': 'one\n' });
+    const client = await t.connect({ noCache: true });
+    const statuses: ConnectionStatus[] = [];
+    client.onStatus((s) => statuses.push(s));
+    await serverGoesAway(client, statuses);
+    // Between attempts the loop sleeps up to seconds: close() must not wait for that.
+    await client.close();
+    expect(statuses.at(-1)?.state).toBe('closed');
+    expect(await codeOf(client.list())).toBe('CONNECTION_LOST');
+  });
+});
