@@ -67,9 +67,9 @@ describe('reconnecting', () => {
     const statuses: ConnectionStatus[] = [];
     client.onStatus((s) => statuses.push(s));
     await serverGoesAway(client, statuses);
-    // Between attempts the loop sleeps up to seconds: close() must not wait for that.
     await client.close();
     expect(statuses.at(-1)?.state).toBe('closed');
+    // With the default 30 s wait, a call that did not know the client is closed would hang here.
     expect(await codeOf(client.list())).toBe('CONNECTION_LOST');
   });
 });
