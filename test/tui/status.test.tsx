@@ -29,6 +29,21 @@ describe('status line and errors', () => {
     expect(app.api.listCalls.length).toBeGreaterThan(calls);
   });
 
+  it('a download asked for while reconnecting says it waits for the server, then shows its bar', async () => {
+    app = renderApp();
+    await app.waitFor((x) => x.includes('notes.md') && x.includes('● connected'));
+    app.api.setStatus({ state: 'reconnecting', error: 'connection refused' });
+    await app.waitFor((x) => x.includes('reconnecting'));
+    await app.press('j', 'j'); // 163.jpg
+    await app.press('d');
+    const t = await app.api.downloads.next();
+    await app.waitFor((x) => x.includes('163.jpg') && x.includes('waiting for the server to come back…'));
+    app.api.setStatus({ state: 'connected', latencyMs: 1 });
+    t.progress(13005, 2_000_000);
+    const f = await app.waitFor((x) => /163\.jpg .*50%/.test(x));
+    expect(f).not.toContain('waiting for the server');
+  });
+
   it('a failing ping shows as reconnecting, not a crash', async () => {
     const { FakeFerry } = await import('../helpers/fake-client.js');
     const api = new FakeFerry([{ path: 'a.txt', content: 'a' }]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { progressBar, transferRow, transferRows } from '../../src/tui/components/TransfersArea.js';
+import { progressBar, transferRow, transferRows, WAITING_FOR_SERVER } from '../../src/tui/components/TransfersArea.js';
 import { specText } from '../../src/tui/components/Line.js';
 import type { Transfer } from '../../src/tui/state/transfers.js';
 
@@ -8,6 +8,13 @@ const base: Transfer = { id: 1, kind: 'download', path: 'dir/project1.pdf', tran
 describe('transfer row', () => {
   it('shows badge, name, bar, percent, bytes, rate and ETA while running', () => {
     expect(specText(transferRow(base, 118))).toMatch(/^ UDP project1\.pdf +█+░+ +50% {2}1\.0 MiB\/2\.0 MiB {2}388 MB\/s {2}ETA 0 s$/);
+  });
+
+  it('a transfer that has not started says it waits for the server while the connection is down', () => {
+    const waiting = { ...base, bytes: 0 };
+    expect(specText(transferRow(waiting, 118, undefined, true))).toMatch(new RegExp(`^ UDP project1\\.pdf +${WAITING_FOR_SERVER}$`));
+    expect(specText(transferRow(waiting, 118))).toMatch(/0%/); // connected: the usual bar
+    expect(specText(transferRow(base, 118, undefined, true))).toMatch(/50%/); // already moving: its own connection carries on
   });
 
   it('never shows more than 100 %', () => {

@@ -253,7 +253,7 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
       ) : overlay.kind === 'transfers' && layout.transferRows > 0 ? (
         <TransferList transfers={transfers} width={layout.columns} height={layout.transferHeight} rows={layout.transferRows} onClose={close} onLog={log} />
       ) : layout.transferRows > 0 ? (
-        <TransfersArea width={layout.columns} height={layout.transferHeight} transfers={visibleTransfers(transfers.transfers, layout.transferRows)} total={transfers.transfers.length} />
+        <TransfersArea width={layout.columns} height={layout.transferHeight} transfers={visibleTransfers(transfers.transfers, layout.transferRows)} total={transfers.transfers.length} offline={status.state === 'reconnecting'} />
       ) : null}
       {message ? <MessageLine message={message} width={layout.columns} /> : null}
       {bottom}

@@ -17,7 +17,13 @@ export function progressBar(fraction: number, width: number): string {
 /** A row as text around its bar, or a row without a bar (failed, still sizing). */
 type RowParts = { whole: LineSpec } | { head: Seg[]; fraction: number; done: boolean; tail: Seg[] };
 
-function rowParts(t: Transfer, inner: number): RowParts {
+/**
+ * Drawn on a transfer that has not started while the connection is down: it
+ * is waiting for the server (the client retries), not stuck at 0 %.
+ */
+export const WAITING_FOR_SERVER = 'waiting for the server to come back…';
+
+function rowParts(t: Transfer, inner: number, offline = false): RowParts {
   const badge: Seg = { text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ', color: t.transport === 'udp' ? 'udp' : 'tcp', bold: true };
   const nameWidth = Math.max(8, Math.min(28, Math.floor(inner / 5)));
   const base = t.path.split('/').pop() || t.path || '/';
@@ -27,6 +33,9 @@ function rowParts(t: Transfer, inner: number): RowParts {
   const pct = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
   if (t.status === 'failed') {
     return { whole: [badge, name, { text: `✗ ${t.error ?? 'failed'}`, color: 'error', bold: true }] };
+  }
+  if (t.status === 'running' && t.bytes === 0 && offline) {
+    return { whole: [badge, name, { text: WAITING_FOR_SERVER, dim: true }] };
   }
   if (t.status === 'running' && t.note && t.total === 0) {
     return { whole: [badge, name, { text: t.note, dim: true }] };
@@ -56,18 +65,18 @@ function barRoom(p: { head: Seg[]; tail: Seg[] }, inner: number): number {
   return Math.max(6, Math.min(40, inner - text - 2));
 }
 
-export function transferRow(t: Transfer, inner: number, barWidth?: number): LineSpec {
-  const p = rowParts(t, inner);
+export function transferRow(t: Transfer, inner: number, barWidth?: number, offline = false): LineSpec {
+  const p = rowParts(t, inner, offline);
   if ('whole' in p) return p.whole;
   const bar: Seg = { text: progressBar(p.fraction, barWidth ?? barRoom(p, inner)) + ' ', color: p.done ? 'ok' : 'accent' };
   return [...p.head, bar, ...p.tail];
 }
 
 /** Rows of the transfer area, their bars one width so the percentages line up. */
-export function transferRows(transfers: readonly Transfer[], inner: number): LineSpec[] {
-  const rooms = transfers.map((t) => rowParts(t, inner)).flatMap((p) => ('whole' in p ? [] : [barRoom(p, inner)]));
+export function transferRows(transfers: readonly Transfer[], inner: number, offline = false): LineSpec[] {
+  const rooms = transfers.map((t) => rowParts(t, inner, offline)).flatMap((p) => ('whole' in p ? [] : [barRoom(p, inner)]));
   const barWidth = rooms.length > 0 ? Math.min(...rooms) : undefined;
-  return transfers.map((t) => transferRow(t, inner, barWidth));
+  return transfers.map((t) => transferRow(t, inner, barWidth, offline));
 }
 
 export interface TransfersAreaProps {
@@ -77,12 +86,14 @@ export interface TransfersAreaProps {
   total: number;
   /** While selecting ('t'): the chosen transfer, drawn reversed, and a focused border. */
   selectedId?: number;
+  /** The connection to the server is down (the client is reconnecting). */
+  offline?: boolean;
 }
 
-export function TransfersArea({ transfers, width, height, total, selectedId }: TransfersAreaProps) {
+export function TransfersArea({ transfers, width, height, total, selectedId, offline = false }: TransfersAreaProps) {
   const inner = width - 2;
   const hiddenCount = total - transfers.length;
-  const specs = transferRows(transfers, inner);
+  const specs = transferRows(transfers, inner, offline);
   const rows = transfers.map((t, i) => ({ key: t.id, spec: specs[i]!, inverse: t.id === selectedId }));
   const right = selectedId !== undefined ? 'x cancel/remove · Esc done' : hiddenCount > 0 ? `+${hiddenCount} more` : undefined;
   return <Frame width={width} height={height} title="transfers" titleRight={right} focused={selectedId !== undefined} rows={rows} />;
