@@ -2,7 +2,7 @@
 // (progress from onStart/onResult), each result is compared with the local copy as
 // it arrives, then the table stays up: ✓ same, ✗ differs, · no local copy.
 
-import { useEffect, useReducer } from 'react';
+import { useEffect, useReducer, useRef } from 'react';
 import { formatBytes } from '../../client/format.js';
 import type { FerryApi } from '../../client/types.js';
 import { errorText } from '../errors.js';
@@ -37,6 +37,9 @@ const GLYPH: Record<LocalVerdict, Seg> = {
 export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClose, onFinished, onLog }: CheckAllViewProps) {
   const [s, dispatch] = useReducer(checkAllReducer, initialCheckAll);
   const listRows = Math.max(1, height - 2 - 3);
+  // The run's callbacks outlive renders: they read the current list height from here.
+  const listRowsRef = useRef(listRows);
+  listRowsRef.current = listRows;
 
   useEffect(() => {
     const ac = new AbortController();
@@ -66,7 +69,7 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
         },
       })
       .then(async () => {
-        dispatch({ type: 'hashed' });
+        dispatch({ type: 'hashed', height: listRowsRef.current });
         await chain;
         if (ac.signal.aborted) return;
         dispatch({ type: 'done' });

@@ -27,7 +27,7 @@ export interface CheckAllState {
 export type CheckAllAction =
   | { type: 'plan'; files: number; bytes: number }
   | { type: 'result'; result: HashResult }
-  | { type: 'hashed' }
+  | { type: 'hashed'; height: number }
   | { type: 'local'; path: string; verdict: LocalVerdict; localMd5?: string }
   | { type: 'done' }
   | { type: 'failed'; error: string }
@@ -75,8 +75,15 @@ export function checkAllReducer(s: CheckAllState, a: CheckAllAction): CheckAllSt
         hashedBytes: s.hashedBytes + a.result.size,
         rows: [...s.rows, { path: a.result.path, md5: a.result.md5, size: a.result.size, local: 'pending' }],
       };
-    case 'hashed':
-      return { ...s, phase: 'comparing' };
+    case 'hashed': {
+      // Results arrive in the order the server's workers finish; once all are
+      // in, show them by path, the cursor staying on the row it was on (and
+      // scrolled into view, for `height` rows).
+      const selected = s.rows[s.cursor]?.path;
+      const rows = [...s.rows].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
+      const cursor = Math.max(0, rows.findIndex((r) => r.path === selected));
+      return move({ ...s, phase: 'comparing', rows }, cursor, a.height);
+    }
     case 'local':
       return { ...s, rows: s.rows.map((r) => (r.path === a.path ? { ...r, local: a.verdict, localMd5: a.localMd5 } : r)) };
     case 'done':
