@@ -39,7 +39,7 @@ export async function showHashAll(
   api: FerryApi,
   options: { path?: string; rehash?: boolean; json: boolean; signal?: AbortSignal },
 ): Promise<HashResult[]> {
-  const status = new StatusLine(io.stderr);
+  const status = new StatusLine(io.stderr, { results: io.stdout });
   const started = performance.now();
   let plan = { files: 0, bytes: 0 };
   const done = { files: 0, bytes: 0 };
@@ -81,7 +81,7 @@ export async function showDownload(
   path: string,
   options: Omit<DownloadOptions, 'onProgress'> & { json: boolean },
 ): Promise<void> {
-  const status = new StatusLine(io.stderr);
+  const status = new StatusLine(io.stderr, { results: io.stdout });
   const { json, ...rest } = options;
   try {
     status.update(() => renderWaiting(path), true);

@@ -1,6 +1,8 @@
 // One redrawn status line on stderr (a progress bar, a hashing counter).
-// Drawn only on a terminal and at most about ten times a second: the transfer
-// reports progress as often as it likes, the screen is never the bottleneck.
+// Drawn only when both stderr and stdout are terminals, and at most about ten
+// times a second: output sent to a file or a pipe (`> list.txt`, `| jq`) means
+// a script or a log is reading, and a bar then is only noise. The transfer
+// reports progress as often as it likes; the screen is never the bottleneck.
 
 import { formatBytes, formatDuration, formatRate } from '../client/format.js';
 import type { TransferProgress } from '../client/types.js';
@@ -13,13 +15,18 @@ export class StatusLine {
   private last = Number.NEGATIVE_INFINITY;
   private shown = false;
 
+  /** `results`: where the command's own output goes (stdout); no line unless it is a terminal too. */
   constructor(
     private readonly out: Output,
-    private readonly now: () => number = () => performance.now(),
+    private readonly options: { results?: Output; now?: () => number } = {},
   ) {}
 
+  private now(): number {
+    return this.options.now?.() ?? performance.now();
+  }
+
   get enabled(): boolean {
-    return this.out.isTTY === true;
+    return this.out.isTTY === true && (this.options.results?.isTTY ?? true);
   }
 
   /** Offer a new line; drawn if enough time has passed since the last draw (or `force`). */

@@ -125,10 +125,21 @@ describe('StatusLine', () => {
     expect(written).toBe('');
   });
 
+  it('draws nothing when the results go to a file or a pipe, even with stderr on a terminal', () => {
+    let written = '';
+    const s = new StatusLine({ write: (t: string) => (written += t), isTTY: true }, { results: { write: () => true, isTTY: false } });
+    s.update(() => 'x', true);
+    s.clear();
+    expect(written).toBe('');
+    const both = new StatusLine({ write: (t: string) => (written += t), isTTY: true }, { results: { write: () => true, isTTY: true } });
+    both.update(() => 'y', true);
+    expect(written).toBe('\r\x1b[2Ky');
+  });
+
   it('redraws at most every 100 ms unless forced, and erases itself', () => {
     let now = 0;
     const writes: string[] = [];
-    const s = new StatusLine({ write: (t: string) => writes.push(t), isTTY: true, columns: 80 }, () => now);
+    const s = new StatusLine({ write: (t: string) => writes.push(t), isTTY: true, columns: 80 }, { now: () => now });
     s.update(() => 'one');
     now = 50;
     s.update(() => 'two');

@@ -21,7 +21,7 @@ export function uploadCommand(ctx: Ctx) {
           .option('overwrite', { type: 'boolean', default: false, describe: 'replace a file that already exists in the share' }),
       async (a) => {
         const local = path.resolve(ctx.io.cwd, a.local);
-        const status = new StatusLine(ctx.io.stderr);
+        const status = new StatusLine(ctx.io.stderr, { results: ctx.io.stdout });
         const r = await withClient(ctx.io, a, (api) =>
           interruptible(ctx.io, (signal) =>
             api.upload(local, {
