@@ -46,10 +46,10 @@ export function serverOf(io: CliIo, args: ClientArgs): string {
 }
 
 /** Parse a --cache-size (or similar) value, failing with a message that shows what works. */
-export function sizeOption(name: string, text: string | undefined): number | undefined {
+export function sizeOption(name: string, text: string | undefined, examples = '512MiB or 2GiB'): number | undefined {
   if (text === undefined) return undefined;
   const bytes = parseBytes(text);
-  if (!Number.isFinite(bytes) || bytes <= 0) throw new CliError(`invalid --${name} '${text}' (try 512MiB or 2GiB)`);
+  if (!Number.isFinite(bytes) || bytes <= 0) throw new CliError(`invalid --${name} '${text}' (try ${examples})`);
   return bytes;
 }
 

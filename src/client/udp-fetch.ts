@@ -24,7 +24,7 @@ export async function fetchUdp(
   client: FerryClient,
   remote: RemoteStat & { md5: string },
   target: FetchTarget,
-  options: { signal?: AbortSignal; onProgress?: (p: TransferProgress) => void },
+  options: { signal?: AbortSignal; onProgress?: (p: TransferProgress) => void; chunkSize?: number },
 ): Promise<FetchResult & { udp: UdpStats }> {
   const wanted = describeRemote(client.info.address, remote);
   const previous = await readSidecar(target.sidecar);
@@ -51,7 +51,8 @@ export async function fetchUdp(
         op: 'udp',
         path: remote.path,
         identity: remote.identity,
-        ...(held > 0 ? { startChunk: held, chunkSize: previous!.chunkSize! } : {}),
+        // A resume must cut the file as the first attempt did; otherwise the caller may choose.
+        ...(held > 0 ? { startChunk: held, chunkSize: previous!.chunkSize! } : options.chunkSize !== undefined ? { chunkSize: options.chunkSize } : {}),
       },
       { signal: options.signal, onItem: (h) => started(h as unknown as UdpStart) },
     );

@@ -51,6 +51,19 @@ describe('ferry download', () => {
     expect(r.stdout).toContain('(verified)');
   });
 
+  it('--chunk-size sets the UDP datagram size, and is refused without --udp or out of range', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const ok = await json<{ udp: { datagramBytes: number }; verified: boolean }>(['download', 'docs/deep/d.bin', '--dest', dest, '--no-cache', '--udp', '--chunk-size', '2KiB']);
+    expect(ok.verified).toBe(true);
+    expect(ok.udp.datagramBytes).toBe(2048 + 28);
+    const noUdp = await cli(['download', 'a.txt', '--dest', dest, '--chunk-size', '2KiB']);
+    expect(noUdp).toMatchObject({ code: 1, stderr: 'ferry: --chunk-size applies to UDP downloads (add --udp)\n' });
+    const tiny = await cli(['download', 'a.txt', '--dest', dest, '--udp', '--chunk-size', '10']);
+    expect(tiny.code).toBe(1);
+    expect(tiny.stderr).toMatch(/^ferry: --chunk-size must be from 64 to \d+ bytes \(one datagram\), not 10\n$/);
+    expect((await fs.readdir(dest)).sort()).toEqual(['d.bin']);
+  });
+
   it('refuses to overwrite, and fails for missing and outside paths', async () => {
     const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
     await fs.writeFile(path.join(dest, 'a.txt'), 'mine');

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATA_HEADER_BYTES, LOOPBACK_CHUNK_BYTES } from '../../src/protocol/udp-packet.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -33,6 +34,17 @@ describe('UDP download', () => {
     expect(r.udp!.datagramsSent).toBeGreaterThanOrEqual(Math.ceil(big.length / r.udp!.datagramBytes));
     expect(r.udp!.lossPercent).toBeGreaterThanOrEqual(0);
     expect(await readdir(dest)).toEqual(['big.bin']);
+  });
+
+  it('uses the datagram size the caller asks for instead of the loopback default', async () => {
+    const client = await t.connect({ noCache: true });
+    const chosen = await client.download('big.bin', { dest, transport: 'udp', chunkSize: 1400 });
+    expect(md5(await readFile(join(dest, 'big.bin')))).toBe(md5(big));
+    expect(chosen.udp!.datagramBytes).toBe(1400 + DATA_HEADER_BYTES);
+    expect(chosen.udp!.datagramsSent).toBeGreaterThanOrEqual(Math.ceil(big.length / 1400));
+    const other = await mkdtemp(join(tmpdir(), 'ferry-dest-'));
+    const usual = await client.download('big.bin', { dest: other, transport: 'udp' });
+    expect(usual.udp!.datagramBytes).toBe(LOOPBACK_CHUNK_BYTES + DATA_HEADER_BYTES);
   });
 
   it('handles an exact multiple of the chunk size and an empty file', async () => {

@@ -6,7 +6,9 @@ import type { Argv } from 'yargs';
 import { interruptible, showDownload } from '../actions.js';
 import type { Ctx } from '../io.js';
 import { warn } from '../io.js';
-import { withCacheOptions, withClient, withClientOptions } from '../options.js';
+import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../../protocol/udp-packet.js';
+import { CliError } from '../errors.js';
+import { sizeOption, withCacheOptions, withClient, withClientOptions } from '../options.js';
 
 export function downloadCommand(ctx: Ctx) {
   return (y: Argv) =>
@@ -23,10 +25,16 @@ export function downloadCommand(ctx: Ctx) {
           .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing local file' })
           .option('recursive', { type: 'boolean', default: false, describe: 'download a whole folder' })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
+          .option('chunk-size', {
+            type: 'string',
+            describe: `with --udp: file bytes per datagram, ${MIN_CHUNK_BYTES}-${MAX_CHUNK_BYTES} [default: 60KiB on loopback, 1400 elsewhere]`,
+            requiresArg: true,
+          })
           .example('$0 download docs/report.pdf --dest ~/Downloads', 'save into ~/Downloads')
           .example('$0 download big.iso --udp', 'over UDP; run again after Ctrl-C to resume'),
       async (a) => {
         const dest = path.resolve(ctx.io.cwd, a.dest ?? '.');
+        const chunkSize = chunkSizeOption(a['chunk-size'], a.udp === true);
         const r = await withClient(
           ctx.io,
           a,
@@ -38,6 +46,7 @@ export function downloadCommand(ctx: Ctx) {
                 overwrite: a.overwrite,
                 recursive: a.recursive,
                 noCache: !a.cache,
+                ...(chunkSize !== undefined ? { chunkSize } : {}),
                 signal,
                 json: a.json === true,
               }),
@@ -50,4 +59,15 @@ export function downloadCommand(ctx: Ctx) {
         }
       },
     );
+}
+
+/** --chunk-size: UDP only, within what one datagram can carry. */
+function chunkSizeOption(text: string | undefined, udp: boolean): number | undefined {
+  const bytes = sizeOption('chunk-size', text, '1400 or 8KiB');
+  if (bytes === undefined) return undefined;
+  if (!udp) throw new CliError('--chunk-size applies to UDP downloads (add --udp)');
+  if (bytes < MIN_CHUNK_BYTES || bytes > MAX_CHUNK_BYTES) {
+    throw new CliError(`--chunk-size must be from ${MIN_CHUNK_BYTES} to ${MAX_CHUNK_BYTES} bytes (one datagram), not ${bytes}`);
+  }
+  return bytes;
 }
