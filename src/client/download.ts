@@ -58,8 +58,19 @@ async function downloadFile(client: FerryClient, first: Verified, destAbs: strin
   try {
     fetched = await fetch(target);
   } catch (err) {
-    if (!(err instanceof FerryError) || err.code !== ErrorCode.Changed) throw err;
-    // The file changed between our question and the transfer: ask again, start over.
+    if (!(err instanceof FerryError)) throw err;
+    if (err.code === ErrorCode.ChecksumMismatch) {
+      // The server's MD5 comes from its hash index, keyed by size, mtime and
+      // inode; a file rewritten in place with those kept (cp -p, touch -r)
+      // leaves a stale entry, and every download would fail. Have the server
+      // read the file again: if that changes its MD5, fetch against the new
+      // one; if not, the bytes really were damaged on the way.
+      const fresh = await client.hash(remote.path, { rehash: true });
+      if (fresh.md5 === remote.md5) throw err;
+    } else if (err.code !== ErrorCode.Changed) {
+      throw err;
+    }
+    // The file changed (or its MD5 was stale): ask again, start over.
     remote = (await client.stat(remote.path, { md5: true })) as Verified;
     fetched = { ...(await fetch(target)), restarted: true };
   }

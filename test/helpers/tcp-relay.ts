@@ -1,6 +1,7 @@
 // A TCP relay between a client and a server that can cut every connection
-// once a given number of bytes has flowed from the server: how tests kill a
-// download mid-stream without depending on timing.
+// once a given number of bytes has flowed from the server (how tests kill a
+// download mid-stream without depending on timing), or flip one bit of what
+// the server sends (corruption in transit that TCP's checksum missed).
 
 import { connect, createServer, type AddressInfo, type Socket } from 'node:net';
 
@@ -10,6 +11,8 @@ export interface TcpRelay {
   cutAfter: number | undefined;
   /** Connections cut so far. */
   cuts: number;
+  /** Flip the low bit of the byte at this offset of each connection's server → client stream (undefined: never). */
+  flipAt: number | undefined;
   close(): Promise<void>;
 }
 
@@ -19,6 +22,7 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
     port: 0,
     cutAfter: undefined,
     cuts: 0,
+    flipAt: undefined,
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();
@@ -35,6 +39,11 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
       upstream.destroy();
     };
     upstream.on('data', (chunk: Buffer) => {
+      const at = relay.flipAt === undefined ? -1 : relay.flipAt - fromServer;
+      if (at >= 0 && at < chunk.length) {
+        chunk = Buffer.from(chunk);
+        chunk[at]! ^= 1;
+      }
       fromServer += chunk.length;
       if (relay.cutAfter !== undefined && fromServer > relay.cutAfter) {
         // Forward exactly up to the limit, then drop both sides.

@@ -134,11 +134,23 @@ describe('download', () => {
   });
 
   it('leaves nothing at the destination when verification fails', async () => {
-    const client = await t.connect({ noCache: true });
-    // Make the server announce a wrong MD5 for this exact file version.
-    t.server.hashIndex.remember(await stat(t.share.abs('a.bin')), '0'.repeat(32));
-    await expect(client.download('a.bin', { dest })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: t.server.port });
+    const client = await t.connect({ noCache: true, port: relay.port });
+    // One bit flipped inside the second DATA frame's payload, on every connection.
+    relay.flipAt = 1.5 * MiB;
+    await expect(client.download('big.bin', { dest })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
     expect(await visible(dest)).toEqual([]);
+    await relay.close();
+  });
+
+  it('recovers from a stale MD5 in the server hash index: the server reads the file again', async () => {
+    const client = await t.connect({ noCache: true });
+    // The index says something else for this exact file version, as after an in-place rewrite that kept size and mtime.
+    t.server.hashIndex.remember(await stat(t.share.abs('a.bin')), '0'.repeat(32));
+    const r = await client.download('a.bin', { dest });
+    expect(r).toMatchObject({ verified: true, md5: md5(await readFile(t.share.abs('a.bin'))), restarted: true });
+    expect(md5(await readFile(join(dest, 'a.bin')))).toBe(r.md5);
+    expect((await client.stat('a.bin', { md5: true })).md5).toBe(r.md5); // the index is right again
   });
 
   it('refuses a missing file and a path outside the share', async () => {
