@@ -23,6 +23,16 @@ async function serverGoesAway(client: FerryClient, statuses: ConnectionStatus[])
   await waitFor(() => statuses.some((s) => s.state === 'reconnecting'), 'the client to notice the server is gone');
 }
 
+/** A server with one file and a client of it, whose server has then gone away. */
+async function connectedThenServerGone(): Promise<{ client: FerryClient; statuses: ConnectionStatus[] }> {
+  t = await startTestServer({ 'a.txt': 'one\n' });
+  const client = await t.connect({ noCache: true });
+  const statuses: ConnectionStatus[] = [];
+  client.onStatus((s) => statuses.push(s));
+  await serverGoesAway(client, statuses);
+  return { client, statuses };
+}
+
 /** The same share on the same port, as after a restart. */
 async function serverComesBack(): Promise<void> {
   again = await FerryServer.start({ root: t.share.root, host: '127.0.0.1', port: t.server.port, logFile: `${t.scratch}/again.log.jsonl`, hashIndexFile: null });
@@ -30,11 +40,7 @@ async function serverComesBack(): Promise<void> {
 
 describe('reconnecting', () => {
   it('a call made while the server is away waits and succeeds once it is back', async () => {
-    t = await startTestServer({ 'a.txt': 'one\n' });
-    const client = await t.connect({ noCache: true });
-    const statuses: ConnectionStatus[] = [];
-    client.onStatus((s) => statuses.push(s));
-    await serverGoesAway(client, statuses);
+    const { client, statuses } = await connectedThenServerGone();
 
     const listing = client.list(); // issued while nothing listens on the port
     await serverComesBack();
@@ -43,11 +49,7 @@ describe('reconnecting', () => {
   });
 
   it('a call that waits too long fails with CONNECTION_LOST; the client still picks the server up later', async () => {
-    t = await startTestServer({ 'a.txt': 'one\n' });
-    const client = await t.connect({ noCache: true });
-    const statuses: ConnectionStatus[] = [];
-    client.onStatus((s) => statuses.push(s));
-    await serverGoesAway(client, statuses);
+    const { client, statuses } = await connectedThenServerGone();
 
     client.reconnectWaitMs = 200;
     const failed = client.list();
@@ -62,11 +64,7 @@ describe('reconnecting', () => {
   });
 
   it('after close, calls fail at once instead of waiting for a reconnection', async () => {
-    t = await startTestServer({ 'a.txt': 'one\n' });
-    const client = await t.connect({ noCache: true });
-    const statuses: ConnectionStatus[] = [];
-    client.onStatus((s) => statuses.push(s));
-    await serverGoesAway(client, statuses);
+    const { client, statuses } = await connectedThenServerGone();
     await client.close();
     expect(statuses.at(-1)?.state).toBe('closed');
     // With the default 30 s wait, a call that did not know the client is closed would hang here.
