@@ -23,8 +23,8 @@ import { createHash } from 'node:crypto';
 import { link, mkdir, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import envPaths from 'env-paths';
-import type { CacheApi, CacheEntryInfo, CacheStats } from '../client/types.js';
-import { formatBytes } from '../client/format.js';
+import type { CacheApi, CacheEntryInfo, CacheStats } from './types.js';
+import { formatBytes } from '../format.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import {
   cloneDurable, cloneInto, errCode, fileSize, fsyncPath, ioError, tempName, unlinkQuiet, writeDurable,

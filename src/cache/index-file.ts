@@ -5,7 +5,7 @@
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { CacheEntryInfo } from '../client/types.js';
+import type { CacheEntryInfo } from './types.js';
 import { errCode, ioError, tempBase, writeDurable } from './fsutil.js';
 import { INDEX_NAME, MD5_RE, type Layout } from './layout.js';
 

@@ -2,7 +2,7 @@
 // the one place that turns them into a connected client.
 
 import type { Argv } from 'yargs';
-import { parseBytes } from '../client/format.js';
+import { parseBytes } from '../format.js';
 import { connect, DEFAULT_SERVER } from '../client/connect.js';
 import type { FerryClient } from '../client/client.js';
 import { CliError } from './errors.js';

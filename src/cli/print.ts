@@ -1,7 +1,7 @@
 // How results look, in one place, so `ferry index` and the shell's IndexGet
 // (and the other pairs) print exactly the same thing.
 
-import { formatBytes, formatRate, formatTime, plural } from '../client/format.js';
+import { formatBytes, formatRate, formatTime, plural } from '../format.js';
 import type { DownloadResult, Entry, HashResult, LogRecord, UploadResult } from '../client/types.js';
 import { pad, printable, renderTable, type Column } from './table.js';
 

@@ -4,7 +4,7 @@
 // a script or a log is reading, and a bar then is only noise. The transfer
 // reports progress as often as it likes; the screen is never the bottleneck.
 
-import { formatBytes, formatDuration, formatRate } from '../client/format.js';
+import { formatBytes, formatDuration, formatRate } from '../format.js';
 import type { TransferProgress } from '../client/types.js';
 import type { Output } from './io.js';
 import { cellWidth } from './table.js';

@@ -179,30 +179,5 @@ export interface Side {
 }
 
 /** One file held in the local download cache. */
-export interface CacheEntryInfo {
-  md5: string; // the content's MD5: the cache is keyed by content
-  size: number;
-  remotePath: string; // where it last came from
-  server: string; // host:port it came from
-  lastAccess: string; // ISO 8601
-  hits: number;
-  added: string; // ISO 8601
-}
-
-export interface CacheStats {
-  dir: string;
-  entries: number;
-  bytes: number;
-  limit: number;
-  hits: number; // lifetime counters, kept in the index
-  misses: number;
-}
-
-/** The client-side download cache, as the CLI and TUI see it. */
-export interface CacheApi {
-  list(): Promise<CacheEntryInfo[]>;
-  stats(): Promise<CacheStats>;
-  clear(): Promise<void>;
-  /** Remove entries by MD5 or by remote path; returns how many went. */
-  remove(md5OrRemotePath: string): Promise<number>;
-}
+// The cache's own shapes live with the cache; the client API hands them on.
+export type { CacheApi, CacheEntryInfo, CacheStats } from '../cache/types.js';

@@ -3,7 +3,7 @@
 
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatTime } from '../../src/client/format.js';
+import { formatBytes, formatTime } from '../../src/format.js';
 import { byPath, cli, env, files, json, local, share, truth, useShareServer, type Truth } from './fixture.js';
 import { run } from './fake-io.js';
 

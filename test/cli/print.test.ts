@@ -4,7 +4,7 @@ import { describeCommand, downloadLines, entryJson, entryLines, hashLine, hashHe
 import { renderHashing, renderTransfer, StatusLine } from '../../src/cli/progress.js';
 import { cellWidth, printable, renderTable } from '../../src/cli/table.js';
 import type { DownloadResult, Entry } from '../../src/client/types.js';
-import { formatTime, plural } from '../../src/client/format.js';
+import { formatTime, plural } from '../../src/format.js';
 import { FerryError } from '../../src/protocol/errors.js';
 
 const entry = (path: string, size: number, mtimeMs: number, type: 'file' | 'dir' = 'file'): Entry => {

@@ -3,7 +3,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatTime } from '../../src/client/format.js';
+import { formatBytes, formatTime } from '../../src/format.js';
 import { BIN, cli, env, files, json, scratch, share, SPEC, truth, useShareServer, type Truth } from './fixture.js';
 import { main } from '../../src/cli/main.js';
 import { fakeIo, run } from './fake-io.js';

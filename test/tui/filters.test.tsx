@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatTime } from '../../src/client/format.js';
+import { formatTime } from '../../src/format.js';
 import { remoteText, rowOf } from './frames.js';
 import { renderApp, type AppHarness } from './harness.js';
 

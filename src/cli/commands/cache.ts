@@ -3,7 +3,7 @@
 
 import type { Argv } from 'yargs';
 import { DEFAULT_CACHE_LIMIT, DownloadCache, defaultCacheDir } from '../../cache/cache.js';
-import { formatBytes, formatTime, plural } from '../../client/format.js';
+import { formatBytes, formatTime, plural } from '../../format.js';
 import type { CacheEntryInfo } from '../../client/types.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';

@@ -2,7 +2,7 @@
 // the limit, and keys to evict one entry or clear everything.
 
 import { useCallback, useEffect, useState } from 'react';
-import { formatBytes, formatTime, plural } from '../../client/format.js';
+import { formatBytes, formatTime, plural } from '../../format.js';
 import type { CacheApi, CacheEntryInfo, CacheStats } from '../../client/types.js';
 import { errorText } from '../errors.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';

@@ -3,7 +3,7 @@
 // it arrives, then the table stays up: ✓ same, ✗ differs, · no local copy.
 
 import { useEffect, useReducer, useRef } from 'react';
-import { formatBytes } from '../../client/format.js';
+import { formatBytes } from '../../format.js';
 import type { FerryApi } from '../../client/types.js';
 import { errorText } from '../errors.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';

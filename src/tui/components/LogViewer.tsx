@@ -3,7 +3,7 @@
 
 import { useEffect, useRef, useState, type Dispatch } from 'react';
 import type { FerryApi, LogRecord } from '../../client/types.js';
-import { plural } from '../../client/format.js';
+import { plural } from '../../format.js';
 import { errorText } from '../errors.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { useLineInput } from '../hooks/use-line-input.js';

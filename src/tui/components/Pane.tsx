@@ -1,7 +1,7 @@
 // One file pane (local or remote: the same component). Only the visible window of the
 // view is turned into rows, so 100,000 entries cost what 20 do.
 
-import { formatBytes, formatTime, plural } from '../../client/format.js';
+import { formatBytes, formatTime, plural } from '../../format.js';
 import type { Entry } from '../../client/types.js';
 import { filterChips } from '../state/filters.js';
 import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';

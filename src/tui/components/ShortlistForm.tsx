@@ -2,7 +2,7 @@
 // Tab or ↑/↓ moves between the fields; errors show under the field, in place.
 
 import { useState } from 'react';
-import { formatTime } from '../../client/format.js';
+import { formatTime } from '../../format.js';
 import { useLineInput } from '../hooks/use-line-input.js';
 import { parseLocalTime, type Filters } from '../state/filters.js';
 import { Frame } from './Frame.js';

@@ -1,7 +1,7 @@
 // The top row: who we are talking to and how that connection is doing, plus the
 // cache fill. Connection trouble shows here in place, never as a crash.
 
-import { formatBytes } from '../../client/format.js';
+import { formatBytes } from '../../format.js';
 import type { CacheStats, ConnectionStatus } from '../../client/types.js';
 import { displayWidth } from '../text.js';
 import { Line, type Seg } from './Line.js';

@@ -1,7 +1,7 @@
 // One row per transfer: badge, name, bar, percent, bytes, rate, ETA while running;
 // MD5 (verified) or the error once finished.
 
-import { formatBytes, formatDuration, formatRate, plural } from '../../client/format.js';
+import { formatBytes, formatDuration, formatRate, plural } from '../../format.js';
 import type { Transfer } from '../state/transfers.js';
 import { displayWidth, fit } from '../text.js';
 import { Frame } from './Frame.js';

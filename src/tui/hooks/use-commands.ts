@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { parseClassic, type ClassicCommand } from '../../client/classic.js';
 import { localMd5, type LocalSide } from '../../client/local-side.js';
 import type { FerryApi, Transport } from '../../client/types.js';
-import { formatBytes, formatTime } from '../../client/format.js';
+import { formatBytes, formatTime } from '../../format.js';
 import { errorText } from '../errors.js';
 import { Command } from '../keys/bindings.js';
 import type { Message } from '../components/MessageLine.js';

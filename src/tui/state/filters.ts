@@ -1,7 +1,7 @@
 // Filters a pane can carry, the chips that show them, and the local-time parsing
 // the shortlist form accepts.
 
-import { formatTime } from '../../client/format.js';
+import { formatTime } from '../../format.js';
 import { isDateOnly, parseTime } from '../../client/time.js';
 
 export interface Filters {

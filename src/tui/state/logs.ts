@@ -1,7 +1,7 @@
 // The log viewer's model: server records (initial page plus the live follow) and the
 // client's own log of actions and outcomes, with a text filter and follow mode.
 
-import { formatBytes } from '../../client/format.js';
+import { formatBytes } from '../../format.js';
 import type { LogRecord } from '../../client/types.js';
 
 export interface ClientLogLine {

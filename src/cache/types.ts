@@ -1,0 +1,30 @@
+// What the download cache shows of itself: the CLI's `ferry cache` and the
+// TUI's cache view read these through the client API.
+
+export interface CacheEntryInfo {
+  md5: string; // the content's MD5: the cache is keyed by content
+  size: number;
+  remotePath: string; // where it last came from
+  server: string; // host:port it came from
+  lastAccess: string; // ISO 8601
+  hits: number;
+  added: string; // ISO 8601
+}
+
+export interface CacheStats {
+  dir: string;
+  entries: number;
+  bytes: number;
+  limit: number;
+  hits: number; // lifetime counters, kept in the index
+  misses: number;
+}
+
+/** The client-side download cache, as the CLI and TUI see it. */
+export interface CacheApi {
+  list(): Promise<CacheEntryInfo[]>;
+  stats(): Promise<CacheStats>;
+  clear(): Promise<void>;
+  /** Remove entries by MD5 or by remote path; returns how many went. */
+  remove(md5OrRemotePath: string): Promise<number>;
+}
