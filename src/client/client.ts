@@ -8,6 +8,7 @@ import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
 import { downloadPath } from './download.js';
 import { RpcConnection, type RpcOptions } from './rpc.js';
+import type { ServerLink } from './server-link.js';
 import type {
   ConnectionStatus,
   DownloadOptions,
@@ -32,7 +33,7 @@ export const RECONNECT_WAIT_MS = 30_000;
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 3000;
 
-export class FerryClient implements FerryApi {
+export class FerryClient implements FerryApi, ServerLink {
   private control: RpcConnection;
   private reconnecting: Promise<RpcConnection> | undefined;
   private lastError: string | undefined;

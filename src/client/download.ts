@@ -6,7 +6,7 @@
 import { link, mkdir, rename, stat as statPath, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import type { FerryClient } from './client.js';
+import type { ServerLink } from './server-link.js';
 import { md5OfFile } from './md5-file.js';
 import { confineLocal, partPathsBeside } from './local-path.js';
 import { removeSidecar } from './sidecar.js';
@@ -16,7 +16,7 @@ import { fetchUdp } from './udp-fetch.js';
 
 type Verified = RemoteStat & { md5: string };
 
-export async function downloadPath(client: FerryClient, path: string, options: DownloadOptions): Promise<DownloadResult> {
+export async function downloadPath(client: ServerLink, path: string, options: DownloadOptions): Promise<DownloadResult> {
   const remote = await client.stat(path, { md5: true });
   const destDir = resolve(options.dest ?? '.');
   if (remote.type === 'dir') {
@@ -26,7 +26,7 @@ export async function downloadPath(client: FerryClient, path: string, options: D
   return downloadFile(client, remote as Verified, confineLocal(destDir, remote.name), options);
 }
 
-async function downloadFile(client: FerryClient, first: Verified, destAbs: string, options: DownloadOptions): Promise<DownloadResult> {
+async function downloadFile(client: ServerLink, first: Verified, destAbs: string, options: DownloadOptions): Promise<DownloadResult> {
   const started = performance.now();
   const transport = options.transport ?? 'tcp';
   if (transport === 'udp' && !client.info.features.includes('udp')) {
@@ -95,7 +95,7 @@ async function downloadFile(client: FerryClient, first: Verified, destAbs: strin
   });
 }
 
-async function downloadTree(client: FerryClient, root: RemoteStat, destDir: string, options: DownloadOptions): Promise<DownloadResult> {
+async function downloadTree(client: ServerLink, root: RemoteStat, destDir: string, options: DownloadOptions): Promise<DownloadResult> {
   const started = performance.now();
   const base = root.path === '' ? '' : `${root.path}/`;
   const top = confineLocal(destDir, root.name || client.info.share || 'share');

@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { DownloadStart } from '../protocol/messages.js';
-import type { FerryClient } from './client.js';
+import type { ServerLink } from './server-link.js';
 import { BufferPool } from './buffer-pool.js';
 import { FlushBehind } from './flush-behind.js';
 import { Md5Worker } from './md5-worker.js';
@@ -31,7 +31,7 @@ export interface FetchResult {
 const WRITE_HIGH_WATER = 4 * 1024 * 1024;
 
 export async function fetchTcp(
-  client: FerryClient,
+  client: ServerLink,
   remote: RemoteStat & { md5: string },
   target: FetchTarget,
   options: { signal?: AbortSignal; onProgress?: (p: TransferProgress) => void },
@@ -75,7 +75,7 @@ export async function fetchTcp(
 }
 
 async function stream(
-  client: FerryClient,
+  client: ServerLink,
   remote: RemoteStat & { md5: string },
   offset: number,
   { handle, flush }: { handle: FileHandle; flush: FlushBehind },

@@ -10,7 +10,7 @@ import type { UdpStart } from '../protocol/messages.js';
 import { TLSSocket } from 'node:tls';
 import { udpKeyFrom } from '../transport/tls.js';
 import { receiveFile, type ReceiveFileResult } from '../transport/udp-receiver.js';
-import type { FerryClient } from './client.js';
+import type { ServerLink } from './server-link.js';
 import { FlushBehind } from './flush-behind.js';
 import { ProgressMeter } from './progress.js';
 import { describeRemote, readSidecar, removeSidecar, sameFile, sizeOf, writeSidecar, type Sidecar } from './sidecar.js';
@@ -21,7 +21,7 @@ import type { RemoteStat, TransferProgress, UdpStats } from './types.js';
 const SIDECAR_INTERVAL_MS = 1000;
 
 export async function fetchUdp(
-  client: FerryClient,
+  client: ServerLink,
   remote: RemoteStat & { md5: string },
   target: FetchTarget,
   options: { signal?: AbortSignal; onProgress?: (p: TransferProgress) => void; chunkSize?: number },

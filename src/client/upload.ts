@@ -8,12 +8,12 @@ import { basename } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { STREAM_CHUNK_BYTES } from '../protocol/limits.js';
 import { Kind } from '../protocol/messages.js';
-import type { FerryClient } from './client.js';
+import type { ServerLink } from './server-link.js';
 import { md5OfFile } from './md5-file.js';
 import { ProgressMeter } from './progress.js';
 import type { UploadOptions, UploadResult } from './types.js';
 
-export async function uploadFile(client: FerryClient, localPath: string, options: UploadOptions): Promise<UploadResult> {
+export async function uploadFile(client: ServerLink, localPath: string, options: UploadOptions): Promise<UploadResult> {
   const started = performance.now();
   const st = await statPath(localPath).catch(() => {
     throw new FerryError(ErrorCode.NotFound, `${localPath}: no such local file`);

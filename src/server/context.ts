@@ -6,6 +6,20 @@ import type { CommandLog } from './command-log.js';
 import type { HashIndex } from './hash-index.js';
 import type { ShareStore } from './store.js';
 
+/** What one server allows (DEFAULT_LIMITS in server.ts; tests lower them). */
+export interface ServerLimits {
+  /** Open connections from one IP address. */
+  connectionsPerAddress: number;
+  /** Open connections in all. */
+  connections: number;
+  /** A connection with nothing in flight and no complete frame for this long is closed. */
+  idleMs: number;
+  /** Concurrent UDP sessions for one IP address. */
+  udpSessionsPerAddress: number;
+  /** Bytes queued for a client that is not reading before it is disconnected. */
+  unreadBytes: number;
+}
+
 export interface ServerServices {
   store: ShareStore;
   hashes: HashIndex;
@@ -14,7 +28,7 @@ export interface ServerServices {
   /** Shared secret clients must prove they know (undefined: no authentication). */
   token?: string;
   counters: ServerCounters;
-  limits: import('./server.js').ServerLimits;
+  limits: ServerLimits;
   /** Open UDP sessions per client IP address, for the per-address limit. */
   udpSessionsByAddress: Map<string, number>;
   /** Opens a UDP download session for the control connection (undefined when UDP is off). */

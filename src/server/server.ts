@@ -10,7 +10,9 @@ import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { CommandLog } from './command-log.js';
-import type { ServerCounters, ServerServices, UdpSessions } from './context.js';
+import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from './context.js';
+
+export type { ServerLimits } from './context.js';
 import { HashIndex } from './hash-index.js';
 import { defaultHashIndexFile, defaultLogFile } from './paths.js';
 import { Session } from './session.js';
@@ -44,18 +46,6 @@ export interface ServerOptions {
   limits?: Partial<ServerLimits>;
 }
 
-export interface ServerLimits {
-  /** Open connections from one IP address. */
-  connectionsPerAddress: number;
-  /** Open connections in all. */
-  connections: number;
-  /** A connection with nothing in flight and no complete frame for this long is closed. */
-  idleMs: number;
-  /** Concurrent UDP sessions for one IP address. */
-  udpSessionsPerAddress: number;
-  /** Bytes queued for a client that is not reading before it is disconnected. */
-  unreadBytes: number;
-}
 
 export const DEFAULT_LIMITS: ServerLimits = {
   // Each client holds a control connection plus one per running transfer, and
