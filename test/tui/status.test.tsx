@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { specText } from '../../src/tui/components/Line.js';
+import { fitServerLabel, statusSegments } from '../../src/tui/components/StatusLine.js';
+import { displayWidth } from '../../src/tui/text.js';
 import { remoteText } from './frames.js';
 import { renderApp, type AppHarness } from './harness.js';
 
@@ -68,5 +71,29 @@ describe('status line and errors', () => {
   it('shows the cache fill in the status line', async () => {
     app = renderApp();
     await app.waitFor((x) => x.includes('cache 0 B / 1.0 GiB'));
+  });
+});
+
+describe('status line fitting', () => {
+  const long = '127.0.0.1:40533 (/home/someone/.local/share/ferry/sample-share)';
+  const text = (width: number) =>
+    specText(statusSegments({ width, serverLabel: long, status: { state: 'connected', latencyMs: 0.4 }, cache: { dir: '/c', entries: 0, bytes: 0, limit: 1024 ** 3, hits: 0, misses: 0 }, running: 0 }));
+
+  it('shortens a long server label from the folder start so cache and help still show', () => {
+    const t = text(110);
+    expect(t).toContain('▸ 127.0.0.1:40533 (…');
+    expect(t).toContain('ferry/sample-share)');
+    expect(t).toContain('● connected 0.4 ms');
+    expect(t.trimEnd().endsWith('? help')).toBe(true);
+    expect(displayWidth(t)).toBeLessThanOrEqual(110);
+  });
+
+  it('keeps the whole label when it fits, and drops the hints before the connection state on a tiny screen', () => {
+    expect(text(200)).toContain(`▸ ${long}  ● connected`);
+    const tiny = text(40);
+    expect(tiny).toContain('● connected');
+    expect(tiny).not.toContain('help');
+    expect(fitServerLabel(long, 30)).toBe('127.0.0.1:40533 (…ample-share)'); // exactly 30 cells
+    expect(fitServerLabel(long, 12)).toBe('127.0.0.1:4…');
   });
 });

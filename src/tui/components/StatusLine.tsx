@@ -3,7 +3,7 @@
 
 import { formatBytes } from '../../format.js';
 import type { CacheStats, ConnectionStatus } from '../../client/types.js';
-import { displayWidth } from '../text.js';
+import { displayWidth, truncate, truncateStart } from '../text.js';
 import { Line, type Seg } from './Line.js';
 
 export interface StatusLineProps {
@@ -19,6 +19,21 @@ function latency(ms: number | undefined): string {
   return ms < 10 ? ` ${ms.toFixed(1)} ms` : ` ${Math.round(ms)} ms`;
 }
 
+/**
+ * "127.0.0.1:2003 (/home/me/.local/share/ferry/sample-share)" in `room`
+ * cells: the address stays whole, the folder loses its start first.
+ */
+export function fitServerLabel(label: string, room: number): string {
+  if (displayWidth(label) <= room) return label;
+  const m = /^(\S+) \((.*)\)$/.exec(label);
+  if (m) {
+    const pathRoom = room - displayWidth(m[1]!) - 3;
+    if (pathRoom >= 8) return `${m[1]} (${truncateStart(m[2]!, pathRoom)})`;
+    return truncate(m[1]!, room);
+  }
+  return truncate(label, room);
+}
+
 export function statusSegments({ serverLabel, status, cache, running, width }: StatusLineProps): Seg[] {
   const state: Seg =
     status.state === 'connected'
@@ -26,13 +41,20 @@ export function statusSegments({ serverLabel, status, cache, running, width }: S
       : status.state === 'reconnecting'
         ? { text: `◌ reconnecting${status.error ? `: ${status.error}` : '…'}`, color: 'warn', bold: true }
         : { text: `○ closed${status.error ? `: ${status.error}` : ''}`, color: 'error', bold: true };
-  const left: Seg[] = [{ text: ' ferry ', bold: true, color: 'accent' }, { text: ` ▸ ${serverLabel}  ` }, state];
-  if (running > 0) left.push({ text: `  ⇅ ${running} running`, color: 'accent' });
+  const tail: Seg[] = [state];
+  if (running > 0) tail.push({ text: `  ⇅ ${running} running`, color: 'accent' });
   const right = `${cache ? `cache ${formatBytes(cache.bytes)} / ${formatBytes(cache.limit)}   ` : ''}? help `;
-  const used = left.reduce((n, s) => n + displayWidth(s.text), 0);
-  const gap = width - used - displayWidth(right);
-  // On a narrow screen the left side (connection state) matters more than the cache.
-  return gap >= 1 ? [...left, { text: ' '.repeat(gap) }, { text: right, dim: true }] : left;
+  const fixed = displayWidth(' ferry ') + displayWidth(' ▸ ') + displayWidth('  ') + tail.reduce((n, x) => n + displayWidth(x.text), 0);
+  // A long label (an embedded server's share path) gives way before the cache
+  // and help hints do; on a screen too narrow even then, the hints go, since
+  // the connection state matters more.
+  const room = width - fixed - displayWidth(right) - 1;
+  const withRight = room >= Math.min(16, displayWidth(serverLabel));
+  const label = fitServerLabel(serverLabel, withRight ? room : width - fixed);
+  const left: Seg[] = [{ text: ' ferry ', bold: true, color: 'accent' }, { text: ` ▸ ${label}  ` }, ...tail];
+  if (!withRight) return left;
+  const used = left.reduce((n, x) => n + displayWidth(x.text), 0);
+  return [...left, { text: ' '.repeat(Math.max(1, width - used - displayWidth(right))) }, { text: right, dim: true }];
 }
 
 export function StatusLine(props: StatusLineProps) {
