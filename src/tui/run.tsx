@@ -14,6 +14,8 @@ export interface TuiOptions {
   cache: CacheApi;
   localRoot: string;
   serverLabel: string;
+  /** The remote pane's title (default: serverLabel); the status line already names an embedded share's folder. */
+  remoteLabel?: string;
   uploadAllowed: boolean;
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
@@ -83,6 +85,7 @@ export function runTui(options: TuiOptions): Promise<void> {
                 cache={options.cache}
                 localRoot={options.localRoot}
                 serverLabel={options.serverLabel}
+                {...(options.remoteLabel !== undefined ? { remoteLabel: options.remoteLabel } : {})}
                 uploadAllowed={options.uploadAllowed}
                 onExit={() => finish()}
               />

@@ -36,7 +36,7 @@ export const SAMPLE: FakeFile[] = [
 ];
 
 export function renderApp(
-  o: { files?: FakeFile[]; local?: Record<string, string>; columns?: number; rows?: number; theme?: Theme; uploadAllowed?: boolean; api?: FakeFerry; cache?: FakeCache } = {},
+  o: { files?: FakeFile[]; local?: Record<string, string>; columns?: number; rows?: number; theme?: Theme; uploadAllowed?: boolean; api?: FakeFerry; cache?: FakeCache; serverLabel?: string; remoteLabel?: string } = {},
 ): AppHarness {
   const api = o.api ?? new FakeFerry(o.files ?? SAMPLE);
   const cache = o.cache ?? new FakeCache();
@@ -45,7 +45,7 @@ export function renderApp(
   const r = render(
     <ThemeContext.Provider value={o.theme ?? colorTheme}>
       <KeypressProvider>
-        <App api={api} cache={cache} localRoot={localRoot} serverLabel={api.info.address} uploadAllowed={o.uploadAllowed ?? true} onExit={() => (exited = true)} />
+        <App api={api} cache={cache} localRoot={localRoot} serverLabel={o.serverLabel ?? api.info.address} {...(o.remoteLabel !== undefined ? { remoteLabel: o.remoteLabel } : {})} uploadAllowed={o.uploadAllowed ?? true} onExit={() => (exited = true)} />
       </KeypressProvider>
     </ThemeContext.Provider>,
     { columns: o.columns ?? 120, rows: o.rows ?? 36 },

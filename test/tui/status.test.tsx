@@ -74,6 +74,17 @@ describe('status line and errors', () => {
   });
 });
 
+describe('an embedded server', () => {
+  it('names the share folder in the status line, and the remote pane title keeps to address and path', async () => {
+    app = renderApp({ serverLabel: '127.0.0.1:2003 (/home/me/.local/share/ferry/sample-share)', remoteLabel: '127.0.0.1:2003' });
+    let f = await app.waitFor((x) => x.includes('notes.md'));
+    expect(f.split('\n')[0]).toContain('▸ 127.0.0.1:2003 (/home/me/.local/share/ferry/sample-share)');
+    await app.press('enter'); // into Pasta/
+    f = await app.waitFor((x) => x.includes('recipe.txt'));
+    expect(f.split('\n')[1]).toContain('remote  127.0.0.1:2003/Pasta');
+  });
+});
+
 describe('status line fitting', () => {
   const long = '127.0.0.1:40533 (/home/someone/.local/share/ferry/sample-share)';
   const text = (width: number) =>

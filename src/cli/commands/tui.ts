@@ -91,6 +91,8 @@ export function tuiCommand(ctx: Ctx) {
               cache,
               localRoot,
               serverLabel: embedded ? `${server} (${embedded.root})` : server,
+              // The status line names the embedded share's folder; the pane title keeps room for the path inside it.
+              remoteLabel: server,
               uploadAllowed: client.info.features.includes('upload'),
             });
           } finally {

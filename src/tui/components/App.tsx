@@ -38,6 +38,8 @@ export interface AppProps {
   cache: CacheApi;
   localRoot: string;
   serverLabel: string;
+  /** The remote pane's title, where it differs from the status line's label. */
+  remoteLabel?: string;
   uploadAllowed: boolean;
   onExit(): void;
   pingIntervalMs?: number;
@@ -50,7 +52,7 @@ function tildify(path: string): string {
 
 const SCOPE: Partial<Record<Overlay['kind'], Scope>> = { help: 'help', cache: 'cache', logs: 'logs', checkall: 'results', transfers: 'transfers' };
 
-export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit, pingIntervalMs }: AppProps) {
+export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLabel, uploadAllowed, onExit, pingIntervalMs }: AppProps) {
   const { columns, rows } = useTerminalSize();
   const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
@@ -191,7 +193,7 @@ export function App({ api, cache, localRoot, serverLabel, uploadAllowed, onExit,
         return (
           <Box flexDirection="row" height={h}>
             <Pane state={local} label={tildify(localSide.label)} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
-            <Pane state={remote} label={serverLabel} width={layout.rightWidth} height={h} listRows={layout.listRows} focused={focus === 'remote'} />
+            <Pane state={remote} label={remoteLabel} width={layout.rightWidth} height={h} listRows={layout.listRows} focused={focus === 'remote'} />
           </Box>
         );
     }
