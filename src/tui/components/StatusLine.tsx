@@ -14,6 +14,9 @@ export interface StatusLineProps {
   running: number;
 }
 
+/** Least space between the connection state and the hints on the right. */
+const GAP = 3;
+
 function latency(ms: number | undefined): string {
   if (ms === undefined) return '';
   return ms < 10 ? ` ${ms.toFixed(1)} ms` : ` ${Math.round(ms)} ms`;
@@ -48,13 +51,13 @@ export function statusSegments({ serverLabel, status, cache, running, width }: S
   // A long label (an embedded server's share path) gives way before the cache
   // and help hints do; on a screen too narrow even then, the hints go, since
   // the connection state matters more.
-  const room = width - fixed - displayWidth(right) - 1;
+  const room = width - fixed - displayWidth(right) - GAP;
   const withRight = room >= Math.min(16, displayWidth(serverLabel));
   const label = fitServerLabel(serverLabel, withRight ? room : width - fixed);
   const left: Seg[] = [{ text: ' ferry ', bold: true, color: 'accent' }, { text: ` ▸ ${label}  ` }, ...tail];
   if (!withRight) return left;
   const used = left.reduce((n, x) => n + displayWidth(x.text), 0);
-  return [...left, { text: ' '.repeat(Math.max(1, width - used - displayWidth(right))) }, { text: right, dim: true }];
+  return [...left, { text: ' '.repeat(Math.max(GAP, width - used - displayWidth(right))) }, { text: right, dim: true }];
 }
 
 export function StatusLine(props: StatusLineProps) {
