@@ -104,7 +104,8 @@ describe('status line fitting', () => {
     const tiny = text(40);
     expect(tiny).toContain('● connected');
     expect(tiny).not.toContain('help');
-    expect(fitServerLabel(long, 30)).toBe('127.0.0.1:40533 (…ample-share)'); // exactly 30 cells
+    expect(fitServerLabel(long, 30)).toBe('127.0.0.1:40533 (…ample-share)'); // no folder boundary in what fits
+    expect(fitServerLabel(long, 50)).toBe('127.0.0.1:40533 (…/share/ferry/sample-share)'); // cut at a '/'
     expect(fitServerLabel(long, 12)).toBe('127.0.0.1:4…');
   });
 });

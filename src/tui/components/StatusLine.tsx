@@ -24,14 +24,19 @@ function latency(ms: number | undefined): string {
 
 /**
  * "127.0.0.1:2003 (/home/me/.local/share/ferry/sample-share)" in `room`
- * cells: the address stays whole, the folder loses its start first.
+ * cells: the address stays whole, the folder loses its leading folders first.
  */
 export function fitServerLabel(label: string, room: number): string {
   if (displayWidth(label) <= room) return label;
   const m = /^(\S+) \((.*)\)$/.exec(label);
   if (m) {
     const pathRoom = room - displayWidth(m[1]!) - 3;
-    if (pathRoom >= 8) return `${m[1]} (${truncateStart(m[2]!, pathRoom)})`;
+    if (pathRoom >= 8) {
+      // Cut at a folder boundary: "…/share/ferry/sample-share", not "…me/me/.local/…".
+      const cut = truncateStart(m[2]!, pathRoom);
+      const slash = cut.indexOf('/', 1);
+      return `${m[1]} (${cut.startsWith('…') && slash > 0 ? `…${cut.slice(slash)}` : cut})`;
+    }
     return truncate(m[1]!, room);
   }
   return truncate(label, room);
