@@ -134,6 +134,7 @@ export class FakeFerry implements FerryApi {
   /** Listings to return verbatim for a folder (e.g. 100,000 generated entries). */
   listings = new Map<string, Entry[]>();
   listCalls: ListOptions[] = [];
+  listGate: Promise<void> | null = null;
   listError: Error | null = null;
   hashError: Error | null = null;
   pingMs = 0.4;
@@ -167,6 +168,7 @@ export class FakeFerry implements FerryApi {
 
   async list(options: ListOptions = {}): Promise<Entry[]> {
     this.listCalls.push(options);
+    await this.listGate; // a test can hold listings, as a client waiting for a reconnection does
     if (this.listError) throw this.listError;
     const dir = options.path ?? '';
     let entries = this.listings.get(dir) ?? this.entriesUnder(dir, options.recursive === true);

@@ -47,6 +47,20 @@ describe('status line and errors', () => {
     expect(f).not.toContain('waiting for the server');
   });
 
+  it('a listing asked for while reconnecting says it waits for the server', async () => {
+    app = renderApp();
+    await app.waitFor((x) => x.includes('notes.md') && x.includes('● connected'));
+    let release!: () => void;
+    app.api.listGate = new Promise<void>((r) => (release = r));
+    app.api.setStatus({ state: 'reconnecting', error: 'connection refused' });
+    await app.press('r');
+    await app.waitFor((x) => x.includes('waiting for the server to come back…'));
+    app.api.setStatus({ state: 'connected', latencyMs: 1 });
+    release();
+    const f = await app.waitFor((x) => x.includes('notes.md') && !x.includes('waiting for the server') && !x.includes('loading…'));
+    expect(f).toContain('● connected');
+  });
+
   it('a failing ping shows as reconnecting, not a crash', async () => {
     const { FakeFerry } = await import('../helpers/fake-client.js');
     const api = new FakeFerry([{ path: 'a.txt', content: 'a' }]);

@@ -193,7 +193,7 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
         return (
           <Box flexDirection="row" height={h}>
             <Pane state={local} label={tildify(localSide.label)} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
-            <Pane state={remote} label={remoteLabel} width={layout.rightWidth} height={h} listRows={layout.listRows} focused={focus === 'remote'} />
+            <Pane state={remote} label={remoteLabel} width={layout.rightWidth} height={h} listRows={layout.listRows} focused={focus === 'remote'} offline={status.state === 'reconnecting'} />
           </Box>
         );
     }

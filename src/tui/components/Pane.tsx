@@ -17,6 +17,8 @@ export interface PaneProps {
   height: number;
   listRows: number;
   focused: boolean;
+  /** The connection to the server is down: a listing in progress waits for it. */
+  offline?: boolean;
 }
 
 const VERIFY_GLYPH: Record<VerifyMark, Seg> = {
@@ -59,16 +61,18 @@ function headerRow(s: PaneState, inner: number): LineSpec {
   return [{ text, dim: true }];
 }
 
-function summaryRow(s: PaneState, inner: number): LineSpec {
+function summaryRow(s: PaneState, inner: number, offline = false): LineSpec {
   if (s.error) return [{ text: `✗ ${s.error}`, color: 'error' }];
-  if (s.loading && s.entries.length === 0) return [{ text: 'loading…', dim: true }];
+  // The client retries a lost connection for a while: say that, not an endless "loading".
+  const loading = offline ? 'waiting for the server to come back…' : 'loading…';
+  if (s.loading && s.entries.length === 0) return [{ text: loading, dim: true }];
   const { items, bytes } = s.totals;
   const hidden = s.entries.length - items;
   let text = `${plural(items, 'item')} · ${formatBytes(bytes)}`;
   if (hidden > 0) text += ` · ${hidden} hidden`;
   if (s.marked.size > 0) text = `${s.marked.size} marked · ${text}`;
   if (s.view.length > 0) text = `${s.cursor + 1}/${s.view.length}  ${text}`;
-  if (s.loading) text = `loading… ${text}`;
+  if (s.loading) text = `${loading} ${text}`;
   return [{ text: ' '.repeat(Math.max(0, inner - displayWidth(text) - 1)) + text, dim: true }];
 }
 
@@ -83,7 +87,7 @@ export function paneTitle(state: PaneState, label: string, room = Number.POSITIV
   return side + truncateStart(where, room - side.length);
 }
 
-export function Pane({ state, label, width, height, listRows, focused }: PaneProps) {
+export function Pane({ state, label, width, height, listRows, focused, offline = false }: PaneProps) {
   const inner = width - 2;
   const offset = clampOffset(state.cursor, state.offset, listRows, state.view.length);
   const showPath = Boolean(state.filters.keyword);
@@ -108,7 +112,7 @@ export function Pane({ state, label, width, height, listRows, focused }: PanePro
   if (state.view.length === 0 && !state.loading && !state.error) {
     rows[1] = { key: 'empty', spec: [{ text: state.filters.keyword || state.filters.ext || state.filters.after !== undefined ? '  nothing matches the filters' : '  (empty folder)', dim: true }] };
   }
-  rows.push({ key: 'sum', spec: summaryRow(state, inner) });
+  rows.push({ key: 'sum', spec: summaryRow(state, inner, offline) });
   const chips = filterChips(state.filters).join(' ') || undefined;
   return <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips))} titleRight={chips} focused={focused} rows={rows} />;
 }
