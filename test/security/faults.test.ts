@@ -213,6 +213,24 @@ describe('a full disk on the client', () => {
   );
 });
 
+describe('a full disk at the destination, with the cache elsewhere', () => {
+  it('ends with NO_SPACE, nothing at the destination, and the verified copy kept in the cache', () =>
+    withFullDisk(async (mnt) => {
+      const t = await startTestServer({ 'four.bin': big.subarray(0, 4 * MiB) });
+      try {
+        const client = await t.connect({ cacheDir: path.join(t.scratch, 'cache') });
+        expect(await codeOf(client.download('four.bin', { dest: mnt }))).toBe('NO_SPACE');
+        expect(await fs.readdir(mnt)).toEqual([]);
+        // The bytes arrived and were verified: the next try needs no transfer at all.
+        const entries = await client.cache!.list();
+        expect(entries.map((e) => e.md5)).toEqual([md5(big.subarray(0, 4 * MiB))]);
+      } finally {
+        await t.close();
+      }
+    }),
+  );
+});
+
 describe('a full disk on the server', () => {
   it('refuses an upload with NO_SPACE, leaves no temp file in the share and keeps serving', () =>
     withFullDisk(async (mnt) => {
