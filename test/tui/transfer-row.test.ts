@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { progressBar, transferRow, transferRows, WAITING_FOR_SERVER } from '../../src/tui/components/TransfersArea.js';
+import { ASKING_FOR_MD5, progressBar, transferRow, transferRows, WAITING_FOR_SERVER } from '../../src/tui/components/TransfersArea.js';
 import { specText } from '../../src/tui/components/Line.js';
 import type { Transfer } from '../../src/tui/state/transfers.js';
 
-const base: Transfer = { id: 1, kind: 'download', path: 'dir/project1.pdf', transport: 'udp', bytes: 1_048_576, total: 2_097_152, rate: 388e6, etaSeconds: 0.4, status: 'running' };
+const base: Transfer = { id: 1, kind: 'download', path: 'dir/project1.pdf', transport: 'udp', bytes: 1_048_576, total: 2_097_152, rate: 388e6, etaSeconds: 0.4, status: 'running', moving: true };
 
 describe('transfer row', () => {
   it('shows badge, name, bar, percent, bytes, rate and ETA while running', () => {
@@ -15,6 +15,12 @@ describe('transfer row', () => {
     expect(specText(transferRow(waiting, 118, undefined, true))).toMatch(new RegExp(`^ UDP project1\\.pdf +${WAITING_FOR_SERVER}$`));
     expect(specText(transferRow(waiting, 118))).toMatch(/0%/); // connected: the usual bar
     expect(specText(transferRow(base, 118, undefined, true))).toMatch(/50%/); // already moving: its own connection carries on
+  });
+
+  it('a download with no progress yet says it is asking the server for the MD5 (the server may be hashing)', () => {
+    const fresh: Transfer = { ...base, bytes: 0, rate: 0, etaSeconds: null, moving: undefined };
+    expect(specText(transferRow(fresh, 118))).toMatch(new RegExp(`^ UDP project1\\.pdf +${ASKING_FOR_MD5}$`));
+    expect(specText(transferRow({ ...fresh, kind: 'upload' }, 118))).toMatch(/0%/); // an upload has nothing to ask
   });
 
   it('never shows more than 100 %', () => {

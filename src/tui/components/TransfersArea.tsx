@@ -23,6 +23,12 @@ type RowParts = { whole: LineSpec } | { head: Seg[]; fraction: number; done: boo
  */
 export const WAITING_FOR_SERVER = 'waiting for the server to come back…';
 
+/**
+ * Drawn on a download that has not begun: the server hashes a file version
+ * the first time it is asked for (seconds for a large file), before any byte.
+ */
+export const ASKING_FOR_MD5 = 'asking the server for its size and MD5…';
+
 function rowParts(t: Transfer, inner: number, offline = false): RowParts {
   const badge: Seg = { text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ', color: t.transport === 'udp' ? 'udp' : 'tcp', bold: true };
   const nameWidth = Math.max(8, Math.min(28, Math.floor(inner / 5)));
@@ -39,6 +45,9 @@ function rowParts(t: Transfer, inner: number, offline = false): RowParts {
   }
   if (t.status === 'running' && t.note && t.total === 0) {
     return { whole: [badge, name, { text: t.note, dim: true }] };
+  }
+  if (t.status === 'running' && t.kind === 'download' && !t.moving && !t.folder) {
+    return { whole: [badge, name, { text: ASKING_FOR_MD5, dim: true }] };
   }
   let tail: Seg[];
   if (t.status === 'done' && t.folder) {

@@ -23,6 +23,8 @@ export interface Transfer {
   /** A folder download: how many files it holds (known once sized). */
   files?: number;
   folder?: boolean;
+  /** Progress has been reported: the transfer itself has begun. */
+  moving?: boolean;
 }
 
 export type TransfersAction =
@@ -61,7 +63,7 @@ export function transfersReducer(s: TransfersState, a: TransfersAction): Transfe
       return s.map((t) => {
         const p = a.updates.get(t.id);
         if (!p || t.status !== 'running') return t;
-        return { ...t, bytes: p.bytes, total: p.total, rate: p.rate, etaSeconds: p.etaSeconds };
+        return { ...t, bytes: p.bytes, total: p.total, rate: p.rate, etaSeconds: p.etaSeconds, moving: true };
       });
     case 'done':
       return s.map((t) =>

@@ -6,8 +6,9 @@ const start = (id: number, path = `f${id}`): TransfersState => transfersReducer(
 describe('transfersReducer', () => {
   it('applies progress snapshots to running transfers only', () => {
     let s = start(1);
+    expect(s[0]!.moving).toBeUndefined(); // nothing reported yet: the server may still be hashing
     s = transfersReducer(s, { type: 'progress', updates: new Map([[1, { path: 'f1', transport: 'tcp', bytes: 40, total: 100, rate: 5, etaSeconds: 12 }]]) });
-    expect(s[0]).toMatchObject({ bytes: 40, rate: 5, etaSeconds: 12, status: 'running' });
+    expect(s[0]).toMatchObject({ bytes: 40, rate: 5, etaSeconds: 12, status: 'running', moving: true });
     s = transfersReducer(s, { type: 'done', id: 1, bytes: 100, md5: 'abc', seconds: 1 });
     s = transfersReducer(s, { type: 'progress', updates: new Map([[1, { path: 'f1', transport: 'tcp', bytes: 7, total: 100, rate: 5, etaSeconds: 1 }]]) });
     expect(s[0]).toMatchObject({ bytes: 100, status: 'done', md5: 'abc' });
