@@ -15,7 +15,7 @@ import { RpcConnection } from '../../src/client/rpc.js';
 import { codeOf, startTestServer, waitFor } from '../helpers/server.js';
 import { createTempShare } from '../helpers/temp-share.js';
 import { buildCli } from '../helpers/built-cli.js';
-import { startFaultRelay } from './fault-relay.js';
+import { startTcpRelay } from '../helpers/tcp-relay.js';
 
 const exec = promisify(execFile);
 const MiB = 1024 * 1024;
@@ -59,7 +59,7 @@ async function serveProcess(root: string, port: number, log: string): Promise<{ 
 describe('a client killed mid-download', () => {
   it('leaves a .part the next download resumes from and verifies', async () => {
     const t = await startTestServer({ 'big.bin': big });
-    const relay = await startFaultRelay({ host: '127.0.0.1', port: t.server.port });
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: t.server.port });
     const dest = await fs.mkdtemp(path.join(tmpdir(), 'ferry-faults-dest-'));
     try {
       relay.holdAfter = 6 * MiB;
@@ -97,7 +97,7 @@ describe('a server killed mid-download', () => {
     const dest = await fs.mkdtemp(path.join(tmpdir(), 'ferry-faults-dest-'));
     const log = path.join(home, 'server-kill.jsonl');
     let server = await serveProcess(share.root, 0, log);
-    const relay = await startFaultRelay({ host: '127.0.0.1', port: server.port });
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: server.port });
     const client = await clientVia(relay.port);
     try {
       relay.holdAfter = 6 * MiB;
@@ -131,7 +131,7 @@ describe('a server killed mid-download', () => {
 describe('an upload cut mid-stream', () => {
   it('leaves nothing on the server: no file, no temp file on disk or in listings', async () => {
     const t = await startTestServer({ 'keep.txt': 'keep\n' }, { allowUpload: true });
-    const relay = await startFaultRelay({ host: '127.0.0.1', port: t.server.port });
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: t.server.port });
     const local = path.join(t.scratch, 'up.bin');
     await fs.writeFile(local, randomBytes(12 * MiB));
     try {
