@@ -2,30 +2,22 @@
 // previous screen back on exit, Ctrl-C, a signal or a crash.
 
 import { render, type Instance } from 'ink';
-import type { CacheApi, FerryApi } from '../client/types.js';
-import { App } from './components/App.js';
+import { App, type AppProps } from './components/App.js';
 import { CrashBoundary } from './components/CrashBoundary.js';
 import { KeypressProvider } from './hooks/use-keypress.js';
 import { CLEAR_SCREEN, enterScreen } from './terminal.js';
 import { ThemeContext, themeFromEnv } from './theme.js';
 
-export interface TuiOptions {
-  api: FerryApi;
-  cache: CacheApi;
-  localRoot: string;
-  serverLabel: string;
-  /** The remote pane's title (default: serverLabel); the status line already names an embedded share's folder. */
-  remoteLabel?: string;
-  uploadAllowed: boolean;
+/** What the app shows (its props, less what run supplies) and the terminal it draws on. */
+export type TuiOptions = Omit<AppProps, 'onExit' | 'pingIntervalMs'> & {
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
-}
+};
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
 
 export function runTui(options: TuiOptions): Promise<void> {
-  const stdout = options.stdout ?? process.stdout;
-  const stdin = options.stdin ?? process.stdin;
+  const { stdout = process.stdout, stdin = process.stdin, ...appProps } = options;
   const theme = themeFromEnv();
   return new Promise<void>((resolve, reject) => {
     const screen = enterScreen(stdout, stdin);
@@ -81,12 +73,7 @@ export function runTui(options: TuiOptions): Promise<void> {
           <CrashBoundary onCrash={(error) => setImmediate(onCrash, error)}>
             <KeypressProvider>
               <App
-                api={options.api}
-                cache={options.cache}
-                localRoot={options.localRoot}
-                serverLabel={options.serverLabel}
-                {...(options.remoteLabel !== undefined ? { remoteLabel: options.remoteLabel } : {})}
-                uploadAllowed={options.uploadAllowed}
+                {...appProps}
                 onExit={() => finish()}
               />
             </KeypressProvider>
