@@ -52,16 +52,18 @@ export function statusSegments({ serverLabel, status, cache, running, width }: S
   const tail: Seg[] = [state];
   if (running > 0) tail.push({ text: `  ⇅ ${running} running`, color: 'accent' });
   const right = `${cache ? `cache ${formatBytes(cache.bytes)} / ${formatBytes(cache.limit)}   ` : ''}? help `;
-  const fixed = displayWidth(' ferry ') + displayWidth(' ▸ ') + displayWidth('  ') + tail.reduce((n, x) => n + displayWidth(x.text), 0);
+  const leftWith = (label: string): Seg[] => [{ text: ' ferry ', bold: true, color: 'accent' }, { text: ` ▸ ${label}  ` }, ...tail];
+  const widthOf = (segs: Seg[]) => segs.reduce((n, x) => n + displayWidth(x.text), 0);
+  const fixed = widthOf(leftWith(''));
   // A long label (an embedded server's share path) gives way before the cache
   // and help hints do; on a screen too narrow even then, the hints go, since
   // the connection state matters more.
   const room = width - fixed - displayWidth(right) - GAP;
   const withRight = room >= Math.min(16, displayWidth(serverLabel));
   const label = fitServerLabel(serverLabel, withRight ? room : width - fixed);
-  const left: Seg[] = [{ text: ' ferry ', bold: true, color: 'accent' }, { text: ` ▸ ${label}  ` }, ...tail];
+  const left = leftWith(label);
   if (!withRight) return left;
-  const used = left.reduce((n, x) => n + displayWidth(x.text), 0);
+  const used = widthOf(left);
   return [...left, { text: ' '.repeat(Math.max(GAP, width - used - displayWidth(right))) }, { text: right, dim: true }];
 }
 
