@@ -56,3 +56,10 @@ export function parseBytes(text: string): number {
   const base = decimal ? 1000 : 1024;
   return Math.round(n * base ** power);
 }
+
+/**
+ * What a download shows before its first byte: the server hashes a file
+ * version the first time it is asked for (seconds for a large file). The CLI's
+ * status line and the app's transfer row say it the same way.
+ */
+export const ASKING_FOR_MD5 = 'asking the server for its size and MD5…';

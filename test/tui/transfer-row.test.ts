@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ASKING_FOR_MD5, progressBar, transferRow, transferRows, WAITING_FOR_SERVER } from '../../src/tui/components/TransfersArea.js';
+import { ASKING_FOR_MD5 } from '../../src/format.js';
+import { progressBar, transferRow, transferRows, WAITING_FOR_SERVER } from '../../src/tui/components/TransfersArea.js';
 import { specText } from '../../src/tui/components/Line.js';
 import type { Transfer } from '../../src/tui/state/transfers.js';
 

@@ -1,7 +1,7 @@
 // One row per transfer: badge, name, bar, percent, bytes, rate, ETA while running;
 // MD5 (verified) or the error once finished.
 
-import { formatBytes, formatDuration, formatRate, plural } from '../../format.js';
+import { ASKING_FOR_MD5, formatBytes, formatDuration, formatRate, plural } from '../../format.js';
 import type { Transfer } from '../state/transfers.js';
 import { displayWidth, fit } from '../text.js';
 import { Frame } from './Frame.js';
@@ -23,11 +23,6 @@ type RowParts = { whole: LineSpec } | { head: Seg[]; fraction: number; done: boo
  */
 export const WAITING_FOR_SERVER = 'waiting for the server to come back…';
 
-/**
- * Drawn on a download that has not begun: the server hashes a file version
- * the first time it is asked for (seconds for a large file), before any byte.
- */
-export const ASKING_FOR_MD5 = 'asking the server for its size and MD5…';
 
 function rowParts(t: Transfer, inner: number, offline = false): RowParts {
   const badge: Seg = { text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ', color: t.transport === 'udp' ? 'udp' : 'tcp', bold: true };
