@@ -8,9 +8,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import xterm from '@xterm/headless';
-import pty from 'node-pty';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../helpers/built-cli.js';
+import { pty, type IPty } from '../helpers/pty.js';
 
 let home: string;
 let bin: string;
@@ -19,6 +19,7 @@ const BIG = Buffer.alloc(8 * 1024 * 1024);
 for (let i = 0; i < BIG.length; i++) BIG[i] = (i * 2654435761) >>> 24;
 
 beforeAll(async () => {
+  if (!pty) return;
   ({ home, bin } = await buildCli('tui'));
   shareDir = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-e2e-share-'));
   await fs.writeFile(path.join(shareDir, 'hello.txt'), 'hello over the wire\n');
@@ -34,7 +35,7 @@ afterAll(async () => {
 
 interface Session {
   term: InstanceType<typeof xterm.Terminal>;
-  proc: pty.IPty;
+  proc: IPty;
   local: string;
   screen(): string;
   waitScreen(pred: (s: string) => boolean, ms?: number): Promise<string>;
@@ -63,7 +64,7 @@ async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = 
     XDG_DATA_HOME: path.join(home, 'data'),
     ...extraEnv,
   };
-  const proc = pty.spawn(process.execPath, [bin, 'tui', '--share', shareDir, '--local', local], { name: 'xterm-256color', cols, rows, cwd: local, env });
+  const proc = pty!.spawn(process.execPath, [bin, 'tui', '--share', shareDir, '--local', local], { name: 'xterm-256color', cols, rows, cwd: local, env });
   // Text the user had on screen before: it must be there again afterwards.
   await new Promise<void>((r) => term.write('previous shell output\r\n', r));
   let pending = Promise.resolve();
@@ -91,7 +92,7 @@ async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = 
   return current;
 }
 
-describe('ferry tui in a pseudo-terminal', () => {
+describe.skipIf(!pty)('ferry tui in a pseudo-terminal', () => {
   it('browses, downloads with a verified MD5, and gives the terminal back on q', async () => {
     const s = await launch();
     let screen = await s.waitScreen((x) => x.includes('hello.txt') && x.includes('big.bin') && x.includes('● connected'));
