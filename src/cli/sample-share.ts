@@ -132,3 +132,14 @@ export async function ensureSampleShare(parent: string, now = Date.now()): Promi
   }
   return dir;
 }
+
+/**
+ * Where the sample tour downloads to when no --local is given: a scratch folder
+ * of ferry's own beside the sample share, so trying `d` never writes into
+ * whatever folder the user happened to start ferry in (a git checkout, say).
+ */
+export async function ensureSampleLocal(parent: string): Promise<string> {
+  const dir = path.join(parent, 'sample-downloads');
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}

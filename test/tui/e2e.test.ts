@@ -43,16 +43,17 @@ interface Session {
 }
 
 let current: Session | undefined;
-afterEach(() => {
+afterEach(async () => {
   try {
     current?.proc.kill();
   } catch {
     // already gone
   }
+  if (current) await fs.rm(current.local, { recursive: true, force: true });
   current = undefined;
 });
 
-async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = {}): Promise<Session> {
+async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = {}, args?: string[]): Promise<Session> {
   const local = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-e2e-local-'));
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
   const env: Record<string, string> = {
@@ -64,7 +65,7 @@ async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = 
     XDG_DATA_HOME: path.join(home, 'data'),
     ...extraEnv,
   };
-  const proc = pty!.spawn(process.execPath, [bin, 'tui', '--share', shareDir, '--local', local], { name: 'xterm-256color', cols, rows, cwd: local, env });
+  const proc = pty!.spawn(process.execPath, [bin, 'tui', ...(args ?? ['--share', shareDir, '--local', local])], { name: 'xterm-256color', cols, rows, cwd: local, env });
   // Text the user had on screen before: it must be there again afterwards.
   await new Promise<void>((r) => term.write('previous shell output\r\n', r));
   let pending = Promise.resolve();
@@ -93,6 +94,20 @@ async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = 
 }
 
 describe.skipIf(!pty)('ferry tui in a pseudo-terminal', () => {
+  it('with the sample share and no --local, downloads into a scratch folder of its own, not the current one', async () => {
+    const s = await launch(120, 36, {}, []);
+    await s.waitScreen((x) => x.includes('README.txt') && /┌ local .*sample-downloads/.test(x));
+    s.proc.write(':');
+    await s.waitScreen((x) => x.includes('Enter run'));
+    s.proc.write('FileDownload TCP README.txt\r');
+    await s.waitScreen((x) => /TCP README\.txt .*md5 ✓/.test(x));
+    const scratch = path.join(home, 'data', 'ferry', 'sample-downloads');
+    expect(await fs.readFile(path.join(scratch, 'README.txt'), 'utf8')).toContain('Welcome to the ferry sample share');
+    expect(await fs.readdir(s.local)).toEqual([]);
+    s.proc.write('q');
+    expect(await s.exited).toBe(0);
+  }, 30_000);
+
   it('browses, downloads with a verified MD5, and gives the terminal back on q', async () => {
     const s = await launch();
     let screen = await s.waitScreen((x) => x.includes('hello.txt') && x.includes('big.bin') && x.includes('● connected'));

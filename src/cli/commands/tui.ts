@@ -13,7 +13,7 @@ import type { FerryServer } from '../../server/server.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
 import { cacheDirOf, sizeOption, withCacheOptions } from '../options.js';
-import { dataDir, ensureSampleShare } from '../sample-share.js';
+import { dataDir, ensureSampleLocal, ensureSampleShare } from '../sample-share.js';
 import { hostPort } from './serve.js';
 
 /**
@@ -42,7 +42,11 @@ export function tuiCommand(ctx: Ctx) {
           .option('token', { type: 'string', describe: 'access token [default: $FERRY_TOKEN]', requiresArg: true })
           .option('share', { type: 'string', describe: 'folder the embedded server shares [default: a sample share]', requiresArg: true })
           .option('allow-upload', { type: 'boolean', describe: 'let the embedded server accept uploads [default: only into the sample share]' })
-          .option('local', { type: 'string', describe: 'local folder shown beside the share [default: the current folder]', requiresArg: true })
+          .option('local', {
+            type: 'string',
+            describe: 'local folder shown beside the share [default: the current folder; with the sample share, a scratch folder of its own]',
+            requiresArg: true,
+          })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
           .conflicts('share', 'server'),
       async (a) => {
@@ -50,16 +54,17 @@ export function tuiCommand(ctx: Ctx) {
         if (io.stdin.isTTY !== true || io.stdout.isTTY !== true) {
           throw new CliError('the full-screen client needs a terminal; for scripts use `ferry shell` or the other commands (ferry --help)');
         }
-        const localRoot = path.resolve(io.cwd, a.local ?? '.');
-        if (!(await stat(localRoot).catch(() => undefined))?.isDirectory()) throw new CliError(`--local ${localRoot} is not a folder`);
         const token = a.token ?? io.env.FERRY_TOKEN;
         const cacheDir = cacheDirOf(io, a);
         const cacheSize = sizeOption('cache-size', a['cache-size']);
         // An explicit --share means an embedded server, whatever $FERRY_SERVER says.
         let server = a.share === undefined ? (a.server ?? io.env.FERRY_SERVER) : undefined;
+        const sampleTour = server === undefined && a.share === undefined;
+        const localRoot = a.local === undefined && sampleTour ? await ensureSampleLocal(dataDir(io.env)) : path.resolve(io.cwd, a.local ?? '.');
+        if (!(await stat(localRoot).catch(() => undefined))?.isDirectory()) throw new CliError(`--local ${localRoot} is not a folder`);
         let embedded: FerryServer | undefined;
         if (server === undefined) {
-          const sample = a.share === undefined;
+          const sample = sampleTour;
           const root = sample ? await ensureSampleShare(dataDir(io.env)) : path.resolve(io.cwd, a.share as string);
           // Loaded on demand: client commands never need the server's modules.
           const { FerryServer: Server } = await import('../../server/server.js');
