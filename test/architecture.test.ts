@@ -1,0 +1,89 @@
+// The layering rules, checked on every run rather than
+// only written down: who may import whom, where sockets live, and that the
+// protocol code stays pure. Imports are read from the sources as text (static
+// `from '…'` and dynamic `import('…')`), which is all these rules need.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const src = path.resolve(import.meta.dirname, '../src');
+
+interface SourceFile {
+  /** Path under src/, '/'-separated, e.g. 'server/handlers/list.ts'. */
+  file: string;
+  text: string;
+  /** What it imports: 'node:fs', 'ink', or a path under src/ such as 'protocol/frame.js'. */
+  imports: string[];
+}
+
+function sources(): SourceFile[] {
+  const out: SourceFile[] = [];
+  for (const entry of readdirSync(src, { recursive: true, withFileTypes: true })) {
+    if (!entry.isFile() || !/\.tsx?$/.test(entry.name)) continue;
+    const abs = path.join(entry.parentPath, entry.name);
+    const file = path.relative(src, abs).split(path.sep).join('/');
+    const text = readFileSync(abs, 'utf8');
+    const imports: string[] = [];
+    for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|^import\s+)'([^']+)'/gm)) {
+      const spec = m[1]!;
+      imports.push(spec.startsWith('.') ? path.posix.normalize(path.posix.join(path.posix.dirname(file), spec)) : spec);
+    }
+    out.push({ file, text, imports });
+  }
+  return out;
+}
+
+const all = sources();
+const layer = (file: string) => file.split('/')[0]!;
+const inLayer = (name: string) => all.filter((f) => layer(f.file) === name);
+
+/** `file imports spec` lines breaking a rule, for a readable failure. */
+function offending(files: SourceFile[], bad: (spec: string) => boolean): string[] {
+  return files.flatMap((f) => f.imports.filter(bad).map((spec) => `${f.file} imports ${spec}`));
+}
+
+describe('layering', () => {
+  it('finds the sources it checks', () => {
+    expect(inLayer('protocol').length).toBeGreaterThan(5);
+    expect(inLayer('tui').length).toBeGreaterThan(10);
+  });
+
+  it('protocol/ is pure: no I/O modules, no timers, nothing from other layers', () => {
+    const files = inLayer('protocol');
+    expect(offending(files, (s) => s.startsWith('node:') && s !== 'node:crypto' && s !== 'node:zlib' && s !== 'node:buffer')).toEqual([]);
+    expect(offending(files, (s) => !s.startsWith('node:') && layer(s) !== 'protocol')).toEqual([]);
+    // Time comes in as an argument: a pure engine never reads a clock or arms a timer.
+    const clocks = files.filter((f) => /\b(setTimeout|setInterval|setImmediate|Date\.now|performance\.now)\b/.test(f.text)).map((f) => f.file);
+    expect(clocks).toEqual([]);
+  });
+
+  it('transport/ builds on protocol/ alone', () => {
+    expect(offending(inLayer('transport'), (s) => ['server', 'client', 'cli', 'tui', 'cache'].includes(layer(s)))).toEqual([]);
+  });
+
+  it('the server and the client do not reach into each other, the CLI or the app', () => {
+    expect(offending(inLayer('server'), (s) => ['client', 'cli', 'tui', 'cache'].includes(layer(s)))).toEqual([]);
+    expect(offending(inLayer('client'), (s) => ['server', 'cli', 'tui'].includes(layer(s)))).toEqual([]);
+    expect(offending(inLayer('cache'), (s) => ['server', 'client', 'transport', 'cli', 'tui'].includes(layer(s)))).toEqual([]);
+  });
+
+  it('the app talks only to the client API', () => {
+    expect(offending(inLayer('tui'), (s) => ['transport', 'protocol', 'server', 'cli'].includes(layer(s)))).toEqual([]);
+  });
+
+  it('sockets live in transport/ (and the bench, which drives peers)', () => {
+    // Known debts, to be moved into transport/ (listening, dialling, the TLS socket
+    // type): each entry here is one more place that touches sockets directly.
+    const debts = new Set(['server/server.ts', 'server/session.ts', 'client/rpc.ts', 'client/udp-fetch.ts']);
+    const sockets = (s: string) => s === 'node:net' || s === 'node:dgram' || s === 'node:tls';
+    const outside = all.filter((f) => !['transport', 'bench'].includes(layer(f.file)) && !debts.has(f.file));
+    expect(offending(outside, sockets)).toEqual([]);
+  });
+
+  it('request handlers reach the file system only through the share store', () => {
+    // upload.ts still writes its temp file itself; every other handler goes through ShareStore.
+    const handlers = all.filter((f) => f.file.startsWith('server/handlers/') && f.file !== 'server/handlers/upload.ts');
+    expect(offending(handlers, (s) => s === 'node:fs' || s === 'node:fs/promises' || s === 'node:path')).toEqual([]);
+  });
+});
