@@ -2,12 +2,13 @@
 // TCP and over UDP with datagrams authenticated by a key from the TLS session.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
 import { RpcConnection, type RpcOptions } from '../../src/client/rpc.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
@@ -19,7 +20,10 @@ beforeAll(async () => {
   tlsDir = await mkdtemp(join(tmpdir(), 'ferry-tls-'));
   t = await startTestServer({ 'f.bin': content }, { tls: true, tlsDir, token: 'sesame' });
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t?.close();
+  await rm(tlsDir, { recursive: true, force: true });
+});
 
 const clientWith = async (extra: Partial<RpcOptions>) => {
   const options: RpcOptions = { host: '127.0.0.1', port: t.server.port, token: 'sesame', tls: true, ...extra };
@@ -30,10 +34,10 @@ describe('TLS', () => {
   it('prints a fingerprint and serves a client that pins it, over TCP and over authenticated UDP', async () => {
     expect(t.server.fingerprint).toMatch(/^sha256:([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
     const client = await clientWith({ fingerprint: t.server.fingerprint!, knownServersFile: join(tlsDir, 'known') });
-    const dest = await mkdtemp(join(tmpdir(), 'ferry-dest-'));
+    const dest = await scratchDir('ferry-dest-');
     const viaTcp = await client.download('f.bin', { dest });
     expect(md5(await readFile(viaTcp.dest))).toBe(md5(content));
-    const viaUdp = await client.download('f.bin', { dest: await mkdtemp(join(tmpdir(), 'ferry-dest-')), transport: 'udp' });
+    const viaUdp = await client.download('f.bin', { dest: await scratchDir('ferry-dest-'), transport: 'udp' });
     expect(viaUdp.transport).toBe('udp');
     expect(md5(await readFile(viaUdp.dest))).toBe(md5(content));
     await client.close();

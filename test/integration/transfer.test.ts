@@ -3,10 +3,10 @@
 // nothing left at the destination after a failure.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scratchDir } from '../helpers/scratch.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startTcpRelay } from '../helpers/tcp-relay.js';
 
@@ -19,7 +19,7 @@ let t: TestServer;
 let dest: string;
 beforeEach(async () => {
   t = await startTestServer({ 'big.bin': big, 'a.bin': small.a, 'b.bin': small.b, 'c.bin': small.c, 'dir/x.txt': 'x\n', 'dir/sub/y.txt': 'y\n', 'empty.txt': '' });
-  dest = await mkdtemp(join(tmpdir(), 'ferry-dest-'));
+  dest = await scratchDir('ferry-dest-');
 });
 afterEach(() => t.close());
 
@@ -45,7 +45,7 @@ describe('download', () => {
     const client = await t.connect();
     await client.download('a.bin', { dest });
     const sentBefore = t.server.counters.bytesSent;
-    const other = await mkdtemp(join(tmpdir(), 'ferry-dest-'));
+    const other = await scratchDir('ferry-dest-');
     const r = await client.download('a.bin', { dest: other });
     expect(r.cache).toBe('hit');
     expect(r.transferred).toBe(0);
@@ -60,7 +60,7 @@ describe('download', () => {
     await client.download('a.bin', { dest });
     await client.download('b.bin', { dest });
     // Touch a: now b is the least recently used.
-    await client.download('a.bin', { dest: await mkdtemp(join(tmpdir(), 'ferry-dest-')) });
+    await client.download('a.bin', { dest: await scratchDir('ferry-dest-') });
     await client.download('c.bin', { dest });
     const held = (await client.cache!.list()).map((e) => e.remotePath).sort();
     expect(held).toEqual(['a.bin', 'c.bin']);

@@ -2,10 +2,10 @@
 // with the same guarantees as TCP (verified, atomic, cached, resumable).
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { scratchDir } from '../helpers/scratch.js';
 import { DATA_HEADER_BYTES, LOOPBACK_CHUNK_BYTES } from '../../src/protocol/udp-packet.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
@@ -20,7 +20,7 @@ let t: TestServer;
 let dest: string;
 beforeEach(async () => {
   t = await startTestServer({ 'big.bin': big, 'exact.bin': exact, 'empty.bin': '' });
-  dest = await mkdtemp(join(tmpdir(), 'ferry-dest-'));
+  dest = await scratchDir('ferry-dest-');
 });
 afterEach(() => t.close());
 
@@ -42,7 +42,7 @@ describe('UDP download', () => {
     expect(md5(await readFile(join(dest, 'big.bin')))).toBe(md5(big));
     expect(chosen.udp!.datagramBytes).toBe(1400 + DATA_HEADER_BYTES);
     expect(chosen.udp!.datagramsSent).toBeGreaterThanOrEqual(Math.ceil(big.length / 1400));
-    const other = await mkdtemp(join(tmpdir(), 'ferry-dest-'));
+    const other = await scratchDir('ferry-dest-');
     const usual = await client.download('big.bin', { dest: other, transport: 'udp' });
     expect(usual.udp!.datagramBytes).toBe(LOOPBACK_CHUNK_BYTES + DATA_HEADER_BYTES);
   });
@@ -59,7 +59,7 @@ describe('UDP download', () => {
     const client = await t.connect();
     expect((await client.download('exact.bin', { dest, transport: 'udp' })).cache).toBe('miss');
     const sent = t.server.counters.bytesSent;
-    const r = await client.download('exact.bin', { dest: await mkdtemp(join(tmpdir(), 'ferry-dest-')), transport: 'udp' });
+    const r = await client.download('exact.bin', { dest: await scratchDir('ferry-dest-'), transport: 'udp' });
     expect(r.cache).toBe('hit');
     expect(t.server.counters.bytesSent).toBe(sent);
   });

@@ -4,9 +4,8 @@
 // connections and still serves a normal client correctly afterwards.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +14,7 @@ import { encodeFrame, FrameDecoder, type Frame } from '../../src/protocol/frame.
 import { MAX_FRAME_BYTES } from '../../src/protocol/limits.js';
 import { Kind, KIND_VALUES, parseErrorBody, parseHello, parseRequest } from '../../src/protocol/messages.js';
 import { decodeUdp, encodeAck, encodeData, parseSessionId } from '../../src/protocol/udp-packet.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.js';
 import { seededRandom } from '../helpers/udp-relay.js';
 
@@ -311,7 +311,7 @@ describe('a live server under hostile frames', () => {
     const names = (await client.list()).map((e) => e.path).sort();
     expect(names).toEqual(['a.txt', 'sub', 'sub/b.bin']);
     expect((await client.hash('sub/b.bin')).md5).toBe(md5(content));
-    const dest = await mkdtemp(join(tmpdir(), 'ferry-fuzz-dest-'));
+    const dest = await scratchDir('ferry-fuzz-dest-');
     const d = await client.download('sub/b.bin', { dest, noCache: true });
     expect(d.verified).toBe(true);
     expect(md5(await readFile(join(dest, 'b.bin')))).toBe(md5(content));

@@ -1,13 +1,13 @@
 // Mounts the whole app over the fake client at a given screen size.
 
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { App } from '../../src/tui/components/App.js';
 import { KeypressProvider } from '../../src/tui/hooks/use-keypress.js';
 import { colorTheme, ThemeContext, type Theme } from '../../src/tui/theme.js';
 import { FakeCache, FakeFerry, type FakeFile } from '../helpers/fake-client.js';
 import { render, type Rendered } from '../helpers/render.js';
+import { scratchDirSync } from '../helpers/scratch.js';
 
 export interface AppHarness extends Rendered {
   api: FakeFerry;
@@ -18,7 +18,7 @@ export interface AppHarness extends Rendered {
 
 /** A temporary local folder holding `files` (path → content). */
 export function localFolder(files: Record<string, string> = {}): string {
-  const root = mkdtempSync(join(tmpdir(), 'ferry-tui-'));
+  const root = scratchDirSync('ferry-tui-');
   for (const [p, content] of Object.entries(files)) {
     mkdirSync(dirname(join(root, p)), { recursive: true });
     writeFileSync(join(root, p), content);
