@@ -9,12 +9,12 @@
 // on disk with realpath, so a symlink is followed only while its real target
 // stays inside the share. Only regular files and folders are ever served.
 
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_NAME_BYTES, MAX_PATH_BYTES } from '../protocol/limits.js';
+import { uploadTempName } from './upload-temp.js';
 
 export interface Resolved {
   /** Real absolute path (symlinks resolved). */
@@ -94,6 +94,18 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
   return out;
+}
+
+/** A folder held open for writing into; see ShareStore.withParent. */
+export interface HeldParent {
+  /** The normalised client path of the entry being written. */
+  readonly rel: string;
+  /** Its last name, the one created in the held folder. */
+  readonly name: string;
+  /** A path naming `name` inside the held folder (through its descriptor on Linux). */
+  at(name: string): string;
+  /** Where `name` in the held folder really is (for checks, never for I/O). */
+  real(name: string): string;
 }
 
 export class ShareStore {
@@ -216,33 +228,72 @@ export class ShareStore {
   }
 
   /**
-   * Check an upload target. The parent folder must already exist inside the share;
-   * an existing target is refused (EXISTS) unless overwrite, and may only ever be a
-   * regular file. Returns a temp path in the same folder (so the final rename is
-   * atomic) whose name listings hide; create it with flag 'wx'.
+   * Hold the folder that will contain `rel` and run fn with it; the folder is
+   * released when fn settles. Every remote write (uploads today; new folders,
+   * renames and deletes later) goes through here: writing by path would let a
+   * local user swap the folder for a symlink to outside between the check and
+   * the write. So the folder is opened once (O_PATH), proven inside the share
+   * through /proc/self/fd, and every name in it is reached through that
+   * descriptor (`parent.at(name)`), which keeps naming the proven folder
+   * whatever happens to its path afterwards.
    */
-  async prepareWrite(rel: string, overwrite: boolean): Promise<{ abs: string; rel: string; tempAbs: string }> {
+  async withParent<T>(rel: string, fn: (parent: HeldParent) => Promise<T>): Promise<T> {
     const segs = this.segments(rel);
     const name = segs.at(-1);
     if (name === undefined) fail(ErrorCode.NotAFile, 'cannot write over the shared folder itself');
     if (segs.some(isInternalName)) fail(ErrorCode.BadRequest, `'${name}' is a name reserved by ferry`);
-    const parent = await this.resolveSegments(segs.slice(0, -1));
-    if (!parent.stat.isDirectory()) fail(ErrorCode.NotADirectory, `'${parent.rel}' is not a folder`);
+    const folder = await this.resolveSegments(segs.slice(0, -1));
+    if (!folder.stat.isDirectory()) fail(ErrorCode.NotADirectory, `'${folder.rel}' is not a folder`);
     const normal = segs.join('/');
-    const abs = parent.abs + (parent.abs.endsWith(path.sep) ? '' : path.sep) + name;
+    let handle: FileHandle | undefined;
+    let at: string; // prefix that names entries of the held folder
+    let real: string; // where the held folder really is
+    try {
+      if (PROC_FD) {
+        handle = await fs.open(folder.abs, O_PATH | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0));
+        real = await fs.readlink(`${PROC_FD}/${handle.fd}`);
+        const stat = await handle.stat();
+        if (!this.contains(real) || stat.dev !== folder.stat.dev || stat.ino !== folder.stat.ino) {
+          fail(ErrorCode.Changed, `'${folder.rel || '/'}' changed while it was being checked`);
+        }
+        at = `${PROC_FD}/${handle.fd}/`;
+      } else {
+        real = folder.abs;
+        at = real.endsWith(path.sep) ? real : real + path.sep;
+      }
+    } catch (err) {
+      await handle?.close().catch(() => undefined);
+      throw fsError(err, folder.rel);
+    }
+    const base = real.endsWith(path.sep) ? real : real + path.sep;
+    try {
+      return await fn({ rel: normal, name, at: (n) => at + n, real: (n) => base + n });
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Check an upload target in a held folder. An existing target is refused
+   * (EXISTS) unless overwrite, and may only ever be a regular file. Returns the
+   * target and a temp name beside it (so the final rename is atomic), both
+   * reached through the held folder; the temp name is hidden from listings and
+   * carries this process's owner tag (see staleUploadOwner). Create it with 'wx'.
+   */
+  async prepareWrite(parent: HeldParent, overwrite: boolean): Promise<{ target: string; temp: string }> {
+    const target = parent.at(parent.name);
     let existing: Stats | undefined;
     try {
-      existing = await fs.lstat(abs);
+      existing = await fs.lstat(target);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(err, normal);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(err, parent.rel);
     }
     if (existing) {
-      if (!overwrite) fail(ErrorCode.Exists, `'${normal}' already exists`);
+      if (!overwrite) fail(ErrorCode.Exists, `'${parent.rel}' already exists`);
       // Never replace a folder, a symlink or a device: only plain files are overwritten.
-      if (!existing.isFile()) fail(ErrorCode.NotAFile, `'${normal}' exists and is not a regular file`);
+      if (!existing.isFile()) fail(ErrorCode.NotAFile, `'${parent.rel}' exists and is not a regular file`);
     }
-    const tempAbs = path.join(path.dirname(abs), `${INTERNAL_PREFIX}upload-${randomBytes(8).toString('hex')}`);
-    return { abs, rel: normal, tempAbs };
+    return { target, temp: parent.at(uploadTempName()) };
   }
 
   /**
