@@ -17,6 +17,7 @@ import { HashIndex } from './hash-index.js';
 import { defaultHashIndexFile, defaultLogFile } from './paths.js';
 import { Session } from './session.js';
 import { ShareStore } from './store.js';
+import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
 
 export interface ServerOptions {
   root: string;
@@ -55,7 +56,17 @@ export const DEFAULT_LIMITS: ServerLimits = {
   idleMs: 5 * 60_000,
   udpSessionsPerAddress: 4,
   unreadBytes: 32 * 1024 * 1024,
+  // No upload stalls for a day: the idle limit closes a silent connection after
+  // minutes. Only a temp file whose pid is alive (another server on the share,
+  // or a process that reused a dead server's pid) waits this long.
+  staleUploadMs: 24 * 3600_000,
+  // About a second of background walking on a local disk; temp files deeper in
+  // a bigger share stay until a later start reaches them (or forever, hidden).
+  staleUploadScanEntries: 200_000,
 };
+
+// One open folder per level while walking for stale uploads.
+const STALE_UPLOAD_SCAN_DEPTH = 64;
 
 /** Sessions announced on `port` instead of the bound one: the handler tells clients whatever port a session reports. */
 function advertising(endpoint: UdpSessions, port: number): UdpSessions {
@@ -75,6 +86,12 @@ export class FerryServer {
   private readonly sockets = new Set<Socket>();
   private readonly perAddress = new Map<string, number>();
   private closing: Promise<void> | undefined;
+  private readonly stopCleanup = new AbortController();
+  /**
+   * The start-up removal of upload temp files left by servers that died mid-upload.
+   * It runs in the background and never delays start; close() stops and awaits it.
+   */
+  readonly staleUploadsCleaned: Promise<CleanupReport>;
 
   private constructor(
     private readonly net: Server,
@@ -84,7 +101,22 @@ export class FerryServer {
     private readonly options: ServerOptions,
     /** With --tls: the certificate's SHA-256 fingerprint, for clients to pin. */
     readonly fingerprint: string | undefined,
-  ) {}
+  ) {
+    const { store, limits, log } = services;
+    const started = Date.now();
+    this.staleUploadsCleaned = removeStaleUploads(store.root, {
+      maxAgeMs: limits.staleUploadMs,
+      maxEntries: limits.staleUploadScanEntries,
+      maxDepth: STALE_UPLOAD_SCAN_DEPTH,
+      signal: this.stopCleanup.signal,
+    }).then((report) => {
+      if (report.removed > 0 || !report.complete) {
+        const message = `removed ${report.removed} upload temp file(s) left by stopped servers${report.complete ? '' : `; stopped after ${report.entries} entries`}`;
+        log.append({ time: new Date().toISOString(), client: 'server', command: 'clean-uploads', args: {}, outcome: 'ok', bytes: 0, ms: Date.now() - started, message });
+      }
+      return report;
+    });
+  }
 
   /** Live counters (connections, requests, bytes sent, ...): tests and the bench read them. */
   get counters(): ServerCounters {
@@ -217,6 +249,7 @@ export class FerryServer {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.stopCleanup.abort();
       const stopped = new Promise<void>((r) => this.net.close(() => r()));
       const grace = this.options.shutdownGraceMs ?? 5000;
       const drained = Promise.allSettled([...this.sessions].map((s) => s.drain()));
@@ -232,6 +265,7 @@ export class FerryServer {
       const forced = setTimeout(() => this.sockets.forEach((s) => s.destroy()), 1000);
       await stopped;
       clearTimeout(forced);
+      await this.staleUploadsCleaned;
       await this.services.udpEndpoint?.close();
       await this.services.hashes.close();
       await this.services.log.close();
