@@ -5,10 +5,10 @@ import { createServer as createTlsServer } from 'node:tls';
 import { basename, relative, resolve, isAbsolute } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { Kind } from '../protocol/messages.js';
-import { isLoopback } from '../protocol/udp-packet.js';
 import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
+import { assertMayBind, resolveBindAddress, type HostLookup } from './bind-address.js';
 import { CommandLog } from './command-log.js';
 import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from './context.js';
 
@@ -45,6 +45,8 @@ export interface ServerOptions {
   tls?: boolean;
   tlsDir?: string;
   limits?: Partial<ServerLimits>;
+  /** How `host` is resolved to the address bound (default dns.lookup; tests inject one). */
+  lookup?: HostLookup;
 }
 
 
@@ -96,7 +98,10 @@ export class FerryServer {
   private constructor(
     private readonly net: Server,
     private readonly services: ServerServices,
+    /** --host as given (a name or an address), for messages. */
     readonly host: string,
+    /** The literal address the TCP socket is bound to. */
+    readonly boundAddress: string,
     readonly port: number,
     private readonly options: ServerOptions,
     /** With --tls: the certificate's SHA-256 fingerprint, for clients to pin. */
@@ -142,13 +147,11 @@ export class FerryServer {
 
   static async start(options: ServerOptions): Promise<FerryServer> {
     const host = options.host ?? '127.0.0.1';
-    // Loopback is the only place ferry listens without a token by default.
-    if (!isLoopback(host) && !options.token && !options.insecure) {
-      throw new FerryError(
-        ErrorCode.Forbidden,
-        `refusing to share on ${host} without a token: anyone who can reach it could read the folder (use --token SECRET or --token auto, or --insecure if you mean it)`,
-      );
-    }
+    const guarded = Boolean(options.token) || Boolean(options.insecure);
+    // Loopback is the only place ferry listens without a token by default: the
+    // rule applies to the address bound, so a name is resolved first.
+    const address = await resolveBindAddress(host, options.lookup);
+    assertMayBind(address, host, guarded);
     const store = await ShareStore.open(options.root);
     const logFile = resolve(options.logFile ?? defaultLogFile());
     const inside = relative(store.root, logFile);
@@ -175,7 +178,7 @@ export class FerryServer {
     const netServer = identity ? createTlsServer({ ...tlsServerOptions(identity), noDelay: true }) : createServer({ noDelay: true });
     await new Promise<void>((resolveListen, reject) => {
       netServer.once('error', reject);
-      netServer.listen(options.port ?? 2003, host, () => {
+      netServer.listen(options.port ?? 2003, address, () => {
         netServer.off('error', reject);
         resolveListen();
       });
@@ -185,13 +188,23 @@ export class FerryServer {
       if (err.code === 'EADDRINUSE') throw new FerryError(ErrorCode.BadRequest, `port ${options.port} on ${host} is already in use`);
       throw err;
     });
-    const address = netServer.address();
-    const port = typeof address === 'object' && address ? address.port : (options.port ?? 2003);
+    const bound = netServer.address();
+    const port = typeof bound === 'object' && bound ? bound.port : (options.port ?? 2003);
+    const boundAddress = typeof bound === 'object' && bound ? bound.address : address;
+    try {
+      // What the socket really listens on is what the rule is about.
+      assertMayBind(boundAddress, host, guarded);
+    } catch (err) {
+      netServer.close();
+      await hashes.close();
+      await log.close();
+      throw err;
+    }
     if (options.udp !== false) {
       // UDP listens on the TCP port number unless told otherwise.
       const udpPort = options.udpPort ?? port;
       try {
-        const endpoint = await UdpEndpoint.bind({ host, port: udpPort, type: host.includes(':') ? 'udp6' : 'udp4' });
+        const endpoint = await UdpEndpoint.bind({ host: boundAddress, port: udpPort, type: boundAddress.includes(':') ? 'udp6' : 'udp4' });
         services.udp = options.udpAdvertisePort === undefined ? endpoint : advertising(endpoint, options.udpAdvertisePort);
         services.udpEndpoint = endpoint;
       } catch (err) {
@@ -202,7 +215,7 @@ export class FerryServer {
         throw err;
       }
     }
-    const server = new FerryServer(netServer, services, host, port, options, identity?.fingerprint);
+    const server = new FerryServer(netServer, services, host, boundAddress, port, options, identity?.fingerprint);
     // Over TLS a connection counts once its handshake is done; the TLS
     // handshake timeout bounds how long an unfinished one can hold a socket.
     netServer.on(identity ? 'secureConnection' : 'connection', (socket: Socket) => server.accept(socket));
