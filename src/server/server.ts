@@ -2,7 +2,7 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { basename, relative, resolve, isAbsolute } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { Kind } from '../protocol/messages.js';
 import { FrameConnection } from '../transport/connection.js';
@@ -14,7 +14,8 @@ import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from '
 
 export type { ServerLimits } from './context.js';
 import { HashIndex } from './hash-index.js';
-import { defaultHashIndexFile, defaultLogFile } from './paths.js';
+import { defaultHashIndexFile, defaultLogFile, ferryStateLocations } from './paths.js';
+import { PrivateState } from './private-state.js';
 import { Session } from './session.js';
 import { ShareStore } from './store.js';
 import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
@@ -113,6 +114,7 @@ export class FerryServer {
       maxAgeMs: limits.staleUploadMs,
       maxEntries: limits.staleUploadScanEntries,
       maxDepth: STALE_UPLOAD_SCAN_DEPTH,
+      skip: (real) => store.isPrivate(real),
       signal: this.stopCleanup.signal,
     }).then((report) => {
       if (report.removed > 0 || !report.complete) {
@@ -153,11 +155,9 @@ export class FerryServer {
     const address = await resolveBindAddress(host, options.lookup);
     assertMayBind(address, host, guarded);
     const store = await ShareStore.open(options.root);
+    // A command log inside the share is allowed (sharing ~ with the default log is
+    // legitimate): like all of ferry's state it is kept private, see below.
     const logFile = resolve(options.logFile ?? defaultLogFile());
-    const inside = relative(store.root, logFile);
-    if (!inside.startsWith('..') && !isAbsolute(inside)) {
-      throw new FerryError(ErrorCode.BadRequest, `the command log ${logFile} must not be inside the shared folder`);
-    }
     const log = await CommandLog.open(logFile);
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
@@ -175,6 +175,8 @@ export class FerryServer {
     };
 
     const identity = options.tls ? await loadOrCreateServerIdentity(options.tlsDir ?? defaultIdentityDir()) : undefined;
+    // Located once everything exists: the log, the index and the identity are now on disk.
+    store.keepPrivate(PrivateState.locate(store.root, ferryStateLocations({ root: store.root, logFile, hashIndexFile: indexFile, ...(options.tlsDir ? { tlsDir: options.tlsDir } : {}) })));
     const netServer = identity ? createTlsServer({ ...tlsServerOptions(identity), noDelay: true }) : createServer({ noDelay: true });
     await new Promise<void>((resolveListen, reject) => {
       netServer.once('error', reject);

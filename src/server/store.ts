@@ -14,6 +14,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_NAME_BYTES, MAX_PATH_BYTES } from '../protocol/limits.js';
+import type { PrivateState } from './private-state.js';
 import { uploadTempName } from './upload-temp.js';
 
 export interface Resolved {
@@ -111,6 +112,7 @@ export interface HeldParent {
 export class ShareStore {
   readonly root: string;
   private readonly prefix: string;
+  private privateState: PrivateState | undefined;
 
   private constructor(root: string) {
     this.root = root;
@@ -127,6 +129,16 @@ export class ShareStore {
     const stat = await fs.stat(real);
     if (!stat.isDirectory()) fail(ErrorCode.NotADirectory, `shared folder ${root} is not a folder`);
     return new ShareStore(real);
+  }
+
+  /** From now on, treat ferry's own state inside the share as absent (see private-state.ts). */
+  keepPrivate(state: PrivateState): void {
+    this.privateState = state;
+  }
+
+  /** Is this real path (with this stat, if known) ferry's own state, never to be served? */
+  isPrivate(real: string, stat?: Stats): boolean {
+    return this.privateState?.covers(real, stat) ?? false;
   }
 
   /** Lexical checks only: the path as segments, '..' folded, or a coded refusal. */
@@ -186,7 +198,11 @@ export class ShareStore {
    * it really is are taken from that one descriptor.
    */
   private async statHeld(real: string, rel: string): Promise<Stats> {
-    if (!PROC_FD) return fs.stat(real);
+    if (!PROC_FD) {
+      const stat = await fs.stat(real);
+      if (this.isPrivate(real, stat)) fail(ErrorCode.NotFound, `'${rel}' does not exist`);
+      return stat;
+    }
     // Synchronous: an O_PATH open does no I/O on the file, and the four calls
     // cost microseconds where four thread-pool round trips cost ~130 µs a path.
     const fd = openSync(real, O_PATH | (constants.O_NOFOLLOW ?? 0));
@@ -194,6 +210,8 @@ export class ShareStore {
       const stat = fstatSync(fd);
       const where = readlinkSync(`${PROC_FD}/${fd}`);
       if (!this.contains(where) || stat.isSymbolicLink()) fail(ErrorCode.Changed, `'${rel}' changed while it was being checked`);
+      // ferry's own state is answered exactly like a path that is not there.
+      if (this.isPrivate(where, stat)) fail(ErrorCode.NotFound, `'${rel}' does not exist`);
       return stat;
     } finally {
       closeSync(fd);
@@ -265,6 +283,10 @@ export class ShareStore {
       await handle?.close().catch(() => undefined);
       throw fsError(err, folder.rel);
     }
+    if (this.isPrivate(real)) {
+      await handle?.close().catch(() => undefined);
+      fail(ErrorCode.NotFound, `'${folder.rel}' does not exist`);
+    }
     const base = real.endsWith(path.sep) ? real : real + path.sep;
     try {
       return await fn({ rel: normal, name, at: (n) => at + n, real: (n) => base + n });
@@ -288,6 +310,8 @@ export class ShareStore {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(err, parent.rel);
     }
+    // Neither ferry's state nor a hard link to it is written over; a name it will use is not taken.
+    if (this.isPrivate(parent.real(parent.name), existing)) fail(ErrorCode.NotFound, `'${parent.rel}' does not exist`);
     if (existing) {
       if (!overwrite) fail(ErrorCode.Exists, `'${parent.rel}' already exists`);
       // Never replace a folder, a symlink or a device: only plain files are overwritten.
@@ -350,6 +374,7 @@ export class ShareStore {
     if (Buffer.byteLength(rel) > MAX_PATH_BYTES) return undefined;
     try {
       const lst = lstatSync(probe + name);
+      if (this.isPrivate(base + name, lst)) return undefined;
       if (lst.isFile() || lst.isDirectory()) return { name, rel, abs: base + name, stat: lst, link: false };
       if (!lst.isSymbolicLink()) return undefined;
       const real = await fs.realpath(probe + name);
