@@ -1,13 +1,14 @@
 // The shared folder. This is the ONE place where a client-supplied path turns
 // into a filesystem path: every handler goes through resolve/openRead/
-// prepareWrite, and the listing walk goes through children(), so confinement
+// withParent, and the listing walk goes through children(), so confinement
 // is decided once, here.
 //
 // Rules, in order: a path is '/'-separated and relative to the share; it is
 // checked lexically first (no control characters, no backslashes, no drive
 // letters, no absolute paths, no '..' above the root, bounded lengths), then
 // on disk with realpath, so a symlink is followed only while its real target
-// stays inside the share. Only regular files and folders are ever served.
+// stays inside the share. Only regular files and folders are ever served, and
+// never ferry's own state (isPrivate, see private-state.ts).
 
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
