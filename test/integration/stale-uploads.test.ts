@@ -4,10 +4,14 @@
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdir, utimes, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isStaleUploadTemp } from '../../src/server/upload-temp.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
+import { isStaleUploadTemp, uploadTempName } from '../../src/server/upload-temp.js';
+import { RpcConnection } from '../../src/client/rpc.js';
+import { Kind } from '../../src/protocol/messages.js';
+import { FerryServer } from '../../src/server/server.js';
+import { startTestServer, waitFor, type TestServer } from '../helpers/server.js';
 
 let t: TestServer | undefined;
 afterEach(async () => {
@@ -54,7 +58,6 @@ describe('stale upload temp files', () => {
     await utimes(at(`sub/${names.liveOld}`), longAgo, longAgo);
     await utimes(at(names.legacyOld), longAgo, longAgo);
 
-    const { FerryServer } = await import('../../src/server/server.js');
     const next = await FerryServer.start({ root: t.share.root, host: '127.0.0.1', port: 0, logFile: `${t.scratch}/next.log`, hashIndexFile: null });
     try {
       const report = await next.staleUploadsCleaned;
@@ -68,7 +71,39 @@ describe('stale upload temp files', () => {
     expect(await readdir(at('sub/deeper'))).toEqual(['b.txt']);
   });
 
+  it('a server starting on a share leaves a running upload of another server alone', async () => {
+    t = await startTestServer({}, { allowUpload: true });
+    await t.server.staleUploadsCleaned;
+    const rpc = await RpcConnection.open({ host: '127.0.0.1', port: t.server.port });
+    try {
+      const body = Buffer.from('first half|second half');
+      const md5 = createHash('md5').update(body).digest('hex');
+      let ready!: () => void;
+      const isReady = new Promise<void>((r) => (ready = r));
+      const { id, reply } = rpc.requestWithId({ op: 'upload', path: 'up.txt', size: body.length, md5, overwrite: false }, { onItem: (h) => h.ready && ready() });
+      await isReady;
+      rpc.conn.send(Kind.Data, id, undefined, body.subarray(0, 11));
+      const temps = () => readdir(t!.share.root).then((names) => names.filter((n) => n.startsWith('.ferry-upload-')));
+      await waitFor(async () => (await temps()).length === 1, 'the upload temp file');
+      const next = await FerryServer.start({ root: t.share.root, host: '127.0.0.1', port: 0, logFile: `${t.scratch}/next.log`, hashIndexFile: null });
+      try {
+        expect((await next.staleUploadsCleaned).complete).toBe(true);
+      } finally {
+        await next.close();
+      }
+      expect(await temps()).toHaveLength(1);
+      rpc.conn.send(Kind.Data, id, undefined, body.subarray(11));
+      rpc.conn.send(Kind.End, id);
+      expect(await reply).toMatchObject({ path: 'up.txt', md5 });
+      expect(await readFile(t.share.abs('up.txt'))).toEqual(body);
+    } finally {
+      await rpc.close();
+    }
+  });
+
   it('decides by owner and age', () => {
+    // The planted names above have the shape real uploads use.
+    expect(uploadTempName()).toMatch(new RegExp(`^\\.ferry-upload-${process.pid}-[0-9a-z]+-[0-9a-f]+$`));
     const now = Date.now();
     const alive = (pid: number) => pid === 42;
     expect(isStaleUploadTemp('.ferry-upload-41-abc-00ff', now, now, DAY, alive)).toBe(true);
