@@ -18,6 +18,10 @@ export interface ServerLimits {
   udpSessionsPerAddress: number;
   /** Bytes queued for a client that is not reading before it is disconnected. */
   unreadBytes: number;
+  /** An upload temp file whose writer may still be alive is removed at start only once this old. */
+  staleUploadMs: number;
+  /** Entries the start-up walk for stale upload temp files looks at before it stops. */
+  staleUploadScanEntries: number;
 }
 
 export interface ServerServices {

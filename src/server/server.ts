@@ -2,21 +2,23 @@
 
 import { createServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { basename, relative, resolve, isAbsolute } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { Kind } from '../protocol/messages.js';
-import { isLoopback } from '../protocol/udp-packet.js';
 import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
+import { assertMayBind, resolveBindAddress, type HostLookup } from './bind-address.js';
 import { CommandLog } from './command-log.js';
 import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from './context.js';
 
 export type { ServerLimits } from './context.js';
 import { HashIndex } from './hash-index.js';
-import { defaultHashIndexFile, defaultLogFile } from './paths.js';
+import { defaultHashIndexFile, defaultLogFile, ferryStateLocations } from './paths.js';
+import { PrivateState } from './private-state.js';
 import { Session } from './session.js';
 import { ShareStore } from './store.js';
+import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
 
 export interface ServerOptions {
   root: string;
@@ -44,6 +46,8 @@ export interface ServerOptions {
   tls?: boolean;
   tlsDir?: string;
   limits?: Partial<ServerLimits>;
+  /** How `host` is resolved to the address bound (default dns.lookup; tests inject one). */
+  lookup?: HostLookup;
 }
 
 
@@ -55,7 +59,17 @@ export const DEFAULT_LIMITS: ServerLimits = {
   idleMs: 5 * 60_000,
   udpSessionsPerAddress: 4,
   unreadBytes: 32 * 1024 * 1024,
+  // No upload stalls for a day: the idle limit closes a silent connection after
+  // minutes. Only a temp file whose pid is alive (another server on the share,
+  // or a process that reused a dead server's pid) waits this long.
+  staleUploadMs: 24 * 3600_000,
+  // About a second of background walking on a local disk; temp files deeper in
+  // a bigger share stay until a later start reaches them (or forever, hidden).
+  staleUploadScanEntries: 200_000,
 };
+
+// One open folder per level while walking for stale uploads.
+const STALE_UPLOAD_SCAN_DEPTH = 64;
 
 /** Sessions announced on `port` instead of the bound one: the handler tells clients whatever port a session reports. */
 function advertising(endpoint: UdpSessions, port: number): UdpSessions {
@@ -75,16 +89,41 @@ export class FerryServer {
   private readonly sockets = new Set<Socket>();
   private readonly perAddress = new Map<string, number>();
   private closing: Promise<void> | undefined;
+  private readonly stopCleanup = new AbortController();
+  /**
+   * The start-up removal of upload temp files left by servers that died mid-upload.
+   * It runs in the background and never delays start; close() stops and awaits it.
+   */
+  readonly staleUploadsCleaned: Promise<CleanupReport>;
 
   private constructor(
     private readonly net: Server,
     private readonly services: ServerServices,
+    /** --host as given (a name or an address), for messages. */
     readonly host: string,
+    /** The literal address the TCP socket is bound to. */
+    readonly boundAddress: string,
     readonly port: number,
     private readonly options: ServerOptions,
     /** With --tls: the certificate's SHA-256 fingerprint, for clients to pin. */
     readonly fingerprint: string | undefined,
-  ) {}
+  ) {
+    const { store, limits, log } = services;
+    const started = Date.now();
+    this.staleUploadsCleaned = removeStaleUploads(store.root, {
+      maxAgeMs: limits.staleUploadMs,
+      maxEntries: limits.staleUploadScanEntries,
+      maxDepth: STALE_UPLOAD_SCAN_DEPTH,
+      skip: (real) => store.isPrivate(real),
+      signal: this.stopCleanup.signal,
+    }).then((report) => {
+      if (report.removed > 0 || !report.complete) {
+        const message = `removed ${report.removed} upload temp file(s) left by stopped servers${report.complete ? '' : `; stopped after ${report.entries} entries`}`;
+        log.append({ time: new Date().toISOString(), client: 'server', command: 'clean-uploads', args: {}, outcome: 'ok', bytes: 0, ms: Date.now() - started, message });
+      }
+      return report;
+    });
+  }
 
   /** Live counters (connections, requests, bytes sent, ...): tests and the bench read them. */
   get counters(): ServerCounters {
@@ -110,19 +149,15 @@ export class FerryServer {
 
   static async start(options: ServerOptions): Promise<FerryServer> {
     const host = options.host ?? '127.0.0.1';
-    // Loopback is the only place ferry listens without a token by default.
-    if (!isLoopback(host) && !options.token && !options.insecure) {
-      throw new FerryError(
-        ErrorCode.Forbidden,
-        `refusing to share on ${host} without a token: anyone who can reach it could read the folder (use --token SECRET or --token auto, or --insecure if you mean it)`,
-      );
-    }
+    const guarded = Boolean(options.token) || Boolean(options.insecure);
+    // Loopback is the only place ferry listens without a token by default: the
+    // rule applies to the address bound, so a name is resolved first.
+    const address = await resolveBindAddress(host, options.lookup);
+    assertMayBind(address, host, guarded);
     const store = await ShareStore.open(options.root);
+    // A command log inside the share is allowed (sharing ~ with the default log is
+    // legitimate): like all of ferry's state it is kept private, see below.
     const logFile = resolve(options.logFile ?? defaultLogFile());
-    const inside = relative(store.root, logFile);
-    if (!inside.startsWith('..') && !isAbsolute(inside)) {
-      throw new FerryError(ErrorCode.BadRequest, `the command log ${logFile} must not be inside the shared folder`);
-    }
     const log = await CommandLog.open(logFile);
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
@@ -140,10 +175,12 @@ export class FerryServer {
     };
 
     const identity = options.tls ? await loadOrCreateServerIdentity(options.tlsDir ?? defaultIdentityDir()) : undefined;
+    // Located once everything exists: the log, the index and the identity are now on disk.
+    store.keepPrivate(PrivateState.locate(store.root, ferryStateLocations({ root: store.root, logFile, hashIndexFile: indexFile, ...(options.tlsDir ? { tlsDir: options.tlsDir } : {}) })));
     const netServer = identity ? createTlsServer({ ...tlsServerOptions(identity), noDelay: true }) : createServer({ noDelay: true });
     await new Promise<void>((resolveListen, reject) => {
       netServer.once('error', reject);
-      netServer.listen(options.port ?? 2003, host, () => {
+      netServer.listen(options.port ?? 2003, address, () => {
         netServer.off('error', reject);
         resolveListen();
       });
@@ -153,13 +190,23 @@ export class FerryServer {
       if (err.code === 'EADDRINUSE') throw new FerryError(ErrorCode.BadRequest, `port ${options.port} on ${host} is already in use`);
       throw err;
     });
-    const address = netServer.address();
-    const port = typeof address === 'object' && address ? address.port : (options.port ?? 2003);
+    const bound = netServer.address();
+    const port = typeof bound === 'object' && bound ? bound.port : (options.port ?? 2003);
+    const boundAddress = typeof bound === 'object' && bound ? bound.address : address;
+    try {
+      // What the socket really listens on is what the rule is about.
+      assertMayBind(boundAddress, host, guarded);
+    } catch (err) {
+      netServer.close();
+      await hashes.close();
+      await log.close();
+      throw err;
+    }
     if (options.udp !== false) {
       // UDP listens on the TCP port number unless told otherwise.
       const udpPort = options.udpPort ?? port;
       try {
-        const endpoint = await UdpEndpoint.bind({ host, port: udpPort, type: host.includes(':') ? 'udp6' : 'udp4' });
+        const endpoint = await UdpEndpoint.bind({ host: boundAddress, port: udpPort, type: boundAddress.includes(':') ? 'udp6' : 'udp4' });
         services.udp = options.udpAdvertisePort === undefined ? endpoint : advertising(endpoint, options.udpAdvertisePort);
         services.udpEndpoint = endpoint;
       } catch (err) {
@@ -170,7 +217,7 @@ export class FerryServer {
         throw err;
       }
     }
-    const server = new FerryServer(netServer, services, host, port, options, identity?.fingerprint);
+    const server = new FerryServer(netServer, services, host, boundAddress, port, options, identity?.fingerprint);
     // Over TLS a connection counts once its handshake is done; the TLS
     // handshake timeout bounds how long an unfinished one can hold a socket.
     netServer.on(identity ? 'secureConnection' : 'connection', (socket: Socket) => server.accept(socket));
@@ -217,6 +264,7 @@ export class FerryServer {
    */
   close(): Promise<void> {
     this.closing ??= (async () => {
+      this.stopCleanup.abort();
       const stopped = new Promise<void>((r) => this.net.close(() => r()));
       const grace = this.options.shutdownGraceMs ?? 5000;
       const drained = Promise.allSettled([...this.sessions].map((s) => s.drain()));
@@ -232,6 +280,7 @@ export class FerryServer {
       const forced = setTimeout(() => this.sockets.forEach((s) => s.destroy()), 1000);
       await stopped;
       clearTimeout(forced);
+      await this.staleUploadsCleaned;
       await this.services.udpEndpoint?.close();
       await this.services.hashes.close();
       await this.services.log.close();

@@ -1,20 +1,22 @@
 // The shared folder. This is the ONE place where a client-supplied path turns
 // into a filesystem path: every handler goes through resolve/openRead/
-// prepareWrite, and the listing walk goes through children(), so confinement
+// withParent, and the listing walk goes through children(), so confinement
 // is decided once, here.
 //
 // Rules, in order: a path is '/'-separated and relative to the share; it is
 // checked lexically first (no control characters, no backslashes, no drive
 // letters, no absolute paths, no '..' above the root, bounded lengths), then
 // on disk with realpath, so a symlink is followed only while its real target
-// stays inside the share. Only regular files and folders are ever served.
+// stays inside the share. Only regular files and folders are ever served, and
+// never ferry's own state (isPrivate, see private-state.ts).
 
-import { randomBytes } from 'node:crypto';
 import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_NAME_BYTES, MAX_PATH_BYTES } from '../protocol/limits.js';
+import type { PrivateState } from './private-state.js';
+import { uploadTempName } from './upload-temp.js';
 
 export interface Resolved {
   /** Real absolute path (symlinks resolved). */
@@ -96,9 +98,22 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
+/** A folder held open for writing into; see ShareStore.withParent. */
+export interface HeldParent {
+  /** The normalised client path of the entry being written. */
+  readonly rel: string;
+  /** Its last name, the one created in the held folder. */
+  readonly name: string;
+  /** A path naming `name` inside the held folder (through its descriptor on Linux). */
+  at(name: string): string;
+  /** Where `name` in the held folder really is (for checks, never for I/O). */
+  real(name: string): string;
+}
+
 export class ShareStore {
   readonly root: string;
   private readonly prefix: string;
+  private privateState: PrivateState | undefined;
 
   private constructor(root: string) {
     this.root = root;
@@ -115,6 +130,16 @@ export class ShareStore {
     const stat = await fs.stat(real);
     if (!stat.isDirectory()) fail(ErrorCode.NotADirectory, `shared folder ${root} is not a folder`);
     return new ShareStore(real);
+  }
+
+  /** From now on, treat ferry's own state inside the share as absent (see private-state.ts). */
+  keepPrivate(state: PrivateState): void {
+    this.privateState = state;
+  }
+
+  /** Is this real path (with this stat, if known) ferry's own state, never to be served? */
+  isPrivate(real: string, stat?: Stats): boolean {
+    return this.privateState?.covers(real, stat) ?? false;
   }
 
   /** Lexical checks only: the path as segments, '..' folded, or a coded refusal. */
@@ -174,7 +199,11 @@ export class ShareStore {
    * it really is are taken from that one descriptor.
    */
   private async statHeld(real: string, rel: string): Promise<Stats> {
-    if (!PROC_FD) return fs.stat(real);
+    if (!PROC_FD) {
+      const stat = await fs.stat(real);
+      if (this.isPrivate(real, stat)) fail(ErrorCode.NotFound, `'${rel}' does not exist`);
+      return stat;
+    }
     // Synchronous: an O_PATH open does no I/O on the file, and the four calls
     // cost microseconds where four thread-pool round trips cost ~130 µs a path.
     const fd = openSync(real, O_PATH | (constants.O_NOFOLLOW ?? 0));
@@ -182,6 +211,8 @@ export class ShareStore {
       const stat = fstatSync(fd);
       const where = readlinkSync(`${PROC_FD}/${fd}`);
       if (!this.contains(where) || stat.isSymbolicLink()) fail(ErrorCode.Changed, `'${rel}' changed while it was being checked`);
+      // ferry's own state is answered exactly like a path that is not there.
+      if (this.isPrivate(where, stat)) fail(ErrorCode.NotFound, `'${rel}' does not exist`);
       return stat;
     } finally {
       closeSync(fd);
@@ -216,33 +247,78 @@ export class ShareStore {
   }
 
   /**
-   * Check an upload target. The parent folder must already exist inside the share;
-   * an existing target is refused (EXISTS) unless overwrite, and may only ever be a
-   * regular file. Returns a temp path in the same folder (so the final rename is
-   * atomic) whose name listings hide; create it with flag 'wx'.
+   * Hold the folder that will contain `rel` and run fn with it; the folder is
+   * released when fn settles. Every remote write (uploads today; new folders,
+   * renames and deletes later) goes through here: writing by path would let a
+   * local user swap the folder for a symlink to outside between the check and
+   * the write. So the folder is opened once (O_PATH), proven inside the share
+   * through /proc/self/fd, and every name in it is reached through that
+   * descriptor (`parent.at(name)`), which keeps naming the proven folder
+   * whatever happens to its path afterwards.
    */
-  async prepareWrite(rel: string, overwrite: boolean): Promise<{ abs: string; rel: string; tempAbs: string }> {
+  async withParent<T>(rel: string, fn: (parent: HeldParent) => Promise<T>): Promise<T> {
     const segs = this.segments(rel);
     const name = segs.at(-1);
     if (name === undefined) fail(ErrorCode.NotAFile, 'cannot write over the shared folder itself');
     if (segs.some(isInternalName)) fail(ErrorCode.BadRequest, `'${name}' is a name reserved by ferry`);
-    const parent = await this.resolveSegments(segs.slice(0, -1));
-    if (!parent.stat.isDirectory()) fail(ErrorCode.NotADirectory, `'${parent.rel}' is not a folder`);
+    const folder = await this.resolveSegments(segs.slice(0, -1));
+    if (!folder.stat.isDirectory()) fail(ErrorCode.NotADirectory, `'${folder.rel}' is not a folder`);
     const normal = segs.join('/');
-    const abs = parent.abs + (parent.abs.endsWith(path.sep) ? '' : path.sep) + name;
+    let handle: FileHandle | undefined;
+    let at: string; // prefix that names entries of the held folder
+    let real: string; // where the held folder really is
+    try {
+      if (PROC_FD) {
+        handle = await fs.open(folder.abs, O_PATH | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0));
+        real = await fs.readlink(`${PROC_FD}/${handle.fd}`);
+        const stat = await handle.stat();
+        if (!this.contains(real) || stat.dev !== folder.stat.dev || stat.ino !== folder.stat.ino) {
+          fail(ErrorCode.Changed, `'${folder.rel || '/'}' changed while it was being checked`);
+        }
+        at = `${PROC_FD}/${handle.fd}/`;
+      } else {
+        real = folder.abs;
+        at = real.endsWith(path.sep) ? real : real + path.sep;
+      }
+    } catch (err) {
+      await handle?.close().catch(() => undefined);
+      throw fsError(err, folder.rel);
+    }
+    if (this.isPrivate(real)) {
+      await handle?.close().catch(() => undefined);
+      fail(ErrorCode.NotFound, `'${folder.rel}' does not exist`);
+    }
+    const base = real.endsWith(path.sep) ? real : real + path.sep;
+    try {
+      return await fn({ rel: normal, name, at: (n) => at + n, real: (n) => base + n });
+    } finally {
+      await handle?.close().catch(() => undefined);
+    }
+  }
+
+  /**
+   * Check an upload target in a held folder. An existing target is refused
+   * (EXISTS) unless overwrite, and may only ever be a regular file. Returns the
+   * target and a temp name beside it (so the final rename is atomic), both
+   * reached through the held folder; the temp name is hidden from listings and
+   * carries this process's owner tag (see staleUploadOwner). Create it with 'wx'.
+   */
+  async prepareWrite(parent: HeldParent, overwrite: boolean): Promise<{ target: string; temp: string }> {
+    const target = parent.at(parent.name);
     let existing: Stats | undefined;
     try {
-      existing = await fs.lstat(abs);
+      existing = await fs.lstat(target);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(err, normal);
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw fsError(err, parent.rel);
     }
+    // Neither ferry's state nor a hard link to it is written over; a name it will use is not taken.
+    if (this.isPrivate(parent.real(parent.name), existing)) fail(ErrorCode.NotFound, `'${parent.rel}' does not exist`);
     if (existing) {
-      if (!overwrite) fail(ErrorCode.Exists, `'${normal}' already exists`);
+      if (!overwrite) fail(ErrorCode.Exists, `'${parent.rel}' already exists`);
       // Never replace a folder, a symlink or a device: only plain files are overwritten.
-      if (!existing.isFile()) fail(ErrorCode.NotAFile, `'${normal}' exists and is not a regular file`);
+      if (!existing.isFile()) fail(ErrorCode.NotAFile, `'${parent.rel}' exists and is not a regular file`);
     }
-    const tempAbs = path.join(path.dirname(abs), `${INTERNAL_PREFIX}upload-${randomBytes(8).toString('hex')}`);
-    return { abs, rel: normal, tempAbs };
+    return { target, temp: parent.at(uploadTempName()) };
   }
 
   /**
@@ -299,6 +375,7 @@ export class ShareStore {
     if (Buffer.byteLength(rel) > MAX_PATH_BYTES) return undefined;
     try {
       const lst = lstatSync(probe + name);
+      if (this.isPrivate(base + name, lst)) return undefined;
       if (lst.isFile() || lst.isDirectory()) return { name, rel, abs: base + name, stat: lst, link: false };
       if (!lst.isSymbolicLink()) return undefined;
       const real = await fs.realpath(probe + name);

@@ -40,15 +40,25 @@ describe('ferry serve', () => {
     }
   });
 
-  it('fails with one line for a missing folder or a log inside the share', async () => {
+  it('fails with one line for a missing folder', async () => {
     const missing = await run(['serve', path.join(xdg.dir, 'no-such-dir'), '--port', '0']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^ferry: \S.*\n$/);
-    const share = await createTempShare({});
+  });
+
+  it('serves a folder that holds its own command log, without the log', async () => {
+    const share = await createTempShare({ 'hello.txt': 'hello\n' });
     try {
-      const inside = await run(['serve', share.root, '--port', '0', '--log', path.join(share.root, 'log.jsonl')]);
-      expect(inside.code).toBe(1);
-      expect(inside.stderr).toMatch(/^ferry: .*must not be inside the shared folder\n$/);
+      const io = fakeIo({ cwd: share.base });
+      const done = main(['serve', 'share', '--port', '0', '--log', path.join(share.root, 'log.jsonl')], io);
+      await io.waitForStdout('\n');
+      const port = /tcp:\/\/127\.0\.0\.1:(\d+)/.exec(io.stdoutText())?.[1];
+      expect(port, io.stdoutText()).toBeDefined();
+      const listing = await run(['index', 'longlist', '--json'], { env: { FERRY_SERVER: `127.0.0.1:${port}` } });
+      expect(JSON.parse(listing.stdout).map((e: { path: string }) => e.path)).toEqual(['hello.txt']);
+      io.interrupt('SIGTERM');
+      expect(await done).toBe(0);
+      expect(await fs.readFile(path.join(share.root, 'log.jsonl'), 'utf8')).toMatch(/"list"/);
     } finally {
       await share.remove();
     }

@@ -108,7 +108,7 @@ describe('confinement attacks', () => {
     expect(await codeOf(store.resolve(rel))).toBe(code);
     expect(await codeOf(store.openRead(rel))).toBe(code);
     // A write may fail on the parent for the link cases; it must never succeed.
-    const writeCode = await codeOf(store.prepareWrite(rel, true));
+    const writeCode = await codeOf(prepare(rel, true));
     expect(writeCode).not.toBe('resolved');
     if (code !== ErrorCode.NotAFile && !raw.startsWith('out-')) expect(writeCode).toBe(code);
     await share.assertSentinelIntact();
@@ -167,29 +167,37 @@ describe('ShareStore.openRead', () => {
   });
 });
 
+/** prepareWrite inside withParent, with the real paths the held names stand for. */
+function prepare(rel: string, overwrite: boolean) {
+  return store.withParent(rel, async (parent) => {
+    const w = await store.prepareWrite(parent, overwrite);
+    return { ...w, rel: parent.rel, real: parent.real(parent.name), tempReal: parent.real(path.basename(w.temp)) };
+  });
+}
+
 describe('ShareStore.prepareWrite', () => {
   it('gives a hidden temp path in the target folder', async () => {
-    const w = await store.prepareWrite('sub/new.bin', false);
+    const w = await prepare('sub/new.bin', false);
     expect(w.rel).toBe('sub/new.bin');
-    expect(w.abs).toBe(path.join(store.root, 'sub', 'new.bin'));
-    expect(path.dirname(w.tempAbs)).toBe(path.join(store.root, 'sub'));
-    expect(isInternalName(path.basename(w.tempAbs))).toBe(true);
-    await expect(fs.access(w.tempAbs)).rejects.toThrow();
+    expect(w.real).toBe(path.join(store.root, 'sub', 'new.bin'));
+    expect(path.dirname(w.tempReal)).toBe(path.join(store.root, 'sub'));
+    expect(isInternalName(path.basename(w.tempReal))).toBe(true);
+    await expect(fs.access(w.tempReal)).rejects.toThrow();
   });
 
   it('refuses to replace unless asked, and never replaces a folder or a link', async () => {
-    expect(await codeOf(store.prepareWrite('a.txt', false))).toBe(ErrorCode.Exists);
-    expect((await store.prepareWrite('a.txt', true)).abs).toBe(path.join(store.root, 'a.txt'));
-    expect(await codeOf(store.prepareWrite('sub', true))).toBe(ErrorCode.NotAFile);
-    expect(await codeOf(store.prepareWrite('in-link', true))).toBe(ErrorCode.NotAFile);
+    expect(await codeOf(prepare('a.txt', false))).toBe(ErrorCode.Exists);
+    expect((await prepare('a.txt', true)).real).toBe(path.join(store.root, 'a.txt'));
+    expect(await codeOf(prepare('sub', true))).toBe(ErrorCode.NotAFile);
+    expect(await codeOf(prepare('in-link', true))).toBe(ErrorCode.NotAFile);
   });
 
   it('requires the parent folder to exist inside the share', async () => {
-    expect(await codeOf(store.prepareWrite('missing/x.txt', false))).toBe(ErrorCode.NotFound);
-    expect(await codeOf(store.prepareWrite('a.txt/x.txt', false))).toBe(ErrorCode.NotADirectory);
-    expect(await codeOf(store.prepareWrite('', true))).toBe(ErrorCode.NotAFile);
-    expect(await codeOf(store.prepareWrite('sub/.ferry-upload-x', false))).toBe(ErrorCode.BadRequest);
-    expect(await codeOf(store.prepareWrite('out-dir-link/new.txt', false))).toBe(ErrorCode.OutsideShare);
+    expect(await codeOf(prepare('missing/x.txt', false))).toBe(ErrorCode.NotFound);
+    expect(await codeOf(prepare('a.txt/x.txt', false))).toBe(ErrorCode.NotADirectory);
+    expect(await codeOf(prepare('', true))).toBe(ErrorCode.NotAFile);
+    expect(await codeOf(prepare('sub/.ferry-upload-x', false))).toBe(ErrorCode.BadRequest);
+    expect(await codeOf(prepare('out-dir-link/new.txt', false))).toBe(ErrorCode.OutsideShare);
     await share.assertSentinelIntact();
   });
 });

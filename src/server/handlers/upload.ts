@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open, link, rename, stat as statPath, unlink, utimes } from 'node:fs/promises';
+import { open, link, rename, unlink } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import type { UploadRequest } from '../../protocol/messages.js';
 import type { Handler } from '../context.js';
@@ -8,7 +8,9 @@ import type { Handler } from '../context.js';
  * Receive a file into a temp name beside its target, hashing as bytes arrive;
  * only a complete file with the announced size and MD5 is moved into place.
  * Anything else (a short stream, a mismatch, a dropped connection) leaves no
- * trace in the share.
+ * trace in the share. Every name is reached through the held parent folder
+ * (ShareStore.withParent), so swapping that folder for a symlink while the
+ * upload runs cannot move the write outside the share.
  */
 export const upload: Handler<UploadRequest> = async (ctx) => {
   const { store, hashes, counters } = ctx.services;
@@ -16,46 +18,52 @@ export const upload: Handler<UploadRequest> = async (ctx) => {
   if (!ctx.services.allowUpload) {
     throw new FerryError(ErrorCode.Forbidden, 'this server is read-only (start it with --allow-upload to accept uploads)');
   }
-  const target = await store.prepareWrite(request.path, request.overwrite ?? false);
-  const handle = await open(target.tempAbs, 'wx', 0o644);
-  let moved = false;
-  try {
-    ctx.item({ ready: true });
-    const md5 = createHash('md5');
-    let received = 0;
-    for await (const chunk of ctx.incoming()) {
-      received += chunk.length;
-      if (received > request.size) throw new FerryError(ErrorCode.BadRequest, `upload is longer than the announced ${request.size} bytes`);
-      md5.update(chunk);
-      await handle.write(chunk, 0, chunk.length, received - chunk.length);
-      ctx.countBytes(chunk.length);
-    }
-    if (received !== request.size) throw new FerryError(ErrorCode.BadRequest, `upload ended after ${received} of ${request.size} bytes`);
-    const digest = md5.digest('hex');
-    if (digest !== request.md5) throw new FerryError(ErrorCode.ChecksumMismatch, `upload MD5 ${digest} does not match the announced ${request.md5}`);
-    await handle.sync();
-    await handle.close();
-    if (request.mtimeMs !== undefined) await utimes(target.tempAbs, new Date(), new Date(request.mtimeMs));
-    if (request.overwrite) {
-      await rename(target.tempAbs, target.abs);
-    } else {
-      // link() fails if the name appeared meanwhile, so a racing writer is never clobbered.
-      try {
-        await link(target.tempAbs, target.abs);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FerryError(ErrorCode.Exists, `${target.rel} already exists on the server`);
-        throw err;
+  return store.withParent(request.path, async (parent) => {
+    const { target, temp } = await store.prepareWrite(parent, request.overwrite ?? false);
+    const handle = await open(temp, 'wx', 0o644);
+    let closed = false;
+    let moved = false;
+    try {
+      ctx.item({ ready: true });
+      const md5 = createHash('md5');
+      let received = 0;
+      for await (const chunk of ctx.incoming()) {
+        received += chunk.length;
+        if (received > request.size) throw new FerryError(ErrorCode.BadRequest, `upload is longer than the announced ${request.size} bytes`);
+        md5.update(chunk);
+        await handle.write(chunk, 0, chunk.length, received - chunk.length);
+        ctx.countBytes(chunk.length);
       }
-      await unlink(target.tempAbs);
+      if (received !== request.size) throw new FerryError(ErrorCode.BadRequest, `upload ended after ${received} of ${request.size} bytes`);
+      const digest = md5.digest('hex');
+      if (digest !== request.md5) throw new FerryError(ErrorCode.ChecksumMismatch, `upload MD5 ${digest} does not match the announced ${request.md5}`);
+      if (request.mtimeMs !== undefined) await handle.utimes(new Date(), new Date(request.mtimeMs));
+      await handle.sync();
+      // The identity the index remembers is the open file's: the same inode the rename moves.
+      const stat = await handle.stat();
+      closed = true;
+      await handle.close();
+      if (request.overwrite) {
+        await rename(temp, target);
+      } else {
+        // link() fails if the name appeared meanwhile, so a racing writer is never clobbered.
+        try {
+          await link(temp, target);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new FerryError(ErrorCode.Exists, `${parent.rel} already exists on the server`);
+          throw err;
+        }
+        await unlink(temp);
+      }
+      moved = true;
+      hashes.remember(stat, digest);
+      counters.uploads++;
+      return { path: parent.rel, bytes: received, md5: digest };
+    } finally {
+      if (!moved) {
+        if (!closed) await handle.close().catch(() => {});
+        await unlink(temp).catch(() => {});
+      }
     }
-    moved = true;
-    hashes.remember(await statPath(target.abs), digest);
-    counters.uploads++;
-    return { path: target.rel, bytes: received, md5: digest };
-  } finally {
-    if (!moved) {
-      await handle.close().catch(() => {});
-      await unlink(target.tempAbs).catch(() => {});
-    }
-  }
+  });
 };
