@@ -3,7 +3,6 @@
 // with nothing else set up.
 
 import { stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import envPaths from 'env-paths';
 import type { Argv } from 'yargs';
@@ -17,14 +16,11 @@ import { dataDir, ensureSampleLocal, ensureSampleShare } from '../sample-share.j
 import { hostPort } from './serve.js';
 
 /**
- * The embedded server's command log: in the user state folder, unless that lies
- * inside the shared folder (`ferry --share ~`), where the server rightly refuses it.
+ * The embedded server's command log, in the user state folder. Sharing a folder
+ * that contains it (`ferry --share ~`) is fine: the server never serves its own state.
  */
-function embeddedLogFile(root: string): string {
-  const name = 'embedded-server.log.jsonl';
-  const preferred = path.join(envPaths('ferry', { suffix: '' }).log, name);
-  const inside = (file: string) => !path.relative(path.resolve(root), file).startsWith('..');
-  return inside(preferred) ? path.join(os.tmpdir(), `ferry-${os.userInfo().username}-${name}`) : preferred;
+function embeddedLogFile(): string {
+  return path.join(envPaths('ferry', { suffix: '' }).log, 'embedded-server.log.jsonl');
 }
 
 export function tuiCommand(ctx: Ctx) {
@@ -72,7 +68,7 @@ export function tuiCommand(ctx: Ctx) {
             root,
             host: '127.0.0.1',
             port: 0,
-            logFile: embeddedLogFile(root),
+            logFile: embeddedLogFile(),
             allowUpload: a['allow-upload'] ?? sample,
             ...(token ? { token } : {}),
           });
