@@ -12,6 +12,7 @@ import { serveCommand } from './commands/serve.js';
 import { shellCommand } from './commands/shell.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
+import { COMPLETION_FLAG, remoteCompletions } from './completion.js';
 import { CliError, describeError } from './errors.js';
 import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 
@@ -19,10 +20,13 @@ import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 class UsageError extends Error {}
 
 const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, logsCommand, cacheCommand, shellCommand, tuiCommand];
-const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui']);
+const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui', 'completion']);
 
 function build(ctx: Ctx): Argv {
-  return COMMANDS.reduce((y, register) => register(ctx)(y) as Argv, base(ctx));
+  return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx)).completion(
+    'completion',
+    'print a shell completion script (bash or zsh, following $SHELL): ferry completion >> ~/.bashrc',
+  );
 }
 
 function base(ctx: Ctx): Argv {
@@ -55,6 +59,7 @@ function base(ctx: Ctx): Argv {
  * `ferry --help` lists commands instead of the TUI's options.
  */
 function withDefaultCommand(argv: string[]): string[] {
+  if (argv[0] === COMPLETION_FLAG) return argv;
   if (argv.some((a) => COMMAND_NAMES.has(a) || ['--help', '-h', '--version', '-V'].includes(a))) return argv;
   // `ferry foo` is left alone so yargs reports the unknown command.
   return argv.length === 0 || argv[0]?.startsWith('-') ? ['tui', ...argv] : argv;
@@ -95,6 +100,7 @@ function usageMessage(message: string, argv: string[]): string {
 /** Run the CLI with `argv` (without node and script). Resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const ctx: Ctx = { io, exitCode: 0 };
+  if (argv[0] === COMPLETION_FLAG) return complete(ctx, argv);
   const args = withDefaultCommand(argv);
   // The full-screen client restores the terminal on a crash itself; everything else is guarded here.
   const unguard = args.includes('tui') ? () => {} : guardCrashes(io, (err) => describeError(err));
@@ -116,4 +122,28 @@ export async function main(argv: string[], io: CliIo = processIo()): Promise<num
   // --help and --version: yargs hands the text back instead of printing it.
   if (output) io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
   return ctx.exitCode;
+}
+
+/**
+ * Answer a completion script's request, one candidate per line. Paths inside
+ * the share are asked of the server here; commands and flags are left to yargs,
+ * whose completion is synchronous, so it never also runs the command (an
+ * asynchronous yargs completion does). Never an error: a Tab press stays quiet.
+ */
+async function complete(ctx: Ctx, argv: string[]): Promise<number> {
+  try {
+    const remote = await remoteCompletions(ctx.io, argv.slice(1));
+    if (remote) {
+      if (remote.length > 0) ctx.io.stdout.write(`${remote.join('\n')}\n`);
+      return 0;
+    }
+    let output = '';
+    await build(ctx).parseAsync(argv, {}, (_err, _args, text) => {
+      output = text ?? '';
+    });
+    if (output) ctx.io.stdout.write(output.endsWith('\n') ? output : `${output}\n`);
+  } catch {
+    // nothing to offer
+  }
+  return 0;
 }
