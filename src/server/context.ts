@@ -18,6 +18,8 @@ export interface ServerLimits {
   udpSessionsPerAddress: number;
   /** Bytes queued for a client that is not reading before it is disconnected. */
   unreadBytes: number;
+  /** Transfers (download, udp, upload) one connection runs at once; the rest wait their turn. */
+  transfersPerConnection: number;
 }
 
 export interface ServerServices {
@@ -62,6 +64,8 @@ export interface ServerCounters {
   downloads: number;
   uploads: number;
   errors: number;
+  /** Transfers (download, udp, upload) running now: each may hold a file open. A gauge, not a total. */
+  transfers: number;
 }
 
 export interface RequestContext<R extends Request = Request> {

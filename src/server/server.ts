@@ -54,7 +54,18 @@ export const DEFAULT_LIMITS: ServerLimits = {
   connections: 1024,
   idleMs: 5 * 60_000,
   udpSessionsPerAddress: 4,
-  unreadBytes: 32 * 1024 * 1024,
+  // A reading client never has much queued: DATA waits for the connection to
+  // drain, so at most one 1 MiB chunk per running transfer sits in the buffer,
+  // and the other frames are small (ITEM batches fit a 64 KiB header). 8 MiB
+  // is twice that with room for bursts; past it the client is not reading and
+  // is disconnected. Every frame kind counts (PONG, ITEM, REPLY, ERROR, DATA).
+  unreadBytes: 8 * 1024 * 1024,
+  // Clients open a connection per transfer, so a well-behaved one runs one
+  // here; two lets a client overlap the end of one transfer with the next.
+  // The rest wait their turn holding no file and no chunk, which bounds a
+  // non-reading connection to ~4 MiB (two transfers: a chunk queued or waiting
+  // to be sent, and one read ahead each) and 2 descriptors, however much it asks.
+  transfersPerConnection: 2,
 };
 
 /** Sessions announced on `port` instead of the bound one: the handler tells clients whatever port a session reports. */
@@ -89,6 +100,13 @@ export class FerryServer {
   /** Live counters (connections, requests, bytes sent, ...): tests and the bench read them. */
   get counters(): ServerCounters {
     return this.services.counters;
+  }
+
+  /** Bytes queued in user space for all clients (sent but not yet taken by the kernel). */
+  get queuedBytes(): number {
+    let bytes = 0;
+    for (const socket of this.sockets) bytes += socket.writableLength;
+    return bytes;
   }
 
   /** The MD5 index (tests use it to check what was read). */
@@ -126,7 +144,7 @@ export class FerryServer {
     const log = await CommandLog.open(logFile);
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
-    const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0 };
+    const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0, transfers: 0 };
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
     const services: ServerServices = {
       store,

@@ -12,6 +12,7 @@ import { udpKeyFrom } from '../transport/tls.js';
 import type { Handler, RequestContext, ServerServices } from './context.js';
 import { handlers } from './handlers/index.js';
 import { IncomingStream, uploadCancelled } from './incoming.js';
+import { TransferSlots } from './transfer-slots.js';
 import { SERVER_NAME } from '../version.js';
 
 interface InFlight {
@@ -23,18 +24,23 @@ interface InFlight {
 /** A connection that has not completed the handshake by then is closed. */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
+/** Requests that hold a file (and a share of the connection's send budget) while they run. */
+const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload']);
+
 export class Session {
   private state: 'hello' | 'auth' | 'ready' | 'closing' = 'hello';
   private readonly inFlight = new Map<number, InFlight>();
   private expectedProof = '';
   private readonly handshakeTimer: NodeJS.Timeout;
   private idleTimer: NodeJS.Timeout | undefined;
+  private readonly transferSlots: TransferSlots;
 
   constructor(
     private readonly conn: FrameConnection,
     private readonly services: ServerServices,
     private readonly shareName: string,
   ) {
+    this.transferSlots = new TransferSlots(services.limits.transfersPerConnection);
     conn.on('frame', (frame) => {
       this.armIdle();
       this.onFrame(frame);
@@ -88,10 +94,22 @@ export class Session {
     this.idleTimer.unref();
   }
 
-  /** A client that stops reading must not make the server queue without end. */
+  /**
+   * Send a frame that cannot wait (PONG, REPLY, ERROR; ITEM goes through
+   * guardUnread too), then hold the connection to its budget.
+   */
+  private sendNow(kind: number, id: number, header: object): void {
+    this.conn.send(kind, id, header);
+    this.guardUnread();
+  }
+
+  /**
+   * A client that stops reading must not make the server queue without end:
+   * past the budget, the connection is closed (and the close logged).
+   */
   private guardUnread(): void {
     const queued = this.conn.socket.writableLength;
-    if (queued <= this.services.limits.unreadBytes) return;
+    if (queued <= this.services.limits.unreadBytes || this.conn.isClosed) return;
     this.logConnectionError(new FerryError(ErrorCode.TooLarge, `client is not reading: ${queued} bytes queued`));
     this.conn.destroy();
   }
@@ -114,7 +132,7 @@ export class Session {
         return;
       }
       case Kind.Ping:
-        this.conn.send(Kind.Pong, frame.id, frame.header);
+        this.sendNow(Kind.Pong, frame.id, frame.header);
         return;
       default:
         return this.fatal(new FerryError(ErrorCode.BadFrame, `unexpected frame kind ${frame.kind} from a client`));
@@ -221,25 +239,43 @@ export class Session {
         this.guardUnread();
       },
       data: async (payload) => {
-        if (entry.controller.signal.aborted) throw entry.controller.signal.reason;
-        if (!conn.send(Kind.Data, id, undefined, payload)) await conn.drained();
+        // DATA can wait: it goes out only once the connection has drained, so
+        // several transfers on one connection queue one chunk each at most,
+        // and the handler does not read its next chunk before this one left.
+        const { signal } = entry.controller;
+        if (signal.aborted) throw signal.reason;
+        await conn.drained();
+        if (signal.aborted) throw signal.reason;
+        conn.send(Kind.Data, id, undefined, payload);
+        await conn.drained();
       },
       incoming: () => entry.incoming ?? emptyIncoming(),
       countBytes: (n) => (bytes += n),
       note: (fields) => Object.assign(notes, fields),
     };
     const handler = handlers[request.op] as Handler;
+    const transfer = TRANSFER_OPS.has(request.op);
     let outcome: string = 'ok';
     let message: string | undefined;
+    let releaseTurn: (() => void) | undefined;
     try {
+      if (transfer) {
+        releaseTurn = await this.transferSlots.acquire(entry.controller.signal);
+        services.counters.transfers++;
+      }
       const reply = await handler(ctx);
-      conn.send(Kind.Reply, id, reply);
+      this.sendNow(Kind.Reply, id, reply);
     } catch (err) {
       const error = toFerryError(err);
       outcome = error.code;
       message = error.message;
       services.counters.errors++;
-      conn.send(Kind.Error, id, { code: error.code, message: error.message });
+      this.sendNow(Kind.Error, id, { code: error.code, message: error.message });
+    } finally {
+      if (releaseTurn) {
+        services.counters.transfers--;
+        releaseTurn();
+      }
     }
     const { op, ...args } = request;
     services.log.append({
@@ -266,7 +302,7 @@ export class Session {
   /** Answer a request that never started, and log it like any other. */
   private refuse(id: number, header: Record<string, unknown>, error: FerryError): void {
     this.services.counters.errors++;
-    this.conn.send(Kind.Error, id, { code: error.code, message: error.message });
+    this.sendNow(Kind.Error, id, { code: error.code, message: error.message });
     this.services.log.append({
       time: new Date().toISOString(),
       client: this.conn.remote,
