@@ -1,9 +1,10 @@
 // `ferry serve`: accept connections, hand each to a Session, shut down cleanly.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { basename, relative, resolve, isAbsolute } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../protocol/limits.js';
 import { Kind } from '../protocol/messages.js';
 import { isLoopback } from '../protocol/udp-packet.js';
 import { FrameConnection } from '../transport/connection.js';
@@ -15,7 +16,7 @@ import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from '
 export type { ServerLimits } from './context.js';
 import { HashIndex } from './hash-index.js';
 import { defaultHashIndexFile, defaultLogFile } from './paths.js';
-import { Session } from './session.js';
+import { HANDSHAKE_TIMEOUT_MS, Session } from './session.js';
 import { ShareStore } from './store.js';
 
 export interface ServerOptions {
@@ -52,6 +53,21 @@ export const DEFAULT_LIMITS: ServerLimits = {
   // a busy machine (or a NAT) may run dozens of clients: generous, but bounded.
   connectionsPerAddress: 256,
   connections: 1024,
+  // Peers that have proved nothing get an eighth of the room: a real client
+  // leaves this pool within a round trip or two (HELLO, AUTH), so 128 is
+  // plenty for bursts of honest connects, and the other 896 places are kept
+  // for clients that authenticated. When the pool is full the OLDEST waiting
+  // peer is closed to admit the new one (sshd's MaxStartups early drop): an
+  // attacker holding idle connections loses them, while a client that
+  // authenticates in milliseconds is never the oldest for long.
+  unauthenticated: 128,
+  // One address may hold a quarter of the pool, so a single host (or one
+  // attacker without many addresses) cannot push everyone else's handshakes
+  // out; past it, that address's own oldest waiting peer makes way.
+  unauthenticatedPerAddress: 32,
+  // Plenty for a TLS handshake plus HELLO/AUTH over a slow link; a peer still
+  // silent after this holds a descriptor for nothing.
+  handshakeMs: HANDSHAKE_TIMEOUT_MS,
   idleMs: 5 * 60_000,
   udpSessionsPerAddress: 4,
   // A reading client never has much queued: DATA waits for the connection to
@@ -81,10 +97,31 @@ function advertising(endpoint: UdpSessions, port: number): UdpSessions {
   };
 }
 
+/** One accepted TCP connection, from accept on (over TLS: before its handshake). */
+interface Peer {
+  /** The TCP socket (over TLS, the one under the TLSSocket). */
+  readonly raw: Socket;
+  readonly address: string;
+  /** address:port, for the log and to find the peer again once TLS is done. */
+  readonly remote: string;
+  readonly tls: boolean;
+  authenticated: boolean;
+  conn?: FrameConnection;
+  session?: Session;
+  deadline?: NodeJS.Timeout;
+}
+
+interface AddressCount {
+  open: number;
+  unauthenticated: number;
+}
+
 export class FerryServer {
-  private readonly sessions = new Set<Session>();
-  private readonly sockets = new Set<Socket>();
-  private readonly perAddress = new Map<string, number>();
+  /** Every open connection, oldest first. */
+  private readonly peers = new Map<string, Peer>();
+  /** Those that have not completed the handshake, oldest first. */
+  private readonly unauthenticated = new Set<Peer>();
+  private readonly perAddress = new Map<string, AddressCount>();
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -105,8 +142,13 @@ export class FerryServer {
   /** Bytes queued in user space for all clients (sent but not yet taken by the kernel). */
   get queuedBytes(): number {
     let bytes = 0;
-    for (const socket of this.sockets) bytes += socket.writableLength;
+    for (const peer of this.peers.values()) bytes += peer.conn?.socket.writableLength ?? 0;
     return bytes;
+  }
+
+  /** Open connections, and how many of them have not completed the handshake. */
+  get openConnections(): { all: number; unauthenticated: number } {
+    return { all: this.peers.size, unauthenticated: this.unauthenticated.size };
   }
 
   /** The MD5 index (tests use it to check what was read). */
@@ -158,7 +200,9 @@ export class FerryServer {
     };
 
     const identity = options.tls ? await loadOrCreateServerIdentity(options.tlsDir ?? defaultIdentityDir()) : undefined;
-    const netServer = identity ? createTlsServer({ ...tlsServerOptions(identity), noDelay: true }) : createServer({ noDelay: true });
+    const netServer = identity
+      ? createTlsServer({ ...tlsServerOptions(identity), noDelay: true, handshakeTimeout: limits.handshakeMs })
+      : createServer({ noDelay: true });
     await new Promise<void>((resolveListen, reject) => {
       netServer.once('error', reject);
       netServer.listen(options.port ?? 2003, host, () => {
@@ -189,44 +233,145 @@ export class FerryServer {
       }
     }
     const server = new FerryServer(netServer, services, host, port, options, identity?.fingerprint);
-    // Over TLS a connection counts once its handshake is done; the TLS
-    // handshake timeout bounds how long an unfinished one can hold a socket.
-    netServer.on(identity ? 'secureConnection' : 'connection', (socket: Socket) => server.accept(socket));
+    // Every connection counts from accept, TLS ones too: a peer that never
+    // finishes its TLS handshake holds a descriptor like any other.
+    netServer.on('connection', (socket: Socket) => server.accept(socket, identity !== undefined));
+    if (identity) {
+      netServer.on('secureConnection', (socket: TLSSocket) => server.secured(socket));
+      // A failed or abandoned TLS handshake: the socket is gone (its close releases the peer).
+      netServer.on('tlsClientError', () => {});
+    }
     return server;
   }
 
-  private accept(socket: Socket): void {
+  private accept(raw: Socket, tls: boolean): void {
     if (this.closing) {
+      raw.destroy();
+      return;
+    }
+    this.counters.connections++;
+    const address = raw.remoteAddress ?? '?';
+    const remote = `${address}:${raw.remotePort ?? '?'}`;
+    const refusal = this.makeRoom(address);
+    if (refusal) return this.refuse(raw, remote, tls, refusal);
+    const peer: Peer = { raw, address, remote, tls, authenticated: false };
+    this.peers.set(remote, peer);
+    this.unauthenticated.add(peer);
+    const count = this.perAddress.get(address) ?? { open: 0, unauthenticated: 0 };
+    count.open++;
+    count.unauthenticated++;
+    this.perAddress.set(address, count);
+    raw.once('close', () => this.forget(peer));
+    // Half-open connections (a peer that vanished) are found by keepalive probes.
+    raw.setKeepAlive(true, 30_000);
+    // One deadline from accept covers the TLS handshake and HELLO/AUTH alike.
+    peer.deadline = setTimeout(() => this.handshakeExpired(peer), this.services.limits.handshakeMs);
+    peer.deadline.unref();
+    if (!tls) this.startSession(peer, raw);
+  }
+
+  /** A TLS handshake completed: the peer's frames can start. */
+  private secured(socket: TLSSocket): void {
+    const peer = this.peers.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
+    if (!peer || peer.session || this.closing) {
       socket.destroy();
       return;
     }
+    this.startSession(peer, socket);
+  }
+
+  private startSession(peer: Peer, socket: Socket): void {
+    // Until the handshake is done only a HELLO or AUTH sized frame is
+    // accepted, and bodies grow with what arrives (see FrameDecoder `grow`).
+    const conn = new FrameConnection(socket, { maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES, growBodies: true });
+    peer.conn = conn;
+    peer.session = new Session(conn, this.services, basename(this.root) || '/', {
+      onAuthenticated: () => this.authenticated(peer),
+    });
+  }
+
+  private authenticated(peer: Peer): void {
+    if (peer.authenticated || !this.peers.has(peer.remote)) return;
+    peer.authenticated = true;
+    clearTimeout(peer.deadline);
+    this.unauthenticated.delete(peer);
+    const count = this.perAddress.get(peer.address);
+    if (count) count.unauthenticated--;
+    if (peer.conn) peer.conn.maxFrameBytes = MAX_FRAME_BYTES;
+  }
+
+  private handshakeExpired(peer: Peer): void {
+    if (peer.authenticated || !this.peers.has(peer.remote)) return;
+    if (peer.session) return peer.session.expireHandshake();
+    // Still inside the TLS handshake: there is no frame to send, only a log line.
+    this.logConnection(peer.remote, ErrorCode.Timeout, `no TLS handshake within ${Math.round(this.services.limits.handshakeMs / 100) / 10} s`);
+    peer.raw.destroy();
+  }
+
+  /**
+   * Make room for a new connection from `address`, closing the oldest
+   * unauthenticated peer where a pool is full. Returns why the connection
+   * must be refused, when the room is held by authenticated clients alone.
+   */
+  private makeRoom(address: string): string | undefined {
     const { limits } = this.services;
-    const address = socket.remoteAddress ?? '?';
-    const fromAddress = this.perAddress.get(address) ?? 0;
-    const conn = new FrameConnection(socket);
-    this.counters.connections++;
-    if (fromAddress >= limits.connectionsPerAddress || this.sockets.size >= limits.connections) {
-      // Say why before closing, so a legitimate client can tell the user.
-      const why = fromAddress >= limits.connectionsPerAddress ? `more than ${limits.connectionsPerAddress} connections from ${address}` : `more than ${limits.connections} connections`;
-      conn.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
-      conn.end();
-      setTimeout(() => socket.destroy(), 1000).unref();
-      this.services.log.append({ time: new Date().toISOString(), client: conn.remote, command: 'connection', args: {}, outcome: ErrorCode.TooManyRequests, bytes: 0, ms: 0, message: why });
+    const here = this.perAddress.get(address);
+    if (here && (here.unauthenticated >= limits.unauthenticatedPerAddress || here.open >= limits.connectionsPerAddress)) {
+      const oldest = this.oldestUnauthenticated(address);
+      if (!oldest) return `more than ${limits.connectionsPerAddress} connections from ${address}`;
+      this.drop(oldest, `more than ${limits.unauthenticatedPerAddress} connections from ${address} waiting for their handshake; the oldest was closed`);
+    }
+    if (this.unauthenticated.size >= limits.unauthenticated || this.peers.size >= limits.connections) {
+      const oldest = this.oldestUnauthenticated();
+      if (!oldest) return `more than ${limits.connections} connections`;
+      this.drop(oldest, `more than ${Math.min(limits.unauthenticated, this.unauthenticated.size)} connections waiting for their handshake; the oldest was closed`);
+    }
+    return undefined;
+  }
+
+  private oldestUnauthenticated(address?: string): Peer | undefined {
+    for (const peer of this.unauthenticated) if (address === undefined || peer.address === address) return peer;
+    return undefined;
+  }
+
+  /** Close a peer that has not authenticated, to admit a newer one; logged. */
+  private drop(peer: Peer, why: string): void {
+    this.logConnection(peer.remote, ErrorCode.TooManyRequests, why);
+    // Tell a plain peer why (one small frame, written before the close).
+    peer.conn?.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
+    this.forget(peer);
+    peer.raw.destroy();
+  }
+
+  private refuse(raw: Socket, remote: string, tls: boolean, why: string): void {
+    this.logConnection(remote, ErrorCode.TooManyRequests, why);
+    if (tls) {
+      // No TLS session to carry a frame: just close.
+      raw.destroy();
       return;
     }
-    this.perAddress.set(address, fromAddress + 1);
-    this.sockets.add(socket);
-    // Half-open connections (a peer that vanished) are found by keepalive probes.
-    socket.setKeepAlive(true, 30_000);
-    const session = new Session(conn, this.services, basename(this.root) || '/');
-    this.sessions.add(session);
-    conn.on('close', () => {
-      this.sockets.delete(socket);
-      this.sessions.delete(session);
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
-    });
+    // Say why before closing, so a legitimate client can tell the user.
+    const conn = new FrameConnection(raw);
+    conn.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
+    conn.end();
+    setTimeout(() => raw.destroy(), 1000).unref();
+  }
+
+  /** Release a peer's place (idempotent: a dropped peer closes later). */
+  private forget(peer: Peer): void {
+    if (this.peers.get(peer.remote) !== peer) return;
+    this.peers.delete(peer.remote);
+    clearTimeout(peer.deadline);
+    const count = this.perAddress.get(peer.address);
+    if (count) {
+      count.open--;
+      if (this.unauthenticated.delete(peer)) count.unauthenticated--;
+      if (count.open <= 0) this.perAddress.delete(peer.address);
+    }
+  }
+
+  private logConnection(client: string, outcome: string, message: string): void {
+    this.services.log.append({ time: new Date().toISOString(), client, command: 'connection', args: {}, outcome, bytes: 0, ms: 0, message });
   }
 
   /**
@@ -237,17 +382,22 @@ export class FerryServer {
     this.closing ??= (async () => {
       const stopped = new Promise<void>((r) => this.net.close(() => r()));
       const grace = this.options.shutdownGraceMs ?? 5000;
-      const drained = Promise.allSettled([...this.sessions].map((s) => s.drain()));
+      const peers = [...this.peers.values()];
+      const sessions = peers.flatMap((p) => (p.session ? [p.session] : []));
+      const drained = Promise.allSettled(sessions.map((s) => s.drain()));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), grace)));
       if ((await Promise.race([drained, timedOut])) === 'timeout') {
-        for (const s of this.sessions) s.abortAll();
+        for (const s of sessions) s.abortAll();
         await drained;
       }
       clearTimeout(timer);
-      for (const socket of this.sockets) socket.end();
+      for (const peer of this.peers.values()) {
+        if (peer.conn) peer.conn.end();
+        else peer.raw.destroy(); // still in its TLS handshake
+      }
       // Give well-behaved clients a moment to close their side, then force it.
-      const forced = setTimeout(() => this.sockets.forEach((s) => s.destroy()), 1000);
+      const forced = setTimeout(() => this.peers.forEach((p) => (p.conn?.destroy(), p.raw.destroy())), 1000);
       await stopped;
       clearTimeout(forced);
       await this.services.udpEndpoint?.close();

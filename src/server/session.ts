@@ -21,17 +21,21 @@ interface InFlight {
   done: Promise<void>;
 }
 
-/** A connection that has not completed the handshake by then is closed. */
+/** The default for ServerLimits.handshakeMs (the server's timer enforces it, from accept). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Requests that hold a file (and a share of the connection's send budget) while they run. */
 const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload']);
 
+export interface SessionHooks {
+  /** The peer completed the handshake (proved the token, or none is needed). */
+  onAuthenticated?: () => void;
+}
+
 export class Session {
   private state: 'hello' | 'auth' | 'ready' | 'closing' = 'hello';
   private readonly inFlight = new Map<number, InFlight>();
   private expectedProof = '';
-  private readonly handshakeTimer: NodeJS.Timeout;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly transferSlots: TransferSlots;
 
@@ -39,6 +43,7 @@ export class Session {
     private readonly conn: FrameConnection,
     private readonly services: ServerServices,
     private readonly shareName: string,
+    private readonly hooks: SessionHooks = {},
   ) {
     this.transferSlots = new TransferSlots(services.limits.transfersPerConnection);
     conn.on('frame', (frame) => {
@@ -46,20 +51,23 @@ export class Session {
       this.onFrame(frame);
     });
     conn.on('protocolError', (err) => this.logConnectionError(err));
-    this.handshakeTimer = setTimeout(() => {
-      if (this.state === 'hello' || this.state === 'auth') this.fatal(new FerryError(ErrorCode.Timeout, 'no handshake within 10 s'));
-      // A peer that ignores the close must not keep the socket.
-      setTimeout(() => conn.destroy(), 1000).unref();
-    }, HANDSHAKE_TIMEOUT_MS);
-    this.handshakeTimer.unref();
     conn.on('close', () => {
-      clearTimeout(this.handshakeTimer);
       clearTimeout(this.idleTimer);
       for (const req of this.inFlight.values()) {
         req.controller.abort(new FerryError(ErrorCode.ConnectionLost, 'client disconnected'));
         req.incoming?.fail(new FerryError(ErrorCode.ConnectionLost, 'client disconnected mid-upload'));
       }
     });
+  }
+
+  /**
+   * The handshake deadline passed (the server times it from accept): say why,
+   * log it, and close. A peer that ignores the close must not keep the socket.
+   */
+  expireHandshake(): void {
+    if (this.state !== 'hello' && this.state !== 'auth') return;
+    this.fatal(new FerryError(ErrorCode.Timeout, `no handshake within ${seconds(this.services.limits.handshakeMs)} s`));
+    setTimeout(() => this.conn.destroy(), 1000).unref();
   }
 
   /** Stop taking requests; resolves when the in-flight ones have finished. */
@@ -182,7 +190,7 @@ export class Session {
   }
 
   private ready(auth: 'none' | 'token'): void {
-    clearTimeout(this.handshakeTimer);
+    this.hooks.onAuthenticated?.();
     this.armIdle();
     this.state = 'ready';
     const features = ['list', 'hash', 'download', 'logs'];
@@ -346,6 +354,11 @@ function toFerryError(err: unknown): FerryError {
   if (code === 'EACCES' || code === 'EPERM') return new FerryError(ErrorCode.Forbidden, 'permission denied on the server');
   if (typeof code === 'string' && isErrorCode(code)) return new FerryError(code, String((err as Error).message));
   return new FerryError(ErrorCode.Internal, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** Milliseconds as seconds for a message: 10000 -> "10", 300 -> "0.3". */
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }
 
 async function* emptyIncoming(): AsyncGenerator<Buffer> {}
