@@ -146,6 +146,17 @@ export class FerryServer {
     return bytes;
   }
 
+  /** Over all connections: bytes of partial frames received, and the memory held for them. */
+  get partialFrames(): { received: number; reserved: number } {
+    const total = { received: 0, reserved: 0 };
+    for (const peer of this.peers.values()) {
+      const partial = peer.conn?.partialFrame;
+      total.received += partial?.received ?? 0;
+      total.reserved += partial?.reserved ?? 0;
+    }
+    return total;
+  }
+
   /** Open connections, and how many of them have not completed the handshake. */
   get openConnections(): { all: number; unauthenticated: number } {
     return { all: this.peers.size, unauthenticated: this.unauthenticated.size };

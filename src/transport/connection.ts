@@ -104,6 +104,11 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
     return this.drainWaiter;
   }
 
+  /** Bytes of a partial frame received so far, and the memory held for it. */
+  get partialFrame(): { received: number; reserved: number } {
+    return { received: this.decoder.pending, reserved: this.decoder.reserved };
+  }
+
   /** Change the largest frame accepted from the peer (the server raises it after the handshake). */
   set maxFrameBytes(bytes: number) {
     this.decoder.maxFrameBytes = bytes;

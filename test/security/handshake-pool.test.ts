@@ -155,3 +155,23 @@ describe('unauthenticated peers', () => {
     expect(lines.some((r) => r.command === 'connection' && r.outcome === 'BAD_FRAME')).toBe(true);
   });
 });
+
+describe('partial frames', () => {
+  it('cost the server what was sent, not what was declared', async () => {
+    t = await startTestServer({ 'a.txt': 'a' });
+    const PEERS = 100;
+    const SENT = 1000;
+    const peers = Array.from({ length: PEERS }, () => rawPeer(t!.server.port));
+    cleanups.push(() => peers.forEach((p) => p.socket.destroy()));
+    for (const p of peers) p.socket.write(encodeFrame(Kind.Hello, 0, { versions: [1], client: 'partial' }));
+    await waitFor(() => peers.every((p) => p.frames.some((f) => f.kind === Kind.Welcome)), 'the handshakes');
+    // Each declares a 4 MiB DATA frame and sends a little of it.
+    const prefix = Buffer.alloc(4);
+    prefix.writeUInt32BE(4 * 1024 * 1024);
+    for (const p of peers) p.socket.write(Buffer.concat([prefix, Buffer.alloc(SENT)]));
+    await waitFor(() => t!.server.partialFrames.received >= PEERS * SENT, 'the partial frames to arrive');
+    const { reserved } = t.server.partialFrames;
+    console.log(`partial frames: ${PEERS} × ${SENT} bytes sent, ${(reserved / 1024 / 1024).toFixed(1)} MiB held`);
+    expect(reserved).toBeLessThanOrEqual(PEERS * 64 * 1024);
+  });
+});
