@@ -212,7 +212,9 @@ export class FerryServer {
 
     const identity = options.tls ? await loadOrCreateServerIdentity(options.tlsDir ?? defaultIdentityDir()) : undefined;
     const netServer = identity
-      ? createTlsServer({ ...tlsServerOptions(identity), noDelay: true, handshakeTimeout: limits.handshakeMs })
+      ? // The server's own deadline (handshakeMs from accept, logged) closes a stalled
+        // TLS handshake first; tls.Server's timeout (120 s by default) is only a backstop.
+        createTlsServer({ ...tlsServerOptions(identity), noDelay: true, handshakeTimeout: limits.handshakeMs + 1000 })
       : createServer({ noDelay: true });
     await new Promise<void>((resolveListen, reject) => {
       netServer.once('error', reject);
@@ -364,6 +366,8 @@ export class FerryServer {
     // Say why before closing, so a legitimate client can tell the user.
     const conn = new FrameConnection(raw);
     conn.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
+    // Nothing it sends is read: a refused peer must not make us buffer a frame.
+    raw.pause();
     conn.end();
     setTimeout(() => raw.destroy(), 1000).unref();
   }
