@@ -11,6 +11,7 @@ import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { CommandLog } from './command-log.js';
+import { Admission, type Admitted } from './admission.js';
 import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from './context.js';
 
 export type { ServerLimits } from './context.js';
@@ -98,30 +99,16 @@ function advertising(endpoint: UdpSessions, port: number): UdpSessions {
 }
 
 /** One accepted TCP connection, from accept on (over TLS: before its handshake). */
-interface Peer {
+interface Peer extends Admitted {
   /** The TCP socket (over TLS, the one under the TLSSocket). */
   readonly raw: Socket;
-  readonly address: string;
-  /** address:port, for the log and to find the peer again once TLS is done. */
-  readonly remote: string;
-  readonly tls: boolean;
-  authenticated: boolean;
   conn?: FrameConnection;
   session?: Session;
   deadline?: NodeJS.Timeout;
 }
 
-interface AddressCount {
-  open: number;
-  unauthenticated: number;
-}
-
 export class FerryServer {
-  /** Every open connection, oldest first. */
-  private readonly peers = new Map<string, Peer>();
-  /** Those that have not completed the handshake, oldest first. */
-  private readonly unauthenticated = new Set<Peer>();
-  private readonly perAddress = new Map<string, AddressCount>();
+  private readonly admission: Admission<Peer>;
   private closing: Promise<void> | undefined;
 
   private constructor(
@@ -132,7 +119,9 @@ export class FerryServer {
     private readonly options: ServerOptions,
     /** With --tls: the certificate's SHA-256 fingerprint, for clients to pin. */
     readonly fingerprint: string | undefined,
-  ) {}
+  ) {
+    this.admission = new Admission<Peer>(services.limits, (peer, why) => this.drop(peer, why));
+  }
 
   /** Live counters (connections, requests, bytes sent, ...): tests and the bench read them. */
   get counters(): ServerCounters {
@@ -142,14 +131,14 @@ export class FerryServer {
   /** Bytes queued in user space for all clients (sent but not yet taken by the kernel). */
   get queuedBytes(): number {
     let bytes = 0;
-    for (const peer of this.peers.values()) bytes += peer.conn?.socket.writableLength ?? 0;
+    for (const peer of this.admission.peers()) bytes += peer.conn?.socket.writableLength ?? 0;
     return bytes;
   }
 
   /** Over all connections: bytes of partial frames received, and the memory held for them. */
   get partialFrames(): { received: number; reserved: number } {
     const total = { received: 0, reserved: 0 };
-    for (const peer of this.peers.values()) {
+    for (const peer of this.admission.peers()) {
       const partial = peer.conn?.partialFrame;
       total.received += partial?.received ?? 0;
       total.reserved += partial?.reserved ?? 0;
@@ -159,7 +148,7 @@ export class FerryServer {
 
   /** Open connections, and how many of them have not completed the handshake. */
   get openConnections(): { all: number; unauthenticated: number } {
-    return { all: this.peers.size, unauthenticated: this.unauthenticated.size };
+    return { all: this.admission.size, unauthenticated: this.admission.unauthenticated };
   }
 
   /** The MD5 index (tests use it to check what was read). */
@@ -265,15 +254,10 @@ export class FerryServer {
     this.counters.connections++;
     const address = raw.remoteAddress ?? '?';
     const remote = `${address}:${raw.remotePort ?? '?'}`;
-    const refusal = this.makeRoom(address);
+    const refusal = this.admission.makeRoom(address);
     if (refusal) return this.refuse(raw, remote, tls, refusal);
-    const peer: Peer = { raw, address, remote, tls, authenticated: false };
-    this.peers.set(remote, peer);
-    this.unauthenticated.add(peer);
-    const count = this.perAddress.get(address) ?? { open: 0, unauthenticated: 0 };
-    count.open++;
-    count.unauthenticated++;
-    this.perAddress.set(address, count);
+    const peer: Peer = { raw, address, remote, authenticated: false };
+    this.admission.add(peer);
     raw.once('close', () => this.forget(peer));
     // Half-open connections (a peer that vanished) are found by keepalive probes.
     raw.setKeepAlive(true, 30_000);
@@ -285,7 +269,7 @@ export class FerryServer {
 
   /** A TLS handshake completed: the peer's frames can start. */
   private secured(socket: TLSSocket): void {
-    const peer = this.peers.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
+    const peer = this.admission.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
     if (!peer || peer.session || this.closing) {
       socket.destroy();
       return;
@@ -304,55 +288,25 @@ export class FerryServer {
   }
 
   private authenticated(peer: Peer): void {
-    if (peer.authenticated || !this.peers.has(peer.remote)) return;
-    peer.authenticated = true;
+    if (!this.admission.authenticated(peer)) return;
     clearTimeout(peer.deadline);
-    this.unauthenticated.delete(peer);
-    const count = this.perAddress.get(peer.address);
-    if (count) count.unauthenticated--;
     if (peer.conn) peer.conn.maxFrameBytes = MAX_FRAME_BYTES;
   }
 
   private handshakeExpired(peer: Peer): void {
-    if (peer.authenticated || !this.peers.has(peer.remote)) return;
+    if (peer.authenticated || this.admission.get(peer.remote) !== peer) return;
     if (peer.session) return peer.session.expireHandshake();
     // Still inside the TLS handshake: there is no frame to send, only a log line.
     this.logConnection(peer.remote, ErrorCode.Timeout, `no TLS handshake within ${Math.round(this.services.limits.handshakeMs / 100) / 10} s`);
     peer.raw.destroy();
   }
 
-  /**
-   * Make room for a new connection from `address`, closing the oldest
-   * unauthenticated peer where a pool is full. Returns why the connection
-   * must be refused, when the room is held by authenticated clients alone.
-   */
-  private makeRoom(address: string): string | undefined {
-    const { limits } = this.services;
-    const here = this.perAddress.get(address);
-    if (here && (here.unauthenticated >= limits.unauthenticatedPerAddress || here.open >= limits.connectionsPerAddress)) {
-      const oldest = this.oldestUnauthenticated(address);
-      if (!oldest) return `more than ${limits.connectionsPerAddress} connections from ${address}`;
-      this.drop(oldest, `more than ${limits.unauthenticatedPerAddress} connections from ${address} waiting for their handshake; the oldest was closed`);
-    }
-    if (this.unauthenticated.size >= limits.unauthenticated || this.peers.size >= limits.connections) {
-      const oldest = this.oldestUnauthenticated();
-      if (!oldest) return `more than ${limits.connections} connections`;
-      this.drop(oldest, `more than ${Math.min(limits.unauthenticated, this.unauthenticated.size)} connections waiting for their handshake; the oldest was closed`);
-    }
-    return undefined;
-  }
-
-  private oldestUnauthenticated(address?: string): Peer | undefined {
-    for (const peer of this.unauthenticated) if (address === undefined || peer.address === address) return peer;
-    return undefined;
-  }
-
   /** Close a peer that has not authenticated, to admit a newer one; logged. */
   private drop(peer: Peer, why: string): void {
+    clearTimeout(peer.deadline);
     this.logConnection(peer.remote, ErrorCode.TooManyRequests, why);
     // Tell a plain peer why (one small frame, written before the close).
     peer.conn?.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
-    this.forget(peer);
     peer.raw.destroy();
   }
 
@@ -372,17 +326,9 @@ export class FerryServer {
     setTimeout(() => raw.destroy(), 1000).unref();
   }
 
-  /** Release a peer's place (idempotent: a dropped peer closes later). */
   private forget(peer: Peer): void {
-    if (this.peers.get(peer.remote) !== peer) return;
-    this.peers.delete(peer.remote);
     clearTimeout(peer.deadline);
-    const count = this.perAddress.get(peer.address);
-    if (count) {
-      count.open--;
-      if (this.unauthenticated.delete(peer)) count.unauthenticated--;
-      if (count.open <= 0) this.perAddress.delete(peer.address);
-    }
+    this.admission.remove(peer);
   }
 
   private logConnection(client: string, outcome: string, message: string): void {
@@ -397,7 +343,7 @@ export class FerryServer {
     this.closing ??= (async () => {
       const stopped = new Promise<void>((r) => this.net.close(() => r()));
       const grace = this.options.shutdownGraceMs ?? 5000;
-      const peers = [...this.peers.values()];
+      const peers = [...this.admission.peers()];
       const sessions = peers.flatMap((p) => (p.session ? [p.session] : []));
       const drained = Promise.allSettled(sessions.map((s) => s.drain()));
       let timer: NodeJS.Timeout | undefined;
@@ -407,12 +353,12 @@ export class FerryServer {
         await drained;
       }
       clearTimeout(timer);
-      for (const peer of this.peers.values()) {
+      for (const peer of peers) {
         if (peer.conn) peer.conn.end();
         else peer.raw.destroy(); // still in its TLS handshake
       }
       // Give well-behaved clients a moment to close their side, then force it.
-      const forced = setTimeout(() => this.peers.forEach((p) => (p.conn?.destroy(), p.raw.destroy())), 1000);
+      const forced = setTimeout(() => peers.forEach((p) => (p.conn?.destroy(), p.raw.destroy())), 1000);
       await stopped;
       clearTimeout(forced);
       await this.services.udpEndpoint?.close();
