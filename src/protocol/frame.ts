@@ -54,6 +54,21 @@ export function encodeFrame(kind: number, id: number, header?: object, payload: 
 /** Frame bodies at least this large get memory of their own (and may be transferred). */
 const OWNED_BODY_BYTES = 64 * 1024;
 
+/** A growing body starts this small and doubles as bytes arrive (see FrameDecoder's `grow`). */
+const GROW_START_BYTES = 64 * 1024;
+
+export interface FrameDecoderOptions {
+  /**
+   * Size large bodies by the bytes that have arrived instead of the declared
+   * length: start small and double. The server sets this, so a peer that
+   * declares 4 MiB and sends a few bytes costs a few bytes, and one that sends
+   * all but one byte costs at most twice what it sent. The client leaves it
+   * off: its 1 MiB DATA frames come from a server it chose, and each is then
+   * allocated once (from its recycling `allocate`) and never copied again.
+   */
+  grow?: boolean;
+}
+
 /**
  * Incremental decoder: push() chunks as they arrive, get back whole frames.
  * Throws FerryError(BAD_FRAME) on anything malformed; after that the stream
@@ -68,23 +83,34 @@ export class FrameDecoder {
   private readonly prefix = Buffer.alloc(4);
   private prefixHave = 0;
   private body: Buffer | null = null; // the frame being filled, once its length is known
+  private bodyLength = 0; // its declared length (body may be smaller while growing)
   private bodyHave = 0;
   private failed = false;
+  private readonly grow: boolean;
 
   /**
    * `allocate` supplies memory for large frame bodies (a consumer that hands
    * payloads back when done can recycle them instead of allocating ~1 MiB per
    * frame); it must return a buffer of exactly the size asked for whose memory
-   * nothing else uses.
+   * nothing else uses. `maxFrameBytes` may be changed between pushes (the
+   * server raises it once a peer has authenticated).
    */
   constructor(
-    private readonly maxFrameBytes = MAX_FRAME_BYTES,
+    public maxFrameBytes = MAX_FRAME_BYTES,
     private readonly allocate: (bytes: number) => Buffer = (bytes) => Buffer.allocUnsafeSlow(bytes),
-  ) {}
+    options: FrameDecoderOptions = {},
+  ) {
+    this.grow = options.grow ?? false;
+  }
 
   /** Bytes held while waiting for the rest of a frame. */
   get pending(): number {
     return this.prefixHave + this.bodyHave;
+  }
+
+  /** Bytes of memory held for the frame being filled (its buffer's size). */
+  get reserved(): number {
+    return this.body?.length ?? 0;
   }
 
   push(chunk: Buffer): Frame[] {
@@ -102,17 +128,17 @@ export class FrameDecoder {
           const len = this.prefix.readUInt32BE(0);
           if (len < FRAME_PREFIX_BYTES - 4) throw new FerryError(ErrorCode.BadFrame, `frame length ${len} is shorter than a frame header`);
           if (len > this.maxFrameBytes) throw new FerryError(ErrorCode.BadFrame, `frame length ${len} exceeds the limit of ${this.maxFrameBytes}`);
-          // Large bodies never come from the shared pool: a transferred payload
-          // detaches its whole ArrayBuffer.
-          this.body = len >= OWNED_BODY_BYTES ? this.allocate(len) : Buffer.allocUnsafe(len);
+          this.bodyLength = len;
+          this.body = this.bodyBuffer(this.grow ? Math.min(len, Math.max(GROW_START_BYTES, chunk.length - at)) : len);
           this.bodyHave = 0;
           this.prefixHave = 0;
         }
-        const n = Math.min(this.body.length - this.bodyHave, chunk.length - at);
+        const n = Math.min(this.bodyLength - this.bodyHave, chunk.length - at);
+        if (this.bodyHave + n > this.body.length) this.enlarge(this.bodyHave + n);
         chunk.copy(this.body, this.bodyHave, at, at + n);
         this.bodyHave += n;
         at += n;
-        if (this.bodyHave === this.body.length) {
+        if (this.bodyHave === this.bodyLength) {
           const body = this.body;
           this.body = null;
           this.bodyHave = 0;
@@ -121,9 +147,27 @@ export class FrameDecoder {
       }
     } catch (err) {
       this.failed = true;
+      this.body = null;
       throw err;
     }
     return out;
+  }
+
+  /**
+   * Memory for `bytes` of the current frame. Large bodies never come from the
+   * shared pool: a transferred payload detaches its whole ArrayBuffer.
+   */
+  private bodyBuffer(bytes: number): Buffer {
+    return this.bodyLength >= OWNED_BODY_BYTES ? this.allocate(bytes) : Buffer.allocUnsafe(bytes);
+  }
+
+  /** Double the growing body until `need` fits, capped at the declared length. */
+  private enlarge(need: number): void {
+    let size = this.body!.length;
+    while (size < need) size *= 2;
+    const bigger = this.bodyBuffer(Math.min(size, this.bodyLength));
+    this.body!.copy(bigger, 0, 0, this.bodyHave);
+    this.body = bigger;
   }
 }
 

@@ -23,3 +23,9 @@ export const MAX_PATH_BYTES = 4096;
 export const MAX_NAME_BYTES = 255;
 /** Longest keyword for content search. */
 export const MAX_KEYWORD_BYTES = 1024;
+/**
+ * Largest frame before the handshake is complete. HELLO and AUTH are a small
+ * JSON header with no payload, so a peer that has proved nothing may not make
+ * the server buffer more than one header's worth.
+ */
+export const MAX_HANDSHAKE_FRAME_BYTES = FRAME_PREFIX_BYTES - 4 + MAX_HEADER_BYTES;

@@ -10,8 +10,19 @@ import type { ShareStore } from './store.js';
 export interface ServerLimits {
   /** Open connections from one IP address. */
   connectionsPerAddress: number;
-  /** Open connections in all. */
+  /** Open connections in all, from accept (over TLS: before its handshake). */
   connections: number;
+  /**
+   * Connections that have not completed the handshake (TLS and HELLO/AUTH).
+   * They have their own pool, smaller than `connections`, so peers that prove
+   * nothing can never take the room of clients that authenticate; when it is
+   * full, the oldest of them is closed to admit a new one.
+   */
+  unauthenticated: number;
+  /** Of those, from one IP address (past it, that address's oldest is closed). */
+  unauthenticatedPerAddress: number;
+  /** Time from accept to a completed handshake (TLS, HELLO and AUTH together). */
+  handshakeMs: number;
   /** A connection with nothing in flight and no complete frame for this long is closed. */
   idleMs: number;
   /** Concurrent UDP sessions for one IP address. */
@@ -22,6 +33,8 @@ export interface ServerLimits {
   staleUploadMs: number;
   /** Entries the start-up walk for stale upload temp files looks at before it stops. */
   staleUploadScanEntries: number;
+  /** Transfers (download, udp, upload) one connection runs at once; the rest wait their turn. */
+  transfersPerConnection: number;
 }
 
 export interface ServerServices {
@@ -66,6 +79,8 @@ export interface ServerCounters {
   downloads: number;
   uploads: number;
   errors: number;
+  /** Transfers (download, udp, upload) running now: each may hold a file open. A gauge, not a total. */
+  transfers: number;
 }
 
 export interface RequestContext<R extends Request = Request> {

@@ -1,22 +1,24 @@
 // `ferry serve`: accept connections, hand each to a Session, shut down cleanly.
 
 import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
 import { basename, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../protocol/limits.js';
 import { Kind } from '../protocol/messages.js';
 import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { assertMayBind, resolveBindAddress, type HostLookup } from './bind-address.js';
 import { CommandLog } from './command-log.js';
+import { Admission, type Admitted } from './admission.js';
 import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from './context.js';
 
 export type { ServerLimits } from './context.js';
 import { HashIndex } from './hash-index.js';
 import { defaultHashIndexFile, defaultLogFile, ferryStateLocations } from './paths.js';
 import { PrivateState } from './private-state.js';
-import { Session } from './session.js';
+import { HANDSHAKE_TIMEOUT_MS, Session } from './session.js';
 import { ShareStore } from './store.js';
 import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
 
@@ -56,9 +58,35 @@ export const DEFAULT_LIMITS: ServerLimits = {
   // a busy machine (or a NAT) may run dozens of clients: generous, but bounded.
   connectionsPerAddress: 256,
   connections: 1024,
+  // Peers that have proved nothing get an eighth of the room: a real client
+  // leaves this pool within a round trip or two (HELLO, AUTH), so 128 is
+  // plenty for bursts of honest connects, and the other 896 places are kept
+  // for clients that authenticated. When the pool is full the OLDEST waiting
+  // peer is closed to admit the new one (sshd's MaxStartups early drop): an
+  // attacker holding idle connections loses them, while a client that
+  // authenticates in milliseconds is never the oldest for long.
+  unauthenticated: 128,
+  // One address may hold a quarter of the pool, so a single host (or one
+  // attacker without many addresses) cannot push everyone else's handshakes
+  // out; past it, that address's own oldest waiting peer makes way.
+  unauthenticatedPerAddress: 32,
+  // Plenty for a TLS handshake plus HELLO/AUTH over a slow link; a peer still
+  // silent after this holds a descriptor for nothing.
+  handshakeMs: HANDSHAKE_TIMEOUT_MS,
   idleMs: 5 * 60_000,
   udpSessionsPerAddress: 4,
-  unreadBytes: 32 * 1024 * 1024,
+  // A reading client never has much queued: DATA waits for the connection to
+  // drain, so at most one 1 MiB chunk per running transfer sits in the buffer,
+  // and the other frames are small (ITEM batches fit a 64 KiB header). 8 MiB
+  // is twice that with room for bursts; past it the client is not reading and
+  // is disconnected. Every frame kind counts (PONG, ITEM, REPLY, ERROR, DATA).
+  unreadBytes: 8 * 1024 * 1024,
+  // Clients open a connection per transfer, so a well-behaved one runs one
+  // here; two lets a client overlap the end of one transfer with the next.
+  // The rest wait their turn holding no file and no chunk, which bounds a
+  // non-reading connection to ~4 MiB (two transfers: a chunk queued or waiting
+  // to be sent, and one read ahead each) and 2 descriptors, however much it asks.
+  transfersPerConnection: 2,
   // No upload stalls for a day: the idle limit closes a silent connection after
   // minutes. Only a temp file whose pid is alive (another server on the share,
   // or a process that reused a dead server's pid) waits this long.
@@ -84,10 +112,17 @@ function advertising(endpoint: UdpSessions, port: number): UdpSessions {
   };
 }
 
+/** One accepted TCP connection, from accept on (over TLS: before its handshake). */
+interface Peer extends Admitted {
+  /** The TCP socket (over TLS, the one under the TLSSocket). */
+  readonly raw: Socket;
+  conn?: FrameConnection;
+  session?: Session;
+  deadline?: NodeJS.Timeout;
+}
+
 export class FerryServer {
-  private readonly sessions = new Set<Session>();
-  private readonly sockets = new Set<Socket>();
-  private readonly perAddress = new Map<string, number>();
+  private readonly admission: Admission<Peer>;
   private closing: Promise<void> | undefined;
   private readonly stopCleanup = new AbortController();
   /**
@@ -108,6 +143,7 @@ export class FerryServer {
     /** With --tls: the certificate's SHA-256 fingerprint, for clients to pin. */
     readonly fingerprint: string | undefined,
   ) {
+    this.admission = new Admission<Peer>(services.limits, (peer, why) => this.drop(peer, why));
     const { store, limits, log } = services;
     const started = Date.now();
     this.staleUploadsCleaned = removeStaleUploads(store.root, {
@@ -128,6 +164,29 @@ export class FerryServer {
   /** Live counters (connections, requests, bytes sent, ...): tests and the bench read them. */
   get counters(): ServerCounters {
     return this.services.counters;
+  }
+
+  /** Bytes queued in user space for all clients (sent but not yet taken by the kernel). */
+  get queuedBytes(): number {
+    let bytes = 0;
+    for (const peer of this.admission.peers()) bytes += peer.conn?.socket.writableLength ?? 0;
+    return bytes;
+  }
+
+  /** Over all connections: bytes of partial frames received, and the memory held for them. */
+  get partialFrames(): { received: number; reserved: number } {
+    const total = { received: 0, reserved: 0 };
+    for (const peer of this.admission.peers()) {
+      const partial = peer.conn?.partialFrame;
+      total.received += partial?.received ?? 0;
+      total.reserved += partial?.reserved ?? 0;
+    }
+    return total;
+  }
+
+  /** Open connections, and how many of them have not completed the handshake. */
+  get openConnections(): { all: number; unauthenticated: number } {
+    return { all: this.admission.size, unauthenticated: this.admission.unauthenticated };
   }
 
   /** The MD5 index (tests use it to check what was read). */
@@ -161,7 +220,7 @@ export class FerryServer {
     const log = await CommandLog.open(logFile);
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
-    const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0 };
+    const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0, transfers: 0 };
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
     const services: ServerServices = {
       store,
@@ -177,7 +236,11 @@ export class FerryServer {
     const identity = options.tls ? await loadOrCreateServerIdentity(options.tlsDir ?? defaultIdentityDir()) : undefined;
     // Located once everything exists: the log, the index and the identity are now on disk.
     store.keepPrivate(PrivateState.locate(store.root, ferryStateLocations({ root: store.root, logFile, hashIndexFile: indexFile, ...(options.tlsDir ? { tlsDir: options.tlsDir } : {}) })));
-    const netServer = identity ? createTlsServer({ ...tlsServerOptions(identity), noDelay: true }) : createServer({ noDelay: true });
+    const netServer = identity
+      ? // The server's own deadline (handshakeMs from accept, logged) closes a stalled
+        // TLS handshake first; tls.Server's timeout (120 s by default) is only a backstop.
+        createTlsServer({ ...tlsServerOptions(identity), noDelay: true, handshakeTimeout: limits.handshakeMs + 1000 })
+      : createServer({ noDelay: true });
     await new Promise<void>((resolveListen, reject) => {
       netServer.once('error', reject);
       netServer.listen(options.port ?? 2003, address, () => {
@@ -218,44 +281,104 @@ export class FerryServer {
       }
     }
     const server = new FerryServer(netServer, services, host, boundAddress, port, options, identity?.fingerprint);
-    // Over TLS a connection counts once its handshake is done; the TLS
-    // handshake timeout bounds how long an unfinished one can hold a socket.
-    netServer.on(identity ? 'secureConnection' : 'connection', (socket: Socket) => server.accept(socket));
+    // Every connection counts from accept, TLS ones too: a peer that never
+    // finishes its TLS handshake holds a descriptor like any other.
+    netServer.on('connection', (socket: Socket) => server.accept(socket, identity !== undefined));
+    if (identity) {
+      netServer.on('secureConnection', (socket: TLSSocket) => server.secured(socket));
+      // A failed or abandoned TLS handshake: the socket is gone (its close releases the peer).
+      netServer.on('tlsClientError', () => {});
+    }
     return server;
   }
 
-  private accept(socket: Socket): void {
+  private accept(raw: Socket, tls: boolean): void {
     if (this.closing) {
+      raw.destroy();
+      return;
+    }
+    this.counters.connections++;
+    const address = raw.remoteAddress ?? '?';
+    const remote = `${address}:${raw.remotePort ?? '?'}`;
+    const refusal = this.admission.makeRoom(address);
+    if (refusal) return this.refuse(raw, remote, tls, refusal);
+    const peer: Peer = { raw, address, remote, authenticated: false };
+    this.admission.add(peer);
+    raw.once('close', () => this.forget(peer));
+    // Half-open connections (a peer that vanished) are found by keepalive probes.
+    raw.setKeepAlive(true, 30_000);
+    // One deadline from accept covers the TLS handshake and HELLO/AUTH alike.
+    peer.deadline = setTimeout(() => this.handshakeExpired(peer), this.services.limits.handshakeMs);
+    peer.deadline.unref();
+    if (!tls) this.startSession(peer, raw);
+  }
+
+  /** A TLS handshake completed: the peer's frames can start. */
+  private secured(socket: TLSSocket): void {
+    const peer = this.admission.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
+    if (!peer || peer.session || this.closing) {
       socket.destroy();
       return;
     }
-    const { limits } = this.services;
-    const address = socket.remoteAddress ?? '?';
-    const fromAddress = this.perAddress.get(address) ?? 0;
-    const conn = new FrameConnection(socket);
-    this.counters.connections++;
-    if (fromAddress >= limits.connectionsPerAddress || this.sockets.size >= limits.connections) {
-      // Say why before closing, so a legitimate client can tell the user.
-      const why = fromAddress >= limits.connectionsPerAddress ? `more than ${limits.connectionsPerAddress} connections from ${address}` : `more than ${limits.connections} connections`;
-      conn.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
-      conn.end();
-      setTimeout(() => socket.destroy(), 1000).unref();
-      this.services.log.append({ time: new Date().toISOString(), client: conn.remote, command: 'connection', args: {}, outcome: ErrorCode.TooManyRequests, bytes: 0, ms: 0, message: why });
+    this.startSession(peer, socket);
+  }
+
+  private startSession(peer: Peer, socket: Socket): void {
+    // Until the handshake is done only a HELLO or AUTH sized frame is
+    // accepted, and bodies grow with what arrives (see FrameDecoder `grow`).
+    const conn = new FrameConnection(socket, { maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES, growBodies: true });
+    peer.conn = conn;
+    peer.session = new Session(conn, this.services, basename(this.root) || '/', {
+      onAuthenticated: () => this.authenticated(peer),
+    });
+  }
+
+  private authenticated(peer: Peer): void {
+    if (!this.admission.authenticated(peer)) return;
+    clearTimeout(peer.deadline);
+    if (peer.conn) peer.conn.maxFrameBytes = MAX_FRAME_BYTES;
+  }
+
+  private handshakeExpired(peer: Peer): void {
+    if (peer.authenticated || this.admission.get(peer.remote) !== peer) return;
+    if (peer.session) return peer.session.expireHandshake();
+    // Still inside the TLS handshake: there is no frame to send, only a log line.
+    this.logConnection(peer.remote, ErrorCode.Timeout, `no TLS handshake within ${Math.round(this.services.limits.handshakeMs / 100) / 10} s`);
+    peer.raw.destroy();
+  }
+
+  /** Close a peer that has not authenticated, to admit a newer one; logged. */
+  private drop(peer: Peer, why: string): void {
+    clearTimeout(peer.deadline);
+    this.logConnection(peer.remote, ErrorCode.TooManyRequests, why);
+    // Tell a plain peer why (one small frame, written before the close).
+    peer.conn?.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
+    peer.raw.destroy();
+  }
+
+  private refuse(raw: Socket, remote: string, tls: boolean, why: string): void {
+    this.logConnection(remote, ErrorCode.TooManyRequests, why);
+    if (tls) {
+      // No TLS session to carry a frame: just close.
+      raw.destroy();
       return;
     }
-    this.perAddress.set(address, fromAddress + 1);
-    this.sockets.add(socket);
-    // Half-open connections (a peer that vanished) are found by keepalive probes.
-    socket.setKeepAlive(true, 30_000);
-    const session = new Session(conn, this.services, basename(this.root) || '/');
-    this.sessions.add(session);
-    conn.on('close', () => {
-      this.sockets.delete(socket);
-      this.sessions.delete(session);
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
-    });
+    // Say why before closing, so a legitimate client can tell the user.
+    const conn = new FrameConnection(raw);
+    conn.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
+    // Nothing it sends is read: a refused peer must not make us buffer a frame.
+    raw.pause();
+    conn.end();
+    setTimeout(() => raw.destroy(), 1000).unref();
+  }
+
+  private forget(peer: Peer): void {
+    clearTimeout(peer.deadline);
+    this.admission.remove(peer);
+  }
+
+  private logConnection(client: string, outcome: string, message: string): void {
+    this.services.log.append({ time: new Date().toISOString(), client, command: 'connection', args: {}, outcome, bytes: 0, ms: 0, message });
   }
 
   /**
@@ -267,17 +390,22 @@ export class FerryServer {
       this.stopCleanup.abort();
       const stopped = new Promise<void>((r) => this.net.close(() => r()));
       const grace = this.options.shutdownGraceMs ?? 5000;
-      const drained = Promise.allSettled([...this.sessions].map((s) => s.drain()));
+      const peers = [...this.admission.peers()];
+      const sessions = peers.flatMap((p) => (p.session ? [p.session] : []));
+      const drained = Promise.allSettled(sessions.map((s) => s.drain()));
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), grace)));
       if ((await Promise.race([drained, timedOut])) === 'timeout') {
-        for (const s of this.sessions) s.abortAll();
+        for (const s of sessions) s.abortAll();
         await drained;
       }
       clearTimeout(timer);
-      for (const socket of this.sockets) socket.end();
+      for (const peer of peers) {
+        if (peer.conn) peer.conn.end();
+        else peer.raw.destroy(); // still in its TLS handshake
+      }
       // Give well-behaved clients a moment to close their side, then force it.
-      const forced = setTimeout(() => this.sockets.forEach((s) => s.destroy()), 1000);
+      const forced = setTimeout(() => peers.forEach((p) => (p.conn?.destroy(), p.raw.destroy())), 1000);
       await stopped;
       clearTimeout(forced);
       await this.staleUploadsCleaned;

@@ -12,6 +12,7 @@ import { udpKeyFrom } from '../transport/tls.js';
 import type { Handler, RequestContext, ServerServices } from './context.js';
 import { handlers } from './handlers/index.js';
 import { IncomingStream, uploadCancelled } from './incoming.js';
+import { TransferSlots } from './transfer-slots.js';
 import { SERVER_NAME } from '../version.js';
 
 interface InFlight {
@@ -20,40 +21,53 @@ interface InFlight {
   done: Promise<void>;
 }
 
-/** A connection that has not completed the handshake by then is closed. */
+/** The default for ServerLimits.handshakeMs (the server's timer enforces it, from accept). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** Requests that hold a file (and a share of the connection's send budget) while they run. */
+const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload']);
+
+export interface SessionHooks {
+  /** The peer completed the handshake (proved the token, or none is needed). */
+  onAuthenticated?: () => void;
+}
 
 export class Session {
   private state: 'hello' | 'auth' | 'ready' | 'closing' = 'hello';
   private readonly inFlight = new Map<number, InFlight>();
   private expectedProof = '';
-  private readonly handshakeTimer: NodeJS.Timeout;
   private idleTimer: NodeJS.Timeout | undefined;
+  private readonly transferSlots: TransferSlots;
 
   constructor(
     private readonly conn: FrameConnection,
     private readonly services: ServerServices,
     private readonly shareName: string,
+    private readonly hooks: SessionHooks = {},
   ) {
+    this.transferSlots = new TransferSlots(services.limits.transfersPerConnection);
     conn.on('frame', (frame) => {
       this.armIdle();
       this.onFrame(frame);
     });
     conn.on('protocolError', (err) => this.logConnectionError(err));
-    this.handshakeTimer = setTimeout(() => {
-      if (this.state === 'hello' || this.state === 'auth') this.fatal(new FerryError(ErrorCode.Timeout, 'no handshake within 10 s'));
-      // A peer that ignores the close must not keep the socket.
-      setTimeout(() => conn.destroy(), 1000).unref();
-    }, HANDSHAKE_TIMEOUT_MS);
-    this.handshakeTimer.unref();
     conn.on('close', () => {
-      clearTimeout(this.handshakeTimer);
       clearTimeout(this.idleTimer);
       for (const req of this.inFlight.values()) {
         req.controller.abort(new FerryError(ErrorCode.ConnectionLost, 'client disconnected'));
         req.incoming?.fail(new FerryError(ErrorCode.ConnectionLost, 'client disconnected mid-upload'));
       }
     });
+  }
+
+  /**
+   * The handshake deadline passed (the server times it from accept): say why,
+   * log it, and close. A peer that ignores the close must not keep the socket.
+   */
+  expireHandshake(): void {
+    if (this.state !== 'hello' && this.state !== 'auth') return;
+    this.fatal(new FerryError(ErrorCode.Timeout, `no handshake within ${seconds(this.services.limits.handshakeMs)} s`));
+    setTimeout(() => this.conn.destroy(), 1000).unref();
   }
 
   /** Stop taking requests; resolves when the in-flight ones have finished. */
@@ -88,10 +102,22 @@ export class Session {
     this.idleTimer.unref();
   }
 
-  /** A client that stops reading must not make the server queue without end. */
+  /**
+   * Send a frame that cannot wait (PONG, REPLY, ERROR; ITEM goes through
+   * guardUnread too), then hold the connection to its budget.
+   */
+  private sendNow(kind: number, id: number, header: object): void {
+    this.conn.send(kind, id, header);
+    this.guardUnread();
+  }
+
+  /**
+   * A client that stops reading must not make the server queue without end:
+   * past the budget, the connection is closed (and the close logged).
+   */
   private guardUnread(): void {
     const queued = this.conn.socket.writableLength;
-    if (queued <= this.services.limits.unreadBytes) return;
+    if (queued <= this.services.limits.unreadBytes || this.conn.isClosed) return;
     this.logConnectionError(new FerryError(ErrorCode.TooLarge, `client is not reading: ${queued} bytes queued`));
     this.conn.destroy();
   }
@@ -114,7 +140,7 @@ export class Session {
         return;
       }
       case Kind.Ping:
-        this.conn.send(Kind.Pong, frame.id, frame.header);
+        this.sendNow(Kind.Pong, frame.id, frame.header);
         return;
       default:
         return this.fatal(new FerryError(ErrorCode.BadFrame, `unexpected frame kind ${frame.kind} from a client`));
@@ -164,7 +190,7 @@ export class Session {
   }
 
   private ready(auth: 'none' | 'token'): void {
-    clearTimeout(this.handshakeTimer);
+    this.hooks.onAuthenticated?.();
     this.armIdle();
     this.state = 'ready';
     const features = ['list', 'hash', 'download', 'logs'];
@@ -221,25 +247,43 @@ export class Session {
         this.guardUnread();
       },
       data: async (payload) => {
-        if (entry.controller.signal.aborted) throw entry.controller.signal.reason;
-        if (!conn.send(Kind.Data, id, undefined, payload)) await conn.drained();
+        // DATA can wait: it goes out only once the connection has drained, so
+        // several transfers on one connection queue one chunk each at most,
+        // and the handler does not read its next chunk before this one left.
+        const { signal } = entry.controller;
+        if (signal.aborted) throw signal.reason;
+        await conn.drained();
+        if (signal.aborted) throw signal.reason;
+        conn.send(Kind.Data, id, undefined, payload);
+        await conn.drained();
       },
       incoming: () => entry.incoming ?? emptyIncoming(),
       countBytes: (n) => (bytes += n),
       note: (fields) => Object.assign(notes, fields),
     };
     const handler = handlers[request.op] as Handler;
+    const transfer = TRANSFER_OPS.has(request.op);
     let outcome: string = 'ok';
     let message: string | undefined;
+    let releaseTurn: (() => void) | undefined;
     try {
+      if (transfer) {
+        releaseTurn = await this.transferSlots.acquire(entry.controller.signal);
+        services.counters.transfers++;
+      }
       const reply = await handler(ctx);
-      conn.send(Kind.Reply, id, reply);
+      this.sendNow(Kind.Reply, id, reply);
     } catch (err) {
       const error = toFerryError(err);
       outcome = error.code;
       message = error.message;
       services.counters.errors++;
-      conn.send(Kind.Error, id, { code: error.code, message: error.message });
+      this.sendNow(Kind.Error, id, { code: error.code, message: error.message });
+    } finally {
+      if (releaseTurn) {
+        services.counters.transfers--;
+        releaseTurn();
+      }
     }
     const { op, ...args } = request;
     services.log.append({
@@ -266,7 +310,7 @@ export class Session {
   /** Answer a request that never started, and log it like any other. */
   private refuse(id: number, header: Record<string, unknown>, error: FerryError): void {
     this.services.counters.errors++;
-    this.conn.send(Kind.Error, id, { code: error.code, message: error.message });
+    this.sendNow(Kind.Error, id, { code: error.code, message: error.message });
     this.services.log.append({
       time: new Date().toISOString(),
       client: this.conn.remote,
@@ -310,6 +354,11 @@ function toFerryError(err: unknown): FerryError {
   if (code === 'EACCES' || code === 'EPERM') return new FerryError(ErrorCode.Forbidden, 'permission denied on the server');
   if (typeof code === 'string' && isErrorCode(code)) return new FerryError(code, String((err as Error).message));
   return new FerryError(ErrorCode.Internal, `internal error: ${err instanceof Error ? err.message : String(err)}`);
+}
+
+/** Milliseconds as seconds for a message: 10000 -> "10", 300 -> "0.3". */
+function seconds(ms: number): string {
+  return String(Math.round(ms / 100) / 10);
 }
 
 async function* emptyIncoming(): AsyncGenerator<Buffer> {}

@@ -40,15 +40,16 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
   private readonly decoder: FrameDecoder;
   private closed = false;
   private closeError: Error | undefined;
+  private drainWaiter: Promise<void> | undefined;
   bytesIn = 0;
   bytesOut = 0;
 
   constructor(
     readonly socket: Socket,
-    options: { maxFrameBytes?: number; allocate?: (bytes: number) => Buffer } = {},
+    options: { maxFrameBytes?: number; allocate?: (bytes: number) => Buffer; growBodies?: boolean } = {},
   ) {
     super();
-    this.decoder = new FrameDecoder(options.maxFrameBytes, options.allocate);
+    this.decoder = new FrameDecoder(options.maxFrameBytes, options.allocate, { grow: options.growBodies ?? false });
     this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     socket.setNoDelay(true);
     // Sockets created with a fixed read buffer (`onread`, see readInto) emit no
@@ -81,20 +82,36 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
     return ok;
   }
 
-  /** Resolves once the socket can take more data (immediately if it already can). */
+  /**
+   * Resolves once the socket can take more data (immediately if it already
+   * can). Every caller waiting for the same drain shares one promise and one
+   * pair of socket listeners, so 20 downloads on a connection add 2, not 40.
+   */
   drained(): Promise<void> {
     if (this.isClosed) return Promise.reject(new FerryError(ErrorCode.ConnectionLost, 'connection closed'));
     if (!this.socket.writableNeedDrain) return Promise.resolve();
-    return new Promise((resolve, reject) => {
+    this.drainWaiter ??= new Promise((resolve, reject) => {
       const done = () => {
         this.socket.off('drain', done);
         this.socket.off('close', done);
+        this.drainWaiter = undefined;
         if (this.isClosed) reject(new FerryError(ErrorCode.ConnectionLost, 'connection closed'));
         else resolve();
       };
       this.socket.on('drain', done);
       this.socket.on('close', done);
     });
+    return this.drainWaiter;
+  }
+
+  /** Bytes of a partial frame received so far, and the memory held for it. */
+  get partialFrame(): { received: number; reserved: number } {
+    return { received: this.decoder.pending, reserved: this.decoder.reserved };
+  }
+
+  /** Change the largest frame accepted from the peer (the server raises it after the handshake). */
+  set maxFrameBytes(bytes: number) {
+    this.decoder.maxFrameBytes = bytes;
   }
 
   /** Stop reading from the socket (the kernel then pushes back on the sender). */

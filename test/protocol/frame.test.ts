@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../../src/protocol/errors.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../../src/protocol/frame.js';
-import { MAX_FRAME_BYTES } from '../../src/protocol/limits.js';
+import { MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../../src/protocol/limits.js';
 import { Kind } from '../../src/protocol/messages.js';
 
 const decodeAll = (bytes: Buffer, step = bytes.length): Frame[] => {
@@ -122,5 +122,86 @@ describe('payload ownership', () => {
     expect(again!.payload.every((b) => b === 7)).toBe(true);
     const small = new FrameDecoder().push(encodeFrame(Kind.Data, 1, undefined, Buffer.alloc(10)));
     expect(small[0]!.ownsPayload).toBe(false);
+  });
+});
+
+describe('growing bodies (the server: memory follows the bytes that arrived)', () => {
+  /** A decoder whose large-body allocations are counted. */
+  const counting = (maxFrameBytes = MAX_FRAME_BYTES) => {
+    const sizes: number[] = [];
+    const decoder = new FrameDecoder(maxFrameBytes, (n) => (sizes.push(n), Buffer.allocUnsafeSlow(n)), { grow: true });
+    return { decoder, sizes, total: () => sizes.reduce((a, b) => a + b, 0) };
+  };
+
+  it('decodes the documented hex vectors split at every byte boundary', () => {
+    const hex = '00000007' + '18' + '00000000' + '0000' + '0000000a' + '12' + 'fffffffe' + '0000' + '010203';
+    const bytes = Buffer.from(hex, 'hex');
+    for (let cut = 1; cut < bytes.length; cut++) {
+      const d = new FrameDecoder(MAX_FRAME_BYTES, undefined, { grow: true });
+      const frames = [...d.push(bytes.subarray(0, cut)), ...d.push(bytes.subarray(cut))];
+      expect(frames.map((f) => [f.kind, f.id, f.payload.toString('hex')])).toEqual([
+        [Kind.Ping, 0, ''],
+        [Kind.Data, 0xfffffffe, '010203'],
+      ]);
+      expect(d.pending).toBe(0);
+    }
+  });
+
+  it('decodes a large frame split anywhere, including across every growth step', () => {
+    const payload = Buffer.alloc(300_000);
+    for (let i = 0; i < payload.length; i++) payload[i] = (i * 31) & 0xff;
+    const bytes = Buffer.concat([encodeFrame(Kind.Data, 9, { n: 1 }, payload), encodeFrame(Kind.Ping, 0)]);
+    const cuts = new Set<number>();
+    for (let c = 1; c < bytes.length; c += 4999) cuts.add(c);
+    for (const edge of [4, 5, 64 * 1024, 128 * 1024, 256 * 1024, bytes.length - 18]) for (let d = -3; d <= 3; d++) cuts.add(edge + d);
+    for (const cut of cuts) {
+      const { decoder } = counting();
+      // Three pieces: the growth path sees a partial start, a middle and the end.
+      const mid = Math.min(bytes.length - 1, cut + 70_001);
+      const frames = [...decoder.push(bytes.subarray(0, cut)), ...decoder.push(bytes.subarray(cut, mid)), ...decoder.push(bytes.subarray(mid))];
+      expect(frames).toHaveLength(2);
+      expect(frames[0]!.header).toEqual({ n: 1 });
+      expect(frames[0]!.payload.equals(payload)).toBe(true);
+      expect(frames[0]!.ownsPayload).toBe(true);
+      expect(frames[1]!.kind).toBe(Kind.Ping);
+    }
+  });
+
+  it('holds memory in proportion to what arrived, not to the declared length', () => {
+    const payload = Buffer.alloc(4 * 1024 * 1024 - 100, 5);
+    const frame = encodeFrame(Kind.Data, 1, undefined, payload);
+    const { decoder, total } = counting();
+    // Only the length prefix and a few bytes: a small start, not 4 MiB.
+    decoder.push(frame.subarray(0, 20));
+    expect(total()).toBeLessThanOrEqual(64 * 1024);
+    expect(decoder.reserved).toBeLessThanOrEqual(64 * 1024);
+    // Half the frame a kilobyte at a time: never more than twice what arrived.
+    for (let at = 20; at < frame.length / 2; at += 1024) {
+      decoder.push(frame.subarray(at, Math.min(at + 1024, frame.length / 2)));
+      expect(decoder.reserved).toBeLessThanOrEqual(Math.max(64 * 1024, 2 * decoder.pending));
+    }
+    // All but one byte: the doublings together stay within twice the frame.
+    const rest = decoder.push(frame.subarray(frame.length / 2, frame.length - 1));
+    expect(rest).toEqual([]);
+    expect(total()).toBeLessThanOrEqual(2 * frame.length);
+    const [done] = decoder.push(frame.subarray(frame.length - 1));
+    expect(done!.payload.equals(payload)).toBe(true);
+  });
+
+  it('without growing (the client), allocates each large body once at its exact size', () => {
+    const sizes: number[] = [];
+    const d = new FrameDecoder(MAX_FRAME_BYTES, (n) => (sizes.push(n), Buffer.allocUnsafeSlow(n)));
+    const frame = encodeFrame(Kind.Data, 1, undefined, Buffer.alloc(1024 * 1024, 1));
+    for (let at = 0; at < frame.length; at += 65_536) d.push(frame.subarray(at, at + 65_536));
+    expect(sizes).toEqual([frame.length - 4]);
+  });
+
+  it('refuses frames over a lowered limit, and takes them once it is raised', () => {
+    const d = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
+    const big = encodeFrame(Kind.Request, 1, { op: 'list', pad: 'x'.repeat(1000) }, Buffer.alloc(MAX_HANDSHAKE_FRAME_BYTES));
+    expect(() => d.push(big.subarray(0, 4))).toThrow(/exceeds the limit of 65543/);
+    const d2 = new FrameDecoder(MAX_HANDSHAKE_FRAME_BYTES);
+    d2.maxFrameBytes = MAX_FRAME_BYTES;
+    expect(d2.push(big)).toHaveLength(1);
   });
 });
