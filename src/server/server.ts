@@ -9,7 +9,7 @@ import { isLoopback } from '../protocol/udp-packet.js';
 import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
-import { CommandLog } from './command-log.js';
+import { CommandLog, type LogRotation } from './command-log.js';
 import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from './context.js';
 
 export type { ServerLimits } from './context.js';
@@ -30,6 +30,8 @@ export interface ServerOptions {
   udpAdvertisePort?: number;
   /** Command log file (default under the user's state directory). */
   logFile?: string;
+  /** When the command log rotates and how many older files it keeps (DEFAULT_LOG_ROTATION). */
+  logRotation?: Partial<LogRotation>;
   /** Set false to serve TCP only. */
   udp?: boolean;
   /** Hash index file; null keeps the index in memory only. */
@@ -104,6 +106,15 @@ export class FerryServer {
     return this.services.log.file;
   }
 
+  /** The limits in force (defaults with the options applied): `serve --verbose` prints them. */
+  get limits(): Readonly<ServerLimits> {
+    return this.services.limits;
+  }
+
+  get logRotation(): Readonly<LogRotation> {
+    return this.services.log.rotation;
+  }
+
   get udpPort(): number | undefined {
     return this.services.udp?.port;
   }
@@ -123,7 +134,7 @@ export class FerryServer {
     if (!inside.startsWith('..') && !isAbsolute(inside)) {
       throw new FerryError(ErrorCode.BadRequest, `the command log ${logFile} must not be inside the shared folder`);
     }
-    const log = await CommandLog.open(logFile);
+    const log = await CommandLog.open(logFile, options.logRotation);
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
     const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0 };
