@@ -12,7 +12,7 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogRecord } from '../protocol/messages.js';
-import { boundRecord } from './log-record.js';
+import { boundRecord, MAX_LOG_FIELD_CHARS, MAX_LOG_LINE_BYTES } from './log-record.js';
 import { readForward, tailStart, type LogFileSnapshot } from './log-tail.js';
 
 const NEWLINE = 0x0a;
@@ -107,6 +107,11 @@ export class CommandLog {
       throw err;
     }
     return new CommandLog(abs, handle, size, options);
+  }
+
+  /** Every bound this log keeps, for `serve --verbose`. */
+  get limits(): LogRotation & { maxPendingBytes: number; maxLineBytes: number; maxFieldChars: number } {
+    return { ...this.rotation, maxPendingBytes: this.maxPendingBytes, maxLineBytes: MAX_LOG_LINE_BYTES, maxFieldChars: MAX_LOG_FIELD_CHARS };
   }
 
   /** Bytes of lines waiting for the disk (at most maxPendingBytes). */

@@ -111,8 +111,9 @@ export class FerryServer {
     return this.services.limits;
   }
 
-  get logRotation(): Readonly<LogRotation> {
-    return this.services.log.rotation;
+  /** The command log's rotation and its other bounds (line, field, queue). */
+  get logLimits(): Readonly<CommandLog['limits']> {
+    return this.services.log.limits;
   }
 
   get udpPort(): number | undefined {
