@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { LogRecord } from '../../src/protocol/messages.js';
-import { CommandLog } from '../../src/server/command-log.js';
+import { CommandLog, rotatedLogFile as rotatedName } from '../../src/server/command-log.js';
 import { MAX_LOG_LINE_BYTES } from '../../src/server/log-record.js';
 
 let dir: string;
@@ -228,5 +228,22 @@ describe('CommandLog', () => {
     ]);
     expect(drop + dropped).toBe(1000);
     expect(lines[drop]!.message).toBe(`${dropped} lines dropped: the log could not be written fast enough`);
+  });
+
+  it('loses nothing when a rotation was cut short between two renames', async () => {
+    const file = path.join(dir, 'log.jsonl');
+    const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => JSON.stringify(record(from + i)) + '\n').join('');
+    // A crash after file.1 → file.2 but before file → file.1: file.1 is missing.
+    await fs.writeFile(rotatedName(file, 3), lines(0, 5));
+    await fs.writeFile(rotatedName(file, 2), lines(5, 10));
+    await fs.writeFile(file, lines(10, 15));
+    log = await CommandLog.open(file, { maxFileBytes: 5 * 200, keepFiles: 3 });
+    expect((await log.tail(100)).map((r) => r.bytes)).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    for (let i = 15; i < 20; i++) log.append(record(i)); // rotates: the gap moves up, nothing newer is lost
+    await log.close();
+    log = await CommandLog.open(file, { maxFileBytes: 5 * 200, keepFiles: 3 });
+    const kept = (await log.tail(100)).map((r) => r.bytes);
+    expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 20 - kept.length + i));
+    expect(kept.length).toBeGreaterThanOrEqual(10);
   });
 });
