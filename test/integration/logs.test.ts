@@ -2,7 +2,8 @@
 // reply must always fit the frame limits, reach back across a rotation, and a
 // follower must keep hearing new lines while files rotate under it.
 
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LogRecord } from '../../src/client/types.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
@@ -65,5 +66,10 @@ describe('logs', () => {
     await following;
     const paths = seen.map((r) => r.args.path).filter((p) => String(p).startsWith('after-'));
     expect(paths).toEqual(Array.from({ length: 100 }, (_, i) => `after-${i}.txt`));
+    // However many requests, the log takes at most the current file and three older ones.
+    const logFiles = (await readdir(t.scratch)).filter((n) => n.startsWith('server.log.jsonl'));
+    expect(logFiles.sort()).toEqual(['server.log.jsonl', 'server.log.jsonl.1', 'server.log.jsonl.2', 'server.log.jsonl.3']);
+    const sizes = await Promise.all(logFiles.map(async (n) => (await stat(join(t!.scratch, n))).size));
+    for (const size of sizes) expect(size).toBeLessThanOrEqual(4 * 1024);
   });
 });
