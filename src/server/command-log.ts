@@ -75,6 +75,8 @@ export class CommandLog {
   private writeQueued = false;
   private readonly listeners = new Set<LogListener>();
   private reported = false;
+  /** The last write failed part-way: the file may not end with a newline. */
+  private mayBeTorn = false;
   private closed = false;
 
   private constructor(file: string, handle: FileHandle, size: number, options: CommandLogOptions) {
@@ -273,17 +275,27 @@ export class CommandLog {
         }
         j = i + 1; // one line longer than a whole file: it still gets a file of its own
       }
-      const chunk = lines.slice(i, j).map((l) => l.text).join('');
+      const text = lines.slice(i, j).map((l) => l.text).join('');
       this.writtenSeq = lines[j - 1]!.seq;
       i = j;
-      try {
-        // O_APPEND keeps one write whole and in order.
-        const { bytesWritten } = await this.handle.write(chunk);
-        this.size += bytesWritten;
-      } catch (err) {
-        this.report(err);
-      }
+      // After a failed write the file may end mid-line: a newline first keeps
+      // the next line from being glued to that fragment (an empty line is skipped on reading).
+      await this.writeWhole(Buffer.from(this.mayBeTorn ? '\n' + text : text));
     }
+  }
+
+  /** The whole buffer, however many writes the disk takes for it; this writer is the file's only one. */
+  private async writeWhole(chunk: Buffer): Promise<void> {
+    let done = 0;
+    try {
+      while (done < chunk.length) done += (await this.handle.write(chunk, done)).bytesWritten;
+      this.mayBeTorn = false;
+    } catch (err) {
+      // Whatever reached the disk before the error may end mid-line (at worst this costs an empty line).
+      this.mayBeTorn = true;
+      this.report(err);
+    }
+    this.size += done;
   }
 
   /**

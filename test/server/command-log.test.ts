@@ -246,4 +246,47 @@ describe('CommandLog', () => {
     expect(kept).toEqual(Array.from({ length: kept.length }, (_, i) => 20 - kept.length + i));
     expect(kept.length).toBeGreaterThanOrEqual(10);
   });
+
+  it('finishes a short write and starts a fresh line after a failed one, so no line is torn or glued', async () => {
+    const file = path.join(dir, 'log.jsonl');
+    log = await CommandLog.open(file);
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => Promise<{ bytesWritten: number }> };
+    await probe.close();
+    const realWrite = proto.write;
+    vi.spyOn(proto, 'write').mockImplementation(async function (this: unknown, data: unknown, ...rest: unknown[]) {
+      const bytes = Buffer.isBuffer(data) ? data : Buffer.from(String(data));
+      const offset = typeof rest[0] === 'number' ? rest[0] : 0;
+      const part = bytes.subarray(offset, offset + Math.ceil((bytes.length - offset) / 2));
+      const text = bytes.toString();
+      if (text.includes('"bytes":1,') && offset === 0) return realWrite.call(this, part); // the disk took only half
+      if (text.includes('"bytes":3,')) {
+        await realWrite.call(this, part); // half a line, then the disk failed
+        throw Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+      }
+      return realWrite.call(this, bytes.subarray(offset));
+    });
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    log.append(record(1));
+    await log.flush();
+    log.append(record(2));
+    await log.flush();
+    log.append(record(3)); // lost to the failure, but must not swallow the next line
+    await log.flush();
+    log.append(record(4));
+    await log.close();
+    vi.restoreAllMocks();
+    const text = await fs.readFile(file, 'utf8');
+    const parsed = text
+      .split('\n')
+      .map((l) => {
+        try {
+          return (JSON.parse(l) as LogRecord).bytes;
+        } catch {
+          return undefined;
+        }
+      })
+      .filter((b) => b !== undefined);
+    expect(parsed).toEqual([1, 2, 4]);
+  });
 });
