@@ -179,9 +179,12 @@ export class CommandLog {
 
   /** Resolves once everything queued so far is on disk (or failed to get there). */
   async flush(): Promise<void> {
-    while (this.writeQueued || this.pending.length > 0 || this.dropped > 0) {
-      if (!this.writeQueued) this.kick();
-      await this.chain;
+    for (;;) {
+      const chain = this.chain;
+      await chain;
+      // Idle only if nothing was queued on the chain meanwhile (a write may have been running) and no line waits.
+      if (chain === this.chain && this.pending.length === 0 && this.dropped === 0) return;
+      if (!this.writeQueued && (this.pending.length > 0 || this.dropped > 0)) this.kick();
     }
   }
 

@@ -289,4 +289,35 @@ describe('CommandLog', () => {
       .filter((b) => b !== undefined);
     expect(parsed).toEqual([1, 2, 4]);
   });
+
+  it('flush waits for a write that is already under way', async () => {
+    const file = path.join(dir, 'log.jsonl');
+    log = await CommandLog.open(file);
+    const probe = await fs.open(path.join(dir, 'probe'), 'w');
+    const proto = Object.getPrototypeOf(probe) as { write: (...a: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const realWrite = proto.write;
+    let started!: () => void;
+    const writing = new Promise<void>((r) => (started = r));
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    vi.spyOn(proto, 'write').mockImplementation(async function (this: unknown, ...a: unknown[]) {
+      started();
+      await released;
+      return realWrite.apply(this, a);
+    });
+    let flushed = false;
+    try {
+      log.append(record(1));
+      await writing; // the queue is empty now; the line is in the write
+      const flushing = log.flush().then(() => (flushed = true));
+      await new Promise((r) => setImmediate(r));
+      expect(flushed).toBe(false);
+      release();
+      await flushing;
+      expect(await fileLines(file)).toEqual([record(1)]);
+    } finally {
+      release();
+    }
+  });
 });
