@@ -25,6 +25,27 @@ function batcher(send: (records: LogRecord[]) => void) {
   };
 }
 
+/**
+ * Lines a follower buffers while its tail is being read. A busy server logs
+ * thousands of lines a second; past this the oldest are left out (a notice
+ * says how many), so one `logs --follow` cannot hold memory without end.
+ * At most 16 KiB a line, that is 16 MiB at worst, some 300 KB typically.
+ */
+export const MAX_LIVE_BACKLOG = 1000;
+
+function leftOutNotice(n: number): LogRecord {
+  return {
+    time: new Date().toISOString(),
+    client: '-',
+    command: 'log',
+    args: { dropped: n },
+    outcome: 'dropped',
+    bytes: 0,
+    ms: 0,
+    message: `${n} lines not shown: they were logged faster than the tail could be sent`,
+  };
+}
+
 /** The command log: the last `limit` lines, then (with follow) new lines until cancelled. */
 export const logs: Handler<LogsRequest> = async (ctx) => {
   const { log } = ctx.services;
@@ -32,7 +53,14 @@ export const logs: Handler<LogsRequest> = async (ctx) => {
   // Subscribe before reading the tail so no line falls between the two; the
   // sequence numbers tell which of these the files already held.
   const live: { r: LogRecord; seq: number }[] = [];
-  let push: ((r: LogRecord, seq: number) => void) | undefined = (r, seq) => live.push({ r, seq });
+  const left = { count: 0, lastSeq: 0 }; // the oldest of the backlog, left out when it was full
+  let push: ((r: LogRecord, seq: number) => void) | undefined = (r, seq) => {
+    if (live.length >= MAX_LIVE_BACKLOG) {
+      left.count++;
+      left.lastSeq = live.shift()!.seq;
+    }
+    live.push({ r, seq });
+  };
   const unsubscribe = ctx.request.follow ? log.subscribe((r, seq) => push?.(r, seq)) : () => {};
   try {
     const out = batcher((records) => ctx.item({ records }));
@@ -40,7 +68,11 @@ export const logs: Handler<LogsRequest> = async (ctx) => {
     if (ctx.signal.aborted) throw ctx.signal.reason;
     out.flush();
     if (!ctx.request.follow) return { count: tail.count };
-    for (const { r, seq } of live) if (seq > tail.seq) ctx.item({ records: [r] });
+    // Sequence numbers are consecutive, so of the lines left out, those after tail.seq were not in the tail.
+    const missed = Math.min(left.count, Math.max(0, left.lastSeq - tail.seq));
+    if (missed > 0) out.add(leftOutNotice(missed));
+    for (const { r, seq } of live) if (seq > tail.seq) out.add(r);
+    out.flush();
     live.length = 0;
     push = (r: LogRecord) => ctx.item({ records: [r] });
     ctx.item({ live: true }); // from here on every new record is sent
