@@ -10,7 +10,7 @@ import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { assertMayBind, resolveBindAddress, type HostLookup } from './bind-address.js';
-import { CommandLog } from './command-log.js';
+import { CommandLog, type LogRotation } from './command-log.js';
 import { Admission, type Admitted } from './admission.js';
 import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from './context.js';
 
@@ -34,6 +34,8 @@ export interface ServerOptions {
   udpAdvertisePort?: number;
   /** Command log file (default under the user's state directory). */
   logFile?: string;
+  /** When the command log rotates and how many older files it keeps (DEFAULT_LOG_ROTATION). */
+  logRotation?: Partial<LogRotation>;
   /** Set false to serve TCP only. */
   udp?: boolean;
   /** Hash index file; null keeps the index in memory only. */
@@ -202,6 +204,16 @@ export class FerryServer {
     return this.services.log.file;
   }
 
+  /** The limits in force (defaults with the options applied): `serve --verbose` prints them. */
+  get limits(): Readonly<ServerLimits> {
+    return this.services.limits;
+  }
+
+  /** The command log's rotation and its other bounds (line, field, queue). */
+  get logLimits(): Readonly<CommandLog['limits']> {
+    return this.services.log.limits;
+  }
+
   get udpPort(): number | undefined {
     return this.services.udp?.port;
   }
@@ -217,7 +229,7 @@ export class FerryServer {
     // A command log inside the share is allowed (sharing ~ with the default log is
     // legitimate): like all of ferry's state it is kept private, see below.
     const logFile = resolve(options.logFile ?? defaultLogFile());
-    const log = await CommandLog.open(logFile);
+    const log = await CommandLog.open(logFile, options.logRotation);
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
     const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0, transfers: 0 };

@@ -6,7 +6,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
-import { FerryServer } from '../../src/server/server.js';
+import { DEFAULT_LIMITS, FerryServer } from '../../src/server/server.js';
 import { createTempShare, type TempShare } from '../helpers/temp-share.js';
 import { fakeIo, run } from './fake-io.js';
 import { useScratchXdg } from '../helpers/scratch-xdg.js';
@@ -61,6 +61,47 @@ describe('ferry serve', () => {
       expect(await fs.readFile(path.join(share.root, 'log.jsonl'), 'utf8')).toMatch(/"list"/);
     } finally {
       await share.remove();
+    }
+  });
+});
+
+describe('ferry serve --verbose', () => {
+  it('prints every limit in force, one line each in human units, including the log rotation it was given', async () => {
+    const share = await createTempShare({});
+    try {
+      const io = fakeIo({ cwd: share.base });
+      const logFile = path.join(xdg.dir, 'verbose.log');
+      const done = main(['serve', 'share', '--port', '0', '--log', logFile, '--verbose', '--log-size', '1MiB', '--log-keep', '3'], io);
+      await io.waitForStdout(/limit log\.keepFiles .*\n/);
+      io.interrupt('SIGTERM');
+      expect(await done).toBe(0);
+      const lines = io.stdoutText().split('\n').filter(Boolean);
+      expect(lines[0]).toMatch(/^ferry: serving /);
+      const limits = lines.filter((l) => l.startsWith('ferry: limit '));
+      expect(limits).toHaveLength(lines.length - 1);
+      // Every field of the server's limits shows up, whoever added it.
+      for (const name of Object.keys(DEFAULT_LIMITS)) expect(limits.some((l) => l.startsWith(`ferry: limit ${name} = `)), name).toBe(true);
+      expect(limits).toContain('ferry: limit log.maxFileBytes = 1.0 MiB — the command log is rotated before a file would pass this size');
+      expect(limits).toContain('ferry: limit log.keepFiles = 3 — older command log files kept (file.1 … file.N)');
+      expect(limits).toContain('ferry: limit protocol.MAX_HEADER_BYTES = 64.0 KiB — largest JSON header of one frame');
+      expect(limits).toContain('ferry: limit protocol.MAX_PATH_BYTES = 4.0 KiB — longest path a request may name');
+      expect(limits.find((l) => l.startsWith('ferry: limit idleMs = '))).toBe('ferry: limit idleMs = 5 m 00 s — a connection with nothing in flight is closed after this long idle');
+    } finally {
+      await share.remove();
+    }
+  });
+
+  it('refuses a log size or count that is not usable, with one line', async () => {
+    for (const [flag, value, message] of [
+      ['--log-size', 'lots', /invalid --log-size 'lots'/],
+      ['--log-size', '1KiB', /--log-size must be at least 64.0 KiB/],
+      ['--log-keep', '0', /--log-keep must be a whole number from 1 to 1000/],
+      ['--log-keep', '2.5', /--log-keep must be a whole number from 1 to 1000/],
+    ] as const) {
+      const r = await run(['serve', xdg.dir, '--port', '0', flag, value]);
+      expect(r.code, `${flag} ${value}`).toBe(1);
+      expect(r.stderr).toMatch(/^ferry: \S.*\n$/);
+      expect(r.stderr).toMatch(message);
     }
   });
 });

@@ -5,9 +5,26 @@ import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { FerryServer } from '../../server/server.js';
 import { generateToken } from '../../protocol/auth.js';
+import { formatBytes } from '../../format.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
 import { out, warn } from '../io.js';
+import { sizeOption } from '../options.js';
+import { serverLimitLines } from '../server-limits.js';
+
+/** A log file must hold a fair number of lines (one is at most 16 KiB), or rotation would churn. */
+const MIN_LOG_FILE_BYTES = 64 * 1024;
+/** More older files than this is a typo, not a retention policy. */
+const MAX_LOG_KEEP = 1000;
+
+function logRotationOptions(size: string | undefined, keep: number | undefined) {
+  const maxFileBytes = sizeOption('log-size', size, '64MiB or 1GiB');
+  if (maxFileBytes !== undefined && maxFileBytes < MIN_LOG_FILE_BYTES) throw new CliError(`--log-size must be at least ${formatBytes(MIN_LOG_FILE_BYTES)}`);
+  if (keep !== undefined && !(Number.isInteger(keep) && keep >= 1 && keep <= MAX_LOG_KEEP)) {
+    throw new CliError(`--log-keep must be a whole number from 1 to ${MAX_LOG_KEEP}`);
+  }
+  return { ...(maxFileBytes !== undefined ? { maxFileBytes } : {}), ...(keep !== undefined ? { keepFiles: keep } : {}) };
+}
 
 function portOption(name: string, value: number | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -36,6 +53,9 @@ export function serveCommand(ctx: Ctx) {
             requiresArg: true,
           })
           .option('log', { type: 'string', describe: 'command log file [default: in the user state folder]', requiresArg: true })
+          .option('log-size', { type: 'string', describe: 'rotate the command log before a file passes this size, e.g. 64MiB [default: 32 MiB]', requiresArg: true })
+          .option('log-keep', { type: 'number', describe: 'older command log files to keep [default: 4]', requiresArg: true })
+          .option('verbose', { type: 'boolean', default: false, describe: 'also print every limit the server enforces' })
           .option('allow-upload', { type: 'boolean', default: false, describe: 'let clients upload into the folder' })
           .option('token', { type: 'string', describe: "require this token from clients; 'auto' makes a strong one and prints it [default: $FERRY_TOKEN]", requiresArg: true })
           .option('tls', { type: 'boolean', default: false, describe: 'TLS 1.3 with a self-signed certificate created once and kept; prints its fingerprint for clients to pin' })
@@ -52,6 +72,7 @@ export function serveCommand(ctx: Ctx) {
         const given = a.token ?? io.env.FERRY_TOKEN;
         const token = given === 'auto' ? generateToken() : given;
         const logFile = a.log !== undefined ? path.resolve(io.cwd, a.log) : undefined;
+        const logRotation = logRotationOptions(a['log-size'], a['log-keep']);
         // Register before starting so a Ctrl-C during start-up is not lost.
         let interrupted: () => void = () => {};
         const stopped = new Promise<void>((resolve) => (interrupted = resolve));
@@ -66,6 +87,7 @@ export function serveCommand(ctx: Ctx) {
             ...(udpPort !== undefined ? { udpPort } : {}),
             ...(udpAdvertisePort !== undefined ? { udpAdvertisePort } : {}),
             ...(logFile !== undefined ? { logFile } : {}),
+            logRotation,
             allowUpload: a['allow-upload'],
             insecure: a.insecure,
             tls: a.tls,
@@ -74,6 +96,7 @@ export function serveCommand(ctx: Ctx) {
           out(io, `ferry: serving ${server.root} on tcp://${hostPort(server.host, server.port)}`);
           if (server.fingerprint) out(io, `ferry: TLS certificate ${server.fingerprint} (clients: --fingerprint ${server.fingerprint})`);
           if (given === 'auto') out(io, `ferry: token ${token} (clients: --token ${token} or FERRY_TOKEN=${token})`);
+          if (a.verbose) for (const line of serverLimitLines(server)) out(io, line);
           await stopped;
           warn(io, 'shutting down');
           await server.close();

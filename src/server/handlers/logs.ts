@@ -1,20 +1,79 @@
+import { MAX_HEADER_BYTES } from '../../protocol/limits.js';
 import type { LogRecord, LogsRequest } from '../../protocol/messages.js';
 import type { Handler } from '../context.js';
+
+/** JSON budget for one batch: an ITEM header `{"records":[...]}` must stay under MAX_HEADER_BYTES. */
+const BATCH_JSON_BUDGET = MAX_HEADER_BYTES - 1024;
+
+/** Collects records into ITEM batches by their JSON size (a record is at most 16 KiB, so each fits). */
+function batcher(send: (records: LogRecord[]) => void) {
+  let batch: LogRecord[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (batch.length > 0) send(batch);
+    batch = [];
+    bytes = 0;
+  };
+  return {
+    add(r: LogRecord) {
+      const size = Buffer.byteLength(JSON.stringify(r)) + 1;
+      if (batch.length > 0 && bytes + size > BATCH_JSON_BUDGET) flush();
+      batch.push(r);
+      bytes += size;
+    },
+    flush,
+  };
+}
+
+/**
+ * Lines a follower buffers while its tail is being read. A busy server logs
+ * thousands of lines a second; past this the oldest are left out (a notice
+ * says how many), so one `logs --follow` cannot hold memory without end.
+ * At most 16 KiB a line, that is 16 MiB at worst, some 300 KB typically.
+ */
+export const MAX_LIVE_BACKLOG = 1000;
+
+function leftOutNotice(n: number): LogRecord {
+  return {
+    time: new Date().toISOString(),
+    client: '-',
+    command: 'log',
+    args: { dropped: n },
+    outcome: 'dropped',
+    bytes: 0,
+    ms: 0,
+    message: `${n} lines not shown: they were logged faster than the tail could be sent`,
+  };
+}
 
 /** The command log: the last `limit` lines, then (with follow) new lines until cancelled. */
 export const logs: Handler<LogsRequest> = async (ctx) => {
   const { log } = ctx.services;
   const limit = ctx.request.limit ?? 100;
-  // Subscribe before reading the tail so no line falls between the two.
-  const live: LogRecord[] = [];
-  let push: ((r: LogRecord) => void) | undefined = (r: LogRecord) => live.push(r);
-  const unsubscribe = ctx.request.follow ? log.subscribe((r: LogRecord) => push?.(r)) : () => {};
+  // Subscribe before reading the tail so no line falls between the two; the
+  // sequence numbers tell which of these the files already held.
+  const live: { r: LogRecord; seq: number }[] = [];
+  const left = { count: 0, lastSeq: 0 }; // the oldest of the backlog, left out when it was full
+  let push: ((r: LogRecord, seq: number) => void) | undefined = (r, seq) => {
+    if (live.length >= MAX_LIVE_BACKLOG) {
+      left.count++;
+      left.lastSeq = live.shift()!.seq;
+    }
+    live.push({ r, seq });
+  };
+  const unsubscribe = ctx.request.follow ? log.subscribe((r, seq) => push?.(r, seq)) : () => {};
   try {
-    const records = limit > 0 ? await log.tail(limit) : [];
-    for (let i = 0; i < records.length; i += 200) ctx.item({ records: records.slice(i, i + 200) });
-    if (!ctx.request.follow) return { count: records.length };
-    const seen = new Set(records.map((r) => JSON.stringify(r)));
-    for (const r of live) if (!seen.has(JSON.stringify(r))) ctx.item({ records: [r] });
+    const out = batcher((records) => ctx.item({ records }));
+    const tail = await log.readTail(limit, (r) => out.add(r), ctx.signal);
+    if (ctx.signal.aborted) throw ctx.signal.reason;
+    out.flush();
+    if (!ctx.request.follow) return { count: tail.count };
+    // Sequence numbers are consecutive, so of the lines left out, those after tail.seq were not in the tail.
+    const missed = Math.min(left.count, Math.max(0, left.lastSeq - tail.seq));
+    if (missed > 0) out.add(leftOutNotice(missed));
+    for (const { r, seq } of live) if (seq > tail.seq) out.add(r);
+    out.flush();
+    live.length = 0;
     push = (r: LogRecord) => ctx.item({ records: [r] });
     ctx.item({ live: true }); // from here on every new record is sent
     await new Promise<void>((resolve) => {
