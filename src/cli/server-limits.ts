@@ -13,7 +13,13 @@ const DESCRIPTIONS: Record<string, string> = {
   connections: 'open connections in all',
   idleMs: 'a connection with nothing in flight is closed after this long idle',
   udpSessionsPerAddress: 'concurrent UDP download sessions from one IP address',
-  unreadBytes: 'bytes queued for a client that is not reading before it is disconnected',
+  unreadBytes: 'bytes queued for a client that is not reading (any frame kind) before it is disconnected',
+  transfersPerConnection: 'transfers one connection runs at once; the rest wait holding no file',
+  unauthenticated: 'connections still in their handshake; when full the oldest is closed for the newcomer',
+  unauthenticatedPerAddress: 'connections still in their handshake from one IP address',
+  handshakeMs: 'a connection must finish its handshake (TLS, HELLO, AUTH) this soon after accept',
+  staleUploadMs: 'an upload temp file whose writer may be alive is removed at start only when this old',
+  staleUploadScanEntries: 'entries the start-up walk for stale upload temp files looks at',
   // LogRotation (src/server/command-log.ts)
   maxFileBytes: 'the command log is rotated before a file would pass this size',
   keepFiles: 'older command log files kept (file.1 … file.N)',
@@ -30,6 +36,7 @@ const DESCRIPTIONS: Record<string, string> = {
   MAX_PATH_BYTES: 'longest path a request may name',
   MAX_NAME_BYTES: 'longest single file or folder name',
   MAX_KEYWORD_BYTES: 'longest keyword for content search',
+  MAX_HANDSHAKE_FRAME_BYTES: 'largest frame before a connection has authenticated',
 };
 
 /** Exports of protocol/limits.ts that describe the format rather than bound anything. */
