@@ -121,6 +121,8 @@ interface Peer extends Admitted {
   conn?: FrameConnection;
   session?: Session;
   deadline?: NodeJS.Timeout;
+  /** Closed by the server (deadline, early drop): its TLS error is not news. */
+  closing?: boolean;
 }
 
 export class FerryServer {
@@ -298,8 +300,9 @@ export class FerryServer {
     netServer.on('connection', (socket: Socket) => server.accept(socket, identity !== undefined));
     if (identity) {
       netServer.on('secureConnection', (socket: TLSSocket) => server.secured(socket));
-      // A failed or abandoned TLS handshake: the socket is gone (its close releases the peer).
-      netServer.on('tlsClientError', () => {});
+      // A failed TLS handshake (a plain client on a TLS port, a bad ClientHello):
+      // the socket is gone and its close releases the peer; the refusal is logged.
+      netServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => server.tlsFailed(err, socket));
     }
     return server;
   }
@@ -351,8 +354,15 @@ export class FerryServer {
     if (peer.conn) peer.conn.maxFrameBytes = MAX_FRAME_BYTES;
   }
 
+  private tlsFailed(err: NodeJS.ErrnoException, socket: TLSSocket): void {
+    const peer = this.admission.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
+    if (!peer || peer.closing || peer.session) return;
+    this.logConnection(peer.remote, ErrorCode.BadFrame, `TLS handshake failed: ${err.code ?? err.message}`);
+  }
+
   private handshakeExpired(peer: Peer): void {
     if (peer.authenticated || this.admission.get(peer.remote) !== peer) return;
+    peer.closing = true;
     if (peer.session) return peer.session.expireHandshake();
     // Still inside the TLS handshake: there is no frame to send, only a log line.
     this.logConnection(peer.remote, ErrorCode.Timeout, `no TLS handshake within ${Math.round(this.services.limits.handshakeMs / 100) / 10} s`);
@@ -362,6 +372,7 @@ export class FerryServer {
   /** Close a peer that has not authenticated, to admit a newer one; logged. */
   private drop(peer: Peer, why: string): void {
     clearTimeout(peer.deadline);
+    peer.closing = true;
     this.logConnection(peer.remote, ErrorCode.TooManyRequests, why);
     // Tell a plain peer why (one small frame, written before the close).
     peer.conn?.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });

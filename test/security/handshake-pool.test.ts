@@ -63,6 +63,18 @@ async function tlsServer(limits: Partial<ServerLimits>): Promise<{ options: RpcO
 }
 
 describe('TLS peers that never finish the handshake', () => {
+  it('a plain client on a TLS port is closed, with one log line naming the failed handshake', async () => {
+    await tlsServer({});
+    const peer = rawPeer(t!.server.port);
+    cleanups.push(() => peer.socket.destroy());
+    peer.socket.write(encodeFrame(Kind.Hello, 0, { versions: [1] }));
+    await peer.closed;
+    await waitFor(async () => (await logLines(t!.server.logFile)).some((r) => /TLS handshake failed/.test(r.message ?? '')), 'the refusal to be logged');
+    const lines = (await logLines(t!.server.logFile)).filter((r) => r.command === 'connection');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({ outcome: 'BAD_FRAME' });
+  });
+
   it('are counted from accept and closed at the handshake timeout, with a log line', async () => {
     const { options } = await tlsServer({ handshakeMs: 300 });
     const before = t!.server.counters.connections;
