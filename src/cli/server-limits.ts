@@ -14,6 +14,7 @@ const DESCRIPTIONS: Record<string, string> = {
   idleMs: 'a connection with nothing in flight is closed after this long idle',
   udpSessionsPerAddress: 'concurrent UDP download sessions from one IP address',
   unreadBytes: 'bytes queued for a client that is not reading (any frame kind) before it is disconnected',
+  sendStallMs: 'a client that reads nothing this long while a transfer waits on it is disconnected',
   transfersPerConnection: 'transfers one connection runs at once; the rest wait holding no file',
   unauthenticated: 'connections still in their handshake; when full the oldest is closed for the newcomer',
   unauthenticatedPerAddress: 'connections still in their handshake from one IP address',

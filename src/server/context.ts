@@ -33,6 +33,8 @@ export interface ServerLimits {
   staleUploadMs: number;
   /** Entries the start-up walk for stale upload temp files looks at before it stops. */
   staleUploadScanEntries: number;
+  /** A client that reads nothing for this long while a transfer waits on it is disconnected. */
+  sendStallMs: number;
   /** Transfers (download, udp, upload) one connection runs at once; the rest wait their turn. */
   transfersPerConnection: number;
 }

@@ -83,6 +83,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   // is twice that with room for bursts; past it the client is not reading and
   // is disconnected. Every frame kind counts (PONG, ITEM, REPLY, ERROR, DATA).
   unreadBytes: 8 * 1024 * 1024,
+  // A client on the slowest link still takes some bytes every few seconds; one
+  // that takes none for a minute is not reading, and holds its transfers'
+  // files and queued chunks for nothing (a token holder with a thousand such
+  // connections would otherwise pin ~4 GB for as long as TCP keeps them).
+  sendStallMs: 60_000,
   // Clients open a connection per transfer, so a well-behaved one runs one
   // here; two lets a client overlap the end of one transfer with the next.
   // The rest wait their turn holding no file and no chunk, which bounds a

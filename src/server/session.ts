@@ -112,6 +112,31 @@ export class Session {
   }
 
   /**
+   * Resolves when the connection can take more. A client that reads nothing at
+   * all for `sendStallMs` while a transfer waits on it is disconnected (logged):
+   * within the budget it would otherwise hold its transfers' files and chunks
+   * for as long as the TCP connection lives.
+   */
+  private async drainedOrStalled(): Promise<void> {
+    if (!this.conn.socket.writableNeedDrain) return;
+    const { sendStallMs } = this.services.limits;
+    let timer: NodeJS.Timeout | undefined;
+    const stalled = new Promise<'stalled'>((resolve) => {
+      timer = setTimeout(() => resolve('stalled'), sendStallMs);
+      timer.unref();
+    });
+    try {
+      if ((await Promise.race([this.conn.drained(), stalled])) !== 'stalled') return;
+    } finally {
+      clearTimeout(timer);
+    }
+    const queued = this.conn.socket.writableLength;
+    this.logConnectionError(new FerryError(ErrorCode.Timeout, `client read nothing for ${Math.round(sendStallMs / 1000)} s with ${queued} bytes queued`));
+    this.conn.destroy();
+    throw new FerryError(ErrorCode.ConnectionLost, 'client stopped reading');
+  }
+
+  /**
    * A client that stops reading must not make the server queue without end:
    * past the budget, the connection is closed (and the close logged).
    */
@@ -252,10 +277,10 @@ export class Session {
         // and the handler does not read its next chunk before this one left.
         const { signal } = entry.controller;
         if (signal.aborted) throw signal.reason;
-        await conn.drained();
+        await this.drainedOrStalled();
         if (signal.aborted) throw signal.reason;
         conn.send(Kind.Data, id, undefined, payload);
-        await conn.drained();
+        await this.drainedOrStalled();
       },
       incoming: () => entry.incoming ?? emptyIncoming(),
       countBytes: (n) => (bytes += n),

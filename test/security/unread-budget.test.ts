@@ -154,6 +154,23 @@ describe('per-connection send budget', () => {
     await closed;
   }, 30_000);
 
+  it('disconnects a client that reads nothing while its download waits, freeing its transfer', async () => {
+    // Larger than what loopback's socket buffers absorb, so the transfer must wait on the client.
+    t = await startTestServer({ 'huge.bin': Buffer.alloc(48 * MiB, 1) }, { limits: { sendStallMs: 300 } });
+    const { server } = t;
+    const s = nonReader(server.port);
+    s.write(encodeFrame(Kind.Request, 1, { op: 'download', path: 'huge.bin' }));
+    await waitFor(() => server.counters.transfers > 0, 'the download to start');
+    const client = await realClient(server.port);
+    const stalls = async () => (await client.logs({ limit: 100 })).filter((r) => r.command === 'connection' && r.outcome === 'TIMEOUT' && /read nothing/.test(r.message ?? ''));
+    // Within the budget, yet stalled: the server gives up on it by itself.
+    await waitFor(async () => (await stalls()).length > 0, 'the stalled client to be dropped', 5000);
+    await waitFor(() => server.counters.transfers === 0, 'its transfer to be released', 5000);
+    expect(await stalls()).toHaveLength(1);
+    expect(server.counters.bytesSent).toBeLessThan(48 * MiB);
+    await client.close();
+  });
+
   it('runs 20 downloads on one connection without a MaxListenersExceededWarning', async () => {
     t = await startTestServer({ 'big.bin': content });
     const warnings: Error[] = [];
