@@ -13,6 +13,7 @@ import { shellCommand } from './commands/shell.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
 import { COMPLETION_FLAG, remoteCompletions } from './completion.js';
+import { renderManPage } from './man-page.js';
 import { CliError, describeError } from './errors.js';
 import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 
@@ -23,10 +24,20 @@ const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uplo
 const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui', 'completion']);
 
 function build(ctx: Ctx): Argv {
-  return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx)).completion(
-    'completion',
-    'print a shell completion script (bash or zsh, following $SHELL): ferry completion >> ~/.bashrc',
-  );
+  return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx))
+    .completion('completion', 'print a shell completion script (bash or zsh, following $SHELL): ferry completion >> ~/.bashrc')
+    .command('man', false, {}, async () => {
+      ctx.io.stdout.write(await renderManPage(helpText, VERSION));
+    });
+}
+
+/** `ferry ARGV --help` as text, 72 columns wide (man indents it), for the manual page. */
+async function helpText(argv: string[]): Promise<string> {
+  let text = '';
+  const out = { write: (chunk: string) => (text += chunk), columns: 72 };
+  const io: CliIo = { stdout: out, stderr: out, stdin: process.stdin, env: {}, cwd: process.cwd(), onInterrupt: () => () => {} };
+  await main([...argv, '--help'], io);
+  return text;
 }
 
 function base(ctx: Ctx): Argv {

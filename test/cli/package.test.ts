@@ -37,6 +37,9 @@ beforeAll(async () => {
   // The package's other files, as `npm pack` in the repository would take them.
   for (const file of ['package.json', 'README.md', 'LICENSE', 'CHANGELOG.md']) await fs.copyFile(path.join(repo, file), path.join(built.home, file));
   await fs.cp(path.join(repo, 'docs'), path.join(built.home, 'docs'), { recursive: true });
+  // The manual page, as `npm run build` writes it.
+  await fs.mkdir(path.join(built.home, 'man'));
+  await fs.writeFile(path.join(built.home, 'man', 'ferry.1'), (await exec(process.execPath, [built.bin, 'man'], { env: built.env })).stdout);
   const npm = { cwd: built.home, env: { ...process.env, npm_config_update_notifier: 'false' } };
   const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], npm);
   const [info] = JSON.parse(stdout) as { filename: string; files: { path: string; size: number }[] }[];
@@ -59,11 +62,13 @@ describe('the packed package', () => {
     const paths = packed.map((f) => f.path).sort();
     expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('dist/') && !p.startsWith('dist/bundle/'))).toEqual([]);
-    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'bin/ferry.js', 'dist/bundle/main.js', 'docs/security.md']));
+    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'bin/ferry.js', 'dist/bundle/main.js', 'docs/security.md', 'man/ferry.1']));
   });
 
   it('installs with no dependencies and stays small', async () => {
     await expect(fs.access(path.join(installed, 'node_modules'))).rejects.toThrow();
+    // npm links the manual page into the prefix's man folder.
+    await expect(fs.access(path.join(work, 'prefix', 'share', 'man', 'man1', 'ferry.1'))).resolves.toBeUndefined();
     // The bundle is ~2 MB; before it shipped alone the install pulled ~33 MB.
     expect(await du(installed)).toBeLessThan(4 * 1024 * 1024);
   });
