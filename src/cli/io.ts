@@ -100,4 +100,9 @@ export function printJson(io: CliIo, value: unknown): void {
 export interface Ctx {
   io: CliIo;
   exitCode: number;
+  /**
+   * The config file in force (see config.ts): its settings (empty when there is
+   * no file) and the FERRY_* variables it filled in because the environment had none.
+   */
+  config?: { file: string; exists: boolean; settings: import('./config.js').FerryConfig; filled: ReadonlySet<string> };
 }

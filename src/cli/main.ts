@@ -13,6 +13,8 @@ import { shellCommand } from './commands/shell.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
 import { COMPLETION_FLAG, remoteCompletions } from './completion.js';
+import { configFile, loadConfig, withConfigEnv } from './config.js';
+import { configCommand } from './commands/config.js';
 import { renderManPage } from './man-page.js';
 import { CliError, describeError } from './errors.js';
 import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
@@ -20,8 +22,8 @@ import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 /** Marks a message yargs produced about the command line itself (not a runtime failure). */
 class UsageError extends Error {}
 
-const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, logsCommand, cacheCommand, shellCommand, tuiCommand];
-const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui', 'completion']);
+const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, logsCommand, cacheCommand, shellCommand, tuiCommand, configCommand];
+const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui', 'completion', 'config']);
 
 function build(ctx: Ctx): Argv {
   return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx))
@@ -49,7 +51,7 @@ function base(ctx: Ctx): Argv {
     .example('$0 serve ~/Public', 'share a folder on 127.0.0.1:2003')
     .example('$0 index longlist --ext .txt --keyword budget', 'text files mentioning "budget"')
     .example('$0 download docs/report.pdf --udp', 'download over UDP, verified by MD5')
-    .epilogue('Environment: FERRY_SERVER, FERRY_TOKEN, FERRY_TLS, FERRY_FINGERPRINT, FERRY_CACHE_DIR, FERRY_DATA_DIR, FERRY_DEBUG.\nRun `ferry COMMAND --help` for the options of a command.')
+    .epilogue('Environment: FERRY_SERVER, FERRY_TOKEN, FERRY_TLS, FERRY_FINGERPRINT, FERRY_CACHE_DIR, FERRY_LOCAL, FERRY_DATA_DIR, FERRY_CONFIG, FERRY_DEBUG.\nDefaults for them can live in the config file (ferry config path).\nRun `ferry COMMAND --help` for the options of a command.')
     .demandCommand(1, 'name a command (see the list above)')
     .strict()
     .recommendCommands()
@@ -76,7 +78,7 @@ function withDefaultCommand(argv: string[]): string[] {
   return argv.length === 0 || argv[0]?.startsWith('-') ? ['tui', ...argv] : argv;
 }
 
-const SUBCOMMANDS = new Set(['longlist', 'shortlist', 'verify', 'checkall', 'list', 'stats', 'clear', 'rm']);
+const SUBCOMMANDS = new Set(['longlist', 'shortlist', 'verify', 'checkall', 'list', 'stats', 'clear', 'rm', 'path', 'show']);
 
 const MISSING: Record<string, string> = {
   'hash verify': 'FILE (a path inside the share)',
@@ -111,10 +113,22 @@ function usageMessage(message: string, argv: string[]): string {
 /** Run the CLI with `argv` (without node and script). Resolves to the exit code. */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   const ctx: Ctx = { io, exitCode: 0 };
-  if (argv[0] === COMPLETION_FLAG) return complete(ctx, argv);
+  const completing = argv[0] === COMPLETION_FLAG;
+  // A broken config file must not hide where it is, the help, or a Tab press.
+  const lenient = completing || (argv[0] === 'config' && argv[1] === 'path') || argv.some((a) => ['--help', '-h', '--version', '-V'].includes(a));
+  try {
+    await applyConfig(ctx);
+  } catch (err) {
+    if (!lenient) {
+      io.stderr.write(`ferry: ${describeError(err)}\n`);
+      return 1;
+    }
+    ctx.config = { file: configFile(io.env), exists: true, settings: {}, filled: new Set() };
+  }
+  if (completing) return complete(ctx, argv);
   const args = withDefaultCommand(argv);
   // The full-screen client restores the terminal on a crash itself; everything else is guarded here.
-  const unguard = args.includes('tui') ? () => {} : guardCrashes(io, (err) => describeError(err));
+  const unguard = args.includes('tui') ? () => {} : guardCrashes(ctx.io, (err) => describeError(err));
   let output = '';
   try {
     await build(ctx).parseAsync(args, {}, (_err, _args, text) => {
@@ -157,4 +171,13 @@ async function complete(ctx: Ctx, argv: string[]): Promise<number> {
     // nothing to offer
   }
   return 0;
+}
+
+/** Read the config file and let its settings stand in for unset FERRY_* variables. */
+async function applyConfig(ctx: Ctx): Promise<void> {
+  const { file, exists, config } = await loadConfig(ctx.io.env);
+  const env = await withConfigEnv(ctx.io.env, config, file);
+  const filled = new Set(Object.keys(env).filter((k) => ctx.io.env[k] === undefined));
+  ctx.io = { ...ctx.io, env };
+  ctx.config = { file, exists, settings: config, filled };
 }

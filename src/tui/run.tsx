@@ -12,13 +12,15 @@ import { ThemeContext, themeFromEnv } from './theme.js';
 export type TuiOptions = Omit<AppProps, 'onExit' | 'pingIntervalMs'> & {
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
+  /** The user's colours (config file), already validated. */
+  colors?: Record<string, string>;
 };
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
 
 export function runTui(options: TuiOptions): Promise<void> {
-  const { stdout = process.stdout, stdin = process.stdin, ...appProps } = options;
-  const theme = themeFromEnv();
+  const { stdout = process.stdout, stdin = process.stdin, colors, ...appProps } = options;
+  const theme = themeFromEnv(process.env, colors);
   return new Promise<void>((resolve, reject) => {
     const screen = enterScreen(stdout, stdin);
     let instance: Instance | undefined;

@@ -55,7 +55,8 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
       options.onStderr?.(t, io);
     }),
     stdin,
-    env: options.env ?? {},
+    // Never the developer's own config file: unless the test names one, there is none.
+    env: { XDG_CONFIG_HOME: '/nonexistent/ferry-test-config', ...options.env },
     cwd: options.cwd ?? process.cwd(),
     onInterrupt(handler) {
       handlers.add(handler);

@@ -40,7 +40,7 @@ export function tuiCommand(ctx: Ctx) {
           .option('allow-upload', { type: 'boolean', describe: 'let the embedded server accept uploads [default: only into the sample share]' })
           .option('local', {
             type: 'string',
-            describe: 'local folder shown beside the share [default: the current folder; with the sample share, a scratch folder of its own]',
+            describe: 'local folder shown beside the share [default: $FERRY_LOCAL, else the current folder; with the sample share, a scratch folder of its own]',
             requiresArg: true,
           })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
@@ -56,7 +56,8 @@ export function tuiCommand(ctx: Ctx) {
         // An explicit --share means an embedded server, whatever $FERRY_SERVER says.
         let server = a.share === undefined ? (a.server ?? io.env.FERRY_SERVER) : undefined;
         const sampleTour = server === undefined && a.share === undefined;
-        const localRoot = a.local === undefined && sampleTour ? await ensureSampleLocal(dataDir(io.env)) : path.resolve(io.cwd, a.local ?? '.');
+        const local = a.local ?? io.env.FERRY_LOCAL;
+        const localRoot = local === undefined && sampleTour ? await ensureSampleLocal(dataDir(io.env)) : path.resolve(io.cwd, local ?? '.');
         if (!(await stat(localRoot).catch(() => undefined))?.isDirectory()) throw new CliError(`--local ${localRoot} is not a folder`);
         let embedded: FerryServer | undefined;
         if (server === undefined) {
@@ -85,6 +86,8 @@ export function tuiCommand(ctx: Ctx) {
           try {
             // Loaded only here: Ink and React are not needed by the other commands.
             const { runTui } = await import('../../tui/run.js');
+            const { setKeyTable } = await import('../../tui/keys/bindings.js');
+            setKeyTable(ctx.config?.settings.keys ?? {});
             // The TUI shows the cache even when downloads bypass it (--no-cache).
             const cache = client.cache ?? (await DownloadCache.open({ ...(cacheDir !== undefined ? { dir: cacheDir } : {}), ...(cacheSize !== undefined ? { limit: cacheSize } : {}) }));
             await runTui({
@@ -95,6 +98,7 @@ export function tuiCommand(ctx: Ctx) {
               // The status line names the embedded share's folder; the pane title keeps room for the path inside it.
               remoteLabel: server,
               uploadAllowed: client.info.features.includes('upload'),
+              ...(ctx.config?.settings.colors ? { colors: ctx.config.settings.colors } : {}),
             });
           } finally {
             await client.close().catch(() => {});

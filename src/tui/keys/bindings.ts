@@ -114,9 +114,42 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Close, keys: ['escape', 'q', 't'], label: 'close', help: 'Close the view', group: 'Views', scopes: ['logs', 'cache', 'results', 'help', 'transfers'], footer: 90 },
 ];
 
+/** The table in force: BINDINGS with the user's own keys (config file) in place. */
+let table: readonly Binding[] = BINDINGS;
+
+const NAMED_KEYS = new Set(['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end', 'enter', 'tab', 'S-tab', 'backspace', 'escape', 'space']);
+
+/** Is `name` a key keyName() can produce: one character, a named key, or C- and a letter? */
+export function isKeyName(name: string): boolean {
+  return NAMED_KEYS.has(name) || /^C-[a-z]$/.test(name) || [...name].length === 1;
+}
+
+/**
+ * Bind commands to other keys: `{ "download": ["d", "F5"] }` replaces the keys of
+ * `download` everywhere (footer and help follow). Returns what is wrong with the
+ * overrides (unknown commands, keys no terminal sends here); the table changes
+ * only when nothing is. An empty object restores the defaults.
+ */
+export function setKeyTable(overrides: Record<string, unknown>): string[] {
+  const commands = new Set<string>(Object.values(Command));
+  const problems: string[] = [];
+  for (const [command, keys] of Object.entries(overrides)) {
+    if (!commands.has(command)) problems.push(`unknown command '${command}' (one of: ${[...commands].join(', ')})`);
+    else if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string')) problems.push(`'${command}' needs a list of keys, e.g. ["d"]`);
+    else for (const k of keys as string[]) if (!isKeyName(k)) problems.push(`'${command}': '${k}' is not a key name (a character, C-x, or one of ${[...NAMED_KEYS].join(', ')})`);
+  }
+  if (problems.length === 0) table = BINDINGS.map((b) => (Array.isArray(overrides[b.command]) ? { ...b, keys: overrides[b.command] as string[] } : b));
+  return problems;
+}
+
+/** The bindings in force (the defaults unless setKeyTable changed them). */
+export function bindings(): readonly Binding[] {
+  return table;
+}
+
 /** The command a key means in a scope (first match wins), if any. */
 export function commandFor(scope: Scope, key: string): Command | undefined {
-  for (const b of BINDINGS) {
+  for (const b of table) {
     if (b.scopes.includes(scope) && b.keys.includes(key)) return b.command;
   }
   return undefined;
@@ -130,7 +163,7 @@ export interface FooterContext {
 
 /** The most useful keys for where the user is, in footer order. */
 export function footerBindings(ctx: FooterContext): Binding[] {
-  return BINDINGS.filter(
+  return table.filter(
     (b) =>
       b.footer !== undefined &&
       b.scopes.includes(ctx.scope) &&
@@ -142,7 +175,7 @@ export function footerBindings(ctx: FooterContext): Binding[] {
 /** Help overlay content: every binding, grouped, in table order. */
 export function helpGroups(): Array<{ group: Group; bindings: Binding[] }> {
   const out: Array<{ group: Group; bindings: Binding[] }> = [];
-  for (const b of BINDINGS) {
+  for (const b of table) {
     let g = out.find((x) => x.group === b.group);
     if (!g) out.push((g = { group: b.group, bindings: [] }));
     g.bindings.push(b);

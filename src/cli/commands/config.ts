@@ -1,0 +1,52 @@
+// ferry config: where the config file is, and what is in force.
+
+import type { Argv } from 'yargs';
+import { DEFAULT_SERVER } from '../../client/connect.js';
+import type { Ctx } from '../io.js';
+import { out, printJson } from '../io.js';
+
+export function configCommand(ctx: Ctx) {
+  return (y: Argv) =>
+    y.command('config', 'the config file: defaults for the other commands, keys and colours for the app', (c) =>
+      c
+        .command('path', 'print where the config file is (or would be)', {}, () => out(ctx.io, ctx.config?.file ?? ''))
+        .command(
+          'show',
+          'print the settings in force and where each comes from',
+          (b) => b.option('json', { type: 'boolean', describe: 'print machine-readable JSON instead of text' }),
+          (a) => showConfig(ctx, a.json === true),
+        )
+        .demandCommand(1, 'name a config command: path or show'),
+    );
+}
+
+/** Each setting: its environment variable and what applies when neither sets it. */
+const SETTINGS = [
+  { setting: 'server', env: 'FERRY_SERVER', otherwise: DEFAULT_SERVER },
+  { setting: 'token', env: 'FERRY_TOKEN', otherwise: '(none)' },
+  { setting: 'tls', env: 'FERRY_TLS', otherwise: 'off' },
+  { setting: 'fingerprint', env: 'FERRY_FINGERPRINT', otherwise: '(trusted on first use)' },
+  { setting: 'cacheDir', env: 'FERRY_CACHE_DIR', otherwise: '(the user cache folder)' },
+  { setting: 'local', env: 'FERRY_LOCAL', otherwise: '(the current folder)' },
+] as const;
+
+function showConfig(ctx: Ctx, json: boolean): void {
+  const { io } = ctx;
+  const { file = '', exists = false, settings = {}, filled = new Set<string>() } = ctx.config ?? {};
+  const rows = SETTINGS.map(({ setting, env, otherwise }) => {
+    const value = io.env[env];
+    const source = filled.has(env) ? 'config file' : value !== undefined ? `environment (${env})` : 'default';
+    // The token itself is never printed.
+    const shown = value === undefined ? otherwise : env === 'FERRY_TOKEN' ? '(set)' : env === 'FERRY_TLS' ? (value === '1' ? 'on' : 'off') : value;
+    return { setting, value: shown, source };
+  });
+  if (json) {
+    printJson(io, { file, exists, settings: rows, keys: settings.keys ?? {}, colors: settings.colors ?? {} });
+    return;
+  }
+  out(io, `config file: ${file}${exists ? '' : ' (none there: built-in defaults)'}`);
+  const width = Math.max(...rows.map((r) => r.setting.length));
+  for (const r of rows) out(io, `  ${r.setting.padEnd(width)}  ${r.value}  [${r.source}]`);
+  for (const [command, keys] of Object.entries(settings.keys ?? {})) out(io, `  key ${command}: ${keys.join(', ')}`);
+  for (const [slot, colour] of Object.entries(settings.colors ?? {})) out(io, `  colour ${slot}: ${colour}`);
+}
