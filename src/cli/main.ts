@@ -78,7 +78,7 @@ function withDefaultCommand(argv: string[]): string[] {
   return argv.length === 0 || argv[0]?.startsWith('-') ? ['tui', ...argv] : argv;
 }
 
-const SUBCOMMANDS = new Set(['longlist', 'shortlist', 'verify', 'checkall', 'list', 'stats', 'clear', 'rm', 'path', 'show']);
+const SUBCOMMANDS = new Set(['longlist', 'shortlist', 'verify', 'checkall', 'list', 'stats', 'clear', 'rm', 'path', 'show', 'keys']);
 
 const MISSING: Record<string, string> = {
   'hash verify': 'FILE (a path inside the share)',

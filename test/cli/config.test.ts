@@ -96,6 +96,13 @@ describe('ferry config', () => {
 });
 
 describe('keys and colours from the config', () => {
+  it('ferry config keys lists every command with the keys in force', async () => {
+    const r = await run(['config', 'keys'], { env: (await withConfig({ keys: { download: ['F'] } })).env });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^download\s+F\s+Download/m);
+    expect(r.stdout).toMatch(/^check-all\s+V\s+/m);
+  });
+
   it('rebinds a command everywhere: handlers, footer, help', () => {
     expect(setKeyTable({ download: ['F', 'C-d'] })).toEqual([]);
     expect(commandFor('panes', 'F')).toBe(Command.Download);

@@ -2,6 +2,7 @@
 
 import type { Argv } from 'yargs';
 import { DEFAULT_SERVER } from '../../client/connect.js';
+import { bindings, setKeyTable } from '../../tui/keys/bindings.js';
 import type { Ctx } from '../io.js';
 import { out, printJson } from '../io.js';
 
@@ -16,7 +17,8 @@ export function configCommand(ctx: Ctx) {
           (b) => b.option('json', { type: 'boolean', describe: 'print machine-readable JSON instead of text' }),
           (a) => showConfig(ctx, a.json === true),
         )
-        .demandCommand(1, 'name a config command: path or show'),
+        .command('keys', "the app's commands with their keys (the names `keys` in the config file takes)", {}, () => showKeys(ctx))
+        .demandCommand(1, 'name a config command: path, show or keys'),
     );
 }
 
@@ -49,4 +51,12 @@ function showConfig(ctx: Ctx, json: boolean): void {
   for (const r of rows) out(io, `  ${r.setting.padEnd(width)}  ${r.value}  [${r.source}]`);
   for (const [command, keys] of Object.entries(settings.keys ?? {})) out(io, `  key ${command}: ${keys.join(', ')}`);
   for (const [slot, colour] of Object.entries(settings.colors ?? {})) out(io, `  colour ${slot}: ${colour}`);
+}
+
+function showKeys(ctx: Ctx): void {
+  setKeyTable(ctx.config?.settings.keys ?? {});
+  const rows = bindings().map((b) => ({ command: b.command, keys: b.keys.join(' '), help: b.help }));
+  const w1 = Math.max(...rows.map((r) => r.command.length));
+  const w2 = Math.max(...rows.map((r) => r.keys.length));
+  for (const r of rows) out(ctx.io, `${r.command.padEnd(w1)}  ${r.keys.padEnd(w2)}  ${r.help}`);
 }
