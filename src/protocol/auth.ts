@@ -16,7 +16,7 @@ function proof(token: string, role: 'server' | 'client', first: string, second: 
   return createHmac('sha256', token).update(`ferry-v1-${role}\n${first}\n${second}`).digest('hex');
 }
 
-/** What the server sends: proves it knows the token, bound to the client's nonce. */
+/** What the server sends, only after a correct client proof: proves it knows the token, bound to the client's nonce. */
 export function serverProof(token: string, clientNonce: string, serverNonce: string): string {
   return proof(token, 'server', clientNonce, serverNonce);
 }
