@@ -3,7 +3,7 @@
 
 import type { Argv } from 'yargs';
 import { parseBytes } from '../format.js';
-import { connect, DEFAULT_SERVER } from '../client/connect.js';
+import { connect, DEFAULT_SERVER, parseServerAddress } from '../client/connect.js';
 import type { FerryClient } from '../client/client.js';
 import { CliError } from './errors.js';
 import { warn, type CliIo } from './io.js';
@@ -41,8 +41,24 @@ export function withCacheOptions<T>(y: Argv<T>) {
     .option('cache-size', { type: 'string', describe: 'cache size limit, e.g. 512MiB or 2GiB [default: 1 GiB]', requiresArg: true });
 }
 
+/**
+ * The server address the user gave (--server, else FERRY_SERVER), checked, or
+ * undefined when neither is set. An empty one is refused, naming where it came
+ * from: `--server ""` or `FERRY_SERVER=` quietly meaning the default address
+ * would connect (and send a token) somewhere the user never named.
+ */
+export function givenServerOf(io: CliIo, args: Pick<ClientArgs, 'server'>): string | undefined {
+  const fromFlag = args.server !== undefined;
+  const text = fromFlag ? args.server : io.env.FERRY_SERVER;
+  if (text === undefined) return undefined;
+  const source = fromFlag ? '--server' : 'FERRY_SERVER';
+  if (text.trim() === '') throw new CliError(`${source} is empty: give a server address HOST:PORT (e.g. ${DEFAULT_SERVER}), or leave ${source} out`);
+  parseServerAddress(text); // a malformed address fails here, with its own message
+  return text;
+}
+
 export function serverOf(io: CliIo, args: ClientArgs): string {
-  return args.server ?? io.env.FERRY_SERVER ?? DEFAULT_SERVER;
+  return givenServerOf(io, args) ?? DEFAULT_SERVER;
 }
 
 /** Parse a --cache-size (or similar) value, failing with a message that shows what works. */

@@ -23,9 +23,18 @@ export interface ConnectOptions {
   noCache?: boolean;
 }
 
+// A host is a name or an IPv4 address, or an IPv6 address in brackets (with an
+// optional zone). Anything else (a URL, a space, a stray character) is a typo
+// that would otherwise surface later as a confusing lookup failure.
+const NAME_HOST = /^([A-Za-z0-9._-]*)(?::(\d+))?$/;
+const IPV6_HOST = /^\[([0-9A-Fa-f:.]+(?:%[A-Za-z0-9._-]+)?)\](?::(\d+))?$/;
+
 export function parseServerAddress(text: string): { host: string; port: number } {
   const t = text.trim();
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(t) ?? /^([^:]*)(?::(\d+))?$/.exec(t);
+  // An empty address is a mistake (an unset variable, a lost argument), not a
+  // request for the default: connecting somewhere the user did not name is worse.
+  if (t === '') throw new FerryError(ErrorCode.BadRequest, `the server address is empty (expected HOST:PORT, e.g. ${DEFAULT_SERVER})`);
+  const m = IPV6_HOST.exec(t) ?? NAME_HOST.exec(t);
   const port = m?.[2] === undefined ? DEFAULT_PORT : Number(m[2]);
   if (!m || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new FerryError(ErrorCode.BadRequest, `'${text}' is not a server address (expected HOST:PORT, e.g. ${DEFAULT_SERVER})`);

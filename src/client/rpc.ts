@@ -95,25 +95,37 @@ export class RpcConnection {
         fail(new FerryError(ErrorCode.Unauthorized, message));
         conn.destroy();
       };
+      // Token servers: we prove first, and the server's proof comes back only
+      // with its AUTH answer; until that proof checks out nothing is sent and
+      // the connection is not handed to the caller.
+      let expectedServerProof: string | undefined;
       const onFrame = (f: Frame) => {
-        if (f.kind === Kind.Welcome && f.header.auth === 'token') {
-          // The server wants a token: check its proof first, so we never prove
-          // ourselves to a server that does not know the secret.
-          const serverNonce = String(f.header.nonce ?? '');
+        if (f.kind === Kind.Welcome && f.header.auth === 'token' && expectedServerProof === undefined) {
           if (!options.token) return refuse(`${address} requires a token (pass --token or set FERRY_TOKEN)`);
-          if (!proofsEqual(serverProof(options.token, nonce, serverNonce), f.header.proof)) {
-            return refuse(`${address} failed to prove it knows the token: wrong token, or not the server you meant`);
+          const serverNonce = f.header.nonce;
+          if (typeof serverNonce !== 'string' || !/^[0-9a-f]{64}$/.test(serverNonce)) {
+            return refuse(`${address} asked for a token without a proper nonce; refusing`);
           }
+          expectedServerProof = serverProof(options.token, nonce, serverNonce);
           conn.send(Kind.Auth, 0, { proof: clientProof(options.token, nonce, serverNonce) });
-        } else if (f.kind === Kind.Welcome || f.kind === Kind.Auth) {
-          if (f.kind === Kind.Welcome && options.token) {
+        } else if (f.kind === Kind.Auth && expectedServerProof !== undefined) {
+          if (!proofsEqual(expectedServerProof, f.header.proof)) {
+            return refuse(`${address} failed to prove it knows the token: not the server you meant`);
+          }
+          const { proof: _proof, ...welcome } = f.header;
+          done(welcome as unknown as Welcome);
+        } else if (f.kind === Kind.Welcome && f.header.auth !== 'token') {
+          if (options.token) {
             return refuse(`${address} does not ask for a token, so it cannot prove it is the server you meant; refusing`);
           }
           done(f.header as unknown as Welcome);
         } else if (f.kind === Kind.Error) {
           const body = parseErrorBody(f.header);
-          fail(new FerryError(body.code, body.message));
+          const refusedToken = expectedServerProof !== undefined && body.code === ErrorCode.Unauthorized;
+          fail(new FerryError(body.code, refusedToken ? `${address} refused the token: ${body.message}` : body.message));
           conn.destroy();
+        } else {
+          refuse(`${address} broke the handshake (frame kind ${f.kind}); refusing`);
         }
       };
       conn.on('frame', onFrame);

@@ -16,7 +16,7 @@ function proof(token: string, role: 'server' | 'client', first: string, second: 
   return createHmac('sha256', token).update(`ferry-v1-${role}\n${first}\n${second}`).digest('hex');
 }
 
-/** What the server sends: proves it knows the token, bound to the client's nonce. */
+/** What the server sends, only after a correct client proof: proves it knows the token, bound to the client's nonce. */
 export function serverProof(token: string, clientNonce: string, serverNonce: string): string {
   return proof(token, 'server', clientNonce, serverNonce);
 }
@@ -32,7 +32,33 @@ export function proofsEqual(expected: string, given: unknown): boolean {
   return timingSafeEqual(Buffer.from(expected, 'utf8'), Buffer.from(given, 'utf8'));
 }
 
-/** A strong token for `ferry serve --token auto`: 192 random bits, URL-safe. */
+/** A strong token for `ferry serve --token auto`: 256 random bits, URL-safe (43 characters). */
 export function generateToken(): string {
-  return randomBytes(24).toString('base64url');
+  return randomBytes(32).toString('base64url');
+}
+
+/** Shortest token `ferry serve` accepts: 16 characters of even a lower-case alphabet are ~75 bits. */
+export const MIN_TOKEN_LENGTH = 16;
+/** A token drawn from fewer distinct characters than this is a pattern, not a secret. */
+const MIN_DISTINCT_CHARACTERS = 8;
+
+/**
+ * Why a chosen token is too weak to guard a server, or undefined if it is not
+ * obviously weak. Only cheap, certain rules: too short, too few different
+ * characters ('passwordpassword'), or mostly a run ('abcdef…', '123456…',
+ * 'aaaa…'). It cannot tell a dictionary word from a random one; it stops the
+ * tokens a guesser tries first.
+ */
+export function tokenWeakness(token: string): string | undefined {
+  const chars = [...token];
+  if (chars.length < MIN_TOKEN_LENGTH) return `it is shorter than ${MIN_TOKEN_LENGTH} characters`;
+  if (new Set(chars).size < MIN_DISTINCT_CHARACTERS) return `it uses too few different characters (fewer than ${MIN_DISTINCT_CHARACTERS})`;
+  // Steps of -1, 0 or +1 between neighbours (with 9→0 wrapping) make a run.
+  let steps = 0;
+  for (let i = 1; i < chars.length; i++) {
+    const d = chars[i]!.codePointAt(0)! - chars[i - 1]!.codePointAt(0)!;
+    if (Math.abs(d) <= 1 || (chars[i - 1] === '9' && chars[i] === '0')) steps++;
+  }
+  if (steps * 2 > chars.length - 1) return 'it is mostly a run of neighbouring characters';
+  return undefined;
 }

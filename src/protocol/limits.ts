@@ -1,7 +1,18 @@
 // Hard limits shared by both ends. Every length field on the wire is checked
 // against one of these before any memory is allocated for it.
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * The protocol version this code speaks. Version 2 changed only token
+ * authentication: the client proves first, the server only after a correct
+ * proof (docs/protocol.md), so one HELLO no longer yields a verifier.
+ */
+export const PROTOCOL_VERSION = 2;
+/**
+ * Versions a server WITHOUT a token also answers: 1 and 2 differ only in token
+ * authentication, so a version-1 client can still use an open server. A token
+ * server answers only PROTOCOL_VERSION (version 1 would hand out its proof).
+ */
+export const TOKENLESS_VERSIONS: readonly number[] = [PROTOCOL_VERSION, 1];
 
 /** Bytes before the header: u32 length, u8 kind, u32 request id, u16 header length. */
 export const FRAME_PREFIX_BYTES = 11;

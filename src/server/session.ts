@@ -4,7 +4,7 @@
 import { clientProof, newNonce, proofsEqual, serverProof } from '../protocol/auth.js';
 import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
-import { MAX_IN_FLIGHT, PROTOCOL_VERSION } from '../protocol/limits.js';
+import { MAX_IN_FLIGHT, PROTOCOL_VERSION, TOKENLESS_VERSIONS } from '../protocol/limits.js';
 import { Kind, parseHello, parseRequest, type Request } from '../protocol/messages.js';
 import { TLSSocket } from 'node:tls';
 import type { FrameConnection } from '../transport/connection.js';
@@ -36,6 +36,8 @@ export class Session {
   private state: 'hello' | 'auth' | 'ready' | 'closing' = 'hello';
   private readonly inFlight = new Map<number, InFlight>();
   private expectedProof = '';
+  /** Sent only once the client has proved it knows the token. */
+  private serverProof = '';
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly transferSlots: TransferSlots;
 
@@ -182,39 +184,36 @@ export class Session {
     } catch (err) {
       return this.fatal(err as FerryError);
     }
-    if (!hello.versions.includes(PROTOCOL_VERSION)) {
-      return this.fatal(
-        new FerryError(ErrorCode.UnsupportedVersion, `this server speaks protocol version ${PROTOCOL_VERSION}; the client offered ${hello.versions.join(', ')}`),
-      );
-    }
     const { token } = this.services;
+    const version = (token ? [PROTOCOL_VERSION] : TOKENLESS_VERSIONS).find((v) => hello.versions.includes(v));
+    if (version === undefined) {
+      const speaks = token ? `protocol version ${PROTOCOL_VERSION} (this server requires a token)` : `protocol versions ${TOKENLESS_VERSIONS.join(', ')}`;
+      return this.fatal(new FerryError(ErrorCode.UnsupportedVersion, `this server speaks ${speaks}; the client offered ${hello.versions.join(', ')}`));
+    }
     if (token) {
-      // Prove ourselves and ask for the client's proof; nothing about the share
-      // is told before the client has proved it knows the token.
+      // Ask for the client's proof first and tell nothing else: not the share,
+      // and no proof of our own. A proof is a value derived from the token, and
+      // one handed to anyone who says HELLO could be used to test guesses of
+      // the token offline; ours goes only to a client that proved itself.
       if (!hello.nonce) return this.fatal(new FerryError(ErrorCode.Unauthorized, 'this server requires a token: the client sent no nonce'));
       const nonce = newNonce();
       this.expectedProof = clientProof(token, hello.nonce, nonce);
+      this.serverProof = serverProof(token, hello.nonce, nonce);
       this.state = 'auth';
-      this.conn.send(Kind.Welcome, 0, {
-        version: PROTOCOL_VERSION,
-        server: SERVER_NAME,
-        auth: 'token',
-        nonce,
-        proof: serverProof(token, hello.nonce, nonce),
-      });
+      this.conn.send(Kind.Welcome, 0, { version, server: SERVER_NAME, auth: 'token', nonce });
       return;
     }
-    this.ready('none');
+    this.ready('none', version);
   }
 
   private onAuth(frame: Frame): void {
     if (frame.kind !== Kind.Auth || !proofsEqual(this.expectedProof, frame.header.proof)) {
       return this.fatal(new FerryError(ErrorCode.Unauthorized, 'wrong token'));
     }
-    this.ready('token');
+    this.ready('token', PROTOCOL_VERSION);
   }
 
-  private ready(auth: 'none' | 'token'): void {
+  private ready(auth: 'none' | 'token', version: number): void {
     this.hooks.onAuthenticated?.();
     this.armIdle();
     this.state = 'ready';
@@ -222,12 +221,14 @@ export class Session {
     if (this.services.allowUpload) features.push('upload');
     if (this.services.udp) features.push('udp');
     this.conn.send(auth === 'none' ? Kind.Welcome : Kind.Auth, 0, {
-      version: PROTOCOL_VERSION,
+      version,
       server: SERVER_NAME,
       share: this.shareName,
       features,
       udpPort: this.services.udp?.port,
       auth,
+      // The client refuses to go on until this proves we know the token too.
+      ...(auth === 'token' ? { proof: this.serverProof } : {}),
     });
   }
 

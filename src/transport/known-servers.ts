@@ -11,10 +11,18 @@
 // not interleave, and two clients meeting a new server at once cannot erase
 // each other's entries the way read-modify-write could. The first line for a
 // server wins.
+//
+// A damaged line (not a comment or blank, and not exactly `host:port
+// fingerprint`) fails closed for EVERY server, not only for one it seems to
+// name: the damage may be in the name itself, so whose entry it was cannot be
+// told, and treating a lost entry as "never met" would silently turn it into a
+// fresh trust-on-first-use, which is the moment an impostor wins. The error
+// names the file and line, so repairing it is one deliberate deletion.
 
 import { mkdir, readFile, appendFile } from 'node:fs/promises';
 import path from 'node:path';
 import envPaths from 'env-paths';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { normaliseFingerprint } from './fingerprint.js';
 
 /** Where the client remembers servers unless told otherwise (~/.local/share/ferry on Linux). */
@@ -28,7 +36,14 @@ export function serverKey(host: string, port: number): string {
   return `${h.includes(':') ? `[${h}]` : h}:${port}`;
 }
 
-/** The fingerprint remembered for host:port, or undefined. A missing file means none. */
+// How serverKey spells a server: a host name or IPv4 address, or an IPv6
+// address in brackets, then the port.
+const KEY = /^(?:[a-z0-9._-]+|\[[0-9a-f:.]+(?:%[a-z0-9._-]+)?\]):\d{1,5}$/i;
+
+/**
+ * The fingerprint remembered for host:port, or undefined. A missing file means
+ * none; a damaged line anywhere rejects (UNAUTHORIZED, see above).
+ */
 export async function lookupKnownServer(file: string, host: string, port: number): Promise<string | undefined> {
   let text: string;
   try {
@@ -38,13 +53,24 @@ export async function lookupKnownServer(file: string, host: string, port: number
     throw err;
   }
   const key = serverKey(host, port);
-  for (const line of text.split('\n')) {
-    const [name, fp] = line.trim().split(/\s+/);
-    if (!name || name.startsWith('#') || name !== key || !fp) continue;
-    const normal = normaliseFingerprint(fp);
-    if (normal) return normal;
+  let found: string | undefined;
+  for (const [index, raw] of text.split('\n').entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const fields = line.split(/\s+/);
+    const fingerprint = fields.length === 2 && KEY.test(fields[0]!) ? normaliseFingerprint(fields[1]!) : null;
+    if (!fingerprint) throw damagedLine(file, index + 1, key);
+    if (fields[0]!.toLowerCase() === key) found ??= fingerprint;
   }
-  return undefined;
+  return found;
+}
+
+function damagedLine(file: string, line: number, key: string): FerryError {
+  return new FerryError(
+    ErrorCode.Unauthorized,
+    `line ${line} of ${file} is damaged (expected 'HOST:PORT sha256:…'), so ferry cannot tell which server it vouched for and trusts none through this file until it is repaired. ` +
+      `To trust ${key} again, delete line ${line} of ${file} (or restore it), then connect again and compare the certificate with what \`ferry serve --tls\` printed`,
+  );
 }
 
 /** Remember host:port's fingerprint (first use). */

@@ -106,6 +106,44 @@ describe('ferry serve --verbose', () => {
   });
 });
 
+describe('ferry serve --token', () => {
+  it('refuses a weak chosen token before serving anything, and suggests --token auto', async () => {
+    const share = await createTempShare({});
+    try {
+      for (const [argv, env] of [
+        [['--token', 'sunshine123'], {}],
+        [['--token', 'aaaaaaaaaaaaaaaaaaaaaaaa'], {}],
+        [[], { FERRY_TOKEN: 'hunter2' }],
+      ] as [string[], Record<string, string>][]) {
+        const r = await run(['serve', share.root, '--port', '0', '--log', path.join(xdg.dir, 'weak.log'), ...argv], { env });
+        expect(r.code).toBe(1);
+        expect(r.stdout).toBe('');
+        expect(r.stderr).toMatch(/^ferry: the token is too weak: .*--token auto.*\n$/);
+      }
+    } finally {
+      await share.remove();
+    }
+  });
+
+  it('prints the token it made for --token auto, and that token works', async () => {
+    const share = await createTempShare({ 'a.txt': 'a' });
+    try {
+      const io = fakeIo({});
+      const done = main(['serve', share.root, '--port', '0', '--token', 'auto', '--log', path.join(xdg.dir, 'auto.log')], io);
+      await io.waitForStdout(/ferry: token \S+ /);
+      const port = /tcp:\/\/127\.0\.0\.1:(\d+)/.exec(io.stdoutText())?.[1];
+      const token = /ferry: token (\S+) /.exec(io.stdoutText())?.[1] ?? '';
+      expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+      const ok = await run(['index', 'longlist', '--json'], { env: { FERRY_SERVER: `127.0.0.1:${port}`, FERRY_TOKEN: token } });
+      expect(ok.code, ok.stderr).toBe(0);
+      io.interrupt('SIGTERM');
+      expect(await done).toBe(0);
+    } finally {
+      await share.remove();
+    }
+  });
+});
+
 describe('ferry shell and a broken connection', () => {
   it('reports the loss, keeps the session, and says when the server is back', async () => {
     const share = await createTempShare({ 'a.txt': 'x' });

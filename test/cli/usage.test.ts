@@ -53,6 +53,10 @@ describe('usage errors', () => {
     [['index', 'shortlist', '2020-01-01', '10:00', '2021-01-01', 'x'], /^ferry: expected START and END, got '2020-01-01 10:00 2021-01-01 x'/],
     [['logs', '--limit', '-3'], /^ferry: --limit must be a whole number/],
     [['index', 'longlist', '--server', 'host:99999'], /^ferry: 'host:99999' is not a server address/],
+    [['index', 'longlist', '--server', ''], /^ferry: --server is empty/],
+    [['index', 'longlist', '--server', '  '], /^ferry: --server is empty/],
+    [['index', 'longlist', '--server', 'http://host:2003'], /^ferry: 'http:\/\/host:2003' is not a server address/],
+    [['index', 'longlist', '--server', 'two words:2003'], /^ferry: 'two words:2003' is not a server address/],
     [['download', 'x', '--cache-size', 'lots'], /^ferry: invalid --cache-size 'lots'/],
     [['serve', '.', '--port', '70000'], /^ferry: --port must be a port number/],
   ])('%j fails with a one-line message and exit code 1', async (argv, pattern) => {
@@ -61,6 +65,19 @@ describe('usage errors', () => {
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(pattern);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('refuses an empty FERRY_SERVER instead of quietly using the default address', async () => {
+    for (const argv of [['index', 'longlist'], ['shell']]) {
+      const r = await run(argv, { env: { FERRY_SERVER: '' }, stdin: '' });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/^ferry: FERRY_SERVER is empty/);
+    }
+    // The full-screen client too: an empty address must not start an embedded server or connect anywhere.
+    const tui = await run([], { env: { FERRY_SERVER: '' }, tty: true });
+    expect(tui).toMatchObject({ code: 1, stderr: expect.stringMatching(/^ferry: FERRY_SERVER is empty/) });
+    const flag = await run(['--server', ''], { tty: true });
+    expect(flag).toMatchObject({ code: 1, stderr: expect.stringMatching(/^ferry: --server is empty/) });
   });
 
   it('says plainly when nothing listens at the address', async () => {

@@ -6,6 +6,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcConnection } from '../../src/client/rpc.js';
 import { encodeFrame, FrameDecoder, type Frame } from '../../src/protocol/frame.js';
+import { PROTOCOL_VERSION } from '../../src/protocol/limits.js';
 import { Kind } from '../../src/protocol/messages.js';
 import { FerryServer } from '../../src/server/server.js';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.js';
@@ -33,7 +34,7 @@ describe('limits', () => {
     await expect(RpcConnection.open({ host: '127.0.0.1', port: t.server.port })).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/more than 3 connections/) });
     await open[0]!.close();
     const again = await waitFor(() => RpcConnection.open({ host: '127.0.0.1', port: t!.server.port }).catch(() => undefined), 'a free slot');
-    expect(again.welcome.version).toBe(1);
+    expect(again.welcome.version).toBe(PROTOCOL_VERSION);
     for (const c of [...open.slice(1), again]) c.destroy();
   });
 

@@ -1,7 +1,7 @@
 // TLS identity, pinning and trust on first use over real loopback sockets.
 
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -160,6 +160,39 @@ describe('tlsConnect', () => {
     expect((err as Error).message).toContain(known);
     // The store still holds the original, unchanged.
     expect((await readFile(known, 'utf8')).trim().split('\n')).toEqual([`127.0.0.1:${port} ${identity.fingerprint}`]);
+  });
+
+  // A damaged line may have been any server's entry (its name can be what is
+  // damaged), so while one is there no server is trusted on first use: a lost
+  // entry must not silently become a fresh trust decision.
+  describe('a damaged known-servers file fails closed', () => {
+    const damaged: [string, (port: number) => string][] = [
+      ['its own line with the fingerprint cut short', (port) => `127.0.0.1:${port} ${identity.fingerprint.slice(0, 40)}`],
+      ["a line whose name is garbled, so whose it was can't be told", (port) => `127.0.\u0000.1:${port} ${identity.fingerprint}`],
+      ['its own line with no fingerprint', (port) => `127.0.0.1:${port}`],
+      ['its own line with extra fields', (port) => `127.0.0.1:${port} ${identity.fingerprint} trailing`],
+    ];
+    let files = 0;
+    it.each(damaged)('refuses to trust on first use past %s, naming the file and line', async (_label, lineFor) => {
+      const { port } = await echoServer(identity);
+      const known = join(dir, `known-damaged-${++files}`);
+      const before = `# servers\n\nexample.org:2003 ${fingerprintOf(createSelfSigned().cert)}\n${lineFor(port)}\n`;
+      await writeFile(known, before);
+      const err = await tlsConnect({ host: '127.0.0.1', port, knownServersFile: known }).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: ErrorCode.Unauthorized });
+      expect((err as Error).message).toContain(`delete line 4 of ${known}`);
+      // Nothing was appended: the damaged entry was not replaced by a new first use.
+      expect(await readFile(known, 'utf8')).toBe(before);
+    });
+
+    it('trusts again once the damaged line is deleted, and reads comments and blank lines as harmless', async () => {
+      const { port } = await echoServer(identity);
+      const known = join(dir, 'known-repaired');
+      await writeFile(known, `# servers\n\n   \n127.0.0.1:${port} ${identity.fingerprint}\r\n`);
+      const c = await tlsConnect({ host: '127.0.0.1', port, knownServersFile: known });
+      c.socket.destroy();
+      expect(c.firstUse).toBe(false);
+    });
   });
 
   it('refuses a malformed pin before connecting', async () => {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import type { FerryServer } from '../../server/server.js';
-import { generateToken } from '../../protocol/auth.js';
+import { generateToken, tokenWeakness } from '../../protocol/auth.js';
 import { formatBytes } from '../../format.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
@@ -57,7 +57,7 @@ export function serveCommand(ctx: Ctx) {
           .option('log-keep', { type: 'number', describe: 'older command log files to keep [default: 4]', requiresArg: true })
           .option('verbose', { type: 'boolean', default: false, describe: 'also print every limit the server enforces' })
           .option('allow-upload', { type: 'boolean', default: false, describe: 'let clients upload into the folder' })
-          .option('token', { type: 'string', describe: "require this token from clients; 'auto' makes a strong one and prints it [default: $FERRY_TOKEN]", requiresArg: true })
+          .option('token', { type: 'string', describe: "require this token from clients: 'auto' makes a random 256-bit one and prints it; a chosen one needs 16 or more varied characters [default: $FERRY_TOKEN]", requiresArg: true })
           .option('tls', { type: 'boolean', default: false, describe: 'TLS 1.3 with a self-signed certificate created once and kept; prints its fingerprint for clients to pin' })
           .option('insecure', { type: 'boolean', default: false, describe: 'allow listening beyond loopback without a token' })
           .example('$0 serve ~/Public --host 0.0.0.0 --token auto', 'share on the network, with a fresh token'),
@@ -71,6 +71,10 @@ export function serveCommand(ctx: Ctx) {
         if (udpAdvertisePort === 0) throw new CliError('--udp-advertise-port must be a port number from 1 to 65535');
         const given = a.token ?? io.env.FERRY_TOKEN;
         const token = given === 'auto' ? generateToken() : given;
+        // A weak token can be guessed online, and offline from one proof a
+        // client sent to a fake server (docs/security.md); refuse it outright.
+        const weakness = given !== undefined && given !== 'auto' ? tokenWeakness(given) : undefined;
+        if (weakness) throw new CliError(`the token is too weak: ${weakness}. Use --token auto for a random 256-bit one, or a long random passphrase`);
         const logFile = a.log !== undefined ? path.resolve(io.cwd, a.log) : undefined;
         const logRotation = logRotationOptions(a['log-size'], a['log-keep']);
         // Register before starting so a Ctrl-C during start-up is not lost.

@@ -11,7 +11,7 @@ import { connect } from '../../client/connect.js';
 import type { FerryServer } from '../../server/server.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
-import { cacheDirOf, sizeOption, withCacheOptions } from '../options.js';
+import { cacheDirOf, givenServerOf, sizeOption, withCacheOptions } from '../options.js';
 import { dataDir, ensureSampleLocal, ensureSampleShare } from '../sample-share.js';
 import { hostPort } from './serve.js';
 
@@ -54,7 +54,7 @@ export function tuiCommand(ctx: Ctx) {
         const cacheDir = cacheDirOf(io, a);
         const cacheSize = sizeOption('cache-size', a['cache-size']);
         // An explicit --share means an embedded server, whatever $FERRY_SERVER says.
-        let server = a.share === undefined ? (a.server ?? io.env.FERRY_SERVER) : undefined;
+        let server = a.share === undefined ? givenServerOf(io, a) : undefined;
         const sampleTour = server === undefined && a.share === undefined;
         const local = a.local ?? io.env.FERRY_LOCAL;
         const localRoot = local === undefined && sampleTour ? await ensureSampleLocal(dataDir(io.env)) : path.resolve(io.cwd, local ?? '.');
