@@ -40,7 +40,11 @@ export interface UdpSenderOptions {
   idleTimeoutMs?: number;
   /** Datagrams handed out per poll, so ACKs get processed between bursts. */
   maxBurst?: number;
-  /** Our own limit on bytes in flight (memory held for retransmission). */
+  /**
+   * Our own limit on memory held for retransmission: on bytes in flight, and
+   * on the span from the oldest unacknowledged chunk to the newest sent (a
+   * receiver that never acknowledges one chunk keeps the whole span held).
+   */
   maxWindowBytes?: number;
   beta?: number;
 }
@@ -80,6 +84,8 @@ export class UdpSender {
   private readonly maxProbeInterval: number;
   private readonly maxBurst: number;
   private readonly maxWindowBytes: number;
+  /** maxWindowBytes in chunks: how far new data may run ahead of the oldest unacknowledged chunk. */
+  private readonly maxSpanChunks: number;
   private readonly state: Uint8Array;
   /**
    * The packet currently carrying each in-flight chunk. A map, not an array
@@ -129,6 +135,7 @@ export class UdpSender {
     this.maxProbeInterval = Math.min(MAX_PROBE_INTERVAL_MS, this.idleTimeout / PROBES_PER_IDLE_TIMEOUT);
     this.maxBurst = options.maxBurst ?? 64;
     this.maxWindowBytes = options.maxWindowBytes ?? 64 * 1024 * 1024;
+    this.maxSpanChunks = Math.max(1, Math.floor(this.maxWindowBytes / options.chunkSize));
     this.state = new Uint8Array(this.totalChunks);
     this.state.fill(ACKED, 0, start);
     this.nextNew = start;
@@ -155,6 +162,23 @@ export class UdpSender {
   /** The next chunk that has never been sent (used to read ahead). */
   get nextNewChunk(): number {
     return this.nextNew;
+  }
+
+  /**
+   * Chunks at and above this one will not be sent before more ACKs arrive and
+   * the window has grown a round trip's worth: what the driver should have
+   * read from the file, so the data is ready when the window opens without
+   * holding more than the window needs. Before the receiver has spoken,
+   * nothing at all; then one congestion window past the next new chunk,
+   * never past the receiver's window, our span limit or the end of the file.
+   */
+  get readAheadLimit(): number {
+    if (!this.started || this.finished) return this.nextNew;
+    const windowChunks = Math.ceil(this.cc.effective / (this.chunkSize + DATA_HEADER_BYTES));
+    return Math.max(
+      this.nextNew,
+      Math.min(this.totalChunks, this.peerCumulative + this.peerWindow, this.nextNew + windowChunks, this.ackedBelow + this.maxSpanChunks),
+    );
   }
 
   chunkBytes(chunk: number): number {
@@ -268,6 +292,7 @@ export class UdpSender {
   private nextNewAllowed(): number {
     while (this.nextNew < this.totalChunks && this.state[this.nextNew] === ACKED) this.nextNew++;
     if (this.nextNew >= this.totalChunks) return -1;
+    if (this.nextNew >= this.ackedBelow + this.maxSpanChunks) return -1;
     return this.nextNew < this.peerCumulative + this.peerWindow ? this.nextNew : -1;
   }
 

@@ -49,6 +49,8 @@ export interface UdpServerSession {
   readonly sessionId: bigint;
   readonly done: UdpSendSession['done'];
   readonly stats: UdpSendSession['stats'];
+  /** How much of the file the session holds in memory (see UdpReadBuffers). */
+  readonly buffers: UdpSendSession['buffers'];
   close(): void;
 }
 
@@ -103,6 +105,9 @@ export class UdpEndpoint {
       done: session.done,
       get stats() {
         return session.stats;
+      },
+      get buffers() {
+        return session.buffers;
       },
       close: () => session.close(),
     };

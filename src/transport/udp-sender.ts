@@ -8,10 +8,13 @@
 //                           //   rejects FerryError(TIMEOUT) after idleTimeoutMs without progress
 //   session.close()         // stop now (client gave up, TCP connection closed, verdict received)
 //
-// Nothing is sent until the client's first ACK arrives from clientAddress:
-// the session id alone never makes the server send data anywhere.
-// The file is read in blocks of about 2 MiB, a couple of blocks ahead of
-// the sending point; a block is dropped once all its chunks are acknowledged.
+// Nothing is sent, and nothing is read from the file, until the client's
+// first ACK arrives from clientAddress: the session id alone never makes the
+// server send data anywhere or hold any of the file.
+// The file is read in blocks of about 512 KiB as the window opens, up to the
+// engine's readAheadLimit (one congestion window past the sending point,
+// within the receiver's window); a block is dropped once all its chunks are
+// acknowledged. `buffers` reports what a session holds.
 
 import type { Socket } from 'node:dgram';
 import type { FileHandle } from 'node:fs/promises';
@@ -42,6 +45,16 @@ export interface UdpSessionOptions {
   macKey?: Buffer;
 }
 
+/** What a session holds of the file in memory: the read-ahead's footprint. */
+export interface UdpReadBuffers {
+  /** Bytes read from the file so far (a block read twice counts twice). */
+  fileBytesRead: number;
+  /** Bytes of read blocks (and reads under way) the session holds now, recycled spares included. */
+  bufferedBytes: number;
+  /** The most `bufferedBytes` has been. */
+  peakBufferedBytes: number;
+}
+
 export interface UdpSendResult {
   sessionId: string;
   bytes: number;
@@ -49,12 +62,22 @@ export interface UdpSendResult {
   stats: UdpSenderStats;
 }
 
-const BLOCK_BYTES = 2 * 1024 * 1024;
-const READ_AHEAD_BLOCKS = 2;
+/**
+ * File read unit. Reads follow the window in whole blocks, so a session holds
+ * at most a block beyond each end of it: small enough to keep that slack
+ * small (2 MiB blocks made every session hold 6 MiB before its first ACK),
+ * large enough that reads cost little (a 512 KiB read from the page cache
+ * takes well under a millisecond).
+ */
+const BLOCK_BYTES = 512 * 1024;
+/** Recycled block buffers kept per session, for the next reads. */
+const SPARE_BLOCKS = 2;
 /** Sends handed to the kernel but not yet called back; beyond this we wait. */
 const MAX_OUTSTANDING_SENDS = 256;
 
 interface Block {
+  /** Bytes of the file this block covers. */
+  length: number;
   data: Buffer | null;
   ready: Promise<Buffer>;
   /** Datagrams handed to the kernel that still point into `data`. */
@@ -85,6 +108,8 @@ export class UdpSendSession {
   private waiting: { packetNumber: number; chunk: number }[] = [];
   private reading = false;
   private closed = false;
+  private fileBytesRead = 0;
+  private peakBufferedBytes = 0;
   private resolve!: (r: UdpSendResult) => void;
   private reject!: (e: Error) => void;
 
@@ -110,6 +135,17 @@ export class UdpSendSession {
 
   get stats(): UdpSenderStats {
     return { ...this.sender.stats };
+  }
+
+  get buffers(): UdpReadBuffers {
+    return { fileBytesRead: this.fileBytesRead, bufferedBytes: this.bufferedBytes(), peakBufferedBytes: this.peakBufferedBytes };
+  }
+
+  private bufferedBytes(): number {
+    let bytes = 0;
+    for (const block of this.blocks.values()) bytes += block.length;
+    for (const buf of this.spare) bytes += buf.length;
+    return bytes;
   }
 
   get macKey(): Buffer | undefined {
@@ -243,18 +279,22 @@ export class UdpSendSession {
     const position = b * this.blockChunks * this.options.chunkSize;
     const length = Math.min(this.blockChunks * this.options.chunkSize, this.options.size - position);
     const ready = readFully(this.options.file, position, length, this.spare.pop());
-    const created: Block = { data: null, ready, sends: 0, done: false };
+    const created: Block = { length, data: null, ready, sends: 0, done: false };
     ready.then((d) => (created.data = d), (e: Error) => this.fail(e));
     this.blocks.set(b, created);
+    this.fileBytesRead += length;
+    this.peakBufferedBytes = Math.max(this.peakBufferedBytes, this.bufferedBytes());
     return created;
   }
 
+  /** Read the blocks the window may soon need: from the next new chunk up to the engine's limit. */
   private readAhead(): void {
+    if (this.closed) return;
     const next = this.sender.nextNewChunk;
-    if (next >= this.sender.totalChunks) return;
-    const first = Math.floor(next / this.blockChunks);
-    const last = Math.min(first + READ_AHEAD_BLOCKS, Math.floor((this.sender.totalChunks - 1) / this.blockChunks));
-    for (let b = first; b <= last; b++) this.load(b);
+    const limit = this.sender.readAheadLimit;
+    if (limit <= next) return;
+    const last = Math.floor((limit - 1) / this.blockChunks);
+    for (let b = Math.floor(next / this.blockChunks); b <= last; b++) this.load(b);
   }
 
   private dropAcknowledgedBlocks(): void {
@@ -268,7 +308,7 @@ export class UdpSendSession {
   }
 
   private recycle(block: Block): void {
-    if (block.done && block.sends === 0 && block.data && this.spare.length < READ_AHEAD_BLOCKS + 2) {
+    if (block.done && block.sends === 0 && block.data && !this.closed && this.spare.length < SPARE_BLOCKS) {
       this.spare.push(block.data);
       block.data = null;
     }
@@ -279,6 +319,7 @@ export class UdpSendSession {
     this.wake.clear();
     if (this.immediate) clearImmediate(this.immediate);
     this.blocks.clear();
+    this.spare.length = 0;
     this.onClosed(this);
   }
 

@@ -240,4 +240,60 @@ describe('UdpSender', () => {
     expect(s.stats.spuriousLosses).toBe(1);
     expect(s.stats.packetThreshold).toBe(6);
   });
+
+  describe('read-ahead limit (what the driver should have read from the file)', () => {
+    it('is nothing before the receiver has spoken', () => {
+      const s = new UdpSender({ size: 100 * CHUNK, chunkSize: CHUNK, startChunk: 7 }, 0);
+      s.poll(0);
+      expect(s.readAheadLimit).toBe(7);
+      expect(s.nextNewChunk).toBe(7);
+    });
+
+    it('stops at the receiver window', () => {
+      const { s } = started(100, {}, 4);
+      expect(s.readAheadLimit).toBe(4);
+      s.onAck(ack(1, 2, [], { window: 4 }), 5);
+      s.poll(5);
+      expect(s.readAheadLimit).toBe(6);
+    });
+
+    it('reaches one congestion window past the next new chunk, and grows with it', () => {
+      const { s } = started(1000);
+      // Ten datagrams out, a window of ten ahead of them.
+      expect(s.readAheadLimit).toBe(20);
+      s.onAck(ack(9, 10), 10);
+      s.poll(10);
+      // Slow start doubled the window to twenty datagrams (the pacer lets only some out at once).
+      expect(s.nextNewChunk).toBeGreaterThan(10);
+      expect(s.readAheadLimit).toBe(s.nextNewChunk + 20);
+    });
+
+    it('never runs past the end of the file or after the transfer is done', () => {
+      const { s } = started(12);
+      expect(s.readAheadLimit).toBe(12);
+      s.onAck(ack(9, 10), 10);
+      s.poll(10);
+      s.onAck(ack(11, 12), 20);
+      expect(s.done).toBe(true);
+      expect(s.readAheadLimit).toBe(12);
+    });
+
+    it('bounds the span held for retransmission when a receiver withholds its first chunk', () => {
+      // A receiver that SACKs everything but chunk 0 and advertises a huge window: without a
+      // bound on the span from the oldest unacknowledged chunk, the sender would keep all of it.
+      const maxWindowBytes = 50 * CHUNK;
+      const { s } = started(10_000, { maxWindowBytes }, 1_000_000);
+      let t = 0;
+      let largest = 9;
+      for (let round = 0; round < 50; round++) {
+        t += 10;
+        s.onAck(ack(largest, 0, [{ start: 1, end: s.nextNewChunk }], { window: 1_000_000 }), t);
+        for (const a of sends(s.poll(t))) largest = Math.max(largest, a.packetNumber);
+        expect(s.nextNewChunk - s.acknowledgedBelow).toBeLessThanOrEqual(50);
+        expect(s.readAheadLimit - s.acknowledgedBelow).toBeLessThanOrEqual(50);
+      }
+      expect(s.acknowledgedBelow).toBe(0);
+      expect(s.nextNewChunk).toBe(50);
+    });
+  });
 });
