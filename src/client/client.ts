@@ -8,6 +8,7 @@ import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
 import { downloadPath } from './download.js';
 import { RpcConnection, type RpcOptions } from './rpc.js';
+import { sortListing } from './listing-order.js';
 import type { ServerLink } from './server-link.js';
 import type {
   ConnectionStatus,
@@ -73,7 +74,8 @@ export class FerryClient implements FerryApi, ServerLink {
       { op: 'list', ...options },
       { onItem: (h) => (h.entries as WireEntry[]).forEach((e) => entries.push(toEntry(e))) },
     );
-    return entries;
+    // The server streams in directory order; the order people see is made here.
+    return sortListing(entries);
   }
 
   async stat(path: string, options: { md5?: boolean } = {}): Promise<RemoteStat> {

@@ -5,6 +5,7 @@ import type { Request } from '../protocol/messages.js';
 import type { CommandLog } from './command-log.js';
 import type { HashIndex } from './hash-index.js';
 import type { ShareStore } from './store.js';
+import type { Turns } from './turns.js';
 
 /** What one server allows (DEFAULT_LIMITS in server.ts; tests lower them). */
 export interface ServerLimits {
@@ -37,6 +38,14 @@ export interface ServerLimits {
   sendStallMs: number;
   /** Transfers (download, udp, upload) one connection runs at once; the rest wait their turn. */
   transfersPerConnection: number;
+  /** Walks of the share (list, hashall) open at once, over all connections: each holds folders open. */
+  walks: number;
+  /** Walks waiting to be admitted before new ones are refused as busy. */
+  walksWaiting: number;
+  /** Steps of walks (a slice of a folder each) taken at once; open walks take turns. */
+  walkSteps: number;
+  /** Walks one connection runs at once; its others wait, holding nothing. */
+  walksPerConnection: number;
 }
 
 export interface ServerServices {
@@ -48,6 +57,10 @@ export interface ServerServices {
   token?: string;
   counters: ServerCounters;
   limits: ServerLimits;
+  /** Admission of walks of the share, shared by every connection (limits.walks). */
+  walks: Turns;
+  /** Turns for the steps of admitted walks (limits.walkSteps). */
+  walkSteps: Turns;
   /** Open UDP sessions per client IP address, for the per-address limit. */
   udpSessionsByAddress: Map<string, number>;
   /** Opens a UDP download session for the control connection (undefined when UDP is off). */
@@ -83,6 +96,8 @@ export interface ServerCounters {
   errors: number;
   /** Transfers (download, udp, upload) running now: each may hold a file open. A gauge, not a total. */
   transfers: number;
+  /** Requests waiting for their client to take what they sent (a gauge). */
+  sendsWaiting: number;
 }
 
 export interface RequestContext<R extends Request = Request> {
@@ -93,8 +108,8 @@ export interface RequestContext<R extends Request = Request> {
   readonly services: ServerServices;
   /** Over TLS: the key that authenticates a UDP session's datagrams, from the TLS session. */
   readonly udpKeyFor?: (sessionId: string) => Buffer;
-  /** Send one ITEM frame. */
-  item(header: object): void;
+  /** Send one ITEM frame; resolves when the connection can take more (await it). */
+  item(header: object): Promise<void>;
   /** Send one DATA frame; resolves when the connection can take more. */
   data(payload: Buffer): Promise<void>;
   /** For uploads: the DATA payloads the client sends, ending at its END frame. */

@@ -1,10 +1,9 @@
 // The listing walk behind `index` (and `hashall`, which hashes what a listing
-// would show). Every folder read goes through ShareStore.children, so the walk
+// would show). Every folder read goes through ShareStore.childBatches, so the walk
 // never leaves the share and never shows ferry's own temp files.
 //
-// Order: each folder's visible children appear together, folders first, then
-// by name (case-insensitive, ties broken by code unit: deterministic and
-// locale-free); then the walk descends into those folders in the same order.
+// Order: directory order, as the file system hands entries out. Sorting would
+// mean holding a whole folder; clients sort what they show (FerryClient.list).
 
 import path from 'node:path';
 import type { Stats } from 'node:fs';
@@ -29,6 +28,12 @@ const KEYWORD_SLICE = 64;
 const BATCH_JSON_BUDGET = MAX_HEADER_BYTES - 1024;
 /** A partial batch is sent after this long, so slow filtered walks still show progress. */
 const BATCH_MAX_WAIT_MS = 250;
+/**
+ * Folders deeper than this below the walk's start are listed but not entered:
+ * each open level holds two descriptors, and a path of 4 KiB could nest 2,000
+ * levels. Real trees are far shallower.
+ */
+export const MAX_WALK_DEPTH = 128;
 
 interface Chain {
   key: string;
@@ -48,13 +53,6 @@ export function extMatcher(ext: string | undefined): ((name: string) => boolean)
     const lower = name.toLowerCase();
     return wanted.some((e) => lower.length > e.length && lower.endsWith(e));
   };
-}
-
-function compareNames(a: string, b: string): number {
-  const x = a.toLowerCase();
-  const y = b.toLowerCase();
-  if (x !== y) return x < y ? -1 : 1;
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function toItem(c: { name: string; rel: string; abs: string; stat: Stats }): WalkItem {
@@ -85,11 +83,18 @@ function cheapFilter(req: WalkOptions): ((c: { name: string; stat: Stats }) => b
 }
 
 /**
- * Walk the share from req.path, yielding each folder's visible entries (already
- * filtered and sorted) as one or more arrays. With any filter active only
- * matching files are yielded. Stops quietly when `signal` aborts. A start path
- * that is a file yields that file alone (if it matches). Throws a coded error
- * only for the start path; unreadable folders further down are skipped.
+ * Walk the share from req.path, yielding what a client may see a slice at a
+ * time (at most STAT_SLICE entries, in directory order: sorting is the
+ * client's business). With any filter active only matching files are
+ * yielded. Stops quietly when `signal` aborts. A start path that is a file
+ * yields that file alone (if it matches). Throws a coded error only for the
+ * start path; unreadable folders further down are skipped.
+ *
+ * Memory does not grow with the share: depth first, each level holds one
+ * open folder (streamed by ShareStore.childBatches) and the sub-folders of
+ * its current slice, never a whole folder or a list of every folder still to
+ * visit. So a walk holds at most MAX_WALK_DEPTH levels of one slice each, and
+ * two descriptors a level (the held folder and its reader).
  */
 export async function* walkShare(store: ShareStore, req: WalkOptions, signal?: AbortSignal): AsyncGenerator<WalkItem[]> {
   const start = await store.resolve(req.path ?? '');
@@ -113,42 +118,59 @@ export async function* walkShare(store: ShareStore, req: WalkOptions, signal?: A
     return;
   }
 
-  // Depth-first over folders with an explicit stack (no generator recursion);
-  // each entry remembers its ancestors' identities so a symlink loop is entered once, not forever.
-  const stack: { dir: { abs: string; rel: string }; chain: Chain }[] = [
-    { dir: start, chain: { key: `${start.stat.dev}:${start.stat.ino}`, up: undefined } },
-  ];
+  interface Level {
+    slices: AsyncGenerator<Child[]>;
+    /** Sub-folders of the slice just read, still to be entered. */
+    pending: Child[];
+    /** This folder and its ancestors, so a symlink loop is entered once, not forever. */
+    chain: Chain;
+  }
+  const enter = (dir: { abs: string; rel: string; stat: Stats }, up: Chain | undefined): Level => ({
+    slices: store.childBatches(dir),
+    pending: [],
+    chain: { key: `${dir.stat.dev}:${dir.stat.ino}`, up },
+  });
+  const stack: Level[] = [enter(start, undefined)];
   let first = true;
-  while (stack.length > 0) {
-    if (signal?.aborted) return;
-    const { dir, chain } = stack.pop()!;
-    let kids: Child[];
-    try {
-      kids = await store.children(dir);
-    } catch (err) {
-      if (first) throw err;
-      continue;
-    }
-    first = false;
-    if (!req.hidden) kids = kids.filter((c) => !c.name.startsWith('.'));
-    kids.sort((a, b) => compareNames(a.name, b.name));
-    const dirs = kids.filter((c) => c.stat.isDirectory());
-    const files = kids.filter((c) => c.stat.isFile());
-
-    if (!filtering && dirs.length > 0) yield dirs.map(toItem);
-    for (let i = 0; i < files.length; i += KEYWORD_SLICE) {
-      const kept = await keepFiles(files.slice(i, i + KEYWORD_SLICE));
+  try {
+    while (stack.length > 0) {
       if (signal?.aborted) return;
-      if (kept.length > 0) yield kept.map(toItem);
+      const level = stack.at(-1)!;
+      const sub = level.pending.shift();
+      if (sub) {
+        const key = `${sub.stat.dev}:${sub.stat.ino}`;
+        let loop = false;
+        for (let c: Chain | undefined = level.chain; c && !loop; c = c.up) loop = c.key === key;
+        if (!loop && stack.length < MAX_WALK_DEPTH) stack.push(enter(sub, level.chain));
+        continue;
+      }
+      let next: IteratorResult<Child[]>;
+      try {
+        next = await level.slices.next();
+      } catch (err) {
+        if (first) throw err;
+        stack.pop(); // a folder that cannot be read further down is skipped
+        continue;
+      }
+      first = false;
+      if (next.done) {
+        stack.pop();
+        continue;
+      }
+      const kids = req.hidden ? next.value : next.value.filter((c) => !c.name.startsWith('.'));
+      const dirs = kids.filter((c) => c.stat.isDirectory());
+      const files = kids.filter((c) => c.stat.isFile());
+      if (!filtering && dirs.length > 0) yield dirs.map(toItem);
+      for (let i = 0; i < files.length; i += KEYWORD_SLICE) {
+        const kept = await keepFiles(files.slice(i, i + KEYWORD_SLICE));
+        if (signal?.aborted) return;
+        if (kept.length > 0) yield kept.map(toItem);
+      }
+      if (recursive) level.pending = dirs;
     }
-    if (!recursive) continue;
-    for (let i = dirs.length - 1; i >= 0; i--) {
-      const d = dirs[i]!;
-      const key = `${d.stat.dev}:${d.stat.ino}`;
-      let loop = false;
-      for (let c: Chain | undefined = chain; c && !loop; c = c.up) loop = c.key === key;
-      if (!loop) stack.push({ dir: d, chain: { key, up: chain } });
-    }
+  } finally {
+    // Left early (aborted, or the consumer stopped): close every folder still open.
+    for (const level of stack) await level.slices.return(undefined).catch(() => undefined);
   }
 }
 

@@ -20,6 +20,7 @@ import { defaultHashIndexFile, defaultLogFile, ferryStateLocations } from './pat
 import { PrivateState } from './private-state.js';
 import { HANDSHAKE_TIMEOUT_MS, Session } from './session.js';
 import { ShareStore } from './store.js';
+import { Turns } from './turns.js';
 import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
 
 export interface ServerOptions {
@@ -94,6 +95,18 @@ export const DEFAULT_LIMITS: ServerLimits = {
   // non-reading connection to ~4 MiB (two transfers: a chunk queued or waiting
   // to be sent, and one read ahead each) and 2 descriptors, however much it asks.
   transfersPerConnection: 2,
+  // An open walk holds two descriptors a level and a slice of entries (a keyword
+  // search, eight open files too): 16 open walks stay far inside the descriptor
+  // and memory budget. 64 more may wait to start (holding nothing); past that a
+  // walk is refused as busy rather than queued forever.
+  walks: 16,
+  walksWaiting: 64,
+  // Open walks take turns a slice at a time: two at once keep two cores and the
+  // disk busy, and a short listing waits for a few slices, not for a long walk.
+  walkSteps: 2,
+  // One at a time per connection, so one client's 64 listings queue behind each
+  // other instead of taking every turn the server has.
+  walksPerConnection: 1,
   // No upload stalls for a day: the idle limit closes a silent connection after
   // minutes. Only a temp file whose pid is alive (another server on the share,
   // or a process that reused a dead server's pid) waits this long.
@@ -198,6 +211,11 @@ export class FerryServer {
     return { all: this.admission.size, unauthenticated: this.admission.unauthenticated };
   }
 
+  /** Turns for walks of the share: tests and the bench read how many are in use. */
+  get walks(): { readonly active: number } {
+    return this.services.walks;
+  }
+
   /** The MD5 index (tests use it to check what was read). */
   get hashIndex(): HashIndex {
     return this.services.hashes;
@@ -239,7 +257,7 @@ export class FerryServer {
     const log = await CommandLog.open(logFile, options.logRotation);
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
-    const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0, transfers: 0 };
+    const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0, transfers: 0, sendsWaiting: 0 };
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
     const services: ServerServices = {
       store,
@@ -249,6 +267,9 @@ export class FerryServer {
       counters,
       limits,
       udpSessionsByAddress: new Map(),
+      walks: new Turns(limits.walks, limits.walksWaiting, (running, waiting) =>
+        new FerryError(ErrorCode.TooManyRequests, `server busy: ${running} walks of the share running and ${waiting} waiting; try again shortly`)),
+      walkSteps: new Turns(limits.walkSteps),
       ...(options.token ? { token: options.token } : {}),
     };
 

@@ -12,7 +12,7 @@ import { udpKeyFrom } from '../transport/tls.js';
 import type { Handler, RequestContext, ServerServices } from './context.js';
 import { handlers } from './handlers/index.js';
 import { IncomingStream, uploadCancelled } from './incoming.js';
-import { TransferSlots } from './transfer-slots.js';
+import { Turns } from './turns.js';
 import { SERVER_NAME } from '../version.js';
 
 interface InFlight {
@@ -26,6 +26,8 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Requests that hold a file (and a share of the connection's send budget) while they run. */
 const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload']);
+/** Requests that walk the share (a listing, a keyword search, check-all). */
+const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall']);
 
 export interface SessionHooks {
   /** The peer completed the handshake (proved the token, or none is needed). */
@@ -39,7 +41,8 @@ export class Session {
   /** Sent only once the client has proved it knows the token. */
   private serverProof = '';
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly transferSlots: TransferSlots;
+  private readonly transferSlots: Turns;
+  private readonly walkSlots: Turns;
 
   constructor(
     private readonly conn: FrameConnection,
@@ -47,7 +50,8 @@ export class Session {
     private readonly shareName: string,
     private readonly hooks: SessionHooks = {},
   ) {
-    this.transferSlots = new TransferSlots(services.limits.transfersPerConnection);
+    this.transferSlots = new Turns(services.limits.transfersPerConnection);
+    this.walkSlots = new Turns(services.limits.walksPerConnection);
     conn.on('frame', (frame) => {
       this.armIdle();
       this.onFrame(frame);
@@ -127,9 +131,12 @@ export class Session {
       timer = setTimeout(() => resolve('stalled'), sendStallMs);
       timer.unref();
     });
+    const { counters } = this.services;
+    counters.sendsWaiting++;
     try {
       if ((await Promise.race([this.conn.drained(), stalled])) !== 'stalled') return;
     } finally {
+      counters.sendsWaiting--;
       clearTimeout(timer);
     }
     const queued = this.conn.socket.writableLength;
@@ -268,9 +275,10 @@ export class Session {
       signal: entry.controller.signal,
       services,
       ...(conn.socket instanceof TLSSocket ? { udpKeyFor: (sessionId: string) => udpKeyFrom(conn.socket as TLSSocket, sessionId) } : {}),
-      item: (header) => {
-        conn.send(Kind.Item, id, header);
-        this.guardUnread();
+      item: async (header) => {
+        this.sendNow(Kind.Item, id, header);
+        // A walk or a log tail goes on only as the client takes what it was sent.
+        await this.drainedOrStalled();
       },
       data: async (payload) => {
         // DATA can wait: it goes out only once the connection has drained, so
@@ -292,10 +300,17 @@ export class Session {
     let outcome: string = 'ok';
     let message: string | undefined;
     let releaseTurn: (() => void) | undefined;
+    const releaseWalk: Array<() => void> = [];
     try {
       if (transfer) {
         releaseTurn = await this.transferSlots.acquire(entry.controller.signal);
         services.counters.transfers++;
+      }
+      if (WALK_OPS.has(request.op)) {
+        // One walk at a time per connection (the rest wait here, holding nothing),
+        // then a turn among the server's walks, or a clear refusal when too many wait.
+        releaseWalk.push(await this.walkSlots.acquire(entry.controller.signal));
+        releaseWalk.push(await services.walks.acquire(entry.controller.signal));
       }
       const reply = await handler(ctx);
       this.sendNow(Kind.Reply, id, reply);
@@ -310,6 +325,7 @@ export class Session {
         services.counters.transfers--;
         releaseTurn();
       }
+      for (const release of releaseWalk.reverse()) release();
     }
     const { op, ...args } = request;
     services.log.append({

@@ -69,18 +69,24 @@ describe('limits', () => {
     await following;
   });
 
-  it('disconnects a client that asks for a lot and never reads', async () => {
+  it('holds a client that asks for 60 listings and never reads to one paused walk, then disconnects it', async () => {
     const spec: Record<string, string> = {};
     for (let i = 0; i < 3000; i++) spec[`folder/${'x'.repeat(100)}-${i}.txt`] = 'x';
-    t = await startTestServer(spec, { limits: { unreadBytes: 64 * 1024 } });
-    const c = rawSocket(t.server.port);
+    t = await startTestServer(spec, { limits: { unreadBytes: 64 * 1024, sendStallMs: 500 } });
+    const { server } = t;
+    const c = rawSocket(server.port);
     c.socket.pause(); // never read
     c.socket.write(encodeFrame(Kind.Hello, 0, { versions: [1], client: 'greedy' }));
     // 60 listings of ~400 KB each: far more than the kernel's socket buffers absorb.
     for (let id = 1; id <= 60; id++) c.socket.write(encodeFrame(Kind.Request, id, { op: 'list' }));
-    // The paused socket cannot see the close; the server's log says it happened.
     const observer = await t.connect({ noCache: true });
-    await waitFor(async () => (await observer.logs({ limit: 100 })).some((r) => r.command === 'connection' && r.outcome === 'TOO_LARGE'), 'the disconnect');
+    // A listing waits for the client to read: one walk runs (the rest queue on the
+    // connection, holding nothing), and nothing piles up past the send budget.
+    await waitFor(() => server.walks.active === 1, 'the first walk to start');
+    // The paused socket cannot see the close; the server's log says it happened.
+    await waitFor(async () => (await observer.logs({ limit: 100 })).some((r) => r.command === 'connection' && r.outcome === 'TIMEOUT' && /read nothing/.test(r.message ?? '')), 'the disconnect');
+    await waitFor(() => server.walks.active === 0, 'its walk to end');
+    expect((await observer.logs({ limit: 200 })).some((r) => r.outcome === 'TOO_LARGE')).toBe(false);
     c.socket.resume();
     await c.closed;
   });

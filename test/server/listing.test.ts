@@ -6,6 +6,7 @@ import type { ListRequest, WireEntry } from '../../src/protocol/messages.js';
 import { KEYWORD_CHUNK_BYTES } from '../../src/server/keyword.js';
 import { extMatcher, listEntries } from '../../src/server/listing.js';
 import { ShareStore } from '../../src/server/store.js';
+import { sortListing } from '../../src/client/listing-order.js';
 import { createTempShare, DEFAULT_MTIME_MS, type TempShare } from '../helpers/temp-share.js';
 
 const T = DEFAULT_MTIME_MS;
@@ -31,15 +32,16 @@ beforeEach(async () => {
 
 afterEach(() => share.remove());
 
+/** A listing as a client shows it: the server streams in directory order, the client sorts. */
 async function list(req: Omit<ListRequest, 'op'> = {}, signal?: AbortSignal): Promise<WireEntry[]> {
   const out: WireEntry[] = [];
   for await (const batch of listEntries(store, { op: 'list', ...req }, signal)) out.push(...batch);
-  return out;
+  return sortListing(out);
 }
 const paths = (entries: WireEntry[]) => entries.map((e) => (e.type === 'dir' ? `${e.path}/` : e.path));
 
 describe('listEntries: walk and order', () => {
-  it('lists recursively, folders first then by name, each folder together', async () => {
+  it('lists recursively every entry once, shown folders first then by name, each folder together', async () => {
     expect(paths(await list())).toEqual([
       'empty/',
       'sub/',
@@ -193,7 +195,7 @@ describe('listEntries: batching and cancellation', () => {
       expect(b.length).toBeLessThanOrEqual(LIST_BATCH);
       expect(Buffer.byteLength(JSON.stringify({ entries: b }))).toBeLessThan(MAX_HEADER_BYTES);
     }
-    expect(batches.flat().map((e) => e.path)).toEqual(Object.keys(spec).sort());
+    expect(batches.flat().map((e) => e.path).sort()).toEqual(Object.keys(spec).sort());
   });
 
   it('stops early when the signal aborts', async () => {

@@ -22,7 +22,7 @@ export const download: Handler<DownloadRequest> = async (ctx) => {
     if (offset > stat.size) throw new FerryError(ErrorCode.BadRequest, `offset ${offset} is past the end of ${rel} (${stat.size} bytes)`);
     const md5 = await hashes.md5(abs, stat);
     const start: DownloadStart = { size: stat.size, offset, md5, mtimeMs: stat.mtimeMs, identity };
-    ctx.item(start);
+    await ctx.item(start);
     counters.downloads++;
     ctx.note({ offset });
 

@@ -3,6 +3,7 @@ import type { HashAllRequest, HashRecord, HashRequest } from '../../protocol/mes
 import type { Handler } from '../context.js';
 import { hashTree } from '../hash-index.js';
 import { listEntries } from '../listing.js';
+import { stepByTurn } from '../turns.js';
 
 /** MD5 of one file (from the hash index when the file is unchanged). */
 export const hash: Handler<HashRequest> = async (ctx) => {
@@ -20,37 +21,39 @@ export const hash: Handler<HashRequest> = async (ctx) => {
  * computed, then REPLY with the count.
  */
 export const hashAll: Handler<HashAllRequest> = async (ctx) => {
-  const { store, hashes } = ctx.services;
+  const { store, hashes, walkSteps } = ctx.services;
   let files = 0;
   let bytes = 0;
-  for await (const batch of listEntries(store, { op: 'list', path: ctx.request.path, recursive: true }, ctx.signal)) {
+  for await (const batch of stepByTurn(listEntries(store, { op: 'list', path: ctx.request.path, recursive: true }, ctx.signal), walkSteps, ctx.signal)) {
     for (const e of batch) {
       if (e.type !== 'file') continue;
       files++;
       bytes += e.size;
     }
   }
-  ctx.item({ plan: { files, bytes } });
+  await ctx.item({ plan: { files, bytes } });
   let count = 0;
   let pending: HashRecord[] = [];
   let pendingBytes = 0;
   let lastFlush = performance.now();
   // Batch results so a tree of small cached files is not one frame per file,
   // but flush often enough that a long run shows steady progress.
-  const flush = () => {
-    if (pending.length > 0) ctx.item({ results: pending });
+  const flush = async () => {
+    if (pending.length > 0) await ctx.item({ results: pending });
     pending = [];
     pendingBytes = 0;
     lastFlush = performance.now();
   };
+  // Hashing is not stepped by turn: a step would last a whole file's read, and
+  // the hash index bounds its own work (one worker); the walk was admitted above.
   for await (const record of hashTree(store, hashes, { path: ctx.request.path, rehash: ctx.request.rehash, signal: ctx.signal })) {
     pending.push(record);
     pendingBytes += Buffer.byteLength(record.path) + 100; // a record's JSON is its path plus < 100 bytes
     count++;
     // Stay well inside the 64 KiB header limit however long the paths are.
-    if (pendingBytes > 48 * 1024 || performance.now() - lastFlush > 100) flush();
+    if (pendingBytes > 48 * 1024 || performance.now() - lastFlush > 100) await flush();
   }
-  flush();
+  await flush();
   ctx.note({ results: count });
   return { count };
 };

@@ -6,18 +6,20 @@ import type { Handler } from '../context.js';
 const BATCH_JSON_BUDGET = MAX_HEADER_BYTES - 1024;
 
 /** Collects records into ITEM batches by their JSON size (a record is at most 16 KiB, so each fits). */
-function batcher(send: (records: LogRecord[]) => void) {
+function batcher(send: (records: LogRecord[]) => Promise<void>) {
   let batch: LogRecord[] = [];
   let bytes = 0;
-  const flush = () => {
-    if (batch.length > 0) send(batch);
+  const flush = async () => {
+    const full = batch;
     batch = [];
     bytes = 0;
+    if (full.length > 0) await send(full);
   };
   return {
-    add(r: LogRecord) {
+    /** Resolves once any batch this closed has been taken by the connection. */
+    async add(r: LogRecord) {
       const size = Buffer.byteLength(JSON.stringify(r)) + 1;
-      if (batch.length > 0 && bytes + size > BATCH_JSON_BUDGET) flush();
+      if (batch.length > 0 && bytes + size > BATCH_JSON_BUDGET) await flush();
       batch.push(r);
       bytes += size;
     },
@@ -66,16 +68,18 @@ export const logs: Handler<LogsRequest> = async (ctx) => {
     const out = batcher((records) => ctx.item({ records }));
     const tail = await log.readTail(limit, (r) => out.add(r), ctx.signal);
     if (ctx.signal.aborted) throw ctx.signal.reason;
-    out.flush();
+    await out.flush();
     if (!ctx.request.follow) return { count: tail.count };
     // Sequence numbers are consecutive, so of the lines left out, those after tail.seq were not in the tail.
     const missed = Math.min(left.count, Math.max(0, left.lastSeq - tail.seq));
-    if (missed > 0) out.add(leftOutNotice(missed));
-    for (const { r, seq } of live) if (seq > tail.seq) out.add(r);
-    out.flush();
+    if (missed > 0) await out.add(leftOutNotice(missed));
+    for (const { r, seq } of live) if (seq > tail.seq) await out.add(r);
+    await out.flush();
     live.length = 0;
-    push = (r: LogRecord) => ctx.item({ records: [r] });
-    ctx.item({ live: true }); // from here on every new record is sent
+    // Live lines are sent as they happen; a follower that stops reading meets the
+    // connection's budget (and its stall limit), which close it.
+    push = (r: LogRecord) => void ctx.item({ records: [r] }).catch(() => {});
+    await ctx.item({ live: true }); // from here on every new record is sent
     await new Promise<void>((resolve) => {
       if (ctx.signal.aborted) resolve();
       ctx.signal.addEventListener('abort', () => resolve(), { once: true });

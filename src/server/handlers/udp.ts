@@ -36,7 +36,7 @@ export const udp: Handler<UdpRequest> = async (ctx) => {
     const md5 = await hashes.md5(abs, stat);
     const session = await sessions.open({ clientHost, file: handle, size: stat.size, startChunk, chunkSize, signal: ctx.signal, ...(ctx.udpKeyFor ? { macKeyFor: ctx.udpKeyFor } : {}) });
     const start: UdpStart = { sessionId: session.sessionId, port: session.port, chunkSize, startChunk, size: stat.size, md5, mtimeMs: stat.mtimeMs, identity };
-    ctx.item(start);
+    await ctx.item(start);
     counters.downloads++;
     const stats = await session.done;
     counters.bytesSent += stats.bytesSent;

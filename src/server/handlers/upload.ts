@@ -24,7 +24,7 @@ export const upload: Handler<UploadRequest> = async (ctx) => {
     let closed = false;
     let moved = false;
     try {
-      ctx.item({ ready: true });
+      await ctx.item({ ready: true });
       const md5 = createHash('md5');
       let received = 0;
       for await (const chunk of ctx.incoming()) {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { TransferSlots } from '../../src/server/transfer-slots.js';
+import { Turns } from '../../src/server/turns.js';
 
-describe('TransferSlots', () => {
+describe('Turns', () => {
   it('runs at most its size at once and hands each turn on in order', async () => {
-    const slots = new TransferSlots(2);
+    const slots = new Turns(2);
     const signal = new AbortController().signal;
     const started: number[] = [];
     const releases: Array<() => void> = [];
@@ -20,7 +20,7 @@ describe('TransferSlots', () => {
   });
 
   it('drops a waiter whose request is cancelled, without losing the turn', async () => {
-    const slots = new TransferSlots(1);
+    const slots = new Turns(1);
     const first = await slots.acquire(new AbortController().signal);
     const cancelled = new AbortController();
     const waiting = slots.acquire(cancelled.signal);
