@@ -3,6 +3,7 @@
 // system errors are translated here.
 
 import { FerryError } from '../protocol/errors.js';
+import { escapeControls } from '../safe-text.js';
 
 /** Raised by a command for a plain usage or input problem (exit code 1). */
 export class CliError extends Error {
@@ -43,8 +44,15 @@ interface ErrnoLike {
   cause?: unknown;
 }
 
-/** A one-line description of `err`; `server` names the address for network failures. */
+/**
+ * A one-line description of `err`; `server` names the address for network
+ * failures. Escaped: a message may carry a server's words or a file's name.
+ */
 export function describeError(err: unknown, server?: string): string {
+  return escapeControls(describe(err, server));
+}
+
+function describe(err: unknown, server?: string): string {
   if (err instanceof FerryError || err instanceof CliError) return err.message;
   if (typeof err === 'object' && err !== null) {
     const e = err as ErrnoLike;
@@ -52,7 +60,7 @@ export function describeError(err: unknown, server?: string): string {
     if (code && NETWORK[code]) return `cannot connect to ${server ?? 'the server'}: ${NETWORK[code]}`;
     if (code && SYSTEM[code]) return typeof e.path === 'string' ? `${e.path}: ${SYSTEM[code]}` : SYSTEM[code];
     if (e.cause !== undefined && e.cause !== err && !(err instanceof FerryError)) {
-      const inner = describeError(e.cause, server);
+      const inner = describe(e.cause, server);
       if (typeof e.message === 'string' && e.message && !inner.includes(e.message)) return `${e.message}: ${inner}`;
       return inner;
     }

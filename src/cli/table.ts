@@ -1,6 +1,8 @@
 // Aligned plain-text tables for human output. Plain spaces, no box drawing,
 // so the output stays easy to grep, cut and paste.
 
+import { escapeControls } from '../safe-text.js';
+
 export interface Column<Row> {
   header: string;
   value: (row: Row) => string;
@@ -49,12 +51,8 @@ export function renderTable<Row>(columns: Column<Row>[], rows: readonly Row[]): 
   return [line(columns.map((c) => c.header)), ...cells.map(line)];
 }
 
-/** Make control characters in names visible instead of letting them move the cursor. */
-export function printable(text: string): string {
-  // Control characters could drive the terminal; bidirectional overrides could
-  // make a name read as something it is not ('evil\u202Etxt.exe'). Both are shown escaped.
-  return text
-    // eslint-disable-next-line no-control-regex
-    .replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`)
-    .replace(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
+/**
+ * Make control and format characters in names visible instead of letting them
+ * move the cursor or disguise the name (see src/safe-text.ts).
+ */
+export const printable = escapeControls;

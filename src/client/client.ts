@@ -3,6 +3,7 @@
 // transfer gets a connection of its own so a big download never delays a
 // listing, and cutting one transfer never disturbs another.
 
+import { escapeControls, escapeDeep } from '../safe-text.js';
 import type { DownloadCache } from '../cache/cache.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
@@ -80,7 +81,7 @@ export class FerryClient implements FerryApi, ServerLink {
 
   async stat(path: string, options: { md5?: boolean } = {}): Promise<RemoteStat> {
     const reply = (await (await this.rpc()).request({ op: 'stat', path, ...options })) as unknown as StatReply;
-    return { ...toEntry(reply), identity: reply.identity, ...(reply.md5 ? { md5: reply.md5 } : {}) };
+    return { ...toEntry(reply), identity: reply.identity, ...(reply.md5 ? { md5: escapeControls(String(reply.md5)) } : {}) };
   }
 
   async hash(path: string, options: { rehash?: boolean } = {}): Promise<HashResult> {
@@ -117,7 +118,7 @@ export class FerryClient implements FerryApi, ServerLink {
 
   async logs(options: LogsOptions = {}): Promise<LogRecord[]> {
     const records: LogRecord[] = [];
-    await (await this.rpc()).request({ op: 'logs', limit: options.limit ?? 100 }, { onItem: (h) => records.push(...((h.records as LogRecord[] | undefined) ?? [])) });
+    await (await this.rpc()).request({ op: 'logs', limit: options.limit ?? 100 }, { onItem: (h) => records.push(...logRecordsOf(h)) });
     return records;
   }
 
@@ -129,7 +130,7 @@ export class FerryClient implements FerryApi, ServerLink {
           signal: options.signal,
           onItem: (h) => {
             if (h.live) options.onLive?.();
-            for (const r of (h.records as LogRecord[] | undefined) ?? []) options.onRecord(r);
+            for (const r of logRecordsOf(h)) options.onRecord(r);
           },
         },
       );
@@ -233,10 +234,38 @@ export class FerryClient implements FerryApi, ServerLink {
   }
 }
 
+// Where server data enters: free text is escaped here (src/safe-text.ts), so
+// no caller can print it raw. Paths and names stay exact, because the client
+// acts on them (requests, local file names); they are escaped where shown.
+
 export function toEntry(e: WireEntry): Entry {
-  return { path: e.path, name: e.name, ext: e.ext, size: e.size, mtimeMs: e.mtimeMs, mtime: new Date(e.mtimeMs).toISOString(), type: e.type };
+  return { path: e.path, name: e.name, ext: escapeControls(String(e.ext)), size: e.size, mtimeMs: e.mtimeMs, mtime: new Date(e.mtimeMs).toISOString(), type: escapeControls(String(e.type)) as Entry['type'] };
 }
 
 function toHashResult(r: HashRecord): HashResult {
-  return { path: r.path, md5: r.md5, size: r.size, mtimeMs: r.mtimeMs, mtime: new Date(r.mtimeMs).toISOString() };
+  return { path: r.path, md5: escapeControls(String(r.md5)), size: r.size, mtimeMs: r.mtimeMs, mtime: new Date(r.mtimeMs).toISOString() };
+}
+
+/**
+ * The log records of an ITEM, every string escaped (keys and nested arguments
+ * too): a log is only ever shown, and every field of it (paths, client
+ * addresses, messages) was chosen by whoever sent the logged request.
+ */
+function logRecordsOf(item: Record<string, unknown>): LogRecord[] {
+  const records = Array.isArray(item.records) ? (item.records as unknown[]) : [];
+  return records.map((r) => {
+    const x = (typeof r === 'object' && r !== null ? escapeDeep(r) : {}) as Partial<Record<keyof LogRecord, unknown>>;
+    const text = (v: unknown) => (typeof v === 'string' ? v : '');
+    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    return {
+      time: text(x.time),
+      client: text(x.client),
+      command: text(x.command),
+      args: typeof x.args === 'object' && x.args !== null && !Array.isArray(x.args) ? (x.args as Record<string, unknown>) : {},
+      outcome: text(x.outcome),
+      bytes: num(x.bytes),
+      ms: num(x.ms),
+      ...(typeof x.message === 'string' ? { message: x.message } : {}),
+    };
+  });
 }

@@ -7,9 +7,10 @@ import { clientProof, newNonce, proofsEqual, serverProof } from '../protocol/aut
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
 import { PROTOCOL_VERSION } from '../protocol/limits.js';
-import { Kind, parseErrorBody, type Request, type Welcome } from '../protocol/messages.js';
+import { Kind, parseErrorBody, type ErrorBody, type Request, type Welcome } from '../protocol/messages.js';
 import { FrameConnection, readInto } from '../transport/connection.js';
 import { tlsConnect } from '../transport/tls.js';
+import { escapeControls } from '../safe-text.js';
 import { VERSION } from '../version.js';
 
 export interface RequestHandlers {
@@ -113,14 +114,14 @@ export class RpcConnection {
             return refuse(`${address} failed to prove it knows the token: not the server you meant`);
           }
           const { proof: _proof, ...welcome } = f.header;
-          done(welcome as unknown as Welcome);
+          done(welcomeFrom(welcome));
         } else if (f.kind === Kind.Welcome && f.header.auth !== 'token') {
           if (options.token) {
             return refuse(`${address} does not ask for a token, so it cannot prove it is the server you meant; refusing`);
           }
-          done(f.header as unknown as Welcome);
+          done(welcomeFrom(f.header));
         } else if (f.kind === Kind.Error) {
-          const body = parseErrorBody(f.header);
+          const body = serverError(f.header);
           const refusedToken = expectedServerProof !== undefined && body.code === ErrorCode.Unauthorized;
           fail(new FerryError(body.code, refusedToken ? `${address} refused the token: ${body.message}` : body.message));
           conn.destroy();
@@ -219,7 +220,7 @@ export class RpcConnection {
     }
     if (f.kind === Kind.Pong) return;
     if (f.kind === Kind.Error && f.id === 0) {
-      const body = parseErrorBody(f.header);
+      const body = serverError(f.header);
       this.closedError = new FerryError(body.code, body.message);
       return;
     }
@@ -233,7 +234,7 @@ export class RpcConnection {
       case Kind.Reply:
         return p.resolve(f.header);
       case Kind.Error: {
-        const body = parseErrorBody(f.header);
+        const body = serverError(f.header);
         return p.reject(new FerryError(body.code, body.message));
       }
     }
@@ -250,6 +251,23 @@ export class RpcConnection {
     for (const p of [...this.pending.values()]) p.reject(reason);
     for (const l of this.closeListeners) l(reason);
   }
+}
+
+/** An ERROR frame's code and message, escaped: the message is shown to people as it is. */
+function serverError(header: Record<string, unknown>): ErrorBody {
+  const body = parseErrorBody(header);
+  return { code: escapeControls(body.code) as ErrorCode, message: escapeControls(body.message) };
+}
+
+/** WELCOME's (or AUTH's) fields, the free text escaped: the server and share names are only ever shown. */
+function welcomeFrom(header: Record<string, unknown>): Welcome {
+  const w = header as unknown as Welcome;
+  return {
+    ...w,
+    server: escapeControls(String(w.server ?? '')),
+    share: escapeControls(String(w.share ?? '')),
+    features: Array.isArray(w.features) ? w.features.map((f) => escapeControls(String(f))) : [],
+  };
 }
 
 function abortError(signal: AbortSignal): Error {

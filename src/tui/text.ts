@@ -2,12 +2,15 @@
 // never wrap: Ink wraps what overflows, and a wrapped row would push the footer
 // off a 24-row terminal.
 
+import { UNSAFE_CHARACTER } from '../safe-text.js';
+
 const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
 // Zero-width: combining marks, joiners, variation selectors.
 const ZERO = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
 // Control characters would move the cursor, and bidirectional overrides make a
-// name read as something it is not; a file name from a server may contain either.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu;
+// name read as something it is not; a file name from a server may contain either
+// (the one definition is src/safe-text.ts). Each becomes one '?' so widths hold.
+const CONTROL = new RegExp(UNSAFE_CHARACTER.source, 'gu');
 
 function charWidth(ch: string): number {
   if (ZERO.test(ch)) return 0;

@@ -18,12 +18,22 @@ export interface HostileFile {
 
 export interface HostileScript {
   share?: string;
+  /** WELCOME's `server` field. */
+  serverName?: string;
+  /** The message of every ERROR it sends (default 'no'). */
+  errorMessage?: string;
+  /** Answer every download with this ERROR instead of the bytes. */
+  downloadError?: { code: string; message: string };
+  /** What `logs` returns, as it is: any fields, any strings. */
+  logs?: Record<string, unknown>[];
+  /** The MD5 it claims in stat and hash answers (default: the real one). */
+  md5?: string;
   /** stat(path) answers: a file, or a folder whose listing is `list`. */
   stat: Record<string, HostileFile | { dir: true; path: string; name: string }>;
   list?: HostileFile[];
 }
 
-const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
+const realMd5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const MTIME = 1_700_000_000_000;
 
 function entry(f: { path: string; name?: string }, type: 'file' | 'dir', size: number) {
@@ -42,10 +52,12 @@ export async function startHostileServer(script: HostileScript): Promise<{ port:
     socket.on('error', () => {});
     const decoder = new FrameDecoder();
     const send = (kind: number, id: number, header?: object, payload?: Buffer) => socket.write(encodeFrame(kind, id, header, payload));
+    const md5 = (b: Buffer) => script.md5 ?? realMd5(b);
+    const refuse = (id: number, code: string) => send(Kind.Error, id, { code, message: script.errorMessage ?? 'no' });
     socket.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
         if (f.kind === Kind.Hello) {
-          send(Kind.Welcome, 0, { version: 1, server: 'hostile/1', share: script.share ?? 'share', features: ['list', 'hash', 'download'], auth: 'none' });
+          send(Kind.Welcome, 0, { version: 1, server: script.serverName ?? 'hostile/1', share: script.share ?? 'share', features: ['list', 'hash', 'download', 'logs'], auth: 'none' });
           continue;
         }
         if (f.kind === Kind.Ping) {
@@ -59,7 +71,7 @@ export async function startHostileServer(script: HostileScript): Promise<{ port:
         if (h.op === 'stat') {
           const s = script.stat[path] ?? byPath.get(path);
           if (!s) {
-            send(Kind.Error, f.id, { code: 'NOT_FOUND', message: 'no' });
+            refuse(f.id, 'NOT_FOUND');
           } else if ('dir' in s) {
             send(Kind.Reply, f.id, { ...entry(s, 'dir', 0), identity: { size: 0, mtimeMs: MTIME, ino: 1, dev: 1 } });
           } else {
@@ -72,16 +84,27 @@ export async function startHostileServer(script: HostileScript): Promise<{ port:
           send(Kind.Reply, f.id, { count: entries.length });
         } else if (h.op === 'download') {
           const s = byPath.get(path);
+          if (script.downloadError) {
+            send(Kind.Error, f.id, script.downloadError);
+            continue;
+          }
           if (!s) {
-            send(Kind.Error, f.id, { code: 'NOT_FOUND', message: 'no' });
+            refuse(f.id, 'NOT_FOUND');
             continue;
           }
           const size = s.size ?? s.content.length;
           send(Kind.Item, f.id, { size, offset: 0, md5: md5(s.content), mtimeMs: MTIME, identity: { size, mtimeMs: MTIME, ino: 2, dev: 1 } });
           for (let at = 0; at < s.content.length; at += 1024 * 1024) send(Kind.Data, f.id, undefined, s.content.subarray(at, at + 1024 * 1024));
           send(Kind.Reply, f.id, { bytes: s.content.length });
+        } else if (h.op === 'hash') {
+          const s = byPath.get(path);
+          if (!s) refuse(f.id, 'NOT_FOUND');
+          else send(Kind.Reply, f.id, { path: s.path, md5: md5(s.content), size: s.size ?? s.content.length, mtimeMs: MTIME });
+        } else if (h.op === 'logs') {
+          if (script.logs) send(Kind.Item, f.id, { records: script.logs });
+          if (!h.follow) send(Kind.Reply, f.id, {});
         } else {
-          send(Kind.Error, f.id, { code: 'FORBIDDEN', message: 'no' });
+          refuse(f.id, 'FORBIDDEN');
         }
       }
     });
