@@ -2,7 +2,7 @@
 // on loopback, with every output checked. Options, orchestration and output
 // live here; each case and each peer has its own file.
 //
-//   npm run bench [-- --quick] [-- --size 512MiB] [--runs N] [--only tcp,udp,udp-loss,concurrent,hash,list,rss]
+//   npm run bench [-- --quick] [-- --size 512MiB] [--runs N] [--only tcp,udp,udp-loss,concurrent,hash,list,rss,attack]
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { attackCase } from './cases/attack.js';
 import { concurrentCase } from './cases/concurrent.js';
 import { hashCases } from './cases/hash.js';
 import { listCase } from './cases/list.js';
@@ -24,8 +25,11 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'udp', 'udp-loss', 'concurrent', 'hash', 'list', 'rss'] as const;
+const CASES = ['tcp', 'udp', 'udp-loss', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
 const MiB = 2 ** 20;
+/** Seconds each attack scenario lasts. */
+const ATTACK_SECONDS = 15;
+const ATTACK_SECONDS_QUICK = 8;
 const GiB = 2 ** 30;
 
 const HELP = `Usage: npm run bench [-- OPTIONS]
@@ -38,6 +42,8 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
   --runs N         timed runs per row after the warm-up (default 5; --quick 3)
   --warmup N       untimed warm-up runs per row (default 1)
   --only LIST      some of: ${CASES.join(',')}
+                   (attack: the server's memory and a real client's wait under
+                   three floods, ${ATTACK_SECONDS} s each; --quick ${ATTACK_SECONDS_QUICK} s and a smaller folder)
   --out DIR        where results.json and chart.svg go (default docs/bench)
   --no-save        print only; write no files
   --keep           keep the temp folder (for looking at logs)
@@ -96,6 +102,8 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     rssSize: quick ? 256 * MiB : 2 * GiB,
     concurrentClients: quick ? 8 : 32,
     concurrentSize: quick ? 8 * MiB : 32 * MiB,
+    attackEntries: quick ? 50_000 : 200_000,
+    attackSeconds: quick ? ATTACK_SECONDS_QUICK : ATTACK_SECONDS,
     only,
   };
   if (options.size <= 0) throw new Error('--size must be more than 0 bytes');
@@ -124,10 +132,11 @@ async function updateDoc(out: string, lines: string[]): Promise<boolean> {
   return true;
 }
 
-async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' | 'rss'>> {
+async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' | 'rss' | 'attack'>> {
   const { only, size, rssSize } = ctx.options;
   const cases: CaseResult[] = [];
   let rss: BenchResults['rss'];
+  let attack: BenchResults['attack'];
   // A case that throws (a data folder it cannot make, say) is reported and
   // the others still run: a partial table beats none.
   const attempt = async (name: string, fn: () => Promise<void>) => {
@@ -176,7 +185,8 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
       }
     });
   }
-  return { cases, ...(rss ? { rss } : {}) };
+  if (only.has('attack')) await attempt('attack', async () => void (attack = await attackCase(ctx)));
+  return { cases, ...(rss ? { rss } : {}), ...(attack ? { attack } : {}) };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -222,7 +232,7 @@ export async function main(argv: string[]): Promise<number> {
   log(`machine: ${machineLine(machine)}; ${loadLine(machine)}`);
   log(`temp folder: ${work}; downloads of ${formatSize(options.size)}, ${options.warmup} warm-up + ${options.runs} runs a row`);
   const ctx: BenchContext = { work, root, options, log };
-  let measured: Pick<BenchResults, 'cases' | 'rss'>;
+  let measured: Pick<BenchResults, 'cases' | 'rss' | 'attack'>;
   try {
     measured = await runCases(ctx);
   } finally {

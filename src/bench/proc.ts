@@ -34,6 +34,20 @@ export interface RunOptions {
 const TAIL = 64 * 1024;
 const RSS_POLL_MS = 20;
 
+/**
+ * The process that does the work behind `pid`: `ferry serve` starts once more
+ * with a heap limit (bin/ferry.js), so its one child is the server whose memory
+ * and descriptors count; any other process is itself.
+ */
+export function workerPid(pid: number): number {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    return children.length === 1 ? Number(children[0]) : pid;
+  } catch {
+    return pid;
+  }
+}
+
 /** Peak resident set of a live process in bytes (VmHWM), or 0 if it is gone. */
 export function readPeakRss(pid: number): number {
   try {

@@ -2,7 +2,7 @@
 // reads well in a terminal and pastes unchanged into docs/bench.md.
 
 import { loadLine, machineLine, revisionLine } from './machine.js';
-import type { BenchResults, CaseResult, Row, RssResult, UdpLoss } from './types.js';
+import type { AttackResult, BenchResults, CaseResult, Row, RssResult, UdpLoss } from './types.js';
 
 /** Sizes the way the options take them: 512 MiB, 2 GiB. */
 export function formatSize(bytes: number): string {
@@ -62,6 +62,29 @@ export function rssTable(r: RssResult): string[] {
   return markdownTable(header, rows, [false, true, false, false]);
 }
 
+/** The attack row: one line per scenario, with its verdict against both targets. */
+export function attackTable(r: AttackResult): string[] {
+  const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
+  const header = ['scenario', 'server peak RSS', 'peak fds', 'worst answer', `RSS < ${mb(r.rssTargetBytes)}, answer ≤ ${r.latencyTargetMs / 1000} s`, 'notes'];
+  const rows = r.rows.map((x) => {
+    const misses = [
+      x.serverExited ? 'server exited' : '',
+      x.peakRssBytes >= r.rssTargetBytes ? 'RSS over' : '',
+      x.worstLatencyMs > r.latencyTargetMs ? 'slow answer' : '',
+      x.failedProbes > 0 ? `${x.failedProbes} of ${x.probes} questions failed` : '',
+    ].filter(Boolean);
+    const verdict = x.met ? 'met' : `MISSED (${misses.join(', ') || 'see notes'})`;
+    const notes = [
+      x.serverExited ? `server ${x.serverExited}` : '',
+      x.firstFailure ? `first failure: ${x.firstFailure}` : '',
+      `idle before: ${mb(x.baselineRssBytes)}, ${x.baselineFds} fds`,
+      `attackers: ${x.attackers}`,
+    ].filter(Boolean);
+    return [x.scenario, mb(x.peakRssBytes), String(x.peakFds), `${Math.round(x.worstLatencyMs)} ms${x.worstKind ? ` (${x.worstKind})` : ''}`, verdict, notes.join('; ')];
+  });
+  return markdownTable(header, rows, [false, true, true, true, false, false]);
+}
+
 /** The udp-loss case's two requirements in one sentence. */
 function udpLossLine(c: CaseResult, k: UdpLoss): string {
   const pct = (p: number) => `${Math.round(p * 100)} %`;
@@ -104,6 +127,16 @@ export function report(results: BenchResults): string[] {
   }
   if (results.rss) {
     lines.push(`Peak RSS (VmHWM), ${results.rss.workload}:`, '', ...rssTable(results.rss), '');
+  }
+  if (results.attack) {
+    const a = results.attack;
+    lines.push(
+      'Server under attack: a fresh `ferry serve` per scenario; its peak RSS (VmHWM) and open descriptors from /proc, and the longest a real client (a ping, a listing, a new connection, in turn every 100 ms) waited for an answer:',
+      '',
+      ...attackTable(a),
+      '',
+    );
+    if (a.note) lines.push(`Not measured: ${a.note}`, '');
   }
   return lines;
 }

@@ -86,6 +86,38 @@ export interface RssResult {
   note?: string;
 }
 
+/** One scenario of the "server under attack" row. */
+export interface AttackRow {
+  scenario: string;
+  /** The server's peak resident set (VmHWM) and most open descriptors, over its whole life. */
+  peakRssBytes: number;
+  peakFds: number;
+  /** The same just before the attack began (the server idle with the real client connected). */
+  baselineRssBytes: number;
+  baselineFds: number;
+  /** The real client's longest wait for an answer, and how many of its questions failed. */
+  worstLatencyMs: number;
+  /** Which question waited longest (ping, list, new connection). */
+  worstKind?: string;
+  probes: number;
+  failedProbes: number;
+  firstFailure?: string;
+  /** How the server ended, if it did not survive the scenario. */
+  serverExited?: string;
+  /** What the server did to the attackers (closed, refused, answered). */
+  attackers: string;
+  seconds: number;
+  met: boolean;
+}
+
+export interface AttackResult {
+  rssTargetBytes: number;
+  latencyTargetMs: number;
+  rows: AttackRow[];
+  status: Status;
+  note?: string;
+}
+
 export interface BenchOptions {
   quick: boolean;
   /** Size of the one-large-file downloads. */
@@ -99,6 +131,9 @@ export interface BenchOptions {
   /** Concurrent case: how many clients at once, and the file each downloads. */
   concurrentClients: number;
   concurrentSize: number;
+  /** Attack row: entries in the folder the listing crowd walks, and how long each scenario lasts. */
+  attackEntries: number;
+  attackSeconds: number;
   only: Set<string>;
 }
 
@@ -110,6 +145,7 @@ export interface BenchResults {
   options: Omit<BenchOptions, 'only'> & { only: string[] };
   cases: CaseResult[];
   rss?: RssResult;
+  attack?: AttackResult;
   /** How long the whole bench took, seconds. */
   elapsed: number;
 }

@@ -96,10 +96,12 @@ export const DEFAULT_LIMITS: ServerLimits = {
   // to be sent, and one read ahead each) and 2 descriptors, however much it asks.
   transfersPerConnection: 2,
   // An open walk holds two descriptors a level and a slice of entries (a keyword
-  // search, eight open files too): 16 open walks stay far inside the descriptor
-  // and memory budget. 64 more may wait to start (holding nothing); past that a
-  // walk is refused as busy rather than queued forever.
-  walks: 16,
+  // search, eight open files too): 64 open walks stay far inside the descriptor
+  // and memory budget (some 10 MB of slices), and so many are admitted at once
+  // that a short listing takes its turn beside long ones instead of queueing
+  // behind them. 64 more may wait to start (holding nothing); past that a walk
+  // is refused as busy rather than queued forever.
+  walks: 64,
   walksWaiting: 64,
   // Open walks take turns a slice at a time: two at once keep two cores and the
   // disk busy, and a short listing waits for a few slices, not for a long walk.
@@ -283,7 +285,10 @@ export class FerryServer {
       : createServer({ noDelay: true });
     await new Promise<void>((resolveListen, reject) => {
       netServer.once('error', reject);
-      netServer.listen(options.port ?? 2003, address, () => {
+      // A deep accept queue: under a storm of connects (an attacker reconnecting
+      // as fast as it is dropped) a full queue drops a real client's SYN, and TCP
+      // retries it only after a second. The kernel caps this at somaxconn.
+      netServer.listen({ port: options.port ?? 2003, host: address, backlog: 4096 }, () => {
         netServer.off('error', reject);
         resolveListen();
       });

@@ -4,11 +4,12 @@
 
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../helpers/built-cli.js';
+import { waitFor } from '../helpers/server.js';
 import { createTempShare, type TempShare } from '../helpers/temp-share.js';
 
 let home: string;
@@ -161,5 +162,23 @@ describe('the ferry executable', () => {
       server.child.kill('SIGTERM');
       expect((await server.done).code).toBe(0);
     }
+  });
+});
+
+describe('ferry serve and its launcher', () => {
+  /** Does anything accept connections on this port? */
+  const listening = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port }, () => (socket.destroy(), resolve(true)));
+      socket.on('error', () => resolve(false));
+    });
+
+  it('runs the server with a heap limit, and the server stops when the launcher is killed outright', async () => {
+    const s = start(['serve', share.root, '--port', '0', '--log', path.join(home, 'launcher.jsonl')]);
+    const port = Number((await s.stdoutMatch(/tcp:\/\/127\.0\.0\.1:(\d+)/))[1]);
+    const worker = Number(readFileSync(`/proc/${s.child.pid}/task/${s.child.pid}/children`, 'utf8').trim());
+    expect(readFileSync(`/proc/${worker}/cmdline`, 'utf8').split('\0')).toContain('--max-old-space-size=256');
+    s.child.kill('SIGKILL');
+    await waitFor(async () => !(await listening(port)), 'the server to stop with its launcher');
   });
 });

@@ -5,7 +5,7 @@
 
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -47,6 +47,15 @@ async function clientVia(port: number): Promise<FerryClient> {
 const sizeOf = (file: string) => fs.stat(file).then((s) => s.size, () => -1);
 
 /** `ferry serve` in a child process; resolves once it listens, with its port. */
+/**
+ * Kill the server itself, abruptly: `ferry serve` runs under a launcher that
+ * gave it a heap limit (bin/ferry.js), so the worker is the launcher's child.
+ */
+function killServer(launcher: ChildProcess): void {
+  const children = readFileSync(`/proc/${launcher.pid}/task/${launcher.pid}/children`, 'utf8').trim().split(/\s+/);
+  process.kill(Number(children[0]), 'SIGKILL');
+}
+
 async function serveProcess(root: string, port: number, log: string): Promise<{ child: ChildProcess; port: number }> {
   const child = spawn(process.execPath, [bin, 'serve', root, '--port', String(port), '--log', log], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -104,7 +113,7 @@ describe('a server killed mid-download', () => {
       const first = codeOf(client.download('big.bin', { dest, noCache: true }));
       await relay.held();
       await waitFor(async () => (await sizeOf(path.join(dest, '.big.bin.ferry-part'))) >= MiB, 'the .part to hold at least 1 MiB');
-      server.child.kill('SIGKILL');
+      killServer(server.child);
       await exited(server.child);
       relay.dropAll();
       expect(await first).toBe('CONNECTION_LOST');
@@ -119,7 +128,7 @@ describe('a server killed mid-download', () => {
       expect((await fs.readdir(dest)).sort()).toEqual(['big.bin']);
     } finally {
       await client.close();
-      server.child.kill('SIGKILL');
+      killServer(server.child);
       await exited(server.child);
       await relay.close();
       await share.remove();

@@ -5,7 +5,7 @@
 
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { RssSampler, readPeakRss, run, startDaemon, stopDaemon, waitFor, type RunOptions, type RunResult } from '../proc.js';
+import { RssSampler, readPeakRss, run, startDaemon, stopDaemon, waitFor, workerPid, type RunOptions, type RunResult } from '../proc.js';
 import type { BenchContext } from '../types.js';
 import type { Downloader } from './common.js';
 
@@ -16,6 +16,10 @@ export interface FerryServer {
   env: NodeJS.ProcessEnv;
   /** The server's peak resident set so far (VmHWM), bytes. */
   peakRss(): number;
+  /** The server process's id (for /proc/PID/status and /proc/PID/fd). */
+  pid: number;
+  /** How the server ended, with the last line it printed ("exit 134: ... heap out of memory"); undefined while it runs. */
+  exited(): string | undefined;
   /** Stop with SIGINT (ferry's clean shutdown); resolves to the server's peak RSS. */
   close(): Promise<number>;
 }
@@ -53,8 +57,9 @@ export async function startFerry(ctx: BenchContext, share: string, extra: readon
   const child = startDaemon(process.execPath, args, { env });
   let out = '';
   let err = '';
-  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+  // Only the tails are kept: a server under attack may log a line per refusal for as long as it runs.
+  child.stdout?.setEncoding('utf8').on('data', (d: string) => (out = (out + d).slice(-65536)));
+  child.stderr?.setEncoding('utf8').on('data', (d: string) => (err = (err + d).slice(-65536)));
   let address = '';
   await waitFor(
     'ferry serve',
@@ -66,10 +71,19 @@ export async function startFerry(ctx: BenchContext, share: string, extra: readon
     },
     20_000,
   );
-  const sampler = new RssSampler(child.pid!);
+  // The server itself, not the launcher that started it with a heap limit.
+  const pid = workerPid(child.pid!);
+  const sampler = new RssSampler(pid);
   return {
     address,
     env,
+    pid,
+    exited: () => {
+      if (child.exitCode === null && child.signalCode === null) return undefined;
+      const how = child.signalCode ? `killed by ${child.signalCode}` : `exit ${child.exitCode}`;
+      const why = err.trim().split('\n').filter((l) => l.trim()).pop()?.trim();
+      return why ? `${how}: ${why.slice(0, 160)}` : how;
+    },
     peakRss: () => {
       sampler.sample();
       return sampler.peak;
@@ -77,7 +91,7 @@ export async function startFerry(ctx: BenchContext, share: string, extra: readon
     close: async () => {
       // Read VmHWM while the process still exists: after exit it is gone.
       sampler.sample();
-      const peak = Math.max(sampler.stop(), readPeakRss(child.pid!));
+      const peak = Math.max(sampler.stop(), readPeakRss(pid));
       await stopDaemon(child, 'SIGINT');
       return peak;
     },
