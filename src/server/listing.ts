@@ -26,6 +26,12 @@ const KEYWORD_CONCURRENCY = 8;
 const KEYWORD_SLICE = 64;
 /** JSON budget for one batch: an ITEM header `{"entries":[...]}` must stay under MAX_HEADER_BYTES. */
 const BATCH_JSON_BUDGET = MAX_HEADER_BYTES - 1024;
+/**
+ * Entries per ITEM (at most LIST_BATCH, the protocol's limit). A batch is also
+ * one turn of a walk among the server's others (turns.ts, stepByTurn): with 40
+ * walks open, a short listing waits for 40 of these, so they are kept small.
+ */
+const STEP_ENTRIES = Math.min(128, LIST_BATCH);
 /** A partial batch is sent after this long, so slow filtered walks still show progress. */
 const BATCH_MAX_WAIT_MS = 250;
 /**
@@ -175,7 +181,7 @@ export async function* walkShare(store: ShareStore, req: WalkOptions, signal?: A
 }
 
 /**
- * Listing for the wire: walkShare regrouped into batches of at most LIST_BATCH
+ * Listing for the wire: walkShare regrouped into batches of at most STEP_ENTRIES
  * entries whose JSON fits one ITEM header. A partial batch is flushed after
  * BATCH_MAX_WAIT_MS so a slow keyword search still streams results.
  */
@@ -186,7 +192,7 @@ export async function* listEntries(store: ShareStore, req: ListRequest, signal?:
   for await (const items of walkShare(store, req, signal)) {
     for (const { entry } of items) {
       const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
-      if (batch.length > 0 && (batch.length >= LIST_BATCH || bytes + size > BATCH_JSON_BUDGET)) {
+      if (batch.length > 0 && (batch.length >= STEP_ENTRIES || bytes + size > BATCH_JSON_BUDGET)) {
         yield batch;
         batch = [];
         bytes = 0;

@@ -42,8 +42,9 @@ const OPEN_READ = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.
 const O_PATH = 0o10000000;
 // (/proc/PID rather than /proc/self: one symlink fewer to follow on every lookup through it.)
 const PROC_FD = process.platform === 'linux' && existsSync(`/proc/${process.pid}/fd`) ? `/proc/${process.pid}/fd` : undefined;
-// Entries examined (and handed out) at a time in a folder read.
-const STAT_SLICE = 512;
+// Entries examined (and handed out) at a time in a folder read: one walk's step
+// (listing.ts), so small enough that many walks interleave finely.
+const STAT_SLICE = 128;
 // Entries opendir fetches per read from the kernel.
 const DIR_READ_ENTRIES = 256;
 const CONTROL = /[\u0000-\u001f\u007f]/;
