@@ -48,6 +48,7 @@ export const info = (s: Sample, remotePath = `docs/${s.md5.slice(0, 6)}.bin`, se
 
 /** A pid that belonged to a process that has exited. */
 export function deadPid(): number {
+  // spawnSync, not execa: a dead child's pid is all this needs, and execa's sync result has none.
   const child = spawnSync(process.execPath, ['-e', '']);
   if (!child.pid) throw new Error('could not spawn a child to get a dead pid');
   return child.pid;

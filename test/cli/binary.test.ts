@@ -2,11 +2,12 @@
 // stray handles keeping a finished command alive. Built into a scratch folder
 // under node_modules so the real dist/ is never touched and packages resolve.
 
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli } from '../helpers/built-cli.js';
 import { waitFor } from '../helpers/server.js';
@@ -35,14 +36,14 @@ interface Done {
 }
 
 function start(args: string[], extraEnv: NodeJS.ProcessEnv = {}, stdin?: string) {
-  const child = spawn(process.execPath, [bin, ...args], { env: { ...env, ...extraEnv }, stdio: ['pipe', 'pipe', 'pipe'] });
+  // Output is read as it comes (tests wait for a line), so execa keeps none itself.
+  const child = execa(process.execPath, [bin, ...args], { env: { ...env, ...extraEnv }, extendEnv: false, reject: false, buffer: false, ...(stdin !== undefined ? { input: stdin } : {}) });
   let stdout = '';
   let stderr = '';
   const watchers = new Set<() => void>();
-  child.stdout.on('data', (d) => ((stdout += d), watchers.forEach((w) => w())));
-  child.stderr.on('data', (d) => (stderr += d));
-  if (stdin !== undefined) child.stdin.end(stdin);
-  const done = new Promise<Done>((resolve) => child.on('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  child.stdout!.on('data', (d) => ((stdout += d), watchers.forEach((w) => w())));
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = child.then((r) => ({ code: r.exitCode ?? null, signal: (r.signal ?? null) as NodeJS.Signals | null, stdout, stderr }) satisfies Done);
   const stdoutMatch = (re: RegExp) =>
     new Promise<RegExpExecArray>((resolve, reject) => {
       const check = () => {
@@ -103,14 +104,12 @@ describe('the ferry executable', () => {
     const s = start(['serve', many.root, '--port', '0', '--log', path.join(home, 'many.jsonl')]);
     try {
       const address = (await s.stdoutMatch(/tcp:\/\/(127\.0\.0\.1:\d+)\n/))[1] as string;
-      const child = spawn(process.execPath, [bin, 'index', 'longlist', '--server', address], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stderr = '';
-      child.stderr.on('data', (d) => (stderr += d));
+      const child = execa(process.execPath, [bin, 'index', 'longlist', '--server', address], { env, extendEnv: false, reject: false, buffer: { stdout: false } });
       // Read the first chunk, then hang up like `head -1` does.
-      child.stdout.once('data', () => child.stdout.destroy());
-      const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
-      expect(stderr).toBe('');
-      expect(code).toBe(0);
+      child.stdout!.once('data', () => child.stdout!.destroy());
+      const r = await child;
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
     } finally {
       s.child.kill('SIGTERM');
       await s.done;

@@ -2,13 +2,11 @@
 // --help shows is in it, it is valid roff (man renders it), and nothing in it
 // needs updating by hand when a command or flag is added.
 
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { listedCommands, roffLines } from '../../src/cli/man-page.js';
 import { run } from './fake-io.js';
 
-const exec = promisify(execFile);
 
 describe('ferry man', () => {
   it('has a section for every command --help lists, nested ones included, with their flags', async () => {
@@ -38,15 +36,9 @@ describe('ferry man', () => {
 
   it('renders with man, where man is installed', async () => {
     const { stdout } = await run(['man']);
-    const man = await exec('man', ['--version']).then(() => true, () => false);
+    const man = await execa('man', ['--version']).then(() => true, () => false);
     if (!man) return; // the roff checks above still ran
-    const child = execFile('man', ['-l', '-'], { env: { ...process.env, MANWIDTH: '100', MAN_KEEP_FORMATTING: '' } });
-    child.stdin!.end(stdout);
-    const text = await new Promise<string>((resolve, reject) => {
-      let out = '';
-      child.stdout!.on('data', (d) => (out += d));
-      child.on('close', (c) => (c === 0 ? resolve(out) : reject(new Error(`man exited ${c}`))));
-    });
+    const { stdout: text } = await execa('man', ['-l', '-'], { input: stdout, env: { MANWIDTH: '100', MAN_KEEP_FORMATTING: '' } });
     expect(text).toContain('FERRY(1)');
     expect(text).toMatch(/ferry download <file>/);
   });

@@ -2,16 +2,14 @@
 // no registry at all (the bundle carries everything it runs), then used for real:
 // --version, a server, and a verified download from it.
 
-import { execFile, spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCli, type BuiltCli } from '../helpers/built-cli.js';
 import { createTempShare, type TempShare } from '../helpers/temp-share.js';
 
-const exec = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../..');
 
 let built: BuiltCli;
@@ -39,15 +37,15 @@ beforeAll(async () => {
   await fs.cp(path.join(repo, 'docs'), path.join(built.home, 'docs'), { recursive: true });
   // The manual page, as `npm run build` writes it.
   await fs.mkdir(path.join(built.home, 'man'));
-  await fs.writeFile(path.join(built.home, 'man', 'ferry.1'), (await exec(process.execPath, [built.bin, 'man'], { env: built.env })).stdout);
+  await fs.writeFile(path.join(built.home, 'man', 'ferry.1'), (await execa(process.execPath, [built.bin, 'man'], { env: built.env, extendEnv: false, stripFinalNewline: false })).stdout);
   const npm = { cwd: built.home, env: { ...process.env, npm_config_update_notifier: 'false' } };
-  const { stdout } = await exec('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], npm);
+  const { stdout } = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], npm);
   const [info] = JSON.parse(stdout) as { filename: string; files: { path: string; size: number }[] }[];
   tarball = path.join(work, info!.filename);
   packed = info!.files;
   // --offline: nothing may be fetched, so a runtime dependency left undeclared-but-needed
   // or declared-but-unneeded shows up here rather than on a user's machine.
-  await exec('npm', ['install', '--global', '--prefix', path.join(work, 'prefix'), '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], npm);
+  await execa('npm', ['install', '--global', '--prefix', path.join(work, 'prefix'), '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], npm);
   installed = path.join(work, 'prefix', 'lib', 'node_modules', 'ferry');
 }, 180_000);
 
@@ -76,13 +74,13 @@ describe('the packed package', () => {
   it('runs from the install: --version, serve, and a verified download', async () => {
     const ferry = path.join(work, 'prefix', 'bin', 'ferry');
     const pkg = JSON.parse(await fs.readFile(path.join(repo, 'package.json'), 'utf8')) as { version: string };
-    expect((await exec(ferry, ['--version'], { env: built.env })).stdout.trim()).toBe(pkg.version);
+    expect((await execa(ferry, ['--version'], { env: built.env, extendEnv: false })).stdout).toBe(pkg.version);
 
-    const server = spawn(ferry, ['serve', share.root, '--port', '0', '--log', path.join(work, 'commands.log')], { env: built.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const server = execa(ferry, ['serve', share.root, '--port', '0', '--log', path.join(work, 'commands.log')], { env: built.env, extendEnv: false, reject: false });
     try {
       const port = await new Promise<string>((resolve, reject) => {
         let out = '';
-        server.stdout.on('data', (d: Buffer) => {
+        server.stdout!.on('data', (d: Buffer) => {
           out += d;
           const m = /serving .* on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
           if (m) resolve(m[1]!);
@@ -91,11 +89,12 @@ describe('the packed package', () => {
       });
       const dest = path.join(work, 'dest');
       await fs.mkdir(dest);
-      const { stdout } = await exec(ferry, ['download', 'notes.txt', '--server', `127.0.0.1:${port}`, '--dest', dest, '--json', '--no-cache'], { env: built.env });
+      const { stdout } = await execa(ferry, ['download', 'notes.txt', '--server', `127.0.0.1:${port}`, '--dest', dest, '--json', '--no-cache'], { env: built.env, extendEnv: false });
       expect(JSON.parse(stdout)).toMatchObject({ path: 'notes.txt', verified: true, bytes: 19 });
       expect(await fs.readFile(path.join(dest, 'notes.txt'), 'utf8')).toBe('packed and shipped\n');
     } finally {
       server.kill();
+      await server;
     }
   });
 });

@@ -2,12 +2,10 @@
 // a scratch folder under node_modules (so packages resolve and the working
 // tree's dist/ is never touched), with a private HOME and XDG folders.
 
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { execa } from 'execa';
 
-const exec = promisify(execFile);
 const repo = path.resolve(import.meta.dirname, '../..');
 
 export interface BuiltCli {
@@ -25,10 +23,10 @@ export async function buildCli(tag: string): Promise<BuiltCli> {
   await fs.copyFile(path.join(repo, 'bin/ferry.js'), path.join(home, 'bin/ferry.js'));
   await fs.copyFile(path.join(repo, 'package.json'), path.join(home, 'package.json'));
   // tsc still emits when unrelated files have type errors; the CLI only needs its own graph.
-  await exec(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(home, 'dist')]).catch(() => {});
+  await execa(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(home, 'dist')], { reject: false });
   await fs.access(path.join(home, 'dist/cli/main.js'));
   // bin/ferry.js runs the bundle, made from that output exactly as `npm run build` does.
-  await exec(process.execPath, [path.join(repo, 'node_modules/rolldown/bin/cli.mjs'), '-c', path.join(repo, 'rolldown.config.mjs')], { cwd: home });
+  await execa(process.execPath, [path.join(repo, 'node_modules/rolldown/bin/cli.mjs'), '-c', path.join(repo, 'rolldown.config.mjs')], { cwd: home });
   await fs.access(path.join(home, 'dist/bundle/main.js'));
   return {
     home,

@@ -2,10 +2,10 @@
 // The next server on that share removes the temp files whose writer is gone
 // (or that are old), in the background, and never a live server's.
 
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStaleUploadTemp, uploadTempName } from '../../src/server/upload-temp.js';
 import { RpcConnection } from '../../src/client/rpc.js';
@@ -23,7 +23,7 @@ const DAY = 86_400_000;
 
 /** A process that stands in for a `ferry serve` holding an upload, and is then killed with SIGKILL. */
 async function killedWriterPid(): Promise<number> {
-  const child = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore' });
+  const child = execa(process.execPath, ['-e', 'setInterval(() => {}, 1e6)'], { stdio: 'ignore', reject: false });
   await once(child, 'spawn');
   const pid = child.pid!;
   child.kill('SIGKILL');

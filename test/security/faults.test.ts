@@ -3,12 +3,12 @@
 // end in a clear coded error and a state the next attempt resumes from or
 // that shows nothing half-done.
 
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';
 import { RpcConnection } from '../../src/client/rpc.js';
@@ -17,7 +17,6 @@ import { createTempShare } from '../helpers/temp-share.js';
 import { buildCli } from '../helpers/built-cli.js';
 import { startTcpRelay } from '../helpers/tcp-relay.js';
 
-const exec = promisify(execFile);
 const MiB = 1024 * 1024;
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const big = randomBytes(24 * MiB);
@@ -57,7 +56,7 @@ function killServer(launcher: ChildProcess): void {
 }
 
 async function serveProcess(root: string, port: number, log: string): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [bin, 'serve', root, '--port', String(port), '--log', log], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = execa(process.execPath, [bin, 'serve', root, '--port', String(port), '--log', log], { env, extendEnv: false, reject: false, buffer: false });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -72,7 +71,7 @@ describe('a client killed mid-download', () => {
     const dest = await fs.mkdtemp(path.join(tmpdir(), 'ferry-faults-dest-'));
     try {
       relay.holdAfter = 6 * MiB;
-      const child = spawn(process.execPath, [bin, 'download', 'big.bin', '--server', `127.0.0.1:${relay.port}`, '--dest', dest, '--no-cache'], { env, stdio: 'ignore' });
+      const child = execa(process.execPath, [bin, 'download', 'big.bin', '--server', `127.0.0.1:${relay.port}`, '--dest', dest, '--no-cache'], { env, extendEnv: false, stdio: 'ignore', reject: false });
       await relay.held();
       const part = path.join(dest, '.big.bin.ferry-part');
       await waitFor(async () => (await sizeOf(part)) >= MiB, 'the .part to hold at least 1 MiB');
@@ -171,7 +170,7 @@ describe('an upload cut mid-stream', () => {
 async function withFullDisk(body: (mnt: string) => Promise<void>): Promise<void> {
   const mnt = await fs.mkdtemp(path.join(tmpdir(), 'ferry-faults-tmpfs-'));
   try {
-    await exec('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
+    await execa('mount', ['-t', 'tmpfs', '-o', 'size=2m', 'tmpfs', mnt]);
   } catch (err) {
     await fs.rm(mnt, { recursive: true, force: true });
     console.log(`skipping the full-disk test: cannot mount a 2 MiB tmpfs here (${(err as Error).message.split('\n')[0]})`);
@@ -180,7 +179,7 @@ async function withFullDisk(body: (mnt: string) => Promise<void>): Promise<void>
   try {
     await body(mnt);
   } finally {
-    await exec('umount', [mnt]).catch(() => {});
+    await execa('umount', [mnt]).catch(() => {});
     await fs.rm(mnt, { recursive: true, force: true });
   }
 }
