@@ -8,6 +8,10 @@ import { localFolder, SAMPLE } from './harness.js';
 
 function setup() {
   const stdout = new SizedStdout(100, 30);
+  // A pretend terminal, so the app hides and shows the cursor as on a real one.
+  // Ink's cursor hiding (cli-cursor) also registers restore-cursor's exit hook,
+  // which writes one ESC[?25h to this worker's real stderr when it exits: the
+  // lone cursor-show at the end of a local `npm test` (Ink skips it under CI).
   stdout.isTTY = true;
   const stdin = new FakeStdin();
   let raw = false;
