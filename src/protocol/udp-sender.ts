@@ -228,8 +228,8 @@ export class UdpSender {
         const rec = this.sent.get(pn);
         // The receiver holds the chunk but has not seen the resent packet yet: the first copy
         // arrived after all. (Not for probes: those resend what was never called lost.)
-        if (rec && rec.afterLoss && pn > largestReceived) this.spurious();
-        if (rec && rec.inFlight) {
+        if (rec?.afterLoss && pn > largestReceived) this.spurious();
+        if (rec?.inFlight) {
           rec.inFlight = false;
           this.cc.onAcked(rec.bytes, rec.time);
         }
@@ -330,7 +330,7 @@ export class UdpSender {
     if (this.state[chunk] === IN_FLIGHT) {
       // A probe supersedes the packet it repeats: only the newest copy counts as in flight.
       const old = this.sent.get(this.carrier.get(chunk)!);
-      if (old && old.inFlight) {
+      if (old?.inFlight) {
         old.inFlight = false;
         this.cc.onForgotten(old.bytes);
       }

@@ -5,7 +5,7 @@ import { clientProof, newNonce, proofsEqual, serverProof } from '../protocol/aut
 import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
 import { MAX_IN_FLIGHT, PROTOCOL_VERSION, TOKENLESS_VERSIONS } from '../protocol/limits.js';
-import { Kind, parseHello, parseRequest, type Request } from '../protocol/messages.js';
+import { Kind, parseHello, parseRequest, type Hello, type Request } from '../protocol/messages.js';
 import { TLSSocket } from 'node:tls';
 import type { FrameConnection } from '../transport/connection.js';
 import { udpKeyFrom } from '../transport/tls.js';
@@ -185,7 +185,7 @@ export class Session {
     if (frame.kind !== Kind.Hello) {
       return this.fatal(new FerryError(ErrorCode.BadFrame, 'the first frame must be HELLO'));
     }
-    let hello;
+    let hello: Hello;
     try {
       hello = parseHello(frame.header);
     } catch (err) {

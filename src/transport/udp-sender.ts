@@ -281,7 +281,7 @@ export class UdpSendSession {
   }
 
   private load(b: number): Block {
-    let block = this.blocks.get(b);
+    const block = this.blocks.get(b);
     if (block) return block;
     const position = b * this.blockChunks * this.options.chunkSize;
     const length = Math.min(this.blockChunks * this.options.chunkSize, this.options.size - position);

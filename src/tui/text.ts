@@ -6,6 +6,7 @@ import { UNSAFE_CHARACTER } from '../safe-text.js';
 
 const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
 // Zero-width: combining marks, joiners, variation selectors.
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: a class of lone combining marks and joiners is the point: each counts zero columns.
 const ZERO = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
 // Control characters would move the cursor, and bidirectional overrides make a
 // name read as something it is not; a file name from a server may contain either

@@ -60,7 +60,7 @@ export function themeWith(colors: Record<string, unknown>): { theme: Theme; prob
 
 /** NO_COLOR set to any non-empty value disables colour. */
 export function themeFromEnv(env: NodeJS.ProcessEnv = process.env, colors: Record<string, unknown> = {}): Theme {
-  return env['NO_COLOR'] !== undefined && env['NO_COLOR'] !== '' ? plainTheme : themeWith(colors).theme;
+  return env.NO_COLOR !== undefined && env.NO_COLOR !== '' ? plainTheme : themeWith(colors).theme;
 }
 
 export const ThemeContext = createContext<Theme>(colorTheme);

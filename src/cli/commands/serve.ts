@@ -3,7 +3,6 @@
 
 import path from 'node:path';
 import type { Argv } from 'yargs';
-import type { FerryServer } from '../../server/server.js';
 import { generateToken, tokenWeakness } from '../../protocol/auth.js';
 import { formatBytes } from '../../format.js';
 import { CliError } from '../errors.js';

@@ -209,7 +209,7 @@ export function runCommand(ctx: CommandContext, command: Command): void {
       return ctx.setOverlay({ kind: 'transfers' });
     case Command.Verify: {
       const e = selectedEntry(pane);
-      if (!e || e.type !== 'file') return ctx.setMessage({ level: 'info', text: 'select a file to verify' });
+      if (e?.type !== 'file') return ctx.setMessage({ level: 'info', text: 'select a file to verify' });
       void verifyFile(ctx, ctx.focus === 'remote' ? e.path : joinPath(ctx.panes.remote.path, e.name));
       return;
     }

@@ -203,7 +203,7 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
       return s.path === '' ? s : { ...paneReducer(s, { type: 'cd', path: parentPath(s.path) }), reselect: s.path };
     case 'toggleMark': {
       const e = selectedEntry(s);
-      if (!e || e.type !== 'file') return moveTo(s, s.cursor + 1, a.height);
+      if (e?.type !== 'file') return moveTo(s, s.cursor + 1, a.height);
       const marked = new Set(s.marked);
       if (marked.has(e.path)) marked.delete(e.path);
       else marked.add(e.path);
