@@ -12,10 +12,12 @@
 /**
  * Characters a terminal acts on or that disguise text: C0 and C1 controls and
  * DEL (\p{Cc}), format characters such as bidi overrides and isolates,
- * zero-width spaces and joiners, the BOM (\p{Cf}), and the line and paragraph
- * separators (\p{Zl}, \p{Zp}) some terminals break lines at.
+ * zero-width spaces, the BOM (\p{Cf}), and the line and paragraph
+ * separators (\p{Zl}, \p{Zp}) some terminals break lines at. The zero-width
+ * joiner and non-joiner are kept: they build emoji (👨‍👩‍👧) and are part of
+ * writing in Persian, Hindi and other scripts, and move or hide nothing.
  */
-export const UNSAFE_CHARACTER = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+export const UNSAFE_CHARACTER = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const UNSAFE_GLOBAL = new RegExp(UNSAFE_CHARACTER.source, 'gu');
 
 /** The character as an escape: \x1b, \u202e, \u{e0001}. */

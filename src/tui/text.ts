@@ -2,27 +2,25 @@
 // never wrap: Ink wraps what overflows, and a wrapped row would push the footer
 // off a 24-row terminal.
 
+import stringWidth from 'string-width';
 import { UNSAFE_CHARACTER } from '../safe-text.js';
 
-const WIDE = /[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]|[\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]/u;
-// Zero-width: combining marks, joiners, variation selectors.
-// biome-ignore lint/suspicious/noMisleadingCharacterClass: a class of lone combining marks and joiners is the point: each counts zero columns.
-const ZERO = /[\u0300-\u036f\u200b-\u200f\ufe00-\ufe0f]/u;
 // Control characters would move the cursor, and bidirectional overrides make a
 // name read as something it is not; a file name from a server may contain either
 // (the one definition is src/safe-text.ts). Each becomes one '?' so widths hold.
 const CONTROL = new RegExp(UNSAFE_CHARACTER.source, 'gu');
 
-function charWidth(ch: string): number {
-  if (ZERO.test(ch)) return 0;
-  return WIDE.test(ch) ? 2 : 1;
+// Text is cut between graphemes, never inside one: an emoji made of several code
+// points (a family, a flag, a skin tone) or a letter with its accent stays whole.
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/** Terminal columns a string occupies (no escape sequences expected): string-width's count, the one Ink lays out with. */
+export function displayWidth(text: string): number {
+  return stringWidth(text);
 }
 
-/** Terminal columns a string occupies (no escape sequences expected). */
-export function displayWidth(text: string): number {
-  let w = 0;
-  for (const ch of text) w += charWidth(ch);
-  return w;
+function clusters(text: string): string[] {
+  return Array.from(graphemes.segment(text), (s) => s.segment);
 }
 
 /** Replace control characters so a hostile file name cannot draw on the screen. */
@@ -36,10 +34,10 @@ export function truncate(text: string, width: number): string {
   if (displayWidth(text) <= width) return text;
   let out = '';
   let w = 0;
-  for (const ch of text) {
-    const cw = charWidth(ch);
+  for (const g of clusters(text)) {
+    const cw = stringWidth(g);
     if (w + cw > width - 1) break;
-    out += ch;
+    out += g;
     w += cw;
   }
   return out + '…';
@@ -49,13 +47,13 @@ export function truncate(text: string, width: number): string {
 export function truncateStart(text: string, width: number): string {
   if (width <= 0) return '';
   if (displayWidth(text) <= width) return text;
-  const chars = [...text];
+  const parts = clusters(text);
   let out = '';
   let w = 0;
-  for (let i = chars.length - 1; i >= 0; i--) {
-    const cw = charWidth(chars[i]!);
+  for (let i = parts.length - 1; i >= 0; i--) {
+    const cw = stringWidth(parts[i]!);
     if (w + cw > width - 1) break;
-    out = chars[i]! + out;
+    out = parts[i]! + out;
     w += cw;
   }
   return '…' + out;
