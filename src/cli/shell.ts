@@ -58,7 +58,11 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<
   });
 }
 
-/** Run the session until EOF or quit. Returns the exit code (0). */
+/**
+ * Run the session until EOF or quit. Returns the exit code: 0, or 1 when a
+ * script read from a pipe had a command that failed (every command still ran,
+ * as in a shell script); a session at a terminal ends with 0.
+ */
 export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promise<number> {
   const interactive = io.stdin.isTTY === true;
   const rl = readline.createInterface({
@@ -70,6 +74,7 @@ export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promi
   });
   let running: AbortController | undefined;
   let reconnecting = false;
+  let failures = 0;
 
   const interrupt = () => {
     if (running) {
@@ -109,6 +114,7 @@ export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promi
       if (line !== '' && !line.startsWith('#')) {
         const cmd = parseClassic(line);
         if ('error' in cmd) {
+          failures++;
           warn(io, cmd.error);
           io.stderr.write(`${CLASSIC_USAGE}\n`);
         } else {
@@ -116,6 +122,7 @@ export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promi
           try {
             if ((await untilAborted(execute(io, api, cmd, o, running.signal), running.signal)) === 'quit') break;
           } catch (err) {
+            failures++;
             warn(io, running.signal.aborted ? 'interrupted' : describeError(err, o.server));
           } finally {
             running = undefined;
@@ -130,5 +137,5 @@ export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promi
     rl.close();
   }
   if (interactive) out(io);
-  return 0;
+  return !interactive && failures > 0 ? 1 : 0;
 }

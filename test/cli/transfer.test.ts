@@ -178,7 +178,8 @@ describe('ferry shell', () => {
       'FileHash checkall',
     ].join('\n');
     const r = await cli(['shell', '--dest', dest, '--no-cache'], { stdin: `${script}\n` });
-    expect(r.code).toBe(0);
+    // 'bogus' failed, so the script as a whole did: exit 1, as a shell script's caller would want to know.
+    expect(r.code).toBe(1);
     expect(r.stdout).not.toContain('$ ');
     for (const p of ['a.txt', 'docs/c.txt', 'my file.txt']) expect(r.stdout).toMatch(new RegExp(`^${p}\\s`, 'm'));
     expect(r.stdout).toContain((t.find((f) => f.path === 'a.txt') as Truth).md5);
@@ -189,9 +190,10 @@ describe('ferry shell', () => {
     expect(r.stdout).not.toMatch(/hashed in/); // nothing ran after quit
   });
 
-  it('ends cleanly at end of input and reports failing commands without stopping', async () => {
+  it('runs every command of a piped script, reports failing ones, and exits 1 if any failed', async () => {
     const r = await cli(['shell', '--json'], { stdin: 'FileHash verify missing.txt\nFileHash verify b.md\n' });
-    expect(r.code).toBe(0);
+    expect(r.code).toBe(1);
+    expect((await cli(['shell', '--json'], { stdin: 'FileHash verify b.md\n' })).code).toBe(0);
     expect(r.stderr).toMatch(/^ferry: \S/);
     const b = files(await truth()).find((f) => f.path === 'b.md') as Truth;
     expect(JSON.parse(r.stdout)).toMatchObject({ path: 'b.md', md5: b.md5 });
