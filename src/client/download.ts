@@ -99,12 +99,17 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
   const started = performance.now();
   const base = root.path === '' ? '' : `${root.path}/`;
   const top = confineLocal(destDir, root.name || client.info.share || 'share');
-  const files = (await client.list({ path: root.path, recursive: true })).filter((e) => e.type === 'file');
+  const entries = await client.list({ path: root.path, recursive: true });
+  const local = (p: string, name: string) => confineLocal(top, p.startsWith(base) ? p.slice(base.length) : name);
+  // The folders first, so empty ones arrive as well (a tree is its folders too).
+  await mkdir(top, { recursive: true });
+  for (const dir of entries) if (dir.type === 'dir') await mkdir(local(dir.path, dir.name), { recursive: true });
+  const files = entries.filter((e) => e.type === 'file');
   const results: DownloadResult[] = [];
   for (const file of files) {
     if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
     const remote = (await client.stat(file.path, { md5: true })) as Verified;
-    const destAbs = confineLocal(top, file.path.startsWith(base) ? file.path.slice(base.length) : file.name);
+    const destAbs = local(file.path, file.name);
     results.push(await downloadFile(client, remote, destAbs, options));
   }
   return {

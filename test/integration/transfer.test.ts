@@ -18,7 +18,7 @@ const small = { a: randomBytes(300 * 1024), b: randomBytes(300 * 1024), c: rando
 let t: TestServer;
 let dest: string;
 beforeEach(async () => {
-  t = await startTestServer({ 'big.bin': big, 'a.bin': small.a, 'b.bin': small.b, 'c.bin': small.c, 'dir/x.txt': 'x\n', 'dir/sub/y.txt': 'y\n', 'empty.txt': '' });
+  t = await startTestServer({ 'big.bin': big, 'a.bin': small.a, 'b.bin': small.b, 'c.bin': small.c, 'dir/x.txt': 'x\n', 'dir/sub/y.txt': 'y\n', 'dir/hollow/': {}, 'dir/hollow/deeper/': {}, 'vacant/': {}, 'empty.txt': '' });
   dest = await scratchDir('ferry-dest-');
 });
 afterEach(() => t.close());
@@ -94,6 +94,16 @@ describe('download', () => {
     expect(r.files).toHaveLength(2);
     expect(await readFile(join(dest, 'dir', 'sub', 'y.txt'), 'utf8')).toBe('y\n');
     expect(await readFile(join(dest, 'dir', 'x.txt'), 'utf8')).toBe('x\n');
+    // Folders come down too, empty ones included.
+    expect(await readdir(join(dest, 'dir', 'hollow'))).toEqual(['deeper']);
+    expect(await readdir(join(dest, 'dir', 'hollow', 'deeper'))).toEqual([]);
+  });
+
+  it('an empty remote folder downloaded is an empty local folder', async () => {
+    const client = await t.connect();
+    const r = await client.download('vacant', { dest, recursive: true });
+    expect(r.files).toEqual([]);
+    expect(await readdir(join(dest, 'vacant'))).toEqual([]);
   });
 
   it('resumes an interrupted download from where it stopped, and verifies', async () => {
