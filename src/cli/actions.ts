@@ -3,7 +3,7 @@
 
 import type { DownloadOptions, Entry, FerryApi, HashResult, ListOptions } from '../client/types.js';
 import type { CliIo } from './io.js';
-import { out, printJson } from './io.js';
+import { out, printJson, terminalWidth } from './io.js';
 import {
   downloadJson,
   downloadLines,
@@ -19,7 +19,7 @@ import { renderHashing, renderTransfer, renderWaiting, StatusLine } from './prog
 export async function showList(io: CliIo, api: FerryApi, options: ListOptions, json: boolean): Promise<Entry[]> {
   const entries = await api.list(options);
   if (json) printJson(io, entries.map(entryJson));
-  else for (const line of entryLines(entries)) out(io, line);
+  else for (const line of entryLines(entries, terminalWidth(io))) out(io, line);
   return entries;
 }
 
@@ -91,7 +91,7 @@ export async function showDownload(
     });
     status.clear();
     if (json) printJson(io, downloadJson(result));
-    else for (const line of downloadLines(result)) out(io, line);
+    else for (const line of downloadLines(result, terminalWidth(io))) out(io, line);
   } finally {
     status.clear();
   }

@@ -92,6 +92,11 @@ export function warn(io: CliIo, message: string): void {
   io.stderr.write(`ferry: ${message}\n`);
 }
 
+/** The terminal's width, which tables then fit; undefined when output goes to a pipe or a file (nothing is cut there). */
+export function terminalWidth(io: CliIo): number | undefined {
+  return io.stdout.isTTY === true && typeof io.stdout.columns === 'number' && io.stdout.columns > 0 ? io.stdout.columns : undefined;
+}
+
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }

@@ -16,20 +16,20 @@ export function hashJson(h: HashResult): { path: string; md5: string; size: numb
 }
 
 const entryColumns: Column<Entry>[] = [
-  { header: 'PATH', value: (e) => printable(e.type === 'dir' ? `${e.path}/` : e.path) },
+  { header: 'PATH', value: (e) => printable(e.type === 'dir' ? `${e.path}/` : e.path), cut: 'start' },
   { header: 'SIZE', value: (e) => (e.type === 'dir' ? '-' : formatBytes(e.size)), align: 'right' },
   { header: 'MODIFIED', value: (e) => formatTime(e.mtimeMs) },
   { header: 'TYPE', value: (e) => e.type },
 ];
 
-/** An aligned table of entries and a summary line. */
-export function entryLines(entries: readonly Entry[]): string[] {
+/** An aligned table of entries and a summary line; `width`: the terminal's, which the table then fits. */
+export function entryLines(entries: readonly Entry[], width?: number): string[] {
   const files = entries.filter((e) => e.type === 'file');
   const dirs = entries.length - files.length;
   const bytes = files.reduce((sum, e) => sum + e.size, 0);
   const summary = `${plural(files.length, 'file')}, ${plural(dirs, 'folder')}, ${formatBytes(bytes)}`;
   if (entries.length === 0) return [`no matching entries (${summary})`];
-  return [...renderTable(entryColumns, entries), summary];
+  return [...renderTable(entryColumns, entries, width), summary];
 }
 
 // Hash rows are printed as they arrive, so the columns have fixed widths
@@ -75,8 +75,8 @@ function rateOf(bytes: number, seconds: number): string {
   return formatRate(seconds > 0 ? bytes / seconds : 0);
 }
 
-export function downloadLines(r: DownloadResult): string[] {
-  if (r.files) return treeLines(r);
+export function downloadLines(r: DownloadResult, width?: number): string[] {
+  if (r.files) return treeLines(r, width);
   const name = r.path.split('/').pop() ?? r.path;
   const lines = [
     `${printable(name)}  ${formatBytes(r.bytes)}  ${formatTime(Date.parse(r.mtime))}`,
@@ -99,7 +99,7 @@ export function downloadLines(r: DownloadResult): string[] {
 }
 
 const treeColumns: Column<DownloadResult>[] = [
-  { header: 'PATH', value: (f) => printable(f.path) },
+  { header: 'PATH', value: (f) => printable(f.path), cut: 'start' },
   { header: 'SIZE', value: (f) => formatBytes(f.bytes), align: 'right' },
   { header: 'MODIFIED', value: (f) => formatTime(Date.parse(f.mtime)) },
   { header: 'MD5', value: (f) => f.md5 },
@@ -107,10 +107,10 @@ const treeColumns: Column<DownloadResult>[] = [
 ];
 
 /** A recursive download: one row per file, then the totals. */
-function treeLines(r: DownloadResult): string[] {
+function treeLines(r: DownloadResult, width?: number): string[] {
   const files = r.files ?? [];
   return [
-    ...(files.length > 0 ? renderTable(treeColumns, files) : []),
+    ...(files.length > 0 ? renderTable(treeColumns, files, width) : []),
     `${plural(files.length, 'file')}, ${formatBytes(r.bytes)} saved under ${printable(r.dest)}, all verified`,
     `  transfer   ${r.transport.toUpperCase()}, ${r.transferred} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.transferred, r.seconds)})`,
   ];
@@ -146,7 +146,7 @@ export function describeCommand(r: LogRecord): string {
 export const logColumns: Column<LogRecord>[] = [
   { header: 'TIME', value: (r) => formatTime(Date.parse(r.time)) },
   { header: 'CLIENT', value: (r) => r.client },
-  { header: 'COMMAND', value: describeCommand },
+  { header: 'COMMAND', value: describeCommand, cut: 'end' },
   { header: 'OUTCOME', value: (r) => r.outcome },
   { header: 'BYTES', value: (r) => String(r.bytes), align: 'right' },
   { header: 'MS', value: (r) => String(Math.round(r.ms)), align: 'right' },

@@ -187,3 +187,26 @@ describe('plural', () => {
     expect(plural(1, 'miss', 'misses')).toBe('1 miss');
   });
 });
+
+describe('tables on a narrow terminal', () => {
+  const entry = (path: string, size = 1234): Entry => ({ path, name: path.split('/').pop()!, ext: '.txt', size, mtimeMs: 0, mtime: new Date(0).toISOString(), type: 'file' });
+  const deep = [entry(`projects/${'very-long-folder-name/'.repeat(6)}report.txt`), entry('a.txt'), entry('漢字/👨\u200d👩\u200d👧 family.txt')];
+
+  it('fit the width given: the path column gives way from its start, keeping the names', () => {
+    for (const width of [80, 60, 50]) {
+      const lines = entryLines(deep, width);
+      for (const l of lines.slice(0, -1)) expect(cellWidth(l), `${width}: ${l}`).toBeLessThanOrEqual(width);
+      expect(lines[1]).toMatch(/^…[^ ]*\/report\.txt /);
+      expect(lines[2]).toMatch(/^a\.txt /);
+    }
+  });
+
+  it('are never cut without a width (a pipe or a file gets whole paths)', () => {
+    expect(entryLines(deep)[1]).toContain(deep[0]!.path);
+  });
+
+  it('keep columns that must not be cut, however narrow', () => {
+    const lines = entryLines(deep, 20);
+    expect(lines[2]).toMatch(/a\.txt +1\.2 KiB +19(70-01-01|69-12-31)/);
+  });
+});

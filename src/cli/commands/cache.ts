@@ -7,7 +7,7 @@ import { formatBytes, formatTime, plural } from '../../format.js';
 import type { CacheEntryInfo } from '../../client/types.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
-import { out, printJson } from '../io.js';
+import { out, printJson, terminalWidth } from '../io.js';
 import { cacheDirOf, sizeOption, withCacheOptions, type CacheArgs } from '../options.js';
 import { printable, renderTable, type Column } from '../table.js';
 
@@ -16,7 +16,7 @@ const columns: Column<CacheEntryInfo>[] = [
   { header: 'SIZE', value: (e) => formatBytes(e.size), align: 'right' },
   { header: 'LAST USED', value: (e) => formatTime(Date.parse(e.lastAccess)) },
   { header: 'HITS', value: (e) => String(e.hits), align: 'right' },
-  { header: 'FROM', value: (e) => printable(`${e.server}:${e.remotePath}`) },
+  { header: 'FROM', value: (e) => printable(`${e.server}:${e.remotePath}`), cut: 'start' },
 ];
 
 function common<T>(y: Argv<T>) {
@@ -37,7 +37,7 @@ export function cacheCommand(ctx: Ctx) {
           if (a.json) printJson(ctx.io, entries);
           else if (entries.length === 0) out(ctx.io, 'the cache is empty');
           else {
-            for (const line of renderTable(columns, entries)) out(ctx.io, line);
+            for (const line of renderTable(columns, entries, terminalWidth(ctx.io))) out(ctx.io, line);
             out(ctx.io, `${plural(entries.length, 'file')}, ${formatBytes(entries.reduce((s, e) => s + e.size, 0))}`);
           }
         })

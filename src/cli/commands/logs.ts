@@ -3,7 +3,7 @@
 import type { Argv } from 'yargs';
 import type { LogRecord } from '../../client/types.js';
 import type { Ctx } from '../io.js';
-import { out } from '../io.js';
+import { out, terminalWidth } from '../io.js';
 import { withClient, withClientOptions } from '../options.js';
 import { logColumns, logLine } from '../print.js';
 import { cellWidth, pad, renderTable } from '../table.js';
@@ -33,7 +33,7 @@ export function logsCommand(ctx: Ctx) {
             const records = await api.logs(limit);
             if (json) for (const r of records) out(ctx.io, JSON.stringify(r));
             else if (records.length === 0) out(ctx.io, 'no log records');
-            else for (const line of renderTable(logColumns, records)) out(ctx.io, line);
+            else for (const line of renderTable(logColumns, records, terminalWidth(ctx.io))) out(ctx.io, line);
             return;
           }
           const widths = [...FOLLOW_MIN];
