@@ -71,12 +71,31 @@ export class FerryClient implements FerryApi, ServerLink {
 
   async list(options: ListOptions = {}): Promise<Entry[]> {
     const entries: Entry[] = [];
-    await (await this.rpc()).request(
-      { op: 'list', ...options },
-      { onItem: (h) => (h.entries as WireEntry[]).forEach((e) => entries.push(toEntry(e))) },
-    );
+    await this.listStream(options, { onBatch: (batch) => void entries.push(...batch) });
     // The server streams in directory order; the order people see is made here.
     return sortListing(entries);
+  }
+
+  /**
+   * A listing batch by batch, as the server walks (directory order, nothing
+   * kept here): for showing rows as they come, or for walking a huge tree with
+   * flat memory. Aborting `signal` cancels the walk on the server too. Resolves
+   * with the number of entries.
+   */
+  async listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number> {
+    let count = 0;
+    await (await this.rpc()).request(
+      { op: 'list', ...options },
+      {
+        onItem: (h) => {
+          const batch = (h.entries as WireEntry[]).map(toEntry);
+          count += batch.length;
+          stream.onBatch(batch);
+        },
+        ...(stream.signal ? { signal: stream.signal } : {}),
+      },
+    );
+    return count;
   }
 
   async stat(path: string, options: { md5?: boolean } = {}): Promise<RemoteStat> {

@@ -99,6 +99,26 @@ const walks = () => t!.server.walks.active;
 const waitingForClients = () => t!.server.counters.sendsWaiting;
 
 describe('huge listings', () => {
+  it('stream to the client batch by batch, and a cancelled listing stops its walk on the server', async () => {
+    await serve();
+    const client = await t!.connect({ noCache: true });
+    // All of it, batch by batch, none larger than the protocol allows.
+    let batches = 0;
+    let largest = 0;
+    const count = await client.listStream({ path: 'big' }, { onBatch: (b) => ((batches += 1), (largest = Math.max(largest, b.length))) });
+    expect(count).toBe(BIG);
+    expect(batches).toBeGreaterThan(BIG / 512);
+    expect(largest).toBeLessThanOrEqual(512);
+    // Cancelled after the first batch: the request ends CANCELLED and the server's walk ends with it.
+    const controller = new AbortController();
+    let seen = 0;
+    const cancelled = client.listStream({ path: 'big' }, { signal: controller.signal, onBatch: (b) => ((seen += b.length), controller.abort()) });
+    await expect(cancelled).rejects.toMatchObject({ code: 'CANCELLED' });
+    expect(seen).toBeLessThan(BIG);
+    await waitFor(() => walks() === 0, 'the cancelled walk to end on the server');
+    await waitFor(async () => (await logLines()).some((l) => l.command === 'list' && l.outcome === 'CANCELLED'), 'the cancelled listing in the log');
+  });
+
   it('waits for a client that does not read instead of queueing its ITEMs', async () => {
     // 50,000 entries are ~5 MB of ITEMs: far more than 1 MiB of unread bytes.
     await serve({ unreadBytes: 1024 * 1024 });

@@ -54,6 +54,7 @@ export const hashAll: Handler<HashAllRequest> = async (ctx) => {
     if (pendingBytes > 48 * 1024 || performance.now() - lastFlush > 100) await flush();
   }
   await flush();
+  if (ctx.signal.aborted) throw ctx.signal.reason;
   ctx.note({ results: count });
   return { count };
 };

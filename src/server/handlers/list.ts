@@ -12,6 +12,8 @@ export const list: Handler<ListRequest> = async (ctx) => {
     count += batch.length;
     await ctx.item({ entries: batch });
   }
+  // A walk stops quietly when cancelled; the request did not complete, and the log says so.
+  if (ctx.signal.aborted) throw ctx.signal.reason;
   ctx.note({ results: count });
   return { count };
 };
