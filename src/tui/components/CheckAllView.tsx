@@ -4,11 +4,11 @@
 
 import { useEffect, useReducer, useRef } from 'react';
 import { formatBytes } from '../../format.js';
-import type { FerryApi } from '../../client/types.js';
+import type { FerryApi, HashResult } from '../../client/types.js';
 import { errorText } from '../errors.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { Command, commandFor } from '../keys/bindings.js';
-import { checkAllReducer, checkSummary, initialCheckAll, type CheckRow, type LocalVerdict } from '../state/check-all.js';
+import { checkAllReducer, checkSummary, initialCheckAll, type CheckRow, type LocalResult, type LocalVerdict } from '../state/check-all.js';
 import { fit } from '../text.js';
 import { Frame } from './Frame.js';
 import type { LineSpec, Seg } from './Line.js';
@@ -25,6 +25,9 @@ export interface CheckAllViewProps {
   onFinished?(rows: readonly CheckRow[]): void;
   onLog(text: string, level?: 'info' | 'error'): void;
 }
+
+/** How long results gather before they reach the state (and the screen). */
+const GATHER_MS = 100;
 
 const GLYPH: Record<LocalVerdict, Seg> = {
   pending: { text: '…', color: 'muted' },
@@ -45,13 +48,29 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
     const ac = new AbortController();
     let chain: Promise<void> = Promise.resolve();
     const rows: CheckRow[] = [];
+    // Results and verdicts reach the state in batches, at most every GATHER_MS:
+    // one pass over the rows per batch, however many files (and about the
+    // redraw rate the app keeps anyway).
+    const results: HashResult[] = [];
+    const verdicts: LocalResult[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const flush = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (results.length > 0) dispatch({ type: 'results', results: results.splice(0) });
+      if (verdicts.length > 0) dispatch({ type: 'locals', verdicts: verdicts.splice(0) });
+    };
+    const soon = () => {
+      timer ??= setTimeout(flush, GATHER_MS);
+    };
     api
       .hashAll({
         path: remoteDir || undefined,
         signal: ac.signal,
         onStart: (plan) => dispatch({ type: 'plan', files: plan.files, bytes: plan.bytes }),
         onResult: (r) => {
-          dispatch({ type: 'result', result: r });
+          results.push(r);
+          soon();
           // Local hashing runs one file at a time behind the server's results.
           chain = chain.then(async () => {
             if (ac.signal.aborted) return;
@@ -64,14 +83,18 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
               verdict = 'error';
             }
             rows.push({ path: r.path, md5: r.md5, size: r.size, local: verdict, localMd5: local ?? undefined });
-            if (!ac.signal.aborted) dispatch({ type: 'local', path: r.path, verdict, localMd5: local ?? undefined });
+            if (ac.signal.aborted) return;
+            verdicts.push({ path: r.path, verdict, ...(local !== null ? { localMd5: local } : {}) });
+            soon();
           });
         },
       })
       .then(async () => {
+        flush();
         dispatch({ type: 'hashed', height: listRowsRef.current });
         await chain;
         if (ac.signal.aborted) return;
+        flush();
         dispatch({ type: 'done' });
         const differs = rows.filter((r) => r.local === 'differs').length;
         onLog(`check all ${remoteDir || '/'}: ${rows.length} files, ${differs} differ`);
@@ -82,7 +105,10 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
         dispatch({ type: 'failed', error: errorText(err) });
         onLog(`check all failed: ${errorText(err)}`, 'error');
       });
-    return () => ac.abort();
+    return () => {
+      ac.abort();
+      clearTimeout(timer);
+    };
     // Runs once per opening; the callbacks are stable enough for that.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [api, remoteDir]);

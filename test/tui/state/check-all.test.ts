@@ -45,3 +45,32 @@ describe('checkAllReducer', () => {
     expect(checkAllReducer(initialCheckAll, { type: 'failed', error: 'gone' })).toMatchObject({ phase: 'failed', error: 'gone' });
   });
 });
+
+describe('checkAllReducer at scale', () => {
+  it('takes results and verdicts in batches, one pass over the rows each, and keeps the summary without counting', () => {
+    const N = 20_000;
+    let s = checkAllReducer(initialCheckAll, { type: 'plan', files: N, bytes: N * 10 });
+    const BATCH = 500;
+    for (let i = 0; i < N; i += BATCH) {
+      s = checkAllReducer(s, { type: 'results', results: Array.from({ length: BATCH }, (_, j) => result(`f${String(i + j).padStart(6, '0')}`)) });
+    }
+    expect(s.rows).toHaveLength(N);
+    expect(checkSummary(s)).toEqual({ same: 0, differs: 0, missing: 0, pending: N });
+    const verdicts = ['same', 'differs', 'missing', 'error'] as const;
+    for (let i = 0; i < N; i += BATCH) {
+      s = checkAllReducer(s, {
+        type: 'locals',
+        verdicts: Array.from({ length: BATCH }, (_, j) => ({ path: `f${String(i + j).padStart(6, '0')}`, verdict: verdicts[(i + j) % 4]! })),
+      });
+    }
+    // 'error' shows among those that differ.
+    expect(checkSummary(s)).toEqual({ same: N / 4, differs: N / 2, missing: N / 4, pending: 0 });
+    expect(s.rows[1]).toMatchObject({ path: 'f000001', local: 'differs' });
+  });
+
+  it('keeps a batch of verdicts for paths it has not seen out of the counts', () => {
+    let s = checkAllReducer(initialCheckAll, { type: 'results', results: [result('a')] });
+    s = checkAllReducer(s, { type: 'locals', verdicts: [{ path: 'zzz', verdict: 'same' }, { path: 'a', verdict: 'missing' }] });
+    expect(checkSummary(s)).toEqual({ same: 0, differs: 0, missing: 1, pending: 0 });
+  });
+});
