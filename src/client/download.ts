@@ -3,7 +3,7 @@
 // (into the cache, or beside the destination when it cannot fit), verify, and
 // only then make it appear at the destination under its real name.
 
-import { link, mkdir, rename, stat as statPath, unlink } from 'node:fs/promises';
+import { link, mkdir, rename, stat as statPath, unlink, utimes } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { ServerLink } from './server-link.js';
@@ -39,6 +39,7 @@ async function downloadFile(client: ServerLink, first: Verified, destAbs: string
   if (existing) {
     if (!existing.isFile()) throw new FerryError(ErrorCode.Exists, `${destAbs} exists and is not a file`);
     if (existing.size === remote.size && (await md5OfFile(destAbs)) === remote.md5) {
+      await keepTime(destAbs, remote.mtimeMs);
       return result(remote, destAbs, 0, 'bypass', started, transport, { identical: true });
     }
     if (!options.overwrite) throw new FerryError(ErrorCode.Exists, `${destAbs} already exists (use --overwrite to replace it)`);
@@ -49,6 +50,7 @@ async function downloadFile(client: ServerLink, first: Verified, destAbs: string
   const server = client.info.address;
   if (cache && cache.fits(remote.size) && (await cache.lookup(remote.md5))) {
     if (await cache.materialize(remote.md5, destAbs, { remotePath: remote.path, server })) {
+      await keepTime(destAbs, remote.mtimeMs);
       return result(remote, destAbs, 0, 'hit', started, transport);
     }
   }
@@ -88,6 +90,7 @@ async function downloadFile(client: ServerLink, first: Verified, destAbs: string
   } else {
     await place(target.part, destAbs, options.overwrite ?? false);
   }
+  await keepTime(destAbs, remote.mtimeMs);
   return result(remote, destAbs, fetched.bytes, viaCache ? 'miss' : 'bypass', started, transport, {
     ...(fetched.resumedFrom > 0 ? { resumedFrom: fetched.resumedFrom } : {}),
     ...(fetched.restarted ? { restarted: true } : {}),
@@ -112,6 +115,10 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
     const destAbs = local(file.path, file.name);
     results.push(await downloadFile(client, remote, destAbs, options));
   }
+  // Folders last and deepest first: writing into a folder changes its time.
+  const dirs = entries.filter((e) => e.type === 'dir').sort((x, y) => y.path.length - x.path.length);
+  for (const dir of dirs) await keepTime(local(dir.path, dir.name), dir.mtimeMs);
+  await keepTime(top, root.mtimeMs);
   return {
     path: root.path,
     dest: top,
@@ -125,6 +132,17 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
     mtime: root.mtime,
     files: results,
   };
+}
+
+/**
+ * Give a downloaded file (or folder) the server's modification time, as
+ * `rsync -t` and `scp -p` do. A file from the cache is its own copy
+ * (cloneInto), never a hard link to the cache's object, so this leaves the
+ * cache alone.
+ */
+async function keepTime(destAbs: string, mtimeMs: number): Promise<void> {
+  const seconds = mtimeMs / 1000;
+  await utimes(destAbs, seconds, seconds);
 }
 
 /** Move a verified .part into place; without overwrite, never clobber a file that appeared meanwhile. */

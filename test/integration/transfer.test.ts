@@ -3,7 +3,7 @@
 // nothing left at the destination after a failure.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scratchDir } from '../helpers/scratch.js';
@@ -97,6 +97,29 @@ describe('download', () => {
     // Folders come down too, empty ones included.
     expect(await readdir(join(dest, 'dir', 'hollow'))).toEqual(['deeper']);
     expect(await readdir(join(dest, 'dir', 'hollow', 'deeper'))).toEqual([]);
+  });
+
+  it('keeps the server\'s modification times, for files and folders, and leaves the cache\'s copy alone', async () => {
+    const T = Date.UTC(2021, 4, 17, 8, 30, 12, 345);
+    await t.share.write({ 'dated/old.txt': { content: 'old\n', mtime: T }, 'dated/inner/older.txt': { content: 'older\n', mtime: T - 86_400_000 } });
+    await utimes(t.share.abs('dated/inner'), (T - 3_600_000) / 1000, (T - 3_600_000) / 1000);
+    await utimes(t.share.abs('dated'), (T - 7_200_000) / 1000, (T - 7_200_000) / 1000);
+    const client = await t.connect();
+    // A miss (through the cache), then a hit into another folder, then the tree.
+    const first = await client.download('dated/old.txt', { dest });
+    expect((await stat(first.dest)).mtimeMs).toBeCloseTo(T, -1);
+    const object = join(t.scratch, 'cache', 'objects', first.md5);
+    const cached = (await stat(object)).mtimeMs;
+    const other = await scratchDir('ferry-dest-');
+    const hit = await client.download('dated/old.txt', { dest: other });
+    expect(hit.cache).toBe('hit');
+    expect((await stat(hit.dest)).mtimeMs).toBeCloseTo(T, -1);
+    expect((await stat(object)).mtimeMs).toBe(cached);
+    expect((await stat(hit.dest)).ino).not.toBe((await stat(object)).ino);
+    const tree = await client.download('dated', { dest: other, recursive: true, overwrite: true });
+    expect((await stat(join(tree.dest, 'inner', 'older.txt'))).mtimeMs).toBeCloseTo(T - 86_400_000, -1);
+    expect((await stat(join(tree.dest, 'inner'))).mtimeMs).toBeCloseTo(T - 3_600_000, -1);
+    expect((await stat(tree.dest)).mtimeMs).toBeCloseTo(T - 7_200_000, -1);
   });
 
   it('an empty remote folder downloaded is an empty local folder', async () => {
