@@ -64,6 +64,7 @@ export function downloadJson(r: DownloadResult): Record<string, unknown> {
   if (r.resumedFrom !== undefined) json.resumedFrom = r.resumedFrom;
   if (r.restarted) json.restarted = true;
   if (r.identical) json.identical = true;
+  if (r.skipped) json.skipped = r.skipped;
   if (r.udp) json.udp = r.udp;
   if (r.files) json.files = r.files.map(downloadJson);
   return json;
@@ -78,6 +79,10 @@ function rateOf(bytes: number, seconds: number): string {
 export function downloadLines(r: DownloadResult, width?: number): string[] {
   if (r.files) return treeLines(r, width);
   const name = r.path.split('/').pop() ?? r.path;
+  if (r.skipped) {
+    const why = r.skipped === 'newer-here' ? 'the copy here is as new or newer (--update)' : 'a different file is already there (--skip-existing)';
+    return [`${printable(name)}  skipped: ${why}`, `  kept       ${printable(r.dest)}`];
+  }
   const lines = [
     `${printable(name)}  ${formatBytes(r.bytes)}  ${formatTime(Date.parse(r.mtime))}`,
     `  saved to   ${printable(r.dest)}${r.identical ? ' (already there, unchanged)' : ''}`,
@@ -103,7 +108,7 @@ const treeColumns: Column<DownloadResult>[] = [
   { header: 'SIZE', value: (f) => formatBytes(f.bytes), align: 'right' },
   { header: 'MODIFIED', value: (f) => formatTime(Date.parse(f.mtime)) },
   { header: 'MD5', value: (f) => f.md5 },
-  { header: 'CACHE', value: (f) => f.cache },
+  { header: 'CACHE', value: (f) => (f.skipped ? 'skipped' : f.cache) },
 ];
 
 /** A recursive download: one row per file, then the totals. */
@@ -111,7 +116,9 @@ function treeLines(r: DownloadResult, width?: number): string[] {
   const files = r.files ?? [];
   return [
     ...(files.length > 0 ? renderTable(treeColumns, files, width) : []),
-    `${plural(files.length, 'file')}, ${formatBytes(r.bytes)} saved under ${printable(r.dest)}, all verified`,
+    r.verified
+      ? `${plural(files.length, 'file')}, ${formatBytes(r.bytes)} saved under ${printable(r.dest)}, all verified`
+      : `${plural(files.length, 'file')} under ${printable(r.dest)}: ${plural(files.filter((f) => f.skipped).length, 'file')} skipped, the others verified`,
     `  transfer   ${r.transport.toUpperCase()}, ${r.transferred} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.transferred, r.seconds)})`,
   ];
 }

@@ -4,7 +4,7 @@
 // only then make it appear at the destination under its real name.
 
 import { link, mkdir, rename, stat as statPath, unlink, utimes } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { ServerLink } from './server-link.js';
 import { md5OfFile } from './md5-file.js';
@@ -26,7 +26,7 @@ export async function downloadPath(client: ServerLink, path: string, options: Do
   return downloadFile(client, remote as Verified, confineLocal(destDir, remote.name), options);
 }
 
-async function downloadFile(client: ServerLink, first: Verified, destAbs: string, options: DownloadOptions): Promise<DownloadResult> {
+async function downloadFile(client: ServerLink, first: Verified, asked: string, options: DownloadOptions): Promise<DownloadResult> {
   const started = performance.now();
   const transport = options.transport ?? 'tcp';
   if (transport === 'udp' && !client.info.features.includes('udp')) {
@@ -35,6 +35,8 @@ async function downloadFile(client: ServerLink, first: Verified, destAbs: string
   const fetch = (target: FetchTarget): Promise<FetchResult & { udp?: UdpStats }> =>
     transport === 'udp' ? fetchUdp(client, remote, target, options) : fetchTcp(client, remote, target, options);
   let remote = first;
+  let destAbs = asked;
+  let overwrite = false;
   const existing = await statPath(destAbs).catch(() => undefined);
   if (existing) {
     if (!existing.isFile()) throw new FerryError(ErrorCode.Exists, `${destAbs} exists and is not a file`);
@@ -42,7 +44,22 @@ async function downloadFile(client: ServerLink, first: Verified, destAbs: string
       await keepTime(destAbs, remote.mtimeMs);
       return result(remote, destAbs, 0, 'bypass', started, transport, { identical: true });
     }
-    if (!options.overwrite) throw new FerryError(ErrorCode.Exists, `${destAbs} already exists (use --overwrite to replace it)`);
+    switch (options.existing ?? (options.overwrite ? 'overwrite' : 'fail')) {
+      case 'fail':
+        throw new FerryError(ErrorCode.Exists, `${destAbs} already exists and differs (--overwrite, --skip-existing, --update or --keep-both)`);
+      case 'skip':
+        return result(remote, destAbs, 0, 'bypass', started, transport, { skipped: 'exists' });
+      case 'newer':
+        if (remote.mtimeMs <= existing.mtimeMs) return result(remote, destAbs, 0, 'bypass', started, transport, { skipped: 'newer-here' });
+        overwrite = true;
+        break;
+      case 'overwrite':
+        overwrite = true;
+        break;
+      case 'keep-both':
+        destAbs = await freeName(destAbs);
+        break;
+    }
   }
   await mkdir(dirname(destAbs), { recursive: true });
 
@@ -84,11 +101,11 @@ async function downloadFile(client: ServerLink, first: Verified, destAbs: string
       // two steps; the bytes are gone, so fetch once more, straight to the destination.
       const again = await fetch(partPathsBeside(destAbs));
       await removeSidecar(partPathsBeside(destAbs).sidecar);
-      await place(partPathsBeside(destAbs).part, destAbs, options.overwrite ?? false);
+      await place(partPathsBeside(destAbs).part, destAbs, overwrite);
       fetched = { ...again, bytes: fetched.bytes + again.bytes };
     }
   } else {
-    await place(target.part, destAbs, options.overwrite ?? false);
+    await place(target.part, destAbs, overwrite);
   }
   await keepTime(destAbs, remote.mtimeMs);
   return result(remote, destAbs, fetched.bytes, viaCache ? 'miss' : 'bypass', started, transport, {
@@ -125,7 +142,7 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
     bytes: results.reduce((n, r) => n + r.bytes, 0),
     transferred: results.reduce((n, r) => n + r.transferred, 0),
     md5: '',
-    verified: true,
+    verified: results.every((r) => r.verified),
     transport: options.transport ?? 'tcp',
     cache: results.every((r) => r.cache === 'hit') && results.length > 0 ? 'hit' : 'miss',
     seconds: (performance.now() - started) / 1000,
@@ -143,6 +160,18 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
 async function keepTime(destAbs: string, mtimeMs: number): Promise<void> {
   const seconds = mtimeMs / 1000;
   await utimes(destAbs, seconds, seconds);
+}
+
+/** 'name.ext' → the first of 'name (1).ext', 'name (2).ext', … that does not exist yet. */
+async function freeName(destAbs: string): Promise<string> {
+  const dir = dirname(destAbs);
+  const file = basename(destAbs);
+  const dot = file.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [file.slice(0, dot), file.slice(dot)] : [file, ''];
+  for (let n = 1; ; n++) {
+    const candidate = join(dir, `${stem} (${n})${ext}`);
+    if (!(await statPath(candidate).catch(() => undefined))) return candidate;
+  }
 }
 
 /** Move a verified .part into place; without overwrite, never clobber a file that appeared meanwhile. */
@@ -172,7 +201,8 @@ function result(
     bytes: remote.size,
     transferred,
     md5: remote.md5,
-    verified: true,
+    // A skipped file is not the server's: nothing at `dest` was verified.
+    verified: extra.skipped === undefined,
     transport,
     cache,
     seconds: (performance.now() - started) / 1000,

@@ -61,11 +61,21 @@ export interface TransferProgress {
   etaSeconds: number | null;
 }
 
+export type ExistingPolicy = 'fail' | 'overwrite' | 'skip' | 'newer' | 'keep-both';
+
 export interface DownloadOptions {
   /** Folder the file appears in (default: current directory). */
   dest?: string;
   transport?: Transport;
+  /** Same as `existing: 'overwrite'`. */
   overwrite?: boolean;
+  /**
+   * When the destination exists and differs (identical content is always left
+   * as it is): fail (the default), overwrite it, skip it, overwrite only if the
+   * server's file is newer, or keep both (the download gets a free name,
+   * 'name (1).ext').
+   */
+  existing?: ExistingPolicy;
   recursive?: boolean;
   /** Skip the cache entirely. */
   noCache?: boolean;
@@ -94,7 +104,8 @@ export interface DownloadResult {
   /** Bytes that crossed the network for this download (0 on a cache hit). */
   transferred: number;
   md5: string;
-  verified: true;
+  /** The file at `dest` is the server's, checked; false only for a skipped file (or a tree with one). */
+  verified: boolean;
   transport: Transport;
   cache: CacheOutcome;
   seconds: number;
@@ -105,6 +116,8 @@ export interface DownloadResult {
   restarted?: boolean;
   /** The destination already held identical bytes; nothing was written. */
   identical?: boolean;
+  /** The destination existed and differed, and was left as it was: `exists` (skip), `newer-here` (newer only). */
+  skipped?: 'exists' | 'newer-here';
   udp?: UdpStats;
   /** A recursive download: one result per file. */
   files?: DownloadResult[];

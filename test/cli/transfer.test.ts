@@ -81,6 +81,27 @@ describe('ferry download', () => {
   });
 });
 
+describe('ferry download with a different file already there', () => {
+  it('--skip-existing, --update, --keep-both and --overwrite, each said in words and in --json', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const here = path.join(dest, 'a.txt');
+    await fs.writeFile(here, 'mine');
+    const skipped = await cli(['download', 'a.txt', '--dest', dest, '--skip-existing']);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).toMatch(/^a\.txt  skipped: a different file is already there \(--skip-existing\)$/m);
+    expect(await json(['download', 'a.txt', '--dest', dest, '--skip-existing'])).toMatchObject({ skipped: 'exists', verified: false });
+    // Ours is newer than the server's (2019): --update keeps it.
+    expect(await json(['download', 'a.txt', '--dest', dest, '--update'])).toMatchObject({ skipped: 'newer-here' });
+    expect(await fs.readFile(here, 'utf8')).toBe('mine');
+    expect(await json(['download', 'a.txt', '--dest', dest, '--keep-both'])).toMatchObject({ dest: path.join(dest, 'a (1).txt'), verified: true });
+    expect(await json(['download', 'a.txt', '--dest', dest, '--overwrite'])).toMatchObject({ dest: here, verified: true });
+    expect(await fs.readFile(here, 'utf8')).toBe(SPEC['a.txt'].content);
+    const both = await cli(['download', 'a.txt', '--dest', dest, '--update', '--keep-both']);
+    expect(both.code).toBe(1);
+    expect(both.stderr).toMatch(/mutually exclusive|update/);
+  });
+});
+
 describe('ferry cache', () => {
   it('lists, counts, removes and clears what downloads put there', async () => {
     const cacheDir = path.join(scratch, 'cache-cmd');

@@ -122,6 +122,41 @@ describe('download', () => {
     expect((await stat(tree.dest)).mtimeMs).toBeCloseTo(T - 7_200_000, -1);
   });
 
+  it('when a different file is already there: fail, overwrite, skip, newer only, or keep both', async () => {
+    const client = await t.connect();
+    const here = join(dest, 'a.bin');
+    const mine = async (mtimeMs: number) => {
+      await writeFile(here, 'my own a.bin');
+      await utimes(here, mtimeMs / 1000, mtimeMs / 1000);
+    };
+    const server = (await client.stat('a.bin')).mtimeMs;
+    await mine(server - 60_000);
+    await expect(client.download('a.bin', { dest })).rejects.toMatchObject({ code: 'EXISTS', message: expect.stringMatching(/--skip-existing/) });
+    // skip: left as it is, and said so (not verified: it is not the server's file).
+    expect(await client.download('a.bin', { dest, existing: 'skip' })).toMatchObject({ skipped: 'exists', verified: false, transferred: 0 });
+    expect(await readFile(here, 'utf8')).toBe('my own a.bin');
+    // newer: ours is older, so it is replaced...
+    expect(await client.download('a.bin', { dest, existing: 'newer' })).toMatchObject({ verified: true });
+    expect(md5(await readFile(here))).toBe(md5(small.a));
+    // ...but one newer than the server's is kept.
+    await mine(server + 60_000);
+    expect(await client.download('a.bin', { dest, existing: 'newer' })).toMatchObject({ skipped: 'newer-here' });
+    expect(await readFile(here, 'utf8')).toBe('my own a.bin');
+    // keep both: ours stays, the download takes the next free name.
+    await writeFile(join(dest, 'a (1).bin'), 'taken');
+    const both = await client.download('a.bin', { dest, existing: 'keep-both' });
+    expect(both.dest).toBe(join(dest, 'a (2).bin'));
+    expect(md5(await readFile(both.dest))).toBe(md5(small.a));
+    expect(await readFile(here, 'utf8')).toBe('my own a.bin');
+    // Identical content is never asked about: it is left as it is under every policy.
+    const other = await scratchDir('ferry-dest-');
+    await writeFile(join(other, 'a.bin'), small.a);
+    for (const existing of ['keep-both', 'fail', 'skip'] as const) {
+      expect(await client.download('a.bin', { dest: other, existing })).toMatchObject({ identical: true, dest: join(other, 'a.bin'), verified: true });
+    }
+    expect(await readdir(other)).toEqual(['a.bin']);
+  });
+
   it('an empty remote folder downloaded is an empty local folder', async () => {
     const client = await t.connect();
     const r = await client.download('vacant', { dest, recursive: true });

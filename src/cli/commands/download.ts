@@ -22,7 +22,11 @@ export function downloadCommand(ctx: Ctx) {
           .option('tcp', { type: 'boolean', describe: 'transfer over the TCP connection (the default)' })
           .option('udp', { type: 'boolean', describe: 'transfer over UDP (loss-tolerant, paced)' })
           .conflicts('tcp', 'udp')
-          .option('overwrite', { type: 'boolean', default: false, describe: 'replace an existing local file' })
+          .option('overwrite', { type: 'boolean', describe: 'replace a local file that exists and differs' })
+          .option('skip-existing', { type: 'boolean', describe: 'leave a local file that exists and differs as it is' })
+          .option('update', { type: 'boolean', describe: "replace a local file that differs only if the server's is newer" })
+          .option('keep-both', { type: 'boolean', describe: "keep a local file that differs and save the download beside it as 'name (1).ext'" })
+          .conflicts({ overwrite: ['skip-existing', 'update', 'keep-both'], 'skip-existing': ['update', 'keep-both'], update: ['keep-both'] })
           .option('recursive', { type: 'boolean', default: false, describe: 'download a whole folder' })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
           .option('chunk-size', {
@@ -31,7 +35,8 @@ export function downloadCommand(ctx: Ctx) {
             requiresArg: true,
           })
           .example('$0 download docs/report.pdf --dest ~/Downloads', 'save into ~/Downloads')
-          .example('$0 download big.iso --udp', 'over UDP; run again after Ctrl-C to resume'),
+          .example('$0 download big.iso --udp', 'over UDP; run again after Ctrl-C to resume')
+          .example('$0 download photos --recursive --update', "fetch a folder, replacing only what is newer on the server"),
       async (a) => {
         const dest = path.resolve(ctx.io.cwd, a.dest ?? '.');
         const chunkSize = chunkSizeOption(a['chunk-size'], a.udp === true);
@@ -43,7 +48,7 @@ export function downloadCommand(ctx: Ctx) {
               showDownload(ctx.io, api, a.file, {
                 dest,
                 transport: a.udp ? 'udp' : 'tcp',
-                overwrite: a.overwrite,
+                existing: a.overwrite ? 'overwrite' : a['skip-existing'] ? 'skip' : a.update ? 'newer' : a['keep-both'] ? 'keep-both' : 'fail',
                 recursive: a.recursive,
                 noCache: !a.cache,
                 ...(chunkSize !== undefined ? { chunkSize } : {}),
