@@ -2,7 +2,7 @@
 // interrupted download can continue — and only when the server's file is
 // still the same one.
 
-import { readFile, rename, stat, writeFile, unlink } from 'node:fs/promises';
+import { lstat, readFile, rename, writeFile, unlink } from 'node:fs/promises';
 import type { FileIdentity } from '../protocol/messages.js';
 
 export interface Sidecar {
@@ -30,7 +30,9 @@ export async function readSidecar(file: string): Promise<Sidecar | undefined> {
 export async function writeSidecar(file: string, value: Sidecar): Promise<void> {
   const temp = `${file}.tmp`;
   try {
-    await writeFile(temp, JSON.stringify(value));
+    // Created afresh, never written through whatever had the name (a planted link).
+    await unlink(temp).catch(() => {});
+    await writeFile(temp, JSON.stringify(value), { flag: 'wx' });
     await rename(temp, file);
   } catch (err) {
     // A full disk must not also collect half-written sidecars.
@@ -62,9 +64,11 @@ export function describeRemote(server: string, remote: { path: string; size: num
 }
 
 /** Size of a file, 0 when it does not exist. */
+/** Bytes in a .part, 0 unless it is a regular file (a symlink found there does not count). */
 export async function sizeOf(file: string): Promise<number> {
   try {
-    return (await stat(file)).size;
+    const s = await lstat(file);
+    return s.isFile() ? s.size : 0;
   } catch {
     return 0;
   }

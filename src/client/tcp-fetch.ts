@@ -4,7 +4,8 @@
 // checked against the server's before the caller may use the .part.
 
 import { createReadStream } from 'node:fs';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { unlink, type FileHandle } from 'node:fs/promises';
+import { openPart } from './part-file.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { DownloadStart } from '../protocol/messages.js';
 import type { ServerLink } from './server-link.js';
@@ -47,7 +48,9 @@ export async function fetchTcp(
   }
   await writeSidecar(target.sidecar, { version: 1, ...wanted });
 
-  const handle = await open(target.part, offset > 0 ? 'r+' : 'w');
+  const opened = await openPart(target.part, offset > 0);
+  const handle = opened.handle;
+  if (!opened.resumed) offset = 0;
   const pool = new BufferPool();
   const md5 = new Md5Worker((memory) => pool.give(memory));
   const meter = new ProgressMeter(remote.path, 'tcp', remote.size, options.onProgress);

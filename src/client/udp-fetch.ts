@@ -4,7 +4,8 @@
 // chunks in place and hashes them in order; the sidecar records the prefix
 // of chunks written without a gap, so an interrupted download resumes there.
 
-import { open, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
+import { openPart } from './part-file.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { UdpStart } from '../protocol/messages.js';
 import { TLSSocket } from 'node:tls';
@@ -30,9 +31,11 @@ export async function fetchUdp(
   const previous = await readSidecar(target.sidecar);
   const resumable = previous && sameFile(previous, wanted) && previous.chunkSize && previous.ranges?.[0]?.[0] === 0;
   const restarted = previous !== undefined && !sameFile(previous, wanted);
-  const held = resumable ? Math.min(previous.ranges![0]![1], Math.floor((await sizeOf(target.part)) / previous.chunkSize!)) : 0;
+  let held = resumable ? Math.min(previous.ranges![0]![1], Math.floor((await sizeOf(target.part)) / previous.chunkSize!)) : 0;
   const rpc = await client.openConnection();
-  const handle = await open(target.part, held > 0 ? 'r+' : 'w');
+  const opened = await openPart(target.part, held > 0);
+  const handle = opened.handle;
+  if (!opened.resumed) held = 0;
   const meter = new ProgressMeter(remote.path, 'udp', remote.size, options.onProgress);
   const flush = new FlushBehind(handle);
   let sidecar: Sidecar = { version: 1, ...wanted };
