@@ -1,7 +1,6 @@
 // `ferry index` and `ferry hash` (in-process) against a real server; expected
 // answers are computed from the files themselves.
 
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatTime } from '../../src/format.js';
 import { byPath, cli, env, files, json, local, share, truth, useShareServer, type Truth } from './fixture.js';

@@ -6,7 +6,7 @@
 // 50,000 empty files serves every test.
 
 import { closeSync, mkdirSync, openSync, readdirSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

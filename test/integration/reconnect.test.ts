@@ -18,7 +18,7 @@ afterEach(async () => {
 });
 
 /** Stop the test server and wait until the client has noticed. */
-async function serverGoesAway(client: FerryClient, statuses: ConnectionStatus[]): Promise<void> {
+async function serverGoesAway(_client: FerryClient, statuses: ConnectionStatus[]): Promise<void> {
   await t.server.close();
   await waitFor(() => statuses.some((s) => s.state === 'reconnecting'), 'the client to notice the server is gone');
 }
