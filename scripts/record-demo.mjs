@@ -34,7 +34,8 @@ function svgTermBinary() {
   if (existsSync(local)) return local;
   const found = spawnSync('svg-term', ['--help'], { stdio: 'ignore' });
   if (!found.error) return 'svg-term';
-  throw new Error('svg-term-cli is missing: run `npm install` (it is a devDependency)');
+  process.stderr.write('record-demo: svg-term-cli is missing; run `npm install` (it is a devDependency)\n');
+  process.exit(1);
 }
 
 if (!existsSync(path.join(root, 'dist', 'bundle'))) {
