@@ -1,6 +1,12 @@
-// ink-testing-library's render with a screen size: its stdout is fixed at 100
-// columns and has no rows, and the app lays itself out from both. The stdout here
-// can be resized (emitting 'resize' as a terminal does).
+// Which render to use in a component test:
+// - ink-testing-library's `render` when what the test asserts comes out the same at
+//   any screen size (content, colours, keys and what they do);
+// - `render` here when the terminal's columns and rows matter (layout, truncation,
+//   the 80x24 and 120x36 layouts, row counts, scrolling, page size): ink-testing-
+//   library's stdout is fixed at 100 columns and has no rows, and the app lays
+//   itself out from both. The stdout here has both, and can be resized (emitting
+//   'resize' as a terminal does).
+// `drive` gives either one the same press/type/waitFor.
 
 import { EventEmitter } from 'node:events';
 import { render as inkRender, type Instance } from 'ink';
@@ -44,10 +50,9 @@ export class FakeStdin extends EventEmitter {
   unref() {}
 }
 
-export interface Rendered {
-  stdout: SizedStdout;
-  stdin: FakeStdin;
-  instance: Instance;
+/** Typing into a mounted tree and reading its frames, whichever render mounted it. */
+export interface Driven {
+  stdin: { write(data: string): void };
   /** The latest frame ('' before the first). */
   frame(): string;
   lines(): string[];
@@ -59,31 +64,25 @@ export interface Rendered {
   press(...names: string[]): Promise<void>;
   /** Type literal text (into a prompt). */
   type(text: string): Promise<void>;
-  resize(columns: number, rows: number): void;
   /** Resolve once the frame satisfies `predicate`; reject with the last frame after `timeoutMs`. */
   waitFor(predicate: (frame: string) => boolean, timeoutMs?: number): Promise<string>;
   unmount(): void;
 }
 
+export interface Rendered extends Driven {
+  stdout: SizedStdout;
+  stdin: FakeStdin;
+  instance: Instance;
+  resize(columns: number, rows: number): void;
+}
+
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-export function render(tree: ReactElement, size: { columns: number; rows: number }): Rendered {
-  const stdout = new SizedStdout(size.columns, size.rows);
-  const stdin = new FakeStdin();
-  const stderr = new SizedStdout(size.columns, size.rows);
-  const instance = inkRender(tree, {
-    stdout: stdout as unknown as NodeJS.WriteStream,
-    stderr: stderr as unknown as NodeJS.WriteStream,
-    stdin: stdin as unknown as NodeJS.ReadStream,
-    debug: true,
-    exitOnCtrlC: false,
-    patchConsole: false,
-  });
-  const frame = () => stdout.lastFrame() ?? '';
-  const r: Rendered = {
-    stdout,
+/** press/type/waitFor over a stdin to write to and the latest frame. */
+export function drive(stdin: { write(data: string): void }, lastFrame: () => string | undefined, unmount: () => void): Driven {
+  const frame = () => lastFrame() ?? '';
+  return {
     stdin,
-    instance,
     frame,
     lines: () => frame().split('\n'),
     async press(...names) {
@@ -101,11 +100,6 @@ export function render(tree: ReactElement, size: { columns: number; rows: number
         await turn();
       }
     },
-    resize(columns, rows) {
-      stdout.columns = columns;
-      stdout.rows = rows;
-      stdout.emit('resize');
-    },
     waitFor(predicate, timeoutMs = 2000) {
       return new Promise((resolve, reject) => {
         const deadline = Date.now() + timeoutMs;
@@ -118,12 +112,37 @@ export function render(tree: ReactElement, size: { columns: number; rows: number
         check();
       });
     },
-    unmount() {
-      instance.unmount();
-      instance.cleanup();
+    unmount,
+  };
+}
+
+export function render(tree: ReactElement, size: { columns: number; rows: number }): Rendered {
+  const stdout = new SizedStdout(size.columns, size.rows);
+  const stdin = new FakeStdin();
+  const stderr = new SizedStdout(size.columns, size.rows);
+  const instance = inkRender(tree, {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    debug: true,
+    exitOnCtrlC: false,
+    patchConsole: false,
+  });
+  const driven = drive(stdin, stdout.lastFrame, () => {
+    instance.unmount();
+    instance.cleanup();
+  });
+  return {
+    ...driven,
+    stdout,
+    stdin,
+    instance,
+    resize(columns, rows) {
+      stdout.columns = columns;
+      stdout.rows = rows;
+      stdout.emit('resize');
     },
   };
-  return r;
 }
 
 /** Text with ANSI escape sequences removed. */

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { remoteText, rowOf } from './frames.js';
-import { renderApp, type AppHarness } from './harness.js';
+import { renderApp, renderAppAnySize, type AppHarness } from './harness.js';
 
 let app: AppHarness | undefined;
 afterEach(() => app?.unmount());
@@ -32,7 +32,7 @@ describe('command line', () => {
   });
 
   it('FileDownload UDP starts a UDP transfer into the local folder', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await run(app, 'FileDownload UDP like.txt');
     const t = await app.api.downloads.next();
@@ -51,7 +51,7 @@ describe('command line', () => {
   });
 
   it('FileHash checkall opens the check-all view', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await run(app, 'filehash checkall');
     await app.waitFor((x) => x.includes('check all  /'));
@@ -60,7 +60,7 @@ describe('command line', () => {
   });
 
   it('shows a parse error in place and keeps history for ↑/↓', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await run(app, 'FileDownload FTP x');
     await app.waitFor((x) => x.includes('✗') && x.includes('Esc dismiss'));
@@ -80,7 +80,7 @@ describe('command line', () => {
   });
 
   it('quit leaves', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await run(app, 'quit');
     expect(app.exited()).toBe(true);
@@ -89,7 +89,7 @@ describe('command line', () => {
 
 describe('a pasted command line', () => {
   it('runs the whole line when it arrives with its Enter in one burst', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press(':');
     await app.waitFor((x) => x.includes('↑↓ history'));
@@ -104,7 +104,7 @@ describe('a pasted line and an Enter read separately', () => {
   // A terminal may hand over a paste as one chunk and the Enter typed right after
   // as the next: the Enter must wait for the pasted characters, not overtake them.
   it('runs the whole command line', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press(':');
     await app.waitFor((x) => x.includes('↑↓ history'));
@@ -115,7 +115,7 @@ describe('a pasted line and an Enter read separately', () => {
   });
 
   it('applies the whole end time of the shortlist form', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('s');
     await app.waitFor((x) => x.includes('shortlist: modified between'));

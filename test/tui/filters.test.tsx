@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { formatTime } from '../../src/format.js';
 import { remoteText, rowOf } from './frames.js';
-import { renderApp, type AppHarness } from './harness.js';
+import { renderApp, renderAppAnySize, type AppHarness } from './harness.js';
 
 let app: AppHarness | undefined;
 afterEach(() => app?.unmount());
@@ -29,7 +29,7 @@ describe('filters', () => {
   });
 
   it('shortlist form reports an unreadable time in place and keeps the form open', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('s');
     await app.type('2020-02-31');
@@ -48,7 +48,7 @@ describe('filters', () => {
   });
 
   it('shortlist form prefills the current range', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('s');
     await app.type('2020-01-12 10:00:00');
@@ -87,7 +87,7 @@ describe('filters', () => {
   });
 
   it('a prompt swallows keys: typing q does not quit, Esc cancels without filtering', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('/');
     await app.type('q');

@@ -3,9 +3,9 @@ import { displayWidth } from '../../src/tui/text.js';
 import { cacheEntry, FakeCache } from '../helpers/fake-client.js';
 import { stripAnsi } from '../helpers/render.js';
 import { remoteText, rowOf } from './frames.js';
-import { renderApp, type AppHarness } from './harness.js';
+import { renderApp, type SizedAppHarness } from './harness.js';
 
-let app: AppHarness | undefined;
+let app: SizedAppHarness | undefined;
 afterEach(() => app?.unmount());
 
 function expectFits(frame: string, columns: number, rows: number): void {

@@ -7,7 +7,7 @@ vi.hoisted(() => {
 });
 
 import { colorTheme, themeFromEnv } from '../../src/tui/theme.js';
-import { renderApp, type AppHarness } from './harness.js';
+import { renderAppAnySize, type AppHarness } from './harness.js';
 
 let app: AppHarness | undefined;
 afterEach(() => app?.unmount());
@@ -32,13 +32,13 @@ describe('NO_COLOR', () => {
   });
 
   it('draws colour normally', async () => {
-    app = renderApp({ theme: colorTheme });
+    app = renderAppAnySize({ theme: colorTheme });
     const f = await app.waitFor((x) => x.includes('notes.md'));
     expect(colourCodes(f).length).toBeGreaterThan(0);
   });
 
   it('draws no colour at all under NO_COLOR, but keeps the cursor in inverse video', async () => {
-    app = renderApp({ theme: themeFromEnv({ NO_COLOR: '1' }) });
+    app = renderAppAnySize({ theme: themeFromEnv({ NO_COLOR: '1' }) });
     let f = await app.waitFor((x) => x.includes('notes.md') && x.includes('drafts'));
     await app.press('j', 'd');
     (await app.api.downloads.next()).fail(new Error('refused'));

@@ -3,7 +3,7 @@ import { specText } from '../../src/tui/components/Line.js';
 import { fitServerLabel, statusSegments } from '../../src/tui/components/StatusLine.js';
 import { displayWidth } from '../../src/tui/text.js';
 import { remoteText } from './frames.js';
-import { renderApp, type AppHarness } from './harness.js';
+import { renderApp, renderAppAnySize, type AppHarness } from './harness.js';
 
 let app: AppHarness | undefined;
 afterEach(() => app?.unmount());
@@ -21,7 +21,7 @@ describe('status line and errors', () => {
   });
 
   it('refreshes the remote listing when the connection comes back', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor((x) => x.includes('notes.md') && x.includes('● connected'));
     app.api.setStatus({ state: 'reconnecting', error: 'connection reset' });
     await app.waitFor((x) => x.includes('reconnecting'));
@@ -48,7 +48,7 @@ describe('status line and errors', () => {
   });
 
   it('a listing asked for while reconnecting says it waits for the server', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor((x) => x.includes('notes.md') && x.includes('● connected'));
     let release!: () => void;
     app.api.listGate = new Promise<void>((r) => (release = r));

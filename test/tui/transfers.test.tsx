@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { md5 } from '../helpers/fake-client.js';
 import { remoteText, rowOf } from './frames.js';
-import { renderApp, type AppHarness } from './harness.js';
+import { renderApp, renderAppAnySize, type AppHarness } from './harness.js';
 
 let app: AppHarness | undefined;
 afterEach(() => app?.unmount());
@@ -58,7 +58,7 @@ describe('transfers', () => {
   });
 
   it('keeps browsing while a transfer runs', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('j', 'd');
     const t = await app.api.downloads.next();
@@ -87,7 +87,7 @@ describe('transfers', () => {
   });
 
   it("has nothing to download on '..'", async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('enter');
     await app.waitFor((x) => x.includes('recipe.txt'));
@@ -96,7 +96,7 @@ describe('transfers', () => {
   });
 
   it('uploads from the local pane when the server allows it', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('tab', 'j'); // local: drafts/, like.txt
     await app.press('u');
@@ -115,7 +115,7 @@ describe('transfers', () => {
   });
 
   it('asks before quitting while a transfer runs; n keeps going, y quits', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('j', 'd');
     const t = await app.api.downloads.next();
@@ -130,11 +130,11 @@ describe('transfers', () => {
   });
 
   it('quits at once with q when nothing runs, and with Ctrl-C always', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('q');
     expect(app.exited()).toBe(true);
-    const other = renderApp();
+    const other = renderAppAnySize();
     await other.waitFor(ready);
     await other.press('j', 'd');
     await other.api.downloads.next();
@@ -146,7 +146,7 @@ describe('transfers', () => {
 
 describe('an existing, different local file', () => {
   it('asks before replacing it and downloads again with overwrite on y', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('j', 'd');
     (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists (use --overwrite to replace it)'), { code: 'EXISTS' }));
@@ -161,7 +161,7 @@ describe('an existing, different local file', () => {
   });
 
   it('keeps the local file on n', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('j', 'd');
     (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists (use --overwrite to replace it)'), { code: 'EXISTS' }));
@@ -176,7 +176,7 @@ describe('an existing, different local file', () => {
 
 describe('keys faster than the screen', () => {
   it('acts on the row the previous keys moved to, even before it is drawn', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     // Three keys in one synchronous burst: no render can happen in between.
     app.stdin.write('j');
@@ -225,7 +225,7 @@ describe('selecting a transfer', () => {
   });
 
   it('says so when there is nothing to select', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('t');
     await app.waitFor((x) => x.includes('no transfers yet'));

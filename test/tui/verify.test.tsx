@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { remoteText, rowOf } from './frames.js';
-import { renderApp, type AppHarness } from './harness.js';
+import { renderApp, renderAppAnySize, type AppHarness } from './harness.js';
 
 let app: AppHarness | undefined;
 afterEach(() => app?.unmount());
@@ -64,7 +64,7 @@ describe('check all', () => {
   });
 
   it('closing the view while hashing aborts the run', async () => {
-    app = renderApp();
+    app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('V');
     const run = await app.api.hashAlls.next();
