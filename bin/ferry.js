@@ -19,9 +19,13 @@ if (process.argv[2] === 'serve' && !process.execArgv.some((a) => a.startsWith('-
   // Run the server again with the limit (V8 reads it only at start). Signals
   // are passed on (a second Ctrl-C from the terminal is harmless), and the IPC
   // channel tells the server when we are gone, even killed with SIGKILL.
-  const child = spawn(process.execPath, [`--max-old-space-size=${SERVE_HEAP_MB}`, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    [`--max-old-space-size=${SERVE_HEAP_MB}`, ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
   child.on('error', (err) => {
     process.stderr.write(`ferry: cannot start the server: ${err.message}\n`);
@@ -44,7 +48,9 @@ if (process.argv[2] === 'serve' && !process.execArgv.some((a) => a.startsWith('-
   }
 
   main(process.argv.slice(2)).then(
-    (code) => { if (typeof code === 'number') process.exitCode = code; },
+    (code) => {
+      if (typeof code === 'number') process.exitCode = code;
+    },
     (err) => {
       process.stderr.write(`ferry: ${err instanceof Error ? err.message : String(err)}\n`);
       process.exitCode = 1;

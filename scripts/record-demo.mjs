@@ -91,7 +91,15 @@ function output(data) {
 function snapshot() {
   const b = term.buffer.active;
   const color = (mode, value, base) =>
-    mode === 'p' ? (value < 8 ? `${base + value}` : value < 16 ? `${base + 60 + value - 8}` : `${base + 8};5;${value}`) : mode === 'rgb' ? `${base + 8};2;${(value >> 16) & 255};${(value >> 8) & 255};${value & 255}` : '';
+    mode === 'p'
+      ? value < 8
+        ? `${base + value}`
+        : value < 16
+          ? `${base + 60 + value - 8}`
+          : `${base + 8};5;${value}`
+      : mode === 'rgb'
+        ? `${base + 8};2;${(value >> 16) & 255};${(value >> 8) & 255};${value & 255}`
+        : '';
   let out = '\u001b[0m\u001b[2J';
   for (let y = 0; y < term.rows; y++) {
     const line = b.getLine(y);

@@ -52,7 +52,7 @@ export function parseBytes(text: string): number {
   if (!m) return Number.NaN;
   const n = Number(m[1]);
   const power = ' kmgtp'.indexOf((m[2] || ' ').toLowerCase());
-  const decimal = m[3]?.toLowerCase() === 'b' && m[2] !== '' ; // '10MB' is decimal, '10MiB' and '10M' binary
+  const decimal = m[3]?.toLowerCase() === 'b' && m[2] !== ''; // '10MB' is decimal, '10MiB' and '10M' binary
   const base = decimal ? 1000 : 1024;
   return Math.round(n * base ** power);
 }

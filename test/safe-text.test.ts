@@ -13,7 +13,8 @@ describe('escapeControls', () => {
   });
 
   it('leaves ordinary text alone, accents, wide and astral characters included', () => {
-    for (const t of ['notes.md', 'café', 'e\u0301', '日本語.txt', '🚢 ferry', 'tab-free', '👨\u200d👩\u200d👧 family', 'می\u200cخواهم']) expect(escapeControls(t)).toBe(t);
+    for (const t of ['notes.md', 'café', 'e\u0301', '日本語.txt', '🚢 ferry', 'tab-free', '👨\u200d👩\u200d👧 family', 'می\u200cخواهم'])
+      expect(escapeControls(t)).toBe(t);
   });
 
   it('never lets an unsafe character through, and is idempotent', () => {

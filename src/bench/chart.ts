@@ -57,7 +57,9 @@ export function renderChart(results: BenchResults): string {
     }
   }
   y += 18;
-  parts.push(`<text x="10" y="${y}" class="small">Median of ${results.options.runs} runs after ${results.options.warmup} warm-up; each group scaled to its fastest bar. ${esc(results.date.slice(0, 10))}.</text>`);
+  parts.push(
+    `<text x="10" y="${y}" class="small">Median of ${results.options.runs} runs after ${results.options.warmup} warm-up; each group scaled to its fastest bar. ${esc(results.date.slice(0, 10))}.</text>`,
+  );
   y += 12;
   const style = [
     'text { font-family: -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; font-size: 13px; fill: #24292f; }',

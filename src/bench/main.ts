@@ -89,7 +89,12 @@ function parseCli(argv: string[], root: string): Cli | undefined {
   });
   if (values.help) return undefined;
   const quick = values.quick === true;
-  const only = new Set((values.only ?? CASES.join(',')).split(',').map((s) => s.trim()).filter(Boolean));
+  const only = new Set(
+    (values.only ?? CASES.join(','))
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
   for (const c of only) if (!(CASES as readonly string[]).includes(c)) throw new Error(`--only: unknown case '${c}' (cases: ${CASES.join(', ')})`);
   const options: BenchOptions = {
     quick,
@@ -144,7 +149,13 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
       await fn();
     } catch (err) {
       ctx.log(`${name}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
-      cases.push({ id: name, title: name, workload: '', unit: 'MB/s', rows: [{ tool: '(case)', ferry: false, status: 'failed', note: String(err instanceof Error ? err.message : err), seconds: [] }] });
+      cases.push({
+        id: name,
+        title: name,
+        workload: '',
+        unit: 'MB/s',
+        rows: [{ tool: '(case)', ferry: false, status: 'failed', note: String(err instanceof Error ? err.message : err), seconds: [] }],
+      });
     }
   };
   // udp-loss shares the large file: through the in-process relay 512 MiB

@@ -122,7 +122,10 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
 
 /** The last non-empty line of some output, for one-line failure notes. */
 export function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? '';
 }
 

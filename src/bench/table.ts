@@ -56,7 +56,15 @@ export function rssTable(r: RssResult): string[] {
   const header = ['process', 'peak RSS', `target < ${(r.targetBytes / 1e6).toFixed(0)} MB`, 'notes'];
   const rows = r.rows.map((x) => {
     const measured = x.peakBytes > 0;
-    const verdict = !measured ? '' : x.failed ? (x.peakBytes < r.targetBytes ? 'run failed' : 'MISSED (run failed)') : x.peakBytes < r.targetBytes ? 'met' : 'MISSED';
+    const verdict = !measured
+      ? ''
+      : x.failed
+        ? x.peakBytes < r.targetBytes
+          ? 'run failed'
+          : 'MISSED (run failed)'
+        : x.peakBytes < r.targetBytes
+          ? 'met'
+          : 'MISSED';
     return [x.process, measured ? `${(x.peakBytes / 1e6).toFixed(1)} MB` : '', verdict, x.note ?? ''];
   });
   return markdownTable(header, rows, [false, true, false, false]);
@@ -80,7 +88,14 @@ export function attackTable(r: AttackResult): string[] {
       `idle before: ${mb(x.baselineRssBytes)}, ${x.baselineFds} fds`,
       `attackers: ${x.attackers}`,
     ].filter(Boolean);
-    return [x.scenario, mb(x.peakRssBytes), String(x.peakFds), `${Math.round(x.worstLatencyMs)} ms${x.worstKind ? ` (${x.worstKind})` : ''}`, verdict, notes.join('; ')];
+    return [
+      x.scenario,
+      mb(x.peakRssBytes),
+      String(x.peakFds),
+      `${Math.round(x.worstLatencyMs)} ms${x.worstKind ? ` (${x.worstKind})` : ''}`,
+      verdict,
+      notes.join('; '),
+    ];
   });
   return markdownTable(header, rows, [false, true, true, true, false, false]);
 }
@@ -111,7 +126,10 @@ export function report(results: BenchResults): string[] {
   ];
   if (results.cases.length) {
     lines.push(...resultsTable(results.cases), '');
-    lines.push("Times are whole client processes, spawn to exit. MB = 10^6 bytes. \"ferry faster ×\" = this tool's median time ÷ ferry's median time in the same case: above 1 means ferry is faster.", '');
+    lines.push(
+      'Times are whole client processes, spawn to exit. MB = 10^6 bytes. "ferry faster ×" = this tool\'s median time ÷ ferry\'s median time in the same case: above 1 means ferry is faster.',
+      '',
+    );
     for (const c of results.cases) {
       const k = c.concurrency;
       if (!k) continue;

@@ -48,7 +48,17 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
-const zero = (): RelayCounts => ({ received: 0, forwarded: 0, dropped: 0, duplicated: 0, reordered: 0, delayed: 0, corrupted: 0, forwardedBytes: 0, droppedBytes: 0 });
+const zero = (): RelayCounts => ({
+  received: 0,
+  forwarded: 0,
+  dropped: 0,
+  duplicated: 0,
+  reordered: 0,
+  delayed: 0,
+  corrupted: 0,
+  forwardedBytes: 0,
+  droppedBytes: 0,
+});
 
 class Direction {
   counts = zero();

@@ -26,12 +26,8 @@ import envPaths from 'env-paths';
 import type { CacheApi, CacheEntryInfo, CacheStats } from './types.js';
 import { formatBytes } from '../format.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import {
-  cloneDurable, cloneInto, errCode, fileSize, fsyncPath, ioError, tempName, unlinkQuiet, writeDurable,
-} from './fsutil.js';
-import {
-  byRecency, type IndexData, pickVictims, readIndex, serializeIndex, toInfo, totalBytes, writeIndex,
-} from './index-file.js';
+import { cloneDurable, cloneInto, errCode, fileSize, fsyncPath, ioError, tempName, unlinkQuiet, writeDurable } from './fsutil.js';
+import { byRecency, type IndexData, pickVictims, readIndex, serializeIndex, toInfo, totalBytes, writeIndex } from './index-file.js';
 import { contentPath, intentPath, layoutOf, MD5_RE, type Layout } from './layout.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, withLock } from './lock.js';
 import { type CacheHooks, type CacheOpenOptions, type CrashPoint, normalizeRemote } from './options.js';
@@ -152,7 +148,10 @@ export class DownloadCache implements CacheApi {
   }
 
   partPaths(server: string, remotePath: string): { part: string; sidecar: string } {
-    const key = createHash('sha256').update(`${server}\n${normalizeRemote(remotePath)}`).digest('hex').slice(0, 32);
+    const key = createHash('sha256')
+      .update(`${server}\n${normalizeRemote(remotePath)}`)
+      .digest('hex')
+      .slice(0, 32);
     const part = path.join(this.#layout.parts, `${key}.part`);
     return { part, sidecar: `${part}.json` };
   }
@@ -162,10 +161,7 @@ export class DownloadCache implements CacheApi {
     const l = this.#layout;
     if (!MD5_RE.test(md5)) throw new FerryError(ErrorCode.BadRequest, `not an MD5: ${info.md5}`);
     if (!this.fits(info.size)) {
-      throw new FerryError(
-        ErrorCode.TooLarge,
-        `${formatBytes(info.size)} does not fit in the cache (${formatBytes(this.limit)})`,
-      );
+      throw new FerryError(ErrorCode.TooLarge, `${formatBytes(info.size)} does not fit in the cache (${formatBytes(this.limit)})`);
     }
     const st = await stat(file);
     if (st.size !== info.size) {

@@ -73,12 +73,7 @@ export async function fsyncPath(p: string): Promise<void> {
 }
 
 /** Write a whole file under a temp name, fsync it, and rename it into place. */
-export async function writeDurable(
-  target: string,
-  temp: string,
-  data: string,
-  beforeRename?: (temp: string) => Promise<void>,
-): Promise<void> {
+export async function writeDurable(target: string, temp: string, data: string, beforeRename?: (temp: string) => Promise<void>): Promise<void> {
   try {
     const fh = await open(temp, 'wx', 0o644);
     try {

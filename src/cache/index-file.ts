@@ -105,12 +105,7 @@ export async function readIndex(layout: Layout): Promise<ReadResult> {
  * pid to be unique; a temp left by a kill is deleted by the next repair.
  * `beforeRename` lets tests stop exactly where a kill would leave a temp.
  */
-export async function writeIndex(
-  layout: Layout,
-  data: IndexData,
-  pid: number,
-  beforeRename?: (temp: string) => Promise<void>,
-): Promise<void> {
+export async function writeIndex(layout: Layout, data: IndexData, pid: number, beforeRename?: (temp: string) => Promise<void>): Promise<void> {
   const temp = path.join(layout.root, `${INDEX_NAME}.${tempBase(pid)}.tmp`);
   await writeDurable(layout.index, temp, serializeIndex(data), beforeRename);
 }

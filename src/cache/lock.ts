@@ -126,10 +126,7 @@ async function acquire(layout: Layout, { pid, timeoutMs }: LockOptions): Promise
       }
       if (Date.now() >= deadline) {
         const who = parseHolder(held);
-        throw new FerryError(
-          ErrorCode.Timeout,
-          `the cache at ${layout.root} is locked by process ${who ? `${who.pid} on ${who.host}` : '?'}`,
-        );
+        throw new FerryError(ErrorCode.Timeout, `the cache at ${layout.root} is locked by process ${who ? `${who.pid} on ${who.host}` : '?'}`);
       }
       // Holds are short (index rewrites), so poll quickly and back off a little.
       await new Promise((resolve) => setTimeout(resolve, backoff));

@@ -4,16 +4,7 @@
 import type { DownloadOptions, Entry, FerryApi, HashResult, ListOptions } from '../client/types.js';
 import type { CliIo } from './io.js';
 import { out, printJson, terminalWidth } from './io.js';
-import {
-  downloadJson,
-  downloadLines,
-  entryJson,
-  entryLines,
-  hashHeader,
-  hashJson,
-  hashLine,
-  hashSummary,
-} from './print.js';
+import { downloadJson, downloadLines, entryJson, entryLines, hashHeader, hashJson, hashLine, hashSummary } from './print.js';
 import { renderHashing, renderTransfer, renderWaiting, StatusLine } from './progress.js';
 
 export async function showList(io: CliIo, api: FerryApi, options: ListOptions, json: boolean): Promise<Entry[]> {
@@ -75,12 +66,7 @@ export async function showHashAll(
 }
 
 /** Download one file (or folder) with a progress bar on a terminal, then print what happened. */
-export async function showDownload(
-  io: CliIo,
-  api: FerryApi,
-  path: string,
-  options: Omit<DownloadOptions, 'onProgress'> & { json: boolean },
-): Promise<void> {
+export async function showDownload(io: CliIo, api: FerryApi, path: string, options: Omit<DownloadOptions, 'onProgress'> & { json: boolean }): Promise<void> {
   const status = new StatusLine(io.stderr, { results: io.stdout });
   const { json, ...rest } = options;
   try {

@@ -20,7 +20,24 @@ const REMOTE_FLAGS = new Set(['--path', '--as']);
 type Argv = { _: (string | number)[]; server?: unknown; token?: unknown; fingerprint?: unknown; tls?: unknown };
 
 /** Flags that take no value; any other `--flag` without `=` takes the next word. */
-const SWITCHES = new Set(['--tls', '--json', '--tcp', '--udp', '--overwrite', '--recursive', '--no-recursive', '--cache', '--no-cache', '--hidden', '--rehash', '--follow', '--help', '-h', '--version', '-V']);
+const SWITCHES = new Set([
+  '--tls',
+  '--json',
+  '--tcp',
+  '--udp',
+  '--overwrite',
+  '--recursive',
+  '--no-recursive',
+  '--cache',
+  '--no-cache',
+  '--hidden',
+  '--rehash',
+  '--follow',
+  '--help',
+  '-h',
+  '--version',
+  '-V',
+]);
 
 /** Is `word` a flag whose value is the next word? */
 function takesValue(word: string | undefined): boolean {
@@ -54,7 +71,10 @@ export async function remotePaths(io: CliIo, argv: Argv, current: string): Promi
   });
   const client = connect({ server, noCache: true, ...(token ? { token } : {}), ...(fingerprint ? { fingerprint } : {}) });
   try {
-    const entries = await Promise.race([client.then((c) => c.list({ path: dir, recursive: false, hidden: current.slice(slash + 1).startsWith('.') })), timeout]);
+    const entries = await Promise.race([
+      client.then((c) => c.list({ path: dir, recursive: false, hidden: current.slice(slash + 1).startsWith('.') })),
+      timeout,
+    ]);
     return entries
       .map((e) => (e.type === 'dir' ? `${e.path}/` : e.path))
       .filter((p) => p.startsWith(current))

@@ -51,7 +51,9 @@ function base(ctx: Ctx): Argv {
     .example('$0 serve ~/Public', 'share a folder on 127.0.0.1:2003')
     .example('$0 index longlist --ext .txt --keyword budget', 'text files mentioning "budget"')
     .example('$0 download docs/report.pdf --udp', 'download over UDP, verified by MD5')
-    .epilogue('Environment: FERRY_SERVER, FERRY_TOKEN, FERRY_TLS, FERRY_FINGERPRINT, FERRY_CACHE_DIR, FERRY_LOCAL, FERRY_DATA_DIR, FERRY_CONFIG, FERRY_DEBUG.\nDefaults for them can live in the config file (ferry config path).\nRun `ferry COMMAND --help` for the options of a command.')
+    .epilogue(
+      'Environment: FERRY_SERVER, FERRY_TOKEN, FERRY_TLS, FERRY_FINGERPRINT, FERRY_CACHE_DIR, FERRY_LOCAL, FERRY_DATA_DIR, FERRY_CONFIG, FERRY_DEBUG.\nDefaults for them can live in the config file (ferry config path).\nRun `ferry COMMAND --help` for the options of a command.',
+    )
     .demandCommand(1, 'name a command (see the list above)')
     .strict()
     .recommendCommands()
@@ -102,7 +104,10 @@ function usageMessage(message: string, argv: string[]): string {
   const suggestion = /^Did you mean (\S+)\?/.exec(message);
   if (unknownCommand) return `unknown command '${first}'${suggestion ? ` (did you mean ${suggestion[1]}?)` : ''}`;
   if (/^Not enough non-option arguments/.test(message)) {
-    const key = argv.filter((a) => COMMAND_NAMES.has(a) || SUBCOMMANDS.has(a)).slice(0, 2).join(' ');
+    const key = argv
+      .filter((a) => COMMAND_NAMES.has(a) || SUBCOMMANDS.has(a))
+      .slice(0, 2)
+      .join(' ');
     return `missing ${MISSING[key] ?? 'an argument'}`;
   }
   const unknown = /^Unknown arguments?: (.*)$/s.exec(message);

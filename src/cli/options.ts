@@ -31,7 +31,11 @@ export function withClientOptions<T>(y: Argv<T>) {
     })
     .option('token', { type: 'string', describe: 'access token [default: $FERRY_TOKEN]', requiresArg: true })
     .option('tls', { type: 'boolean', describe: 'connect with TLS (the server runs with --tls); its certificate is trusted on first use and remembered' })
-    .option('fingerprint', { type: 'string', describe: "the server's certificate fingerprint (printed by `ferry serve --tls`); implies --tls [default: $FERRY_FINGERPRINT]", requiresArg: true })
+    .option('fingerprint', {
+      type: 'string',
+      describe: "the server's certificate fingerprint (printed by `ferry serve --tls`); implies --tls [default: $FERRY_FINGERPRINT]",
+      requiresArg: true,
+    })
     .option('json', { type: 'boolean', describe: 'print machine-readable JSON instead of text' });
 }
 

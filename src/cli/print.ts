@@ -5,7 +5,6 @@ import { formatBytes, formatRate, formatTime, plural } from '../format.js';
 import type { DownloadResult, Entry, HashResult, LogRecord, UploadResult } from '../client/types.js';
 import { pad, printable, renderTable, type Column } from './table.js';
 
-
 /** The --json shape of a listing row: the Entry without the redundant mtimeMs. */
 export function entryJson(e: Entry): { path: string; name: string; ext: string; size: number; mtime: string; type: string } {
   return { path: e.path, name: e.name, ext: e.ext, size: e.size, mtime: e.mtime, type: e.type };

@@ -68,18 +68,39 @@ interface SampleFile {
 
 function sampleFiles(): SampleFile[] {
   return [
-    { path: 'README.txt', mtime: '2024-03-01T09:00:00', content: 'Welcome to the ferry sample share.\nBrowse, filter by date or extension, search for a word such as lighthouse, albatross or saffron,\nverify checksums and download over TCP or UDP.\n' },
-    { path: 'notes/harbour-log.txt', mtime: '2019-04-12T06:30:00', content: 'Harbour log, spring 2019.\nHigh tide at dawn. An albatross followed the ferry past the lighthouse.\n' },
+    {
+      path: 'README.txt',
+      mtime: '2024-03-01T09:00:00',
+      content:
+        'Welcome to the ferry sample share.\nBrowse, filter by date or extension, search for a word such as lighthouse, albatross or saffron,\nverify checksums and download over TCP or UDP.\n',
+    },
+    {
+      path: 'notes/harbour-log.txt',
+      mtime: '2019-04-12T06:30:00',
+      content: 'Harbour log, spring 2019.\nHigh tide at dawn. An albatross followed the ferry past the lighthouse.\n',
+    },
     { path: 'notes/recipes.md', mtime: '2021-08-30T18:15:00', content: '# Fish stew\n\nA pinch of saffron, two pods of cardamom, the catch of the day.\n' },
-    { path: 'notes/meeting-2023-02-14.txt', mtime: '2023-02-14T14:00:00', content: 'Quarterly meeting.\nBudget for the lighthouse repairs approved; next review in May.\n' },
+    {
+      path: 'notes/meeting-2023-02-14.txt',
+      mtime: '2023-02-14T14:00:00',
+      content: 'Quarterly meeting.\nBudget for the lighthouse repairs approved; next review in May.\n',
+    },
     { path: 'notes/todo.md', mtime: { daysAgo: 2 }, content: '- [ ] repaint the quay\n- [x] order rope\n- [ ] check the foghorn\n' },
-    { path: 'docs/manual.txt', mtime: '2022-05-09T10:45:00', content: 'ferry manual\n\nEvery download is verified by its MD5 checksum before it appears.\nInterrupted downloads resume where they stopped.\n' },
+    {
+      path: 'docs/manual.txt',
+      mtime: '2022-05-09T10:45:00',
+      content: 'ferry manual\n\nEvery download is verified by its MD5 checksum before it appears.\nInterrupted downloads resume where they stopped.\n',
+    },
     { path: 'docs/changelog.txt', mtime: { daysAgo: 0.1 }, content: 'Today: sample share created on this machine.\n' },
     { path: 'data/measurements.csv', mtime: '2020-06-01T12:00:00', content: 'day,tide_m,wind_kn\n1,2.4,12\n2,2.6,9\n3,2.1,17\n' },
     { path: 'data/config.json', mtime: '2024-11-05T08:20:00', content: '{\n  "harbour": "north",\n  "berths": 4,\n  "foghorn": true\n}\n' },
     { path: 'images/gradient.png', mtime: '2018-01-15T16:00:00', content: gradientPng() },
     { path: 'images/noise.bin', mtime: '2025-01-20T21:10:00', content: noise(64 * 1024, 2003) },
-    { path: 'archive/old-letters.txt.gz', mtime: '2017-12-24T20:00:00', content: gzipSync(Buffer.from('Dear keeper, the winter was long.\n'.repeat(40)), { level: 9 }) },
+    {
+      path: 'archive/old-letters.txt.gz',
+      mtime: '2017-12-24T20:00:00',
+      content: gzipSync(Buffer.from('Dear keeper, the winter was long.\n'.repeat(40)), { level: 9 }),
+    },
     { path: 'archive/2016/postcard.txt', mtime: '2016-07-04T11:11:11', content: 'Greetings from the island. The gulls send their regards.\n' },
     { path: '.hidden-note.txt', mtime: '2022-10-10T10:10:10', content: 'Only listed with --hidden: the spare key is under the anchor.\n' },
   ];

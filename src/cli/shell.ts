@@ -67,9 +67,7 @@ export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promi
   const interactive = io.stdin.isTTY === true;
   const rl = readline.createInterface({
     input: io.stdin,
-    ...(interactive
-      ? { output: io.stdout as unknown as Writable, terminal: true, completer: shellCompleter(api), historySize: 500 }
-      : { terminal: false }),
+    ...(interactive ? { output: io.stdout as unknown as Writable, terminal: true, completer: shellCompleter(api), historySize: 500 } : { terminal: false }),
     prompt: '$ ',
   });
   let running: AbortController | undefined;

@@ -58,7 +58,10 @@ export function renderTable<Row>(columns: Column<Row>[], rows: readonly Row[], w
   const widths = columns.map((c, i) => Math.max(cellWidth(c.header), ...cells.map((r) => cellWidth(r[i] ?? ''))));
   if (width !== undefined) {
     let over = widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1) - width;
-    const order = columns.map((_, i) => i).filter((i) => columns[i]!.cut).sort((x, y) => widths[y]! - widths[x]!);
+    const order = columns
+      .map((_, i) => i)
+      .filter((i) => columns[i]!.cut)
+      .sort((x, y) => widths[y]! - widths[x]!);
     for (const i of order) {
       if (over <= 0) break;
       const floor = Math.max(cellWidth(columns[i]!.header), MIN_CUT_WIDTH);

@@ -258,7 +258,15 @@ export class FerryClient implements FerryApi, ServerLink {
 // acts on them (requests, local file names); they are escaped where shown.
 
 export function toEntry(e: WireEntry): Entry {
-  return { path: e.path, name: e.name, ext: escapeControls(String(e.ext)), size: e.size, mtimeMs: e.mtimeMs, mtime: new Date(e.mtimeMs).toISOString(), type: escapeControls(String(e.type)) as Entry['type'] };
+  return {
+    path: e.path,
+    name: e.name,
+    ext: escapeControls(String(e.ext)),
+    size: e.size,
+    mtimeMs: e.mtimeMs,
+    mtime: new Date(e.mtimeMs).toISOString(),
+    type: escapeControls(String(e.type)) as Entry['type'],
+  };
 }
 
 function toHashResult(r: HashRecord): HashResult {

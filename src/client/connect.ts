@@ -57,7 +57,7 @@ export async function connect(options: ConnectOptions = {}): Promise<FerryClient
   if (!options.noCache) {
     try {
       cache = await DownloadCache.open({
-        ...(options.cacheDir ?? process.env.FERRY_CACHE_DIR ? { dir: options.cacheDir ?? process.env.FERRY_CACHE_DIR } : {}),
+        ...((options.cacheDir ?? process.env.FERRY_CACHE_DIR) ? { dir: options.cacheDir ?? process.env.FERRY_CACHE_DIR } : {}),
         ...(options.cacheSize !== undefined ? { limit: options.cacheSize } : {}),
       });
     } catch (err) {

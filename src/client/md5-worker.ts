@@ -91,7 +91,7 @@ export class Md5Worker {
 
   private release(level: number): void {
     const still: typeof this.waiters = [];
-    for (const w of this.waiters) (level <= w.limit || this.failed ? w.resolve() : still.push(w));
+    for (const w of this.waiters) level <= w.limit || this.failed ? w.resolve() : still.push(w);
     this.waiters = still;
   }
 }

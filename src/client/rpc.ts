@@ -133,7 +133,8 @@ export class RpcConnection {
       socket.once('error', (err: NodeJS.ErrnoException) => fail(describeConnectError(err, address)));
       socket.once('close', () => fail(new FerryError(ErrorCode.ConnectionLost, `connection to ${address} closed during the handshake`)));
       const hello = () => conn.send(Kind.Hello, 0, { versions: [PROTOCOL_VERSION], client: `ferry/${VERSION}`, nonce });
-      if (secured) hello(); // already connected and past the TLS handshake
+      if (secured)
+        hello(); // already connected and past the TLS handshake
       else socket.once('connect', hello);
     });
     return new RpcConnection(conn, welcome, address, secured ? { fingerprint: secured.fingerprint, firstUse: secured.firstUse } : undefined);

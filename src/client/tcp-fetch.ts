@@ -168,7 +168,6 @@ async function hashPrefix(file: string, length: number, md5: Md5Worker): Promise
   }
 }
 
-
 export function describeWriteError(err: unknown): FerryError {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === 'ENOSPC') return new FerryError(ErrorCode.NoSpace, 'no space left on the local disk');

@@ -5,8 +5,7 @@
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 
 // YYYY-MM-DD, then optionally (space or T) HH:MM[:SS[.fff]], then optionally Z or ±HH[:MM].
-const ABSOLUTE =
-  /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
+const ABSOLUTE = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?)?$/i;
 
 // '3d ago', '90m ago', '-2h': relative to `now`, handy in scripts.
 const RELATIVE = /^(?:-\s*(\d+(?:\.\d+)?)\s*([smhdw])|(\d+(?:\.\d+)?)\s*([smhdw])\s+ago)$/i;

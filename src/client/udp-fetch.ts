@@ -59,7 +59,10 @@ export async function fetchUdp(
       },
       { signal: options.signal, onItem: (h) => started(h as unknown as UdpStart) },
     );
-    const session = await Promise.race([start, reply.then(() => Promise.reject(new FerryError(ErrorCode.Internal, 'the server ended the UDP request before starting')))]);
+    const session = await Promise.race([
+      start,
+      reply.then(() => Promise.reject(new FerryError(ErrorCode.Internal, 'the server ended the UDP request before starting'))),
+    ]);
     if (session.md5 !== remote.md5) throw new FerryError(ErrorCode.Changed, `${remote.path} changed on the server`);
     sidecar = { ...sidecar, chunkSize: session.chunkSize, ranges: [[0, session.startChunk]] };
     await writeSidecar(target.sidecar, sidecar);
@@ -132,4 +135,3 @@ export async function fetchUdp(
     rpc.destroy();
   }
 }
-

@@ -51,4 +51,3 @@ export async function uploadFile(client: ServerLink, localPath: string, options:
     rpc.destroy();
   }
 }
-

@@ -163,15 +163,7 @@ export interface LogsRequest {
   follow?: boolean;
 }
 
-export type Request =
-  | ListRequest
-  | HashRequest
-  | HashAllRequest
-  | StatRequest
-  | DownloadRequest
-  | UdpRequest
-  | UploadRequest
-  | LogsRequest;
+export type Request = ListRequest | HashRequest | HashAllRequest | StatRequest | DownloadRequest | UdpRequest | UploadRequest | LogsRequest;
 export type Op = Request['op'];
 export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs'];
 

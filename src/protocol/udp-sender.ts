@@ -74,7 +74,6 @@ const IN_FLIGHT = 1;
 const LOST = 2;
 const ACKED = 3;
 
-
 export class UdpSender {
   readonly totalChunks: number;
   private readonly chunkSize: number;

@@ -73,7 +73,10 @@ export class Admission<P extends Admitted> {
     if (this.waiting.size >= limits.unauthenticated || this.open.size >= limits.connections) {
       const oldest = this.oldestWaiting();
       if (!oldest) return `more than ${limits.connections} connections`;
-      const full = this.waiting.size >= limits.unauthenticated ? `more than ${limits.unauthenticated} connections waiting for their handshake` : `more than ${limits.connections} connections`;
+      const full =
+        this.waiting.size >= limits.unauthenticated
+          ? `more than ${limits.unauthenticated} connections waiting for their handshake`
+          : `more than ${limits.connections} connections`;
       this.drop(oldest, `${full}; the oldest unauthenticated one was closed`);
     }
     return undefined;

@@ -278,7 +278,10 @@ export class CommandLog {
         }
         j = i + 1; // one line longer than a whole file: it still gets a file of its own
       }
-      const text = lines.slice(i, j).map((l) => l.text).join('');
+      const text = lines
+        .slice(i, j)
+        .map((l) => l.text)
+        .join('');
       this.writtenSeq = lines[j - 1]!.seq;
       i = j;
       // After a failed write the file may end mid-line: a newline first keeps

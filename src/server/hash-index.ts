@@ -31,8 +31,7 @@ interface Known {
 type SavedEntry = [dev: number, ino: number, size: number, mtimeMs: number, md5: string];
 
 const keyOf = (s: { dev: number; ino: number }) => `${s.dev}:${s.ino}`;
-const sameVersion = (a: FileIdentity, b: FileIdentity) =>
-  a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
+const sameVersion = (a: FileIdentity, b: FileIdentity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 export class HashIndex {
   readonly stats = { hits: 0, misses: 0, bytesHashed: 0 };

@@ -82,10 +82,7 @@ function cheapFilter(req: WalkOptions): ((c: { name: string; stat: Stats }) => b
   const ext = extMatcher(req.ext);
   const { after, before } = req;
   if (!ext && after === undefined && before === undefined) return undefined;
-  return (c) =>
-    (!ext || ext(c.name)) &&
-    (after === undefined || c.stat.mtimeMs > after) &&
-    (before === undefined || c.stat.mtimeMs < before);
+  return (c) => (!ext || ext(c.name)) && (after === undefined || c.stat.mtimeMs > after) && (before === undefined || c.stat.mtimeMs < before);
 }
 
 /**

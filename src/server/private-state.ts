@@ -61,7 +61,11 @@ export class PrivateState {
   static locate(root: string, where: StateLocations): PrivateState {
     const folders = [...new Set(where.folders.map(realOrPlanned))].filter((f) => strictlyInside(f, root));
     const files = [...new Set(where.files.map(realOrPlanned))];
-    return new PrivateState(folders, files.filter((f) => strictlyInside(f, root)), files);
+    return new PrivateState(
+      folders,
+      files.filter((f) => strictlyInside(f, root)),
+      files,
+    );
   }
 
   /** Is the entry at real path `real` (with this stat, if known) ferry's own state? */

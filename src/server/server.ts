@@ -55,7 +55,6 @@ export interface ServerOptions {
   lookup?: HostLookup;
 }
 
-
 export const DEFAULT_LIMITS: ServerLimits = {
   // Each client holds a control connection plus one per running transfer, and
   // a busy machine (or a NAT) may run dozens of clients: generous, but bounded.
@@ -179,7 +178,16 @@ export class FerryServer {
     }).then((report) => {
       if (report.removed > 0 || !report.complete) {
         const message = `removed ${report.removed} upload temp file(s) left by stopped servers${report.complete ? '' : `; stopped after ${report.entries} entries`}`;
-        log.append({ time: new Date().toISOString(), client: 'server', command: 'clean-uploads', args: {}, outcome: 'ok', bytes: 0, ms: Date.now() - started, message });
+        log.append({
+          time: new Date().toISOString(),
+          client: 'server',
+          command: 'clean-uploads',
+          args: {},
+          outcome: 'ok',
+          bytes: 0,
+          ms: Date.now() - started,
+          message,
+        });
       }
       return report;
     });
@@ -259,7 +267,17 @@ export class FerryServer {
     const log = await CommandLog.open(logFile, options.logRotation);
     const indexFile = options.hashIndexFile === undefined ? defaultHashIndexFile(store.root) : options.hashIndexFile;
     const hashes = await HashIndex.open(indexFile ? { file: indexFile } : {});
-    const counters: ServerCounters = { connections: 0, requests: 0, bytesSent: 0, bytesReceived: 0, downloads: 0, uploads: 0, errors: 0, transfers: 0, sendsWaiting: 0 };
+    const counters: ServerCounters = {
+      connections: 0,
+      requests: 0,
+      bytesSent: 0,
+      bytesReceived: 0,
+      downloads: 0,
+      uploads: 0,
+      errors: 0,
+      transfers: 0,
+      sendsWaiting: 0,
+    };
     const limits: ServerLimits = { ...DEFAULT_LIMITS, ...options.limits };
     const services: ServerServices = {
       store,
@@ -269,15 +287,24 @@ export class FerryServer {
       counters,
       limits,
       udpSessionsByAddress: new Map(),
-      walks: new Turns(limits.walks, limits.walksWaiting, (running, waiting) =>
-        new FerryError(ErrorCode.TooManyRequests, `server busy: ${running} walks of the share running and ${waiting} waiting; try again shortly`)),
+      walks: new Turns(
+        limits.walks,
+        limits.walksWaiting,
+        (running, waiting) =>
+          new FerryError(ErrorCode.TooManyRequests, `server busy: ${running} walks of the share running and ${waiting} waiting; try again shortly`),
+      ),
       walkSteps: new Turns(limits.walkSteps),
       ...(options.token ? { token: options.token } : {}),
     };
 
     const identity = options.tls ? await loadOrCreateServerIdentity(options.tlsDir ?? defaultIdentityDir()) : undefined;
     // Located once everything exists: the log, the index and the identity are now on disk.
-    store.keepPrivate(PrivateState.locate(store.root, ferryStateLocations({ root: store.root, logFile, hashIndexFile: indexFile, ...(options.tlsDir ? { tlsDir: options.tlsDir } : {}) })));
+    store.keepPrivate(
+      PrivateState.locate(
+        store.root,
+        ferryStateLocations({ root: store.root, logFile, hashIndexFile: indexFile, ...(options.tlsDir ? { tlsDir: options.tlsDir } : {}) }),
+      ),
+    );
     const netServer = identity
       ? // The server's own deadline (handshakeMs from accept, logged) closes a stalled
         // TLS handshake first; tls.Server's timeout (120 s by default) is only a backstop.
@@ -321,7 +348,8 @@ export class FerryServer {
         netServer.close();
         await hashes.close();
         await log.close();
-        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new FerryError(ErrorCode.BadRequest, `UDP port ${udpPort} on ${host} is already in use (use --udp-port)`);
+        if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+          throw new FerryError(ErrorCode.BadRequest, `UDP port ${udpPort} on ${host} is already in use (use --udp-port)`);
         throw err;
       }
     }

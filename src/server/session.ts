@@ -256,7 +256,10 @@ export class Session {
     const controller = new AbortController();
     const entry: InFlight = { controller, done: Promise.resolve() };
     if (request.op === 'upload') {
-      entry.incoming = new IncomingStream(() => this.conn.pause(), () => this.conn.resume());
+      entry.incoming = new IncomingStream(
+        () => this.conn.pause(),
+        () => this.conn.resume(),
+      );
     }
     this.inFlight.set(id, entry);
     entry.done = this.run(id, request, entry).finally(() => this.inFlight.delete(id));

@@ -221,7 +221,6 @@ export class ShareStore {
     }
   }
 
-
   /**
    * Open a regular file read-only. The handle is fstat'ed after opening and must be
    * the same dev+ino that resolve() saw, so a file swapped between the check and the

@@ -21,7 +21,10 @@ export interface FrameConnectionEvents {
  * one per read: fewer, larger reads and no garbage on a fast download. Pass
  * the result to net.connect and hand the FrameConnection to `attach`.
  */
-export function readInto(bytes = 1024 * 1024): { onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean }; attach: (conn: FrameConnection) => void } {
+export function readInto(bytes = 1024 * 1024): {
+  onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean };
+  attach: (conn: FrameConnection) => void;
+} {
   let target: FrameConnection | undefined;
   return {
     onread: {

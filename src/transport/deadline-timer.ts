@@ -14,11 +14,14 @@ export class DeadlineTimer {
     if (this.timer && this.at <= at) return;
     this.clear();
     this.at = at;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.at = Infinity;
-      this.fire();
-    }, Math.max(1, Math.ceil(at - now)));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        this.at = Infinity;
+        this.fire();
+      },
+      Math.max(1, Math.ceil(at - now)),
+    );
   }
 
   /** Let the process exit while only this timer is pending. */

@@ -13,7 +13,11 @@ export function fingerprintOf(certPem: string | Buffer): string {
 
 /** The canonical form of a fingerprint typed by a person, or null if it is not one. */
 export function normaliseFingerprint(text: string): string | null {
-  const hex = text.trim().replace(/^sha256:/i, '').replace(/:/g, '').toUpperCase();
+  const hex = text
+    .trim()
+    .replace(/^sha256:/i, '')
+    .replace(/:/g, '')
+    .toUpperCase();
   if (!/^[0-9A-F]{64}$/.test(hex)) return null;
   return `sha256:${hex.match(/../g)!.join(':')}`;
 }

@@ -88,7 +88,11 @@ async function readIdentity(file: string): Promise<ServerIdentity | null> {
     ok = false;
   }
   // Never replace it silently: a new identity means every client refuses the server.
-  if (!ok) throw new FerryError(ErrorCode.Internal, `${file} is not a ferry TLS identity (key and matching certificate); move it away to create a new one, which clients will then have to accept again`);
+  if (!ok)
+    throw new FerryError(
+      ErrorCode.Internal,
+      `${file} is not a ferry TLS identity (key and matching certificate); move it away to create a new one, which clients will then have to accept again`,
+    );
   return { key: key!, cert: cert!, fingerprint: fingerprintOf(cert!) };
 }
 
@@ -198,7 +202,8 @@ function handshake(options: TlsConnectOptions, address: string): Promise<TLSSock
         fail(new FerryError(ErrorCode.ConnectionLost, `${address} did not complete a TLS 1.3 handshake (is it serving with --tls?): ${err.message}`));
       } else fail(err);
     };
-    const onClose = (): void => fail(new FerryError(ErrorCode.ConnectionLost, `${address} closed the connection during the TLS handshake (is it serving with --tls?)`));
+    const onClose = (): void =>
+      fail(new FerryError(ErrorCode.ConnectionLost, `${address} closed the connection during the TLS handshake (is it serving with --tls?)`));
     socket.once('secureConnect', onSecure);
     socket.once('error', onError);
     socket.once('close', onClose);
@@ -218,4 +223,3 @@ export function udpKeyFrom(socket: TLSSocket, sessionId: string | bigint): Buffe
   context.writeBigUInt64BE(id);
   return socket.exportKeyingMaterial(32, 'ferry udp', context);
 }
-

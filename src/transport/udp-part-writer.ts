@@ -72,7 +72,11 @@ export class PartWriter {
   }
 
   private writeRun(run: Pending[]): void {
-    writeAll(this.file, run.map((w) => w.data), run[0]!.position).then(
+    writeAll(
+      this.file,
+      run.map((w) => w.data),
+      run[0]!.position,
+    ).then(
       () => {
         for (const w of run) {
           this.pending--;

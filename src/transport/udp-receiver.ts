@@ -29,7 +29,16 @@ import type { FileHandle } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { DATA_HEADER_BYTES, MAC_BYTES, chunkCount, decodeUdp, encodeAck, parseSessionId, transferShapeError, usableReceiveBuffer } from '../protocol/udp-packet.js';
+import {
+  DATA_HEADER_BYTES,
+  MAC_BYTES,
+  chunkCount,
+  decodeUdp,
+  encodeAck,
+  parseSessionId,
+  transferShapeError,
+  usableReceiveBuffer,
+} from '../protocol/udp-packet.js';
 import { type ReceiverAction, UdpReceiver } from '../protocol/udp-receiver.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { setBuffers } from './udp-endpoint.js';
@@ -151,11 +160,14 @@ class Reception {
     });
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
     md5.onDrain = () => this.backlogChanged();
-    this.seedPrefix().then(() => {
-      this.prefixHashed = true;
-      this.flushHash();
-      this.maybeFinish();
-    }, (e: Error) => this.fail(e));
+    this.seedPrefix().then(
+      () => {
+        this.prefixHashed = true;
+        this.flushHash();
+        this.maybeFinish();
+      },
+      (e: Error) => this.fail(e),
+    );
     if (this.start >= this.total) {
       this.completed = true; // nothing to fetch: an empty file, or a resume that already has it all
     } else {
@@ -194,7 +206,15 @@ class Reception {
     const datagram = this.o.chunkSize + DATA_HEADER_BYTES + (this.o.macKey ? MAC_BYTES : 0);
     const receiveBuffer = usableReceiveBuffer(socket.getRecvBufferSize(), datagram);
     this.receiver = new UdpReceiver(
-      { sessionId: this.id, size: this.o.size, chunkSize: this.o.chunkSize, startChunk: this.start, windowBytes: this.o.windowBytes, receiveBuffer, idleTimeoutMs: this.o.idleTimeoutMs },
+      {
+        sessionId: this.id,
+        size: this.o.size,
+        chunkSize: this.o.chunkSize,
+        startChunk: this.start,
+        windowBytes: this.o.windowBytes,
+        receiveBuffer,
+        idleTimeoutMs: this.o.idleTimeoutMs,
+      },
       performance.now(),
     );
     socket.on('message', (msg) => this.onMessage(msg));
@@ -303,10 +323,18 @@ class Reception {
     if (!this.completed || this.settled || !this.prefixHashed || this.writer.pending > 0 || this.hashQueue.length > 0) return;
     this.settled = true;
     this.o.onProgress?.(this.progress());
-    this.md5.digest().then((md5) => {
-      this.linger();
-      this.resolve({ md5, bytes: this.o.size - Math.min(this.o.size, this.start * this.o.chunkSize), seconds: (performance.now() - this.t0) / 1000, stats: this.stats() });
-    }, (e: Error) => this.reject(e));
+    this.md5.digest().then(
+      (md5) => {
+        this.linger();
+        this.resolve({
+          md5,
+          bytes: this.o.size - Math.min(this.o.size, this.start * this.o.chunkSize),
+          seconds: (performance.now() - this.t0) / 1000,
+          stats: this.stats(),
+        });
+      },
+      (e: Error) => this.reject(e),
+    );
   }
 
   private stats(): ReceiveStats {

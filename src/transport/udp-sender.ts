@@ -129,7 +129,13 @@ export class UdpSendSession {
     this.clientAddress = normaliseAddress(options.clientAddress);
     this.blockChunks = Math.max(1, Math.floor(BLOCK_BYTES / options.chunkSize));
     this.sender = new UdpSender(
-      { size: options.size, chunkSize: options.chunkSize, startChunk: options.startChunk, initialRttMs: options.initialRttMs, idleTimeoutMs: options.idleTimeoutMs },
+      {
+        size: options.size,
+        chunkSize: options.chunkSize,
+        startChunk: options.startChunk,
+        initialRttMs: options.initialRttMs,
+        idleTimeoutMs: options.idleTimeoutMs,
+      },
       this.started,
     );
     this.done = new Promise((res, rej) => {
@@ -287,7 +293,10 @@ export class UdpSendSession {
     const length = Math.min(this.blockChunks * this.options.chunkSize, this.options.size - position);
     const ready = readFully(this.options.file, position, length, this.spare.pop());
     const created: Block = { length, data: null, ready, sends: 0, done: false };
-    ready.then((d) => (created.data = d), (e: Error) => this.fail(e));
+    ready.then(
+      (d) => (created.data = d),
+      (e: Error) => this.fail(e),
+    );
     this.blocks.set(b, created);
     this.fileBytesRead += length;
     this.peakBufferedBytes = Math.max(this.peakBufferedBytes, this.bufferedBytes());

@@ -74,10 +74,7 @@ export function runTui(options: TuiOptions): Promise<void> {
               unmounting would be postponed until after the terminal is restored. */}
           <CrashBoundary onCrash={(error) => setImmediate(onCrash, error)}>
             <KeypressProvider>
-              <App
-                {...appProps}
-                onExit={() => finish()}
-              />
+              <App {...appProps} onExit={() => finish()} />
             </KeypressProvider>
           </CrashBoundary>
         </ThemeContext.Provider>,

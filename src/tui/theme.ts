@@ -52,7 +52,8 @@ export function themeWith(colors: Record<string, unknown>): { theme: Theme; prob
   const theme: Theme = { ...colorTheme };
   for (const [slot, value] of Object.entries(colors)) {
     if (!(THEME_SLOTS as readonly string[]).includes(slot)) problems.push(`unknown colour '${slot}' (one of: ${THEME_SLOTS.join(', ')})`);
-    else if (typeof value !== 'string' || !isColor(value)) problems.push(`'${slot}': '${String(value)}' is not a colour (a name such as cyan or blueBright, or #rrggbb)`);
+    else if (typeof value !== 'string' || !isColor(value))
+      problems.push(`'${slot}': '${String(value)}' is not a colour (a name such as cyan or blueBright, or #rrggbb)`);
     else theme[slot as Slot] = value;
   }
   return { theme, problems };

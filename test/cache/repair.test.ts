@@ -93,9 +93,7 @@ describe('repair after a kill during admit', () => {
     expect(await exists(path.join(dir, 'objects', a.md5))).toBe(true);
 
     const after = await DownloadCache.open({ dir, limit: 200 });
-    expect(after.repairReport.deleted.sort()).toEqual(
-      [path.join('objects', a.md5), path.join('objects', c.md5 + '.intent')].sort(),
-    );
+    expect(after.repairReport.deleted.sort()).toEqual([path.join('objects', a.md5), path.join('objects', c.md5 + '.intent')].sort());
     expect(after.repairReport.adopted).toEqual([]);
     expect(await md5s(after)).toEqual([b.md5, c.md5].sort());
     await expectConsistent(dir, 200);
@@ -190,9 +188,7 @@ describe('repair of damage found on disk', () => {
     const after = await DownloadCache.open({ dir, limit: LIMIT });
     expect(after.repairReport.tornIndex).toBe(true);
     expect(after.repairReport.adopted).toEqual([c.md5]);
-    expect(after.repairReport.deleted.sort()).toEqual(
-      [a.md5, b.md5, c.md5 + '.intent'].map((n) => path.join('objects', n)).sort(),
-    );
+    expect(after.repairReport.deleted.sort()).toEqual([a.md5, b.md5, c.md5 + '.intent'].map((n) => path.join('objects', n)).sort());
     expect(await md5s(after)).toEqual([c.md5]);
     await expectConsistent(dir, LIMIT);
   });
@@ -206,9 +202,7 @@ describe('repair of damage found on disk', () => {
     await writeFile(live, 'x');
     await writeFile(path.join(dir, `index.json.${process.pid}-abc.tmp`), '{');
     const after = await DownloadCache.open({ dir, limit: LIMIT });
-    expect(after.repairReport.deleted.sort()).toEqual(
-      [path.relative(dir, dead), `index.json.${process.pid}-abc.tmp`].sort(),
-    );
+    expect(after.repairReport.deleted.sort()).toEqual([path.relative(dir, dead), `index.json.${process.pid}-abc.tmp`].sort());
     expect(await exists(live)).toBe(true);
   });
 });

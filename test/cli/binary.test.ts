@@ -37,7 +37,13 @@ interface Done {
 
 function start(args: string[], extraEnv: NodeJS.ProcessEnv = {}, stdin?: string) {
   // Output is read as it comes (tests wait for a line), so execa keeps none itself.
-  const child = execa(process.execPath, [bin, ...args], { env: { ...env, ...extraEnv }, extendEnv: false, reject: false, buffer: false, ...(stdin !== undefined ? { input: stdin } : {}) });
+  const child = execa(process.execPath, [bin, ...args], {
+    env: { ...env, ...extraEnv },
+    extendEnv: false,
+    reject: false,
+    buffer: false,
+    ...(stdin !== undefined ? { input: stdin } : {}),
+  });
   let stdout = '';
   let stderr = '';
   const watchers = new Set<() => void>();
@@ -104,7 +110,12 @@ describe('the ferry executable', () => {
     const s = start(['serve', many.root, '--port', '0', '--log', path.join(home, 'many.jsonl')]);
     try {
       const address = (await s.stdoutMatch(/tcp:\/\/(127\.0\.0\.1:\d+)\n/))[1] as string;
-      const child = execa(process.execPath, [bin, 'index', 'longlist', '--server', address], { env, extendEnv: false, reject: false, buffer: { stdout: false } });
+      const child = execa(process.execPath, [bin, 'index', 'longlist', '--server', address], {
+        env,
+        extendEnv: false,
+        reject: false,
+        buffer: { stdout: false },
+      });
       // Read the first chunk, then hang up like `head -1` does.
       child.stdout!.once('data', () => child.stdout!.destroy());
       const r = await child;

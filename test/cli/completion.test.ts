@@ -39,7 +39,7 @@ describe('ferry completion', () => {
     }
   });
 
-  it('completes commands and each command\'s flags', async () => {
+  it("completes commands and each command's flags", async () => {
     expect(await complete('')).toEqual(expect.arrayContaining(['serve', 'index', 'download', 'completion']));
     expect(await complete('download', '--d')).toEqual(expect.arrayContaining(['--dest', '--udp', '--overwrite']));
     expect(await complete('index', 'longlist', '--')).toEqual(expect.arrayContaining(['--ext', '--keyword', '--path']));

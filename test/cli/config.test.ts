@@ -40,7 +40,10 @@ describe('ferry config', () => {
     expect((await run(['config', 'path'], { env })).stdout.trim()).toBe(path.join(home, 'cfg', 'ferry', 'config.json'));
     const show = await run(['config', 'show', '--json'], { env });
     expect(show.code).toBe(0);
-    expect(JSON.parse(show.stdout)).toMatchObject({ exists: false, settings: expect.arrayContaining([{ setting: 'server', value: '127.0.0.1:2003', source: 'default' }]) });
+    expect(JSON.parse(show.stdout)).toMatchObject({
+      exists: false,
+      settings: expect.arrayContaining([{ setting: 'server', value: '127.0.0.1:2003', source: 'default' }]),
+    });
   });
 
   it('its server is used, the environment overrides it, and a flag overrides both', async () => {
@@ -69,7 +72,13 @@ describe('ferry config', () => {
 
   it('refuses a broken file with the file and every problem named, and runs nothing', async () => {
     const before = open.server.counters.requests;
-    const { file, env } = await withConfig({ server: `127.0.0.1:${open.server.port}`, sever: 'typo', tls: 'yes', keys: { download: ['F13'] }, colors: { accent: 'chartreuse' } });
+    const { file, env } = await withConfig({
+      server: `127.0.0.1:${open.server.port}`,
+      sever: 'typo',
+      tls: 'yes',
+      keys: { download: ['F13'] },
+      colors: { accent: 'chartreuse' },
+    });
     const r = await run(['index', 'longlist'], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(file);

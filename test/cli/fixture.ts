@@ -55,7 +55,13 @@ export async function truth(rel = '', hidden = false): Promise<Truth[]> {
       size: dir ? 0 : st.size,
       mtimeMs: st.mtimeMs,
       type: dir ? 'dir' : 'file',
-      ...(dir ? {} : { md5: createHash('md5').update(await fs.readFile(abs)).digest('hex') }),
+      ...(dir
+        ? {}
+        : {
+            md5: createHash('md5')
+              .update(await fs.readFile(abs))
+              .digest('hex'),
+          }),
     });
     if (dir) out.push(...(await truth(p, hidden)));
   }

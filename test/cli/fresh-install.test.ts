@@ -72,36 +72,40 @@ describe('a fresh checkout on a machine without a compiler', () => {
     expect(install.all).not.toMatch(/gyp|node-gyp|asset │|chunk │/);
   });
 
-  it.skipIf(!pty)('npm start opens the app over the sample share, and q leaves it', async () => {
-    const term = new xterm.Terminal({ cols: 100, rows: 30, allowProposedApi: true });
-    const proc = pty!.spawn(path.join(work, 'bin', 'npm'), ['start', '--silent'], { name: 'xterm-256color', cols: 100, rows: 30, cwd: checkout, env });
-    let pending = Promise.resolve();
-    proc.onData((d) => {
-      pending = pending.then(() => new Promise<void>((r) => term.write(d, r)));
-    });
-    const exited = new Promise<number>((resolve) => proc.onExit(({ exitCode }) => resolve(exitCode)));
-    const screen = () => {
-      const lines: string[] = [];
-      for (let i = 0; i < term.rows; i++) lines.push(term.buffer.active.getLine(i)?.translateToString(true) ?? '');
-      return lines.join('\n');
-    };
-    try {
-      const deadline = Date.now() + 30_000;
-      for (;;) {
-        await pending;
-        const s = screen();
-        if (s.includes('README.txt') && s.includes('sample-downloads')) break;
-        if (Date.now() > deadline) throw new Error(`the app never showed the sample share:\n${s}`);
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      proc.write('q');
-      expect(await exited).toBe(0);
-    } finally {
+  it.skipIf(!pty)(
+    'npm start opens the app over the sample share, and q leaves it',
+    async () => {
+      const term = new xterm.Terminal({ cols: 100, rows: 30, allowProposedApi: true });
+      const proc = pty!.spawn(path.join(work, 'bin', 'npm'), ['start', '--silent'], { name: 'xterm-256color', cols: 100, rows: 30, cwd: checkout, env });
+      let pending = Promise.resolve();
+      proc.onData((d) => {
+        pending = pending.then(() => new Promise<void>((r) => term.write(d, r)));
+      });
+      const exited = new Promise<number>((resolve) => proc.onExit(({ exitCode }) => resolve(exitCode)));
+      const screen = () => {
+        const lines: string[] = [];
+        for (let i = 0; i < term.rows; i++) lines.push(term.buffer.active.getLine(i)?.translateToString(true) ?? '');
+        return lines.join('\n');
+      };
       try {
-        proc.kill();
-      } catch {
-        // already gone
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          await pending;
+          const s = screen();
+          if (s.includes('README.txt') && s.includes('sample-downloads')) break;
+          if (Date.now() > deadline) throw new Error(`the app never showed the sample share:\n${s}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        proc.write('q');
+        expect(await exited).toBe(0);
+      } finally {
+        try {
+          proc.kill();
+        } catch {
+          // already gone
+        }
       }
-    }
-  }, 60_000);
+    },
+    60_000,
+  );
 });

@@ -32,7 +32,11 @@ describe('ferry index', () => {
   });
 
   it('filters by extension, keyword, folder, depth and hidden files', async () => {
-    const paths = async (argv: string[]) => (await json<{ path: string; type: string }[]>(['index', 'longlist', ...argv])).filter((e) => e.type === 'file').map((e) => e.path).sort();
+    const paths = async (argv: string[]) =>
+      (await json<{ path: string; type: string }[]>(['index', 'longlist', ...argv]))
+        .filter((e) => e.type === 'file')
+        .map((e) => e.path)
+        .sort();
     expect(await paths(['--ext', '.txt'])).toEqual(['a.txt', 'docs/c.txt', 'my file.txt']);
     expect(await paths(['--ext', 'TXT'])).toEqual(['a.txt', 'docs/c.txt', 'my file.txt']);
     expect(await paths(['--keyword', 'lighthouse'])).toEqual(['a.txt', 'docs/c.txt']);
@@ -47,7 +51,12 @@ describe('ferry index', () => {
     const check = async (start: string, end: string, after: number, before: number, extra: string[] = []) => {
       const rows = await json<{ path: string; type: string }[]>(['index', 'shortlist', start, end, ...extra]);
       const expected = all.filter((f) => f.mtimeMs > after && f.mtimeMs < before && (!extra.includes('.txt') || f.ext === '.txt'));
-      expect(rows.filter((e) => e.type === 'file').map((e) => e.path).sort()).toEqual(expected.map((f) => f.path).sort());
+      expect(
+        rows
+          .filter((e) => e.type === 'file')
+          .map((e) => e.path)
+          .sort(),
+      ).toEqual(expected.map((f) => f.path).sort());
       return expected.length;
     };
     expect(await check('2020-01-01', '2021-12-31', local(2020, 1, 1), local(2022, 1, 1))).toBe(2);
@@ -91,7 +100,12 @@ describe('ferry hash', () => {
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^MD5\s+SIZE\s+MODIFIED\s+PATH$/);
-    expect(lines.slice(1, -1).map((l) => l.split(/\s{2,}/).at(-1)).sort()).toEqual(['docs/c.txt', 'docs/deep/d.bin']);
+    expect(
+      lines
+        .slice(1, -1)
+        .map((l) => l.split(/\s{2,}/).at(-1))
+        .sort(),
+    ).toEqual(['docs/c.txt', 'docs/deep/d.bin']);
     expect(lines.at(-1)).toMatch(/^2 files, .* hashed in \d+\.\d\d s$/);
   });
 

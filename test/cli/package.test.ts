@@ -37,7 +37,10 @@ beforeAll(async () => {
   await fs.cp(path.join(repo, 'docs'), path.join(built.home, 'docs'), { recursive: true });
   // The manual page, as `npm run build` writes it.
   await fs.mkdir(path.join(built.home, 'man'));
-  await fs.writeFile(path.join(built.home, 'man', 'ferry.1'), (await execa(process.execPath, [built.bin, 'man'], { env: built.env, extendEnv: false, stripFinalNewline: false })).stdout);
+  await fs.writeFile(
+    path.join(built.home, 'man', 'ferry.1'),
+    (await execa(process.execPath, [built.bin, 'man'], { env: built.env, extendEnv: false, stripFinalNewline: false })).stdout,
+  );
   const npm = { cwd: built.home, env: { ...process.env, npm_config_update_notifier: 'false' } };
   const { stdout } = await execa('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', work], npm);
   const [info] = JSON.parse(stdout) as { filename: string; files: { path: string; size: number }[] }[];
@@ -60,7 +63,18 @@ describe('the packed package', () => {
     const paths = packed.map((f) => f.path).sort();
     expect(paths.filter((p) => p.endsWith('.map'))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('dist/') && !p.startsWith('dist/bundle/'))).toEqual([]);
-    expect(paths).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'CHANGELOG.md', 'package.json', 'bin/ferry.js', 'dist/bundle/main.js', 'docs/security.md', 'man/ferry.1']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'CHANGELOG.md',
+        'package.json',
+        'bin/ferry.js',
+        'dist/bundle/main.js',
+        'docs/security.md',
+        'man/ferry.1',
+      ]),
+    );
   });
 
   it('installs with no dependencies and stays small', async () => {
@@ -76,7 +90,11 @@ describe('the packed package', () => {
     const pkg = JSON.parse(await fs.readFile(path.join(repo, 'package.json'), 'utf8')) as { version: string };
     expect((await execa(ferry, ['--version'], { env: built.env, extendEnv: false })).stdout).toBe(pkg.version);
 
-    const server = execa(ferry, ['serve', share.root, '--port', '0', '--log', path.join(work, 'commands.log')], { env: built.env, extendEnv: false, reject: false });
+    const server = execa(ferry, ['serve', share.root, '--port', '0', '--log', path.join(work, 'commands.log')], {
+      env: built.env,
+      extendEnv: false,
+      reject: false,
+    });
     try {
       const port = await new Promise<string>((resolve, reject) => {
         let out = '';
@@ -89,7 +107,10 @@ describe('the packed package', () => {
       });
       const dest = path.join(work, 'dest');
       await fs.mkdir(dest);
-      const { stdout } = await execa(ferry, ['download', 'notes.txt', '--server', `127.0.0.1:${port}`, '--dest', dest, '--json', '--no-cache'], { env: built.env, extendEnv: false });
+      const { stdout } = await execa(ferry, ['download', 'notes.txt', '--server', `127.0.0.1:${port}`, '--dest', dest, '--json', '--no-cache'], {
+        env: built.env,
+        extendEnv: false,
+      });
       expect(JSON.parse(stdout)).toMatchObject({ path: 'notes.txt', verified: true, bytes: 19 });
       expect(await fs.readFile(path.join(dest, 'notes.txt'), 'utf8')).toBe('packed and shipped\n');
     } finally {

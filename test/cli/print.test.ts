@@ -20,7 +20,10 @@ describe('renderTable', () => {
         { header: 'NAME', value: (r: [string, string]) => r[0] },
         { header: 'N', value: (r) => r[1], align: 'right' },
       ],
-      [['a', '1'], ['longer', '100']],
+      [
+        ['a', '1'],
+        ['longer', '100'],
+      ],
     );
     expect(lines).toEqual(['NAME      N', 'a         1', 'longer  100']);
   });
@@ -65,8 +68,16 @@ describe('entry output', () => {
 
 describe('download output', () => {
   const base: DownloadResult = {
-    path: 'dir/movie.bin', dest: '/tmp/movie.bin', bytes: 2048, transferred: 2048, md5: 'a'.repeat(32), verified: true,
-    transport: 'udp', cache: 'miss', seconds: 0.5, mtime: new Date(2020, 0, 2, 3, 4, 5).toISOString(),
+    path: 'dir/movie.bin',
+    dest: '/tmp/movie.bin',
+    bytes: 2048,
+    transferred: 2048,
+    md5: 'a'.repeat(32),
+    verified: true,
+    transport: 'udp',
+    cache: 'miss',
+    seconds: 0.5,
+    mtime: new Date(2020, 0, 2, 3, 4, 5).toISOString(),
   };
 
   it('names the file, size, time, MD5 and cache outcome', () => {
@@ -94,7 +105,9 @@ describe('download output', () => {
   });
 
   it('adds UDP statistics and resume notes when present', () => {
-    const text = downloadLines({ ...base, resumedFrom: 1024, udp: { datagramsSent: 40, datagramsRetransmitted: 2, lossPercent: 5, datagramBytes: 1400 } }).join('\n');
+    const text = downloadLines({ ...base, resumedFrom: 1024, udp: { datagramsSent: 40, datagramsRetransmitted: 2, lossPercent: 5, datagramBytes: 1400 } }).join(
+      '\n',
+    );
     expect(text).toContain('40 datagrams sent, 2 retransmitted, 5.0 % loss, 1400-byte datagrams');
     expect(text).toContain('from byte 1024');
   });
@@ -172,7 +185,9 @@ describe('describeError', () => {
   });
 
   it('translates system errors', () => {
-    expect(describeError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'h:1')).toBe('cannot connect to h:1: connection refused (is `ferry serve` running?)');
+    expect(describeError(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }), 'h:1')).toBe(
+      'cannot connect to h:1: connection refused (is `ferry serve` running?)',
+    );
     expect(describeError(Object.assign(new Error('x'), { code: 'ENOENT', path: '/a/b' }))).toBe('/a/b: no such file or directory');
     expect(describeError(new Error('plain'))).toBe('plain');
     expect(describeError('text')).toBe('text');
@@ -189,7 +204,15 @@ describe('plural', () => {
 });
 
 describe('tables on a narrow terminal', () => {
-  const entry = (path: string, size = 1234): Entry => ({ path, name: path.split('/').pop()!, ext: '.txt', size, mtimeMs: 0, mtime: new Date(0).toISOString(), type: 'file' });
+  const entry = (path: string, size = 1234): Entry => ({
+    path,
+    name: path.split('/').pop()!,
+    ext: '.txt',
+    size,
+    mtimeMs: 0,
+    mtime: new Date(0).toISOString(),
+    type: 'file',
+  });
   const deep = [entry(`projects/${'very-long-folder-name/'.repeat(6)}report.txt`), entry('a.txt'), entry('漢字/👨\u200d👩\u200d👧 family.txt')];
 
   it('fit the width given: the path column gives way from its start, keeping the names', () => {

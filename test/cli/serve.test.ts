@@ -80,12 +80,18 @@ describe('ferry serve --verbose', () => {
       const limits = lines.filter((l) => l.startsWith('ferry: limit '));
       expect(limits).toHaveLength(lines.length - 1);
       // Every field of the server's limits shows up, whoever added it.
-      for (const name of Object.keys(DEFAULT_LIMITS)) expect(limits.some((l) => l.startsWith(`ferry: limit ${name} = `)), name).toBe(true);
+      for (const name of Object.keys(DEFAULT_LIMITS))
+        expect(
+          limits.some((l) => l.startsWith(`ferry: limit ${name} = `)),
+          name,
+        ).toBe(true);
       expect(limits).toContain('ferry: limit log.maxFileBytes = 1.0 MiB — the command log is rotated before a file would pass this size');
       expect(limits).toContain('ferry: limit log.keepFiles = 3 — older command log files kept (file.1 … file.N)');
       expect(limits).toContain('ferry: limit protocol.MAX_HEADER_BYTES = 64.0 KiB — largest JSON header of one frame');
       expect(limits).toContain('ferry: limit protocol.MAX_PATH_BYTES = 4.0 KiB — longest path a request may name');
-      expect(limits.find((l) => l.startsWith('ferry: limit idleMs = '))).toBe('ferry: limit idleMs = 5 m 00 s — a connection with nothing in flight is closed after this long idle');
+      expect(limits.find((l) => l.startsWith('ferry: limit idleMs = '))).toBe(
+        'ferry: limit idleMs = 5 m 00 s — a connection with nothing in flight is closed after this long idle',
+      );
     } finally {
       await share.remove();
     }
@@ -183,7 +189,14 @@ describe('upload and interrupted download', () => {
     big = Buffer.alloc(BIG);
     for (let i = 0; i < BIG; i += 4) big.writeUInt32LE((i * 2654435761) >>> 0, i);
     share = await createTempShare({ 'big.bin': big });
-    server = await FerryServer.start({ root: share.root, host: '127.0.0.1', port: 0, logFile: path.join(xdg.dir, 'up.log'), hashIndexFile: null, allowUpload: true });
+    server = await FerryServer.start({
+      root: share.root,
+      host: '127.0.0.1',
+      port: 0,
+      logFile: path.join(xdg.dir, 'up.log'),
+      hashIndexFile: null,
+      allowUpload: true,
+    });
     env = { FERRY_SERVER: `127.0.0.1:${server.port}`, FERRY_CACHE_DIR: path.join(xdg.dir, 'cache') };
   });
 

@@ -3,7 +3,9 @@ import { limitLines } from '../../src/cli/server-limits.js';
 
 describe('limitLines', () => {
   it('prints a field nobody described yet under its own name, in units its name implies', () => {
-    const lines = limitLines([{ prefix: '', values: { connections: 1024, newQueueBytes: 3 * 1024 * 1024, newGraceMs: 1500, newThing: 7, newFlag: true, MAX_ODD_BYTES: 4259847 } }]);
+    const lines = limitLines([
+      { prefix: '', values: { connections: 1024, newQueueBytes: 3 * 1024 * 1024, newGraceMs: 1500, newThing: 7, newFlag: true, MAX_ODD_BYTES: 4259847 } },
+    ]);
     expect(lines).toEqual([
       'ferry: limit connections = 1024 — open connections in all',
       'ferry: limit newQueueBytes = 3.0 MiB',

@@ -26,8 +26,7 @@ describe('shellCompleter', () => {
       return [...entries, { path: 'docs', type: 'dir' as const }] as never;
     },
   };
-  const complete = (c: ReturnType<typeof shellCompleter>, line: string) =>
-    new Promise<[string[], string]>((resolve) => c(line, (_e, r) => resolve(r)));
+  const complete = (c: ReturnType<typeof shellCompleter>, line: string) => new Promise<[string[], string]>((resolve) => c(line, (_e, r) => resolve(r)));
 
   it('completes command words case-insensitively', async () => {
     const c = shellCompleter(api);

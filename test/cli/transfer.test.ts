@@ -15,7 +15,15 @@ describe('ferry download', () => {
     const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
     const t = files(await truth()).find((f) => f.path === 'docs/deep/d.bin') as Truth;
     const first = await json<Record<string, unknown>>(['download', 'docs/deep/d.bin', '--dest', dest]);
-    expect(first).toMatchObject({ path: 'docs/deep/d.bin', dest: path.join(dest, 'd.bin'), bytes: t.size, md5: t.md5, verified: true, transport: 'tcp', cache: 'miss' });
+    expect(first).toMatchObject({
+      path: 'docs/deep/d.bin',
+      dest: path.join(dest, 'd.bin'),
+      bytes: t.size,
+      md5: t.md5,
+      verified: true,
+      transport: 'tcp',
+      cache: 'miss',
+    });
     expect(typeof first.seconds).toBe('number');
     expect(Buffer.compare(await fs.readFile(path.join(dest, 'd.bin')), BIN)).toBe(0);
     const again = await fs.mkdtemp(path.join(scratch, 'dl-'));
@@ -53,7 +61,16 @@ describe('ferry download', () => {
 
   it('--chunk-size sets the UDP datagram size, and is refused without --udp or out of range', async () => {
     const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
-    const ok = await json<{ udp: { datagramBytes: number }; verified: boolean }>(['download', 'docs/deep/d.bin', '--dest', dest, '--no-cache', '--udp', '--chunk-size', '2KiB']);
+    const ok = await json<{ udp: { datagramBytes: number }; verified: boolean }>([
+      'download',
+      'docs/deep/d.bin',
+      '--dest',
+      dest,
+      '--no-cache',
+      '--udp',
+      '--chunk-size',
+      '2KiB',
+    ]);
     expect(ok.verified).toBe(true);
     expect(ok.udp.datagramBytes).toBe(2048 + 28);
     const noUdp = await cli(['download', 'a.txt', '--dest', dest, '--chunk-size', '2KiB']);
@@ -155,7 +172,10 @@ describe('ferry logs', () => {
   it('--follow prints records as they happen until Ctrl-C, then exits 0', async () => {
     const r = await followUntil(['--json'], 'follow-marker.txt');
     expect(r.code).toBe(0);
-    const records = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string });
+    const records = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { command: string; outcome: string });
     expect(records.some((rec) => rec.outcome !== 'ok' && JSON.stringify(rec).includes('follow-marker.txt'))).toBe(true);
   });
 
@@ -173,7 +193,10 @@ describe('ferry logs', () => {
     await cli(['hash', 'verify', 'a.txt']);
     const r = await cli(['logs', '--json', '--limit', '3']);
     expect(r.code).toBe(0);
-    const records = r.stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as { command: string; outcome: string });
+    const records = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { command: string; outcome: string });
     expect(records.length).toBeGreaterThan(0);
     expect(records.length).toBeLessThanOrEqual(3);
     for (const rec of records) expect(Object.keys(rec)).toEqual(expect.arrayContaining(['time', 'client', 'command', 'args', 'outcome', 'bytes', 'ms']));

@@ -16,17 +16,50 @@ describe('help', () => {
   });
 
   it.each([
-    [['index', 'longlist', '--help'], ['--ext', '--keyword', '--path', '--recursive', '--hidden', '--server', '--token', '--json']],
-    [['index', 'shortlist', '--help'], ['<start> <end>', '--ext', '--path', '--recursive']],
-    [['hash', 'verify', '--help'], ['<file>', '--rehash', '--json']],
-    [['hash', 'checkall', '--help'], ['--path', '--rehash']],
-    [['download', '--help'], ['--dest', '--tcp', '--udp', '--overwrite', '--recursive', '--no-cache', '--cache-dir', '--cache-size']],
-    [['upload', '--help'], ['--as', '--overwrite']],
-    [['logs', '--help'], ['--follow', '--limit']],
-    [['serve', '--help'], ['--host', '--port', '--udp-port', '--log', '--allow-upload', '--token']],
-    [['cache', '--help'], ['list', 'stats', 'clear', 'rm <file>']],
-    [['shell', '--help'], ['--dest', '--server']],
-    [['tui', '--help'], ['--server', '--share', '--local']],
+    [
+      ['index', 'longlist', '--help'],
+      ['--ext', '--keyword', '--path', '--recursive', '--hidden', '--server', '--token', '--json'],
+    ],
+    [
+      ['index', 'shortlist', '--help'],
+      ['<start> <end>', '--ext', '--path', '--recursive'],
+    ],
+    [
+      ['hash', 'verify', '--help'],
+      ['<file>', '--rehash', '--json'],
+    ],
+    [
+      ['hash', 'checkall', '--help'],
+      ['--path', '--rehash'],
+    ],
+    [
+      ['download', '--help'],
+      ['--dest', '--tcp', '--udp', '--overwrite', '--recursive', '--no-cache', '--cache-dir', '--cache-size'],
+    ],
+    [
+      ['upload', '--help'],
+      ['--as', '--overwrite'],
+    ],
+    [
+      ['logs', '--help'],
+      ['--follow', '--limit'],
+    ],
+    [
+      ['serve', '--help'],
+      ['--host', '--port', '--udp-port', '--log', '--allow-upload', '--token'],
+    ],
+    [
+      ['cache', '--help'],
+      ['list', 'stats', 'clear', 'rm <file>'],
+    ],
+    [
+      ['shell', '--help'],
+      ['--dest', '--server'],
+    ],
+    [
+      ['tui', '--help'],
+      ['--server', '--share', '--local'],
+    ],
   ])('%j documents its options', async (argv, words) => {
     const r = await run(argv);
     expect(r.code).toBe(0);
@@ -93,7 +126,7 @@ describe('usage errors', () => {
     expect(r.stderr).toBe(`ferry: cannot connect to 127.0.0.1:${port}: connection refused (is \`ferry serve\` running?)\n`);
   });
 
-  it('checks the full-screen client\'s options before starting anything', async () => {
+  it("checks the full-screen client's options before starting anything", async () => {
     const local = await run(['--local', '/no/such/folder'], { tty: true });
     expect(local).toMatchObject({ code: 1, stderr: 'ferry: --local /no/such/folder is not a folder\n' });
     const both = await run(['--share', '.', '--server', 'h:1'], { tty: true });

@@ -7,19 +7,34 @@ const t = (...a: number[]) => new Date(a[0] as number, (a[1] as number) - 1, a[2
 describe('parseClassic: IndexGet shortlist', () => {
   it('reads the four-token form with an extension', () => {
     expect(parseClassic('IndexGet shortlist 2020-01-01 10:00:00 2021-06-30 23:59:59 .txt')).toEqual({
-      kind: 'index', mode: 'shortlist', after: t(2020, 1, 1, 10), before: t(2021, 6, 30, 23, 59, 59), ext: '.txt',
+      kind: 'index',
+      mode: 'shortlist',
+      after: t(2020, 1, 1, 10),
+      before: t(2021, 6, 30, 23, 59, 59),
+      ext: '.txt',
     });
   });
 
   it('reads the T form and bare dates, case-insensitively', () => {
     expect(parseClassic('indexget SHORTLIST 2020-01-01T10:00:00 2021-06-30T23:59:59')).toEqual({
-      kind: 'index', mode: 'shortlist', after: t(2020, 1, 1, 10), before: t(2021, 6, 30, 23, 59, 59),
+      kind: 'index',
+      mode: 'shortlist',
+      after: t(2020, 1, 1, 10),
+      before: t(2021, 6, 30, 23, 59, 59),
     });
     expect(parseClassic('IndexGet shortlist 2020-01-01 2020-12-31 *.PDF')).toEqual({
-      kind: 'index', mode: 'shortlist', after: t(2020, 1, 1), before: t(2021, 1, 1), ext: '.pdf',
+      kind: 'index',
+      mode: 'shortlist',
+      after: t(2020, 1, 1),
+      before: t(2021, 1, 1),
+      ext: '.pdf',
     });
     expect(parseClassic('IndexGet shortlist 2020-01-01 10:00 2020-12-31 txt')).toEqual({
-      kind: 'index', mode: 'shortlist', after: t(2020, 1, 1, 10), before: t(2021, 1, 1), ext: '.txt',
+      kind: 'index',
+      mode: 'shortlist',
+      after: t(2020, 1, 1, 10),
+      before: t(2021, 1, 1),
+      ext: '.txt',
     });
   });
 
@@ -111,10 +126,13 @@ describe('parseClassic: the rest', () => {
 
   it('round-trips any quoted download path', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }).filter((s) => !s.includes('\\')), (name) => {
-        const quoted = `"${name.replace(/"/g, '\\"')}"`;
-        expect(parseClassic(`FileDownload UDP ${quoted}`)).toEqual({ kind: 'download', transport: 'udp', path: name });
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }).filter((s) => !s.includes('\\')),
+        (name) => {
+          const quoted = `"${name.replace(/"/g, '\\"')}"`;
+          expect(parseClassic(`FileDownload UDP ${quoted}`)).toEqual({ kind: 'download', transport: 'udp', path: name });
+        },
+      ),
     );
   });
 });

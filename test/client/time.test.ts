@@ -82,8 +82,15 @@ describe('parseTime', () => {
         const text = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${String(d.getMilliseconds()).padStart(3, '0')}`;
         // Local wall-clock times repeated at a DST fall-back are ambiguous; compare wall-clock fields.
         const back = new Date(parseTime(text));
-        expect([back.getFullYear(), back.getMonth(), back.getDate(), back.getHours(), back.getMinutes(), back.getSeconds(), back.getMilliseconds()])
-          .toEqual([d.getFullYear(), d.getMonth(), d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds(), d.getMilliseconds()]);
+        expect([back.getFullYear(), back.getMonth(), back.getDate(), back.getHours(), back.getMinutes(), back.getSeconds(), back.getMilliseconds()]).toEqual([
+          d.getFullYear(),
+          d.getMonth(),
+          d.getDate(),
+          d.getHours(),
+          d.getMinutes(),
+          d.getSeconds(),
+          d.getMilliseconds(),
+        ]);
       }),
     );
   });

@@ -23,7 +23,11 @@ export async function buildCli(tag: string): Promise<BuiltCli> {
   await fs.copyFile(path.join(repo, 'bin/ferry.js'), path.join(home, 'bin/ferry.js'));
   await fs.copyFile(path.join(repo, 'package.json'), path.join(home, 'package.json'));
   // tsc still emits when unrelated files have type errors; the CLI only needs its own graph.
-  await execa(process.execPath, [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(home, 'dist')], { reject: false });
+  await execa(
+    process.execPath,
+    [path.join(repo, 'node_modules/typescript/bin/tsc'), '-p', path.join(repo, 'tsconfig.build.json'), '--outDir', path.join(home, 'dist')],
+    { reject: false },
+  );
   await fs.access(path.join(home, 'dist/cli/main.js'));
   // bin/ferry.js runs the bundle, made from that output exactly as `npm run build` does.
   await execa(process.execPath, [path.join(repo, 'node_modules/rolldown/bin/cli.mjs'), '-c', path.join(repo, 'rolldown.config.mjs')], { cwd: home });

@@ -228,7 +228,21 @@ export class FakeFerry implements FerryApi {
           seconds: 0.02,
           mtime: new Date().toISOString(),
           ...(options.recursive && !f
-            ? { md5: '', files: inside.map((x) => ({ path: x.path, dest: x.path, bytes: sizeOf(x), transferred: sizeOf(x), md5: md5(x.content ?? ''), verified: true as const, transport: options.transport ?? 'tcp', cache: 'miss' as const, seconds: 0.01, mtime: '' })) }
+            ? {
+                md5: '',
+                files: inside.map((x) => ({
+                  path: x.path,
+                  dest: x.path,
+                  bytes: sizeOf(x),
+                  transferred: sizeOf(x),
+                  md5: md5(x.content ?? ''),
+                  verified: true as const,
+                  transport: options.transport ?? 'tcp',
+                  cache: 'miss' as const,
+                  seconds: 0.01,
+                  mtime: '',
+                })),
+              }
             : {}),
         })),
       );
@@ -297,7 +311,14 @@ export class FakeCache implements CacheApi {
     return [...this.entries];
   }
   async stats(): Promise<CacheStats> {
-    return { dir: '/home/u/.cache/ferry', entries: this.entries.length, bytes: this.entries.reduce((n, e) => n + e.size, 0), limit: this.limit, hits: this.hits, misses: this.misses };
+    return {
+      dir: '/home/u/.cache/ferry',
+      entries: this.entries.length,
+      bytes: this.entries.reduce((n, e) => n + e.size, 0),
+      limit: this.limit,
+      hits: this.hits,
+      misses: this.misses,
+    };
   }
   async clear(): Promise<void> {
     this.entries = [];

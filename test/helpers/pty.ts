@@ -11,7 +11,8 @@ async function load(): Promise<typeof Pty | undefined> {
   try {
     return await import('@lydell/node-pty');
   } catch (err) {
-    const why = `no pseudo-terminal for the end-to-end tests: @lydell/node-pty did not load (${(err as Error).message}). ` +
+    const why =
+      `no pseudo-terminal for the end-to-end tests: @lydell/node-pty did not load (${(err as Error).message}). ` +
       'It ships prebuilt binaries for linux, darwin and win32 on x64 and arm64; elsewhere install node-pty with a C++ toolchain.';
     if (process.env.CI) throw new Error(why);
     process.stderr.write(`skipping: ${why}\n`);

@@ -96,7 +96,10 @@ export async function startTcpRelay(target: { host: string; port: number }): Pro
       if (!upstream.write(chunk)) client.pause();
     });
     upstream.on('drain', () => client.resume());
-    for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+    for (const [a, b] of [
+      [client, upstream],
+      [upstream, client],
+    ] as const) {
       a.on('error', () => b.destroy());
       a.on('close', () => {
         sockets.delete(a);

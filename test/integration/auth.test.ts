@@ -25,19 +25,32 @@ afterAll(() => t.close());
 const open = (token?: string) => RpcConnection.open({ host: '127.0.0.1', port: t.server.port, ...(token ? { token } : {}) });
 
 /** Speak the handshake by hand, returning every frame the server sent until it closed. */
-async function rawHandshake(send: (welcome: Frame | undefined, write: (b: Buffer) => void, end: () => void) => void, nonce = 'ab'.repeat(32), port = t.server.port): Promise<Frame[]> {
+async function rawHandshake(
+  send: (welcome: Frame | undefined, write: (b: Buffer) => void, end: () => void) => void,
+  nonce = 'ab'.repeat(32),
+  port = t.server.port,
+): Promise<Frame[]> {
   const socket = connect({ host: '127.0.0.1', port });
   const decoder = new FrameDecoder();
   const frames: Frame[] = [];
   socket.on('error', () => {});
   socket.on('connect', () => {
     socket.write(encodeFrame(Kind.Hello, 0, { versions: [PROTOCOL_VERSION], client: 'raw', nonce }));
-    send(undefined, (b) => socket.write(b), () => socket.end());
+    send(
+      undefined,
+      (b) => socket.write(b),
+      () => socket.end(),
+    );
   });
   socket.on('data', (c) => {
     for (const f of decoder.push(c)) {
       frames.push(f);
-      if (f.kind === Kind.Welcome) send(f, (b) => socket.write(b), () => socket.end());
+      if (f.kind === Kind.Welcome)
+        send(
+          f,
+          (b) => socket.write(b),
+          () => socket.end(),
+        );
     }
   });
   await new Promise((r) => socket.on('close', r));
@@ -134,7 +147,10 @@ describe('token authentication', () => {
     for (const proofFor of [() => undefined, () => randomBytes(32).toString('hex'), (cn: string, sn: string) => serverProof('not the token at all', cn, sn)]) {
       const fake = await fakeTokenServer(proofFor);
       try {
-        const outcome = RpcConnection.open({ host: '127.0.0.1', port: fake.port, token: TOKEN }).then(() => 'connected', (err: unknown) => err);
+        const outcome = RpcConnection.open({ host: '127.0.0.1', port: fake.port, token: TOKEN }).then(
+          () => 'connected',
+          (err: unknown) => err,
+        );
         await expect(outcome).resolves.toMatchObject({
           code: 'UNAUTHORIZED',
           message: expect.stringMatching(/failed to prove it knows the token/),
@@ -200,7 +216,16 @@ async function fakeTokenServer(proofFor: (clientNonce: string, serverNonce: stri
           socket.write(encodeFrame(Kind.Welcome, 0, { version: PROTOCOL_VERSION, server: 'fake', auth: 'token', nonce: serverNonce }));
         } else if (f.kind === Kind.Auth) {
           const proof = proofFor(clientNonce, serverNonce);
-          socket.write(encodeFrame(Kind.Auth, 0, { version: PROTOCOL_VERSION, server: 'fake', share: 'share', features: ['list'], auth: 'token', ...(proof ? { proof } : {}) }));
+          socket.write(
+            encodeFrame(Kind.Auth, 0, {
+              version: PROTOCOL_VERSION,
+              server: 'fake',
+              share: 'share',
+              features: ['list'],
+              auth: 'token',
+              ...(proof ? { proof } : {}),
+            }),
+          );
         }
       }
     });

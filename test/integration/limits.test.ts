@@ -31,7 +31,10 @@ describe('limits', () => {
   it('refuses connections beyond the per-address limit with a reason, and accepts again when one closes', async () => {
     t = await startTestServer({ 'a.txt': 'a' }, { limits: { connectionsPerAddress: 3 } });
     const open = await Promise.all([1, 2, 3].map(() => RpcConnection.open({ host: '127.0.0.1', port: t!.server.port })));
-    await expect(RpcConnection.open({ host: '127.0.0.1', port: t.server.port })).rejects.toMatchObject({ code: 'TOO_MANY_REQUESTS', message: expect.stringMatching(/more than 3 connections/) });
+    await expect(RpcConnection.open({ host: '127.0.0.1', port: t.server.port })).rejects.toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      message: expect.stringMatching(/more than 3 connections/),
+    });
     await open[0]!.close();
     const again = await waitFor(() => RpcConnection.open({ host: '127.0.0.1', port: t!.server.port }).catch(() => undefined), 'a free slot');
     expect(again.welcome.version).toBe(PROTOCOL_VERSION);
@@ -84,7 +87,11 @@ describe('limits', () => {
     // connection, holding nothing), and nothing piles up past the send budget.
     await waitFor(() => server.walks.active === 1, 'the first walk to start');
     // The paused socket cannot see the close; the server's log says it happened.
-    await waitFor(async () => (await observer.logs({ limit: 100 })).some((r) => r.command === 'connection' && r.outcome === 'TIMEOUT' && /read nothing/.test(r.message ?? '')), 'the disconnect');
+    await waitFor(
+      async () =>
+        (await observer.logs({ limit: 100 })).some((r) => r.command === 'connection' && r.outcome === 'TIMEOUT' && /read nothing/.test(r.message ?? '')),
+      'the disconnect',
+    );
     await waitFor(() => server.walks.active === 0, 'its walk to end');
     expect((await observer.logs({ limit: 200 })).some((r) => r.outcome === 'TOO_LARGE')).toBe(false);
     c.socket.resume();
@@ -92,6 +99,9 @@ describe('limits', () => {
   });
 
   it('refuses to listen beyond loopback without a token unless told it is fine', async () => {
-    await expect(FerryServer.start({ root: '.', host: '0.0.0.0', port: 0 })).rejects.toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/without a token/) });
+    await expect(FerryServer.start({ root: '.', host: '0.0.0.0', port: 0 })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+      message: expect.stringMatching(/without a token/),
+    });
   });
 });

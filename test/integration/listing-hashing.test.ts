@@ -117,7 +117,10 @@ describe('command log', () => {
     expect(records[0]).toMatchObject({ command: 'hash', args: { path: 'notes.txt' }, outcome: 'ok' });
     expect(records[1]).toMatchObject({ command: 'hash', args: { path: 'missing.txt' }, outcome: 'NOT_FOUND' });
     expect(records[1]!.client).toMatch(/^127\.0\.0\.1:\d+$/);
-    const lines = (await readFile(t.server.logFile, 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    const lines = (await readFile(t.server.logFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.at(-1)).toMatchObject({ command: 'logs' });
   });
 

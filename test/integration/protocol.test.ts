@@ -24,7 +24,7 @@ async function raw(): Promise<{ socket: Socket; frames: Frame[]; closed: Promise
   socket.on('data', (chunk) => {
     for (const f of decoder.push(chunk)) {
       frames.push(f);
-      for (const w of [...waiters]) if (w[0](f)) (waiters.splice(waiters.indexOf(w), 1), w[1](f));
+      for (const w of [...waiters]) if (w[0](f)) waiters.splice(waiters.indexOf(w), 1), w[1](f);
     }
   });
   const closed = new Promise<void>((r) => socket.on('close', () => r()));

@@ -80,7 +80,10 @@ describe('stale upload temp files', () => {
       const md5 = createHash('md5').update(body).digest('hex');
       let ready!: () => void;
       const isReady = new Promise<void>((r) => (ready = r));
-      const { id, reply } = rpc.requestWithId({ op: 'upload', path: 'up.txt', size: body.length, md5, overwrite: false }, { onItem: (h) => h.ready && ready() });
+      const { id, reply } = rpc.requestWithId(
+        { op: 'upload', path: 'up.txt', size: body.length, md5, overwrite: false },
+        { onItem: (h) => h.ready && ready() },
+      );
       await isReady;
       rpc.conn.send(Kind.Data, id, undefined, body.subarray(0, 11));
       const temps = () => readdir(t!.share.root).then((names) => names.filter((n) => n.startsWith('.ferry-upload-')));

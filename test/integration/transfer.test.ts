@@ -18,7 +18,18 @@ const small = { a: randomBytes(300 * 1024), b: randomBytes(300 * 1024), c: rando
 let t: TestServer;
 let dest: string;
 beforeEach(async () => {
-  t = await startTestServer({ 'big.bin': big, 'a.bin': small.a, 'b.bin': small.b, 'c.bin': small.c, 'dir/x.txt': 'x\n', 'dir/sub/y.txt': 'y\n', 'dir/hollow/': {}, 'dir/hollow/deeper/': {}, 'vacant/': {}, 'empty.txt': '' });
+  t = await startTestServer({
+    'big.bin': big,
+    'a.bin': small.a,
+    'b.bin': small.b,
+    'c.bin': small.c,
+    'dir/x.txt': 'x\n',
+    'dir/sub/y.txt': 'y\n',
+    'dir/hollow/': {},
+    'dir/hollow/deeper/': {},
+    'vacant/': {},
+    'empty.txt': '',
+  });
   dest = await scratchDir('ferry-dest-');
 });
 afterEach(() => t.close());
@@ -30,7 +41,16 @@ describe('download', () => {
     const client = await t.connect();
     const r = await client.download('big.bin', { dest });
     expect(md5(await readFile(join(dest, 'big.bin')))).toBe(md5(big));
-    expect(r).toMatchObject({ path: 'big.bin', dest: join(dest, 'big.bin'), bytes: big.length, transferred: big.length, md5: md5(big), verified: true, transport: 'tcp', cache: 'miss' });
+    expect(r).toMatchObject({
+      path: 'big.bin',
+      dest: join(dest, 'big.bin'),
+      bytes: big.length,
+      transferred: big.length,
+      md5: md5(big),
+      verified: true,
+      transport: 'tcp',
+      cache: 'miss',
+    });
     expect(await visible(dest)).toEqual(['big.bin']);
   });
 
@@ -99,7 +119,7 @@ describe('download', () => {
     expect(await readdir(join(dest, 'dir', 'hollow', 'deeper'))).toEqual([]);
   });
 
-  it('keeps the server\'s modification times, for files and folders, and leaves the cache\'s copy alone', async () => {
+  it("keeps the server's modification times, for files and folders, and leaves the cache's copy alone", async () => {
     const T = Date.UTC(2021, 4, 17, 8, 30, 12, 345);
     await t.share.write({ 'dated/old.txt': { content: 'old\n', mtime: T }, 'dated/inner/older.txt': { content: 'older\n', mtime: T - 86_400_000 } });
     await utimes(t.share.abs('dated/inner'), (T - 3_600_000) / 1000, (T - 3_600_000) / 1000);

@@ -69,7 +69,12 @@ describe('UDP download', () => {
     const client = await t.connect({ noCache: true });
     const controller = new AbortController();
     await expect(
-      client.download('huge.bin', { dest, transport: 'udp', signal: controller.signal, onProgress: (p) => p.bytes > 0 && p.bytes < p.total && controller.abort() }),
+      client.download('huge.bin', {
+        dest,
+        transport: 'udp',
+        signal: controller.signal,
+        onProgress: (p) => p.bytes > 0 && p.bytes < p.total && controller.abort(),
+      }),
     ).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(await readdir(dest)).not.toContain('huge.bin');
     const r = await client.download('huge.bin', { dest, transport: 'udp' });

@@ -107,7 +107,7 @@ describe('frame codec', () => {
 });
 
 describe('payload ownership', () => {
-  it('gives a large payload memory of its own, and never keeps the caller\'s chunk', () => {
+  it("gives a large payload memory of its own, and never keeps the caller's chunk", () => {
     const big = encodeFrame(Kind.Data, 1, undefined, Buffer.alloc(100_000, 7));
     const d = new FrameDecoder();
     const [frame] = d.push(big);

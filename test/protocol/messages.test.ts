@@ -5,7 +5,13 @@ import { parseHello, parseRequest } from '../../src/protocol/messages.js';
 
 describe('request validation', () => {
   it('accepts each operation and drops absent fields', () => {
-    expect(parseRequest({ op: 'list', path: 'a', recursive: false, after: 1, before: 2 })).toEqual({ op: 'list', path: 'a', recursive: false, after: 1, before: 2 });
+    expect(parseRequest({ op: 'list', path: 'a', recursive: false, after: 1, before: 2 })).toEqual({
+      op: 'list',
+      path: 'a',
+      recursive: false,
+      after: 1,
+      before: 2,
+    });
     expect(parseRequest({ op: 'hash', path: 'x.txt' })).toEqual({ op: 'hash', path: 'x.txt' });
     expect(parseRequest({ op: 'hashall' })).toEqual({ op: 'hashall' });
     expect(parseRequest({ op: 'download', path: 'f', offset: 10, identity: { size: 1, mtimeMs: 2, ino: 3, dev: 4 } })).toMatchObject({ offset: 10 });

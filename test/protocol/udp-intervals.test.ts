@@ -12,7 +12,14 @@ describe('IntervalSet', () => {
     add(20, 25); // touches [10,20)
     add(5, 45); // covers everything
     expect(s.toArray()).toEqual([{ start: 5, end: 45 }]);
-    expect(fresh).toEqual([[10, 20], [30, 40], [20, 25], [5, 10], [25, 30], [40, 45]]);
+    expect(fresh).toEqual([
+      [10, 20],
+      [30, 40],
+      [20, 25],
+      [5, 10],
+      [25, 30],
+      [40, 45],
+    ]);
     add(6, 9);
     expect(fresh).toHaveLength(6); // nothing new
     s.dropBelow(8);

@@ -31,8 +31,7 @@ const hex = (s: string) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
 // Hand-checked layouts: magic 4659, version 01, type, session id, CRC, fields.
 const DATA_VECTOR = '4659 01 01 0102030405060708 2a8313ca 00000001 00000002 00000007 6869';
-const ACK_VECTOR =
-  '4659 01 02 0102030405060708 7f511648 0000000000000009 000000fa 00000003 00000064 00010000 01 00000005 00000007';
+const ACK_VECTOR = '4659 01 02 0102030405060708 7f511648 0000000000000009 000000fa 00000003 00000064 00010000 01 00000005 00000007';
 const HELLO_VECTOR = '4659 01 02 0000000000000001 3e7f2da8 ffffffffffffffff 00000000 00000000 00000010 00000000 00';
 
 /** The CRC field is CRC-32 (zlib) over the datagram with bytes 12..16 left out. */
@@ -69,7 +68,15 @@ describe('UDP datagram codec', () => {
   });
 
   it('encodes ACKs to the documented bytes, including "no packet yet"', () => {
-    const ack = encodeAck({ sessionId: 0x0102030405060708n, largestPacket: 9, ackDelayMicros: 250, cumulative: 3, window: 100, receiveBuffer: 65536, ranges: [{ start: 5, end: 7 }] });
+    const ack = encodeAck({
+      sessionId: 0x0102030405060708n,
+      largestPacket: 9,
+      ackDelayMicros: 250,
+      cumulative: 3,
+      window: 100,
+      receiveBuffer: 65536,
+      ranges: [{ start: 5, end: 7 }],
+    });
     expect(ack.toString('hex')).toBe(hex(ACK_VECTOR).toString('hex'));
     expect(ack.readUInt32BE(12)).toBe(independentCrc(ack));
     const hello = encodeAck({ sessionId: 1n, largestPacket: -1, ackDelayMicros: 0, cumulative: 0, window: 16, receiveBuffer: 0, ranges: [] });
@@ -86,13 +93,19 @@ describe('UDP datagram codec', () => {
 
   it('round-trips DATA', () => {
     fc.assert(
-      fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }), fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.integer({ min: 0, max: 0xffffffff }), fc.uint8Array({ maxLength: 300 }), (id, pn, chunk, bytes) => {
-        const d = decodeUdp(encodeData(id, pn, chunk, Buffer.from(bytes)));
-        expect(d.ok).toBe(true);
-        if (!d.ok || d.packet.type !== 'data') return;
-        expect(d.packet).toMatchObject({ sessionId: id, packetNumber: pn, chunk });
-        expect(Buffer.from(d.packet.payload).equals(Buffer.from(bytes))).toBe(true);
-      }),
+      fc.property(
+        fc.bigInt({ min: 0n, max: 2n ** 64n - 1n }),
+        fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }),
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.uint8Array({ maxLength: 300 }),
+        (id, pn, chunk, bytes) => {
+          const d = decodeUdp(encodeData(id, pn, chunk, Buffer.from(bytes)));
+          expect(d.ok).toBe(true);
+          if (!d.ok || d.packet.type !== 'data') return;
+          expect(d.packet).toMatchObject({ sessionId: id, packetNumber: pn, chunk });
+          expect(Buffer.from(d.packet.payload).equals(Buffer.from(bytes))).toBe(true);
+        },
+      ),
     );
   });
 
@@ -116,7 +129,15 @@ describe('UDP datagram codec', () => {
 
   it('rejects every single-bit corruption of a valid datagram', () => {
     const data = encodeData(0xabcdefn, 42, 9, Buffer.from('some chunk bytes that must not be damaged'));
-    const ack = encodeAck({ sessionId: 0xabcdefn, largestPacket: 40, ackDelayMicros: 3, cumulative: 8, window: 10, receiveBuffer: 1000, ranges: [{ start: 9, end: 12 }] });
+    const ack = encodeAck({
+      sessionId: 0xabcdefn,
+      largestPacket: 40,
+      ackDelayMicros: 3,
+      cumulative: 8,
+      window: 10,
+      receiveBuffer: 1000,
+      ranges: [{ start: 9, end: 12 }],
+    });
     for (const original of [data, ack]) {
       for (let bit = 0; bit < original.length * 8; bit++) {
         const b = Buffer.from(original);
@@ -148,7 +169,18 @@ describe('UDP datagram codec', () => {
 
   it('rejects SACK ranges that are empty, overlapping, descending or below the cumulative point', () => {
     const base = { sessionId: 1n, largestPacket: 5, ackDelayMicros: 0, cumulative: 10, window: 1, receiveBuffer: 0 };
-    for (const ranges of [[{ start: 12, end: 12 }], [{ start: 12, end: 15 }, { start: 14, end: 16 }], [{ start: 20, end: 21 }, { start: 12, end: 13 }], [{ start: 5, end: 11 }]]) {
+    for (const ranges of [
+      [{ start: 12, end: 12 }],
+      [
+        { start: 12, end: 15 },
+        { start: 14, end: 16 },
+      ],
+      [
+        { start: 20, end: 21 },
+        { start: 12, end: 13 },
+      ],
+      [{ start: 5, end: 11 }],
+    ]) {
       expect(decodeUdp(encodeAck({ ...base, ranges })), JSON.stringify(ranges)).toEqual({ ok: false, reason: 'malformed' });
     }
   });

@@ -15,7 +15,8 @@ function receiver(chunks: number, options: Partial<UdpReceiverOptions> = {}, siz
   return r;
 }
 
-const of = <T extends ReceiverAction['type']>(actions: ReceiverAction[], type: T) => actions.filter((a): a is Extract<ReceiverAction, { type: T }> => a.type === type);
+const of = <T extends ReceiverAction['type']>(actions: ReceiverAction[], type: T) =>
+  actions.filter((a): a is Extract<ReceiverAction, { type: T }> => a.type === type);
 const acks = (actions: ReceiverAction[]) => of(actions, 'ack').map((a) => a.ack);
 
 describe('UdpReceiver', () => {
@@ -48,7 +49,16 @@ describe('UdpReceiver', () => {
     expect(of(a2, 'write').map((w) => w.position)).toEqual([200]);
     expect(of(a2, 'hash')).toEqual([]);
     r.onData(data(4), 2);
-    expect(acks(r.poll(2))).toMatchObject([{ cumulative: 0, largestPacket: 4, ranges: [{ start: 2, end: 3 }, { start: 4, end: 5 }] }]);
+    expect(acks(r.poll(2))).toMatchObject([
+      {
+        cumulative: 0,
+        largestPacket: 4,
+        ranges: [
+          { start: 2, end: 3 },
+          { start: 4, end: 5 },
+        ],
+      },
+    ]);
     r.onData(data(3), 3);
     expect(acks(r.poll(3))[0]!.ranges).toEqual([{ start: 2, end: 5 }]);
     expect(of(r.onData(data(1, 9), 4), 'hash')).toEqual([]); // chunk 0 still missing

@@ -169,13 +169,25 @@ describe('UdpSender', () => {
     expect(second.length).toBeGreaterThanOrEqual(10);
     expect(s.stats.windowBytes).toBe(20 * DGRAM); // slow start: +1 datagram per datagram acked
     // Chunks 11 and 13 lost in the same round; 8 others acked first (+8), then one cut.
-    s.onAck(ack(19, 11, [{ start: 12, end: 13 }, { start: 14, end: 20 }]), 20);
+    s.onAck(
+      ack(19, 11, [
+        { start: 12, end: 13 },
+        { start: 14, end: 20 },
+      ]),
+      20,
+    );
     s.poll(20);
     expect(s.stats.packetsLost).toBe(2);
     expect(s.stats.windowBytes).toBeCloseTo(28 * DGRAM * 0.7, 0);
     // A further loss among packets sent before the cut does not cut again.
     const before = s.stats.windowBytes;
-    s.onAck(ack(19, 11, [{ start: 12, end: 13 }, { start: 14, end: 20 }]), 35);
+    s.onAck(
+      ack(19, 11, [
+        { start: 12, end: 13 },
+        { start: 14, end: 20 },
+      ]),
+      35,
+    );
     s.poll(35);
     expect(s.stats.windowBytes).toBe(before);
   });

@@ -39,7 +39,10 @@ export function simulate(size: number, chunkSize: number, net: Net, seed: number
   const id = 0xfeedfacecafebeefn;
   let now = 0;
   const sender = new UdpSender({ size, chunkSize, startChunk, initialRttMs: 20, idleTimeoutMs: 5000 }, now);
-  const receiver = new UdpReceiver({ sessionId: id, size, chunkSize, startChunk, receiveBuffer: 64 * chunkSize, windowBytes: 256 * chunkSize, idleTimeoutMs: 5000 }, now);
+  const receiver = new UdpReceiver(
+    { sessionId: id, size, chunkSize, startChunk, receiveBuffer: 64 * chunkSize, windowBytes: 256 * chunkSize, idleTimeoutMs: 5000 },
+    now,
+  );
   const written = Buffer.alloc(size);
   file.copy(written, 0, 0, Math.min(size, startChunk * chunkSize));
   const hashParts: Buffer[] = [file.subarray(0, Math.min(size, startChunk * chunkSize))];
@@ -92,7 +95,10 @@ export function simulate(size: number, chunkSize: number, net: Net, seed: number
     handleReceiver(receiver.poll(now), true);
     runSender();
     for (let steps = 0; !(senderDone && receiverDone); steps++) {
-      if (steps > 2_000_000) throw new Error(`simulation did not converge: now=${now} senderTimer=${senderTimer} receiverTimer=${receiverTimer} queue=${queue.length} done=${senderDone},${receiverDone}`);
+      if (steps > 2_000_000)
+        throw new Error(
+          `simulation did not converge: now=${now} senderTimer=${senderTimer} receiverTimer=${receiverTimer} queue=${queue.length} done=${senderDone},${receiverDone}`,
+        );
       queue.sort((a, b) => a.at - b.at);
       const next = Math.min(queue[0]?.at ?? Infinity, senderTimer, receiverDone ? Infinity : receiverTimer);
       if (next === Infinity) throw new Error('deadlock: nothing in flight and no timer set');
@@ -186,7 +192,13 @@ describe('UDP sender and receiver, simulated', () => {
       fc.property(
         fc.integer({ min: 0, max: 40_000 }),
         fc.integer({ min: 1, max: 2000 }),
-        fc.record({ loss: fc.double({ min: 0, max: 0.3, noNaN: true }), dup: fc.double({ min: 0, max: 0.2, noNaN: true }), corrupt: fc.double({ min: 0, max: 0.1, noNaN: true }), delayMs: fc.double({ min: 0.1, max: 20, noNaN: true }), jitterMs: fc.double({ min: 0, max: 10, noNaN: true }) }),
+        fc.record({
+          loss: fc.double({ min: 0, max: 0.3, noNaN: true }),
+          dup: fc.double({ min: 0, max: 0.2, noNaN: true }),
+          corrupt: fc.double({ min: 0, max: 0.1, noNaN: true }),
+          delayMs: fc.double({ min: 0.1, max: 20, noNaN: true }),
+          jitterMs: fc.double({ min: 0, max: 10, noNaN: true }),
+        }),
         fc.integer(),
         (size, chunkSize, net, seed) => {
           const r = simulate(size, chunkSize, net, seed);

@@ -76,7 +76,10 @@ async function attempt(op: PathOp, path: string): Promise<Outcome> {
 
 async function logRecords(): Promise<Record<string, unknown>[]> {
   const text = await readFile(logFile, 'utf8').catch(() => '');
-  return text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  return text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 /** Nothing in what came back may carry the sentinel's bytes, its MD5 or the server's absolute paths. */
@@ -190,7 +193,10 @@ describe("ferry's own files", () => {
     await rpc.request({ op: 'list', path: 'own', hidden: true }, { onItem: (h) => entries.push(...(h.entries as { path: string }[])) });
     expect(entries.map((e) => e.path).sort()).toEqual(['own/.hidden-but-mine.txt', 'own/visible.txt']);
     const hashed: string[] = [];
-    await rpc.request({ op: 'hashall', path: 'own' }, { onItem: (h) => hashed.push(...((h.results as { path: string }[] | undefined) ?? []).map((r) => r.path)) });
+    await rpc.request(
+      { op: 'hashall', path: 'own' },
+      { onItem: (h) => hashed.push(...((h.results as { path: string }[] | undefined) ?? []).map((r) => r.path)) },
+    );
     expect(hashed.every((p) => !p.includes('ferry-'))).toBe(true);
     for (const name of ['.big.iso.ferry-part', 'big.iso.ferry-part', '.ferry-upload-0011223344556677']) {
       const o = await attempt('download', `own/${name}`);
@@ -225,7 +231,14 @@ describe('symlink race', () => {
       const conn = await RpcConnection.open({ host: '127.0.0.1', port: t.server.port });
       let n = 0;
       while (!stop && n < 5000) {
-        const steps = [['download', 'race/f.txt'], ['hash', 'race/f.txt'], ['stat', 'race/f.txt'], ['list', 'race'], ['hashall', 'race'], ['keyword', 'race']] as const;
+        const steps = [
+          ['download', 'race/f.txt'],
+          ['hash', 'race/f.txt'],
+          ['stat', 'race/f.txt'],
+          ['list', 'race'],
+          ['hashall', 'race'],
+          ['keyword', 'race'],
+        ] as const;
         for (const [op, path] of steps) {
           const o: Outcome = { items: [], data: [] };
           // A keyword search must not become an oracle for the contents of a file outside.

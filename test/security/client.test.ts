@@ -49,7 +49,6 @@ async function withHostile<T>(script: HostileScript, fn: (client: FerryClient, p
   }
 }
 
-
 const EVIL = Buffer.from('evil bytes\n');
 const HOSTILE_NAMES = ['../evil', '../../evil', 'a/../../evil', '..', 'C:\\evil', '..\\evil', 'ev\u001b[2Jil', 'ev\nil', 'ev\u0000il', '.', ''];
 

@@ -42,8 +42,11 @@ async function clientVia(port: number): Promise<FerryClient> {
   return new FerryClient(await RpcConnection.open(options), options, null);
 }
 
-
-const sizeOf = (file: string) => fs.stat(file).then((s) => s.size, () => -1);
+const sizeOf = (file: string) =>
+  fs.stat(file).then(
+    (s) => s.size,
+    () => -1,
+  );
 
 /** `ferry serve` in a child process; resolves once it listens, with its port. */
 /**
@@ -60,7 +63,16 @@ async function serveProcess(root: string, port: number, log: string): Promise<{ 
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
-  const m = await waitFor(() => /tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out) ?? (child.exitCode !== null ? (() => { throw new Error(`serve exited: ${out}`); })() : null), 'ferry serve to listen');
+  const m = await waitFor(
+    () =>
+      /tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out) ??
+      (child.exitCode !== null
+        ? (() => {
+            throw new Error(`serve exited: ${out}`);
+          })()
+        : null),
+    'ferry serve to listen',
+  );
   return { child, port: Number(m[1]) };
 }
 
@@ -71,7 +83,12 @@ describe('a client killed mid-download', () => {
     const dest = await fs.mkdtemp(path.join(tmpdir(), 'ferry-faults-dest-'));
     try {
       relay.holdAfter = 6 * MiB;
-      const child = execa(process.execPath, [bin, 'download', 'big.bin', '--server', `127.0.0.1:${relay.port}`, '--dest', dest, '--no-cache'], { env, extendEnv: false, stdio: 'ignore', reject: false });
+      const child = execa(process.execPath, [bin, 'download', 'big.bin', '--server', `127.0.0.1:${relay.port}`, '--dest', dest, '--no-cache'], {
+        env,
+        extendEnv: false,
+        stdio: 'ignore',
+        reject: false,
+      });
       await relay.held();
       const part = path.join(dest, '.big.bin.ferry-part');
       await waitFor(async () => (await sizeOf(part)) >= MiB, 'the .part to hold at least 1 MiB');
@@ -217,8 +234,7 @@ describe('a full disk on the client', () => {
         await t.close();
         await fs.rm(dest, { recursive: true, force: true });
       }
-    }),
-  );
+    }));
 });
 
 describe('a full disk at the destination, with the cache elsewhere', () => {
@@ -235,8 +251,7 @@ describe('a full disk at the destination, with the cache elsewhere', () => {
       } finally {
         await t.close();
       }
-    }),
-  );
+    }));
 });
 
 describe('a full disk on the server', () => {
@@ -257,6 +272,5 @@ describe('a full disk on the server', () => {
         await t.close();
         await fs.rm(local, { recursive: true, force: true });
       }
-    }),
-  );
+    }));
 });

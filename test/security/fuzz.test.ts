@@ -45,7 +45,9 @@ function decodeSplit(data: Buffer, cuts: number[]): Frame[] {
   return out;
 }
 
-const jsonHeader = fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 }).map((h) => JSON.parse(JSON.stringify(h)) as Record<string, unknown>);
+const jsonHeader = fc
+  .dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 })
+  .map((h) => JSON.parse(JSON.stringify(h)) as Record<string, unknown>);
 const kinds = fc.constantFrom(...KIND_VALUES);
 
 describe('frame decoder', () => {
@@ -60,12 +62,19 @@ describe('frame decoder', () => {
 
   it('round-trips every frame, whatever the cuts', () => {
     fc.assert(
-      fc.property(kinds, fc.integer({ min: 0, max: 0xffffffff }), jsonHeader, bytes(200), fc.array(fc.nat(), { maxLength: 5 }), (kind, id, header, payload, cuts) => {
-        const frames = decodeSplit(encodeFrame(kind, id, header, payload), cuts);
-        expect(frames).toHaveLength(1);
-        expect(frames[0]).toMatchObject({ kind, id, header });
-        expect(Buffer.compare(frames[0]!.payload, payload)).toBe(0);
-      }),
+      fc.property(
+        kinds,
+        fc.integer({ min: 0, max: 0xffffffff }),
+        jsonHeader,
+        bytes(200),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (kind, id, header, payload, cuts) => {
+          const frames = decodeSplit(encodeFrame(kind, id, header, payload), cuts);
+          expect(frames).toHaveLength(1);
+          expect(frames[0]).toMatchObject({ kind, id, header });
+          expect(Buffer.compare(frames[0]!.payload, payload)).toBe(0);
+        },
+      ),
       { numRuns: 1000 },
     );
   });
@@ -101,15 +110,29 @@ describe('frame decoder', () => {
 });
 
 describe('message validators', () => {
-  const anyHeader = fc.oneof(fc.anything(), jsonHeader, fc.record({ op: fc.constantFrom('list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'x'), path: fc.anything() }, { requiredKeys: ['op'] }));
+  const anyHeader = fc.oneof(
+    fc.anything(),
+    jsonHeader,
+    fc.record(
+      { op: fc.constantFrom('list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'x'), path: fc.anything() },
+      { requiredKeys: ['op'] },
+    ),
+  );
 
   it('parseRequest returns a request or throws BAD_REQUEST, for anything', () => {
     fc.assert(
-      fc.property(anyHeader, fc.dictionary(fc.constantFrom('path', 'offset', 'identity', 'size', 'md5', 'chunkSize', 'startChunk', 'limit', 'after', 'keyword', 'ext', 'recursive'), fc.anything()), (h, extra) => {
-        const header = typeof h === 'object' && h !== null && !Array.isArray(h) ? { ...h, ...extra } : h;
-        const r = codedOrValue(() => parseRequest(header), [ErrorCode.BadRequest]);
-        if (r !== undefined) expect(JSON.parse(JSON.stringify(r))).toEqual(r); // a request is plain JSON
-      }),
+      fc.property(
+        anyHeader,
+        fc.dictionary(
+          fc.constantFrom('path', 'offset', 'identity', 'size', 'md5', 'chunkSize', 'startChunk', 'limit', 'after', 'keyword', 'ext', 'recursive'),
+          fc.anything(),
+        ),
+        (h, extra) => {
+          const header = typeof h === 'object' && h !== null && !Array.isArray(h) ? { ...h, ...extra } : h;
+          const r = codedOrValue(() => parseRequest(header), [ErrorCode.BadRequest]);
+          if (r !== undefined) expect(JSON.parse(JSON.stringify(r))).toEqual(r); // a request is plain JSON
+        },
+      ),
       { numRuns: 3000 },
     );
   });
@@ -164,7 +187,12 @@ describe('UDP datagrams', () => {
   });
 
   it('round-trips DATA and ACK, and any changed byte is rejected', () => {
-    const data = fc.record({ sessionId: session, packetNumber: fc.integer({ min: 0, max: 2 ** 53 - 1 }), chunk: fc.integer({ min: 0, max: 0xffffffff }), payload: bytes(100) });
+    const data = fc.record({
+      sessionId: session,
+      packetNumber: fc.integer({ min: 0, max: 2 ** 53 - 1 }),
+      chunk: fc.integer({ min: 0, max: 0xffffffff }),
+      payload: bytes(100),
+    });
     // SACK ranges are ascending, disjoint, non-empty and above the cumulative point: built from gaps and lengths.
     const ack = fc
       .record({
@@ -186,18 +214,34 @@ describe('UDP datagrams', () => {
         return { ...a, ranges };
       });
     fc.assert(
-      fc.property(fc.oneof(data.map((d) => ({ d })), ack.map((a) => ({ a }))), fc.boolean(), fc.nat(), fc.integer({ min: 1, max: 255 }), (p, keyed, at, x) => {
-        const k = keyed ? key : undefined;
-        const buf = 'd' in p ? encodeData(p.d.sessionId, p.d.packetNumber, p.d.chunk, p.d.payload, k) : encodeAck(p.a, k);
-        const r = decodeUdp(buf, k);
-        expect(r.ok).toBe(true);
-        if (r.ok && 'd' in p) expect(r.packet).toMatchObject({ type: 'data', sessionId: p.d.sessionId, packetNumber: p.d.packetNumber, chunk: p.d.chunk });
-        if (r.ok && 'a' in p) expect(r.packet).toMatchObject({ type: 'ack', sessionId: p.a.sessionId, largestPacket: p.a.largestPacket, cumulative: p.a.cumulative, ranges: p.a.ranges });
-        // CRC-32 (and the MAC) catch any single changed byte.
-        const bad = Buffer.from(buf);
-        bad[at % bad.length]! ^= x;
-        expect(decodeUdp(bad, k).ok).toBe(false);
-      }),
+      fc.property(
+        fc.oneof(
+          data.map((d) => ({ d })),
+          ack.map((a) => ({ a })),
+        ),
+        fc.boolean(),
+        fc.nat(),
+        fc.integer({ min: 1, max: 255 }),
+        (p, keyed, at, x) => {
+          const k = keyed ? key : undefined;
+          const buf = 'd' in p ? encodeData(p.d.sessionId, p.d.packetNumber, p.d.chunk, p.d.payload, k) : encodeAck(p.a, k);
+          const r = decodeUdp(buf, k);
+          expect(r.ok).toBe(true);
+          if (r.ok && 'd' in p) expect(r.packet).toMatchObject({ type: 'data', sessionId: p.d.sessionId, packetNumber: p.d.packetNumber, chunk: p.d.chunk });
+          if (r.ok && 'a' in p)
+            expect(r.packet).toMatchObject({
+              type: 'ack',
+              sessionId: p.a.sessionId,
+              largestPacket: p.a.largestPacket,
+              cumulative: p.a.cumulative,
+              ranges: p.a.ranges,
+            });
+          // CRC-32 (and the MAC) catch any single changed byte.
+          const bad = Buffer.from(buf);
+          bad[at % bad.length]! ^= x;
+          expect(decodeUdp(bad, k).ok).toBe(false);
+        },
+      ),
       { numRuns: 2000 },
     );
   });
@@ -213,7 +257,6 @@ describe('UDP datagrams', () => {
 });
 
 // ---- live ----
-
 
 const HELLO = encodeFrame(Kind.Hello, 0, { versions: [1], client: 'fuzz/1' });
 
@@ -232,7 +275,14 @@ function hostileFrame(r: () => number): Buffer {
   let buf: Buffer;
   const mode = r();
   if (mode < 0.4) {
-    buf = Buffer.from(encodeFrame(pick([Kind.Request, Kind.Request, Kind.Data, Kind.End, Kind.Cancel, Kind.Ping, Kind.Auth, Kind.Hello]), id, header, r() < 0.2 ? randomBytes(Math.floor(r() * 64)) : undefined));
+    buf = Buffer.from(
+      encodeFrame(
+        pick([Kind.Request, Kind.Request, Kind.Data, Kind.End, Kind.Cancel, Kind.Ping, Kind.Auth, Kind.Hello]),
+        id,
+        header,
+        r() < 0.2 ? randomBytes(Math.floor(r() * 64)) : undefined,
+      ),
+    );
   } else if (mode < 0.8) {
     buf = Buffer.from(encodeFrame(Kind.Request, id, header));
     const flips = 1 + Math.floor(r() * 3);

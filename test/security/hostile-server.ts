@@ -57,7 +57,13 @@ export async function startHostileServer(script: HostileScript): Promise<{ port:
     socket.on('data', (chunk: Buffer) => {
       for (const f of decoder.push(chunk)) {
         if (f.kind === Kind.Hello) {
-          send(Kind.Welcome, 0, { version: 1, server: script.serverName ?? 'hostile/1', share: script.share ?? 'share', features: ['list', 'hash', 'download', 'logs'], auth: 'none' });
+          send(Kind.Welcome, 0, {
+            version: 1,
+            server: script.serverName ?? 'hostile/1',
+            share: script.share ?? 'share',
+            features: ['list', 'hash', 'download', 'logs'],
+            auth: 'none',
+          });
           continue;
         }
         if (f.kind === Kind.Ping) {

@@ -3,7 +3,6 @@
 // in the app. A server's ERROR of `ESC[2J ESC]0;owned BEL` must not clear the
 // screen or retitle the window.
 
-
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FerryClient } from '../../src/client/client.js';

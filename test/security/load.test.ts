@@ -118,7 +118,9 @@ describe('64 clients at once', () => {
     const fdsSettled = await settle(openFds, (n) => n <= fdBase + 4);
     expect(fdsSettled, `open descriptors (baseline ${fdBase})`).toBeLessThanOrEqual(fdBase + 4);
     const memSettled = await settle(heldMemory, (n) => n <= memBase + 24 * 1024 * KiB);
-    console.log(`load: ${operations} operations; fds ${fdBase} -> ${duringFds} -> ${fdsSettled}; heap+external ${(memBase / 2 ** 20).toFixed(1)} -> ${(memSettled / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `load: ${operations} operations; fds ${fdBase} -> ${duringFds} -> ${fdsSettled}; heap+external ${(memBase / 2 ** 20).toFixed(1)} -> ${(memSettled / 2 ** 20).toFixed(1)} MiB`,
+    );
     expect(memSettled, `heap + external bytes (baseline ${memBase})`).toBeLessThanOrEqual(memBase + 24 * 1024 * KiB);
   }, 45_000);
 });

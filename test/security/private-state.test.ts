@@ -64,7 +64,14 @@ beforeAll(async () => {
   await link(at('logs/server.log.jsonl'), at('docs/log-copy'));
   await symlink('../.local/share/ferry', at('docs/state-link'));
   await symlink('../.local/share/ferry/tls-identity.pem', at('docs/key-link'));
-  rpc = await RpcConnection.open({ host: '127.0.0.1', port: server.port, token: TOKEN, tls: true, fingerprint: server.fingerprint!, knownServersFile: join(base, 'known') });
+  rpc = await RpcConnection.open({
+    host: '127.0.0.1',
+    port: server.port,
+    token: TOKEN,
+    tls: true,
+    fingerprint: server.fingerprint!,
+    knownServersFile: join(base, 'known'),
+  });
 });
 
 afterAll(async () => {
@@ -115,9 +122,22 @@ const PRIVATE = [
   'docs/state-link/tls-identity.pem',
   'docs/key-link',
 ];
-const NAMES = ['tls-identity', 'known-servers', 'settings.json', 'index.json', 'tui.log', 'server.log', 'key-copy', 'log-copy', 'state-link', 'key-link', 'sample-share', 'BEGIN'];
+const NAMES = [
+  'tls-identity',
+  'known-servers',
+  'settings.json',
+  'index.json',
+  'tui.log',
+  'server.log',
+  'key-copy',
+  'log-copy',
+  'state-link',
+  'key-link',
+  'sample-share',
+  'BEGIN',
+];
 
-describe('ferry serve ~ keeps ferry\'s own state private', () => {
+describe("ferry serve ~ keeps ferry's own state private", () => {
   it.each(PRIVATE)('%s is NOT_FOUND for every op', async (rel) => {
     for (const op of ['list', 'stat', 'hash', 'hashall', 'download', 'udp'] as const) {
       const o = await attempt(rpc, { op, path: rel } as Request);
@@ -152,7 +172,7 @@ describe('ferry serve ~ keeps ferry\'s own state private', () => {
   });
 });
 
-describe('shares inside ferry\'s data folder', () => {
+describe("shares inside ferry's data folder", () => {
   it('the sample share is served whole, and the data folder without its key and known servers', async () => {
     for (const [root, visible, hidden] of [
       [at('.local/share/ferry/sample-share'), ['welcome.txt'], []],

@@ -66,7 +66,8 @@ async function peakDuring(probe: () => number, work: () => Promise<void>): Promi
   return Math.max(peak, probe());
 }
 
-const loggedTooLarge = async (client: FerryClient) => (await client.logs({ limit: 1000 })).filter((r) => r.command === 'connection' && r.outcome === 'TOO_LARGE');
+const loggedTooLarge = async (client: FerryClient) =>
+  (await client.logs({ limit: 1000 })).filter((r) => r.command === 'connection' && r.outcome === 'TOO_LARGE');
 
 describe('per-connection send budget', () => {
   it('holds 20 clients that each start 64 downloads and never read, and still serves a real client', async () => {
@@ -162,7 +163,8 @@ describe('per-connection send budget', () => {
     s.write(encodeFrame(Kind.Request, 1, { op: 'download', path: 'huge.bin' }));
     await waitFor(() => server.counters.transfers > 0, 'the download to start');
     const client = await realClient(server.port);
-    const stalls = async () => (await client.logs({ limit: 100 })).filter((r) => r.command === 'connection' && r.outcome === 'TIMEOUT' && /read nothing/.test(r.message ?? ''));
+    const stalls = async () =>
+      (await client.logs({ limit: 100 })).filter((r) => r.command === 'connection' && r.outcome === 'TIMEOUT' && /read nothing/.test(r.message ?? ''));
     // Within the budget, yet stalled: the server gives up on it by itself.
     await waitFor(async () => (await stalls()).length > 0, 'the stalled client to be dropped', 5000);
     await waitFor(() => server.counters.transfers === 0, 'its transfer to be released', 5000);

@@ -28,7 +28,7 @@ describe('Admission', () => {
     expect(admission.unauthenticated).toBe(3);
   });
 
-  it('caps one address, closing that address\'s own oldest', () => {
+  it("caps one address, closing that address's own oldest", () => {
     const { evicted, arrive } = setup();
     arrive('10.0.0.9');
     arrive('10.0.0.1');

@@ -71,10 +71,7 @@ describe('CommandLog', () => {
   it('skips torn and invalid lines, and ends a torn last line before appending', async () => {
     const file = path.join(dir, 'log.jsonl');
     const good = (i: number) => JSON.stringify(record(i)) + '\n';
-    await fs.writeFile(
-      file,
-      good(1) + 'not json\n' + good(2) + '{"time":"x"}\n' + '\n' + 'z'.repeat(3 * 1024 * 1024) + '\n' + good(3) + '{"time":"2023-11-1',
-    );
+    await fs.writeFile(file, good(1) + 'not json\n' + good(2) + '{"time":"x"}\n' + '\n' + 'z'.repeat(3 * 1024 * 1024) + '\n' + good(3) + '{"time":"2023-11-1');
     log = await CommandLog.open(file);
     log.append(record(4));
     expect((await log.tail(2)).map((r) => r.bytes)).toEqual([3, 4]);
@@ -222,10 +219,7 @@ describe('CommandLog', () => {
     expect(drop).toBeGreaterThan(0);
     const dropped = lines[drop]!.args.dropped as number;
     // Every record is either written, in order, or counted as dropped.
-    expect(lines.filter((l) => l.command !== 'log').map((l) => l.bytes)).toEqual([
-      ...Array.from({ length: drop }, (_, i) => i),
-      1000,
-    ]);
+    expect(lines.filter((l) => l.command !== 'log').map((l) => l.bytes)).toEqual([...Array.from({ length: drop }, (_, i) => i), 1000]);
     expect(drop + dropped).toBe(1000);
     expect(lines[drop]!.message).toBe(`${dropped} lines dropped: the log could not be written fast enough`);
   });

@@ -42,17 +42,7 @@ const paths = (entries: WireEntry[]) => entries.map((e) => (e.type === 'dir' ? `
 
 describe('listEntries: walk and order', () => {
   it('lists recursively every entry once, shown folders first then by name, each folder together', async () => {
-    expect(paths(await list())).toEqual([
-      'empty/',
-      'sub/',
-      'a.txt',
-      'B.md',
-      'c.TXT',
-      'notes.txt.bak',
-      'sub/deep/',
-      'sub/d.txt',
-      'sub/deep/e.txt',
-    ]);
+    expect(paths(await list())).toEqual(['empty/', 'sub/', 'a.txt', 'B.md', 'c.TXT', 'notes.txt.bak', 'sub/deep/', 'sub/d.txt', 'sub/deep/e.txt']);
   });
 
   it('reports the same facts the filesystem does', async () => {
@@ -138,12 +128,7 @@ describe('listEntries: filters', () => {
 
   it('keeps files strictly between after and before; a file exactly on a bound is out', async () => {
     expect(paths(await list({ after: T - 10_000, before: T + 10_000, recursive: false }))).toEqual(['B.md', 'notes.txt.bak']);
-    expect(paths(await list({ after: T - 10_001, before: T + 10_001, recursive: false }))).toEqual([
-      'a.txt',
-      'B.md',
-      'c.TXT',
-      'notes.txt.bak',
-    ]);
+    expect(paths(await list({ after: T - 10_001, before: T + 10_001, recursive: false }))).toEqual(['a.txt', 'B.md', 'c.TXT', 'notes.txt.bak']);
     expect(paths(await list({ after: T, recursive: false }))).toEqual(['c.TXT']);
     expect(paths(await list({ before: T, recursive: false }))).toEqual(['a.txt']);
   });
@@ -195,7 +180,12 @@ describe('listEntries: batching and cancellation', () => {
       expect(b.length).toBeLessThanOrEqual(LIST_BATCH);
       expect(Buffer.byteLength(JSON.stringify({ entries: b }))).toBeLessThan(MAX_HEADER_BYTES);
     }
-    expect(batches.flat().map((e) => e.path).sort()).toEqual(Object.keys(spec).sort());
+    expect(
+      batches
+        .flat()
+        .map((e) => e.path)
+        .sort(),
+    ).toEqual(Object.keys(spec).sort());
   });
 
   it('stops early when the signal aborts', async () => {

@@ -8,7 +8,15 @@ import type { CommandLog, LogListener } from '../../src/server/command-log.js';
 import { logs, MAX_LIVE_BACKLOG } from '../../src/server/handlers/logs.js';
 
 function record(i: number): LogRecord {
-  return { time: new Date(1_700_000_000_000 + i).toISOString(), client: '127.0.0.1:1', command: 'hash', args: { path: `f${i}` }, outcome: 'ok', bytes: i, ms: 1 };
+  return {
+    time: new Date(1_700_000_000_000 + i).toISOString(),
+    client: '127.0.0.1:1',
+    command: 'hash',
+    args: { path: `f${i}` },
+    outcome: 'ok',
+    bytes: i,
+    ms: 1,
+  };
 }
 
 describe('logs handler', () => {

@@ -68,7 +68,10 @@ async function files(data: Buffer) {
   await writeFile(name, data);
   const source = await open(name, 'r');
   const part = await open(name + '.part', 'w+');
-  perTest.push(() => source.close(), () => part.close());
+  perTest.push(
+    () => source.close(),
+    () => part.close(),
+  );
   return { source, part, partName: name + '.part' };
 }
 
@@ -119,7 +122,16 @@ describe('keyed UDP downloads', { timeout: 30_000 }, () => {
     const key = keys(sessionId);
     expect(key.server.equals(key.client)).toBe(true);
     const session = endpoint.openSession({ sessionId, clientAddress: '127.0.0.1', file: source, size: data.length, chunkSize: 4096, macKey: key.server });
-    const result = await receiveFile({ host: '127.0.0.1', port: proxy.port, sessionId, size: data.length, chunkSize: 4096, partFile: part, macKey: key.client, idleTimeoutMs: 10_000 });
+    const result = await receiveFile({
+      host: '127.0.0.1',
+      port: proxy.port,
+      sessionId,
+      size: data.length,
+      chunkSize: 4096,
+      partFile: part,
+      macKey: key.client,
+      idleTimeoutMs: 10_000,
+    });
     await session.done;
     expect(result.md5).toBe(md5(data));
     expect((await readFile(partName)).equals(data)).toBe(true);
@@ -147,14 +159,31 @@ describe('keyed UDP downloads', { timeout: 30_000 }, () => {
     forger.on('message', (m) => heard.push(m));
     await new Promise<void>((r) => forger.bind(0, '127.0.0.1', r));
     perTest.push(() => new Promise<void>((r) => forger.close(() => r())));
-    const hello = { sessionId: BigInt('0x' + sessionId), largestPacket: -1, ackDelayMicros: 0, cumulative: 0, window: 1000, receiveBuffer: 1 << 20, ranges: [] };
+    const hello = {
+      sessionId: BigInt('0x' + sessionId),
+      largestPacket: -1,
+      ackDelayMicros: 0,
+      cumulative: 0,
+      window: 1000,
+      receiveBuffer: 1 << 20,
+      ranges: [],
+    };
     forger.send(encodeAck(hello), endpoint.port, '127.0.0.1'); // no tag at all
     forger.send(encodeAck(hello, randomBytes(32)), endpoint.port, '127.0.0.1'); // a tag from another key
     await until(() => endpoint.stats.malformed + endpoint.stats.badMac === 2);
     expect(endpoint.stats.badMac).toBe(1); // the untagged one reads as malformed: its last 16 bytes are no tag
     expect(session.stats.datagramsSent).toBe(0);
     // Had the forgery pinned the forger's port, the real client would be refused as the wrong address.
-    const result = await receiveFile({ host: '127.0.0.1', port: endpoint.port, sessionId, size: data.length, chunkSize: 1024, partFile: part, macKey: key.client, idleTimeoutMs: 10_000 });
+    const result = await receiveFile({
+      host: '127.0.0.1',
+      port: endpoint.port,
+      sessionId,
+      size: data.length,
+      chunkSize: 1024,
+      partFile: part,
+      macKey: key.client,
+      idleTimeoutMs: 10_000,
+    });
     await session.done;
     expect(result.md5).toBe(md5(data));
     expect(endpoint.stats.wrongAddress).toBe(0);

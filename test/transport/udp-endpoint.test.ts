@@ -41,7 +41,11 @@ async function fixture(size = 256 * 1024): Promise<{ endpoint: UdpEndpoint; file
   const endpoint = await UdpEndpoint.bind({ host: '127.0.0.1' });
   const file = await open(name, 'r');
   const part = await open(name + '.part', 'w+');
-  cleanup.push(() => endpoint.close(), () => file.close(), () => part.close());
+  cleanup.push(
+    () => endpoint.close(),
+    () => file.close(),
+    () => part.close(),
+  );
   return { endpoint, file, part, data };
 }
 
@@ -118,7 +122,14 @@ describe('UDP endpoint', () => {
 
   it('gives up with TIMEOUT when the client never shows up', async () => {
     const { endpoint, file, data } = await fixture();
-    const session = endpoint.openSession({ sessionId: newSessionId(), clientAddress: '127.0.0.1', file, size: data.length, chunkSize: 1000, idleTimeoutMs: 200 });
+    const session = endpoint.openSession({
+      sessionId: newSessionId(),
+      clientAddress: '127.0.0.1',
+      file,
+      size: data.length,
+      chunkSize: 1000,
+      idleTimeoutMs: 200,
+    });
     await expect(session.done).rejects.toMatchObject({ code: ErrorCode.Timeout, message: expect.stringMatching(/no UDP packet from the client/) });
     expect(endpoint.sessionCount).toBe(0);
   });
@@ -139,7 +150,9 @@ describe('UDP receiver driver', () => {
     const silent = await stranger();
     const port = silent.socket.address().port;
     const t0 = Date.now();
-    await expect(receiveFile({ host: '127.0.0.1', port, sessionId: newSessionId(), size: 100_000, chunkSize: 1000, partFile: part, idleTimeoutMs: 300 })).rejects.toMatchObject({
+    await expect(
+      receiveFile({ host: '127.0.0.1', port, sessionId: newSessionId(), size: 100_000, chunkSize: 1000, partFile: part, idleTimeoutMs: 300 }),
+    ).rejects.toMatchObject({
       code: ErrorCode.Timeout,
       message: expect.stringMatching(/no UDP data arrived/),
     });
@@ -150,15 +163,29 @@ describe('UDP receiver driver', () => {
   it('refuses a transfer shape UDP cannot carry before opening a socket', async () => {
     const { part } = await fixture(10);
     const base = { host: '127.0.0.1', port: 9, sessionId: newSessionId(), partFile: part };
-    await expect(receiveFile({ ...base, size: 10, chunkSize: 65_480 })).rejects.toMatchObject({ code: ErrorCode.BadRequest, message: expect.stringMatching(/chunk size/) });
-    await expect(receiveFile({ ...base, size: 1000, chunkSize: 100, startChunk: 11 })).rejects.toMatchObject({ code: ErrorCode.BadRequest, message: expect.stringMatching(/start chunk/) });
+    await expect(receiveFile({ ...base, size: 10, chunkSize: 65_480 })).rejects.toMatchObject({
+      code: ErrorCode.BadRequest,
+      message: expect.stringMatching(/chunk size/),
+    });
+    await expect(receiveFile({ ...base, size: 1000, chunkSize: 100, startChunk: 11 })).rejects.toMatchObject({
+      code: ErrorCode.BadRequest,
+      message: expect.stringMatching(/start chunk/),
+    });
   });
 
   it('stops with CANCELLED when the signal aborts', async () => {
     const { part } = await fixture(10);
     const silent = await stranger();
     const controller = new AbortController();
-    const p = receiveFile({ host: '127.0.0.1', port: silent.socket.address().port, sessionId: newSessionId(), size: 100_000, chunkSize: 1000, partFile: part, signal: controller.signal });
+    const p = receiveFile({
+      host: '127.0.0.1',
+      port: silent.socket.address().port,
+      sessionId: newSessionId(),
+      size: 100_000,
+      chunkSize: 1000,
+      partFile: part,
+      signal: controller.signal,
+    });
     await until(() => silent.received.length > 0, 'the opening ACK');
     controller.abort();
     await expect(p).rejects.toMatchObject({ code: ErrorCode.Cancelled });
@@ -189,7 +216,16 @@ describe('UDP receiver driver', () => {
     const sessionId = newSessionId();
     const session = endpoint.openSession({ sessionId, clientAddress: '127.0.0.1', file, size: data.length, chunkSize: 8192 });
     const seen: UdpProgress[] = [];
-    const r = await receiveFile({ host: '127.0.0.1', port: session.port, sessionId, size: data.length, chunkSize: 8192, partFile: part, hashInWorker: true, onProgress: (p) => seen.push(p) });
+    const r = await receiveFile({
+      host: '127.0.0.1',
+      port: session.port,
+      sessionId,
+      size: data.length,
+      chunkSize: 8192,
+      partFile: part,
+      hashInWorker: true,
+      onProgress: (p) => seen.push(p),
+    });
     expect(r.md5).toBe(createHash('md5').update(data).digest('hex'));
     expect(seen.length).toBeGreaterThan(0);
     for (let i = 1; i < seen.length; i++) expect(seen[i]!.bytes).toBeGreaterThanOrEqual(seen[i - 1]!.bytes);
@@ -236,7 +272,11 @@ describe('UDP endpoint on a dual-stack socket', () => {
     const endpoint = await UdpEndpoint.bind({ type: 'udp6', host: '::' });
     const file = await open(name, 'r');
     const part = await open(name + '.part', 'w+');
-    cleanup.push(() => endpoint.close(), () => file.close(), () => part.close());
+    cleanup.push(
+      () => endpoint.close(),
+      () => file.close(),
+      () => part.close(),
+    );
     const s = await endpoint.open({ clientHost, file, size: data.length, startChunk: 0, chunkSize: 8192, signal: new AbortController().signal });
     const r = await receiveFile({ host, port: s.port, sessionId: s.sessionId, size: data.length, chunkSize: 8192, partFile: part, idleTimeoutMs: 5000 });
     expect(r.md5).toBe(createHash('md5').update(data).digest('hex'));

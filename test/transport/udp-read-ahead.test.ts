@@ -36,7 +36,10 @@ afterAll(async () => {
 async function endpointAndFile(): Promise<{ endpoint: UdpEndpoint; file: Awaited<ReturnType<typeof open>> }> {
   const endpoint = await UdpEndpoint.bind({ host: '127.0.0.1' });
   const file = await open(source, 'r');
-  cleanup.push(() => endpoint.close(), () => file.close());
+  cleanup.push(
+    () => endpoint.close(),
+    () => file.close(),
+  );
   return { endpoint, file };
 }
 
@@ -45,7 +48,14 @@ describe('UDP send session read-ahead', { timeout: 30_000 }, () => {
     const { endpoint, file } = await endpointAndFile();
     // Many sessions from many (claimed) client addresses, as a crowd of clients that asked over TCP and went quiet.
     const sessions = Array.from({ length: 40 }, (_, i) =>
-      endpoint.openSession({ sessionId: newSessionId(), clientAddress: `127.0.${i >> 4}.${(i & 15) + 2}`, file, size: FILE_BYTES, chunkSize: 60 * 1024, idleTimeoutMs: 300 }),
+      endpoint.openSession({
+        sessionId: newSessionId(),
+        clientAddress: `127.0.${i >> 4}.${(i & 15) + 2}`,
+        file,
+        size: FILE_BYTES,
+        chunkSize: 60 * 1024,
+        idleTimeoutMs: 300,
+      }),
     );
     // Each ends by its idle timeout; by then any read-ahead it was going to start has started.
     const outcomes = await Promise.allSettled(sessions.map((s) => s.done));
@@ -70,7 +80,17 @@ describe('UDP send session read-ahead', { timeout: 30_000 }, () => {
     const chunkSize = 60 * 1024;
     const sessionId = newSessionId();
     const session = endpoint.openSession({ sessionId, clientAddress: '127.0.0.1', file, size: FILE_BYTES, chunkSize });
-    await receiveFile({ host: '127.0.0.1', port: relay?.port ?? session.port, sessionId, size: FILE_BYTES, chunkSize, partFile: part, windowBytes, idleTimeoutMs: 10_000, lingerMs: 200 });
+    await receiveFile({
+      host: '127.0.0.1',
+      port: relay?.port ?? session.port,
+      sessionId,
+      size: FILE_BYTES,
+      chunkSize,
+      partFile: part,
+      windowBytes,
+      idleTimeoutMs: 10_000,
+      lingerMs: 200,
+    });
     await session.done;
     const b = session.buffers;
     // Every byte was read (at least once), and the most held at once stayed near the window.

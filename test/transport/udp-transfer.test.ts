@@ -37,7 +37,12 @@ interface Run {
   received: Buffer;
 }
 
-async function transfer(data: Buffer, chunkSize: number, impair: Omit<RelayOptions, 'target'> | null, extra: { startChunk?: number; prefix?: Buffer } = {}): Promise<Run> {
+async function transfer(
+  data: Buffer,
+  chunkSize: number,
+  impair: Omit<RelayOptions, 'target'> | null,
+  extra: { startChunk?: number; prefix?: Buffer } = {},
+): Promise<Run> {
   const name = `f-${randomBytes(4).toString('hex')}`;
   await writeFile(join(dir, name), data);
   const endpoint = await UdpEndpoint.bind({ host: '127.0.0.1' });

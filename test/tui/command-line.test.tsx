@@ -20,7 +20,13 @@ describe('command line', () => {
     app = renderApp();
     await app.waitFor(ready);
     await run(app, 'indexget SHORTLIST 2026-11-01 00:00:00 2026-12-01 00:00:00 md');
-    await app.waitFor((x) => x.includes('[ext .md]') && x.includes('[2026-11-01 → 2026-12-01]') && rowOf(remoteText(x, W), 'notes.md') !== undefined && !rowOf(remoteText(x, W), 'like.txt'));
+    await app.waitFor(
+      (x) =>
+        x.includes('[ext .md]') &&
+        x.includes('[2026-11-01 → 2026-12-01]') &&
+        rowOf(remoteText(x, W), 'notes.md') !== undefined &&
+        !rowOf(remoteText(x, W), 'like.txt'),
+    );
     expect(app.api.listCalls.at(-1)).toMatchObject({ ext: '.md', after: new Date(2026, 10, 1).getTime(), before: new Date(2026, 11, 1).getTime() });
   });
 

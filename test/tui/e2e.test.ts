@@ -65,7 +65,13 @@ async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = 
     XDG_DATA_HOME: path.join(home, 'data'),
     ...extraEnv,
   };
-  const proc = pty!.spawn(process.execPath, [bin, 'tui', ...(args ?? ['--share', shareDir, '--local', local])], { name: 'xterm-256color', cols, rows, cwd: local, env });
+  const proc = pty!.spawn(process.execPath, [bin, 'tui', ...(args ?? ['--share', shareDir, '--local', local])], {
+    name: 'xterm-256color',
+    cols,
+    rows,
+    cwd: local,
+    env,
+  });
   // Text the user had on screen before: it must be there again afterwards.
   await new Promise<void>((r) => term.write('previous shell output\r\n', r));
   let pending = Promise.resolve();

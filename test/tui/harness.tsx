@@ -44,7 +44,18 @@ export const SAMPLE: FakeFile[] = [
   { path: '.hidden', content: 'secret' },
 ];
 
-type AppOptions = { files?: FakeFile[]; local?: Record<string, string>; columns?: number; rows?: number; theme?: Theme; uploadAllowed?: boolean; api?: FakeFerry; cache?: FakeCache; serverLabel?: string; remoteLabel?: string };
+type AppOptions = {
+  files?: FakeFile[];
+  local?: Record<string, string>;
+  columns?: number;
+  rows?: number;
+  theme?: Theme;
+  uploadAllowed?: boolean;
+  api?: FakeFerry;
+  cache?: FakeCache;
+  serverLabel?: string;
+  remoteLabel?: string;
+};
 
 function appTree(o: AppOptions): { tree: ReactElement; parts: AppParts } {
   const api = o.api ?? new FakeFerry(o.files ?? SAMPLE);
@@ -54,7 +65,15 @@ function appTree(o: AppOptions): { tree: ReactElement; parts: AppParts } {
   const tree = (
     <ThemeContext.Provider value={o.theme ?? colorTheme}>
       <KeypressProvider>
-        <App api={api} cache={cache} localRoot={localRoot} serverLabel={o.serverLabel ?? api.info.address} {...(o.remoteLabel !== undefined ? { remoteLabel: o.remoteLabel } : {})} uploadAllowed={o.uploadAllowed ?? true} onExit={() => (exited = true)} />
+        <App
+          api={api}
+          cache={cache}
+          localRoot={localRoot}
+          serverLabel={o.serverLabel ?? api.info.address}
+          {...(o.remoteLabel !== undefined ? { remoteLabel: o.remoteLabel } : {})}
+          uploadAllowed={o.uploadAllowed ?? true}
+          onExit={() => (exited = true)}
+        />
       </KeypressProvider>
     </ThemeContext.Provider>
   );

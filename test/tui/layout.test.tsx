@@ -80,10 +80,16 @@ describe('100,000 entries', () => {
     const api = (await import('../helpers/fake-client.js')).FakeFerry;
     const fake = new api([]);
     const { makeEntry } = await import('../helpers/fake-client.js');
-    fake.listings.set('', Array.from({ length: 100_000 }, (_, i) => makeEntry(`file-${String(i).padStart(6, '0')}.dat`, 'file', i)));
+    fake.listings.set(
+      '',
+      Array.from({ length: 100_000 }, (_, i) => makeEntry(`file-${String(i).padStart(6, '0')}.dat`, 'file', i)),
+    );
     app = renderApp({ api: fake, columns: 120, rows: 36 });
     let f = await app.waitFor((x) => x.includes('file-000000.dat'));
-    const rowsShown = (fr: string) => remoteText(fr, 120).split('\n').filter((l) => /file-\d{6}\.dat/.test(l)).length;
+    const rowsShown = (fr: string) =>
+      remoteText(fr, 120)
+        .split('\n')
+        .filter((l) => /file-\d{6}\.dat/.test(l)).length;
     const listRows = rowsShown(f);
     expect(listRows).toBeGreaterThan(10);
     expect(listRows).toBeLessThan(40);

@@ -102,7 +102,15 @@ describe('an embedded server', () => {
 describe('status line fitting', () => {
   const long = '127.0.0.1:40533 (/home/someone/.local/share/ferry/sample-share)';
   const text = (width: number) =>
-    specText(statusSegments({ width, serverLabel: long, status: { state: 'connected', latencyMs: 0.4 }, cache: { dir: '/c', entries: 0, bytes: 0, limit: 1024 ** 3, hits: 0, misses: 0 }, running: 0 }));
+    specText(
+      statusSegments({
+        width,
+        serverLabel: long,
+        status: { state: 'connected', latencyMs: 0.4 },
+        cache: { dir: '/c', entries: 0, bytes: 0, limit: 1024 ** 3, hits: 0, misses: 0 },
+        running: 0,
+      }),
+    );
 
   it('shortens a long server label from the folder start so cache and help still show', () => {
     const t = text(110);

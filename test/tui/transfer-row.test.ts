@@ -4,7 +4,18 @@ import { progressBar, transferRow, transferRows, WAITING_FOR_SERVER } from '../.
 import { specText } from '../../src/tui/components/Line.js';
 import type { Transfer } from '../../src/tui/state/transfers.js';
 
-const base: Transfer = { id: 1, kind: 'download', path: 'dir/project1.pdf', transport: 'udp', bytes: 1_048_576, total: 2_097_152, rate: 388e6, etaSeconds: 0.4, status: 'running', moving: true };
+const base: Transfer = {
+  id: 1,
+  kind: 'download',
+  path: 'dir/project1.pdf',
+  transport: 'udp',
+  bytes: 1_048_576,
+  total: 2_097_152,
+  rate: 388e6,
+  etaSeconds: 0.4,
+  status: 'running',
+  moving: true,
+};
 
 describe('transfer row', () => {
   it('shows badge, name, bar, percent, bytes, rate and ETA while running', () => {
@@ -31,7 +42,9 @@ describe('transfer row', () => {
   });
 
   it('shows the verified MD5 and details when done, the error when failed', () => {
-    const done = specText(transferRow({ ...base, status: 'done', bytes: 2_097_152, md5: '0b8e1234567890abcdef1234567841f2', cache: 'miss', seconds: 0.02, retxPercent: 0.4 }, 118));
+    const done = specText(
+      transferRow({ ...base, status: 'done', bytes: 2_097_152, md5: '0b8e1234567890abcdef1234567841f2', cache: 'miss', seconds: 0.02, retxPercent: 0.4 }, 118),
+    );
     expect(done).toMatch(/100% {2}2\.0 MiB {2}md5 ✓ 0b8e…41f2 {2}cache miss {2}retx 0\.4 % {2}0\.02 s/);
     expect(specText(transferRow({ ...base, status: 'failed', error: 'server went away' }, 118))).toMatch(/UDP project1\.pdf +✗ server went away/);
   });

@@ -70,7 +70,13 @@ describe('transfers', () => {
   });
 
   it('downloads a whole folder: sized first, progress summed over its files, then the count verified', async () => {
-    app = renderApp({ files: [{ path: 'Pasta/a.txt', content: 'a'.repeat(600) }, { path: 'Pasta/sub/b.txt', content: 'b'.repeat(400) }, { path: 'x.txt', content: 'x' }] });
+    app = renderApp({
+      files: [
+        { path: 'Pasta/a.txt', content: 'a'.repeat(600) },
+        { path: 'Pasta/sub/b.txt', content: 'b'.repeat(400) },
+        { path: 'x.txt', content: 'x' },
+      ],
+    });
     await app.waitFor((x) => x.includes('Pasta/') && x.includes('x.txt'));
     await app.press('d');
     const t = await app.api.downloads.next();

@@ -53,7 +53,10 @@ describe('help overlay', () => {
 
 describe('cache pane', () => {
   it('shows entries, used/limit, and evicts one or clears all', async () => {
-    const cache = new FakeCache([cacheEntry('Lec15.pdf', 1_153_433, 4, '2026-11-20T09:12:00.000Z'), cacheEntry('project1.pdf', 2_097_152, 1, '2026-11-21T10:00:00.000Z')]);
+    const cache = new FakeCache([
+      cacheEntry('Lec15.pdf', 1_153_433, 4, '2026-11-20T09:12:00.000Z'),
+      cacheEntry('project1.pdf', 2_097_152, 1, '2026-11-21T10:00:00.000Z'),
+    ]);
     app = renderApp({ cache });
     await app.waitFor(ready);
     await app.press('c');
@@ -75,7 +78,10 @@ describe('cache pane', () => {
   });
 
   it('keeps the status line cache total in step with evictions and clears', async () => {
-    const cache = new FakeCache([cacheEntry('Lec15.pdf', 1_153_433, 1, '2026-11-20T09:12:00.000Z'), cacheEntry('project1.pdf', 2_097_152, 1, '2026-11-21T10:00:00.000Z')]);
+    const cache = new FakeCache([
+      cacheEntry('Lec15.pdf', 1_153_433, 1, '2026-11-20T09:12:00.000Z'),
+      cacheEntry('project1.pdf', 2_097_152, 1, '2026-11-21T10:00:00.000Z'),
+    ]);
     app = renderApp({ cache });
     await app.waitFor((x) => ready(x) && x.includes('cache 3.1 MiB / 1.0 GiB'));
     await app.press('c');
@@ -96,7 +102,15 @@ describe('log viewer', () => {
     let f = await app.waitFor((x) => x.includes('10.0.0.7:51000') && x.includes('● following'));
     expect(f).toMatch(/09:00:01 {2}10\.0\.0\.7:51000 {2}list {2}ok {2}0 B {2}1 ms {2}path=/);
     await app.waitFor(() => app!.api.following === 1);
-    app.api.emitLog({ time: '2026-11-25T09:00:02.000Z', client: '10.0.0.8:4000', command: 'download', args: { path: 'secret.txt' }, outcome: 'FORBIDDEN', bytes: 0, ms: 2 });
+    app.api.emitLog({
+      time: '2026-11-25T09:00:02.000Z',
+      client: '10.0.0.8:4000',
+      command: 'download',
+      args: { path: 'secret.txt' },
+      outcome: 'FORBIDDEN',
+      bytes: 0,
+      ms: 2,
+    });
     f = await app.waitFor((x) => x.includes('secret.txt'));
     // The replayed history is not shown twice.
     expect(f.split('\n').filter((l) => l.includes('10.0.0.7:51000'))).toHaveLength(1);

@@ -122,7 +122,15 @@ interface Slot {
  * each run by `slot(i)`. A connection that fails or is closed is counted and,
  * when the slot says so, tried again a little later, as a persistent attacker would.
  */
-export function crowd(host: string, port: number, block: number, count: number, perAddress: number, slot: (i: number, counts: CrowdCounts) => Slot, detail: () => string): Crowd {
+export function crowd(
+  host: string,
+  port: number,
+  block: number,
+  count: number,
+  perAddress: number,
+  slot: (i: number, counts: CrowdCounts) => Slot,
+  detail: () => string,
+): Crowd {
   const counts: CrowdCounts = { open: 0, peakOpen: 0, failedConnects: 0, closedByServer: 0, errors: new Map() };
   const sockets = new Set<net.Socket>();
   const timers = new Set<NodeJS.Timeout>();
@@ -151,10 +159,13 @@ export function crowd(host: string, port: number, block: number, count: number, 
         counts.failedConnects++;
       }
       if (s.reconnect) {
-        const t = setTimeout(() => {
-          timers.delete(t);
-          start(i);
-        }, 100 + Math.random() * 100);
+        const t = setTimeout(
+          () => {
+            timers.delete(t);
+            start(i);
+          },
+          100 + Math.random() * 100,
+        );
         timers.add(t);
       }
     });
@@ -189,7 +200,15 @@ function noteError(counts: CrowdCounts, header: Record<string, unknown> | undefi
 
 /** (a) Connections that never send HELLO; reconnect when closed. */
 export function idleCrowd(host: string, port: number, count: number, perAddress: number): Crowd {
-  return crowd(host, port, 10, count, perAddress, () => ({ onOpen: () => {}, reconnect: true }), () => '');
+  return crowd(
+    host,
+    port,
+    10,
+    count,
+    perAddress,
+    () => ({ onOpen: () => {}, reconnect: true }),
+    () => '',
+  );
 }
 
 /**

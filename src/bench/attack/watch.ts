@@ -116,10 +116,11 @@ export class Prober {
         this.summary.firstFailure ??= failure.slice(0, 160);
       }
       const rest = this.everyMs - ms;
-      if (rest > 0 && !this.stopped) await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, rest);
-      });
+      if (rest > 0 && !this.stopped)
+        await new Promise<void>((r) => {
+          this.wake = r;
+          setTimeout(r, rest);
+        });
     }
   }
 

@@ -105,7 +105,13 @@ export async function concurrentCase(ctx: BenchContext, src: Source, clients: nu
     server = await startFerry(ctx, src.dir);
   } catch (err) {
     const note = `ferry serve did not start: ${err instanceof Error ? err.message : String(err)}`;
-    return { ...c, rows: [{ ...single, status: 'failed', note }, { ...many, status: 'failed', note }] };
+    return {
+      ...c,
+      rows: [
+        { ...single, status: 'failed', note },
+        { ...many, status: 'failed', note },
+      ],
+    };
   }
   try {
     for (let i = 0; i < warmup + runs; i++) {

@@ -75,14 +75,19 @@ async function hashCasesOn(ctx: BenchContext, tree: Tree): Promise<CaseResult[]>
     },
   });
 
-  const warmRow = await peerRow(ctx, 'ferry hash checkall, warm', [], () => startFerry(ctx, root), (server) =>
-    measure(ctx, {
-      tool: 'ferry hash checkall, warm',
-      ferry: true,
-      note: 'same server again; index filled by the warm-up',
-      once: () => checkall(server),
-      check: async (r) => checkFerry(tree, r),
-    }),
+  const warmRow = await peerRow(
+    ctx,
+    'ferry hash checkall, warm',
+    [],
+    () => startFerry(ctx, root),
+    (server) =>
+      measure(ctx, {
+        tool: 'ferry hash checkall, warm',
+        ferry: true,
+        note: 'same server again; index filled by the warm-up',
+        once: () => checkall(server),
+        check: async (r) => checkFerry(tree, r),
+      }),
   );
 
   const needs = [{ program: 'md5sum', pkg: 'coreutils' }];

@@ -47,14 +47,19 @@ async function listCaseOn(ctx: BenchContext, tree: Tree): Promise<CaseResult> {
   const timeoutMs = timeoutFor(0) * 2;
   ctx.log(`index longlist, ${count} files`);
 
-  const ferryRow = await peerRow(ctx, 'ferry index longlist', [], () => startFerry(ctx, root), (server) =>
-    measure(ctx, {
-      tool: 'ferry index longlist',
-      ferry: true,
-      note: '--json',
-      once: () => ferryClient(ctx, server, ['index', 'longlist'], { timeoutMs, keepStdout: true }),
-      check: async (r) => checkFerry(tree, r),
-    }),
+  const ferryRow = await peerRow(
+    ctx,
+    'ferry index longlist',
+    [],
+    () => startFerry(ctx, root),
+    (server) =>
+      measure(ctx, {
+        tool: 'ferry index longlist',
+        ferry: true,
+        note: '--json',
+        once: () => ferryClient(ctx, server, ['index', 'longlist'], { timeoutMs, keepStdout: true }),
+        check: async (r) => checkFerry(tree, r),
+      }),
   );
 
   const needs = [{ program: 'find', pkg: 'findutils' }];

@@ -42,7 +42,8 @@ export async function rssCase(ctx: BenchContext, src: Source): Promise<RssResult
         rows.push({ process: label, peakBytes: r.peakRss, failed: true, note: `failed: ${failure(r)}` });
       } else {
         const out = d.output(dest);
-        const wrong = checkFerryJson(r, src.md5) ?? ((await sizeOf(out)) === src.bytes && (await md5File(out)) === src.md5 ? undefined : 'output differs from source');
+        const wrong =
+          checkFerryJson(r, src.md5) ?? ((await sizeOf(out)) === src.bytes && (await md5File(out)) === src.md5 ? undefined : 'output differs from source');
         const mbps = src.bytes / 1e6 / r.seconds;
         rows.push({
           process: label,

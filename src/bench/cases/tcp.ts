@@ -31,23 +31,36 @@ export async function tcpCase(ctx: BenchContext, src: Source): Promise<CaseResul
   ctx.log(`TCP download, ${formatSize(src.bytes)}`);
 
   rows.push(
-    await peerRow(ctx, 'ferry', [], () => startFerry(ctx, src.dir), (server) =>
-      measureDownload(ctx, 'ferry', ferryDownloader(ctx, server, src.name, timeout), src, {
-        ferry: true,
-        note: '--no-cache; verified by MD5 as it streams',
-        checkOutput: (r) => checkFerryJson(r, src.md5),
-      }),
+    await peerRow(
+      ctx,
+      'ferry',
+      [],
+      () => startFerry(ctx, src.dir),
+      (server) =>
+        measureDownload(ctx, 'ferry', ferryDownloader(ctx, server, src.name, timeout), src, {
+          ferry: true,
+          note: '--no-cache; verified by MD5 as it streams',
+          checkOutput: (r) => checkFerryJson(r, src.md5),
+        }),
     ),
   );
   rows.push(
-    await peerRow(ctx, 'rsync daemon', rsyncNeeds, () => startRsync(ctx.work, src.dir, src.name, src.bytes), (d) =>
-      measureDownload(ctx, 'rsync daemon', d, src, { note: '--whole-file' }),
+    await peerRow(
+      ctx,
+      'rsync daemon',
+      rsyncNeeds,
+      () => startRsync(ctx.work, src.dir, src.name, src.bytes),
+      (d) => measureDownload(ctx, 'rsync daemon', d, src, { note: '--whole-file' }),
     ),
   );
   rows.push(...(await sshRows(ctx, file, src)));
   rows.push(
-    await peerRow(ctx, 'socat pipe', socatNeeds, () => startSocat(file, src.bytes), (d) =>
-      measureDownload(ctx, 'socat pipe', d, src, { note: 'raw TCP, no checks; 128 KiB buffers' }),
+    await peerRow(
+      ctx,
+      'socat pipe',
+      socatNeeds,
+      () => startSocat(file, src.bytes),
+      (d) => measureDownload(ctx, 'socat pipe', d, src, { note: 'raw TCP, no checks; 128 KiB buffers' }),
     ),
   );
   return finishCase({ id: 'tcp', title: 'TCP download', workload: `one ${formatSize(src.bytes)} file`, unit: 'MB/s' }, rows, src.bytes);
@@ -55,12 +68,18 @@ export async function tcpCase(ctx: BenchContext, src: Source): Promise<CaseResul
 
 /** Two scp rows from one sshd: OpenSSH's default cipher, and AES-GCM, which is what tuned setups pick. */
 function sshRows(ctx: BenchContext, file: string, src: Source): Promise<Row[]> {
-  return peerRows(ctx, ['scp -s (sftp)', 'scp -s, aes128-gcm'], sshNeeds, () => startSshd(ctx.work), async (sshd) => [
-    await measureDownload(ctx, 'scp -s (sftp)', scpDownloader(sshd, file, src.bytes), src, {
-      note: 'OpenSSH default cipher (chacha20-poly1305)',
-    }),
-    await measureDownload(ctx, 'scp -s, aes128-gcm', scpDownloader(sshd, file, src.bytes, 'aes128-gcm@openssh.com'), src, {
-      note: 'the fastest OpenSSH cipher with AES-NI',
-    }),
-  ]);
+  return peerRows(
+    ctx,
+    ['scp -s (sftp)', 'scp -s, aes128-gcm'],
+    sshNeeds,
+    () => startSshd(ctx.work),
+    async (sshd) => [
+      await measureDownload(ctx, 'scp -s (sftp)', scpDownloader(sshd, file, src.bytes), src, {
+        note: 'OpenSSH default cipher (chacha20-poly1305)',
+      }),
+      await measureDownload(ctx, 'scp -s, aes128-gcm', scpDownloader(sshd, file, src.bytes, 'aes128-gcm@openssh.com'), src, {
+        note: 'the fastest OpenSSH cipher with AES-NI',
+      }),
+    ],
+  );
 }

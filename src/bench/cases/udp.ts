@@ -23,25 +23,36 @@ export async function udpCase(ctx: BenchContext, src: Source): Promise<CaseResul
   ctx.log(`UDP download, ${formatSize(src.bytes)}`);
 
   rows.push(
-    await peerRow(ctx, 'ferry --udp', [], () => startFerry(ctx, src.dir), (server) =>
-      measureDownload(ctx, 'ferry --udp', ferryDownloader(ctx, server, src.name, timeout, true), src, {
-        ferry: true,
-        note: '--no-cache; verified by MD5',
-        checkOutput: (r) => checkFerryJson(r, src.md5),
-        unavailable: ferryUnavailable,
-      }),
+    await peerRow(
+      ctx,
+      'ferry --udp',
+      [],
+      () => startFerry(ctx, src.dir),
+      (server) =>
+        measureDownload(ctx, 'ferry --udp', ferryDownloader(ctx, server, src.name, timeout, true), src, {
+          ferry: true,
+          note: '--no-cache; verified by MD5',
+          checkOutput: (r) => checkFerryJson(r, src.md5),
+          unavailable: ferryUnavailable,
+        }),
     ),
   );
   const w1 = `atftp, window 1`;
   const w16 = `atftp, window 16`;
   rows.push(
-    ...(await peerRows(ctx, [w1, w16], atftpNeeds, () => startAtftpd(ctx.work, src.dir), async (server) => [
-      await measureDownload(ctx, w1, atftpDownloader(server, src.name, timeout), src, { note: `blksize ${TFTP_BLKSIZE}` }),
-      await measureDownload(ctx, w16, atftpDownloader(server, src.name, WINDOWED_TIMEOUT_S * 1000, 16), src, {
-        note: `blksize ${TFTP_BLKSIZE}, windowsize 16; ${WINDOWED_TIMEOUT_S} s limit a run`,
-        budgetSeconds: WINDOWED_TIMEOUT_S,
-      }),
-    ])),
+    ...(await peerRows(
+      ctx,
+      [w1, w16],
+      atftpNeeds,
+      () => startAtftpd(ctx.work, src.dir),
+      async (server) => [
+        await measureDownload(ctx, w1, atftpDownloader(server, src.name, timeout), src, { note: `blksize ${TFTP_BLKSIZE}` }),
+        await measureDownload(ctx, w16, atftpDownloader(server, src.name, WINDOWED_TIMEOUT_S * 1000, 16), src, {
+          note: `blksize ${TFTP_BLKSIZE}, windowsize 16; ${WINDOWED_TIMEOUT_S} s limit a run`,
+          budgetSeconds: WINDOWED_TIMEOUT_S,
+        }),
+      ],
+    )),
   );
   return finishCase({ id: 'udp', title: 'UDP download', workload: `one ${formatSize(src.bytes)} file`, unit: 'MB/s' }, rows, src.bytes);
 }

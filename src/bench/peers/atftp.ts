@@ -42,11 +42,16 @@ export async function startAtftpd(work: string, srcDir: string): Promise<Atftpd>
   const child = startDaemon(programPath('atftpd'), [
     '--daemon',
     '--no-fork',
-    '--port', String(port),
-    '--bind-address', '127.0.0.1',
-    '--user', `${me.username}.${groupName(me.gid)}`,
-    '--logfile', path.join(dir, 'atftpd.log'),
-    '--pidfile', path.join(dir, 'atftpd.pid'),
+    '--port',
+    String(port),
+    '--bind-address',
+    '127.0.0.1',
+    '--user',
+    `${me.username}.${groupName(me.gid)}`,
+    '--logfile',
+    path.join(dir, 'atftpd.log'),
+    '--pidfile',
+    path.join(dir, 'atftpd.pid'),
     srcDir,
   ]);
   await waitFor('atftpd', () => {

@@ -81,7 +81,12 @@ export async function startFerry(ctx: BenchContext, share: string, extra: readon
     exited: () => {
       if (child.exitCode === null && child.signalCode === null) return undefined;
       const how = child.signalCode ? `killed by ${child.signalCode}` : `exit ${child.exitCode}`;
-      const why = err.trim().split('\n').filter((l) => l.trim()).pop()?.trim();
+      const why = err
+        .trim()
+        .split('\n')
+        .filter((l) => l.trim())
+        .pop()
+        ?.trim();
       return why ? `${how}: ${why.slice(0, 160)}` : how;
     },
     peakRss: () => {
@@ -106,8 +111,7 @@ export function ferryClient(ctx: BenchContext, server: FerryServer, args: readon
 /** `ferry download FILE --no-cache` into a fresh folder, over TCP or UDP. */
 export function ferryDownloader(ctx: BenchContext, server: FerryServer, file: string, timeoutMs: number, udp = false, sampleRss = false): Downloader {
   return {
-    fetch: (destDir) =>
-      ferryClient(ctx, server, ['download', file, '--dest', destDir, '--no-cache', ...(udp ? ['--udp'] : [])], { timeoutMs, sampleRss }),
+    fetch: (destDir) => ferryClient(ctx, server, ['download', file, '--dest', destDir, '--no-cache', ...(udp ? ['--udp'] : [])], { timeoutMs, sampleRss }),
     output: (destDir) => path.join(destDir, file),
     close: async () => {},
   };
@@ -128,5 +132,11 @@ export function checkFerryJson(r: RunResult, md5: string): string | undefined {
 /** ferry says a feature is missing (a client still being built), as opposed to failing. */
 export function ferryUnavailable(r: RunResult): string | undefined {
   const m = /not (?:available|supported|implemented)[^\n]*/i.exec(r.stderr);
-  return r.code !== 0 && m ? r.stderr.trim().split('\n').pop()?.replace(/^ferry:\s*/, '') : undefined;
+  return r.code !== 0 && m
+    ? r.stderr
+        .trim()
+        .split('\n')
+        .pop()
+        ?.replace(/^ferry:\s*/, '')
+    : undefined;
 }

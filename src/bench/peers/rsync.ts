@@ -36,8 +36,7 @@ export async function startRsync(work: string, srcDir: string, file: string, byt
   const child = startDaemon(rsync, ['--daemon', '--no-detach', `--config=${conf}`, `--port=${port}`, '--address=127.0.0.1']);
   await waitFor('the rsync daemon', () => tcpOpen(port));
   return {
-    fetch: (destDir) =>
-      run(rsync, ['--whole-file', `rsync://127.0.0.1:${port}/bench/${file}`, `${destDir}/`], { timeoutMs: timeoutFor(bytes) }),
+    fetch: (destDir) => run(rsync, ['--whole-file', `rsync://127.0.0.1:${port}/bench/${file}`, `${destDir}/`], { timeoutMs: timeoutFor(bytes) }),
     output: (destDir) => path.join(destDir, file),
     close: () => stopDaemon(child),
   };

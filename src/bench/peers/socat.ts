@@ -20,8 +20,7 @@ export async function startSocat(srcFile: string, bytes: number): Promise<Downlo
   await waitFor('the socat listener', () => tcpOpen(port));
   const name = path.basename(srcFile);
   return {
-    fetch: (destDir) =>
-      run(socat, ['-b', BLOCK, '-u', `TCP:127.0.0.1:${port}`, `CREATE:${path.join(destDir, name)}`], { timeoutMs: timeoutFor(bytes) }),
+    fetch: (destDir) => run(socat, ['-b', BLOCK, '-u', `TCP:127.0.0.1:${port}`, `CREATE:${path.join(destDir, name)}`], { timeoutMs: timeoutFor(bytes) }),
     output: (destDir) => path.join(destDir, name),
     close: () => stopDaemon(child),
   };

@@ -36,7 +36,7 @@ export function downloadCommand(ctx: Ctx) {
           })
           .example('$0 download docs/report.pdf --dest ~/Downloads', 'save into ~/Downloads')
           .example('$0 download big.iso --udp', 'over UDP; run again after Ctrl-C to resume')
-          .example('$0 download photos --recursive --update', "fetch a folder, replacing only what is newer on the server"),
+          .example('$0 download photos --recursive --update', 'fetch a folder, replacing only what is newer on the server'),
       async (a) => {
         const dest = path.resolve(ctx.io.cwd, a.dest ?? '.');
         const chunkSize = chunkSizeOption(a['chunk-size'], a.udp === true);

@@ -59,7 +59,9 @@ export function indexCommand(ctx: Ctx) {
           async (a) => {
             const { bounds, rest } = gatherTimeBounds([a.start, a.end, ...(a.more ?? [])]);
             if (bounds.length < 2 || rest.length > 0) {
-              throw new CliError(`expected START and END, got '${[a.start, a.end, ...(a.more ?? [])].join(' ')}' (quote a time with a space: "2024-01-01 09:00")`);
+              throw new CliError(
+                `expected START and END, got '${[a.start, a.end, ...(a.more ?? [])].join(' ')}' (quote a time with a space: "2024-01-01 09:00")`,
+              );
             }
             const range = parseTimeRange(bounds[0] as string, bounds[1] as string);
             await withClient(ctx.io, a, (api) => showList(ctx.io, api, { ...listOptions(a), ...range }, a.json === true));

@@ -40,7 +40,14 @@ export function logsCommand(ctx: Ctx) {
           let first = true;
           const print = (r: LogRecord) => {
             if (json) return out(ctx.io, JSON.stringify(r));
-            if (first) out(ctx.io, logColumns.map((c, i) => pad(c.header, widths[i] ?? 0, c.align)).join('  ').trimEnd());
+            if (first)
+              out(
+                ctx.io,
+                logColumns
+                  .map((c, i) => pad(c.header, widths[i] ?? 0, c.align))
+                  .join('  ')
+                  .trimEnd(),
+              );
             first = false;
             logColumns.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, cellWidth(c.value(r)))));
             out(ctx.io, logLine(r, widths));

@@ -48,16 +48,30 @@ export function serveCommand(ctx: Ctx) {
           .option('udp-port', { type: 'number', describe: 'UDP port for UDP downloads [default: the TCP port number]', requiresArg: true })
           .option('udp-advertise-port', {
             type: 'number',
-            describe: 'UDP port to tell clients to send to, when a port forward or NAT in front of the server maps a different public port to --udp-port [default: the bound UDP port]',
+            describe:
+              'UDP port to tell clients to send to, when a port forward or NAT in front of the server maps a different public port to --udp-port [default: the bound UDP port]',
             requiresArg: true,
           })
           .option('log', { type: 'string', describe: 'command log file [default: in the user state folder]', requiresArg: true })
-          .option('log-size', { type: 'string', describe: 'rotate the command log before a file passes this size, e.g. 64MiB [default: 32 MiB]', requiresArg: true })
+          .option('log-size', {
+            type: 'string',
+            describe: 'rotate the command log before a file passes this size, e.g. 64MiB [default: 32 MiB]',
+            requiresArg: true,
+          })
           .option('log-keep', { type: 'number', describe: 'older command log files to keep [default: 4]', requiresArg: true })
           .option('verbose', { type: 'boolean', default: false, describe: 'also print every limit the server enforces' })
           .option('allow-upload', { type: 'boolean', default: false, describe: 'let clients upload into the folder' })
-          .option('token', { type: 'string', describe: "require this token from clients: 'auto' makes a random 256-bit one and prints it; a chosen one needs 16 or more varied characters [default: $FERRY_TOKEN]", requiresArg: true })
-          .option('tls', { type: 'boolean', default: false, describe: 'TLS 1.3 with a self-signed certificate created once and kept; prints its fingerprint for clients to pin' })
+          .option('token', {
+            type: 'string',
+            describe:
+              "require this token from clients: 'auto' makes a random 256-bit one and prints it; a chosen one needs 16 or more varied characters [default: $FERRY_TOKEN]",
+            requiresArg: true,
+          })
+          .option('tls', {
+            type: 'boolean',
+            default: false,
+            describe: 'TLS 1.3 with a self-signed certificate created once and kept; prints its fingerprint for clients to pin',
+          })
           .option('insecure', { type: 'boolean', default: false, describe: 'allow listening beyond loopback without a token' })
           .example('$0 serve ~/Public --host 0.0.0.0 --token auto', 'share on the network, with a fresh token'),
       async (a) => {

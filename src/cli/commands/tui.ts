@@ -40,7 +40,8 @@ export function tuiCommand(ctx: Ctx) {
           .option('allow-upload', { type: 'boolean', describe: 'let the embedded server accept uploads [default: only into the sample share]' })
           .option('local', {
             type: 'string',
-            describe: 'local folder shown beside the share [default: $FERRY_LOCAL, else the current folder; with the sample share, a scratch folder of its own]',
+            describe:
+              'local folder shown beside the share [default: $FERRY_LOCAL, else the current folder; with the sample share, a scratch folder of its own]',
             requiresArg: true,
           })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
@@ -89,7 +90,9 @@ export function tuiCommand(ctx: Ctx) {
             const { setKeyTable } = await import('../../tui/keys/bindings.js');
             setKeyTable(ctx.config?.settings.keys ?? {});
             // The TUI shows the cache even when downloads bypass it (--no-cache).
-            const cache = client.cache ?? (await DownloadCache.open({ ...(cacheDir !== undefined ? { dir: cacheDir } : {}), ...(cacheSize !== undefined ? { limit: cacheSize } : {}) }));
+            const cache =
+              client.cache ??
+              (await DownloadCache.open({ ...(cacheDir !== undefined ? { dir: cacheDir } : {}), ...(cacheSize !== undefined ? { limit: cacheSize } : {}) }));
             await runTui({
               api: client,
               cache,

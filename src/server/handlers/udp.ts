@@ -34,7 +34,15 @@ export const udp: Handler<UdpRequest> = async (ctx) => {
     const startChunk = request.startChunk ?? 0;
     if (startChunk * chunkSize > stat.size + chunkSize) throw new FerryError(ErrorCode.BadRequest, `start chunk ${startChunk} is past the end of ${rel}`);
     const md5 = await hashes.md5(abs, stat);
-    const session = await sessions.open({ clientHost, file: handle, size: stat.size, startChunk, chunkSize, signal: ctx.signal, ...(ctx.udpKeyFor ? { macKeyFor: ctx.udpKeyFor } : {}) });
+    const session = await sessions.open({
+      clientHost,
+      file: handle,
+      size: stat.size,
+      startChunk,
+      chunkSize,
+      signal: ctx.signal,
+      ...(ctx.udpKeyFor ? { macKeyFor: ctx.udpKeyFor } : {}),
+    });
     const start: UdpStart = { sessionId: session.sessionId, port: session.port, chunkSize, startChunk, size: stat.size, md5, mtimeMs: stat.mtimeMs, identity };
     await ctx.item(start);
     counters.downloads++;

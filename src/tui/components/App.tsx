@@ -193,7 +193,15 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
         return (
           <Box flexDirection="row" height={h}>
             <Pane state={local} label={tildify(localSide.label)} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
-            <Pane state={remote} label={remoteLabel} width={layout.rightWidth} height={h} listRows={layout.listRows} focused={focus === 'remote'} offline={status.state === 'reconnecting'} />
+            <Pane
+              state={remote}
+              label={remoteLabel}
+              width={layout.rightWidth}
+              height={h}
+              listRows={layout.listRows}
+              focused={focus === 'remote'}
+              offline={status.state === 'reconnecting'}
+            />
           </Box>
         );
     }
@@ -255,7 +263,13 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
       ) : overlay.kind === 'transfers' && layout.transferRows > 0 ? (
         <TransferList transfers={transfers} width={layout.columns} height={layout.transferHeight} rows={layout.transferRows} onClose={close} onLog={log} />
       ) : layout.transferRows > 0 ? (
-        <TransfersArea width={layout.columns} height={layout.transferHeight} transfers={visibleTransfers(transfers.transfers, layout.transferRows)} total={transfers.transfers.length} offline={status.state === 'reconnecting'} />
+        <TransfersArea
+          width={layout.columns}
+          height={layout.transferHeight}
+          transfers={visibleTransfers(transfers.transfers, layout.transferRows)}
+          total={transfers.transfers.length}
+          offline={status.state === 'reconnecting'}
+        />
       ) : null}
       {message ? <MessageLine message={message} width={layout.columns} /> : null}
       {bottom}

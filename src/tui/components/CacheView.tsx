@@ -128,14 +128,30 @@ export function CacheView({ cache, width, height, onClose, onLog, onChanged }: C
   } else rows.push({ key: 'use', spec: [{ text: error ? ` ✗ ${error}` : ' loading…', color: error ? 'error' : undefined, dim: !error }] });
   rows.push({
     key: 'hdr',
-    spec: [{ text: ' ' + fit('remote path', pathW) + ' ' + fit('size', 9, 'right') + ' ' + fit('md5', 9) + ' ' + fit('last access', 19) + ' ' + fit('hits', 5, 'right'), dim: true }],
+    spec: [
+      {
+        text:
+          ' ' + fit('remote path', pathW) + ' ' + fit('size', 9, 'right') + ' ' + fit('md5', 9) + ' ' + fit('last access', 19) + ' ' + fit('hits', 5, 'right'),
+        dim: true,
+      },
+    ],
   });
   const o = clampOffset(cursor, offset, listRows, count);
   (entries ?? []).slice(o, o + listRows).forEach((e, i) => {
     rows.push({
       key: e.md5,
       inverse: o + i === cursor,
-      spec: ' ' + fit(e.remotePath, pathW) + ' ' + fit(formatBytes(e.size), 9, 'right') + ' ' + fit(e.md5.slice(0, 8), 9) + ' ' + fit(formatTime(Date.parse(e.lastAccess)), 19) + ' ' + fit(String(e.hits), 5, 'right'),
+      spec:
+        ' ' +
+        fit(e.remotePath, pathW) +
+        ' ' +
+        fit(formatBytes(e.size), 9, 'right') +
+        ' ' +
+        fit(e.md5.slice(0, 8), 9) +
+        ' ' +
+        fit(formatTime(Date.parse(e.lastAccess)), 19) +
+        ' ' +
+        fit(String(e.hits), 5, 'right'),
     });
   });
   if (entries && entries.length === 0) rows.push({ key: 'none', spec: [{ text: '  the cache is empty', dim: true }] });

@@ -51,9 +51,13 @@ export function Frame({ width, height, title, titleRight, focused = false, rows 
       </Text>
       {shown.map((r, i) => (
         <Box key={r.key ?? i} flexDirection="row" width={width}>
-          <Text color={borderColor} bold={focused}>{b.v}</Text>
+          <Text color={borderColor} bold={focused}>
+            {b.v}
+          </Text>
           <Line spec={r.spec} width={inner} inverse={r.inverse} />
-          <Text color={borderColor} bold={focused}>{b.v}</Text>
+          <Text color={borderColor} bold={focused}>
+            {b.v}
+          </Text>
         </Box>
       ))}
       {Array.from({ length: padding }, (_, i) => (

@@ -39,13 +39,7 @@ export function Line({ spec, width, inverse }: { spec: LineSpec; width: number; 
   return (
     <Text wrap="truncate" inverse={inverse}>
       {segs.map((s, i) => (
-        <Text
-          key={i}
-          color={s.color && theme.color ? theme[s.color] : undefined}
-          bold={s.bold}
-          dimColor={s.dim}
-          inverse={s.inverse}
-        >
+        <Text key={i} color={s.color && theme.color ? theme[s.color] : undefined} bold={s.bold} dimColor={s.dim} inverse={s.inverse}>
           {s.text}
         </Text>
       ))}

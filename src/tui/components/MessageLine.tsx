@@ -13,5 +13,13 @@ export function MessageLine({ message, width }: { message: Message; width: numbe
   const color = message.level === 'error' ? 'error' : message.level === 'ok' ? 'ok' : 'accent';
   const glyph = message.level === 'error' ? '✗' : message.level === 'ok' ? '✓' : '›';
   const text = message.plain ? ` ${message.text}` : ` ${glyph} ${message.text}`;
-  return <Line spec={[{ text, color, bold: message.level === 'error' }, { text: '   Esc dismiss', dim: true }]} width={width} />;
+  return (
+    <Line
+      spec={[
+        { text, color, bold: message.level === 'error' },
+        { text: '   Esc dismiss', dim: true },
+      ]}
+      width={width}
+    />
+  );
 }

@@ -110,7 +110,15 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
   });
   for (let i = visible.length; i < listRows; i++) rows.push({ key: `e${i}`, spec: '' });
   if (state.view.length === 0 && !state.loading && !state.error) {
-    rows[1] = { key: 'empty', spec: [{ text: state.filters.keyword || state.filters.ext || state.filters.after !== undefined ? '  nothing matches the filters' : '  (empty folder)', dim: true }] };
+    rows[1] = {
+      key: 'empty',
+      spec: [
+        {
+          text: state.filters.keyword || state.filters.ext || state.filters.after !== undefined ? '  nothing matches the filters' : '  (empty folder)',
+          dim: true,
+        },
+      ],
+    };
   }
   rows.push({ key: 'sum', spec: summaryRow(state, inner, offline) });
   const chips = filterChips(state.filters).join(' ') || undefined;

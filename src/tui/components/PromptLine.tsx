@@ -15,7 +15,14 @@ export function promptSegments(label: string, line: LineState, width: number, hi
   const at = chars[line.cursor] ?? ' ';
   const after = chars.slice(line.cursor + 1, start + room).join('');
   return fitSegments(
-    [{ text: label, bold: true, color: 'accent' }, { text: before }, { text: at, inverse: true }, { text: after }, { text: ' '.repeat(Math.max(0, room - 1 - displayWidth(before + after))) }, { text: hint, dim: true }],
+    [
+      { text: label, bold: true, color: 'accent' },
+      { text: before },
+      { text: at, inverse: true },
+      { text: after },
+      { text: ' '.repeat(Math.max(0, room - 1 - displayWidth(before + after))) },
+      { text: hint, dim: true },
+    ],
     width,
   );
 }

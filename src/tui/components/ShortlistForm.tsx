@@ -70,7 +70,12 @@ export function ShortlistForm({ width, filters, onApply, onCancel }: ShortlistFo
   texts.end = end.text;
   const inner = width - 2;
   const fieldRow = (label: string, i: 0 | 1, line: typeof start): LineSpec =>
-    field === i ? promptSegments(label, line, inner) : [{ text: label, bold: true }, { text: line.text || '(open)', dim: line.text === '' }];
+    field === i
+      ? promptSegments(label, line, inner)
+      : [
+          { text: label, bold: true },
+          { text: line.text || '(open)', dim: line.text === '' },
+        ];
   const rows: Array<{ spec: LineSpec }> = [
     { spec: fieldRow(' start  after  ', 0, start) },
     { spec: fieldRow(' end    before ', 1, end) },

@@ -20,7 +20,10 @@ export interface TransferListProps {
 export function TransferList({ transfers, width, height, rows, onClose, onLog }: TransferListProps) {
   const ordered = visibleTransfers(transfers.transfers, transfers.transfers.length);
   const [selectedId, setSelectedId] = useState<number | undefined>(ordered[0]?.id);
-  const index = Math.max(0, ordered.findIndex((t) => t.id === selectedId));
+  const index = Math.max(
+    0,
+    ordered.findIndex((t) => t.id === selectedId),
+  );
   const selected = ordered[index];
 
   useKeypress((key) => {

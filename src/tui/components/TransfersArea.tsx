@@ -23,9 +23,12 @@ type RowParts = { whole: LineSpec } | { head: Seg[]; fraction: number; done: boo
  */
 export const WAITING_FOR_SERVER = 'waiting for the server to come back…';
 
-
 function rowParts(t: Transfer, inner: number, offline = false): RowParts {
-  const badge: Seg = { text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ', color: t.transport === 'udp' ? 'udp' : 'tcp', bold: true };
+  const badge: Seg = {
+    text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ',
+    color: t.transport === 'udp' ? 'udp' : 'tcp',
+    bold: true,
+  };
   const nameWidth = Math.max(8, Math.min(28, Math.floor(inner / 5)));
   const base = t.path.split('/').pop() || t.path || '/';
   const name: Seg = { text: fit(t.folder ? `${base}/` : base, nameWidth) + ' ' };
@@ -47,10 +50,19 @@ function rowParts(t: Transfer, inner: number, offline = false): RowParts {
   let tail: Seg[];
   if (t.status === 'done' && t.folder) {
     const n = t.files ?? 0;
-    tail = [{ text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `✓ ${plural(n, 'file')} verified`, color: 'ok', bold: true }, { text: t.seconds !== undefined ? `  ${t.seconds.toFixed(2)} s` : '', dim: true }];
+    tail = [
+      { text: `${pct}  ${formatBytes(t.bytes)}  ` },
+      { text: `✓ ${plural(n, 'file')} verified`, color: 'ok', bold: true },
+      { text: t.seconds !== undefined ? `  ${t.seconds.toFixed(2)} s` : '', dim: true },
+    ];
   } else if (t.status === 'done') {
     const md5 = t.md5 ? `${t.md5.slice(0, 4)}…${t.md5.slice(-4)}` : '';
-    const extra = [t.cache && t.cache !== 'bypass' ? `cache ${t.cache}` : '', t.retxPercent ? `retx ${t.retxPercent.toFixed(1)} %` : '', t.note ?? '', t.seconds !== undefined ? `${t.seconds.toFixed(2)} s` : '']
+    const extra = [
+      t.cache && t.cache !== 'bypass' ? `cache ${t.cache}` : '',
+      t.retxPercent ? `retx ${t.retxPercent.toFixed(1)} %` : '',
+      t.note ?? '',
+      t.seconds !== undefined ? `${t.seconds.toFixed(2)} s` : '',
+    ]
       .filter(Boolean)
       .join('  ');
     tail = [{ text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `md5 ✓ ${md5}`, color: 'ok', bold: true }, { text: extra ? `  ${extra}` : '', dim: true }];

@@ -103,7 +103,11 @@ function download(ctx: CommandContext, transport: Transport): void {
   }
   const targets = targetEntries(ctx.panes.remote);
   if (targets.length > 0) {
-    startDownloads(ctx, targets.map((e) => ({ path: e.path, size: e.size })), transport);
+    startDownloads(
+      ctx,
+      targets.map((e) => ({ path: e.path, size: e.size })),
+      transport,
+    );
     return;
   }
   const sel = selectedEntry(ctx.panes.remote);

@@ -100,7 +100,13 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
       api.download(path, { dest, transport, signal: ac.signal, onProgress, ...(overwrite ? { overwrite } : {}) }).then(
         (r) => {
           finish(id);
-          const note = r.identical ? 'already identical' : r.restarted ? 'restarted: file changed' : r.resumedFrom ? `resumed at ${r.resumedFrom} B` : undefined;
+          const note = r.identical
+            ? 'already identical'
+            : r.restarted
+              ? 'restarted: file changed'
+              : r.resumedFrom
+                ? `resumed at ${r.resumedFrom} B`
+                : undefined;
           dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, retxPercent: r.udp?.lossPercent, note });
           hooksRef.current.onDownloaded?.(r);
         },
@@ -147,7 +153,16 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
             finish(id);
             const error = ac.signal.aborted ? 'cancelled' : errorText(err);
             dispatch({ type: 'failed', id, error: rowError(err, ac.signal.aborted) });
-            hooksRef.current.onFailed?.({ id, kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, folder: true });
+            hooksRef.current.onFailed?.({
+              id,
+              kind: 'download',
+              path,
+              error,
+              code: ac.signal.aborted ? 'CANCELLED' : codeOf(err),
+              transport,
+              dest,
+              folder: true,
+            });
           },
         );
     },
@@ -169,7 +184,15 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           // Cancelled by the user: say so plainly, whatever the client's wording.
           const error = ac.signal.aborted ? 'cancelled' : errorText(err);
           dispatch({ type: 'failed', id, error });
-          hooksRef.current.onFailed?.({ id, kind: 'upload', path: remotePath, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport: 'tcp', size });
+          hooksRef.current.onFailed?.({
+            id,
+            kind: 'upload',
+            path: remotePath,
+            error,
+            code: ac.signal.aborted ? 'CANCELLED' : codeOf(err),
+            transport: 'tcp',
+            size,
+          });
         },
       );
     },

@@ -81,8 +81,24 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Bottom, keys: ['G', 'end'], label: 'bottom', help: 'Last row', group: 'Navigate', scopes: NAV },
   { command: Command.Open, keys: ['enter', 'right'], label: 'open', help: 'Open the selected folder', group: 'Navigate', scopes: ['panes'] },
   { command: Command.Parent, keys: ['backspace', 'h', 'left'], label: 'up dir', help: 'Go to the parent folder', group: 'Navigate', scopes: ['panes'] },
-  { command: Command.SwitchPane, keys: ['tab', 'S-tab'], label: 'pane', help: 'Switch between local and remote', group: 'Navigate', scopes: ['panes'], footer: 60 },
-  { command: Command.Mark, keys: ['space'], label: 'mark', help: 'Mark a file (marked files go together)', group: 'Select & view', scopes: ['panes'], footer: 80 },
+  {
+    command: Command.SwitchPane,
+    keys: ['tab', 'S-tab'],
+    label: 'pane',
+    help: 'Switch between local and remote',
+    group: 'Navigate',
+    scopes: ['panes'],
+    footer: 60,
+  },
+  {
+    command: Command.Mark,
+    keys: ['space'],
+    label: 'mark',
+    help: 'Mark a file (marked files go together)',
+    group: 'Select & view',
+    scopes: ['panes'],
+    footer: 80,
+  },
   { command: Command.MarkAll, keys: ['*'], label: 'mark all', help: 'Mark all files shown, or clear marks', group: 'Select & view', scopes: ['panes'] },
   { command: Command.Sort, keys: ['o'], label: 'sort', help: 'Sort by name, size, time (cycles)', group: 'Select & view', scopes: ['panes'] },
   { command: Command.Reverse, keys: ['O'], label: 'reverse', help: 'Reverse the sort order', group: 'Select & view', scopes: ['panes'] },
@@ -93,25 +109,101 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Ext, keys: ['e'], label: 'ext', help: 'Filter by extension', group: 'Filter', scopes: ['panes'], footer: 31 },
   { command: Command.Keyword, keys: ['/'], label: 'search', help: 'Search inside text files (recursive)', group: 'Filter', scopes: ['panes'], footer: 32 },
   { command: Command.ClearFilters, keys: ['escape'], label: 'clear', help: 'Clear filters, search, or the message', group: 'Filter', scopes: ['panes'] },
-  { command: Command.Download, keys: ['d'], label: 'download', help: 'Download (file or folder) over TCP', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'remote' },
-  { command: Command.DownloadUdp, keys: ['D'], label: 'via UDP', help: 'Download (file or folder) over UDP', group: 'Transfer', scopes: ['panes'], footer: 11, pane: 'remote' },
-  { command: Command.Upload, keys: ['u'], label: 'upload', help: 'Upload to the remote folder (if allowed)', group: 'Transfer', scopes: ['panes'], footer: 10, pane: 'local' },
+  {
+    command: Command.Download,
+    keys: ['d'],
+    label: 'download',
+    help: 'Download (file or folder) over TCP',
+    group: 'Transfer',
+    scopes: ['panes'],
+    footer: 10,
+    pane: 'remote',
+  },
+  {
+    command: Command.DownloadUdp,
+    keys: ['D'],
+    label: 'via UDP',
+    help: 'Download (file or folder) over UDP',
+    group: 'Transfer',
+    scopes: ['panes'],
+    footer: 11,
+    pane: 'remote',
+  },
+  {
+    command: Command.Upload,
+    keys: ['u'],
+    label: 'upload',
+    help: 'Upload to the remote folder (if allowed)',
+    group: 'Transfer',
+    scopes: ['panes'],
+    footer: 10,
+    pane: 'local',
+  },
   { command: Command.SelectTransfers, keys: ['t'], label: 'transfers', help: 'Select a transfer (to cancel it)', group: 'Transfer', scopes: ['panes'] },
   { command: Command.ClearTransfers, keys: ['x'], label: 'clear done', help: 'Clear finished transfers from the list', group: 'Transfer', scopes: ['panes'] },
-  { command: Command.Verify, keys: ['v'], label: 'verify', help: 'Compare the MD5 with the local copy', group: 'Verify', scopes: ['panes'], footer: 20, pane: 'remote' },
+  {
+    command: Command.Verify,
+    keys: ['v'],
+    label: 'verify',
+    help: 'Compare the MD5 with the local copy',
+    group: 'Verify',
+    scopes: ['panes'],
+    footer: 20,
+    pane: 'remote',
+  },
   { command: Command.CheckAll, keys: ['V'], label: 'check all', help: 'Check every file against local copies', group: 'Verify', scopes: ['panes'], footer: 85 },
   { command: Command.Cache, keys: ['c'], label: 'cache', help: 'Open the download cache', group: 'Views', scopes: ['panes'], footer: 40 },
   { command: Command.Logs, keys: ['L'], label: 'logs', help: 'Open the log viewer (server and client)', group: 'Views', scopes: ['panes'], footer: 41 },
-  { command: Command.CommandLine, keys: [':'], label: 'command', help: 'Classic commands (IndexGet, FileHash…)', group: 'Views', scopes: ['panes'], footer: 50 },
+  {
+    command: Command.CommandLine,
+    keys: [':'],
+    label: 'command',
+    help: 'Classic commands (IndexGet, FileHash…)',
+    group: 'Views',
+    scopes: ['panes'],
+    footer: 50,
+  },
   { command: Command.Help, keys: ['?'], label: 'help', help: 'This help', group: 'Views', scopes: ['panes'], footer: 98 },
   { command: Command.Quit, keys: ['q', 'C-c'], label: 'quit', help: 'Quit (asks if transfers run; Ctrl-C not)', group: 'Views', scopes: ['panes'], footer: 99 },
   { command: Command.Follow, keys: ['f'], label: 'follow', help: 'Follow new log lines', group: 'Log viewer', scopes: ['logs'], footer: 1 },
   { command: Command.LogFilter, keys: ['/'], label: 'filter', help: 'Filter log lines by text', group: 'Log viewer', scopes: ['logs'], footer: 2 },
-  { command: Command.LogSource, keys: ['tab'], label: 'server/client', help: 'Server log or this client\'s own log', group: 'Log viewer', scopes: ['logs'], footer: 3 },
-  { command: Command.Evict, keys: ['x', 'backspace'], label: 'evict', help: 'Evict the selected cache entry', group: 'Cache pane', scopes: ['cache'], footer: 1 },
+  {
+    command: Command.LogSource,
+    keys: ['tab'],
+    label: 'server/client',
+    help: "Server log or this client's own log",
+    group: 'Log viewer',
+    scopes: ['logs'],
+    footer: 3,
+  },
+  {
+    command: Command.Evict,
+    keys: ['x', 'backspace'],
+    label: 'evict',
+    help: 'Evict the selected cache entry',
+    group: 'Cache pane',
+    scopes: ['cache'],
+    footer: 1,
+  },
   { command: Command.ClearCache, keys: ['X'], label: 'clear all', help: 'Clear the whole cache', group: 'Cache pane', scopes: ['cache'], footer: 2 },
-  { command: Command.CancelTransfer, keys: ['x', 'backspace'], label: 'cancel/remove', help: 'Cancel it if running, else remove it', group: 'Transfer list', scopes: ['transfers'], footer: 1 },
-  { command: Command.Close, keys: ['escape', 'q', 't'], label: 'close', help: 'Close the view', group: 'Views', scopes: ['logs', 'cache', 'results', 'help', 'transfers'], footer: 90 },
+  {
+    command: Command.CancelTransfer,
+    keys: ['x', 'backspace'],
+    label: 'cancel/remove',
+    help: 'Cancel it if running, else remove it',
+    group: 'Transfer list',
+    scopes: ['transfers'],
+    footer: 1,
+  },
+  {
+    command: Command.Close,
+    keys: ['escape', 'q', 't'],
+    label: 'close',
+    help: 'Close the view',
+    group: 'Views',
+    scopes: ['logs', 'cache', 'results', 'help', 'transfers'],
+    footer: 90,
+  },
 ];
 
 /** The table in force: BINDINGS with the user's own keys (config file) in place. */
@@ -135,8 +227,11 @@ export function setKeyTable(overrides: Record<string, unknown>): string[] {
   const problems: string[] = [];
   for (const [command, keys] of Object.entries(overrides)) {
     if (!commands.has(command)) problems.push(`unknown command '${command}' (one of: ${[...commands].join(', ')})`);
-    else if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string')) problems.push(`'${command}' needs a list of keys, e.g. ["d"]`);
-    else for (const k of keys as string[]) if (!isKeyName(k)) problems.push(`'${command}': '${k}' is not a key name (a character, C-x, or one of ${[...NAMED_KEYS].join(', ')})`);
+    else if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === 'string'))
+      problems.push(`'${command}' needs a list of keys, e.g. ["d"]`);
+    else
+      for (const k of keys as string[])
+        if (!isKeyName(k)) problems.push(`'${command}': '${k}' is not a key name (a character, C-x, or one of ${[...NAMED_KEYS].join(', ')})`);
   }
   if (problems.length === 0) table = BINDINGS.map((b) => (Array.isArray(overrides[b.command]) ? { ...b, keys: overrides[b.command] as string[] } : b));
   return problems;
@@ -163,13 +258,15 @@ export interface FooterContext {
 
 /** The most useful keys for where the user is, in footer order. */
 export function footerBindings(ctx: FooterContext): Binding[] {
-  return table.filter(
-    (b) =>
-      b.footer !== undefined &&
-      b.scopes.includes(ctx.scope) &&
-      (b.pane === undefined || ctx.scope !== 'panes' || b.pane === ctx.pane) &&
-      (b.command !== Command.Upload || ctx.uploadAllowed === true),
-  ).sort((a, b) => (a.footer ?? 0) - (b.footer ?? 0));
+  return table
+    .filter(
+      (b) =>
+        b.footer !== undefined &&
+        b.scopes.includes(ctx.scope) &&
+        (b.pane === undefined || ctx.scope !== 'panes' || b.pane === ctx.pane) &&
+        (b.command !== Command.Upload || ctx.uploadAllowed === true),
+    )
+    .sort((a, b) => (a.footer ?? 0) - (b.footer ?? 0));
 }
 
 /** Help overlay content: every binding, grouped, in table order. */

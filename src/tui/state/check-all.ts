@@ -106,11 +106,17 @@ export function checkAllReducer(s: CheckAllState, a: CheckAllAction): CheckAllSt
       // scrolled into view, for `height` rows).
       const selected = s.rows[s.cursor]?.path;
       const rows = [...s.rows].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-      const cursor = Math.max(0, rows.findIndex((r) => r.path === selected));
+      const cursor = Math.max(
+        0,
+        rows.findIndex((r) => r.path === selected),
+      );
       return move({ ...s, phase: 'comparing', rows }, cursor, a.height);
     }
     case 'local':
-      return checkAllReducer(s, { type: 'locals', verdicts: [{ path: a.path, verdict: a.verdict, ...(a.localMd5 !== undefined ? { localMd5: a.localMd5 } : {}) }] });
+      return checkAllReducer(s, {
+        type: 'locals',
+        verdicts: [{ path: a.path, verdict: a.verdict, ...(a.localMd5 !== undefined ? { localMd5: a.localMd5 } : {}) }],
+      });
     case 'locals': {
       if (a.verdicts.length === 0) return s;
       const byPath = new Map(a.verdicts.map((v) => [v.path, v]));

@@ -8,7 +8,13 @@ import { FakeFerry } from '../../helpers/fake-client.js';
 import { localFolder } from '../harness.js';
 
 describe('LocalSide', () => {
-  const root = localFolder({ 'a.txt': 'hello budget', 'B.JPG': 'jpeg', '.hidden': 'h', 'sub/deep.txt': 'the budget again', 'sub/bin.dat': 'budget\u0000binary' });
+  const root = localFolder({
+    'a.txt': 'hello budget',
+    'B.JPG': 'jpeg',
+    '.hidden': 'h',
+    'sub/deep.txt': 'the budget again',
+    'sub/bin.dat': 'budget\u0000binary',
+  });
   const side = new LocalSide(root);
 
   it('lists one folder with types, sizes and lower-case extensions', async () => {

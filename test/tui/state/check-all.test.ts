@@ -70,7 +70,13 @@ describe('checkAllReducer at scale', () => {
 
   it('keeps a batch of verdicts for paths it has not seen out of the counts', () => {
     let s = checkAllReducer(initialCheckAll, { type: 'results', results: [result('a')] });
-    s = checkAllReducer(s, { type: 'locals', verdicts: [{ path: 'zzz', verdict: 'same' }, { path: 'a', verdict: 'missing' }] });
+    s = checkAllReducer(s, {
+      type: 'locals',
+      verdicts: [
+        { path: 'zzz', verdict: 'same' },
+        { path: 'a', verdict: 'missing' },
+      ],
+    });
     expect(checkSummary(s)).toEqual({ same: 0, differs: 0, missing: 1, pending: 0 });
   });
 });

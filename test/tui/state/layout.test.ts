@@ -3,7 +3,12 @@ import { computeLayout, paneColumns } from '../../../src/tui/state/layout.js';
 
 describe('computeLayout', () => {
   it('gives every row to a region and never more than the screen', () => {
-    for (const [c, r] of [[80, 24], [120, 36], [200, 60], [40, 12]] as const) {
+    for (const [c, r] of [
+      [80, 24],
+      [120, 36],
+      [200, 60],
+      [40, 12],
+    ] as const) {
       for (const transfers of [0, 1, 3, 20]) {
         for (const message of [false, true]) {
           const l = computeLayout(c, r, transfers, message);

@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { formatClientLine, formatRecord, initialLogs, isFailureLine, logLines, logsReducer, logWindow, type LogsState } from '../../../src/tui/state/logs.js';
 import type { LogRecord } from '../../../src/client/types.js';
 
-const rec = (i: number, outcome = 'ok'): LogRecord => ({ time: `2026-11-25T09:00:${String(i % 60).padStart(2, '0')}.000Z`, client: '127.0.0.1:5000', command: i % 2 ? 'download' : 'list', args: { path: `f${i}` }, outcome, bytes: i, ms: 1 });
+const rec = (i: number, outcome = 'ok'): LogRecord => ({
+  time: `2026-11-25T09:00:${String(i % 60).padStart(2, '0')}.000Z`,
+  client: '127.0.0.1:5000',
+  command: i % 2 ? 'download' : 'list',
+  args: { path: `f${i}` },
+  outcome,
+  bytes: i,
+  ms: 1,
+});
 
 function withRecords(n: number): LogsState {
   return logsReducer(initialLogs, { type: 'serverRecords', records: Array.from({ length: n }, (_, i) => rec(i)), replace: true });
@@ -14,7 +22,12 @@ describe('logsReducer', () => {
   });
 
   it('puts outcome, bytes and time where a long argument list cannot push them off the row', () => {
-    const r: LogRecord = { ...rec(1), bytes: 31_457_280, ms: 290, args: { path: 'big30.bin', identity: { size: 31_457_280, mtimeMs: 1795608786812.6868, ino: 2245073 } } };
+    const r: LogRecord = {
+      ...rec(1),
+      bytes: 31_457_280,
+      ms: 290,
+      args: { path: 'big30.bin', identity: { size: 31_457_280, mtimeMs: 1795608786812.6868, ino: 2245073 } },
+    };
     expect(formatRecord(r).slice(0, 60)).toMatch(/download {2}ok {2}30\.0 MiB {2}290 ms/);
   });
 

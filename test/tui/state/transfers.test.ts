@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { runningCount, transfersReducer, visibleTransfers, type TransfersState } from '../../../src/tui/state/transfers.js';
 
-const start = (id: number, path = `f${id}`): TransfersState => transfersReducer([], { type: 'start', id, kind: 'download', path, transport: 'tcp', total: 100 });
+const start = (id: number, path = `f${id}`): TransfersState =>
+  transfersReducer([], { type: 'start', id, kind: 'download', path, transport: 'tcp', total: 100 });
 
 describe('transfersReducer', () => {
   it('applies progress snapshots to running transfers only', () => {
