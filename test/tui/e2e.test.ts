@@ -57,7 +57,7 @@ async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = 
   const local = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-e2e-local-'));
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
   const env: Record<string, string> = {
-    PATH: process.env['PATH'] ?? '',
+    PATH: process.env.PATH ?? '',
     HOME: home,
     TERM: 'xterm-256color',
     XDG_STATE_HOME: path.join(home, 'state'),

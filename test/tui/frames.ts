@@ -26,7 +26,7 @@ export function localText(frame: string, columns: number): string {
 
 /** The line of the pane holding `name` as a file row. */
 export function rowOf(text: string, name: string): string | undefined {
-  return text.split('\n').find((l) => new RegExp(`[│┃][ ▌›*]${escape(name)}[/ ]`).test(l));
+  return text.split('\n').find((l) => new RegExp(`[│┃][ ▌›*]${escapeRegExp(name)}[/ ]`).test(l));
 }
 
 /** The selected row (cursor glyph) of a pane's text. */
@@ -34,7 +34,7 @@ export function cursorRow(text: string): string | undefined {
   return text.split('\n').find((l) => /[│┃][▌›]/.test(l));
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 // Make chalk emit colour in this (non-TTY) test worker, so that the absence of
 // colour under NO_COLOR is the app's doing, not the environment's.
 vi.hoisted(() => {
-  process.env['FORCE_COLOR'] = '3';
+  process.env.FORCE_COLOR = '3';
 });
 
 import { colorTheme, themeFromEnv } from '../../src/tui/theme.js';
