@@ -7,7 +7,7 @@ import type { HashIndex } from './hash-index.js';
 import type { ShareStore } from './store.js';
 import type { Turns } from './turns.js';
 
-/** What one server allows (DEFAULT_LIMITS in server.ts; tests lower them). */
+/** What one server allows (DEFAULT_LIMITS in default-limits.ts; tests lower them). */
 export interface ServerLimits {
   /** Open connections from one IP address. */
   connectionsPerAddress: number;
