@@ -12,7 +12,7 @@
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { LogRecord } from '../protocol/messages.js';
-import { boundRecord, MAX_LOG_FIELD_CHARS, MAX_LOG_LINE_BYTES } from './log-record.js';
+import { boundRecord, droppedRecord, MAX_LOG_FIELD_CHARS, MAX_LOG_LINE_BYTES } from './log-record.js';
 import { readForward, tailStart, type LogFileSnapshot } from './log-tail.js';
 
 const NEWLINE = 0x0a;
@@ -212,16 +212,7 @@ export class CommandLog {
   private noteDropped(): void {
     const n = this.dropped;
     this.dropped = 0;
-    const record: LogRecord = {
-      time: new Date().toISOString(),
-      client: '-',
-      command: 'log',
-      args: { dropped: n },
-      outcome: 'dropped',
-      bytes: 0,
-      ms: 0,
-      message: `${n} lines dropped: the log could not be written fast enough`,
-    };
+    const record = droppedRecord(n, 'dropped: the log could not be written fast enough');
     const text = JSON.stringify(record) + '\n';
     const seq = ++this.seq;
     this.enqueue(text, Buffer.byteLength(text), seq);

@@ -96,3 +96,17 @@ export function boundRecord(r: LogRecord): LogRecord {
 export function formatLogLine(r: LogRecord): string {
   return JSON.stringify(boundRecord(r)) + '\n';
 }
+
+/** The record that stands for `n` lines left out (a stalled disk, a follower's full backlog); `why` says which. */
+export function droppedRecord(n: number, why: string): LogRecord {
+  return {
+    time: new Date().toISOString(),
+    client: '-',
+    command: 'log',
+    args: { dropped: n },
+    outcome: 'dropped',
+    bytes: 0,
+    ms: 0,
+    message: `${n} lines ${why}`,
+  };
+}

@@ -1,6 +1,7 @@
 import { MAX_HEADER_BYTES } from '../../protocol/limits.js';
 import type { LogRecord, LogsRequest } from '../../protocol/messages.js';
 import type { Handler } from '../context.js';
+import { droppedRecord } from '../log-record.js';
 
 /** JSON budget for one batch: an ITEM header `{"records":[...]}` must stay under MAX_HEADER_BYTES. */
 const BATCH_JSON_BUDGET = MAX_HEADER_BYTES - 1024;
@@ -36,16 +37,7 @@ function batcher(send: (records: LogRecord[]) => Promise<void>) {
 export const MAX_LIVE_BACKLOG = 1000;
 
 function leftOutNotice(n: number): LogRecord {
-  return {
-    time: new Date().toISOString(),
-    client: '-',
-    command: 'log',
-    args: { dropped: n },
-    outcome: 'dropped',
-    bytes: 0,
-    ms: 0,
-    message: `${n} lines not shown: they were logged faster than the tail could be sent`,
-  };
+  return droppedRecord(n, 'not shown: they were logged faster than the tail could be sent');
 }
 
 /** The command log: the last `limit` lines, then (with follow) new lines until cancelled. */
