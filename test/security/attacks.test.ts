@@ -6,12 +6,13 @@
 
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, rename, symlink, writeFile } from 'node:fs/promises';
+import { readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcConnection } from '../../src/client/rpc.js';
 import { FerryError } from '../../src/protocol/errors.js';
 import type { Request } from '../../src/protocol/messages.js';
 import { startTestServer, waitFor, type TestServer } from '../helpers/server.js';
+import { startSwapLoop } from '../helpers/swap-loop.js';
 import { SENTINEL_CONTENT } from '../helpers/temp-share.js';
 
 const md5 = (b: string | Buffer) => createHash('md5').update(b).digest('hex');
@@ -211,26 +212,12 @@ describe('symlink race', () => {
     // race/ is a real folder holding f.txt; outside/ gets a regular f.txt with the sentinel's bytes.
     await writeFile(`${t.share.outside}/f.txt`, SENTINEL_CONTENT);
     await symlink(t.share.outside, `${root}/race-sym`);
-    let stop = false;
-    let swaps = 0;
-    // The swapper: race is the real folder, then (by rename) a symlink to outside, and back.
-    const swapper = (async () => {
-      const deadline = Date.now() + 1500;
-      while (!stop && Date.now() < deadline && swaps < 20_000) {
-        await rename(`${root}/race`, `${root}/race-parked`);
-        await rename(`${root}/race-sym`, `${root}/race`);
-        await new Promise((r) => setImmediate(r));
-        await rename(`${root}/race`, `${root}/race-sym`);
-        await rename(`${root}/race-parked`, `${root}/race`);
-        await new Promise((r) => setImmediate(r));
-        swaps++;
-      }
-    })();
+    const loop = startSwapLoop(root);
     const seen = new Map<string, number>();
     const worker = async () => {
       const conn = await RpcConnection.open({ host: '127.0.0.1', port: t.server.port });
       let n = 0;
-      while (!stop && n < 5000) {
+      while (!loop.stopped && n < 5000) {
         const steps = [
           ['download', 'race/f.txt'],
           ['hash', 'race/f.txt'],
@@ -264,10 +251,9 @@ describe('symlink race', () => {
       }
       await conn.close();
     };
-    const workers = Promise.all([worker(), worker(), worker()]).finally(() => (stop = true));
+    const workers = Promise.all([worker(), worker(), worker()]).finally(() => loop.stop());
     workers.catch(() => {}); // awaited below; a failure also stops the swapper
-    await swapper;
-    stop = true;
+    const swaps = await loop.done;
     await workers;
     expect(swaps).toBeGreaterThan(10);
     // Both sides of the race were exercised: some requests were served, some refused.

@@ -3,12 +3,13 @@
 // share or be refused; no file and no temp file may appear outside.
 
 import { createHash } from 'node:crypto';
-import { readdir, rename, symlink } from 'node:fs/promises';
+import { readdir, symlink } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RpcConnection } from '../../src/client/rpc.js';
 import { FerryError } from '../../src/protocol/errors.js';
 import { Kind } from '../../src/protocol/messages.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startSwapLoop } from '../helpers/swap-loop.js';
 
 let t: TestServer;
 beforeAll(async () => {
@@ -40,25 +41,12 @@ describe('upload symlink race', () => {
   it('swapping the target folder for a symlink to outside never lands a file or temp file outside', async () => {
     const { root, outside } = t.share;
     await symlink(outside, `${root}/race-sym`);
-    let stop = false;
-    let swaps = 0;
-    const swapper = (async () => {
-      const deadline = Date.now() + 1500;
-      while (!stop && Date.now() < deadline && swaps < 20_000) {
-        await rename(`${root}/race`, `${root}/race-parked`);
-        await rename(`${root}/race-sym`, `${root}/race`);
-        await new Promise((r) => setImmediate(r));
-        await rename(`${root}/race`, `${root}/race-sym`);
-        await rename(`${root}/race-parked`, `${root}/race`);
-        await new Promise((r) => setImmediate(r));
-        swaps++;
-      }
-    })();
+    const loop = startSwapLoop(root);
     const seen = new Map<string, number>();
     const worker = async (w: number) => {
       const rpc = await RpcConnection.open({ host: '127.0.0.1', port: t.server.port });
       try {
-        for (let n = 0; !stop && n < 3000; n++) {
+        for (let n = 0; !loop.stopped && n < 3000; n++) {
           const outcome = await uploadOnce(rpc, `race/up-${w}-${n}.txt`, Buffer.from(`upload ${w} ${n}\n`));
           seen.set(outcome, (seen.get(outcome) ?? 0) + 1);
         }
@@ -66,10 +54,9 @@ describe('upload symlink race', () => {
         await rpc.close();
       }
     };
-    const workers = Promise.all([worker(0), worker(1), worker(2)]).finally(() => (stop = true));
+    const workers = Promise.all([worker(0), worker(1), worker(2)]).finally(() => loop.stop());
     workers.catch(() => {});
-    await swapper;
-    stop = true;
+    const swaps = await loop.done;
     await workers;
     expect(swaps).toBeGreaterThan(10);
     // Both sides of the race were exercised.
