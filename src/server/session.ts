@@ -12,6 +12,7 @@ import { udpKeyFrom } from '../transport/tls.js';
 import type { Handler, RequestContext, ServerServices } from './context.js';
 import { handlers } from './handlers/index.js';
 import { IncomingStream, uploadCancelled } from './incoming.js';
+import { SendBudget } from './send-budget.js';
 import { Turns } from './turns.js';
 import { SERVER_NAME } from '../version.js';
 
@@ -42,6 +43,7 @@ export class Session {
   private serverProof = '';
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly transferSlots: Turns;
+  private readonly budget: SendBudget;
   private readonly walkSlots: Turns;
 
   constructor(
@@ -51,6 +53,7 @@ export class Session {
     private readonly hooks: SessionHooks = {},
   ) {
     this.transferSlots = new Turns(services.limits.transfersPerConnection);
+    this.budget = new SendBudget(conn, services.limits, services.counters, (error) => this.logConnectionError(error));
     this.walkSlots = new Turns(services.limits.walksPerConnection);
     conn.on('frame', (frame) => {
       this.armIdle();
@@ -108,54 +111,6 @@ export class Session {
     this.idleTimer.unref();
   }
 
-  /**
-   * Send a frame that cannot wait (PONG, REPLY, ERROR; ITEM goes through
-   * guardUnread too), then hold the connection to its budget.
-   */
-  private sendNow(kind: number, id: number, header: object): void {
-    this.conn.send(kind, id, header);
-    this.guardUnread();
-  }
-
-  /**
-   * Resolves when the connection can take more. A client that reads nothing at
-   * all for `sendStallMs` while a transfer waits on it is disconnected (logged):
-   * within the budget it would otherwise hold its transfers' files and chunks
-   * for as long as the TCP connection lives.
-   */
-  private async drainedOrStalled(): Promise<void> {
-    if (!this.conn.socket.writableNeedDrain) return;
-    const { sendStallMs } = this.services.limits;
-    let timer: NodeJS.Timeout | undefined;
-    const stalled = new Promise<'stalled'>((resolve) => {
-      timer = setTimeout(() => resolve('stalled'), sendStallMs);
-      timer.unref();
-    });
-    const { counters } = this.services;
-    counters.sendsWaiting++;
-    try {
-      if ((await Promise.race([this.conn.drained(), stalled])) !== 'stalled') return;
-    } finally {
-      counters.sendsWaiting--;
-      clearTimeout(timer);
-    }
-    const queued = this.conn.socket.writableLength;
-    this.logConnectionError(new FerryError(ErrorCode.Timeout, `client read nothing for ${Math.round(sendStallMs / 1000)} s with ${queued} bytes queued`));
-    this.conn.destroy();
-    throw new FerryError(ErrorCode.ConnectionLost, 'client stopped reading');
-  }
-
-  /**
-   * A client that stops reading must not make the server queue without end:
-   * past the budget, the connection is closed (and the close logged).
-   */
-  private guardUnread(): void {
-    const queued = this.conn.socket.writableLength;
-    if (queued <= this.services.limits.unreadBytes || this.conn.isClosed) return;
-    this.logConnectionError(new FerryError(ErrorCode.TooLarge, `client is not reading: ${queued} bytes queued`));
-    this.conn.destroy();
-  }
-
   private onFrame(frame: Frame): void {
     if (this.state === 'hello') return this.onHello(frame);
     if (this.state === 'auth') return this.onAuth(frame);
@@ -174,7 +129,7 @@ export class Session {
         return;
       }
       case Kind.Ping:
-        this.sendNow(Kind.Pong, frame.id, frame.header);
+        this.budget.sendNow(Kind.Pong, frame.id, frame.header);
         return;
       default:
         return this.fatal(new FerryError(ErrorCode.BadFrame, `unexpected frame kind ${frame.kind} from a client`));
@@ -279,9 +234,9 @@ export class Session {
       services,
       ...(conn.socket instanceof TLSSocket ? { udpKeyFor: (sessionId: string) => udpKeyFrom(conn.socket as TLSSocket, sessionId) } : {}),
       item: async (header) => {
-        this.sendNow(Kind.Item, id, header);
+        this.budget.sendNow(Kind.Item, id, header);
         // A walk or a log tail goes on only as the client takes what it was sent.
-        await this.drainedOrStalled();
+        await this.budget.drained();
       },
       data: async (payload) => {
         // DATA can wait: it goes out only once the connection has drained, so
@@ -289,10 +244,10 @@ export class Session {
         // and the handler does not read its next chunk before this one left.
         const { signal } = entry.controller;
         if (signal.aborted) throw signal.reason;
-        await this.drainedOrStalled();
+        await this.budget.drained();
         if (signal.aborted) throw signal.reason;
         conn.send(Kind.Data, id, undefined, payload);
-        await this.drainedOrStalled();
+        await this.budget.drained();
       },
       incoming: () => entry.incoming ?? emptyIncoming(),
       countBytes: (n) => (bytes += n),
@@ -316,13 +271,13 @@ export class Session {
         releaseWalk.push(await services.walks.acquire(entry.controller.signal));
       }
       const reply = await handler(ctx);
-      this.sendNow(Kind.Reply, id, reply);
+      this.budget.sendNow(Kind.Reply, id, reply);
     } catch (err) {
       const error = toFerryError(err);
       outcome = error.code;
       message = error.message;
       services.counters.errors++;
-      this.sendNow(Kind.Error, id, { code: error.code, message: error.message });
+      this.budget.sendNow(Kind.Error, id, { code: error.code, message: error.message });
     } finally {
       if (releaseTurn) {
         services.counters.transfers--;
@@ -355,7 +310,7 @@ export class Session {
   /** Answer a request that never started, and log it like any other. */
   private refuse(id: number, header: Record<string, unknown>, error: FerryError): void {
     this.services.counters.errors++;
-    this.sendNow(Kind.Error, id, { code: error.code, message: error.message });
+    this.budget.sendNow(Kind.Error, id, { code: error.code, message: error.message });
     this.services.log.append({
       time: new Date().toISOString(),
       client: this.conn.remote,
