@@ -1,17 +1,14 @@
 // `ferry serve`: accept connections, hand each to a Session, shut down cleanly.
 
-import { createServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls';
+import { createServer, type Server } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { basename, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../protocol/limits.js';
-import { Kind } from '../protocol/messages.js';
-import { FrameConnection } from '../transport/connection.js';
 import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { assertMayBind, resolveBindAddress, type HostLookup } from './bind-address.js';
 import { CommandLog, type LogRotation } from './command-log.js';
-import { Admission, type Admitted } from './admission.js';
+import { Peers } from './peers.js';
 import type { ServerCounters, ServerLimits, ServerServices, UdpSessions } from './context.js';
 
 export type { ServerLimits } from './context.js';
@@ -20,7 +17,6 @@ import { DEFAULT_LIMITS } from './default-limits.js';
 import { HashIndex } from './hash-index.js';
 import { defaultHashIndexFile, defaultLogFile, ferryStateLocations } from './paths.js';
 import { PrivateState } from './private-state.js';
-import { Session } from './session.js';
 import { ShareStore } from './store.js';
 import { Turns } from './turns.js';
 import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
@@ -73,19 +69,8 @@ function advertising(endpoint: UdpSessions, port: number): UdpSessions {
   };
 }
 
-/** One accepted TCP connection, from accept on (over TLS: before its handshake). */
-interface Peer extends Admitted {
-  /** The TCP socket (over TLS, the one under the TLSSocket). */
-  readonly raw: Socket;
-  conn?: FrameConnection;
-  session?: Session;
-  deadline?: NodeJS.Timeout;
-  /** Closed by the server (deadline, early drop): its TLS error is not news. */
-  closing?: boolean;
-}
-
 export class FerryServer {
-  private readonly admission: Admission<Peer>;
+  private readonly peers: Peers;
   private closing: Promise<void> | undefined;
   private readonly stopCleanup = new AbortController();
   /**
@@ -106,7 +91,7 @@ export class FerryServer {
     /** With --tls: the certificate's SHA-256 fingerprint, for clients to pin. */
     readonly fingerprint: string | undefined,
   ) {
-    this.admission = new Admission<Peer>(services.limits, (peer, why) => this.drop(peer, why));
+    this.peers = new Peers(services, basename(services.store.root) || '/');
     const { store, limits, log } = services;
     const started = Date.now();
     this.staleUploadsCleaned = removeStaleUploads(store.root, {
@@ -141,14 +126,14 @@ export class FerryServer {
   /** Bytes queued in user space for all clients (sent but not yet taken by the kernel). */
   get queuedBytes(): number {
     let bytes = 0;
-    for (const peer of this.admission.peers()) bytes += peer.conn?.socket.writableLength ?? 0;
+    for (const peer of this.peers.all()) bytes += peer.conn?.socket.writableLength ?? 0;
     return bytes;
   }
 
   /** Over all connections: bytes of partial frames received, and the memory held for them. */
   get partialFrames(): { received: number; reserved: number } {
     const total = { received: 0, reserved: 0 };
-    for (const peer of this.admission.peers()) {
+    for (const peer of this.peers.all()) {
       const partial = peer.conn?.partialFrame;
       total.received += partial?.received ?? 0;
       total.reserved += partial?.reserved ?? 0;
@@ -158,7 +143,7 @@ export class FerryServer {
 
   /** Open connections, and how many of them have not completed the handshake. */
   get openConnections(): { all: number; unauthenticated: number } {
-    return { all: this.admission.size, unauthenticated: this.admission.unauthenticated };
+    return this.peers.counts;
   }
 
   /** Turns for walks of the share: tests and the bench read how many are in use. */
@@ -294,113 +279,8 @@ export class FerryServer {
       }
     }
     const server = new FerryServer(netServer, services, host, boundAddress, port, options, identity?.fingerprint);
-    // Every connection counts from accept, TLS ones too: a peer that never
-    // finishes its TLS handshake holds a descriptor like any other.
-    netServer.on('connection', (socket: Socket) => server.accept(socket, identity !== undefined));
-    if (identity) {
-      netServer.on('secureConnection', (socket: TLSSocket) => server.secured(socket));
-      // A failed TLS handshake (a plain client on a TLS port, a bad ClientHello):
-      // the socket is gone and its close releases the peer; the refusal is logged.
-      netServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => server.tlsFailed(err, socket));
-    }
+    server.peers.listen(netServer, identity !== undefined);
     return server;
-  }
-
-  private accept(raw: Socket, tls: boolean): void {
-    if (this.closing) {
-      raw.destroy();
-      return;
-    }
-    this.counters.connections++;
-    const address = raw.remoteAddress ?? '?';
-    const remote = `${address}:${raw.remotePort ?? '?'}`;
-    const refusal = this.admission.makeRoom(address);
-    if (refusal) return this.refuse(raw, remote, tls, refusal);
-    const peer: Peer = { raw, address, remote, authenticated: false };
-    this.admission.add(peer);
-    raw.once('close', () => this.forget(peer));
-    // Half-open connections (a peer that vanished) are found by keepalive probes.
-    raw.setKeepAlive(true, 30_000);
-    // One deadline from accept covers the TLS handshake and HELLO/AUTH alike.
-    peer.deadline = setTimeout(() => this.handshakeExpired(peer), this.services.limits.handshakeMs);
-    peer.deadline.unref();
-    if (!tls) this.startSession(peer, raw);
-  }
-
-  /** A TLS handshake completed: the peer's frames can start. */
-  private secured(socket: TLSSocket): void {
-    const peer = this.admission.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
-    if (!peer || peer.session || this.closing) {
-      socket.destroy();
-      return;
-    }
-    this.startSession(peer, socket);
-  }
-
-  private startSession(peer: Peer, socket: Socket): void {
-    // Until the handshake is done only a HELLO or AUTH sized frame is
-    // accepted, and bodies grow with what arrives (see FrameDecoder `grow`).
-    const conn = new FrameConnection(socket, { maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES, growBodies: true });
-    peer.conn = conn;
-    peer.session = new Session(conn, this.services, basename(this.root) || '/', {
-      onAuthenticated: () => this.authenticated(peer),
-    });
-  }
-
-  private authenticated(peer: Peer): void {
-    if (!this.admission.authenticated(peer)) return;
-    clearTimeout(peer.deadline);
-    if (peer.conn) peer.conn.maxFrameBytes = MAX_FRAME_BYTES;
-  }
-
-  private tlsFailed(err: NodeJS.ErrnoException, socket: TLSSocket): void {
-    const peer = this.admission.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
-    if (!peer || peer.closing || peer.session) return;
-    this.logConnection(peer.remote, ErrorCode.BadFrame, `TLS handshake failed: ${err.code ?? err.message}`);
-  }
-
-  private handshakeExpired(peer: Peer): void {
-    if (peer.authenticated || this.admission.get(peer.remote) !== peer) return;
-    peer.closing = true;
-    if (peer.session) return peer.session.expireHandshake();
-    // Still inside the TLS handshake: there is no frame to send, only a log line.
-    this.logConnection(peer.remote, ErrorCode.Timeout, `no TLS handshake within ${Math.round(this.services.limits.handshakeMs / 100) / 10} s`);
-    peer.raw.destroy();
-  }
-
-  /** Close a peer that has not authenticated, to admit a newer one; logged. */
-  private drop(peer: Peer, why: string): void {
-    clearTimeout(peer.deadline);
-    peer.closing = true;
-    this.logConnection(peer.remote, ErrorCode.TooManyRequests, why);
-    // Tell a plain peer why (one small frame, written before the close).
-    peer.conn?.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
-    peer.raw.destroy();
-  }
-
-  private refuse(raw: Socket, remote: string, tls: boolean, why: string): void {
-    this.logConnection(remote, ErrorCode.TooManyRequests, why);
-    if (tls) {
-      // No TLS session to carry a frame: just close.
-      raw.destroy();
-      return;
-    }
-    // Say why before closing, so a legitimate client can tell the user.
-    const conn = new FrameConnection(raw);
-    conn.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
-    // Nothing it sends is read: a refused peer must not make us buffer a frame.
-    raw.pause();
-    conn.end();
-    setTimeout(() => raw.destroy(), 1000).unref();
-  }
-
-  private forget(peer: Peer): void {
-    clearTimeout(peer.deadline);
-    this.admission.remove(peer);
-  }
-
-  private logConnection(client: string, outcome: string, message: string): void {
-    this.services.log.append({ time: new Date().toISOString(), client, command: 'connection', args: {}, outcome, bytes: 0, ms: 0, message });
   }
 
   /**
@@ -410,9 +290,10 @@ export class FerryServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopCleanup.abort();
+      this.peers.refuseNew();
       const stopped = new Promise<void>((r) => this.net.close(() => r()));
       const grace = this.options.shutdownGraceMs ?? 5000;
-      const peers = [...this.admission.peers()];
+      const peers = this.peers.all();
       const sessions = peers.flatMap((p) => (p.session ? [p.session] : []));
       const drained = Promise.allSettled(sessions.map((s) => s.drain()));
       let timer: NodeJS.Timeout | undefined;
