@@ -9,7 +9,9 @@ export default defineConfig({
   input: 'dist/cli/main.js',
   platform: 'node',
   // Ink loads React's devtools only when DEV=true; it is not a dependency of ours.
-  external: ['react-devtools-core'],
+  // BLAKE3 is a native addon (a prebuilt .node per platform): the one runtime
+  // dependency npm installs beside the bundle.
+  external: ['react-devtools-core', '@napi-rs/blake-hash'],
   output: {
     dir: 'dist/bundle',
     format: 'esm',

@@ -53,7 +53,9 @@ describe('layering', () => {
 
   it('protocol/ is pure: no I/O modules, no timers, nothing from other layers', () => {
     const files = inLayer('protocol');
-    expect(offending(files, (s) => s.startsWith('node:') && s !== 'node:crypto' && s !== 'node:zlib' && s !== 'node:buffer')).toEqual([]);
+    expect(
+      offending(files, (s) => s.startsWith('node:') && s !== 'node:crypto' && s !== 'node:zlib' && s !== 'node:buffer' && s !== '@napi-rs/blake-hash'),
+    ).toEqual([]);
     expect(offending(files, (s) => !s.startsWith('node:') && layer(s) !== 'protocol')).toEqual([]);
     // Time comes in as an argument: a pure engine never reads a clock or arms a timer.
     const clocks = files.filter((f) => /\b(setTimeout|setInterval|setImmediate|Date\.now|performance\.now)\b/.test(f.text)).map((f) => f.file);
