@@ -99,6 +99,8 @@ export interface HashRequest {
   op: 'hash';
   path: string;
   rehash?: boolean;
+  /** Also answer the BLAKE3 root (chunk-hash.ts). */
+  blake3?: boolean;
 }
 
 export interface HashAllRequest {
@@ -111,14 +113,30 @@ export interface StatRequest {
   op: 'stat';
   path: string;
   md5?: boolean;
+  /** Also answer the BLAKE3 root (a file never hashed costs one fast BLAKE3 pass, not an MD5 one). */
+  blake3?: boolean;
 }
+
+/** Most byte ranges one download request may ask for. */
+export const MAX_RANGES = 1024;
 
 export interface DownloadRequest {
   op: 'download';
   path: string;
+  /** Send from this byte to the end (ignored when `ranges` is given). */
   offset?: number;
+  /** Send these byte ranges ([start, end), ascending, not overlapping), one after another. */
+  ranges?: [number, number][];
   /** If given, the server refuses with CHANGED unless the file still has this identity. */
   identity?: FileIdentity;
+  /**
+   * 'blake3': the client checks chunk hashes. The first ITEM then carries the
+   * root and, as its payload, the chunk list; the MD5 may come only in the
+   * REPLY (a file never hashed is not read for MD5 before sending).
+   */
+  check?: 'blake3';
+  /** With check 'blake3': false leaves the chunk list out (the client has it from an earlier request). */
+  list?: boolean;
 }
 
 /**
@@ -135,6 +153,8 @@ export interface UdpRequest {
   startChunk?: number;
   /** Datagram payload size the client asks for; the server may lower it. */
   chunkSize?: number;
+  /** As for downloads: the UdpStart ITEM carries the root and the chunk list, the MD5 may wait for the REPLY. */
+  check?: 'blake3';
 }
 
 export interface UdpStart {
@@ -143,7 +163,11 @@ export interface UdpStart {
   chunkSize: number;
   startChunk: number;
   size: number;
-  md5: string;
+  /** Absent only when the client asked for check 'blake3' and the MD5 is not known yet (then it is in the REPLY). */
+  md5?: string;
+  /** With check 'blake3': the root, and the size of the chunks in the list (the ITEM's payload). */
+  blake3?: string;
+  chunkBytes?: number;
   mtimeMs: number;
   identity: FileIdentity;
 }
@@ -172,15 +196,26 @@ export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download'
 export interface StatReply extends WireEntry {
   identity: FileIdentity;
   md5?: string;
+  blake3?: string;
 }
 
 /** First ITEM of a download: what is about to stream. */
 export interface DownloadStart {
   size: number;
   offset: number;
-  md5: string;
+  /** Absent only when the client asked for check 'blake3' and the MD5 is not known yet (then it is in the REPLY). */
+  md5?: string;
+  /** With check 'blake3': the root, and the size of the chunks in the list (the ITEM's payload). */
+  blake3?: string;
+  chunkBytes?: number;
   mtimeMs: number;
   identity: FileIdentity;
+}
+
+/** REPLY of a download or UDP session: bytes sent and, always, the MD5 of the file those bytes are from. */
+export interface TransferEnd {
+  bytes?: number;
+  md5: string;
 }
 
 export interface ErrorBody {
@@ -235,6 +270,28 @@ function identity(o: Obj, key: string): FileIdentity | undefined {
   };
 }
 
+function check(o: Obj): 'blake3' | undefined {
+  const v = o.check;
+  if (v === undefined || v === 'blake3') return v;
+  return bad(`'check' must be 'blake3'`);
+}
+
+/** Byte ranges: at most MAX_RANGES [start, end) pairs, each non-empty, ascending and apart. */
+function ranges(o: Obj, key: string): [number, number][] | undefined {
+  const v = o[key];
+  if (v === undefined) return undefined;
+  if (!Array.isArray(v) || v.length > MAX_RANGES) bad(`'${key}' must be an array of at most ${MAX_RANGES} [start, end] pairs`);
+  let last = -1;
+  return v.map((pair: unknown) => {
+    if (!Array.isArray(pair) || pair.length !== 2 || !pair.every((n) => Number.isSafeInteger(n) && n >= 0))
+      bad(`'${key}' must hold [start, end] pairs of byte offsets`);
+    const [start, end] = pair as [number, number];
+    if (start >= end || start < last) bad(`'${key}' must be non-empty, ascending and not overlapping`);
+    last = end;
+    return [start, end];
+  });
+}
+
 /** Drop undefined fields so typed values compare and serialise cleanly. */
 function clean<T extends object>(value: T): T {
   for (const k of Object.keys(value) as (keyof T)[]) if (value[k] === undefined) delete value[k];
@@ -259,17 +316,20 @@ export function parseRequest(header: unknown): Request {
         hidden: bool(header, 'hidden'),
       });
     case 'hash':
-      return clean({ op, path: str(header, 'path', true)!, rehash: bool(header, 'rehash') });
+      return clean({ op, path: str(header, 'path', true)!, rehash: bool(header, 'rehash'), blake3: bool(header, 'blake3') });
     case 'hashall':
       return clean({ op, path: str(header, 'path', false), rehash: bool(header, 'rehash') });
     case 'stat':
-      return clean({ op, path: str(header, 'path', true)!, md5: bool(header, 'md5') });
+      return clean({ op, path: str(header, 'path', true)!, md5: bool(header, 'md5'), blake3: bool(header, 'blake3') });
     case 'download':
       return clean({
         op,
         path: str(header, 'path', true)!,
         offset: num(header, 'offset', false),
+        ranges: ranges(header, 'ranges'),
         identity: identity(header, 'identity'),
+        check: check(header),
+        list: bool(header, 'list'),
       });
     case 'udp':
       return clean({
@@ -278,6 +338,7 @@ export function parseRequest(header: unknown): Request {
         identity: identity(header, 'identity'),
         startChunk: num(header, 'startChunk', false, 0, 2 ** 40),
         chunkSize: num(header, 'chunkSize', false, MIN_CHUNK_BYTES, MAX_CHUNK_BYTES),
+        check: check(header),
       });
     case 'upload': {
       const md5 = str(header, 'md5', true, 32)!;

@@ -108,8 +108,8 @@ export interface RequestContext<R extends Request = Request> {
   readonly services: ServerServices;
   /** Over TLS: the key that authenticates a UDP session's datagrams, from the TLS session. */
   readonly udpKeyFor?: (sessionId: string) => Buffer;
-  /** Send one ITEM frame; resolves when the connection can take more (await it). */
-  item(header: object): Promise<void>;
+  /** Send one ITEM frame (a payload is for binary results, e.g. a chunk list); resolves when the connection can take more (await it). */
+  item(header: object, payload?: Buffer): Promise<void>;
   /** Send one DATA frame; resolves when the connection can take more. */
   data(payload: Buffer): Promise<void>;
   /** For uploads: the DATA payloads the client sends, ending at its END frame. */

@@ -1,14 +1,21 @@
-// The server's memory of file MD5s. A file is known by its identity
-// (dev, ino, size, mtimeMs): while that is unchanged the stored digest is
-// returned without reading a byte, so re-verifying a large share is cheap.
+// The server's memory of file hashes. A file is known by its identity
+// (dev, ino, size, mtimeMs): while that is unchanged its MD5 (what users see)
+// and its BLAKE3 chunk list and root (what transfers are checked with,
+// protocol/chunk-hash.ts) are returned without reading a byte, so
+// re-verifying a large share is cheap and a download starts at once.
 // The index is saved to disk (temp file + rename, debounced) and loaded at
 // start, so a restart does not re-hash everything.
+//
+// Chunk lists are 32 bytes per MiB of file; together they are held up to
+// CHUNK_LIST_BYTES, after which the least recently used lose theirs (their
+// MD5 and root stay): a list dropped costs one fast BLAKE3 pass to rebuild.
 
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { BLAKE3_HEX, CHUNK_HASH_BYTES, chunkBytesFor, rootOf } from '../protocol/chunk-hash.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { FileIdentity, HashRecord } from '../protocol/messages.js';
 import { HashPool } from './hash-worker.js';
@@ -19,16 +26,29 @@ import type { ShareStore } from './store.js';
 const MAX_ENTRIES = 500_000;
 /** Coalesce saves: a hashall over many files writes the file once, not once per file. */
 const SAVE_DELAY_MS = 2_000;
-const FORMAT_VERSION = 1;
+/** Bytes of chunk lists held in memory (and saved): 16 MiB covers 512 GiB of files. */
+const CHUNK_LIST_BYTES = 16 * 1024 * 1024;
+/** Version 1 held MD5s only; its entries are still read. */
+const FORMAT_VERSION = 2;
 const MD5_HEX = /^[0-9a-f]{32}$/;
+
+/** What transfers are checked with (chunk-hash.ts). */
+export interface ChunkHashes {
+  blake3: string;
+  chunkBytes: number;
+  /** 32 bytes per chunk. */
+  chunks: Buffer;
+}
 
 interface Known {
   size: number;
   mtimeMs: number;
-  md5: string;
+  md5?: string;
+  blake3?: string;
+  chunks?: Buffer;
 }
 
-type SavedEntry = [dev: number, ino: number, size: number, mtimeMs: number, md5: string];
+type SavedEntry = [dev: number, ino: number, size: number, mtimeMs: number, md5: string, blake3?: string, chunks?: string];
 
 const keyOf = (s: { dev: number; ino: number }) => `${s.dev}:${s.ino}`;
 const sameVersion = (a: FileIdentity, b: FileIdentity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
@@ -37,7 +57,8 @@ export class HashIndex {
   readonly stats = { hits: 0, misses: 0, bytesHashed: 0 };
   readonly file: string | undefined;
   private readonly known = new Map<string, Known>();
-  private readonly inflight = new Map<string, Promise<string>>();
+  private readonly inflight = new Map<string, Promise<Known>>();
+  private listBytes = 0;
   private readonly pool: HashPool;
   private dirty = false;
   private timer: NodeJS.Timeout | undefined;
@@ -75,45 +96,74 @@ export class HashIndex {
    * `rehash`, an unchanged identity answers from memory. Throws CHANGED if the
    * file read is not the version `stat` describes (replaced or written meanwhile).
    */
-  md5(abs: string, stat: Stats, options: { rehash?: boolean } = {}): Promise<string> {
+  async md5(abs: string, stat: Stats, options: { rehash?: boolean } = {}): Promise<string> {
+    return (await this.lookup(abs, stat, { ...options, md5: true })).md5!;
+  }
+
+  /**
+   * The BLAKE3 chunk list and root of the file, like md5(). A file never
+   * hashed is read once with BLAKE3 alone (fast), leaving its MD5 for later.
+   */
+  async chunks(abs: string, stat: Stats, options: { rehash?: boolean } = {}): Promise<ChunkHashes> {
+    const known = await this.lookup(abs, stat, { ...options, md5: false });
+    if (known.chunks === undefined || known.blake3 === undefined) throw new FerryError(ErrorCode.Internal, 'hash index entry without chunks');
+    return { blake3: known.blake3, chunkBytes: chunkBytesFor(known.size), chunks: known.chunks };
+  }
+
+  /** The MD5 already known for this exact version of the file, without reading it. */
+  knownMd5(stat: Stats): string | undefined {
+    const known = this.known.get(keyOf(stat));
+    return known && known.size === stat.size && known.mtimeMs === stat.mtimeMs ? known.md5 : undefined;
+  }
+
+  /** The entry for this version of the file, holding what was asked for (reading the file if need be). */
+  private lookup(abs: string, stat: Stats, options: { rehash?: boolean; md5: boolean }): Promise<Known> {
     if (!stat.isFile()) return Promise.reject(new FerryError(ErrorCode.NotAFile, 'not a regular file'));
     const key = keyOf(stat);
+    const has = (k: Known | undefined): k is Known =>
+      k !== undefined && k.size === stat.size && k.mtimeMs === stat.mtimeMs && (options.md5 ? k.md5 !== undefined : k.chunks !== undefined);
     if (!options.rehash) {
       const known = this.known.get(key);
-      if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs) {
+      if (has(known)) {
         this.stats.hits++;
         this.known.delete(key); // re-insert: Map order doubles as least-recently-used order
         this.known.set(key, known);
-        return Promise.resolve(known.md5);
+        return Promise.resolve(known);
       }
     }
-    // A read already under way for this exact version is as fresh as a new one: share it.
+    // A read already under way for this exact version is as fresh as a new
+    // one: share it. A read with MD5 serves both kinds of question.
     const version = `${key}:${stat.size}:${stat.mtimeMs}`;
-    const running = this.inflight.get(version);
+    const running = this.inflight.get(`${version}:md5`) ?? (options.md5 ? undefined : this.inflight.get(`${version}:fast`));
     if (running) {
       this.stats.hits++;
       return running;
     }
     this.stats.misses++;
     const wanted: FileIdentity = { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+    const slot = `${version}:${options.md5 ? 'md5' : 'fast'}`;
     const job = this.pool
-      .hash(abs)
+      .hash(abs, { md5: options.md5 })
       .then((r) => {
         this.stats.bytesHashed += r.bytes;
-        if (!sameVersion(r.before, r.after)) throw new FerryError(ErrorCode.Changed, 'file changed while it was being hashed');
-        this.store(r.before, r.md5);
+        if (!sameVersion(r.before, r.after) || r.bytes !== r.before.size) throw new FerryError(ErrorCode.Changed, 'file changed while it was being hashed');
+        const stored = this.store(r.before, { md5: r.md5, chunks: r.chunks });
         if (!sameVersion(r.before, wanted)) throw new FerryError(ErrorCode.Changed, 'file changed since it was listed');
-        return r.md5;
+        return stored;
       })
-      .finally(() => this.inflight.delete(version));
-    this.inflight.set(version, job);
+      .finally(() => this.inflight.delete(slot));
+    this.inflight.set(slot, job);
     return job;
   }
 
-  /** Remember an MD5 computed elsewhere (e.g. while an upload streamed in). */
-  remember(stat: FileIdentity, md5: string): void {
+  /** Remember hashes computed elsewhere (e.g. while an upload streamed in). */
+  remember(stat: FileIdentity, md5: string, chunks?: Buffer): void {
     if (!MD5_HEX.test(md5)) throw new FerryError(ErrorCode.Internal, 'not an MD5 digest');
-    this.store(stat, md5);
+    // A new version replaces what was known, never merges with it.
+    const old = this.known.get(keyOf(stat));
+    if (old?.chunks) this.listBytes -= old.chunks.length;
+    this.known.delete(keyOf(stat));
+    this.store(stat, { md5, ...(chunks ? { chunks } : {}) });
   }
 
   /** Write the index file now (if there is one and anything changed). */
@@ -130,15 +180,49 @@ export class HashIndex {
     await this.flush();
   }
 
-  private store(id: FileIdentity, md5: string): void {
+  /** Merge what a read found into the entry for this version (an MD5 pass and a fast pass complete each other). */
+  private store(id: FileIdentity, found: { md5?: string; chunks?: Buffer }): Known {
     const key = keyOf(id);
+    const old = this.known.get(key);
     this.known.delete(key);
-    this.known.set(key, { size: id.size, mtimeMs: id.mtimeMs, md5 });
-    if (this.known.size > MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
+    const same = old !== undefined && old.size === id.size && old.mtimeMs === id.mtimeMs;
+    const known: Known = { size: id.size, mtimeMs: id.mtimeMs };
+    const md5 = found.md5 ?? (same ? old.md5 : undefined);
+    if (md5) known.md5 = md5;
+    const chunks = found.chunks ?? (same ? old.chunks : undefined);
+    if (old?.chunks) this.listBytes -= old.chunks.length;
+    if (chunks) {
+      known.chunks = chunks;
+      known.blake3 = rootOf(id.size, chunkBytesFor(id.size), chunks);
+      this.listBytes += chunks.length;
+    } else if (same && old.blake3) {
+      known.blake3 = old.blake3;
+    }
+    this.known.set(key, known);
+    if (this.known.size > MAX_ENTRIES) {
+      const [oldest, entry] = this.known.entries().next().value!;
+      if (entry.chunks) this.listBytes -= entry.chunks.length;
+      this.known.delete(oldest);
+    }
+    this.trimLists();
     this.dirty = true;
     if (this.file && !this.timer) {
       this.timer = setTimeout(() => void this.flush(), SAVE_DELAY_MS);
       this.timer.unref(); // never keep the process alive just to save a cache
+    }
+    return known;
+  }
+
+  /** Drop the least recently used chunk lists until they fit CHUNK_LIST_BYTES (never the newest entry's). */
+  private trimLists(): void {
+    if (this.listBytes <= CHUNK_LIST_BYTES) return;
+    let newest: Known | undefined;
+    for (const known of this.known.values()) newest = known;
+    for (const known of this.known.values()) {
+      if (this.listBytes <= CHUNK_LIST_BYTES) return;
+      if (!known.chunks || known === newest) continue;
+      this.listBytes -= known.chunks.length;
+      delete known.chunks;
     }
   }
 
@@ -151,15 +235,28 @@ export class HashIndex {
     }
     try {
       const data = JSON.parse(text) as { version?: unknown; entries?: unknown };
-      if (data.version !== FORMAT_VERSION || !Array.isArray(data.entries)) return;
+      if ((data.version !== FORMAT_VERSION && data.version !== 1) || !Array.isArray(data.entries)) return;
       for (const e of data.entries as unknown[]) {
-        if (!Array.isArray(e) || e.length !== 5) continue;
-        const [dev, ino, size, mtimeMs, md5] = e as SavedEntry;
-        if (![dev, ino, size, mtimeMs].every(Number.isFinite) || typeof md5 !== 'string' || !MD5_HEX.test(md5)) continue;
-        this.known.set(keyOf({ dev, ino }), { size, mtimeMs, md5 });
+        if (!Array.isArray(e) || e.length < 5) continue;
+        const [dev, ino, size, mtimeMs, md5, blake3, chunks] = e as SavedEntry;
+        if (![dev, ino, size, mtimeMs].every(Number.isFinite)) continue;
+        const known: Known = { size, mtimeMs };
+        if (typeof md5 === 'string' && MD5_HEX.test(md5)) known.md5 = md5;
+        if (typeof blake3 === 'string' && BLAKE3_HEX.test(blake3)) {
+          known.blake3 = blake3;
+          // A list is kept only if it still hashes to its root: a damaged file costs a re-read.
+          const list = typeof chunks === 'string' ? Buffer.from(chunks, 'base64') : undefined;
+          if (list && list.length === Math.ceil(size / chunkBytesFor(size)) * CHUNK_HASH_BYTES && rootOf(size, chunkBytesFor(size), list) === blake3) {
+            known.chunks = list;
+            this.listBytes += list.length;
+          }
+        }
+        if (known.md5 || known.blake3) this.known.set(keyOf({ dev, ino }), known);
       }
+      this.trimLists();
     } catch {
       this.known.clear(); // a corrupt cache costs a re-hash, nothing more
+      this.listBytes = 0;
     }
   }
 
@@ -169,7 +266,7 @@ export class HashIndex {
     const entries: SavedEntry[] = [];
     for (const [key, k] of this.known) {
       const [dev, ino] = key.split(':').map(Number) as [number, number];
-      entries.push([dev, ino, k.size, k.mtimeMs, k.md5]);
+      entries.push([dev, ino, k.size, k.mtimeMs, k.md5 ?? '', k.blake3 ?? '', k.chunks?.toString('base64') ?? '']);
     }
     const temp = `${this.file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     try {

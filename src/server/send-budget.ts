@@ -19,8 +19,8 @@ export class SendBudget {
   ) {}
 
   /** Send a frame that cannot wait, then hold the connection to its budget. */
-  sendNow(kind: number, id: number, header: object): void {
-    this.conn.send(kind, id, header);
+  sendNow(kind: number, id: number, header: object, payload?: Buffer): void {
+    this.conn.send(kind, id, header, payload);
     this.guard();
   }
 

@@ -179,7 +179,8 @@ export class Session {
     this.hooks.onAuthenticated?.();
     this.armIdle();
     this.state = 'ready';
-    const features = ['list', 'hash', 'download', 'logs'];
+    // 'blake3': downloads may be checked by chunk hashes (check: 'blake3' in the request).
+    const features = ['list', 'hash', 'download', 'logs', 'blake3'];
     if (this.services.allowUpload) features.push('upload');
     if (this.services.udp) features.push('udp');
     this.conn.send(auth === 'none' ? Kind.Welcome : Kind.Auth, 0, {
@@ -233,8 +234,8 @@ export class Session {
       signal: entry.controller.signal,
       services,
       ...(conn.socket instanceof TLSSocket ? { udpKeyFor: (sessionId: string) => udpKeyFrom(conn.socket as TLSSocket, sessionId) } : {}),
-      item: async (header) => {
-        this.budget.sendNow(Kind.Item, id, header);
+      item: async (header, payload) => {
+        this.budget.sendNow(Kind.Item, id, header, payload);
         // A walk or a log tail goes on only as the client takes what it was sent.
         await this.budget.drained();
       },

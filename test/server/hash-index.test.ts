@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import type { HashRecord } from '../../src/protocol/messages.js';
 import { HashIndex, hashTree } from '../../src/server/hash-index.js';
@@ -125,6 +126,67 @@ describe('HashIndex.md5', () => {
   });
 });
 
+/** What chunk-hash.ts says the file's chunk list and root are. */
+function expectedChunks(bytes: Buffer | string) {
+  const data = Buffer.from(bytes);
+  const h = new ChunkHasher(data.length);
+  h.update(data);
+  return h.finish();
+}
+
+async function chunks(rel: string, options?: { rehash?: boolean }) {
+  const abs = share.abs(rel);
+  return index!.chunks(abs, await fs.stat(abs), options);
+}
+
+describe('HashIndex.chunks', () => {
+  it('gives the chunk list and root chunk-hash.ts gives, for large, small and empty files', async () => {
+    index = await HashIndex.open({ workers: 2 });
+    for (const [rel, bytes] of [
+      ['big.bin', big],
+      ['small.txt', 'hello'],
+      ['empty.txt', ''],
+    ] as const) {
+      const want = expectedChunks(bytes);
+      const got = await chunks(rel);
+      expect(got.blake3).toBe(want.blake3);
+      expect(got.chunkBytes).toBe(want.chunkBytes);
+      expect(got.chunks.equals(want.chunks)).toBe(true);
+    }
+  });
+
+  it('reads a new file without MD5 (the fast pass), and an MD5 pass later completes the entry', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    const abs = share.abs('big.bin');
+    const stat = await fs.stat(abs);
+    await chunks('big.bin');
+    expect(index.knownMd5(stat)).toBeUndefined();
+    expect(await md5('big.bin')).toBe(md5Of(big));
+    expect(index.knownMd5(stat)).toBe(md5Of(big));
+    // Both are now known: neither question reads the file again.
+    const before = index.stats.bytesHashed;
+    expect((await chunks('big.bin')).blake3).toBe(expectedChunks(big).blake3);
+    expect(await md5('big.bin')).toBe(md5Of(big));
+    expect(index.stats.bytesHashed).toBe(before);
+  });
+
+  it('answers chunks from an MD5 pass (one read gives both)', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    await md5('big.bin');
+    const read = index.stats.bytesHashed;
+    expect((await chunks('big.bin')).blake3).toBe(expectedChunks(big).blake3);
+    expect(index.stats.bytesHashed).toBe(read);
+  });
+
+  it('re-reads a file rewritten in place only when asked to rehash', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    const first = await chunks('small.txt');
+    await rewriteKeepingIdentity('small.txt', 'HELLO');
+    expect((await chunks('small.txt')).blake3).toBe(first.blake3);
+    expect((await chunks('small.txt', { rehash: true })).blake3).toBe(expectedChunks('HELLO').blake3);
+  });
+});
+
 describe('HashIndex persistence', () => {
   it('survives a reopen, so nothing is read again', async () => {
     const file = path.join(share.outside, 'state', 'index.json');
@@ -139,6 +201,33 @@ describe('HashIndex persistence', () => {
     expect(await md5('small.txt')).toBe(md5Of('hello'));
     expect(await md5('big.bin')).toBe(md5Of(big));
     expect(index.stats).toEqual({ hits: 2, misses: 0, bytesHashed: 0 });
+    expect((await chunks('big.bin')).chunks.equals(expectedChunks(big).chunks)).toBe(true);
+    expect(index.stats.bytesHashed).toBe(0);
+  });
+
+  it('drops a saved chunk list that no longer hashes to its root, and reads the file again', async () => {
+    const file = path.join(share.outside, 'state', 'index.json');
+    index = await HashIndex.open({ file, workers: 1 });
+    await md5('big.bin');
+    await index.close();
+    const saved = JSON.parse(await fs.readFile(file, 'utf8'));
+    const list = Buffer.from(saved.entries[0][6], 'base64');
+    list[0]! ^= 1;
+    saved.entries[0][6] = list.toString('base64');
+    await fs.writeFile(file, JSON.stringify(saved));
+    index = await HashIndex.open({ file, workers: 1 });
+    expect(await md5('big.bin')).toBe(md5Of(big)); // the MD5 is kept
+    expect((await chunks('big.bin')).chunks.equals(expectedChunks(big).chunks)).toBe(true);
+    expect(index.stats.bytesHashed).toBe(big.length);
+  });
+
+  it('reads the MD5s of a version-1 file', async () => {
+    const file = path.join(share.outside, 'index.json');
+    const stat = await fs.stat(share.abs('small.txt'));
+    await fs.writeFile(file, JSON.stringify({ version: 1, entries: [[stat.dev, stat.ino, stat.size, stat.mtimeMs, md5Of('hello')]] }));
+    index = await HashIndex.open({ file, workers: 1 });
+    expect(await md5('small.txt')).toBe(md5Of('hello'));
+    expect(index.stats.bytesHashed).toBe(0);
   });
 
   it('starts empty from a missing or corrupt file', async () => {

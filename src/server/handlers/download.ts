@@ -1,16 +1,20 @@
+import type { FileHandle } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import { STREAM_CHUNK_BYTES } from '../../protocol/limits.js';
-import type { DownloadRequest, DownloadStart, FileIdentity } from '../../protocol/messages.js';
+import type { DownloadRequest, DownloadStart, FileIdentity, TransferEnd } from '../../protocol/messages.js';
 import type { Handler } from '../context.js';
+import { startHashes } from './transfer-hashes.js';
 
 /**
- * Stream one file over the request's connection: an ITEM with size, MD5 and
- * identity, then DATA frames from `offset` on, then REPLY. The MD5 comes from
- * the hash index (computed once per file version), so the client can verify
- * what it received without the server hashing on the hot path.
+ * Stream one file over the request's connection: an ITEM saying what it is
+ * (size, identity, hashes), then DATA frames of the ranges asked for, then
+ * REPLY with the MD5. Hashes come from the hash index (computed once per
+ * file version); with check 'blake3' a file never hashed is read once with
+ * BLAKE3 before the first byte goes out and its MD5 is finished while the
+ * bytes flow (docs/protocol.md, "Chunk hashes").
  */
 export const download: Handler<DownloadRequest> = async (ctx) => {
-  const { store, hashes, counters } = ctx.services;
+  const { store, counters } = ctx.services;
   const { request } = ctx;
   const { handle, abs, rel, stat } = await store.openRead(request.path);
   try {
@@ -20,35 +24,46 @@ export const download: Handler<DownloadRequest> = async (ctx) => {
     }
     const offset = request.offset ?? 0;
     if (offset > stat.size) throw new FerryError(ErrorCode.BadRequest, `offset ${offset} is past the end of ${rel} (${stat.size} bytes)`);
-    const md5 = await hashes.md5(abs, stat);
-    const start: DownloadStart = { size: stat.size, offset, md5, mtimeMs: stat.mtimeMs, identity };
-    await ctx.item(start);
-    counters.downloads++;
-    ctx.note({ offset });
+    const ranges: [number, number][] = request.ranges ?? (offset < stat.size ? [[offset, stat.size]] : []);
+    const past = ranges.find(([, end]) => end > stat.size);
+    if (past) throw new FerryError(ErrorCode.BadRequest, `range ${past[0]}-${past[1]} is past the end of ${rel} (${stat.size} bytes)`);
 
-    let position = offset;
-    const readChunk = async (at: number) => {
-      const want = Math.min(STREAM_CHUNK_BYTES, stat.size - at);
-      const buffer = Buffer.allocUnsafe(want);
-      const { bytesRead } = await handle.read(buffer, 0, want, at);
-      return buffer.subarray(0, bytesRead);
-    };
-    // Keep one read in flight while the previous chunk is being sent.
-    let next = position < stat.size ? readChunk(position) : undefined;
-    while (next) {
-      const chunk = await next;
-      if (chunk.length === 0) throw new FerryError(ErrorCode.Changed, `${rel} shrank on the server during the download`);
-      position += chunk.length;
-      next = position < stat.size ? readChunk(position) : undefined;
-      await ctx.data(chunk);
-      counters.bytesSent += chunk.length;
-      ctx.countBytes(chunk.length);
-    }
-    return { bytes: position - offset };
+    const hashes = await startHashes(ctx, abs, stat, request.check === 'blake3');
+    const start: DownloadStart = { size: stat.size, offset: ranges[0]?.[0] ?? stat.size, ...hashes.start, mtimeMs: stat.mtimeMs, identity };
+    await ctx.item(start, request.check === 'blake3' && request.list !== false ? hashes.list : undefined);
+    counters.downloads++;
+    ctx.note(request.ranges ? { ranges: ranges.length } : { offset });
+
+    let sent = 0;
+    for (const [from, to] of ranges) sent += await sendRange(ctx, handle, rel, from, to);
+    return { bytes: sent, md5: await hashes.md5() } satisfies TransferEnd;
   } finally {
     await handle.close();
   }
 };
+
+/** Send [from, to) as DATA frames, keeping one read in flight while the previous chunk is sent. */
+async function sendRange(ctx: Parameters<Handler<DownloadRequest>>[0], handle: FileHandle, rel: string, from: number, to: number): Promise<number> {
+  const { counters } = ctx.services;
+  const readChunk = async (at: number) => {
+    const want = Math.min(STREAM_CHUNK_BYTES, to - at);
+    const buffer = Buffer.allocUnsafe(want);
+    const { bytesRead } = await handle.read(buffer, 0, want, at);
+    return buffer.subarray(0, bytesRead);
+  };
+  let position = from;
+  let next = position < to ? readChunk(position) : undefined;
+  while (next) {
+    const chunk = await next;
+    if (chunk.length === 0) throw new FerryError(ErrorCode.Changed, `${rel} shrank on the server during the download`);
+    position += chunk.length;
+    next = position < to ? readChunk(position) : undefined;
+    await ctx.data(chunk);
+    counters.bytesSent += chunk.length;
+    ctx.countBytes(chunk.length);
+  }
+  return position - from;
+}
 
 export function sameIdentity(a: FileIdentity, b: FileIdentity): boolean {
   return a.size === b.size && a.mtimeMs === b.mtimeMs && a.ino === b.ino && a.dev === b.dev;

@@ -12,6 +12,8 @@ export const hash: Handler<HashRequest> = async (ctx) => {
   if (!stat.isFile()) throw new FerryError(ErrorCode.NotAFile, `${rel || '/'} is not a file`);
   const md5 = await hashes.md5(abs, stat, { rehash: ctx.request.rehash });
   const record: HashRecord = { path: rel, md5, size: stat.size, mtimeMs: stat.mtimeMs };
+  // The MD5 pass read the chunk hashes too: the root costs nothing more.
+  if (ctx.request.blake3) return { ...record, blake3: (await hashes.chunks(abs, stat)).blake3 };
   return record;
 };
 

@@ -2,7 +2,7 @@ import { extname } from 'node:path/posix';
 import type { StatReply, StatRequest } from '../../protocol/messages.js';
 import type { Handler } from '../context.js';
 
-/** One file's metadata and identity, and its MD5 when asked (from the hash index when current). */
+/** One file's metadata and identity, and its MD5 or BLAKE3 root when asked (from the hash index when current). */
 export const stat: Handler<StatRequest> = async (ctx) => {
   const { store, hashes } = ctx.services;
   const { abs, rel, stat: st } = await store.resolve(ctx.request.path);
@@ -17,5 +17,6 @@ export const stat: Handler<StatRequest> = async (ctx) => {
     identity: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev },
   };
   if (ctx.request.md5 && st.isFile()) reply.md5 = await hashes.md5(abs, st);
+  if (ctx.request.blake3 && st.isFile()) reply.blake3 = (await hashes.chunks(abs, st)).blake3;
   return reply;
 };

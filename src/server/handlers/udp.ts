@@ -3,6 +3,7 @@ import type { FileIdentity, UdpRequest, UdpStart } from '../../protocol/messages
 import { chooseChunkSize, MAX_CHUNK_BYTES } from '../../protocol/udp-packet.js';
 import type { Handler, RequestContext } from '../context.js';
 import { sameIdentity } from './download.js';
+import { startHashes } from './transfer-hashes.js';
 
 /**
  * Open a UDP session for one file. The TCP request stays open for the whole
@@ -11,7 +12,7 @@ import { sameIdentity } from './download.js';
  * client's first ACK arrives from the address of this TCP connection.
  */
 export const udp: Handler<UdpRequest> = async (ctx) => {
-  const { store, hashes, counters, limits, udpSessionsByAddress } = ctx.services;
+  const { store, counters, limits, udpSessionsByAddress } = ctx.services;
   const sessions = ctx.services.udp;
   if (!sessions) throw new FerryError(ErrorCode.Forbidden, 'this server does not offer UDP downloads');
   const clientHost = ctx.client.slice(0, ctx.client.lastIndexOf(':'));
@@ -33,7 +34,8 @@ export const udp: Handler<UdpRequest> = async (ctx) => {
     const chunkSize = Math.min(request.chunkSize ?? chooseChunkSize(clientHost), MAX_CHUNK_BYTES);
     const startChunk = request.startChunk ?? 0;
     if (startChunk * chunkSize > stat.size + chunkSize) throw new FerryError(ErrorCode.BadRequest, `start chunk ${startChunk} is past the end of ${rel}`);
-    const md5 = await hashes.md5(abs, stat);
+    const blake3 = request.check === 'blake3';
+    const hashes = await startHashes(ctx, abs, stat, blake3);
     const session = await sessions.open({
       clientHost,
       file: handle,
@@ -43,14 +45,23 @@ export const udp: Handler<UdpRequest> = async (ctx) => {
       signal: ctx.signal,
       ...(ctx.udpKeyFor ? { macKeyFor: ctx.udpKeyFor } : {}),
     });
-    const start: UdpStart = { sessionId: session.sessionId, port: session.port, chunkSize, startChunk, size: stat.size, md5, mtimeMs: stat.mtimeMs, identity };
-    await ctx.item(start);
+    const start: UdpStart = {
+      sessionId: session.sessionId,
+      port: session.port,
+      chunkSize,
+      startChunk,
+      size: stat.size,
+      ...hashes.start,
+      mtimeMs: stat.mtimeMs,
+      identity,
+    };
+    await ctx.item(start, hashes.list);
     counters.downloads++;
     const stats = await session.done;
     counters.bytesSent += stats.bytesSent;
     ctx.countBytes(stats.bytesSent);
     ctx.note({ transport: 'udp', chunkSize, startChunk, retransmitted: stats.datagramsRetransmitted });
-    return { datagramsSent: stats.datagramsSent, datagramsRetransmitted: stats.datagramsRetransmitted, bytesSent: stats.bytesSent };
+    return { datagramsSent: stats.datagramsSent, datagramsRetransmitted: stats.datagramsRetransmitted, bytesSent: stats.bytesSent, md5: await hashes.md5() };
   } finally {
     release(ctx, clientHost);
     await handle.close();
