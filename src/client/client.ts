@@ -98,14 +98,19 @@ export class FerryClient implements FerryApi, ServerLink {
     return count;
   }
 
-  async stat(path: string, options: { md5?: boolean } = {}): Promise<RemoteStat> {
+  async stat(path: string, options: { md5?: boolean; blake3?: boolean } = {}): Promise<RemoteStat> {
     const reply = (await (await this.rpc()).request({ op: 'stat', path, ...options })) as unknown as StatReply;
-    return { ...toEntry(reply), identity: reply.identity, ...(reply.md5 ? { md5: escapeControls(String(reply.md5)) } : {}) };
+    return {
+      ...toEntry(reply),
+      identity: reply.identity,
+      ...(reply.md5 ? { md5: escapeControls(String(reply.md5)) } : {}),
+      ...(reply.blake3 ? { blake3: escapeControls(String(reply.blake3)) } : {}),
+    };
   }
 
-  async hash(path: string, options: { rehash?: boolean } = {}): Promise<HashResult> {
+  async hash(path: string, options: { rehash?: boolean; blake3?: boolean } = {}): Promise<HashResult> {
     const reply = await (await this.rpc()).request({ op: 'hash', path, ...options });
-    return toHashResult(reply as unknown as HashRecord);
+    return toHashResult(reply as unknown as HashRecord & { blake3?: string });
   }
 
   async hashAll(options: HashAllOptions = {}): Promise<HashResult[]> {
@@ -269,8 +274,15 @@ export function toEntry(e: WireEntry): Entry {
   };
 }
 
-function toHashResult(r: HashRecord): HashResult {
-  return { path: r.path, md5: escapeControls(String(r.md5)), size: r.size, mtimeMs: r.mtimeMs, mtime: new Date(r.mtimeMs).toISOString() };
+function toHashResult(r: HashRecord & { blake3?: string }): HashResult {
+  return {
+    path: r.path,
+    md5: escapeControls(String(r.md5)),
+    ...(r.blake3 ? { blake3: escapeControls(String(r.blake3)) } : {}),
+    size: r.size,
+    mtimeMs: r.mtimeMs,
+    mtime: new Date(r.mtimeMs).toISOString(),
+  };
 }
 
 /**

@@ -1,23 +1,28 @@
 // Download orchestration: ask the server what the file is (size, identity,
-// MD5), serve it from the cache when the content is there, otherwise fetch it
-// (into the cache, or beside the destination when it cannot fit), verify, and
-// only then make it appear at the destination under its real name.
+// hashes), serve it from the cache when the content is there, otherwise fetch
+// it (into the cache, or beside the destination when it cannot fit) through
+// the landing place, which checks every chunk against the server's BLAKE3
+// chunk list, and only then make it appear at the destination under its real
+// name.
 
 import { link, mkdir, rename, stat as statPath, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { ServerLink } from './server-link.js';
+import { blake3OfFile } from './blake3-file.js';
 import { md5OfFile } from './md5-file.js';
 import { confineLocal, partPathsBeside } from './local-path.js';
-import { removeSidecar } from './sidecar.js';
 import { fetchTcp, type FetchResult, type FetchTarget } from './tcp-fetch.js';
 import type { CacheOutcome, DownloadOptions, DownloadResult, RemoteStat, UdpStats } from './types.js';
 import { fetchUdp } from './udp-fetch.js';
 
-type Verified = RemoteStat & { md5: string };
+type Verified = RemoteStat & { md5: string; blake3: string };
+
+/** What a download asks of stat: the MD5 (the cache's key) and the BLAKE3 root. */
+const HASHES = { md5: true, blake3: true } as const;
 
 export async function downloadPath(client: ServerLink, path: string, options: DownloadOptions): Promise<DownloadResult> {
-  const remote = await client.stat(path, { md5: true });
+  const remote = await client.stat(path, HASHES);
   const destDir = resolve(options.dest ?? '.');
   if (remote.type === 'dir') {
     if (!options.recursive) throw new FerryError(ErrorCode.NotAFile, `${remote.path || '/'} is a folder (use --recursive to fetch the tree)`);
@@ -40,7 +45,7 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
   const existing = await statPath(destAbs).catch(() => undefined);
   if (existing) {
     if (!existing.isFile()) throw new FerryError(ErrorCode.Exists, `${destAbs} exists and is not a file`);
-    if (existing.size === remote.size && (await md5OfFile(destAbs)) === remote.md5) {
+    if (existing.size === remote.size && (await blake3OfFile(destAbs, existing.size)) === remote.blake3) {
       await keepTime(destAbs, remote.mtimeMs);
       return result(remote, destAbs, 0, 'bypass', started, transport, { identical: true });
     }
@@ -79,28 +84,32 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
   } catch (err) {
     if (!(err instanceof FerryError)) throw err;
     if (err.code === ErrorCode.ChecksumMismatch) {
-      // The server's MD5 comes from its hash index, keyed by size, mtime and
-      // inode; a file rewritten in place with those kept (cp -p, touch -r)
+      // The server's hashes come from its hash index, keyed by size, mtime
+      // and inode; a file rewritten in place with those kept (cp -p, touch -r)
       // leaves a stale entry, and every download would fail. Have the server
-      // read the file again: if that changes its MD5, fetch against the new
-      // one; if not, the bytes really were damaged on the way.
-      const fresh = await client.hash(remote.path, { rehash: true });
-      if (fresh.md5 === remote.md5) throw err;
+      // read the file again: if that changes its root, fetch against the new
+      // one; if not, the server's bytes do not match its own hashes.
+      const fresh = await client.hash(remote.path, { rehash: true, blake3: true });
+      if (fresh.blake3 === remote.blake3) throw err;
     } else if (err.code !== ErrorCode.Changed) {
       throw err;
     }
     // The file changed (or its MD5 was stale): ask again, start over.
-    remote = (await client.stat(remote.path, { md5: true })) as Verified;
+    remote = (await client.stat(remote.path, HASHES)) as Verified;
     fetched = { ...(await fetch(target)), restarted: true };
   }
-  await removeSidecar(target.sidecar);
+  if (fetched.blake3 !== remote.blake3) {
+    // The file changed between the stat and the transfer: what arrived is the
+    // newer version, checked, but the names and hashes reported must be its own.
+    remote = { ...remote, blake3: fetched.blake3, md5: fetched.md5 };
+  }
+  if (options.md5) await checkMd5Here(target.part, fetched.md5, remote.path);
   if (viaCache) {
     await cache.admit(target.part, { md5: fetched.md5, size: remote.size, remotePath: remote.path, server });
     if (!(await cache.materialize(fetched.md5, destAbs, { remotePath: remote.path, server }, { countHit: false }))) {
       // Another ferry process sharing this cache evicted the entry between the
       // two steps; the bytes are gone, so fetch once more, straight to the destination.
       const again = await fetch(partPathsBeside(destAbs));
-      await removeSidecar(partPathsBeside(destAbs).sidecar);
       await place(partPathsBeside(destAbs).part, destAbs, overwrite);
       fetched = { ...again, bytes: fetched.bytes + again.bytes };
     }
@@ -112,7 +121,15 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
     ...(fetched.resumedFrom > 0 ? { resumedFrom: fetched.resumedFrom } : {}),
     ...(fetched.restarted ? { restarted: true } : {}),
     ...(fetched.udp ? { udp: fetched.udp } : {}),
+    ...(fetched.refetchedChunks > 0 ? { refetchedChunks: fetched.refetchedChunks } : {}),
+    ...(options.md5 ? { check: 'blake3+md5' as const } : {}),
   });
+}
+
+/** --md5: the MD5 of what arrived, computed here, must be the server's too. */
+async function checkMd5Here(part: string, md5: string, path: string): Promise<void> {
+  const here = await md5OfFile(part);
+  if (here !== md5) throw new FerryError(ErrorCode.ChecksumMismatch, `${path}: MD5 here is ${here} but the server has ${md5}`);
 }
 
 async function downloadTree(client: ServerLink, root: RemoteStat, destDir: string, options: DownloadOptions): Promise<DownloadResult> {
@@ -128,7 +145,7 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
   const results: DownloadResult[] = [];
   for (const file of files) {
     if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
-    const remote = (await client.stat(file.path, { md5: true })) as Verified;
+    const remote = (await client.stat(file.path, HASHES)) as Verified;
     const destAbs = local(file.path, file.name);
     results.push(await downloadFile(client, remote, destAbs, options));
   }
@@ -203,6 +220,7 @@ function result(
     md5: remote.md5,
     // A skipped file is not the server's: nothing at `dest` was verified.
     verified: extra.skipped === undefined,
+    ...(extra.skipped === undefined ? { check: 'blake3' as const, blake3: remote.blake3 } : {}),
     transport,
     cache,
     seconds: (performance.now() - started) / 1000,

@@ -14,7 +14,8 @@ import { escapeControls } from '../safe-text.js';
 import { VERSION } from '../version.js';
 
 export interface RequestHandlers {
-  onItem?: (header: Record<string, unknown>) => void;
+  /** `payload`: binary results (a download's chunk list); empty for most ITEMs. */
+  onItem?: (header: Record<string, unknown>, payload: Buffer) => void;
   /** `owned`: the payload memory is this frame's alone and may be transferred. */
   onData?: (payload: Buffer, owned: boolean) => void;
   signal?: AbortSignal;
@@ -229,7 +230,7 @@ export class RpcConnection {
     if (!p) return; // a late frame for a cancelled request
     switch (f.kind) {
       case Kind.Item:
-        return p.onItem?.(f.header);
+        return p.onItem?.(f.header, f.payload);
       case Kind.Data:
         return p.onData?.(f.payload, f.ownsPayload);
       case Kind.Reply:

@@ -12,7 +12,7 @@ export interface ServerLink {
   readonly options: RpcOptions;
   readonly cache: DownloadCache | null;
   openConnection(extra?: Pick<RpcOptions, 'allocate'>): Promise<RpcConnection>;
-  stat(path: string, options?: { md5?: boolean }): Promise<RemoteStat>;
-  hash(path: string, options?: { rehash?: boolean }): Promise<HashResult>;
+  stat(path: string, options?: { md5?: boolean; blake3?: boolean }): Promise<RemoteStat>;
+  hash(path: string, options?: { rehash?: boolean; blake3?: boolean }): Promise<HashResult>;
   list(options?: ListOptions): Promise<Entry[]>;
 }

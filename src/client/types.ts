@@ -30,6 +30,8 @@ export interface ListOptions {
 export interface HashResult {
   path: string;
   md5: string;
+  /** The BLAKE3 root (chunk-hash.ts), when asked for. */
+  blake3?: string;
   size: number;
   mtimeMs: number;
   mtime: string;
@@ -38,6 +40,7 @@ export interface HashResult {
 export interface RemoteStat extends Entry {
   identity: FileIdentity;
   md5?: string;
+  blake3?: string;
 }
 
 export interface HashAllOptions {
@@ -85,6 +88,8 @@ export interface DownloadOptions {
    * size it started with.
    */
   chunkSize?: number;
+  /** Also compute the MD5 of what arrived, here, and compare it with the server's (BLAKE3 checks every chunk regardless). */
+  md5?: boolean;
   signal?: AbortSignal;
   onProgress?: (p: TransferProgress) => void;
 }
@@ -103,9 +108,14 @@ export interface DownloadResult {
   bytes: number; // size of what arrived at the destination
   /** Bytes that crossed the network for this download (0 on a cache hit). */
   transferred: number;
+  /** The server's MD5 of the file whose bytes were checked (or, with the md5 option, computed here too). */
   md5: string;
   /** The file at `dest` is the server's, checked; false only for a skipped file (or a tree with one). */
   verified: boolean;
+  /** How it was checked: every chunk against the server's BLAKE3 chunk list (and the MD5 here too with the md5 option). */
+  check?: 'blake3' | 'blake3+md5';
+  /** The BLAKE3 root of the file (chunk-hash.ts). */
+  blake3?: string;
   transport: Transport;
   cache: CacheOutcome;
   seconds: number;
@@ -119,6 +129,8 @@ export interface DownloadResult {
   /** The destination existed and differed, and was left as it was: `exists` (skip), `newer-here` (newer only). */
   skipped?: 'exists' | 'newer-here';
   udp?: UdpStats;
+  /** Chunks that failed their check on the way and were fetched again. */
+  refetchedChunks?: number;
   /** A recursive download: one result per file. */
   files?: DownloadResult[];
 }

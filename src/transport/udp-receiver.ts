@@ -1,31 +1,28 @@
 // Client side of a UDP download: drives the pure UdpReceiver over a
-// connected dgram socket, writes chunks in place into the .part file as they
-// arrive, and feeds MD5 in order (in a worker thread for big files).
+// connected dgram socket and hands every chunk to a sink as it arrives (the
+// client's landing place, which writes, checks and records it).
 //
 //   const result = await receiveFile({
 //     host, port, sessionId,          // from the server's TCP reply; sessionId is 16 hex digits
-//     size, chunkSize, partFile,      // partFile: a FileHandle opened for writing
-//     startChunk,                     // resume: chunks below this are already in partFile
+//     size, chunkSize, sink,          // sink: add(position, bytes), backlogBytes, onDrain
+//     startChunk,                     // resume: chunks below this are not sent again
 //     onProgress, signal,
-//     macKey,                         // TLS: udpKeyFrom(tlsSocket, sessionId); the server must use it too
+//     macKey,                         // TLS: the connection's udpKey(sessionId); the server must use it too
 //   })
-//   // → { md5, bytes, seconds, stats: { datagramsSent, datagramsRetransmitted, lossPercent,
+//   // → { bytes, seconds, stats: { datagramsSent, datagramsRetransmitted, lossPercent,
 //   //     datagramBytes, datagramsReceived, duplicates, corrupt, forged, foreign, acksSent } }
 //   // rejects FerryError: TIMEOUT (no progress for idleTimeoutMs), CANCELLED (signal),
-//   // BAD_REQUEST (a shape UDP cannot carry), NO_SPACE / INTERNAL (writing failed).
-//   // onProgress({ bytes, total, durableBytes, durableChunks, datagramsReceived }) at most
-//   // every 100 ms, once at the end, and once more on failure.
+//   // BAD_REQUEST (a shape UDP cannot carry).
+//   // onProgress({ bytes, total, datagramsReceived }) at most every 100 ms, once at the end,
+//   // and once more on failure.
 //
-// The caller compares md5 with the one the server announced, fsyncs and
-// renames; progress.durableChunks is the prefix already written, the next
-// startChunk for a resume sidecar. On resume the held prefix is read back
-// once to seed MD5 (Node cannot save a hash's state). After completing, the
-// socket lingers (unref'd) to re-acknowledge retransmissions in case our last
-// ACKs were lost. The chunk size comes from chooseChunkSize() in
-// protocol/udp-packet.ts (60 KiB on loopback, 1,400 B elsewhere).
+// The receiver resolves once every chunk has arrived; the sink's backlog
+// (bytes taken but not yet written) shrinks the window it advertises. After
+// completing, the socket lingers (unref'd) to re-acknowledge retransmissions
+// in case our last ACKs were lost. The chunk size comes from chooseChunkSize()
+// in protocol/udp-packet.ts (60 KiB on loopback, 1,400 B elsewhere).
 
 import { type Socket, createSocket } from 'node:dgram';
-import type { FileHandle } from 'node:fs/promises';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -42,15 +39,21 @@ import {
 import { type ReceiverAction, UdpReceiver } from '../protocol/udp-receiver.js';
 import { DeadlineTimer } from './deadline-timer.js';
 import { setBuffers } from './udp-endpoint.js';
-import { InlineMd5, type Md5Sink, WorkerMd5 } from './udp-hash.js';
-import { PartWriter } from './udp-part-writer.js';
 
 export interface UdpProgress {
-  bytes: number; // held so far, including a resumed prefix
+  bytes: number; // held without a gap so far, including a resumed prefix
   total: number;
-  durableBytes: number; // prefix written without a gap: safe to record for resume
-  durableChunks: number; // the same in chunks: the startChunk for a resume
   datagramsReceived: number;
+}
+
+/** Where received bytes go (the client's landing place). */
+export interface ReceiveSink {
+  /** The bytes of the file at `position`, each chunk once, in arrival order. */
+  add(position: number, data: Buffer): void;
+  /** Bytes taken but not yet written: the window advertised shrinks while this grows. */
+  readonly backlogBytes: number;
+  /** Set by the receiver: call it when the backlog shrinks. */
+  onDrain: (() => void) | undefined;
 }
 
 export interface ReceiveFileOptions {
@@ -59,16 +62,14 @@ export interface ReceiveFileOptions {
   sessionId: string | bigint;
   size: number;
   chunkSize: number;
-  partFile: FileHandle;
+  sink: ReceiveSink;
   startChunk?: number;
   onProgress?: (p: UdpProgress) => void;
   signal?: AbortSignal;
   idleTimeoutMs?: number;
-  /** Memory for out-of-order chunks and the write/hash backlog (default 24 MiB). */
+  /** Memory for out-of-order chunks and the write backlog (default 24 MiB). */
   windowBytes?: number;
   receiveBufferBytes?: number;
-  /** Hash in a worker thread (default: for files of 8 MiB or more). */
-  hashInWorker?: boolean;
   /** After completing, keep re-acknowledging until the server is quiet this long (default 5 s). */
   lingerMs?: number;
   /** The session's MAC key (TLS: udpKeyFrom): DATA must carry its tag, ACKs get one. */
@@ -90,7 +91,6 @@ export interface ReceiveStats {
 }
 
 export interface ReceiveFileResult {
-  md5: string;
   bytes: number; // received in this session (excludes a resumed prefix)
   seconds: number;
   stats: ReceiveStats;
@@ -104,27 +104,17 @@ export async function receiveFile(options: ReceiveFileOptions): Promise<ReceiveF
   const shape = transferShapeError(options.size, options.chunkSize, options.startChunk);
   if (shape) throw new FerryError(ErrorCode.BadRequest, shape);
   if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'download cancelled');
-  const useWorker = options.hashInWorker ?? options.size >= 8 * 1024 * 1024;
-  const md5 = useWorker ? new WorkerMd5() : new InlineMd5();
-  const run = new Reception(options, id, md5);
-  try {
-    return await run.result;
-  } finally {
-    md5.close();
-  }
+  return new Reception(options, id).result;
 }
 
 class Reception {
   readonly result: Promise<ReceiveFileResult>;
   private readonly total: number;
   private readonly start: number;
-  private readonly writer: PartWriter;
   private socket: Socket | null = null;
   private receiver: UdpReceiver | null = null;
   private readonly wake = new DeadlineTimer(() => this.pump());
   private immediate: NodeJS.Immediate | null = null;
-  private readonly hashQueue: { chunk: number; data: Buffer }[] = [];
-  private prefixHashed = false;
   private completed = false;
   private settled = false;
   private corrupt = 0;
@@ -139,54 +129,24 @@ class Reception {
   constructor(
     private readonly o: ReceiveFileOptions,
     private readonly id: bigint,
-    private readonly md5: Md5Sink,
   ) {
     this.total = chunkCount(o.size, o.chunkSize);
     this.start = Math.min(o.startChunk ?? 0, this.total);
-    this.writer = new PartWriter(
-      o.partFile,
-      this.total,
-      this.start,
-      () => {
-        this.flushHash();
-        this.backlogChanged();
-        this.maybeFinish();
-      },
-      (e) => this.fail(e),
-    );
     this.result = new Promise((res, rej) => {
       this.resolve = res;
       this.reject = rej;
     });
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
-    md5.onDrain = () => this.backlogChanged();
-    this.seedPrefix().then(
-      () => {
-        this.prefixHashed = true;
-        this.flushHash();
-        this.maybeFinish();
-      },
-      (e: Error) => this.fail(e),
-    );
+    o.sink.onDrain = () => this.backlogChanged();
     if (this.start >= this.total) {
       this.completed = true; // nothing to fetch: an empty file, or a resume that already has it all
+      queueMicrotask(() => this.maybeFinish());
     } else {
       this.open().catch((e: Error) => this.fail(e));
     }
   }
 
   private onAbort = (): void => this.fail(new FerryError(ErrorCode.Cancelled, 'download cancelled'));
-
-  private async seedPrefix(): Promise<void> {
-    const end = Math.min(this.start * this.o.chunkSize, this.o.size);
-    const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, end));
-    for (let pos = 0; pos < end; ) {
-      const { bytesRead } = await this.o.partFile.read(buf, 0, Math.min(buf.length, end - pos), pos);
-      if (bytesRead === 0) throw new FerryError(ErrorCode.Changed, 'the partial download is shorter than its record says');
-      this.md5.update(Buffer.from(buf.subarray(0, bytesRead)), true);
-      pos += bytesRead;
-    }
-  }
 
   private async open(): Promise<void> {
     const socket = createSocket(isIPv6(this.o.host) ? 'udp6' : 'udp4');
@@ -246,8 +206,6 @@ class Reception {
     return {
       bytes: Math.min(this.o.size, held * this.o.chunkSize),
       total: this.o.size,
-      durableBytes: Math.min(this.o.size, this.writer.durableChunks * this.o.chunkSize),
-      durableChunks: this.writer.durableChunks,
       datagramsReceived: this.receiver?.stats.datagramsReceived ?? 0,
     };
   }
@@ -255,10 +213,10 @@ class Reception {
   private act(a: ReceiverAction): void {
     switch (a.type) {
       case 'write':
-        return this.write(a.chunk, a.position, a.data);
+        this.o.sink.add(a.position, a.data);
+        return;
       case 'hash':
-        this.hashQueue.push({ chunk: a.chunk, data: a.data });
-        return this.flushHash();
+        return; // the sink checks every chunk itself, in any order
       case 'ack':
         if (this.socket) this.socket.send(encodeAck(a.ack, this.o.macKey));
         return;
@@ -272,27 +230,9 @@ class Reception {
     }
   }
 
-  private write(chunk: number, position: number, data: Buffer): void {
-    this.writer.add(chunk, position, data);
-    this.soon(); // the writes of this event-loop turn go out together in pump()
-  }
-
-  /** Hash in order, and only chunks already written: their memory may move to the worker. */
-  private flushHash(): void {
-    if (!this.prefixHashed) return;
-    let n = 0;
-    while (n < this.hashQueue.length && this.writer.isWritten(this.hashQueue[n]!.chunk)) {
-      this.md5.update(this.hashQueue[n]!.data, true);
-      n++;
-    }
-    if (n > 0) this.hashQueue.splice(0, n);
-  }
-
   private backlogChanged(): void {
     if (!this.receiver || this.settled) return;
-    let queued = 0;
-    for (const q of this.hashQueue) queued += q.data.length;
-    this.receiver.onBacklog(this.writer.pendingBytes + queued + this.md5.backlog, performance.now());
+    this.receiver.onBacklog(this.o.sink.backlogBytes, performance.now());
     this.soon();
   }
 
@@ -315,26 +255,20 @@ class Reception {
 
   private pump(): void {
     if (!this.receiver || (this.settled && !this.completed)) return;
-    if (this.writer.flush()) this.backlogChanged();
+    this.backlogChanged();
     for (const a of this.receiver.poll(performance.now())) this.act(a);
   }
 
   private maybeFinish(): void {
-    if (!this.completed || this.settled || !this.prefixHashed || this.writer.pending > 0 || this.hashQueue.length > 0) return;
+    if (!this.completed || this.settled) return;
     this.settled = true;
     this.o.onProgress?.(this.progress());
-    this.md5.digest().then(
-      (md5) => {
-        this.linger();
-        this.resolve({
-          md5,
-          bytes: this.o.size - Math.min(this.o.size, this.start * this.o.chunkSize),
-          seconds: (performance.now() - this.t0) / 1000,
-          stats: this.stats(),
-        });
-      },
-      (e: Error) => this.reject(e),
-    );
+    this.linger();
+    this.resolve({
+      bytes: this.o.size - Math.min(this.o.size, this.start * this.o.chunkSize),
+      seconds: (performance.now() - this.t0) / 1000,
+      stats: this.stats(),
+    });
   }
 
   private stats(): ReceiveStats {

@@ -3,9 +3,10 @@
 // nothing left at the destination after a failure.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, stat, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { rootOf } from '../../src/protocol/chunk-hash.js';
 import { scratchDir } from '../helpers/scratch.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startTcpRelay } from '../helpers/tcp-relay.js';
@@ -32,7 +33,10 @@ beforeEach(async () => {
   });
   dest = await scratchDir('ferry-dest-');
 });
-afterEach(() => t.close());
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await t.close();
+});
 
 const visible = async (dir: string) => (await readdir(dir)).sort();
 
@@ -221,24 +225,50 @@ describe('download', () => {
     await relay.close();
   });
 
-  it('leaves nothing at the destination when verification fails', async () => {
+  it('catches a bit flipped in transit and fetches that chunk alone again', async () => {
     const relay = await startTcpRelay({ host: '127.0.0.1', port: t.server.port });
-    const client = await t.connect({ noCache: true, port: relay.port });
-    // One bit flipped inside the second DATA frame's payload, on every connection.
-    relay.flipAt = 1.5 * MiB;
-    await expect(client.download('big.bin', { dest })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH' });
-    expect(await visible(dest)).toEqual([]);
+    for (const noCache of [true, false]) {
+      const client = await t.connect({ noCache, port: relay.port });
+      // One bit flipped inside the second chunk's bytes, once per connection.
+      relay.flipAt = 1.5 * MiB;
+      const sentBefore = t.server.counters.bytesSent;
+      const r = await client.download('big.bin', { dest, overwrite: true });
+      expect(r).toMatchObject({ verified: true, check: 'blake3', md5: md5(big), refetchedChunks: 1 });
+      expect(t.server.counters.bytesSent - sentBefore).toBe(big.length + MiB); // the file, and chunk 1 once more
+      expect((await readFile(join(dest, 'big.bin'))).equals(big)).toBe(true);
+      await client.cache?.clear();
+      await rm(join(dest, 'big.bin'));
+    }
     await relay.close();
   });
 
-  it('recovers from a stale MD5 in the server hash index: the server reads the file again', async () => {
+  it('refuses a server whose bytes never match its own chunk hashes, and keeps nothing', async () => {
+    const client = await t.connect();
+    const abs = t.share.abs('a.bin');
+    const real = await t.server.hashIndex.chunks(abs, await stat(abs));
+    // The server claims another hash for chunk 0, consistently: its root names the lie.
+    const lie = Buffer.from(real.chunks);
+    lie[0]! ^= 1;
+    vi.spyOn(t.server.hashIndex, 'chunks').mockResolvedValue({ ...real, chunks: lie, blake3: rootOf(small.a.length, real.chunkBytes, lie) });
+    await expect(client.download('a.bin', { dest })).rejects.toMatchObject({ code: 'CHECKSUM_MISMATCH', message: expect.stringMatching(/chunk 0/) });
+    expect(await visible(dest)).toEqual([]);
+    expect(await client.cache!.list()).toEqual([]);
+    expect(await readdir(join(client.cache!.dir, 'parts'))).toEqual([]);
+  });
+
+  it('recovers from stale hashes in the server index: the server reads the file again', async () => {
     const client = await t.connect({ noCache: true });
-    // The index says something else for this exact file version, as after an in-place rewrite that kept size and mtime.
-    t.server.hashIndex.remember(await stat(t.share.abs('a.bin')), '0'.repeat(32));
+    await client.download('a.bin', { dest: await scratchDir('ferry-first-') }); // indexes a.bin
+    // Rewritten in place with its size and mtime kept (cp -p, touch -r): the index still has the old hashes.
+    const abs = t.share.abs('a.bin');
+    const before = await stat(abs);
+    const fresh = randomBytes(small.a.length);
+    await writeFile(abs, fresh);
+    await utimes(abs, before.atime, before.mtime);
     const r = await client.download('a.bin', { dest });
-    expect(r).toMatchObject({ verified: true, md5: md5(await readFile(t.share.abs('a.bin'))), restarted: true });
-    expect(md5(await readFile(join(dest, 'a.bin')))).toBe(r.md5);
-    expect((await client.stat('a.bin', { md5: true })).md5).toBe(r.md5); // the index is right again
+    expect(r).toMatchObject({ verified: true, md5: md5(fresh), restarted: true });
+    expect((await readFile(join(dest, 'a.bin'))).equals(fresh)).toBe(true);
+    expect((await client.stat('a.bin', { md5: true })).md5).toBe(md5(fresh)); // the index is right again
   });
 
   it('refuses a missing file and a path outside the share', async () => {

@@ -2,7 +2,7 @@
 // with the same guarantees as TCP (verified, atomic, cached, resumable).
 
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scratchDir } from '../helpers/scratch.js';
@@ -80,6 +80,34 @@ describe('UDP download', () => {
     const r = await client.download('huge.bin', { dest, transport: 'udp' });
     expect(r.resumedFrom).toBeGreaterThan(0);
     expect(md5(await readFile(join(dest, 'huge.bin')))).toBe(md5(huge));
+  });
+
+  it('resumes a download cut over UDP over TCP, and one cut over TCP over UDP', async () => {
+    await t.share.write({ 'huge.bin': huge });
+    const client = await t.connect({ noCache: true });
+    for (const [first, then] of [
+      ['udp', 'tcp'],
+      ['tcp', 'udp'],
+    ] as const) {
+      const controller = new AbortController();
+      await expect(
+        client.download('huge.bin', {
+          dest,
+          transport: first,
+          signal: controller.signal,
+          onProgress: (p) => p.bytes > p.total / 4 && p.bytes < p.total && controller.abort(),
+        }),
+      ).rejects.toMatchObject({ code: 'CANCELLED' });
+      expect(await readdir(dest)).not.toContain('huge.bin');
+      const sentBefore = t.server.counters.bytesSent;
+      const r = await client.download('huge.bin', { dest, transport: then });
+      expect(r).toMatchObject({ verified: true, transport: then, md5: md5(huge) });
+      // Only what was missing crossed again (UDP resends from the first missing chunk on).
+      expect(r.resumedFrom).toBeGreaterThan(huge.length / 8);
+      expect(t.server.counters.bytesSent - sentBefore).toBeLessThan(huge.length - r.resumedFrom! + 2 * MiB);
+      expect((await readFile(join(dest, 'huge.bin'))).equals(huge)).toBe(true);
+      await rm(join(dest, 'huge.bin'));
+    }
   });
 
   it('refuses when the server offers no UDP', async () => {

@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
+import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { encodeFrame, FrameDecoder } from '../../src/protocol/frame.js';
 import { Kind } from '../../src/protocol/messages.js';
 
@@ -36,6 +37,15 @@ export interface HostileScript {
 const realMd5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const MTIME = 1_700_000_000_000;
 
+/** The chunk hashes of the file as announced: its first `size` bytes (zeros past the content). */
+function chunksOf(content: Buffer, size: number) {
+  const h = new ChunkHasher(size);
+  const body = Buffer.alloc(size);
+  content.copy(body, 0, 0, Math.min(size, content.length));
+  h.update(body);
+  return h.finish();
+}
+
 function entry(f: { path: string; name?: string }, type: 'file' | 'dir', size: number) {
   const name = f.name ?? f.path.split('/').pop() ?? f.path;
   return { path: f.path, name, ext: '', size, mtimeMs: MTIME, type };
@@ -61,7 +71,7 @@ export async function startHostileServer(script: HostileScript): Promise<{ port:
             version: 1,
             server: script.serverName ?? 'hostile/1',
             share: script.share ?? 'share',
-            features: ['list', 'hash', 'download', 'logs'],
+            features: ['list', 'hash', 'download', 'logs', 'blake3'],
             auth: 'none',
           });
           continue;
@@ -82,7 +92,12 @@ export async function startHostileServer(script: HostileScript): Promise<{ port:
             send(Kind.Reply, f.id, { ...entry(s, 'dir', 0), identity: { size: 0, mtimeMs: MTIME, ino: 1, dev: 1 } });
           } else {
             const size = s.size ?? s.content.length;
-            send(Kind.Reply, f.id, { ...entry(s, 'file', size), identity: { size, mtimeMs: MTIME, ino: 2, dev: 1 }, md5: md5(s.content) });
+            send(Kind.Reply, f.id, {
+              ...entry(s, 'file', size),
+              identity: { size, mtimeMs: MTIME, ino: 2, dev: 1 },
+              md5: md5(s.content),
+              blake3: chunksOf(s.content, size).blake3,
+            });
           }
         } else if (h.op === 'list') {
           const entries = (script.list ?? []).map((e) => entry(e, 'file', e.size ?? e.content.length));
@@ -99,9 +114,24 @@ export async function startHostileServer(script: HostileScript): Promise<{ port:
             continue;
           }
           const size = s.size ?? s.content.length;
-          send(Kind.Item, f.id, { size, offset: 0, md5: md5(s.content), mtimeMs: MTIME, identity: { size, mtimeMs: MTIME, ino: 2, dev: 1 } });
+          const chunks = chunksOf(s.content, size);
+          // Whatever ranges were asked for, it sends all it has.
+          send(
+            Kind.Item,
+            f.id,
+            {
+              size,
+              offset: 0,
+              md5: md5(s.content),
+              blake3: chunks.blake3,
+              chunkBytes: chunks.chunkBytes,
+              mtimeMs: MTIME,
+              identity: { size, mtimeMs: MTIME, ino: 2, dev: 1 },
+            },
+            chunks.chunks,
+          );
           for (let at = 0; at < s.content.length; at += 1024 * 1024) send(Kind.Data, f.id, undefined, s.content.subarray(at, at + 1024 * 1024));
-          send(Kind.Reply, f.id, { bytes: s.content.length });
+          send(Kind.Reply, f.id, { bytes: s.content.length, md5: md5(s.content) });
         } else if (h.op === 'hash') {
           const s = byPath.get(path);
           if (!s) refuse(f.id, 'NOT_FOUND');

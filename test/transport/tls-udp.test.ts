@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { fileSink, md5OfHandle } from '../helpers/file-sink.js';
 import { MAC_BYTES, decodeUdp, encodeAck, encodeData } from '../../src/protocol/udp-packet.js';
 import { loadOrCreateServerIdentity, tlsConnect, tlsServerOptions, udpKeyFrom } from '../../src/transport/tls.js';
 import { UdpEndpoint, newSessionId } from '../../src/transport/udp-endpoint.js';
@@ -128,12 +129,12 @@ describe('keyed UDP downloads', { timeout: 30_000 }, () => {
       sessionId,
       size: data.length,
       chunkSize: 4096,
-      partFile: part,
+      sink: fileSink(part),
       macKey: key.client,
       idleTimeoutMs: 10_000,
     });
     await session.done;
-    expect(result.md5).toBe(md5(data));
+    expect(await md5OfHandle(part)).toBe(md5(data));
     expect((await readFile(partName)).equals(data)).toBe(true);
     // Corruption was caught by the CRC; forgeries, which pass it, by the tag.
     expect(relay.counts.toClient.corrupted + relay.counts.toServer.corrupted).toBeGreaterThan(0);
@@ -180,12 +181,12 @@ describe('keyed UDP downloads', { timeout: 30_000 }, () => {
       sessionId,
       size: data.length,
       chunkSize: 1024,
-      partFile: part,
+      sink: fileSink(part),
       macKey: key.client,
       idleTimeoutMs: 10_000,
     });
     await session.done;
-    expect(result.md5).toBe(md5(data));
+    expect(await md5OfHandle(part)).toBe(md5(data));
     expect(endpoint.stats.wrongAddress).toBe(0);
     expect(heard).toEqual([]);
   });
