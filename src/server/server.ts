@@ -126,7 +126,7 @@ export class FerryServer {
   /** Bytes queued in user space for all clients (sent but not yet taken by the kernel). */
   get queuedBytes(): number {
     let bytes = 0;
-    for (const peer of this.peers.all()) bytes += peer.conn?.socket.writableLength ?? 0;
+    for (const peer of this.peers.all()) bytes += peer.conn?.queuedBytes ?? 0;
     return bytes;
   }
 
