@@ -45,7 +45,7 @@ export class Session {
   constructor(
     private readonly conn: FrameConnection,
     private readonly services: ServerServices,
-    private readonly shareName: string,
+    shareName: string,
     private readonly hooks: SessionHooks = {},
   ) {
     this.transferSlots = new Turns(services.limits.transfersPerConnection);
