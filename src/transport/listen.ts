@@ -97,7 +97,7 @@ export interface ListenerEvents {
 }
 
 export class Listener extends EventEmitter<ListenerEvents> {
-  /** Accepted TLS connections still in (or just past) their handshake, by remote address:port. */
+  /** Accepted TLS connections still in their handshake, by remote address:port (how a TLS session finds its connection). */
   private readonly handshaking = new Map<string, Incoming>();
 
   private constructor(
@@ -157,10 +157,12 @@ export class Listener extends EventEmitter<ListenerEvents> {
 
   private secured(socket: TLSSocket): void {
     const incoming = this.handshaking.get(key(socket));
-    if (!incoming || incoming.ready) {
+    if (!incoming) {
       socket.destroy();
       return;
     }
+    // Paired: the map holds only connections still in their TLS handshake.
+    this.handshaking.delete(incoming.remote);
     incoming.secure(socket);
     this.emit('secured', incoming);
   }
