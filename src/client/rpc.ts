@@ -4,7 +4,7 @@
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
-import { ClientHandshake } from '../protocol/handshake.js';
+import { ClientHandshake } from '../protocol/handshake-client.js';
 import { Kind, parseErrorBody, type ErrorBody, type Request, type Welcome } from '../protocol/messages.js';
 import type { FrameConnection } from '../transport/connection.js';
 import { dial } from '../transport/dial.js';

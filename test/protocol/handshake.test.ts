@@ -7,14 +7,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, FerryError, isErrorCode } from '../../src/protocol/errors.js';
 import { encodeFrame } from '../../src/protocol/frame.js';
-import {
-  ClientHandshake,
-  type ClientHandshakeOptions,
-  type HandshakeAction,
-  type HandshakeInput,
-  ServerHandshake,
-  type ServerHandshakeOptions,
-} from '../../src/protocol/handshake.js';
+import { type HandshakeAction, type HandshakeInput, ServerHandshake, type ServerHandshakeOptions } from '../../src/protocol/handshake.js';
+import { ClientHandshake, type ClientHandshakeOptions } from '../../src/protocol/handshake-client.js';
 import { Kind } from '../../src/protocol/messages.js';
 
 const TOKEN = 'correct horse battery staple';
