@@ -76,12 +76,9 @@ describe('layering', () => {
   });
 
   it('sockets live in transport/ (and the bench, which drives peers)', () => {
-    // Known debts, to be moved into transport/ (listening, dialling, the TLS socket
-    // type): each entry here is one more place that touches sockets directly.
-    const debts = new Set(['server/server.ts', 'server/session.ts', 'client/rpc.ts', 'client/udp-fetch.ts']);
     // Address parsing from node:net (isIP and kin) opens nothing and is fine anywhere.
     const addressOnly = /import\s*\{\s*isIP(v4|v6)?(\s*,\s*isIP(v4|v6)?)*\s*\}\s*from\s*'node:net'/;
-    const outside = all.filter((f) => !['transport', 'bench'].includes(layer(f.file)) && !debts.has(f.file));
+    const outside = all.filter((f) => !['transport', 'bench'].includes(layer(f.file)));
     const opensSockets = (f: SourceFile) => (s: string) =>
       !f.typeOnly.has(s) && (s === 'node:dgram' || s === 'node:tls' || (s === 'node:net' && !addressOnly.test(f.text)));
     expect(outside.flatMap((f) => offending([f], opensSockets(f)))).toEqual([]);

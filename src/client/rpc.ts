@@ -2,14 +2,12 @@
 // by id. Each request gets its ITEM/DATA frames through callbacks and ends
 // with a REPLY (resolve) or an ERROR (reject with the server's code).
 
-import { connect as netConnect } from 'node:net';
-import { clientProof, newNonce, proofsEqual, serverProof } from '../protocol/auth.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
-import { PROTOCOL_VERSION } from '../protocol/limits.js';
+import { ClientHandshake } from '../protocol/handshake-client.js';
 import { Kind, parseErrorBody, type ErrorBody, type Request, type Welcome } from '../protocol/messages.js';
-import { FrameConnection, readInto } from '../transport/connection.js';
-import { tlsConnect } from '../transport/tls.js';
+import type { FrameConnection } from '../transport/connection.js';
+import { dial } from '../transport/dial.js';
 import { escapeControls } from '../safe-text.js';
 import { VERSION } from '../version.js';
 
@@ -58,87 +56,27 @@ export class RpcConnection {
     conn.on('close', (err) => this.onClose(err));
   }
 
-  /** Connect and complete the handshake. */
+  /** Connect and complete the handshake (protocol/handshake.ts, driven by transport/dial.ts). */
   static async open(options: RpcOptions): Promise<RpcConnection> {
     const address = `${options.host}:${options.port}`;
-    const reader = readInto();
-    const secured = options.tls
-      ? await tlsConnect({
-          host: options.host,
-          port: options.port,
-          ...(options.fingerprint ? { fingerprint: options.fingerprint } : {}),
-          ...(options.knownServersFile ? { knownServersFile: options.knownServersFile } : {}),
-          ...(options.connectTimeoutMs ? { timeoutMs: options.connectTimeoutMs } : {}),
-        }).catch((err: NodeJS.ErrnoException) => {
-          throw err instanceof FerryError ? err : describeConnectError(err, address);
-        })
-      : undefined;
-    // A TLS socket delivers its plaintext through 'data'; plain TCP reads into a fixed buffer.
-    const socket = secured?.socket ?? netConnect({ host: options.host, port: options.port, onread: reader.onread });
-    const conn = new FrameConnection(socket, options.allocate ? { allocate: options.allocate } : {});
-    reader.attach(conn);
-    const nonce = newNonce();
-    const welcome = await new Promise<Welcome>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        socket.destroy();
-        reject(new FerryError(ErrorCode.Timeout, `cannot connect to ${address}: no answer within ${options.connectTimeoutMs ?? 10000} ms`));
-      }, options.connectTimeoutMs ?? 10000);
-      const fail = (err: Error) => {
-        clearTimeout(timer);
-        conn.off('frame', onFrame);
-        reject(err);
-      };
-      const done = (w: Welcome) => {
-        clearTimeout(timer);
-        conn.off('frame', onFrame);
-        resolve(w);
-      };
-      const refuse = (message: string) => {
-        fail(new FerryError(ErrorCode.Unauthorized, message));
-        conn.destroy();
-      };
-      // Token servers: we prove first, and the server's proof comes back only
-      // with its AUTH answer; until that proof checks out nothing is sent and
-      // the connection is not handed to the caller.
-      let expectedServerProof: string | undefined;
-      const onFrame = (f: Frame) => {
-        if (f.kind === Kind.Welcome && f.header.auth === 'token' && expectedServerProof === undefined) {
-          if (!options.token) return refuse(`${address} requires a token (pass --token or set FERRY_TOKEN)`);
-          const serverNonce = f.header.nonce;
-          if (typeof serverNonce !== 'string' || !/^[0-9a-f]{64}$/.test(serverNonce)) {
-            return refuse(`${address} asked for a token without a proper nonce; refusing`);
-          }
-          expectedServerProof = serverProof(options.token, nonce, serverNonce);
-          conn.send(Kind.Auth, 0, { proof: clientProof(options.token, nonce, serverNonce) });
-        } else if (f.kind === Kind.Auth && expectedServerProof !== undefined) {
-          if (!proofsEqual(expectedServerProof, f.header.proof)) {
-            return refuse(`${address} failed to prove it knows the token: not the server you meant`);
-          }
-          const { proof: _proof, ...welcome } = f.header;
-          done(welcomeFrom(welcome));
-        } else if (f.kind === Kind.Welcome && f.header.auth !== 'token') {
-          if (options.token) {
-            return refuse(`${address} does not ask for a token, so it cannot prove it is the server you meant; refusing`);
-          }
-          done(welcomeFrom(f.header));
-        } else if (f.kind === Kind.Error) {
-          const body = serverError(f.header);
-          const refusedToken = expectedServerProof !== undefined && body.code === ErrorCode.Unauthorized;
-          fail(new FerryError(body.code, refusedToken ? `${address} refused the token: ${body.message}` : body.message));
-          conn.destroy();
-        } else {
-          refuse(`${address} broke the handshake (frame kind ${f.kind}); refusing`);
-        }
-      };
-      conn.on('frame', onFrame);
-      socket.once('error', (err: NodeJS.ErrnoException) => fail(describeConnectError(err, address)));
-      socket.once('close', () => fail(new FerryError(ErrorCode.ConnectionLost, `connection to ${address} closed during the handshake`)));
-      const hello = () => conn.send(Kind.Hello, 0, { versions: [PROTOCOL_VERSION], client: `ferry/${VERSION}`, nonce });
-      if (secured)
-        hello(); // already connected and past the TLS handshake
-      else socket.once('connect', hello);
-    });
-    return new RpcConnection(conn, welcome, address, secured ? { fingerprint: secured.fingerprint, firstUse: secured.firstUse } : undefined);
+    const handshake = new ClientHandshake({ address, client: `ferry/${VERSION}`, token: options.token });
+    const { conn, result, tls } = await dial(
+      {
+        host: options.host,
+        port: options.port,
+        timeoutMs: options.connectTimeoutMs,
+        allocate: options.allocate,
+        tls: options.tls,
+        fingerprint: options.fingerprint,
+        knownServersFile: options.knownServersFile,
+      },
+      {
+        start: () => handshake.start(),
+        // A refusal may quote the server: its text is escaped like every server text.
+        receive: (frame) => handshake.receive(frame).map((a) => (a.type === 'fail' ? { type: 'fail', error: shownError(a.error) } : a)),
+      },
+    );
+    return new RpcConnection(conn, welcomeFrom(result), address, tls);
   }
 
   get closed(): boolean {
@@ -261,6 +199,11 @@ function serverError(header: Record<string, unknown>): ErrorBody {
   return { code: escapeControls(body.code) as ErrorCode, message: escapeControls(body.message) };
 }
 
+/** A coded error whose text may be the server's, escaped for showing. */
+function shownError(error: FerryError): FerryError {
+  return new FerryError(escapeControls(error.code) as ErrorCode, escapeControls(error.message));
+}
+
 /** WELCOME's (or AUTH's) fields, the free text escaped: the server and share names are only ever shown. */
 function welcomeFrom(header: Record<string, unknown>): Welcome {
   const w = header as unknown as Welcome;
@@ -275,15 +218,4 @@ function welcomeFrom(header: Record<string, unknown>): Welcome {
 function abortError(signal: AbortSignal): Error {
   const r: unknown = signal.reason;
   return r instanceof FerryError ? r : new FerryError(ErrorCode.Cancelled, 'cancelled');
-}
-
-export function describeConnectError(err: NodeJS.ErrnoException, address: string): FerryError {
-  const why: Record<string, string> = {
-    ECONNREFUSED: 'connection refused (is `ferry serve` running?)',
-    ENOTFOUND: 'no such host',
-    EHOSTUNREACH: 'host unreachable',
-    ETIMEDOUT: 'timed out',
-    ECONNRESET: 'connection reset',
-  };
-  return new FerryError(ErrorCode.ConnectionLost, `cannot connect to ${address}: ${why[err.code ?? ''] ?? err.message}`);
 }

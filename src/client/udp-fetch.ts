@@ -7,11 +7,9 @@
 // resume record claimed wrongly, are fetched afterwards as TCP byte ranges on
 // the same connection.
 
-import { TLSSocket } from 'node:tls';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { TransferEnd, UdpStart } from '../protocol/messages.js';
 import { chooseChunkSize } from '../protocol/udp-packet.js';
-import { udpKeyFrom } from '../transport/tls.js';
 import { receiveFile } from '../transport/udp-receiver.js';
 import { type ChunkList, Landing } from './landing/landing.js';
 import { ProgressMeter } from './progress.js';
@@ -33,7 +31,7 @@ export async function fetchUdp(
     throw err;
   });
   try {
-    const host = rpc.conn.socket.remoteAddress ?? client.options.host;
+    const host = rpc.conn.remoteAddress ?? client.options.host;
     // A resume starts where the first missing byte is; the chunk size must be
     // known to say where that is, so the client names it.
     const from = landing.guess()[0]?.[0] ?? remote.size;
@@ -61,6 +59,7 @@ export async function fetchUdp(
     if (session.size !== remote.size || typeof session.blake3 !== 'string' || typeof session.chunkBytes !== 'number') {
       throw new FerryError(ErrorCode.BadFrame, `${remote.path}: the server did not announce the file's chunk hashes`);
     }
+    const macKey = rpc.conn.udpKey(session.sessionId);
     const list: ChunkList = { blake3: session.blake3, chunkBytes: session.chunkBytes, chunks: opened.list };
     await landing.begin(list);
     meter.update(landing.heldBytes, true);
@@ -76,7 +75,7 @@ export async function fetchUdp(
         sink: landing,
         startChunk: session.startChunk,
         // Over TLS every datagram carries a MAC keyed from the TLS session.
-        ...(rpc.conn.socket instanceof TLSSocket ? { macKey: udpKeyFrom(rpc.conn.socket, session.sessionId) } : {}),
+        ...(macKey ? { macKey } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
         onProgress: () => meter.update(landing.heldBytes),
       }),

@@ -7,7 +7,6 @@ import { stat as statPath } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { STREAM_CHUNK_BYTES } from '../protocol/limits.js';
-import { Kind } from '../protocol/messages.js';
 import type { ServerLink } from './server-link.js';
 import { md5OfFile } from './md5-file.js';
 import { ProgressMeter } from './progress.js';
@@ -34,16 +33,10 @@ export async function uploadFile(client: ServerLink, localPath: string, options:
       { signal: options.signal, onItem: (h) => h.ready && ready() },
     );
     await Promise.race([readyPromise, reply]);
-    const sending = (async () => {
-      let sent = 0;
-      for await (const chunk of createReadStream(localPath, { highWaterMark: STREAM_CHUNK_BYTES })) {
-        if (rpc.closed) return;
-        if (!rpc.conn.send(Kind.Data, id, undefined, chunk as Buffer)) await rpc.conn.drained();
-        sent += (chunk as Buffer).length;
-        meter.update(sent);
-      }
-      rpc.conn.send(Kind.End, id);
-    })();
+    const sending = rpc.conn.sendStream(id, createReadStream(localPath, { highWaterMark: STREAM_CHUNK_BYTES }), {
+      onChunk: (sent) => meter.update(sent),
+      stop: () => rpc.closed,
+    });
     const [final] = await Promise.all([reply, sending.catch(() => {})]);
     meter.update(st.size, true);
     return { path: String(final.path), bytes: Number(final.bytes), md5: String(final.md5), verified: true, seconds: (performance.now() - started) / 1000 };

@@ -4,20 +4,19 @@
 // peer authenticates, and every refusal or drop logged. Admission's pure
 // bookkeeping (pools, per-address caps, early drop) is in admission.ts.
 
-import type { Server, Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { ErrorCode } from '../protocol/errors.js';
 import { MAX_FRAME_BYTES, MAX_HANDSHAKE_FRAME_BYTES } from '../protocol/limits.js';
 import { Kind } from '../protocol/messages.js';
-import { FrameConnection } from '../transport/connection.js';
+import type { FrameConnection } from '../transport/connection.js';
+import type { Incoming, Listener } from '../transport/listen.js';
 import { Admission, type Admitted } from './admission.js';
 import type { ServerServices } from './context.js';
 import { Session } from './session.js';
 
 /** One accepted TCP connection, from accept on (over TLS: before its handshake). */
 export interface Peer extends Admitted {
-  /** The TCP socket (over TLS, the one under the TLSSocket). */
-  readonly raw: Socket;
+  /** The accepted connection (over TLS, from before its handshake). */
+  readonly incoming: Incoming;
   conn?: FrameConnection;
   session?: Session;
   deadline?: NodeJS.Timeout;
@@ -38,15 +37,14 @@ export class Peers {
   }
 
   /** Take the listener's connections (and, over TLS, its handshake outcomes). */
-  listen(netServer: Server, tls: boolean): void {
+  listen(listener: Listener): void {
     // Every connection counts from accept, TLS ones too: a peer that never
     // finishes its TLS handshake holds a descriptor like any other.
-    netServer.on('connection', (socket: Socket) => this.accept(socket, tls));
-    if (!tls) return;
-    netServer.on('secureConnection', (socket: TLSSocket) => this.secured(socket));
+    listener.on('connection', (incoming) => this.accept(incoming));
+    listener.on('secured', (incoming) => this.secured(incoming));
     // A failed TLS handshake (a plain client on a TLS port, a bad ClientHello):
     // the socket is gone and its close releases the peer; the refusal is logged.
-    netServer.on('tlsClientError', (err: NodeJS.ErrnoException, socket: TLSSocket) => this.tlsFailed(err, socket));
+    listener.on('tlsError', (incoming, err) => this.tlsFailed(incoming, err));
   }
 
   /** From now on a new connection is closed at once (the server is shutting down). */
@@ -63,41 +61,38 @@ export class Peers {
     return { all: this.admission.size, unauthenticated: this.admission.unauthenticated };
   }
 
-  private accept(raw: Socket, tls: boolean): void {
+  private accept(incoming: Incoming): void {
     if (this.refusing) {
-      raw.destroy();
+      incoming.destroy();
       return;
     }
     this.services.counters.connections++;
-    const address = raw.remoteAddress ?? '?';
-    const remote = `${address}:${raw.remotePort ?? '?'}`;
+    const { address, remote } = incoming;
     const refusal = this.admission.makeRoom(address);
-    if (refusal) return this.refuse(raw, remote, tls, refusal);
-    const peer: Peer = { raw, address, remote, authenticated: false };
+    if (refusal) return this.refuse(incoming, refusal);
+    const peer: Peer = { incoming, address, remote, authenticated: false };
     this.admission.add(peer);
-    raw.once('close', () => this.forget(peer));
-    // Half-open connections (a peer that vanished) are found by keepalive probes.
-    raw.setKeepAlive(true, 30_000);
+    incoming.onClose(() => this.forget(peer));
     // One deadline from accept covers the TLS handshake and HELLO/AUTH alike.
     peer.deadline = setTimeout(() => this.handshakeExpired(peer), this.services.limits.handshakeMs);
     peer.deadline.unref();
-    if (!tls) this.startSession(peer, raw);
+    if (incoming.ready) this.startSession(peer);
   }
 
   /** A TLS handshake completed: the peer's frames can start. */
-  private secured(socket: TLSSocket): void {
-    const peer = this.admission.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
-    if (!peer || peer.session || this.refusing) {
-      socket.destroy();
+  private secured(incoming: Incoming): void {
+    const peer = this.admission.get(incoming.remote);
+    if (peer?.incoming !== incoming || peer.session || this.refusing) {
+      incoming.destroy();
       return;
     }
-    this.startSession(peer, socket);
+    this.startSession(peer);
   }
 
-  private startSession(peer: Peer, socket: Socket): void {
+  private startSession(peer: Peer): void {
     // Until the handshake is done only a HELLO or AUTH sized frame is
     // accepted, and bodies grow with what arrives (see FrameDecoder `grow`).
-    const conn = new FrameConnection(socket, { maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES, growBodies: true });
+    const conn = peer.incoming.frames({ maxFrameBytes: MAX_HANDSHAKE_FRAME_BYTES, growBodies: true });
     peer.conn = conn;
     peer.session = new Session(conn, this.services, this.shareName, {
       onAuthenticated: () => this.authenticated(peer),
@@ -110,9 +105,9 @@ export class Peers {
     if (peer.conn) peer.conn.maxFrameBytes = MAX_FRAME_BYTES;
   }
 
-  private tlsFailed(err: NodeJS.ErrnoException, socket: TLSSocket): void {
-    const peer = this.admission.get(`${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
-    if (!peer || peer.closing || peer.session) return;
+  private tlsFailed(incoming: Incoming, err: NodeJS.ErrnoException): void {
+    const peer = this.admission.get(incoming.remote);
+    if (peer?.incoming !== incoming || peer.closing || peer.session) return;
     this.logConnection(peer.remote, ErrorCode.BadFrame, `TLS handshake failed: ${err.code ?? err.message}`);
   }
 
@@ -122,7 +117,7 @@ export class Peers {
     if (peer.session) return peer.session.expireHandshake();
     // Still inside the TLS handshake: there is no frame to send, only a log line.
     this.logConnection(peer.remote, ErrorCode.Timeout, `no TLS handshake within ${Math.round(this.services.limits.handshakeMs / 100) / 10} s`);
-    peer.raw.destroy();
+    peer.incoming.destroy();
   }
 
   /** Close a peer that has not authenticated, to admit a newer one; logged. */
@@ -132,23 +127,13 @@ export class Peers {
     this.logConnection(peer.remote, ErrorCode.TooManyRequests, why);
     // Tell a plain peer why (one small frame, written before the close).
     peer.conn?.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
-    peer.raw.destroy();
+    peer.incoming.destroy();
   }
 
-  private refuse(raw: Socket, remote: string, tls: boolean, why: string): void {
-    this.logConnection(remote, ErrorCode.TooManyRequests, why);
-    if (tls) {
-      // No TLS session to carry a frame: just close.
-      raw.destroy();
-      return;
-    }
-    // Say why before closing, so a legitimate client can tell the user.
-    const conn = new FrameConnection(raw);
-    conn.send(Kind.Error, 0, { code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
-    // Nothing it sends is read: a refused peer must not make us buffer a frame.
-    raw.pause();
-    conn.end();
-    setTimeout(() => raw.destroy(), 1000).unref();
+  private refuse(incoming: Incoming, why: string): void {
+    this.logConnection(incoming.remote, ErrorCode.TooManyRequests, why);
+    // Over plain TCP the peer is told why, so a legitimate client can tell the user.
+    incoming.refuse({ code: ErrorCode.TooManyRequests, message: `server busy: ${why}` });
   }
 
   private forget(peer: Peer): void {

@@ -26,7 +26,7 @@ export class SendBudget {
 
   /** Past the budget the connection is closed: a client that stops reading must not make the server queue without end. */
   guard(): void {
-    const queued = this.conn.socket.writableLength;
+    const queued = this.conn.queuedBytes;
     if (queued <= this.limits.unreadBytes || this.conn.isClosed) return;
     this.refuse(new FerryError(ErrorCode.TooLarge, `client is not reading: ${queued} bytes queued`));
     this.conn.destroy();
@@ -38,7 +38,7 @@ export class SendBudget {
    * otherwise hold its transfers' files and chunks for as long as TCP lives.
    */
   async drained(): Promise<void> {
-    if (!this.conn.socket.writableNeedDrain) return;
+    if (!this.conn.needsDrain) return;
     const { sendStallMs } = this.limits;
     let timer: NodeJS.Timeout | undefined;
     const stalled = new Promise<'stalled'>((resolve) => {
@@ -52,7 +52,7 @@ export class SendBudget {
       this.counters.sendsWaiting--;
       clearTimeout(timer);
     }
-    const queued = this.conn.socket.writableLength;
+    const queued = this.conn.queuedBytes;
     this.refuse(new FerryError(ErrorCode.Timeout, `client read nothing for ${Math.round(sendStallMs / 1000)} s with ${queued} bytes queued`));
     this.conn.destroy();
     throw new FerryError(ErrorCode.ConnectionLost, 'client stopped reading');

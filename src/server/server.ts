@@ -1,10 +1,9 @@
 // `ferry serve`: accept connections, hand each to a Session, shut down cleanly.
 
-import { createServer, type Server } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
 import { basename, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { defaultIdentityDir, loadOrCreateServerIdentity, tlsServerOptions } from '../transport/tls.js';
+import { Listener } from '../transport/listen.js';
+import { defaultIdentityDir, loadOrCreateServerIdentity } from '../transport/tls.js';
 import { UdpEndpoint } from '../transport/udp-endpoint.js';
 import { assertMayBind, resolveBindAddress, type HostLookup } from './bind-address.js';
 import { CommandLog, type LogRotation } from './command-log.js';
@@ -80,7 +79,7 @@ export class FerryServer {
   readonly staleUploadsCleaned: Promise<CleanupReport>;
 
   private constructor(
-    private readonly net: Server,
+    private readonly listener: Listener,
     private readonly services: ServerServices,
     /** --host as given (a name or an address), for messages. */
     readonly host: string,
@@ -126,7 +125,7 @@ export class FerryServer {
   /** Bytes queued in user space for all clients (sent but not yet taken by the kernel). */
   get queuedBytes(): number {
     let bytes = 0;
-    for (const peer of this.peers.all()) bytes += peer.conn?.socket.writableLength ?? 0;
+    for (const peer of this.peers.all()) bytes += peer.conn?.queuedBytes ?? 0;
     return bytes;
   }
 
@@ -230,34 +229,24 @@ export class FerryServer {
         ferryStateLocations({ root: store.root, logFile, hashIndexFile: indexFile, ...(options.tlsDir ? { tlsDir: options.tlsDir } : {}) }),
       ),
     );
-    const netServer = identity
-      ? // The server's own deadline (handshakeMs from accept, logged) closes a stalled
-        // TLS handshake first; tls.Server's timeout (120 s by default) is only a backstop.
-        createTlsServer({ ...tlsServerOptions(identity), noDelay: true, handshakeTimeout: limits.handshakeMs + 1000 })
-      : createServer({ noDelay: true });
-    await new Promise<void>((resolveListen, reject) => {
-      netServer.once('error', reject);
-      // A deep accept queue: under a storm of connects (an attacker reconnecting
-      // as fast as it is dropped) a full queue drops a real client's SYN, and TCP
-      // retries it only after a second. The kernel caps this at somaxconn.
-      netServer.listen({ port: options.port ?? 2003, host: address, backlog: 4096 }, () => {
-        netServer.off('error', reject);
-        resolveListen();
-      });
+    const listener = await Listener.open({
+      host: address,
+      port: options.port ?? 2003,
+      // The server's own deadline (handshakeMs from accept, logged) closes a stalled
+      // TLS handshake first; the TLS server's own timeout is only a backstop.
+      ...(identity ? { tls: { identity, handshakeMs: limits.handshakeMs + 1000 } } : {}),
     }).catch(async (err: NodeJS.ErrnoException) => {
       await hashes.close();
       await log.close();
       if (err.code === 'EADDRINUSE') throw new FerryError(ErrorCode.BadRequest, `port ${options.port} on ${host} is already in use`);
       throw err;
     });
-    const bound = netServer.address();
-    const port = typeof bound === 'object' && bound ? bound.port : (options.port ?? 2003);
-    const boundAddress = typeof bound === 'object' && bound ? bound.address : address;
+    const { port, address: boundAddress } = listener;
     try {
       // What the socket really listens on is what the rule is about.
       assertMayBind(boundAddress, host, guarded);
     } catch (err) {
-      netServer.close();
+      void listener.close(); // not awaited: a connection accepted meanwhile would hold it open
       await hashes.close();
       await log.close();
       throw err;
@@ -270,7 +259,7 @@ export class FerryServer {
         services.udp = options.udpAdvertisePort === undefined ? endpoint : advertising(endpoint, options.udpAdvertisePort);
         services.udpEndpoint = endpoint;
       } catch (err) {
-        netServer.close();
+        void listener.close(); // not awaited: a connection accepted meanwhile would hold it open
         await hashes.close();
         await log.close();
         if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
@@ -278,8 +267,8 @@ export class FerryServer {
         throw err;
       }
     }
-    const server = new FerryServer(netServer, services, host, boundAddress, port, options, identity?.fingerprint);
-    server.peers.listen(netServer, identity !== undefined);
+    const server = new FerryServer(listener, services, host, boundAddress, port, options, identity?.fingerprint);
+    server.peers.listen(listener);
     return server;
   }
 
@@ -291,7 +280,7 @@ export class FerryServer {
     this.closing ??= (async () => {
       this.stopCleanup.abort();
       this.peers.refuseNew();
-      const stopped = new Promise<void>((r) => this.net.close(() => r()));
+      const stopped = this.listener.close();
       const grace = this.options.shutdownGraceMs ?? 5000;
       const peers = this.peers.all();
       const sessions = peers.flatMap((p) => (p.session ? [p.session] : []));
@@ -305,10 +294,10 @@ export class FerryServer {
       clearTimeout(timer);
       for (const peer of peers) {
         if (peer.conn) peer.conn.end();
-        else peer.raw.destroy(); // still in its TLS handshake
+        else peer.incoming.destroy(); // still in its TLS handshake
       }
       // Give well-behaved clients a moment to close their side, then force it.
-      const forced = setTimeout(() => peers.forEach((p) => (p.conn?.destroy(), p.raw.destroy())), 1000);
+      const forced = setTimeout(() => peers.forEach((p) => (p.conn?.destroy(), p.incoming.destroy())), 1000);
       await stopped;
       clearTimeout(forced);
       await this.staleUploadsCleaned;

@@ -1,14 +1,12 @@
 // One client connection on the server: handshake, then requests dispatched
 // to handlers, many at once, each with its own id, abort signal and log line.
 
-import { clientProof, newNonce, proofsEqual, serverProof } from '../protocol/auth.js';
 import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
-import { MAX_IN_FLIGHT, PROTOCOL_VERSION, TOKENLESS_VERSIONS } from '../protocol/limits.js';
-import { Kind, parseHello, parseRequest, type Hello, type Request } from '../protocol/messages.js';
-import { TLSSocket } from 'node:tls';
+import { ServerHandshake, type HandshakeAction, type ServerHandshakeResult } from '../protocol/handshake.js';
+import { MAX_IN_FLIGHT } from '../protocol/limits.js';
+import { Kind, parseRequest, type Request } from '../protocol/messages.js';
 import type { FrameConnection } from '../transport/connection.js';
-import { udpKeyFrom } from '../transport/tls.js';
 import type { Handler, RequestContext, ServerServices } from './context.js';
 import { handlers } from './handlers/index.js';
 import { IncomingStream, uploadCancelled } from './incoming.js';
@@ -36,11 +34,9 @@ export interface SessionHooks {
 }
 
 export class Session {
-  private state: 'hello' | 'auth' | 'ready' | 'closing' = 'hello';
+  private state: 'handshake' | 'ready' | 'closing' = 'handshake';
   private readonly inFlight = new Map<number, InFlight>();
-  private expectedProof = '';
-  /** Sent only once the client has proved it knows the token. */
-  private serverProof = '';
+  private readonly handshake: ServerHandshake;
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly transferSlots: Turns;
   private readonly budget: SendBudget;
@@ -49,12 +45,20 @@ export class Session {
   constructor(
     private readonly conn: FrameConnection,
     private readonly services: ServerServices,
-    private readonly shareName: string,
+    shareName: string,
     private readonly hooks: SessionHooks = {},
   ) {
     this.transferSlots = new Turns(services.limits.transfersPerConnection);
     this.budget = new SendBudget(conn, services.limits, services.counters, (error) => this.logConnectionError(error));
     this.walkSlots = new Turns(services.limits.walksPerConnection);
+    // 'blake3': downloads may be checked by chunk hashes (check: 'blake3' in the request).
+    const features = ['list', 'hash', 'download', 'logs', 'blake3'];
+    if (services.allowUpload) features.push('upload');
+    if (services.udp) features.push('udp');
+    this.handshake = new ServerHandshake({
+      token: services.token,
+      offer: { server: SERVER_NAME, share: shareName, features, udpPort: services.udp?.port },
+    });
     conn.on('frame', (frame) => {
       this.armIdle();
       this.onFrame(frame);
@@ -74,8 +78,8 @@ export class Session {
    * log it, and close. A peer that ignores the close must not keep the socket.
    */
   expireHandshake(): void {
-    if (this.state !== 'hello' && this.state !== 'auth') return;
-    this.fatal(new FerryError(ErrorCode.Timeout, `no handshake within ${seconds(this.services.limits.handshakeMs)} s`));
+    if (this.state !== 'handshake') return;
+    this.apply(this.handshake.expire(this.services.limits.handshakeMs));
     setTimeout(() => this.conn.destroy(), 1000).unref();
   }
 
@@ -112,8 +116,7 @@ export class Session {
   }
 
   private onFrame(frame: Frame): void {
-    if (this.state === 'hello') return this.onHello(frame);
-    if (this.state === 'auth') return this.onAuth(frame);
+    if (this.state === 'handshake') return this.apply(this.handshake.receive(frame));
     switch (frame.kind) {
       case Kind.Request:
         return this.onRequest(frame);
@@ -136,63 +139,19 @@ export class Session {
     }
   }
 
-  private onHello(frame: Frame): void {
-    if (frame.kind !== Kind.Hello) {
-      return this.fatal(new FerryError(ErrorCode.BadFrame, 'the first frame must be HELLO'));
+  /** Carry out what the handshake engine asks: its frames, then success or a refusal. */
+  private apply(actions: HandshakeAction<ServerHandshakeResult>[]): void {
+    for (const action of actions) {
+      if (action.type === 'send') this.conn.send(action.frame.kind, 0, action.frame.header);
+      else if (action.type === 'fail') this.fatal(action.error);
+      else this.ready();
     }
-    let hello: Hello;
-    try {
-      hello = parseHello(frame.header);
-    } catch (err) {
-      return this.fatal(err as FerryError);
-    }
-    const { token } = this.services;
-    const version = (token ? [PROTOCOL_VERSION] : TOKENLESS_VERSIONS).find((v) => hello.versions.includes(v));
-    if (version === undefined) {
-      const speaks = token ? `protocol version ${PROTOCOL_VERSION} (this server requires a token)` : `protocol versions ${TOKENLESS_VERSIONS.join(', ')}`;
-      return this.fatal(new FerryError(ErrorCode.UnsupportedVersion, `this server speaks ${speaks}; the client offered ${hello.versions.join(', ')}`));
-    }
-    if (token) {
-      // Ask for the client's proof first and tell nothing else: not the share,
-      // and no proof of our own. A proof is a value derived from the token, and
-      // one handed to anyone who says HELLO could be used to test guesses of
-      // the token offline; ours goes only to a client that proved itself.
-      if (!hello.nonce) return this.fatal(new FerryError(ErrorCode.Unauthorized, 'this server requires a token: the client sent no nonce'));
-      const nonce = newNonce();
-      this.expectedProof = clientProof(token, hello.nonce, nonce);
-      this.serverProof = serverProof(token, hello.nonce, nonce);
-      this.state = 'auth';
-      this.conn.send(Kind.Welcome, 0, { version, server: SERVER_NAME, auth: 'token', nonce });
-      return;
-    }
-    this.ready('none', version);
   }
 
-  private onAuth(frame: Frame): void {
-    if (frame.kind !== Kind.Auth || !proofsEqual(this.expectedProof, frame.header.proof)) {
-      return this.fatal(new FerryError(ErrorCode.Unauthorized, 'wrong token'));
-    }
-    this.ready('token', PROTOCOL_VERSION);
-  }
-
-  private ready(auth: 'none' | 'token', version: number): void {
+  private ready(): void {
     this.hooks.onAuthenticated?.();
     this.armIdle();
     this.state = 'ready';
-    // 'blake3': downloads may be checked by chunk hashes (check: 'blake3' in the request).
-    const features = ['list', 'hash', 'download', 'logs', 'blake3'];
-    if (this.services.allowUpload) features.push('upload');
-    if (this.services.udp) features.push('udp');
-    this.conn.send(auth === 'none' ? Kind.Welcome : Kind.Auth, 0, {
-      version,
-      server: SERVER_NAME,
-      share: this.shareName,
-      features,
-      udpPort: this.services.udp?.port,
-      auth,
-      // The client refuses to go on until this proves we know the token too.
-      ...(auth === 'token' ? { proof: this.serverProof } : {}),
-    });
   }
 
   private onRequest(frame: Frame): void {
@@ -233,7 +192,7 @@ export class Session {
       request,
       signal: entry.controller.signal,
       services,
-      ...(conn.socket instanceof TLSSocket ? { udpKeyFor: (sessionId: string) => udpKeyFrom(conn.socket as TLSSocket, sessionId) } : {}),
+      ...(conn.secure ? { udpKeyFor: (sessionId: string) => conn.udpKey(sessionId)! } : {}),
       item: async (header, payload) => {
         this.budget.sendNow(Kind.Item, id, header, payload);
         // A walk or a log tail goes on only as the client takes what it was sent.
@@ -355,11 +314,6 @@ function toFerryError(err: unknown): FerryError {
   if (code === 'EACCES' || code === 'EPERM') return new FerryError(ErrorCode.Forbidden, 'permission denied on the server');
   if (typeof code === 'string' && isErrorCode(code)) return new FerryError(code, String((err as Error).message));
   return new FerryError(ErrorCode.Internal, `internal error: ${err instanceof Error ? err.message : String(err)}`);
-}
-
-/** Milliseconds as seconds for a message: 10000 -> "10", 300 -> "0.3". */
-function seconds(ms: number): string {
-  return String(Math.round(ms / 100) / 10);
 }
 
 async function* emptyIncoming(): AsyncGenerator<Buffer> {}

@@ -5,12 +5,13 @@
 // ends of ferry speak, and it leaves no weak suites or renegotiation to
 // configure. UDP sessions get their MAC key from the TLS session (udpKeyFrom).
 //
-// Server:
+// Server (listen.ts does this):
 //   const identity = await loadOrCreateServerIdentity(defaultIdentityDir())
 //   print identity.fingerprint
 //   tls.createServer(tlsServerOptions(identity)) … on('secureConnection', socket => …)
-// Client:
+// Client (dial.ts does this):
 //   const { socket, fingerprint, firstUse } = await tlsConnect({ host, port, fingerprint })
+// A FrameConnection over TLS hands out UDP keys itself (conn.udpKey(sessionId)).
 
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, readFile, stat, unlink, writeFile } from 'node:fs/promises';
