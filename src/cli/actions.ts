@@ -14,11 +14,11 @@ export async function showList(io: CliIo, api: FerryApi, options: ListOptions, j
   return entries;
 }
 
-export async function showHash(io: CliIo, api: FerryApi, path: string, options: { rehash?: boolean; json: boolean }): Promise<HashResult> {
-  const result = await api.hash(path, options.rehash ? { rehash: true } : {});
+export async function showHash(io: CliIo, api: FerryApi, path: string, options: { rehash?: boolean; blake3?: boolean; json: boolean }): Promise<HashResult> {
+  const result = await api.hash(path, { ...(options.rehash ? { rehash: true } : {}), ...(options.blake3 ? { blake3: true } : {}) });
   if (options.json) printJson(io, hashJson(result));
   else {
-    out(io, hashHeader());
+    out(io, hashHeader(options.blake3));
     out(io, hashLine(result));
   }
   return result;
@@ -28,7 +28,7 @@ export async function showHash(io: CliIo, api: FerryApi, path: string, options: 
 export async function showHashAll(
   io: CliIo,
   api: FerryApi,
-  options: { path?: string; rehash?: boolean; json: boolean; signal?: AbortSignal },
+  options: { path?: string; rehash?: boolean; blake3?: boolean; json: boolean; signal?: AbortSignal },
 ): Promise<HashResult[]> {
   const status = new StatusLine(io.stderr, { results: io.stdout });
   const started = performance.now();
@@ -39,6 +39,7 @@ export async function showHashAll(
     const results = await api.hashAll({
       ...(options.path !== undefined ? { path: options.path } : {}),
       ...(options.rehash ? { rehash: true } : {}),
+      ...(options.blake3 ? { blake3: true } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
       onStart: (p) => {
         plan = p;
@@ -49,7 +50,7 @@ export async function showHashAll(
         done.bytes += r.size;
         if (!options.json) {
           status.clear();
-          if (!headerShown) out(io, hashHeader());
+          if (!headerShown) out(io, hashHeader(options.blake3));
           headerShown = true;
           out(io, hashLine(r));
         }

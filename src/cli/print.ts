@@ -10,8 +10,8 @@ export function entryJson(e: Entry): { path: string; name: string; ext: string; 
   return { path: e.path, name: e.name, ext: e.ext, size: e.size, mtime: e.mtime, type: e.type };
 }
 
-export function hashJson(h: HashResult): { path: string; md5: string; size: number; mtime: string } {
-  return { path: h.path, md5: h.md5, size: h.size, mtime: h.mtime };
+export function hashJson(h: HashResult): { path: string; md5: string; blake3?: string; size: number; mtime: string } {
+  return { path: h.path, md5: h.md5, ...(h.blake3 ? { blake3: h.blake3 } : {}), size: h.size, mtime: h.mtime };
 }
 
 const entryColumns: Column<Entry>[] = [
@@ -35,12 +35,12 @@ export function entryLines(entries: readonly Entry[], width?: number): string[] 
 // instead of being measured over the whole result.
 const SIZE_WIDTH = 10;
 
-export function hashHeader(): string {
-  return `${pad('MD5', 32)}  ${pad('SIZE', SIZE_WIDTH, 'right')}  ${pad('MODIFIED', 19)}  PATH`;
+export function hashHeader(blake3 = false): string {
+  return `${pad('MD5', 32)}  ${blake3 ? `${pad('BLAKE3', 64)}  ` : ''}${pad('SIZE', SIZE_WIDTH, 'right')}  ${pad('MODIFIED', 19)}  PATH`;
 }
 
 export function hashLine(h: HashResult): string {
-  return `${h.md5}  ${pad(formatBytes(h.size), SIZE_WIDTH, 'right')}  ${formatTime(h.mtimeMs)}  ${printable(h.path)}`;
+  return `${h.md5}  ${h.blake3 ? `${h.blake3}  ` : ''}${pad(formatBytes(h.size), SIZE_WIDTH, 'right')}  ${formatTime(h.mtimeMs)}  ${printable(h.path)}`;
 }
 
 export function hashSummary(results: readonly HashResult[], seconds: number): string {
@@ -56,6 +56,7 @@ export function downloadJson(r: DownloadResult): Record<string, unknown> {
     transferred: r.transferred,
     md5: r.md5,
     verified: r.verified,
+    ...(r.check ? { check: r.check, blake3: r.blake3 } : {}),
     transport: r.transport,
     cache: r.cache,
     seconds: r.seconds,
@@ -65,6 +66,7 @@ export function downloadJson(r: DownloadResult): Record<string, unknown> {
   if (r.identical) json.identical = true;
   if (r.skipped) json.skipped = r.skipped;
   if (r.udp) json.udp = r.udp;
+  if (r.refetchedChunks) json.refetchedChunks = r.refetchedChunks;
   if (r.files) json.files = r.files.map(downloadJson);
   return json;
 }
@@ -85,7 +87,8 @@ export function downloadLines(r: DownloadResult, width?: number): string[] {
   const lines = [
     `${printable(name)}  ${formatBytes(r.bytes)}  ${formatTime(Date.parse(r.mtime))}`,
     `  saved to   ${printable(r.dest)}${r.identical ? ' (already there, unchanged)' : ''}`,
-    `  md5        ${r.md5} (verified)`,
+    `  md5        ${r.md5} (${r.check === 'blake3+md5' ? 'verified here too' : "the server's, of the verified bytes"})`,
+    ...(r.blake3 ? [`  blake3     ${r.blake3} (every chunk checked)`] : []),
     `  cache      ${r.identical ? 'not needed' : (CACHE_WORDS[r.cache] ?? r.cache)}`,
     r.transferred > 0
       ? `  transfer   ${r.transport.toUpperCase()}, ${r.transferred} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.transferred, r.seconds)})`
@@ -93,6 +96,7 @@ export function downloadLines(r: DownloadResult, width?: number): string[] {
   ];
   if (r.resumedFrom) lines.push(`  resumed    from byte ${r.resumedFrom} of an interrupted download`);
   if (r.restarted) lines.push('  restarted  the file changed on the server since the interrupted attempt');
+  if (r.refetchedChunks) lines.push(`  refetched  ${plural(r.refetchedChunks, 'chunk')} that failed the check on the way`);
   if (r.udp) {
     const u = r.udp;
     lines.push(

@@ -116,12 +116,17 @@ export class FerryClient implements FerryApi, ServerLink {
   async hashAll(options: HashAllOptions = {}): Promise<HashResult[]> {
     const results: HashResult[] = [];
     await (await this.rpc()).request(
-      { op: 'hashall', ...(options.path !== undefined ? { path: options.path } : {}), ...(options.rehash ? { rehash: true } : {}) },
+      {
+        op: 'hashall',
+        ...(options.path !== undefined ? { path: options.path } : {}),
+        ...(options.rehash ? { rehash: true } : {}),
+        ...(options.blake3 ? { blake3: true } : {}),
+      },
       {
         signal: options.signal,
         onItem: (h) => {
           if (h.plan) options.onStart?.(h.plan as { files: number; bytes: number });
-          for (const r of (h.results as HashRecord[] | undefined) ?? []) {
+          for (const r of (h.results as (HashRecord & { blake3?: string })[] | undefined) ?? []) {
             const result = toHashResult(r);
             results.push(result);
             options.onResult?.(result);

@@ -46,6 +46,8 @@ export interface RemoteStat extends Entry {
 export interface HashAllOptions {
   path?: string;
   rehash?: boolean;
+  /** Also give each file's BLAKE3 root. */
+  blake3?: boolean;
   /** Called once, before any result, with what is about to be hashed. */
   onStart?: (plan: { files: number; bytes: number }) => void;
   onResult?: (result: HashResult) => void;

@@ -40,6 +40,7 @@ export interface WireEntry {
 export interface HashRecord {
   path: string;
   md5: string; // 32 lower-case hex digits
+  blake3?: string; // 64 lower-case hex digits, when asked for
   size: number;
   mtimeMs: number;
 }
@@ -107,6 +108,8 @@ export interface HashAllRequest {
   op: 'hashall';
   path?: string;
   rehash?: boolean;
+  /** Also give each file's BLAKE3 root. */
+  blake3?: boolean;
 }
 
 export interface StatRequest {
@@ -318,7 +321,7 @@ export function parseRequest(header: unknown): Request {
     case 'hash':
       return clean({ op, path: str(header, 'path', true)!, rehash: bool(header, 'rehash'), blake3: bool(header, 'blake3') });
     case 'hashall':
-      return clean({ op, path: str(header, 'path', false), rehash: bool(header, 'rehash') });
+      return clean({ op, path: str(header, 'path', false), rehash: bool(header, 'rehash'), blake3: bool(header, 'blake3') });
     case 'stat':
       return clean({ op, path: str(header, 'path', true)!, md5: bool(header, 'md5'), blake3: bool(header, 'blake3') });
     case 'download':

@@ -26,6 +26,8 @@ import type { ShareStore } from './store.js';
 const MAX_ENTRIES = 500_000;
 /** Coalesce saves: a hashall over many files writes the file once, not once per file. */
 const SAVE_DELAY_MS = 2_000;
+/** Files waiting for a background read at most; past it, listings queue nothing more. */
+const MAX_WARMING = 1024;
 /** Bytes of chunk lists held in memory (and saved): 16 MiB covers 512 GiB of files. */
 const CHUNK_LIST_BYTES = 16 * 1024 * 1024;
 /** Version 1 held MD5s only; its entries are still read. */
@@ -58,6 +60,7 @@ export class HashIndex {
   readonly file: string | undefined;
   private readonly known = new Map<string, Known>();
   private readonly inflight = new Map<string, Promise<Known>>();
+  private readonly warming = new Set<string>();
   private listBytes = 0;
   private readonly pool: HashPool;
   private dirty = false;
@@ -154,6 +157,37 @@ export class HashIndex {
       .finally(() => this.inflight.delete(slot));
     this.inflight.set(slot, job);
     return job;
+  }
+
+  /**
+   * Read a file not known yet in the background, so that its download finds
+   * the index warm. Low priority (one worker, and only when no request waits
+   * for a hash) and bounded (MAX_WARMING files waiting); errors are dropped:
+   * a request for the file hashes it again and reports them.
+   */
+  warm(abs: string, stat: Stats): void {
+    if (!stat.isFile()) return;
+    const key = keyOf(stat);
+    const known = this.known.get(key);
+    if (known && known.size === stat.size && known.mtimeMs === stat.mtimeMs && known.md5 !== undefined && known.chunks !== undefined) return;
+    const version = `${key}:${stat.size}:${stat.mtimeMs}`;
+    if (this.warming.has(version) || this.inflight.has(`${version}:md5`) || this.warming.size >= MAX_WARMING) return;
+    this.warming.add(version);
+    this.pool
+      .hash(abs, { md5: true, background: true })
+      .then(
+        (r) => {
+          this.stats.bytesHashed += r.bytes;
+          if (sameVersion(r.before, r.after) && r.bytes === r.before.size) this.store(r.before, { md5: r.md5, chunks: r.chunks });
+        },
+        () => {},
+      )
+      .finally(() => this.warming.delete(version));
+  }
+
+  /** Files waiting for or under a background read. */
+  get warmingFiles(): number {
+    return this.warming.size;
   }
 
   /** Remember hashes computed elsewhere (e.g. while an upload streamed in). */
@@ -290,9 +324,15 @@ export class HashIndex {
 export async function* hashTree(
   store: ShareStore,
   index: HashIndex,
-  options: { path?: string; rehash?: boolean; signal?: AbortSignal },
+  options: { path?: string; rehash?: boolean; blake3?: boolean; signal?: AbortSignal },
 ): AsyncGenerator<HashRecord> {
   const { signal, rehash } = options;
+  // The MD5 pass reads the chunk hashes too, so the root costs no second read.
+  const withRoot = async (item: WalkItem, md5: string): Promise<HashRecord> => {
+    const record: HashRecord = { path: item.entry.path, md5, size: item.stat.size, mtimeMs: item.stat.mtimeMs };
+    if (options.blake3) record.blake3 = (await index.chunks(item.abs, item.stat)).blake3;
+    return record;
+  };
   // Two jobs per worker: one hashing, one queued, so no worker waits on the walk.
   const limit = index.workers * 2;
   const done: HashRecord[] = [];
@@ -304,8 +344,9 @@ export async function* hashTree(
     running++;
     index
       .md5(item.abs, item.stat, { rehash })
+      .then((md5) => withRoot(item, md5))
       .then(
-        (md5) => void done.push({ path: item.entry.path, md5, size: item.stat.size, mtimeMs: item.stat.mtimeMs }),
+        (record) => void done.push(record),
         (err: unknown) => {
           if (err instanceof FerryError && err.code === ErrorCode.ShuttingDown) fatal ??= err;
         },

@@ -97,6 +97,7 @@ interface Job {
   id: number;
   path: string;
   md5: boolean;
+  background: boolean;
   resolve: (r: HashResult) => void;
   reject: (e: Error) => void;
 }
@@ -125,6 +126,9 @@ export class HashPool {
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
   private readonly queue: Job[] = [];
+  /** Low-priority jobs: run only when no other job waits, on one worker at a time. */
+  private readonly later: Job[] = [];
+  private backgroundBusy = 0;
   private nextId = 1;
   private closed = false;
   /** Most jobs ever running at once (tells whether the pool really ran in parallel). */
@@ -135,10 +139,11 @@ export class HashPool {
   }
 
   /** The chunk list (and, with `md5`, the MD5) of the file at `abs`, read by a worker one chunk at a time. */
-  hash(abs: string, options: { md5?: boolean } = {}): Promise<HashResult> {
+  hash(abs: string, options: { md5?: boolean; background?: boolean } = {}): Promise<HashResult> {
     if (this.closed) return Promise.reject(new FerryError(ErrorCode.ShuttingDown, 'hash index is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, path: abs, md5: options.md5 ?? true, resolve, reject });
+      const job = { id: this.nextId++, path: abs, md5: options.md5 ?? true, background: options.background ?? false, resolve, reject };
+      (job.background ? this.later : this.queue).push(job);
       this.pump();
     });
   }
@@ -147,17 +152,31 @@ export class HashPool {
   async close(): Promise<void> {
     this.closed = true;
     const stopping = new FerryError(ErrorCode.ShuttingDown, 'hash index is closed');
-    for (const job of this.queue.splice(0)) job.reject(stopping);
+    for (const job of [...this.queue.splice(0), ...this.later.splice(0)]) job.reject(stopping);
     for (const job of this.busy.values()) job.reject(stopping);
     this.busy.clear();
     await Promise.all([...this.workers].map((w) => w.terminate()));
   }
 
+  /** Jobs not yet started (foreground and background). */
+  get waiting(): number {
+    return this.queue.length + this.later.length;
+  }
+
+  private next(): Job | undefined {
+    if (this.queue.length > 0) return this.queue.shift();
+    if (this.later.length > 0 && this.backgroundBusy === 0) {
+      this.backgroundBusy++;
+      return this.later.shift();
+    }
+    return undefined;
+  }
+
   private pump(): void {
-    while (this.queue.length > 0 && !this.closed) {
+    while ((this.queue.length > 0 || (this.later.length > 0 && this.backgroundBusy === 0)) && !this.closed) {
       const worker = this.idle.pop() ?? (this.workers.size < this.size ? this.spawn() : undefined);
       if (!worker) return;
-      const job = this.queue.shift()!;
+      const job = this.next()!;
       this.busy.set(worker, job);
       this.peakBusy = Math.max(this.peakBusy, this.busy.size);
       worker.ref(); // a running job keeps the process alive; an idle pool does not
@@ -172,6 +191,7 @@ export class HashPool {
     worker.on('message', (reply: WorkerReply) => {
       const job = this.busy.get(worker);
       this.busy.delete(worker);
+      if (job?.background) this.backgroundBusy--;
       worker.unref();
       this.idle.push(worker);
       if (job && job.id === reply.id) {
@@ -196,6 +216,7 @@ export class HashPool {
       if (at >= 0) this.idle.splice(at, 1);
       const job = this.busy.get(worker);
       this.busy.delete(worker);
+      if (job?.background) this.backgroundBusy--;
       job?.reject(new FerryError(ErrorCode.Internal, `hash worker stopped: ${failure?.message ?? 'exited'}`));
       this.pump();
     });

@@ -182,12 +182,20 @@ export async function* walkShare(store: ShareStore, req: WalkOptions, signal?: A
  * entries whose JSON fits one ITEM header. A partial batch is flushed after
  * BATCH_MAX_WAIT_MS so a slow keyword search still streams results.
  */
-export async function* listEntries(store: ShareStore, req: ListRequest, signal?: AbortSignal): AsyncGenerator<WireEntry[]> {
+export async function* listEntries(
+  store: ShareStore,
+  req: ListRequest,
+  signal?: AbortSignal,
+  /** Sees every item listed (the server queues unknown files for background hashing). */
+  onItem?: (item: WalkItem) => void,
+): AsyncGenerator<WireEntry[]> {
   let batch: WireEntry[] = [];
   let bytes = 0;
   let since = performance.now();
   for await (const items of walkShare(store, req, signal)) {
-    for (const { entry } of items) {
+    for (const item of items) {
+      onItem?.(item);
+      const { entry } = item;
       const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
       if (batch.length > 0 && (batch.length >= STEP_ENTRIES || bytes + size > BATCH_JSON_BUDGET)) {
         yield batch;

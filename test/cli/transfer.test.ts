@@ -4,11 +4,19 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatBytes, formatTime } from '../../src/format.js';
+import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { BIN, cli, env, files, json, scratch, share, SPEC, truth, useShareServer, type Truth } from './fixture.js';
 import { main } from '../../src/cli/main.js';
 import { fakeIo, run } from './fake-io.js';
 
 useShareServer();
+
+/** The BLAKE3 root (chunk-hash.ts) of docs/deep/d.bin. */
+function rootOfBin(): string {
+  const h = new ChunkHasher(BIN.length);
+  h.update(BIN);
+  return h.finish().blake3;
+}
 
 describe('ferry download', () => {
   it('saves a verified copy and reports miss, then hit, then bypass', async () => {
@@ -21,6 +29,8 @@ describe('ferry download', () => {
       bytes: t.size,
       md5: t.md5,
       verified: true,
+      check: 'blake3',
+      blake3: rootOfBin(),
       transport: 'tcp',
       cache: 'miss',
     });
@@ -44,7 +54,8 @@ describe('ferry download', () => {
     expect(r.code).toBe(0);
     expect(r.stderr).toBe(''); // no progress bar when stderr is not a terminal
     expect(r.stdout).toContain(`my file.txt  ${formatBytes(t.size)}  ${formatTime(t.mtimeMs)}`);
-    expect(r.stdout).toContain(`${t.md5} (verified)`);
+    expect(r.stdout).toContain(`md5        ${t.md5} (the server's, of the verified bytes)`);
+    expect(r.stdout).toMatch(/blake3     [0-9a-f]{64} \(every chunk checked\)/);
     expect(r.stdout).toMatch(/cache\s+bypass/);
   });
 
@@ -56,7 +67,24 @@ describe('ferry download', () => {
     expect(draws[1]).toBe('d.bin  asking the server for its size and MD5…');
     expect(draws.some((d) => /^d\.bin  \[█+\]  100%/.test(d))).toBe(true);
     expect(r.stderr.endsWith('\r\x1b[2K')).toBe(true); // nothing of it is left on the screen
-    expect(r.stdout).toContain('(verified)');
+    expect(r.stdout).toContain('(every chunk checked)');
+  });
+
+  it('--md5 computes the MD5 here too and says so', async () => {
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    const t = files(await truth()).find((f) => f.path === 'docs/deep/d.bin') as Truth;
+    const r = await json<Record<string, unknown>>(['download', 'docs/deep/d.bin', '--dest', dest, '--no-cache', '--md5']);
+    expect(r).toMatchObject({ verified: true, check: 'blake3+md5', md5: t.md5 });
+    const human = await cli(['download', 'docs/deep/d.bin', '--dest', await fs.mkdtemp(path.join(scratch, 'dl-')), '--no-cache', '--md5']);
+    expect(human.stdout).toContain(`md5        ${t.md5} (verified here too)`);
+  });
+
+  it('hash verify --blake3 adds the root downloads are checked with', async () => {
+    const t = files(await truth()).find((f) => f.path === 'docs/deep/d.bin') as Truth;
+    expect(await json(['hash', 'verify', 'docs/deep/d.bin', '--blake3'])).toMatchObject({ md5: t.md5, blake3: rootOfBin() });
+    const all = await json<{ path: string; blake3: string }[]>(['hash', 'checkall', '--blake3']);
+    expect(all.find((r) => r.path === 'docs/deep/d.bin')?.blake3).toBe(rootOfBin());
+    expect(all.every((r) => /^[0-9a-f]{64}$/.test(r.blake3))).toBe(true);
   });
 
   it('--chunk-size sets the UDP datagram size, and is refused without --udp or out of range', async () => {

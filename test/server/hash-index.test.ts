@@ -187,6 +187,25 @@ describe('HashIndex.chunks', () => {
   });
 });
 
+describe('HashIndex.warm', () => {
+  it('reads files in the background so that a later question reads nothing', async () => {
+    index = await HashIndex.open({ workers: 2 });
+    for (const rel of ['big.bin', 'small.txt', 'empty.txt']) {
+      const abs = share.abs(rel);
+      index.warm(abs, await fs.stat(abs));
+      index.warm(abs, await fs.stat(abs)); // queued once
+    }
+    const deadline = Date.now() + 10_000;
+    while (index.warmingFiles > 0 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    expect(index.warmingFiles).toBe(0);
+    expect(index.stats.bytesHashed).toBe(big.length + 5);
+    const read = index.stats.bytesHashed;
+    expect(await md5('big.bin')).toBe(md5Of(big));
+    expect((await chunks('small.txt')).blake3).toBe(expectedChunks('hello').blake3);
+    expect(index.stats.bytesHashed).toBe(read);
+  });
+});
+
 describe('HashIndex persistence', () => {
   it('survives a reopen, so nothing is read again', async () => {
     const file = path.join(share.outside, 'state', 'index.json');

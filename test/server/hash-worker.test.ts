@@ -52,6 +52,30 @@ describe('HashPool', () => {
     }
   });
 
+  it('runs background jobs one at a time, after every job that waits', async () => {
+    const pool = new HashPool(2);
+    try {
+      const file = path.join(dir, 'order');
+      await fs.writeFile(file, randomBytes(2_000_000));
+      const order: string[] = [];
+      const track = (name: string, p: Promise<unknown>) => p.then(() => order.push(name));
+      const jobs = [
+        track('later-1', pool.hash(file, { background: true })),
+        track('later-2', pool.hash(file, { background: true })),
+        track('later-3', pool.hash(file, { background: true })),
+        track('now-1', pool.hash(file)),
+        track('now-2', pool.hash(file)),
+      ];
+      await Promise.all(jobs);
+      // later-1 started on one worker at once; the others waited for every foreground job.
+      expect(order.indexOf('later-2')).toBeGreaterThan(order.indexOf('now-2'));
+      expect(order.indexOf('later-3')).toBeGreaterThan(order.indexOf('later-2'));
+      expect(pool.waiting).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('refuses work after close', async () => {
     const pool = new HashPool(1);
     await pool.close();

@@ -1,4 +1,4 @@
-// ferry download FILE: fetch a file over TCP or UDP, verified by MD5, through
+// ferry download FILE: fetch a file over TCP or UDP, every chunk checked by BLAKE3, through
 // the local cache. Ctrl-C leaves a resumable .part file and exits 130.
 
 import path from 'node:path';
@@ -14,7 +14,7 @@ export function downloadCommand(ctx: Ctx) {
   return (y: Argv) =>
     y.command(
       'download <file>',
-      'download a file from the share (verified by MD5, resumable)',
+      'download a file from the share (every chunk checked, resumable)',
       (b) =>
         withCacheOptions(withClientOptions(b))
           .positional('file', { type: 'string', demandOption: true, describe: 'path inside the share' })
@@ -29,6 +29,7 @@ export function downloadCommand(ctx: Ctx) {
           .conflicts({ overwrite: ['skip-existing', 'update', 'keep-both'], 'skip-existing': ['update', 'keep-both'], update: ['keep-both'] })
           .option('recursive', { type: 'boolean', default: false, describe: 'download a whole folder' })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
+          .option('md5', { type: 'boolean', describe: "also compute the MD5 of what arrived, here, and compare it with the server's" })
           .option('chunk-size', {
             type: 'string',
             describe: `with --udp: file bytes per datagram, ${MIN_CHUNK_BYTES}-${MAX_CHUNK_BYTES} [default: 60KiB on loopback, 1400 elsewhere]`,
@@ -51,6 +52,7 @@ export function downloadCommand(ctx: Ctx) {
                 existing: a.overwrite ? 'overwrite' : a['skip-existing'] ? 'skip' : a.update ? 'newer' : a['keep-both'] ? 'keep-both' : 'fail',
                 recursive: a.recursive,
                 noCache: !a.cache,
+                ...(a.md5 ? { md5: true } : {}),
                 ...(chunkSize !== undefined ? { chunkSize } : {}),
                 signal,
                 json: a.json === true,

@@ -17,9 +17,10 @@ export function hashCommand(ctx: Ctx) {
           (b) =>
             withClientOptions(b)
               .positional('file', { type: 'string', demandOption: true, describe: 'path inside the share' })
-              .option('rehash', { type: 'boolean', default: false, describe: 'read the file again instead of trusting the hash index' }),
+              .option('rehash', { type: 'boolean', default: false, describe: 'read the file again instead of trusting the hash index' })
+              .option('blake3', { type: 'boolean', default: false, describe: 'also show the BLAKE3 root that downloads are checked with' }),
           async (a) => {
-            await withClient(ctx.io, a, (api) => showHash(ctx.io, api, a.file, { rehash: a.rehash, json: a.json === true }));
+            await withClient(ctx.io, a, (api) => showHash(ctx.io, api, a.file, { rehash: a.rehash, blake3: a.blake3, json: a.json === true }));
           },
         )
         .command(
@@ -28,11 +29,18 @@ export function hashCommand(ctx: Ctx) {
           (b) =>
             withClientOptions(b)
               .option('path', { type: 'string', describe: 'only this folder of the share', requiresArg: true })
-              .option('rehash', { type: 'boolean', default: false, describe: 'read every file again instead of trusting the hash index' }),
+              .option('rehash', { type: 'boolean', default: false, describe: 'read every file again instead of trusting the hash index' })
+              .option('blake3', { type: 'boolean', default: false, describe: 'also show each BLAKE3 root' }),
           async (a) => {
             const r = await withClient(ctx.io, a, (api) =>
               interruptible(ctx.io, (signal) =>
-                showHashAll(ctx.io, api, { ...(a.path !== undefined ? { path: a.path } : {}), rehash: a.rehash, json: a.json === true, signal }),
+                showHashAll(ctx.io, api, {
+                  ...(a.path !== undefined ? { path: a.path } : {}),
+                  rehash: a.rehash,
+                  blake3: a.blake3,
+                  json: a.json === true,
+                  signal,
+                }),
               ),
             );
             if (!r.ok) {

@@ -48,7 +48,7 @@ export const hashAll: Handler<HashAllRequest> = async (ctx) => {
   };
   // Hashing is not stepped by turn: a step would last a whole file's read, and
   // the hash index bounds its own work (one worker); the walk was admitted above.
-  for await (const record of hashTree(store, hashes, { path: ctx.request.path, rehash: ctx.request.rehash, signal: ctx.signal })) {
+  for await (const record of hashTree(store, hashes, { path: ctx.request.path, rehash: ctx.request.rehash, blake3: ctx.request.blake3, signal: ctx.signal })) {
     pending.push(record);
     pendingBytes += Buffer.byteLength(record.path) + 100; // a record's JSON is its path plus < 100 bytes
     count++;

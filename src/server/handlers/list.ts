@@ -1,13 +1,15 @@
 import type { ListRequest } from '../../protocol/messages.js';
 import type { Handler } from '../context.js';
-import { listEntries } from '../listing.js';
+import { listEntries, type WalkItem } from '../listing.js';
 import { stepByTurn } from '../turns.js';
 
 /** Listing: entries go out in ITEM batches as the walk finds them; REPLY carries the count. */
 export const list: Handler<ListRequest> = async (ctx) => {
   let count = 0;
-  const { store, walkSteps } = ctx.services;
-  for await (const batch of stepByTurn(listEntries(store, ctx.request, ctx.signal), walkSteps, ctx.signal)) {
+  const { store, walkSteps, hashes } = ctx.services;
+  // Files people list are the ones they download next: hash them in the background.
+  const warm = (item: WalkItem) => item.entry.type === 'file' && hashes.warm(item.abs, item.stat);
+  for await (const batch of stepByTurn(listEntries(store, ctx.request, ctx.signal, warm), walkSteps, ctx.signal)) {
     if (batch.length === 0) continue;
     count += batch.length;
     await ctx.item({ entries: batch });
