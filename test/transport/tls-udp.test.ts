@@ -175,7 +175,7 @@ describe('keyed UDP downloads', { timeout: 30_000 }, () => {
     expect(endpoint.stats.badMac).toBe(1); // the untagged one reads as malformed: its last 16 bytes are no tag
     expect(session.stats.datagramsSent).toBe(0);
     // Had the forgery pinned the forger's port, the real client would be refused as the wrong address.
-    const result = await receiveFile({
+    await receiveFile({
       host: '127.0.0.1',
       port: endpoint.port,
       sessionId,

@@ -81,7 +81,7 @@ describe('UDP endpoint', () => {
     await until(() => endpoint.stats.wrongAddress === 1, 'the wrong address to be counted');
     expect(session.stats.datagramsSent).toBe(0);
 
-    const result = await receiveFile({ host: '127.0.0.1', port: session.port, sessionId, size: data.length, chunkSize: 1000, sink: fileSink(part) });
+    await receiveFile({ host: '127.0.0.1', port: session.port, sessionId, size: data.length, chunkSize: 1000, sink: fileSink(part) });
     expect(await md5OfHandle(part)).toBe(createHash('md5').update(data).digest('hex'));
     await session.done;
 
@@ -203,7 +203,7 @@ describe('UDP receiver driver', () => {
     const peer = await new Promise<{ port: number }>((resolve) => server.socket.once('message', (_m, rinfo) => resolve(rinfo)));
     const to = { port: peer.port, address: '127.0.0.1' };
     chunks.forEach((c, i) => server.socket.send(encodeData(id, i, i, c), to.port, to.address));
-    const r = await done;
+    await done;
     expect(await md5OfHandle(part)).toBe(createHash('md5').update(Buffer.concat(chunks)).digest('hex'));
     const answersTo2 = () => server.received.map((b) => decodeUdp(b)).find((d) => d.ok && d.packet.type === 'ack' && d.packet.largestPacket === 2);
     expect(answersTo2()).toBeUndefined();
@@ -242,7 +242,7 @@ describe('UDP endpoint, as the server handlers call it', () => {
     const s = await endpoint.open({ clientHost: '::ffff:127.0.0.1', file, size: data.length, startChunk: 0, chunkSize: 4096, signal: controller.signal });
     expect(s.sessionId).toMatch(/^[0-9a-f]{16}$/);
     expect(s.port).toBe(endpoint.port);
-    const r = await receiveFile({ host: '127.0.0.1', port: s.port, sessionId: s.sessionId, size: data.length, chunkSize: 4096, sink: fileSink(part) });
+    await receiveFile({ host: '127.0.0.1', port: s.port, sessionId: s.sessionId, size: data.length, chunkSize: 4096, sink: fileSink(part) });
     expect(await md5OfHandle(part)).toBe(createHash('md5').update(data).digest('hex'));
     const stats = await s.done;
     // Each chunk once, plus any probe a busy machine provoked.
@@ -278,7 +278,7 @@ describe('UDP endpoint on a dual-stack socket', () => {
       () => part.close(),
     );
     const s = await endpoint.open({ clientHost, file, size: data.length, startChunk: 0, chunkSize: 8192, signal: new AbortController().signal });
-    const r = await receiveFile({ host, port: s.port, sessionId: s.sessionId, size: data.length, chunkSize: 8192, sink: fileSink(part), idleTimeoutMs: 5000 });
+    await receiveFile({ host, port: s.port, sessionId: s.sessionId, size: data.length, chunkSize: 8192, sink: fileSink(part), idleTimeoutMs: 5000 });
     expect(await md5OfHandle(part)).toBe(createHash('md5').update(data).digest('hex'));
     await s.done;
   });

@@ -8,7 +8,7 @@ import { mkdtemp, open, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { fileSink, md5OfHandle } from '../helpers/file-sink.js';
+import { fileSink } from '../helpers/file-sink.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { UdpEndpoint, newSessionId } from '../../src/transport/udp-endpoint.js';
 import { receiveFile } from '../../src/transport/udp-receiver.js';

@@ -7,7 +7,7 @@ import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileSink, md5OfHandle } from '../helpers/file-sink.js';
+import { fileSink } from '../helpers/file-sink.js';
 import { seededRandom, UdpRelay, type RelayOptions } from '../helpers/udp-relay.js';
 import { UdpEndpoint, newSessionId } from '../../src/transport/udp-endpoint.js';
 import { receiveFile, type ReceiveFileResult } from '../../src/transport/udp-receiver.js';
