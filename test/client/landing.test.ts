@@ -152,6 +152,19 @@ describe('Landing', () => {
     await landing.abandon();
   });
 
+  it('tells its sender when the backlog shrinks, with the backlog already smaller', async () => {
+    const landing = await Landing.open(target, remote);
+    await landing.begin(listOf(data));
+    const seen: number[] = [];
+    landing.onDrain = () => seen.push(landing.backlogBytes);
+    feed(landing, data, 0, data.length, MiB);
+    expect(landing.backlogBytes).toBe(data.length);
+    await landing.settle();
+    // The last word is an empty backlog: a sender paused on it would otherwise never resume.
+    expect(seen.at(-1)).toBe(0);
+    await landing.finish();
+  });
+
   it('lands an empty file', async () => {
     const landing = await Landing.open(target, { ...remote, size: 0, identity: { ...remote.identity, size: 0 } });
     expect(landing.guess()).toEqual([]);

@@ -70,16 +70,18 @@ export class PositionalWriter {
       this.file,
       run.map((p) => p.data),
       run[0]!.position,
-    )
-      .then(
-        () => this.onWritten(run),
-        (err: NodeJS.ErrnoException) => this.onError(err),
-      )
-      .finally(() => {
-        this.running--;
-        for (const p of run) this.pendingBytes -= p.data.length;
-        if (this.idle) for (const wake of this.idleWaiters.splice(0)) wake();
-      });
+    ).then(
+      () => this.done(run, () => this.onWritten(run)),
+      (err: NodeJS.ErrnoException) => this.done(run, () => this.onError(err)),
+    );
+  }
+
+  /** Count the run out before telling anyone: a listener checks the backlog to resume its sender. */
+  private done(run: Piece[], tell: () => void): void {
+    this.running--;
+    for (const p of run) this.pendingBytes -= p.data.length;
+    tell();
+    if (this.idle) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 }
 
