@@ -2,7 +2,7 @@
 // on loopback, with every output checked. Options, orchestration and output
 // live here; each case and each peer has its own file.
 //
-//   npm run bench [-- --quick] [-- --size 512MiB] [--runs N] [--only tcp,udp,udp-loss,concurrent,hash,list,rss,attack]
+//   npm run bench [-- --quick] [-- --size 512MiB] [--big-size 2GiB] [--runs N] [--only tcp,tcp-big,...]
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { concurrentCase } from './cases/concurrent.js';
 import { hashCases } from './cases/hash.js';
 import { listCase } from './cases/list.js';
 import { rssCase } from './cases/rss.js';
-import { makeLargeSource, tcpCase } from './cases/tcp.js';
+import { makeLargeSource, TCP, TCP_BIG, tcpCase } from './cases/tcp.js';
 import { udpCase } from './cases/udp.js';
 import { udpLossCase } from './cases/udp-loss.js';
 import { renderChart } from './chart.js';
@@ -25,7 +25,7 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'udp', 'udp-loss', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
+const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
 const MiB = 2 ** 20;
 /** Seconds each attack scenario lasts. */
 const ATTACK_SECONDS = 15;
@@ -39,6 +39,7 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
   --quick          small sizes and 3 runs (finishes in a few minutes);
                    the concurrent case uses 8 clients × 8 MiB instead of 32 × 32 MiB
   --size SIZE      the large-file size for the TCP, UDP and UDP-loss downloads (default 512MiB; --quick 64MiB)
+  --big-size SIZE  the file for tcp-big (ferry against rsync) (default 2GiB; --quick 256MiB)
   --runs N         timed runs per row after the warm-up (default 5; --quick 3)
   --warmup N       untimed warm-up runs per row (default 1)
   --only LIST      some of: ${CASES.join(',')}
@@ -77,6 +78,7 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     options: {
       quick: { type: 'boolean', default: false },
       size: { type: 'string' },
+      'big-size': { type: 'string' },
       runs: { type: 'string' },
       warmup: { type: 'string' },
       only: { type: 'string' },
@@ -105,6 +107,7 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     hashBytes: quick ? 128 * MiB : GiB,
     listFiles: quick ? 10_000 : 100_000,
     rssSize: quick ? 256 * MiB : 2 * GiB,
+    bigSize: values['big-size'] !== undefined ? parseSize(values['big-size']) : quick ? 256 * MiB : 2 * GiB,
     concurrentClients: quick ? 8 : 32,
     concurrentSize: quick ? 8 * MiB : 32 * MiB,
     attackEntries: quick ? 50_000 : 200_000,
@@ -112,6 +115,7 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     only,
   };
   if (options.size <= 0) throw new Error('--size must be more than 0 bytes');
+  if (options.bigSize <= 0) throw new Error('--big-size must be more than 0 bytes');
   const out = values['no-save'] ? undefined : path.resolve(values.out ?? path.join(root, 'docs', 'bench'));
   return { options, out, keep: values.keep === true };
 }
@@ -166,9 +170,20 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
     await attempt('download', async () => {
       const src = await makeLargeSource(ctx, size);
       try {
-        if (only.has('tcp')) cases.push(await tcpCase(ctx, src));
+        if (only.has('tcp')) cases.push(await tcpCase(ctx, src, TCP));
         if (only.has('udp')) cases.push(await udpCase(ctx, src));
         if (only.has('udp-loss')) cases.push(await udpLossCase(ctx, src));
+      } finally {
+        await removeData(ctx.log, src.dir);
+      }
+    });
+  }
+  // Issue #12's 2 GiB rows share one file, made once (about 10 s for 2 GiB).
+  if (only.has('tcp-big')) {
+    await attempt('big download', async () => {
+      const src = await makeLargeSource(ctx, ctx.options.bigSize, 'big.bin');
+      try {
+        if (only.has('tcp-big')) cases.push(await tcpCase(ctx, src, TCP_BIG));
       } finally {
         await removeData(ctx.log, src.dir);
       }

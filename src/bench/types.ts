@@ -147,6 +147,8 @@ export interface BenchOptions {
   hashBytes: number;
   listFiles: number;
   rssSize: number;
+  /** The big-file downloads (tcp-big, cold): issue #12's 2 GiB rows. */
+  bigSize: number;
   /** Concurrent case: how many clients at once, and the file each downloads. */
   concurrentClients: number;
   concurrentSize: number;
