@@ -2,7 +2,7 @@
 // on loopback, with every output checked. Options, orchestration and output
 // live here; each case and each peer has its own file.
 //
-//   npm run bench [-- --quick] [-- --size 512MiB] [--big-size 2GiB] [--runs N] [--only tcp,tcp-big,...]
+//   npm run bench [-- --quick] [-- --size 512MiB] [--big-size 2GiB] [--runs N] [--only tcp,tcp-big,cold,...]
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { attackCase } from './cases/attack.js';
+import { coldCase } from './cases/cold.js';
 import { concurrentCase } from './cases/concurrent.js';
 import { hashCases } from './cases/hash.js';
 import { listCase } from './cases/list.js';
@@ -25,7 +26,7 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
+const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'cold', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
 const MiB = 2 ** 20;
 /** Seconds each attack scenario lasts. */
 const ATTACK_SECONDS = 15;
@@ -39,7 +40,7 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
   --quick          small sizes and 3 runs (finishes in a few minutes);
                    the concurrent case uses 8 clients × 8 MiB instead of 32 × 32 MiB
   --size SIZE      the large-file size for the TCP, UDP and UDP-loss downloads (default 512MiB; --quick 64MiB)
-  --big-size SIZE  the file for tcp-big (ferry against rsync) (default 2GiB; --quick 256MiB)
+  --big-size SIZE  the file for tcp-big (ferry against rsync) and cold (index cold vs warm) (default 2GiB; --quick 256MiB)
   --runs N         timed runs per row after the warm-up (default 5; --quick 3)
   --warmup N       untimed warm-up runs per row (default 1)
   --only LIST      some of: ${CASES.join(',')}
@@ -179,11 +180,12 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
     });
   }
   // Issue #12's 2 GiB rows share one file, made once (about 10 s for 2 GiB).
-  if (only.has('tcp-big')) {
+  if (only.has('tcp-big') || only.has('cold')) {
     await attempt('big download', async () => {
       const src = await makeLargeSource(ctx, ctx.options.bigSize, 'big.bin');
       try {
         if (only.has('tcp-big')) cases.push(await tcpCase(ctx, src, TCP_BIG));
+        if (only.has('cold')) cases.push(await coldCase(ctx, src));
       } finally {
         await removeData(ctx.log, src.dir);
       }
