@@ -2,7 +2,7 @@
 // on loopback, with every output checked. Options, orchestration and output
 // live here; each case and each peer has its own file.
 //
-//   npm run bench [-- --quick] [-- --size 512MiB] [--big-size 2GiB] [--runs N] [--only tcp,tcp-big,cold,...]
+//   npm run bench [-- --quick] [-- --size 512MiB] [--big-size 2GiB] [--runs N] [--only tcp,tcp-big,cold,resume,...]
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -15,6 +15,7 @@ import { coldCase } from './cases/cold.js';
 import { concurrentCase } from './cases/concurrent.js';
 import { hashCases } from './cases/hash.js';
 import { listCase } from './cases/list.js';
+import { resumeCase } from './cases/resume.js';
 import { rssCase } from './cases/rss.js';
 import { makeLargeSource, TCP, TCP_BIG, tcpCase } from './cases/tcp.js';
 import { udpCase } from './cases/udp.js';
@@ -26,7 +27,7 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'cold', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
+const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'resume', 'cold', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
 const MiB = 2 ** 20;
 /** Seconds each attack scenario lasts. */
 const ATTACK_SECONDS = 15;
@@ -39,7 +40,7 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
 
   --quick          small sizes and 3 runs (finishes in a few minutes);
                    the concurrent case uses 8 clients × 8 MiB instead of 32 × 32 MiB
-  --size SIZE      the large-file size for the TCP, UDP and UDP-loss downloads (default 512MiB; --quick 64MiB)
+  --size SIZE      the large-file size for the TCP, UDP, UDP-loss and resume downloads (default 512MiB; --quick 64MiB)
   --big-size SIZE  the file for tcp-big (ferry against rsync) and cold (index cold vs warm) (default 2GiB; --quick 256MiB)
   --runs N         timed runs per row after the warm-up (default 5; --quick 3)
   --warmup N       untimed warm-up runs per row (default 1)
@@ -167,13 +168,14 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
   // takes ~1.5 s clean and ~2.5 s lossy a run (about 40 s for the case on
   // 2 cores), and a smaller file would let each run's fixed start-up (the
   // same in both rows) flatter the lossy row's ratio to the clean one.
-  if (only.has('tcp') || only.has('udp') || only.has('udp-loss')) {
+  if (only.has('tcp') || only.has('udp') || only.has('udp-loss') || only.has('resume')) {
     await attempt('download', async () => {
       const src = await makeLargeSource(ctx, size);
       try {
         if (only.has('tcp')) cases.push(await tcpCase(ctx, src, TCP));
         if (only.has('udp')) cases.push(await udpCase(ctx, src));
         if (only.has('udp-loss')) cases.push(await udpLossCase(ctx, src));
+        if (only.has('resume')) cases.push(await resumeCase(ctx, src));
       } finally {
         await removeData(ctx.log, src.dir);
       }
