@@ -260,7 +260,9 @@ export async function main(argv: string[]): Promise<number> {
   const revision = describeRevision(root);
   log(`measuring ${revisionLine(revision)}`);
   log(`machine: ${machineLine(machine)}; ${loadLine(machine)}`);
-  log(`temp folder: ${work}; downloads of ${formatSize(options.size)}, ${options.warmup} warm-up + ${options.runs} runs a row`);
+  log(
+    `temp folder: ${work}; downloads of ${formatSize(options.size)} (big: ${formatSize(options.bigSize)}), ${options.warmup} warm-up + ${options.runs} runs a row`,
+  );
   const ctx: BenchContext = { work, root, options, log };
   let measured: Pick<BenchResults, 'cases' | 'rss' | 'attack'>;
   try {

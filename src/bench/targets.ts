@@ -7,7 +7,7 @@ import type { CaseResult, Row, Target } from './types.js';
 const rowOf = (c: CaseResult, tool: string): Row | undefined => c.rows.find((r) => r.tool === tool);
 
 /** "≥ 0.9×" or "≤ 1.5×". */
-const boundText = (t: Pick<Target, 'bound' | 'target'>) => `${t.bound === 'min' ? '≥' : '≤'} ${t.target}×`;
+const boundText = (t: Pick<Target, 'bound' | 'target'>) => `${t.bound === 'min' ? '≥' : '≤'} ${Number.isInteger(t.target) ? t.target.toFixed(1) : t.target}×`;
 
 /** The verdict as a row note ends with it: "target ≥ 1.0×: met". */
 export function verdictText(t: Target): string {
@@ -30,21 +30,21 @@ function add(c: CaseResult, t: Omit<Target, 'met'>): Target {
  * faster ×"), at least `target`.
  */
 export function peerTarget(c: CaseResult, tool: string, target: number): Target {
-  return add(c, { what: `${tool} time ÷ ferry's`, tool, ratio: rowOf(c, tool)?.ferryTimes, bound: 'min', target });
+  return add(c, { what: `${tool}'s time ÷ ferry's`, tool, ratio: rowOf(c, tool)?.ferryTimes, bound: 'min', target });
 }
 
-/** Two rows of the same case: `tool`'s median time ÷ `base`'s, within `bound` of `target`. */
-export function timeTarget(c: CaseResult, tool: string, base: string, bound: Target['bound'], target: number, what?: string): Target {
+/** Two rows of the same case: `tool`'s median time ÷ `base`'s (`what` says so in words), within `bound` of `target`. */
+export function timeTarget(c: CaseResult, tool: string, base: string, bound: Target['bound'], target: number, what: string): Target {
   const a = rowOf(c, tool)?.summary?.median;
   const b = rowOf(c, base)?.summary?.median;
   const ratio = a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
-  return add(c, { what: what ?? `time ÷ ${base}'s`, tool, ratio, bound, target });
+  return add(c, { what, tool, ratio, bound, target });
 }
 
 /** One sentence per target, for under the table. */
 export function targetLines(c: CaseResult): string[] {
   return (c.targets ?? []).map((t) => {
     const ratio = t.ratio === undefined ? 'no ratio' : `${t.ratio.toFixed(2)}×`;
-    return `${c.title} (${c.workload}): ${t.tool}, ${t.what}: ${ratio} (${verdictText(t)}).`;
+    return `${c.title} (${c.workload}): ${t.what} ${ratio} (${verdictText(t)}).`;
   });
 }

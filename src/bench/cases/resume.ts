@@ -168,7 +168,12 @@ export async function resumeCase(ctx: BenchContext, src: Source): Promise<CaseRe
     const tcp = await transportRows(ctx, server, src, false);
     const udp = await transportRows(ctx, server, src, true);
     const result: CaseResult = { ...c, rows: [...tcp.rows, ...udp.rows] };
-    for (const t of [tcp, udp]) timeTarget(result, t.resumed, t.whole, 'max', RESUME_TARGET, 'time ÷ a whole download');
+    for (const [t, how] of [
+      [tcp, 'TCP'],
+      [udp, 'UDP'],
+    ] as const) {
+      timeTarget(result, t.resumed, t.whole, 'max', RESUME_TARGET, `${how}: resumed time ÷ a whole download's`);
+    }
     return result;
   } finally {
     await server.close();
