@@ -18,7 +18,7 @@ function add(c: CaseResult, t: Omit<Target, 'met'>): Target {
   const target: Target = t.ratio === undefined ? { ...t } : { ...t, met: t.bound === 'min' ? t.ratio >= t.target : t.ratio <= t.target };
   const row = rowOf(c, t.tool);
   if (row) {
-    const says = t.ratio === undefined ? verdictText(target) : `${t.what} ${t.ratio.toFixed(2)}× (${verdictText(target)})`;
+    const says = t.ratio === undefined ? verdictText(target) : `${t.what}: ${t.ratio.toFixed(2)}× (${verdictText(target)})`;
     row.note = row.note ? `${row.note}; ${says}` : says;
   }
   c.targets = [...(c.targets ?? []), target];
@@ -30,7 +30,7 @@ function add(c: CaseResult, t: Omit<Target, 'met'>): Target {
  * faster ×"), at least `target`.
  */
 export function peerTarget(c: CaseResult, tool: string, target: number): Target {
-  return add(c, { what: `${tool}'s time ÷ ferry's`, tool, ratio: rowOf(c, tool)?.ferryTimes, bound: 'min', target });
+  return add(c, { what: `${tool} time ÷ ferry time`, tool, ratio: rowOf(c, tool)?.ferryTimes, bound: 'min', target });
 }
 
 /** Two rows of the same case: `tool`'s median time ÷ `base`'s (`what` says so in words), within `bound` of `target`. */
@@ -45,6 +45,6 @@ export function timeTarget(c: CaseResult, tool: string, base: string, bound: Tar
 export function targetLines(c: CaseResult): string[] {
   return (c.targets ?? []).map((t) => {
     const ratio = t.ratio === undefined ? 'no ratio' : `${t.ratio.toFixed(2)}×`;
-    return `${c.title} (${c.workload}): ${t.what} ${ratio} (${verdictText(t)}).`;
+    return `${c.title} (${c.workload}): ${t.what}: ${ratio} (${verdictText(t)}).`;
   });
 }

@@ -86,7 +86,7 @@ export async function coldCase(ctx: BenchContext, src: Source): Promise<CaseResu
     ]);
     for (const row of rows) if (row.summary) row.rate = mbPerSecond(src.bytes, row.summary.median);
     const result: CaseResult = { ...c, rows };
-    timeTarget(result, COLD, WARM, 'max', COLD_TARGET, 'cold time ÷ warm');
+    timeTarget(result, COLD, WARM, 'max', COLD_TARGET, 'cold time ÷ warm time');
     return result;
   } finally {
     await warm.close();

@@ -172,7 +172,7 @@ export async function resumeCase(ctx: BenchContext, src: Source): Promise<CaseRe
       [tcp, 'TCP'],
       [udp, 'UDP'],
     ] as const) {
-      timeTarget(result, t.resumed, t.whole, 'max', RESUME_TARGET, `${how}: resumed time ÷ a whole download's`);
+      timeTarget(result, t.resumed, t.whole, 'max', RESUME_TARGET, `${how} resumed time ÷ whole-download time`);
     }
     return result;
   } finally {
