@@ -41,7 +41,8 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
   --quick          small sizes and 3 runs (finishes in a few minutes);
                    the concurrent case uses 8 clients × 8 MiB instead of 32 × 32 MiB
   --size SIZE      the large-file size for the TCP, UDP, UDP-loss and resume downloads (default 512MiB; --quick 64MiB)
-  --big-size SIZE  the file for tcp-big (ferry against rsync) and cold (index cold vs warm) (default 2GiB; --quick 256MiB)
+  --big-size SIZE  the file for tcp-big (ferry against rsync), cold (index cold vs warm)
+                   and rss (peak memory) (default 2GiB; --quick 256MiB)
   --runs N         timed runs per row after the warm-up (default 5; --quick 3)
   --warmup N       untimed warm-up runs per row (default 1)
   --only LIST      some of: ${CASES.join(',')}
@@ -100,6 +101,8 @@ function parseCli(argv: string[], root: string): Cli | undefined {
       .filter(Boolean),
   );
   for (const c of only) if (!(CASES as readonly string[]).includes(c)) throw new Error(`--only: unknown case '${c}' (cases: ${CASES.join(', ')})`);
+  // Issue #12's 2 GiB rows (tcp-big, cold, rss) all use this one size.
+  const bigSize = values['big-size'] !== undefined ? parseSize(values['big-size']) : quick ? 256 * MiB : 2 * GiB;
   const options: BenchOptions = {
     quick,
     size: values.size !== undefined ? parseSize(values.size) : quick ? 64 * MiB : 512 * MiB,
@@ -108,8 +111,8 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     hashFiles: quick ? 500 : 4000,
     hashBytes: quick ? 128 * MiB : GiB,
     listFiles: quick ? 10_000 : 100_000,
-    rssSize: quick ? 256 * MiB : 2 * GiB,
-    bigSize: values['big-size'] !== undefined ? parseSize(values['big-size']) : quick ? 256 * MiB : 2 * GiB,
+    rssSize: bigSize,
+    bigSize,
     concurrentClients: quick ? 8 : 32,
     concurrentSize: quick ? 8 * MiB : 32 * MiB,
     attackEntries: quick ? 50_000 : 200_000,
@@ -144,7 +147,7 @@ async function updateDoc(out: string, lines: string[]): Promise<boolean> {
 }
 
 async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' | 'rss' | 'attack'>> {
-  const { only, size, rssSize } = ctx.options;
+  const { only, size } = ctx.options;
   const cases: CaseResult[] = [];
   let rss: BenchResults['rss'];
   let attack: BenchResults['attack'];
@@ -182,12 +185,15 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
     });
   }
   // Issue #12's 2 GiB rows share one file, made once (about 10 s for 2 GiB).
-  if (only.has('tcp-big') || only.has('cold')) {
+  // The peak-memory case uses it too: each of its servers starts with an empty
+  // index, so its first download is cold whatever ran before.
+  if (only.has('tcp-big') || only.has('cold') || only.has('rss')) {
     await attempt('big download', async () => {
       const src = await makeLargeSource(ctx, ctx.options.bigSize, 'big.bin');
       try {
-        if (only.has('tcp-big')) cases.push(await tcpCase(ctx, src, TCP_BIG));
-        if (only.has('cold')) cases.push(await coldCase(ctx, src));
+        if (only.has('tcp-big')) await attempt('tcp-big', async () => void cases.push(await tcpCase(ctx, src, TCP_BIG)));
+        if (only.has('cold')) await attempt('cold', async () => void cases.push(await coldCase(ctx, src)));
+        if (only.has('rss')) await attempt('rss', async () => void (rss = await rssCase(ctx, src)));
       } finally {
         await removeData(ctx.log, src.dir);
       }
@@ -205,16 +211,6 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
   }
   if (only.has('hash')) await attempt('hash', async () => void cases.push(...(await hashCases(ctx))));
   if (only.has('list')) await attempt('list', async () => void cases.push(await listCase(ctx)));
-  if (only.has('rss')) {
-    await attempt('rss', async () => {
-      const src = await makeLargeSource(ctx, rssSize, 'rss.bin');
-      try {
-        rss = await rssCase(ctx, src);
-      } finally {
-        await removeData(ctx.log, src.dir);
-      }
-    });
-  }
   if (only.has('attack')) await attempt('attack', async () => void (attack = await attackCase(ctx)));
   return { cases, ...(rss ? { rss } : {}), ...(attack ? { attack } : {}) };
 }
