@@ -31,7 +31,7 @@ export const RESUME_TARGET = 0.6;
  * smaller of its size and its allocated blocks, so a .part that is
  * preallocated or written out of order (sparse) is not mistaken for full.
  */
-async function partBytes(dest: string, name: string): Promise<number> {
+export async function partBytes(dest: string, name: string): Promise<number> {
   let names: string[];
   try {
     names = await fs.readdir(dest);
