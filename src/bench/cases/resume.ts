@@ -22,6 +22,8 @@ import { timeTarget } from '../targets.js';
 import type { BenchContext, CaseResult, Row } from '../types.js';
 import { downloadSpec, type Source } from './download.js';
 
+const pct = (x: number) => `${Math.round(x * 100)} %`;
+
 /** Issue #12: the resumed download at most this times a whole one. */
 export const RESUME_TARGET = 0.6;
 
@@ -77,8 +79,11 @@ async function cutAtHalf(ctx: BenchContext, server: FerryServer, src: Source, de
     },
   );
   let killed = false;
+  let seen = 0;
   while (!ended) {
-    if ((await partBytes(dest, src.name)) >= src.bytes / 2) {
+    const held = await partBytes(dest, src.name);
+    seen = Math.max(seen, held);
+    if (held >= src.bytes / 2) {
       killed = child?.kill('SIGKILL') ?? false;
       break;
     }
@@ -88,22 +93,22 @@ async function cutAtHalf(ctx: BenchContext, server: FerryServer, src: Source, de
   if (!killed) {
     const missing = ferryUnavailable(r);
     if (missing) throw new Error(missing);
-    throw new Error(`the first attempt ended before half way (${r.code === 0 ? 'it finished' : failure(r)})`);
+    const how = r.code === 0 ? 'it finished' : failure(r);
+    const part = seen > 0 ? `its partial file held ${pct(seen / src.bytes)} when last seen` : 'no partial file appeared in the destination folder';
+    throw new Error(`the first attempt ended before half way (${how}; ${part})`);
   }
   return partBytes(dest, src.name);
 }
 
-/** The byte offset ferry says it resumed from (--json `resumedFrom`), 0 when it started over. */
-function resumedFrom(r: RunResult): number {
+/** The bytes ferry says it kept from the cut attempt (--json `resumedFrom`); undefined when it does not say. */
+function resumedFrom(r: RunResult): number | undefined {
   try {
     const j = JSON.parse(r.stdout) as { resumedFrom?: number };
-    return typeof j.resumedFrom === 'number' ? j.resumedFrom : 0;
+    return typeof j.resumedFrom === 'number' ? j.resumedFrom : undefined;
   } catch {
-    return 0;
+    return undefined;
   }
 }
-
-const pct = (x: number) => `${Math.round(x * 100)} %`;
 
 async function transportRows(ctx: BenchContext, server: FerryServer, src: Source, udp: boolean): Promise<{ rows: Row[]; whole: string; resumed: string }> {
   const timeout = timeoutFor(src.bytes);
@@ -112,7 +117,7 @@ async function transportRows(ctx: BenchContext, server: FerryServer, src: Source
   const resumed = `${label}, resumed after a cut at half`;
   const d = ferryDownloader(ctx, server, src.name, timeout, udp);
   const cuts: number[] = [];
-  const kept: number[] = [];
+  const kept: (number | undefined)[] = [];
   const wholeSpec = downloadSpec(ctx, whole, () => d, src, {
     ferry: true,
     note: '--no-cache; into an empty folder',
@@ -124,7 +129,10 @@ async function transportRows(ctx: BenchContext, server: FerryServer, src: Source
     note: '--no-cache; timed: the run after the cut, into the same folder',
     checkOutput: (r) => {
       const wrong = checkFerryJson(r, src.md5);
-      if (!wrong) kept.push(resumedFrom(r) / src.bytes);
+      if (!wrong) {
+        const from = resumedFrom(r);
+        kept.push(from === undefined ? undefined : from / src.bytes);
+      }
       return wrong;
     },
     unavailable: ferryUnavailable,
@@ -143,8 +151,11 @@ async function transportRows(ctx: BenchContext, server: FerryServer, src: Source
   const row = rows[1]!;
   // The warm-up's cut and resume are in the arrays too; only the timed runs count.
   const { runs } = ctx.options;
-  if (row.summary && kept.length) {
-    row.note = `${row.note}; killed (SIGKILL) with ${pct(median(cuts.slice(-runs)))} of the file in the .part, ferry kept ${pct(median(kept.slice(-runs)))} (medians)`;
+  if (row.summary) {
+    // ferry's --json has resumedFrom only when it kept something.
+    const said = kept.slice(-runs).map((k) => k ?? 0);
+    const keptText = kept.slice(-runs).some((k) => k !== undefined) ? `ferry kept ${pct(median(said))}` : 'ferry kept nothing (no resumedFrom in its --json)';
+    row.note = `${row.note}; killed (SIGKILL) with ${pct(median(cuts.slice(-runs)))} of the file in the partial file, ${keptText} (medians)`;
   }
   return { rows, whole, resumed };
 }
