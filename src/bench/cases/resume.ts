@@ -154,8 +154,10 @@ async function transportRows(ctx: BenchContext, server: FerryServer, src: Source
   if (row.summary) {
     // ferry's --json has resumedFrom only when it kept something.
     const said = kept.slice(-runs).map((k) => k ?? 0);
-    const keptText = kept.slice(-runs).some((k) => k !== undefined) ? `ferry kept ${pct(median(said))}` : 'ferry kept nothing (no resumedFrom in its --json)';
-    row.note = `${row.note}; killed (SIGKILL) with ${pct(median(cuts.slice(-runs)))} of the file in the partial file, ${keptText} (medians)`;
+    const keptText = kept.slice(-runs).some((k) => k !== undefined)
+      ? `ferry kept a median ${pct(median(said))}`
+      : 'ferry kept nothing (no resumedFrom in its --json)';
+    row.note = `${row.note}; killed (SIGKILL) with a median ${pct(median(cuts.slice(-runs)))} of the file in the partial file, ${keptText}`;
   }
   return { rows, whole, resumed };
 }
