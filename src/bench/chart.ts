@@ -37,7 +37,10 @@ export function renderChart(results: BenchResults): string {
         ? `; aggregate ${c.concurrency.ratio.toFixed(2)}× one client's`
         : c.udpLoss?.goodput !== undefined
           ? `; goodput at ${Math.round(c.udpLoss.drop * 100)} % loss ${c.udpLoss.goodput.toFixed(2)}× at 0 %`
-          : '';
+          : (c.targets ?? [])
+              .filter((t) => t.ratio !== undefined)
+              .map((t) => `; ${t.tool.replace(/^ferry, /, '')}: ${t.ratio!.toFixed(2)}×`)
+              .join('');
     parts.push(`<text x="10" y="${y}" class="group">${esc(`${c.title} — ${c.workload}${ratio}`)}</text>`);
     y += 8;
     const max = Math.max(0, ...c.rows.map((r) => r.rate ?? 0));

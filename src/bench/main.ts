@@ -2,7 +2,7 @@
 // on loopback, with every output checked. Options, orchestration and output
 // live here; each case and each peer has its own file.
 //
-//   npm run bench [-- --quick] [-- --size 512MiB] [--runs N] [--only tcp,udp,udp-loss,concurrent,hash,list,rss,attack]
+//   npm run bench [-- --quick] [-- --size 512MiB] [--big-size 2GiB] [--runs N] [--only tcp,tcp-big,cold,resume,...]
 
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
@@ -11,11 +11,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { attackCase } from './cases/attack.js';
+import { coldCase } from './cases/cold.js';
 import { concurrentCase } from './cases/concurrent.js';
 import { hashCases } from './cases/hash.js';
 import { listCase } from './cases/list.js';
+import { resumeCase } from './cases/resume.js';
 import { rssCase } from './cases/rss.js';
-import { makeLargeSource, tcpCase } from './cases/tcp.js';
+import { makeLargeSource, TCP, TCP_BIG, tcpCase } from './cases/tcp.js';
 import { udpCase } from './cases/udp.js';
 import { udpLossCase } from './cases/udp-loss.js';
 import { renderChart } from './chart.js';
@@ -25,7 +27,7 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'udp', 'udp-loss', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
+const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'resume', 'cold', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
 const MiB = 2 ** 20;
 /** Seconds each attack scenario lasts. */
 const ATTACK_SECONDS = 15;
@@ -38,7 +40,9 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
 
   --quick          small sizes and 3 runs (finishes in a few minutes);
                    the concurrent case uses 8 clients × 8 MiB instead of 32 × 32 MiB
-  --size SIZE      the large-file size for the TCP, UDP and UDP-loss downloads (default 512MiB; --quick 64MiB)
+  --size SIZE      the large-file size for the TCP, UDP, UDP-loss and resume downloads (default 512MiB; --quick 64MiB)
+  --big-size SIZE  the file for tcp-big (ferry against rsync), cold (index cold vs warm)
+                   and rss (peak memory) (default 2GiB; --quick 256MiB)
   --runs N         timed runs per row after the warm-up (default 5; --quick 3)
   --warmup N       untimed warm-up runs per row (default 1)
   --only LIST      some of: ${CASES.join(',')}
@@ -77,6 +81,7 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     options: {
       quick: { type: 'boolean', default: false },
       size: { type: 'string' },
+      'big-size': { type: 'string' },
       runs: { type: 'string' },
       warmup: { type: 'string' },
       only: { type: 'string' },
@@ -96,6 +101,8 @@ function parseCli(argv: string[], root: string): Cli | undefined {
       .filter(Boolean),
   );
   for (const c of only) if (!(CASES as readonly string[]).includes(c)) throw new Error(`--only: unknown case '${c}' (cases: ${CASES.join(', ')})`);
+  // Issue #12's 2 GiB rows (tcp-big, cold, rss) all use this one size.
+  const bigSize = values['big-size'] !== undefined ? parseSize(values['big-size']) : quick ? 256 * MiB : 2 * GiB;
   const options: BenchOptions = {
     quick,
     size: values.size !== undefined ? parseSize(values.size) : quick ? 64 * MiB : 512 * MiB,
@@ -104,7 +111,8 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     hashFiles: quick ? 500 : 4000,
     hashBytes: quick ? 128 * MiB : GiB,
     listFiles: quick ? 10_000 : 100_000,
-    rssSize: quick ? 256 * MiB : 2 * GiB,
+    rssSize: bigSize,
+    bigSize,
     concurrentClients: quick ? 8 : 32,
     concurrentSize: quick ? 8 * MiB : 32 * MiB,
     attackEntries: quick ? 50_000 : 200_000,
@@ -112,6 +120,7 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     only,
   };
   if (options.size <= 0) throw new Error('--size must be more than 0 bytes');
+  if (options.bigSize <= 0) throw new Error('--big-size must be more than 0 bytes');
   const out = values['no-save'] ? undefined : path.resolve(values.out ?? path.join(root, 'docs', 'bench'));
   return { options, out, keep: values.keep === true };
 }
@@ -138,7 +147,7 @@ async function updateDoc(out: string, lines: string[]): Promise<boolean> {
 }
 
 async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' | 'rss' | 'attack'>> {
-  const { only, size, rssSize } = ctx.options;
+  const { only, size } = ctx.options;
   const cases: CaseResult[] = [];
   let rss: BenchResults['rss'];
   let attack: BenchResults['attack'];
@@ -162,13 +171,29 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
   // takes ~1.5 s clean and ~2.5 s lossy a run (about 40 s for the case on
   // 2 cores), and a smaller file would let each run's fixed start-up (the
   // same in both rows) flatter the lossy row's ratio to the clean one.
-  if (only.has('tcp') || only.has('udp') || only.has('udp-loss')) {
+  if (only.has('tcp') || only.has('udp') || only.has('udp-loss') || only.has('resume')) {
     await attempt('download', async () => {
       const src = await makeLargeSource(ctx, size);
       try {
-        if (only.has('tcp')) cases.push(await tcpCase(ctx, src));
+        if (only.has('tcp')) cases.push(await tcpCase(ctx, src, TCP));
         if (only.has('udp')) cases.push(await udpCase(ctx, src));
         if (only.has('udp-loss')) cases.push(await udpLossCase(ctx, src));
+        if (only.has('resume')) cases.push(await resumeCase(ctx, src));
+      } finally {
+        await removeData(ctx.log, src.dir);
+      }
+    });
+  }
+  // Issue #12's 2 GiB rows share one file, made once (about 10 s for 2 GiB).
+  // The peak-memory case uses it too: each of its servers starts with an empty
+  // index, so its first download is cold whatever ran before.
+  if (only.has('tcp-big') || only.has('cold') || only.has('rss')) {
+    await attempt('big download', async () => {
+      const src = await makeLargeSource(ctx, ctx.options.bigSize, 'big.bin');
+      try {
+        if (only.has('tcp-big')) await attempt('tcp-big', async () => void cases.push(await tcpCase(ctx, src, TCP_BIG)));
+        if (only.has('cold')) await attempt('cold', async () => void cases.push(await coldCase(ctx, src)));
+        if (only.has('rss')) await attempt('rss', async () => void (rss = await rssCase(ctx, src)));
       } finally {
         await removeData(ctx.log, src.dir);
       }
@@ -186,16 +211,6 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
   }
   if (only.has('hash')) await attempt('hash', async () => void cases.push(...(await hashCases(ctx))));
   if (only.has('list')) await attempt('list', async () => void cases.push(await listCase(ctx)));
-  if (only.has('rss')) {
-    await attempt('rss', async () => {
-      const src = await makeLargeSource(ctx, rssSize, 'rss.bin');
-      try {
-        rss = await rssCase(ctx, src);
-      } finally {
-        await removeData(ctx.log, src.dir);
-      }
-    });
-  }
   if (only.has('attack')) await attempt('attack', async () => void (attack = await attackCase(ctx)));
   return { cases, ...(rss ? { rss } : {}), ...(attack ? { attack } : {}) };
 }
@@ -241,7 +256,9 @@ export async function main(argv: string[]): Promise<number> {
   const revision = describeRevision(root);
   log(`measuring ${revisionLine(revision)}`);
   log(`machine: ${machineLine(machine)}; ${loadLine(machine)}`);
-  log(`temp folder: ${work}; downloads of ${formatSize(options.size)}, ${options.warmup} warm-up + ${options.runs} runs a row`);
+  log(
+    `temp folder: ${work}; downloads of ${formatSize(options.size)} (big: ${formatSize(options.bigSize)}), ${options.warmup} warm-up + ${options.runs} runs a row`,
+  );
   const ctx: BenchContext = { work, root, options, log };
   let measured: Pick<BenchResults, 'cases' | 'rss' | 'attack'>;
   try {

@@ -40,7 +40,7 @@ export function settle(): void {
 
 export async function measure(ctx: BenchContext, spec: MeasureSpec): Promise<Row> {
   const { warmup, runs } = ctx.options;
-  const row: Row = { tool: spec.tool, ferry: spec.ferry ?? false, status: 'ok', seconds: [], ...(spec.note ? { note: spec.note } : {}) };
+  let row = startRow(spec);
   const started = Date.now();
   for (let i = 0; i < warmup + runs; i++) {
     if (spec.budgetSeconds !== undefined && row.seconds.length > 0 && (Date.now() - started) / 1000 > spec.budgetSeconds) {
@@ -48,33 +48,67 @@ export async function measure(ctx: BenchContext, spec: MeasureSpec): Promise<Row
       row.note = row.note ? `${row.note}; ${cut}` : cut;
       break;
     }
-    const warm = i < warmup;
-    await spec.before?.();
-    settle();
-    let r: RunResult;
-    try {
-      r = await spec.once();
-    } catch (err) {
-      await spec.after?.();
-      return { ...row, status: 'failed', note: `could not start: ${err instanceof Error ? err.message : String(err)}` };
-    }
-    const missing = spec.unavailable?.(r);
-    let wrong = missing ? undefined : r.code === 0 && !r.timedOut ? await spec.check(r) : failure(r);
-    if (wrong && spec.explain) wrong = `${wrong} ${await spec.explain(r)}`.trim();
-    await spec.after?.();
-    if (missing) {
-      ctx.log(`  ${spec.tool}: not available (${missing})`);
-      return { ...row, status: 'not available', note: missing, seconds: [] };
-    }
-    if (wrong) {
-      const which = warm ? 'warm-up' : `run ${i - warmup + 1} of ${runs}`;
-      ctx.log(`  ${spec.tool}: ${which} failed: ${wrong}`);
-      return { ...row, status: 'failed', note: `${which}: ${wrong}` };
-    }
-    if (!warm) row.seconds.push(r.seconds);
-    ctx.log(`  ${spec.tool}: ${warm ? 'warm-up' : `run ${i - warmup + 1}/${runs}`} ${r.seconds.toFixed(3)} s`);
+    row = await step(ctx, spec, row, i);
+    if (row.status !== 'ok') return row;
   }
   return { ...row, summary: summarize(row.seconds) };
+}
+
+/**
+ * Several rows measured in turn within every run (A, B, A, B...) rather than
+ * one after the other, so load that drifts during the case lands on all of
+ * them alike: for rows whose ratio is the result (cold ÷ warm, resumed ÷
+ * whole). A row that fails stops; the others go on.
+ */
+export async function measureAlternating(ctx: BenchContext, specs: readonly MeasureSpec[]): Promise<Row[]> {
+  const { warmup, runs } = ctx.options;
+  const rows = specs.map(startRow);
+  for (let i = 0; i < warmup + runs; i++) {
+    for (let k = 0; k < specs.length; k++) if (rows[k]!.status === 'ok') rows[k] = await step(ctx, specs[k]!, rows[k]!, i);
+    if (rows.every((r) => r.status !== 'ok')) break;
+  }
+  return rows.map((r) => (r.status === 'ok' ? { ...r, summary: summarize(r.seconds) } : r));
+}
+
+function startRow(spec: MeasureSpec): Row {
+  return { tool: spec.tool, ferry: spec.ferry ?? false, status: 'ok', seconds: [], ...(spec.note ? { note: spec.note } : {}) };
+}
+
+/** Run `i` (warm-up while i < warmup) of one row: the row with its time added, or ended with why. */
+async function step(ctx: BenchContext, spec: MeasureSpec, row: Row, i: number): Promise<Row> {
+  const { warmup, runs } = ctx.options;
+  const warm = i < warmup;
+  const which = warm ? 'warm-up' : `run ${i - warmup + 1} of ${runs}`;
+  try {
+    await spec.before?.();
+  } catch (err) {
+    await spec.after?.();
+    const note = `${which}: could not prepare: ${err instanceof Error ? err.message : String(err)}`;
+    ctx.log(`  ${spec.tool}: ${note}`);
+    return { ...row, status: 'failed', note };
+  }
+  settle();
+  let r: RunResult;
+  try {
+    r = await spec.once();
+  } catch (err) {
+    await spec.after?.();
+    return { ...row, status: 'failed', note: `could not start: ${err instanceof Error ? err.message : String(err)}` };
+  }
+  const missing = spec.unavailable?.(r);
+  let wrong = missing ? undefined : r.code === 0 && !r.timedOut ? await spec.check(r) : failure(r);
+  if (wrong && spec.explain) wrong = `${wrong} ${await spec.explain(r)}`.trim();
+  await spec.after?.();
+  if (missing) {
+    ctx.log(`  ${spec.tool}: not available (${missing})`);
+    return { ...row, status: 'not available', note: missing, seconds: [] };
+  }
+  if (wrong) {
+    ctx.log(`  ${spec.tool}: ${which} failed: ${wrong}`);
+    return { ...row, status: 'failed', note: `${which}: ${wrong}` };
+  }
+  ctx.log(`  ${spec.tool}: ${warm ? 'warm-up' : `run ${i - warmup + 1}/${runs}`} ${r.seconds.toFixed(3)} s`);
+  return warm ? row : { ...row, seconds: [...row.seconds, r.seconds] };
 }
 
 /** A row for a peer that is not installed: say how to get it. */

@@ -35,6 +35,8 @@ export interface RunOptions {
   sampleRss?: boolean;
   /** Keep stdout (listings can be megabytes; most runs only need the tail). */
   keepStdout?: boolean;
+  /** Called once the process exists, e.g. to cut it off part way (the resume case). */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
 const TAIL = 64 * 1024;
@@ -91,6 +93,7 @@ export function run(cmd: string, args: readonly string[], options: RunOptions = 
     const started = process.hrtime.bigint();
     const child = spawn(cmd, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const sampler = options.sampleRss && child.pid !== undefined ? new RssSampler(child.pid) : undefined;
+    options.onSpawn?.(child);
     const timer = options.timeoutMs
       ? setTimeout(() => {
           timedOut = true;

@@ -2,6 +2,7 @@
 // reads well in a terminal and pastes unchanged into docs/bench.md.
 
 import { loadLine, machineLine, revisionLine } from './machine.js';
+import { targetLines } from './targets.js';
 import type { AttackResult, BenchResults, CaseResult, Row, RssResult, UdpLoss } from './types.js';
 
 /** Sizes the way the options take them: 512 MiB, 2 GiB. */
@@ -142,6 +143,8 @@ export function report(results: BenchResults): string[] {
       );
     }
     for (const c of results.cases) if (c.udpLoss) lines.push(udpLossLine(c, c.udpLoss), '');
+    const targets = results.cases.flatMap(targetLines);
+    if (targets.length) lines.push('Speed targets (issue #12), each a ratio of two median times in this run:', '', ...targets.map((t) => `- ${t}`), '');
   }
   if (results.rss) {
     lines.push(`Peak RSS (VmHWM), ${results.rss.workload}:`, '', ...rssTable(results.rss), '');

@@ -34,6 +34,25 @@ export interface CaseResult {
   concurrency?: Concurrency;
   /** The udp-loss case only: the lossy relay row against the clean one. */
   udpLoss?: UdpLoss;
+  /** Requirements stated as a ratio of two rows' median times (issue #12's speed targets). */
+  targets?: Target[];
+}
+
+/**
+ * One requirement on a ratio of median times in the same run, e.g. "ferry at
+ * least 1.0× as fast as the rsync daemon" or "cold at most 1.5× warm".
+ */
+export interface Target {
+  /** What the ratio is, in words: "rsync daemon's time ÷ ferry's". */
+  what: string;
+  /** The tool whose row carries the verdict in its note. */
+  tool: string;
+  /** The measured ratio (absent when either row failed). */
+  ratio?: number;
+  /** 'min': the ratio must be at least `target`; 'max': at most. */
+  bound: 'min' | 'max';
+  target: number;
+  met?: boolean;
 }
 
 export interface Concurrency {
@@ -128,6 +147,8 @@ export interface BenchOptions {
   hashBytes: number;
   listFiles: number;
   rssSize: number;
+  /** The big-file downloads (tcp-big, cold): issue #12's 2 GiB rows. */
+  bigSize: number;
   /** Concurrent case: how many clients at once, and the file each downloads. */
   concurrentClients: number;
   concurrentSize: number;

@@ -18,39 +18,49 @@ export interface Source {
 
 let destSerial = 0;
 
-export async function measureDownload(
-  ctx: BenchContext,
-  tool: string,
-  d: Downloader,
-  src: Source,
-  extra: Partial<Omit<MeasureSpec, 'once' | 'check' | 'before' | 'after'>> & { checkOutput?: (r: RunResult) => string | undefined } = {},
-): Promise<Row> {
+export type DownloadExtra = Partial<Omit<MeasureSpec, 'once' | 'check' | 'before' | 'after'>> & { checkOutput?: (r: RunResult) => string | undefined };
+
+export function measureDownload(ctx: BenchContext, tool: string, d: Downloader, src: Source, extra: DownloadExtra = {}): Promise<Row> {
+  return measure(
+    ctx,
+    downloadSpec(ctx, tool, () => d, src, extra),
+  );
+}
+
+/**
+ * One download row's runs: a fresh destination before each, the timed fetch,
+ * the output checked, the destination removed. `d` is asked for the
+ * downloader at every run (a case may start a new server per run); `dest()`
+ * is the current run's folder.
+ */
+export function downloadSpec(ctx: BenchContext, tool: string, d: () => Downloader, src: Source, extra: DownloadExtra = {}): MeasureSpec & { dest(): string } {
   let dest = '';
   const { checkOutput, ...rest } = extra;
-  return measure(ctx, {
+  return {
     tool,
     ...rest,
+    dest: () => dest,
     before: async () => {
       dest = path.join(ctx.work, 'dest', String(++destSerial));
       await fs.mkdir(dest, { recursive: true });
     },
-    once: () => d.fetch(dest),
+    once: () => d().fetch(dest),
     check: async (r) => {
       const own = checkOutput?.(r);
       if (own) return own;
-      const out = d.output(dest);
+      const out = d().output(dest);
       const size = await sizeOf(out);
       if (size !== src.bytes) return `output has ${size} bytes, source ${src.bytes}`;
       const md5 = await md5File(out);
       return md5 === src.md5 ? undefined : `output MD5 ${md5} differs from source ${src.md5}`;
     },
     explain: async () => {
-      const got = await sizeOf(d.output(dest));
+      const got = await sizeOf(d().output(dest));
       return `(${(got / 1e6).toFixed(0)} of ${(src.bytes / 1e6).toFixed(0)} MB had arrived)`;
     },
     after: async () => {
       // Remove each output at once: the page cache should hold the source, not old copies.
       await fs.rm(dest, { recursive: true, force: true });
     },
-  });
+  };
 }

@@ -10,10 +10,13 @@ import { programPath, timeoutFor, type Downloader, type Need } from './common.js
 
 export const rsyncNeeds: Need[] = [{ program: 'rsync', pkg: 'rsync' }];
 
+let serial = 0;
+
 export async function startRsync(work: string, srcDir: string, file: string, bytes: number): Promise<Downloader> {
   const rsync = programPath('rsync');
   const port = await freeTcpPort();
-  const dir = path.join(work, 'rsyncd');
+  // A folder per daemon (the 512 MiB and 2 GiB cases start one each): its own config, pid file and log.
+  const dir = path.join(work, `rsyncd-${++serial}`);
   await fs.mkdir(dir, { recursive: true });
   const conf = path.join(dir, 'rsyncd.conf');
   // Run as ourselves: a root daemon would otherwise drop to "nobody", which

@@ -29,8 +29,11 @@ async function keygen(file: string): Promise<void> {
   if (r.code !== 0) throw new Error(`ssh-keygen: ${failure(r)}`);
 }
 
+let serial = 0;
+
 export async function startSshd(work: string): Promise<Sshd> {
-  const dir = path.join(work, 'sshd');
+  // A folder per sshd: two cases start one each, and ssh-keygen will not overwrite a key.
+  const dir = path.join(work, `sshd-${++serial}`);
   await fs.mkdir(dir, { recursive: true });
   const hostKey = path.join(dir, 'host_ed25519');
   const userKey = path.join(dir, 'user_ed25519');
