@@ -115,6 +115,7 @@ class Reception {
   private receiver: UdpReceiver | null = null;
   private readonly wake = new DeadlineTimer(() => this.pump());
   private immediate: NodeJS.Immediate | null = null;
+  private backlogGrew = false;
   private completed = false;
   private settled = false;
   private corrupt = 0;
@@ -214,6 +215,7 @@ class Reception {
     switch (a.type) {
       case 'write':
         this.o.sink.add(a.position, a.data);
+        this.backlogGrew = true;
         return;
       case 'hash':
         return; // the sink checks every chunk itself, in any order
@@ -255,7 +257,11 @@ class Reception {
 
   private pump(): void {
     if (!this.receiver || (this.settled && !this.completed)) return;
-    this.backlogChanged();
+    // Once a turn at most: the window is recomputed (and an ACK may be due) only when the backlog moved.
+    if (this.backlogGrew) {
+      this.backlogGrew = false;
+      this.backlogChanged();
+    }
     for (const a of this.receiver.poll(performance.now())) this.act(a);
   }
 
