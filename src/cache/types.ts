@@ -2,7 +2,8 @@
 // TUI's cache view read these through the client API.
 
 export interface CacheEntryInfo {
-  md5: string; // the content's MD5: the cache is keyed by content
+  blake3: string; // the content's BLAKE3 root (protocol/chunk-hash.ts): the cache's key
+  md5: string; // the content's MD5, what users see and may type to remove it
   size: number;
   remotePath: string; // where it last came from
   server: string; // host:port it came from
@@ -25,6 +26,6 @@ export interface CacheApi {
   list(): Promise<CacheEntryInfo[]>;
   stats(): Promise<CacheStats>;
   clear(): Promise<void>;
-  /** Remove entries by MD5 or by remote path; returns how many went. */
-  remove(md5OrRemotePath: string): Promise<number>;
+  /** Remove entries by BLAKE3 root, MD5 or remote path; returns how many went. */
+  remove(keyOrRemotePath: string): Promise<number>;
 }
