@@ -39,7 +39,7 @@ describe('opening a version 1 cache', () => {
     const work = await tempDir();
     const [a, b, c, d] = await Promise.all(['a', 'b', 'c', 'd'].map((x) => sample(work, x, 1000)));
     const rotten = Buffer.from(c!.data);
-    rotten[10] ^= 0xff;
+    rotten[10] = rotten[10]! ^ 0xff;
     await legacyCache(dir, [
       { s: a!, remotePath: 'docs/a.bin', seq: 3 },
       { s: b!, remotePath: 'docs/b.bin', seq: 5 },

@@ -58,7 +58,7 @@ describe('a hit is checked before it is handed out', () => {
     const s = await sample(work, 'a', 5000);
     const stored = await cache.admit(s.path, info(s));
     const bytes = await readFile(stored);
-    bytes[1234] ^= 0x01;
+    bytes[1234] = bytes[1234]! ^ 0x01; // one bit, same size
     await writeFile(stored, bytes);
 
     expect(await cache.lookup(s.blake3)).toBeDefined(); // the index cannot know yet
