@@ -241,7 +241,8 @@ export class DownloadCache implements CacheApi {
     if (this.#swept.has(dir)) return;
     if (this.#swept.size >= SWEPT_MAX) this.#swept.clear();
     this.#swept.add(dir);
-    await sweepLeftovers(dir);
+    // Best effort: a folder we may not list or clean is no reason to fail a copy.
+    await sweepLeftovers(dir).catch(() => undefined);
   }
 
   /**
@@ -316,10 +317,13 @@ export class DownloadCache implements CacheApi {
     data.seq += 1;
     const existing = data.entries.get(key);
     if (existing && (await fileSize(target)) === existing.size) {
-      // Same bytes already cached (another process got there first).
+      // Same content already cached (another process got there first). The
+      // bytes just checked replace the object all the same: the old ones are
+      // only checked when handed out, and may have rotted since.
+      await rename(source, target);
+      await fsyncPath(l.objects);
       Object.assign(existing, { remotePath, server, lastAccess: now, seq: data.seq });
       await this.#write(data);
-      await unlinkQuiet(source);
       return target;
     }
     data.entries.delete(key);

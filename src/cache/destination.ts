@@ -46,8 +46,12 @@ export async function sweepLeftovers(dir: string): Promise<string[]> {
     if (!entry.isFile() || !entry.name.endsWith(TEMP_SUFFIX)) continue;
     const owner = leftoverOwner(entry.name);
     if (owner === undefined || pidAlive(owner)) continue;
-    await unlinkQuiet(path.join(dir, entry.name));
-    removed.push(entry.name);
+    try {
+      await unlinkQuiet(path.join(dir, entry.name));
+      removed.push(entry.name);
+    } catch {
+      // not ours to remove after all (permissions): leave it
+    }
   }
   return removed;
 }

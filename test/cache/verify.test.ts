@@ -85,6 +85,20 @@ describe('a hit is checked before it is handed out', () => {
     expect(await cache.list()).toEqual([]);
   });
 
+  it('admitting the same content again replaces a damaged object with the checked bytes', async () => {
+    const dir = await tempDir();
+    const work = await tempDir();
+    const cache = await DownloadCache.open({ dir, limit: 10_000 });
+    const s = await sample(work, 'a', 600);
+    const stored = await cache.admit(s.path, info(s));
+    await writeFile(stored, Buffer.alloc(600, 'z'));
+    const again = await sample(work, 'a', 600);
+    expect(await cache.admit(again.path, info(again))).toBe(stored);
+    expect(await readFile(stored)).toEqual(s.data);
+    expect(await cache.materialize(s.blake3, path.join(work, 'out'), origin)).toBe(true);
+    await expectConsistent(dir, 10_000);
+  });
+
   it('hands out an intact object, many times', async () => {
     const dir = await tempDir();
     const work = await tempDir();
