@@ -31,10 +31,10 @@ import { createHash } from 'node:crypto';
 import { link, mkdir, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import envPaths from 'env-paths';
-import type { CacheApi, CacheEntryInfo, CacheStats } from './types.js';
+import type { AdmitInfo, CacheApi, CacheEntryInfo, CacheStats, MaterializeOptions } from './types.js';
 import { formatBytes } from '../format.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { cloneBeside, placeTemp, sweepLeftovers } from './destination.js';
+import { copyOutChecked, sweepLeftovers } from './destination.js';
 import { cloneDurable, errCode, fileSize, fsyncPath, ioError, tempName, unlinkQuiet, writeDurable } from './fsutil.js';
 import { hashFile } from './hash-file.js';
 import { byRecency, type IndexData, pickVictims, readIndex, type ReadResult, serializeIndex, toInfo, totalBytes, writeIndex } from './index-file.js';
@@ -44,24 +44,6 @@ import { legacyObjectCount, migrateLegacy } from './migrate.js';
 import { type CacheHooks, type CacheOpenOptions, type CrashPoint, normalizeRemote } from './options.js';
 import { claimPart, type PartClaim } from './part-claim.js';
 import { type Intent, repair, type RepairReport } from './repair.js';
-
-/** What admit needs to know about a file: its claimed content and where it came from. */
-export interface AdmitInfo {
-  /** The BLAKE3 root the file must have (checked: admit hashes the file). */
-  blake3: string;
-  /** The server's MD5 of it, kept for the user. */
-  md5: string;
-  size: number;
-  remotePath: string;
-  server: string;
-}
-
-export interface MaterializeOptions {
-  /** Count this as a hit (default true); the copy right after a download is not one. */
-  countHit?: boolean;
-  /** Replace a file at the destination (default false: fail with EXISTS and keep it). */
-  overwrite?: boolean;
-}
 
 /** Folders whose leftover temps were swept already by this instance; bounded. */
 const SWEPT_MAX = 256;
@@ -74,6 +56,7 @@ export function defaultCacheDir(): string {
 
 export type { CacheHooks, CacheOpenOptions, CrashPoint } from './options.js';
 export type { PartClaim } from './part-claim.js';
+export type { AdmitInfo, MaterializeOptions } from './types.js';
 export { describeRepair, type RepairReport } from './repair.js';
 
 export class DownloadCache implements CacheApi {
@@ -193,15 +176,10 @@ export class DownloadCache implements CacheApi {
     try {
       await this.#at('materialize:pinned');
       await this.#sweep(path.dirname(destAbs));
-      // Check the copy, not the object: what is hashed is then exactly what
-      // the destination gets.
-      const temp = await cloneBeside(pin, destAbs, this.#pid);
-      if ((await hashFile(temp, pinned.size))?.blake3 !== key) {
-        await unlinkQuiet(temp);
+      if (!(await copyOutChecked(pin, destAbs, { pid: this.#pid, blake3: key, size: pinned.size, overwrite: options.overwrite ?? false }))) {
         await this.#evictDamaged(key, pinned.ino);
         return false;
       }
-      await placeTemp(temp, destAbs, options.overwrite ?? false);
     } finally {
       await unlinkQuiet(pin);
     }

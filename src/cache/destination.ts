@@ -16,6 +16,7 @@ import { link, lstat, opendir, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { cloneDurable, errCode, fsyncPath, ioError, pidAlive, tempBase, unlinkQuiet } from './fsutil.js';
+import { hashFile } from './hash-file.js';
 
 const TEMP_SUFFIX = '.ferry-tmp';
 /** `.NAME.<pid>-<12 hex>.ferry-tmp`, as destTempName makes them. NAME may hold anything but '/'. */
@@ -56,11 +57,21 @@ export async function sweepLeftovers(dir: string): Promise<string[]> {
   return removed;
 }
 
-/** Clone src to a fresh temp beside dest (created exclusively) and return its name. */
-export async function cloneBeside(src: string, dest: string, pid: number): Promise<string> {
-  const temp = destTempName(dest, pid);
+/**
+ * Clone src to a fresh temp beside dest (created exclusively), check that the
+ * copy hashes to `blake3`, and give it dest's name (placeTemp). False, with
+ * nothing left at dest, when the copy does not match. The copy is what is
+ * hashed, not src: what is checked is then exactly what dest gets.
+ */
+export async function copyOutChecked(src: string, dest: string, o: { pid: number; blake3: string; size: number; overwrite: boolean }): Promise<boolean> {
+  const temp = destTempName(dest, o.pid);
   await cloneDurable(src, temp);
-  return temp;
+  if ((await hashFile(temp, o.size))?.blake3 !== o.blake3) {
+    await unlinkQuiet(temp);
+    return false;
+  }
+  await placeTemp(temp, dest, o.overwrite);
+  return true;
 }
 
 /** link() unsupported by the filesystem (FAT, some network and FUSE mounts). */

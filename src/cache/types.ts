@@ -29,3 +29,21 @@ export interface CacheApi {
   /** Remove entries by BLAKE3 root, MD5 or remote path; returns how many went. */
   remove(keyOrRemotePath: string): Promise<number>;
 }
+
+/** What admit needs to know about a file: its claimed content and where it came from. */
+export interface AdmitInfo {
+  /** The BLAKE3 root the file must have (checked: admit hashes the file). */
+  blake3: string;
+  /** The server's MD5 of it, kept for the user. */
+  md5: string;
+  size: number;
+  remotePath: string;
+  server: string;
+}
+
+export interface MaterializeOptions {
+  /** Count this as a hit (default true); the copy right after a download is not one. */
+  countHit?: boolean;
+  /** Replace a file at the destination (default false: fail with EXISTS and keep it). */
+  overwrite?: boolean;
+}
