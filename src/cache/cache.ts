@@ -1,5 +1,13 @@
-// The client's download cache: content-addressed by MD5, bounded in size,
-// least-recently-used entries evicted first. Layout in layout.ts.
+// The client's download cache: content-addressed by the BLAKE3 root
+// (protocol/chunk-hash.ts), bounded in size, least-recently-used entries
+// evicted first. Layout in layout.ts.
+//
+// Trust: admit hashes the file itself and refuses it when the root differs
+// from the one claimed, so a lying server (or caller) cannot file content
+// under another file's key. Bytes on disk can still rot or be edited, so
+// every hit is hashed again on its way out (materialize); one that does not
+// match is evicted and reported as a miss. Each entry also keeps the MD5 the
+// server reported, for the user's sake (`ferry cache rm MD5`, the listings).
 //
 // Concurrency: two ferry processes may share a cache folder. Every change is
 // a read-modify-write of index.json under one lock file (lock.ts), and the
@@ -15,7 +23,7 @@
 // Destinations are never hard links to cache content: a shared inode means a
 // user editing the downloaded file in place would silently change the cached
 // bytes, and the next "hit" would hand out content that no longer matches its
-// MD5. We clone instead (fsutil.cloneDurable: copy-on-write where the
+// key. We clone instead (fsutil.cloneDurable: copy-on-write where the
 // filesystem can, a real copy where it cannot). Hard links are used only for
 // private "pins" inside the cache (see materialize).
 
@@ -23,15 +31,22 @@ import { createHash } from 'node:crypto';
 import { link, mkdir, readdir, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import envPaths from 'env-paths';
-import type { CacheApi, CacheEntryInfo, CacheStats } from './types.js';
+import type { AdmitInfo, CacheApi, CacheEntryInfo, CacheStats, MaterializeOptions } from './types.js';
 import { formatBytes } from '../format.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { cloneDurable, cloneInto, errCode, fileSize, fsyncPath, ioError, tempName, unlinkQuiet, writeDurable } from './fsutil.js';
-import { byRecency, type IndexData, pickVictims, readIndex, serializeIndex, toInfo, totalBytes, writeIndex } from './index-file.js';
-import { contentPath, intentPath, layoutOf, MD5_RE, type Layout } from './layout.js';
+import { copyOutChecked, sweepLeftovers } from './destination.js';
+import { cloneDurable, errCode, fileSize, fsyncPath, ioError, tempName, unlinkQuiet, writeDurable } from './fsutil.js';
+import { hashFile } from './hash-file.js';
+import { byRecency, type IndexData, pickVictims, readIndex, type ReadResult, serializeIndex, toInfo, totalBytes, writeIndex } from './index-file.js';
+import { contentPath, intentPath, KEY_RE, layoutOf, MD5_RE, type Layout } from './layout.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, withLock } from './lock.js';
+import { legacyObjectCount, migrateLegacy } from './migrate.js';
 import { type CacheHooks, type CacheOpenOptions, type CrashPoint, normalizeRemote } from './options.js';
+import { claimPart, type PartClaim } from './part-claim.js';
 import { type Intent, repair, type RepairReport } from './repair.js';
+
+/** Folders whose leftover temps were swept already by this instance; bounded. */
+const SWEPT_MAX = 256;
 
 export const DEFAULT_CACHE_LIMIT = 1024 ** 3;
 
@@ -40,6 +55,9 @@ export function defaultCacheDir(): string {
 }
 
 export type { CacheHooks, CacheOpenOptions, CrashPoint } from './options.js';
+export type { PartClaim } from './part-claim.js';
+export type { AdmitInfo, MaterializeOptions } from './types.js';
+export { describeRepair, type RepairReport } from './repair.js';
 
 export class DownloadCache implements CacheApi {
   readonly dir: string;
@@ -49,6 +67,7 @@ export class DownloadCache implements CacheApi {
   readonly #lockTimeoutMs: number;
   readonly #hooks: CacheHooks;
   #report: RepairReport | undefined;
+  readonly #swept = new Set<string>();
 
   private constructor(dir: string, limit: number, options: CacheOpenOptions) {
     this.dir = dir;
@@ -73,15 +92,35 @@ export class DownloadCache implements CacheApi {
       throw ioError(error, `creating the cache folder ${l.root}`);
     }
     await cache.#locked(async () => {
-      const { data, torn } = await readIndex(l);
-      const before = torn ? '' : serializeIndex(data);
-      cache.#report = await repair(l, data, torn, limit);
-      if (serializeIndex(data) !== before) await cache.#write(data);
+      cache.#report = (await cache.#recover(await readIndex(l))).report;
     });
     return cache;
   }
 
-  /** What the startup check found and fixed. */
+  /**
+   * Bring a just-read index in line with the folder: migrate a version 1
+   * index, rebuild a torn one, drop what a crash left. Lock held.
+   */
+  async #recover(read: ReadResult): Promise<{ data: IndexData; report: RepairReport }> {
+    const l = this.#layout;
+    let { data } = read;
+    let upgrade: RepairReport['upgrade'];
+    let before = read.torn ? '' : serializeIndex(data);
+    if (read.legacy) {
+      ({ data, upgrade } = await migrateLegacy(l, read.legacy));
+      await this.#write(data); // before the repair deletes the old names (migrate.ts)
+      before = serializeIndex(data);
+    } else if (read.torn) {
+      const old = legacyObjectCount(await readdir(l.objects));
+      if (old > 0) upgrade = { from: 1, how: 'rebuilt', kept: 0, dropped: old };
+    }
+    const report = await repair(l, data, read.torn, this.limit);
+    if (upgrade) report.upgrade = upgrade;
+    if (serializeIndex(data) !== before) await this.#write(data);
+    return { data, report };
+  }
+
+  /** What the startup check found and fixed (see describeRepair for the line to show). */
   get repairReport(): RepairReport {
     return this.#report ?? { tornIndex: false, adopted: [], dropped: [], deleted: [], evicted: [] };
   }
@@ -90,43 +129,57 @@ export class DownloadCache implements CacheApi {
     return Number.isFinite(size) && size >= 0 && size <= this.limit;
   }
 
-  async lookup(md5: string): Promise<CacheEntryInfo | undefined> {
-    const key = md5.toLowerCase();
+  async lookup(blake3: string): Promise<CacheEntryInfo | undefined> {
+    const key = blake3.toLowerCase();
     const entry = (await readIndex(this.#layout)).data.entries.get(key);
     return entry ? toInfo(key, entry) : undefined;
   }
 
-  async materialize(md5: string, destAbs: string, origin: { remotePath: string; server: string }, options: { countHit?: boolean } = {}): Promise<boolean> {
+  /**
+   * Copy the content with this BLAKE3 root to destAbs. False (a miss) when it
+   * is not here, or when its bytes no longer hash to the root: such an entry
+   * is evicted, and nothing is written at destAbs. Without `overwrite`, a file
+   * already at destAbs is kept and this fails with EXISTS.
+   */
+  async materialize(blake3: string, destAbs: string, origin: { remotePath: string; server: string }, options: MaterializeOptions = {}): Promise<boolean> {
     // The copy that follows a fresh download is not a hit: only content that
     // was already here when asked for counts.
     const countHit = options.countHit ?? true;
-    const key = md5.toLowerCase();
+    const key = blake3.toLowerCase();
+    if (!KEY_RE.test(key)) return false;
     const l = this.#layout;
     const pin = tempName(l.tmp, this.#pid, 'pin');
     // Under the lock, pin the content with a private hard link: a concurrent
-    // eviction may unlink objects/<md5>, but the pin keeps the bytes, so the
-    // (possibly slow) copy runs without holding everyone else up.
+    // eviction may unlink objects/<root>, but the pin keeps the bytes, so the
+    // (possibly slow) copy and check run without holding everyone else up.
     const pinned = await this.#locked(async () => {
       const data = await this.#readLocked();
       const entry = data.entries.get(key);
-      if (!entry) return false;
+      if (!entry) return undefined;
       const src = contentPath(l, key);
+      let linked = true;
       try {
         await link(src, pin);
       } catch (error) {
         if (errCode(error) === 'ENOENT') return this.#forget(data, key);
         await cloneDurable(src, pin); // no hard links on this filesystem: copy under the lock
+        linked = false;
       }
-      if ((await fileSize(pin)) !== entry.size) {
+      const st = await stat(pin);
+      if (st.size !== entry.size) {
         await unlinkQuiet(pin);
         return this.#forget(data, key);
       }
-      return true;
+      return { size: entry.size, ino: linked ? st.ino : undefined };
     });
     if (!pinned) return false;
     try {
       await this.#at('materialize:pinned');
-      await cloneInto(pin, destAbs, this.#pid);
+      await this.#sweep(path.dirname(destAbs));
+      if (!(await copyOutChecked(pin, destAbs, { pid: this.#pid, blake3: key, size: pinned.size, overwrite: options.overwrite ?? false }))) {
+        await this.#evictDamaged(key, pinned.ino);
+        return false;
+      }
     } finally {
       await unlinkQuiet(pin);
     }
@@ -147,18 +200,57 @@ export class DownloadCache implements CacheApi {
     return true;
   }
 
+  /**
+   * Drop an entry whose content failed its check, unless the object was
+   * replaced meanwhile (`ino` is the pin's inode; undefined when the pin was
+   * a copy, and then the object is the suspect).
+   */
+  async #evictDamaged(key: string, ino: number | undefined): Promise<void> {
+    await this.#locked(async () => {
+      const data = await this.#readLocked();
+      if (!data.entries.has(key)) return;
+      const now = await stat(contentPath(this.#layout, key)).catch(() => undefined);
+      if (ino === undefined || !now || now.ino === ino) await this.#forget(data, key);
+    });
+  }
+
+  /** Remove dead processes' leftover temps from a destination folder, once per folder. */
+  async #sweep(dir: string): Promise<void> {
+    if (this.#swept.has(dir)) return;
+    if (this.#swept.size >= SWEPT_MAX) this.#swept.clear();
+    this.#swept.add(dir);
+    // Best effort: a folder we may not list or clean is no reason to fail a copy.
+    await sweepLeftovers(dir).catch(() => undefined);
+  }
+
+  /**
+   * The stable .part and sidecar for a remote file. Another process may be
+   * writing them; claimPart says who may.
+   */
   partPaths(server: string, remotePath: string): { part: string; sidecar: string } {
-    const key = createHash('sha256')
-      .update(`${server}\n${normalizeRemote(remotePath)}`)
-      .digest('hex')
-      .slice(0, 32);
-    const part = path.join(this.#layout.parts, `${key}.part`);
+    const part = path.join(this.#layout.parts, `${partKey(server, remotePath)}.part`);
     return { part, sidecar: `${part}.json` };
   }
 
-  async admit(file: string, info: { md5: string; size: number; remotePath: string; server: string }): Promise<string> {
+  /**
+   * Exclusive use of a .part for a remote file: the stable (resumable) one
+   * of partPaths when no other live process holds it, else a private one.
+   * Call release() when done with it (after admit, or on failure).
+   */
+  claimPart(server: string, remotePath: string): Promise<PartClaim> {
+    return claimPart(this.#layout.parts, this.#layout.tmp, partKey(server, remotePath), this.#pid);
+  }
+
+  /**
+   * Move `file` into the cache under its BLAKE3 root. The root is computed
+   * here: when it differs from info.blake3 this fails with CHECKSUM_MISMATCH
+   * and admits nothing (the file is left where it was).
+   */
+  async admit(file: string, info: AdmitInfo): Promise<string> {
+    const key = info.blake3.toLowerCase();
     const md5 = info.md5.toLowerCase();
     const l = this.#layout;
+    if (!KEY_RE.test(key)) throw new FerryError(ErrorCode.BadRequest, `not a BLAKE3 root: ${info.blake3}`);
     if (!MD5_RE.test(md5)) throw new FerryError(ErrorCode.BadRequest, `not an MD5: ${info.md5}`);
     if (!this.fits(info.size)) {
       throw new FerryError(ErrorCode.TooLarge, `${formatBytes(info.size)} does not fit in the cache (${formatBytes(this.limit)})`);
@@ -176,9 +268,15 @@ export class DownloadCache implements CacheApi {
     } else {
       await fsyncPath(file); // the index must never name bytes a power cut could lose
     }
+    // Hash what will be stored (the copy, when there is one), outside the lock.
+    const actual = (await hashFile(source, info.size))?.blake3;
+    if (actual !== key) {
+      if (source !== file) await unlinkQuiet(source);
+      throw new FerryError(ErrorCode.ChecksumMismatch, `${file}: its BLAKE3 root is ${actual ?? 'unreadable'}, not ${key} as claimed; not cached`);
+    }
     let stored: string;
     try {
-      stored = await this.#locked(() => this.#admitLocked(source, { ...info, md5 }));
+      stored = await this.#locked(() => this.#admitLocked(source, { ...info, blake3: key, md5 }));
     } catch (error) {
       if (source !== file) await unlinkQuiet(source);
       throw ioError(error, 'adding to the cache');
@@ -187,49 +285,52 @@ export class DownloadCache implements CacheApi {
     return stored;
   }
 
-  async #admitLocked(source: string, info: { md5: string; size: number; remotePath: string; server: string }) {
+  async #admitLocked(source: string, info: AdmitInfo) {
     const l = this.#layout;
-    const { md5, size, remotePath, server } = info;
+    const { blake3: key, md5, size, remotePath, server } = info;
     const data = await this.#readLocked();
-    const target = contentPath(l, md5);
+    const target = contentPath(l, key);
     const now = new Date().toISOString();
     data.misses += 1;
     data.seq += 1;
-    const existing = data.entries.get(md5);
+    const existing = data.entries.get(key);
     if (existing && (await fileSize(target)) === existing.size) {
-      // Same bytes already cached (another process got there first).
+      // Same content already cached (another process got there first). The
+      // bytes just checked replace the object all the same: the old ones are
+      // only checked when handed out, and may have rotted since.
+      await rename(source, target);
+      await fsyncPath(l.objects);
       Object.assign(existing, { remotePath, server, lastAccess: now, seq: data.seq });
       await this.#write(data);
-      await unlinkQuiet(source);
       return target;
     }
-    data.entries.delete(md5);
+    data.entries.delete(key);
     const victims = pickVictims(data, size, this.limit);
-    const intent: Intent = { md5, size, remotePath, server, added: now };
-    await writeDurable(intentPath(l, md5), tempName(l.tmp, this.#pid, 'intent'), JSON.stringify(intent));
+    const intent: Intent = { blake3: key, md5, size, remotePath, server, added: now };
+    await writeDurable(intentPath(l, key), tempName(l.tmp, this.#pid, 'intent'), JSON.stringify(intent));
     await this.#at('admit:intent-written');
     try {
       await rename(source, target);
       await fsyncPath(l.objects);
       await this.#at('admit:content-placed');
       for (const v of victims) data.entries.delete(v);
-      data.entries.set(md5, { size, remotePath, server, lastAccess: now, added: now, hits: 0, seq: data.seq });
+      data.entries.set(key, { md5, size, remotePath, server, lastAccess: now, added: now, hits: 0, seq: data.seq });
       await this.#write(data);
     } catch (error) {
       // Give the caller its file back rather than leave an unindexed copy.
       await rename(target, source).catch(() => undefined);
-      await unlinkQuiet(intentPath(l, md5));
+      await unlinkQuiet(intentPath(l, key));
       throw error;
     }
     await this.#at('admit:index-written');
     for (const v of victims) await unlinkQuiet(contentPath(l, v));
-    await unlinkQuiet(intentPath(l, md5));
+    await unlinkQuiet(intentPath(l, key));
     return target;
   }
 
   async list(): Promise<CacheEntryInfo[]> {
     const { data } = await readIndex(this.#layout);
-    return byRecency(data).map(([md5, e]) => toInfo(md5, e));
+    return byRecency(data).map(([key, e]) => toInfo(key, e));
   }
 
   async stats(): Promise<CacheStats> {
@@ -258,17 +359,18 @@ export class DownloadCache implements CacheApi {
     });
   }
 
-  async remove(md5OrRemotePath: string): Promise<number> {
-    const asMd5 = md5OrRemotePath.trim().toLowerCase();
-    const asPath = normalizeRemote(md5OrRemotePath.trim());
+  /** Remove entries by BLAKE3 root, by MD5, or by remote path; returns how many went. */
+  async remove(keyOrRemotePath: string): Promise<number> {
+    const asHash = keyOrRemotePath.trim().toLowerCase();
+    const asPath = normalizeRemote(keyOrRemotePath.trim());
     return this.#locked(async () => {
       const data = await this.#readLocked();
-      const gone = [...data.entries].filter(([md5, e]) => md5 === asMd5 || normalizeRemote(e.remotePath) === asPath);
+      const gone = [...data.entries].filter(([key, e]) => key === asHash || e.md5 === asHash || normalizeRemote(e.remotePath) === asPath);
       if (gone.length === 0) return 0;
-      for (const [md5] of gone) data.entries.delete(md5);
+      for (const [key] of gone) data.entries.delete(key);
       await this.#write(data); // index first: a kill now leaves orphans the repair deletes
       await this.#at('remove:index-written');
-      for (const [md5] of gone) await unlinkQuiet(contentPath(this.#layout, md5));
+      for (const [key] of gone) await unlinkQuiet(contentPath(this.#layout, key));
       return gone.length;
     });
   }
@@ -277,11 +379,14 @@ export class DownloadCache implements CacheApi {
     return withLock(this.#layout, { pid: this.#pid, timeoutMs: this.#lockTimeoutMs }, fn);
   }
 
-  /** The index, repaired first if something damaged it since open. Lock held. */
+  /**
+   * The index, repaired first if something damaged it since open (or a
+   * process of the previous version rewrote it in its format). Lock held.
+   */
   async #readLocked(): Promise<IndexData> {
-    const { data, torn } = await readIndex(this.#layout);
-    if (torn) await repair(this.#layout, data, true, this.limit);
-    return data;
+    const read = await readIndex(this.#layout);
+    if (!read.torn && !read.legacy) return read.data;
+    return (await this.#recover(read)).data;
   }
 
   async #write(data: IndexData): Promise<void> {
@@ -294,10 +399,18 @@ export class DownloadCache implements CacheApi {
   }
 
   /** Drop an entry whose content is gone or damaged. Lock held. */
-  async #forget(data: IndexData, md5: string): Promise<false> {
-    data.entries.delete(md5);
-    await unlinkQuiet(contentPath(this.#layout, md5));
+  async #forget(data: IndexData, key: string): Promise<undefined> {
+    data.entries.delete(key);
+    await unlinkQuiet(contentPath(this.#layout, key));
     await this.#write(data);
-    return false;
+    return undefined;
   }
+}
+
+/** parts/ names: one per server and remote path, the same in every process. */
+function partKey(server: string, remotePath: string): string {
+  return createHash('sha256')
+    .update(`${server}\n${normalizeRemote(remotePath)}`)
+    .digest('hex')
+    .slice(0, 32);
 }

@@ -107,24 +107,6 @@ export async function cloneDurable(src: string, dest: string): Promise<void> {
   }
 }
 
-/**
- * Make a clone of src appear at dest atomically: clone to a temp name in
- * dest's folder (same filesystem, so the rename is atomic), fsync, rename
- * over dest, fsync the folder. A reader of dest sees old or new, never half.
- */
-export async function cloneInto(src: string, dest: string, pid: number): Promise<void> {
-  const dir = path.dirname(dest);
-  const temp = path.join(dir, `.${path.basename(dest).slice(0, 100)}.${tempBase(pid)}.ferry-tmp`);
-  await cloneDurable(src, temp);
-  try {
-    await rename(temp, dest);
-  } catch (error) {
-    await unlinkQuiet(temp);
-    throw ioError(error, `writing ${dest}`);
-  }
-  await fsyncPath(dir);
-}
-
 export async function fileSize(p: string): Promise<number | undefined> {
   try {
     return (await stat(p)).size;

@@ -2,14 +2,20 @@
 // rename), so a reader sees either the old or the new version, never half.
 // Parsing is defensive: a damaged document reads as "torn" and the repair
 // rebuilds from the content files; a single bad entry is dropped on its own.
+//
+// Version 2 keys entries by the content's BLAKE3 root and keeps its MD5 in
+// the entry (what users see and type). Version 1 was keyed by MD5; it is read
+// here only so that migrate.ts can carry its entries over.
 
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { CacheEntryInfo } from './types.js';
 import { errCode, ioError, tempBase, writeDurable } from './fsutil.js';
-import { INDEX_NAME, MD5_RE, type Layout } from './layout.js';
+import { INDEX_NAME, KEY_RE, MD5_RE, type Layout } from './layout.js';
 
 export interface IndexEntry {
+  /** The content's MD5 as the server reported it (the BLAKE3 root is the key). */
+  md5: string;
   size: number;
   remotePath: string;
   server: string;
@@ -23,8 +29,10 @@ export interface IndexEntry {
   seq: number;
 }
 
+export const INDEX_VERSION = 2;
+
 export interface IndexData {
-  version: 1;
+  version: typeof INDEX_VERSION;
   seq: number;
   hits: number;
   misses: number;
@@ -32,13 +40,21 @@ export interface IndexData {
 }
 
 export function emptyIndex(): IndexData {
-  return { version: 1, seq: 0, hits: 0, misses: 0, entries: new Map() };
+  return { version: INDEX_VERSION, seq: 0, hits: 0, misses: 0, entries: new Map() };
+}
+
+/** A version 1 index: entries keyed by MD5, without one of their own. */
+export interface LegacyIndex {
+  seq: number;
+  hits: number;
+  misses: number;
+  entries: Map<string, Omit<IndexEntry, 'md5'>>;
 }
 
 const isCount = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const isTime = (v: unknown): v is string => typeof v === 'string' && !Number.isNaN(Date.parse(v));
 
-function parseEntry(raw: unknown): IndexEntry | undefined {
+function parseEntry(raw: unknown): Omit<IndexEntry, 'md5'> | undefined {
   if (typeof raw !== 'object' || raw === null) return undefined;
   const r = raw as Record<string, unknown>;
   if (!isCount(r.size) || !isCount(r.hits) || !isCount(r.seq)) return undefined;
@@ -55,8 +71,8 @@ function parseEntry(raw: unknown): IndexEntry | undefined {
   };
 }
 
-/** The index in text, or undefined when it is not a readable index at all. */
-export function parseIndex(text: string): IndexData | undefined {
+/** The document's header fields and raw entries, when it has the given version. */
+function parseDocument(text: string, version: number): (Omit<LegacyIndex, 'entries'> & { entries: object }) | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -65,19 +81,39 @@ export function parseIndex(text: string): IndexData | undefined {
   }
   if (typeof raw !== 'object' || raw === null) return undefined;
   const r = raw as Record<string, unknown>;
-  if (r.version !== 1 || !isCount(r.seq) || !isCount(r.hits) || !isCount(r.misses)) return undefined;
+  if (r.version !== version || !isCount(r.seq) || !isCount(r.hits) || !isCount(r.misses)) return undefined;
   if (typeof r.entries !== 'object' || r.entries === null || Array.isArray(r.entries)) return undefined;
-  const data: IndexData = { version: 1, seq: r.seq, hits: r.hits, misses: r.misses, entries: new Map() };
-  for (const [md5, value] of Object.entries(r.entries)) {
+  return { seq: r.seq, hits: r.hits, misses: r.misses, entries: r.entries };
+}
+
+/** The index in text, or undefined when it is not a readable (current) index at all. */
+export function parseIndex(text: string): IndexData | undefined {
+  const doc = parseDocument(text, INDEX_VERSION);
+  if (!doc) return undefined;
+  const data: IndexData = { version: INDEX_VERSION, seq: doc.seq, hits: doc.hits, misses: doc.misses, entries: new Map() };
+  for (const [key, value] of Object.entries(doc.entries)) {
     const entry = parseEntry(value);
-    if (MD5_RE.test(md5) && entry) data.entries.set(md5, entry);
+    const md5 = (value as Record<string, unknown>)?.md5;
+    if (KEY_RE.test(key) && entry && typeof md5 === 'string' && MD5_RE.test(md5)) data.entries.set(key, { md5, ...entry });
   }
   return data;
 }
 
+/** A version 1 index in text, or undefined when it is not one. */
+export function parseLegacyIndex(text: string): LegacyIndex | undefined {
+  const doc = parseDocument(text, 1);
+  if (!doc) return undefined;
+  const legacy: LegacyIndex = { seq: doc.seq, hits: doc.hits, misses: doc.misses, entries: new Map() };
+  for (const [md5, value] of Object.entries(doc.entries)) {
+    const entry = parseEntry(value);
+    if (MD5_RE.test(md5) && entry) legacy.entries.set(md5, entry);
+  }
+  return legacy;
+}
+
 export function serializeIndex(data: IndexData): string {
   const entries: Record<string, IndexEntry> = {};
-  for (const [md5, e] of data.entries) entries[md5] = e;
+  for (const [key, e] of data.entries) entries[key] = e;
   const doc = { version: data.version, seq: data.seq, hits: data.hits, misses: data.misses, entries };
   return JSON.stringify(doc, null, 1) + '\n';
 }
@@ -86,6 +122,8 @@ export interface ReadResult {
   data: IndexData;
   /** The file existed but could not be parsed. */
   torn: boolean;
+  /** The file is a version 1 index (data is then empty until it is migrated). */
+  legacy?: LegacyIndex;
 }
 
 export async function readIndex(layout: Layout): Promise<ReadResult> {
@@ -97,7 +135,9 @@ export async function readIndex(layout: Layout): Promise<ReadResult> {
     throw ioError(error, 'reading the cache index');
   }
   const data = parseIndex(text);
-  return data ? { data, torn: false } : { data: emptyIndex(), torn: true };
+  if (data) return { data, torn: false };
+  const legacy = parseLegacyIndex(text);
+  return legacy ? { data: emptyIndex(), torn: false, legacy } : { data: emptyIndex(), torn: true };
 }
 
 /**
@@ -110,9 +150,10 @@ export async function writeIndex(layout: Layout, data: IndexData, pid: number, b
   await writeDurable(layout.index, temp, serializeIndex(data), beforeRename);
 }
 
-export function toInfo(md5: string, e: IndexEntry): CacheEntryInfo {
+export function toInfo(key: string, e: IndexEntry): CacheEntryInfo {
   return {
-    md5,
+    blake3: key,
+    md5: e.md5,
     size: e.size,
     remotePath: e.remotePath,
     server: e.server,
@@ -135,15 +176,15 @@ export function totalBytes(data: IndexData): number {
 
 /**
  * Least recently used entries to drop so that `incoming` more bytes fit
- * under `limit`. Returns their md5s, oldest first.
+ * under `limit`. Returns their keys, oldest first.
  */
 export function pickVictims(data: IndexData, incoming: number, limit: number): string[] {
   let total = totalBytes(data) + incoming;
   const victims: string[] = [];
   const oldestFirst = byRecency(data).reverse();
-  for (const [md5, e] of oldestFirst) {
+  for (const [key, e] of oldestFirst) {
     if (total <= limit) break;
-    victims.push(md5);
+    victims.push(key);
     total -= e.size;
   }
   return victims;

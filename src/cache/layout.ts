@@ -4,11 +4,18 @@
 //   index.json                    the index (replaced whole by atomic rename)
 //   index.json.<pid>-<rand>.tmp   an index being written (only under the lock)
 //   lock                          the lock file (see lock.ts)
-//   objects/<md5>                 content, named by its MD5
-//   objects/<md5>.intent          "about to add <md5>": written before content
+//   objects/<root>                content, named by its BLAKE3 root
+//                                 (protocol/chunk-hash.ts; 64 hex digits)
+//   objects/<root>.intent         "about to add <root>": written before content
 //                                 is moved in, removed once the index names it
 //   tmp/<pid>-<rand>.<kind>       private scratch files of process <pid>
 //   parts/<key>.part, .part.json  resumable downloads, keyed by server + path
+//   parts/<key>.claim             who is writing that .part (part-claim.ts)
+//   parts/<key>.<pid>-<rand>.part a private .part of a process that found the
+//                                 stable one claimed by another live process
+//
+// Version 1 (before BLAKE3) named objects by their MD5 (32 hex digits) and
+// keyed the index by it; migrate.ts turns such a folder into this layout.
 
 import path from 'node:path';
 
@@ -23,6 +30,8 @@ export interface Layout {
 
 export const INDEX_NAME = 'index.json';
 export const MD5_RE = /^[0-9a-f]{32}$/;
+/** An object's name: its BLAKE3 root. */
+export const KEY_RE = /^[0-9a-f]{64}$/;
 export const INTENT_SUFFIX = '.intent';
 
 export function layoutOf(root: string): Layout {
@@ -36,12 +45,12 @@ export function layoutOf(root: string): Layout {
   };
 }
 
-export function contentPath(layout: Layout, md5: string): string {
-  return path.join(layout.objects, md5);
+export function contentPath(layout: Layout, key: string): string {
+  return path.join(layout.objects, key);
 }
 
-export function intentPath(layout: Layout, md5: string): string {
-  return path.join(layout.objects, md5 + INTENT_SUFFIX);
+export function intentPath(layout: Layout, key: string): string {
+  return path.join(layout.objects, key + INTENT_SUFFIX);
 }
 
 /** Whether a name in the root folder is an index temp file. */

@@ -23,13 +23,13 @@ import type { Layout } from './layout.js';
 export const LOCK_STALE_MS = 5 * 60_000;
 export const DEFAULT_LOCK_TIMEOUT_MS = 30_000;
 
-interface Holder {
+export interface Holder {
   pid: number;
   host: string;
   nonce: string;
 }
 
-function parseHolder(text: string): Holder | undefined {
+export function parseHolder(text: string): Holder | undefined {
   try {
     const v = JSON.parse(text) as Partial<Holder>;
     if (typeof v.pid === 'number' && typeof v.host === 'string' && typeof v.nonce === 'string') {
@@ -41,7 +41,7 @@ function parseHolder(text: string): Holder | undefined {
   return undefined;
 }
 
-async function readText(p: string): Promise<string | undefined> {
+export async function readText(p: string): Promise<string | undefined> {
   try {
     return await readFile(p, 'utf8');
   } catch (error) {
@@ -61,10 +61,14 @@ async function isStale(layout: Layout, text: string): Promise<boolean> {
   }
 }
 
-async function breakLock(layout: Layout, pid: number, staleText: string): Promise<void> {
-  const aside = tempName(layout.tmp, pid, 'broken-lock');
+/**
+ * Move aside the lock file at `lock` that read as `staleText`; put it back if
+ * what was moved is not that (see breakLock). Also used for part claims.
+ */
+export async function breakLockAt(lock: string, tmpDir: string, pid: number, staleText: string): Promise<void> {
+  const aside = tempName(tmpDir, pid, 'broken-lock');
   try {
-    await rename(layout.lock, aside);
+    await rename(lock, aside);
   } catch (error) {
     if (errCode(error) === 'ENOENT') return; // someone else broke it first
     throw error;
@@ -76,12 +80,16 @@ async function breakLock(layout: Layout, pid: number, staleText: string): Promis
     // window for that is two syscalls after a crash, and the worst outcome
     // is two writers racing once, which the repair on next open absorbs.
     try {
-      await link(aside, layout.lock);
+      await link(aside, lock);
     } catch (error) {
       if (errCode(error) !== 'EEXIST') throw error;
     }
   }
   await unlinkQuiet(aside);
+}
+
+function breakLock(layout: Layout, pid: number, staleText: string): Promise<void> {
+  return breakLockAt(layout.lock, layout.tmp, pid, staleText);
 }
 
 export interface LockOptions {

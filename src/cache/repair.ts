@@ -4,21 +4,31 @@
 // outside the lock, so those go only when their owner's pid is gone.
 //
 // What a kill -9 can leave, and what happens to it:
-//   objects/<md5>.intent, no content        -> deleted (the move never happened)
-//   objects/<md5> + intent, not in index    -> adopted if the intent's md5 and
+//   objects/<root>.intent, no content       -> deleted (the move never happened)
+//   objects/<root> + intent, not in index   -> adopted if the intent's root and
 //                                              size match the file, else deleted
-//   objects/<md5> with no intent, not in index -> deleted (an eviction or
+//   objects/<root> with no intent, not in index -> deleted (an eviction or
 //                                              removal whose unlink never ran)
+//   any other name in objects/ (a version 1 object named by MD5 among them)
+//                                           -> deleted
 //   index entry whose file is missing or the wrong size -> dropped
 //   index.json.*.tmp                        -> deleted
 //   tmp/<pid>-* of a dead pid               -> deleted
+//   parts/<key>.<pid>-<rand>.part(.json) of a dead pid -> deleted (private, see
+//                                              part-claim.ts; nobody resumes it)
+//   parts/<key>.claim of a dead pid         -> deleted
 //   a torn index.json                       -> rebuilt from what is adoptable
+//
+// Adopting does not hash the content: admit checked its BLAKE3 root before
+// writing the intent, and every hit is checked again on its way out.
 
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errCode, pidAlive, tempOwner, unlinkQuiet } from './fsutil.js';
 import { type IndexData, pickVictims } from './index-file.js';
-import { INTENT_SUFFIX, isIndexTemp, MD5_RE, type Layout, contentPath } from './layout.js';
+import { INTENT_SUFFIX, isIndexTemp, KEY_RE, MD5_RE, type Layout, contentPath } from './layout.js';
+import { breakLockAt, readText } from './lock.js';
+import { CLAIM_SUFFIX, claimIsStale, privatePartOwner } from './part-claim.js';
 
 /** Resumable .part files untouched for this long are given up on. */
 export const PART_MAX_AGE_MS = 7 * 24 * 3600_000;
@@ -27,13 +37,37 @@ export const TEMP_MAX_AGE_MS = 24 * 3600_000;
 
 export interface RepairReport {
   tornIndex: boolean;
-  adopted: string[]; // md5s taken into the index from an interrupted admit
+  adopted: string[]; // keys taken into the index from an interrupted admit
   dropped: string[]; // index entries whose content was missing or damaged
   deleted: string[]; // leftover files removed, relative to the cache folder
-  evicted: string[]; // md5s evicted to get back under the limit
+  evicted: string[]; // keys evicted to get back under the limit
+  /** Set on the open that found a cache written by the MD5-keyed version 1. */
+  upgrade?: Upgrade;
+}
+
+/** What became of a version 1 cache: its entries re-keyed, or (index unreadable) dropped. */
+export interface Upgrade {
+  from: 1;
+  how: 'migrated' | 'rebuilt';
+  kept: number;
+  dropped: number;
+}
+
+/** The one line to tell the user about an open, or undefined when there is nothing worth saying. */
+export function describeRepair(report: RepairReport): string | undefined {
+  const u = report.upgrade;
+  if (u?.how === 'migrated') {
+    const lost = u.dropped > 0 ? `; dropped ${u.dropped} whose content was missing or no longer matched` : '';
+    return `cache: migrated ${u.kept} ${u.kept === 1 ? 'entry' : 'entries'} from the MD5-keyed format to BLAKE3 keys${lost}`;
+  }
+  if (u?.how === 'rebuilt') return `cache: rebuilt empty; the MD5-keyed index of the previous version was unreadable (${u.dropped} files dropped)`;
+  if (report.tornIndex)
+    return `cache: the index was damaged; rebuilt it with ${report.adopted.length} recoverable ${report.adopted.length === 1 ? 'entry' : 'entries'}`;
+  return undefined;
 }
 
 export interface Intent {
+  blake3: string;
   md5: string;
   size: number;
   remotePath: string;
@@ -45,7 +79,9 @@ export function parseIntent(text: string): Intent | undefined {
   try {
     const v = JSON.parse(text) as Partial<Intent>;
     if (
+      typeof v.blake3 === 'string' &&
       typeof v.md5 === 'string' &&
+      MD5_RE.test(v.md5) &&
       Number.isSafeInteger(v.size) &&
       typeof v.remotePath === 'string' &&
       typeof v.server === 'string' &&
@@ -99,7 +135,7 @@ export async function repair(layout: Layout, data: IndexData, torn: boolean, lim
   for (const name of objectNames) {
     if (name.endsWith(INTENT_SUFFIX)) continue;
     const abs = path.join(layout.objects, name);
-    const size = MD5_RE.test(name) ? await sizeOf(abs) : undefined;
+    const size = KEY_RE.test(name) ? await sizeOf(abs) : undefined;
     if (size === undefined) {
       await remove(abs); // not ours, or not a file we could have written
       continue;
@@ -108,10 +144,11 @@ export async function repair(layout: Layout, data: IndexData, torn: boolean, lim
     const intent = intents.get(name);
     if (entry && entry.size === size) {
       present.add(name);
-    } else if (!entry && intent && intent.md5 === name && intent.size === size) {
+    } else if (!entry && intent && intent.blake3 === name && intent.size === size) {
       data.seq += 1;
       data.misses += 1; // the download happened; only its bookkeeping was lost
       data.entries.set(name, {
+        md5: intent.md5,
         size,
         remotePath: intent.remotePath,
         server: intent.server,
@@ -126,12 +163,12 @@ export async function repair(layout: Layout, data: IndexData, torn: boolean, lim
       await remove(abs);
     }
   }
-  for (const md5 of intents.keys()) await remove(path.join(layout.objects, md5 + INTENT_SUFFIX));
+  for (const key of intents.keys()) await remove(path.join(layout.objects, key + INTENT_SUFFIX));
 
-  for (const md5 of [...data.entries.keys()]) {
-    if (!present.has(md5)) {
-      data.entries.delete(md5);
-      report.dropped.push(md5);
+  for (const key of [...data.entries.keys()]) {
+    if (!present.has(key)) {
+      data.entries.delete(key);
+      report.dropped.push(key);
     }
   }
 
@@ -148,15 +185,29 @@ export async function repair(layout: Layout, data: IndexData, torn: boolean, lim
   }
   for (const name of await names(layout.parts)) {
     const abs = path.join(layout.parts, name);
+    const owner = privatePartOwner(name);
+    if (owner !== undefined && !pidAlive(owner)) {
+      await remove(abs);
+      continue;
+    }
+    if (name.endsWith(CLAIM_SUFFIX)) {
+      // Claims are not covered by the cache lock: break one the careful way.
+      const held = await readText(abs);
+      if (held !== undefined && claimIsStale(held)) {
+        await breakLockAt(abs, layout.tmp, process.pid, held);
+        report.deleted.push(path.relative(layout.root, abs));
+      }
+      continue;
+    }
     const st = await stat(abs).catch(() => undefined);
     if (st && now - st.mtimeMs > PART_MAX_AGE_MS) await remove(abs);
   }
 
   // A smaller limit than last time (or an adoption) may leave us over it.
-  for (const md5 of pickVictims(data, 0, limit)) {
-    data.entries.delete(md5);
-    await unlinkQuiet(contentPath(layout, md5));
-    report.evicted.push(md5);
+  for (const key of pickVictims(data, 0, limit)) {
+    data.entries.delete(key);
+    await unlinkQuiet(contentPath(layout, key));
+    report.evicted.push(key);
   }
   return report;
 }

@@ -2,7 +2,8 @@
 // TUI's cache view read these through the client API.
 
 export interface CacheEntryInfo {
-  md5: string; // the content's MD5: the cache is keyed by content
+  blake3: string; // the content's BLAKE3 root (protocol/chunk-hash.ts): the cache's key
+  md5: string; // the content's MD5, what users see and may type to remove it
   size: number;
   remotePath: string; // where it last came from
   server: string; // host:port it came from
@@ -25,6 +26,24 @@ export interface CacheApi {
   list(): Promise<CacheEntryInfo[]>;
   stats(): Promise<CacheStats>;
   clear(): Promise<void>;
-  /** Remove entries by MD5 or by remote path; returns how many went. */
-  remove(md5OrRemotePath: string): Promise<number>;
+  /** Remove entries by BLAKE3 root, MD5 or remote path; returns how many went. */
+  remove(keyOrRemotePath: string): Promise<number>;
+}
+
+/** What admit needs to know about a file: its claimed content and where it came from. */
+export interface AdmitInfo {
+  /** The BLAKE3 root the file must have (checked: admit hashes the file). */
+  blake3: string;
+  /** The server's MD5 of it, kept for the user. */
+  md5: string;
+  size: number;
+  remotePath: string;
+  server: string;
+}
+
+export interface MaterializeOptions {
+  /** Count this as a hit (default true); the copy right after a download is not one. */
+  countHit?: boolean;
+  /** Replace a file at the destination (default false: fail with EXISTS and keep it). */
+  overwrite?: boolean;
 }

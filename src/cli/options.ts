@@ -2,6 +2,7 @@
 // the one place that turns them into a connected client.
 
 import type { Argv } from 'yargs';
+import { describeRepair } from '../cache/cache.js';
 import { parseBytes } from '../format.js';
 import { connect, DEFAULT_SERVER, parseServerAddress } from '../client/connect.js';
 import type { FerryClient } from '../client/client.js';
@@ -94,6 +95,9 @@ export async function openClient(io: CliIo, args: ClientArgs & CacheArgs, withCa
     ...(cacheSize !== undefined ? { cacheSize } : {}),
     noCache: !withCache || args.cache === false,
   });
+  // Said once: the open that migrated or rebuilt the cache is the only one with it to say.
+  const cacheNote = client.cache ? describeRepair(client.cache.repairReport) : undefined;
+  if (cacheNote) warn(io, cacheNote);
   if (client.tls?.firstUse) {
     warn(io, `trusting ${client.info.address} on first use: certificate ${client.tls.fingerprint} (compare it with what \`ferry serve --tls\` printed)`);
   }

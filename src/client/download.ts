@@ -70,8 +70,8 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
 
   const cache = options.noCache ? null : client.cache;
   const server = client.info.address;
-  if (cache && cache.fits(remote.size) && (await cache.lookup(remote.md5))) {
-    if (await cache.materialize(remote.md5, destAbs, { remotePath: remote.path, server })) {
+  if (cache && cache.fits(remote.size) && (await cache.lookup(remote.blake3))) {
+    if (await cache.materialize(remote.blake3, destAbs, { remotePath: remote.path, server }, { overwrite })) {
       await keepTime(destAbs, remote.mtimeMs);
       return result(remote, destAbs, 0, 'hit', started, transport);
     }
@@ -105,8 +105,8 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
   }
   if (options.md5) await checkMd5Here(target.part, fetched.md5, remote.path);
   if (viaCache) {
-    await cache.admit(target.part, { md5: fetched.md5, size: remote.size, remotePath: remote.path, server });
-    if (!(await cache.materialize(fetched.md5, destAbs, { remotePath: remote.path, server }, { countHit: false }))) {
+    await cache.admit(target.part, { blake3: fetched.blake3, md5: fetched.md5, size: remote.size, remotePath: remote.path, server });
+    if (!(await cache.materialize(fetched.blake3, destAbs, { remotePath: remote.path, server }, { countHit: false, overwrite }))) {
       // Another ferry process sharing this cache evicted the entry between the
       // two steps; the bytes are gone, so fetch once more, straight to the destination.
       const again = await fetch(partPathsBeside(destAbs));

@@ -22,19 +22,20 @@ describe('DownloadCache basics', () => {
     vi.useFakeTimers({ toFake: ['Date'] });
     vi.setSystemTime(new Date('2020-01-01T00:00:00Z'));
     const stored = await cache.admit(s.path, info(s, 'docs/a.bin'));
-    expect(stored).toBe(path.join(dir, 'objects', s.md5));
+    expect(stored).toBe(path.join(dir, 'objects', s.blake3));
     expect(await exists(s.path)).toBe(false); // admit moves the file
-    expect(await cache.lookup(s.md5.toUpperCase())).toMatchObject({ md5: s.md5, size: 1234, hits: 0 });
+    expect(await cache.lookup(s.blake3.toUpperCase())).toMatchObject({ md5: s.md5, size: 1234, hits: 0 });
 
     vi.setSystemTime(new Date('2021-06-01T12:00:00Z'));
     const dest = path.join(work, 'out.bin');
     await writeFile(dest, 'old content to be replaced');
-    expect(await cache.materialize(s.md5, dest, { remotePath: 'docs/a.bin', server: 'h:1' })).toBe(true);
+    expect(await cache.materialize(s.blake3, dest, { remotePath: 'docs/a.bin', server: 'h:1' }, { overwrite: true })).toBe(true);
     vi.useRealTimers();
 
     expect(await readFile(dest)).toEqual(s.data);
-    const entry = await cache.lookup(s.md5);
+    const entry = await cache.lookup(s.blake3);
     expect(entry).toEqual({
+      blake3: s.blake3,
       md5: s.md5,
       size: 1234,
       remotePath: 'docs/a.bin',
@@ -54,7 +55,7 @@ describe('DownloadCache basics', () => {
     const s = await sample(work, 'b', 500);
     const stored = await cache.admit(s.path, info(s));
     const dest = path.join(work, 'copy.bin');
-    await cache.materialize(s.md5, dest, { remotePath: 'x', server: 'h' });
+    await cache.materialize(s.blake3, dest, { remotePath: 'x', server: 'h' });
     expect((await stat(dest)).ino).not.toBe((await stat(stored)).ino);
     await writeFile(dest, 'edited', { flag: 'r+' });
     expect(await readFile(stored)).toEqual(s.data);
@@ -108,14 +109,14 @@ describe('eviction', () => {
     const cache = await DownloadCache.open({ dir, limit: 300 });
     const [a, b, c, d, e] = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((x) => sample(work, x, 100)));
     for (const s of [a!, b!, c!]) await cache.admit(s.path, info(s));
-    await cache.materialize(a!.md5, path.join(work, 'a.out'), { remotePath: 'a', server: 'h' });
-    expect(await cache.lookup(b!.md5)).toBeDefined(); // a lookup is not a use: b stays oldest
+    await cache.materialize(a!.blake3, path.join(work, 'a.out'), { remotePath: 'a', server: 'h' });
+    expect(await cache.lookup(b!.blake3)).toBeDefined(); // a lookup is not a use: b stays oldest
 
     await cache.admit(d!.path, info(d!));
     expect((await cache.list()).map((x) => x.md5)).toEqual([d!.md5, a!.md5, c!.md5]);
-    expect(await cache.lookup(b!.md5)).toBeUndefined();
+    expect(await cache.lookup(b!.blake3)).toBeUndefined();
 
-    await cache.materialize(c!.md5, path.join(work, 'c.out'), { remotePath: 'c', server: 'h' });
+    await cache.materialize(c!.blake3, path.join(work, 'c.out'), { remotePath: 'c', server: 'h' });
     await cache.admit(e!.path, info(e!));
     expect((await cache.list()).map((x) => x.md5)).toEqual([e!.md5, c!.md5, d!.md5]);
     await expectConsistent(dir, 300);
@@ -142,9 +143,9 @@ describe('eviction', () => {
     const cache = await DownloadCache.open({ dir, limit: 1000 });
     const samples = await Promise.all(['a', 'b', 'c'].map((x) => sample(work, x, 100)));
     for (const s of samples) await cache.admit(s.path, info(s));
-    await cache.materialize(samples[0]!.md5, path.join(work, 'a.out'), { remotePath: 'a', server: 'h' });
+    await cache.materialize(samples[0]!.blake3, path.join(work, 'a.out'), { remotePath: 'a', server: 'h' });
     const small = await DownloadCache.open({ dir, limit: 200 });
-    expect(small.repairReport.evicted).toEqual([samples[1]!.md5]);
+    expect(small.repairReport.evicted).toEqual([samples[1]!.blake3]);
     expect((await small.list()).map((x) => x.md5)).toEqual([samples[0]!.md5, samples[2]!.md5]);
     await expectConsistent(dir, 200);
   });
@@ -161,7 +162,7 @@ describe('remove and clear', () => {
     await cache.admit(c!.path, info(c!, 'docs/b.txt', 'other:1'));
 
     expect(await cache.remove(a!.md5.toUpperCase())).toBe(1);
-    expect(await exists(path.join(dir, 'objects', a!.md5))).toBe(false);
+    expect(await exists(path.join(dir, 'objects', a!.blake3))).toBe(false);
     expect(await cache.remove('nothing/here')).toBe(0);
     expect(await cache.remove('/docs/b.txt')).toBe(2);
     expect(await cache.list()).toEqual([]);
@@ -184,14 +185,14 @@ describe('persistence', () => {
     const [a, b] = await Promise.all(['a', 'b'].map((x) => sample(work, x, 321)));
     await first.admit(a!.path, info(a!));
     await first.admit(b!.path, info(b!));
-    await first.materialize(a!.md5, path.join(work, 'a.out'), { remotePath: 'a', server: 'h' });
+    await first.materialize(a!.blake3, path.join(work, 'a.out'), { remotePath: 'a', server: 'h' });
     const before = await first.list();
 
     const second = await DownloadCache.open({ dir, limit: 10_000 });
     expect(second.repairReport).toEqual({ tornIndex: false, adopted: [], dropped: [], deleted: [], evicted: [] });
     expect(await second.list()).toEqual(before);
     expect(await second.stats()).toMatchObject({ entries: 2, bytes: 642, hits: 1, misses: 2 });
-    expect(await second.materialize(b!.md5, path.join(work, 'b.out'), { remotePath: 'b', server: 'h' })).toBe(true);
+    expect(await second.materialize(b!.blake3, path.join(work, 'b.out'), { remotePath: 'b', server: 'h' })).toBe(true);
     expect(await readFile(path.join(work, 'b.out'))).toEqual(b!.data);
   });
 });
@@ -208,7 +209,7 @@ describe('two instances on one folder', () => {
     expect((await one.list()).map((e) => e.md5).sort()).toEqual(samples.map((s) => s.md5).sort());
 
     await Promise.all([
-      ...samples.slice(0, 10).map((s, i) => one.materialize(s.md5, path.join(work, `out${i}`), { remotePath: 'r', server: 'h' })),
+      ...samples.slice(0, 10).map((s, i) => one.materialize(s.blake3, path.join(work, `out${i}`), { remotePath: 'r', server: 'h' })),
       ...samples.slice(10, 20).map((s) => two.remove(s.md5)),
     ]);
     const entries = await two.list();

@@ -1,4 +1,4 @@
-// Shared fixtures for the cache tests: temp folders, files with known MD5s,
+// Shared fixtures for the cache tests: temp folders, files with known hashes,
 // a pid that is certainly dead, and a full consistency check of a cache folder.
 
 import { spawnSync } from 'node:child_process';
@@ -9,6 +9,7 @@ import path from 'node:path';
 import { expect } from 'vitest';
 import type { CacheHooks, CrashPoint } from '../../src/cache/cache.js';
 import { parseIndex, totalBytes } from '../../src/cache/index-file.js';
+import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 
 const made: string[] = [];
 
@@ -24,8 +25,16 @@ export async function removeTempDirs(): Promise<void> {
 
 export const md5Of = (data: Buffer | string) => createHash('md5').update(data).digest('hex');
 
+/** The BLAKE3 root (protocol/chunk-hash.ts) of these bytes. */
+export function rootOf(data: Buffer): string {
+  const hasher = new ChunkHasher(data.length);
+  hasher.update(data);
+  return hasher.finish().blake3;
+}
+
 export interface Sample {
   path: string;
+  blake3: string;
   md5: string;
   size: number;
   data: Buffer;
@@ -36,10 +45,11 @@ export async function sample(dir: string, seed: string, size = 100): Promise<Sam
   const data = Buffer.alloc(size, seed);
   const p = path.join(dir, `${seed}-${size}.bin`);
   await writeFile(p, data);
-  return { path: p, md5: md5Of(data), size, data };
+  return { path: p, blake3: rootOf(data), md5: md5Of(data), size, data };
 }
 
 export const info = (s: Sample, remotePath = `docs/${s.md5.slice(0, 6)}.bin`, server = 'host:7000') => ({
+  blake3: s.blake3,
   md5: s.md5,
   size: s.size,
   remotePath,
@@ -75,7 +85,7 @@ export function freezeAt(point: CrashPoint): { hooks: CacheHooks; reached: Promi
 
 /**
  * The folder is exactly what the index says: every entry has its file with
- * the right size and MD5, there is no other file in objects/, no index temp,
+ * the right size, BLAKE3 root (its name) and MD5, there is no other file in objects/, no index temp,
  * no scratch file, and the total is within the limit.
  */
 export async function expectConsistent(dir: string, limit: number): Promise<void> {
@@ -84,10 +94,11 @@ export async function expectConsistent(dir: string, limit: number): Promise<void
   if (!data) return;
   const objects = (await readdir(path.join(dir, 'objects'))).sort();
   expect(objects).toEqual([...data.entries.keys()].sort());
-  for (const [md5, entry] of data.entries) {
-    const content = await readFile(path.join(dir, 'objects', md5));
+  for (const [key, entry] of data.entries) {
+    const content = await readFile(path.join(dir, 'objects', key));
     expect(content.length).toBe(entry.size);
-    expect(md5Of(content)).toBe(md5);
+    expect(rootOf(content)).toBe(key);
+    expect(md5Of(content)).toBe(entry.md5);
   }
   expect((await readdir(dir)).filter((n) => n.startsWith('index.json.'))).toEqual([]);
   expect(await readdir(path.join(dir, 'tmp'))).toEqual([]);

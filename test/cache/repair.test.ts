@@ -33,11 +33,11 @@ describe('repair after a kill during admit', () => {
     const dying = await DownloadCache.open({ dir, limit: LIMIT, hooks });
     void dying.admit(c.path, info(c, 'c.bin'));
     await reached;
-    expect(await exists(path.join(dir, 'objects', c.md5 + '.intent'))).toBe(true);
+    expect(await exists(path.join(dir, 'objects', c.blake3 + '.intent'))).toBe(true);
 
     const after = await DownloadCache.open({ dir, limit: LIMIT });
     expect(await md5s(after)).toEqual([a.md5, b.md5].sort());
-    expect(after.repairReport.deleted).toContain(path.join('objects', c.md5 + '.intent'));
+    expect(after.repairReport.deleted).toContain(path.join('objects', c.blake3 + '.intent'));
     expect(await exists(c.path)).toBe(true);
     await expectConsistent(dir, LIMIT);
   });
@@ -50,9 +50,9 @@ describe('repair after a kill during admit', () => {
     await reached;
 
     const after = await DownloadCache.open({ dir, limit: LIMIT });
-    expect(after.repairReport.adopted).toEqual([c.md5]);
+    expect(after.repairReport.adopted).toEqual([c.blake3]);
     expect(await md5s(after)).toEqual([a.md5, b.md5, c.md5].sort());
-    expect(await after.lookup(c.md5)).toMatchObject({ remotePath: 'c.bin', server: 'host:7000', size: 100 });
+    expect(await after.lookup(c.blake3)).toMatchObject({ remotePath: 'c.bin', server: 'host:7000', size: 100 });
     expect((await after.stats()).misses).toBe(3);
     await expectConsistent(dir, LIMIT);
   });
@@ -65,7 +65,7 @@ describe('repair after a kill during admit', () => {
     await reached;
 
     const after = await DownloadCache.open({ dir, limit: 200 });
-    expect(after.repairReport.evicted).toEqual([a.md5]);
+    expect(after.repairReport.evicted).toEqual([a.blake3]);
     expect(await md5s(after)).toEqual([b.md5, c.md5].sort());
     await expectConsistent(dir, 200);
   });
@@ -79,7 +79,7 @@ describe('repair after a kill during admit', () => {
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toHaveLength(1);
 
     const after = await DownloadCache.open({ dir, limit: LIMIT });
-    expect(after.repairReport.adopted).toEqual([c.md5]);
+    expect(after.repairReport.adopted).toEqual([c.blake3]);
     expect(await md5s(after)).toEqual([a.md5, b.md5, c.md5].sort());
     await expectConsistent(dir, LIMIT);
   });
@@ -90,10 +90,10 @@ describe('repair after a kill during admit', () => {
     const dying = await DownloadCache.open({ dir, limit: 200, hooks });
     void dying.admit(c.path, info(c, 'c.bin'));
     await reached;
-    expect(await exists(path.join(dir, 'objects', a.md5))).toBe(true);
+    expect(await exists(path.join(dir, 'objects', a.blake3))).toBe(true);
 
     const after = await DownloadCache.open({ dir, limit: 200 });
-    expect(after.repairReport.deleted.sort()).toEqual([path.join('objects', a.md5), path.join('objects', c.md5 + '.intent')].sort());
+    expect(after.repairReport.deleted.sort()).toEqual([path.join('objects', a.blake3), path.join('objects', c.blake3 + '.intent')].sort());
     expect(after.repairReport.adopted).toEqual([]);
     expect(await md5s(after)).toEqual([b.md5, c.md5].sort());
     await expectConsistent(dir, 200);
@@ -105,13 +105,13 @@ describe('repair after a kill elsewhere', () => {
     const { dir, work, a } = await setup();
     const { hooks, reached } = freezeAt('materialize:pinned');
     const dying = await DownloadCache.open({ dir, limit: LIMIT, hooks });
-    void dying.materialize(a.md5, path.join(work, 'out'), { remotePath: 'a.bin', server: 'h' });
+    void dying.materialize(a.blake3, path.join(work, 'out'), { remotePath: 'a.bin', server: 'h' });
     await reached;
     expect(await readdir(path.join(dir, 'tmp'))).toHaveLength(1);
 
     const after = await DownloadCache.open({ dir, limit: LIMIT });
     expect(after.repairReport.deleted).toHaveLength(1);
-    expect(await after.lookup(a.md5)).toBeDefined();
+    expect(await after.lookup(a.blake3)).toBeDefined();
     await expectConsistent(dir, LIMIT);
   });
 
@@ -121,10 +121,10 @@ describe('repair after a kill elsewhere', () => {
     const dying = await DownloadCache.open({ dir, limit: LIMIT, hooks });
     void dying.remove(a.md5);
     await reached;
-    expect(await exists(path.join(dir, 'objects', a.md5))).toBe(true);
+    expect(await exists(path.join(dir, 'objects', a.blake3))).toBe(true);
 
     const after = await DownloadCache.open({ dir, limit: LIMIT });
-    expect(after.repairReport.deleted).toEqual([path.join('objects', a.md5)]);
+    expect(after.repairReport.deleted).toEqual([path.join('objects', a.blake3)]);
     expect(await md5s(after)).toEqual([b.md5]);
     await expectConsistent(dir, LIMIT);
   });
@@ -147,10 +147,10 @@ describe('repair after a kill elsewhere', () => {
 describe('repair of damage found on disk', () => {
   it('drops index entries whose file is missing or the wrong size', async () => {
     const { dir, a, b } = await setup();
-    await rm(path.join(dir, 'objects', a.md5));
-    await writeFile(path.join(dir, 'objects', b.md5), 'short');
+    await rm(path.join(dir, 'objects', a.blake3));
+    await writeFile(path.join(dir, 'objects', b.blake3), 'short');
     const after = await DownloadCache.open({ dir, limit: LIMIT });
-    expect(after.repairReport.dropped.sort()).toEqual([a.md5, b.md5].sort());
+    expect(after.repairReport.dropped.sort()).toEqual([a.blake3, b.blake3].sort());
     expect(await after.list()).toEqual([]);
     await expectConsistent(dir, LIMIT);
   });
@@ -158,14 +158,14 @@ describe('repair of damage found on disk', () => {
   it('deletes orphans it cannot vouch for: no intent, a mismatched intent, a stray name', async () => {
     const { dir, a, b, c } = await setup();
     const objects = path.join(dir, 'objects');
-    const orphan = 'f'.repeat(32);
+    const orphan = 'f'.repeat(64);
     await writeFile(path.join(objects, orphan), 'who knows');
-    await writeFile(path.join(objects, c.md5), c.data);
+    await writeFile(path.join(objects, c.blake3), c.data);
     await writeFile(
-      path.join(objects, c.md5 + '.intent'),
-      JSON.stringify({ md5: c.md5, size: 99, remotePath: 'c', server: 'h', added: new Date().toISOString() }),
+      path.join(objects, c.blake3 + '.intent'),
+      JSON.stringify({ blake3: c.blake3, md5: c.md5, size: 99, remotePath: 'c', server: 'h', added: new Date().toISOString() }),
     );
-    await writeFile(path.join(objects, '9'.repeat(32) + '.intent'), '{"md5": "torn');
+    await writeFile(path.join(objects, '9'.repeat(64) + '.intent'), '{"blake3": "torn');
     await writeFile(path.join(objects, 'notes.txt'), 'x');
     const after = await DownloadCache.open({ dir, limit: LIMIT });
     expect(after.repairReport.adopted).toEqual([]);
@@ -177,18 +177,19 @@ describe('repair of damage found on disk', () => {
   it('rebuilds from a torn index: adoptable content kept, the rest deleted', async () => {
     const { dir, a, b, c } = await setup();
     const objects = path.join(dir, 'objects');
-    await writeFile(path.join(objects, c.md5), c.data);
+    await writeFile(path.join(objects, c.blake3), c.data);
     await writeFile(
-      path.join(objects, c.md5 + '.intent'),
-      JSON.stringify({ md5: c.md5, size: 100, remotePath: 'c', server: 'h', added: new Date().toISOString() }),
+      path.join(objects, c.blake3 + '.intent'),
+      JSON.stringify({ blake3: c.blake3, md5: c.md5, size: 100, remotePath: 'c', server: 'h', added: new Date().toISOString() }),
     );
     const text = await readFile(path.join(dir, 'index.json'), 'utf8');
     await writeFile(path.join(dir, 'index.json'), text.slice(0, text.length / 2));
 
     const after = await DownloadCache.open({ dir, limit: LIMIT });
     expect(after.repairReport.tornIndex).toBe(true);
-    expect(after.repairReport.adopted).toEqual([c.md5]);
-    expect(after.repairReport.deleted.sort()).toEqual([a.md5, b.md5, c.md5 + '.intent'].map((n) => path.join('objects', n)).sort());
+    expect(after.repairReport.adopted).toEqual([c.blake3]);
+    expect(after.repairReport.deleted.sort()).toEqual([a.blake3, b.blake3, c.blake3 + '.intent'].map((n) => path.join('objects', n)).sort());
+    expect(after.repairReport.upgrade).toBeUndefined();
     expect(await md5s(after)).toEqual([c.md5]);
     await expectConsistent(dir, LIMIT);
   });

@@ -177,6 +177,27 @@ describe('ferry cache', () => {
     expect((await cli(['cache', 'clear', '--cache-dir', cacheDir])).stdout).toMatch(/^removed 1 file /);
     expect(await json(['cache', 'list', '--cache-dir', cacheDir])).toEqual([]);
   });
+
+  it('says once, on stderr, that a cache of the previous (MD5-keyed) version was migrated, then hits it', async () => {
+    const cacheDir = path.join(scratch, 'cache-v1');
+    const t = files(await truth()).find((f) => f.path === 'a.txt') as Truth & { md5: string };
+    const bytes = await fs.readFile(path.join(share.root, 'a.txt'));
+    // What version 1 wrote: objects named by MD5, index version 1 keyed by MD5.
+    await fs.mkdir(path.join(cacheDir, 'objects'), { recursive: true });
+    await fs.writeFile(path.join(cacheDir, 'objects', t.md5), bytes);
+    const at = '2026-11-20T09:12:00.000Z';
+    const entry = { size: bytes.length, remotePath: 'a.txt', server: 'old:1', lastAccess: at, hits: 0, added: at, seq: 1 };
+    await fs.writeFile(path.join(cacheDir, 'index.json'), JSON.stringify({ version: 1, seq: 1, hits: 0, misses: 1, entries: { [t.md5]: entry } }));
+
+    const first = await cli(['cache', 'list', '--json', '--cache-dir', cacheDir]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).toBe('ferry: cache: migrated 1 entry from the MD5-keyed format to BLAKE3 keys\n');
+    const h = new ChunkHasher(bytes.length);
+    h.update(bytes);
+    expect(JSON.parse(first.stdout)).toMatchObject([{ md5: t.md5, blake3: h.finish().blake3, remotePath: 'a.txt' }]);
+    const dest = await fs.mkdtemp(path.join(scratch, 'dl-'));
+    expect(await json(['download', 'a.txt', '--dest', dest, '--cache-dir', cacheDir])).toMatchObject({ cache: 'hit', md5: t.md5 });
+  });
 });
 
 describe('ferry logs', () => {

@@ -325,11 +325,13 @@ export class FakeCache implements CacheApi {
   }
   async remove(key: string): Promise<number> {
     const before = this.entries.length;
-    this.entries = this.entries.filter((e) => e.md5 !== key && e.remotePath !== key);
+    this.entries = this.entries.filter((e) => e.blake3 !== key && e.md5 !== key && e.remotePath !== key);
     return before - this.entries.length;
   }
 }
 
 export function cacheEntry(remotePath: string, size: number, hits = 1, lastAccess = '2026-11-20T09:12:00.000Z'): CacheEntryInfo {
-  return { md5: md5(remotePath), size, remotePath, server: '127.0.0.1:2003', lastAccess, hits, added: '2026-11-19T08:00:00.000Z' };
+  // A stand-in root: 64 hex digits, distinct per path, which is all the views look at.
+  const blake3 = createHash('sha256').update(remotePath).digest('hex');
+  return { blake3, md5: md5(remotePath), size, remotePath, server: '127.0.0.1:2003', lastAccess, hits, added: '2026-11-19T08:00:00.000Z' };
 }

@@ -132,7 +132,7 @@ describe('download', () => {
     // A miss (through the cache), then a hit into another folder, then the tree.
     const first = await client.download('dated/old.txt', { dest });
     expect((await stat(first.dest)).mtimeMs).toBeCloseTo(T, -1);
-    const object = join(t.scratch, 'cache', 'objects', first.md5);
+    const object = join(t.scratch, 'cache', 'objects', first.blake3 as string); // objects are named by their BLAKE3 root
     const cached = (await stat(object)).mtimeMs;
     const other = await scratchDir('ferry-dest-');
     const hit = await client.download('dated/old.txt', { dest: other });

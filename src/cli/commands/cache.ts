@@ -2,12 +2,12 @@
 // (no server needed).
 
 import type { Argv } from 'yargs';
-import { DEFAULT_CACHE_LIMIT, DownloadCache, defaultCacheDir } from '../../cache/cache.js';
+import { DEFAULT_CACHE_LIMIT, DownloadCache, defaultCacheDir, describeRepair } from '../../cache/cache.js';
 import { formatBytes, formatTime, plural } from '../../format.js';
 import type { CacheEntryInfo } from '../../client/types.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
-import { out, printJson, terminalWidth } from '../io.js';
+import { out, printJson, terminalWidth, warn } from '../io.js';
 import { cacheDirOf, sizeOption, withCacheOptions, type CacheArgs } from '../options.js';
 import { printable, renderTable, type Column } from '../table.js';
 
@@ -25,7 +25,10 @@ function common<T>(y: Argv<T>) {
 
 async function open(ctx: Ctx, a: CacheArgs): Promise<DownloadCache> {
   const limit = sizeOption('cache-size', a['cache-size']) ?? DEFAULT_CACHE_LIMIT;
-  return DownloadCache.open({ dir: cacheDirOf(ctx.io, a) ?? defaultCacheDir(), limit });
+  const cache = await DownloadCache.open({ dir: cacheDirOf(ctx.io, a) ?? defaultCacheDir(), limit });
+  const note = describeRepair(cache.repairReport); // on stderr: --json output stays clean
+  if (note) warn(ctx.io, note);
+  return cache;
 }
 
 export function cacheCommand(ctx: Ctx) {
@@ -59,8 +62,8 @@ export function cacheCommand(ctx: Ctx) {
         })
         .command(
           'rm <file>',
-          'remove one file from the cache, by MD5 or by its path on the server',
-          (b) => common(b).positional('file', { type: 'string', demandOption: true, describe: 'an MD5, or a remote path' }),
+          'remove one file from the cache, by MD5, BLAKE3 root or its path on the server',
+          (b) => common(b).positional('file', { type: 'string', demandOption: true, describe: 'an MD5, a BLAKE3 root, or a remote path' }),
           async (a) => {
             const removed = await (await open(ctx, a)).remove(a.file);
             if (removed === 0) throw new CliError(`nothing in the cache matches '${a.file}'`);

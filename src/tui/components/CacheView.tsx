@@ -82,7 +82,7 @@ export function CacheView({ cache, width, height, onClose, onLog, onChanged }: C
         break;
       case Command.Evict:
         if (selected) {
-          cache.remove(selected.md5).then(
+          cache.remove(selected.blake3).then(
             (n) => {
               setNote(`evicted ${selected.remotePath} (${plural(n, 'entry', 'entries')})`);
               onLog(`cache: evicted ${selected.remotePath}`);
