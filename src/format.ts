@@ -62,4 +62,4 @@ export function parseBytes(text: string): number {
  * version the first time it is asked for (seconds for a large file). The CLI's
  * status line and the app's transfer row say it the same way.
  */
-export const ASKING_FOR_MD5 = 'asking the server for its size and MD5…';
+export const ASKING_FOR_HASHES = 'asking the server for its size and hashes…';

@@ -4,7 +4,7 @@
 // a script or a log is reading, and a bar then is only noise. The transfer
 // reports progress as often as it likes; the screen is never the bottleneck.
 
-import { ASKING_FOR_MD5, formatBytes, formatDuration, formatRate } from '../format.js';
+import { ASKING_FOR_HASHES, formatBytes, formatDuration, formatRate } from '../format.js';
 import type { TransferProgress } from '../client/types.js';
 import type { Output } from './io.js';
 import { cellWidth } from './table.js';
@@ -71,7 +71,7 @@ export function renderTransfer(p: TransferProgress, columns: number): string {
  */
 export function renderWaiting(path: string): string {
   const name = path.split('/').pop() || path || '/';
-  return `${name}  ${ASKING_FOR_MD5}`;
+  return `${name}  ${ASKING_FOR_HASHES}`;
 }
 
 /** `hashing 3/10 files  1.2 MiB / 5.0 MiB` */

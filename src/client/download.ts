@@ -16,10 +16,14 @@ import { fetchTcp, type FetchResult, type FetchTarget } from './tcp-fetch.js';
 import type { CacheOutcome, DownloadOptions, DownloadResult, RemoteStat, UdpStats } from './types.js';
 import { fetchUdp } from './udp-fetch.js';
 
-type Verified = RemoteStat & { md5: string; blake3: string };
+type Verified = RemoteStat & { blake3: string };
 
-/** What a download asks of stat: the MD5 (the cache's key) and the BLAKE3 root. */
-const HASHES = { md5: true, blake3: true } as const;
+/**
+ * What a download asks of stat: the BLAKE3 root (the cache's key). A file the
+ * server never hashed costs it one fast BLAKE3 pass; its MD5, the slow one,
+ * is finished while the bytes flow and arrives with them.
+ */
+const HASHES = { blake3: true } as const;
 
 export async function downloadPath(client: ServerLink, path: string, options: DownloadOptions): Promise<DownloadResult> {
   const remote = await client.stat(path, HASHES);
@@ -47,15 +51,17 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
     if (!existing.isFile()) throw new FerryError(ErrorCode.Exists, `${destAbs} exists and is not a file`);
     if (existing.size === remote.size && (await blake3OfFile(destAbs, existing.size)) === remote.blake3) {
       await keepTime(destAbs, remote.mtimeMs);
-      return result(remote, destAbs, 0, 'bypass', started, transport, { identical: true });
+      return result(await withMd5(client, remote), destAbs, 0, 'bypass', started, transport, { identical: true });
     }
     switch (options.existing ?? (options.overwrite ? 'overwrite' : 'fail')) {
       case 'fail':
         throw new FerryError(ErrorCode.Exists, `${destAbs} already exists and differs (--overwrite, --skip-existing, --update or --keep-both)`);
       case 'skip':
-        return result(remote, destAbs, 0, 'bypass', started, transport, { skipped: 'exists' });
+        return result(await withMd5(client, remote), destAbs, 0, 'bypass', started, transport, { skipped: 'exists' });
       case 'newer':
-        if (remote.mtimeMs <= existing.mtimeMs) return result(remote, destAbs, 0, 'bypass', started, transport, { skipped: 'newer-here' });
+        if (remote.mtimeMs <= existing.mtimeMs) {
+          return result(await withMd5(client, remote), destAbs, 0, 'bypass', started, transport, { skipped: 'newer-here' });
+        }
         overwrite = true;
         break;
       case 'overwrite':
@@ -70,60 +76,74 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
 
   const cache = options.noCache ? null : client.cache;
   const server = client.info.address;
-  if (cache && cache.fits(remote.size) && (await cache.lookup(remote.blake3))) {
+  const hit = cache && cache.fits(remote.size) ? await cache.lookup(remote.blake3) : undefined;
+  if (cache && hit) {
+    // materialize checks the object's root as it copies it out: a damaged entry is evicted and fetched again.
     if (await cache.materialize(remote.blake3, destAbs, { remotePath: remote.path, server }, { overwrite })) {
       await keepTime(destAbs, remote.mtimeMs);
-      return result(remote, destAbs, 0, 'hit', started, transport);
+      return result({ ...remote, md5: hit.md5 }, destAbs, 0, 'hit', started, transport);
     }
   }
   const viaCache = cache !== null && cache.fits(remote.size);
-  const target: FetchTarget = viaCache ? cache.partPaths(server, remote.path) : partPathsBeside(destAbs);
-  let fetched: FetchResult & { udp?: UdpStats };
+  // Another ferry process sharing the cache may be fetching the same file: each gets a .part of its own.
+  const claim = viaCache ? await cache.claimPart(server, remote.path) : undefined;
   try {
-    fetched = await fetch(target);
-  } catch (err) {
-    if (!(err instanceof FerryError)) throw err;
-    if (err.code === ErrorCode.ChecksumMismatch) {
-      // The server's hashes come from its hash index, keyed by size, mtime
-      // and inode; a file rewritten in place with those kept (cp -p, touch -r)
-      // leaves a stale entry, and every download would fail. Have the server
-      // read the file again: if that changes its root, fetch against the new
-      // one; if not, the server's bytes do not match its own hashes.
-      const fresh = await client.hash(remote.path, { rehash: true, blake3: true });
-      if (fresh.blake3 === remote.blake3) throw err;
-    } else if (err.code !== ErrorCode.Changed) {
-      throw err;
+    return await fetchAndPlace(claim ?? partPathsBeside(destAbs));
+  } finally {
+    await claim?.release();
+  }
+
+  async function fetchAndPlace(target: FetchTarget): Promise<DownloadResult> {
+    let fetched: FetchResult & { udp?: UdpStats };
+    try {
+      fetched = await fetch(target);
+    } catch (err) {
+      if (!(err instanceof FerryError)) throw err;
+      if (err.code === ErrorCode.ChecksumMismatch) {
+        // The server's hashes come from its hash index, keyed by size, mtime
+        // and inode; a file rewritten in place with those kept (cp -p, touch -r)
+        // leaves a stale entry, and every download would fail. Have the server
+        // read the file again: if that changes its root, fetch against the new
+        // one; if not, the server's bytes do not match its own hashes.
+        const fresh = await client.hash(remote.path, { rehash: true, blake3: true });
+        if (fresh.blake3 === remote.blake3) throw err;
+      } else if (err.code !== ErrorCode.Changed) {
+        throw err;
+      }
+      // The file changed (or its MD5 was stale): ask again, start over.
+      remote = (await client.stat(remote.path, HASHES)) as Verified;
+      fetched = { ...(await fetch(target)), restarted: true };
     }
-    // The file changed (or its MD5 was stale): ask again, start over.
-    remote = (await client.stat(remote.path, HASHES)) as Verified;
-    fetched = { ...(await fetch(target)), restarted: true };
-  }
-  if (fetched.blake3 !== remote.blake3) {
-    // The file changed between the stat and the transfer: what arrived is the
-    // newer version, checked, but the names and hashes reported must be its own.
-    remote = { ...remote, blake3: fetched.blake3, md5: fetched.md5 };
-  }
-  if (options.md5) await checkMd5Here(target.part, fetched.md5, remote.path);
-  if (viaCache) {
-    await cache.admit(target.part, { blake3: fetched.blake3, md5: fetched.md5, size: remote.size, remotePath: remote.path, server });
-    if (!(await cache.materialize(fetched.blake3, destAbs, { remotePath: remote.path, server }, { countHit: false, overwrite }))) {
-      // Another ferry process sharing this cache evicted the entry between the
-      // two steps; the bytes are gone, so fetch once more, straight to the destination.
-      const again = await fetch(partPathsBeside(destAbs));
-      await place(partPathsBeside(destAbs).part, destAbs, overwrite);
-      fetched = { ...again, bytes: fetched.bytes + again.bytes };
+    // The MD5 reported is the server's for exactly the bytes that were checked
+    // (and, if the file changed after the stat, so is the root).
+    const landed = { ...remote, blake3: fetched.blake3, md5: fetched.md5 };
+    if (options.md5) await checkMd5Here(target.part, fetched.md5, landed.path);
+    if (viaCache) {
+      await cache.admit(target.part, { blake3: fetched.blake3, md5: fetched.md5, size: landed.size, remotePath: landed.path, server });
+      if (!(await cache.materialize(fetched.blake3, destAbs, { remotePath: landed.path, server }, { countHit: false, overwrite }))) {
+        // Another ferry process sharing this cache evicted the entry between the
+        // two steps; the bytes are gone, so fetch once more, straight to the destination.
+        const again = await fetch(partPathsBeside(destAbs));
+        await place(partPathsBeside(destAbs).part, destAbs, overwrite);
+        fetched = { ...again, bytes: fetched.bytes + again.bytes };
+      }
+    } else {
+      await place(target.part, destAbs, overwrite);
     }
-  } else {
-    await place(target.part, destAbs, overwrite);
+    await keepTime(destAbs, landed.mtimeMs);
+    return result(landed, destAbs, fetched.bytes, viaCache ? 'miss' : 'bypass', started, transport, {
+      ...(fetched.resumedFrom > 0 ? { resumedFrom: fetched.resumedFrom } : {}),
+      ...(fetched.restarted ? { restarted: true } : {}),
+      ...(fetched.udp ? { udp: fetched.udp } : {}),
+      ...(fetched.refetchedChunks > 0 ? { refetchedChunks: fetched.refetchedChunks } : {}),
+      ...(options.md5 ? { check: 'blake3+md5' as const } : {}),
+    });
   }
-  await keepTime(destAbs, remote.mtimeMs);
-  return result(remote, destAbs, fetched.bytes, viaCache ? 'miss' : 'bypass', started, transport, {
-    ...(fetched.resumedFrom > 0 ? { resumedFrom: fetched.resumedFrom } : {}),
-    ...(fetched.restarted ? { restarted: true } : {}),
-    ...(fetched.udp ? { udp: fetched.udp } : {}),
-    ...(fetched.refetchedChunks > 0 ? { refetchedChunks: fetched.refetchedChunks } : {}),
-    ...(options.md5 ? { check: 'blake3+md5' as const } : {}),
-  });
+}
+
+/** The server's MD5 for a result that fetched nothing (it may not have been asked for yet). */
+async function withMd5(client: ServerLink, remote: Verified): Promise<Verified & { md5: string }> {
+  return remote.md5 !== undefined ? { ...remote, md5: remote.md5 } : { ...remote, md5: (await client.hash(remote.path)).md5 };
 }
 
 /** --md5: the MD5 of what arrived, computed here, must be the server's too. */
@@ -204,7 +224,7 @@ async function place(part: string, destAbs: string, overwrite: boolean): Promise
 }
 
 function result(
-  remote: Verified,
+  remote: Verified & { md5: string },
   dest: string,
   transferred: number,
   cache: CacheOutcome,

@@ -64,7 +64,7 @@ describe('ferry download', () => {
     const r = await run(['download', 'docs/deep/d.bin', '--dest', dest, '--no-cache'], { env, tty: true });
     expect(r.code).toBe(0);
     const draws = r.stderr.split('\r\x1b[2K');
-    expect(draws[1]).toBe('d.bin  asking the server for its size and MD5…');
+    expect(draws[1]).toBe('d.bin  asking the server for its size and hashes…');
     expect(draws.some((d) => /^d\.bin  \[█+\]  100%/.test(d))).toBe(true);
     expect(r.stderr.endsWith('\r\x1b[2K')).toBe(true); // nothing of it is left on the screen
     expect(r.stdout).toContain('(every chunk checked)');

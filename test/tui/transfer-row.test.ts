@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ASKING_FOR_MD5 } from '../../src/format.js';
+import { ASKING_FOR_HASHES } from '../../src/format.js';
 import { progressBar, transferRow, transferRows, WAITING_FOR_SERVER } from '../../src/tui/components/TransfersArea.js';
 import { specText } from '../../src/tui/components/Line.js';
 import type { Transfer } from '../../src/tui/state/transfers.js';
@@ -31,7 +31,7 @@ describe('transfer row', () => {
 
   it('a download with no progress yet says it is asking the server for the MD5 (the server may be hashing)', () => {
     const fresh: Transfer = { ...base, bytes: 0, rate: 0, etaSeconds: null, moving: undefined };
-    expect(specText(transferRow(fresh, 118))).toMatch(new RegExp(`^ UDP project1\\.pdf +${ASKING_FOR_MD5}$`));
+    expect(specText(transferRow(fresh, 118))).toMatch(new RegExp(`^ UDP project1\\.pdf +${ASKING_FOR_HASHES}$`));
     expect(specText(transferRow({ ...fresh, kind: 'upload' }, 118))).toMatch(/0%/); // an upload has nothing to ask
   });
 

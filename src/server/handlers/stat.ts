@@ -16,7 +16,9 @@ export const stat: Handler<StatRequest> = async (ctx) => {
     type: st.isDirectory() ? 'dir' : 'file',
     identity: { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, dev: st.dev },
   };
-  if (ctx.request.md5 && st.isFile()) reply.md5 = await hashes.md5(abs, st);
+  // The MD5 when asked for (a read if need be), or when already known (free).
+  const md5 = st.isFile() ? (ctx.request.md5 ? await hashes.md5(abs, st) : hashes.knownMd5(st)) : undefined;
+  if (md5 !== undefined) reply.md5 = md5;
   if (ctx.request.blake3 && st.isFile()) reply.blake3 = (await hashes.chunks(abs, st)).blake3;
   return reply;
 };

@@ -1,7 +1,7 @@
 // One row per transfer: badge, name, bar, percent, bytes, rate, ETA while running;
 // MD5 (verified) or the error once finished.
 
-import { ASKING_FOR_MD5, formatBytes, formatDuration, formatRate, plural } from '../../format.js';
+import { ASKING_FOR_HASHES, formatBytes, formatDuration, formatRate, plural } from '../../format.js';
 import type { Transfer } from '../state/transfers.js';
 import { displayWidth, fit } from '../text.js';
 import { Frame } from './Frame.js';
@@ -45,7 +45,7 @@ function rowParts(t: Transfer, inner: number, offline = false): RowParts {
     return { whole: [badge, name, { text: t.note, dim: true }] };
   }
   if (t.status === 'running' && t.kind === 'download' && !t.moving && !t.folder) {
-    return { whole: [badge, name, { text: ASKING_FOR_MD5, dim: true }] };
+    return { whole: [badge, name, { text: ASKING_FOR_HASHES, dim: true }] };
   }
   let tail: Seg[];
   if (t.status === 'done' && t.folder) {
