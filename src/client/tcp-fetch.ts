@@ -103,8 +103,6 @@ async function fetchRanges(
   let received = 0;
   let paused = false;
   let failure: Error | undefined;
-  let begun: Promise<void> = Promise.resolve();
-  let early: Buffer[] | undefined = options.first ? [] : undefined;
   const stop = (err: Error) => {
     failure ??= err;
     rpc.destroy();
@@ -127,7 +125,7 @@ async function fetchRanges(
     }
   };
   landing.onDrain = () => {
-    if (paused && !early && landing.backlogBytes < BACKLOG_LOW) {
+    if (paused && landing.backlogBytes < BACKLOG_LOW) {
       paused = false;
       rpc.conn.resume();
     }
@@ -145,31 +143,22 @@ async function fetchRanges(
             return stop(new FerryError(ErrorCode.BadFrame, `${remote.path}: the server did not announce the file's chunk hashes`));
           }
           const list: ChunkList = { blake3: start.blake3, chunkBytes: start.chunkBytes, chunks: Buffer.from(payload) };
-          // Checking kept chunks reads the .part: hold the stream until that is done.
-          rpc.conn.pause();
-          begun = landing.begin(list).then(
-            () => {
-              for (const chunk of early!.splice(0)) take(chunk);
-              early = undefined;
-              options.meter.update(landing.heldBytes, true);
-              if (!paused) rpc.conn.resume();
-            },
-            (err: Error) => stop(err),
-          );
+          try {
+            landing.begin(list);
+          } catch (err) {
+            stop(err as Error);
+          }
         },
         onData: (chunk, owned) => {
           if (failure) return;
           if (owned) options.hold?.(chunk);
-          if (early) early.push(chunk);
-          else take(chunk);
+          take(chunk);
         },
       },
     )) as unknown as TransferEnd;
   } catch (err) {
-    await begun;
     throw failure ?? err;
   }
-  await begun;
   if (failure) throw failure;
   if (range < ranges.length) throw new FerryError(ErrorCode.ConnectionLost, `${remote.path}: stream ended early, at byte ${position}`);
   if (typeof reply.md5 !== 'string' || !/^[0-9a-f]{32}$/.test(reply.md5)) throw new FerryError(ErrorCode.BadFrame, `${remote.path}: the server sent no MD5`);

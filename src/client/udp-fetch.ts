@@ -61,7 +61,7 @@ export async function fetchUdp(
     }
     const macKey = rpc.conn.udpKey(session.sessionId);
     const list: ChunkList = { blake3: session.blake3, chunkBytes: session.chunkBytes, chunks: opened.list };
-    await landing.begin(list);
+    landing.begin(list);
     meter.update(landing.heldBytes, true);
     // A failure of the TCP request (the server refused or went away) must
     // stop the UDP receiver too, so both race.

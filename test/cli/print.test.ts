@@ -74,16 +74,21 @@ describe('download output', () => {
     transferred: 2048,
     md5: 'a'.repeat(32),
     verified: true,
+    check: 'blake3',
+    blake3: 'b'.repeat(64),
     transport: 'udp',
     cache: 'miss',
     seconds: 0.5,
     mtime: new Date(2020, 0, 2, 3, 4, 5).toISOString(),
   };
 
-  it('names the file, size, time, MD5 and cache outcome', () => {
+  it('names the file, size, time, hashes and cache outcome', () => {
     const text = downloadLines(base).join('\n');
     expect(text).toContain(`movie.bin  2.0 KiB  2020-01-02 03:04:05`);
-    expect(text).toContain(`md5        ${'a'.repeat(32)} (verified)`);
+    expect(text).toContain(`md5        ${'a'.repeat(32)} (the server's, of the verified bytes)`);
+    expect(text).toContain(`blake3     ${'b'.repeat(64)} (every chunk checked)`);
+    expect(downloadLines({ ...base, check: 'blake3+md5' }).join('\n')).toContain(`md5        ${'a'.repeat(32)} (verified here too)`);
+    expect(downloadLines({ ...base, refetchedChunks: 2 }).join('\n')).toContain('refetched  2 chunks that failed the check on the way');
     expect(text).toMatch(/cache\s+miss/);
     expect(text).toContain('UDP, 2048 bytes in 0.50 s');
     expect(text).not.toContain('udp        ');

@@ -82,6 +82,8 @@ export class Landing {
   private writtenBytes = 0;
   private readingBack = 0;
   private readonly checks = new Set<Promise<void>>();
+  /** Chunks an earlier attempt left, being checked: bytes arriving for them meanwhile are dropped. */
+  private readonly keeping = new Set<number>();
   private failure: FerryError | undefined;
   private lastSaved = 0;
   private saving: Promise<void> = Promise.resolve();
@@ -146,7 +148,7 @@ export class Landing {
   }
 
   /** Take the server's chunk list, and keep the chunks from an earlier attempt that still match it. */
-  async begin(list: ChunkList): Promise<void> {
+  begin(list: ChunkList): void {
     const size = this.remote.size;
     const count = chunkCountOf(size, list.chunkBytes);
     if (
@@ -161,19 +163,28 @@ export class Landing {
     this.failures = new Uint8Array(count);
     const c = this.candidate;
     if (c && c.blake3 === list.blake3 && c.chunkBytes === list.chunkBytes) {
-      // Nothing is kept on the record's word: every chunk is read back and checked.
-      const buffer = Buffer.allocUnsafe(Math.min(list.chunkBytes, size));
-      const claimed = this.claimed(c);
-      for (let i = 0; i < count; i++) {
-        if (claimed[i] === 1 && (await this.readMatches(i, buffer))) {
-          this.verified[i] = 1;
-          this.keptBytes += this.lengthOf(i);
-        }
-      }
-      this.verifiedBytes = this.keptBytes;
-    } else if (c) {
-      this.restarted = true; // same identity, other content: the file was rewritten in place
-      await this.handle.truncate(0);
+      // Checked beside the transfer of the rest, which asked for none of these chunks.
+      this.track(this.keep(c));
+    } else {
+      // Same identity, other content: the file was rewritten in place. Every
+      // chunk is written again; finish() cuts the file to its size.
+      if (c) this.restarted = true;
+      void this.saveRecord().catch(() => {});
+    }
+  }
+
+  /** Nothing is kept on the record's word: every chunk it claims is read back and checked. */
+  private async keep(c: LandingRecord): Promise<void> {
+    const claimed = this.claimed(c);
+    for (let i = 0; i < claimed.length; i++) if (claimed[i] === 1) this.keeping.add(i);
+    const buffer = Buffer.allocUnsafe(Math.min(c.chunkBytes, this.remote.size));
+    for (const i of [...this.keeping]) {
+      const ok = await this.readMatches(i, buffer);
+      this.keeping.delete(i);
+      if (!ok) continue;
+      this.verified[i] = 1;
+      this.keptBytes += this.lengthOf(i);
+      this.verifiedBytes += this.lengthOf(i);
     }
     await this.saveRecord();
   }
@@ -240,6 +251,7 @@ export class Landing {
   async finish(): Promise<void> {
     await this.settle();
     if (this.verified.includes(0)) throw new FerryError(ErrorCode.Internal, `${this.remote.path}: finished with chunks missing`);
+    await this.handle.truncate(this.remote.size); // a .part from another version may have been longer
     await this.flushing.sync();
     await this.close();
     await removeRecord(this.target.sidecar);
@@ -261,7 +273,7 @@ export class Landing {
   }
 
   private accept(i: number, position: number, piece: Buffer): void {
-    if (this.verified[i] === 1) return this.onRelease?.(piece);
+    if (this.verified[i] === 1 || this.keeping.has(i)) return this.onRelease?.(piece);
     const start = i * this.list!.chunkBytes;
     const length = this.lengthOf(i);
     let p = this.progress.get(i);
@@ -308,20 +320,24 @@ export class Landing {
     // Read back: the bytes are in the page cache, the hash is ~7 GB/s.
     const length = this.lengthOf(i);
     this.readingBack += length;
-    const check = this.readMatches(i, Buffer.allocUnsafe(length))
-      .then(
-        (ok) => this.verdict(i, ok),
-        (err: NodeJS.ErrnoException) => this.fail(describeWriteError(err)),
-      )
-      .finally(() => {
-        this.readingBack -= length;
-        this.checks.delete(check);
-        this.onDrain?.();
-      });
+    this.track(
+      this.readMatches(i, Buffer.allocUnsafe(length))
+        .then((ok) => this.verdict(i, ok))
+        .finally(() => {
+          this.readingBack -= length;
+          this.onDrain?.();
+        }),
+    );
+  }
+
+  /** A check under way: settle() waits for it, and a read that fails fails the landing. */
+  private track(work: Promise<void>): void {
+    const check: Promise<void> = work.catch((err: NodeJS.ErrnoException) => this.fail(describeWriteError(err))).finally(() => this.checks.delete(check));
     this.checks.add(check);
   }
 
   private verdict(i: number, ok: boolean): void {
+    if (this.verified[i] === 1) return;
     if (ok) {
       this.verified[i] = 1;
       this.verifiedBytes += this.lengthOf(i);
