@@ -23,6 +23,8 @@ export interface FerryConfig {
   cacheDir?: string;
   /** The app's local folder, as --local. */
   local?: string;
+  /** The app computes each download's MD5 here too, as `ferry download --md5`. */
+  md5?: boolean;
   /** Command → keys, e.g. { "download": ["d", "C-d"] }. */
   keys?: Record<string, string[]>;
   /** Theme slot → colour, e.g. { "accent": "magenta" }. */
@@ -46,11 +48,11 @@ export function validateConfig(raw: unknown, file: string): FerryConfig {
   const fail = (problems: string[]) => new CliError(`${file}: ${problems.length === 1 ? problems[0] : `\n  ${problems.join('\n  ')}`}`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(['must hold one JSON object, e.g. { "server": "192.168.1.20:2003" }']);
   const problems: string[] = [];
-  const known = new Set<string>([...STRINGS, 'tls', 'keys', 'colors']);
+  const known = new Set<string>([...STRINGS, 'tls', 'md5', 'keys', 'colors']);
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) if (!known.has(key)) problems.push(`unknown setting '${key}' (known: ${[...known].join(', ')})`);
   for (const key of STRINGS) if (r[key] !== undefined && (typeof r[key] !== 'string' || r[key] === '')) problems.push(`'${key}' must be a non-empty string`);
-  if (r.tls !== undefined && typeof r.tls !== 'boolean') problems.push("'tls' must be true or false");
+  for (const key of ['tls', 'md5'] as const) if (r[key] !== undefined && typeof r[key] !== 'boolean') problems.push(`'${key}' must be true or false`);
   for (const key of ['keys', 'colors'] as const) {
     if (r[key] !== undefined && (typeof r[key] !== 'object' || r[key] === null || Array.isArray(r[key]))) problems.push(`'${key}' must be an object`);
   }

@@ -42,8 +42,13 @@ describe('ferry config', () => {
     expect(show.code).toBe(0);
     expect(JSON.parse(show.stdout)).toMatchObject({
       exists: false,
-      settings: expect.arrayContaining([{ setting: 'server', value: '127.0.0.1:2003', source: 'default' }]),
+      settings: expect.arrayContaining([
+        { setting: 'server', value: '127.0.0.1:2003', source: 'default' },
+        { setting: 'md5', value: 'off', source: 'default' },
+      ]),
     });
+    const md5 = await run(['config', 'show', '--json'], { env: (await withConfig({ md5: true })).env });
+    expect(JSON.parse(md5.stdout).settings).toContainEqual({ setting: 'md5', value: 'on', source: 'config file' });
   });
 
   it('its server is used, the environment overrides it, and a flag overrides both', async () => {
@@ -76,6 +81,7 @@ describe('ferry config', () => {
       server: `127.0.0.1:${open.server.port}`,
       sever: 'typo',
       tls: 'yes',
+      md5: 1,
       keys: { download: ['F13'] },
       colors: { accent: 'chartreuse' },
     });
@@ -84,6 +90,7 @@ describe('ferry config', () => {
     expect(r.stderr).toContain(file);
     expect(r.stderr).toContain("unknown setting 'sever'");
     expect(r.stderr).toContain("'tls' must be true or false");
+    expect(r.stderr).toContain("'md5' must be true or false");
     expect(open.server.counters.requests).toBe(before);
     // Where the file is can always be asked.
     expect((await run(['config', 'path'], { env })).stdout.trim()).toBe(file);

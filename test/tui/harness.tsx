@@ -51,6 +51,7 @@ type AppOptions = {
   rows?: number;
   theme?: Theme;
   uploadAllowed?: boolean;
+  md5Here?: boolean;
   api?: FakeFerry;
   cache?: FakeCache;
   serverLabel?: string;
@@ -72,6 +73,7 @@ function appTree(o: AppOptions): { tree: ReactElement; parts: AppParts } {
           serverLabel={o.serverLabel ?? api.info.address}
           {...(o.remoteLabel !== undefined ? { remoteLabel: o.remoteLabel } : {})}
           uploadAllowed={o.uploadAllowed ?? true}
+          md5Here={o.md5Here ?? false}
           onExit={() => (exited = true)}
         />
       </KeypressProvider>

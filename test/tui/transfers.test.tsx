@@ -32,6 +32,22 @@ describe('transfers', () => {
     expect(f).not.toContain('running');
   });
 
+  it('asks each download for an MD5 computed here when the md5 setting is on, and only then', async () => {
+    for (const md5Here of [true, false]) {
+      app = renderApp({ md5Here });
+      await app.waitFor(ready);
+      await app.press('j', 'j'); // 163.jpg
+      await app.press('d');
+      const t = await app.api.downloads.next();
+      if (md5Here) expect(t.options).toMatchObject({ md5: true });
+      else expect(t.options).not.toHaveProperty('md5');
+      t.finish();
+      await app.waitFor((x) => transferLine(x, '163.jpg')?.includes('md5 ✓') === true);
+      app.unmount();
+      app = undefined;
+    }
+  });
+
   it('downloads marked files together over UDP with D', async () => {
     app = renderApp();
     await app.waitFor(ready);

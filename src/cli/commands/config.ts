@@ -35,13 +35,15 @@ const SETTINGS = [
 function showConfig(ctx: Ctx, json: boolean): void {
   const { io } = ctx;
   const { file = '', exists = false, settings = {}, filled = new Set<string>() } = ctx.config ?? {};
-  const rows = SETTINGS.map(({ setting, env, otherwise }) => {
+  const rows: { setting: string; value: string; source: string }[] = SETTINGS.map(({ setting, env, otherwise }) => {
     const value = io.env[env];
     const source = filled.has(env) ? 'config file' : value !== undefined ? `environment (${env})` : 'default';
     // The token itself is never printed.
     const shown = value === undefined ? otherwise : env === 'FERRY_TOKEN' ? '(set)' : env === 'FERRY_TLS' ? (value === '1' ? 'on' : 'off') : value;
     return { setting, value: shown, source };
   });
+  // The app's own setting: no environment variable stands for it.
+  rows.push({ setting: 'md5', value: settings.md5 ? 'on' : 'off', source: settings.md5 !== undefined ? 'config file' : 'default' });
   if (json) {
     printJson(io, { file, exists, settings: rows, keys: settings.keys ?? {}, colors: settings.colors ?? {} });
     return;

@@ -45,6 +45,7 @@ export function tuiCommand(ctx: Ctx) {
             requiresArg: true,
           })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
+          .option('md5', { type: 'boolean', describe: 'also compute each download\'s MD5 here [default: "md5" in the config file, else no]' })
           .conflicts('share', 'server'),
       async (a) => {
         const io = ctx.io;
@@ -101,6 +102,7 @@ export function tuiCommand(ctx: Ctx) {
               // The status line names the embedded share's folder; the pane title keeps room for the path inside it.
               remoteLabel: server,
               uploadAllowed: client.info.features.includes('upload'),
+              md5Here: a.md5 ?? ctx.config?.settings.md5 ?? false,
               ...(ctx.config?.settings.colors ? { colors: ctx.config.settings.colors } : {}),
             });
           } finally {

@@ -41,6 +41,8 @@ export interface AppProps {
   /** The remote pane's title, where it differs from the status line's label. */
   remoteLabel?: string;
   uploadAllowed: boolean;
+  /** Also compute each download's MD5 here (every chunk is checked by BLAKE3 regardless). */
+  md5Here?: boolean;
   onExit(): void;
   pingIntervalMs?: number;
 }
@@ -52,7 +54,7 @@ function tildify(path: string): string {
 
 const SCOPE: Partial<Record<Overlay['kind'], Scope>> = { help: 'help', cache: 'cache', logs: 'logs', checkall: 'results', transfers: 'transfers' };
 
-export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLabel, uploadAllowed, onExit, pingIntervalMs }: AppProps) {
+export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLabel, uploadAllowed, md5Here = false, onExit, pingIntervalMs }: AppProps) {
   const { columns, rows } = useTerminalSize();
   const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
@@ -72,6 +74,7 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
   useEffect(refreshCache, [refreshCache]);
 
   const transfers = useTransfers(api, {
+    md5Here,
     onDownloaded: (r) => {
       log(`downloaded ${r.path} (${r.bytes} B, ${r.transport.toUpperCase()}, cache ${r.cache}) md5 ${r.md5} verified`);
       dispatchLocal({ type: 'refresh' });

@@ -25,6 +25,8 @@ export interface FailedTransfer {
 }
 
 export interface TransferHooks {
+  /** Downloads also compute their MD5 here. */
+  md5Here?: boolean;
   onDownloaded?: (r: DownloadResult) => void;
   onUploaded?: (r: UploadResult) => void;
   onFailed?: (f: FailedTransfer) => void;
@@ -97,27 +99,36 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
   const download = useCallback(
     (path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean) => {
       const { id, ac, onProgress } = begin('download', path, transport, size);
-      api.download(path, { dest, transport, signal: ac.signal, onProgress, ...(overwrite ? { overwrite } : {}) }).then(
-        (r) => {
-          finish(id);
-          const note = r.identical
-            ? 'already identical'
-            : r.restarted
-              ? 'restarted: file changed'
-              : r.resumedFrom
-                ? `resumed at ${r.resumedFrom} B`
-                : undefined;
-          dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, retxPercent: r.udp?.lossPercent, note });
-          hooksRef.current.onDownloaded?.(r);
-        },
-        (err: unknown) => {
-          finish(id);
-          // Cancelled by the user: say so plainly, whatever the client's wording.
-          const error = ac.signal.aborted ? 'cancelled' : errorText(err);
-          dispatch({ type: 'failed', id, error: rowError(err, ac.signal.aborted) });
-          hooksRef.current.onFailed?.({ id, kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, size });
-        },
-      );
+      api
+        .download(path, {
+          dest,
+          transport,
+          signal: ac.signal,
+          onProgress,
+          ...(overwrite ? { overwrite } : {}),
+          ...(hooksRef.current.md5Here ? { md5: true } : {}),
+        })
+        .then(
+          (r) => {
+            finish(id);
+            const note = r.identical
+              ? 'already identical'
+              : r.restarted
+                ? 'restarted: file changed'
+                : r.resumedFrom
+                  ? `resumed at ${r.resumedFrom} B`
+                  : undefined;
+            dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, retxPercent: r.udp?.lossPercent, note });
+            hooksRef.current.onDownloaded?.(r);
+          },
+          (err: unknown) => {
+            finish(id);
+            // Cancelled by the user: say so plainly, whatever the client's wording.
+            const error = ac.signal.aborted ? 'cancelled' : errorText(err);
+            dispatch({ type: 'failed', id, error: rowError(err, ac.signal.aborted) });
+            hooksRef.current.onFailed?.({ id, kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, size });
+          },
+        );
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
@@ -141,7 +152,15 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           const files = entries.filter((e) => e.type === 'file');
           total = files.reduce((n, e) => n + e.size, 0);
           dispatch({ type: 'sized', id, total, files: files.length });
-          return api.download(path, { dest, transport, recursive: true, signal: ac.signal, onProgress, ...(overwrite ? { overwrite } : {}) });
+          return api.download(path, {
+            dest,
+            transport,
+            recursive: true,
+            signal: ac.signal,
+            onProgress,
+            ...(overwrite ? { overwrite } : {}),
+            ...(hooksRef.current.md5Here ? { md5: true } : {}),
+          });
         })
         .then(
           (r) => {
