@@ -1,7 +1,7 @@
 // Recycled memory for download frames. Each DATA frame needs ~1 MiB; with a
 // fresh allocation per frame a fast download leaves hundreds of megabytes of
 // garbage for the collector (measured: peak RSS 180-360 MB on 512 MiB - 2 GiB
-// files). Buffers come back from the MD5 worker once hashed and are reused.
+// files). Buffers come back once the landing place has written them, and are reused.
 
 export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
