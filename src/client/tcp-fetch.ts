@@ -47,10 +47,10 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
     const hold = recycleInto(landing, pool);
     const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold });
     const rest = await fetchMissing(rpc, remote, landing, { ...options, meter, hold });
-    await landing.finish();
+    const md5 = await finishBeside(landing, rest.md5 ?? first.md5);
     meter.update(remote.size, true);
     return {
-      md5: rest.md5 ?? first.md5,
+      md5,
       blake3: landing.blake3,
       bytes: first.bytes + rest.bytes,
       resumedFrom: landing.keptBytes,
@@ -76,9 +76,9 @@ export async function fetchMissing(
   remote: RemoteStat,
   landing: Landing,
   options: FetchOptions & { meter: ProgressMeter; hold?: (owned: Buffer) => void },
-): Promise<{ bytes: number; md5?: string }> {
+): Promise<{ bytes: number; md5?: Promise<string> }> {
   let bytes = 0;
-  let md5: string | undefined;
+  let md5: Promise<string> | undefined;
   for (let round = 0; ; round++) {
     await landing.settle();
     const missing = landing.missing(MAX_RANGES);
@@ -90,14 +90,29 @@ export async function fetchMissing(
   }
 }
 
-/** One download request for `ranges`; its bytes go to the landing. */
+/**
+ * Make the landing durable while the server's REPLY (with the MD5, which a
+ * file never hashed before finishes only as its bytes flow) is on its way:
+ * the fsync and the MD5's tail overlap instead of following each other.
+ */
+export async function finishBeside(landing: Landing, md5: Promise<string>): Promise<string> {
+  const [landed, reply] = await Promise.allSettled([landing.finish(), md5]);
+  if (landed.status === 'rejected') throw landed.reason;
+  if (reply.status === 'rejected') throw reply.reason;
+  return reply.value;
+}
+
+/**
+ * One download request for `ranges`; its bytes go to the landing. Resolves
+ * once every byte asked for has arrived, with the REPLY's MD5 still to come.
+ */
 async function fetchRanges(
   rpc: RpcConnection,
   remote: RemoteStat,
   landing: Landing,
   ranges: [number, number][],
   options: FetchOptions & { meter: ProgressMeter; first: boolean; hold?: (owned: Buffer) => void },
-): Promise<{ bytes: number; md5: string }> {
+): Promise<{ bytes: number; md5: Promise<string> }> {
   let range = 0;
   let position = ranges[0]?.[0] ?? 0;
   let received = 0;
@@ -118,6 +133,7 @@ async function fetchRanges(
       chunk = chunk.subarray(n);
       if (position === current[1]) position = ranges[++range]?.[0] ?? position;
     }
+    allInYet();
     options.meter.update(landing.heldBytes);
     if (!paused && landing.backlogBytes > BACKLOG_HIGH) {
       paused = true;
@@ -130,9 +146,14 @@ async function fetchRanges(
       rpc.conn.resume();
     }
   };
-  let reply: TransferEnd;
-  try {
-    reply = (await rpc.request(
+  let arrived!: () => void;
+  const allIn = new Promise<void>((resolve) => (arrived = resolve));
+  // All in: the chunk list (first request) and every byte asked for.
+  let begun = !options.first;
+  const allInYet = () => begun && range === ranges.length && arrived();
+  allInYet();
+  const reply = rpc
+    .request(
       { op: 'download', path: remote.path, identity: remote.identity, ranges, check: 'blake3', list: options.first },
       {
         signal: options.signal,
@@ -145,6 +166,8 @@ async function fetchRanges(
           const list: ChunkList = { blake3: start.blake3, chunkBytes: start.chunkBytes, chunks: Buffer.from(payload) };
           try {
             landing.begin(list);
+            begun = true;
+            allInYet();
           } catch (err) {
             stop(err as Error);
           }
@@ -155,14 +178,27 @@ async function fetchRanges(
           take(chunk);
         },
       },
-    )) as unknown as TransferEnd;
-  } catch (err) {
-    throw failure ?? err;
-  }
+    )
+    .then(
+      (header) => {
+        if (failure) throw failure;
+        if (range < ranges.length) throw new FerryError(ErrorCode.ConnectionLost, `${remote.path}: stream ended early, at byte ${position}`);
+        return md5Of(header as unknown as TransferEnd, remote.path);
+      },
+      (err: unknown) => {
+        throw failure ?? err;
+      },
+    );
+  reply.catch(() => {}); // awaited by whoever needs the MD5; a failure before that surfaces below
+  await Promise.race([allIn, reply]);
   if (failure) throw failure;
-  if (range < ranges.length) throw new FerryError(ErrorCode.ConnectionLost, `${remote.path}: stream ended early, at byte ${position}`);
-  if (typeof reply.md5 !== 'string' || !/^[0-9a-f]{32}$/.test(reply.md5)) throw new FerryError(ErrorCode.BadFrame, `${remote.path}: the server sent no MD5`);
-  return { bytes: received, md5: reply.md5 };
+  return { bytes: received, md5: reply };
+}
+
+/** The MD5 a REPLY carries, checked. */
+export function md5Of(end: TransferEnd, path: string): string {
+  if (typeof end.md5 !== 'string' || !/^[0-9a-f]{32}$/.test(end.md5)) throw new FerryError(ErrorCode.BadFrame, `${path}: the server sent no MD5`);
+  return end.md5;
 }
 
 /**

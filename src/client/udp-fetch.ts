@@ -14,7 +14,7 @@ import { receiveFile } from '../transport/udp-receiver.js';
 import { type ChunkList, Landing } from './landing/landing.js';
 import { ProgressMeter } from './progress.js';
 import type { ServerLink } from './server-link.js';
-import { type FetchResult, type FetchTarget, fetchMissing, requireChunkHashes } from './tcp-fetch.js';
+import { type FetchResult, type FetchTarget, fetchMissing, finishBeside, md5Of, requireChunkHashes } from './tcp-fetch.js';
 import type { RemoteStat, TransferProgress, UdpStats } from './types.js';
 
 export async function fetchUdp(
@@ -84,13 +84,12 @@ export async function fetchUdp(
         (err: unknown) => Promise.reject(err),
       ),
     ]);
-    const end = (await reply) as unknown as TransferEnd;
+    const end = reply.then((header) => md5Of(header as unknown as TransferEnd, remote.path));
+    end.catch(() => {}); // awaited below, once the landing is done
     // What failed its check, or was claimed by a resume record and is not in the .part, comes over TCP.
     const rest = await fetchMissing(rpc, remote, landing, { ...options, meter });
-    await landing.finish();
+    const md5 = await finishBeside(landing, rest.md5 ?? end);
     meter.update(remote.size, true);
-    const md5 = rest.md5 ?? end.md5;
-    if (typeof md5 !== 'string' || !/^[0-9a-f]{32}$/.test(md5)) throw new FerryError(ErrorCode.BadFrame, `${remote.path}: the server sent no MD5`);
     const { stats } = received;
     return {
       md5,

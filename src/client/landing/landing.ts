@@ -88,6 +88,7 @@ export class Landing {
   private lastSaved = 0;
   private saving: Promise<void> = Promise.resolve();
   private closed = false;
+  private finished = false;
   /** Called when the backlog of unwritten bytes shrinks (for backpressure). */
   onDrain: (() => void) | undefined;
   /** Called with each piece of memory add() was given once the landing no longer holds it (to recycle frame buffers). */
@@ -255,10 +256,12 @@ export class Landing {
     await this.flushing.sync();
     await this.close();
     await removeRecord(this.target.sidecar);
+    this.finished = true;
   }
 
   /** Stop: keep the verified chunks and their record for the next attempt, close the file. */
   async abandon(): Promise<void> {
+    if (this.finished) return; // complete and durable already; what failed came after
     await this.writer.settle().catch(() => {});
     await Promise.allSettled([...this.checks]);
     if (this.list) await this.saveRecord().catch(() => {});

@@ -24,12 +24,15 @@ export async function startHashes(ctx: RequestContext, abs: string, stat: Stats,
     const md5 = await hashes.md5(abs, stat);
     return { start: { md5 }, md5: async () => md5 };
   }
-  const chunks = await hashes.chunks(abs, stat);
   const known = hashes.knownMd5(stat);
-  // Started at once so it runs while the bytes flow; handled here so a
-  // request that fails first leaves no unhandled rejection behind.
+  // The fast pass first (the first byte waits for it), then the MD5 pass on
+  // another worker at the same time, not after it: it runs while the bytes
+  // flow. Handled here so a request that fails first leaves no unhandled
+  // rejection behind.
+  const fast = hashes.chunks(abs, stat);
   const md5 = known !== undefined ? Promise.resolve(known) : hashes.md5(abs, stat);
   md5.catch(() => {});
+  const chunks = await fast;
   return {
     start: { ...(known !== undefined ? { md5: known } : {}), blake3: chunks.blake3, chunkBytes: chunks.chunkBytes },
     list: chunks.chunks,
