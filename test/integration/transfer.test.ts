@@ -271,6 +271,23 @@ describe('download', () => {
     expect((await client.stat('a.bin', { md5: true })).md5).toBe(md5(fresh)); // the index is right again
   });
 
+  it('two clients sharing one cache fetch the same file at once: each lands its own .part, both verified', async () => {
+    const cacheDir = await scratchDir('ferry-shared-cache-');
+    const [one, two] = await Promise.all([t.connect({ cacheDir }), t.connect({ cacheDir })]);
+    const [d1, d2] = [await scratchDir('ferry-one-'), await scratchDir('ferry-two-')];
+    const [r1, r2] = await Promise.all([one.download('big.bin', { dest: d1 }), two.download('big.bin', { dest: d2 })]);
+    for (const [r, d] of [
+      [r1, d1],
+      [r2, d2],
+    ] as const) {
+      expect(r).toMatchObject({ verified: true, md5: md5(big) });
+      expect((await readFile(join(d, 'big.bin'))).equals(big)).toBe(true);
+    }
+    expect((await one.cache!.list()).map((e) => e.md5)).toEqual([md5(big)]);
+    // No .part is left behind by either.
+    expect((await readdir(join(cacheDir, 'parts'))).filter((n) => n.endsWith('.part'))).toEqual([]);
+  });
+
   it('refuses a missing file and a path outside the share', async () => {
     const client = await t.connect();
     await expect(client.download('nope.bin', { dest })).rejects.toMatchObject({ code: 'NOT_FOUND' });
