@@ -10,7 +10,8 @@ import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/me
 import { downloadPath } from './download.js';
 import { RpcConnection, type RpcOptions } from './rpc.js';
 import { sortListing } from './listing-order.js';
-import type { ServerLink } from './server-link.js';
+import { BufferPool } from './buffer-pool.js';
+import type { Lease, ServerLink } from './server-link.js';
 import type {
   ConnectionStatus,
   DownloadOptions,
@@ -35,12 +36,21 @@ export const RECONNECT_WAIT_MS = 30_000;
 const RETRY_FIRST_MS = 100;
 const RETRY_MAX_MS = 3000;
 
+/** Transfer connections kept open between transfers, and for how long at most (well inside the server's idle limit). */
+const MAX_SPARE = 8;
+const SPARE_IDLE_MS = 10_000;
+
 export class FerryClient implements FerryApi, ServerLink {
   private control: RpcConnection;
   private reconnecting: Promise<RpcConnection> | undefined;
   private lastError: string | undefined;
   private wakeRetry: (() => void) | undefined;
   private closed = false;
+  /** Transfer connections between transfers, newest last (leaseConnection). */
+  private readonly spare: RpcConnection[] = [];
+  private readonly spareSince = new WeakMap<RpcConnection, number>();
+  /** Memory for transfers' DATA frames, recycled as the landing place writes them. */
+  private readonly frames = new BufferPool();
   /** How long a call waits for a lost connection (see RECONNECT_WAIT_MS). */
   reconnectWaitMs = RECONNECT_WAIT_MS;
   private readonly statusListeners = new Set<(s: ConnectionStatus) => void>();
@@ -67,6 +77,25 @@ export class FerryClient implements FerryApi, ServerLink {
   /** Open a fresh connection to the same server (for one transfer). */
   openConnection(extra: Pick<RpcOptions, 'allocate'> = {}): Promise<RpcConnection> {
     return RpcConnection.open({ ...this.options, ...extra });
+  }
+
+  async leaseConnection(): Promise<Lease> {
+    let rpc: RpcConnection | undefined;
+    while ((rpc = this.spare.pop()) && (rpc.closed || performance.now() - (this.spareSince.get(rpc) ?? 0) > SPARE_IDLE_MS)) rpc.destroy();
+    rpc ??= await this.openConnection({ allocate: this.frames.take });
+    const leased = rpc;
+    return {
+      rpc: leased,
+      frames: this.frames,
+      release: (reuse) => {
+        if (reuse && !leased.closed && !this.closed && this.spare.length < MAX_SPARE) {
+          this.spareSince.set(leased, performance.now());
+          this.spare.push(leased);
+        } else {
+          leased.destroy();
+        }
+      },
+    };
   }
 
   async list(options: ListOptions = {}): Promise<Entry[]> {
@@ -180,6 +209,7 @@ export class FerryClient implements FerryApi, ServerLink {
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const rpc of this.spare.splice(0)) rpc.destroy();
     this.wakeRetry?.(); // a reconnect loop asleep between attempts ends now, not after its delay
     await this.control.close();
     this.emitStatus({ state: 'closed' });

@@ -14,7 +14,11 @@ import { md5OfFile } from './md5-file.js';
 import { confineLocal, partPathsBeside } from './local-path.js';
 import { fetchTcp, type FetchResult, type FetchTarget } from './tcp-fetch.js';
 import type { CacheOutcome, DownloadOptions, DownloadResult, RemoteStat, UdpStats } from './types.js';
+import { TransferQueue } from './transfer-queue.js';
 import { fetchUdp } from './udp-fetch.js';
+
+/** Files of a folder downloaded at once (--transfers): measured on loopback, see docs/bench.md. */
+export const DEFAULT_TRANSFERS = 4;
 
 type Verified = RemoteStat & { blake3: string };
 
@@ -161,14 +165,35 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
   // The folders first, so empty ones arrive as well (a tree is its folders too).
   await mkdir(top, { recursive: true });
   for (const dir of entries) if (dir.type === 'dir') await mkdir(local(dir.path, dir.name), { recursive: true });
-  const files = entries.filter((e) => e.type === 'file');
+  // Files through the transfer queue, a few at a time: the first failure stops the rest.
   const results: DownloadResult[] = [];
-  for (const file of files) {
-    if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
-    const remote = (await client.stat(file.path, HASHES)) as Verified;
-    const destAbs = local(file.path, file.name);
-    results.push(await downloadFile(client, remote, destAbs, options));
+  let failure: unknown;
+  const queue = new TransferQueue<DownloadResult>(options.transfers ?? DEFAULT_TRANSFERS, (o) => {
+    if (o.ok) return void results.push(o.value);
+    failure ??= o.error;
+    queue.cancelAll();
+  });
+  const stop = () => queue.cancelAll();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  for (const file of entries) {
+    if (file.type !== 'file') continue;
+    queue.push({
+      label: file.path,
+      size: file.size,
+      run: async (signal) => {
+        const remote = (await client.stat(file.path, HASHES)) as Verified;
+        return downloadFile(client, remote, local(file.path, file.name), {
+          ...options,
+          signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal,
+        });
+      },
+    });
   }
+  await queue.idle();
+  options.signal?.removeEventListener('abort', stop);
+  if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
+  if (failure !== undefined) throw failure;
+  results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   // Folders last and deepest first: writing into a folder changes its time.
   const dirs = entries.filter((e) => e.type === 'dir').sort((x, y) => y.path.length - x.path.length);
   for (const dir of dirs) await keepTime(local(dir.path, dir.name), dir.mtimeMs);

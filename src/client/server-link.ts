@@ -4,7 +4,14 @@
 // class that calls them, so the two do not import each other.
 
 import type { DownloadCache } from '../cache/cache.js';
+import type { BufferPool } from './buffer-pool.js';
 import type { RpcConnection, RpcOptions } from './rpc.js';
+
+export interface Lease {
+  rpc: RpcConnection;
+  frames: BufferPool;
+  release(reuse: boolean): void;
+}
 import type { Entry, HashResult, ListOptions, RemoteStat, ServerInfo } from './types.js';
 
 export interface ServerLink {
@@ -12,6 +19,13 @@ export interface ServerLink {
   readonly options: RpcOptions;
   readonly cache: DownloadCache | null;
   openConnection(extra?: Pick<RpcOptions, 'allocate'>): Promise<RpcConnection>;
+  /**
+   * A connection for one transfer at a time, kept open between transfers:
+   * many small files pay no handshake each. `release(true)` gives it back
+   * after a transfer that ended cleanly; anything else closes it. Large DATA
+   * frames arrive in memory from `frames`, which the transfer recycles.
+   */
+  leaseConnection(): Promise<Lease>;
   stat(path: string, options?: { md5?: boolean; blake3?: boolean }): Promise<RemoteStat>;
   hash(path: string, options?: { rehash?: boolean; blake3?: boolean }): Promise<HashResult>;
   list(options?: ListOptions): Promise<Entry[]>;

@@ -7,8 +7,8 @@
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_RANGES, type DownloadStart, type TransferEnd } from '../protocol/messages.js';
-import type { ServerLink } from './server-link.js';
-import { BufferPool } from './buffer-pool.js';
+import type { BufferPool } from './buffer-pool.js';
+import type { Lease, ServerLink } from './server-link.js';
 import { type ChunkList, Landing, type LandingTarget, MAX_CHUNK_FAILURES } from './landing/landing.js';
 import { ProgressMeter } from './progress.js';
 import type { RpcConnection } from './rpc.js';
@@ -40,15 +40,17 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
   requireChunkHashes(client);
   const landing = await Landing.open(target, { server: client.info.address, path: remote.path, size: remote.size, identity: remote.identity });
   const meter = new ProgressMeter(remote.path, 'tcp', remote.size, options.onProgress);
-  const pool = new BufferPool();
-  let rpc: RpcConnection | undefined;
+  let lease: Lease | undefined;
+  let clean = false;
   try {
-    rpc = await client.openConnection({ allocate: pool.take });
-    const hold = recycleInto(landing, pool);
+    lease = await client.leaseConnection();
+    const { rpc } = lease;
+    const hold = recycleInto(landing, lease.frames);
     const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold });
     const rest = await fetchMissing(rpc, remote, landing, { ...options, meter, hold });
     const md5 = await finishBeside(landing, rest.md5 ?? first.md5);
     meter.update(remote.size, true);
+    clean = true;
     return {
       md5,
       blake3: landing.blake3,
@@ -62,7 +64,7 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
     else await landing.abandon();
     throw err;
   } finally {
-    rpc?.destroy();
+    lease?.release(clean);
   }
 }
 

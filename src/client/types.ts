@@ -82,6 +82,8 @@ export interface DownloadOptions {
    */
   existing?: ExistingPolicy;
   recursive?: boolean;
+  /** With recursive: files transferred at once (default 4). */
+  transfers?: number;
   /** Skip the cache entirely. */
   noCache?: boolean;
   /**

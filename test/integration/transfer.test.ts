@@ -288,6 +288,20 @@ describe('download', () => {
     expect((await readdir(join(cacheDir, 'parts'))).filter((n) => n.endsWith('.part'))).toEqual([]);
   });
 
+  it('fetches a folder of many small files a few at a time, over a few connections kept open', async () => {
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 300; i++) files[`many/${String(i).padStart(3, '0')}.bin`] = randomBytes(1 + ((i * 977) % 16_384));
+    await t.share.write(files);
+    const client = await t.connect({ noCache: true });
+    const before = t.server.counters.connections;
+    const r = await client.download('many', { dest, recursive: true, transfers: 3 });
+    expect(r.files).toHaveLength(300);
+    expect(r.files!.every((f) => f.verified)).toBe(true);
+    for (const [path, data] of Object.entries(files)) expect((await readFile(join(dest, path))).equals(data)).toBe(true);
+    // Three transfer connections at most, reused file after file (not one each).
+    expect(t.server.counters.connections - before).toBeLessThanOrEqual(3);
+  });
+
   it('refuses a missing file and a path outside the share', async () => {
     const client = await t.connect();
     await expect(client.download('nope.bin', { dest })).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -28,6 +28,7 @@ export function downloadCommand(ctx: Ctx) {
           .option('keep-both', { type: 'boolean', describe: "keep a local file that differs and save the download beside it as 'name (1).ext'" })
           .conflicts({ overwrite: ['skip-existing', 'update', 'keep-both'], 'skip-existing': ['update', 'keep-both'], update: ['keep-both'] })
           .option('recursive', { type: 'boolean', default: false, describe: 'download a whole folder' })
+          .option('transfers', { type: 'number', describe: 'with --recursive: files transferred at once [default: 4]', requiresArg: true })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
           .option('md5', { type: 'boolean', describe: "also compute the MD5 of what arrived, here, and compare it with the server's" })
           .option('chunk-size', {
@@ -41,6 +42,9 @@ export function downloadCommand(ctx: Ctx) {
       async (a) => {
         const dest = path.resolve(ctx.io.cwd, a.dest ?? '.');
         const chunkSize = chunkSizeOption(a['chunk-size'], a.udp === true);
+        if (a.transfers !== undefined && (!Number.isInteger(a.transfers) || a.transfers < 1 || a.transfers > 64)) {
+          throw new CliError(`--transfers must be a whole number from 1 to 64, not ${a.transfers}`);
+        }
         const r = await withClient(
           ctx.io,
           a,
@@ -51,6 +55,7 @@ export function downloadCommand(ctx: Ctx) {
                 transport: a.udp ? 'udp' : 'tcp',
                 existing: a.overwrite ? 'overwrite' : a['skip-existing'] ? 'skip' : a.update ? 'newer' : a['keep-both'] ? 'keep-both' : 'fail',
                 recursive: a.recursive,
+                ...(a.transfers !== undefined ? { transfers: a.transfers } : {}),
                 noCache: !a.cache,
                 ...(a.md5 ? { md5: true } : {}),
                 ...(chunkSize !== undefined ? { chunkSize } : {}),
