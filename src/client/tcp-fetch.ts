@@ -119,6 +119,7 @@ async function fetchRanges(
   let position = ranges[0]?.[0] ?? 0;
   let received = 0;
   let paused = false;
+  let holding = false;
   let failure: Error | undefined;
   const stop = (err: Error) => {
     failure ??= err;
@@ -145,7 +146,7 @@ async function fetchRanges(
   landing.onDrain = () => {
     if (paused && landing.backlogBytes < BACKLOG_LOW) {
       paused = false;
-      rpc.conn.resume();
+      if (!holding) rpc.conn.resume();
     }
   };
   let arrived!: () => void;
@@ -171,8 +172,15 @@ async function fetchRanges(
             begun = true;
             allInYet();
           } catch (err) {
-            stop(err as Error);
+            return stop(err as Error);
           }
+          // The stream waits while the chunks kept from an earlier attempt are checked.
+          holding = true;
+          rpc.conn.pause();
+          void landing.kept.then(() => {
+            holding = false;
+            if (!paused) rpc.conn.resume();
+          });
         },
         onData: (chunk, owned) => {
           if (failure) return;

@@ -62,6 +62,7 @@ export async function fetchUdp(
     const macKey = rpc.conn.udpKey(session.sessionId);
     const list: ChunkList = { blake3: session.blake3, chunkBytes: session.chunkBytes, chunks: opened.list };
     landing.begin(list);
+    await landing.kept; // checked before the datagrams start: one thread hashes both
     meter.update(landing.heldBytes, true);
     // A failure of the TCP request (the server refused or went away) must
     // stop the UDP receiver too, so both race.

@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FerryClient } from '../../src/client/client.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 const T = (iso: string) => Date.parse(iso);
@@ -143,5 +144,28 @@ describe('command log', () => {
     await other.hash('docs/todo.txt');
     await following;
     expect(seen).toContain('docs/todo.txt');
+  });
+});
+
+describe('background hashing', () => {
+  it('hashes the files of a folder someone browses, so their download reads nothing; a recursive search queues nothing', async () => {
+    const fresh = await startTestServer({ 'a/one.bin': Buffer.alloc(3000, 1), 'a/two.bin': Buffer.alloc(5000, 2), 'b/deep/three.bin': Buffer.alloc(7000, 3) });
+    try {
+      const c = await fresh.connect({ noCache: true });
+      await c.list({ path: '', recursive: true });
+      expect(fresh.server.hashIndex.warmingFiles).toBe(0);
+      expect(fresh.server.hashIndex.size).toBe(0);
+      await c.list({ path: 'a', recursive: false });
+      const deadline = Date.now() + 10_000;
+      while (fresh.server.hashIndex.size < 2 && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+      expect(fresh.server.hashIndex.size).toBe(2);
+      const read = fresh.server.hashIndex.stats.bytesHashed;
+      expect(read).toBe(8000);
+      const r = await c.download('a/two.bin', { dest: await scratchDir('ferry-warm-') });
+      expect(r.md5).toBe(md5(Buffer.alloc(5000, 2)));
+      expect(fresh.server.hashIndex.stats.bytesHashed).toBe(read); // the download read nothing to hash
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -48,6 +48,8 @@ export interface ChunkList {
   chunks: Buffer;
 }
 
+/** Bytes read at once when checking the chunks an earlier attempt left. */
+const KEEP_BLOCK_BYTES = 8 * 1024 * 1024;
 /** Times one chunk may fail its check before the server is taken to be lying about it. */
 export const MAX_CHUNK_FAILURES = 3;
 /** How often the record of verified chunks is saved while bytes arrive. */
@@ -84,6 +86,12 @@ export class Landing {
   private readonly checks = new Set<Promise<void>>();
   /** Chunks an earlier attempt left, being checked: bytes arriving for them meanwhile are dropped. */
   private readonly keeping = new Set<number>();
+  /**
+   * Resolves once the chunks an earlier attempt left are checked. A sender
+   * may hold its stream until then: checking them beside a full-speed
+   * transfer made both slower here (one thread does the hashing of both).
+   */
+  kept: Promise<void> = Promise.resolve();
   private failure: FerryError | undefined;
   private lastSaved = 0;
   private saving: Promise<void> = Promise.resolve();
@@ -164,8 +172,9 @@ export class Landing {
     this.failures = new Uint8Array(count);
     const c = this.candidate;
     if (c && c.blake3 === list.blake3 && c.chunkBytes === list.chunkBytes) {
-      // Checked beside the transfer of the rest, which asked for none of these chunks.
-      this.track(this.keep(c));
+      const kept = this.keep(c);
+      this.track(kept);
+      this.kept = kept.catch(() => {});
     } else {
       // Same identity, other content: the file was rewritten in place. Every
       // chunk is written again; finish() cuts the file to its size.
@@ -177,17 +186,46 @@ export class Landing {
   /** Nothing is kept on the record's word: every chunk it claims is read back and checked. */
   private async keep(c: LandingRecord): Promise<void> {
     const claimed = this.claimed(c);
-    for (let i = 0; i < claimed.length; i++) if (claimed[i] === 1) this.keeping.add(i);
-    const buffer = Buffer.allocUnsafe(Math.min(c.chunkBytes, this.remote.size));
-    for (const i of [...this.keeping]) {
-      const ok = await this.readMatches(i, buffer);
-      this.keeping.delete(i);
-      if (!ok) continue;
-      this.verified[i] = 1;
-      this.keptBytes += this.lengthOf(i);
-      this.verifiedBytes += this.lengthOf(i);
+    const chunkBytes = c.chunkBytes;
+    // Read in blocks of several chunks, the next block read while this one is
+    // hashed: one 1 MiB read at a time, each waiting its turn behind the
+    // transfer's writes, took 0.76 s for 300 MiB here.
+    const per = Math.max(1, Math.floor(KEEP_BLOCK_BYTES / chunkBytes));
+    const blocks: [number, number][] = [];
+    for (const [a, b] of runsOf(claimed)) for (let s = a; s < b; s += per) blocks.push([s, Math.min(b, s + per)]);
+    for (const [a, b] of blocks) for (let i = a; i < b; i++) this.keeping.add(i);
+    const buffers = [0, 1].map(() => Buffer.allocUnsafe(Math.min(per * chunkBytes, this.remote.size)));
+    let next = blocks[0] ? this.readBlock(blocks[0], buffers[0]!) : undefined;
+    for (let k = 0; k < blocks.length; k++) {
+      const bytes = await next!;
+      next = blocks[k + 1] ? this.readBlock(blocks[k + 1]!, buffers[(k + 1) % 2]!) : undefined;
+      const [a, b] = blocks[k]!;
+      for (let i = a; i < b; i++) {
+        const at = (i - a) * chunkBytes;
+        const length = this.lengthOf(i);
+        const ok = bytes.length >= at + length && hashChunk(bytes.subarray(at, at + length)).equals(this.expected(i));
+        this.keeping.delete(i);
+        if (!ok) continue;
+        this.verified[i] = 1;
+        this.keptBytes += length;
+        this.verifiedBytes += length;
+      }
     }
     await this.saveRecord();
+  }
+
+  /** The bytes of chunks [a, b) in the .part (fewer where the file ends early). */
+  private async readBlock([a, b]: [number, number], buffer: Buffer): Promise<Buffer> {
+    const chunkBytes = this.list!.chunkBytes;
+    const start = a * chunkBytes;
+    const want = Math.min(this.remote.size, b * chunkBytes) - start;
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await this.handle.read(buffer, got, want - got, start + got);
+      if (bytesRead === 0) break; // the .part is shorter than its record said
+      got += bytesRead;
+    }
+    return buffer.subarray(0, got);
   }
 
   /** Bytes held: verified plus arrived and not yet checked (for progress). */
