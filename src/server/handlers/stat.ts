@@ -19,6 +19,12 @@ export const stat: Handler<StatRequest> = async (ctx) => {
   // The MD5 when asked for (a read if need be), or when already known (free).
   const md5 = st.isFile() ? (ctx.request.md5 ? await hashes.md5(abs, st) : hashes.knownMd5(st)) : undefined;
   if (md5 !== undefined) reply.md5 = md5;
-  if (ctx.request.blake3 && st.isFile()) reply.blake3 = (await hashes.chunks(abs, st)).blake3;
+  if (ctx.request.blake3 && st.isFile()) {
+    const chunks = hashes.chunks(abs, st);
+    // A client asks for the root before a download: the MD5 its REPLY will
+    // carry starts now, beside the fast pass, not when the bytes start.
+    if (md5 === undefined) hashes.md5(abs, st).catch(() => {});
+    reply.blake3 = (await chunks).blake3;
+  }
   return reply;
 };
