@@ -49,7 +49,7 @@ export async function rssCase(ctx: BenchContext, src: Source): Promise<RssResult
           process: label,
           peakBytes: r.peakRss,
           ...(wrong ? { failed: true } : {}),
-          note: wrong ? `wrong output: ${wrong}` : `${r.seconds.toFixed(2)} s, ${mbps.toFixed(0)} MB/s, MD5 verified`,
+          note: wrong ? `wrong output: ${wrong}` : `${r.seconds.toFixed(2)} s, ${mbps.toFixed(0)} MB/s, output checked by MD5`,
         });
         if (wrong) problem = `${label}: ${wrong}`;
       }

@@ -56,7 +56,7 @@ export async function tcpCase(ctx: BenchContext, src: Source, variant: TcpVarian
       (server) =>
         measureDownload(ctx, 'ferry', ferryDownloader(ctx, server, src.name, timeout), src, {
           ferry: true,
-          note: '--no-cache; verified by MD5 as it streams',
+          note: '--no-cache; every chunk checked by BLAKE3 as it lands',
           checkOutput: (r) => checkFerryJson(r, src.md5),
         }),
     ),

@@ -32,7 +32,7 @@ export async function udpCase(ctx: BenchContext, src: Source): Promise<CaseResul
       (server) =>
         measureDownload(ctx, 'ferry --udp', ferryDownloader(ctx, server, src.name, timeout, true), src, {
           ferry: true,
-          note: '--no-cache; verified by MD5',
+          note: '--no-cache; every chunk checked by BLAKE3 as it lands',
           checkOutput: (r) => checkFerryJson(r, src.md5),
           unavailable: ferryUnavailable,
         }),
