@@ -423,6 +423,9 @@ export class Landing {
 
   private saveRecord(): Promise<void> {
     const list = this.list!;
+    // A file of one chunk is fetched again whole rather than resumed: no
+    // record, which spares a folder of small files a write and a rename each.
+    if (this.remote.size <= list.chunkBytes) return this.saving;
     const record: LandingRecord = {
       version: 2,
       server: this.remote.server,
