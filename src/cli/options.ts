@@ -113,3 +113,9 @@ export async function withClient<R>(io: CliIo, args: ClientArgs & CacheArgs, fn:
     await client.close().catch(() => {});
   }
 }
+
+/** --transfers: a few files at once; more only queue up at the server. */
+export function transfersOption(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new CliError(`--transfers must be a whole number from 1 to 64, not ${n}`);
+  return n;
+}

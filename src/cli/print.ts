@@ -127,6 +127,12 @@ function treeLines(r: DownloadResult, width?: number): string[] {
 }
 
 export function uploadLines(localPath: string, r: UploadResult): string[] {
+  if (r.files) {
+    return [
+      `${printable(localPath)} → ${printable(r.path)}/  ${plural(r.files.length, 'file')}, ${formatBytes(r.bytes)}, each verified by the server`,
+      `  transfer   ${r.bytes} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.bytes, r.seconds)})`,
+    ];
+  }
   return [
     `${printable(localPath)} → ${printable(r.path)}  ${formatBytes(r.bytes)}`,
     `  md5        ${r.md5} (verified by the server)`,

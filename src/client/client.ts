@@ -10,6 +10,7 @@ import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/me
 import { downloadPath } from './download.js';
 import { RpcConnection, type RpcOptions } from './rpc.js';
 import { sortListing } from './listing-order.js';
+import { stat } from 'node:fs/promises';
 import { BufferPool } from './buffer-pool.js';
 import type { Lease, ServerLink } from './server-link.js';
 import type {
@@ -28,7 +29,7 @@ import type {
   UploadOptions,
   UploadResult,
 } from './types.js';
-import { uploadFile } from './upload.js';
+import { uploadFile, uploadTree } from './upload.js';
 
 /** How long a call waits for a lost connection to come back before it fails. */
 export const RECONNECT_WAIT_MS = 30_000;
@@ -170,7 +171,8 @@ export class FerryClient implements FerryApi, ServerLink {
     return downloadPath(this, path, options);
   }
 
-  upload(localPath: string, options: UploadOptions = {}): Promise<UploadResult> {
+  async upload(localPath: string, options: UploadOptions = {}): Promise<UploadResult> {
+    if (options.recursive && (await stat(localPath).catch(() => undefined))?.isDirectory()) return uploadTree(this, localPath, options);
     return uploadFile(this, localPath, options);
   }
 

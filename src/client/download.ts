@@ -14,11 +14,10 @@ import { md5OfFile } from './md5-file.js';
 import { confineLocal, partPathsBeside } from './local-path.js';
 import { fetchTcp, type FetchResult, type FetchTarget } from './tcp-fetch.js';
 import type { CacheOutcome, DownloadOptions, DownloadResult, RemoteStat, UdpStats } from './types.js';
-import { TransferQueue } from './transfer-queue.js';
+import { DEFAULT_TRANSFERS, TransferQueue } from './transfer-queue.js';
 import { fetchUdp } from './udp-fetch.js';
 
-/** Files of a folder downloaded at once (--transfers): measured on loopback, see docs/bench.md. */
-export const DEFAULT_TRANSFERS = 4;
+export { DEFAULT_TRANSFERS } from './transfer-queue.js';
 
 type Verified = RemoteStat & { blake3: string };
 

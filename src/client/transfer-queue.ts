@@ -28,6 +28,9 @@ export interface QueueCounts {
   bytesTotal: number;
 }
 
+/** Files of a folder moved at once (--transfers): measured on loopback, see docs/bench.md ("small"). */
+export const DEFAULT_TRANSFERS = 4;
+
 /** Tasks read ahead from a source while the queue has fewer than this waiting. */
 const READ_AHEAD = 256;
 

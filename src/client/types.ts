@@ -143,6 +143,12 @@ export interface UploadOptions {
   /** Remote path (default: the local file's name at the share's root). */
   as?: string;
   overwrite?: boolean;
+  /** Create the remote folders above `as` that do not exist yet. */
+  parents?: boolean;
+  /** Upload a local folder and everything in it (folders are created as needed). */
+  recursive?: boolean;
+  /** With recursive: files sent at once (default 4). */
+  transfers?: number;
   signal?: AbortSignal;
   onProgress?: (p: TransferProgress) => void;
 }
@@ -150,9 +156,12 @@ export interface UploadOptions {
 export interface UploadResult {
   path: string;
   bytes: number;
+  /** The file's MD5 ('' for a folder). */
   md5: string;
   verified: true;
   seconds: number;
+  /** A folder uploaded with recursive: one result per file. */
+  files?: UploadResult[];
 }
 
 export interface LogsOptions {

@@ -3,13 +3,14 @@
 // every byte arrived and the MD5 matches.
 
 import { createReadStream } from 'node:fs';
-import { stat as statPath } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { opendir, stat as statPath } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { STREAM_CHUNK_BYTES } from '../protocol/limits.js';
 import type { ServerLink } from './server-link.js';
 import { md5OfFile } from './md5-file.js';
 import { ProgressMeter } from './progress.js';
+import { DEFAULT_TRANSFERS, type QueueTask, TransferQueue } from './transfer-queue.js';
 import type { UploadOptions, UploadResult } from './types.js';
 
 export async function uploadFile(client: ServerLink, localPath: string, options: UploadOptions): Promise<UploadResult> {
@@ -23,13 +24,23 @@ export async function uploadFile(client: ServerLink, localPath: string, options:
   }
   const md5 = await md5OfFile(localPath);
   const remotePath = options.as ?? basename(localPath);
-  const rpc = await client.openConnection();
+  const lease = await client.leaseConnection();
+  const { rpc } = lease;
+  let clean = false;
   const meter = new ProgressMeter(remotePath, 'tcp', st.size, options.onProgress);
   try {
     let ready!: () => void;
     const readyPromise = new Promise<void>((r) => (ready = r));
     const { id, reply } = rpc.requestWithId(
-      { op: 'upload', path: remotePath, size: st.size, md5, overwrite: options.overwrite ?? false, mtimeMs: st.mtimeMs },
+      {
+        op: 'upload',
+        path: remotePath,
+        size: st.size,
+        md5,
+        overwrite: options.overwrite ?? false,
+        mtimeMs: st.mtimeMs,
+        ...(options.parents ? { parents: true } : {}),
+      },
       { signal: options.signal, onItem: (h) => h.ready && ready() },
     );
     await Promise.race([readyPromise, reply]);
@@ -39,8 +50,68 @@ export async function uploadFile(client: ServerLink, localPath: string, options:
     });
     const [final] = await Promise.all([reply, sending.catch(() => {})]);
     meter.update(st.size, true);
+    clean = true;
     return { path: String(final.path), bytes: Number(final.bytes), md5: String(final.md5), verified: true, seconds: (performance.now() - started) / 1000 };
   } finally {
-    rpc.destroy();
+    lease.release(clean);
+  }
+}
+
+/**
+ * A local folder and everything in it, to `as` (default: the folder's name at
+ * the share's root), through the transfer queue: files are read from the
+ * folder as the queue drains, the remote folders made as needed, and the
+ * first failure stops the rest.
+ */
+export async function uploadTree(client: ServerLink, localDir: string, options: UploadOptions): Promise<UploadResult> {
+  const started = performance.now();
+  const top = (options.as ?? basename(localDir)).replace(/\/+$/, '');
+  const results: UploadResult[] = [];
+  let failure: unknown;
+  const queue = new TransferQueue<UploadResult>(options.transfers ?? DEFAULT_TRANSFERS, (o) => {
+    if (o.ok) return void results.push(o.value);
+    failure ??= o.error;
+    queue.cancelAll();
+  });
+  const stop = () => queue.cancelAll();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  async function* files(): AsyncGenerator<QueueTask<UploadResult>> {
+    for await (const rel of walkFiles(localDir, '')) {
+      const remote = top === '' ? rel : `${top}/${rel}`;
+      yield {
+        label: remote,
+        run: (signal) =>
+          uploadFile(client, join(localDir, rel), {
+            as: remote,
+            parents: true,
+            ...(options.overwrite ? { overwrite: true } : {}),
+            signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal,
+            ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+          }),
+      };
+    }
+  }
+  queue.pushFrom(files());
+  await queue.idle();
+  options.signal?.removeEventListener('abort', stop);
+  if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
+  if (failure !== undefined) throw failure;
+  results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  return {
+    path: top,
+    bytes: results.reduce((n, r) => n + r.bytes, 0),
+    md5: '',
+    verified: true,
+    seconds: (performance.now() - started) / 1000,
+    files: results,
+  };
+}
+
+/** Regular files below `dir`, as '/'-separated paths relative to it, read one folder at a time. */
+async function* walkFiles(dir: string, rel: string): AsyncGenerator<string> {
+  for await (const entry of await opendir(join(dir, rel))) {
+    const child = rel === '' ? entry.name : `${rel}/${entry.name}`;
+    if (entry.isDirectory()) yield* walkFiles(dir, child);
+    else if (entry.isFile()) yield child;
   }
 }

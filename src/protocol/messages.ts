@@ -182,6 +182,8 @@ export interface UploadRequest {
   md5: string;
   overwrite?: boolean;
   mtimeMs?: number;
+  /** Create the folders above `path` that do not exist yet. */
+  parents?: boolean;
 }
 
 export interface LogsRequest {
@@ -353,6 +355,7 @@ export function parseRequest(header: unknown): Request {
         md5,
         overwrite: bool(header, 'overwrite'),
         mtimeMs: time('mtimeMs'),
+        parents: bool(header, 'parents'),
       });
     }
     case 'logs':

@@ -248,6 +248,26 @@ export class ShareStore {
   }
 
   /**
+   * Make the folders above `rel` that do not exist yet, one level at a time,
+   * each created inside its held parent (withParent) and checked to be a
+   * folder inside the share before the next: a name that exists as anything
+   * else, or a link out of the share, stops it with the usual codes.
+   */
+  async makeParents(rel: string): Promise<void> {
+    const segs = this.segments(rel);
+    for (let depth = 1; depth < segs.length; depth++) {
+      const folder = segs.slice(0, depth).join('/');
+      await this.withParent(folder, async (parent) => {
+        await fs.mkdir(parent.at(parent.name), { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw fsError(err, folder);
+        });
+      });
+      const made = await this.resolve(folder);
+      if (!made.stat.isDirectory()) fail(ErrorCode.NotADirectory, `'${made.rel}' is not a folder`);
+    }
+  }
+
+  /**
    * Hold the folder that will contain `rel` and run fn with it; the folder is
    * released when fn settles. Every remote write (uploads today; new folders,
    * renames and deletes later) goes through here: writing by path would let a

@@ -226,6 +226,23 @@ describe('upload and interrupted download', () => {
     expect(missing.stderr).toMatch(/^ferry: .*nope\.txt/);
   });
 
+  it('uploads a folder with --recursive into folders it makes, and refuses a bad --transfers', async () => {
+    const local = path.join(xdg.dir, 'album');
+    await fs.mkdir(path.join(local, 'day1'), { recursive: true });
+    await fs.writeFile(path.join(local, 'cover.txt'), 'cover\n');
+    await fs.writeFile(path.join(local, 'day1', 'a.txt'), 'first day\n');
+    const r = await run(['upload', local, '--recursive', '--as', 'trips/2026/album', '--transfers', '2', '--json'], { env });
+    expect(r.stderr).toBe('');
+    const json = JSON.parse(r.stdout) as { path: string; files: { path: string }[] };
+    expect(json.path).toBe('trips/2026/album');
+    expect(json.files.map((f) => f.path)).toEqual(['trips/2026/album/cover.txt', 'trips/2026/album/day1/a.txt']);
+    expect(await fs.readFile(share.abs('trips/2026/album/day1/a.txt'), 'utf8')).toBe('first day\n');
+    const human = await run(['upload', local, '--recursive', '--as', 'again', '--transfers', '1'], { env });
+    expect(human.stdout).toContain('2 files');
+    const bad = await run(['upload', local, '--recursive', '--transfers', '0'], { env });
+    expect(bad).toMatchObject({ code: 1, stderr: 'ferry: --transfers must be a whole number from 1 to 64, not 0\n' });
+  });
+
   it('Ctrl-C during a download exits 130 with a resumable .part; the next run completes', async () => {
     const dest = await fs.mkdtemp(path.join(xdg.dir, 'dl-'));
     // A relay that holds the server's bytes after the first 4 MiB, so Ctrl-C lands

@@ -34,11 +34,11 @@ describe('help', () => {
     ],
     [
       ['download', '--help'],
-      ['--dest', '--tcp', '--udp', '--overwrite', '--recursive', '--no-cache', '--cache-dir', '--cache-size'],
+      ['--dest', '--tcp', '--udp', '--overwrite', '--recursive', '--transfers', '--md5', '--no-cache', '--cache-dir', '--cache-size'],
     ],
     [
       ['upload', '--help'],
-      ['--as', '--overwrite'],
+      ['--as', '--overwrite', '--recursive', '--transfers'],
     ],
     [
       ['logs', '--help'],

@@ -3,8 +3,8 @@
 // nothing left at the destination after a failure.
 
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, readdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { rootOf } from '../../src/protocol/chunk-hash.js';
 import { scratchDir } from '../helpers/scratch.js';
@@ -336,5 +336,40 @@ describe('upload', () => {
     await expect(client.upload(local, { as: '../outside/evil.bin' })).rejects.toMatchObject({ code: 'OUTSIDE_SHARE' });
     await t.share.assertSentinelIntact();
     expect((await readdir(t.share.root)).sort()).toEqual(['taken.bin', 'up.bin']);
+  });
+
+  it('makes missing remote folders when asked, never through a link out of the share', async () => {
+    await t.close();
+    t = await startTestServer({ 'file.txt': 'a file' }, { allowUpload: true });
+    const client = await t.connect({ noCache: true });
+    const local = join(dest, 'up.bin');
+    await writeFile(local, randomBytes(1000));
+    await expect(client.upload(local, { as: 'new/deeper/up.bin' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect(await readdir(t.share.root)).toEqual(['file.txt']);
+    await client.upload(local, { as: 'new/deeper/up.bin', parents: true });
+    expect(await readFile(t.share.abs('new/deeper/up.bin'))).toEqual(await readFile(local));
+    await expect(client.upload(local, { as: 'file.txt/x/up.bin', parents: true })).rejects.toMatchObject({ code: 'NOT_A_DIRECTORY' });
+    await symlink(t.share.outside, t.share.abs('escape'));
+    await expect(client.upload(local, { as: 'escape/made/up.bin', parents: true })).rejects.toMatchObject({ code: 'OUTSIDE_SHARE' });
+    await t.share.assertSentinelIntact();
+    expect(await readdir(t.share.outside)).not.toContain('made');
+  });
+
+  it('uploads a folder with recursive, a few files at a time, its folders made as needed', async () => {
+    await t.close();
+    t = await startTestServer({}, { allowUpload: true });
+    const client = await t.connect({ noCache: true });
+    const tree = join(dest, 'tree');
+    const files: Record<string, Buffer> = {};
+    for (let i = 0; i < 40; i++) files[`${i % 3 === 0 ? 'a/b/' : i % 3 === 1 ? 'a/' : ''}f${i}.bin`] = randomBytes(100 + i * 50);
+    for (const [rel, data] of Object.entries(files)) {
+      await mkdir(dirname(join(tree, rel)), { recursive: true });
+      await writeFile(join(tree, rel), data);
+    }
+    const before = t.server.counters.connections;
+    const r = await client.upload(tree, { recursive: true, as: 'backup/tree', transfers: 3 });
+    expect(r.files).toHaveLength(40);
+    for (const [rel, data] of Object.entries(files)) expect((await readFile(t.share.abs(`backup/tree/${rel}`))).equals(data)).toBe(true);
+    expect(t.server.counters.connections - before).toBeLessThanOrEqual(3);
   });
 });

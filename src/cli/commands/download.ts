@@ -8,7 +8,7 @@ import type { Ctx } from '../io.js';
 import { warn } from '../io.js';
 import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from '../../protocol/udp-packet.js';
 import { CliError } from '../errors.js';
-import { sizeOption, withCacheOptions, withClient, withClientOptions } from '../options.js';
+import { sizeOption, transfersOption, withCacheOptions, withClient, withClientOptions } from '../options.js';
 
 export function downloadCommand(ctx: Ctx) {
   return (y: Argv) =>
@@ -42,9 +42,7 @@ export function downloadCommand(ctx: Ctx) {
       async (a) => {
         const dest = path.resolve(ctx.io.cwd, a.dest ?? '.');
         const chunkSize = chunkSizeOption(a['chunk-size'], a.udp === true);
-        if (a.transfers !== undefined && (!Number.isInteger(a.transfers) || a.transfers < 1 || a.transfers > 64)) {
-          throw new CliError(`--transfers must be a whole number from 1 to 64, not ${a.transfers}`);
-        }
+        const transfers = a.transfers === undefined ? undefined : transfersOption(a.transfers);
         const r = await withClient(
           ctx.io,
           a,
@@ -55,7 +53,7 @@ export function downloadCommand(ctx: Ctx) {
                 transport: a.udp ? 'udp' : 'tcp',
                 existing: a.overwrite ? 'overwrite' : a['skip-existing'] ? 'skip' : a.update ? 'newer' : a['keep-both'] ? 'keep-both' : 'fail',
                 recursive: a.recursive,
-                ...(a.transfers !== undefined ? { transfers: a.transfers } : {}),
+                ...(transfers !== undefined ? { transfers } : {}),
                 noCache: !a.cache,
                 ...(a.md5 ? { md5: true } : {}),
                 ...(chunkSize !== undefined ? { chunkSize } : {}),

@@ -18,6 +18,7 @@ export const upload: Handler<UploadRequest> = async (ctx) => {
   if (!ctx.services.allowUpload) {
     throw new FerryError(ErrorCode.Forbidden, 'this server is read-only (start it with --allow-upload to accept uploads)');
   }
+  if (request.parents) await store.makeParents(request.path);
   return store.withParent(request.path, async (parent) => {
     const { target, temp } = await store.prepareWrite(parent, request.overwrite ?? false);
     const handle = await open(temp, 'wx', 0o644);

@@ -1,0 +1,11 @@
+import { connect } from './dist/client/connect.js';
+import { Landing } from './dist/client/landing/landing.js';
+const t0 = performance.now();
+const T = () => (performance.now() - t0).toFixed(0);
+let first = true; let n = 0; const oa = Landing.prototype.add; Landing.prototype.add = function (p, d) { if (first) { first = false; console.error(T(), 'first add'); } if (++n % 512 === 0) console.error(T(), 'add', p / 1048576); return oa.call(this, p, d); };
+const of = Landing.prototype.finish; Landing.prototype.finish = async function () { console.error(T(), 'finish start'); await of.call(this); console.error(T(), 'finish done'); };
+const c = await connect({ server: process.argv[2], noCache: true });
+console.error(T(), 'connected');
+const r = await c.download('big.bin', { dest: '/tmp/perf/dst', noCache: true, overwrite: true });
+console.error(T(), 'done', r.md5);
+process.exit(0);
