@@ -19,6 +19,9 @@ import { fetchUdp } from './udp-fetch.js';
 
 export { DEFAULT_TRANSFERS } from './transfer-queue.js';
 
+/** Times a file of a folder is tried when its connection is lost, each resuming the last. */
+const LOST_CONNECTION_ATTEMPTS = 5;
+
 type Verified = RemoteStat & { blake3: string };
 
 /**
@@ -180,11 +183,18 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
       label: file.path,
       size: file.size,
       run: async (signal) => {
-        const remote = (await client.stat(file.path, HASHES)) as Verified;
-        return downloadFile(client, remote, local(file.path, file.name), {
-          ...options,
-          signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal,
-        });
+        const each = { ...options, signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            // stat waits (up to the client's reconnect wait) for a server that went away.
+            const remote = (await client.stat(file.path, HASHES)) as Verified;
+            return await downloadFile(client, remote, local(file.path, file.name), each);
+          } catch (err) {
+            // A connection lost mid-file leaves its verified chunks in the .part: try again, resuming.
+            const lost = err instanceof FerryError && err.code === ErrorCode.ConnectionLost;
+            if (!lost || attempt >= LOST_CONNECTION_ATTEMPTS || each.signal.aborted) throw err;
+          }
+        }
       },
     });
   }

@@ -302,6 +302,21 @@ describe('download', () => {
     expect(t.server.counters.connections - before).toBeLessThanOrEqual(3);
   });
 
+  it('a folder download whose connection is lost resumes the cut file and finishes', async () => {
+    const relay = await startTcpRelay({ host: '127.0.0.1', port: t.server.port });
+    const client = await t.connect({ noCache: true, port: relay.port });
+    relay.cutAfter = 10 * MiB; // the first connection to carry 10 MiB dies
+    void relay.cut().then(() => (relay.cutAfter = undefined));
+    const r = await client.download('', { dest, recursive: true, transfers: 1 });
+    expect(relay.cuts).toBe(1);
+    const bigResult = r.files!.find((f) => f.path === 'big.bin')!;
+    expect(bigResult).toMatchObject({ verified: true, md5: md5(big) });
+    expect(bigResult.resumedFrom).toBeGreaterThan(0);
+    expect((await readFile(join(r.dest, 'big.bin'))).equals(big)).toBe(true);
+    expect(r.files!.every((f) => f.verified)).toBe(true);
+    await relay.close();
+  });
+
   it('refuses a missing file and a path outside the share', async () => {
     const client = await t.connect();
     await expect(client.download('nope.bin', { dest })).rejects.toMatchObject({ code: 'NOT_FOUND' });
