@@ -97,14 +97,11 @@ export function transferRows(transfers: readonly Transfer[], inner: number, offl
 export function statsRow(v: BatchView): LineSpec {
   const segs: Seg[] = [];
   if (v.paused && !v.complete) segs.push({ text: ' ⏸ paused ', color: 'warn', bold: true });
-  const settled = v.done + v.failed + v.cancelled;
-  segs.push({ text: ` ${settled}/${v.files} files`, bold: true });
+  segs.push({ text: ` ${v.done}/${v.files} files`, bold: true });
   segs.push({ text: `  ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}` });
-  if (v.complete) {
-    segs.push({ text: `  ${formatRate(v.rate)}` }, { text: '  done', color: 'ok', bold: true });
-  } else {
-    segs.push({ text: `  ${formatRate(v.rate)}  ETA ${formatDuration(v.etaSeconds)}` });
-  }
+  if (v.bytesDone > 0) segs.push({ text: `  ${formatRate(v.rate)}` });
+  if (!v.complete) segs.push({ text: `  ETA ${formatDuration(v.etaSeconds)}` });
+  else if (v.failed === 0 && v.cancelled === 0) segs.push({ text: '  ✓ done', color: 'ok', bold: true });
   if (v.failed > 0) segs.push({ text: `  ${v.failed} failed`, color: 'error', bold: true });
   if (v.cancelled > 0) segs.push({ text: `  ${v.cancelled} cancelled`, dim: true });
   if (!v.complete) {
