@@ -8,27 +8,16 @@
 
 import { useCallback, useEffect, useRef } from 'react';
 import { DEFAULT_TRANSFERS } from '../../client/download.js';
-import { confineLocal } from '../../client/local-path.js';
 import { type Outcome, type QueueTask, TransferQueue } from '../../client/transfer-queue.js';
-import type { DownloadResult, Entry, FerryApi, Transport, TransferProgress, UploadResult } from '../../client/types.js';
+import type { DownloadResult, FerryApi, Transport, TransferProgress, UploadResult } from '../../client/types.js';
 import { errorText } from '../errors.js';
 import { initialTransfers, runningCount, transfersReducer, type TransfersState } from '../state/transfers.js';
+import { codeOf, type FailedTransfer, type FileToDownload, type FileToUpload, folderJobs, type Job, jobsOf, rowError } from './transfer-jobs.js';
 import { type Latest, useStore } from './use-store.js';
 
-export const REDRAW_MS = 100;
+export type { FailedTransfer, FileToDownload, FileToUpload } from './transfer-jobs.js';
 
-export interface FailedTransfer {
-  /** The transfer's row, to drop once a retry replaces it. */
-  id: number;
-  kind: 'download' | 'upload';
-  path: string;
-  error: string;
-  /** The client's error code ('EXISTS', 'NOT_FOUND', …) when it gave one. */
-  code?: string;
-  transport: Transport;
-  dest?: string;
-  size?: number;
-}
+export const REDRAW_MS = 100;
 
 export interface TransferHooks {
   /** Downloads also compute their MD5 here. */
@@ -38,48 +27,6 @@ export interface TransferHooks {
   onDownloaded?: (r: DownloadResult) => void;
   onUploaded?: (r: UploadResult) => void;
   onFailed?: (f: FailedTransfer) => void;
-}
-
-/** One file to move: what the queue holds until a slot is free. */
-type Job =
-  | { kind: 'download'; path: string; transport: Transport; dest: string; size?: number; overwrite?: boolean }
-  | { kind: 'upload'; localPath: string; path: string; size?: number }
-  /** Something that cannot even start (a folder that could not be listed): a failed row. */
-  | { kind: 'broken'; path: string; transport: Transport; error: unknown; size?: undefined };
-
-export interface FileToDownload {
-  path: string;
-  size?: number;
-}
-
-export interface FileToUpload {
-  localPath: string;
-  remotePath: string;
-  size?: number;
-}
-
-function codeOf(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/**
- * What a failed row says. The client words a differing local file for the command
- * line (--overwrite); here the user is asked instead, and the file stays unless
- * they say otherwise.
- */
-function rowError(err: unknown, aborted: boolean): string {
-  if (aborted) return 'cancelled';
-  const text = errorText(err);
-  return codeOf(err) === 'EXISTS' && /already exists/.test(text) ? "kept the local copy: it differs from the server's" : text;
-}
-
-/** Where a file of a folder download lands: `dest`, then its path below the folder's parent. */
-function folderFileDest(dest: string, folder: string, file: string): string {
-  const parent = folder.includes('/') ? folder.slice(0, folder.lastIndexOf('/')) : '';
-  const rel = parent === '' ? file : file.slice(parent.length + 1);
-  const abs = confineLocal(dest, rel); // a server-supplied name never leaves `dest`
-  return abs.slice(0, abs.lastIndexOf('/'));
 }
 
 export interface Transfers {
@@ -180,6 +127,14 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
   };
 
   const task = (job: Job): QueueTask<void> => ({ label: job.path, size: job.size, run: (signal) => runJob(job, signal) });
+  async function* tasksOf(jobs: AsyncIterable<Job>): AsyncGenerator<QueueTask<void>> {
+    for await (const job of jobs) yield task(job);
+  }
+  /** True until the next cancel-all: a source read after it yields nothing more. */
+  const alive = () => {
+    const gen = generation.current;
+    return () => gen === generation.current;
+  };
 
   const onSettled = (o: Outcome<void>) => {
     if (o.ok) return;
@@ -210,15 +165,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     (files: readonly FileToDownload[], transport: Transport, dest: string) => {
       if (files.length === 0) return;
       dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
-      const gen = generation.current;
-      queue().pushFrom(
-        (async function* () {
-          for (const f of files) {
-            if (gen !== generation.current) return;
-            yield task({ kind: 'download', path: f.path, transport, dest, size: f.size });
-          }
-        })(),
-      );
+      queue().pushFrom(tasksOf(jobsOf(files, (f) => ({ kind: 'download', path: f.path, transport, dest, size: f.size }), alive())));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
@@ -227,33 +174,8 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
   const downloadFolder = useCallback(
     (path: string, transport: Transport, dest: string, overwrite?: boolean) => {
       dispatch({ type: 'enqueue', files: 0, bytes: 0, listing: 1, now: Date.now() });
-      const gen = generation.current;
-      queue().pushFrom(
-        (async function* () {
-          let files: Entry[];
-          try {
-            files = (await api.list({ path, recursive: true })).filter((e) => e.type === 'file' && e.path.startsWith(`${path}/`));
-          } catch (error) {
-            if (gen !== generation.current) return;
-            dispatch({ type: 'listed', files: 1, bytes: 0, now: Date.now() });
-            yield task({ kind: 'broken', path, transport, error });
-            return;
-          }
-          if (gen !== generation.current) return;
-          dispatch({ type: 'listed', files: files.length, bytes: files.reduce((n, f) => n + f.size, 0), now: Date.now() });
-          for (const f of files) {
-            if (gen !== generation.current) return;
-            let to: string;
-            try {
-              to = folderFileDest(dest, path, f.path);
-            } catch (error) {
-              yield task({ kind: 'broken', path: f.path, transport, error });
-              continue;
-            }
-            yield task({ kind: 'download', path: f.path, transport, dest: to, size: f.size, overwrite });
-          }
-        })(),
-      );
+      const onListed = (files: number, bytes: number) => dispatch({ type: 'listed', files, bytes, now: Date.now() });
+      queue().pushFrom(tasksOf(folderJobs(api, { path, transport, dest, overwrite }, alive(), onListed)));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
@@ -272,15 +194,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     (files: readonly FileToUpload[]) => {
       if (files.length === 0) return;
       dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
-      const gen = generation.current;
-      queue().pushFrom(
-        (async function* () {
-          for (const f of files) {
-            if (gen !== generation.current) return;
-            yield task({ kind: 'upload', localPath: f.localPath, path: f.remotePath, size: f.size });
-          }
-        })(),
-      );
+      queue().pushFrom(tasksOf(jobsOf(files, (f) => ({ kind: 'upload', localPath: f.localPath, path: f.remotePath, size: f.size }), alive())));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
