@@ -102,7 +102,8 @@ export function batchView(b: Batch, running: number, runningBytes: number, pause
     bytesDone,
     bytesTotal: b.bytesTotal,
     rate,
-    etaSeconds: complete ? 0 : remaining === 0 ? null : rate > 0 ? remaining / rate : null,
+    // Paused, the batch has no end in sight: no ETA rather than a wrong one.
+    etaSeconds: complete ? 0 : paused || remaining === 0 ? null : rate > 0 ? remaining / rate : null,
     complete,
     paused,
   };

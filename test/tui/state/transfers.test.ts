@@ -78,6 +78,10 @@ describe('the batch', () => {
     let s = apply(initialTransfers, { type: 'enqueue', files: 1, bytes: 100, now: T0 }, start(1));
     s = apply(s, { type: 'pause', now: T0 + 1000 }, { type: 'resume', now: T0 + 9000 }, done(1, 100, T0 + 10_000));
     expect(batchView(s.batch!, 0, 0, false, T0 + 10_000).rate).toBeCloseTo(50); // 100 B in 2 s of work
+    // While paused: no ETA.
+    const p = apply(initialTransfers, { type: 'enqueue', files: 2, bytes: 200, now: T0 }, start(1), done(1, 100, T0 + 1000), { type: 'pause', now: T0 + 1000 });
+    expect(batchView(p.batch!, 0, 0, false, T0 + 2000).etaSeconds).toBeCloseTo(1);
+    expect(batchView(p.batch!, 0, 0, true, T0 + 2000).etaSeconds).toBeNull();
   });
 
   it('cancel-all: queued files never start, running ones settle as cancelled, and the batch ends', () => {
