@@ -25,10 +25,19 @@ export interface FerryConfig {
   local?: string;
   /** The app computes each download's MD5 here too, as `ferry download --md5`. */
   md5?: boolean;
+  /** Transfers the app runs at once (the rest wait in its queue), as `ferry download --transfers`. */
+  transfers?: number;
   /** Command → keys, e.g. { "download": ["d", "C-d"] }. */
   keys?: Record<string, string[]>;
   /** Theme slot → colour, e.g. { "accent": "magenta" }. */
   colors?: Record<string, string>;
+}
+
+/** The most transfers at once: the server allows 64 requests in flight on a connection, and each transfer holds one. */
+export const MAX_TRANSFERS = 64;
+
+export function validTransfers(n: unknown): n is number {
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= MAX_TRANSFERS;
 }
 
 const STRINGS = ['server', 'tokenFile', 'fingerprint', 'cacheDir', 'local'] as const;
@@ -48,11 +57,12 @@ export function validateConfig(raw: unknown, file: string): FerryConfig {
   const fail = (problems: string[]) => new CliError(`${file}: ${problems.length === 1 ? problems[0] : `\n  ${problems.join('\n  ')}`}`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(['must hold one JSON object, e.g. { "server": "192.168.1.20:2003" }']);
   const problems: string[] = [];
-  const known = new Set<string>([...STRINGS, 'tls', 'md5', 'keys', 'colors']);
+  const known = new Set<string>([...STRINGS, 'tls', 'md5', 'transfers', 'keys', 'colors']);
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) if (!known.has(key)) problems.push(`unknown setting '${key}' (known: ${[...known].join(', ')})`);
   for (const key of STRINGS) if (r[key] !== undefined && (typeof r[key] !== 'string' || r[key] === '')) problems.push(`'${key}' must be a non-empty string`);
   for (const key of ['tls', 'md5'] as const) if (r[key] !== undefined && typeof r[key] !== 'boolean') problems.push(`'${key}' must be true or false`);
+  if (r.transfers !== undefined && !validTransfers(r.transfers)) problems.push(`'transfers' must be a whole number from 1 to ${MAX_TRANSFERS}`);
   for (const key of ['keys', 'colors'] as const) {
     if (r[key] !== undefined && (typeof r[key] !== 'object' || r[key] === null || Array.isArray(r[key]))) problems.push(`'${key}' must be an object`);
   }

@@ -54,6 +54,7 @@ export class PendingTransfer<R> {
     private readonly resolveFn: (r: R) => void,
     private readonly rejectFn: (e: Error) => void,
     private readonly result: (bytes: number) => R,
+    private readonly onSettled: () => void = () => {},
   ) {
     options.signal?.addEventListener('abort', () => this.fail(Object.assign(new Error('cancelled'), { code: 'CANCELLED' })));
   }
@@ -69,11 +70,13 @@ export class PendingTransfer<R> {
   finish(overrides: Partial<R> = {}): void {
     if (this.settled) return;
     this.settled = true;
+    this.onSettled();
     this.resolveFn({ ...this.result(this.total), ...overrides });
   }
   fail(err: Error): void {
     if (this.settled) return;
     this.settled = true;
+    this.onSettled();
     this.rejectFn(err);
   }
 }
@@ -110,6 +113,10 @@ class Queue<T> {
     if (w) w(t);
     else this.items.push(t);
   }
+  /** The next item if one is there, without waiting. */
+  tryNext(): T | undefined {
+    return this.items.shift();
+  }
   /** The next item; rejects after `timeoutMs` so a test that waits in vain fails fast. */
   next(timeoutMs = 2000): Promise<T> {
     const t = this.items.shift();
@@ -143,6 +150,12 @@ export class FakeFerry implements FerryApi {
   readonly downloads = new Queue<PendingTransfer<DownloadResult>>();
   readonly uploads = new Queue<PendingTransfer<UploadResult>>();
   readonly hashAlls = new Queue<PendingHashAll>();
+  /** Downloads and uploads asked for and not settled: what a real client would hold open. */
+  openTransfers = 0;
+  /** The most that were ever open at once. */
+  mostOpen = 0;
+  /** Downloads and uploads asked for, in all. */
+  startedTransfers = 0;
   private followers = new Set<(r: LogRecord) => void>();
   private statusListeners = new Set<(s: ConnectionStatus) => void>();
 
@@ -209,51 +222,69 @@ export class FakeFerry implements FerryApi {
     return new Promise((resolve, reject) => this.hashAlls.push(new PendingHashAll(options, resolve, reject)));
   }
 
+  /** Count a transfer opening; the returned callback counts it closing. */
+  private opened(): () => void {
+    this.openTransfers++;
+    this.startedTransfers++;
+    this.mostOpen = Math.max(this.mostOpen, this.openTransfers);
+    return () => void this.openTransfers--;
+  }
+
   download(path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
     const f = this.files.find((x) => x.path === path);
     const inside = options.recursive ? this.files.filter((x) => x.path.startsWith(`${path}/`)) : [];
     const sizeOf = (x: FakeFile) => x.size ?? x.content?.length ?? 0;
     const total = f ? sizeOf(f) : inside.reduce((n, x) => n + sizeOf(x), 0);
+    const closed = this.opened();
     return new Promise((resolve, reject) => {
       this.downloads.push(
-        new PendingTransfer<DownloadResult>(path, options, total, resolve, reject, (bytes) => ({
+        new PendingTransfer<DownloadResult>(
           path,
-          dest: `${options.dest ?? '.'}/${path.split('/').pop()}`,
-          bytes,
-          transferred: bytes,
-          md5: f ? md5(f.content ?? '') : md5(''),
-          verified: true,
-          transport: options.transport ?? 'tcp',
-          cache: 'miss',
-          seconds: 0.02,
-          mtime: new Date().toISOString(),
-          ...(options.recursive && !f
-            ? {
-                md5: '',
-                files: inside.map((x) => ({
-                  path: x.path,
-                  dest: x.path,
-                  bytes: sizeOf(x),
-                  transferred: sizeOf(x),
-                  md5: md5(x.content ?? ''),
-                  verified: true as const,
-                  transport: options.transport ?? 'tcp',
-                  cache: 'miss' as const,
-                  seconds: 0.01,
-                  mtime: '',
-                })),
-              }
-            : {}),
-        })),
+          options,
+          total,
+          resolve,
+          reject,
+          (bytes) => ({
+            path,
+            dest: `${options.dest ?? '.'}/${path.split('/').pop()}`,
+            bytes,
+            transferred: bytes,
+            md5: f ? md5(f.content ?? '') : md5(''),
+            verified: true,
+            transport: options.transport ?? 'tcp',
+            cache: 'miss',
+            seconds: 0.02,
+            mtime: new Date().toISOString(),
+            ...(options.recursive && !f
+              ? {
+                  md5: '',
+                  files: inside.map((x) => ({
+                    path: x.path,
+                    dest: x.path,
+                    bytes: sizeOf(x),
+                    transferred: sizeOf(x),
+                    md5: md5(x.content ?? ''),
+                    verified: true as const,
+                    transport: options.transport ?? 'tcp',
+                    cache: 'miss' as const,
+                    seconds: 0.01,
+                    mtime: '',
+                  })),
+                }
+              : {}),
+          }),
+          closed,
+        ),
       );
     });
   }
 
   upload(localPath: string, options: UploadOptions = {}): Promise<UploadResult> {
     const path = options.as ?? localPath.split('/').pop() ?? localPath;
+    const closed = this.opened();
     return new Promise((resolve, reject) => {
       this.uploads.push(
-        new PendingTransfer<UploadResult>(path, options, 0, resolve, reject, (bytes) => ({ path, bytes, md5: md5(''), verified: true, seconds: 0.01 })),
+        new PendingTransfer<UploadResult>(path, options, 0, resolve, reject, (bytes) => ({ path, bytes, md5: md5(''), verified: true, seconds: 0.01 }), closed),
       );
     });
   }

@@ -132,11 +132,11 @@ describe.skipIf(!pty)('ferry tui in a pseudo-terminal', () => {
     expect(await fs.readFile(path.join(s.local, 'hello.txt'), 'utf8')).toBe('hello over the wire\n');
     // The local pane shows the new file.
     await s.waitScreen((x) => /│[ ›▌]hello\.txt +20 B/.test(x));
-    // A folder comes down whole.
+    // A folder comes down whole, its files through the queue, into a folder of the same name.
     s.proc.write('g');
     await s.waitScreen((x) => /┃▌sub\//.test(x));
     s.proc.write('d');
-    await s.waitScreen((x) => /TCP sub\/ .*✓ 1 file verified/.test(x));
+    await s.waitScreen((x) => /TCP deep\.txt .*md5 ✓/.test(x) && /│ 1\/1 files .*✓ done/.test(x));
     expect(await fs.readFile(path.join(s.local, 'sub', 'deep.txt'), 'utf8')).toBe('deep\n');
     s.proc.write('q');
     expect(await s.exited).toBe(0);

@@ -28,7 +28,7 @@ const none: Key = {
 
 describe('key table', () => {
   it('binds no key twice within a scope', () => {
-    const scopes: Scope[] = ['panes', 'logs', 'cache', 'results', 'help'];
+    const scopes: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers'];
     for (const scope of scopes) {
       const seen = new Map<string, Command>();
       for (const b of BINDINGS.filter((x) => x.scopes.includes(scope))) {
@@ -57,6 +57,17 @@ describe('key table', () => {
     expect(has({ scope: 'panes', pane: 'remote', uploadAllowed: true }, Command.Upload)).toBe(false);
     expect(has({ scope: 'panes', pane: 'remote' }, Command.Download)).toBe(true);
     expect(has({ scope: 'logs' }, Command.Follow)).toBe(true);
+  });
+
+  it('pauses and cancels the queue from the panes and the transfer list, offering them in the latter footer only', () => {
+    for (const scope of ['panes', 'transfers'] as const) {
+      expect(commandFor(scope, 'p')).toBe(Command.PauseQueue);
+      expect(commandFor(scope, 'X')).toBe(Command.CancelAll);
+    }
+    const footer = (scope: Scope) => footerBindings({ scope, pane: 'remote' }).map((b) => b.command);
+    expect(footer('transfers')).toEqual(expect.arrayContaining([Command.CancelTransfer, Command.PauseQueue, Command.CancelAll]));
+    expect(footer('panes')).not.toContain(Command.PauseQueue);
+    expect(footer('panes')).not.toContain(Command.CancelAll);
   });
 
   it('groups every binding for the help overlay', () => {

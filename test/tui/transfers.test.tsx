@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { md5 } from '../helpers/fake-client.js';
 import { remoteText, rowOf } from './frames.js';
@@ -8,6 +9,7 @@ afterEach(() => app?.unmount());
 
 const W = 120;
 const ready = (f: string) => f.includes('notes.md') && f.includes('drafts/');
+const statsLine = (f: string) => f.split('\n').find((l) => /^[│┃] .*\d+\/\d+ files/.test(l));
 const transferLine = (f: string, name: string) => f.split('\n').find((l) => /^│ (TCP|UDP|UP ) /.test(l) && l.includes(name));
 
 describe('transfers', () => {
@@ -85,7 +87,7 @@ describe('transfers', () => {
     await app.waitFor((x) => transferLine(x, '160.jpg')?.includes('md5 ✓') === true);
   });
 
-  it('downloads a whole folder: sized first, progress summed over its files, then the count verified', async () => {
+  it('downloads a whole folder through the queue: listed, one transfer per file into a folder of the same name', async () => {
     app = renderApp({
       files: [
         { path: 'Pasta/a.txt', content: 'a'.repeat(600) },
@@ -95,17 +97,22 @@ describe('transfers', () => {
     });
     await app.waitFor((x) => x.includes('Pasta/') && x.includes('x.txt'));
     await app.press('d');
-    const t = await app.api.downloads.next();
-    expect(t.path).toBe('Pasta');
-    expect(t.options).toMatchObject({ recursive: true, transport: 'tcp', dest: app.localRoot });
+    const a = await app.api.downloads.next();
+    const b = await app.api.downloads.next();
     expect(app.api.listCalls.at(-1)).toMatchObject({ path: 'Pasta', recursive: true });
-    t.progressFile('Pasta/a.txt', 600, 600);
-    t.progressFile('Pasta/sub/b.txt', 100, 400);
-    let f = await app.waitFor((x) => transferLine(x, 'Pasta/')?.includes('70%') === true);
-    expect(transferLine(f, 'Pasta/')).toContain('700 B/1000 B');
-    t.finish();
-    f = await app.waitFor((x) => transferLine(x, 'Pasta/')?.includes('✓ 2 files verified') === true);
-    expect(transferLine(f, 'Pasta/')).toContain('100%');
+    expect(a.path).toBe('Pasta/a.txt');
+    expect(a.options).toMatchObject({ transport: 'tcp', dest: join(app.localRoot, 'Pasta') });
+    expect(b.path).toBe('Pasta/sub/b.txt');
+    expect(b.options).toMatchObject({ dest: join(app.localRoot, 'Pasta', 'sub') });
+    expect(a.options).not.toHaveProperty('recursive');
+    // The batch is the folder's files and bytes.
+    let f = await app.waitFor((x) => statsLine(x)?.includes('0/2 files') === true);
+    expect(statsLine(f)).toContain('0 B/1000 B');
+    a.finish();
+    b.finish();
+    f = await app.waitFor((x) => statsLine(x)?.includes('2/2 files') === true);
+    expect(statsLine(f)).toMatch(/1000 B\/1000 B .*done/);
+    expect(transferLine(f, 'b.txt')).toContain('md5 ✓');
   });
 
   it("has nothing to download on '..'", async () => {

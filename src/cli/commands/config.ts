@@ -2,6 +2,7 @@
 
 import type { Argv } from 'yargs';
 import { DEFAULT_SERVER } from '../../client/connect.js';
+import { DEFAULT_TRANSFERS } from '../../client/download.js';
 import { bindings, setKeyTable } from '../../tui/keys/bindings.js';
 import type { Ctx } from '../io.js';
 import { out, printJson } from '../io.js';
@@ -44,6 +45,11 @@ function showConfig(ctx: Ctx, json: boolean): void {
   });
   // The app's own setting: no environment variable stands for it.
   rows.push({ setting: 'md5', value: settings.md5 ? 'on' : 'off', source: settings.md5 !== undefined ? 'config file' : 'default' });
+  rows.push({
+    setting: 'transfers',
+    value: String(settings.transfers ?? DEFAULT_TRANSFERS),
+    source: settings.transfers !== undefined ? 'config file' : 'default',
+  });
   if (json) {
     printJson(io, { file, exists, settings: rows, keys: settings.keys ?? {}, colors: settings.colors ?? {} });
     return;

@@ -9,6 +9,7 @@ import type { Argv } from 'yargs';
 import { DownloadCache } from '../../cache/cache.js';
 import { connect } from '../../client/connect.js';
 import type { FerryServer } from '../../server/server.js';
+import { MAX_TRANSFERS, validTransfers } from '../config.js';
 import { CliError } from '../errors.js';
 import type { Ctx } from '../io.js';
 import { cacheDirOf, givenServerOf, sizeOption, withCacheOptions } from '../options.js';
@@ -46,12 +47,20 @@ export function tuiCommand(ctx: Ctx) {
           })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
           .option('md5', { type: 'boolean', describe: 'also compute each download\'s MD5 here [default: "md5" in the config file, else no]' })
+          .option('transfers', {
+            type: 'number',
+            describe: 'files transferred at once; the rest wait in the queue [default: "transfers" in the config file, else 4]',
+            requiresArg: true,
+          })
           .conflicts('share', 'server'),
       async (a) => {
         const io = ctx.io;
         if (io.stdin.isTTY !== true || io.stdout.isTTY !== true) {
           throw new CliError('the full-screen client needs a terminal; for scripts use `ferry shell` or the other commands (ferry --help)');
         }
+        const transfers = a.transfers ?? ctx.config?.settings.transfers;
+        if (transfers !== undefined && !validTransfers(transfers))
+          throw new CliError(`--transfers must be a whole number from 1 to ${MAX_TRANSFERS}, not ${transfers}`);
         const token = a.token ?? io.env.FERRY_TOKEN;
         const cacheDir = cacheDirOf(io, a);
         const cacheSize = sizeOption('cache-size', a['cache-size']);
@@ -103,6 +112,7 @@ export function tuiCommand(ctx: Ctx) {
               remoteLabel: server,
               uploadAllowed: client.info.features.includes('upload'),
               md5Here: a.md5 ?? ctx.config?.settings.md5 ?? false,
+              ...(transfers !== undefined ? { concurrency: transfers } : {}),
               ...(ctx.config?.settings.colors ? { colors: ctx.config.settings.colors } : {}),
             });
           } finally {

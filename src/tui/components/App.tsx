@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { LocalSide, localMd5 } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
-import { runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../hooks/use-commands.js';
+import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../hooks/use-commands.js';
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
@@ -18,7 +18,9 @@ import { useTransfers } from '../hooks/use-transfers.js';
 import { commandFor, type Scope } from '../keys/bindings.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS } from '../state/layout.js';
 import { initialLogs, logsReducer } from '../state/logs.js';
-import { runningCount, visibleTransfers } from '../state/transfers.js';
+import { batchView } from '../state/transfer-batch.js';
+import { pendingCount, rowCount, runningBytes, runningCount, visibleTransfers } from '../state/transfers.js';
+import { useCoalesced } from '../hooks/use-coalesced.js';
 import { CacheView } from './CacheView.js';
 import { CheckAllView } from './CheckAllView.js';
 import { BottomLine } from './BottomLine.js';
@@ -43,6 +45,8 @@ export interface AppProps {
   uploadAllowed: boolean;
   /** Also compute each download's MD5 here (every chunk is checked by BLAKE3 regardless). */
   md5Here?: boolean;
+  /** Transfers open at once; the rest wait in the queue (DEFAULT_TRANSFERS unless set). */
+  concurrency?: number;
   onExit(): void;
   pingIntervalMs?: number;
 }
@@ -54,7 +58,18 @@ function tildify(path: string): string {
 
 const SCOPE: Partial<Record<Overlay['kind'], Scope>> = { help: 'help', cache: 'cache', logs: 'logs', checkall: 'results', transfers: 'transfers' };
 
-export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLabel, uploadAllowed, md5Here = false, onExit, pingIntervalMs }: AppProps) {
+export function App({
+  api,
+  cache,
+  localRoot,
+  serverLabel,
+  remoteLabel = serverLabel,
+  uploadAllowed,
+  md5Here = false,
+  concurrency,
+  onExit,
+  pingIntervalMs,
+}: AppProps) {
   const { columns, rows } = useTerminalSize();
   const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
@@ -73,12 +88,18 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
   const refreshCache = useCallback(() => void cache.stats().then(setCacheStats, () => undefined), [cache]);
   useEffect(refreshCache, [refreshCache]);
 
+  // A batch of small files finishes many downloads a second: the local pane and
+  // the cache figures are read again once things settle, not once per file.
+  const afterDownloads = useCoalesced(() => {
+    dispatchLocal({ type: 'refresh' });
+    refreshCache();
+  }, 500);
   const transfers = useTransfers(api, {
     md5Here,
+    ...(concurrency !== undefined ? { concurrency } : {}),
     onDownloaded: (r) => {
       log(`downloaded ${r.path} (${r.bytes} B, ${r.transport.toUpperCase()}, cache ${r.cache}) md5 ${r.md5} verified`);
-      dispatchLocal({ type: 'refresh' });
-      refreshCache();
+      afterDownloads();
     },
     onUploaded: (r) => {
       log(`uploaded ${r.path} (${r.bytes} B) md5 ${r.md5} verified`);
@@ -92,7 +113,7 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
       log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
       // A different file of that name is already here: ask instead of failing.
       if (f.kind === 'download' && f.code === 'EXISTS' && f.dest && /already exists/.test(f.error)) {
-        setOverlay({ kind: 'overwrite', id: f.id, path: f.path, transport: f.transport, dest: f.dest, size: f.size, folder: f.folder });
+        setOverlay({ kind: 'overwrite', id: f.id, path: f.path, transport: f.transport, dest: f.dest, size: f.size });
         return;
       }
       setMessage({ level: 'error', text: `${f.path}: ${f.error}` });
@@ -109,20 +130,24 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
     lastState.current = status.state;
   }, [status.state, dispatchRemote, log]);
   const running = runningCount(transfers.transfers);
+  const pending = pendingCount(transfers.transfers);
+  const batch = transfers.transfers.batch;
+  const stats = batch ? batchView(batch, running, runningBytes(transfers.transfers), transfers.transfers.paused, Date.now()) : undefined;
   const exit = useCallback(() => {
     transfers.abortAll();
     onExit();
   }, [transfers, onExit]);
 
-  const dialogRows = overlay.kind === 'shortlist' ? SHORTLIST_ROWS : overlay.kind === 'quit' || overlay.kind === 'overwrite' ? CONFIRM_ROWS : 0;
+  const dialogRows =
+    overlay.kind === 'shortlist' ? SHORTLIST_ROWS : overlay.kind === 'quit' || overlay.kind === 'overwrite' || overlay.kind === 'cancelAll' ? CONFIRM_ROWS : 0;
   // One row stays free: a frame as tall as the terminal makes Ink repaint with
   // ESC[3J, which wipes the user's scrollback, and redraw everything each time.
-  const layout = computeLayout(columns, rows - 1, transfers.transfers.length, message !== null, dialogRows);
+  const layout = computeLayout(columns, rows - 1, rowCount(transfers.transfers), message !== null, dialogRows, stats ? 1 : 0);
   const close = useCallback(() => setOverlay({ kind: 'none' }), [setOverlay]);
   // The last transfer removed while selecting: nothing left to pick, back to the panes.
   useEffect(() => {
-    if (overlay.kind === 'transfers' && transfers.transfers.length === 0) close();
-  }, [overlay.kind, transfers.transfers.length, close]);
+    if (overlay.kind === 'transfers' && rowCount(transfers.transfers) === 0) close();
+  }, [overlay.kind, rowCount(transfers.transfers), close]);
 
   const listRows = useRef(layout.listRows);
   listRows.current = layout.listRows;
@@ -139,7 +164,7 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
     setMessage,
     log,
     transfers,
-    running: runningCount(transfers.latest.current),
+    running: pendingCount(transfers.latest.current),
     uploadAllowed,
     listRows: listRows.current,
     exit,
@@ -228,7 +253,14 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
 
   return (
     <Box flexDirection="column" width={layout.columns} height={layout.rows}>
-      <StatusLine width={layout.columns} serverLabel={serverLabel} status={status} cache={cacheStats} running={running} />
+      <StatusLine
+        width={layout.columns}
+        serverLabel={serverLabel}
+        status={status}
+        cache={cacheStats}
+        running={running}
+        queued={Math.max(0, pending - running)}
+      />
       {view}
       {overlay.kind === 'shortlist' ? (
         <ShortlistForm
@@ -241,16 +273,26 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
           }}
         />
       ) : overlay.kind === 'quit' ? (
-        <QuitDialog width={layout.columns} running={running} onConfirm={exit} onCancel={close} />
+        <QuitDialog width={layout.columns} running={running} queued={Math.max(0, pending - running)} onConfirm={exit} onCancel={close} />
+      ) : overlay.kind === 'cancelAll' ? (
+        <ConfirmDialog
+          width={layout.columns}
+          title="cancel all?"
+          question={`Cancel ${running} running and ${Math.max(0, pending - running)} queued ${pending === 1 ? 'transfer' : 'transfers'}?`}
+          yes="cancel them"
+          no="keep going"
+          onCancel={close}
+          onConfirm={() => {
+            close();
+            log(`cancel all: ${running} running, ${Math.max(0, pending - running)} queued`);
+            transfers.cancelAll();
+          }}
+        />
       ) : overlay.kind === 'overwrite' ? (
         <ConfirmDialog
           width={layout.columns}
           title="overwrite?"
-          question={
-            overlay.folder
-              ? `${overlay.path.split('/').pop()}/ holds local files that differ from the server's. Replace them?`
-              : `${overlay.path.split('/').pop()} already exists in the local folder and differs. Replace it?`
-          }
+          question={`${overlay.path.split('/').pop()} already exists in the local folder and differs. Replace it?`}
           yes="replace"
           no="keep the local file"
           onCancel={close}
@@ -259,18 +301,28 @@ export function App({ api, cache, localRoot, serverLabel, remoteLabel = serverLa
             log(`download ${overlay.path} again, replacing the local file`);
             // The new transfer's row takes the place of the refused one.
             transfers.cancel(overlay.id);
-            if (overlay.folder) transfers.downloadFolder(overlay.path, overlay.transport, overlay.dest, true);
-            else transfers.download(overlay.path, overlay.transport, overlay.dest, overlay.size, true);
+            transfers.download(overlay.path, overlay.transport, overlay.dest, overlay.size, true);
           }}
         />
       ) : overlay.kind === 'transfers' && layout.transferRows > 0 ? (
-        <TransferList transfers={transfers} width={layout.columns} height={layout.transferHeight} rows={layout.transferRows} onClose={close} onLog={log} />
-      ) : layout.transferRows > 0 ? (
+        <TransferList
+          transfers={transfers}
+          width={layout.columns}
+          height={layout.transferHeight}
+          rows={layout.transferRows}
+          stats={stats}
+          onClose={close}
+          onPause={() => pauseQueue(current())}
+          onCancelAll={() => setOverlay({ kind: 'cancelAll' })}
+          onLog={log}
+        />
+      ) : layout.transferHeight > 0 ? (
         <TransfersArea
           width={layout.columns}
           height={layout.transferHeight}
           transfers={visibleTransfers(transfers.transfers, layout.transferRows)}
-          total={transfers.transfers.length}
+          total={rowCount(transfers.transfers)}
+          stats={stats}
           offline={status.state === 'reconnecting'}
         />
       ) : null}

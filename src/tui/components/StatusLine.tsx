@@ -12,6 +12,8 @@ export interface StatusLineProps {
   status: ConnectionStatus;
   cache: CacheStats | null;
   running: number;
+  /** Transfers waiting in the queue. */
+  queued?: number;
 }
 
 /** Least space between the connection state and the hints on the right. */
@@ -42,7 +44,7 @@ export function fitServerLabel(label: string, room: number): string {
   return truncate(label, room);
 }
 
-export function statusSegments({ serverLabel, status, cache, running, width }: StatusLineProps): Seg[] {
+export function statusSegments({ serverLabel, status, cache, running, queued = 0, width }: StatusLineProps): Seg[] {
   const state: Seg =
     status.state === 'connected'
       ? { text: `● connected${latency(status.latencyMs)}`, color: 'ok' }
@@ -50,7 +52,7 @@ export function statusSegments({ serverLabel, status, cache, running, width }: S
         ? { text: `◌ reconnecting${status.error ? `: ${status.error}` : '…'}`, color: 'warn', bold: true }
         : { text: `○ closed${status.error ? `: ${status.error}` : ''}`, color: 'error', bold: true };
   const tail: Seg[] = [state];
-  if (running > 0) tail.push({ text: `  ⇅ ${running} running`, color: 'accent' });
+  if (running > 0 || queued > 0) tail.push({ text: `  ⇅ ${running} running${queued > 0 ? `, ${queued} queued` : ''}`, color: 'accent' });
   const right = `${cache ? `cache ${formatBytes(cache.bytes)} / ${formatBytes(cache.limit)}   ` : ''}? help `;
   const leftWith = (label: string): Seg[] => [{ text: ' ferry ', bold: true, color: 'accent' }, { text: ` ▸ ${label}  ` }, ...tail];
   const widthOf = (segs: Seg[]) => segs.reduce((n, x) => n + displayWidth(x.text), 0);

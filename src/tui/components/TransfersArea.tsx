@@ -1,7 +1,8 @@
 // One row per transfer: badge, name, bar, percent, bytes, rate, ETA while running;
 // MD5 (verified) or the error once finished.
 
-import { ASKING_FOR_HASHES, formatBytes, formatDuration, formatRate, plural } from '../../format.js';
+import { ASKING_FOR_HASHES, formatBytes, formatDuration, formatRate } from '../../format.js';
+import type { BatchView } from '../state/transfer-batch.js';
 import type { Transfer } from '../state/transfers.js';
 import { displayWidth, fit } from '../text.js';
 import { Frame } from './Frame.js';
@@ -31,7 +32,7 @@ function rowParts(t: Transfer, inner: number, offline = false): RowParts {
   };
   const nameWidth = Math.max(8, Math.min(28, Math.floor(inner / 5)));
   const base = t.path.split('/').pop() || t.path || '/';
-  const name: Seg = { text: fit(t.folder ? `${base}/` : base, nameWidth) + ' ' };
+  const name: Seg = { text: fit(base, nameWidth) + ' ' };
   // A resumed or growing file can report more than its total: never show over 100 %.
   const fraction = Math.max(0, Math.min(1, t.total > 0 ? t.bytes / t.total : t.status === 'done' ? 1 : 0));
   const pct = `${String(Math.floor(fraction * 100)).padStart(3)}%`;
@@ -44,18 +45,11 @@ function rowParts(t: Transfer, inner: number, offline = false): RowParts {
   if (t.status === 'running' && t.note && t.total === 0) {
     return { whole: [badge, name, { text: t.note, dim: true }] };
   }
-  if (t.status === 'running' && t.kind === 'download' && !t.moving && !t.folder) {
+  if (t.status === 'running' && t.kind === 'download' && !t.moving) {
     return { whole: [badge, name, { text: ASKING_FOR_HASHES, dim: true }] };
   }
   let tail: Seg[];
-  if (t.status === 'done' && t.folder) {
-    const n = t.files ?? 0;
-    tail = [
-      { text: `${pct}  ${formatBytes(t.bytes)}  ` },
-      { text: `✓ ${plural(n, 'file')} verified`, color: 'ok', bold: true },
-      { text: t.seconds !== undefined ? `  ${t.seconds.toFixed(2)} s` : '', dim: true },
-    ];
-  } else if (t.status === 'done') {
+  if (t.status === 'done') {
     const md5 = t.md5 ? `${t.md5.slice(0, 4)}…${t.md5.slice(-4)}` : '';
     const extra = [
       t.cache && t.cache !== 'bypass' ? `cache ${t.cache}` : '',
@@ -95,22 +89,56 @@ export function transferRows(transfers: readonly Transfer[], inner: number, offl
   return transfers.map((t) => transferRow(t, inner, barWidth, offline));
 }
 
+/**
+ * The batch in one row, like rclone's stats block: files done / total, bytes,
+ * rate, ETA, then what needs attention (failures, cancellations, a pause). The
+ * most telling numbers come first: on a narrow screen the row is cut at its end.
+ */
+export function statsRow(v: BatchView): LineSpec {
+  const segs: Seg[] = [];
+  if (v.paused && !v.complete) segs.push({ text: ' ⏸ paused ', color: 'warn', bold: true });
+  segs.push({ text: ` ${v.done}/${v.files} files`, bold: true });
+  segs.push({ text: `  ${formatBytes(v.bytesDone)}/${formatBytes(v.bytesTotal)}` });
+  if (v.bytesDone > 0) segs.push({ text: `  ${formatRate(v.rate)}` });
+  if (!v.complete) segs.push({ text: `  ETA ${formatDuration(v.etaSeconds)}` });
+  else if (v.failed === 0 && v.cancelled === 0) segs.push({ text: '  ✓ done', color: 'ok', bold: true });
+  if (v.failed > 0) segs.push({ text: `  ${v.failed} failed`, color: 'error', bold: true });
+  if (v.cancelled > 0) segs.push({ text: `  ${v.cancelled} cancelled`, dim: true });
+  if (!v.complete) {
+    const waiting = [
+      v.running > 0 ? `${v.running} running` : '',
+      v.queued > 0 ? `${v.queued} queued` : '',
+      v.listing > 0 ? `listing ${v.listing === 1 ? 'a folder' : `${v.listing} folders`}…` : '',
+    ]
+      .filter(Boolean)
+      .join(', ');
+    if (waiting) segs.push({ text: `  ${waiting}`, dim: true });
+  }
+  return segs;
+}
+
 export interface TransfersAreaProps {
   transfers: Transfer[];
   width: number;
   height: number;
+  /** Rows held in all (those not shown are counted in the title). */
   total: number;
+  /** The batch's numbers: a stats row above the transfers. */
+  stats?: BatchView;
   /** While selecting ('t'): the chosen transfer, drawn reversed, and a focused border. */
   selectedId?: number;
   /** The connection to the server is down (the client is reconnecting). */
   offline?: boolean;
 }
 
-export function TransfersArea({ transfers, width, height, total, selectedId, offline = false }: TransfersAreaProps) {
+export function TransfersArea({ transfers, width, height, total, stats, selectedId, offline = false }: TransfersAreaProps) {
   const inner = width - 2;
   const hiddenCount = total - transfers.length;
   const specs = transferRows(transfers, inner, offline);
-  const rows = transfers.map((t, i) => ({ key: t.id, spec: specs[i]!, inverse: t.id === selectedId }));
+  const rows = [
+    ...(stats ? [{ key: 'stats', spec: statsRow(stats) }] : []),
+    ...transfers.map((t, i) => ({ key: t.id, spec: specs[i]!, inverse: t.id === selectedId })),
+  ];
   const right = selectedId !== undefined ? 'x cancel/remove · Esc done' : hiddenCount > 0 ? `+${hiddenCount} more` : undefined;
   return <Frame width={width} height={height} title="transfers" titleRight={right} focused={selectedId !== undefined} rows={rows} />;
 }

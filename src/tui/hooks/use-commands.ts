@@ -11,6 +11,7 @@ import { errorText } from '../errors.js';
 import { Command } from '../keys/bindings.js';
 import type { Message } from '../components/MessageLine.js';
 import { hasFilters, type Filters } from '../state/filters.js';
+import { pendingCount, rowCount } from '../state/transfers.js';
 import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
 import type { Transfers } from './use-transfers.js';
 
@@ -25,7 +26,8 @@ export type Overlay =
   | { kind: 'command' }
   | { kind: 'quit' }
   | { kind: 'transfers' }
-  | { kind: 'overwrite'; id: number; path: string; transport: Transport; dest: string; size?: number; folder?: boolean };
+  | { kind: 'cancelAll' }
+  | { kind: 'overwrite'; id: number; path: string; transport: Transport; dest: string; size?: number };
 
 export type PaneId = 'local' | 'remote';
 
@@ -41,6 +43,7 @@ export interface CommandContext {
   setMessage(m: Message | null): void;
   log(text: string, level?: 'info' | 'error'): void;
   transfers: Transfers;
+  /** Transfers running or waiting in the queue. */
   running: number;
   uploadAllowed: boolean;
   listRows: number;
@@ -77,12 +80,31 @@ export async function verifyFile(ctx: CommandContext, remotePath: string): Promi
   }
 }
 
-function startDownloads(ctx: CommandContext, paths: Array<{ path: string; size?: number }>, transport: Transport): void {
+/**
+ * Queue downloads: files go into the queue at once (it reads them as it drains),
+ * marked folders come down whole, each into a folder of the same name.
+ */
+function startDownloads(ctx: CommandContext, targets: Array<{ path: string; size?: number; type?: 'file' | 'dir' }>, transport: Transport): void {
   const dest = localDest(ctx);
   if (dest === null) return;
-  for (const p of paths) {
-    ctx.transfers.download(p.path, transport, dest, p.size);
-    ctx.log(`download ${p.path} over ${transport.toUpperCase()} → ${dest}`);
+  const files = targets.filter((t) => t.type !== 'dir');
+  const folders = targets.filter((t) => t.type === 'dir');
+  const via = `over ${transport.toUpperCase()} → ${dest}`;
+  if (files.length === 1) {
+    ctx.transfers.download(files[0]!.path, transport, dest, files[0]!.size);
+    ctx.log(`download ${files[0]!.path} ${via}`);
+  } else if (files.length > 1) {
+    ctx.transfers.downloadFiles(
+      files.map((f) => ({ path: f.path, size: f.size })),
+      transport,
+      dest,
+    );
+    // One line for the batch: 20,000 lines would push everything else out of the log.
+    ctx.log(`download ${files.length} files (${files[0]!.path} …) ${via}`);
+  }
+  for (const f of folders) {
+    ctx.transfers.downloadFolder(f.path, transport, dest);
+    ctx.log(`download folder ${f.path}/ ${via}`);
   }
   ctx.dispatch.remote({ type: 'clearMarks' });
 }
@@ -103,11 +125,7 @@ function download(ctx: CommandContext, transport: Transport): void {
   }
   const targets = targetEntries(ctx.panes.remote);
   if (targets.length > 0) {
-    startDownloads(
-      ctx,
-      targets.map((e) => ({ path: e.path, size: e.size })),
-      transport,
-    );
+    startDownloads(ctx, targets, transport);
     return;
   }
   const sel = selectedEntry(ctx.panes.remote);
@@ -115,11 +133,7 @@ function download(ctx: CommandContext, transport: Transport): void {
     ctx.setMessage({ level: 'info', text: 'nothing to download here' });
     return;
   }
-  // A folder comes down whole, into a folder of the same name.
-  const dest = localDest(ctx);
-  if (dest === null) return;
-  ctx.transfers.downloadFolder(sel.path, transport, dest);
-  ctx.log(`download folder ${sel.path}/ over ${transport.toUpperCase()} → ${dest}`);
+  startDownloads(ctx, [sel], transport);
 }
 
 function upload(ctx: CommandContext): void {
@@ -136,12 +150,22 @@ function upload(ctx: CommandContext): void {
     ctx.setMessage({ level: 'info', text: 'select or mark local files to upload' });
     return;
   }
-  for (const e of targets) {
-    const remotePath = joinPath(ctx.panes.remote.path, e.name);
-    ctx.transfers.upload(ctx.localSide.resolve(e.path), remotePath, e.size);
-    ctx.log(`upload ${e.path} → ${remotePath}`);
-  }
+  const chosen = targets.filter((e) => e.type === 'file');
+  const files = chosen.map((e) => ({ localPath: ctx.localSide.resolve(e.path), remotePath: joinPath(ctx.panes.remote.path, e.name), size: e.size }));
+  if (chosen.length < targets.length) ctx.setMessage({ level: 'info', text: 'folders do not upload: mark the files inside them' });
+  if (files.length === 0) return;
+  if (files.length === 1) ctx.transfers.upload(files[0]!.localPath, files[0]!.remotePath, files[0]!.size);
+  else ctx.transfers.uploadFiles(files);
+  ctx.log(files.length === 1 ? `upload ${chosen[0]!.path} → ${files[0]!.remotePath}` : `upload ${files.length} files → ${ctx.panes.remote.path || '/'}`);
   ctx.dispatch.local({ type: 'clearMarks' });
+}
+
+/** p: hold the queue (running transfers finish, nothing new starts), or let it go on. */
+export function pauseQueue(ctx: Pick<CommandContext, 'transfers' | 'setMessage' | 'log'>): void {
+  const paused = !ctx.transfers.latest.current.paused;
+  ctx.transfers.togglePause();
+  ctx.log(paused ? 'transfer queue paused' : 'transfer queue resumed');
+  ctx.setMessage({ level: 'info', text: paused ? 'queue paused: running transfers finish, no new ones start (p resumes)' : 'queue resumed' });
 }
 
 function setFilters(ctx: CommandContext, pane: PaneId, f: Filters): void {
@@ -208,8 +232,13 @@ export function runCommand(ctx: CommandContext, command: Command): void {
       return upload(ctx);
     case Command.ClearTransfers:
       return ctx.transfers.clearFinished();
+    case Command.PauseQueue:
+      return pauseQueue(ctx);
+    case Command.CancelAll:
+      if (pendingCount(ctx.transfers.latest.current) === 0) return ctx.setMessage({ level: 'info', text: 'nothing to cancel' });
+      return ctx.setOverlay({ kind: 'cancelAll' });
     case Command.SelectTransfers:
-      if (ctx.transfers.latest.current.length === 0) return ctx.setMessage({ level: 'info', text: 'no transfers yet' });
+      if (rowCount(ctx.transfers.latest.current) === 0) return ctx.setMessage({ level: 'info', text: 'no transfers yet' });
       return ctx.setOverlay({ kind: 'transfers' });
     case Command.Verify: {
       const e = selectedEntry(pane);

@@ -1,51 +1,32 @@
-// Background transfers. The client reports progress as often as it likes; snapshots
-// land in a ref and reach React at most every REDRAW_MS, so a fast download never
-// waits on the screen and the screen never floods.
+// Background transfers through one queue. Every download and upload the app
+// starts (one file, marked files, a whole folder) waits in a TransferQueue as a
+// description and runs only when one of its `transfers` slots is free, so 20,000
+// marked files are 20,000 small queue entries, never 20,000 open transfers; a
+// folder is listed when the queue reaches it and its files read as it drains.
+// Progress lands in a ref and reaches React at most every REDRAW_MS, so a fast
+// download never waits on the screen and the screen never floods.
 
 import { useCallback, useEffect, useRef } from 'react';
+import { DEFAULT_TRANSFERS } from '../../client/download.js';
+import { type Outcome, type QueueTask, TransferQueue } from '../../client/transfer-queue.js';
 import type { DownloadResult, FerryApi, Transport, TransferProgress, UploadResult } from '../../client/types.js';
-import { runningCount, transfersReducer, type TransfersState } from '../state/transfers.js';
 import { errorText } from '../errors.js';
-import { useStore, type Latest } from './use-store.js';
+import { initialTransfers, runningCount, transfersReducer, type TransfersState } from '../state/transfers.js';
+import { codeOf, type FailedTransfer, type FileToDownload, type FileToUpload, folderJobs, type Job, jobsOf, rowError } from './transfer-jobs.js';
+import { type Latest, useStore } from './use-store.js';
+
+export type { FailedTransfer, FileToDownload, FileToUpload } from './transfer-jobs.js';
 
 export const REDRAW_MS = 100;
-
-export interface FailedTransfer {
-  /** The transfer's row, to drop once a retry replaces it. */
-  id: number;
-  kind: 'download' | 'upload';
-  path: string;
-  error: string;
-  /** The client's error code ('EXISTS', 'NOT_FOUND', …) when it gave one. */
-  code?: string;
-  transport: Transport;
-  dest?: string;
-  size?: number;
-  folder?: boolean;
-}
 
 export interface TransferHooks {
   /** Downloads also compute their MD5 here. */
   md5Here?: boolean;
+  /** Transfers open at once (the rest wait in the queue); DEFAULT_TRANSFERS unless set. */
+  concurrency?: number;
   onDownloaded?: (r: DownloadResult) => void;
   onUploaded?: (r: UploadResult) => void;
   onFailed?: (f: FailedTransfer) => void;
-}
-
-function codeOf(err: unknown): string | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' ? code : undefined;
-}
-
-/**
- * What a failed row says. The client words a differing local file for the command
- * line (--overwrite); here the user is asked instead, and the file stays unless
- * they say otherwise.
- */
-function rowError(err: unknown, aborted: boolean): string {
-  if (aborted) return 'cancelled';
-  const text = errorText(err);
-  return codeOf(err) === 'EXISTS' && /already exists/.test(text) ? "kept the local copy: it differs from the server's" : text;
 }
 
 export interface Transfers {
@@ -53,23 +34,33 @@ export interface Transfers {
   /** The newest state, before React has drawn it. */
   latest: Latest<TransfersState>;
   download(path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean): void;
-  /** A whole remote folder into `dest`/<name>, sized first so the bar means something. */
+  /** Many files into `dest`: queued at once, read by the queue as it drains. */
+  downloadFiles(files: readonly FileToDownload[], transport: Transport, dest: string): void;
+  /** A whole remote folder into `dest`/<name>: listed when the queue reaches it, one queue entry per file. */
   downloadFolder(path: string, transport: Transport, dest: string, overwrite?: boolean): void;
   upload(localPath: string, remotePath: string, size?: number): void;
+  uploadFiles(files: readonly FileToUpload[]): void;
   clearFinished(): void;
   /** Cancel a running transfer, or drop a finished one from the list. */
   cancel(id: number): void;
-  /** Abort everything still running (on quit). */
+  /** Stop starting new transfers (running ones finish), or start again. */
+  togglePause(): void;
+  /** Cancel everything: running transfers abort, queued ones never start. */
+  cancelAll(): void;
+  /** Abort everything still running or queued (on quit). */
   abortAll(): void;
 }
 
 export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
-  const [transfers, dispatch, latest] = useStore(transfersReducer, (): TransfersState => []);
+  const [transfers, dispatch, latest] = useStore(transfersReducer, (): TransfersState => initialTransfers);
   const pending = useRef(new Map<number, TransferProgress>());
   const controllers = useRef(new Map<number, AbortController>());
   const nextId = useRef(1);
   const hooksRef = useRef(hooks);
   hooksRef.current = hooks;
+  const queueRef = useRef<TransferQueue<void> | null>(null);
+  /** Bumped by cancel-all: a folder listed after it adds nothing. */
+  const generation = useRef(0);
   const running = runningCount(transfers) > 0;
 
   useEffect(() => {
@@ -83,52 +74,98 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     return () => clearInterval(timer);
   }, [running]);
 
-  const begin = (kind: 'download' | 'upload', path: string, transport: Transport, total?: number, folder?: boolean) => {
+  /** Runs one job in a queue slot; settles its row and never throws. */
+  const runJob = async (job: Job, signal: AbortSignal): Promise<void> => {
     const id = nextId.current++;
-    const ac = new AbortController();
-    controllers.current.set(id, ac);
-    dispatch({ type: 'start', id, kind, path, transport, total, folder });
-    return { id, ac, onProgress: (p: TransferProgress) => void pending.current.set(id, p) };
+    const own = new AbortController();
+    controllers.current.set(id, own);
+    const both = AbortSignal.any([signal, own.signal]);
+    const transport = job.kind === 'upload' ? 'tcp' : job.transport;
+    dispatch({ type: 'start', id, kind: job.kind === 'upload' ? 'upload' : 'download', path: job.path, transport, total: job.size, now: Date.now() });
+    const onProgress = (p: TransferProgress) => void pending.current.set(id, p);
+    try {
+      if (job.kind === 'broken') throw job.error;
+      if (job.kind === 'download') {
+        const r = await api.download(job.path, {
+          dest: job.dest,
+          transport,
+          signal: both,
+          onProgress,
+          ...(job.overwrite ? { overwrite: true } : {}),
+          ...(hooksRef.current.md5Here ? { md5: true } : {}),
+        });
+        const note = r.identical ? 'already identical' : r.restarted ? 'restarted: file changed' : r.resumedFrom ? `resumed at ${r.resumedFrom} B` : undefined;
+        pending.current.delete(id);
+        dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, retxPercent: r.udp?.lossPercent, note, now: Date.now() });
+        hooksRef.current.onDownloaded?.(r);
+      } else {
+        const r = await api.upload(job.localPath, { as: job.path, signal: both, onProgress });
+        pending.current.delete(id);
+        dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, now: Date.now() });
+        hooksRef.current.onUploaded?.(r);
+      }
+    } catch (err) {
+      pending.current.delete(id);
+      const aborted = both.aborted;
+      // Cancelled by the user: say so plainly, whatever the client's wording.
+      const error = aborted ? 'cancelled' : errorText(err);
+      const kind = job.kind === 'upload' ? 'upload' : 'download';
+      dispatch({ type: 'failed', id, error: kind === 'download' ? rowError(err, aborted) : error, cancelled: aborted, now: Date.now() });
+      hooksRef.current.onFailed?.({
+        id,
+        kind,
+        path: job.path,
+        error,
+        code: aborted ? 'CANCELLED' : codeOf(err),
+        transport,
+        ...(job.kind === 'download' ? { dest: job.dest } : {}),
+        size: job.size,
+      });
+    } finally {
+      controllers.current.delete(id);
+    }
   };
 
-  const finish = (id: number) => {
-    controllers.current.delete(id);
-    pending.current.delete(id);
+  const task = (job: Job): QueueTask<void> => ({ label: job.path, size: job.size, run: (signal) => runJob(job, signal) });
+  async function* tasksOf(jobs: AsyncIterable<Job>): AsyncGenerator<QueueTask<void>> {
+    for await (const job of jobs) yield task(job);
+  }
+  /** True until the next cancel-all: a source read after it yields nothing more. */
+  const alive = () => {
+    const gen = generation.current;
+    return () => gen === generation.current;
+  };
+
+  const onSettled = (o: Outcome<void>) => {
+    if (o.ok) return;
+    // Jobs settle their own rows; a rejection here is a task that never started.
+    if (o.cancelled) dispatch({ type: 'dropped', files: 1, bytes: o.task.size ?? 0, now: Date.now() });
+    else void runJob({ kind: 'broken', path: o.task.label, transport: 'tcp', error: o.error }, new AbortController().signal);
+  };
+
+  /** The queue, made on first use (and again after cancel-all, which retires one). */
+  const queue = (): TransferQueue<void> => {
+    if (queueRef.current) return queueRef.current;
+    const q = new TransferQueue<void>(hooksRef.current.concurrency ?? DEFAULT_TRANSFERS, onSettled);
+    if (latest.current.paused) q.pause();
+    queueRef.current = q;
+    return q;
   };
 
   const download = useCallback(
     (path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean) => {
-      const { id, ac, onProgress } = begin('download', path, transport, size);
-      api
-        .download(path, {
-          dest,
-          transport,
-          signal: ac.signal,
-          onProgress,
-          ...(overwrite ? { overwrite } : {}),
-          ...(hooksRef.current.md5Here ? { md5: true } : {}),
-        })
-        .then(
-          (r) => {
-            finish(id);
-            const note = r.identical
-              ? 'already identical'
-              : r.restarted
-                ? 'restarted: file changed'
-                : r.resumedFrom
-                  ? `resumed at ${r.resumedFrom} B`
-                  : undefined;
-            dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, retxPercent: r.udp?.lossPercent, note });
-            hooksRef.current.onDownloaded?.(r);
-          },
-          (err: unknown) => {
-            finish(id);
-            // Cancelled by the user: say so plainly, whatever the client's wording.
-            const error = ac.signal.aborted ? 'cancelled' : errorText(err);
-            dispatch({ type: 'failed', id, error: rowError(err, ac.signal.aborted) });
-            hooksRef.current.onFailed?.({ id, kind: 'download', path, error, code: ac.signal.aborted ? 'CANCELLED' : codeOf(err), transport, dest, size });
-          },
-        );
+      dispatch({ type: 'enqueue', files: 1, bytes: size ?? 0, now: Date.now() });
+      queue().push(task({ kind: 'download', path, transport, dest, size, overwrite }));
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api],
+  );
+
+  const downloadFiles = useCallback(
+    (files: readonly FileToDownload[], transport: Transport, dest: string) => {
+      if (files.length === 0) return;
+      dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
+      queue().pushFrom(tasksOf(jobsOf(files, (f) => ({ kind: 'download', path: f.path, transport, dest, size: f.size }), alive())));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
@@ -136,54 +173,9 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
 
   const downloadFolder = useCallback(
     (path: string, transport: Transport, dest: string, overwrite?: boolean) => {
-      const { id, ac } = begin('download', path, transport, undefined, true);
-      let total = 0;
-      // Progress arrives per file; the folder's progress is the sum over its files.
-      const perFile = new Map<string, number>();
-      const onProgress = (p: TransferProgress) => {
-        perFile.set(p.path, p.bytes);
-        let bytes = 0;
-        for (const b of perFile.values()) bytes += b;
-        pending.current.set(id, { ...p, path, bytes, total: Math.max(total, bytes), etaSeconds: p.rate > 0 ? Math.max(0, total - bytes) / p.rate : null });
-      };
-      api
-        .list({ path, recursive: true })
-        .then((entries) => {
-          const files = entries.filter((e) => e.type === 'file');
-          total = files.reduce((n, e) => n + e.size, 0);
-          dispatch({ type: 'sized', id, total, files: files.length });
-          return api.download(path, {
-            dest,
-            transport,
-            recursive: true,
-            signal: ac.signal,
-            onProgress,
-            ...(overwrite ? { overwrite } : {}),
-            ...(hooksRef.current.md5Here ? { md5: true } : {}),
-          });
-        })
-        .then(
-          (r) => {
-            finish(id);
-            dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, files: r.files?.length ?? 0 });
-            hooksRef.current.onDownloaded?.(r);
-          },
-          (err: unknown) => {
-            finish(id);
-            const error = ac.signal.aborted ? 'cancelled' : errorText(err);
-            dispatch({ type: 'failed', id, error: rowError(err, ac.signal.aborted) });
-            hooksRef.current.onFailed?.({
-              id,
-              kind: 'download',
-              path,
-              error,
-              code: ac.signal.aborted ? 'CANCELLED' : codeOf(err),
-              transport,
-              dest,
-              folder: true,
-            });
-          },
-        );
+      dispatch({ type: 'enqueue', files: 0, bytes: 0, listing: 1, now: Date.now() });
+      const onListed = (files: number, bytes: number) => dispatch({ type: 'listed', files, bytes, now: Date.now() });
+      queue().pushFrom(tasksOf(folderJobs(api, { path, transport, dest, overwrite }, alive(), onListed)));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
@@ -191,29 +183,18 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
 
   const upload = useCallback(
     (localPath: string, remotePath: string, size?: number) => {
-      const { id, ac, onProgress } = begin('upload', remotePath, 'tcp', size);
-      api.upload(localPath, { as: remotePath, signal: ac.signal, onProgress }).then(
-        (r) => {
-          finish(id);
-          dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds });
-          hooksRef.current.onUploaded?.(r);
-        },
-        (err: unknown) => {
-          finish(id);
-          // Cancelled by the user: say so plainly, whatever the client's wording.
-          const error = ac.signal.aborted ? 'cancelled' : errorText(err);
-          dispatch({ type: 'failed', id, error });
-          hooksRef.current.onFailed?.({
-            id,
-            kind: 'upload',
-            path: remotePath,
-            error,
-            code: ac.signal.aborted ? 'CANCELLED' : codeOf(err),
-            transport: 'tcp',
-            size,
-          });
-        },
-      );
+      dispatch({ type: 'enqueue', files: 1, bytes: size ?? 0, now: Date.now() });
+      queue().push(task({ kind: 'upload', localPath, path: remotePath, size }));
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api],
+  );
+
+  const uploadFiles = useCallback(
+    (files: readonly FileToUpload[]) => {
+      if (files.length === 0) return;
+      dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
+      queue().pushFrom(tasksOf(jobsOf(files, (f) => ({ kind: 'upload', localPath: f.localPath, path: f.remotePath, size: f.size }), alive())));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
@@ -228,9 +209,38 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     },
     [dispatch],
   );
-  const abortAll = useCallback(() => {
-    for (const ac of controllers.current.values()) ac.abort();
-  }, []);
+  const togglePause = useCallback(() => {
+    const now = Date.now();
+    if (latest.current.paused) {
+      queueRef.current?.resume();
+      dispatch({ type: 'resume', now });
+    } else {
+      queueRef.current?.pause();
+      dispatch({ type: 'pause', now });
+    }
+  }, [dispatch, latest]);
+  const cancelAll = useCallback(() => {
+    generation.current++;
+    const q = queueRef.current;
+    // A cancelled queue takes nothing new: the next transfer gets a fresh one.
+    queueRef.current = null;
+    q?.cancelAll(); // waiting tasks settle as dropped now; running ones abort and settle as cancelled
+    dispatch({ type: 'cancelRest', now: Date.now() });
+    dispatch({ type: 'resume', now: Date.now() });
+  }, [dispatch]);
 
-  return { transfers, latest, download, downloadFolder, upload, clearFinished, cancel, abortAll };
+  return {
+    transfers,
+    latest,
+    download,
+    downloadFiles,
+    downloadFolder,
+    upload,
+    uploadFiles,
+    clearFinished,
+    cancel,
+    togglePause,
+    cancelAll,
+    abortAll: cancelAll,
+  };
 }

@@ -29,6 +29,8 @@ export enum Command {
   ClearTransfers = 'clear-transfers',
   SelectTransfers = 'select-transfers',
   CancelTransfer = 'cancel-transfer',
+  PauseQueue = 'pause-queue',
+  CancelAll = 'cancel-all',
   Verify = 'verify',
   CheckAll = 'check-all',
   Cache = 'cache',
@@ -48,7 +50,7 @@ export enum Command {
 /** Where a binding applies: the two panes, or one of the full views. */
 export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help' | 'transfers';
 
-export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane' | 'Transfer list';
+export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
 
 export interface Binding {
   command: Command;
@@ -64,6 +66,8 @@ export interface Binding {
    * an entry is always shown (help, quit, close), whatever the width.
    */
   footer?: number;
+  /** Where the footer shows it, when not everywhere it applies (the panes' footer is full). */
+  footerScopes?: Scope[];
   /** Only meaningful with this pane focused. */
   pane?: 'local' | 'remote';
 }
@@ -142,6 +146,26 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.SelectTransfers, keys: ['t'], label: 'transfers', help: 'Select a transfer (to cancel it)', group: 'Transfer', scopes: ['panes'] },
   { command: Command.ClearTransfers, keys: ['x'], label: 'clear done', help: 'Clear finished transfers from the list', group: 'Transfer', scopes: ['panes'] },
   {
+    command: Command.PauseQueue,
+    keys: ['p'],
+    label: 'pause',
+    help: 'Pause or resume the transfer queue',
+    group: 'Transfer',
+    scopes: ['panes', 'transfers'],
+    footer: 2,
+    footerScopes: ['transfers'],
+  },
+  {
+    command: Command.CancelAll,
+    keys: ['X'],
+    label: 'cancel all',
+    help: 'Cancel every running and queued transfer',
+    group: 'Transfer',
+    scopes: ['panes', 'transfers'],
+    footer: 3,
+    footerScopes: ['transfers'],
+  },
+  {
     command: Command.Verify,
     keys: ['v'],
     label: 'verify',
@@ -190,8 +214,8 @@ export const BINDINGS: readonly Binding[] = [
     command: Command.CancelTransfer,
     keys: ['x', 'backspace'],
     label: 'cancel/remove',
-    help: 'Cancel it if running, else remove it',
-    group: 'Transfer list',
+    help: 'In the list (t): cancel, or remove it',
+    group: 'Transfer',
     scopes: ['transfers'],
     footer: 1,
   },
@@ -263,6 +287,7 @@ export function footerBindings(ctx: FooterContext): Binding[] {
       (b) =>
         b.footer !== undefined &&
         b.scopes.includes(ctx.scope) &&
+        (b.footerScopes === undefined || b.footerScopes.includes(ctx.scope)) &&
         (b.pane === undefined || ctx.scope !== 'panes' || b.pane === ctx.pane) &&
         (b.command !== Command.Upload || ctx.uploadAllowed === true),
     )

@@ -11,7 +11,7 @@ export interface Layout {
   paneHeight: number;
   /** File rows visible in a pane. */
   listRows: number;
-  /** Transfer rows shown (0 hides the area). */
+  /** Transfer rows shown (the area shows when these or a stats row do). */
   transferRows: number;
   /** Height of the transfer box, borders included (0 when hidden). */
   transferHeight: number;
@@ -26,7 +26,11 @@ export const MIN_ROWS = 12;
 /** Pane chrome: title border, column header, summary line, bottom border. */
 const PANE_CHROME = 4;
 
-export function computeLayout(columns: number, rows: number, transfers: number, message: boolean, dialogRows = 0): Layout {
+/**
+ * `transfers` rows wanted in the transfer area, `statsRows` above them (the
+ * batch's stats row); a dialog (`dialogRows`) takes the area's place.
+ */
+export function computeLayout(columns: number, rows: number, transfers: number, message: boolean, dialogRows = 0, statsRows = 0): Layout {
   const cols = Math.max(MIN_COLUMNS, columns);
   const r = Math.max(MIN_ROWS, rows);
   const messageRows = message ? 1 : 0;
@@ -34,7 +38,8 @@ export function computeLayout(columns: number, rows: number, transfers: number, 
   const body = r - 2 - messageRows;
   const cap = Math.max(1, Math.min(8, Math.floor((r - 12) / 4)));
   const transferRows = Math.min(transfers, cap);
-  const transferHeight = dialogRows > 0 ? dialogRows : transferRows > 0 ? transferRows + 2 : 0;
+  const areaRows = transferRows + statsRows;
+  const transferHeight = dialogRows > 0 ? dialogRows : areaRows > 0 ? areaRows + 2 : 0;
   const paneHeight = Math.max(PANE_CHROME + 1, body - transferHeight);
   const leftWidth = Math.floor(cols / 2);
   return {

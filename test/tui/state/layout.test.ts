@@ -10,8 +10,13 @@ describe('computeLayout', () => {
       [40, 12],
     ] as const) {
       for (const transfers of [0, 1, 3, 20]) {
-        for (const message of [false, true]) {
-          const l = computeLayout(c, r, transfers, message);
+        for (const [message, stats] of [
+          [false, 0],
+          [true, 0],
+          [false, 1],
+          [true, 1],
+        ] as const) {
+          const l = computeLayout(c, r, transfers, message, 0, stats);
           const used = 1 + l.paneHeight + l.transferHeight + l.messageRows + 1;
           expect(used).toBe(r);
           expect(l.leftWidth + l.rightWidth).toBe(c);
@@ -25,6 +30,11 @@ describe('computeLayout', () => {
     expect(computeLayout(80, 24, 10, false).transferRows).toBe(3);
     expect(computeLayout(120, 36, 10, false).transferRows).toBe(6);
     expect(computeLayout(80, 24, 0, false).transferHeight).toBe(0);
+  });
+
+  it('gives the batch its stats row above the transfers, even with no rows left to show', () => {
+    expect(computeLayout(80, 24, 10, false, 0, 1)).toMatchObject({ transferRows: 3, transferHeight: 6 });
+    expect(computeLayout(80, 24, 0, false, 0, 1)).toMatchObject({ transferRows: 0, transferHeight: 3 });
   });
 
   it('a dialog takes the transfer area', () => {
