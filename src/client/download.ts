@@ -178,7 +178,7 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
   const stop = () => queue.cancelAll();
   options.signal?.addEventListener('abort', stop, { once: true });
   for (const file of entries) {
-    if (file.type !== 'file') continue;
+    if (file.type !== 'file' || options.foldersOnly) continue;
     queue.push({
       label: file.path,
       size: file.size,

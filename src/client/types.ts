@@ -84,6 +84,12 @@ export interface DownloadOptions {
   recursive?: boolean;
   /** With recursive: files transferred at once (default 4). */
   transfers?: number;
+  /**
+   * With recursive: make the tree's folders (empty ones too) and give them the
+   * server's times, and fetch no file: for a caller that queued the files itself
+   * and finishes the folders once they have arrived.
+   */
+  foldersOnly?: boolean;
   /** Skip the cache entirely. */
   noCache?: boolean;
   /**

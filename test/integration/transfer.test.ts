@@ -317,6 +317,19 @@ describe('download', () => {
     await relay.close();
   });
 
+  it("foldersOnly makes a tree's folders, empty ones too, with their times, and fetches no file", async () => {
+    const client = await t.connect({ noCache: true });
+    const sentBefore = t.server.counters.bytesSent;
+    const r = await client.download('dir', { dest, recursive: true, foldersOnly: true });
+    expect(r.files).toEqual([]);
+    expect(t.server.counters.bytesSent).toBe(sentBefore);
+    for (const folder of ['dir', 'dir/sub', 'dir/hollow', 'dir/hollow/deeper']) {
+      expect((await stat(join(dest, folder))).isDirectory()).toBe(true);
+      expect(Math.abs((await stat(join(dest, folder))).mtimeMs - (await stat(t.share.abs(folder))).mtimeMs)).toBeLessThan(1);
+    }
+    await expect(stat(join(dest, 'dir/x.txt'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('refuses a missing file and a path outside the share', async () => {
     const client = await t.connect();
     await expect(client.download('nope.bin', { dest })).rejects.toMatchObject({ code: 'NOT_FOUND' });

@@ -113,6 +113,11 @@ describe('transfers', () => {
     f = await app.waitFor((x) => statsLine(x)?.includes('2/2 files') === true);
     expect(statsLine(f)).toMatch(/1000 B\/1000 B .*done/);
     expect(transferLine(f, 'b.txt')).toContain('md5 ✓');
+    // Once its files are in, the folder itself: its empty folders made and every folder's time kept.
+    const folders = await app.api.downloads.next();
+    expect(folders.path).toBe('Pasta');
+    expect(folders.options).toMatchObject({ dest: app.localRoot, recursive: true, foldersOnly: true });
+    folders.finish();
   });
 
   it("has nothing to download on '..'", async () => {

@@ -175,7 +175,14 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     (path: string, transport: Transport, dest: string, overwrite?: boolean) => {
       dispatch({ type: 'enqueue', files: 0, bytes: 0, listing: 1, now: Date.now() });
       const onListed = (files: number, bytes: number) => dispatch({ type: 'listed', files, bytes, now: Date.now() });
-      queue().pushFrom(tasksOf(folderJobs(api, { path, transport, dest, overwrite }, alive(), onListed)));
+      const stillAlive = alive();
+      const q = queue();
+      q.pushFrom(tasksOf(folderJobs(api, { path, transport, dest, overwrite }, stillAlive, onListed)));
+      // Once everything queued has landed: the folder's empty folders, and every
+      // folder's time (writing files into a folder changes it, so this comes last).
+      void q.idle().then(() => {
+        if (stillAlive()) void api.download(path, { dest, transport, recursive: true, foldersOnly: true }).catch(() => {});
+      });
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
