@@ -144,7 +144,8 @@ export function report(results: BenchResults): string[] {
     }
     for (const c of results.cases) if (c.udpLoss) lines.push(udpLossLine(c, c.udpLoss), '');
     const targets = results.cases.flatMap(targetLines);
-    if (targets.length) lines.push('Speed targets (issue #12), each a ratio of two median times in this run:', '', ...targets.map((t) => `- ${t}`), '');
+    if (targets.length)
+      lines.push('Speed targets (issues #12 and #13), each a ratio of two median times in this run:', '', ...targets.map((t) => `- ${t}`), '');
   }
   if (results.rss) {
     lines.push(`Peak RSS (VmHWM), ${results.rss.workload}:`, '', ...rssTable(results.rss), '');
