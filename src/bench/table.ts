@@ -18,7 +18,12 @@ export function formatSize(bytes: number): string {
 }
 
 export function formatRate(rate: number, unit: CaseResult['unit']): string {
-  if (unit === 'files/s') return rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M files/s` : `${(rate / 1e3).toFixed(0)} k files/s`;
+  if (unit === 'files/s') {
+    if (rate >= 1e6) return `${(rate / 1e6).toFixed(2)} M files/s`;
+    // Below ten thousand a rounded "k" hides the difference (a few hundred files/s read "0 k").
+    if (rate >= 1e4) return `${(rate / 1e3).toFixed(0)} k files/s`;
+    return rate >= 1e3 ? `${(rate / 1e3).toFixed(1)} k files/s` : `${rate.toFixed(0)} files/s`;
+  }
   return `${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)} MB/s`;
 }
 

@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { checkFerryTree, checkTree, transfersOrder } from '../../src/bench/cases/small.js';
 import { filesUnder, makeSmallTree, md5File, SMALL_PER_FOLDER } from '../../src/bench/data.js';
 import type { RunResult } from '../../src/bench/proc.js';
+import { formatRate } from '../../src/bench/table.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 const KiB = 1024;
@@ -94,5 +95,14 @@ describe('transfersOrder', () => {
     expect(transfersOrder([1, 4, 8], 4)).toEqual([4, 1, 8]);
     expect(transfersOrder([1, 4, 8], 8)).toEqual([8, 1, 4]);
     expect(transfersOrder([1, 4, 8], 2)).toEqual([2, 1, 4, 8]);
+  });
+});
+
+describe('formatRate in files/s', () => {
+  it('keeps the difference between a few hundred and a few thousand files a second', () => {
+    expect(formatRate(265.4, 'files/s')).toBe('265 files/s');
+    expect(formatRate(3940, 'files/s')).toBe('3.9 k files/s');
+    expect(formatRate(58_200, 'files/s')).toBe('58 k files/s');
+    expect(formatRate(1_234_000, 'files/s')).toBe('1.23 M files/s');
   });
 });

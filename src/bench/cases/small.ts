@@ -148,8 +148,9 @@ function treeSpec(
 async function smallCaseOn(ctx: BenchContext, tree: Tree): Promise<CaseResult> {
   const share = path.dirname(tree.root);
   const count = tree.files.length;
-  // Generous, so only a hang trips it: a 20 MB/s floor plus 5 ms a file.
-  const timeoutMs = timeoutFor(tree.bytes) + count * 5;
+  // Generous, so only a hang trips it: a 20 MB/s floor plus 20 ms a file
+  // (ferry at --transfers 1 has taken ~7 ms a file on 2 busy cores).
+  const timeoutMs = timeoutFor(tree.bytes) + count * 20;
   const transfers = transfersOrder(TRANSFERS, DEFAULT_TRANSFERS);
   const folders = Math.ceil(count / SMALL_PER_FOLDER);
   const workload = `${count} files of 1–16 KiB, ${formatSize(tree.bytes)}, in ${folders} folder${folders === 1 ? '' : 's'}`;
