@@ -36,6 +36,8 @@ export interface Tree {
   bytes: number;
   /** MD5 of each file by relative path (only when content was random). */
   md5: Map<string, string>;
+  /** Size of each file by relative path (where a case checks every file it copied). */
+  sizes?: Map<string, number>;
 }
 
 /** Folder name for file i: a hundred files a folder, like a real share, not one huge directory. */
@@ -91,6 +93,57 @@ export async function makeListTree(root: string, count: number): Promise<Tree> {
   }
   await Promise.all(batch);
   return { root, files, bytes, md5: new Map() };
+}
+
+/** Files a folder in makeSmallTree: a few subfolders, as a real folder of small files has. */
+export const SMALL_PER_FOLDER = 1000;
+
+/**
+ * `count` files of 1–16 KiB (8.5 KiB on average: 20,000 files make about
+ * 166 MiB), a thousand a folder, for the many-small-files download. Contents
+ * are slices of one 4 MiB random pool at varying offsets, so every file
+ * differs and nothing compresses, and the tree is written in seconds. Paths
+ * in the result are relative to `root`, the folder the case downloads.
+ */
+export async function makeSmallTree(root: string, count: number): Promise<Tree> {
+  const pool = randomFillSync(Buffer.allocUnsafe(4 * 2 ** 20));
+  const files: string[] = [];
+  const md5 = new Map<string, string>();
+  const sizes = new Map<string, number>();
+  let bytes = 0;
+  let batch: Promise<void>[] = [];
+  // A fixed sequence (Knuth's multiplicative hash), not Math.random: every run makes the same sizes.
+  const spread = (i: number, range: number) => ((i * 2654435761) >>> 0) % range;
+  for (let i = 0; i < count; i++) {
+    const rel = `d${String(Math.floor(i / SMALL_PER_FOLDER)).padStart(2, '0')}/f${String(i).padStart(6, '0')}.bin`;
+    const abs = path.join(root, rel);
+    if (i % SMALL_PER_FOLDER === 0) {
+      await Promise.all(batch);
+      batch = [];
+      await fs.mkdir(path.dirname(abs), { recursive: true });
+    }
+    const size = 1024 + spread(i, 15 * 1024 + 1);
+    const offset = spread(i + count, pool.length - size + 1);
+    const content = pool.subarray(offset, offset + size);
+    batch.push(fs.writeFile(abs, content));
+    md5.set(rel, createHash('md5').update(content).digest('hex'));
+    sizes.set(rel, size);
+    files.push(rel);
+    bytes += size;
+  }
+  await Promise.all(batch);
+  return { root, files, bytes, md5, sizes };
+}
+
+/** Every file under `dir`, as '/'-separated paths relative to it (folders themselves are not listed). */
+export async function filesUnder(dir: string, prefix = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+    const rel = prefix ? `${prefix}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await filesUnder(path.join(dir, e.name), rel)));
+    else out.push(rel);
+  }
+  return out;
 }
 
 /** MD5 of a file (used to check every output against its source). */

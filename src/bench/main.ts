@@ -17,6 +17,7 @@ import { hashCases } from './cases/hash.js';
 import { listCase } from './cases/list.js';
 import { resumeCase } from './cases/resume.js';
 import { rssCase } from './cases/rss.js';
+import { smallCase } from './cases/small.js';
 import { makeLargeSource, TCP, TCP_BIG, tcpCase } from './cases/tcp.js';
 import { udpCase } from './cases/udp.js';
 import { udpLossCase } from './cases/udp-loss.js';
@@ -27,7 +28,7 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'resume', 'cold', 'concurrent', 'hash', 'list', 'rss', 'attack'] as const;
+const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'resume', 'cold', 'concurrent', 'hash', 'list', 'small', 'rss', 'attack'] as const;
 const MiB = 2 ** 20;
 /** Seconds each attack scenario lasts. */
 const ATTACK_SECONDS = 15;
@@ -39,7 +40,8 @@ const HELP = `Usage: npm run bench [-- OPTIONS]
 Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
 
   --quick          small sizes and 3 runs (finishes in a few minutes);
-                   the concurrent case uses 8 clients × 8 MiB instead of 32 × 32 MiB
+                   the concurrent case uses 8 clients × 8 MiB instead of 32 × 32 MiB,
+                   the small-files case 2,000 files instead of 20,000
   --size SIZE      the large-file size for the TCP, UDP, UDP-loss and resume downloads (default 512MiB; --quick 64MiB)
   --big-size SIZE  the file for tcp-big (ferry against rsync), cold (index cold vs warm)
                    and rss (peak memory) (default 2GiB; --quick 256MiB)
@@ -47,7 +49,9 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
   --warmup N       untimed warm-up runs per row (default 1)
   --only LIST      some of: ${CASES.join(',')}
                    (attack: the server's memory and a real client's wait under
-                   three floods, ${ATTACK_SECONDS} s each; --quick ${ATTACK_SECONDS_QUICK} s and a smaller folder)
+                   three floods, ${ATTACK_SECONDS} s each; --quick ${ATTACK_SECONDS_QUICK} s and a smaller folder;
+                   small: a folder of 20,000 files of 1–16 KiB, ferry at --transfers 1, 4
+                   and 8 beside rsync -r, rsync -rt and scp -r)
   --out DIR        where results.json and chart.svg go (default docs/bench)
   --no-save        print only; write no files
   --keep           keep the temp folder (for looking at logs)
@@ -111,6 +115,7 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     hashFiles: quick ? 500 : 4000,
     hashBytes: quick ? 128 * MiB : GiB,
     listFiles: quick ? 10_000 : 100_000,
+    smallFiles: quick ? 2_000 : 20_000,
     rssSize: bigSize,
     bigSize,
     concurrentClients: quick ? 8 : 32,
@@ -211,6 +216,7 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
   }
   if (only.has('hash')) await attempt('hash', async () => void cases.push(...(await hashCases(ctx))));
   if (only.has('list')) await attempt('list', async () => void cases.push(await listCase(ctx)));
+  if (only.has('small')) await attempt('small', async () => void cases.push(await smallCase(ctx)));
   if (only.has('attack')) await attempt('attack', async () => void (attack = await attackCase(ctx)));
   return { cases, ...(rss ? { rss } : {}), ...(attack ? { attack } : {}) };
 }

@@ -18,7 +18,12 @@ export function formatSize(bytes: number): string {
 }
 
 export function formatRate(rate: number, unit: CaseResult['unit']): string {
-  if (unit === 'files/s') return rate >= 1e6 ? `${(rate / 1e6).toFixed(2)} M files/s` : `${(rate / 1e3).toFixed(0)} k files/s`;
+  if (unit === 'files/s') {
+    if (rate >= 1e6) return `${(rate / 1e6).toFixed(2)} M files/s`;
+    // Below ten thousand a rounded "k" hides the difference (a few hundred files/s read "0 k").
+    if (rate >= 1e4) return `${(rate / 1e3).toFixed(0)} k files/s`;
+    return rate >= 1e3 ? `${(rate / 1e3).toFixed(1)} k files/s` : `${rate.toFixed(0)} files/s`;
+  }
   return `${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)} MB/s`;
 }
 
@@ -144,7 +149,8 @@ export function report(results: BenchResults): string[] {
     }
     for (const c of results.cases) if (c.udpLoss) lines.push(udpLossLine(c, c.udpLoss), '');
     const targets = results.cases.flatMap(targetLines);
-    if (targets.length) lines.push('Speed targets (issue #12), each a ratio of two median times in this run:', '', ...targets.map((t) => `- ${t}`), '');
+    if (targets.length)
+      lines.push('Speed targets (issues #12 and #13), each a ratio of two median times in this run:', '', ...targets.map((t) => `- ${t}`), '');
   }
   if (results.rss) {
     lines.push(`Peak RSS (VmHWM), ${results.rss.workload}:`, '', ...rssTable(results.rss), '');

@@ -146,6 +146,8 @@ export interface BenchOptions {
   hashFiles: number;
   hashBytes: number;
   listFiles: number;
+  /** The many-small-files download: how many files of 1–16 KiB in the folder. */
+  smallFiles: number;
   rssSize: number;
   /** The big-file downloads (tcp-big, cold): issue #12's 2 GiB rows. */
   bigSize: number;

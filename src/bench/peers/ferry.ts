@@ -117,6 +117,23 @@ export function ferryDownloader(ctx: BenchContext, server: FerryServer, file: st
   };
 }
 
+/**
+ * `ferry download FOLDER --recursive --no-cache --transfers N` into a fresh
+ * folder, landing at destDir/FOLDER; stdout is kept whole for its per-file
+ * `--json` verdicts.
+ */
+export function ferryTreeDownloader(ctx: BenchContext, server: FerryServer, folder: string, transfers: number, timeoutMs: number): Downloader {
+  return {
+    fetch: (destDir) =>
+      ferryClient(ctx, server, ['download', folder, '--recursive', '--transfers', String(transfers), '--dest', destDir, '--no-cache'], {
+        timeoutMs,
+        keepStdout: true,
+      }),
+    output: (destDir) => path.join(destDir, folder),
+    close: async () => {},
+  };
+}
+
 /** ferry's own verdict from `download --json`: undefined when it says verified with the right MD5. */
 export function checkFerryJson(r: RunResult, md5: string): string | undefined {
   try {

@@ -79,10 +79,9 @@ export async function startSshd(work: string): Promise<Sshd> {
   return { port, user: os.userInfo().username, key: userKey, close: () => stopDaemon(child) };
 }
 
-/** `scp -s` of one absolute source file; `cipher` overrides OpenSSH's default choice. */
-export function scpDownloader(sshd: Sshd, srcFile: string, bytes: number, cipher?: string): Downloader {
-  const scp = programPath('scp');
-  const opts = [
+/** The client's options: nothing of the machine's ssh setup, our key, no prompts; `cipher` overrides OpenSSH's default choice. */
+function scpOptions(sshd: Sshd, cipher?: string): string[] {
+  return [
     '-F',
     '/dev/null',
     '-i',
@@ -103,9 +102,26 @@ export function scpDownloader(sshd: Sshd, srcFile: string, bytes: number, cipher
     '-P',
     String(sshd.port),
   ];
+}
+
+/** `scp -s` of one absolute source file; `cipher` overrides OpenSSH's default choice. */
+export function scpDownloader(sshd: Sshd, srcFile: string, bytes: number, cipher?: string): Downloader {
+  const scp = programPath('scp');
+  const opts = scpOptions(sshd, cipher);
   return {
     fetch: (destDir) => run(scp, ['-s', '-q', ...opts, `${sshd.user}@127.0.0.1:${srcFile}`, `${destDir}/`], { timeoutMs: timeoutFor(bytes) }),
     output: (destDir) => path.join(destDir, path.basename(srcFile)),
+    close: async () => {},
+  };
+}
+
+/** `scp -s -r` of one absolute source folder, landing at destDir/<its name>. */
+export function scpTreeDownloader(sshd: Sshd, srcDir: string, timeoutMs: number, cipher?: string): Downloader {
+  const scp = programPath('scp');
+  const opts = scpOptions(sshd, cipher);
+  return {
+    fetch: (destDir) => run(scp, ['-s', '-r', '-q', ...opts, `${sshd.user}@127.0.0.1:${srcDir}`, `${destDir}/`], { timeoutMs }),
+    output: (destDir) => path.join(destDir, path.basename(srcDir)),
     close: async () => {},
   };
 }
