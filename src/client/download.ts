@@ -41,7 +41,8 @@ export async function downloadPath(client: ServerLink, path: string, options: Do
   return downloadFile(client, remote as Verified, confineLocal(destDir, remote.name), options);
 }
 
-async function downloadFile(client: ServerLink, first: Verified, asked: string, options: DownloadOptions): Promise<DownloadResult> {
+/** `folderMade`: the destination's folder exists already (a tree makes its folders first). */
+async function downloadFile(client: ServerLink, first: Verified, asked: string, options: DownloadOptions, folderMade = false): Promise<DownloadResult> {
   const started = performance.now();
   const transport = options.transport ?? 'tcp';
   if (transport === 'udp' && !client.info.features.includes('udp')) {
@@ -78,7 +79,7 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
         break;
     }
   }
-  await mkdir(dirname(destAbs), { recursive: true });
+  if (!folderMade) await mkdir(dirname(destAbs), { recursive: true });
 
   const cache = options.noCache ? null : client.cache;
   const server = client.info.address;
@@ -188,7 +189,7 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
           try {
             // stat waits (up to the client's reconnect wait) for a server that went away.
             const remote = (await client.stat(file.path, HASHES)) as Verified;
-            return await downloadFile(client, remote, local(file.path, file.name), each);
+            return await downloadFile(client, remote, local(file.path, file.name), each, true);
           } catch (err) {
             // A connection lost mid-file leaves its verified chunks in the .part: try again, resuming.
             const lost = err instanceof FerryError && err.code === ErrorCode.ConnectionLost;

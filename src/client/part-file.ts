@@ -25,9 +25,15 @@ export async function openPart(file: string, resume: boolean): Promise<{ handle:
       if (!['ELOOP', 'ENOENT', 'EISDIR', 'ENXIO'].includes((err as NodeJS.ErrnoException).code ?? '')) throw err;
     }
   }
+  const create = () => open(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o600);
+  try {
+    return { handle: await create(), resumed: false };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  // Something has the name (an old .part, or a planted link): remove it, never follow it.
   await unlink(file).catch((err: NodeJS.ErrnoException) => {
     if (err.code !== 'ENOENT') throw err;
   });
-  const handle = await open(file, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL | NOFOLLOW, 0o600);
-  return { handle, resumed: false };
+  return { handle: await create(), resumed: false };
 }

@@ -26,6 +26,8 @@ import type { ShareStore } from './store.js';
 const MAX_ENTRIES = 500_000;
 /** Coalesce saves: a hashall over many files writes the file once, not once per file. */
 const SAVE_DELAY_MS = 2_000;
+/** Files up to this size are read once for both hashes, even when only the chunk list is asked for. */
+const ONE_PASS_BYTES = 1024 * 1024;
 /** Files waiting for a background read at most; past it, listings queue nothing more. */
 const MAX_WARMING = 1024;
 /** Bytes of chunk lists held in memory (and saved): 16 MiB covers 512 GiB of files. */
@@ -108,7 +110,8 @@ export class HashIndex {
    * hashed is read once with BLAKE3 alone (fast), leaving its MD5 for later.
    */
   async chunks(abs: string, stat: Stats, options: { rehash?: boolean } = {}): Promise<ChunkHashes> {
-    const known = await this.lookup(abs, stat, { ...options, md5: false });
+    // A small file's MD5 costs next to nothing beside opening it: one read gives both.
+    const known = await this.lookup(abs, stat, { ...options, md5: stat.size <= ONE_PASS_BYTES });
     if (known.chunks === undefined || known.blake3 === undefined) throw new FerryError(ErrorCode.Internal, 'hash index entry without chunks');
     return { blake3: known.blake3, chunkBytes: chunkBytesFor(known.size), chunks: known.chunks };
   }

@@ -33,7 +33,7 @@ import { openPeer } from './peer-row.js';
 /** The folder inside the share that every tool downloads. */
 const FOLDER = 'small';
 /** The --transfers values measured; the default's row comes first whatever it is. */
-const TRANSFERS = [1, 4, 8];
+const TRANSFERS = [4, 8];
 const RSYNC = 'rsync daemon, -r';
 /** Issue #13: ferry's default at least this times as fast as `rsync -r` from the daemon. */
 export const SMALL_RSYNC_TARGET = 1.0;

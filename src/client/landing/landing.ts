@@ -20,7 +20,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { unlink } from 'node:fs/promises';
 import { Blake3Hasher } from '@napi-rs/blake-hash';
-import { CHUNK_HASH_BYTES, chunkBytesFor, chunkCountOf, hashChunk, rootOf } from '../../protocol/chunk-hash.js';
+import { CHUNK_HASH_BYTES, chunkBytesFor, chunkCountOf, hashChunk, MIN_CHUNK_BYTES, rootOf } from '../../protocol/chunk-hash.js';
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import type { FileIdentity } from '../../protocol/messages.js';
 import { FlushBehind } from '../flush-behind.js';
@@ -97,6 +97,7 @@ export class Landing {
   private saving: Promise<void> = Promise.resolve();
   private closed = false;
   private finished = false;
+  private hadRecord = false;
   /** Called when the backlog of unwritten bytes shrinks (for backpressure). */
   onDrain: (() => void) | undefined;
   /** Called with each piece of memory add() was given once the landing no longer holds it (to recycle frame buffers). */
@@ -122,13 +123,15 @@ export class Landing {
 
   /** Open the .part (resuming it when its record matches this remote file) and read the record. */
   static async open(target: LandingTarget, remote: RemoteFile): Promise<Landing> {
-    const record = await readRecord(target.sidecar);
+    // A file of one chunk never has a record (see saveRecord): no read for it.
+    const record = remote.size <= MIN_CHUNK_BYTES ? undefined : await readRecord(target.sidecar);
     const matches = record !== undefined && sameRemote(record, remote);
     const opened = await openPart(target.part, matches);
-    const candidate = matches && opened.resumed ? record : undefined;
-    if (!candidate) await opened.handle.truncate(0);
+    const candidate = matches && opened.resumed ? record : undefined; // otherwise the .part was created empty
     const partBytes = candidate ? (await opened.handle.stat()).size : 0;
-    return new Landing(target, remote, opened.handle, candidate, partBytes, record !== undefined && !sameRemote(record, remote));
+    const landing = new Landing(target, remote, opened.handle, candidate, partBytes, record !== undefined && !sameRemote(record, remote));
+    landing.hadRecord = record !== undefined;
+    return landing;
   }
 
   /**
@@ -290,10 +293,11 @@ export class Landing {
   async finish(): Promise<void> {
     await this.settle();
     if (this.verified.includes(0)) throw new FerryError(ErrorCode.Internal, `${this.remote.path}: finished with chunks missing`);
-    await this.handle.truncate(this.remote.size); // a .part from another version may have been longer
+    if (this.candidate) await this.handle.truncate(this.remote.size); // a .part kept from before may have been longer
     await this.flushing.sync();
     await this.close();
-    await removeRecord(this.target.sidecar);
+    // One-chunk files keep no record, unless an earlier version of ferry or of the file left one.
+    if (this.remote.size > this.list!.chunkBytes || this.hadRecord) await removeRecord(this.target.sidecar);
     this.finished = true;
   }
 
