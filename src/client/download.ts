@@ -14,7 +14,7 @@ import { md5OfFile } from './md5-file.js';
 import { confineLocal, partPathsBeside } from './local-path.js';
 import { fetchTcp, type FetchResult, type FetchTarget } from './tcp-fetch.js';
 import type { CacheOutcome, DownloadOptions, DownloadResult, RemoteStat, UdpStats } from './types.js';
-import { DEFAULT_TRANSFERS, TransferQueue } from './transfer-queue.js';
+import { eitherSignal, type QueueTask, runAll } from './transfer-queue.js';
 import { fetchUdp } from './udp-fetch.js';
 
 export { DEFAULT_TRANSFERS } from './transfer-queue.js';
@@ -169,41 +169,30 @@ async function downloadTree(client: ServerLink, root: RemoteStat, destDir: strin
   await mkdir(top, { recursive: true });
   for (const dir of entries) if (dir.type === 'dir') await mkdir(local(dir.path, dir.name), { recursive: true });
   // Files through the transfer queue, a few at a time: the first failure stops the rest.
-  const results: DownloadResult[] = [];
-  let failure: unknown;
-  const queue = new TransferQueue<DownloadResult>(options.transfers ?? DEFAULT_TRANSFERS, (o) => {
-    if (o.ok) return void results.push(o.value);
-    failure ??= o.error;
-    queue.cancelAll();
-  });
-  const stop = () => queue.cancelAll();
-  options.signal?.addEventListener('abort', stop, { once: true });
-  for (const file of entries) {
-    if (file.type !== 'file' || options.foldersOnly) continue;
-    queue.push({
-      label: file.path,
-      size: file.size,
-      run: async (signal) => {
-        const each = { ...options, signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal };
-        for (let attempt = 1; ; attempt++) {
-          try {
-            // stat waits (up to the client's reconnect wait) for a server that went away.
-            const remote = (await client.stat(file.path, HASHES)) as Verified;
-            return await downloadFile(client, remote, local(file.path, file.name), each, true);
-          } catch (err) {
-            // A connection lost mid-file leaves its verified chunks in the .part: try again, resuming.
-            const lost = err instanceof FerryError && err.code === ErrorCode.ConnectionLost;
-            if (!lost || attempt >= LOST_CONNECTION_ATTEMPTS || each.signal.aborted) throw err;
+  async function* files(): AsyncGenerator<QueueTask<DownloadResult>> {
+    for (const file of entries) {
+      if (file.type !== 'file' || options.foldersOnly) continue;
+      yield {
+        label: file.path,
+        size: file.size,
+        run: async (signal) => {
+          const each = { ...options, signal: eitherSignal(signal, options.signal) };
+          for (let attempt = 1; ; attempt++) {
+            try {
+              // stat waits (up to the client's reconnect wait) for a server that went away.
+              const remote = (await client.stat(file.path, HASHES)) as Verified;
+              return await downloadFile(client, remote, local(file.path, file.name), each, true);
+            } catch (err) {
+              // A connection lost mid-file leaves its verified chunks in the .part: try again, resuming.
+              const lost = err instanceof FerryError && err.code === ErrorCode.ConnectionLost;
+              if (!lost || attempt >= LOST_CONNECTION_ATTEMPTS || each.signal.aborted) throw err;
+            }
           }
-        }
-      },
-    });
+        },
+      };
+    }
   }
-  await queue.idle();
-  options.signal?.removeEventListener('abort', stop);
-  if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
-  if (failure !== undefined) throw failure;
-  results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const results = await runAll(files(), options);
   // Folders last and deepest first: writing into a folder changes its time.
   const dirs = entries.filter((e) => e.type === 'dir').sort((x, y) => y.path.length - x.path.length);
   for (const dir of dirs) await keepTime(local(dir.path, dir.name), dir.mtimeMs);

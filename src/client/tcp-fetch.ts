@@ -51,14 +51,7 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
     const md5 = await finishBeside(landing, rest.md5 ?? first.md5);
     meter.update(remote.size, true);
     clean = true;
-    return {
-      md5,
-      blake3: landing.blake3,
-      bytes: first.bytes + rest.bytes,
-      resumedFrom: landing.keptBytes,
-      restarted: landing.restarted,
-      refetchedChunks: landing.failedChunks,
-    };
+    return landed(landing, md5, first.bytes + rest.bytes);
   } catch (err) {
     if (err instanceof FerryError && err.code === ErrorCode.ChecksumMismatch) await landing.discard();
     else await landing.abandon();
@@ -90,6 +83,11 @@ export async function fetchMissing(
     bytes += got.bytes;
     md5 = got.md5;
   }
+}
+
+/** What a finished landing reports: the server's MD5, and what this attempt moved and kept. */
+export function landed(landing: Landing, md5: string, bytes: number): FetchResult {
+  return { md5, blake3: landing.blake3, bytes, resumedFrom: landing.keptBytes, restarted: landing.restarted, refetchedChunks: landing.failedChunks };
 }
 
 /**

@@ -170,3 +170,35 @@ export class TransferQueue<T> {
 function cancelledError(): FerryError {
   return new FerryError(ErrorCode.Cancelled, 'cancelled');
 }
+
+/**
+ * Run every task from `tasks` through a queue of `transfers`, the first
+ * failure stopping the rest (and thrown), `signal` cancelling all; resolves
+ * with the results of those that ran, in path order. A folder download or
+ * upload is this.
+ */
+export async function runAll<T extends { path: string }>(
+  tasks: AsyncIterable<QueueTask<T>>,
+  options: { transfers?: number; signal?: AbortSignal },
+): Promise<T[]> {
+  const results: T[] = [];
+  let failure: unknown;
+  const queue = new TransferQueue<T>(options.transfers ?? DEFAULT_TRANSFERS, (o) => {
+    if (o.ok) return void results.push(o.value);
+    failure ??= o.error;
+    queue.cancelAll();
+  });
+  const stop = () => queue.cancelAll();
+  options.signal?.addEventListener('abort', stop, { once: true });
+  queue.pushFrom(tasks);
+  await queue.idle();
+  options.signal?.removeEventListener('abort', stop);
+  if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
+  if (failure !== undefined) throw failure;
+  return results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+
+/** `own` and, when there is one, the caller's signal: either aborts. */
+export function eitherSignal(own: AbortSignal, caller?: AbortSignal): AbortSignal {
+  return caller ? AbortSignal.any([caller, own]) : own;
+}

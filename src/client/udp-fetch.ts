@@ -14,7 +14,7 @@ import { receiveFile } from '../transport/udp-receiver.js';
 import { type ChunkList, Landing } from './landing/landing.js';
 import { ProgressMeter } from './progress.js';
 import type { ServerLink } from './server-link.js';
-import { type FetchResult, type FetchTarget, fetchMissing, finishBeside, md5Of, requireChunkHashes } from './tcp-fetch.js';
+import { type FetchResult, type FetchTarget, fetchMissing, finishBeside, landed, md5Of, requireChunkHashes } from './tcp-fetch.js';
 import type { RemoteStat, TransferProgress, UdpStats } from './types.js';
 
 export async function fetchUdp(
@@ -93,12 +93,7 @@ export async function fetchUdp(
     meter.update(remote.size, true);
     const { stats } = received;
     return {
-      md5,
-      blake3: landing.blake3,
-      bytes: received.bytes + rest.bytes,
-      resumedFrom: landing.keptBytes,
-      restarted: landing.restarted,
-      refetchedChunks: landing.failedChunks,
+      ...landed(landing, md5, received.bytes + rest.bytes),
       udp: {
         datagramsSent: stats.datagramsSent,
         datagramsRetransmitted: stats.datagramsRetransmitted,

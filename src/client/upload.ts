@@ -10,7 +10,7 @@ import { STREAM_CHUNK_BYTES } from '../protocol/limits.js';
 import type { ServerLink } from './server-link.js';
 import { md5OfFile } from './md5-file.js';
 import { ProgressMeter } from './progress.js';
-import { DEFAULT_TRANSFERS, type QueueTask, TransferQueue } from './transfer-queue.js';
+import { eitherSignal, type QueueTask, runAll } from './transfer-queue.js';
 import type { UploadOptions, UploadResult } from './types.js';
 
 export async function uploadFile(client: ServerLink, localPath: string, options: UploadOptions): Promise<UploadResult> {
@@ -66,15 +66,6 @@ export async function uploadFile(client: ServerLink, localPath: string, options:
 export async function uploadTree(client: ServerLink, localDir: string, options: UploadOptions): Promise<UploadResult> {
   const started = performance.now();
   const top = (options.as ?? basename(localDir)).replace(/\/+$/, '');
-  const results: UploadResult[] = [];
-  let failure: unknown;
-  const queue = new TransferQueue<UploadResult>(options.transfers ?? DEFAULT_TRANSFERS, (o) => {
-    if (o.ok) return void results.push(o.value);
-    failure ??= o.error;
-    queue.cancelAll();
-  });
-  const stop = () => queue.cancelAll();
-  options.signal?.addEventListener('abort', stop, { once: true });
   async function* files(): AsyncGenerator<QueueTask<UploadResult>> {
     for await (const rel of walkFiles(localDir, '')) {
       const remote = top === '' ? rel : `${top}/${rel}`;
@@ -85,18 +76,13 @@ export async function uploadTree(client: ServerLink, localDir: string, options: 
             as: remote,
             parents: true,
             ...(options.overwrite ? { overwrite: true } : {}),
-            signal: options.signal ? AbortSignal.any([options.signal, signal]) : signal,
+            signal: eitherSignal(signal, options.signal),
             ...(options.onProgress ? { onProgress: options.onProgress } : {}),
           }),
       };
     }
   }
-  queue.pushFrom(files());
-  await queue.idle();
-  options.signal?.removeEventListener('abort', stop);
-  if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
-  if (failure !== undefined) throw failure;
-  results.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const results = await runAll(files(), options);
   return {
     path: top,
     bytes: results.reduce((n, r) => n + r.bytes, 0),
