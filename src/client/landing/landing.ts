@@ -13,18 +13,19 @@
 //   await landing.settle(); landing.missing()             // fetch again what is left
 //   await landing.finish()                                // durable; or abandon()
 //
-// Chunks arriving in order (all of TCP, most of UDP) are hashed as they
-// arrive, from memory; a chunk whose pieces came out of order is read back
-// from the file once it is all written, and hashed then.
+// Which chunk is verified, and what a verdict means, is chunk-ledger.ts; this
+// file does the I/O: a chunk whose pieces came out of order is read back from
+// the file once it is all written, and an earlier attempt's chunks are read
+// back and checked before they are kept.
 
 import type { FileHandle } from 'node:fs/promises';
 import { unlink } from 'node:fs/promises';
-import { Blake3Hasher } from '@napi-rs/blake-hash';
-import { CHUNK_HASH_BYTES, chunkBytesFor, chunkCountOf, hashChunk, MIN_CHUNK_BYTES, rootOf } from '../../protocol/chunk-hash.js';
+import { chunkCountOf, MIN_CHUNK_BYTES } from '../../protocol/chunk-hash.js';
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import type { FileIdentity } from '../../protocol/messages.js';
 import { FlushBehind } from '../flush-behind.js';
 import { openPart } from '../part-file.js';
+import { type Arriving, ChunkLedger, chunksToBytes } from './chunk-ledger.js';
 import { type LandingRecord, readRecord, removeRecord, runsOf, sameRemote, writeRecord } from './record.js';
 import { type Piece, PositionalWriter } from './writer.js';
 
@@ -50,42 +51,20 @@ export interface ChunkList {
 
 /** Bytes read at once when checking the chunks an earlier attempt left. */
 const KEEP_BLOCK_BYTES = 8 * 1024 * 1024;
-/** Times one chunk may fail its check before the server is taken to be lying about it. */
-export const MAX_CHUNK_FAILURES = 3;
+export { MAX_CHUNK_FAILURES } from './chunk-ledger.js';
 /** How often the record of verified chunks is saved while bytes arrive. */
 const RECORD_INTERVAL_MS = 1000;
 
-interface InProgress {
-  received: number;
-  written: number;
-  /** Next byte expected for in-order hashing; -1 once pieces came out of order (read back instead). */
-  next: number;
-  hasher?: Blake3Hasher;
-  /** The verdict from memory, once every byte has arrived in order. */
-  match?: boolean;
-}
-
 export class Landing {
-  /** Bytes of verified chunks kept from an earlier attempt. */
-  keptBytes = 0;
-  /** Chunks that failed their check (each is fetched again). */
-  failedChunks = 0;
   /** True when a .part from an earlier attempt was for another version of the file. */
   restarted: boolean;
-  private list: ChunkList | undefined;
-  private verified = new Uint8Array(0);
-  private failures = new Uint8Array(0);
-  private readonly progress = new Map<number, InProgress>();
+  private ledger: ChunkLedger | undefined;
   private readonly writer: PositionalWriter;
   private readonly flushing: FlushBehind;
   private flushQueued = false;
-  private verifiedBytes = 0;
-  private receivedBytes = 0;
   private writtenBytes = 0;
   private readingBack = 0;
   private readonly checks = new Set<Promise<void>>();
-  /** Chunks an earlier attempt left, being checked: bytes arriving for them meanwhile are dropped. */
-  private readonly keeping = new Set<number>();
   /**
    * Resolves once the chunks an earlier attempt left are checked. A sender
    * may hold its stream until then: checking them beside a full-speed
@@ -143,7 +122,7 @@ export class Landing {
     const size = this.remote.size;
     const c = this.candidate;
     if (!c) return size > 0 ? [[0, size]] : [];
-    return toBytes(runsOf(this.claimed(c), 0), size, c.chunkBytes);
+    return chunksToBytes(runsOf(this.claimed(c), 0), size, c.chunkBytes);
   }
 
   /**
@@ -161,21 +140,11 @@ export class Landing {
 
   /** Take the server's chunk list, and keep the chunks from an earlier attempt that still match it. */
   begin(list: ChunkList): void {
-    const size = this.remote.size;
-    const count = chunkCountOf(size, list.chunkBytes);
-    if (
-      list.chunkBytes !== chunkBytesFor(size) ||
-      list.chunks.length !== count * CHUNK_HASH_BYTES ||
-      rootOf(size, list.chunkBytes, list.chunks) !== list.blake3
-    ) {
-      throw new FerryError(ErrorCode.ChecksumMismatch, `${this.remote.path}: the server's chunk list does not match its BLAKE3 root`);
-    }
-    this.list = list;
-    this.verified = new Uint8Array(count);
-    this.failures = new Uint8Array(count);
+    const ledger = new ChunkLedger(this.remote.path, this.remote.size, list);
+    this.ledger = ledger;
     const c = this.candidate;
     if (c && c.blake3 === list.blake3 && c.chunkBytes === list.chunkBytes) {
-      const kept = this.keep(c);
+      const kept = this.keep(ledger, c);
       this.track(kept);
       this.kept = kept.catch(() => {});
     } else {
@@ -187,41 +156,34 @@ export class Landing {
   }
 
   /** Nothing is kept on the record's word: every chunk it claims is read back and checked. */
-  private async keep(c: LandingRecord): Promise<void> {
-    const claimed = this.claimed(c);
+  private async keep(ledger: ChunkLedger, c: LandingRecord): Promise<void> {
     const chunkBytes = c.chunkBytes;
     // Read in blocks of several chunks, the next block read while this one is
     // hashed: one 1 MiB read at a time, each waiting its turn behind the
     // transfer's writes, took 0.76 s for 300 MiB here.
     const per = Math.max(1, Math.floor(KEEP_BLOCK_BYTES / chunkBytes));
     const blocks: [number, number][] = [];
-    for (const [a, b] of runsOf(claimed)) for (let s = a; s < b; s += per) blocks.push([s, Math.min(b, s + per)]);
-    for (const [a, b] of blocks) for (let i = a; i < b; i++) this.keeping.add(i);
+    for (const [a, b] of runsOf(this.claimed(c))) for (let s = a; s < b; s += per) blocks.push([s, Math.min(b, s + per)]);
+    ledger.checking(blocks.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k)));
     const buffers = [0, 1].map(() => Buffer.allocUnsafe(Math.min(per * chunkBytes, this.remote.size)));
-    let next = blocks[0] ? this.readBlock(blocks[0], buffers[0]!) : undefined;
+    let next = blocks[0] ? this.read(blocks[0][0] * chunkBytes, blocks[0][1] * chunkBytes, buffers[0]!) : undefined;
     for (let k = 0; k < blocks.length; k++) {
       const bytes = await next!;
-      next = blocks[k + 1] ? this.readBlock(blocks[k + 1]!, buffers[(k + 1) % 2]!) : undefined;
+      const after = blocks[k + 1];
+      next = after ? this.read(after[0] * chunkBytes, after[1] * chunkBytes, buffers[(k + 1) % 2]!) : undefined;
       const [a, b] = blocks[k]!;
       for (let i = a; i < b; i++) {
         const at = (i - a) * chunkBytes;
-        const length = this.lengthOf(i);
-        const ok = bytes.length >= at + length && hashChunk(bytes.subarray(at, at + length)).equals(this.expected(i));
-        this.keeping.delete(i);
-        if (!ok) continue;
-        this.verified[i] = 1;
-        this.keptBytes += length;
-        this.verifiedBytes += length;
+        const length = ledger.lengthOf(i);
+        ledger.kept(i, bytes.length >= at + length && ledger.matches(i, bytes.subarray(at, at + length)));
       }
     }
     await this.saveRecord();
   }
 
-  /** The bytes of chunks [a, b) in the .part (fewer where the file ends early). */
-  private async readBlock([a, b]: [number, number], buffer: Buffer): Promise<Buffer> {
-    const chunkBytes = this.list!.chunkBytes;
-    const start = a * chunkBytes;
-    const want = Math.min(this.remote.size, b * chunkBytes) - start;
+  /** The .part's bytes [start, end) into `buffer` (fewer where the file ends early). */
+  private async read(start: number, end: number, buffer: Buffer): Promise<Buffer> {
+    const want = Math.min(this.remote.size, end) - start;
     let got = 0;
     while (got < want) {
       const { bytesRead } = await this.handle.read(buffer, got, want - got, start + got);
@@ -233,7 +195,7 @@ export class Landing {
 
   /** Bytes held: verified plus arrived and not yet checked (for progress). */
   get heldBytes(): number {
-    return this.verifiedBytes + this.receivedBytes;
+    return this.ledger ? this.ledger.verifiedBytes + this.ledger.receivedBytes : 0;
   }
 
   /** Bytes waiting to be written or read back: the sender should slow down past a few MiB. */
@@ -243,23 +205,38 @@ export class Landing {
 
   /** The file's BLAKE3 root (after begin). */
   get blake3(): string {
-    return this.list!.blake3;
+    return this.ledger!.list.blake3;
+  }
+
+  /** Bytes of verified chunks kept from an earlier attempt. */
+  get keptBytes(): number {
+    return this.ledger?.keptBytes ?? 0;
+  }
+
+  /** Chunks that failed their check (each is fetched again). */
+  get failedChunks(): number {
+    return this.ledger?.failedChunks ?? 0;
   }
 
   /** Take bytes that belong at `position`. Bytes of chunks already verified are dropped. */
   add(position: number, data: Buffer): void {
     if (this.failure) return;
-    const list = this.list;
-    if (!list) throw new FerryError(ErrorCode.Internal, 'bytes arrived before the chunk list');
+    const ledger = this.ledger;
+    if (!ledger) throw new FerryError(ErrorCode.Internal, 'bytes arrived before the chunk list');
     if (position + data.length > this.remote.size) {
       return this.fail(new FerryError(ErrorCode.TooLarge, `${this.remote.path}: the server sent bytes past the ${this.remote.size} it announced`));
     }
-    while (data.length > 0) {
-      const i = Math.floor(position / list.chunkBytes);
-      const take = Math.min(data.length, (i + 1) * list.chunkBytes - position);
-      this.accept(i, position, data.subarray(0, take));
-      position += take;
-      data = data.subarray(take);
+    try {
+      while (data.length > 0) {
+        const i = ledger.chunkOf(position);
+        const piece = data.subarray(0, Math.min(data.length, (i + 1) * ledger.chunkBytes - position));
+        if (ledger.take(i, position, piece)) this.writer.add({ position, data: piece });
+        else this.onRelease?.(piece);
+        position += piece.length;
+        data = data.subarray(piece.length);
+      }
+    } catch (err) {
+      return this.fail(err as FerryError);
     }
     if (!this.flushQueued) {
       // Everything that arrives in this turn of the event loop is written together.
@@ -273,13 +250,7 @@ export class Landing {
 
   /** Byte ranges of the chunks not verified yet (at most `max` ranges). Call after settle(). */
   missing(max = Number.POSITIVE_INFINITY): [number, number][] {
-    const list = this.list!;
-    // Chunks cut short (a dropped connection) start again from nothing.
-    for (const [i, p] of this.progress) {
-      this.receivedBytes -= p.received;
-      this.progress.delete(i);
-    }
-    return toBytes(runsOf(this.verified, 0), this.remote.size, list.chunkBytes).slice(0, max);
+    return this.ledger!.missing(max);
   }
 
   /** Wait for every write and every check under way. Throws what failed. */
@@ -292,12 +263,12 @@ export class Landing {
   /** Everything verified: make it durable and close. The .part is then ready to be renamed. */
   async finish(): Promise<void> {
     await this.settle();
-    if (this.verified.includes(0)) throw new FerryError(ErrorCode.Internal, `${this.remote.path}: finished with chunks missing`);
+    if (!this.ledger!.complete) throw new FerryError(ErrorCode.Internal, `${this.remote.path}: finished with chunks missing`);
     if (this.candidate) await this.handle.truncate(this.remote.size); // a .part kept from before may have been longer
     await this.flushing.sync();
     await this.close();
     // One-chunk files keep no record, unless an earlier version of ferry or of the file left one.
-    if (this.remote.size > this.list!.chunkBytes || this.hadRecord) await removeRecord(this.target.sidecar);
+    if (this.remote.size > this.ledger!.chunkBytes || this.hadRecord) await removeRecord(this.target.sidecar);
     this.finished = true;
   }
 
@@ -306,7 +277,7 @@ export class Landing {
     if (this.finished) return; // complete and durable already; what failed came after
     await this.writer.settle().catch(() => {});
     await Promise.allSettled([...this.checks]);
-    if (this.list) await this.saveRecord().catch(() => {});
+    if (this.ledger) await this.saveRecord().catch(() => {});
     await this.close();
   }
 
@@ -317,62 +288,42 @@ export class Landing {
     await removeRecord(this.target.sidecar);
   }
 
-  private accept(i: number, position: number, piece: Buffer): void {
-    if (this.verified[i] === 1 || this.keeping.has(i)) return this.onRelease?.(piece);
-    const start = i * this.list!.chunkBytes;
-    const length = this.lengthOf(i);
-    let p = this.progress.get(i);
-    if (!p) {
-      p = { received: 0, written: 0, next: start };
-      this.progress.set(i, p);
-    }
-    if (p.received + piece.length > length) {
-      return this.fail(new FerryError(ErrorCode.BadFrame, `${this.remote.path}: more bytes arrived for chunk ${i} than it holds`));
-    }
-    if (p.next === position) {
-      if (position === start && piece.length === length) p.match = hashChunk(piece).equals(this.expected(i));
-      else (p.hasher ??= new Blake3Hasher()).update(piece);
-      p.next += piece.length;
-    } else {
-      p.next = -1; // out of order: checked by reading it back once written
-      p.hasher = undefined;
-    }
-    p.received += piece.length;
-    this.receivedBytes += piece.length;
-    if (p.received === length && p.hasher) p.match = p.hasher.digestBuffer().equals(this.expected(i));
-    this.writer.add({ position, data: piece });
-  }
-
   private onWritten(run: Piece[]): void {
-    const chunkBytes = this.list!.chunkBytes;
+    const ledger = this.ledger!;
     for (const piece of run) {
       this.onRelease?.(piece.data);
       this.writtenBytes += piece.data.length;
-      const i = Math.floor(piece.position / chunkBytes);
-      const p = this.progress.get(i);
-      if (!p) continue; // a chunk given up on meanwhile
-      p.written += piece.data.length;
-      if (p.written === this.lengthOf(i)) this.settleChunk(i, p);
+      const i = ledger.chunkOf(piece.position);
+      const done = ledger.written(i, piece.data.length);
+      if (done) this.settleChunk(ledger, i, done);
     }
     this.flushing.wrote(this.writtenBytes);
     this.onDrain?.();
   }
 
-  private settleChunk(i: number, p: InProgress): void {
-    this.progress.delete(i);
-    this.receivedBytes -= p.received;
-    if (p.match !== undefined) return this.verdict(i, p.match);
-    // Read back: the bytes are in the page cache, the hash is ~7 GB/s.
-    const length = this.lengthOf(i);
+  /** A chunk all written: its verdict from memory, or read back (the bytes are in the page cache). */
+  private settleChunk(ledger: ChunkLedger, i: number, chunk: Arriving): void {
+    if (chunk.match !== undefined) return this.verdict(ledger, i, chunk.match);
+    const length = ledger.lengthOf(i);
     this.readingBack += length;
     this.track(
-      this.readMatches(i, Buffer.allocUnsafe(length))
-        .then((ok) => this.verdict(i, ok))
+      this.read(i * ledger.chunkBytes, i * ledger.chunkBytes + length, Buffer.allocUnsafe(length))
+        .then((bytes) => this.verdict(ledger, i, bytes.length === length && ledger.matches(i, bytes)))
         .finally(() => {
           this.readingBack -= length;
           this.onDrain?.();
         }),
     );
+  }
+
+  private verdict(ledger: ChunkLedger, i: number, ok: boolean): void {
+    const error = ledger.verdict(i, ok);
+    if (error) return this.fail(error);
+    const now = performance.now();
+    if (ok && now - this.lastSaved >= RECORD_INTERVAL_MS) {
+      this.lastSaved = now;
+      void this.saveRecord().catch(() => {}); // a hint only: a missed save costs a re-fetch
+    }
   }
 
   /** A check under way: settle() waits for it, and a read that fails fails the landing. */
@@ -381,64 +332,20 @@ export class Landing {
     this.checks.add(check);
   }
 
-  private verdict(i: number, ok: boolean): void {
-    if (this.verified[i] === 1) return;
-    if (ok) {
-      this.verified[i] = 1;
-      this.verifiedBytes += this.lengthOf(i);
-      const now = performance.now();
-      if (now - this.lastSaved >= RECORD_INTERVAL_MS) {
-        this.lastSaved = now;
-        void this.saveRecord().catch(() => {}); // a hint only: a missed save costs a re-fetch
-      }
-      return;
-    }
-    this.failedChunks++;
-    if (++this.failures[i]! >= MAX_CHUNK_FAILURES) {
-      this.fail(
-        new FerryError(
-          ErrorCode.ChecksumMismatch,
-          `${this.remote.path}: chunk ${i} failed its BLAKE3 check ${MAX_CHUNK_FAILURES} times; the server's bytes do not match its hashes`,
-        ),
-      );
-    }
-  }
-
-  private async readMatches(i: number, buffer: Buffer): Promise<boolean> {
-    const length = this.lengthOf(i);
-    const into = buffer.subarray(0, length);
-    let got = 0;
-    while (got < length) {
-      const { bytesRead } = await this.handle.read(into, got, length - got, i * this.list!.chunkBytes + got);
-      if (bytesRead === 0) return false; // the .part is shorter than its record said
-      got += bytesRead;
-    }
-    return hashChunk(into).equals(this.expected(i));
-  }
-
-  private expected(i: number): Buffer {
-    return this.list!.chunks.subarray(i * CHUNK_HASH_BYTES, (i + 1) * CHUNK_HASH_BYTES);
-  }
-
-  private lengthOf(i: number): number {
-    const chunkBytes = this.list!.chunkBytes;
-    return Math.min(this.remote.size - i * chunkBytes, chunkBytes);
-  }
-
   private saveRecord(): Promise<void> {
-    const list = this.list!;
+    const ledger = this.ledger!;
     // A file of one chunk is fetched again whole rather than resumed: no
     // record, which spares a folder of small files a write and a rename each.
-    if (this.remote.size <= list.chunkBytes) return this.saving;
+    if (this.remote.size <= ledger.chunkBytes) return this.saving;
     const record: LandingRecord = {
       version: 2,
       server: this.remote.server,
       path: this.remote.path,
       size: this.remote.size,
       identity: this.remote.identity,
-      blake3: list.blake3,
-      chunkBytes: list.chunkBytes,
-      verified: runsOf(this.verified),
+      blake3: ledger.list.blake3,
+      chunkBytes: ledger.chunkBytes,
+      verified: ledger.verifiedRuns(),
     };
     this.saving = this.saving.catch(() => {}).then(() => writeRecord(this.target.sidecar, record));
     return this.saving;
@@ -455,11 +362,6 @@ export class Landing {
     await this.flushing.settle();
     await this.handle.close();
   }
-}
-
-/** Chunk-number runs to byte ranges. */
-function toBytes(runs: [number, number][], size: number, chunkBytes: number): [number, number][] {
-  return runs.map(([a, b]) => [a * chunkBytes, Math.min(size, b * chunkBytes)]);
 }
 
 export function describeWriteError(err: unknown): FerryError {
