@@ -66,9 +66,10 @@ export class Landing {
   private readingBack = 0;
   private readonly checks = new Set<Promise<void>>();
   /**
-   * Resolves once the chunks an earlier attempt left are checked. A sender
-   * may hold its stream until then: checking them beside a full-speed
-   * transfer made both slower here (one thread does the hashing of both).
+   * Resolves once the chunks an earlier attempt left are checked, or the
+   * record of a new attempt is written. Senders hold their stream until then:
+   * checking kept chunks beside a full-speed transfer made both slower here
+   * (one thread does the hashing of both).
    */
   kept: Promise<void> = Promise.resolve();
   private failure: FerryError | undefined;
@@ -151,7 +152,9 @@ export class Landing {
       // Same identity, other content: the file was rewritten in place. Every
       // chunk is written again; finish() cuts the file to its size.
       if (c) this.restarted = true;
-      void this.saveRecord().catch(() => {});
+      // The record is on disk before any byte lands (senders wait for `kept`):
+      // a client killed at any point after leaves a .part it can resume.
+      this.kept = this.saveRecord().catch(() => {});
     }
   }
 
@@ -239,12 +242,15 @@ export class Landing {
       return this.fail(err as FerryError);
     }
     if (!this.flushQueued) {
-      // Everything that arrives in this turn of the event loop is written together.
+      // Everything that arrives in this turn of the event loop is written
+      // together, and nothing before the record (or the check of kept chunks).
       this.flushQueued = true;
-      setImmediate(() => {
-        this.flushQueued = false;
-        this.writer.flush();
-      });
+      void this.kept.then(() =>
+        setImmediate(() => {
+          this.flushQueued = false;
+          this.writer.flush();
+        }),
+      );
     }
   }
 
