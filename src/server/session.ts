@@ -24,7 +24,7 @@ interface InFlight {
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Requests that hold a file (and a share of the connection's send budget) while they run. */
-const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload']);
+const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload', 'batch']);
 /** Requests that walk the share (a listing, a keyword search, check-all). */
 const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall']);
 
@@ -51,8 +51,9 @@ export class Session {
     this.transferSlots = new Turns(services.limits.transfersPerConnection);
     this.budget = new SendBudget(conn, services.limits, services.counters, (error) => this.logConnectionError(error));
     this.walkSlots = new Turns(services.limits.walksPerConnection);
-    // 'blake3': downloads may be checked by chunk hashes (check: 'blake3' in the request).
-    const features = ['list', 'hash', 'download', 'logs', 'blake3'];
+    // 'blake3': downloads may be checked by chunk hashes (check: 'blake3' in the request);
+    // 'batch': many small files in one request.
+    const features = ['list', 'hash', 'download', 'logs', 'blake3', 'batch'];
     if (services.allowUpload) features.push('upload');
     if (services.udp) features.push('udp');
     this.handshake = new ServerHandshake({

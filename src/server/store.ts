@@ -248,6 +248,39 @@ export class ShareStore {
   }
 
   /**
+   * A regular file of at most `maxBytes`, read whole (a batch's file, one
+   * chunk at most): opened like openRead, then, once `room(size)` resolves
+   * (the caller's memory bound), read in one pass. A file larger than
+   * `maxBytes` is TOO_LARGE; one that grew, shrank or was written while it was
+   * read is CHANGED, so the bytes returned are exactly the version `stat` names.
+   */
+  async readWhole(rel: string, maxBytes: number, room: (bytes: number) => Promise<void>): Promise<Resolved & { bytes: Buffer }> {
+    const { handle, abs, rel: normal, stat } = await this.openRead(rel);
+    try {
+      if (stat.size > maxBytes) fail(ErrorCode.TooLarge, `'${normal}' is larger than ${maxBytes} bytes: download it on its own`);
+      await room(stat.size);
+      // One byte more than the size: a file that grew is seen in the same read.
+      const buffer = Buffer.allocUnsafe(stat.size + 1);
+      let got = 0;
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, got, buffer.length - got, got);
+        got += bytesRead;
+        if (bytesRead === 0 || got === buffer.length) break;
+      }
+      // A synchronous fstat costs microseconds; a thread-pool one a round trip.
+      const after = fstatSync(handle.fd);
+      if (got !== stat.size || after.size !== stat.size || after.mtimeMs !== stat.mtimeMs) {
+        fail(ErrorCode.Changed, `'${normal}' changed while it was being read`);
+      }
+      return { abs, rel: normal, stat, bytes: buffer.subarray(0, got) };
+    } catch (err) {
+      throw fsError(err, normal);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /**
    * Make the folders above `rel` that do not exist yet, one level at a time,
    * each created inside its held parent (withParent) and checked to be a
    * folder inside the share before the next: a name that exists as anything
