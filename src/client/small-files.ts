@@ -4,20 +4,21 @@
 //
 //   add():    write each file to a temp name beside its destination (created
 //             exclusively, never through a link), give it the server's time,
-//             and start its fsync on the thread pool, several at once;
+//             and fsync it on the thread pool, several at once;
 //   finish(): once every fsync is done, give each file its real name (link,
 //             so a file that appeared meanwhile is never replaced; then the
 //             temp name goes), then fsync each folder touched, once.
 //
 // So a name only ever points at bytes that are verified and on disk, and the
-// names themselves are on disk before the batch is reported done. The small
-// steps are synchronous calls: a file of a few KiB is written to the page
-// cache in microseconds, where each thread-pool round trip costs 50-150 µs
-// here; only the fsyncs, which wait for the disk, go to the pool.
+// names themselves are on disk before the batch is reported done. Creating a
+// file and syncing it go to the thread pool (they wait on the file system);
+// the other steps are synchronous calls: a file of a few KiB is written to
+// the page cache in microseconds, where each thread-pool round trip costs
+// 50-150 µs here.
 
-import { closeSync, constants, fsync, futimesSync, linkSync, lstatSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fsync, futimesSync, linkSync, lstatSync, open, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import { destTempName } from '../cache/destination.js';
 import { errCode, fsyncPath } from '../cache/fsutil.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { describeWriteError } from './landing/landing.js';
@@ -43,49 +44,53 @@ export interface Placed {
 }
 
 export class SmallFileBatch {
+  /** Temp names: `.NAME.<pid>-<12 hex>.ferry-tmp` as destination.ts makes them (so its sweep knows them), random per batch and counted per file. */
+  private readonly tag = `${process.pid}-${randomBytes(3).toString('hex')}`;
+  private serial = 0;
   private readonly written: Written[] = [];
   private readonly toSync: Written[] = [];
   private syncing = 0;
+  /** Files not yet written and synced (or failed). */
+  private busy = 0;
   private idle: (() => void) | undefined;
 
   /**
    * Write one verified file to a temp name beside `dest` (whose folder exists)
-   * with the server's modification time, and queue its fsync. Throws (this
-   * file only) when it cannot be written; nothing is left behind then.
+   * with the server's modification time, and sync it. The create goes to the
+   * thread pool (it is the slow step: a directory entry and an inode, ~100 µs
+   * here), the few KiB are written with synchronous calls when it is done. A
+   * file that cannot be written fails alone, in finish().
    */
   add(key: number, dest: string, bytes: Buffer, mtimeMs: number): void {
-    const temp = destTempName(dest, process.pid);
-    let fd: number | undefined;
-    try {
-      fd = openSync(temp, CREATE, 0o600);
-      for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-      futimesSync(fd, mtimeMs / 1000, mtimeMs / 1000);
-    } catch (err) {
-      if (fd !== undefined) closeSync(fd);
-      if (fd !== undefined) unlinkQuiet(temp);
-      throw describeWriteError(err);
-    }
-    const w: Written = { key, dest, temp, fd };
+    const temp = path.join(path.dirname(dest), `.${path.basename(dest).slice(0, 100)}.${this.tag}${(this.serial++).toString(16).padStart(6, '0')}.ferry-tmp`);
+    const w: Written = { key, dest, temp, fd: undefined };
     this.written.push(w);
-    this.toSync.push(w);
-    this.pump();
-  }
-
-  /** Files written so far (placed or not). */
-  get count(): number {
-    return this.written.length;
+    this.busy++;
+    open(temp, CREATE, 0o600, (err, fd) => {
+      if (err) return this.settle(w, err);
+      w.fd = fd;
+      try {
+        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+        futimesSync(fd, mtimeMs / 1000, mtimeMs / 1000);
+      } catch (error) {
+        return this.settle(w, error);
+      }
+      this.toSync.push(w);
+      this.pump();
+    });
   }
 
   /** Make every written file durable, give each its real name, and make the names durable. */
   async finish(): Promise<Placed[]> {
-    await this.synced();
+    await this.settled();
     const out: Placed[] = [];
     const folders = new Set<string>();
     for (const w of this.written) {
-      if (w.fd !== undefined) closeSync(w.fd);
+      const created = w.fd !== undefined;
+      if (created) closeSync(w.fd!);
       w.fd = undefined;
       if (w.error) {
-        unlinkQuiet(w.temp);
+        if (created) unlinkQuiet(w.temp);
         out.push({ key: w.key, ok: false, error: w.error });
         continue;
       }
@@ -106,9 +111,10 @@ export class SmallFileBatch {
 
   /** Stop: nothing written so far takes its real name; the temps go. */
   async abandon(): Promise<void> {
-    await this.synced();
+    await this.settled();
     for (const w of this.written.splice(0)) {
-      if (w.fd !== undefined) closeSync(w.fd);
+      if (w.fd === undefined) continue; // never created: the name is not ours
+      closeSync(w.fd);
       unlinkQuiet(w.temp);
     }
   }
@@ -118,16 +124,21 @@ export class SmallFileBatch {
       const w = this.toSync.shift()!;
       this.syncing++;
       fsync(w.fd!, (err) => {
-        if (err) w.error = describeWriteError(err);
         this.syncing--;
+        this.settle(w, err);
         this.pump();
-        if (this.syncing === 0 && this.toSync.length === 0) this.idle?.();
       });
     }
   }
 
-  private synced(): Promise<void> {
-    if (this.syncing === 0 && this.toSync.length === 0) return Promise.resolve();
+  /** One file is written and synced, or failed. */
+  private settle(w: Written, err: unknown): void {
+    if (err) w.error = describeWriteError(err);
+    if (--this.busy === 0) this.idle?.();
+  }
+
+  private settled(): Promise<void> {
+    if (this.busy === 0) return Promise.resolve();
     return new Promise((resolve) => (this.idle = resolve));
   }
 }

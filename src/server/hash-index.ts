@@ -122,13 +122,6 @@ export class HashIndex {
     return known && known.size === stat.size && known.mtimeMs === stat.mtimeMs ? known.md5 : undefined;
   }
 
-  /** The MD5 and root already known for this exact version of the file (a batch checks the root against the bytes it read). */
-  knownHashes(stat: FileIdentity): { md5?: string; blake3?: string } | undefined {
-    const known = this.known.get(keyOf(stat));
-    if (!known || known.size !== stat.size || known.mtimeMs !== stat.mtimeMs) return undefined;
-    return { ...(known.md5 ? { md5: known.md5 } : {}), ...(known.blake3 ? { blake3: known.blake3 } : {}) };
-  }
-
   /** The entry for this version of the file, holding what was asked for (reading the file if need be). */
   private lookup(abs: string, stat: Stats, options: { rehash?: boolean; md5: boolean }): Promise<Known> {
     if (!stat.isFile()) return Promise.reject(new FerryError(ErrorCode.NotAFile, 'not a regular file'));
