@@ -90,12 +90,17 @@ export async function fetchBatch(client: ServerLink, files: SmallFile[], options
   }
   const seconds = (performance.now() - started) / 1000;
   const missing = broken ?? requestError ?? new FerryError(ErrorCode.ConnectionLost, 'the batch ended without this file');
+  // One progress report for the batch, not one per file: a terminal's status line redraws on each.
+  const landed = arrived.filter((got, i) => got && !outcomes[i]);
+  const landedBytes = landed.reduce((n, got) => n + got!.size, 0);
+  if (landed.length > 0) {
+    options.onProgress?.({ path: `${files[0]!.path} (${landed.length} files)`, transport: 'tcp', bytes: landedBytes, total: landedBytes, rate: 0, etaSeconds: 0 });
+  }
   return files.map((file, i) => {
     const failed = outcomes[i];
     if (failed) return failed;
     const got = arrived[i];
     if (!got) return { file, ok: false, error: missing };
-    options.onProgress?.({ path: file.path, transport: 'tcp', bytes: got.size, total: got.size, rate: 0, etaSeconds: 0 });
     return {
       file,
       ok: true,
