@@ -94,7 +94,14 @@ export async function fetchBatch(client: ServerLink, files: SmallFile[], options
   const landed = arrived.filter((got, i) => got && !outcomes[i]);
   const landedBytes = landed.reduce((n, got) => n + got!.size, 0);
   if (landed.length > 0) {
-    options.onProgress?.({ path: `${files[0]!.path} (${landed.length} files)`, transport: 'tcp', bytes: landedBytes, total: landedBytes, rate: 0, etaSeconds: 0 });
+    options.onProgress?.({
+      path: `${files[0]!.path} (${landed.length} files)`,
+      transport: 'tcp',
+      bytes: landedBytes,
+      total: landedBytes,
+      rate: 0,
+      etaSeconds: 0,
+    });
   }
   return files.map((file, i) => {
     const failed = outcomes[i];
