@@ -5,6 +5,7 @@
 
 import { escapeControls, escapeDeep } from '../safe-text.js';
 import type { DownloadCache } from '../cache/cache.js';
+import { BLAKE3_HEX } from '../protocol/chunk-hash.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
 import { downloadPath } from './download.js';
@@ -308,6 +309,8 @@ export function toEntry(e: WireEntry): Entry {
     mtimeMs: e.mtimeMs,
     mtime: new Date(e.mtimeMs).toISOString(),
     type: escapeControls(String(e.type)) as Entry['type'],
+    ...(typeof e.blake3 === 'string' && BLAKE3_HEX.test(e.blake3) ? { blake3: e.blake3 } : {}),
+    ...(e.hashError !== undefined ? { hashError: escapeControls(String(e.hashError)) } : {}),
   };
 }
 

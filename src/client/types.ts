@@ -14,6 +14,10 @@ export interface Entry {
   mtimeMs: number;
   mtime: string; // ISO 8601
   type: EntryType;
+  /** A file's BLAKE3 root (chunk-hash.ts), in a listing that asked for it. */
+  blake3?: string;
+  /** Why a listing that asked for hashes has none for this file (an error code). */
+  hashError?: string;
 }
 
 export interface ListOptions {
@@ -25,6 +29,8 @@ export interface ListOptions {
   after?: number;
   before?: number;
   hidden?: boolean;
+  /** Each file's BLAKE3 root too (the server hashes files its index does not know yet). */
+  blake3?: boolean;
 }
 
 export interface HashResult {

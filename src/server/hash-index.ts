@@ -18,7 +18,8 @@ import path from 'node:path';
 import { BLAKE3_HEX, CHUNK_HASH_BYTES, chunkBytesFor, rootOf } from '../protocol/chunk-hash.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { FileIdentity, HashRecord } from '../protocol/messages.js';
-import { HashPool } from './hash-worker.js';
+import { HashPool } from '../hashing/hash-worker.js';
+import { keyOf, sameVersion } from '../hashing/identity.js';
 import { walkShare, type WalkItem } from './listing.js';
 import type { ShareStore } from './store.js';
 
@@ -54,8 +55,6 @@ interface Known {
 
 type SavedEntry = [dev: number, ino: number, size: number, mtimeMs: number, md5: string, blake3?: string, chunks?: string];
 
-const keyOf = (s: { dev: number; ino: number }) => `${s.dev}:${s.ino}`;
-const sameVersion = (a: FileIdentity, b: FileIdentity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 export class HashIndex {
   readonly stats = { hits: 0, misses: 0, bytesHashed: 0 };

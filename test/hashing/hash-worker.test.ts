@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { HashPool } from '../../src/server/hash-worker.js';
+import { HashPool } from '../../src/hashing/hash-worker.js';
 import { md5Of } from '../helpers/temp-share.js';
 
 let dir: string;

@@ -1,0 +1,276 @@
+// The client's memory of local files' hashes, the twin of the server's
+// (src/server/hash-index.ts): a file is known by its identity (dev, ino,
+// size, mtimeMs, src/hashing/identity.ts), and while that is unchanged its
+// BLAKE3 root (protocol/chunk-hash.ts, the same root the server lists, so
+// the two compare directly) is answered without reading a byte. A second
+// `ferry compare` of an unchanged tree reads no file.
+//
+// On disk it is an append log of JSON lines in the cache folder: a header,
+// then one `[dev, ino, size, mtimeMs, blake3, md5?]` per file hashed. New
+// entries are appended (a crash loses at most the lines not yet written; a
+// torn last line is dropped), and the log is rewritten whole (temp file,
+// rename) when it holds more than twice what is remembered. Anything else
+// wrong with it (a bad header, a line in the middle that does not parse)
+// means it was damaged: it is started afresh, said once on stderr, and the
+// files are hashed again — a damaged cache costs time, never a wrong answer
+// beyond what its lines claimed.
+//
+// Bounded: at most MAX_ENTRIES files (least recently used dropped), so the
+// memory and the log stay small whatever trees are compared.
+
+import { randomBytes } from 'node:crypto';
+import type { Stats } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { defaultCacheDir } from '../cache/cache.js';
+import { HashPool } from '../hashing/hash-worker.js';
+import { keyOf, sameVersion } from '../hashing/identity.js';
+import { BLAKE3_HEX, rootOf } from '../protocol/chunk-hash.js';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import type { FileIdentity } from '../protocol/messages.js';
+
+/** Files remembered at most (about 150 bytes each in memory, 120 on disk). */
+export const MAX_ENTRIES = 250_000;
+/** Lines appended at once: a big tree's first hashing writes the log in a few hundred appends, not one per file. */
+const APPEND_LINES = 512;
+const HEADER = JSON.stringify({ ferry: 'local-hash-index', version: 1 });
+const MD5_HEX = /^[0-9a-f]{32}$/;
+export const LOCAL_INDEX_NAME = 'local-hash-index.jsonl';
+
+interface Known {
+  size: number;
+  mtimeMs: number;
+  blake3: string;
+  md5?: string;
+}
+
+export interface LocalHashes {
+  blake3: string;
+  md5?: string;
+}
+
+export interface LocalIndexOptions {
+  /** The log file; null keeps the index in memory only. Default: in the cache folder. */
+  file?: string | null;
+  /** Hashing threads at most (default: the cores there are). */
+  workers?: number;
+  /** Where a damaged index is reported (one line). Default: stderr. */
+  warn?: (message: string) => void;
+}
+
+export function defaultLocalIndexFile(cacheDir?: string): string {
+  return path.join(cacheDir ?? defaultCacheDir(), LOCAL_INDEX_NAME);
+}
+
+export class LocalHashIndex {
+  /** hits: answered from memory; misses: files read; bytesRead: bytes the hashing read. */
+  readonly stats = { hits: 0, misses: 0, bytesRead: 0 };
+  readonly file: string | null;
+  private readonly known = new Map<string, Known>();
+  private readonly inflight = new Map<string, Promise<LocalHashes>>();
+  private readonly pool: HashPool;
+  private pending: string[] = [];
+  private logLines = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private readonly warn: (message: string) => void;
+  private warnedSave = false;
+
+  private constructor(options: LocalIndexOptions) {
+    this.file = options.file === undefined ? defaultLocalIndexFile() : options.file;
+    this.pool = new HashPool(options.workers ?? os.availableParallelism());
+    this.warn = options.warn ?? ((m) => process.stderr.write(`ferry: ${m}\n`));
+  }
+
+  static async open(options: LocalIndexOptions = {}): Promise<LocalHashIndex> {
+    const index = new LocalHashIndex(options);
+    await index.load();
+    return index;
+  }
+
+  /** Hashing threads: callers size their parallelism to it. */
+  get workers(): number {
+    return this.pool.size;
+  }
+
+  /** Files remembered. */
+  get size(): number {
+    return this.known.size;
+  }
+
+  /** The hashes known for exactly this version of the file, without reading it. */
+  lookup(stat: FileIdentity, options: { md5?: boolean } = {}): LocalHashes | undefined {
+    const key = keyOf(stat);
+    const k = this.known.get(key);
+    if (!k || k.size !== stat.size || k.mtimeMs !== stat.mtimeMs || (options.md5 && !k.md5)) return undefined;
+    this.known.delete(key); // re-insert: Map order is least-recently-used order
+    this.known.set(key, k);
+    return { blake3: k.blake3, ...(k.md5 ? { md5: k.md5 } : {}) };
+  }
+
+  /**
+   * The BLAKE3 root (and with `md5`, the MD5) of the regular file at `abs`,
+   * whose current stat the caller has: from memory when that version is
+   * known, else read by a hashing thread. Throws CHANGED if the file was
+   * written while it was read, or is no longer the version `stat` describes.
+   */
+  hash(abs: string, stat: Stats, options: { md5?: boolean } = {}): Promise<LocalHashes> {
+    if (!stat.isFile()) return Promise.reject(new FerryError(ErrorCode.NotAFile, `${abs} is not a regular file`));
+    const hit = this.lookup(stat, options);
+    if (hit) {
+      this.stats.hits++;
+      return Promise.resolve(hit);
+    }
+    const version = `${keyOf(stat)}:${stat.size}:${stat.mtimeMs}:${options.md5 ? 'md5' : ''}`;
+    const running = this.inflight.get(version);
+    if (running) return running;
+    this.stats.misses++;
+    const wanted: FileIdentity = { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
+    const job = this.pool
+      .hash(abs, { md5: options.md5 ?? false })
+      .then((r) => {
+        this.stats.bytesRead += r.bytes;
+        if (!sameVersion(r.before, r.after) || r.bytes !== r.before.size) throw new FerryError(ErrorCode.Changed, `${abs} changed while it was read`);
+        const blake3 = rootOfResult(r);
+        this.remember(r.before, { blake3, ...(r.md5 ? { md5: r.md5 } : {}) });
+        if (!sameVersion(r.before, wanted)) throw new FerryError(ErrorCode.Changed, `${abs} changed since it was listed`);
+        return { blake3, ...(r.md5 ? { md5: r.md5 } : {}) };
+      })
+      .finally(() => this.inflight.delete(version));
+    this.inflight.set(version, job);
+    return job;
+  }
+
+  /** Remember hashes known another way (a file just downloaded and checked). */
+  remember(id: FileIdentity, hashes: LocalHashes): void {
+    if (!BLAKE3_HEX.test(hashes.blake3)) return;
+    const key = keyOf(id);
+    const old = this.known.get(key);
+    const md5 = hashes.md5 ?? (old && old.size === id.size && old.mtimeMs === id.mtimeMs && old.blake3 === hashes.blake3 ? old.md5 : undefined);
+    const known: Known = { size: id.size, mtimeMs: id.mtimeMs, blake3: hashes.blake3, ...(md5 ? { md5 } : {}) };
+    this.known.delete(key);
+    this.known.set(key, known);
+    if (this.known.size > MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
+    this.pending.push(JSON.stringify([id.dev, id.ino, id.size, id.mtimeMs, known.blake3, ...(md5 ? [md5] : [])]));
+    if (this.pending.length >= APPEND_LINES) void this.flush();
+  }
+
+  /** Append what was learnt since the last flush (or rewrite the log when it has grown twice too long). */
+  flush(): Promise<void> {
+    this.writing = this.writing.then(() => this.write());
+    return this.writing;
+  }
+
+  /** Stop the hashing threads (pending hashes fail with SHUTTING_DOWN) and save. */
+  async close(): Promise<void> {
+    await this.pool.close();
+    await this.flush();
+  }
+
+  private async write(): Promise<void> {
+    if (!this.file) {
+      this.pending = [];
+      return;
+    }
+    try {
+      if (this.logLines + this.pending.length > 2 * this.known.size + 1024) return await this.compact();
+      if (this.pending.length === 0) return;
+      const lines = this.pending;
+      this.pending = [];
+      await fs.mkdir(path.dirname(this.file), { recursive: true });
+      if (this.logLines === 0) await fs.writeFile(this.file, `${HEADER}\n`, { flag: 'a' });
+      await fs.appendFile(this.file, `${lines.join('\n')}\n`);
+      this.logLines += lines.length;
+    } catch (err) {
+      this.saveFailed(err);
+    }
+  }
+
+  /** Write what is remembered to a new log and put it in place of the old one. */
+  private async compact(): Promise<void> {
+    const file = this.file!;
+    this.pending = [];
+    const lines = [HEADER];
+    for (const [key, k] of this.known) {
+      const [dev, ino] = key.split(':').map(Number) as [number, number];
+      lines.push(JSON.stringify([dev, ino, k.size, k.mtimeMs, k.blake3, ...(k.md5 ? [k.md5] : [])]));
+    }
+    const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+      await fs.writeFile(temp, `${lines.join('\n')}\n`);
+      await fs.rename(temp, file);
+      this.logLines = lines.length - 1;
+    } catch (err) {
+      await fs.rm(temp, { force: true }).catch(() => undefined);
+      this.saveFailed(err);
+    }
+  }
+
+  private saveFailed(err: unknown): void {
+    if (!this.warnedSave) this.warn(`cannot save the local hash index to ${this.file}: ${(err as Error).message}`);
+    this.warnedSave = true;
+  }
+
+  private async load(): Promise<void> {
+    if (!this.file) return;
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch {
+      return; // first run, or the cache was cleaned
+    }
+    if (text === '') return; // made, never written: nothing to lose
+    const lines = text.split('\n');
+    const torn = lines.pop() !== ''; // the text after the last newline: empty unless an append was cut
+    let rewrite = torn;
+    const damaged = (why: string) => {
+      this.known.clear();
+      rewrite = true;
+      this.warn(`the local hash index ${this.file} was damaged (${why}); starting it afresh`);
+    };
+    if (lines[0] !== HEADER) damaged('not a ferry local hash index');
+    else {
+      for (let i = 1; i < lines.length; i++) {
+        const entry = parseLine(lines[i]!);
+        if (!entry) {
+          damaged(`line ${i + 1} does not parse`);
+          break;
+        }
+        const [dev, ino, size, mtimeMs, blake3, md5] = entry;
+        const key = keyOf({ dev, ino });
+        this.known.delete(key);
+        this.known.set(key, { size, mtimeMs, blake3, ...(md5 ? { md5 } : {}) });
+        if (this.known.size > MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
+      }
+      this.logLines = lines.length - 1;
+    }
+    // A damaged or torn log is rewritten now: appending after a cut line would join two lines into one.
+    if (rewrite) {
+      this.logLines = Number.MAX_SAFE_INTEGER;
+      await this.flush();
+    }
+  }
+}
+
+type Line = [dev: number, ino: number, size: number, mtimeMs: number, blake3: string, md5?: string];
+
+function parseLine(text: string): Line | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(v) || v.length < 5 || v.length > 6) return undefined;
+  const [dev, ino, size, mtimeMs, blake3, md5] = v as unknown[];
+  if (![dev, ino, size, mtimeMs].every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
+  if (typeof blake3 !== 'string' || !BLAKE3_HEX.test(blake3)) return undefined;
+  if (md5 !== undefined && (typeof md5 !== 'string' || !MD5_HEX.test(md5))) return undefined;
+  return v as Line;
+}
+
+/** The root of a hash worker's result (its chunk list, hashed as chunk-hash.ts does). */
+function rootOfResult(r: { before: FileIdentity; chunkBytes: number; chunks: Buffer }): string {
+  return rootOf(r.before.size, r.chunkBytes, r.chunks);
+}
