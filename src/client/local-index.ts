@@ -72,6 +72,8 @@ export class LocalHashIndex {
   private readonly pool: HashPool;
   private pending: string[] = [];
   private logLines = 0;
+  /** The log on disk starts with the header (appending is then all a new entry needs). */
+  private headed = false;
   private writing: Promise<void> = Promise.resolve();
   private readonly warn: (message: string) => void;
   private warnedSave = false;
@@ -178,7 +180,8 @@ export class LocalHashIndex {
       const lines = this.pending;
       this.pending = [];
       await fs.mkdir(path.dirname(this.file), { recursive: true });
-      if (this.logLines === 0) await fs.writeFile(this.file, `${HEADER}\n`, { flag: 'a' });
+      if (!this.headed) await fs.writeFile(this.file, `${HEADER}\n`);
+      this.headed = true;
       await fs.appendFile(this.file, `${lines.join('\n')}\n`);
       this.logLines += lines.length;
     } catch (err) {
@@ -201,6 +204,7 @@ export class LocalHashIndex {
       await fs.writeFile(temp, `${lines.join('\n')}\n`);
       await fs.rename(temp, file);
       this.logLines = lines.length - 1;
+      this.headed = true;
     } catch (err) {
       await fs.rm(temp, { force: true }).catch(() => undefined);
       this.saveFailed(err);
@@ -244,6 +248,7 @@ export class LocalHashIndex {
         if (this.known.size > MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
       }
       this.logLines = lines.length - 1;
+      this.headed = true;
     }
     // A damaged or torn log is rewritten now: appending after a cut line would join two lines into one.
     if (rewrite) {

@@ -55,7 +55,6 @@ interface Known {
 
 type SavedEntry = [dev: number, ino: number, size: number, mtimeMs: number, md5: string, blake3?: string, chunks?: string];
 
-
 export class HashIndex {
   readonly stats = { hits: 0, misses: 0, bytesHashed: 0 };
   readonly file: string | undefined;
