@@ -1,12 +1,15 @@
 // The client's memory of local files' hashes, the twin of the server's
 // (src/server/hash-index.ts): a file is known by its identity (dev, ino,
-// size, mtimeMs, src/hashing/identity.ts), and while that is unchanged its
+// size, mtimeMs, src/hashing/identity.ts) and, here, its ctime too: a file
+// rewritten in place with its size and time put back (cp -p, touch -r, an
+// editor that keeps times) still gets a new ctime, which no one can set, so
+// the index is not fooled where rsync without -c is. While all that is unchanged its
 // BLAKE3 root (protocol/chunk-hash.ts, the same root the server lists, so
 // the two compare directly) is answered without reading a byte. A second
 // `ferry compare` of an unchanged tree reads no file.
 //
 // On disk it is an append log of JSON lines in the cache folder: a header,
-// then one `[dev, ino, size, mtimeMs, blake3, md5?]` per file hashed. New
+// then one `[dev, ino, size, mtimeMs, ctimeMs, blake3, md5?]` per file hashed. New
 // entries are appended (a crash loses at most the lines not yet written; a
 // torn last line is dropped), and the log is rewritten whole (temp file,
 // rename) when it holds more than twice what is remembered. Anything else
@@ -34,13 +37,17 @@ import type { FileIdentity } from '../protocol/messages.js';
 export const MAX_ENTRIES = 250_000;
 /** Lines appended at once: a big tree's first hashing writes the log in a few hundred appends, not one per file. */
 const APPEND_LINES = 512;
-const HEADER = JSON.stringify({ ferry: 'local-hash-index', version: 1 });
+const HEADER = JSON.stringify({ ferry: 'local-hash-index', version: 2 });
 const MD5_HEX = /^[0-9a-f]{32}$/;
 export const LOCAL_INDEX_NAME = 'local-hash-index.jsonl';
+
+/** What the index keys a local file by: its identity and its ctime. */
+export type LocalIdentity = FileIdentity & { ctimeMs: number };
 
 interface Known {
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
   blake3: string;
   md5?: string;
 }
@@ -101,10 +108,10 @@ export class LocalHashIndex {
   }
 
   /** The hashes known for exactly this version of the file, without reading it. */
-  lookup(stat: FileIdentity, options: { md5?: boolean } = {}): LocalHashes | undefined {
+  lookup(stat: LocalIdentity, options: { md5?: boolean } = {}): LocalHashes | undefined {
     const key = keyOf(stat);
     const k = this.known.get(key);
-    if (!k || k.size !== stat.size || k.mtimeMs !== stat.mtimeMs || (options.md5 && !k.md5)) return undefined;
+    if (!k || k.size !== stat.size || k.mtimeMs !== stat.mtimeMs || k.ctimeMs !== stat.ctimeMs || (options.md5 && !k.md5)) return undefined;
     this.known.delete(key); // re-insert: Map order is least-recently-used order
     this.known.set(key, k);
     return { blake3: k.blake3, ...(k.md5 ? { md5: k.md5 } : {}) };
@@ -123,7 +130,7 @@ export class LocalHashIndex {
       this.stats.hits++;
       return Promise.resolve(hit);
     }
-    const version = `${keyOf(stat)}:${stat.size}:${stat.mtimeMs}:${options.md5 ? 'md5' : ''}`;
+    const version = `${keyOf(stat)}:${stat.size}:${stat.mtimeMs}:${stat.ctimeMs}:${options.md5 ? 'md5' : ''}`;
     const running = this.inflight.get(version);
     if (running) return running;
     this.stats.misses++;
@@ -133,9 +140,10 @@ export class LocalHashIndex {
       .then((r) => {
         this.stats.bytesRead += r.bytes;
         if (!sameVersion(r.before, r.after) || r.bytes !== r.before.size) throw new FerryError(ErrorCode.Changed, `${abs} changed while it was read`);
-        const blake3 = rootOfResult(r);
-        this.remember(r.before, { blake3, ...(r.md5 ? { md5: r.md5 } : {}) });
         if (!sameVersion(r.before, wanted)) throw new FerryError(ErrorCode.Changed, `${abs} changed since it was listed`);
+        const blake3 = rootOfResult(r);
+        // The ctime is the caller's stat's: the worker's read saw the same version (dev, ino, size, mtime).
+        this.remember(stat, { blake3, ...(r.md5 ? { md5: r.md5 } : {}) });
         return { blake3, ...(r.md5 ? { md5: r.md5 } : {}) };
       })
       .finally(() => this.inflight.delete(version));
@@ -144,16 +152,16 @@ export class LocalHashIndex {
   }
 
   /** Remember hashes known another way (a file just downloaded and checked). */
-  remember(id: FileIdentity, hashes: LocalHashes): void {
+  remember(id: LocalIdentity, hashes: LocalHashes): void {
     if (!BLAKE3_HEX.test(hashes.blake3)) return;
     const key = keyOf(id);
     const old = this.known.get(key);
     const md5 = hashes.md5 ?? (old && old.size === id.size && old.mtimeMs === id.mtimeMs && old.blake3 === hashes.blake3 ? old.md5 : undefined);
-    const known: Known = { size: id.size, mtimeMs: id.mtimeMs, blake3: hashes.blake3, ...(md5 ? { md5 } : {}) };
+    const known: Known = { size: id.size, mtimeMs: id.mtimeMs, ctimeMs: id.ctimeMs, blake3: hashes.blake3, ...(md5 ? { md5 } : {}) };
     this.known.delete(key);
     this.known.set(key, known);
     if (this.known.size > MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
-    this.pending.push(JSON.stringify([id.dev, id.ino, id.size, id.mtimeMs, known.blake3, ...(md5 ? [md5] : [])]));
+    this.pending.push(JSON.stringify([id.dev, id.ino, id.size, id.mtimeMs, id.ctimeMs, known.blake3, ...(md5 ? [md5] : [])]));
     if (this.pending.length >= APPEND_LINES) void this.flush();
   }
 
@@ -196,7 +204,7 @@ export class LocalHashIndex {
     const lines = [HEADER];
     for (const [key, k] of this.known) {
       const [dev, ino] = key.split(':').map(Number) as [number, number];
-      lines.push(JSON.stringify([dev, ino, k.size, k.mtimeMs, k.blake3, ...(k.md5 ? [k.md5] : [])]));
+      lines.push(JSON.stringify([dev, ino, k.size, k.mtimeMs, k.ctimeMs, k.blake3, ...(k.md5 ? [k.md5] : [])]));
     }
     const temp = `${file}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`;
     try {
@@ -241,10 +249,10 @@ export class LocalHashIndex {
           damaged(`line ${i + 1} does not parse`);
           break;
         }
-        const [dev, ino, size, mtimeMs, blake3, md5] = entry;
+        const [dev, ino, size, mtimeMs, ctimeMs, blake3, md5] = entry;
         const key = keyOf({ dev, ino });
         this.known.delete(key);
-        this.known.set(key, { size, mtimeMs, blake3, ...(md5 ? { md5 } : {}) });
+        this.known.set(key, { size, mtimeMs, ctimeMs, blake3, ...(md5 ? { md5 } : {}) });
         if (this.known.size > MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
       }
       this.logLines = lines.length - 1;
@@ -258,7 +266,7 @@ export class LocalHashIndex {
   }
 }
 
-type Line = [dev: number, ino: number, size: number, mtimeMs: number, blake3: string, md5?: string];
+type Line = [dev: number, ino: number, size: number, mtimeMs: number, ctimeMs: number, blake3: string, md5?: string];
 
 function parseLine(text: string): Line | undefined {
   let v: unknown;
@@ -267,9 +275,9 @@ function parseLine(text: string): Line | undefined {
   } catch {
     return undefined;
   }
-  if (!Array.isArray(v) || v.length < 5 || v.length > 6) return undefined;
-  const [dev, ino, size, mtimeMs, blake3, md5] = v as unknown[];
-  if (![dev, ino, size, mtimeMs].every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
+  if (!Array.isArray(v) || v.length < 6 || v.length > 7) return undefined;
+  const [dev, ino, size, mtimeMs, ctimeMs, blake3, md5] = v as unknown[];
+  if (![dev, ino, size, mtimeMs, ctimeMs].every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
   if (typeof blake3 !== 'string' || !BLAKE3_HEX.test(blake3)) return undefined;
   if (md5 !== undefined && (typeof md5 !== 'string' || !MD5_HEX.test(md5))) return undefined;
   return v as Line;

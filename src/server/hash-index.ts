@@ -109,7 +109,7 @@ export class HashIndex {
    */
   async chunks(abs: string, stat: Stats, options: { rehash?: boolean } = {}): Promise<ChunkHashes> {
     // A small file's MD5 costs next to nothing beside opening it: one read gives both.
-    const known = await this.lookup(abs, stat, { ...options, md5: stat.size <= ONE_PASS_BYTES });
+    const known = await this.lookup(abs, stat, { ...options, md5: stat.size <= ONE_PASS_BYTES, chunks: true });
     if (known.chunks === undefined || known.blake3 === undefined) throw new FerryError(ErrorCode.Internal, 'hash index entry without chunks');
     return { blake3: known.blake3, chunkBytes: chunkBytesFor(known.size), chunks: known.chunks };
   }
@@ -121,11 +121,13 @@ export class HashIndex {
   }
 
   /** The entry for this version of the file, holding what was asked for (reading the file if need be). */
-  private lookup(abs: string, stat: Stats, options: { rehash?: boolean; md5: boolean }): Promise<Known> {
+  private lookup(abs: string, stat: Stats, options: { rehash?: boolean; md5: boolean; chunks?: boolean }): Promise<Known> {
     if (!stat.isFile()) return Promise.reject(new FerryError(ErrorCode.NotAFile, 'not a regular file'));
     const key = keyOf(stat);
+    // An upload's entry has the MD5 alone: a question about chunks must not take it for an answer.
+    const needChunks = options.chunks === true || !options.md5;
     const has = (k: Known | undefined): k is Known =>
-      k !== undefined && k.size === stat.size && k.mtimeMs === stat.mtimeMs && (options.md5 ? k.md5 !== undefined : k.chunks !== undefined);
+      k !== undefined && k.size === stat.size && k.mtimeMs === stat.mtimeMs && (!options.md5 || k.md5 !== undefined) && (!needChunks || k.chunks !== undefined);
     if (!options.rehash) {
       const known = this.known.get(key);
       if (has(known)) {

@@ -1,4 +1,4 @@
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LocalHashIndex } from '../../src/client/local-index.js';
@@ -44,6 +44,21 @@ describe('the local hash index', () => {
     await writeFile(paths[0]!, 'something else');
     expect(await hashAll(index, paths)).toEqual([rootOf(Buffer.from('something else'))]);
     expect(index.stats.misses).toBe(2);
+    await index.close();
+  });
+
+  it('is not fooled by a file rewritten in place with its size and time put back (its ctime moved)', async () => {
+    const { file, paths } = await setup(1);
+    const index = await LocalHashIndex.open({ file, workers: 1 });
+    await utimes(paths[0]!, 1_700_000_000, 1_700_000_000); // whole seconds: put back exactly below
+    const before = await stat(paths[0]!);
+    await hashAll(index, paths);
+    const other = Buffer.alloc(before.size, 0xee);
+    await writeFile(paths[0]!, other);
+    await utimes(paths[0]!, 1_700_000_000, 1_700_000_000);
+    const after = await stat(paths[0]!);
+    expect([after.size, after.mtimeMs]).toEqual([before.size, before.mtimeMs]);
+    expect(await hashAll(index, paths)).toEqual([rootOf(other)]);
     await index.close();
   });
 
