@@ -38,15 +38,30 @@ function prefixed(spec: ShareSpec): ShareSpec {
   return Object.fromEntries(Object.entries(spec).map(([k, v]) => [`dir/${k}`, v]));
 }
 
-function jsonLines(text: string): Record<string, any>[] {
+interface Side {
+  type: string;
+  size: number;
+  mtime: string;
+  blake3?: string;
+  error?: string;
+}
+interface Line {
+  path: string;
+  status: string;
+  server: Side | null;
+  local: Side | null;
+  caseOf?: string;
+}
+
+function jsonLines(text: string): Line[] {
   return text
     .trim()
     .split('\n')
     .filter((l) => l !== '')
-    .map((l) => JSON.parse(l));
+    .map((l) => JSON.parse(l) as Line);
 }
 
-function statusOf(lines: Record<string, any>[]): Record<string, string> {
+function statusOf(lines: Line[]): Record<string, string> {
   return Object.fromEntries(lines.map((l) => [l.path, l.status]));
 }
 
@@ -127,10 +142,10 @@ describe('ferry compare', () => {
       mtime: new Date(T).toISOString(),
       blake3: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
-    expect(changed.local.blake3).toMatch(/^[0-9a-f]{64}$/);
-    expect(changed.local.blake3).not.toBe(changed.server.blake3);
+    expect(changed.local!.blake3).toMatch(/^[0-9a-f]{64}$/);
+    expect(changed.local!.blake3).not.toBe(changed.server!.blake3);
     expect(lines.find((l) => l.path === 'photo.jpg')).toMatchObject({ caseOf: 'Photo.JPG', server: null });
-    expect(lines.find((l) => l.path === 'leads-out.txt')!.local.error).toMatch(/leads out/);
+    expect(lines.find((l) => l.path === 'leads-out.txt')!.local!.error).toMatch(/leads out/);
     // Unreadable paths: exit status 2.
     expect(r.code).toBe(2);
 
@@ -157,7 +172,7 @@ describe('ferry compare', () => {
     // Size and time alone (as rsync without -c) call it identical: speed over certainty.
     const quick = await cli('compare', 'dir', here.root, '--by', 'size,mtime', '--json');
     expect(statusOf(jsonLines(quick.stdout))).toEqual({ 'a.txt': 'identical', 'b.txt': 'identical' });
-    expect(jsonLines(quick.stdout)[0]!.local.blake3).toBeUndefined();
+    expect(jsonLines(quick.stdout)[0]!.local!.blake3).toBeUndefined();
     expect(quick.code).toBe(0);
     await fs.utimes(here.abs('b.txt'), T / 1000 + 5, T / 1000 + 5);
     expect(statusOf(jsonLines((await cli('compare', 'dir', here.root, '--by', 'size,mtime', '--json')).stdout))['b.txt']).toBe('differs');
