@@ -77,8 +77,10 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
   if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
   const base = remoteRoot === '' ? '' : `${remoteRoot}/`;
 
+  // Both sides at once: the local walk runs while the server's batches are on their way.
   const remote = new Map<string, Entry>();
-  await client.listStream(
+  const local = new Map<string, LocalItem>();
+  const listing = client.listStream(
     { path: remoteRoot, recursive: true, ...(options.hidden ? { hidden: true } : {}), ...(byContent ? { blake3: true } : {}) },
     {
       onBatch: (batch) => {
@@ -87,12 +89,14 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
       ...(options.signal ? { signal: options.signal } : {}),
     },
   );
-  const local = new Map<string, LocalItem>();
-  for await (const item of walkLocal(localDir, options)) {
-    if (item.path === '' && item.error) throw new FerryError(ErrorCode.Forbidden, `${localDir}: ${item.error}`);
-    local.set(item.path, item);
-    if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
-  }
+  const walking = (async () => {
+    for await (const item of walkLocal(localDir, options)) {
+      if (item.path === '' && item.error) throw new FerryError(ErrorCode.Forbidden, `${localDir}: ${item.error}`);
+      local.set(item.path, item);
+      if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
+    }
+  })();
+  await Promise.all([listing, walking]);
 
   const paths = [...new Set([...remote.keys(), ...local.keys()])].sort(byCodeUnit);
   const out: Difference[] = paths.map((p) => classify(p, remote.get(p), local.get(p), byContent));
