@@ -142,24 +142,23 @@ function classify(path: string, r: Entry | undefined, l: LocalItem | undefined, 
 /** Hash the local files whose size matches the server's, a few at a time on the index's threads, and settle their category. */
 async function hashWhereNeeded(diffs: Difference[], local: Map<string, LocalItem>, index: LocalHashIndex, signal?: AbortSignal): Promise<void> {
   const todo = diffs.filter((d) => d.category === 'identical' && d.remote?.type === 'file' && d.local?.type === 'file');
-  let next = 0;
-  const worker = async () => {
-    while (next < todo.length) {
-      if (signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
-      const d = todo[next++]!;
-      const item = local.get(d.path)!;
-      try {
-        const { blake3 } = await index.hash(item.abs, item.stat!);
-        d.local!.blake3 = blake3;
-        if (blake3 !== d.remote!.blake3) d.category = 'differs';
-        else d.category = sameTime(d.remote!.mtimeMs, d.local!.mtimeMs) ? 'identical' : 'time';
-      } catch (err) {
+  const files = todo.map((d) => local.get(d.path)!).map((item) => ({ abs: item.abs, id: item.id! }));
+  await index.hashEach(
+    files,
+    (i, result) => {
+      const d = todo[i]!;
+      if (result instanceof Error) {
         d.category = 'unreadable';
-        d.local!.error = err instanceof FerryError && err.code === ErrorCode.Forbidden ? 'permission denied' : (err as Error).message;
+        d.local!.error = result instanceof FerryError && result.code === ErrorCode.Forbidden ? 'permission denied' : result.message;
+        return;
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(todo.length, index.workers * 2) }, worker));
+      d.local!.blake3 = result.blake3;
+      if (result.blake3 !== d.remote!.blake3) d.category = 'differs';
+      else d.category = sameTime(d.remote!.mtimeMs, d.local!.mtimeMs) ? 'identical' : 'time';
+    },
+    signal,
+  );
+  if (signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
   await index.flush();
 }
 

@@ -8,6 +8,7 @@
 
 import { type Dirent, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
+import type { LocalIdentity } from './local-index.js';
 import path from 'node:path';
 
 export interface LocalItem {
@@ -17,7 +18,8 @@ export interface LocalItem {
   size: number;
   mtimeMs: number;
   abs: string;
-  stat?: Stats;
+  /** A file's identity, for the local hash index (not the whole Stats: 10,000 of those are megabytes of dates). */
+  id?: LocalIdentity;
   /** Why this entry cannot be compared (a folder that cannot be read, a link that leads out). */
   error?: string;
 }
@@ -80,14 +82,17 @@ export async function* walkLocal(root: string, options: { hidden?: boolean } = {
         continue;
       }
       if (st.isDirectory()) {
-        items.push({ path: childRel, type: 'dir', size: 0, mtimeMs: st.mtimeMs, abs, stat: st });
+        items.push({ path: childRel, type: 'dir', size: 0, mtimeMs: st.mtimeMs, abs });
         dirs.push({ abs, rel: childRel, key: `${st.dev}:${st.ino}` });
       } else if (st.isFile()) {
-        items.push({ path: childRel, type: 'file', size: st.size, mtimeMs: st.mtimeMs, abs, stat: st });
+        const id = { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs };
+        items.push({ path: childRel, type: 'file', size: st.size, mtimeMs: st.mtimeMs, abs, id });
       }
       // Devices, sockets and pipes are not files to compare or send: left out, as the server does.
     }
     yield* items;
+    // A macrotask turn between folders: the server's listing, arriving meanwhile, is read as the walk goes.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     if (chain.length >= MAX_DEPTH) return;
     for (const sub of dirs) if (!chain.includes(sub.key)) yield* walk(sub.abs, sub.rel, [...chain, sub.key]);
   }
