@@ -52,6 +52,26 @@ describe('HashPool', () => {
     }
   });
 
+  it('reads a batch of files in one job: each result or error in order, as single jobs give them', async () => {
+    const pool = new HashPool(1);
+    try {
+      const a = path.join(dir, 'batch-a');
+      const b = path.join(dir, 'batch-b');
+      await fs.writeFile(a, randomBytes(5000));
+      await fs.writeFile(b, randomBytes(70_000));
+      const results = await pool.hashBatch([a, path.join(dir, 'batch-missing'), b, dir], { md5: false });
+      expect(results).toHaveLength(4);
+      const [ra, missing, rb, folder] = results;
+      expect(ra).toEqual(await pool.hash(a, { md5: false }));
+      expect(rb).toEqual(await pool.hash(b, { md5: false }));
+      expect(ra).not.toHaveProperty('md5');
+      expect(missing).toMatchObject({ code: ErrorCode.NotFound });
+      expect(folder).toMatchObject({ code: ErrorCode.NotAFile });
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('runs background jobs after every job that waits', async () => {
     // One worker: completion order is start order.
     const pool = new HashPool(1);
