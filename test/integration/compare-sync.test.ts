@@ -198,10 +198,10 @@ describe('ferry compare', () => {
     await second.close();
   });
 
-  it('says clearly when the remote folder is a file or the server is too old to list hashes', async () => {
+  it('says clearly when the remote folder is a file, with exit status 2 (trouble, as diff)', async () => {
     const { here, cli } = await pair({ 'a.txt': 'a\n' }, {});
     const r = await cli('compare', 'dir/a.txt', here.root);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/dir\/a\.txt on the server is not a folder/);
   });
 });
@@ -327,7 +327,7 @@ describe('ferry sync', () => {
   it('--push uploads what changed here, and is refused by a read-only server', async () => {
     const readOnly = await pair({ 'a.txt': 'a\n' }, { 'a.txt': 'a changed here\n' });
     const refused = await readOnly.cli('sync', 'dir', readOnly.here.root, '--push');
-    expect(refused.code).toBe(1);
+    expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/read-only .*--allow-upload.*nothing can be pushed/);
 
     const { server, here, cli } = await pair(

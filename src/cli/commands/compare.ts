@@ -10,7 +10,7 @@ import { compareTrees, summarize } from '../../client/compare.js';
 import { defaultLocalIndexFile, LocalHashIndex } from '../../client/local-index.js';
 import { interruptible } from '../actions.js';
 import { compareLines, differenceJson } from '../compare-print.js';
-import { CliError } from '../errors.js';
+import { CliError, describeError } from '../errors.js';
 import type { CliIo, Ctx } from '../io.js';
 import { out, warn } from '../io.js';
 import { type CacheArgs, cacheDirOf, withClient, withClientOptions } from '../options.js';
@@ -21,6 +21,11 @@ export function byOption(text: string | undefined): 'content' | 'size-mtime' {
   const parts = new Set(text.split(',').map((p) => p.trim()));
   if (parts.size === 2 && parts.has('size') && parts.has('mtime')) return 'size-mtime';
   throw new CliError(`--by takes 'content' or 'size,mtime', not '${text}'`);
+}
+
+/** Like diff, trouble (no server, no such folder) is exit status 2, not 1 (which means "different"). */
+export function troubled(err: unknown): never {
+  throw err instanceof CliError ? new CliError(err.message, 2) : new CliError(describeError(err), 2);
 }
 
 /** The local hash index in the cache folder (--cache-dir, FERRY_CACHE_DIR), when comparing by content. */
@@ -54,7 +59,7 @@ export function compareCommand(ctx: Ctx) {
         try {
           const r = await withClient(ctx.io, a, (api) =>
             interruptible(ctx.io, (signal) => compareTrees(api, a.remote, local, { by, hidden: a.hidden, signal, ...(index ? { index } : {}) })),
-          );
+          ).catch(troubled);
           if (!r.ok) {
             warn(ctx.io, 'interrupted');
             ctx.exitCode = 130;

@@ -14,7 +14,7 @@ import { describeError } from '../errors.js';
 import type { Ctx } from '../io.js';
 import { out, warn } from '../io.js';
 import { cacheDirOf, serverOf, transfersOption, withCacheOptions, withClient, withClientOptions } from '../options.js';
-import { byOption, openLocalIndex } from './compare.js';
+import { byOption, openLocalIndex, troubled } from './compare.js';
 
 export function syncCommand(ctx: Ctx) {
   return (y: Argv) =>
@@ -75,7 +75,7 @@ export function syncCommand(ctx: Ctx) {
                 }),
               ),
             a.cache,
-          );
+          ).catch(troubled);
           if (!r.ok) {
             warn(ctx.io, 'sync interrupted; run the same command again to finish it');
             ctx.exitCode = 130;
