@@ -120,6 +120,14 @@ export class HashIndex {
     return known && known.size === stat.size && known.mtimeMs === stat.mtimeMs ? known.md5 : undefined;
   }
 
+  /** The BLAKE3 root already known for this exact version of the file, without reading it (or a promise). */
+  knownRoot(stat: Stats): string | undefined {
+    const known = this.known.get(keyOf(stat));
+    if (!known || known.size !== stat.size || known.mtimeMs !== stat.mtimeMs || known.blake3 === undefined) return undefined;
+    this.stats.hits++;
+    return known.blake3;
+  }
+
   /** The entry for this version of the file, holding what was asked for (reading the file if need be). */
   private lookup(abs: string, stat: Stats, options: { rehash?: boolean; md5: boolean; chunks?: boolean }): Promise<Known> {
     if (!stat.isFile()) return Promise.reject(new FerryError(ErrorCode.NotAFile, 'not a regular file'));

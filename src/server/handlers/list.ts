@@ -39,7 +39,15 @@ export const list: Handler<ListRequest> = async (ctx) => {
  * (one read, one queued), so one listing cannot flood the pool.
  */
 async function withHashes(hashes: HashIndex, batch: WireEntry[], items: WalkItem[]): Promise<void> {
-  const files = items.map((item, i) => ({ item, entry: batch[i]! })).filter((f) => f.entry.type === 'file');
+  const files: { item: WalkItem; entry: WireEntry }[] = [];
+  items.forEach((item, i) => {
+    const entry = batch[i]!;
+    if (entry.type !== 'file') return;
+    // Most files of a tree compared before are known: answered here, without a promise each.
+    const known = hashes.knownRoot(item.stat);
+    if (known) entry.blake3 = known;
+    else files.push({ item, entry });
+  });
   await mapLimit(files, hashes.workers * 2, async ({ item, entry }) => {
     try {
       entry.blake3 = (await hashes.chunks(item.abs, item.stat)).blake3;
