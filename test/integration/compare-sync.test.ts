@@ -198,6 +198,18 @@ describe('ferry compare', () => {
     await second.close();
   });
 
+  it('rebuilds a damaged local index, saying so in one line on stderr', async () => {
+    const { here, cache, cli } = await pair({ 'a.txt': 'a\n' }, { 'a.txt': 'a\n' });
+    await fs.mkdir(cache, { recursive: true });
+    await fs.writeFile(path.join(cache, 'local-hash-index.jsonl'), 'not an index at all\n');
+    const r = await cli('compare', 'dir', here.root);
+    expect(r.code).toBe(0);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^ferry: the local hash index .* was damaged .*starting it afresh$/m);
+    const again = await cli('compare', 'dir', here.root);
+    expect(again.stderr).toBe('');
+  });
+
   it('says clearly when the remote folder is a file, with exit status 2 (trouble, as diff)', async () => {
     const { here, cli } = await pair({ 'a.txt': 'a\n' }, {});
     const r = await cli('compare', 'dir/a.txt', here.root);
