@@ -11,7 +11,7 @@
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { LocalHashIndex } from './local-index.js';
-import { type LocalItem, walkLocal } from './local-tree.js';
+import { isFerryOwn, type LocalItem, TRASH_DIR, walkLocal } from './local-tree.js';
 import type { Entry, ListOptions, ServerInfo } from './types.js';
 
 export type Category = 'identical' | 'differs' | 'time' | 'remote-only' | 'local-only' | 'type' | 'unreadable';
@@ -84,7 +84,13 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
     { path: remoteRoot, recursive: true, ...(options.hidden ? { hidden: true } : {}), ...(byContent ? { blake3: true } : {}) },
     {
       onBatch: (batch) => {
-        for (const e of batch) if (e.path.startsWith(base)) remote.set(e.path.slice(base.length), e);
+        for (const e of batch) {
+          if (!e.path.startsWith(base)) continue;
+          const rel = e.path.slice(base.length);
+          // ferry's own bookkeeping is never compared, on either side (a trash pushed with --hidden, say).
+          if (isFerryOwn(e.name) || rel.startsWith(`${TRASH_DIR}/`)) continue;
+          remote.set(rel, e);
+        }
       },
       ...(options.signal ? { signal: options.signal } : {}),
     },
