@@ -37,6 +37,8 @@ export interface SyncOptions extends Omit<CompareOptions, 'signal'> {
   /** Downloads bypass the download cache. */
   noCache?: boolean;
   signal?: AbortSignal;
+  /** The plan, once made (before anything is changed). */
+  onPlan?: (actions: readonly SyncAction[]) => void;
   /** Each action as it finishes (or fails). */
   onAction?: (action: SyncAction, outcome: { ok: boolean; error?: unknown; transferred?: number }) => void;
 }
@@ -73,6 +75,7 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
     last,
   });
   const result: SyncResult = { diffs, actions, done: 0, failed: [], transferred: 0, interrupted: false };
+  options.onPlan?.(actions);
   if (options.dryRun) return result;
 
   // The destination as this sync leaves it: what was identical, then what it changes.

@@ -273,6 +273,19 @@ describe('ferry sync', () => {
     expect(again.stdout).toMatch(/^plan: 0 downloads \(0 B\)$/m);
   });
 
+  it('shows its progress on a terminal, and nothing of it when the output is piped', async () => {
+    const { here, env } = await pair({ 'a.txt': 'a\n', 'b.txt': 'bb\n' }, {});
+    const tty = await run(['sync', 'dir', here.root], { env, cwd: here.root, tty: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toContain('comparing…');
+    expect(tty.stderr).toMatch(/downloading 2\/2 files {2}5 B \/ 5 B/);
+    expect(tty.stderr.endsWith('\r\x1b[2K')).toBe(true); // erased before the summary
+    await fs.rm(here.abs('a.txt'));
+    const piped = await run(['sync', 'dir', here.root], { env, cwd: here.root });
+    expect(piped.stderr).toBe('');
+    expect(piped.stdout).toMatch(/^plan: 1 download \(2 B\)$/m);
+  });
+
   it('--delete --no-trash removes for good; without --delete nothing is removed', async () => {
     const { here, cli } = await pair(REMOTE, LOCAL);
     await cli('sync', 'dir', here.root, '--overwrite');

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import type { Argv } from 'yargs';
 import { syncTrees } from '../../client/sync.js';
+import { formatBytes } from '../../format.js';
 import { planTotals } from '../../client/sync-plan.js';
 import { syncStateFile } from '../../client/sync-state.js';
 import { interruptible } from '../actions.js';
@@ -14,7 +15,13 @@ import { describeError } from '../errors.js';
 import type { Ctx } from '../io.js';
 import { out, warn } from '../io.js';
 import { cacheDirOf, serverOf, transfersOption, withCacheOptions, withClient, withClientOptions } from '../options.js';
+import { StatusLine } from '../progress.js';
 import { byOption, openLocalIndex, troubled } from './compare.js';
+
+/** `downloading 12/200 files  3.4 MiB / 20.0 MiB` */
+function renderSync(done: { files: number; bytes: number }, plan: { files: number; bytes: number }, pull: boolean): string {
+  return `${pull ? 'downloading' : 'uploading'} ${done.files}/${plan.files} files  ${formatBytes(done.bytes)} / ${formatBytes(plan.bytes)}`;
+}
 
 export function syncCommand(ctx: Ctx) {
   return (y: Argv) =>
@@ -49,6 +56,10 @@ export function syncCommand(ctx: Ctx) {
         const conflicts = a.overwrite ? 'overwrite' : a['skip-existing'] ? 'skip' : a.update ? 'newer' : a['keep-both'] ? 'keep-both' : undefined;
         const index = await openLocalIndex(ctx.io, a, by);
         const json = a.json === true;
+        const status = new StatusLine(ctx.io.stderr, { results: ctx.io.stdout });
+        const plan = { files: 0, bytes: 0 };
+        const done = { files: 0, bytes: 0 };
+        status.update(() => 'comparing…', true);
         try {
           const r = await withClient(
             ctx.io,
@@ -68,14 +79,30 @@ export function syncCommand(ctx: Ctx) {
                   ...(a.cache ? {} : { noCache: true }),
                   stateFile: syncStateFile({ server: serverOf(ctx.io, a), remoteDir: a.remote, localDir: local, direction }, cacheDirOf(ctx.io, a)),
                   signal,
+                  onPlan: (actions) => {
+                    for (const x of actions) {
+                      if (x.kind !== 'copy') continue;
+                      plan.files++;
+                      plan.bytes += x.size;
+                    }
+                    status.update(() => renderSync(done, plan, pull), true);
+                  },
                   onAction: (action, o) => {
+                    if (action.kind === 'copy' && o.ok) {
+                      done.files++;
+                      done.bytes += action.size;
+                      status.update(() => renderSync(done, plan, pull), done.files === plan.files);
+                    }
+                    if (!o.ok || json) status.clear();
                     if (json) out(ctx.io, actionJson(action, { ok: o.ok, ...(o.error !== undefined ? { error: describeError(o.error) } : {}) }));
                     else if (!o.ok) warn(ctx.io, `${action.path}: ${describeError(o.error)}`);
                   },
                 }),
               ),
             a.cache,
-          ).catch(troubled);
+          )
+            .catch(troubled)
+            .finally(() => status.clear());
           if (!r.ok) {
             warn(ctx.io, 'sync interrupted; run the same command again to finish it');
             ctx.exitCode = 130;
