@@ -25,7 +25,7 @@ export function watchCommand(ctx: Ctx) {
       (b) =>
         withClientOptions(b)
           .positional('dir', { type: 'string', default: '', describe: 'folder of the share (default: its root)' })
-          .option('recursive', { alias: 'r', type: 'boolean', default: false, describe: 'also the folders below it' }),
+          .option('recursive', { type: 'boolean', default: false, describe: 'also the folders below it' }),
       async (a) => {
         const json = a.json === true;
         const dir = String(a.dir ?? '');

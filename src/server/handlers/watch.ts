@@ -12,15 +12,21 @@ const BATCH_JSON_BUDGET = MAX_HEADER_BYTES - 1024;
 export const watch: Handler<WatchRequest> = async (ctx) => {
   const { path = '', recursive = false } = ctx.request;
   const sub = await ctx.services.watches.subscribe(path, recursive, ctx.client);
+  // The log line (written when the watch ends) says how much it was told.
+  const sent = { events: 0, rescans: 0 };
   try {
     await ctx.item({ ready: true, path: sub.pending.root });
     // A client that stops reading holds this loop in ctx.item; meanwhile its
     // changes pile up in the bounded map and turn into one rescan.
     for (;;) {
       const events = await sub.next(ctx.signal, BATCH_JSON_BUDGET);
-      if (events.length > 0) await ctx.item({ events });
+      if (events.length === 0) continue;
+      sent.events += events.length;
+      sent.rescans += events.filter((e) => e.kind === 'rescan').length;
+      await ctx.item({ events });
     }
   } finally {
+    ctx.note(sent);
     sub.close();
   }
 };
