@@ -208,6 +208,9 @@ export class FerryClient implements FerryApi, ServerLink {
   }
 
   watch(path: string, options: WatchOptions): Promise<void> {
+    // A server from before the watch op would answer 'unknown operation': say what that means.
+    if (!this.control.welcome.features.includes('watch'))
+      return Promise.reject(new FerryError(ErrorCode.BadRequest, `${this.control.address} cannot follow folders (its ferry is older than the watch op)`));
     return watchFolder(this, path, options);
   }
 
