@@ -97,6 +97,21 @@ describe('watch', () => {
     expect(w.events.map((e) => e.path).filter((p) => p.includes('ferry') || p === 'leak')).toEqual([]);
   });
 
+  it('a folder moved out of the share is reported removed, and nothing done in it afterwards is reported', async () => {
+    const { t, client } = await start({ 'sub/b.txt': 'two\n' });
+    const w = await watching(client, '', true);
+    const outside = await scratchDir();
+    await rename(join(t.share.root, 'sub'), join(outside, 'sub'));
+    await waitFor(() => has(w.events, 'sub', 'removed'), 'sub removed', 2000);
+    await waitFor(() => t.server.watches.folders === 1, 'its watch to be dropped');
+    const before = w.events.length;
+    await writeFile(join(outside, 'sub', 'secret.txt'), 'outside now');
+    await writeFile(join(outside, 'sub', 'b.txt'), 'changed outside');
+    await writeFile(join(t.share.root, 'marker'), '');
+    await waitFor(() => has(w.events, 'marker', 'added'), 'the marker', 2000);
+    expect(w.events.slice(before).map((e) => e.path)).toEqual(['marker']);
+  });
+
   it('a watched folder that goes away ends the watch with NOT_FOUND', async () => {
     const { t, client } = await start({ 'sub/b.txt': 'two\n' });
     const w = await watching(client, 'sub');
