@@ -5,6 +5,7 @@
 
 import type { FerryError } from '../../protocol/errors.js';
 import type { WatchEvent } from '../../protocol/messages.js';
+import { DeadlineTimer } from '../../transport/deadline-timer.js';
 import type { ChangeSink } from './folder-watcher.js';
 import { type ChangeKind, PendingChanges } from './pending.js';
 
@@ -77,9 +78,10 @@ export class Subscription implements ChangeSink {
   /** Until a change (or, with `ms`, until that much time has passed), an abort, or the end. */
   private wait(signal: AbortSignal, ms?: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      let timer: NodeJS.Timeout | undefined;
+      // The timer is transport/'s, like every timer a driver keeps.
+      const timer = new DeadlineTimer(() => done());
       const done = () => {
-        clearTimeout(timer);
+        timer.clear();
         signal.removeEventListener('abort', done);
         this.wake = undefined;
         resolve();
@@ -88,7 +90,8 @@ export class Subscription implements ChangeSink {
       if (ms === undefined) this.wake = done;
       else {
         this.wake = () => this.ended && done();
-        timer = setTimeout(done, ms);
+        const now = performance.now();
+        timer.set(now + ms, now);
       }
     });
   }
