@@ -3,6 +3,7 @@
 // dropped, after which a fresh listing converges), within the server's bounds,
 // and never about ferry's own files or anything outside the share.
 
+import { spawnSync } from 'node:child_process';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -245,6 +246,26 @@ describe('watch in bulk', () => {
     await waitFor(() => mirror.matches(), 'the client to converge', 20_000);
     expect(mirror.paths.has('short1499')).toBe(true);
     expect(t.server.watches.peakPending).toBeLessThanOrEqual(1000);
+    controller.abort();
+    await done;
+  }, 60_000);
+
+  it('events the kernel dropped while the server was busy: a rescan, and the client converges', async () => {
+    const { t, client } = await start({ 'a.txt': 'a' });
+    const mirror = new Mirror(client);
+    let ready = false;
+    const controller = new AbortController();
+    const done = client.watch('', { signal: controller.signal, onEvents: (e) => mirror.apply(e), onReady: () => (ready = true) });
+    await waitFor(() => ready, 'the watch to start');
+    mirror.paths = await mirror.list();
+    // The server runs in this process: while another process writes 30,000 files
+    // (some 60,000 events), nothing here reads them, and the kernel's queue overflows.
+    const script = `const fs = require('fs'); for (let i = 0; i < 30000; i++) fs.writeFileSync(process.argv[1] + '/f' + i, 'x');`;
+    const child = spawnSync(process.execPath, ['-e', script, t.share.root]);
+    expect(child.status).toBe(0);
+    await waitFor(() => mirror.rescans.includes('overflow'), 'a rescan for the events the kernel dropped', 10_000);
+    await waitFor(() => mirror.matches(), 'the client to converge', 20_000);
+    expect(mirror.paths.size).toBe(30_001);
     controller.abort();
     await done;
   }, 60_000);

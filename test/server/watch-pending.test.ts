@@ -1,7 +1,9 @@
 // The changes a watching client has not been sent yet: coalesced per path,
-// never more than the bound, and one rescan once the bound (or a burst) is passed.
+// never more than the bound, and one rescan once the bound is passed; and the
+// gauge that tells a burst the kernel's queue may not have held.
 
 import { describe, expect, it } from 'vitest';
+import { BurstGauge } from '../../src/server/watch/burst.js';
 import { MAX_PENDING_BYTES, PendingChanges } from '../../src/server/watch/pending.js';
 
 describe('PendingChanges', () => {
@@ -42,14 +44,6 @@ describe('PendingChanges', () => {
     expect(p.take(1 << 20)[0]).toMatchObject({ kind: 'rescan', reason: 'behind' });
   });
 
-  it('a burst of raw changes past `burst` between two takes is a rescan, even on few paths', () => {
-    const p = new PendingChanges('', 4096, 100);
-    for (let i = 0; i < 101; i++) p.add('same', 'changed');
-    expect(p.take(1 << 20)).toEqual([{ path: '', kind: 'rescan', reason: 'overflow' }]);
-    for (let i = 0; i < 100; i++) p.add('same', 'changed');
-    expect(p.take(1 << 20)).toEqual([{ path: 'same', kind: 'changed' }]);
-  });
-
   it('hands out batches within the byte budget, the rest kept for the next', () => {
     const p = new PendingChanges('', 100);
     for (let i = 0; i < 50; i++) p.add(`file-${String(i).padStart(3, '0')}`, 'changed');
@@ -59,5 +53,17 @@ describe('PendingChanges', () => {
     const rest: unknown[] = [];
     while (p.due) rest.push(...p.take(500));
     expect(first.length + rest.length).toBe(50);
+  });
+});
+
+describe('BurstGauge', () => {
+  it('trips once per window when more than its limit arrive within it', () => {
+    const g = new BurstGauge(100, 1000);
+    const trips = (from: number, n: number, step: number) => Array.from({ length: n }, (_, i) => g.note(from + i * step)).filter(Boolean).length;
+    expect(trips(0, 100, 1)).toBe(0);
+    expect(trips(100, 50, 1)).toBe(1); // the 101st in the same second
+    expect(trips(2000, 100, 1)).toBe(0); // a new window
+    // A steady trickle never trips: 100 a second for 10 s.
+    expect(trips(5000, 1000, 10.01)).toBe(0);
   });
 });

@@ -33,10 +33,12 @@ export interface ChangeSink {
   end(error: FerryError): void;
 }
 
-/** Folders watched by the whole server (limits.watchedFolders): each costs the kernel a watch. */
-export interface FolderBudget {
+/** What a watcher shares with the others: the server's folder budget (one kernel watch each), and the burst gauge (burst.ts). */
+export interface WatcherHost {
   take(): boolean;
   give(n: number): void;
+  /** Every raw event from the kernel, counted before anything else is done with it. */
+  heard(): void;
 }
 
 export class FolderWatcher {
@@ -49,7 +51,7 @@ export class FolderWatcher {
     private readonly store: ShareStore,
     private readonly root: WatchedFolder & { stat: Stats },
     readonly recursive: boolean,
-    private readonly budget: FolderBudget,
+    private readonly budget: WatcherHost,
   ) {}
 
   /** Stopped for good: closed, or its folder went away. */
@@ -89,7 +91,8 @@ export class FolderWatcher {
     for (const s of this.sinks) s.change(rel, kind);
   }
 
-  private rescanAll(reason: string): void {
+  /** Tell every subscription to list again. */
+  rescanAll(reason: string): void {
     for (const s of this.sinks) s.rescan(reason);
   }
 
@@ -160,6 +163,7 @@ export class FolderWatcher {
 
   /** One event from the kernel for `name` in `dir`: what it is now decides the kind. */
   private onRaw(dir: WatchedFolder & { stat: Stats }, type: string, name: string | Buffer | null): void {
+    this.budget.heard();
     if (this.closed || !this.watchers.has(dir.rel)) return;
     // No name: the kernel could not say what changed.
     if (name === null) return this.rescanAll('failed');

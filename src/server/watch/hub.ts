@@ -6,14 +6,12 @@
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import type { ServerLimits } from '../context.js';
 import type { ShareStore } from '../store.js';
+import { BurstGauge, kernelQueueEvents } from './burst.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { Subscription } from './subscription.js';
 
 /** The limits a hub enforces (ServerLimits carries them). */
 export type WatchLimits = Pick<ServerLimits, 'watches' | 'watchesPerConnection' | 'watchedFolders' | 'watchPending'>;
-
-/** Raw changes between two batches past which a kernel queue overflow is assumed (half its default size). */
-export const WATCH_BURST = 8192;
 
 interface Shared {
   watcher: FolderWatcher;
@@ -29,6 +27,8 @@ export class WatchHub {
   private closed = false;
   /** The most paths any ended subscription held at once. */
   private peakEnded = 0;
+  /** Half the kernel's queue in a second: it may have overflowed (burst.ts). */
+  private readonly burst = new BurstGauge(Math.floor(kernelQueueEvents() / 2));
 
   constructor(
     private readonly store: ShareStore,
@@ -70,6 +70,7 @@ export class WatchHub {
       const watcher = new FolderWatcher(this.store, folder, recursive, {
         take: () => this.watchedFolders < this.limits.watchedFolders && ++this.watchedFolders > 0,
         give: (n) => (this.watchedFolders -= n),
+        heard: () => this.heard(),
       });
       const created: Shared = { watcher, started: watcher.start() };
       entry = created;
@@ -77,7 +78,7 @@ export class WatchHub {
       created.started.catch(() => this.shared.get(key) === created && this.shared.delete(key));
     }
     const { watcher, started } = entry;
-    const sub = new Subscription(folder.rel, watchPending, WATCH_BURST, (s) => {
+    const sub = new Subscription(folder.rel, watchPending, (s) => {
       if (!watcher.sinks.delete(s)) return;
       this.peakEnded = Math.max(this.peakEnded, s.pending.peak);
       this.subscriptions--;
@@ -106,6 +107,12 @@ export class WatchHub {
     const stopping = new FerryError(ErrorCode.ShuttingDown, 'server is shutting down');
     for (const { watcher } of this.shared.values()) watcher.close(stopping);
     this.shared.clear();
+  }
+
+  /** A raw event from any watcher; a burst that may have overflowed the kernel's queue means a rescan for all. */
+  private heard(): void {
+    if (!this.burst.note(performance.now())) return;
+    for (const { watcher } of this.shared.values()) watcher.rescanAll('overflow');
   }
 
   private count(connection: string, delta: number): void {

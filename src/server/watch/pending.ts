@@ -21,8 +21,6 @@ export class PendingChanges {
   private readonly paths = new Map<string, ChangeKind>();
   /** Set when changes were lost or too many: the next batch is a rescan, and nothing else is kept. */
   private rescanReason: string | undefined;
-  /** Raw changes heard since the last take (see `burst`). */
-  private heard = 0;
   /** Bytes of the paths held. */
   private bytes = 0;
   /** The most paths ever held at once (tests check the bound). */
@@ -31,14 +29,10 @@ export class PendingChanges {
   /**
    * @param root the watched folder's path, named by a rescan
    * @param limit most distinct paths held
-   * @param burst most raw changes between two takes before a rescan is assumed:
-   *   the kernel's event queue holds a few thousand, and a burst that big may
-   *   have overflowed it while the server was busy (Node does not report that).
    */
   constructor(
     readonly root: string,
     readonly limit: number,
-    readonly burst = Number.POSITIVE_INFINITY,
   ) {}
 
   /** Paths waiting (0 once a rescan is due): never more than `limit`. */
@@ -57,7 +51,6 @@ export class PendingChanges {
    */
   add(path: string, kind: ChangeKind): void {
     if (this.rescanReason !== undefined) return;
-    if (++this.heard > this.burst) return this.rescan('overflow');
     const before = this.paths.get(path);
     if (before === undefined) {
       const bytes = path.length; // UTF-16 units: at most the UTF-8 bytes' count, and free to compute
@@ -80,7 +73,6 @@ export class PendingChanges {
    * events in the order first heard, as many as fit in `maxBytes` of JSON.
    */
   take(maxBytes: number): WatchEvent[] {
-    this.heard = 0;
     if (this.rescanReason !== undefined) {
       const reason = this.rescanReason;
       this.rescanReason = undefined;

@@ -27,10 +27,9 @@ export class Subscription implements ChangeSink {
   constructor(
     root: string,
     pendingLimit: number,
-    burst: number,
     private readonly onClose: (s: Subscription) => void,
   ) {
-    this.pending = new PendingChanges(root, pendingLimit, burst);
+    this.pending = new PendingChanges(root, pendingLimit);
   }
 
   change(rel: string, kind: ChangeKind): void {
