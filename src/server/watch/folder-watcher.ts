@@ -66,17 +66,12 @@ export class FolderWatcher {
     private readonly store: ShareStore,
     private readonly root: WatchedFolder & { stat: Stats },
     readonly recursive: boolean,
-    private readonly budget: WatcherHost,
+    private readonly host: WatcherHost,
   ) {}
 
   /** Stopped for good: closed, or its folder went away. */
   get isClosed(): boolean {
     return this.closed;
-  }
-
-  /** Folders watched now. */
-  get folders(): number {
-    return this.watchers.size;
   }
 
   /**
@@ -98,7 +93,7 @@ export class FolderWatcher {
     if (this.closed) return;
     this.closed = true;
     for (const w of this.watchers.values()) w.close();
-    this.budget.give(this.watchers.size);
+    this.host.give(this.watchers.size);
     this.watchers.clear();
   }
 
@@ -119,7 +114,7 @@ export class FolderWatcher {
    */
   private async addFolder(dir: WatchedFolder & { stat: Stats }, report: boolean, initial = false): Promise<void> {
     if (this.closed || this.watchers.has(dir.rel)) return;
-    if (!this.budget.take()) {
+    if (!this.host.take()) {
       if (initial)
         throw new FerryError(
           ErrorCode.TooLarge,
@@ -137,7 +132,7 @@ export class FolderWatcher {
         throw new FerryError(ErrorCode.Changed, `'${dir.rel || '/'}' changed while it was being watched`);
       }
     } catch (err) {
-      this.budget.give(1);
+      this.host.give(1);
       if (initial && dir.rel === this.root.rel)
         throw err instanceof FerryError ? err : new FerryError(ErrorCode.Internal, `cannot watch '${dir.rel || '/'}': ${(err as Error).message}`);
       return this.rescanAll('failed');
@@ -173,12 +168,12 @@ export class FolderWatcher {
       this.watchers.delete(r);
       n++;
     }
-    this.budget.give(n);
+    this.host.give(n);
   }
 
   /** One event from the kernel for `name` in `dir`: what it is now decides the kind. */
   private onRaw(dir: WatchedFolder & { stat: Stats }, type: string, name: string | Buffer | null): void {
-    this.budget.heard();
+    this.host.heard();
     if (this.closed || !this.watchers.has(dir.rel)) return;
     // No name: the kernel could not say what changed.
     if (name === null) return this.rescanAll('failed');
