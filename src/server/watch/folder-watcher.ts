@@ -57,8 +57,8 @@ export interface WatcherHost {
 }
 
 export class FolderWatcher {
-  /** Watched folders by client path. */
-  private readonly watchers = new Map<string, FSWatcher>();
+  /** Watched folders by client path, with the identity each had when its watch began. */
+  private readonly watchers = new Map<string, { w: FSWatcher; dev: number; ino: number }>();
   readonly sinks = new Set<ChangeSink>();
   private closed = false;
 
@@ -92,7 +92,7 @@ export class FolderWatcher {
     if (error) for (const s of this.sinks) s.end(error);
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.watchers.values()) w.close();
+    for (const { w } of this.watchers.values()) w.close();
     this.host.give(this.watchers.size);
     this.watchers.clear();
   }
@@ -141,7 +141,7 @@ export class FolderWatcher {
       this.unwatch(dir.rel);
       this.rescanAll('failed');
     });
-    this.watchers.set(dir.rel, w);
+    this.watchers.set(dir.rel, { w, dev: dir.stat.dev, ino: dir.stat.ino });
     if (!this.recursive && !report) return;
     try {
       for await (const batch of this.store.childBatches(dir)) {
@@ -162,7 +162,7 @@ export class FolderWatcher {
   private unwatch(rel: string): void {
     const below = rel === '' ? '' : `${rel}/`;
     let n = 0;
-    for (const [r, w] of this.watchers) {
+    for (const [r, { w }] of this.watchers) {
       if (r !== rel && !r.startsWith(below)) continue;
       w.close();
       this.watchers.delete(r);
@@ -174,7 +174,8 @@ export class FolderWatcher {
   /** One event from the kernel for `name` in `dir`: what it is now decides the kind. */
   private onRaw(dir: WatchedFolder & { stat: Stats }, type: string, name: string | Buffer | null): void {
     this.host.heard();
-    if (this.closed || !this.watchers.has(dir.rel)) return;
+    // Late news from a watch already dropped (its folder went, another may stand in its place): ignored.
+    if (this.closed || !this.isWatched(dir.rel, dir.stat)) return;
     // No name: the kernel could not say what changed.
     if (name === null) return this.rescanAll('failed');
     const base = String(name);
@@ -185,7 +186,10 @@ export class FolderWatcher {
         const error = new FerryError(ErrorCode.NotFound, `'${dir.rel || '/'}' was removed or moved away`);
         for (const s of this.sinks) s.end(error);
       }
-      return; // a subfolder: its parent's watch reports it
+      // A subfolder moved or removed: stop following it at once (wherever it
+      // went, even out of the share), before anything more is read from its watch.
+      this.unwatch(dir.rel);
+      return this.emit(dir.rel, 'removed');
     }
     if (isInternalName(base) || nameProblem(base) !== undefined) return;
     const rel = dir.rel === '' ? base : `${dir.rel}/${base}`;
@@ -199,6 +203,12 @@ export class FolderWatcher {
       this.unwatch(rel);
       return this.emit(rel, 'removed');
     }
+    // A watched folder whose name now holds something else (moved away and replaced,
+    // by a symlink perhaps): its watch goes, and so does what it was.
+    if (this.watchers.has(rel) && !this.isWatched(rel, st)) {
+      this.unwatch(rel);
+      this.emit(rel, 'removed');
+    }
     if (this.store.isPrivate(abs, st)) return;
     if (st.isDirectory()) {
       this.emit(rel, 'folder');
@@ -206,6 +216,12 @@ export class FolderWatcher {
       return;
     }
     if (st.isFile() || (st.isSymbolicLink() && this.linkInside(abs))) this.emit(rel, type === 'rename' ? 'added' : 'changed');
+  }
+
+  /** Is the folder at `rel` watched, and is it this one (same device and inode)? */
+  private isWatched(rel: string, st: Pick<Stats, 'dev' | 'ino' | 'isDirectory'>): boolean {
+    const watched = this.watchers.get(rel);
+    return watched !== undefined && st.isDirectory() && watched.dev === st.dev && watched.ino === st.ino;
   }
 
   /** A symlink is news only when a listing would show it: its target is a file or folder inside the share. */
