@@ -14,6 +14,7 @@ import { shellCommand } from './commands/shell.js';
 import { syncCommand } from './commands/sync.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
+import { watchCommand } from './commands/watch.js';
 import { COMPLETION_FLAG, remoteCompletions } from './completion.js';
 import { configFile, loadConfig, withConfigEnv } from './config.js';
 import { configCommand } from './commands/config.js';
@@ -33,12 +34,28 @@ const COMMANDS = [
   compareCommand,
   syncCommand,
   logsCommand,
+  watchCommand,
   cacheCommand,
   shellCommand,
   tuiCommand,
   configCommand,
 ];
-const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'compare', 'sync', 'logs', 'cache', 'shell', 'tui', 'completion', 'config']);
+const COMMAND_NAMES = new Set([
+  'serve',
+  'index',
+  'hash',
+  'download',
+  'upload',
+  'compare',
+  'sync',
+  'logs',
+  'watch',
+  'cache',
+  'shell',
+  'tui',
+  'completion',
+  'config',
+]);
 
 function build(ctx: Ctx): Argv {
   return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx))

@@ -29,7 +29,9 @@ import type {
   ServerInfo,
   UploadOptions,
   UploadResult,
+  WatchOptions,
 } from './types.js';
+import { watchFolder } from './watch.js';
 import { uploadFile, uploadTree } from './upload.js';
 
 /** How long a call waits for a lost connection to come back before it fails. */
@@ -63,12 +65,17 @@ export class FerryClient implements FerryApi, ServerLink {
     readonly cache: DownloadCache | null,
   ) {
     this.control = first;
-    this.watch(first);
+    this.followControl(first);
   }
 
   get info(): ServerInfo {
     const w = this.control.welcome;
     return { address: this.control.address, server: w.server, share: w.share, features: w.features, version: w.version };
+  }
+
+  /** close() was called: nothing more will be asked of the server. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Over TLS: the server's fingerprint, and whether it was trusted on first use by this connection. */
@@ -201,6 +208,13 @@ export class FerryClient implements FerryApi, ServerLink {
     }
   }
 
+  watch(path: string, options: WatchOptions): Promise<void> {
+    // A server from before the watch op would answer 'unknown operation': say what that means.
+    if (!this.control.welcome.features.includes('watch'))
+      return Promise.reject(new FerryError(ErrorCode.BadRequest, `${this.control.address} cannot follow folders (its ferry is older than the watch op)`));
+    return watchFolder(this, path, options);
+  }
+
   async ping(): Promise<number> {
     return (await this.rpc()).ping();
   }
@@ -241,7 +255,7 @@ export class FerryClient implements FerryApi, ServerLink {
     }
   }
 
-  private watch(rpc: RpcConnection): void {
+  private followControl(rpc: RpcConnection): void {
     rpc.onClosed((err) => {
       if (this.closed || rpc !== this.control) return;
       this.lastError = err.message;
@@ -268,7 +282,7 @@ export class FerryClient implements FerryApi, ServerLink {
           }
           this.control = rpc;
           this.lastError = undefined;
-          this.watch(rpc);
+          this.followControl(rpc);
           this.emitStatus({ state: 'connected' });
           return rpc;
         } catch (err) {

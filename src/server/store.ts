@@ -79,7 +79,7 @@ function fsError(err: unknown, rel: string): FerryError {
 }
 
 /** A single name that resolve() would accept; the walk skips on-disk names that fail this. */
-function nameProblem(name: string): string | undefined {
+export function nameProblem(name: string): string | undefined {
   if (CONTROL.test(name)) return 'contains control characters';
   if (name.includes('\\')) return 'contains a backslash';
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) return `has a name longer than ${MAX_NAME_BYTES} bytes`;

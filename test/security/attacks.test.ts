@@ -46,8 +46,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-type PathOp = 'list' | 'stat' | 'hash' | 'hashall' | 'download' | 'udp' | 'upload';
-const OPS: PathOp[] = ['list', 'stat', 'hash', 'hashall', 'download', 'udp', 'upload'];
+type PathOp = 'list' | 'stat' | 'hash' | 'hashall' | 'download' | 'udp' | 'upload' | 'watch';
+const OPS: PathOp[] = ['list', 'stat', 'hash', 'hashall', 'download', 'udp', 'upload', 'watch'];
 
 function requestFor(op: PathOp, path: string): Request {
   if (op === 'upload') return { op, path, size: 3, md5: md5('bad'), overwrite: true };

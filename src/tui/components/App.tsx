@@ -12,6 +12,7 @@ import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandConte
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
+import { useFollowFolder } from '../hooks/use-follow-folder.js';
 import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
@@ -77,6 +78,8 @@ export function App({
   // did, even when React has not drawn it yet.
   const [local, dispatchLocal, localLatest] = usePane(localSide, 'local');
   const [remote, dispatchRemote, remoteLatest] = usePane(remoteSide, 'remote');
+  // The remote pane follows its folder on the server: changes there show without `r`.
+  useFollowFolder(remoteSide, remote.path, () => dispatchRemote({ type: 'refresh' }));
   const [focus, setFocus, focusLatest] = useLatestState<PaneId>('remote');
   const [overlay, setOverlay, overlayLatest] = useLatestState<Overlay>({ kind: 'none' });
   const [message, setMessage, messageLatest] = useLatestState<Message | null>(null);
