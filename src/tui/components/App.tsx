@@ -1,6 +1,6 @@
 // The screen: status line, two panes (or a full view over them), transfers, message
 // and footer. State lives in hooks and reducers; what commands do lives in
-// use-commands; this file only wires them and lays them out.
+// commands/dispatch; this file only wires them and lays them out.
 
 import { homedir } from 'node:os';
 import { Box, Text } from 'ink';
@@ -8,7 +8,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'r
 import { LocalSide, localMd5 } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
-import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../hooks/use-commands.js';
+import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../commands/dispatch.js';
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';

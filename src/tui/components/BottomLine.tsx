@@ -2,7 +2,7 @@
 // (the ':' command line, the extension or keyword prompt).
 
 import type { FooterContext } from '../keys/bindings.js';
-import type { Overlay } from '../hooks/use-commands.js';
+import type { Overlay } from '../commands/dispatch.js';
 import { normalizeExt, type Filters } from '../state/filters.js';
 import { CommandLine } from './CommandLine.js';
 import { Footer } from './Footer.js';

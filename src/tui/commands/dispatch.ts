@@ -13,7 +13,7 @@ import type { Message } from '../components/MessageLine.js';
 import { hasFilters, type Filters } from '../state/filters.js';
 import { pendingCount, rowCount } from '../state/transfers.js';
 import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
-import type { Transfers } from './use-transfers.js';
+import type { Transfers } from '../hooks/use-transfers.js';
 
 export type Overlay =
   | { kind: 'none' }
