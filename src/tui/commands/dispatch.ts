@@ -13,6 +13,7 @@ import type { Message } from '../components/MessageLine.js';
 import { hasFilters, type Filters } from '../state/filters.js';
 import { pendingCount, rowCount } from '../state/transfers.js';
 import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
+import { listMoveFor } from '../hooks/use-list-cursor.js';
 import type { Transfers } from '../hooks/use-transfers.js';
 
 export type Overlay =
@@ -177,19 +178,9 @@ export function runCommand(ctx: CommandContext, command: Command): void {
   const pane = ctx.panes[ctx.focus];
   const dispatch = ctx.dispatch[ctx.focus];
   const h = ctx.listRows;
+  const move = listMoveFor(command);
+  if (move) return dispatch({ type: 'list', move, height: h });
   switch (command) {
-    case Command.Up:
-      return dispatch({ type: 'move', delta: -1, height: h });
-    case Command.Down:
-      return dispatch({ type: 'move', delta: 1, height: h });
-    case Command.PageUp:
-      return dispatch({ type: 'move', delta: -h, height: h });
-    case Command.PageDown:
-      return dispatch({ type: 'move', delta: h, height: h });
-    case Command.Top:
-      return dispatch({ type: 'moveTo', index: 0, height: h });
-    case Command.Bottom:
-      return dispatch({ type: 'moveTo', index: -1, height: h });
     case Command.Open: {
       const e = pane.view[pane.cursor];
       if (e?.type === 'dir') dispatch({ type: 'cd', path: e.path });

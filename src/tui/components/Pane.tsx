@@ -5,7 +5,8 @@ import { formatBytes, formatTime, plural } from '../../format.js';
 import type { Entry } from '../../client/types.js';
 import { filterChips } from '../state/filters.js';
 import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';
-import { clampOffset, PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
+import { PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { displayWidth, fit, truncateStart } from '../text.js';
 import { Frame, titleRoom } from './Frame.js';
 import type { LineSpec, Seg } from './Line.js';
@@ -89,7 +90,8 @@ export function paneTitle(state: PaneState, label: string, room = Number.POSITIV
 
 export function Pane({ state, label, width, height, listRows, focused, offline = false }: PaneProps) {
   const inner = width - 2;
-  const offset = clampOffset(state.cursor, state.offset, listRows, state.view.length);
+  // The pane's reducer keeps the cursor; the window drawn is fitted to the rows now.
+  const { top: offset } = useListCursor({ length: state.view.length, page: listRows }, { state: { cursor: state.cursor, top: state.offset } });
   const showPath = Boolean(state.filters.keyword);
   const visible = state.view.slice(offset, offset + listRows);
   const rows: Array<{ spec: LineSpec; inverse?: boolean; key?: string | number }> = [{ spec: headerRow(state, inner), key: 'hdr' }];
