@@ -10,8 +10,15 @@ export function entryJson(e: Entry): { path: string; name: string; ext: string; 
   return { path: e.path, name: e.name, ext: e.ext, size: e.size, mtime: e.mtime, type: e.type };
 }
 
-export function hashJson(h: HashResult): { path: string; md5: string; blake3?: string; size: number; mtime: string } {
-  return { path: h.path, md5: h.md5, ...(h.blake3 ? { blake3: h.blake3 } : {}), size: h.size, mtime: h.mtime };
+export function hashJson(h: HashResult): {
+  path: string;
+  md5: string;
+  blake3?: string;
+  size: number;
+  mtime: string;
+  error?: { reason: string; message: string };
+} {
+  return { path: h.path, md5: h.md5, ...(h.blake3 ? { blake3: h.blake3 } : {}), size: h.size, mtime: h.mtime, ...(h.error ? { error: h.error } : {}) };
 }
 
 const entryColumns: Column<Entry>[] = [
@@ -40,12 +47,17 @@ export function hashHeader(blake3 = false): string {
 }
 
 export function hashLine(h: HashResult): string {
+  // Where the MD5 would be, the reason, as wide: the columns stay lined up.
+  if (h.error)
+    return `${pad(`! ${h.error.reason}`, 32)}  ${h.blake3 ? `${' '.repeat(64)}  ` : ''}${pad(formatBytes(h.size), SIZE_WIDTH, 'right')}  ${formatTime(h.mtimeMs)}  ${printable(h.path)}  (${printable(h.error.message)})`;
   return `${h.md5}  ${h.blake3 ? `${h.blake3}  ` : ''}${pad(formatBytes(h.size), SIZE_WIDTH, 'right')}  ${formatTime(h.mtimeMs)}  ${printable(h.path)}`;
 }
 
 export function hashSummary(results: readonly HashResult[], seconds: number): string {
-  const bytes = results.reduce((sum, r) => sum + r.size, 0);
-  return `${plural(results.length, 'file')}, ${formatBytes(bytes)} hashed in ${seconds.toFixed(2)} s`;
+  const bytes = results.reduce((sum, r) => sum + (r.error ? 0 : r.size), 0);
+  const failed = results.filter((r) => r.error).length;
+  const hashed = `${plural(results.length - failed, 'file')}, ${formatBytes(bytes)} hashed in ${seconds.toFixed(2)} s`;
+  return failed > 0 ? `${hashed}; ${plural(failed, 'file')} could not be read` : hashed;
 }
 
 export function downloadJson(r: DownloadResult): Record<string, unknown> {

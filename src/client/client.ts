@@ -5,7 +5,8 @@
 
 import { escapeControls, escapeDeep } from '../safe-text.js';
 import type { DownloadCache } from '../cache/cache.js';
-import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
+import { Failure } from './failure.js';
 import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
 import { downloadPath } from './download.js';
 import { RpcConnection, type RpcOptions } from './rpc.js';
@@ -319,6 +320,9 @@ function toHashResult(r: HashRecord & { blake3?: string }): HashResult {
     size: r.size,
     mtimeMs: r.mtimeMs,
     mtime: new Date(r.mtimeMs).toISOString(),
+    ...(r.error !== undefined
+      ? { error: { reason: isErrorCode(r.error) ? r.error : Failure.Unknown, message: escapeControls(String(r.message ?? r.error)) } }
+      : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // The client API: the only surface the CLI and the TUI use. FerryClient
 // implements FerryApi over the wire; tests of the TUI use a fake.
 
+import type { FailureReason } from './failure.js';
 import type { EntryType, FileIdentity, LogRecord } from '../protocol/messages.js';
 
 export type { EntryType, FileIdentity, LogRecord };
@@ -35,6 +36,8 @@ export interface HashResult {
   size: number;
   mtimeMs: number;
   mtime: string;
+  /** hashAll only: the server listed the file but could not hash it (md5 is ''). */
+  error?: { reason: FailureReason; message: string };
 }
 
 export interface RemoteStat extends Entry {

@@ -39,10 +39,13 @@ export interface WireEntry {
 
 export interface HashRecord {
   path: string;
-  md5: string; // 32 lower-case hex digits
+  md5: string; // 32 lower-case hex digits ('' when `error` is set)
   blake3?: string; // 64 lower-case hex digits, when asked for
   size: number;
   mtimeMs: number;
+  /** hashall only: the file was listed but could not be hashed (an error code, and why). */
+  error?: string;
+  message?: string;
 }
 
 /** What the server knows about one file, used to detect change between requests. */
