@@ -25,6 +25,8 @@ export class ClientError extends FerryError {
   }
 }
 
+const KNOWN = new Set<string>(Object.values(Failure));
+
 /** Local file system errors worth naming; others are UNKNOWN. */
 const ERRNO: Record<string, FailureReason> = {
   ENOSPC: Failure.NoSpace,
@@ -45,9 +47,13 @@ export function failureReason(err: unknown, aborted = false): FailureReason {
   if (aborted) return Failure.Cancelled;
   if (err instanceof ClientError) return err.reason;
   if (err instanceof FerryError) return err.code;
-  const code = (err as { code?: unknown; name?: unknown } | null)?.code;
+  // Duck-typed too: an error rebuilt elsewhere (a test double, another copy of
+  // this module) keeps its reason and code as plain fields.
+  const reason = (err as { reason?: unknown } | null)?.reason;
+  if (typeof reason === 'string' && KNOWN.has(reason)) return reason as FailureReason;
+  const code = (err as { code?: unknown } | null)?.code;
   if (typeof code === 'string') {
-    if ((Object.values(ErrorCode) as string[]).includes(code)) return code as ErrorCode;
+    if (KNOWN.has(code)) return code as FailureReason;
     const local = ERRNO[code];
     if (local) return local;
   }

@@ -183,7 +183,7 @@ describe('an existing, different local file', () => {
     app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('j', 'd');
-    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists (use --overwrite to replace it)'), { code: 'EXISTS' }));
+    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists and differs'), { code: 'EXISTS', reason: 'DIFFERS' }));
     await app.waitFor((x) => x.includes('160.jpg already exists in the local folder and differs. Replace it?'));
     await app.press('y');
     const again = await app.api.downloads.next();
@@ -198,13 +198,26 @@ describe('an existing, different local file', () => {
     app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('j', 'd');
-    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists (use --overwrite to replace it)'), { code: 'EXISTS' }));
+    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists and differs'), { code: 'EXISTS', reason: 'DIFFERS' }));
     await app.waitFor((x) => x.includes('Replace it?'));
     await app.press('n');
     const f = await app.waitFor((x) => !x.includes('Replace it?'));
     // In the app's words: no advice meant for the command line (--overwrite).
     expect(transferLine(f, '160.jpg')).toContain("✗ kept the local copy: it differs from the server's");
     expect(f).not.toContain('--overwrite');
+  });
+});
+
+describe('failures are told apart by reason, not by their words', () => {
+  it('an EXISTS that is not a differing file (a folder in the way) fails the row, without asking', async () => {
+    app = renderAppAnySize();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    // Worded like the differing case on purpose: the words decide nothing.
+    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists and is not a file'), { code: 'EXISTS' }));
+    const f = await app.waitFor((x) => transferLine(x, '160.jpg')?.includes('✗') === true);
+    expect(f).not.toContain('Replace it?');
+    expect(transferLine(f, '160.jpg')).toContain('already exists and is not a file');
   });
 });
 

@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { Failure } from '../../client/failure.js';
 import { LocalSide, localMd5 } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
@@ -106,13 +107,13 @@ export function App({
       dispatchRemote({ type: 'refresh' });
     },
     onFailed: (f) => {
-      if (f.code === 'CANCELLED') {
+      if (f.reason === Failure.Cancelled) {
         log(`${f.kind} ${f.path} cancelled`);
         return;
       }
       log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
       // A different file of that name is already here: ask instead of failing.
-      if (f.kind === 'download' && f.code === 'EXISTS' && f.dest && /already exists/.test(f.error)) {
+      if (f.kind === 'download' && f.reason === Failure.Differs && f.dest) {
         setOverlay({ kind: 'overwrite', id: f.id, path: f.path, transport: f.transport, dest: f.dest, size: f.size });
         return;
       }

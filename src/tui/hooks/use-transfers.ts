@@ -8,6 +8,7 @@
 
 import { useCallback, useEffect, useRef } from 'react';
 import { DEFAULT_TRANSFERS } from '../../client/download.js';
+import { Failure, failureReason } from '../../client/failure.js';
 import { type Outcome, type QueueTask, TransferQueue } from '../../client/transfer-queue.js';
 import type { DownloadResult, FerryApi, Transport, TransferProgress, UploadResult } from '../../client/types.js';
 import { errorText } from '../errors.js';
@@ -116,7 +117,8 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         kind,
         path: job.path,
         error,
-        code: aborted ? 'CANCELLED' : codeOf(err),
+        code: aborted ? Failure.Cancelled : codeOf(err),
+        reason: failureReason(err, aborted),
         transport,
         ...(job.kind === 'download' ? { dest: job.dest } : {}),
         size: job.size,

@@ -2,6 +2,7 @@
 // client's own log of actions and outcomes, with a text filter and follow mode.
 
 import { formatBytes } from '../../format.js';
+import { Failure } from '../../client/failure.js';
 import type { LogRecord } from '../../client/types.js';
 import { type ListMove, moveList } from './list-cursor.js';
 
@@ -65,7 +66,7 @@ export function isFailureLine(source: LogsState['source'], line: string): boolea
   const fields = line.split('  ');
   if (source === 'client') return fields[1] === 'error';
   const outcome = fields[3];
-  return outcome !== undefined && outcome !== 'ok' && outcome !== 'CANCELLED';
+  return outcome !== undefined && outcome !== 'ok' && outcome !== Failure.Cancelled;
 }
 
 /** The lines of the current source that pass the filter (case-insensitive). */
