@@ -24,7 +24,7 @@ describe('transfers', () => {
     t.progress(13005, 2_000_000);
     let f = await app.waitFor((x) => transferLine(x, '163.jpg')?.includes('50%') === true);
     const line = transferLine(f, '163.jpg')!;
-    expect(line).toMatch(/TCP +163\.jpg .*█+░+ +50% +12\.7 KiB\/25\.4 KiB +2\.00 MB\/s +ETA 0 s/);
+    expect(line).toMatch(/TCP +163\.jpg .*█+░+ +50% +12\.7 KiB\/25\.4 KiB +1\.9 MiB\/s +ETA 0 s/);
     expect(f).toContain('⇅ 1 running');
     t.finish();
     f = await app.waitFor((x) => transferLine(x, '163.jpg')?.includes('md5 ✓') === true);
@@ -205,6 +205,17 @@ describe('an existing, different local file', () => {
     // In the app's words: no advice meant for the command line (--overwrite).
     expect(transferLine(f, '160.jpg')).toContain("✗ kept the local copy: it differs from the server's");
     expect(f).not.toContain('--overwrite');
+  });
+});
+
+describe('a resumed download', () => {
+  it('says how much was kept in a human size', async () => {
+    app = renderAppAnySize();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    (await app.api.downloads.next()).finish({ resumedFrom: 3 * 1024 * 1024 + 200 * 1024 });
+    const f = await app.waitFor((x) => transferLine(x, '160.jpg')?.includes('md5 ✓') === true);
+    expect(transferLine(f, '160.jpg')).toContain('resumed at 3.2 MiB');
   });
 });
 
