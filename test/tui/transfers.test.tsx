@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { md5 } from '../helpers/fake-client.js';
+import { makeEntry, md5 } from '../helpers/fake-client.js';
 import { remoteText, rowOf } from './frames.js';
 import { renderApp, renderAppAnySize, type AppHarness } from './harness.js';
 
@@ -116,6 +116,19 @@ describe('transfers', () => {
     // Once its files are in, the folder itself: its empty folders made and every folder's time kept.
     const folders = await app.api.downloads.next();
     expect(folders.path).toBe('Pasta');
+    expect(folders.options).toMatchObject({ dest: app.localRoot, recursive: true, foldersOnly: true });
+    folders.finish();
+  });
+
+  it('an empty remote folder downloaded is made here too (the folders step runs with no files)', async () => {
+    app = renderApp({ files: [{ path: 'x.txt', content: 'x' }] });
+    app.api.listings.set('', [makeEntry('Vacant', 'dir'), makeEntry('x.txt', 'file', 1)]);
+    app.api.listings.set('Vacant', []);
+    await app.press('r');
+    await app.waitFor((x) => x.includes('Vacant/'));
+    await app.press('d');
+    const folders = await app.api.downloads.next();
+    expect(folders.path).toBe('Vacant');
     expect(folders.options).toMatchObject({ dest: app.localRoot, recursive: true, foldersOnly: true });
     folders.finish();
   });
