@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { classicCompleter } from '../../client/classic-complete.js';
 import { Failure } from '../../client/failure.js';
 import { LocalSide, localMd5 } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
@@ -74,6 +75,7 @@ export function App({
   const { columns, rows } = useTerminalSize();
   const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
+  const complete = useMemo(() => classicCompleter(api), [api]);
   // Fresh-readable state (see use-store): key handlers act on what the user last
   // did, even when React has not drawn it yet.
   const [local, dispatchLocal, localLatest] = usePane(localSide, 'local');
@@ -245,6 +247,7 @@ export function App({
       footer={{ scope: SCOPE[overlay.kind] ?? 'panes', pane: focus, uploadAllowed }}
       onClose={close}
       onFilters={(filters) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters })}
+      complete={complete}
       onRunLine={(text) => {
         setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));
         runCommandLine(current(), text);
