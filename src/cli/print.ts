@@ -6,8 +6,17 @@ import type { DownloadResult, Entry, HashResult, LogRecord, UploadResult } from 
 import { cellWidth, cut, fitLine, pad, printable, renderTable, type Column } from './table.js';
 
 /** The --json shape of a listing row: the Entry without the redundant mtimeMs. */
-export function entryJson(e: Entry): { path: string; name: string; ext: string; size: number; mtime: string; type: string } {
-  return { path: e.path, name: e.name, ext: e.ext, size: e.size, mtime: e.mtime, type: e.type };
+export function entryJson(e: Entry): { path: string; name: string; ext: string; size: number; mtime: string; type: string; link?: string; target?: string } {
+  return {
+    path: e.path,
+    name: e.name,
+    ext: e.ext,
+    size: e.size,
+    mtime: e.mtime,
+    type: e.type,
+    ...(e.link ? { link: e.link } : {}),
+    ...(e.target !== undefined ? { target: e.target } : {}),
+  };
 }
 
 export function hashJson(h: HashResult): {
@@ -21,9 +30,14 @@ export function hashJson(h: HashResult): {
   return { path: h.path, md5: h.md5, ...(h.blake3 ? { blake3: h.blake3 } : {}), size: h.size, mtime: h.mtime, ...(h.error ? { error: h.error } : {}) };
 }
 
+/** Where a broken link points, as far as the server tells. */
+function linkText(e: Entry): string {
+  return e.target ?? (e.link === 'outside' ? '(outside the share)' : '(missing)');
+}
+
 const entryColumns: Column<Entry>[] = [
-  { header: 'PATH', value: (e) => printable(e.type === 'dir' ? `${e.path}/` : e.path), cut: 'start' },
-  { header: 'SIZE', value: (e) => (e.type === 'dir' ? '-' : formatBytes(e.size)), align: 'right' },
+  { header: 'PATH', value: (e) => printable(e.type === 'dir' ? `${e.path}/` : e.type === 'link' ? `${e.path} -> ${linkText(e)}` : e.path), cut: 'start' },
+  { header: 'SIZE', value: (e) => (e.type === 'dir' ? '-' : e.type === 'link' ? 'broken' : formatBytes(e.size)), align: 'right' },
   { header: 'MODIFIED', value: (e) => formatTime(e.mtimeMs), drop: 2 },
   { header: 'TYPE', value: (e) => e.type, drop: 1 },
 ];
@@ -31,9 +45,10 @@ const entryColumns: Column<Entry>[] = [
 /** An aligned table of entries and a summary line; `width`: the terminal's, which the table then fits. */
 export function entryLines(entries: readonly Entry[], width?: number): string[] {
   const files = entries.filter((e) => e.type === 'file');
-  const dirs = entries.length - files.length;
+  const dirs = entries.filter((e) => e.type === 'dir').length;
+  const links = entries.length - files.length - dirs;
   const bytes = files.reduce((sum, e) => sum + e.size, 0);
-  const summary = `${plural(files.length, 'file')}, ${plural(dirs, 'folder')}, ${formatBytes(bytes)}`;
+  const summary = `${plural(files.length, 'file')}, ${plural(dirs, 'folder')}, ${formatBytes(bytes)}${links > 0 ? `, ${plural(links, 'broken link')}` : ''}`;
   if (entries.length === 0) return [`no matching entries (${summary})`];
   return [...renderTable(entryColumns, entries, width), summary];
 }

@@ -309,6 +309,8 @@ export function toEntry(e: WireEntry): Entry {
     mtimeMs: e.mtimeMs,
     mtime: new Date(e.mtimeMs).toISOString(),
     type: escapeControls(String(e.type)) as Entry['type'],
+    ...(e.type === 'link' && (e.link === 'dangling' || e.link === 'outside') ? { link: e.link } : {}),
+    ...(e.type === 'link' && typeof e.target === 'string' ? { target: escapeControls(e.target) } : {}),
   };
 }
 

@@ -2,9 +2,9 @@
 // implements FerryApi over the wire; tests of the TUI use a fake.
 
 import type { FailureReason } from './failure.js';
-import type { EntryType, FileIdentity, LogRecord } from '../protocol/messages.js';
+import type { BrokenLink, EntryType, FileIdentity, LogRecord } from '../protocol/messages.js';
 
-export type { EntryType, FileIdentity, LogRecord };
+export type { BrokenLink, EntryType, FileIdentity, LogRecord };
 
 /** One row of a listing, local or remote. */
 export interface Entry {
@@ -15,6 +15,10 @@ export interface Entry {
   mtimeMs: number;
   mtime: string; // ISO 8601
   type: EntryType;
+  /** type 'link': a symlink that is not followed, and why (its target is missing, or outside the share). */
+  link?: BrokenLink;
+  /** type 'link': where it points, when that may be shown. */
+  target?: string;
 }
 
 export interface ListOptions {

@@ -25,7 +25,11 @@ export const Kind = {
 export type Kind = (typeof Kind)[keyof typeof Kind];
 export const KIND_VALUES = new Set<number>(Object.values(Kind));
 
-export type EntryType = 'file' | 'dir';
+/** 'link': a symlink the server does not follow (see WireEntry.link). */
+export type EntryType = 'file' | 'dir' | 'link';
+
+/** Why a symlink is listed as itself: its target is missing, or outside the share. */
+export type BrokenLink = 'dangling' | 'outside';
 
 /** One listing row, as it travels on the wire. */
 export interface WireEntry {
@@ -35,6 +39,10 @@ export interface WireEntry {
   size: number; // bytes (0 for folders)
   mtimeMs: number;
   type: EntryType;
+  /** type 'link' only: why it is not followed. */
+  link?: BrokenLink;
+  /** type 'link' only: the link's text, when it names a place inside the share (never a path outside it). */
+  target?: string;
 }
 
 export interface HashRecord {

@@ -233,6 +233,22 @@ describe('tables on a narrow terminal', () => {
     expect(entryLines(deep)[1]).toContain(deep[0]!.path);
   });
 
+  it('show broken links as such: name -> target, broken, and count them', () => {
+    const base = { ext: '', size: 0, mtimeMs: 0, mtime: new Date(0).toISOString() };
+    const lines = entryLines([
+      { ...base, path: 'stale', name: 'stale', type: 'link', link: 'dangling', target: 'docs/old.md' },
+      { ...base, path: 'escape', name: 'escape', type: 'link', link: 'outside' },
+    ]);
+    expect(lines[1]).toMatch(/^stale -> docs\/old\.md +broken .* link$/);
+    expect(lines[2]).toMatch(/^escape -> \(outside the share\) +broken .* link$/);
+    expect(lines[3]).toBe('0 files, 0 folders, 0 B, 2 broken links');
+    expect(entryJson({ ...base, path: 'stale', name: 'stale', type: 'link', link: 'dangling', target: 'x' })).toMatchObject({
+      type: 'link',
+      link: 'dangling',
+      target: 'x',
+    });
+  });
+
   it('leave out whole columns rather than cut a size or a date, and fit however narrow', () => {
     let lines = entryLines(deep, 45);
     expect(lines[0]).toMatch(/^PATH +SIZE  MODIFIED$/); // the type went first

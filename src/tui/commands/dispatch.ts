@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { parseClassic, type ClassicCommand } from '../../client/classic.js';
 import { localMd5, type LocalSide } from '../../client/local-side.js';
-import type { FerryApi, Transport } from '../../client/types.js';
+import type { Entry, FerryApi, Transport } from '../../client/types.js';
 import { formatBytes, formatTime } from '../../format.js';
 import { errorText } from '../errors.js';
 import { Command } from '../keys/bindings.js';
@@ -85,10 +85,11 @@ export async function verifyFile(ctx: CommandContext, remotePath: string): Promi
  * Queue downloads: files go into the queue at once (it reads them as it drains),
  * marked folders come down whole, each into a folder of the same name.
  */
-function startDownloads(ctx: CommandContext, targets: Array<{ path: string; size?: number; type?: 'file' | 'dir' }>, transport: Transport): void {
+function startDownloads(ctx: CommandContext, targets: Array<{ path: string; size?: number; type?: Entry['type'] }>, transport: Transport): void {
   const dest = localDest(ctx);
   if (dest === null) return;
-  const files = targets.filter((t) => t.type !== 'dir');
+  // A broken link has nothing to download.
+  const files = targets.filter((t) => t.type === undefined || t.type === 'file');
   const folders = targets.filter((t) => t.type === 'dir');
   const via = `over ${transport.toUpperCase()} → ${dest}`;
   if (files.length === 1) {

@@ -112,7 +112,9 @@ export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 's
   const sign = s.reverse ? -1 : 1;
   const rows = s.showHidden ? [...s.entries] : s.entries.filter((e) => !e.name.startsWith('.'));
   rows.sort((a, b) => {
-    if (a.type !== b.type) return a.type === 'dir' ? -1 : 1;
+    // Folders first; files and broken links among each other.
+    const rank = (e: Entry) => (e.type === 'dir' ? 0 : 1);
+    if (rank(a) !== rank(b)) return rank(a) - rank(b);
     return sign * cmp(a, b);
   });
   // A keyword search lists matches from the whole tree: '..' would mislead there.
