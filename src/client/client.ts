@@ -5,7 +5,8 @@
 
 import { escapeControls, escapeDeep } from '../safe-text.js';
 import type { DownloadCache } from '../cache/cache.js';
-import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
+import { Failure } from './failure.js';
 import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
 import { downloadPath } from './download.js';
 import { RpcConnection, type RpcOptions } from './rpc.js';
@@ -322,6 +323,8 @@ export function toEntry(e: WireEntry): Entry {
     mtimeMs: e.mtimeMs,
     mtime: new Date(e.mtimeMs).toISOString(),
     type: escapeControls(String(e.type)) as Entry['type'],
+    ...(e.type === 'link' && (e.link === 'dangling' || e.link === 'outside') ? { link: e.link } : {}),
+    ...(e.type === 'link' && typeof e.target === 'string' ? { target: escapeControls(e.target) } : {}),
   };
 }
 
@@ -333,6 +336,9 @@ function toHashResult(r: HashRecord & { blake3?: string }): HashResult {
     size: r.size,
     mtimeMs: r.mtimeMs,
     mtime: new Date(r.mtimeMs).toISOString(),
+    ...(r.error !== undefined
+      ? { error: { reason: isErrorCode(r.error) ? r.error : Failure.Unknown, message: escapeControls(String(r.message ?? r.error)) } }
+      : {}),
   };
 }
 
