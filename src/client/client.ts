@@ -6,7 +6,8 @@
 import { escapeControls, escapeDeep } from '../safe-text.js';
 import type { DownloadCache } from '../cache/cache.js';
 import { BLAKE3_HEX } from '../protocol/chunk-hash.js';
-import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
+import { Failure } from './failure.js';
 import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
 import { downloadPath } from './download.js';
 import { RpcConnection, type RpcOptions } from './rpc.js';
@@ -325,6 +326,8 @@ export function toEntry(e: WireEntry): Entry {
     type: escapeControls(String(e.type)) as Entry['type'],
     ...(typeof e.blake3 === 'string' && BLAKE3_HEX.test(e.blake3) ? { blake3: e.blake3 } : {}),
     ...(e.hashError !== undefined ? { hashError: escapeControls(String(e.hashError)) } : {}),
+    ...(e.type === 'link' && (e.link === 'dangling' || e.link === 'outside') ? { link: e.link } : {}),
+    ...(e.type === 'link' && typeof e.target === 'string' ? { target: escapeControls(e.target) } : {}),
   };
 }
 
@@ -336,6 +339,9 @@ function toHashResult(r: HashRecord & { blake3?: string }): HashResult {
     size: r.size,
     mtimeMs: r.mtimeMs,
     mtime: new Date(r.mtimeMs).toISOString(),
+    ...(r.error !== undefined
+      ? { error: { reason: isErrorCode(r.error) ? r.error : Failure.Unknown, message: escapeControls(String(r.message ?? r.error)) } }
+      : {}),
   };
 }
 

@@ -116,6 +116,11 @@ function byCodeUnit(a: string, b: string): number {
 }
 
 function remoteState(e: Entry): SideState {
+  // A symlink the server does not follow (to nothing, or out of the share) cannot be compared: like one here.
+  if (e.type === 'link') {
+    const why = e.link === 'outside' ? 'a symbolic link that leads out of the share' : 'a symbolic link to nothing';
+    return { type: 'file', size: 0, mtimeMs: e.mtimeMs, error: `on the server: ${why}` };
+  }
   return {
     type: e.type,
     size: e.size,

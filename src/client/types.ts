@@ -1,9 +1,10 @@
 // The client API: the only surface the CLI and the TUI use. FerryClient
 // implements FerryApi over the wire; tests of the TUI use a fake.
 
-import type { EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind } from '../protocol/messages.js';
+import type { BrokenLink, EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind } from '../protocol/messages.js';
+import type { FailureReason } from './failure.js';
 
-export type { EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind };
+export type { BrokenLink, EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind };
 
 /** One row of a listing, local or remote. */
 export interface Entry {
@@ -18,6 +19,10 @@ export interface Entry {
   blake3?: string;
   /** Why a listing that asked for hashes has none for this file (an error code). */
   hashError?: string;
+  /** type 'link': a symlink that is not followed, and why (its target is missing, or outside the share). */
+  link?: BrokenLink;
+  /** type 'link': where it points, when that may be shown. */
+  target?: string;
 }
 
 export interface ListOptions {
@@ -41,6 +46,8 @@ export interface HashResult {
   size: number;
   mtimeMs: number;
   mtime: string;
+  /** hashAll only: the server listed the file but could not hash it (md5 is ''). */
+  error?: { reason: FailureReason; message: string };
 }
 
 export interface RemoteStat extends Entry {

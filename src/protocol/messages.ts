@@ -25,7 +25,11 @@ export const Kind = {
 export type Kind = (typeof Kind)[keyof typeof Kind];
 export const KIND_VALUES = new Set<number>(Object.values(Kind));
 
-export type EntryType = 'file' | 'dir';
+/** 'link': a symlink the server does not follow (see WireEntry.link). */
+export type EntryType = 'file' | 'dir' | 'link';
+
+/** Why a symlink is listed as itself: its target is missing, or outside the share. */
+export type BrokenLink = 'dangling' | 'outside';
 
 /** One listing row, as it travels on the wire. */
 export interface WireEntry {
@@ -39,14 +43,21 @@ export interface WireEntry {
   blake3?: string;
   /** Instead of `blake3`, when the file could not be hashed: an error code (FORBIDDEN, CHANGED, ...). */
   hashError?: string;
+  /** type 'link' only: why it is not followed. */
+  link?: BrokenLink;
+  /** type 'link' only: the link's text, when it names a place inside the share (never a path outside it). */
+  target?: string;
 }
 
 export interface HashRecord {
   path: string;
-  md5: string; // 32 lower-case hex digits
+  md5: string; // 32 lower-case hex digits ('' when `error` is set)
   blake3?: string; // 64 lower-case hex digits, when asked for
   size: number;
   mtimeMs: number;
+  /** hashall only: the file was listed but could not be hashed (an error code, and why). */
+  error?: string;
+  message?: string;
 }
 
 /** What the server knows about one file, used to detect change between requests. */

@@ -81,7 +81,7 @@ const SAME_SIZE_B = 'content two\n';
 
 describe('ferry compare', () => {
   it('puts every path in its category, by content', async () => {
-    const { here, cli } = await pair(
+    const { server, here, cli } = await pair(
       {
         'same.txt': { content: 'same\n', mtime: T },
         'changed.txt': { content: SAME_SIZE_A, mtime: T },
@@ -110,6 +110,8 @@ describe('ferry compare', () => {
     await fs.symlink(here.abs('same.txt'), here.abs('linked.txt'));
     await fs.symlink(here.sentinel, here.abs('leads-out.txt'));
     await fs.symlink(here.abs('nothing-there'), here.abs('dangling.txt'));
+    // And one on the server that leads nowhere: the server lists it as a link it does not follow.
+    await fs.symlink(server.share.abs('dir/nothing-there'), server.share.abs('dir/server-dangling.txt'));
 
     const r = await cli('compare', 'dir', here.root, '--json');
     expect(r.stderr).toBe('');
@@ -130,6 +132,7 @@ describe('ferry compare', () => {
       'linked.txt': 'identical',
       'leads-out.txt': 'unreadable',
       'dangling.txt': 'unreadable',
+      'server-dangling.txt': 'unreadable',
       deep: 'identical',
       'deep/a': 'identical',
       'deep/a/b': 'identical',
@@ -146,6 +149,7 @@ describe('ferry compare', () => {
     expect(changed.local!.blake3).not.toBe(changed.server!.blake3);
     expect(lines.find((l) => l.path === 'photo.jpg')).toMatchObject({ caseOf: 'Photo.JPG', server: null });
     expect(lines.find((l) => l.path === 'leads-out.txt')!.local!.error).toMatch(/leads out/);
+    expect(lines.find((l) => l.path === 'server-dangling.txt')).toMatchObject({ local: null, server: { error: 'on the server: a symbolic link to nothing' } });
     // Unreadable paths: exit status 2.
     expect(r.code).toBe(2);
 
@@ -156,7 +160,7 @@ describe('ferry compare', () => {
     expect(human.stdout).toMatch(/^ {2}Photo\.JPG {2}\(the other side has photo\.jpg: the name differs in case only\)$/m);
     expect(human.stdout).toMatch(/^ {2}server-empty\/$/m);
     expect(human.stdout).toMatch(/^a file on one side, a folder on the other: 1 path/m);
-    expect(human.stdout).toMatch(/^unreadable: 2 paths/m);
+    expect(human.stdout).toMatch(/^unreadable: 3 paths/m);
     expect(human.code).toBe(2);
   });
 
