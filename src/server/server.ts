@@ -38,6 +38,9 @@ export interface ServerOptions {
   udp?: boolean;
   /** Hash index file; null keeps the index in memory only. */
   hashIndexFile?: string | null;
+  /** Clients may change the share (upload, mkdir, move, remove, copy). */
+  allowWrite?: boolean;
+  /** The former name of allowWrite, still accepted. */
   allowUpload?: boolean;
   token?: string;
   /** How long in-flight requests may run after a shutdown starts. */
@@ -207,7 +210,7 @@ export class FerryServer {
       store,
       hashes,
       log,
-      allowUpload: options.allowUpload ?? false,
+      allowWrite: options.allowWrite ?? options.allowUpload ?? false,
       counters,
       limits,
       udpSessionsByAddress: new Map(),

@@ -5,7 +5,7 @@ import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
 import { ServerHandshake, type HandshakeAction, type ServerHandshakeResult } from '../protocol/handshake.js';
 import { MAX_IN_FLIGHT } from '../protocol/limits.js';
-import { Kind, parseRequest, type Request } from '../protocol/messages.js';
+import { Kind, parseRequest, WRITE_OPS, type Request } from '../protocol/messages.js';
 import type { FrameConnection } from '../transport/connection.js';
 import type { Handler, RequestContext, ServerServices } from './context.js';
 import { handlers } from './handlers/index.js';
@@ -24,9 +24,9 @@ interface InFlight {
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Requests that hold a file (and a share of the connection's send budget) while they run. */
-const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload']);
-/** Requests that walk the share (a listing, a keyword search, check-all). */
-const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall']);
+const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload', 'copy']);
+/** Requests that walk the share (a listing, a keyword search, check-all, a folder removed or copied). */
+const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall', 'remove', 'copy']);
 
 export interface SessionHooks {
   /** The peer completed the handshake (proved the token, or none is needed). */
@@ -53,7 +53,8 @@ export class Session {
     this.walkSlots = new Turns(services.limits.walksPerConnection);
     // 'blake3': downloads may be checked by chunk hashes (check: 'blake3' in the request).
     const features = ['list', 'hash', 'download', 'logs', 'blake3'];
-    if (services.allowUpload) features.push('upload');
+    // 'write': mkdir, move, remove, copy; 'upload' stays for clients that know only it.
+    if (services.allowWrite) features.push('upload', 'write');
     if (services.udp) features.push('udp');
     this.handshake = new ServerHandshake({
       token: services.token,
@@ -167,6 +168,9 @@ export class Session {
       request = parseRequest(frame.header);
     } catch (err) {
       return this.refuse(id, frame.header, err as FerryError);
+    }
+    if (WRITE_OPS.has(request.op) && !this.services.allowWrite) {
+      return this.refuse(id, frame.header, new FerryError(ErrorCode.ReadOnly, 'this server is read-only (start it with --allow-write to allow changes)'));
     }
     const controller = new AbortController();
     const entry: InFlight = { controller, done: Promise.resolve() };

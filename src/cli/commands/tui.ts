@@ -38,7 +38,11 @@ export function tuiCommand(ctx: Ctx) {
           })
           .option('token', { type: 'string', describe: 'access token [default: $FERRY_TOKEN]', requiresArg: true })
           .option('share', { type: 'string', describe: 'folder the embedded server shares [default: a sample share]', requiresArg: true })
-          .option('allow-upload', { type: 'boolean', describe: 'let the embedded server accept uploads [default: only into the sample share]' })
+          .option('allow-write', {
+            alias: 'allow-upload',
+            type: 'boolean',
+            describe: 'let the embedded server accept changes: uploads, new folders, renames, deletes [default: only in the sample share]',
+          })
           .option('local', {
             type: 'string',
             describe:
@@ -81,7 +85,7 @@ export function tuiCommand(ctx: Ctx) {
             host: '127.0.0.1',
             port: 0,
             logFile: embeddedLogFile(),
-            allowUpload: a['allow-upload'] ?? sample,
+            allowWrite: a['allow-write'] ?? sample,
             ...(token ? { token } : {}),
           });
           server = hostPort(embedded.host, embedded.port);

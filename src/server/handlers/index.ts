@@ -8,6 +8,10 @@ import { logs } from './logs.js';
 import { stat } from './stat.js';
 import { udp } from './udp.js';
 import { upload } from './upload.js';
+import { copy } from './copy.js';
+import { mkdir } from './mkdir.js';
+import { move } from './move.js';
+import { remove } from './remove.js';
 
 export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messages.js').Request, { op: K }>> } = {
   list,
@@ -18,4 +22,8 @@ export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messa
   udp,
   upload,
   logs,
+  mkdir,
+  move,
+  remove,
+  copy,
 };
