@@ -177,8 +177,11 @@ async function removeTree(abs: string, options: RemoveOptions): Promise<number> 
     for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
       options.signal?.throwIfAborted();
       const p = `${dir}/${entry.name}`;
-      if (entry.isDirectory()) await visit(p);
-      else await fs.unlink(p);
+      if (entry.isDirectory()) {
+        await visit(p); // counts the folder itself
+        continue;
+      }
+      await fs.unlink(p);
       if (++removed % 256 === 0) options.onProgress?.(removed);
     }
     await fs.rmdir(dir);
