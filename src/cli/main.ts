@@ -12,6 +12,10 @@ import { serveCommand } from './commands/serve.js';
 import { shellCommand } from './commands/shell.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
+import { cpCommand } from './commands/cp.js';
+import { mkdirCommand } from './commands/mkdir.js';
+import { mvCommand } from './commands/mv.js';
+import { rmCommand } from './commands/rm.js';
 import { COMPLETION_FLAG, remoteCompletions } from './completion.js';
 import { configFile, loadConfig, withConfigEnv } from './config.js';
 import { configCommand } from './commands/config.js';
@@ -22,8 +26,39 @@ import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 /** Marks a message yargs produced about the command line itself (not a runtime failure). */
 class UsageError extends Error {}
 
-const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, logsCommand, cacheCommand, shellCommand, tuiCommand, configCommand];
-const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui', 'completion', 'config']);
+const COMMANDS = [
+  serveCommand,
+  indexCommand,
+  hashCommand,
+  downloadCommand,
+  uploadCommand,
+  mkdirCommand,
+  mvCommand,
+  rmCommand,
+  cpCommand,
+  logsCommand,
+  cacheCommand,
+  shellCommand,
+  tuiCommand,
+  configCommand,
+];
+const COMMAND_NAMES = new Set([
+  'serve',
+  'index',
+  'hash',
+  'download',
+  'upload',
+  'mkdir',
+  'mv',
+  'rm',
+  'cp',
+  'logs',
+  'cache',
+  'shell',
+  'tui',
+  'completion',
+  'config',
+]);
 
 function build(ctx: Ctx): Argv {
   return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx))
@@ -86,6 +121,10 @@ const MISSING: Record<string, string> = {
   'hash verify': 'FILE (a path inside the share)',
   download: 'FILE (a path inside the share)',
   upload: 'LOCAL (the file to send)',
+  mkdir: 'PATH (the folder to make, inside the share)',
+  mv: 'FROM and TO (paths inside the share)',
+  cp: 'FROM and TO (paths inside the share)',
+  rm: 'PATH (what to remove, inside the share)',
   'index shortlist': 'START and END times',
   'cache rm': 'FILE (an MD5 or a remote path)',
 };

@@ -17,10 +17,7 @@ let t: TestServer;
 let rpc: RpcConnection;
 
 beforeAll(async () => {
-  t = await startTestServer(
-    { 'a.txt': 'inside a\n', 'sub/b.txt': 'inside b\n', 'holds-link/own.txt': 'own\n', 'race/f.txt': 'race\n' },
-    { allowWrite: true },
-  );
+  t = await startTestServer({ 'a.txt': 'inside a\n', 'sub/b.txt': 'inside b\n', 'holds-link/own.txt': 'own\n', 'race/f.txt': 'race\n' }, { allowWrite: true });
   const { root, outside } = t.share;
   await symlink(outside, `${root}/link-out`);
   await symlink(t.share.sentinel, `${root}/link-sentinel`);
