@@ -114,7 +114,6 @@ export function tuiCommand(ctx: Ctx) {
               serverLabel: embedded ? `${server} (${embedded.root})` : server,
               // The status line names the embedded share's folder; the pane title keeps room for the path inside it.
               remoteLabel: server,
-              uploadAllowed: client.info.features.includes('upload'),
               md5Here: a.md5 ?? ctx.config?.settings.md5 ?? false,
               ...(transfers !== undefined ? { concurrency: transfers } : {}),
               ...(ctx.config?.settings.colors ? { colors: ctx.config.settings.colors } : {}),
