@@ -25,8 +25,10 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 /** Requests that hold a file (and a share of the connection's send budget) while they run. */
 const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload', 'copy']);
-/** Requests that walk the share (a listing, a keyword search, check-all, a folder removed or copied). */
-const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall', 'remove', 'copy']);
+/** Requests that walk the share (a listing, a keyword search, check-all, a folder copied). */
+const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall', 'copy']);
+/** Does this request walk a tree (and so take a walk turn)? A recursive remove does; one file's does not. */
+const walks = (r: Request) => WALK_OPS.has(r.op) || (r.op === 'remove' && r.recursive === true);
 
 export interface SessionHooks {
   /** The peer completed the handshake (proved the token, or none is needed). */
@@ -228,7 +230,7 @@ export class Session {
         releaseTurn = await this.transferSlots.acquire(entry.controller.signal);
         services.counters.transfers++;
       }
-      if (WALK_OPS.has(request.op)) {
+      if (walks(request)) {
         // One walk at a time per connection (the rest wait here, holding nothing),
         // then a turn among the server's walks, or a clear refusal when too many wait.
         releaseWalk.push(await this.walkSlots.acquire(entry.controller.signal));
