@@ -237,8 +237,14 @@ export async function copyEntry(ctx: RequestContext<CopyRequest>): Promise<objec
         let placed = false;
         try {
           const bytes = await copyFileData(file.handle, file.stat.size, file.stat.mtimeMs, temp, common);
-          if (overwrite) await fs.rename(temp, target);
-          else await fs.link(temp, target).then(() => fs.unlink(temp));
+          if (overwrite) {
+            // The file replaced frees its inode: its hashes must not pass to whatever gets it next.
+            const replaced = await lstatOrNone(target);
+            await fs.rename(temp, target);
+            if (replaced?.isFile()) hashes.forget(replaced);
+          } else {
+            await fs.link(temp, target).then(() => fs.unlink(temp));
+          }
           placed = true;
           return { from: file.rel, to: dst.rel, files: 1, folders: 0, bytes, skipped: 0 };
         } catch (err) {
