@@ -71,6 +71,31 @@ describe('on a server that allows writing', () => {
   });
 });
 
+describe('ferry shell', () => {
+  it('takes mkdir, mv, cp and rm too, and a refused one fails the script', async () => {
+    const script = [
+      'mkdir -p "shell dir/inner"',
+      'cp docs/deep/c.txt "shell dir/c.txt"',
+      'mv "shell dir/c.txt" "shell dir/moved.txt"',
+      'rm -r "shell dir/inner"',
+      'rm nothing-here',
+    ];
+    const r = await run(['shell'], { env: env(rw), stdin: `${script.join('\n')}\n` });
+    expect(r.stdout).toBe(
+      [
+        'made folder shell dir/inner',
+        'copied docs/deep/c.txt → shell dir/c.txt (1 file, 6 B)',
+        'moved shell dir/c.txt → shell dir/moved.txt',
+        'removed shell dir/inner',
+        '',
+      ].join('\n'),
+    );
+    expect(r.stderr).toContain("'nothing-here' does not exist");
+    expect(r.code).toBe(1);
+    expect(await fs.readdir(rw.share.abs('shell dir'))).toEqual(['moved.txt']);
+  });
+});
+
 describe('on a read-only server', () => {
   it.each([
     ['mkdir', 'new'],

@@ -293,6 +293,24 @@ describe('copy', () => {
   });
 });
 
+describe("the ':' line", () => {
+  it('runs mkdir, mv, cp and rm on the server, and says when one is refused', async () => {
+    const a = await start();
+    await a.press(':');
+    await a.waitFor((x) => x.includes('$ '));
+    await a.type('mv like.txt "liked it.txt"');
+    await a.press('enter');
+    await a.waitFor((x) => rowOf(remoteText(x, W), 'liked it.txt') !== undefined);
+    expect(a.api.fileOps).toEqual(['move like.txt liked it.txt']);
+    a.api.fileOpError = Object.assign(new Error("'Pasta' is a folder that is not empty"), { code: 'NOT_EMPTY' });
+    await a.press(':');
+    await a.waitFor((x) => x.includes('$ '));
+    await a.type('rm Pasta');
+    await a.press('enter');
+    await a.waitFor((x) => x.includes("✗ rm Pasta: 'Pasta' is a folder that is not empty (NOT_EMPTY)"));
+  });
+});
+
 describe('the keys', () => {
   it('? lists them', async () => {
     const a = await start();

@@ -276,7 +276,7 @@ export function App({
       onFilters={(filters) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters })}
       onRunLine={(text) => {
         setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));
-        runCommandLine(current(), text);
+        if (!fileOps.runLine(text)) runCommandLine(current(), text);
       }}
     />
   );

@@ -6,6 +6,7 @@
 // every change.
 
 import { useCallback, useRef, useState } from 'react';
+import { parseClassic } from '../../client/classic.js';
 import { LocalOps } from '../../client/local-ops.js';
 import type { LocalSide } from '../../client/local-side.js';
 import type { DownloadResult, Entry, FerryApi, FileOps, Side, UploadResult } from '../../client/types.js';
@@ -70,6 +71,8 @@ export interface FileOpsControl {
   uploaded(r: UploadResult): void;
   /** A transfer failed or was cancelled: a move waiting on it leaves its source. */
   transferFailed(remotePath: string): void;
+  /** A ':' line that is a file operation (mkdir, mv, cp, rm on the server): run it and say true. */
+  runLine(text: string): boolean;
 }
 
 export function useFileOps(deps: FileOpsDeps): FileOpsControl {
@@ -315,5 +318,29 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
     if (pendingMoves.current.delete(remotePath)) d.current.log(`move of ${remotePath} stopped: its transfer failed, the original stays`, 'error');
   }, []);
 
-  return { dialog, begin, close, makeFolder, transfer, retarget, confirmDelete, downloaded, uploaded, transferFailed };
+  const runLine = useCallback((text: string): boolean => {
+    const cmd = parseClassic(text);
+    if ('error' in cmd || !['mkdir', 'move', 'copy', 'remove'].includes(cmd.kind)) return false;
+    d.current.log(`$ ${text}`);
+    const api = d.current.api;
+    const work =
+      cmd.kind === 'mkdir'
+        ? api.mkdir(cmd.path, { parents: cmd.parents })
+        : cmd.kind === 'move'
+          ? api.move(cmd.from, cmd.to)
+          : cmd.kind === 'copy'
+            ? api.copy(cmd.from, cmd.to)
+            : cmd.kind === 'remove'
+              ? api.remove(cmd.path, { recursive: cmd.recursive })
+              : Promise.resolve();
+    void work
+      .then(
+        () => d.current.setMessage({ level: 'ok', text: `${text}: done` }),
+        (err: unknown) => fail(`${text}: ${fileOpErrorText(err)}`),
+      )
+      .finally(() => refresh('remote'));
+    return true;
+  }, []);
+
+  return { dialog, begin, close, makeFolder, transfer, retarget, confirmDelete, downloaded, uploaded, transferFailed, runLine };
 }
