@@ -232,8 +232,9 @@ export class FerryClient implements FerryApi, ServerLink {
       );
       removed += typeof reply.removed === 'number' ? reply.removed : 0;
       options.onProgress?.(removed);
-      // A step that removed nothing yet says more is left could never end: stop.
-      if (reply.more !== true || removed === before) return { path: String(reply.path), removed };
+      if (reply.more !== true) return { path: String(reply.path), removed };
+      // A step that removed nothing yet says more is left would never end.
+      if (removed === before) throw new FerryError(ErrorCode.NotEmpty, `the server stopped removing '${path}' before it was empty`);
     }
   }
 
