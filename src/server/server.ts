@@ -18,6 +18,7 @@ import { defaultHashIndexFile, defaultLogFile, ferryStateLocations } from './pat
 import { PrivateState } from './private-state.js';
 import { ShareStore } from './store.js';
 import { Turns } from './turns.js';
+import { discardFolder, shareRules } from './tree-ops.js';
 import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
 
 export interface ServerOptions {
@@ -101,6 +102,7 @@ export class FerryServer {
       maxEntries: limits.staleUploadScanEntries,
       maxDepth: STALE_UPLOAD_SCAN_DEPTH,
       skip: (real) => store.isPrivate(real),
+      removeFolder: (at, budget) => discardFolder(at, shareRules(store, services.hashes), budget),
       signal: this.stopCleanup.signal,
     }).then((report) => {
       if (report.removed > 0 || !report.complete) {

@@ -11,7 +11,7 @@ import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { CopyRequest, MkdirRequest, MoveRequest, RemoveRequest } from '../protocol/messages.js';
 import type { RequestContext } from './context.js';
 import { fsError, type HeldParent, type ShareStore } from './store.js';
-import { copyFileData, copyFolder, discardFolder, emptyFolder, lstatOrNone } from './tree-ops.js';
+import { copyFileData, copyFolder, discardFolder, emptyFolder, lstatOrNone, shareRules } from './tree-ops.js';
 
 // What the write handlers (mkdir, move, remove, copy) share: the share root is
 // never their subject, ferry's own state is never seen, and filesystem errors
@@ -186,8 +186,7 @@ export async function removeEntry(ctx: RequestContext<RemoveRequest>): Promise<o
       let removed = 0;
       if (recursive) {
         const done = await emptyFolder(at, {
-          store,
-          hashes,
+          ...shareRules(store, hashes),
           budget: limits.removeEntries,
           signal: ctx.signal,
           progress: (n) => ctx.item({ removed: n }),
@@ -281,7 +280,7 @@ export async function copyEntry(ctx: RequestContext<CopyRequest>): Promise<objec
     } catch (err) {
       throw writeError(err, dst.rel);
     } finally {
-      if (!placed) await discardFolder(temp, { store, hashes });
+      if (!placed) await discardFolder(temp, shareRules(store, hashes));
     }
   });
 }

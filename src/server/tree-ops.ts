@@ -35,8 +35,12 @@ export async function lstatOrNone(at: string): Promise<Stats | undefined> {
 }
 
 export interface EmptyOptions {
-  store: ShareStore;
-  hashes: HashIndex;
+  /** The share's real root: every folder held must be inside it. */
+  root: string;
+  /** ferry's own state, left where it is. */
+  isPrivate(real: string, st: Stats): boolean;
+  /** A file was removed: its hashes go too. */
+  forget(st: Stats): void;
   /** Entries to delete at most (files, links and folders). */
   budget: number;
   signal: AbortSignal;
@@ -54,7 +58,7 @@ export async function emptyFolder(at: string, o: EmptyOptions): Promise<{ remove
   let removed = 0;
   const visit = async (where: string, depth: number): Promise<boolean> => {
     if (depth > MAX_TREE_DEPTH) tooDeep();
-    const held = await openHeldFolder(where, o.store.root);
+    const held = await openHeldFolder(where, o.root);
     try {
       const dir = await held.open();
       // for await closes the Dir when the loop ends, returns or throws.
@@ -65,13 +69,13 @@ export async function emptyFolder(at: string, o: EmptyOptions): Promise<{ remove
         if (isInternalName(entry.name)) continue;
         const at = held.at(entry.name);
         const st = await lstatOrNone(at);
-        if (!st || o.store.isPrivate(held.real(entry.name), st)) continue;
+        if (!st || o.isPrivate(held.real(entry.name), st)) continue;
         if (st.isDirectory()) {
           if (!(await visit(at, depth + 1))) return false;
           await fs.rmdir(at);
         } else {
           await fs.unlink(at);
-          if (st.isFile()) o.hashes.forget(st);
+          if (st.isFile()) o.forget(st);
         }
         if (++removed % REPORT_EVERY === 0) await o.progress(removed);
       }
@@ -203,9 +207,26 @@ export async function copyFolder(from: string, to: string, o: CopyOptions): Prom
   return count;
 }
 
-/** Remove a folder this request made (a failed copy's temp folder), whatever it holds. */
-export async function discardFolder(at: string, o: Pick<EmptyOptions, 'store' | 'hashes'>): Promise<void> {
+/** What emptyFolder needs to know about a share, from its store and hash index. */
+export function shareRules(store: ShareStore, hashes: HashIndex): Pick<EmptyOptions, 'root' | 'isPrivate' | 'forget'> {
+  return { root: store.root, isPrivate: (real, st) => store.isPrivate(real, st), forget: (st) => hashes.forget(st) };
+}
+
+/**
+ * Remove a folder and whatever it holds, up to `budget` entries (a failed
+ * copy's temp folder, or one a stopped server left). Resolves with the
+ * entries removed and whether the folder is gone; never throws.
+ */
+export async function discardFolder(
+  at: string,
+  o: Pick<EmptyOptions, 'root' | 'isPrivate' | 'forget'>,
+  budget = Number.POSITIVE_INFINITY,
+): Promise<{ entries: number; gone: boolean }> {
   const signal = new AbortController().signal;
-  await emptyFolder(at, { ...o, budget: Number.POSITIVE_INFINITY, signal, progress: async () => {} }).catch(() => undefined);
-  await fs.rmdir(at).catch(() => undefined);
+  const done = await emptyFolder(at, { ...o, budget, signal, progress: async () => {} }).catch(() => ({ removed: 0, emptied: false }));
+  if (!done.emptied) return { entries: done.removed, gone: false };
+  return fs.rmdir(at).then(
+    () => ({ entries: done.removed + 1, gone: true }),
+    () => ({ entries: done.removed, gone: false }),
+  );
 }
