@@ -108,7 +108,10 @@ export async function moveEntry(ctx: RequestContext<MoveRequest>): Promise<objec
   const fromSegs = refuseRoot(store, from, 'moved');
   const toSegs = refuseRoot(store, to, 'replaced');
   if (isWithin(toSegs, fromSegs)) {
-    if (toSegs.length === fromSegs.length) return { from: fromSegs.join('/'), to: toSegs.join('/'), moved: false };
+    if (toSegs.length === fromSegs.length) {
+      const here = await store.resolve(from); // NOT_FOUND when there is nothing to leave in place
+      return { from: here.rel, to: here.rel, moved: false };
+    }
     throw new FerryError(ErrorCode.BadRequest, `'${fromSegs.join('/')}' cannot be moved into itself`);
   }
   return store.withParent(from, (src) =>

@@ -103,6 +103,7 @@ describe('move', () => {
     expect(await codeOf(c.move('nothing', 'there'))).toBe('NOT_FOUND');
     expect(await codeOf(c.move('file.txt', 'no/such/folder.txt'))).toBe('NOT_FOUND');
     expect(await c.move('file.txt', 'file.txt')).toMatchObject({ moved: false });
+    expect(await codeOf(c.move('ghost.txt', 'ghost.txt'))).toBe('NOT_FOUND');
     expect(await readFile(t.share.abs('full/keep.txt'), 'utf8')).toBe('k');
   });
 });
