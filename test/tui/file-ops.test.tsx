@@ -180,6 +180,34 @@ describe('rename and move', () => {
     expect(a.api.fileOps).toEqual(['remove 163.jpg']);
   });
 
+  it('a folder moved here: each file deleted there once verified, then its folder, made here too', async () => {
+    const a = await start({ files: [...SAMPLE.map((f) => ({ ...f })), { path: 'Pasta/sauce/tomato.txt', content: 'red' }] });
+    await a.press('F6'); // the cursor is on Pasta/
+    await a.waitFor((x) => x.includes('move Pasta (transfer, then delete once verified)'));
+    await a.press('enter');
+    const first = await a.api.downloads.next();
+    const second = await a.api.downloads.next();
+    expect([first.path, second.path].sort()).toEqual(['Pasta/recipe.txt', 'Pasta/sauce/tomato.txt']);
+    first.finish();
+    await a.waitFor(() => a.api.fileOps.length === 1);
+    expect(a.api.fileOps).toEqual([`remove ${first.path}`]); // the folder waits for its other file
+    second.finish();
+    await a.waitFor(() => a.api.fileOps.length === 4);
+    expect(a.api.fileOps.slice(1)).toEqual([`remove ${second.path}`, 'remove Pasta/sauce', 'remove Pasta']);
+    expect(existsSync(join(a.localRoot, 'Pasta', 'sauce'))).toBe(true);
+  });
+
+  it('a folder whose file fails to arrive stays on the server', async () => {
+    const a = await start();
+    await a.press('F6');
+    await a.waitFor((x) => x.includes('move Pasta'));
+    await a.press('enter');
+    const t = await a.api.downloads.next();
+    t.fail(Object.assign(new Error('checksum mismatch'), { code: 'CHECKSUM_MISMATCH' }));
+    await a.waitFor((x) => x.includes('checksum mismatch'));
+    expect(a.api.fileOps).toEqual([]);
+  });
+
   it('a move whose transfer fails leaves the original', async () => {
     const a = await start();
     await a.press('j', 'j', 'F6');

@@ -24,6 +24,7 @@ import {
   type PaneId,
 } from '../state/file-ops.js';
 import { joinPath, parentPath, selectedEntry, type PaneAction, type PaneState } from '../state/pane.js';
+import { MoveTracker } from './move-tracker.js';
 import type { Transfers } from './use-transfers.js';
 import type { Permissions } from './use-writable.js';
 
@@ -83,8 +84,15 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
   const d = useRef(deps);
   d.current = deps;
   const localOps = useRef<LocalOps | null>(null);
-  /** Moves between sides waiting for their transfer: remote path → local path (relative), and which way. */
-  const pendingMoves = useRef(new Map<string, { way: 'down' | 'up'; local: string }>());
+  /** Moves between sides, waiting for their transfers to land verified. */
+  const moves = useRef<MoveTracker | null>(null);
+  moves.current ??= new MoveTracker(() => ({
+    remote: opsOf('remote'),
+    local: opsOf('local'),
+    refresh,
+    log: d.current.log,
+    fail,
+  }));
 
   const opsOf = (p: PaneId): FileOps => {
     if (p === 'remote') return d.current.api;
@@ -244,8 +252,8 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
     if (kind === 'move' && from === 'remote' && !permissions.write) {
       return fail('the server is read-only: a move would leave the files there (F5 copies)');
     }
-    if (kind === 'move' && folders.length > 0) {
-      return fail('folders move between sides as a copy then a delete: F5, then F8');
+    if (kind === 'move' && from === 'local' && folders.length > 0) {
+      return fail('folders move to the server as an upload (`ferry upload --recursive`) then a delete (F8)');
     }
     if (from === 'local' && folders.length > 0 && files.length === 0) {
       return fail('folders upload with `ferry upload --recursive`; mark the files inside to upload them here');
@@ -257,9 +265,7 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
       } catch (err) {
         return fail(fileOpErrorText(err));
       }
-      for (const f of files) {
-        if (kind === 'move') pendingMoves.current.set(f.path, { way: 'down', local: '' });
-      }
+      for (const f of files) if (kind === 'move') moves.current!.expectDownload(f.path);
       if (files.length === 1) transfers.download(files[0]!.path, 'tcp', dest, files[0]!.size);
       else if (files.length > 1)
         transfers.downloadFiles(
@@ -267,11 +273,14 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
           'tcp',
           dest,
         );
-      for (const f of folders) transfers.downloadFolder(f.path, 'tcp', dest);
+      for (const f of folders) {
+        if (kind === 'copy') transfers.downloadFolder(f.path, 'tcp', dest);
+        else void moveFolderHere(f.path, dest, destFolder);
+      }
       log(`${kind} ${describeEntries(entries)} → local ${destFolder || '/'} (through the transfer queue)`);
     } else {
       const up = files.map((f) => ({ localPath: localSide.resolve(f.path), remotePath: joinPath(destFolder, f.name), size: f.size }));
-      if (kind === 'move') for (const [i, f] of files.entries()) pendingMoves.current.set(up[i]!.remotePath, { way: 'up', local: f.path });
+      if (kind === 'move') for (const [i, f] of files.entries()) moves.current!.expectUpload(up[i]!.remotePath, f.path);
       if (up.length === 1) transfers.upload(up[0]!.localPath, up[0]!.remotePath, up[0]!.size);
       else transfers.uploadFiles(up);
       log(`${kind} ${describeEntries(files)} → remote ${destFolder || '/'} (through the transfer queue)`);
@@ -279,44 +288,26 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
         setMessage({ level: 'info', text: `${plural(folders.length, 'folder')} left out: folders upload with \`ferry upload --recursive\`` });
     }
     d.current.dispatch[from]({ type: 'clearMarks' });
-    if (kind === 'move') setMessage({ level: 'info', text: `moving ${describeEntries(files)}: each source is deleted once its copy is verified` });
+    if (kind === 'move') setMessage({ level: 'info', text: `moving ${describeEntries(entries)}: each original is deleted once its copy is verified` });
   };
 
-  const downloaded = useCallback((r: DownloadResult) => {
-    const move = pendingMoves.current.get(r.path);
-    if (move?.way !== 'down') return;
-    pendingMoves.current.delete(r.path);
-    // Only bytes checked at their destination let the original go.
-    if (!r.verified || r.skipped) return fail(`moved ${r.path}: the copy was not verified, so the original stays`);
-    void d.current.api.remove(r.path).then(
-      () => {
-        d.current.log(`remote: deleted ${r.path} (moved here, verified)`);
-        refresh('remote');
-      },
-      (err: unknown) => fail(`moved ${r.path}, but the original stays: ${fileOpErrorText(err)}`),
-    );
-  }, []);
+  /** A remote folder moved here: listed first, so that only what was there and arrived verified is deleted. */
+  const moveFolderHere = async (path: string, dest: string, destFolder: string) => {
+    let inside: Entry[];
+    try {
+      inside = await d.current.remoteSide.list({ path, recursive: true, hidden: true });
+    } catch (err) {
+      return fail(`move ${path}/: ${fileOpErrorText(err)}`);
+    }
+    const files = inside.filter((e) => e.type === 'file').map((e) => e.path);
+    const folders = inside.filter((e) => e.type === 'dir').map((e) => e.path);
+    moves.current!.expectFolder(path, files, folders, destFolder);
+    if (files.length > 0) d.current.transfers.downloadFolder(path, 'tcp', dest);
+  };
 
-  const uploaded = useCallback((r: UploadResult) => {
-    const move = pendingMoves.current.get(r.path);
-    if (move?.way !== 'up') return;
-    pendingMoves.current.delete(r.path);
-    if (!r.verified) return fail(`moved ${r.path}: the copy was not verified, so the original stays`);
-    void opsOf('local')
-      .remove(move.local)
-      .then(
-        () => {
-          d.current.log(`local: deleted ${move.local} (moved to the server, verified)`);
-          refresh('local');
-        },
-        (err: unknown) => fail(`moved ${move.local}, but the original stays: ${fileOpErrorText(err)}`),
-      );
-  }, []);
-
-  const transferFailed = useCallback((remotePath: string) => {
-    // The source stays; the move is over.
-    if (pendingMoves.current.delete(remotePath)) d.current.log(`move of ${remotePath} stopped: its transfer failed, the original stays`, 'error');
-  }, []);
+  const downloaded = useCallback((r: DownloadResult) => moves.current!.downloaded(r), []);
+  const uploaded = useCallback((r: UploadResult) => moves.current!.uploaded(r), []);
+  const transferFailed = useCallback((remotePath: string) => moves.current!.failed(remotePath), []);
 
   const runLine = useCallback((text: string): boolean => {
     const cmd = parseClassic(text);
