@@ -38,7 +38,11 @@ export function tuiCommand(ctx: Ctx) {
           })
           .option('token', { type: 'string', describe: 'access token [default: $FERRY_TOKEN]', requiresArg: true })
           .option('share', { type: 'string', describe: 'folder the embedded server shares [default: a sample share]', requiresArg: true })
-          .option('allow-upload', { type: 'boolean', describe: 'let the embedded server accept uploads [default: only into the sample share]' })
+          .option('allow-write', {
+            alias: 'allow-upload',
+            type: 'boolean',
+            describe: 'let the embedded server accept changes: uploads, new folders, renames, deletes [default: only in the sample share]',
+          })
           .option('local', {
             type: 'string',
             describe:
@@ -81,7 +85,7 @@ export function tuiCommand(ctx: Ctx) {
             host: '127.0.0.1',
             port: 0,
             logFile: embeddedLogFile(),
-            allowUpload: a['allow-upload'] ?? sample,
+            allowWrite: a['allow-write'] ?? sample,
             ...(token ? { token } : {}),
           });
           server = hostPort(embedded.host, embedded.port);
@@ -110,7 +114,6 @@ export function tuiCommand(ctx: Ctx) {
               serverLabel: embedded ? `${server} (${embedded.root})` : server,
               // The status line names the embedded share's folder; the pane title keeps room for the path inside it.
               remoteLabel: server,
-              uploadAllowed: client.info.features.includes('upload'),
               md5Here: a.md5 ?? ctx.config?.settings.md5 ?? false,
               ...(transfers !== undefined ? { concurrency: transfers } : {}),
               ...(ctx.config?.settings.colors ? { colors: ctx.config.settings.colors } : {}),

@@ -9,6 +9,10 @@ import { stat } from './stat.js';
 import { udp } from './udp.js';
 import { upload } from './upload.js';
 import { watch } from './watch.js';
+import { copy } from './copy.js';
+import { mkdir } from './mkdir.js';
+import { move } from './move.js';
+import { remove } from './remove.js';
 
 export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messages.js').Request, { op: K }>> } = {
   list,
@@ -20,4 +24,8 @@ export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messa
   upload,
   logs,
   watch,
+  mkdir,
+  move,
+  remove,
+  copy,
 };

@@ -24,6 +24,9 @@ import { initialLogs, logsReducer } from '../state/logs.js';
 import { batchView } from '../state/transfer-batch.js';
 import { pendingCount, rowCount, runningBytes, runningCount, visibleTransfers } from '../state/transfers.js';
 import { useCoalesced } from '../hooks/use-coalesced.js';
+import { fileOpOf, useFileOps } from '../hooks/use-file-ops.js';
+import { useWritable } from '../hooks/use-writable.js';
+import { FILE_OP_ROWS, FileOpDialog } from './FileOpDialog.js';
 import { CacheView } from './CacheView.js';
 import { CheckAllView } from './CheckAllView.js';
 import { BottomLine } from './BottomLine.js';
@@ -45,7 +48,8 @@ export interface AppProps {
   serverLabel: string;
   /** The remote pane's title, where it differs from the status line's label. */
   remoteLabel?: string;
-  uploadAllowed: boolean;
+  /** Uploads are accepted (read from the client, and again on every reconnect, unless given). */
+  uploadAllowed?: boolean;
   /** Also compute each download's MD5 here (every chunk is checked by BLAKE3 regardless). */
   md5Here?: boolean;
   /** Transfers open at once; the rest wait in the queue (DEFAULT_TRANSFERS unless set). */
@@ -67,7 +71,7 @@ export function App({
   localRoot,
   serverLabel,
   remoteLabel = serverLabel,
-  uploadAllowed,
+  uploadAllowed: uploadAllowedAtStart,
   md5Here = false,
   concurrency,
   onExit,
@@ -104,14 +108,17 @@ export function App({
     md5Here,
     ...(concurrency !== undefined ? { concurrency } : {}),
     onDownloaded: (r) => {
+      fileOpsRef.current?.downloaded(r);
       log(`downloaded ${r.path} (${r.bytes} B, ${r.transport.toUpperCase()}, cache ${r.cache}) md5 ${r.md5} verified`);
       afterDownloads();
     },
     onUploaded: (r) => {
+      fileOpsRef.current?.uploaded(r);
       log(`uploaded ${r.path} (${r.bytes} B) md5 ${r.md5} verified`);
       dispatchRemote({ type: 'refresh' });
     },
     onFailed: (f) => {
+      fileOpsRef.current?.transferFailed(f.path);
       if (f.reason === Failure.Cancelled) {
         log(`${f.kind} ${f.path} cancelled`);
         return;
@@ -126,6 +133,22 @@ export function App({
     },
   });
   const status = useConnection(api, pingIntervalMs);
+  // What the server allows, read again after every reconnection.
+  const permissions = useWritable(api, uploadAllowedAtStart);
+  const uploadAllowed = permissions.upload;
+  const fileOps = useFileOps({
+    api,
+    localSide,
+    remoteSide,
+    panes: () => ({ local: localLatest.current, remote: remoteLatest.current }),
+    dispatch: { local: dispatchLocal, remote: dispatchRemote },
+    transfers,
+    permissions,
+    setMessage,
+    log,
+  });
+  const fileOpsRef = useRef(fileOps);
+  fileOpsRef.current = fileOps;
   // Back from a drop: what the remote pane shows may be an error or stale.
   const lastState = useRef(status.state);
   useEffect(() => {
@@ -144,8 +167,13 @@ export function App({
     onExit();
   }, [transfers, onExit]);
 
-  const dialogRows =
-    overlay.kind === 'shortlist' ? SHORTLIST_ROWS : overlay.kind === 'quit' || overlay.kind === 'overwrite' || overlay.kind === 'cancelAll' ? CONFIRM_ROWS : 0;
+  const dialogRows = fileOps.dialog
+    ? FILE_OP_ROWS
+    : overlay.kind === 'shortlist'
+      ? SHORTLIST_ROWS
+      : overlay.kind === 'quit' || overlay.kind === 'overwrite' || overlay.kind === 'cancelAll'
+        ? CONFIRM_ROWS
+        : 0;
   // One row stays free: a frame as tall as the terminal makes Ink repaint with
   // ESC[3J, which wipes the user's scrollback, and redraw everything each time.
   const layout = computeLayout(columns, rows - 1, rowCount(transfers.transfers), message !== null, dialogRows, stats ? 1 : 0);
@@ -188,7 +216,9 @@ export function App({
     if (overlayLatest.current.kind !== 'none') return false;
     const c = commandFor('panes', key.name);
     if (c === undefined) return false;
-    runCommand(current(), c);
+    const op = fileOpOf(c);
+    if (op) fileOps.begin(op, focusLatest.current);
+    else runCommand(current(), c);
     return true;
   }, Priority.Panes);
 
@@ -229,7 +259,7 @@ export function App({
             <Pane state={local} label={tildify(localSide.label)} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
             <Pane
               state={remote}
-              label={remoteLabel}
+              label={permissions.write ? remoteLabel : `${remoteLabel} · read-only`}
               width={layout.rightWidth}
               height={h}
               listRows={layout.listRows}
@@ -253,7 +283,7 @@ export function App({
       complete={complete}
       onRunLine={(text) => {
         setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));
-        runCommandLine(current(), text);
+        if (!fileOps.runLine(text)) runCommandLine(current(), text);
       }}
     />
   );
@@ -269,7 +299,9 @@ export function App({
         queued={Math.max(0, pending - running)}
       />
       {view}
-      {overlay.kind === 'shortlist' ? (
+      {fileOps.dialog ? (
+        <FileOpDialog width={layout.columns} dialog={fileOps.dialog} ops={fileOps} />
+      ) : overlay.kind === 'shortlist' ? (
         <ShortlistForm
           width={layout.columns}
           filters={focusedPane.filters}

@@ -3,7 +3,7 @@
 // without each component having to know which others are open.
 
 import { createContext, useContext, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
-import { useInput } from 'ink';
+import { useInput, useStdin } from 'ink';
 import { keyName } from '../keys/key-name.js';
 
 export interface Keypress {
@@ -85,8 +85,19 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
     queue.current.push(...presses);
     if (!waiting.current) drain();
   };
+  // The bytes of the keypress being handled: Ink's key flags cannot tell F5 from
+  // F8 or Delete from Backspace (keyName). This listener is added once, in a
+  // layout effect, so it runs before useInput's, which Ink re-adds every render.
+  const { internal_eventEmitter: events } = useStdin();
+  const raw = useRef<string | undefined>(undefined);
+  useLayoutEffect(() => {
+    const see = (data: string) => void (raw.current = typeof data === 'string' ? data : undefined);
+    events?.on('input', see);
+    return () => void events?.removeListener('input', see);
+  }, [events]);
   useInput((input, key) => {
-    const name = keyName(input, key);
+    const name = keyName(input, key, raw.current);
+    raw.current = undefined;
     const plain = !key.ctrl && !key.meta && name === input;
     if (plain && [...input].length > 1) enqueue([...input].map(charPress));
     else enqueue([{ name, text: name === 'space' ? ' ' : plain ? input : '' }]);

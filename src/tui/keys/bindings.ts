@@ -38,6 +38,10 @@ export enum Command {
   CommandLine = 'command-line',
   Help = 'help',
   Quit = 'quit',
+  Copy = 'copy',
+  Move = 'move',
+  MakeFolder = 'make-folder',
+  Delete = 'delete',
   // Inside views
   Close = 'close',
   Follow = 'follow',
@@ -50,7 +54,7 @@ export enum Command {
 /** Where a binding applies: the two panes, or one of the full views. */
 export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help' | 'transfers';
 
-export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
+export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Files' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
 
 export interface Binding {
   command: Command;
@@ -113,6 +117,10 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Ext, keys: ['e'], label: 'ext', help: 'Filter by extension', group: 'Filter', scopes: ['panes'], footer: 31 },
   { command: Command.Keyword, keys: ['/'], label: 'search', help: 'Search inside text files (recursive)', group: 'Filter', scopes: ['panes'], footer: 32 },
   { command: Command.ClearFilters, keys: ['escape'], label: 'clear', help: 'Clear filters, search, or the message', group: 'Filter', scopes: ['panes'] },
+  { command: Command.Copy, keys: ['F5', 'C'], label: 'copy', help: 'Copy (to the other pane unless told)', group: 'Files', scopes: ['panes'] },
+  { command: Command.Move, keys: ['F6', 'R'], label: 'move', help: 'Rename or move (Tab: within this side)', group: 'Files', scopes: ['panes'] },
+  { command: Command.MakeFolder, keys: ['F7', 'M'], label: 'mkdir', help: 'Make a folder here', group: 'Files', scopes: ['panes'] },
+  { command: Command.Delete, keys: ['F8', 'delete'], label: 'delete', help: 'Delete (asks, saying what and how much)', group: 'Files', scopes: ['panes'] },
   {
     command: Command.Download,
     keys: ['d'],
@@ -233,7 +241,27 @@ export const BINDINGS: readonly Binding[] = [
 /** The table in force: BINDINGS with the user's own keys (config file) in place. */
 let table: readonly Binding[] = BINDINGS;
 
-const NAMED_KEYS = new Set(['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end', 'enter', 'tab', 'S-tab', 'backspace', 'escape', 'space']);
+const NAMED_KEYS = new Set([
+  'up',
+  'down',
+  'left',
+  'right',
+  'pageup',
+  'pagedown',
+  'home',
+  'end',
+  'enter',
+  'tab',
+  'S-tab',
+  'backspace',
+  'escape',
+  'space',
+  'delete',
+  'F5',
+  'F6',
+  'F7',
+  'F8',
+]);
 
 /** Is `name` a key keyName() can produce: one character, a named key, or C- and a letter? */
 export function isKeyName(name: string): boolean {
