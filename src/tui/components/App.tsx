@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
-import { LocalSide, localMd5 } from '../../client/local-side.js';
+import { localMd5, localSideAt } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
 import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../hooks/use-commands.js';
@@ -71,11 +71,12 @@ export function App({
   pingIntervalMs,
 }: AppProps) {
   const { columns, rows } = useTerminalSize();
-  const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
+  const localStart = useMemo(() => localSideAt(localRoot), [localRoot]);
+  const localSide = localStart.side;
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
   // Fresh-readable state (see use-store): key handlers act on what the user last
   // did, even when React has not drawn it yet.
-  const [local, dispatchLocal, localLatest] = usePane(localSide, 'local');
+  const [local, dispatchLocal, localLatest] = usePane(localSide, 'local', localStart.path);
   const [remote, dispatchRemote, remoteLatest] = usePane(remoteSide, 'remote');
   const [focus, setFocus, focusLatest] = useLatestState<PaneId>('remote');
   const [overlay, setOverlay, overlayLatest] = useLatestState<Overlay>({ kind: 'none' });
@@ -220,7 +221,15 @@ export function App({
       default:
         return (
           <Box flexDirection="row" height={h}>
-            <Pane state={local} label={tildify(localSide.label)} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
+            <Pane
+              state={local}
+              label={localSide.label}
+              where={tildify(localSide.resolve(local.path))}
+              width={layout.leftWidth}
+              height={h}
+              listRows={layout.listRows}
+              focused={focus === 'local'}
+            />
             <Pane
               state={remote}
               label={remoteLabel}

@@ -137,7 +137,8 @@ function moveTo(s: PaneState, index: number, height: number): PaneState {
 function withView(s: PaneState): PaneState {
   const selected = s.reselect ?? s.view[s.cursor]?.path;
   const view = buildView(s);
-  let cursor = selected === undefined ? 0 : view.findIndex((e) => e.path === selected);
+  // Nothing selected yet (a first listing): keep the starting row, if there is one.
+  let cursor = selected === undefined ? Math.min(s.cursor, Math.max(0, view.length - 1)) : view.findIndex((e) => e.path === selected);
   if (cursor < 0) cursor = Math.min(s.cursor, Math.max(0, view.length - 1));
   return { ...s, view, cursor, totals: viewTotals(view) };
 }
