@@ -12,6 +12,7 @@ import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandConte
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
+import { useNavHistory } from '../hooks/use-nav-history.js';
 import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
@@ -27,7 +28,8 @@ import { BottomLine } from './BottomLine.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { LogViewer } from './LogViewer.js';
 import { MessageLine, type Message } from './MessageLine.js';
-import { Pane } from './Pane.js';
+import { Pane, type PaneProps } from './Pane.js';
+import { GoToPane, goToSide } from './GoToPane.js';
 import { QuitDialog } from './QuitDialog.js';
 import { CONFIRM_ROWS, ConfirmDialog } from './ConfirmDialog.js';
 import { SHORTLIST_ROWS, ShortlistForm } from './ShortlistForm.js';
@@ -78,6 +80,7 @@ export function App({
   // did, even when React has not drawn it yet.
   const [local, dispatchLocal, localLatest] = usePane(localSide, 'local', localStart.path);
   const [remote, dispatchRemote, remoteLatest] = usePane(remoteSide, 'remote');
+  const nav = { local: useNavHistory(localLatest, local.path, dispatchLocal), remote: useNavHistory(remoteLatest, remote.path, dispatchRemote) };
   const [focus, setFocus, focusLatest] = useLatestState<PaneId>('remote');
   const [overlay, setOverlay, overlayLatest] = useLatestState<Overlay>({ kind: 'none' });
   const [message, setMessage, messageLatest] = useLatestState<Message | null>(null);
@@ -169,6 +172,7 @@ export function App({
     uploadAllowed,
     listRows: listRows.current,
     exit,
+    nav,
   });
 
   // Ctrl-C always leaves, whatever is open: the terminal is restored by the runner.
@@ -192,6 +196,22 @@ export function App({
   }
 
   const focusedPane = focus === 'local' ? local : remote;
+  /** A pane, or the pane with the go-to prompt in its last row while C-g is open there. */
+  const withGoTo = (id: PaneId, props: PaneProps) =>
+    overlay.kind === 'goto' && overlay.pane === id ? (
+      <GoToPane
+        pane={props}
+        {...goToSide(id, props.state.path, api, localSide)}
+        onCancel={close}
+        onMessage={setMessage}
+        onGo={(path) => {
+          close();
+          (id === 'local' ? dispatchLocal : dispatchRemote)({ type: 'cd', path });
+        }}
+      />
+    ) : (
+      <Pane {...props} />
+    );
   const view = (() => {
     const w = layout.columns;
     const h = layout.paneHeight;
@@ -221,24 +241,24 @@ export function App({
       default:
         return (
           <Box flexDirection="row" height={h}>
-            <Pane
-              state={local}
-              label={localSide.label}
-              where={tildify(localSide.resolve(local.path))}
-              width={layout.leftWidth}
-              height={h}
-              listRows={layout.listRows}
-              focused={focus === 'local'}
-            />
-            <Pane
-              state={remote}
-              label={remoteLabel}
-              width={layout.rightWidth}
-              height={h}
-              listRows={layout.listRows}
-              focused={focus === 'remote'}
-              offline={status.state === 'reconnecting'}
-            />
+            {withGoTo('local', {
+              state: local,
+              label: localSide.label,
+              where: tildify(localSide.resolve(local.path)),
+              width: layout.leftWidth,
+              height: h,
+              listRows: layout.listRows,
+              focused: focus === 'local',
+            })}
+            {withGoTo('remote', {
+              state: remote,
+              label: remoteLabel,
+              width: layout.rightWidth,
+              height: h,
+              listRows: layout.listRows,
+              focused: focus === 'remote',
+              offline: status.state === 'reconnecting',
+            })}
           </Box>
         );
     }

@@ -21,6 +21,8 @@ export interface PaneProps {
   offline?: boolean;
   /** The title's location, when it is not `label/path` (the local pane names its folder whole). */
   where?: string;
+  /** A text field in place of the summary row (go to a path). */
+  prompt?: LineSpec;
 }
 
 const VERIFY_GLYPH: Record<VerifyMark, Seg> = {
@@ -89,7 +91,7 @@ export function paneTitle(state: PaneState, label: string, room = Number.POSITIV
   return side + truncateStart(where, room - side.length);
 }
 
-export function Pane({ state, label, width, height, listRows, focused, offline = false, where }: PaneProps) {
+export function Pane({ state, label, width, height, listRows, focused, offline = false, where, prompt }: PaneProps) {
   const inner = width - 2;
   const offset = clampOffset(state.cursor, state.offset, listRows, state.view.length);
   const showPath = Boolean(state.filters.keyword);
@@ -122,7 +124,7 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
       ],
     };
   }
-  rows.push({ key: 'sum', spec: summaryRow(state, inner, offline) });
+  rows.push({ key: 'sum', spec: prompt ?? summaryRow(state, inner, offline) });
   const chips = filterChips(state.filters).join(' ') || undefined;
   return (
     <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips), where)} titleRight={chips} focused={focused} rows={rows} />

@@ -13,6 +13,7 @@ import type { Message } from '../components/MessageLine.js';
 import { hasFilters, type Filters } from '../state/filters.js';
 import { pendingCount, rowCount } from '../state/transfers.js';
 import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
+import type { PaneNav } from './use-nav-history.js';
 import type { Transfers } from './use-transfers.js';
 
 export type Overlay =
@@ -24,6 +25,7 @@ export type Overlay =
   | { kind: 'shortlist' }
   | { kind: 'prompt'; field: 'ext' | 'keyword' }
   | { kind: 'command' }
+  | { kind: 'goto'; pane: PaneId }
   | { kind: 'quit' }
   | { kind: 'transfers' }
   | { kind: 'cancelAll' }
@@ -48,6 +50,8 @@ export interface CommandContext {
   uploadAllowed: boolean;
   listRows: number;
   exit(): void;
+  /** Each pane's back/forward history. */
+  nav?: Record<PaneId, PaneNav>;
 }
 
 /**
@@ -197,6 +201,15 @@ export function runCommand(ctx: CommandContext, command: Command): void {
     }
     case Command.Parent:
       return dispatch({ type: 'parent' });
+    case Command.GoTo:
+      return ctx.setOverlay({ kind: 'goto', pane: ctx.focus });
+    case Command.Back:
+    case Command.Forward: {
+      const back = command === Command.Back;
+      if (ctx.nav?.[ctx.focus].go(back ? 'back' : 'forward') === false)
+        ctx.setMessage({ level: 'info', text: back ? 'nothing to go back to' : 'nothing to go forward to' });
+      return;
+    }
     case Command.SwitchPane:
       return ctx.setFocus(ctx.focus === 'local' ? 'remote' : 'local');
     case Command.Mark:
