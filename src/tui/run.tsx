@@ -14,15 +14,17 @@ export type TuiOptions = Omit<AppProps, 'onExit' | 'pingIntervalMs'> & {
   stdout?: NodeJS.WriteStream;
   /** The user's colours (config file), already validated. */
   colors?: Record<string, string>;
+  /** Ask the terminal for mouse reports (click, double-click, wheel); default yes. */
+  mouse?: boolean;
 };
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
 
 export function runTui(options: TuiOptions): Promise<void> {
-  const { stdout = process.stdout, stdin = process.stdin, colors, ...appProps } = options;
+  const { stdout = process.stdout, stdin = process.stdin, colors, mouse, ...appProps } = options;
   const theme = themeFromEnv(process.env, colors);
   return new Promise<void>((resolve, reject) => {
-    const screen = enterScreen(stdout, stdin);
+    const screen = enterScreen(stdout, stdin, { mouse: mouse ?? true });
     let instance: Instance | undefined;
     let finished = false;
 

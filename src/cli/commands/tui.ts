@@ -46,6 +46,11 @@ export function tuiCommand(ctx: Ctx) {
             requiresArg: true,
           })
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
+          .option('mouse', {
+            type: 'boolean',
+            default: true,
+            describe: 'click, double-click and wheel in the panes (--no-mouse: leave the mouse to the terminal)',
+          })
           .option('md5', { type: 'boolean', describe: 'also compute each download\'s MD5 here [default: "md5" in the config file, else no]' })
           .option('transfers', {
             type: 'number',
@@ -112,6 +117,7 @@ export function tuiCommand(ctx: Ctx) {
               remoteLabel: server,
               uploadAllowed: client.info.features.includes('upload'),
               md5Here: a.md5 ?? ctx.config?.settings.md5 ?? false,
+              mouse: a.mouse,
               ...(transfers !== undefined ? { concurrency: transfers } : {}),
               ...(ctx.config?.settings.colors ? { colors: ctx.config.settings.colors } : {}),
             });

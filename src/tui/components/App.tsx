@@ -13,10 +13,11 @@ import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
 import { useNavHistory } from '../hooks/use-nav-history.js';
+import { usePaneMouse } from '../hooks/use-pane-mouse.js';
+import { Command, commandFor, type Scope } from '../keys/bindings.js';
 import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
-import { commandFor, type Scope } from '../keys/bindings.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS } from '../state/layout.js';
 import { initialLogs, logsReducer } from '../state/logs.js';
 import { batchView } from '../state/transfer-batch.js';
@@ -173,6 +174,20 @@ export function App({
     listRows: listRows.current,
     exit,
     nav,
+  });
+
+  const dispatchOf = (id: PaneId) => (id === 'local' ? dispatchLocal : dispatchRemote);
+  usePaneMouse({
+    active: () => overlayLatest.current.kind === 'none' && columns >= MIN_COLUMNS && rows >= MIN_ROWS,
+    // The panes sit under the one-row status line.
+    geometry: () => ({ columns: layout.columns, leftWidth: layout.leftWidth, top: 2, paneHeight: layout.paneHeight, listRows: layout.listRows }),
+    panes: { local: localLatest, remote: remoteLatest },
+    select: (id, index) => {
+      setFocus(id);
+      if (index !== null) dispatchOf(id)({ type: 'moveTo', index, height: listRows.current });
+    },
+    open: (id) => runCommand({ ...current(), focus: id }, Command.Open),
+    scroll: (id, delta) => dispatchOf(id)({ type: 'move', delta, height: listRows.current }),
   });
 
   // Ctrl-C always leaves, whatever is open: the terminal is restored by the runner.

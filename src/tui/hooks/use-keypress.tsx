@@ -5,12 +5,15 @@
 import { createContext, useContext, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useInput } from 'ink';
 import { keyName } from '../keys/key-name.js';
+import { MouseReader, type MouseEvent } from '../keys/mouse.js';
 
 export interface Keypress {
   /** Canonical name: 'j', 'G', 'down', 'enter', 'C-c', 'space'. */
   name: string;
   /** Printable text typed (for line editors); '' for special keys. */
   text: string;
+  /** With the name 'mouse': a button press or a wheel turn (see keys/mouse.ts). */
+  mouse?: MouseEvent;
 }
 
 /** Return true when the key was handled and lower handlers must not see it. */
@@ -85,7 +88,20 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
     queue.current.push(...presses);
     if (!waiting.current) drain();
   };
-  useInput((input, key) => {
+  // Mouse reports are sorted out before anything reads keys: a report is never
+  // typed text, whichever handler is listening.
+  const mouse = useRef<MouseReader | null>(null);
+  mouse.current ??= new MouseReader();
+  useInput((raw, key) => {
+    const read = mouse.current!.read(raw);
+    if ('swallow' in read) return;
+    if ('mouse' in read) {
+      // Releases carry nothing a click has not said already.
+      if (read.mouse.kind !== 'release') enqueue([{ name: 'mouse', text: '', mouse: read.mouse }]);
+      return;
+    }
+    const input = read.pass;
+    if (input !== raw) return enqueue([...input].map(charPress));
     const name = keyName(input, key);
     const plain = !key.ctrl && !key.meta && name === input;
     if (plain && [...input].length > 1) enqueue([...input].map(charPress));
