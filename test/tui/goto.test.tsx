@@ -11,13 +11,17 @@ const ready = (f: string) => f.includes('notes.md') && f.includes('drafts/');
 const FILES = [...SAMPLE, { path: 'Pics/cat.jpg', size: 10 }, { path: 'Pasta/sub/deep.txt', content: 'x' }];
 /** The prompt row of a pane's text. */
 const promptOf = (text: string) => text.split('\n').find((l) => l.includes('go to:'));
+/** C-g, and wait for the prompt: keys typed before it is drawn would go to the panes. */
+async function openGoTo(a: AppHarness): Promise<void> {
+  await a.press('C-g');
+  await a.waitFor((f) => f.includes('go to:'));
+}
 
 describe('go to a path (C-g)', () => {
   it('completes a remote folder with Tab and goes there with Enter', async () => {
     app = renderApp({ files: FILES });
     await app.waitFor(ready);
-    await app.press('C-g');
-    await app.waitFor((f) => promptOf(remoteText(f, W)) !== undefined);
+    await openGoTo(app);
     await app.type('Pa');
     await app.press('tab');
     await app.waitFor((f) => promptOf(remoteText(f, W))?.includes('Pasta/') === true);
@@ -33,7 +37,7 @@ describe('go to a path (C-g)', () => {
   it('shows the candidates when Tab cannot decide, and keeps what was typed', async () => {
     app = renderApp({ files: FILES });
     await app.waitFor(ready);
-    await app.press('C-g');
+    await openGoTo(app);
     await app.type('P');
     await app.press('tab');
     const f = await app.waitFor((x) => x.includes('2 folders: Pasta/  Pics/'));
@@ -43,7 +47,7 @@ describe('go to a path (C-g)', () => {
   it('refuses a path that leads nowhere with a message, and stays where it was', async () => {
     app = renderApp({ files: FILES });
     await app.waitFor(ready);
-    await app.press('C-g');
+    await openGoTo(app);
     await app.type('nope');
     await app.press('enter');
     let f = await app.waitFor((x) => x.includes('no such folder: /nope'));
@@ -65,7 +69,7 @@ describe('go to a path (C-g)', () => {
   it('takes every key while open: q types, Esc cancels', async () => {
     app = renderApp({ files: FILES });
     await app.waitFor(ready);
-    await app.press('C-g');
+    await openGoTo(app);
     await app.type('q');
     await app.waitFor((f) => promptOf(remoteText(f, W))?.includes('go to: q') === true);
     expect(app.exited()).toBe(false);
@@ -77,8 +81,9 @@ describe('go to a path (C-g)', () => {
   it('completes and goes to local folders, absolute paths too', async () => {
     app = renderApp({ files: FILES, local: { 'like.txt': 'x', 'drafts/a.txt': 'a', 'drafts/deeper/b.txt': 'b' } });
     await app.waitFor(ready);
-    await app.press('tab', 'C-g');
-    await app.waitFor((f) => promptOf(localText(f, W)) !== undefined);
+    await app.press('tab');
+    await openGoTo(app);
+    expect(promptOf(localText(app.frame(), W))).toBeDefined();
     await app.type('dr');
     await app.press('tab');
     await app.waitFor((f) => promptOf(localText(f, W))?.includes('drafts/') === true);
@@ -89,10 +94,32 @@ describe('go to a path (C-g)', () => {
     await app.waitFor((x) => rowOf(localText(x, W), 'b.txt') !== undefined);
     // An absolute path: the folder above the one the app started in.
     const root = app.localRoot;
-    await app.press('C-g');
+    await openGoTo(app);
     await app.type(dirname(root));
     await app.press('enter');
     await app.waitFor((x) => rowOf(localText(x, W), basename(root)) !== undefined);
+  });
+});
+
+describe(':cd PATH', () => {
+  it('moves the focused pane as C-g does, and refuses a path that leads nowhere', async () => {
+    app = renderApp({ files: FILES });
+    await app.waitFor(ready);
+    const line = async (text: string) => {
+      await app!.press(':');
+      await app!.waitFor((x) => x.includes('↑↓ history'));
+      await app!.type(text);
+      await app!.press('enter');
+    };
+    await line('cd Pasta/sub');
+    await app.waitFor((x) => x.includes('deep.txt'));
+    await line('cd /nope');
+    await app.waitFor((x) => x.includes('no such folder: /nope') && x.includes('deep.txt'));
+    await line('cd');
+    await app.waitFor((x) => rowOf(remoteText(x, W), 'Pics') !== undefined);
+    // Back goes through what :cd visited too.
+    await app.press('[');
+    await app.waitFor((x) => x.includes('deep.txt'));
   });
 });
 
@@ -140,7 +167,7 @@ describe('back and forward ([ and ])', () => {
     await app.waitFor((x) => x.includes('recipe.txt'));
     await app.press('[');
     await app.waitFor((x) => rowOf(remoteText(x, W), 'Pics') !== undefined && !x.includes('recipe.txt'));
-    await app.press('C-g');
+    await openGoTo(app);
     await app.type('Pics');
     await app.press('enter');
     await app.waitFor((x) => x.includes('cat.jpg'));

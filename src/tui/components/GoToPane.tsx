@@ -3,20 +3,13 @@
 // known to exist, Esc cancels. A path that leads nowhere is a message and the
 // pane stays where it was.
 
-import { homedir } from 'node:os';
-import { localFolderNames, remoteFolderNames } from '../../client/folder-names.js';
-import { localSideAt, type LocalSide } from '../../client/local-side.js';
-import type { FerryApi } from '../../client/types.js';
 import { errorText } from '../errors.js';
+import { checkTarget, type FolderSource } from '../hooks/go-to-target.js';
 import { useLineInput } from '../hooks/use-line-input.js';
 import { applyCompletion, completionParts, shownPath, targetOf, type GoToContext } from '../state/goto.js';
-import { parentPath } from '../state/pane.js';
 import type { Message } from './MessageLine.js';
 import { Pane, type PaneProps } from './Pane.js';
 import { promptSegments } from './PromptLine.js';
-
-/** Sub-folder names of a folder of the side (side-relative path); rejects when it cannot be listed. */
-export type FolderSource = (dir: string) => Promise<string[]>;
 
 export interface GoToPaneProps {
   pane: PaneProps;
@@ -25,34 +18,6 @@ export interface GoToPaneProps {
   onGo(path: string): void;
   onCancel(): void;
   onMessage(m: Message | null): void;
-}
-
-/** Where a typed path leads if that folder exists: checked in its parent's listing. */
-export async function checkTarget(typed: string, context: GoToContext, folders: FolderSource): Promise<{ path: string } | { error: string }> {
-  const target = targetOf(typed, context);
-  if ('error' in target || target.path === '') return target;
-  const name = target.path.slice(target.path.lastIndexOf('/') + 1);
-  try {
-    const names = await folders(parentPath(target.path));
-    return names.includes(name) ? target : { error: `no such folder: ${shownPath(target.path)}` };
-  } catch (err) {
-    return { error: `cannot go to ${shownPath(target.path)}: ${errorText(err)}` };
-  }
-}
-
-/** What the prompt needs for one side: how paths read there, and its folders. */
-export function goToSide(
-  side: 'local' | 'remote',
-  current: string,
-  api: Pick<FerryApi, 'list'>,
-  localSide: LocalSide,
-): { context: GoToContext; folders: FolderSource } {
-  if (side === 'remote') return { context: { side, current }, folders: (dir) => remoteFolderNames(api, dir) };
-  const home = localSideAt(homedir());
-  return {
-    context: { side, current, ...(home.side.root === localSide.root ? { home: home.path } : {}) },
-    folders: (dir) => localFolderNames(localSide.resolve(dir)),
-  };
 }
 
 const MAX_SHOWN = 12;

@@ -13,6 +13,7 @@ import type { Message } from '../components/MessageLine.js';
 import { hasFilters, type Filters } from '../state/filters.js';
 import { pendingCount, rowCount } from '../state/transfers.js';
 import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
+import { checkTarget, goToSide } from './go-to-target.js';
 import type { PaneNav } from './use-nav-history.js';
 import type { Transfers } from './use-transfers.js';
 
@@ -299,8 +300,23 @@ export function runClassic(ctx: CommandContext, cmd: ClassicCommand): void {
   }
 }
 
+/** ':cd PATH': the focused pane goes to PATH (no PATH: the share's root, or home here), as C-g does. */
+function changeFolder(ctx: CommandContext, typed: string): void {
+  const pane = ctx.focus;
+  const { context, folders } = goToSide(pane, ctx.panes[pane].path, ctx.api, ctx.localSide);
+  void checkTarget(typed || (pane === 'local' ? '~' : '/'), context, folders).then((r) => {
+    if ('error' in r) return ctx.setMessage({ level: 'error', text: r.error });
+    ctx.dispatch[pane]({ type: 'cd', path: r.path });
+  });
+}
+
 /** Parse and run one ':' line; a parse error becomes the message, in place. */
 export function runCommandLine(ctx: CommandContext, text: string): void {
+  const cd = /^cd(?:\s+(.*))?$/.exec(text.trim());
+  if (cd) {
+    ctx.log(`$ ${text}`);
+    return changeFolder(ctx, (cd[1] ?? '').trim());
+  }
   const parsed = parseClassic(text);
   if ('error' in parsed) {
     ctx.setMessage({ level: 'error', text: parsed.error });
