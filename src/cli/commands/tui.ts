@@ -61,8 +61,7 @@ export function tuiCommand(ctx: Ctx) {
           .option('cache', { type: 'boolean', default: true, describe: 'use the download cache (--no-cache: bypass it)' })
           .option('mouse', {
             type: 'boolean',
-            default: true,
-            describe: 'click, double-click and wheel in the panes (--no-mouse: leave the mouse to the terminal)',
+            describe: 'click, double-click and wheel in the panes; --no-mouse leaves the mouse to the terminal [default: "mouse" in the config file, else yes]',
           })
           .option('md5', { type: 'boolean', describe: 'also compute each download\'s MD5 here [default: "md5" in the config file, else no]' })
           .option('transfers', {
@@ -190,7 +189,7 @@ export function tuiCommand(ctx: Ctx) {
           setKeyTable(ctx.config?.settings.keys ?? {});
           await runTui({
             ...shown,
-            mouse: a.mouse,
+            mouse: a.mouse ?? ctx.config?.settings.mouse ?? true,
             ...(ctx.config?.settings.colors ? { colors: ctx.config.settings.colors } : {}),
           });
         } finally {
