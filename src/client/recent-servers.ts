@@ -42,7 +42,8 @@ export function recentAddress(r: Pick<RecentServer, 'host' | 'port'>): string {
 function valid(raw: unknown): RecentServer | null {
   if (typeof raw !== 'object' || raw === null) return null;
   const r = raw as Record<string, unknown>;
-  if (typeof r.host !== 'string' || r.host === '' || r.host.length > 255) return null;
+  // A host name or an IP address (v6 with its zone): nothing that could draw on the screen.
+  if (typeof r.host !== 'string' || !/^[A-Za-z0-9._:%-]{1,255}$/.test(r.host)) return null;
   if (typeof r.port !== 'number' || !Number.isInteger(r.port) || r.port < 1 || r.port > 65535) return null;
   if (typeof r.tls !== 'boolean' || typeof r.lastUsed !== 'number' || !Number.isFinite(r.lastUsed)) return null;
   const fingerprint = typeof r.fingerprint === 'string' ? normaliseFingerprint(r.fingerprint) : null;

@@ -51,7 +51,15 @@ describe('recent servers', () => {
     expect(await loadRecentServers(file)).toEqual([]);
     await writeFile(
       file,
-      JSON.stringify({ servers: [server('ok', 5), { host: 'x', port: 70000, tls: false, lastUsed: 1 }, { ...server('fp', 4), fingerprint: 'nope' }, 'junk'] }),
+      JSON.stringify({
+        servers: [
+          server('ok', 5),
+          { host: 'x', port: 70000, tls: false, lastUsed: 1 },
+          server('evil\u001b[2J', 3),
+          { ...server('fp', 4), fingerprint: 'nope' },
+          'junk',
+        ],
+      }),
     );
     expect((await loadRecentServers(file)).map((r) => r.host)).toEqual(['ok']);
     await writeFile(file, '[]');

@@ -3,6 +3,8 @@
 // known to exist, Esc cancels. A path that leads nowhere is a message and the
 // pane stays where it was.
 
+import { useEffect, useRef } from 'react';
+import { escapeControls } from '../../safe-text.js';
 import { errorText } from '../errors.js';
 import { checkTarget, type FolderSource } from '../hooks/go-to-target.js';
 import { useLineInput } from '../hooks/use-line-input.js';
@@ -23,10 +25,19 @@ export interface GoToPaneProps {
 const MAX_SHOWN = 12;
 
 export function GoToPane({ pane, context, folders, onGo, onCancel, onMessage }: GoToPaneProps) {
+  // A check or a listing that ends after Esc closed the prompt must not move the pane.
+  const open = useRef(true);
+  useEffect(
+    () => () => {
+      open.current = false;
+    },
+    [],
+  );
   const line = useLineInput({
     onCancel,
     onSubmit: (text) => {
       void checkTarget(text, context, folders).then((r) => {
+        if (!open.current) return;
         if ('error' in r) return onMessage({ level: 'error', text: r.error });
         onMessage(null);
         onGo(r.path);
@@ -45,8 +56,12 @@ export function GoToPane({ pane, context, folders, onGo, onCancel, onMessage }: 
       void folders(dir.path).then(
         (names) => {
           // Typing went on while the folder was read: the completion is for a line that is gone.
-          if (edit.latest.current.text !== typed) return;
-          const { text, matches } = applyCompletion(typed, names);
+          if (!open.current || edit.latest.current.text !== typed) return;
+          // A name that needs escaping to be shown (a hostile share's) is not typed into the line.
+          const { text, matches } = applyCompletion(
+            typed,
+            names.filter((n) => escapeControls(n) === n),
+          );
           if (text !== typed) edit.set(text);
           if (matches.length === 0) onMessage({ level: 'info', text: `no folder here begins '${completionParts(typed).prefix}'` });
           else if (matches.length > 1) {
@@ -60,7 +75,7 @@ export function GoToPane({ pane, context, folders, onGo, onCancel, onMessage }: 
             });
           } else onMessage(null);
         },
-        (err: unknown) => onMessage({ level: 'error', text: `cannot list ${shownPath(dir.path)}: ${errorText(err)}` }),
+        (err: unknown) => open.current && onMessage({ level: 'error', text: `cannot list ${shownPath(dir.path)}: ${errorText(err)}` }),
       );
       return true;
     },
