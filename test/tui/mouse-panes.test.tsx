@@ -97,6 +97,21 @@ describe('the mouse over the panes', () => {
   });
 });
 
+describe('the wheel in the full views', () => {
+  it('scrolls the help as ↓ and ↑ do', async () => {
+    app = renderApp({ columns: 80, rows: 24 });
+    await app.waitFor(ready);
+    await app.press('?');
+    const first = await app.waitFor((x) => x.includes('help · Esc close'));
+    const top = first.split('\n')[2];
+    app.stdin.write(wheel(10, 10, true));
+    const scrolled = await app.waitFor((x) => x.split('\n')[2] !== top);
+    app.stdin.write(wheel(10, 10, false));
+    await app.waitFor((x) => x.split('\n')[2] === top);
+    expect(scrolled).toContain('help · Esc close');
+  });
+});
+
 describe('hit testing', () => {
   const g = { columns: 120, leftWidth: 60, top: 2, paneHeight: 20, listRows: 16 };
   it('finds the pane and list row under the pointer', () => {

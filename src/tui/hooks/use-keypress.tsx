@@ -12,7 +12,7 @@ export interface Keypress {
   name: string;
   /** Printable text typed (for line editors); '' for special keys. */
   text: string;
-  /** With the name 'mouse': a button press or a wheel turn (see keys/mouse.ts). */
+  /** With the names 'mouse' (a button press), 'wheel-up' and 'wheel-down': the report (see keys/mouse.ts). */
   mouse?: MouseEvent;
 }
 
@@ -97,7 +97,9 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
     if ('swallow' in read) return;
     if ('mouse' in read) {
       // Releases carry nothing a click has not said already.
-      if (read.mouse.kind !== 'release') enqueue([{ name: 'mouse', text: '', mouse: read.mouse }]);
+      // The wheel goes by a key name of its own, so the key table can bind it.
+      const name = read.mouse.kind === 'wheel' ? `wheel-${read.mouse.wheel}` : 'mouse';
+      if (read.mouse.kind !== 'release') enqueue([{ name, text: '', mouse: read.mouse }]);
       return;
     }
     const input = read.pass;

@@ -26,9 +26,10 @@ export interface PaneMouseOptions {
 
 export function usePaneMouse(o: PaneMouseOptions): void {
   const last = useRef<Click | null>(null);
+  // Above the pane keys, which would take the wheel for the focused pane's cursor.
   useKeypress((key) => {
     const m = key.mouse;
-    if (key.name !== 'mouse' || m === undefined || !o.active()) return false;
+    if (m === undefined || !o.active()) return false;
     const g = o.geometry();
     const hit = paneAt(g, m.x, m.y);
     if (!hit) return true;
@@ -50,5 +51,5 @@ export function usePaneMouse(o: PaneMouseOptions): void {
       o.open(hit.pane);
     } else last.current = click;
     return true;
-  }, Priority.Panes);
+  }, Priority.Panes + 1);
 }

@@ -80,8 +80,9 @@ export const PINNED_FOOTER = 90;
 const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers'];
 
 export const BINDINGS: readonly Binding[] = [
-  { command: Command.Up, keys: ['k', 'up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
-  { command: Command.Down, keys: ['j', 'down'], label: 'down', help: 'Move down', group: 'Navigate', scopes: NAV },
+  // The wheel is a key here (keys/mouse.ts names its turns) so every list scrolls with it.
+  { command: Command.Up, keys: ['k', 'up', 'wheel-up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
+  { command: Command.Down, keys: ['j', 'down', 'wheel-down'], label: 'down', help: 'Move down', group: 'Navigate', scopes: NAV },
   { command: Command.PageUp, keys: ['pageup', 'C-b'], label: 'page up', help: 'Page up', group: 'Navigate', scopes: NAV },
   { command: Command.PageDown, keys: ['pagedown', 'C-f'], label: 'page down', help: 'Page down', group: 'Navigate', scopes: NAV },
   { command: Command.Top, keys: ['g', 'home'], label: 'top', help: 'First row', group: 'Navigate', scopes: NAV },
@@ -239,7 +240,24 @@ export const BINDINGS: readonly Binding[] = [
 /** The table in force: BINDINGS with the user's own keys (config file) in place. */
 let table: readonly Binding[] = BINDINGS;
 
-const NAMED_KEYS = new Set(['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end', 'enter', 'tab', 'S-tab', 'backspace', 'escape', 'space']);
+const NAMED_KEYS = new Set([
+  'up',
+  'down',
+  'left',
+  'right',
+  'pageup',
+  'pagedown',
+  'home',
+  'end',
+  'enter',
+  'tab',
+  'S-tab',
+  'backspace',
+  'escape',
+  'space',
+  'wheel-up',
+  'wheel-down',
+]);
 
 /** Is `name` a key keyName() can produce: one character, a named key, or C- and a letter? */
 export function isKeyName(name: string): boolean {

@@ -38,6 +38,8 @@ const DISPLAY: Record<string, string> = {
   backspace: 'Bksp',
   escape: 'Esc',
   space: 'Space',
+  'wheel-up': 'wheel↑',
+  'wheel-down': 'wheel↓',
 };
 
 /** How a key is written in the footer and the help overlay. */
