@@ -148,9 +148,10 @@ describe('back and forward ([ and ])', () => {
     await app.press('j', 'enter'); // Pasta/sub (row 0 is '..')
     await app.waitFor((x) => x.includes('deep.txt'));
     await app.press('[');
-    await app.waitFor((x) => x.includes('recipe.txt') && !x.includes('deep.txt'));
+    // Back up a level lands on the folder it came from.
+    await app.waitFor((x) => x.includes('recipe.txt') && !x.includes('deep.txt') && cursorRow(remoteText(x, W))?.includes('sub/') === true);
     await app.press('[');
-    await app.waitFor((x) => rowOf(remoteText(x, W), 'Pics') !== undefined);
+    await app.waitFor((x) => rowOf(remoteText(x, W), 'Pics') !== undefined && cursorRow(remoteText(x, W))?.includes('Pasta/') === true);
     await app.press('[');
     await app.waitFor((x) => x.includes('nothing to go back to'));
     await app.press(']', ']');

@@ -31,9 +31,13 @@ export function useNavHistory(pane: Latest<PaneState>, path: string, dispatch: (
       sync();
       const step = (direction === 'back' ? goBack : goForward)(history.current, seen.current);
       if (!step) return false;
+      const from = seen.current;
       history.current = step.history;
       seen.current = step.to;
-      dispatch({ type: 'cd', path: step.to });
+      // Going back up lands on the sub-folder the pane was in, as Backspace does.
+      const prefix = step.to === '' ? '' : `${step.to}/`;
+      const child = from.startsWith(prefix) && from !== step.to ? prefix + from.slice(prefix.length).split('/')[0] : undefined;
+      dispatch({ type: 'cd', path: step.to, ...(child ? { reselect: child } : {}) });
       return true;
     },
     [sync, dispatch],

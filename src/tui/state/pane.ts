@@ -39,7 +39,7 @@ export type PaneAction =
   | { type: 'failed'; error: string }
   | { type: 'move'; delta: number; height: number }
   | { type: 'moveTo'; index: number; height: number }
-  | { type: 'cd'; path: string }
+  | { type: 'cd'; path: string; reselect?: string }
   | { type: 'parent' }
   | { type: 'toggleMark'; height: number }
   | { type: 'clearMarks' }
@@ -197,7 +197,8 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
         // A search result's folder is a place to browse, not more search results.
         filters: { ...s.filters, keyword: undefined },
         verify: new Map(),
-        reselect: undefined,
+        // Back from a sub-folder: land on it, as going up does.
+        reselect: a.reselect,
       };
     case 'parent':
       // Land on the folder we just left, as file managers do.
