@@ -12,6 +12,7 @@ import { serveCommand } from './commands/serve.js';
 import { shellCommand } from './commands/shell.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
+import { watchCommand } from './commands/watch.js';
 import { COMPLETION_FLAG, remoteCompletions } from './completion.js';
 import { configFile, loadConfig, withConfigEnv } from './config.js';
 import { configCommand } from './commands/config.js';
@@ -22,8 +23,20 @@ import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 /** Marks a message yargs produced about the command line itself (not a runtime failure). */
 class UsageError extends Error {}
 
-const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, logsCommand, cacheCommand, shellCommand, tuiCommand, configCommand];
-const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui', 'completion', 'config']);
+const COMMANDS = [
+  serveCommand,
+  indexCommand,
+  hashCommand,
+  downloadCommand,
+  uploadCommand,
+  logsCommand,
+  watchCommand,
+  cacheCommand,
+  shellCommand,
+  tuiCommand,
+  configCommand,
+];
+const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'watch', 'cache', 'shell', 'tui', 'completion', 'config']);
 
 function build(ctx: Ctx): Argv {
   return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx))

@@ -324,6 +324,22 @@ export class HashIndex {
  * change or cannot be read meanwhile are skipped; a closed index ends the run
  * with SHUTTING_DOWN. Stops quietly when the signal aborts.
  */
+/** The record of a listed file that could not be hashed: its code and a short why. */
+function unhashable(item: WalkItem, err: unknown): HashRecord {
+  const errno = (err as NodeJS.ErrnoException | null)?.code;
+  const code =
+    err instanceof FerryError
+      ? err.code
+      : errno === 'EACCES' || errno === 'EPERM'
+        ? ErrorCode.Forbidden
+        : errno === 'ENOENT'
+          ? ErrorCode.NotFound
+          : ErrorCode.Internal;
+  const why =
+    err instanceof FerryError ? err.message : errno === 'ENOENT' ? 'vanished before it was read' : errno ? `cannot be read (${errno})` : 'cannot be read';
+  return { path: item.entry.path, md5: '', size: item.stat.size, mtimeMs: item.stat.mtimeMs, error: code, message: why };
+}
+
 export async function* hashTree(
   store: ShareStore,
   index: HashIndex,
@@ -352,6 +368,9 @@ export async function* hashTree(
         (record) => void done.push(record),
         (err: unknown) => {
           if (err instanceof FerryError && err.code === ErrorCode.ShuttingDown) fatal ??= err;
+          // A file listed but not hashed is reported, not left out: a check that
+          // silently skips what it cannot read would say "all the same".
+          else done.push(unhashable(item, err));
         },
       )
       .finally(() => {

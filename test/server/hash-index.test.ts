@@ -291,6 +291,23 @@ describe('hashTree', () => {
     expect(index.stats.misses).toBe(60);
   });
 
+  it('reports a file it cannot read as an error record instead of leaving it out', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    const real = index;
+    // Root reads anything whatever its mode: the refusal comes from the index instead.
+    const refusing = Object.create(real) as HashIndex;
+    refusing.md5 = (abs, stat, options) =>
+      abs.endsWith('small.txt') ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : real.md5(abs, stat, options);
+    const store = await ShareStore.open(share.root);
+    const out: HashRecord[] = [];
+    for await (const r of hashTree(store, refusing, {})) out.push(r);
+    expect(byPath(out)).toEqual([
+      expect.objectContaining({ path: 'big.bin', md5: md5Of(big) }),
+      expect.objectContaining({ path: 'empty.txt', md5: md5Of('') }),
+      { path: 'small.txt', md5: '', size: 5, mtimeMs: DEFAULT_MTIME_MS, error: ErrorCode.Forbidden, message: 'cannot be read (EACCES)' },
+    ]);
+  });
+
   it('covers the whole share by default and stops when aborted', async () => {
     index = await HashIndex.open({ workers: 1 });
     expect(byPath(await collect()).map((r) => r.path)).toEqual(['big.bin', 'empty.txt', 'small.txt']);

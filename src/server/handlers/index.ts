@@ -8,6 +8,7 @@ import { logs } from './logs.js';
 import { stat } from './stat.js';
 import { udp } from './udp.js';
 import { upload } from './upload.js';
+import { watch } from './watch.js';
 
 export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messages.js').Request, { op: K }>> } = {
   list,
@@ -18,4 +19,5 @@ export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messa
   udp,
   upload,
   logs,
+  watch,
 };

@@ -1,20 +1,23 @@
 // The screen: status line, two panes (or a full view over them), transfers, message
 // and footer. State lives in hooks and reducers; what commands do lives in
-// use-commands; this file only wires them and lays them out.
+// commands/dispatch; this file only wires them and lays them out.
 
 import { homedir } from 'node:os';
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { classicCompleter } from '../../client/classic-complete.js';
+import { Failure } from '../../client/failure.js';
 import { localMd5, localSideAt } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
-import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../hooks/use-commands.js';
+import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../commands/dispatch.js';
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
 import { useNavHistory } from '../hooks/use-nav-history.js';
 import { usePaneMouse } from '../hooks/use-pane-mouse.js';
 import { Command, commandFor, type Scope } from '../keys/bindings.js';
+import { useFollowFolder } from '../hooks/use-follow-folder.js';
 import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
@@ -78,11 +81,14 @@ export function App({
   const localStart = useMemo(() => localSideAt(localRoot), [localRoot]);
   const localSide = localStart.side;
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
+  const complete = useMemo(() => classicCompleter(api), [api]);
   // Fresh-readable state (see use-store): key handlers act on what the user last
   // did, even when React has not drawn it yet.
   const [local, dispatchLocal, localLatest] = usePane(localSide, 'local', localStart.path);
   const [remote, dispatchRemote, remoteLatest] = usePane(remoteSide, 'remote');
   const nav = { local: useNavHistory(localLatest, local.path, dispatchLocal), remote: useNavHistory(remoteLatest, remote.path, dispatchRemote) };
+  // The remote pane follows its folder on the server: changes there show without `r`.
+  useFollowFolder(remoteSide, remote.path, () => dispatchRemote({ type: 'refresh' }));
   const [focus, setFocus, focusLatest] = useLatestState<PaneId>('remote');
   const [overlay, setOverlay, overlayLatest] = useLatestState<Overlay>({ kind: 'none' });
   const [message, setMessage, messageLatest] = useLatestState<Message | null>(null);
@@ -112,13 +118,13 @@ export function App({
       dispatchRemote({ type: 'refresh' });
     },
     onFailed: (f) => {
-      if (f.code === 'CANCELLED') {
+      if (f.reason === Failure.Cancelled) {
         log(`${f.kind} ${f.path} cancelled`);
         return;
       }
       log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
       // A different file of that name is already here: ask instead of failing.
-      if (f.kind === 'download' && f.code === 'EXISTS' && f.dest && /already exists/.test(f.error)) {
+      if (f.kind === 'download' && f.reason === Failure.Differs && f.dest) {
         setOverlay({ kind: 'overwrite', id: f.id, path: f.path, transport: f.transport, dest: f.dest, size: f.size });
         return;
       }
@@ -289,6 +295,7 @@ export function App({
       footer={{ scope: SCOPE[overlay.kind] ?? 'panes', pane: focus, uploadAllowed }}
       onClose={close}
       onFilters={(filters) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters })}
+      complete={complete}
       onRunLine={(text) => {
         setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));
         runCommandLine(current(), text);

@@ -43,41 +43,39 @@ export function GoToPane({ pane, context, folders, onGo, onCancel, onMessage }: 
         onGo(r.path);
       });
     },
-    onOtherKey: (name, edit) => {
-      if (name !== 'tab') return false;
-      const typed = edit.latest.current.text;
-      const { folder } = completionParts(typed);
+    // Tab: the line with the folder name begun completed (the hook drops an
+    // answer for a line that changed meanwhile); the candidates go to the message.
+    complete: async (typed) => {
+      const { folder, prefix } = completionParts(typed);
       // The folder part resolves like a whole path; '' is the pane's own folder.
       const dir = folder === '' ? { path: context.current } : targetOf(folder, context);
       if ('error' in dir) {
         onMessage({ level: 'error', text: dir.error });
-        return true;
+        return undefined;
       }
-      void folders(dir.path).then(
-        (names) => {
-          // Typing went on while the folder was read: the completion is for a line that is gone.
-          if (!open.current || edit.latest.current.text !== typed) return;
-          // A name that needs escaping to be shown (a hostile share's) is not typed into the line.
-          const { text, matches } = applyCompletion(
-            typed,
-            names.filter((n) => escapeControls(n) === n),
-          );
-          if (text !== typed) edit.set(text);
-          if (matches.length === 0) onMessage({ level: 'info', text: `no folder here begins '${completionParts(typed).prefix}'` });
-          else if (matches.length > 1) {
-            const more = matches.length > MAX_SHOWN ? ` … ${matches.length - MAX_SHOWN} more` : '';
-            onMessage({
-              level: 'info',
-              text: `${matches.length} folders: ${matches
-                .slice(0, MAX_SHOWN)
-                .map((m) => `${m}/`)
-                .join('  ')}${more}`,
-            });
-          } else onMessage(null);
-        },
-        (err: unknown) => open.current && onMessage({ level: 'error', text: `cannot list ${shownPath(dir.path)}: ${errorText(err)}` }),
+      let names: string[];
+      try {
+        names = await folders(dir.path);
+      } catch (err) {
+        if (open.current) onMessage({ level: 'error', text: `cannot list ${shownPath(dir.path)}: ${errorText(err)}` });
+        return undefined;
+      }
+      if (!open.current) return undefined;
+      // A name that needs escaping to be shown (a hostile share's) is not typed into the line.
+      const { text, matches } = applyCompletion(
+        typed,
+        names.filter((n) => escapeControls(n) === n),
       );
-      return true;
+      if (matches.length === 0) onMessage({ level: 'info', text: `no folder here begins '${prefix}'` });
+      else if (matches.length > 1) {
+        const more = matches.length > MAX_SHOWN ? ` … ${matches.length - MAX_SHOWN} more` : '';
+        const shown = matches
+          .slice(0, MAX_SHOWN)
+          .map((m) => `${m}/`)
+          .join('  ');
+        onMessage({ level: 'info', text: `${matches.length} folders: ${shown}${more}` });
+      } else onMessage(null);
+      return text === typed ? undefined : text;
     },
   });
   const inner = Math.max(1, pane.width - 2);

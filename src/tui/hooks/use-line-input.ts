@@ -1,7 +1,7 @@
 // Keys → line editor, for every text field. It takes the keys at Input priority, so
 // typing 'q' into a prompt never quits the app.
 
-import { useStore, type Latest } from './use-store.js';
+import { useStore } from './use-store.js';
 import { initialLine, lineActionFor, lineReducer, type LineState } from '../state/line-editor.js';
 import { Priority, useKeypress } from './use-keypress.js';
 
@@ -10,10 +10,12 @@ export interface LineInputOptions {
   history?: readonly string[];
   onSubmit(text: string, state: LineState): void;
   onCancel(): void;
-  /** Keys the field does not edit with (e.g. Tab in a form) go here first, with the line to read or replace (Tab completion). */
-  onOtherKey?(name: string, line: { latest: Latest<LineState>; set(text: string): void }): boolean;
+  /** Keys the field does not edit with (e.g. Tab in a form) go here first. */
+  onOtherKey?(name: string): boolean;
   active?: boolean;
   priority?: number;
+  /** Tab: the completed line for this one (or undefined for no change). */
+  complete?(text: string): Promise<string | undefined>;
 }
 
 export function useLineInput(o: LineInputOptions): LineState {
@@ -32,7 +34,15 @@ export function useLineInput(o: LineInputOptions): LineState {
         if (o.history !== undefined) dispatch({ type: 'commit' });
         return true;
       }
-      if (o.onOtherKey?.(key.name, { latest, set: (text) => dispatch({ type: 'set', text }) })) return true;
+      if (o.onOtherKey?.(key.name)) return true;
+      if (key.name === 'tab' && o.complete) {
+        const asked = latest.current.text;
+        void o.complete(asked).then((text) => {
+          // Typing went on while the listing came: the answer is for a line that is gone.
+          if (text !== undefined && latest.current.text === asked) dispatch({ type: 'set', text });
+        });
+        return true;
+      }
       const action = lineActionFor(key.name, key.text, o.history !== undefined);
       if (action) dispatch(action);
       // A text field swallows every other key: nothing below may act on typing.
