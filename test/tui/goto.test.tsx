@@ -121,6 +121,27 @@ describe(':cd PATH', () => {
     await app.press('[');
     await app.waitFor((x) => x.includes('deep.txt'));
   });
+
+  it('completes folder names of the focused pane with Tab', async () => {
+    app = renderApp({ files: FILES });
+    await app.waitFor(ready);
+    await app.press(':');
+    await app.waitFor((x) => x.includes('↑↓ history'));
+    await app.type('cd Pa');
+    await app.press('tab');
+    await app.waitFor((x) => /\$ cd Pasta\/\s/.test(x));
+    await app.type('s');
+    await app.press('tab');
+    await app.waitFor((x) => /\$ cd Pasta\/sub\/\s/.test(x));
+    await app.press('enter');
+    await app.waitFor((x) => x.includes('deep.txt'));
+    // The local pane's folders when it has the focus.
+    await app.press('tab', ':');
+    await app.waitFor((x) => x.includes('↑↓ history'));
+    await app.type('cd dr');
+    await app.press('tab');
+    await app.waitFor((x) => /\$ cd drafts\/\s/.test(x));
+  });
 });
 
 describe('the local pane above its starting folder', () => {

@@ -34,7 +34,7 @@ import { LogViewer } from './LogViewer.js';
 import { MessageLine, type Message } from './MessageLine.js';
 import { Pane, type PaneProps } from './Pane.js';
 import { GoToPane } from './GoToPane.js';
-import { goToSide } from '../hooks/go-to-target.js';
+import { goToSide, withCdCompletion } from '../hooks/go-to-target.js';
 import { QuitDialog } from './QuitDialog.js';
 import { CONFIRM_ROWS, ConfirmDialog } from './ConfirmDialog.js';
 import { SHORTLIST_ROWS, ShortlistForm } from './ShortlistForm.js';
@@ -81,7 +81,7 @@ export function App({
   const localStart = useMemo(() => localSideAt(localRoot), [localRoot]);
   const localSide = localStart.side;
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
-  const complete = useMemo(() => classicCompleter(api), [api]);
+  const classic = useMemo(() => classicCompleter(api), [api]);
   // Fresh-readable state (see use-store): key handlers act on what the user last
   // did, even when React has not drawn it yet.
   const [local, dispatchLocal, localLatest] = usePane(localSide, 'local', localStart.path);
@@ -90,6 +90,14 @@ export function App({
   // The remote pane follows its folder on the server: changes there show without `r`.
   useFollowFolder(remoteSide, remote.path, () => dispatchRemote({ type: 'refresh' }));
   const [focus, setFocus, focusLatest] = useLatestState<PaneId>('remote');
+  // The ':' line's Tab: the classic commands, and folders of the focused pane after 'cd '.
+  const complete = useMemo(
+    () =>
+      withCdCompletion(classic, () =>
+        goToSide(focusLatest.current, (focusLatest.current === 'local' ? localLatest : remoteLatest).current.path, api, localSide),
+      ),
+    [classic, focusLatest, localLatest, remoteLatest, api, localSide],
+  );
   const [overlay, setOverlay, overlayLatest] = useLatestState<Overlay>({ kind: 'none' });
   const [message, setMessage, messageLatest] = useLatestState<Message | null>(null);
   const [logs, dispatchLogs] = useReducer(logsReducer, initialLogs);
