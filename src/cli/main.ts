@@ -4,12 +4,14 @@
 import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../version.js';
 import { cacheCommand } from './commands/cache.js';
+import { compareCommand } from './commands/compare.js';
 import { downloadCommand } from './commands/download.js';
 import { hashCommand } from './commands/hash.js';
 import { indexCommand } from './commands/index.js';
 import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';
 import { shellCommand } from './commands/shell.js';
+import { syncCommand } from './commands/sync.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
 import { watchCommand } from './commands/watch.js';
@@ -29,6 +31,8 @@ const COMMANDS = [
   hashCommand,
   downloadCommand,
   uploadCommand,
+  compareCommand,
+  syncCommand,
   logsCommand,
   watchCommand,
   cacheCommand,
@@ -36,7 +40,22 @@ const COMMANDS = [
   tuiCommand,
   configCommand,
 ];
-const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'watch', 'cache', 'shell', 'tui', 'completion', 'config']);
+const COMMAND_NAMES = new Set([
+  'serve',
+  'index',
+  'hash',
+  'download',
+  'upload',
+  'compare',
+  'sync',
+  'logs',
+  'watch',
+  'cache',
+  'shell',
+  'tui',
+  'completion',
+  'config',
+]);
 
 function build(ctx: Ctx): Argv {
   return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx))
@@ -99,6 +118,8 @@ const MISSING: Record<string, string> = {
   'hash verify': 'FILE (a path inside the share)',
   download: 'FILE (a path inside the share)',
   upload: 'LOCAL (the file to send)',
+  compare: 'REMOTE_DIR (a folder inside the share)',
+  sync: 'REMOTE_DIR and LOCAL_DIR',
   'index shortlist': 'START and END times',
   'cache rm': 'FILE (an MD5 or a remote path)',
 };

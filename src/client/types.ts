@@ -15,6 +15,10 @@ export interface Entry {
   mtimeMs: number;
   mtime: string; // ISO 8601
   type: EntryType;
+  /** A file's BLAKE3 root (chunk-hash.ts), in a listing that asked for it. */
+  blake3?: string;
+  /** Why a listing that asked for hashes has none for this file (an error code). */
+  hashError?: string;
   /** type 'link': a symlink that is not followed, and why (its target is missing, or outside the share). */
   link?: BrokenLink;
   /** type 'link': where it points, when that may be shown. */
@@ -30,6 +34,8 @@ export interface ListOptions {
   after?: number;
   before?: number;
   hidden?: boolean;
+  /** Each file's BLAKE3 root too (the server hashes files its index does not know yet). */
+  blake3?: boolean;
 }
 
 export interface HashResult {

@@ -39,6 +39,10 @@ export interface WireEntry {
   size: number; // bytes (0 for folders)
   mtimeMs: number;
   type: EntryType;
+  /** A file's BLAKE3 root, in a listing that asked for it (ListRequest.blake3). */
+  blake3?: string;
+  /** Instead of `blake3`, when the file could not be hashed: an error code (FORBIDDEN, CHANGED, ...). */
+  hashError?: string;
   /** type 'link' only: why it is not followed. */
   link?: BrokenLink;
   /** type 'link' only: the link's text, when it names a place inside the share (never a path outside it). */
@@ -105,6 +109,12 @@ export interface ListRequest {
   after?: number;
   before?: number;
   hidden?: boolean;
+  /**
+   * Give each file's BLAKE3 root (chunk-hash.ts) from the hash index; files
+   * not in it are read by the server's hash workers first. Lets a client
+   * compare a whole tree with its own by content in one request.
+   */
+  blake3?: boolean;
 }
 
 export interface HashRequest {
@@ -357,6 +367,7 @@ export function parseRequest(header: unknown): Request {
         after: time('after'),
         before: time('before'),
         hidden: bool(header, 'hidden'),
+        blake3: bool(header, 'blake3'),
       });
     case 'hash':
       return clean({ op, path: str(header, 'path', true)!, rehash: bool(header, 'rehash'), blake3: bool(header, 'blake3') });

@@ -34,6 +34,8 @@ const BATCH_JSON_BUDGET = MAX_HEADER_BYTES - 1024;
 const STEP_ENTRIES = Math.min(128, LIST_BATCH);
 /** A partial batch is sent after this long, so slow filtered walks still show progress. */
 const BATCH_MAX_WAIT_MS = 250;
+/** Room kept per file in a listing with hashes: `,"blake3":"<64 hex>"` (a `hashError` is shorter). */
+const HASH_FIELD_BYTES = 80;
 /**
  * Folders deeper than this below the walk's start are listed but not entered:
  * each open level holds two descriptors, and a path of 4 KiB could nest 2,000
@@ -204,7 +206,7 @@ export async function* listEntries(
     for (const item of items) {
       onItem?.(item);
       const { entry } = item;
-      const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
+      const size = Buffer.byteLength(JSON.stringify(entry)) + 1 + (req.blake3 && entry.type === 'file' ? HASH_FIELD_BYTES : 0);
       if (batch.length > 0 && (batch.length >= STEP_ENTRIES || bytes + size > BATCH_JSON_BUDGET)) {
         yield batch;
         batch = [];

@@ -6,7 +6,7 @@ import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import type { HashRecord } from '../../src/protocol/messages.js';
 import { HashIndex, hashTree } from '../../src/server/hash-index.js';
-import { HASH_CHUNK_BYTES } from '../../src/server/hash-worker.js';
+import { HASH_CHUNK_BYTES } from '../../src/hashing/hash-worker.js';
 import { ShareStore } from '../../src/server/store.js';
 import { createTempShare, DEFAULT_MTIME_MS, md5Of, type TempShare } from '../helpers/temp-share.js';
 
