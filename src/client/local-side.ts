@@ -1,9 +1,11 @@
 // The local pane: a folder on this machine, browsed through the same Side interface
 // as a remote share. Paths from the UI are confined to the root here so a crafted
-// name ('../..') cannot walk out of it.
+// name ('../..') cannot walk out of it. The app's local pane is rooted at the top
+// of the disk (localSideAt): it is the user's own disk, free to browse above the
+// folder it starts in; only the remote side is confined, and by the server.
 
 import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { extname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import { md5OfFile } from './md5-file.js';
 import type { Entry, ListOptions, Side } from './types.js';
 
@@ -11,6 +13,16 @@ import type { Entry, ListOptions, Side } from './types.js';
 const STAT_CONCURRENCY = 64;
 /** Keyword search reads at most this much of a file, and skips binary-looking files. */
 const KEYWORD_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A side over the whole disk `dir` is on, and where `dir` is inside it (a
+ * side-relative path, '/'-separated): the local pane starts there and can go up.
+ */
+export function localSideAt(dir: string): { side: LocalSide; path: string } {
+  const abs = resolve(dir);
+  const root = parse(abs).root;
+  return { side: new LocalSide(root), path: relative(root, abs).split(sep).join('/') };
+}
 
 export class LocalSide implements Side {
   readonly kind = 'local' as const;

@@ -7,18 +7,20 @@ import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { classicCompleter } from '../../client/classic-complete.js';
 import { Failure } from '../../client/failure.js';
-import { LocalSide, localMd5 } from '../../client/local-side.js';
+import { localMd5, localSideAt } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
 import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../commands/dispatch.js';
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
+import { useNavHistory } from '../hooks/use-nav-history.js';
+import { usePaneMouse } from '../hooks/use-pane-mouse.js';
+import { Command, commandFor, type Scope } from '../keys/bindings.js';
 import { useFollowFolder } from '../hooks/use-follow-folder.js';
 import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
-import { commandFor, type Scope } from '../keys/bindings.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS } from '../state/layout.js';
 import { initialLogs, logsReducer } from '../state/logs.js';
 import { batchView } from '../state/transfer-batch.js';
@@ -33,7 +35,9 @@ import { BottomLine } from './BottomLine.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { LogViewer } from './LogViewer.js';
 import { MessageLine, type Message } from './MessageLine.js';
-import { Pane } from './Pane.js';
+import { Pane, type PaneProps } from './Pane.js';
+import { GoToPane } from './GoToPane.js';
+import { goToSide, withCdCompletion } from '../hooks/go-to-target.js';
 import { QuitDialog } from './QuitDialog.js';
 import { CONFIRM_ROWS, ConfirmDialog } from './ConfirmDialog.js';
 import { SHORTLIST_ROWS, ShortlistForm } from './ShortlistForm.js';
@@ -78,16 +82,26 @@ export function App({
   pingIntervalMs,
 }: AppProps) {
   const { columns, rows } = useTerminalSize();
-  const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
+  const localStart = useMemo(() => localSideAt(localRoot), [localRoot]);
+  const localSide = localStart.side;
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
-  const complete = useMemo(() => classicCompleter(api), [api]);
+  const classic = useMemo(() => classicCompleter(api), [api]);
   // Fresh-readable state (see use-store): key handlers act on what the user last
   // did, even when React has not drawn it yet.
-  const [local, dispatchLocal, localLatest] = usePane(localSide, 'local');
+  const [local, dispatchLocal, localLatest] = usePane(localSide, 'local', localStart.path);
   const [remote, dispatchRemote, remoteLatest] = usePane(remoteSide, 'remote');
+  const nav = { local: useNavHistory(localLatest, local.path, dispatchLocal), remote: useNavHistory(remoteLatest, remote.path, dispatchRemote) };
   // The remote pane follows its folder on the server: changes there show without `r`.
   useFollowFolder(remoteSide, remote.path, () => dispatchRemote({ type: 'refresh' }));
   const [focus, setFocus, focusLatest] = useLatestState<PaneId>('remote');
+  // The ':' line's Tab: the classic commands, and folders of the focused pane after 'cd '.
+  const complete = useMemo(
+    () =>
+      withCdCompletion(classic, () =>
+        goToSide(focusLatest.current, (focusLatest.current === 'local' ? localLatest : remoteLatest).current.path, api, localSide),
+      ),
+    [classic, focusLatest, localLatest, remoteLatest, api, localSide],
+  );
   const [overlay, setOverlay, overlayLatest] = useLatestState<Overlay>({ kind: 'none' });
   const [message, setMessage, messageLatest] = useLatestState<Message | null>(null);
   const [logs, dispatchLogs] = useReducer(logsReducer, initialLogs);
@@ -202,6 +216,21 @@ export function App({
     uploadAllowed,
     listRows: listRows.current,
     exit,
+    nav,
+  });
+
+  const dispatchOf = (id: PaneId) => (id === 'local' ? dispatchLocal : dispatchRemote);
+  usePaneMouse({
+    active: () => overlayLatest.current.kind === 'none' && columns >= MIN_COLUMNS && rows >= MIN_ROWS,
+    // The panes sit under the one-row status line.
+    geometry: () => ({ columns: layout.columns, leftWidth: layout.leftWidth, top: 2, paneHeight: layout.paneHeight, listRows: layout.listRows }),
+    panes: { local: localLatest, remote: remoteLatest },
+    select: (id, index) => {
+      setFocus(id);
+      if (index !== null) dispatchOf(id)({ type: 'moveTo', index, height: listRows.current });
+    },
+    open: (id) => runCommand({ ...current(), focus: id }, Command.Open),
+    scroll: (id, delta) => dispatchOf(id)({ type: 'move', delta, height: listRows.current }),
   });
 
   // Ctrl-C always leaves, whatever is open: the terminal is restored by the runner.
@@ -227,6 +256,22 @@ export function App({
   }
 
   const focusedPane = focus === 'local' ? local : remote;
+  /** A pane, or the pane with the go-to prompt in its last row while C-g is open there. */
+  const withGoTo = (id: PaneId, props: PaneProps) =>
+    overlay.kind === 'goto' && overlay.pane === id ? (
+      <GoToPane
+        pane={props}
+        {...goToSide(id, props.state.path, api, localSide)}
+        onCancel={close}
+        onMessage={setMessage}
+        onGo={(path) => {
+          close();
+          (id === 'local' ? dispatchLocal : dispatchRemote)({ type: 'cd', path });
+        }}
+      />
+    ) : (
+      <Pane {...props} />
+    );
   const view = (() => {
     const w = layout.columns;
     const h = layout.paneHeight;
@@ -256,16 +301,24 @@ export function App({
       default:
         return (
           <Box flexDirection="row" height={h}>
-            <Pane state={local} label={tildify(localSide.label)} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
-            <Pane
-              state={remote}
-              label={permissions.write ? remoteLabel : `${remoteLabel} · read-only`}
-              width={layout.rightWidth}
-              height={h}
-              listRows={layout.listRows}
-              focused={focus === 'remote'}
-              offline={status.state === 'reconnecting'}
-            />
+            {withGoTo('local', {
+              state: local,
+              label: localSide.label,
+              where: tildify(localSide.resolve(local.path)),
+              width: layout.leftWidth,
+              height: h,
+              listRows: layout.listRows,
+              focused: focus === 'local',
+            })}
+            {withGoTo('remote', {
+              state: remote,
+              label: permissions.write ? remoteLabel : `${remoteLabel} · read-only`,
+              width: layout.rightWidth,
+              height: h,
+              listRows: layout.listRows,
+              focused: focus === 'remote',
+              offline: status.state === 'reconnecting',
+            })}
           </Box>
         );
     }

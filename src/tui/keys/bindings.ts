@@ -11,6 +11,9 @@ export enum Command {
   Bottom = 'bottom',
   Open = 'open',
   Parent = 'parent',
+  GoTo = 'go-to',
+  Back = 'back',
+  Forward = 'forward',
   SwitchPane = 'switch-pane',
   Mark = 'mark',
   MarkAll = 'mark-all',
@@ -81,14 +84,18 @@ export const PINNED_FOOTER = 90;
 const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers'];
 
 export const BINDINGS: readonly Binding[] = [
-  { command: Command.Up, keys: ['k', 'up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
-  { command: Command.Down, keys: ['j', 'down'], label: 'down', help: 'Move down', group: 'Navigate', scopes: NAV },
+  // The wheel is a key here (keys/mouse.ts names its turns) so every list scrolls with it.
+  { command: Command.Up, keys: ['k', 'up', 'wheel-up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
+  { command: Command.Down, keys: ['j', 'down', 'wheel-down'], label: 'down', help: 'Move down', group: 'Navigate', scopes: NAV },
   { command: Command.PageUp, keys: ['pageup', 'C-b'], label: 'page up', help: 'Page up', group: 'Navigate', scopes: NAV },
   { command: Command.PageDown, keys: ['pagedown', 'C-f'], label: 'page down', help: 'Page down', group: 'Navigate', scopes: NAV },
   { command: Command.Top, keys: ['g', 'home'], label: 'top', help: 'First row', group: 'Navigate', scopes: NAV },
   { command: Command.Bottom, keys: ['G', 'end'], label: 'bottom', help: 'Last row', group: 'Navigate', scopes: NAV },
   { command: Command.Open, keys: ['enter', 'right'], label: 'open', help: 'Open the selected folder', group: 'Navigate', scopes: ['panes'] },
   { command: Command.Parent, keys: ['backspace', 'h', 'left'], label: 'up dir', help: 'Go to the parent folder', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.GoTo, keys: ['C-g'], label: 'go to', help: 'Go to a typed path (Tab completes)', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.Back, keys: ['['], label: 'back', help: 'Back to the previous folder', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.Forward, keys: [']'], label: 'forward', help: 'Forward again (after going back)', group: 'Navigate', scopes: ['panes'] },
   {
     command: Command.SwitchPane,
     keys: ['tab', 'S-tab'],
@@ -261,6 +268,8 @@ const NAMED_KEYS = new Set([
   'F6',
   'F7',
   'F8',
+  'wheel-up',
+  'wheel-down',
 ]);
 
 /** Is `name` a key keyName() can produce: one character, a named key, or C- and a letter? */

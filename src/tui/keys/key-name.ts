@@ -57,6 +57,8 @@ const DISPLAY: Record<string, string> = {
   escape: 'Esc',
   space: 'Space',
   delete: 'Del',
+  'wheel-up': 'wheel↑',
+  'wheel-down': 'wheel↓',
 };
 
 /** How a key is written in the footer and the help overlay. */
