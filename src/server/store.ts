@@ -57,8 +57,13 @@ const STAT_SLICE = 128;
 const DIR_READ_ENTRIES = 256;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+// Where `ferry sync --push --delete` puts what it deletes: an ordinary folder a
+// client makes and may browse, restore from or remove, so not reserved.
+const TRASH_NAME = '.ferry-trash';
+
 /** Names ferry itself writes (upload temp files, partial downloads, sidecars); never listed or served. */
 export function isInternalName(name: string): boolean {
+  if (name === TRASH_NAME) return false;
   return name.startsWith(INTERNAL_PREFIX) || INTERNAL_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }
 
