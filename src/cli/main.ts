@@ -4,14 +4,21 @@
 import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../version.js';
 import { cacheCommand } from './commands/cache.js';
+import { compareCommand } from './commands/compare.js';
 import { downloadCommand } from './commands/download.js';
 import { hashCommand } from './commands/hash.js';
 import { indexCommand } from './commands/index.js';
 import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';
 import { shellCommand } from './commands/shell.js';
+import { syncCommand } from './commands/sync.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
+import { watchCommand } from './commands/watch.js';
+import { cpCommand } from './commands/cp.js';
+import { mkdirCommand } from './commands/mkdir.js';
+import { mvCommand } from './commands/mv.js';
+import { rmCommand } from './commands/rm.js';
 import { COMPLETION_FLAG, remoteCompletions } from './completion.js';
 import { configFile, loadConfig, withConfigEnv } from './config.js';
 import { configCommand } from './commands/config.js';
@@ -22,8 +29,45 @@ import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 /** Marks a message yargs produced about the command line itself (not a runtime failure). */
 class UsageError extends Error {}
 
-const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, logsCommand, cacheCommand, shellCommand, tuiCommand, configCommand];
-const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui', 'completion', 'config']);
+const COMMANDS = [
+  serveCommand,
+  indexCommand,
+  hashCommand,
+  downloadCommand,
+  uploadCommand,
+  compareCommand,
+  syncCommand,
+  mkdirCommand,
+  mvCommand,
+  rmCommand,
+  cpCommand,
+  logsCommand,
+  watchCommand,
+  cacheCommand,
+  shellCommand,
+  tuiCommand,
+  configCommand,
+];
+const COMMAND_NAMES = new Set([
+  'serve',
+  'index',
+  'hash',
+  'download',
+  'upload',
+  'compare',
+  'sync',
+  'mkdir',
+  'mv',
+  'rm',
+  'cp',
+  'logs',
+  'watch',
+  'cache',
+  'shell',
+  'tui',
+  'completion',
+  'config',
+]);
 
 function build(ctx: Ctx): Argv {
   return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx))
@@ -86,6 +130,12 @@ const MISSING: Record<string, string> = {
   'hash verify': 'FILE (a path inside the share)',
   download: 'FILE (a path inside the share)',
   upload: 'LOCAL (the file to send)',
+  compare: 'REMOTE_DIR (a folder inside the share)',
+  sync: 'REMOTE_DIR and LOCAL_DIR',
+  mkdir: 'PATH (the folder to make, inside the share)',
+  mv: 'FROM and TO (paths inside the share)',
+  cp: 'FROM and TO (paths inside the share)',
+  rm: 'PATH (what to remove, inside the share)',
   'index shortlist': 'START and END times',
   'cache rm': 'FILE (an MD5 or a remote path)',
 };

@@ -5,7 +5,9 @@
 
 import { escapeControls, escapeDeep } from '../safe-text.js';
 import type { DownloadCache } from '../cache/cache.js';
-import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { BLAKE3_HEX } from '../protocol/chunk-hash.js';
+import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
+import { Failure } from './failure.js';
 import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
 import { downloadPath } from './download.js';
 import { RpcConnection, type RpcOptions } from './rpc.js';
@@ -15,6 +17,14 @@ import { BufferPool } from './buffer-pool.js';
 import type { Lease, ServerLink } from './server-link.js';
 import type {
   ConnectionStatus,
+  CopyOptions,
+  CopyResult,
+  MkdirOptions,
+  MkdirResult,
+  MoveOptions,
+  MoveResult,
+  RemoveOptions,
+  RemoveResult,
   DownloadOptions,
   DownloadResult,
   Entry,
@@ -28,7 +38,9 @@ import type {
   ServerInfo,
   UploadOptions,
   UploadResult,
+  WatchOptions,
 } from './types.js';
+import { watchFolder } from './watch.js';
 import { uploadFile, uploadTree } from './upload.js';
 
 /** How long a call waits for a lost connection to come back before it fails. */
@@ -62,12 +74,17 @@ export class FerryClient implements FerryApi, ServerLink {
     readonly cache: DownloadCache | null,
   ) {
     this.control = first;
-    this.watch(first);
+    this.followControl(first);
   }
 
   get info(): ServerInfo {
     const w = this.control.welcome;
     return { address: this.control.address, server: w.server, share: w.share, features: w.features, version: w.version };
+  }
+
+  /** close() was called: nothing more will be asked of the server. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Over TLS: the server's fingerprint, and whether it was trusted on first use by this connection. */
@@ -176,6 +193,81 @@ export class FerryClient implements FerryApi, ServerLink {
     return uploadFile(this, localPath, options);
   }
 
+  /**
+   * May this client change the share? Read from the server's WELCOME on the
+   * connection in use, so a server restarted with or without --allow-write is
+   * seen as it is now, from the first request after the reconnect.
+   */
+  get writable(): boolean {
+    return this.control.welcome.features.includes('write');
+  }
+
+  /** The control connection, refused locally with READ_ONLY when its server does not allow writing. */
+  private async writer(): Promise<RpcConnection> {
+    const rpc = await this.rpc();
+    if (!rpc.welcome.features.includes('write')) {
+      throw new FerryError(ErrorCode.ReadOnly, `${this.options.host}:${this.options.port} is read-only (its server was not started with --allow-write)`);
+    }
+    return rpc;
+  }
+
+  async mkdir(path: string, options: MkdirOptions = {}): Promise<MkdirResult> {
+    const reply = await (await this.writer()).request({ op: 'mkdir', path, ...(options.parents ? { parents: true } : {}) });
+    return { path: String(reply.path), created: reply.created === true };
+  }
+
+  async move(from: string, to: string, options: MoveOptions = {}): Promise<MoveResult> {
+    const reply = await (await this.writer()).request({ op: 'move', from, to, ...(options.overwrite ? { overwrite: true } : {}) });
+    return { from: String(reply.from), to: String(reply.to), moved: reply.moved === true };
+  }
+
+  /**
+   * The server removes at most its per-request bound and answers `more`; this
+   * asks again until the folder is gone, so a caller sees one operation.
+   */
+  async remove(path: string, options: RemoveOptions = {}): Promise<RemoveResult> {
+    let removed = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const before = removed;
+      const reply = await (await this.writer()).request(
+        { op: 'remove', path, ...(options.recursive ? { recursive: true } : {}) },
+        {
+          ...(options.signal ? { signal: options.signal } : {}),
+          onItem: (h) => {
+            if (typeof h.removed === 'number') options.onProgress?.(before + h.removed);
+          },
+        },
+      );
+      removed += typeof reply.removed === 'number' ? reply.removed : 0;
+      options.onProgress?.(removed);
+      if (reply.more !== true) return { path: String(reply.path), removed };
+      // A step that removed nothing yet says more is left would never end.
+      if (removed === before) throw new FerryError(ErrorCode.NotEmpty, `the server stopped removing '${path}' before it was empty`);
+    }
+  }
+
+  async copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
+    const reply = await (await this.writer()).request(
+      { op: 'copy', from, to, ...(options.overwrite ? { overwrite: true } : {}) },
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        onItem: (h) => {
+          if (typeof h.entries === 'number' && typeof h.bytes === 'number') options.onProgress?.({ entries: h.entries, bytes: h.bytes });
+        },
+      },
+    );
+    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    return {
+      from: String(reply.from),
+      to: String(reply.to),
+      files: n(reply.files),
+      folders: n(reply.folders),
+      bytes: n(reply.bytes),
+      skipped: n(reply.skipped),
+    };
+  }
+
   async logs(options: LogsOptions = {}): Promise<LogRecord[]> {
     const records: LogRecord[] = [];
     await (await this.rpc()).request({ op: 'logs', limit: options.limit ?? 100 }, { onItem: (h) => records.push(...logRecordsOf(h)) });
@@ -198,6 +290,13 @@ export class FerryClient implements FerryApi, ServerLink {
       if (options.signal?.aborted && err instanceof FerryError && err.code === ErrorCode.Cancelled) return;
       throw err;
     }
+  }
+
+  watch(path: string, options: WatchOptions): Promise<void> {
+    // A server from before the watch op would answer 'unknown operation': say what that means.
+    if (!this.control.welcome.features.includes('watch'))
+      return Promise.reject(new FerryError(ErrorCode.BadRequest, `${this.control.address} cannot follow folders (its ferry is older than the watch op)`));
+    return watchFolder(this, path, options);
   }
 
   async ping(): Promise<number> {
@@ -240,7 +339,7 @@ export class FerryClient implements FerryApi, ServerLink {
     }
   }
 
-  private watch(rpc: RpcConnection): void {
+  private followControl(rpc: RpcConnection): void {
     rpc.onClosed((err) => {
       if (this.closed || rpc !== this.control) return;
       this.lastError = err.message;
@@ -267,7 +366,7 @@ export class FerryClient implements FerryApi, ServerLink {
           }
           this.control = rpc;
           this.lastError = undefined;
-          this.watch(rpc);
+          this.followControl(rpc);
           this.emitStatus({ state: 'connected' });
           return rpc;
         } catch (err) {
@@ -308,6 +407,10 @@ export function toEntry(e: WireEntry): Entry {
     mtimeMs: e.mtimeMs,
     mtime: new Date(e.mtimeMs).toISOString(),
     type: escapeControls(String(e.type)) as Entry['type'],
+    ...(typeof e.blake3 === 'string' && BLAKE3_HEX.test(e.blake3) ? { blake3: e.blake3 } : {}),
+    ...(e.hashError !== undefined ? { hashError: escapeControls(String(e.hashError)) } : {}),
+    ...(e.type === 'link' && (e.link === 'dangling' || e.link === 'outside') ? { link: e.link } : {}),
+    ...(e.type === 'link' && typeof e.target === 'string' ? { target: escapeControls(e.target) } : {}),
   };
 }
 
@@ -319,6 +422,9 @@ function toHashResult(r: HashRecord & { blake3?: string }): HashResult {
     size: r.size,
     mtimeMs: r.mtimeMs,
     mtime: new Date(r.mtimeMs).toISOString(),
+    ...(r.error !== undefined
+      ? { error: { reason: isErrorCode(r.error) ? r.error : Failure.Unknown, message: escapeControls(String(r.message ?? r.error)) } }
+      : {}),
   };
 }
 

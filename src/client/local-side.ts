@@ -1,9 +1,11 @@
 // The local pane: a folder on this machine, browsed through the same Side interface
 // as a remote share. Paths from the UI are confined to the root here so a crafted
-// name ('../..') cannot walk out of it.
+// name ('../..') cannot walk out of it. The app's local pane is rooted at the top
+// of the disk (localSideAt): it is the user's own disk, free to browse above the
+// folder it starts in; only the remote side is confined, and by the server.
 
-import { open, readdir, stat } from 'node:fs/promises';
-import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
+import { extname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import { md5OfFile } from './md5-file.js';
 import type { Entry, ListOptions, Side } from './types.js';
 
@@ -11,6 +13,16 @@ import type { Entry, ListOptions, Side } from './types.js';
 const STAT_CONCURRENCY = 64;
 /** Keyword search reads at most this much of a file, and skips binary-looking files. */
 const KEYWORD_MAX_BYTES = 8 * 1024 * 1024;
+
+/**
+ * A side over the whole disk `dir` is on, and where `dir` is inside it (a
+ * side-relative path, '/'-separated): the local pane starts there and can go up.
+ */
+export function localSideAt(dir: string): { side: LocalSide; path: string } {
+  const abs = resolve(dir);
+  const root = parse(abs).root;
+  return { side: new LocalSide(root), path: relative(root, abs).split(sep).join('/') };
+}
 
 export class LocalSide implements Side {
   readonly kind = 'local' as const;
@@ -51,6 +63,13 @@ export class LocalSide implements Side {
         const d = wanted[i]!;
         const rel = dir === '' ? d.name : `${dir}/${d.name}`;
         try {
+          if (d.isSymbolicLink()) {
+            const link = await danglingLink(join(abs, d.name), rel, d.name);
+            if (link) {
+              entries[i] = link;
+              return;
+            }
+          }
           const st = await stat(join(abs, d.name)); // follows links: a link to a folder browses as a folder
           const type = st.isDirectory() ? 'dir' : 'file';
           entries[i] = {
@@ -70,6 +89,8 @@ export class LocalSide implements Side {
     await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, wanted.length) }, worker));
     for (const e of entries) {
       if (!e) continue;
+      // Broken links are listed as themselves, as folders are: not among filter results.
+      if (e.type === 'link' && (o.ext || o.keyword || o.after !== undefined || o.before !== undefined)) continue;
       if (o.recursive && e.type === 'dir') await this.walk(e.path, o, out);
       if (await this.matches(e, o)) out.push(e);
     }
@@ -81,6 +102,31 @@ export class LocalSide implements Side {
     if (o.before !== undefined && !(e.mtimeMs < o.before)) return false;
     if (o.keyword) return e.type === 'file' && (await fileContains(this.resolve(e.path), e.size, o.keyword));
     return true;
+  }
+}
+
+/**
+ * A symlink whose target is missing (or a loop), as an entry of its own with its
+ * text; undefined for one that works (it is listed as what it points to).
+ */
+async function danglingLink(abs: string, rel: string, name: string): Promise<Entry | undefined> {
+  try {
+    await stat(abs);
+    return undefined;
+  } catch {
+    const own = await lstat(abs);
+    const target = await readlink(abs).catch(() => undefined);
+    return {
+      path: rel,
+      name,
+      ext: '',
+      size: 0,
+      mtimeMs: own.mtimeMs,
+      mtime: new Date(own.mtimeMs).toISOString(),
+      type: 'link',
+      link: 'dangling',
+      ...(target !== undefined ? { target } : {}),
+    };
   }
 }
 

@@ -1,9 +1,10 @@
 // The client API: the only surface the CLI and the TUI use. FerryClient
 // implements FerryApi over the wire; tests of the TUI use a fake.
 
-import type { EntryType, FileIdentity, LogRecord } from '../protocol/messages.js';
+import type { BrokenLink, EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind } from '../protocol/messages.js';
+import type { FailureReason } from './failure.js';
 
-export type { EntryType, FileIdentity, LogRecord };
+export type { BrokenLink, EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind };
 
 /** One row of a listing, local or remote. */
 export interface Entry {
@@ -14,6 +15,14 @@ export interface Entry {
   mtimeMs: number;
   mtime: string; // ISO 8601
   type: EntryType;
+  /** A file's BLAKE3 root (chunk-hash.ts), in a listing that asked for it. */
+  blake3?: string;
+  /** Why a listing that asked for hashes has none for this file (an error code). */
+  hashError?: string;
+  /** type 'link': a symlink that is not followed, and why (its target is missing, or outside the share). */
+  link?: BrokenLink;
+  /** type 'link': where it points, when that may be shown. */
+  target?: string;
 }
 
 export interface ListOptions {
@@ -25,6 +34,8 @@ export interface ListOptions {
   after?: number;
   before?: number;
   hidden?: boolean;
+  /** Each file's BLAKE3 root too (the server hashes files its index does not know yet). */
+  blake3?: boolean;
 }
 
 export interface HashResult {
@@ -35,6 +46,8 @@ export interface HashResult {
   size: number;
   mtimeMs: number;
   mtime: string;
+  /** hashAll only: the server listed the file but could not hash it (md5 is ''). */
+  error?: { reason: FailureReason; message: string };
 }
 
 export interface RemoteStat extends Entry {
@@ -202,6 +215,21 @@ export interface FollowLogsOptions extends LogsOptions {
   signal?: AbortSignal;
 }
 
+export interface WatchOptions {
+  /** Also report what changes in the folders below (default: the folder's own entries only). */
+  recursive?: boolean;
+  /**
+   * Changes, a batch at a time, paths relative to the share. A `rescan` event
+   * (its path is the watched folder) means changes were missed: list the
+   * folder again. One comes after every reconnection, too.
+   */
+  onEvents: (events: WatchEvent[]) => void;
+  /** Called each time the server is watching (first, and again after a reconnection): list after this, and nothing falls between. */
+  onReady?: () => void;
+  /** Stops watching; `watch` then resolves. */
+  signal?: AbortSignal;
+}
+
 export interface ServerInfo {
   address: string; // host:port
   server: string; // 'ferry/0.1.0'
@@ -210,18 +238,122 @@ export interface ServerInfo {
   version: number;
 }
 
+// ---- file operations (mkdir, move, remove, copy), on either side ---------
+
+/**
+ * Why a file operation failed: the `code` of the FerryError it throws, the
+ * same for the share (the server's code) and the local folder (local-ops.ts),
+ * so a caller switches on it instead of reading messages.
+ */
+export type FileOpReason =
+  | 'READ_ONLY' // the server does not allow writing (--allow-write)
+  | 'EXISTS' // the target name is taken (ask with overwrite, for a file)
+  | 'NOT_FOUND'
+  | 'NOT_EMPTY' // a folder to remove holds entries (ask with recursive)
+  | 'NOT_A_DIRECTORY'
+  | 'NOT_A_FILE'
+  | 'OUTSIDE_SHARE' // the path leads outside the share or the local folder
+  | 'FORBIDDEN' // the root itself, ferry's own state, or the file system refused
+  | 'TOO_LARGE' // a folder copy past the server's bound, or nested too deep
+  | 'BAD_REQUEST' // e.g. a folder moved into itself, or across file systems
+  | 'NO_SPACE'
+  | 'CHANGED'
+  | 'CONNECTION_LOST'
+  | 'CANCELLED';
+
+export interface MkdirOptions {
+  /** Also make the missing folders above it; an existing folder is then fine. */
+  parents?: boolean;
+}
+
+export interface MkdirResult {
+  path: string;
+  /** False when the folder was there already (with parents). */
+  created: boolean;
+}
+
+export interface MoveOptions {
+  /** Replace an existing regular file at the target (folders are never replaced). */
+  overwrite?: boolean;
+}
+
+export interface MoveResult {
+  from: string;
+  to: string;
+  /** False when source and target are the same. */
+  moved: boolean;
+}
+
+export interface RemoveOptions {
+  /** A folder and everything in it. */
+  recursive?: boolean;
+  /** Entries removed so far, during a long recursive remove. */
+  onProgress?: (removed: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface RemoveResult {
+  path: string;
+  /** Entries removed (files, links and folders, the folder itself included). */
+  removed: number;
+}
+
+export interface CopyOptions {
+  /** Replace an existing regular file at the target (folders are never replaced). */
+  overwrite?: boolean;
+  /** Entries and bytes copied so far, during a folder copy. */
+  onProgress?: (p: { entries: number; bytes: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface CopyResult {
+  from: string;
+  to: string;
+  files: number;
+  folders: number;
+  bytes: number;
+  /** Links and other non-regular entries left out of a folder copy. */
+  skipped: number;
+}
+
+/** The four operations, on a share (FerryApi) or a local folder (LocalOps): paths relative to the side's root. */
+export interface FileOps {
+  /** Changes are allowed (a read-only server: false, re-read on every reconnect). */
+  readonly writable: boolean;
+  mkdir(path: string, options?: MkdirOptions): Promise<MkdirResult>;
+  move(from: string, to: string, options?: MoveOptions): Promise<MoveResult>;
+  remove(path: string, options?: RemoveOptions): Promise<RemoveResult>;
+  copy(from: string, to: string, options?: CopyOptions): Promise<CopyResult>;
+}
+
 /** What a remote share offers. */
 export interface FerryApi {
   readonly info: ServerInfo;
+  /** The server allows changes (its 'write' feature), as of the connection in use now. */
+  readonly writable: boolean;
   list(options?: ListOptions): Promise<Entry[]>;
   stat(path: string, options?: { md5?: boolean }): Promise<RemoteStat>;
   hash(path: string, options?: { rehash?: boolean }): Promise<HashResult>;
   hashAll(options?: HashAllOptions): Promise<HashResult[]>;
   download(path: string, options?: DownloadOptions): Promise<DownloadResult>;
   upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
+  /** Make a folder in the share (needs a server started with --allow-write). */
+  mkdir(path: string, options?: MkdirOptions): Promise<MkdirResult>;
+  /** Rename or move within the share, atomically. */
+  move(from: string, to: string, options?: MoveOptions): Promise<MoveResult>;
+  /** Remove a file or folder; a big recursive remove takes several requests, made here. */
+  remove(path: string, options?: RemoveOptions): Promise<RemoveResult>;
+  /** Copy within the share, on the server; the copy appears only once complete. */
+  copy(from: string, to: string, options?: CopyOptions): Promise<CopyResult>;
   logs(options?: LogsOptions): Promise<LogRecord[]>;
   /** Streams new log records until the signal aborts or the connection ends. */
   followLogs(options: FollowLogsOptions): Promise<void>;
+  /**
+   * Follow a folder of the share until `signal` aborts (then resolves), across
+   * reconnections. Rejects when the folder is not there (or goes away), or the
+   * server refuses (its watch limits, or no 'watch' feature).
+   */
+  watch(path: string, options: WatchOptions): Promise<void>;
   /** Round-trip time in milliseconds. */
   ping(): Promise<number>;
   /** Connection state changes (the client reconnects by itself after a drop). */
@@ -241,6 +373,8 @@ export interface Side {
   /** Display label: an absolute local path, or host:port for a share. */
   readonly label: string;
   list(options: ListOptions): Promise<Entry[]>;
+  /** Follow a folder (FerryApi.watch), where the side can; the remote one can. */
+  watch?(path: string, options: WatchOptions): Promise<void>;
 }
 
 /** One file held in the local download cache. */

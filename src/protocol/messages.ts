@@ -25,7 +25,11 @@ export const Kind = {
 export type Kind = (typeof Kind)[keyof typeof Kind];
 export const KIND_VALUES = new Set<number>(Object.values(Kind));
 
-export type EntryType = 'file' | 'dir';
+/** 'link': a symlink the server does not follow (see WireEntry.link). */
+export type EntryType = 'file' | 'dir' | 'link';
+
+/** Why a symlink is listed as itself: its target is missing, or outside the share. */
+export type BrokenLink = 'dangling' | 'outside';
 
 /** One listing row, as it travels on the wire. */
 export interface WireEntry {
@@ -35,14 +39,25 @@ export interface WireEntry {
   size: number; // bytes (0 for folders)
   mtimeMs: number;
   type: EntryType;
+  /** A file's BLAKE3 root, in a listing that asked for it (ListRequest.blake3). */
+  blake3?: string;
+  /** Instead of `blake3`, when the file could not be hashed: an error code (FORBIDDEN, CHANGED, ...). */
+  hashError?: string;
+  /** type 'link' only: why it is not followed. */
+  link?: BrokenLink;
+  /** type 'link' only: the link's text, when it names a place inside the share (never a path outside it). */
+  target?: string;
 }
 
 export interface HashRecord {
   path: string;
-  md5: string; // 32 lower-case hex digits
+  md5: string; // 32 lower-case hex digits ('' when `error` is set)
   blake3?: string; // 64 lower-case hex digits, when asked for
   size: number;
   mtimeMs: number;
+  /** hashall only: the file was listed but could not be hashed (an error code, and why). */
+  error?: string;
+  message?: string;
 }
 
 /** What the server knows about one file, used to detect change between requests. */
@@ -94,6 +109,12 @@ export interface ListRequest {
   after?: number;
   before?: number;
   hidden?: boolean;
+  /**
+   * Give each file's BLAKE3 root (chunk-hash.ts) from the hash index; files
+   * not in it are read by the server's hash workers first. Lets a client
+   * compare a whole tree with its own by content in one request.
+   */
+  blake3?: boolean;
 }
 
 export interface HashRequest {
@@ -230,9 +251,88 @@ export interface LogsRequest {
   follow?: boolean;
 }
 
-export type Request = ListRequest | HashRequest | HashAllRequest | StatRequest | DownloadRequest | UdpRequest | UploadRequest | LogsRequest | BatchRequest;
+/**
+ * Follow a folder: the server answers with an ITEM `{ready: true}` once it
+ * watches, then ITEMs `{events: WatchEvent[]}` as the folder changes, until
+ * the client cancels (or disconnects). See docs/protocol.md, "watch".
+ */
+export interface WatchRequest {
+  op: 'watch';
+  path?: string;
+  /** Also what happens in the folders below (default: only the folder's own entries). */
+  recursive?: boolean;
+}
+
+/**
+ * What changed at `path` (relative to the share). `rescan`: changes were not
+ * all seen (too many at once, a client that fell behind, a watcher that
+ * failed); `path` is then the watched folder, to be listed again.
+ */
+export type WatchKind = 'added' | 'changed' | 'removed' | 'folder' | 'rescan';
+export const WATCH_KINDS: ReadonlySet<string> = new Set<WatchKind>(['added', 'changed', 'removed', 'folder', 'rescan']);
+
+export interface WatchEvent {
+  path: string;
+  kind: WatchKind;
+  /** With `rescan`: why ('overflow', 'behind', 'failed', 'limit', 'reconnected'). */
+  reason?: string;
+}
+
+/** Make a folder; with `parents`, also the missing folders above it (and an existing folder is fine). */
+export interface MkdirRequest {
+  op: 'mkdir';
+  path: string;
+  parents?: boolean;
+}
+
+/** Rename or move a file or folder within the share (one atomic rename). */
+export interface MoveRequest {
+  op: 'move';
+  from: string;
+  to: string;
+  /** Replace an existing regular file at `to` (never a folder). */
+  overwrite?: boolean;
+}
+
+/**
+ * Remove a file, an empty folder, or with `recursive` a folder and what is in
+ * it. A recursive remove does at most the server's `removeEntries` per request
+ * and answers `more: true` when some is left: the client asks again.
+ */
+export interface RemoveRequest {
+  op: 'remove';
+  path: string;
+  recursive?: boolean;
+}
+
+/** Copy a file or folder within the share: into a hidden temp name, then renamed into place. */
+export interface CopyRequest {
+  op: 'copy';
+  from: string;
+  to: string;
+  /** Replace an existing regular file at `to` (folders are never replaced). */
+  overwrite?: boolean;
+}
+
+export type Request =
+  | ListRequest
+  | HashRequest
+  | HashAllRequest
+  | StatRequest
+  | DownloadRequest
+  | UdpRequest
+  | UploadRequest
+  | LogsRequest
+  | WatchRequest
+  | MkdirRequest
+  | MoveRequest
+  | RemoveRequest
+  | CopyRequest
+  | BatchRequest;
 export type Op = Request['op'];
-export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'batch'];
+export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'watch', 'mkdir', 'move', 'remove', 'copy', 'batch'];
+/** Operations that change the share: refused with READ_ONLY unless the server allows writing. */
+export const WRITE_OPS: ReadonlySet<Op> = new Set(['upload', 'mkdir', 'move', 'remove', 'copy']);
 
 // ---- replies and items -------------------------------------------------
 
@@ -368,6 +468,7 @@ export function parseRequest(header: unknown): Request {
         after: time('after'),
         before: time('before'),
         hidden: bool(header, 'hidden'),
+        blake3: bool(header, 'blake3'),
       });
     case 'hash':
       return clean({ op, path: str(header, 'path', true)!, rehash: bool(header, 'rehash'), blake3: bool(header, 'blake3') });
@@ -411,6 +512,15 @@ export function parseRequest(header: unknown): Request {
       return { op, paths: paths(header) };
     case 'logs':
       return clean({ op, limit: num(header, 'limit', false, 0, 100_000), follow: bool(header, 'follow') });
+    case 'watch':
+      return clean({ op, path: str(header, 'path', false), recursive: bool(header, 'recursive') });
+    case 'mkdir':
+      return clean({ op, path: str(header, 'path', true)!, parents: bool(header, 'parents') });
+    case 'move':
+    case 'copy':
+      return clean({ op, from: str(header, 'from', true)!, to: str(header, 'to', true)!, overwrite: bool(header, 'overwrite') });
+    case 'remove':
+      return clean({ op, path: str(header, 'path', true)!, recursive: bool(header, 'recursive') });
     default:
       bad(typeof op === 'string' ? `unknown operation '${op.slice(0, 40)}'` : `request has no 'op'`);
   }

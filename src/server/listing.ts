@@ -34,6 +34,8 @@ const BATCH_JSON_BUDGET = MAX_HEADER_BYTES - 1024;
 const STEP_ENTRIES = Math.min(128, LIST_BATCH);
 /** A partial batch is sent after this long, so slow filtered walks still show progress. */
 const BATCH_MAX_WAIT_MS = 250;
+/** Room kept per file in a listing with hashes: `,"blake3":"<64 hex>"` (a `hashError` is shorter). */
+const HASH_FIELD_BYTES = 80;
 /**
  * Folders deeper than this below the walk's start are listed but not entered:
  * each open level holds two descriptors, and a path of 4 KiB could nest 2,000
@@ -61,7 +63,12 @@ export function extMatcher(ext: string | undefined): ((name: string) => boolean)
   };
 }
 
-function toItem(c: { name: string; rel: string; abs: string; stat: Stats }): WalkItem {
+function toItem(c: { name: string; rel: string; abs: string; stat: Stats; broken?: Child['broken']; target?: string }): WalkItem {
+  if (c.broken) {
+    const entry: WireEntry = { path: c.rel, name: c.name, ext: '', size: 0, mtimeMs: c.stat.mtimeMs, type: 'link', link: c.broken };
+    if (c.target !== undefined) entry.target = c.target;
+    return { entry, abs: c.abs, stat: c.stat };
+  }
   const dir = c.stat.isDirectory();
   return {
     entry: {
@@ -161,9 +168,12 @@ export async function* walkShare(store: ShareStore, req: WalkOptions, signal?: A
         continue;
       }
       const kids = req.hidden ? next.value : next.value.filter((c) => !c.name.startsWith('.'));
-      const dirs = kids.filter((c) => c.stat.isDirectory());
-      const files = kids.filter((c) => c.stat.isFile());
-      if (!filtering && dirs.length > 0) yield dirs.map(toItem);
+      const dirs = kids.filter((c) => !c.broken && c.stat.isDirectory());
+      const files = kids.filter((c) => !c.broken && c.stat.isFile());
+      // Broken links are shown where folders are: in a plain listing, not among
+      // the results of a filter (they have no content, size or extension to match).
+      const links = filtering ? [] : kids.filter((c) => c.broken);
+      if (!filtering && dirs.length + links.length > 0) yield [...dirs, ...links].map(toItem);
       for (let i = 0; i < files.length; i += KEYWORD_SLICE) {
         const kept = await keepFiles(files.slice(i, i + KEYWORD_SLICE));
         if (signal?.aborted) return;
@@ -196,7 +206,7 @@ export async function* listEntries(
     for (const item of items) {
       onItem?.(item);
       const { entry } = item;
-      const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
+      const size = Buffer.byteLength(JSON.stringify(entry)) + 1 + (req.blake3 && entry.type === 'file' ? HASH_FIELD_BYTES : 0);
       if (batch.length > 0 && (batch.length >= STEP_ENTRIES || bytes + size > BATCH_JSON_BUDGET)) {
         yield batch;
         batch = [];

@@ -18,7 +18,9 @@ import { defaultHashIndexFile, defaultLogFile, ferryStateLocations } from './pat
 import { PrivateState } from './private-state.js';
 import { ShareStore } from './store.js';
 import { Turns } from './turns.js';
+import { discardFolder, shareRules } from './tree-ops.js';
 import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
+import { WatchHub } from './watch/hub.js';
 
 export interface ServerOptions {
   root: string;
@@ -38,6 +40,9 @@ export interface ServerOptions {
   udp?: boolean;
   /** Hash index file; null keeps the index in memory only. */
   hashIndexFile?: string | null;
+  /** Clients may change the share (upload, mkdir, move, remove, copy). */
+  allowWrite?: boolean;
+  /** The former name of allowWrite, still accepted. */
   allowUpload?: boolean;
   token?: string;
   /** How long in-flight requests may run after a shutdown starts. */
@@ -98,6 +103,7 @@ export class FerryServer {
       maxEntries: limits.staleUploadScanEntries,
       maxDepth: STALE_UPLOAD_SCAN_DEPTH,
       skip: (real) => store.isPrivate(real),
+      removeFolder: (at, budget) => discardFolder(at, shareRules(store, services.hashes), budget),
       signal: this.stopCleanup.signal,
     }).then((report) => {
       if (report.removed > 0 || !report.complete) {
@@ -148,6 +154,11 @@ export class FerryServer {
   /** Turns for walks of the share: tests and the bench read how many are in use. */
   get walks(): { readonly active: number } {
     return this.services.walks;
+  }
+
+  /** Watchers, folders watched and subscriptions (tests check they stay bounded and are released). */
+  get watches(): WatchHub['stats'] {
+    return this.services.watches.stats;
   }
 
   /** The MD5 index (tests use it to check what was read). */
@@ -207,7 +218,7 @@ export class FerryServer {
       store,
       hashes,
       log,
-      allowUpload: options.allowUpload ?? false,
+      allowWrite: options.allowWrite ?? options.allowUpload ?? false,
       counters,
       limits,
       udpSessionsByAddress: new Map(),
@@ -218,6 +229,7 @@ export class FerryServer {
           new FerryError(ErrorCode.TooManyRequests, `server busy: ${running} walks of the share running and ${waiting} waiting; try again shortly`),
       ),
       walkSteps: new Turns(limits.walkSteps),
+      watches: new WatchHub(store, limits),
       ...(options.token ? { token: options.token } : {}),
     };
 
@@ -279,6 +291,7 @@ export class FerryServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopCleanup.abort();
+      this.services.watches.close();
       this.peers.refuseNew();
       const stopped = this.listener.close();
       const grace = this.options.shutdownGraceMs ?? 5000;

@@ -15,6 +15,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_NAME_BYTES, MAX_PATH_BYTES } from '../protocol/limits.js';
+import type { BrokenLink } from '../protocol/messages.js';
 import type { PrivateState } from './private-state.js';
 import { uploadTempName } from './upload-temp.js';
 
@@ -30,6 +31,13 @@ export interface Child extends Resolved {
   name: string;
   /** The entry itself is a symlink (already checked to stay inside the share). */
   link: boolean;
+  /**
+   * A symlink listed as itself, not followed: its target is missing, or outside
+   * the share. `stat` is then the link's own (lstat), `abs` the link's path.
+   */
+  broken?: BrokenLink;
+  /** With `broken`: the link's text, only when it names a place inside the share. */
+  target?: string;
 }
 
 const INTERNAL_PREFIX = '.ferry-';
@@ -49,8 +57,13 @@ const STAT_SLICE = 128;
 const DIR_READ_ENTRIES = 256;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+// Where `ferry sync --push --delete` puts what it deletes: an ordinary folder a
+// client makes and may browse, restore from or remove, so not reserved.
+const TRASH_NAME = '.ferry-trash';
+
 /** Names ferry itself writes (upload temp files, partial downloads, sidecars); never listed or served. */
 export function isInternalName(name: string): boolean {
+  if (name === TRASH_NAME) return false;
   return name.startsWith(INTERNAL_PREFIX) || INTERNAL_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }
 
@@ -59,7 +72,7 @@ function fail(code: ErrorCode, message: string): never {
 }
 
 /** Map a filesystem error to a coded error that names the client's path, never the server's. */
-function fsError(err: unknown, rel: string): FerryError {
+export function fsError(err: unknown, rel: string): FerryError {
   if (err instanceof FerryError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
   const shown = `'${rel || '/'}'`;
@@ -79,7 +92,7 @@ function fsError(err: unknown, rel: string): FerryError {
 }
 
 /** A single name that resolve() would accept; the walk skips on-disk names that fail this. */
-function nameProblem(name: string): string | undefined {
+export function nameProblem(name: string): string | undefined {
   if (CONTROL.test(name)) return 'contains control characters';
   if (name.includes('\\')) return 'contains a backslash';
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) return `has a name longer than ${MAX_NAME_BYTES} bytes`;
@@ -103,6 +116,49 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
   return out;
+}
+
+/** A folder held open by descriptor; see openHeldFolder. */
+export interface HeldFolder {
+  /** A path naming `name` inside the held folder (through its descriptor on Linux). */
+  at(name: string): string;
+  /** Where `name` in the held folder really is (for checks, never for I/O). */
+  real(name: string): string;
+  /** Read the held folder's entries (opendir through the descriptor). */
+  open(): Promise<Dir>;
+  close(): Promise<void>;
+}
+
+/**
+ * Hold the folder named by `where` (a path from HeldParent.at or
+ * HeldFolder.at, or a resolved real path) without following a symlink in its
+ * last name, and prove it lies inside `root`: the tree walks of remove and copy
+ * descend one held folder at a time, so a folder swapped for a link to outside
+ * mid-walk is refused (ELOOP, ENOTDIR or CHANGED), never entered.
+ */
+export async function openHeldFolder(where: string, root: string): Promise<HeldFolder> {
+  const inside = (real: string) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+  const withSep = (p: string) => (p.endsWith(path.sep) ? p : p + path.sep);
+  if (!PROC_FD) {
+    const real = await fs.realpath(where);
+    if (!inside(real)) fail(ErrorCode.Changed, 'a folder changed while it was being walked');
+    return { at: (n) => withSep(where) + n, real: (n) => withSep(real) + n, open: () => fs.opendir(where), close: async () => {} };
+  }
+  const handle = await fs.open(where, O_PATH | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const real = await fs.readlink(`${PROC_FD}/${handle.fd}`);
+    if (!inside(real)) fail(ErrorCode.Changed, 'a folder changed while it was being walked');
+    const at = `${PROC_FD}/${handle.fd}/`;
+    return {
+      at: (n) => at + n,
+      real: (n) => withSep(real) + n,
+      open: () => fs.opendir(at, { bufferSize: DIR_READ_ENTRIES }),
+      close: () => handle.close().catch(() => undefined),
+    };
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
+  }
 }
 
 /** A folder held open for writing into; see ShareStore.withParent. */
@@ -142,6 +198,11 @@ export class ShareStore {
   /** From now on, treat ferry's own state inside the share as absent (see private-state.ts). */
   keepPrivate(state: PrivateState): void {
     this.privateState = state;
+  }
+
+  /** Does the folder at this real path hold ferry's own state somewhere below it? */
+  holdsPrivate(real: string): boolean {
+    return this.privateState?.within(real) ?? false;
   }
 
   /** Is this real path (with this stat, if known) ferry's own state, never to be served? */
@@ -495,14 +556,42 @@ export class ShareStore {
       if (this.isPrivate(base + name, lst)) return undefined;
       if (lst.isFile() || lst.isDirectory()) return { name, rel, abs: base + name, stat: lst, link: false };
       if (!lst.isSymbolicLink()) return undefined;
-      const real = await fs.realpath(probe + name);
-      if (!this.contains(real)) return undefined;
+      // Shown, not hidden, when it cannot be followed: a listing that silently
+      // leaves a name out says the file is not there, when it is there, broken.
+      let real: string;
+      try {
+        real = await fs.realpath(probe + name);
+      } catch {
+        return this.brokenLink(probe, base, rel, name, lst, 'dangling');
+      }
+      if (!this.contains(real)) return this.brokenLink(probe, base, rel, name, lst, 'outside');
       const stat = this.statHeld(real, rel);
       if (!stat.isFile() && !stat.isDirectory()) return undefined;
       return { name, rel, abs: real, stat, link: true };
     } catch {
       return undefined; // vanished, dangling link, unreadable: skip, a listing is best effort
     }
+  }
+
+  /**
+   * A symlink listed as itself. Its text goes out only for a dangling link whose
+   * text names a place inside the share (relative, not climbing out): where an
+   * outside link points, or an absolute path on the server, is not the client's
+   * business.
+   */
+  private brokenLink(probe: string, base: string, rel: string, name: string, lst: Stats, broken: BrokenLink): Child {
+    const child: Child = { name, rel, abs: base + name, stat: lst, link: true, broken };
+    if (broken !== 'dangling') return child;
+    try {
+      const text = readlinkSync(probe + name, 'utf8');
+      const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+      const lexical = path.posix.normalize(path.posix.join(parent, text));
+      const inside = !path.posix.isAbsolute(text) && lexical !== '..' && !lexical.startsWith('../');
+      if (inside && Buffer.byteLength(text) <= MAX_PATH_BYTES && !text.includes('\0')) child.target = text;
+    } catch {
+      // Gone since the lstat: listed without its text.
+    }
+    return child;
   }
 
   /** Is this real absolute path the root or below it? */

@@ -26,8 +26,8 @@ describe('help overlay', () => {
     await app.waitFor((x) => !x.includes('help · Esc close'));
   });
 
-  it('fits on one screen at 120x36, in two columns', async () => {
-    app = renderApp({ columns: 120, rows: 36 });
+  it('fits on one screen at 120x50, in two columns', async () => {
+    app = renderApp({ columns: 120, rows: 50 });
     await app.waitFor(ready);
     await app.press('?');
     const f = await app.waitFor((x) => x.includes('help · Esc close'));

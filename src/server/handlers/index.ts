@@ -9,6 +9,11 @@ import { logs } from './logs.js';
 import { stat } from './stat.js';
 import { udp } from './udp.js';
 import { upload } from './upload.js';
+import { watch } from './watch.js';
+import { copy } from './copy.js';
+import { mkdir } from './mkdir.js';
+import { move } from './move.js';
+import { remove } from './remove.js';
 
 export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messages.js').Request, { op: K }>> } = {
   list,
@@ -19,5 +24,10 @@ export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messa
   udp,
   upload,
   logs,
+  watch,
+  mkdir,
+  move,
+  remove,
+  copy,
   batch,
 };

@@ -1,15 +1,16 @@
 // The last row: the footer of useful keys, or the text field that is open there
 // (the ':' command line, the extension or keyword prompt).
 
+import type { ClassicCompleter } from '../../client/classic-complete.js';
 import type { FooterContext } from '../keys/bindings.js';
-import type { Overlay } from '../hooks/use-commands.js';
+import type { Overlay } from '../commands/dispatch.js';
 import { normalizeExt, type Filters } from '../state/filters.js';
 import { CommandLine } from './CommandLine.js';
 import { Footer } from './Footer.js';
 import { Line } from './Line.js';
 import { Prompt } from './Prompt.js';
 
-const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'overwrite', 'cancelAll']);
+const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'overwrite', 'cancelAll', 'goto']);
 
 export interface BottomLineProps {
   width: number;
@@ -22,14 +23,17 @@ export interface BottomLineProps {
   onFilters(filters: Filters): void;
   /** A non-empty command line to run. */
   onRunLine(text: string): void;
+  /** Tab completion for the command line. */
+  complete?: ClassicCompleter;
 }
 
-export function BottomLine({ width, overlay, filters, history, footer, onClose, onFilters, onRunLine }: BottomLineProps) {
+export function BottomLine({ width, overlay, filters, history, footer, onClose, onFilters, onRunLine, complete }: BottomLineProps) {
   if (overlay.kind === 'command') {
     return (
       <CommandLine
         width={width}
         history={history}
+        {...(complete ? { complete } : {})}
         onCancel={onClose}
         onRun={(line) => {
           onClose();

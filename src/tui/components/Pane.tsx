@@ -5,7 +5,8 @@ import { formatBytes, formatTime, plural } from '../../format.js';
 import type { Entry } from '../../client/types.js';
 import { filterChips } from '../state/filters.js';
 import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';
-import { clampOffset, PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
+import { PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { displayWidth, fit, truncateStart } from '../text.js';
 import { Frame, titleRoom } from './Frame.js';
 import type { LineSpec, Seg } from './Line.js';
@@ -19,6 +20,10 @@ export interface PaneProps {
   focused: boolean;
   /** The connection to the server is down: a listing in progress waits for it. */
   offline?: boolean;
+  /** The title's location, when it is not `label/path` (the local pane names its folder whole). */
+  where?: string;
+  /** A text field in place of the summary row (go to a path). */
+  prompt?: LineSpec;
 }
 
 const VERIFY_GLYPH: Record<VerifyMark, Seg> = {
@@ -31,18 +36,26 @@ const VERIFY_GLYPH: Record<VerifyMark, Seg> = {
 
 function typeOf(e: Entry): string {
   if (e.type === 'dir') return 'dir';
+  if (e.type === 'link') return 'link';
   return e.ext ? e.ext.slice(1) : '—';
+}
+
+/** Where a broken link points, as far as it may be told. */
+export function linkTarget(e: Entry): string {
+  return e.target ?? (e.link === 'outside' ? '(outside)' : '(missing)');
 }
 
 export function entryRow(e: Entry, s: PaneState, inner: number, showPath: boolean): LineSpec {
   const cols = paneColumns(inner);
   const marked = s.marked.has(e.path);
   const isParent = e.name === PARENT_NAME;
-  const shown = isParent ? '..' : (showPath ? e.path : e.name) + (e.type === 'dir' ? '/' : '');
+  const shown = isParent ? '..' : (showPath ? e.path : e.name) + (e.type === 'dir' ? '/' : e.type === 'link' ? ` -> ${linkTarget(e)}` : '');
   const segs: Seg[] = [
     marked ? { text: '*', color: 'marked', bold: true } : { text: ' ' },
-    { text: fit(shown, cols.name), color: marked ? 'marked' : e.type === 'dir' ? 'dir' : undefined, bold: e.type === 'dir' },
-    { text: ' ' + fit(isParent ? '' : e.type === 'dir' ? '—' : formatBytes(e.size), SIZE_WIDTH - 1, 'right') },
+    { text: fit(shown, cols.name), color: marked ? 'marked' : e.type === 'dir' ? 'dir' : e.type === 'link' ? 'error' : undefined, bold: e.type === 'dir' },
+    e.type === 'link'
+      ? { text: ' ' + fit('broken', SIZE_WIDTH - 1, 'right'), color: 'error' }
+      : { text: ' ' + fit(isParent ? '' : e.type === 'dir' ? '—' : formatBytes(e.size), SIZE_WIDTH - 1, 'right') },
   ];
   if (cols.time) segs.push({ text: ' ' + fit(isParent ? '' : formatTime(e.mtimeMs).slice(0, 16), TIME_WIDTH), dim: true });
   if (cols.type) segs.push({ text: ' ' + fit(isParent ? '' : typeOf(e), TYPE_WIDTH), dim: true });
@@ -80,16 +93,17 @@ function summaryRow(s: PaneState, inner: number, offline = false): LineSpec {
  * 'remote  host:port/docs/2024', cut at the start of the location when it does not
  * fit in `room`: the folder the user is in matters more than the server's name.
  */
-export function paneTitle(state: PaneState, label: string, room = Number.POSITIVE_INFINITY): string {
+export function paneTitle(state: PaneState, label: string, room = Number.POSITIVE_INFINITY, at?: string): string {
   const sep = label.endsWith('/') ? '' : '/';
-  const where = state.path === '' ? label : `${label}${sep}${state.path}`;
+  const where = at ?? (state.path === '' ? label : `${label}${sep}${state.path}`);
   const side = `${state.side}  `;
   return side + truncateStart(where, room - side.length);
 }
 
-export function Pane({ state, label, width, height, listRows, focused, offline = false }: PaneProps) {
+export function Pane({ state, label, width, height, listRows, focused, offline = false, where, prompt }: PaneProps) {
   const inner = width - 2;
-  const offset = clampOffset(state.cursor, state.offset, listRows, state.view.length);
+  // The pane's reducer keeps the cursor; the window drawn is fitted to the rows now.
+  const { top: offset } = useListCursor({ length: state.view.length, page: listRows }, { state: { cursor: state.cursor, top: state.offset } });
   const showPath = Boolean(state.filters.keyword);
   const visible = state.view.slice(offset, offset + listRows);
   const rows: Array<{ spec: LineSpec; inverse?: boolean; key?: string | number }> = [{ spec: headerRow(state, inner), key: 'hdr' }];
@@ -120,7 +134,9 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
       ],
     };
   }
-  rows.push({ key: 'sum', spec: summaryRow(state, inner, offline) });
+  rows.push({ key: 'sum', spec: prompt ?? summaryRow(state, inner, offline) });
   const chips = filterChips(state.filters).join(' ') || undefined;
-  return <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips))} titleRight={chips} focused={focused} rows={rows} />;
+  return (
+    <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips), where)} titleRight={chips} focused={focused} rows={rows} />
+  );
 }

@@ -8,8 +8,10 @@ import { initialPane, paneReducer, type PaneAction, type PaneState } from '../st
 import { errorText } from '../errors.js';
 import { useStore, type Latest } from './use-store.js';
 
-export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, (a: PaneAction) => void, Latest<PaneState>] {
-  const [state, dispatch, latest] = useStore(paneReducer, () => initialPane(kind));
+export function usePane(side: Side, kind: 'local' | 'remote', start = ''): [PaneState, (a: PaneAction) => void, Latest<PaneState>] {
+  // Started below the side's root, the first row is '..': the cursor starts on
+  // the row after it, on the folder's own first entry.
+  const [state, dispatch, latest] = useStore(paneReducer, () => ({ ...initialPane(kind, start), cursor: start === '' ? 0 : 1 }));
   const generation = useRef(0);
   const { path, filters, reload } = state;
   useEffect(() => {

@@ -11,6 +11,9 @@ export enum Command {
   Bottom = 'bottom',
   Open = 'open',
   Parent = 'parent',
+  GoTo = 'go-to',
+  Back = 'back',
+  Forward = 'forward',
   SwitchPane = 'switch-pane',
   Mark = 'mark',
   MarkAll = 'mark-all',
@@ -38,6 +41,10 @@ export enum Command {
   CommandLine = 'command-line',
   Help = 'help',
   Quit = 'quit',
+  Copy = 'copy',
+  Move = 'move',
+  MakeFolder = 'make-folder',
+  Delete = 'delete',
   // Inside views
   Close = 'close',
   Follow = 'follow',
@@ -50,7 +57,7 @@ export enum Command {
 /** Where a binding applies: the two panes, or one of the full views. */
 export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help' | 'transfers';
 
-export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
+export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Files' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
 
 export interface Binding {
   command: Command;
@@ -77,14 +84,18 @@ export const PINNED_FOOTER = 90;
 const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers'];
 
 export const BINDINGS: readonly Binding[] = [
-  { command: Command.Up, keys: ['k', 'up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
-  { command: Command.Down, keys: ['j', 'down'], label: 'down', help: 'Move down', group: 'Navigate', scopes: NAV },
+  // The wheel is a key here (keys/mouse.ts names its turns) so every list scrolls with it.
+  { command: Command.Up, keys: ['k', 'up', 'wheel-up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
+  { command: Command.Down, keys: ['j', 'down', 'wheel-down'], label: 'down', help: 'Move down', group: 'Navigate', scopes: NAV },
   { command: Command.PageUp, keys: ['pageup', 'C-b'], label: 'page up', help: 'Page up', group: 'Navigate', scopes: NAV },
   { command: Command.PageDown, keys: ['pagedown', 'C-f'], label: 'page down', help: 'Page down', group: 'Navigate', scopes: NAV },
   { command: Command.Top, keys: ['g', 'home'], label: 'top', help: 'First row', group: 'Navigate', scopes: NAV },
   { command: Command.Bottom, keys: ['G', 'end'], label: 'bottom', help: 'Last row', group: 'Navigate', scopes: NAV },
   { command: Command.Open, keys: ['enter', 'right'], label: 'open', help: 'Open the selected folder', group: 'Navigate', scopes: ['panes'] },
   { command: Command.Parent, keys: ['backspace', 'h', 'left'], label: 'up dir', help: 'Go to the parent folder', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.GoTo, keys: ['C-g'], label: 'go to', help: 'Go to a typed path (Tab completes)', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.Back, keys: ['['], label: 'back', help: 'Back to the previous folder', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.Forward, keys: [']'], label: 'forward', help: 'Forward again (after going back)', group: 'Navigate', scopes: ['panes'] },
   {
     command: Command.SwitchPane,
     keys: ['tab', 'S-tab'],
@@ -113,6 +124,10 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Ext, keys: ['e'], label: 'ext', help: 'Filter by extension', group: 'Filter', scopes: ['panes'], footer: 31 },
   { command: Command.Keyword, keys: ['/'], label: 'search', help: 'Search inside text files (recursive)', group: 'Filter', scopes: ['panes'], footer: 32 },
   { command: Command.ClearFilters, keys: ['escape'], label: 'clear', help: 'Clear filters, search, or the message', group: 'Filter', scopes: ['panes'] },
+  { command: Command.Copy, keys: ['F5', 'C'], label: 'copy', help: 'Copy (to the other pane unless told)', group: 'Files', scopes: ['panes'] },
+  { command: Command.Move, keys: ['F6', 'R'], label: 'move', help: 'Rename or move (Tab: within this side)', group: 'Files', scopes: ['panes'] },
+  { command: Command.MakeFolder, keys: ['F7', 'M'], label: 'mkdir', help: 'Make a folder here', group: 'Files', scopes: ['panes'] },
+  { command: Command.Delete, keys: ['F8', 'delete'], label: 'delete', help: 'Delete (asks, saying what and how much)', group: 'Files', scopes: ['panes'] },
   {
     command: Command.Download,
     keys: ['d'],
@@ -233,7 +248,29 @@ export const BINDINGS: readonly Binding[] = [
 /** The table in force: BINDINGS with the user's own keys (config file) in place. */
 let table: readonly Binding[] = BINDINGS;
 
-const NAMED_KEYS = new Set(['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end', 'enter', 'tab', 'S-tab', 'backspace', 'escape', 'space']);
+const NAMED_KEYS = new Set([
+  'up',
+  'down',
+  'left',
+  'right',
+  'pageup',
+  'pagedown',
+  'home',
+  'end',
+  'enter',
+  'tab',
+  'S-tab',
+  'backspace',
+  'escape',
+  'space',
+  'delete',
+  'F5',
+  'F6',
+  'F7',
+  'F8',
+  'wheel-up',
+  'wheel-down',
+]);
 
 /** Is `name` a key keyName() can produce: one character, a named key, or C- and a letter? */
 export function isKeyName(name: string): boolean {

@@ -3,7 +3,25 @@
 
 import type { Key } from 'ink';
 
-export function keyName(input: string, key: Key): string {
+/**
+ * Keys Ink reports without telling them apart: every function key arrives as
+ * an empty input, and the Delete key as the same `delete` flag as Backspace
+ * (DEL, 0x7f). The bytes the terminal sent name them (xterm, VT220 and rxvt
+ * forms).
+ */
+const BY_SEQUENCE: Record<string, string> = {
+  '\u001B[15~': 'F5',
+  '\u001B[[E': 'F5',
+  '\u001B[17~': 'F6',
+  '\u001B[18~': 'F7',
+  '\u001B[19~': 'F8',
+  '\u001B[3~': 'delete',
+};
+
+/** `raw`: the bytes of this keypress as the terminal sent them, when known. */
+export function keyName(input: string, key: Key, raw?: string): string {
+  const named = raw === undefined ? undefined : BY_SEQUENCE[raw];
+  if (named !== undefined) return named;
   if (key.upArrow) return 'up';
   if (key.downArrow) return 'down';
   if (key.leftArrow) return 'left';
@@ -38,6 +56,9 @@ const DISPLAY: Record<string, string> = {
   backspace: 'Bksp',
   escape: 'Esc',
   space: 'Space',
+  delete: 'Del',
+  'wheel-up': 'wheel↑',
+  'wheel-down': 'wheel↓',
 };
 
 /** How a key is written in the footer and the help overlay. */

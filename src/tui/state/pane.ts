@@ -3,6 +3,7 @@
 
 import type { Entry } from '../../client/types.js';
 import type { Filters } from './filters.js';
+import { fitList, type ListMove, moveList } from './list-cursor.js';
 
 export type SortKey = 'name' | 'size' | 'time';
 export type VerifyMark = 'same' | 'differs' | 'nolocal' | 'pending' | 'failed';
@@ -39,7 +40,8 @@ export type PaneAction =
   | { type: 'failed'; error: string }
   | { type: 'move'; delta: number; height: number }
   | { type: 'moveTo'; index: number; height: number }
-  | { type: 'cd'; path: string }
+  | { type: 'list'; move: ListMove; height: number }
+  | { type: 'cd'; path: string; reselect?: string }
   | { type: 'parent' }
   | { type: 'toggleMark'; height: number }
   | { type: 'clearMarks' }
@@ -110,7 +112,9 @@ export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 's
   const sign = s.reverse ? -1 : 1;
   const rows = s.showHidden ? [...s.entries] : s.entries.filter((e) => !e.name.startsWith('.'));
   rows.sort((a, b) => {
-    if (a.type !== b.type) return a.type === 'dir' ? -1 : 1;
+    // Folders first; files and broken links among each other.
+    const rank = (e: Entry) => (e.type === 'dir' ? 0 : 1);
+    if (rank(a) !== rank(b)) return rank(a) - rank(b);
     return sign * cmp(a, b);
   });
   // A keyword search lists matches from the whole tree: '..' would mislead there.
@@ -122,22 +126,23 @@ export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 's
 
 /** Keep the cursor inside the window [offset, offset + height). */
 export function clampOffset(cursor: number, offset: number, height: number, length: number): number {
-  const h = Math.max(1, height);
-  let o = offset;
-  if (cursor < o) o = cursor;
-  if (cursor >= o + h) o = cursor - h + 1;
-  return Math.max(0, Math.min(o, Math.max(0, length - h)));
+  return fitList({ cursor, top: offset }, { length, page: height }).top;
+}
+
+function moveBy(s: PaneState, m: ListMove, height: number): PaneState {
+  const c = moveList({ cursor: s.cursor, top: s.offset }, m, { length: s.view.length, page: height });
+  return c.cursor === s.cursor && c.top === s.offset ? s : { ...s, cursor: c.cursor, offset: c.top };
 }
 
 function moveTo(s: PaneState, index: number, height: number): PaneState {
-  const cursor = Math.max(0, Math.min(index, s.view.length - 1));
-  return { ...s, cursor, offset: clampOffset(cursor, s.offset, height, s.view.length) };
+  return moveBy(s, { type: 'to', index: Math.max(0, index) }, height);
 }
 
 function withView(s: PaneState): PaneState {
   const selected = s.reselect ?? s.view[s.cursor]?.path;
   const view = buildView(s);
-  let cursor = selected === undefined ? 0 : view.findIndex((e) => e.path === selected);
+  // Nothing selected yet (a first listing): keep the starting row, if there is one.
+  let cursor = selected === undefined ? Math.min(s.cursor, Math.max(0, view.length - 1)) : view.findIndex((e) => e.path === selected);
   if (cursor < 0) cursor = Math.min(s.cursor, Math.max(0, view.length - 1));
   return { ...s, view, cursor, totals: viewTotals(view) };
 }
@@ -178,9 +183,11 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
         reselect: s.reselect ?? s.view[s.cursor]?.path,
       };
     case 'move':
-      return moveTo(s, s.cursor + a.delta, a.height);
+      return moveBy(s, { type: 'by', delta: a.delta }, a.height);
     case 'moveTo':
-      return moveTo(s, a.index < 0 ? s.view.length - 1 : a.index, a.height);
+      return moveBy(s, { type: 'to', index: a.index }, a.height);
+    case 'list':
+      return moveBy(s, a.move, a.height);
     case 'cd':
       if (a.path === s.path) return s;
       return {
@@ -196,7 +203,8 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
         // A search result's folder is a place to browse, not more search results.
         filters: { ...s.filters, keyword: undefined },
         verify: new Map(),
-        reselect: undefined,
+        // Back from a sub-folder: land on it, as going up does.
+        reselect: a.reselect,
       };
     case 'parent':
       // Land on the folder we just left, as file managers do.

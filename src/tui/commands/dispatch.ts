@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { parseClassic, type ClassicCommand } from '../../client/classic.js';
 import { localMd5, type LocalSide } from '../../client/local-side.js';
-import type { FerryApi, Transport } from '../../client/types.js';
+import type { Entry, FerryApi, Transport } from '../../client/types.js';
 import { formatBytes, formatTime } from '../../format.js';
 import { errorText } from '../errors.js';
 import { Command } from '../keys/bindings.js';
@@ -13,7 +13,10 @@ import type { Message } from '../components/MessageLine.js';
 import { hasFilters, type Filters } from '../state/filters.js';
 import { pendingCount, rowCount } from '../state/transfers.js';
 import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
-import type { Transfers } from './use-transfers.js';
+import { listMoveFor } from '../hooks/use-list-cursor.js';
+import { checkTarget, goToSide } from '../hooks/go-to-target.js';
+import type { PaneNav } from '../hooks/use-nav-history.js';
+import type { Transfers } from '../hooks/use-transfers.js';
 
 export type Overlay =
   | { kind: 'none' }
@@ -24,6 +27,7 @@ export type Overlay =
   | { kind: 'shortlist' }
   | { kind: 'prompt'; field: 'ext' | 'keyword' }
   | { kind: 'command' }
+  | { kind: 'goto'; pane: PaneId }
   | { kind: 'quit' }
   | { kind: 'transfers' }
   | { kind: 'cancelAll' }
@@ -48,6 +52,8 @@ export interface CommandContext {
   uploadAllowed: boolean;
   listRows: number;
   exit(): void;
+  /** Each pane's back/forward history. */
+  nav?: Record<PaneId, PaneNav>;
 }
 
 /**
@@ -84,10 +90,11 @@ export async function verifyFile(ctx: CommandContext, remotePath: string): Promi
  * Queue downloads: files go into the queue at once (it reads them as it drains),
  * marked folders come down whole, each into a folder of the same name.
  */
-function startDownloads(ctx: CommandContext, targets: Array<{ path: string; size?: number; type?: 'file' | 'dir' }>, transport: Transport): void {
+function startDownloads(ctx: CommandContext, targets: Array<{ path: string; size?: number; type?: Entry['type'] }>, transport: Transport): void {
   const dest = localDest(ctx);
   if (dest === null) return;
-  const files = targets.filter((t) => t.type !== 'dir');
+  // A broken link has nothing to download.
+  const files = targets.filter((t) => t.type === undefined || t.type === 'file');
   const folders = targets.filter((t) => t.type === 'dir');
   const via = `over ${transport.toUpperCase()} → ${dest}`;
   if (files.length === 1) {
@@ -177,19 +184,9 @@ export function runCommand(ctx: CommandContext, command: Command): void {
   const pane = ctx.panes[ctx.focus];
   const dispatch = ctx.dispatch[ctx.focus];
   const h = ctx.listRows;
+  const move = listMoveFor(command);
+  if (move) return dispatch({ type: 'list', move, height: h });
   switch (command) {
-    case Command.Up:
-      return dispatch({ type: 'move', delta: -1, height: h });
-    case Command.Down:
-      return dispatch({ type: 'move', delta: 1, height: h });
-    case Command.PageUp:
-      return dispatch({ type: 'move', delta: -h, height: h });
-    case Command.PageDown:
-      return dispatch({ type: 'move', delta: h, height: h });
-    case Command.Top:
-      return dispatch({ type: 'moveTo', index: 0, height: h });
-    case Command.Bottom:
-      return dispatch({ type: 'moveTo', index: -1, height: h });
     case Command.Open: {
       const e = pane.view[pane.cursor];
       if (e?.type === 'dir') dispatch({ type: 'cd', path: e.path });
@@ -197,6 +194,15 @@ export function runCommand(ctx: CommandContext, command: Command): void {
     }
     case Command.Parent:
       return dispatch({ type: 'parent' });
+    case Command.GoTo:
+      return ctx.setOverlay({ kind: 'goto', pane: ctx.focus });
+    case Command.Back:
+    case Command.Forward: {
+      const back = command === Command.Back;
+      if (ctx.nav?.[ctx.focus].go(back ? 'back' : 'forward') === false)
+        ctx.setMessage({ level: 'info', text: back ? 'nothing to go back to' : 'nothing to go forward to' });
+      return;
+    }
     case Command.SwitchPane:
       return ctx.setFocus(ctx.focus === 'local' ? 'remote' : 'local');
     case Command.Mark:
@@ -286,8 +292,23 @@ export function runClassic(ctx: CommandContext, cmd: ClassicCommand): void {
   }
 }
 
+/** ':cd PATH': the focused pane goes to PATH (no PATH: the share's root, or home here), as C-g does. */
+function changeFolder(ctx: CommandContext, typed: string): void {
+  const pane = ctx.focus;
+  const { context, folders } = goToSide(pane, ctx.panes[pane].path, ctx.api, ctx.localSide);
+  void checkTarget(typed || (pane === 'local' ? '~' : '/'), context, folders).then((r) => {
+    if ('error' in r) return ctx.setMessage({ level: 'error', text: r.error });
+    ctx.dispatch[pane]({ type: 'cd', path: r.path });
+  });
+}
+
 /** Parse and run one ':' line; a parse error becomes the message, in place. */
 export function runCommandLine(ctx: CommandContext, text: string): void {
+  const cd = /^cd(?:\s+(.*))?$/.exec(text.trim());
+  if (cd) {
+    ctx.log(`$ ${text}`);
+    return changeFolder(ctx, (cd[1] ?? '').trim());
+  }
   const parsed = parseClassic(text);
   if ('error' in parsed) {
     ctx.setMessage({ level: 'error', text: parsed.error });
