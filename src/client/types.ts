@@ -193,6 +193,12 @@ export interface ServerInfo {
 export interface FerryApi {
   readonly info: ServerInfo;
   list(options?: ListOptions): Promise<Entry[]>;
+  /**
+   * A listing batch by batch as the server walks it (directory order, nothing
+   * kept by the client): for walking a huge folder with flat memory. Aborting
+   * `signal` stops the walk on the server too. Resolves with the entry count.
+   */
+  listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number>;
   stat(path: string, options?: { md5?: boolean }): Promise<RemoteStat>;
   hash(path: string, options?: { rehash?: boolean }): Promise<HashResult>;
   hashAll(options?: HashAllOptions): Promise<HashResult[]>;

@@ -15,6 +15,10 @@ import { usePane } from '../hooks/use-pane.js';
 import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
+import { useConflictDetails } from '../hooks/use-conflict-details.js';
+import { useSavedQueue } from '../hooks/use-saved-queue.js';
+import { conflictPosition } from '../state/conflicts.js';
+import { CONFLICT_ROWS, ConflictDialog } from './ConflictDialog.js';
 import { commandFor, type Scope } from '../keys/bindings.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS } from '../state/layout.js';
 import { initialLogs, logsReducer } from '../state/logs.js';
@@ -47,6 +51,8 @@ export interface AppProps {
   md5Here?: boolean;
   /** Transfers open at once; the rest wait in the queue (DEFAULT_TRANSFERS unless set). */
   concurrency?: number;
+  /** Where unfinished transfers are kept across a quit (none: not kept). */
+  queueFile?: string;
   onExit(): void;
   pingIntervalMs?: number;
 }
@@ -67,6 +73,7 @@ export function App({
   uploadAllowed,
   md5Here = false,
   concurrency,
+  queueFile,
   onExit,
   pingIntervalMs,
 }: AppProps) {
@@ -111,11 +118,6 @@ export function App({
         return;
       }
       log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
-      // A different file of that name is already here: ask instead of failing.
-      if (f.kind === 'download' && f.code === 'EXISTS' && f.dest && /already exists/.test(f.error)) {
-        setOverlay({ kind: 'overwrite', id: f.id, path: f.path, transport: f.transport, dest: f.dest, size: f.size });
-        return;
-      }
       setMessage({ level: 'error', text: `${f.path}: ${f.error}` });
     },
   });
@@ -133,13 +135,27 @@ export function App({
   const pending = pendingCount(transfers.transfers);
   const batch = transfers.transfers.batch;
   const stats = batch ? batchView(batch, running, runningBytes(transfers.transfers), transfers.transfers.paused, Date.now()) : undefined;
+  const saved = useSavedQueue(queueFile, api.info.address, transfers, log);
   const exit = useCallback(() => {
+    saved.keep(); // before the abort, which settles everything
     transfers.abortAll();
     onExit();
-  }, [transfers, onExit]);
+  }, [transfers, onExit, saved]);
+  // A conflict is asked in the transfer area's place unless another question is open.
+  const conflict = overlay.kind === 'shortlist' || overlay.kind === 'quit' || overlay.kind === 'cancelAll' ? undefined : transfers.conflicts.waiting[0];
+  const conflictDetails = useConflictDetails(api, conflict);
+  const offer = conflict === undefined && overlay.kind === 'none' ? saved.offer : null;
 
   const dialogRows =
-    overlay.kind === 'shortlist' ? SHORTLIST_ROWS : overlay.kind === 'quit' || overlay.kind === 'overwrite' || overlay.kind === 'cancelAll' ? CONFIRM_ROWS : 0;
+    overlay.kind === 'shortlist'
+      ? SHORTLIST_ROWS
+      : overlay.kind === 'quit' || overlay.kind === 'cancelAll'
+        ? CONFIRM_ROWS
+        : conflict
+          ? CONFLICT_ROWS
+          : offer
+            ? CONFIRM_ROWS
+            : 0;
   // One row stays free: a frame as tall as the terminal makes Ink repaint with
   // ESC[3J, which wipes the user's scrollback, and redraw everything each time.
   const layout = computeLayout(columns, rows - 1, rowCount(transfers.transfers), message !== null, dialogRows, stats ? 1 : 0);
@@ -273,7 +289,14 @@ export function App({
           }}
         />
       ) : overlay.kind === 'quit' ? (
-        <QuitDialog width={layout.columns} running={running} queued={Math.max(0, pending - running)} onConfirm={exit} onCancel={close} />
+        <QuitDialog
+          width={layout.columns}
+          running={running}
+          queued={Math.max(0, pending - running)}
+          keeps={queueFile !== undefined}
+          onConfirm={exit}
+          onCancel={close}
+        />
       ) : overlay.kind === 'cancelAll' ? (
         <ConfirmDialog
           width={layout.columns}
@@ -288,21 +311,26 @@ export function App({
             transfers.cancelAll();
           }}
         />
-      ) : overlay.kind === 'overwrite' ? (
+      ) : conflict ? (
+        <ConflictDialog
+          width={layout.columns}
+          conflict={conflict}
+          details={conflictDetails}
+          position={conflictPosition(transfers.conflicts)}
+          onAnswer={(answer, all) => {
+            log(`${conflict.path}: ${answer}${all ? ' (for the rest of this batch)' : ''}`);
+            transfers.answerConflict(answer, all);
+          }}
+        />
+      ) : offer ? (
         <ConfirmDialog
           width={layout.columns}
-          title="overwrite?"
-          question={`${overlay.path.split('/').pop()} already exists in the local folder and differs. Replace it?`}
-          yes="replace"
-          no="keep the local file"
-          onCancel={close}
-          onConfirm={() => {
-            close();
-            log(`download ${overlay.path} again, replacing the local file`);
-            // The new transfer's row takes the place of the refused one.
-            transfers.cancel(overlay.id);
-            transfers.download(overlay.path, overlay.transport, overlay.dest, overlay.size, true);
-          }}
+          title="resume?"
+          question={`${offer.entries.length} ${offer.entries.length === 1 ? 'transfer was' : 'transfers were'} left unfinished at the last quit (${offer.server}). Resume?`}
+          yes="resume"
+          no="forget them"
+          onConfirm={saved.accept}
+          onCancel={saved.decline}
         />
       ) : overlay.kind === 'transfers' && layout.transferRows > 0 ? (
         <TransferList

@@ -9,7 +9,7 @@ import { Footer } from './Footer.js';
 import { Line } from './Line.js';
 import { Prompt } from './Prompt.js';
 
-const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'overwrite', 'cancelAll']);
+const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'cancelAll']);
 
 export interface BottomLineProps {
   width: number;
