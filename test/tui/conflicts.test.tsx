@@ -111,7 +111,7 @@ describe('conflicts', () => {
     b.fail(exists('b.txt'));
     await app.waitFor((x) => dialogTitle(x)?.includes('b.txt') === true);
     await app.press('escape'); // leave it as it is
-    const f = await app.waitFor((x) => dialogTitle(x) === undefined);
+    const f = await app.waitFor((x) => dialogTitle(x) === undefined && statsLine(x)?.includes('1/1 files') === true);
     expect(statsLine(f)).toContain('1 skipped');
   });
 

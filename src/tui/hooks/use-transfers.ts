@@ -27,7 +27,7 @@ import {
   rowError,
 } from './transfer-jobs.js';
 import { Unfinished } from './unfinished.js';
-import { type Latest, useStore } from './use-store.js';
+import { type Latest, useStore, useThrottledStore } from './use-store.js';
 
 export type { FailedTransfer, FileToDownload, FileToUpload } from './transfer-jobs.js';
 
@@ -82,7 +82,8 @@ export interface Transfers {
 }
 
 export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
-  const [transfers, dispatch, latest] = useStore(transfersReducer, (): TransfersState => initialTransfers);
+  // Drawn at most every REDRAW_MS: a batch of small files changes it twice a file.
+  const [transfers, dispatch, latest] = useThrottledStore(transfersReducer, (): TransfersState => initialTransfers, REDRAW_MS);
   const [conflicts, dispatchConflicts, conflictsLatest] = useStore(conflictsReducer, (): ConflictsState => initialConflicts);
   const pending = useRef(new Map<number, TransferProgress>());
   const controllers = useRef(new Map<number, AbortController>());
