@@ -153,3 +153,13 @@ export async function localMd5(abs: string): Promise<string | null> {
   }
   return md5OfFile(abs);
 }
+
+/** Size and modification time of a local file; null when it is absent or not a file. */
+export async function localFileInfo(abs: string): Promise<{ size: number; mtimeMs: number } | null> {
+  try {
+    const st = await stat(abs);
+    return st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : null;
+  } catch {
+    return null;
+  }
+}

@@ -259,8 +259,34 @@ export class FakeFerry implements FerryApi {
     return entries;
   }
 
+  /** Listings streamed by listStream so far. */
+  streamCalls: ListOptions[] = [];
+  /** Entries per batch of listStream. */
+  streamBatch = 1000;
+
+  async listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number> {
+    this.streamCalls.push(options);
+    const entries = await this.list(options);
+    for (let i = 0; i < entries.length; i += this.streamBatch) {
+      if (stream.signal?.aborted) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
+      stream.onBatch(entries.slice(i, i + this.streamBatch));
+      // A batch per turn, as frames arrive: the reader gets to run in between.
+      await new Promise((r) => setImmediate(r));
+    }
+    return entries.length;
+  }
+
+  private index: { of: FakeFile[]; length: number; byPath: Map<string, FakeFile> } | null = null;
+  /** The file at `path`, through an index rebuilt when `files` is replaced or grows (tests of 20,000 files look up each). */
+  private find(path: string): FakeFile | undefined {
+    if (!this.index || this.index.of !== this.files || this.index.length !== this.files.length) {
+      this.index = { of: this.files, length: this.files.length, byPath: new Map(this.files.map((f) => [f.path, f])) };
+    }
+    return this.index.byPath.get(path);
+  }
+
   private file(path: string): FakeFile {
-    const f = this.files.find((x) => x.path === path);
+    const f = this.find(path);
     if (!f) throw Object.assign(new Error(`no such file: ${path}`), { code: 'NOT_FOUND' });
     return f;
   }
@@ -295,7 +321,7 @@ export class FakeFerry implements FerryApi {
   }
 
   download(path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-    const f = this.files.find((x) => x.path === path);
+    const f = this.find(path);
     const inside = options.recursive ? this.files.filter((x) => x.path.startsWith(`${path}/`)) : [];
     const sizeOf = (x: FakeFile) => x.size ?? x.content?.length ?? 0;
     const total = f ? sizeOf(f) : inside.reduce((n, x) => n + sizeOf(x), 0);

@@ -30,7 +30,8 @@ describe('the transfer queue', () => {
     app = renderApp({ files: many(N) });
     await markAllAnd(app, N, 'd');
     // All 2,000 are in the batch at once; only a few are open.
-    let f = await app.waitFor((x) => statsLine(x)?.includes(`0/${N} files`) === true);
+    // Drawn at most every 100 ms: the frame after the first transfers started.
+    let f = await app.waitFor((x) => statsLine(x)?.includes(`0/${N} files`) === true && statsLine(x)?.includes('running') === true);
     expect(statsLine(f)).toMatch(new RegExp(`0 B/19\\.5 KiB .*${DEFAULT_TRANSFERS} running, ${N - DEFAULT_TRANSFERS} queued`));
     expect(f).not.toContain('marked');
     const seen = new Set<string>();

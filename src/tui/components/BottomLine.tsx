@@ -10,7 +10,7 @@ import { Footer } from './Footer.js';
 import { Line } from './Line.js';
 import { Prompt } from './Prompt.js';
 
-const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'overwrite', 'cancelAll', 'goto']);
+const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'cancelAll', 'goto']);
 
 export interface BottomLineProps {
   width: number;
