@@ -107,7 +107,13 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, retxPercent: r.udp?.lossPercent, note, now: Date.now() });
         hooksRef.current.onDownloaded?.(r);
       } else {
-        const r = await api.upload(job.localPath, { as: job.path, signal: both, onProgress });
+        const r = await api.upload(job.localPath, {
+          as: job.path,
+          signal: both,
+          onProgress,
+          ...(job.overwrite ? { overwrite: true } : {}),
+          ...(job.parents ? { parents: true } : {}),
+        });
         pending.current.delete(id);
         dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, now: Date.now() });
         hooksRef.current.onUploaded?.(r);
@@ -174,7 +180,9 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     (files: readonly FileToDownload[], transport: Transport, dest: string) => {
       if (files.length === 0) return;
       dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
-      queue().pushFrom(tasksOf(jobsOf(files, (f) => ({ kind: 'download', path: f.path, transport, dest, size: f.size }), alive())));
+      queue().pushFrom(
+        tasksOf(jobsOf(files, (f) => ({ kind: 'download', path: f.path, transport, dest: f.dest ?? dest, size: f.size, overwrite: f.overwrite }), alive())),
+      );
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
@@ -210,7 +218,15 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     (files: readonly FileToUpload[]) => {
       if (files.length === 0) return;
       dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
-      queue().pushFrom(tasksOf(jobsOf(files, (f) => ({ kind: 'upload', localPath: f.localPath, path: f.remotePath, size: f.size }), alive())));
+      queue().pushFrom(
+        tasksOf(
+          jobsOf(
+            files,
+            (f) => ({ kind: 'upload', localPath: f.localPath, path: f.remotePath, size: f.size, overwrite: f.overwrite, parents: f.parents }),
+            alive(),
+          ),
+        ),
+      );
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
