@@ -177,8 +177,10 @@ export class FakeFerry implements FerryApi {
     if (this.fileOpError) throw this.fileOpError;
   }
 
-  async mkdir(path: string): Promise<MkdirResult> {
+  async mkdir(path: string, options: { parents?: boolean } = {}): Promise<MkdirResult> {
     this.checkWrite(`mkdir ${path}`);
+    // With parents, as on the server: a folder already there is fine.
+    if (options.parents && this.isFolder(path)) return { path, created: false };
     if (this.emptyFolders.has(path) || this.files.some((f) => f.path === path || f.path.startsWith(`${path}/`)))
       throw Object.assign(new Error(`'${path}' already exists`), { code: 'EXISTS' });
     this.emptyFolders.add(path);
