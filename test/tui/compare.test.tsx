@@ -140,6 +140,21 @@ describe('= compares the panes', () => {
     expect(f).not.toContain('≠');
   });
 
+  it('shows its progress while the server lists, and Esc cancels it', async () => {
+    const a = await start();
+    let release = () => {};
+    a.api.listGate = new Promise<void>((resolve) => (release = resolve));
+    await a.press('=');
+    let f = await a.waitFor((x) => x.includes('comparing / ↔'));
+    expect(f).toContain('listed on the server');
+    expect(f).toContain('Esc cancel');
+    await a.press('escape');
+    f = await a.waitFor((x) => x.includes('compare cancelled'));
+    expect(f).not.toContain('comparing / ↔');
+    expect(markOf(remoteText(f, W), 'same.txt')).toBeUndefined();
+    release();
+  });
+
   it('says when the folders are the same', async () => {
     const api = new FakeFerry([{ path: 'a.txt', content: 'A', mtimeMs: T }]);
     app = renderApp({ api, local: { 'a.txt': 'A' }, columns: W, rows: 40 });

@@ -144,11 +144,14 @@ export function useCompare(deps: CompareDeps): CompareControl {
     const ticker = setInterval(() => setRunning({ ...progress }), 200);
     try {
       const localAbs = localSide.resolve(dirs.local);
-      const diffs = await compareTrees(tree, dirs.remote, localAbs, {
-        index: await openIndex(),
-        hidden: now.local.showHidden || now.remote.showHidden,
-        signal: ac.signal,
-      });
+      // Esc ends the wait at once, whatever part of the comparison is under way.
+      const stopped = new Promise<never>((_, reject) => ac.signal.addEventListener('abort', () => reject(new Error('cancelled')), { once: true }));
+      const diffs = await Promise.race([
+        stopped,
+        openIndex().then((index) =>
+          compareTrees(tree, dirs.remote, localAbs, { index, hidden: now.local.showHidden || now.remote.showHidden, signal: ac.signal }),
+        ),
+      ]);
       if (ac.signal.aborted) throw new Error('cancelled');
       const r = compareResult(dirs, diffs);
       const after = panes();
