@@ -183,6 +183,8 @@ describe('Y previews the sync', () => {
     // The first row is the first conflict (deep/y.txt, in path order after the folders).
     const first = f.split('\n').find((l) => l.includes('▌'))!;
     expect(first).toContain('deep/y.txt');
+    // The selected row's two versions, with their BLAKE3 roots: which is which before one replaces the other.
+    expect(f).toMatch(/server: 8 B · 2020-04-18 14:52 · blake3 [0-9a-f]{16}… {3}here: 7 B · 2020-04-18 14:52 · blake3 not read/);
     await a.press('space');
     f = await a.waitFor((x) => /\[x\] conflict\s+deep\/y\.txt/.test(x));
     expect(f).toContain(`checked: 2 files · ${formatBytes(10 + 8)}`);

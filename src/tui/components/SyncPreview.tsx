@@ -7,7 +7,8 @@ import type { CompareControl } from '../hooks/use-compare.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { useListCursor } from '../hooks/use-list-cursor.js';
 import { commandFor } from '../keys/bindings.js';
-import { formatBytes, plural } from '../../format.js';
+import type { SideState } from '../../client/compare.js';
+import { formatBytes, formatTime, plural } from '../../format.js';
 import type { CompareResult } from '../state/compare.js';
 import { actionVerb, actionWhy, checkable, isChecked, type PreviewState, previewTotals } from '../state/sync-preview.js';
 import { fit } from '../text.js';
@@ -24,10 +25,18 @@ export interface SyncPreviewProps {
   height: number;
 }
 
+/** One side of the selected row: size, time and BLAKE3 root, so two versions can be told apart before one replaces the other. */
+export function sideText(label: string, s: SideState | undefined): string {
+  if (!s) return `${label}: none`;
+  if (s.type === 'dir') return `${label}: folder`;
+  const hash = s.blake3 ? `blake3 ${s.blake3.slice(0, 16)}…` : 'blake3 not read (sizes differ)';
+  return `${label}: ${formatBytes(s.size)} · ${formatTime(s.mtimeMs).slice(0, 16)} · ${s.error ? s.error : hash}`;
+}
+
 export function SyncPreview({ compare, preview, result, localWhere, uploadAllowed, width, height }: SyncPreviewProps) {
   const diffs = result.byPath;
-  // Title, totals, hint and borders around the rows.
-  const page = Math.max(1, height - 4);
+  // Title, totals, the selected row's two sides, hint and borders around the rows.
+  const page = Math.max(1, height - 5);
   const list = useListCursor({ length: preview.actions.length, page });
   useKeypress((key) => {
     if (list.command(commandFor('results', key.name))) return true;
@@ -80,6 +89,12 @@ export function SyncPreview({ compare, preview, result, localWhere, uploadAllowe
     spec: refused
       ? [{ text: ' ✗ the server is read-only (started without --allow-write): nothing can be uploaded. Tab: download instead', color: 'error', bold: true }]
       : [{ text: ` checked: ${totals}`, bold: true }],
+  });
+  const selected = preview.actions[list.cursor];
+  const both = selected ? diffs.get(selected.path) : undefined;
+  rows.push({
+    key: 'sides',
+    spec: both ? [{ text: ` ${sideText('server', both.remote)}   ${sideText('here', both.local)}`, dim: true }] : '',
   });
   if (preview.actions.length === 0) rows.push({ key: 'none', spec: [{ text: '  nothing to do: the destination is like the source', dim: true }] });
   const nameWidth = Math.max(12, Math.min(40, Math.floor((inner - 25) * 0.35)));

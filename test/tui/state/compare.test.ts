@@ -61,7 +61,8 @@ describe('compare marks', () => {
     const many: Difference[] = [];
     for (let d = 0; d < 200; d++) {
       many.push({ path: `d${d}`, category: 'identical', remote: dir, local: dir });
-      for (let f = 0; f < 99; f++) many.push({ path: `d${d}/f${f}`, category: f === 0 && d % 2 === 0 ? 'differs' : 'identical', remote: file(1), local: file(1) });
+      for (let f = 0; f < 99; f++)
+        many.push({ path: `d${d}/f${f}`, category: f === 0 && d % 2 === 0 ? 'differs' : 'identical', remote: file(1), local: file(1) });
     }
     const big = compareResult({ local: '', remote: '' }, many);
     expect(big.byPath.size).toBe(20_000);
@@ -92,6 +93,10 @@ describe('sync preview', () => {
     const p = planPreview(r.diffs, 'pull', true);
     expect(chosenActions(p, r.byPath).filter((a) => a.kind === 'delete')).toEqual([{ kind: 'delete', path: 'mine.txt', type: 'file', size: 4 }]);
     const push = planPreview(r.diffs, 'push', true);
-    expect(chosenActions(push, r.byPath).filter((a) => a.kind === 'delete').map((a) => a.path)).toEqual(['a/b/new.txt']);
+    expect(
+      chosenActions(push, r.byPath)
+        .filter((a) => a.kind === 'delete')
+        .map((a) => a.path),
+    ).toEqual(['a/b/new.txt']);
   });
 });
