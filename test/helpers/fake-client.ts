@@ -276,13 +276,19 @@ export class FakeFerry implements FerryApi {
     return entries;
   }
 
-  /** The listing in batches of `batchSize`, as the client's streamed listing gives it. */
-  batchSize = 100;
+  /** Listings streamed by listStream so far. */
+  streamCalls: ListOptions[] = [];
+  /** Entries per batch of listStream. */
+  streamBatch = 1000;
+
   async listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number> {
+    this.streamCalls.push(options);
     const entries = await this.list(options);
-    for (let i = 0; i < entries.length; i += this.batchSize) {
+    for (let i = 0; i < entries.length; i += this.streamBatch) {
       if (stream.signal?.aborted) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
-      stream.onBatch(entries.slice(i, i + this.batchSize));
+      stream.onBatch(entries.slice(i, i + this.streamBatch));
+      // A batch per turn, as frames arrive: the reader gets to run in between.
+      await new Promise((r) => setImmediate(r));
     }
     return entries.length;
   }
