@@ -166,6 +166,17 @@ describe('= compares the panes', () => {
   });
 });
 
+describe('the keys', () => {
+  it('? lists = and Y', async () => {
+    app = renderApp({ columns: W, rows: 50 });
+    await app.waitFor((f) => f.includes('notes.md'));
+    await app.press('?');
+    const f = await app.waitFor((x) => x.includes('help · Esc close'));
+    expect(f).toMatch(/=\s+Compare the folders \(again: diffs only\)/);
+    expect(f).toMatch(/Y\s+Sync preview: one side like the other/);
+  });
+});
+
 describe('Y previews the sync', () => {
   it('lists the plan with checkboxes, reasons and totals; Space and a toggle, d adds deletes, Tab turns it round', async () => {
     const a = await start();

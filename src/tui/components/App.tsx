@@ -239,7 +239,7 @@ export function App({
 
   const dispatchOf = (id: PaneId) => (id === 'local' ? dispatchLocal : dispatchRemote);
   usePaneMouse({
-    active: () => overlayLatest.current.kind === 'none' && columns >= MIN_COLUMNS && rows >= MIN_ROWS,
+    active: () => overlayLatest.current.kind === 'none' && !compare.preview && columns >= MIN_COLUMNS && rows >= MIN_ROWS,
     // The panes sit under the one-row status line.
     geometry: () => ({ columns: layout.columns, leftWidth: layout.leftWidth, top: 2, paneHeight: layout.paneHeight, listRows: layout.listRows }),
     panes: { local: localLatest, remote: remoteLatest },
