@@ -114,7 +114,7 @@ describe('= compares the panes', () => {
     expect(markOf(remoteText(f, W), 'deep')).toBe('≠');
     expect(markOf(remoteText(f, W), 'server-only.txt')).toBe('+');
     expect(markOf(localText(f, W), 'local-only.txt')).toBe('+');
-    expect(remoteText(f, W)).toContain('· differences only');
+    expect(remoteText(f, W)).toContain('· diffs only');
     await a.press('=');
     f = await a.waitFor((x) => markOf(remoteText(x, W), 'same.txt') === '=');
     expect(markOf(localText(f, W), 'same.txt')).toBe('=');

@@ -294,7 +294,7 @@ export function App({
   const paneCompare = (id: PaneId): Pick<PaneProps, 'compare'> => {
     const r = compare.result;
     if (!r) return {};
-    const counts = paneCounts(r, id) + (compare.differencesOnly ? ' · differences only' : '');
+    const counts = paneCounts(r, id) + (compare.differencesOnly ? ' · diffs only' : '');
     return { compare: { mark: (e) => markOf(r, id, e), counts } };
   };
   const view = (() => {
