@@ -268,11 +268,13 @@ export class FakeFerry implements FerryApi {
       entries = entries.filter((e) => e.type === 'file' && (this.files.find((f) => f.path === e.path)?.content ?? '').toLowerCase().includes(k));
     }
     // Like a server with 'list-blake3': each file's root, from its content.
-    if (options.blake3)
+    if (options.blake3) {
+      const byPath = new Map(this.files.map((f) => [f.path, f]));
       entries = entries.map((e) => {
-        const f = e.type === 'file' ? this.files.find((x) => x.path === e.path) : undefined;
+        const f = e.type === 'file' ? byPath.get(e.path) : undefined;
         return f ? { ...e, blake3: blake3Of(f) } : e;
       });
+    }
     return entries;
   }
 

@@ -290,3 +290,26 @@ describe('Y previews the sync', () => {
     expect(a.api.fileOps).toEqual([]);
   });
 });
+
+describe('at scale', () => {
+  it('compares 20,000 paths, previews them and queues the downloads without opening more than the queue allows', async () => {
+    const files: FakeFile[] = [];
+    for (let d = 0; d < 100; d++) for (let f = 0; f < 199; f++) files.push({ path: `d${d}/f${f}.bin`, size: 3, mtimeMs: T });
+    const api = new FakeFerry(files);
+    app = renderApp({ api, local: {}, columns: W, rows: 40 });
+    await app.waitFor((f) => f.includes('d0/'));
+    await app.press('=');
+    let f = await app.waitFor((x) => x.includes('+20000 server only'), 20_000);
+    expect(markOf(remoteText(f, W), 'd0')).toBe('+');
+    await app.press('Y');
+    f = await app.waitFor((x) => x.includes('sync: download'), 10_000);
+    expect(f).toContain(`checked: 19900 files · ${formatBytes(19_900 * 3)} · 100 folders`);
+    await app.press('enter');
+    await app.waitFor((x) => x.includes('0/19900 files'), 10_000);
+    const first = await api.downloads.next(5000);
+    expect(first.options.dest).toBe(join(app.localRoot, 'd0'));
+    // The queue holds 19,900 descriptions; only its few slots are open.
+    expect(api.mostOpen).toBeLessThanOrEqual(4);
+    expect(api.startedTransfers).toBeLessThanOrEqual(4);
+  }, 60_000);
+});
