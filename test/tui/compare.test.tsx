@@ -307,7 +307,7 @@ describe('at scale', () => {
     await app.press('enter');
     await app.waitFor((x) => x.includes('0/19900 files'), 10_000);
     const first = await api.downloads.next(5000);
-    expect(first.options.dest).toBe(join(app.localRoot, 'd0'));
+    expect((first.options as { dest?: string }).dest).toBe(join(app.localRoot, 'd0'));
     // The queue holds 19,900 descriptions; only its few slots are open.
     expect(api.mostOpen).toBeLessThanOrEqual(4);
     expect(api.startedTransfers).toBeLessThanOrEqual(4);
