@@ -8,14 +8,16 @@
 // place (and the .part of what it was fetching), so running it again
 // compares, finds those identical, and does only what is left.
 
-import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { type CompareOptions, compareTrees, type Difference, type RemoteTree } from './compare.js';
+import { LocalOps } from './local-ops.js';
 import { confineLocal } from './local-path.js';
-import { TRASH_DIR } from './local-tree.js';
+import { LocalSide } from './local-side.js';
 import { type ConflictPolicy, type Direction, planSync, type SyncAction } from './sync-plan.js';
 import { loadSyncState, saveSyncState, type SyncRecord } from './sync-state.js';
+import { removeToTrash, setLocalTime, trashStamp } from './sync-steps.js';
 import { DEFAULT_TRANSFERS, TransferQueue } from './transfer-queue.js';
 import type { DownloadOptions, DownloadResult, FileOps, UploadOptions, UploadResult } from './types.js';
 
@@ -95,7 +97,8 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
     else result.failed.push({ path: a.path, error });
     options.onAction?.(a, { ok, ...(error !== undefined ? { error } : {}), ...(transferred !== undefined ? { transferred } : {}) });
   };
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = trashStamp();
+  const localOps = new LocalOps(new LocalSide(localRoot));
   const madeDirs: { path: string; mtimeMs: number }[] = [];
 
   try {
@@ -114,7 +117,7 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
           settled(a, true);
         } else if (a.kind === 'touch') {
           const abs = localPath(a.path);
-          await utimes(abs, a.mtimeMs / 1000, a.mtimeMs / 1000);
+          await setLocalTime(abs, a.mtimeMs);
           await remember(abs, a.path, blake3Of.get(a.path));
           settled(a, true);
         }
@@ -176,25 +179,14 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
 
   /** Into the trash under the local root, or gone with --no-trash. */
   async function deleteLocal(rel: string): Promise<void> {
-    const abs = localPath(rel);
-    if (options.noTrash) return rm(abs, { recursive: true, force: true });
-    result.trash = path.join(localRoot, TRASH_DIR, stamp);
-    const to = confineLocal(result.trash, rel);
-    await mkdir(path.dirname(to), { recursive: true });
-    await rename(abs, to);
+    const trash = await removeToTrash(localOps, '', rel, { stamp, ...(options.noTrash ? { noTrash: true } : {}) });
+    if (trash !== undefined) result.trash = path.join(localRoot, trash);
   }
 
   /** The same on the server: moved into the share's trash folder (one atomic rename), or removed. */
   async function deleteRemote(rel: string): Promise<void> {
-    if (options.noTrash) {
-      await client.remove(remotePath(rel), { recursive: true });
-      return;
-    }
-    const trash = remotePath(`${TRASH_DIR}/${stamp}`);
-    result.trash = trash;
-    const to = `${trash}/${rel}`;
-    await client.mkdir(to.slice(0, to.lastIndexOf('/')), { parents: true });
-    await client.move(remotePath(rel), to);
+    const trash = await removeToTrash(client, remoteRoot, rel, { stamp, ...(options.noTrash ? { noTrash: true } : {}) });
+    if (trash !== undefined) result.trash = trash;
   }
 
   /** A file just made equal to the source: its state for the next sync, and its root in the local index so the next compare reads nothing. */

@@ -11,7 +11,10 @@ let app: AppHarness | undefined;
 afterEach(() => app?.unmount());
 
 const exists = (path: string) =>
-  Object.assign(new Error(`/x/${path} already exists and differs (--overwrite, --skip-existing, --update or --keep-both)`), { code: 'EXISTS', reason: 'DIFFERS' });
+  Object.assign(new Error(`/x/${path} already exists and differs (--overwrite, --skip-existing, --update or --keep-both)`), {
+    code: 'EXISTS',
+    reason: 'DIFFERS',
+  });
 const dialogTitle = (f: string) => f.split('\n').find((l) => l.startsWith('┏') && l.includes('differs'));
 const statsLine = (f: string) => f.split('\n').find((l) => /^[│┃] .*\d+\/\d+ files/.test(l));
 

@@ -32,6 +32,8 @@ export interface PaneState {
   reselect?: string;
   /** Rows (without '..') and file bytes of the view, kept with it so no render walks 100,000 rows. */
   totals: { items: number; bytes: number };
+  /** Rows kept in the view, when narrowed (compared folders' "differences only"). */
+  keep?: (e: Entry) => boolean;
 }
 
 export type PaneAction =
@@ -52,7 +54,8 @@ export type PaneAction =
   | { type: 'setFilters'; filters: Filters }
   | { type: 'refresh' }
   | { type: 'verify'; path: string; mark: VerifyMark | null }
-  | { type: 'verifyMany'; marks: ReadonlyArray<readonly [string, VerifyMark]> };
+  | { type: 'verifyMany'; marks: ReadonlyArray<readonly [string, VerifyMark]> }
+  | { type: 'narrow'; keep: ((e: Entry) => boolean) | null };
 
 export const PARENT_NAME = '..';
 
@@ -107,10 +110,11 @@ function compare(sort: SortKey): (a: Entry, b: Entry) => number {
 }
 
 /** Sorted, filtered rows. Folders always come first, whatever the order. */
-export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 'showHidden' | 'path' | 'filters'>): Entry[] {
+export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 'showHidden' | 'path' | 'filters' | 'keep'>): Entry[] {
   const cmp = compare(s.sort);
   const sign = s.reverse ? -1 : 1;
-  const rows = s.showHidden ? [...s.entries] : s.entries.filter((e) => !e.name.startsWith('.'));
+  let rows = s.showHidden ? [...s.entries] : s.entries.filter((e) => !e.name.startsWith('.'));
+  if (s.keep) rows = rows.filter(s.keep);
   rows.sort((a, b) => {
     // Folders first; files and broken links among each other.
     const rank = (e: Entry) => (e.type === 'dir' ? 0 : 1);
@@ -246,6 +250,10 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
       const verify = new Map(s.verify);
       for (const [p, m] of a.marks) verify.set(p, m);
       return { ...s, verify };
+    }
+    case 'narrow': {
+      const { keep: _, ...rest } = s;
+      return withView(a.keep ? { ...rest, keep: a.keep } : rest);
     }
   }
 }
