@@ -4,7 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { BurstGauge } from '../../src/server/watch/burst.js';
-import { MAX_PENDING_BYTES, PendingChanges } from '../../src/server/watch/pending.js';
+import { MAX_PENDING_BYTES, PendingChanges } from '../../src/protocol/watch-pending.js';
 
 describe('PendingChanges', () => {
   it('keeps one event per path, in the order first heard; added then changed is still added', () => {

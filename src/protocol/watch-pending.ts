@@ -3,9 +3,11 @@
 // bigger than the map, costs at most `limit` paths: past that the map is
 // dropped for a single `rescan`, which tells the client to list the folder
 // again. No timers and no I/O here (the subscription drives it), so the bound
-// is tested as a plain function.
+// is tested as a plain function. The server's subscriptions use it, and so
+// does `ferry sync --watch --push` for the local folder it follows: the same
+// bound, and the same rescan past it.
 
-import type { WatchEvent, WatchKind } from '../../protocol/messages.js';
+import type { WatchEvent, WatchKind } from './messages.js';
 
 export type ChangeKind = Exclude<WatchKind, 'rescan'>;
 
