@@ -1,7 +1,7 @@
 // A local folder walked the way the server walks its share (src/server/listing.ts),
 // so the two lists line up for `ferry compare`: '/'-separated paths relative
 // to the root, names starting with '.' left out unless asked for, ferry's own
-// files (the sync trash, a download's .ferry-part) never shown, symlinks
+// files (the sync trash, a download's .ferry-part, a copy's .ferry-tmp) never shown, symlinks
 // followed only while they stay inside the root (a loop entered once).
 // Problems are entries too (`error`), never a failed walk: an unreadable
 // folder is one line of a comparison, not the end of it.
@@ -29,7 +29,7 @@ export const TRASH_DIR = '.ferry-trash';
 
 /** Names that are ferry's own bookkeeping, never part of what is compared. */
 export function isFerryOwn(name: string): boolean {
-  return name === TRASH_DIR || name.endsWith('.ferry-part') || name.endsWith('.ferry-part.json');
+  return name === TRASH_DIR || name.endsWith('.ferry-part') || name.endsWith('.ferry-part.json') || name.endsWith('.ferry-tmp');
 }
 
 /** Folders deeper than this are listed but not entered (as on the server). */

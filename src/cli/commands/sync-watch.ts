@@ -46,8 +46,8 @@ export async function runWatch(ctx: Ctx, run: WatchRun): Promise<void> {
           onRound: (round) => {
             if (round.whole && round.reason !== 'start') warn(io, `changes may have been missed (${round.reason}): comparing the whole folder again`);
           },
-          onRoundDone: (round) => {
-            if (round.whole && round.reason === 'start') warn(io, `in step; following ${from} (Ctrl-C stops)`);
+          onRoundDone: (round, result) => {
+            if (round.whole && round.reason === 'start' && !result.interrupted) warn(io, `in step; following ${from} (Ctrl-C stops)`);
           },
           onRoundFailed: (_round, err) => warn(io, `${describeError(err)}; trying again`),
         }),

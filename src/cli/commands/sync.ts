@@ -11,7 +11,7 @@ import { planTotals } from '../../client/sync-plan.js';
 import { syncStateFile } from '../../client/sync-state.js';
 import { interruptible } from '../actions.js';
 import { actionJson, actionLine, totalsLine } from '../compare-print.js';
-import { describeError } from '../errors.js';
+import { CliError, describeError } from '../errors.js';
 import type { Ctx } from '../io.js';
 import { out, warn } from '../io.js';
 import { cacheDirOf, serverOf, transfersOption, withCacheOptions, withClient, withClientOptions } from '../options.js';
@@ -38,7 +38,6 @@ export function syncCommand(ctx: Ctx) {
           .option('trash', { type: 'boolean', default: true, describe: 'with --delete: keep deleted files in .ferry-trash/<time>/ (--no-trash: remove them)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print what would be done and change nothing' })
           .option('watch', { type: 'boolean', default: false, describe: 'after the sync, keep following the source and apply each change (Ctrl-C stops)' })
-          .conflicts('watch', 'dry-run')
           .option('by', { type: 'string', describe: "'content' (BLAKE3, the default) or 'size,mtime' (no hashing)", requiresArg: true })
           .option('hidden', { type: 'boolean', default: false, describe: "include names starting with '.'" })
           .option('overwrite', { type: 'boolean', describe: 'a conflict (the destination changed since the last sync): take the source' })
@@ -61,6 +60,7 @@ export function syncCommand(ctx: Ctx) {
         const index = await openLocalIndex(ctx.io, a, by);
         const json = a.json === true;
         if (a.watch) {
+          if (a['dry-run']) throw new CliError('--watch and --dry-run do not go together: a dry run changes nothing, so there is nothing to keep in step');
           try {
             await runWatch(ctx, {
               remote: a.remote,
