@@ -9,6 +9,10 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { compareTrees } from '../../src/client/compare.js';
+import { LocalHashIndex } from '../../src/client/local-index.js';
+import { type WatchRound, watchSync } from '../../src/client/sync-watch.js';
+import { loadSyncState } from '../../src/client/sync-state.js';
 import { FerryServer } from '../../src/server/server.js';
 import { fakeIo, run } from '../cli/fake-io.js';
 import { scratchDir } from '../helpers/scratch.js';
@@ -45,9 +49,7 @@ async function pair(remote: ShareSpec, local: ShareSpec, options: { allowWrite?:
       return stopped;
     };
     stops.push(stop);
-    const t0 = Date.now();
     await waitFor(() => io.stderrText().includes('in step') || /ferry: (?!in step)/.test(io.stderrText()), 'the first sync', 60_000);
-    console.log('first sync ms', Date.now() - t0);
     expect(io.stderrText()).toContain('in step');
     /** The lines printed so far that start with `prefix`. */
     const lines = (prefix: string) =>
@@ -205,5 +207,53 @@ describe('ferry sync --watch', () => {
     expect(down.lines('↓').sort()).toEqual(['↓ a.txt', '↓ from-server.txt', '↓ marker-1.txt', '↓ marker-3.txt']);
     expect(up.lines('↑').sort()).toEqual(['↑ from-here.txt', '↑ marker-2.txt', '↑ marker-4.txt']);
     expect([...down.lines('✗'), ...up.lines('✗')]).toEqual([]);
+  });
+
+  it('past its cap of changed paths, a round is a whole sync, and memory stays at the cap', async () => {
+    const { server, here } = await pair({ 'a.txt': 'a' }, {});
+    const client = await server.connect({ noCache: true });
+    const index = await LocalHashIndex.open({ file: null, workers: 1 });
+    const controller = new AbortController();
+    const rounds: WatchRound[] = [];
+    const stateFile = path.join(await scratchDir(), 'state.json');
+    const running = watchSync(client, 'dir', here.root, {
+      direction: 'pull',
+      index,
+      noCache: true,
+      maxPending: 20,
+      stateFile,
+      signal: controller.signal,
+      onRound: (r) => rounds.push(r),
+    });
+    await waitFor(async () => (await read(here.abs('a.txt'))) === 'a', 'the first sync');
+    // 300 files in one go: more than 20 paths wait at once, so the details are dropped for one whole sync.
+    await Promise.all(Array.from({ length: 300 }, (_, i) => fs.writeFile(server.share.abs(`dir/f${i}.txt`), `${i}`)));
+    await waitFor(async () => (await compareTrees(client, 'dir', here.root, { index })).every((d) => d.category === 'identical'), 'the two in step', 20_000);
+    expect(rounds.filter((r) => r.whole && r.reason === 'behind').length).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...rounds.map((r) => r.paths))).toBeLessThanOrEqual(20);
+    controller.abort();
+    const total = await running;
+    expect(total.wholeSyncs).toBeGreaterThanOrEqual(2);
+    // Stopped: the pair's state is saved, every file in it.
+    expect((await loadSyncState(stateFile)).size).toBe(301);
+    await index.close();
+  });
+
+  it('follows the conflict rules of a one-shot sync: a file changed here is left alone, unless told', async () => {
+    const { here, watch, remoteFile } = await pair({ 'a.txt': 'one\n', 'b.txt': 'one\n' }, {});
+    const w = await watch();
+    await fs.writeFile(here.abs('a.txt'), 'edited here\n');
+    await fs.writeFile(remoteFile('a.txt'), 'two from the server\n');
+    await waitFor(() => w.lines('✗ a.txt').length === 1, 'the conflict line', 2000);
+    expect(w.lines('✗ a.txt')[0]).toMatch(/destination changed since the last sync/);
+    expect(await read(here.abs('a.txt'))).toBe('edited here\n');
+    await w.stop();
+
+    const overwrite = await watch('--overwrite'); // its first sync takes the server's a.txt
+    expect(await read(here.abs('a.txt'))).toBe('two from the server\n');
+    await fs.writeFile(here.abs('b.txt'), 'edited here\n');
+    await fs.writeFile(remoteFile('b.txt'), 'two from the server\n');
+    await waitFor(async () => (await read(here.abs('b.txt'))) === 'two from the server\n', 'the server to win', 2000);
+    expect(overwrite.lines('✗')).toEqual([]);
   });
 });
