@@ -60,7 +60,8 @@ export class LocalTreeWatcher {
     if (this.watchers.size >= this.maxFolders) return this.sink.rescan('limit');
     let w: FSWatcher;
     try {
-      w = watch(abs, { persistent: false }, (type, name) => this.onRaw(abs, rel, st, type, name));
+      // Persistent: following the folder is what keeps `ferry sync --watch --push` running.
+      w = watch(abs, (type, name) => this.onRaw(abs, rel, st, type, name));
     } catch {
       if (rel === '') throw new Error(`cannot watch ${abs}`);
       return this.sink.rescan('failed');
