@@ -9,12 +9,14 @@
 // reported, so files made in it before its watch began are not missed. A
 // folder that goes away takes its watches with it. ferry's own files (a
 // download's .ferry-part, the sync trash) are never news. Symlinked folders
-// are not followed. Past `maxFolders` watches, or when the kernel cannot say
-// what changed, the sink is told to rescan.
+// are not followed. Past `maxFolders` watches, when the kernel cannot say
+// what changed, or after a burst that may have overflowed its queue, the sink
+// is told to rescan.
 
-import { type Dirent, type FSWatcher, lstatSync, readdirSync, type Stats, watch } from 'node:fs';
+import { type Dirent, type FSWatcher, lstatSync, readdirSync, realpathSync, type Stats, statSync, watch } from 'node:fs';
 import path from 'node:path';
-import type { ChangeKind } from '../protocol/watch-pending.js';
+import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { BurstGauge, type ChangeKind } from '../protocol/watch-pending.js';
 import { isFerryOwn } from './local-tree.js';
 
 export interface LocalChangeSink {
@@ -24,16 +26,26 @@ export interface LocalChangeSink {
 
 /** Folders watched at most (one kernel watch each); the server's budget is the same. */
 export const MAX_WATCHED_FOLDERS = 16_384;
+/**
+ * Raw events in a second past which the kernel's queue (16,384 by default)
+ * may have overflowed, dropping events unseen: then a rescan. Half the
+ * default queue, as on the server (src/server/watch/burst.ts).
+ */
+export const BURST_EVENTS = 8192;
 
 export class LocalTreeWatcher {
   private readonly watchers = new Map<string, { w: FSWatcher; dev: number; ino: number }>();
   private closed = false;
+  private readonly burst: BurstGauge;
 
   constructor(
     private readonly root: string,
     private readonly sink: LocalChangeSink,
     private readonly maxFolders = MAX_WATCHED_FOLDERS,
-  ) {}
+    burstEvents = BURST_EVENTS,
+  ) {
+    this.burst = new BurstGauge(burstEvents);
+  }
 
   /** Folders watched now (tests check that removed ones are let go). */
   get folders(): number {
@@ -42,9 +54,15 @@ export class LocalTreeWatcher {
 
   /** Watch the root and every folder below it. Fails when the root cannot be watched. */
   start(): void {
-    const top = path.resolve(this.root);
-    const st = lstatSync(top);
-    if (!st.isDirectory()) throw new Error(`${top} is not a folder`);
+    // Where the folder really is: its own events are then recognised by that name.
+    let top: string;
+    try {
+      top = realpathSync(path.resolve(this.root));
+    } catch {
+      throw new FerryError(ErrorCode.NotFound, `${path.resolve(this.root)} is not a folder`);
+    }
+    const st = statSync(top, { throwIfNoEntry: false });
+    if (!st?.isDirectory()) throw new FerryError(ErrorCode.NotFound, `${top} is not a folder`);
     this.addFolder(top, '', st, false);
   }
 
@@ -63,7 +81,7 @@ export class LocalTreeWatcher {
       // Persistent: following the folder is what keeps `ferry sync --watch --push` running.
       w = watch(abs, (type, name) => this.onRaw(abs, rel, st, type, name));
     } catch {
-      if (rel === '') throw new Error(`cannot watch ${abs}`);
+      if (rel === '') throw new FerryError(ErrorCode.Internal, `cannot watch ${abs}`);
       return this.sink.rescan('failed');
     }
     w.on('error', () => {
@@ -103,6 +121,7 @@ export class LocalTreeWatcher {
 
   private onRaw(dirAbs: string, dirRel: string, dirStat: Stats, type: string, name: string | Buffer | null): void {
     if (this.closed) return;
+    if (this.burst.note(performance.now())) this.sink.rescan('overflow');
     const watched = this.watchers.get(dirRel);
     // Late news from a watch already dropped (its folder went): ignored.
     if (!watched || watched.dev !== dirStat.dev || watched.ino !== dirStat.ino) return;

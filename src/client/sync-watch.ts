@@ -38,6 +38,8 @@ export interface WatchSyncClient extends SyncClient {
 export const DEFAULT_MAX_PENDING = 4096;
 /** Local changes are gathered this long after the first (the server gathers its own as long). */
 export const GATHER_MS = 100;
+/** A gathering pause this much late means events were not read for that long. */
+const LAG_RESCAN_MS = 2000;
 /** The state file is written at most this often while watching (and always at the end). */
 const SAVE_EVERY_MS = 2000;
 const RETRY_FIRST_MS = 500;
@@ -181,7 +183,12 @@ export async function watchSync(client: WatchSyncClient, remoteDir: string, loca
         continue;
       }
       // Local events come one by one: gather a moment's worth into one round (the server gathers its own).
-      if (!pull) await gather(GATHER_MS);
+      if (!pull) {
+        const asked = performance.now();
+        await gather(GATHER_MS);
+        // Held up this long, the kernel's queue may have overflowed unseen (as the server reasons, subscription.ts).
+        if (performance.now() - asked > GATHER_MS + LAG_RESCAN_MS) pending.rescan('overflow');
+      }
       if (signal?.aborted) break;
       const batch = pending.take(Number.POSITIVE_INFINITY);
       const first = batch[0];

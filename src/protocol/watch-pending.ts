@@ -93,3 +93,31 @@ export class PendingChanges {
     return out;
   }
 }
+
+/**
+ * Raw kernel events counted over a window: more than `limit` of them within
+ * `windowMs` means the kernel's queue may have overflowed (Node drops that
+ * notice), so the caller rescans. Time comes in as an argument.
+ */
+export class BurstGauge {
+  private start = Number.NEGATIVE_INFINITY;
+  private count = 0;
+  private tripped = false;
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 1000,
+  ) {}
+
+  /** Note one raw event at `now` (ms); true once per window, when its count passes the limit. */
+  note(now: number): boolean {
+    if (now - this.start > this.windowMs) {
+      this.start = now;
+      this.count = 0;
+      this.tripped = false;
+    }
+    if (++this.count <= this.limit || this.tripped) return false;
+    this.tripped = true;
+    return true;
+  }
+}
