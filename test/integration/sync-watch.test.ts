@@ -256,4 +256,27 @@ describe('ferry sync --watch', () => {
     await waitFor(async () => (await read(here.abs('b.txt'))) === 'two from the server\n', 'the server to win', 2000);
     expect(overwrite.lines('✗')).toEqual([]);
   });
+
+  it('--json prints each change as one object a line', async () => {
+    const { here, watch, remoteFile } = await pair({ 'a.txt': 'a\n' }, {});
+    const w = await watch('--json', '--delete');
+    await fs.writeFile(remoteFile('b.txt'), 'bb\n');
+    await fs.rm(remoteFile('a.txt'));
+    await waitFor(async () => (await read(here.abs('b.txt'))) === 'bb\n' && (await read(here.abs('a.txt'))) === undefined, 'both changes here', 2000);
+    // The lines follow the files (a file is in place a moment before its action is reported).
+    await waitFor(() => w.io.stdoutText().trim().split('\n').length === 3, 'a line for each');
+    const objects = w.io
+      .stdoutText()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(objects[0]).toMatchObject({ kind: 'copy', path: 'a.txt', ok: true }); // the first sync's
+    // The two changes may come in one round (deletions first) or in two.
+    expect(objects.slice(1)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'copy', path: 'b.txt', size: 3, ok: true }),
+        expect.objectContaining({ kind: 'delete', path: 'a.txt', type: 'file', ok: true }),
+      ]),
+    );
+  });
 });
