@@ -11,7 +11,8 @@
 import { mkdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { type CompareOptions, compareTrees, type Difference, type RemoteTree } from './compare.js';
+import { type CompareOptions, compareTrees, type Difference } from './compare.js';
+import { comparePaths, type PathsTree } from './compare-paths.js';
 import { LocalOps } from './local-ops.js';
 import { confineLocal } from './local-path.js';
 import { LocalSide } from './local-side.js';
@@ -21,7 +22,7 @@ import { removeToTrash, setLocalTime, trashStamp } from './sync-steps.js';
 import { DEFAULT_TRANSFERS, TransferQueue } from './transfer-queue.js';
 import type { DownloadOptions, DownloadResult, FileOps, UploadOptions, UploadResult } from './types.js';
 
-export interface SyncClient extends RemoteTree, Pick<FileOps, 'mkdir' | 'move' | 'remove'> {
+export interface SyncClient extends PathsTree, Pick<FileOps, 'mkdir' | 'move' | 'remove'> {
   download(path: string, options?: DownloadOptions): Promise<DownloadResult>;
   upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
 }
@@ -35,6 +36,10 @@ export interface SyncOptions extends Omit<CompareOptions, 'signal'> {
   conflicts?: ConflictPolicy;
   /** The pair's state file (sync-state.ts); none: every difference is a conflict, nothing is remembered. */
   stateFile?: string;
+  /** syncPaths: differences left out before planning (a watching sync's own writes seen again, echo-guard.ts). */
+  leaveAlone?: (d: Difference) => boolean;
+  /** The pair's state held by the caller (`ferry sync --watch`): read and updated in place, and the file left to the caller. */
+  state?: Map<string, SyncRecord>;
   transfers?: number;
   /** Downloads bypass the download cache. */
   noCache?: boolean;
@@ -58,6 +63,36 @@ export interface SyncResult {
 }
 
 export async function syncTrees(client: SyncClient, remoteDir: string, localDir: string, options: SyncOptions): Promise<SyncResult> {
+  const pair = openPair(client, remoteDir, localDir, options);
+  const diffs = await compareTrees(client, pair.remoteRoot, pair.localRoot, { ...options, ...(options.signal ? { signal: options.signal } : {}) });
+  return carryOut(client, pair, diffs, options, { whole: true });
+}
+
+/**
+ * The same for a few paths only (what a watch reported changed): those paths
+ * compared (compare-paths.ts), planned and carried out exactly as a whole
+ * sync would; what the pair's state says of every other path is kept.
+ */
+export async function syncPaths(client: SyncClient, remoteDir: string, localDir: string, paths: Iterable<string>, options: SyncOptions): Promise<SyncResult> {
+  const pair = openPair(client, remoteDir, localDir, options);
+  const asked = [...new Set(paths)];
+  const compared = await comparePaths(client, pair.remoteRoot, pair.localRoot, asked, { ...options, ...(options.signal ? { signal: options.signal } : {}) });
+  // Left out before planning: as if never asked about (their state stays as it was).
+  const left = new Set(options.leaveAlone ? compared.filter(options.leaveAlone).map((d) => d.path) : []);
+  const diffs = left.size === 0 ? compared : compared.filter((d) => !left.has(d.path));
+  return carryOut(client, pair, diffs, options, { whole: false, asked: left.size === 0 ? asked : asked.filter((p) => !left.has(p)) });
+}
+
+interface Pair {
+  pull: boolean;
+  localRoot: string;
+  remoteRoot: string;
+  remotePath: (p: string) => string;
+  localPath: (p: string) => string;
+}
+
+/** The pair's roots, once the server is known to allow what the direction needs. */
+function openPair(client: SyncClient, remoteDir: string, localDir: string, options: SyncOptions): Pair {
   const pull = options.direction === 'pull';
   if (!pull && !client.info.features.includes('upload')) {
     throw new FerryError(ErrorCode.ReadOnly, `${client.info.address} is read-only (its server was not started with --allow-write): nothing can be pushed`);
@@ -68,11 +103,30 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
   }
   const localRoot = path.resolve(localDir);
   const remoteRoot = remoteDir.replace(/^\/+|\/+$/g, '');
-  const remotePath = (p: string) => (remoteRoot === '' ? p : `${remoteRoot}/${p}`);
-  const localPath = (p: string) => confineLocal(localRoot, p);
+  return {
+    pull,
+    localRoot,
+    remoteRoot,
+    remotePath: (p: string) => (remoteRoot === '' ? p : `${remoteRoot}/${p}`),
+    localPath: (p: string) => confineLocal(localRoot, p),
+  };
+}
 
-  const diffs = await compareTrees(client, remoteRoot, localRoot, { ...options, ...(options.signal ? { signal: options.signal } : {}) });
-  const last = options.stateFile ? await loadSyncState(options.stateFile) : new Map<string, SyncRecord>();
+/**
+ * Plan from the differences and carry the plan out: the one place a sync
+ * changes anything, whole or of a few paths. `whole`: the differences cover
+ * the tree, so the state left is built from them alone; otherwise only the
+ * `asked` paths' state is replaced.
+ */
+async function carryOut(
+  client: SyncClient,
+  pair: Pair,
+  diffs: Difference[],
+  options: SyncOptions,
+  scope: { whole: true } | { whole: false; asked: readonly string[] },
+): Promise<SyncResult> {
+  const { pull, localRoot, remoteRoot, remotePath, localPath } = pair;
+  const last = options.state ?? (options.stateFile ? await loadSyncState(options.stateFile) : new Map<string, SyncRecord>());
   const actions = planSync(diffs, {
     direction: options.direction,
     ...(options.delete ? { delete: true } : {}),
@@ -84,7 +138,9 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
   if (options.dryRun) return result;
 
   // The destination as this sync leaves it: what was identical, then what it changes.
-  const records = new Map<string, SyncRecord>();
+  // A sync of a few paths starts from the state of all the others.
+  const records = scope.whole ? new Map<string, SyncRecord>() : new Map(last);
+  if (!scope.whole) for (const p of scope.asked) records.delete(p);
   for (const d of diffs) {
     const dest = pull ? d.local : d.remote;
     if (d.category === 'identical' && dest?.type === 'file')
@@ -109,6 +165,7 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
           if (pull) await deleteLocal(a.path);
           else await deleteRemote(a.path);
           records.delete(a.path);
+          if (a.type === 'dir') for (const p of [...records.keys()]) if (p.startsWith(`${a.path}/`)) records.delete(p);
           settled(a, true);
         } else if (a.kind === 'mkdir') {
           if (pull) await mkdir(localPath(a.path), { recursive: true });
@@ -171,7 +228,11 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
       await utimes(localPath(d.path), d.mtimeMs / 1000, d.mtimeMs / 1000).catch(() => undefined);
     }
   } finally {
-    if (options.stateFile) await saveSyncState(options.stateFile, records);
+    if (options.state) {
+      // Held by the caller (a watching sync): updated in place, saved when it chooses.
+      options.state.clear();
+      for (const [p, r] of records) options.state.set(p, r);
+    } else if (options.stateFile) await saveSyncState(options.stateFile, records);
     await options.index?.flush();
   }
   if (options.signal?.aborted) result.interrupted = true;
