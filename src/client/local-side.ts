@@ -5,7 +5,8 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { md5OfFile } from './md5-file.js';
-import type { Entry, ListOptions, Side } from './types.js';
+import { readRange } from './read-range.js';
+import type { Entry, ListOptions, ReadOptions, ReadResult, Side } from './types.js';
 
 /** Stat calls in flight at once: fast on big folders without exhausting descriptors. */
 const STAT_CONCURRENCY = 64;
@@ -30,6 +31,10 @@ export class LocalSide implements Side {
     const rel = relative(this.root, abs);
     if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) return abs;
     throw new Error(`path outside the local folder: ${path}`);
+  }
+
+  read(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+    return readRange(this.resolve(path), options);
   }
 
   async list(options: ListOptions = {}): Promise<Entry[]> {

@@ -170,6 +170,23 @@ export interface UploadResult {
   files?: UploadResult[];
 }
 
+export interface ReadOptions {
+  /** First byte (default 0). */
+  offset?: number;
+  /** Bytes wanted, at most READ_MAX_BYTES (default: that much). */
+  count?: number;
+  signal?: AbortSignal;
+}
+
+/** A byte range of a file as it is now: fewer bytes than asked at its end, none past it. */
+export interface ReadResult {
+  offset: number;
+  bytes: Buffer;
+  /** The file's size now (it may have grown or shrunk since it was listed). */
+  size: number;
+  mtimeMs: number;
+}
+
 export interface LogsOptions {
   limit?: number;
 }
@@ -198,6 +215,8 @@ export interface FerryApi {
   hashAll(options?: HashAllOptions): Promise<HashResult[]>;
   download(path: string, options?: DownloadOptions): Promise<DownloadResult>;
   upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
+  /** A byte range of a file (for viewing): only those bytes are read, nothing is hashed. */
+  read(path: string, options?: ReadOptions): Promise<ReadResult>;
   logs(options?: LogsOptions): Promise<LogRecord[]>;
   /** Streams new log records until the signal aborts or the connection ends. */
   followLogs(options: FollowLogsOptions): Promise<void>;
@@ -220,6 +239,8 @@ export interface Side {
   /** Display label: an absolute local path, or host:port for a share. */
   readonly label: string;
   list(options: ListOptions): Promise<Entry[]>;
+  /** A byte range of a file on this side (the viewer reads windows, never a whole file). */
+  read(path: string, options?: ReadOptions): Promise<ReadResult>;
 }
 
 /** One file held in the local download cache. */

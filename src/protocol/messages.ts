@@ -186,15 +186,47 @@ export interface UploadRequest {
   parents?: boolean;
 }
 
+/** Most bytes one `read` request may ask for: a viewer's window, never a whole large file. */
+export const MAX_READ_BYTES = 1024 * 1024;
+
+/**
+ * Read a byte range of a file for viewing: one ITEM (ReadChunk) carries the
+ * bytes as its payload, then REPLY. Nothing is hashed and only the range is
+ * read, so a viewer can show either end of a huge file at once.
+ */
+export interface ReadRequest {
+  op: 'read';
+  path: string;
+  offset: number;
+  /** At most MAX_READ_BYTES; fewer come back at the end of the file. */
+  count: number;
+}
+
+/** The ITEM of a read: where the bytes (its payload) start, and the file as it is now. */
+export interface ReadChunk {
+  offset: number;
+  size: number;
+  mtimeMs: number;
+}
+
 export interface LogsRequest {
   op: 'logs';
   limit?: number;
   follow?: boolean;
 }
 
-export type Request = ListRequest | HashRequest | HashAllRequest | StatRequest | DownloadRequest | UdpRequest | UploadRequest | LogsRequest;
+export type Request =
+  | ListRequest
+  | HashRequest
+  | HashAllRequest
+  | StatRequest
+  | DownloadRequest
+  | UdpRequest
+  | UploadRequest
+  | LogsRequest
+  | ReadRequest;
 export type Op = Request['op'];
-export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs'];
+export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'read'];
 
 // ---- replies and items -------------------------------------------------
 
@@ -357,6 +389,12 @@ export function parseRequest(header: unknown): Request {
         mtimeMs: time('mtimeMs'),
         parents: bool(header, 'parents'),
       });
+    }
+    case 'read': {
+      const offset = num(header, 'offset', true)!;
+      const count = num(header, 'count', true, 0, MAX_READ_BYTES)!;
+      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(count)) bad(`'offset' and 'count' must be whole numbers`);
+      return { op, path: str(header, 'path', true)!, offset, count };
     }
     case 'logs':
       return clean({ op, limit: num(header, 'limit', false, 0, 100_000), follow: bool(header, 'follow') });

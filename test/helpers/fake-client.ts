@@ -17,6 +17,8 @@ import type {
   HashResult,
   ListOptions,
   LogRecord,
+  ReadOptions,
+  ReadResult,
   RemoteStat,
   ServerInfo,
   UploadOptions,
@@ -28,6 +30,8 @@ export interface FakeFile {
   size?: number;
   mtimeMs?: number;
   content?: string;
+  /** Bytes of a file too large to hold (`size` says how large): the viewer's reads come here. */
+  bytesAt?: (offset: number, count: number) => Buffer;
 }
 
 export function md5(text: string): string {
@@ -141,6 +145,8 @@ export class FakeFerry implements FerryApi {
   /** Listings to return verbatim for a folder (e.g. 100,000 generated entries). */
   listings = new Map<string, Entry[]>();
   listCalls: ListOptions[] = [];
+  /** Every read asked for, and the bytes it answered. */
+  readCalls: Array<{ path: string; offset: number; count: number; bytes: number }> = [];
   listGate: Promise<void> | null = null;
   listError: Error | null = null;
   hashError: Error | null = null;
@@ -193,6 +199,16 @@ export class FakeFerry implements FerryApi {
       entries = entries.filter((e) => e.type === 'file' && (this.files.find((f) => f.path === e.path)?.content ?? '').toLowerCase().includes(k));
     }
     return entries;
+  }
+
+  async read(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+    const f = this.file(path);
+    const size = f.size ?? Buffer.byteLength(f.content ?? '');
+    const offset = options.offset ?? 0;
+    const count = Math.max(0, Math.min(options.count ?? 1024 * 1024, 1024 * 1024, size - offset));
+    const bytes = f.bytesAt ? f.bytesAt(offset, count) : Buffer.from(f.content ?? '').subarray(offset, offset + count);
+    this.readCalls.push({ path, offset, count: options.count ?? 1024 * 1024, bytes: bytes.length });
+    return { offset, bytes, size, mtimeMs: f.mtimeMs ?? 0 };
   }
 
   private file(path: string): FakeFile {
