@@ -4,6 +4,7 @@
 import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../version.js';
 import { cacheCommand } from './commands/cache.js';
+import { catCommand } from './commands/cat.js';
 import { downloadCommand } from './commands/download.js';
 import { hashCommand } from './commands/hash.js';
 import { indexCommand } from './commands/index.js';
@@ -22,8 +23,8 @@ import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 /** Marks a message yargs produced about the command line itself (not a runtime failure). */
 class UsageError extends Error {}
 
-const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, logsCommand, cacheCommand, shellCommand, tuiCommand, configCommand];
-const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'logs', 'cache', 'shell', 'tui', 'completion', 'config']);
+const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, catCommand, logsCommand, cacheCommand, shellCommand, tuiCommand, configCommand];
+const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'cat', 'logs', 'cache', 'shell', 'tui', 'completion', 'config']);
 
 function build(ctx: Ctx): Argv {
   return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx))
@@ -86,6 +87,7 @@ const MISSING: Record<string, string> = {
   'hash verify': 'FILE (a path inside the share)',
   download: 'FILE (a path inside the share)',
   upload: 'LOCAL (the file to send)',
+  cat: 'FILE (a path inside the share)',
   'index shortlist': 'START and END times',
   'cache rm': 'FILE (an MD5 or a remote path)',
 };

@@ -215,16 +215,7 @@ export interface LogsRequest {
   follow?: boolean;
 }
 
-export type Request =
-  | ListRequest
-  | HashRequest
-  | HashAllRequest
-  | StatRequest
-  | DownloadRequest
-  | UdpRequest
-  | UploadRequest
-  | LogsRequest
-  | ReadRequest;
+export type Request = ListRequest | HashRequest | HashAllRequest | StatRequest | DownloadRequest | UdpRequest | UploadRequest | LogsRequest | ReadRequest;
 export type Op = Request['op'];
 export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'read'];
 
