@@ -23,7 +23,19 @@ import { guardCrashes, processIo, type CliIo, type Ctx } from './io.js';
 /** Marks a message yargs produced about the command line itself (not a runtime failure). */
 class UsageError extends Error {}
 
-const COMMANDS = [serveCommand, indexCommand, hashCommand, downloadCommand, uploadCommand, catCommand, logsCommand, cacheCommand, shellCommand, tuiCommand, configCommand];
+const COMMANDS = [
+  serveCommand,
+  indexCommand,
+  hashCommand,
+  downloadCommand,
+  uploadCommand,
+  catCommand,
+  logsCommand,
+  cacheCommand,
+  shellCommand,
+  tuiCommand,
+  configCommand,
+];
 const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'cat', 'logs', 'cache', 'shell', 'tui', 'completion', 'config']);
 
 function build(ctx: Ctx): Argv {
