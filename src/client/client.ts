@@ -24,6 +24,7 @@ import type {
   HashAllOptions,
   HashResult,
   ListOptions,
+  ListStream,
   LogsOptions,
   ReadOptions,
   ReadResult,
@@ -115,7 +116,7 @@ export class FerryClient implements FerryApi, ServerLink {
    * flat memory. Aborting `signal` cancels the walk on the server too. Resolves
    * with the number of entries.
    */
-  async listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number> {
+  async listStream(options: ListOptions, stream: ListStream): Promise<number> {
     let count = 0;
     await (await this.rpc()).request(
       { op: 'list', ...options },

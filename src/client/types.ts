@@ -19,12 +19,21 @@ export interface Entry {
 export interface ListOptions {
   path?: string;
   recursive?: boolean;
+  /** Names holding this text; smart case (protocol/filter.ts). */
+  name?: string;
   ext?: string;
   keyword?: string;
   /** Modified strictly after / strictly before (ms since the epoch). */
   after?: number;
   before?: number;
   hidden?: boolean;
+}
+
+/** Where a listing's batches go as they come, and how to stop it. */
+export interface ListStream {
+  onBatch: (entries: Entry[]) => void;
+  /** Aborting stops the walk (on the server too) and rejects with CANCELLED, or, locally, ends it quietly. */
+  signal?: AbortSignal;
 }
 
 export interface HashResult {
@@ -210,6 +219,8 @@ export interface ServerInfo {
 export interface FerryApi {
   readonly info: ServerInfo;
   list(options?: ListOptions): Promise<Entry[]>;
+  /** A listing batch by batch as the server walks (see FerryClient.listStream). */
+  listStream(options: ListOptions, stream: ListStream): Promise<number>;
   stat(path: string, options?: { md5?: boolean }): Promise<RemoteStat>;
   hash(path: string, options?: { rehash?: boolean }): Promise<HashResult>;
   hashAll(options?: HashAllOptions): Promise<HashResult[]>;
@@ -239,6 +250,8 @@ export interface Side {
   /** Display label: an absolute local path, or host:port for a share. */
   readonly label: string;
   list(options: ListOptions): Promise<Entry[]>;
+  /** The same listing batch by batch as it is found, unsorted; resolves with the number of entries. */
+  listStream(options: ListOptions, stream: ListStream): Promise<number>;
   /** A byte range of a file on this side (the viewer reads windows, never a whole file). */
   read(path: string, options?: ReadOptions): Promise<ReadResult>;
 }

@@ -3,7 +3,7 @@
 // boundary; handlers receive typed values only.
 
 import { ErrorCode, FerryError } from './errors.js';
-import { MAX_KEYWORD_BYTES, MAX_PATH_BYTES } from './limits.js';
+import { MAX_KEYWORD_BYTES, MAX_NAME_BYTES, MAX_PATH_BYTES } from './limits.js';
 import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from './udp-packet.js';
 
 /** Frame kinds: the u8 after the length prefix. */
@@ -88,6 +88,8 @@ export interface ListRequest {
   op: 'list';
   path?: string;
   recursive?: boolean;
+  /** Keep entries whose name holds this (smart case, protocol/filter.ts); folders too unless another filter is set. */
+  name?: string;
   ext?: string;
   keyword?: string;
   /** Keep entries modified strictly after `after` and strictly before `before` (ms). */
@@ -337,6 +339,7 @@ export function parseRequest(header: unknown): Request {
         op,
         path: str(header, 'path', false),
         recursive: bool(header, 'recursive'),
+        name: str(header, 'name', false, MAX_NAME_BYTES),
         ext: str(header, 'ext', false, 64),
         keyword: str(header, 'keyword', false, MAX_KEYWORD_BYTES),
         after: time('after'),

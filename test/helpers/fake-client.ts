@@ -3,6 +3,7 @@
 // records it can emit, connection states it can push.
 
 import { createHash } from 'node:crypto';
+import { extMatcher, filesOnly, nameMatcher } from '../../src/protocol/filter.js';
 import type {
   CacheApi,
   CacheEntryInfo,
@@ -16,6 +17,7 @@ import type {
   HashAllOptions,
   HashResult,
   ListOptions,
+  ListStream,
   LogRecord,
   ReadOptions,
   ReadResult,
@@ -148,6 +150,12 @@ export class FakeFerry implements FerryApi {
   /** Every read asked for, and the bytes it answered. */
   readCalls: Array<{ path: string; offset: number; count: number; bytes: number }> = [];
   listGate: Promise<void> | null = null;
+  /** Entries per batch of a streamed listing (all in one by default). */
+  streamBatch = Number.POSITIVE_INFINITY;
+  /** Set to hold every streamed listing after its first batch until it resolves. */
+  afterFirstBatch: Promise<void> | null = null;
+  /** Streamed listings stopped by their signal before the end. */
+  abortedStreams = 0;
   listError: Error | null = null;
   hashError: Error | null = null;
   pingMs = 0.4;
@@ -191,12 +199,16 @@ export class FakeFerry implements FerryApi {
     if (this.listError) throw this.listError;
     const dir = options.path ?? '';
     let entries = this.listings.get(dir) ?? this.entriesUnder(dir, options.recursive === true);
-    if (options.ext) entries = entries.filter((e) => e.type === 'file' && e.ext === options.ext);
+    // The real rules (protocol/filter.ts), so the app sees what a server would send.
+    if (options.name) entries = entries.filter((e) => nameMatcher(options.name!)(e.name));
+    if (filesOnly(options)) entries = entries.filter((e) => e.type === 'file');
+    const ext = extMatcher(options.ext);
+    if (ext) entries = entries.filter((e) => ext(e.name));
     if (options.after !== undefined) entries = entries.filter((e) => e.mtimeMs > options.after!);
     if (options.before !== undefined) entries = entries.filter((e) => e.mtimeMs < options.before!);
     if (options.keyword) {
-      const k = options.keyword.toLowerCase();
-      entries = entries.filter((e) => e.type === 'file' && (this.files.find((f) => f.path === e.path)?.content ?? '').toLowerCase().includes(k));
+      const has = nameMatcher(options.keyword);
+      entries = entries.filter((e) => has(this.files.find((f) => f.path === e.path)?.content ?? ''));
     }
     return entries;
   }
@@ -209,6 +221,24 @@ export class FakeFerry implements FerryApi {
     const bytes = f.bytesAt ? f.bytesAt(offset, count) : Buffer.from(f.content ?? '').subarray(offset, offset + count);
     this.readCalls.push({ path, offset, count: options.count ?? 1024 * 1024, bytes: bytes.length });
     return { offset, bytes, size, mtimeMs: f.mtimeMs ?? 0 };
+  }
+
+  async listStream(options: ListOptions, stream: ListStream): Promise<number> {
+    const entries = await this.list(options);
+    const cancelled = () => {
+      this.abortedStreams++;
+      return Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
+    };
+    let sent = 0;
+    while (sent < entries.length) {
+      if (stream.signal?.aborted) throw cancelled();
+      const batch = entries.slice(sent, sent + this.streamBatch);
+      stream.onBatch(batch);
+      if (sent === 0 && this.afterFirstBatch) await this.afterFirstBatch;
+      sent += batch.length;
+    }
+    if (stream.signal?.aborted) throw cancelled();
+    return sent;
   }
 
   private file(path: string): FakeFile {

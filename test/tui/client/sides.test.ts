@@ -38,9 +38,11 @@ describe('LocalSide', () => {
     expect((await side.list({ after: t })).map((e) => e.name)).not.toContain('a.txt');
   });
 
-  it('searches text files recursively for a keyword, skipping binaries', async () => {
-    const hits = await side.list({ keyword: 'BUDGET', recursive: true });
+  it('searches text files recursively for a keyword, skipping binaries, in smart case', async () => {
+    const hits = await side.list({ keyword: 'budget', recursive: true });
     expect(hits.map((e) => e.path).sort()).toEqual(['a.txt', 'sub/deep.txt']);
+    // A capital makes the search exact.
+    expect(await side.list({ keyword: 'BUDGET', recursive: true })).toEqual([]);
   });
 
   it('refuses paths outside the root', async () => {
