@@ -7,6 +7,7 @@ import { normalizeExt, type Filters } from '../state/filters.js';
 import { CommandLine } from './CommandLine.js';
 import { Footer } from './Footer.js';
 import { Line } from './Line.js';
+import { NameFilterPrompt } from './NameFilterPrompt.js';
 import { Prompt } from './Prompt.js';
 
 const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'overwrite', 'cancelAll']);
@@ -22,9 +23,20 @@ export interface BottomLineProps {
   onFilters(filters: Filters): void;
   /** A non-empty command line to run. */
   onRunLine(text: string): void;
+  /** The name filter as it is typed ('/'). */
+  onNameFilter?(name: string | undefined): void;
 }
 
-export function BottomLine({ width, overlay, filters, history, footer, onClose, onFilters, onRunLine }: BottomLineProps) {
+const PROMPTS = {
+  ext: ' extension: ',
+  keyword: ' search text files below for: ',
+  find: ' find names in the tree below: ',
+} as const;
+
+export function BottomLine({ width, overlay, filters, history, footer, onClose, onFilters, onRunLine, onNameFilter }: BottomLineProps) {
+  if (overlay.kind === 'nameFilter') {
+    return <NameFilterPrompt width={width} initial={filters.name} onChange={(name) => onNameFilter?.(name)} onDone={onClose} />;
+  }
   if (overlay.kind === 'command') {
     return (
       <CommandLine
@@ -40,16 +52,17 @@ export function BottomLine({ width, overlay, filters, history, footer, onClose, 
     );
   }
   if (overlay.kind === 'prompt') {
-    const ext = overlay.field === 'ext';
+    const field = overlay.field;
     return (
       <Prompt
         width={width}
-        label={ext ? ' extension: ' : ' search text files for: '}
-        initial={(ext ? filters.ext : filters.keyword) ?? ''}
+        label={PROMPTS[field]}
+        initial={filters[field] ?? ''}
         onCancel={onClose}
         onSubmit={(text) => {
           onClose();
-          onFilters(ext ? { ...filters, ext: normalizeExt(text) } : { ...filters, keyword: text.trim() || undefined });
+          const value = field === 'ext' ? normalizeExt(text) : text.trim() || undefined;
+          onFilters({ ...filters, [field]: value });
         }}
       />
     );

@@ -20,8 +20,12 @@ export function helpLines(): LineSpec[] {
   return lines;
 }
 
-/** Two columns when the screen is wide, split at a group boundary near the middle. */
-export function helpColumns(lines: LineSpec[], width: number): LineSpec[] {
+/**
+ * Two columns when the screen is wide, split at a group boundary near the middle.
+ * Taller than `rows`, the blank lines between groups go (the bold group names
+ * still part them), so the whole table fits one screen where it can.
+ */
+export function helpColumns(lines: LineSpec[], width: number, rows = Number.POSITIVE_INFINITY): LineSpec[] {
   if (width < 100) return lines;
   // Split at the blank line before a group (no group is cut in two), choosing the
   // one that makes the taller column shortest.
@@ -34,8 +38,12 @@ export function helpColumns(lines: LineSpec[], width: number): LineSpec[] {
       cut = i;
     }
   });
-  const left = lines.slice(0, cut);
-  const right = lines.slice(cut + 1);
+  let left = lines.slice(0, cut);
+  let right = lines.slice(cut + 1);
+  if (Math.max(left.length, right.length) > rows) {
+    left = left.filter((l) => l !== '');
+    right = right.filter((l) => l !== '');
+  }
   const col = Math.floor((width - 2) / 2);
   return Array.from({ length: Math.max(left.length, right.length) }, (_, i) => [
     ...fitSegments(left[i] ?? '', col),
@@ -44,8 +52,8 @@ export function helpColumns(lines: LineSpec[], width: number): LineSpec[] {
 }
 
 export function HelpOverlay({ width, height, onClose }: { width: number; height: number; onClose(): void }) {
-  const lines = helpColumns(helpLines(), width);
   const visible = Math.max(1, height - 2);
+  const lines = helpColumns(helpLines(), width, visible);
   const max = Math.max(0, lines.length - visible);
   const [offset, setOffset] = useState(0);
   useKeypress((key) => {

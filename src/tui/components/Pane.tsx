@@ -3,7 +3,7 @@
 
 import { formatBytes, formatTime, plural } from '../../format.js';
 import type { Entry } from '../../client/types.js';
-import { filterChips } from '../state/filters.js';
+import { filterChips, hasFilters, isTreeSearch } from '../state/filters.js';
 import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';
 import { clampOffset, PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
 import { displayWidth, fit, truncateStart } from '../text.js';
@@ -38,7 +38,9 @@ export function entryRow(e: Entry, s: PaneState, inner: number, showPath: boolea
   const cols = paneColumns(inner);
   const marked = s.marked.has(e.path);
   const isParent = e.name === PARENT_NAME;
-  const shown = isParent ? '..' : (showPath ? e.path : e.name) + (e.type === 'dir' ? '/' : '');
+  // Search results from the tree below show where they are, from the folder searched.
+  const where = showPath && s.path !== '' && e.path.startsWith(`${s.path}/`) ? e.path.slice(s.path.length + 1) : e.path;
+  const shown = isParent ? '..' : (showPath ? where : e.name) + (e.type === 'dir' ? '/' : '');
   const segs: Seg[] = [
     marked ? { text: '*', color: 'marked', bold: true } : { text: ' ' },
     { text: fit(shown, cols.name), color: marked ? 'marked' : e.type === 'dir' ? 'dir' : undefined, bold: e.type === 'dir' },
@@ -90,7 +92,7 @@ export function paneTitle(state: PaneState, label: string, room = Number.POSITIV
 export function Pane({ state, label, width, height, listRows, focused, offline = false }: PaneProps) {
   const inner = width - 2;
   const offset = clampOffset(state.cursor, state.offset, listRows, state.view.length);
-  const showPath = Boolean(state.filters.keyword);
+  const showPath = isTreeSearch(state.filters);
   const visible = state.view.slice(offset, offset + listRows);
   const rows: Array<{ spec: LineSpec; inverse?: boolean; key?: string | number }> = [{ spec: headerRow(state, inner), key: 'hdr' }];
   visible.forEach((e, i) => {
@@ -114,13 +116,14 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
       key: 'empty',
       spec: [
         {
-          text: state.filters.keyword || state.filters.ext || state.filters.after !== undefined ? '  nothing matches the filters' : '  (empty folder)',
+          text: hasFilters(state.filters) ? '  nothing matches the filters' : '  (empty folder)',
           dim: true,
         },
       ],
     };
   }
   rows.push({ key: 'sum', spec: summaryRow(state, inner, offline) });
-  const chips = filterChips(state.filters).join(' ') || undefined;
+  // The filters always show, shortened if need be, leaving the title room for the side and a little of the folder.
+  const chips = filterChips(state.filters, Math.max(8, width - 2 - 4 - 16)).join(' ') || undefined;
   return <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips))} titleRight={chips} focused={focused} rows={rows} />;
 }

@@ -3,8 +3,8 @@
 // without each component having to know which others are open.
 
 import { createContext, useContext, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
-import { useInput } from 'ink';
-import { keyName } from '../keys/key-name.js';
+import { useInput, useStdin } from 'ink';
+import { functionKeyName, keyName } from '../keys/key-name.js';
 
 export interface Keypress {
   /** Canonical name: 'j', 'G', 'down', 'enter', 'C-c', 'space'. */
@@ -85,8 +85,20 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
     queue.current.push(...presses);
     if (!waiting.current) drain();
   };
+  // The raw sequence of the key being read, heard just before useInput's handler
+  // (prepended), which cannot tell function keys apart.
+  const { internal_eventEmitter: events } = useStdin();
+  const lastFunctionKey = useRef<string | undefined>(undefined);
+  useLayoutEffect(() => {
+    if (!events) return;
+    const listen = (data: unknown) => {
+      lastFunctionKey.current = typeof data === 'string' ? functionKeyName(data) : undefined;
+    };
+    events.prependListener('input', listen);
+    return () => void events.removeListener('input', listen);
+  }, [events]);
   useInput((input, key) => {
-    const name = keyName(input, key);
+    const name = (input === '' && lastFunctionKey.current) || keyName(input, key);
     const plain = !key.ctrl && !key.meta && name === input;
     if (plain && [...input].length > 1) enqueue([...input].map(charPress));
     else enqueue([{ name, text: name === 'space' ? ' ' : plain ? input : '' }]);

@@ -1,42 +1,80 @@
-// A pane's state plus the listing that follows it: whenever the folder, filters or
-// reload counter change, ask the Side again. Stale answers (the user moved on) are
-// dropped so a slow listing can never overwrite a newer one.
+// A pane's state plus the listing that follows it: whenever the folder, the
+// listing's filters or the reload counter change, ask the Side again. Rows are
+// shown as batches arrive (at most one redraw per REDRAW_MS), and a listing or
+// search that is superseded (the user moved on) is aborted, which stops the
+// walk on the server too, so a stale answer can never overwrite a newer one.
 
-import { useEffect, useRef } from 'react';
-import type { Side } from '../../client/types.js';
-import { initialPane, paneReducer, type PaneAction, type PaneState } from '../state/pane.js';
+import { useEffect } from 'react';
+import type { Entry, Side } from '../../client/types.js';
 import { errorText } from '../errors.js';
+import { isTreeSearch, type Filters } from '../state/filters.js';
+import { initialPane, paneReducer, type PaneAction, type PaneState } from '../state/pane.js';
+import { REDRAW_MS } from './use-transfers.js';
 import { useStore, type Latest } from './use-store.js';
+
+/** The filters a listing depends on, as a key: the name typed after '/' narrows the view without one. */
+function listingKey(f: Filters): string {
+  return JSON.stringify([f.find, f.ext, f.after, f.before, f.keyword]);
+}
 
 export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, (a: PaneAction) => void, Latest<PaneState>] {
   const [state, dispatch, latest] = useStore(paneReducer, () => initialPane(kind));
-  const generation = useRef(0);
-  const { path, filters, reload } = state;
+  const { path, reload } = state;
+  const key = listingKey(state.filters);
   useEffect(() => {
-    const mine = ++generation.current;
-    dispatch({ type: 'loading' });
-    const keyword = filters.keyword;
+    const filters = latest.current.filters;
+    const tree = isTreeSearch(filters);
+    const ac = new AbortController();
+    // A search starts from nothing; a folder listed again keeps its rows until the new ones come.
+    dispatch(tree ? { type: 'partial', entries: [] } : { type: 'loading' });
+    const entries: Entry[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    let shown = false;
+    const flush = () => {
+      timer = undefined;
+      if (!ac.signal.aborted) dispatch({ type: 'partial', entries: entries.slice() });
+    };
     side
-      .list({
-        path,
-        // Hidden files are filtered in the view, so toggling them needs no round trip.
-        hidden: true,
-        ext: filters.ext,
-        after: filters.after,
-        before: filters.before,
-        keyword,
-        // Browsing is one folder at a time (the protocol's default is recursive);
-        // a keyword search covers the whole tree below.
-        recursive: Boolean(keyword),
-      })
+      .listStream(
+        {
+          path,
+          // Hidden files are filtered in the view, so toggling them needs no round trip.
+          hidden: true,
+          ...(filters.find ? { name: filters.find } : {}),
+          ext: filters.ext,
+          after: filters.after,
+          before: filters.before,
+          keyword: filters.keyword,
+          // Browsing is one folder at a time (the protocol's default is recursive);
+          // a search (find, extension, time, keyword) covers the whole tree below.
+          recursive: tree,
+        },
+        {
+          signal: ac.signal,
+          onBatch: (batch) => {
+            entries.push(...batch);
+            // The first rows at once, then at the redraw rate: sorting 100,000 rows per batch would not keep up.
+            if (!shown) {
+              shown = true;
+              flush();
+            } else timer ??= setTimeout(flush, REDRAW_MS);
+          },
+        },
+      )
       .then(
-        (entries) => {
-          if (generation.current === mine) dispatch({ type: 'loaded', entries });
+        () => {
+          clearTimeout(timer);
+          if (!ac.signal.aborted) dispatch({ type: 'loaded', entries });
         },
         (err: unknown) => {
-          if (generation.current === mine) dispatch({ type: 'failed', error: errorText(err) });
+          clearTimeout(timer);
+          if (!ac.signal.aborted) dispatch({ type: 'failed', error: errorText(err) });
         },
       );
-  }, [side, path, filters, reload, dispatch]);
+    return () => {
+      ac.abort();
+      clearTimeout(timer);
+    };
+  }, [side, path, key, reload, dispatch, latest]);
   return [state, dispatch, latest];
 }

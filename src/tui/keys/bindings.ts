@@ -10,6 +10,7 @@ export enum Command {
   Top = 'top',
   Bottom = 'bottom',
   Open = 'open',
+  View = 'view',
   Parent = 'parent',
   SwitchPane = 'switch-pane',
   Mark = 'mark',
@@ -22,6 +23,8 @@ export enum Command {
   Longlist = 'longlist',
   Ext = 'ext',
   Keyword = 'keyword',
+  FilterName = 'filter-name',
+  FindName = 'find-name',
   ClearFilters = 'clear-filters',
   Download = 'download',
   DownloadUdp = 'download-udp',
@@ -45,12 +48,18 @@ export enum Command {
   LogSource = 'log-source',
   Evict = 'evict',
   ClearCache = 'clear-cache',
+  ViewerHex = 'viewer-hex',
+  ViewerSearch = 'viewer-search',
+  /** n the next match, N the previous (one row in the help). */
+  ViewerNext = 'viewer-next',
+  /** Left and right: which way is the key's (one row in the help). */
+  ScrollSideways = 'scroll-sideways',
 }
 
 /** Where a binding applies: the two panes, or one of the full views. */
-export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help' | 'transfers';
+export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help' | 'transfers' | 'viewer';
 
-export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
+export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane' | 'File viewer';
 
 export interface Binding {
   command: Command;
@@ -74,7 +83,7 @@ export interface Binding {
 
 export const PINNED_FOOTER = 90;
 
-const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers'];
+const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers', 'viewer'];
 
 export const BINDINGS: readonly Binding[] = [
   { command: Command.Up, keys: ['k', 'up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
@@ -83,7 +92,15 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.PageDown, keys: ['pagedown', 'C-f'], label: 'page down', help: 'Page down', group: 'Navigate', scopes: NAV },
   { command: Command.Top, keys: ['g', 'home'], label: 'top', help: 'First row', group: 'Navigate', scopes: NAV },
   { command: Command.Bottom, keys: ['G', 'end'], label: 'bottom', help: 'Last row', group: 'Navigate', scopes: NAV },
-  { command: Command.Open, keys: ['enter', 'right'], label: 'open', help: 'Open the selected folder', group: 'Navigate', scopes: ['panes'] },
+  {
+    command: Command.Open,
+    keys: ['enter', 'right'],
+    label: 'open',
+    help: 'Open folder, view file, go to a result',
+    group: 'Navigate',
+    scopes: ['panes'],
+  },
+  { command: Command.View, keys: ['F3'], label: 'view', help: 'View the selected file (text or hex)', group: 'Select & view', scopes: ['panes'] },
   { command: Command.Parent, keys: ['backspace', 'h', 'left'], label: 'up dir', help: 'Go to the parent folder', group: 'Navigate', scopes: ['panes'] },
   {
     command: Command.SwitchPane,
@@ -111,7 +128,9 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Shortlist, keys: ['s'], label: 'shortlist', help: 'Filter by modification time range', group: 'Filter', scopes: ['panes'], footer: 30 },
   { command: Command.Longlist, keys: ['l'], label: 'longlist', help: 'Longlist: clear the time filter', group: 'Filter', scopes: ['panes'] },
   { command: Command.Ext, keys: ['e'], label: 'ext', help: 'Filter by extension', group: 'Filter', scopes: ['panes'], footer: 31 },
-  { command: Command.Keyword, keys: ['/'], label: 'search', help: 'Search inside text files (recursive)', group: 'Filter', scopes: ['panes'], footer: 32 },
+  { command: Command.FilterName, keys: ['/'], label: 'filter', help: 'Filter this folder by name as you type', group: 'Filter', scopes: ['panes'], footer: 29 },
+  { command: Command.FindName, keys: ['F'], label: 'find', help: 'Find by name in the whole tree below', group: 'Filter', scopes: ['panes'] },
+  { command: Command.Keyword, keys: ['K'], label: 'keyword', help: 'Search inside text files (tree below)', group: 'Filter', scopes: ['panes'] },
   { command: Command.ClearFilters, keys: ['escape'], label: 'clear', help: 'Clear filters, search, or the message', group: 'Filter', scopes: ['panes'] },
   {
     command: Command.Download,
@@ -220,12 +239,39 @@ export const BINDINGS: readonly Binding[] = [
     footer: 1,
   },
   {
+    command: Command.ViewerHex,
+    keys: ['x', 'F4'],
+    label: 'hex/text',
+    help: 'Switch between text and hex',
+    group: 'File viewer',
+    scopes: ['viewer'],
+    footer: 1,
+  },
+  { command: Command.ViewerSearch, keys: ['/'], label: 'search', help: 'Search in the file', group: 'File viewer', scopes: ['viewer'], footer: 2 },
+  {
+    command: Command.ViewerNext,
+    keys: ['n', 'N'],
+    label: 'next/prev',
+    help: 'Next (n) or previous (N) match',
+    group: 'File viewer',
+    scopes: ['viewer'],
+    footer: 3,
+  },
+  {
+    command: Command.ScrollSideways,
+    keys: ['left', 'right', 'h', 'l'],
+    label: 'sideways',
+    help: 'Scroll left (← h) or right (→ l)',
+    group: 'File viewer',
+    scopes: ['viewer'],
+  },
+  {
     command: Command.Close,
-    keys: ['escape', 'q', 't'],
+    keys: ['escape', 'q', 't', 'F3'],
     label: 'close',
     help: 'Close the view',
     group: 'Views',
-    scopes: ['logs', 'cache', 'results', 'help', 'transfers'],
+    scopes: ['logs', 'cache', 'results', 'help', 'transfers', 'viewer'],
     footer: 90,
   },
 ];
@@ -233,7 +279,23 @@ export const BINDINGS: readonly Binding[] = [
 /** The table in force: BINDINGS with the user's own keys (config file) in place. */
 let table: readonly Binding[] = BINDINGS;
 
-const NAMED_KEYS = new Set(['up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end', 'enter', 'tab', 'S-tab', 'backspace', 'escape', 'space']);
+const NAMED_KEYS = new Set([
+  'up',
+  'down',
+  'left',
+  'right',
+  'pageup',
+  'pagedown',
+  'home',
+  'end',
+  'enter',
+  'tab',
+  'S-tab',
+  'backspace',
+  'escape',
+  'space',
+  ...Array.from({ length: 12 }, (_, i) => `F${i + 1}`),
+]);
 
 /** Is `name` a key keyName() can produce: one character, a named key, or C- and a letter? */
 export function isKeyName(name: string): boolean {

@@ -23,6 +23,38 @@ export function keyName(input: string, key: Key): string {
   return input;
 }
 
+// Function keys as xterm, VT220 and the Linux console send them. Ink names them
+// but hands its input handlers neither the name nor the sequence, so the
+// provider (use-keypress) reads the raw sequence and asks here.
+const FUNCTION_KEYS: Record<string, string> = {
+  '\u001bOP': 'F1',
+  '\u001bOQ': 'F2',
+  '\u001bOR': 'F3',
+  '\u001bOS': 'F4',
+  '\u001b[11~': 'F1',
+  '\u001b[12~': 'F2',
+  '\u001b[13~': 'F3',
+  '\u001b[14~': 'F4',
+  '\u001b[15~': 'F5',
+  '\u001b[17~': 'F6',
+  '\u001b[18~': 'F7',
+  '\u001b[19~': 'F8',
+  '\u001b[20~': 'F9',
+  '\u001b[21~': 'F10',
+  '\u001b[23~': 'F11',
+  '\u001b[24~': 'F12',
+  '\u001b[[A': 'F1',
+  '\u001b[[B': 'F2',
+  '\u001b[[C': 'F3',
+  '\u001b[[D': 'F4',
+  '\u001b[[E': 'F5',
+};
+
+/** 'F3' for the sequence a terminal sends for F3, and so on; undefined for anything else. */
+export function functionKeyName(sequence: string): string | undefined {
+  return FUNCTION_KEYS[sequence];
+}
+
 const DISPLAY: Record<string, string> = {
   up: '↑',
   down: '↓',

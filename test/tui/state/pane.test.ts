@@ -79,11 +79,11 @@ describe('pane navigation', () => {
     expect(clampOffset(0, 3, 5, 0)).toBe(0);
   });
 
-  it('cd resets the cursor and drops a keyword search; parent goes up', () => {
-    let s = paneReducer(loaded('a/b'), { type: 'setFilters', filters: { keyword: 'k', ext: '.txt' } });
+  it('cd resets the cursor and ends a search (leaving a folder ends its filters); parent goes up', () => {
+    let s = paneReducer(loaded('a/b'), { type: 'setFilters', filters: { keyword: 'k', ext: '.txt', name: 'x' } });
     s = paneReducer(s, { type: 'cd', path: 'a/b/c' });
     expect(s.path).toBe('a/b/c');
-    expect(s.filters).toEqual({ ext: '.txt', keyword: undefined });
+    expect(s.filters).toEqual({});
     expect(s.cursor).toBe(0);
     s = paneReducer(s, { type: 'parent' });
     expect(s.path).toBe('a/b');
