@@ -19,6 +19,8 @@ export const KEYS = {
   'C-u': '\u0015',
   'C-b': '\u0002',
   'C-f': '\u0006',
+  F3: '\u001BOR',
+  F4: '\u001BOS',
 } as const;
 
 /** The bytes for a key name from the binding table ('j', 'G', 'down', 'C-c'). */

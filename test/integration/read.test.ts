@@ -4,10 +4,11 @@
 import { open } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FerryClient } from '../../src/client/client.js';
+import { BLOCK_BYTES, FileWindow } from '../../src/tui/viewer/file-window.js';
 import { codeOf, startTestServer, waitFor, type TestServer } from '../helpers/server.js';
 
 const BIG = 10 * 1024 ** 3;
-const TAIL = 'second to last line\nthe very last line\n';
+const TAIL = `${Array.from({ length: 150 }, (_, i) => `tail line ${i}\n`).join('')}second to last line\nthe very last line\n`;
 
 let t: TestServer;
 let client: FerryClient;
@@ -55,6 +56,28 @@ describe('read', () => {
     // Only the bytes asked for went out (4096 + 16 + the 6 bytes of a.txt), and nothing was hashed.
     expect(await readBytesLogged(4)).toBe(6 + 4096 + 16);
     expect(t.server.hashIndex.stats.bytesHashed).toBe(before);
+  });
+
+  it("the viewer's window shows the end of the 10 GiB file reading one block at its end, and the top without the end", async () => {
+    const before = (await client.logs({ limit: 1000 })).filter((r) => r.command === 'read').length;
+    const win = new FileWindow((offset, count) => client.read('big.log', { offset, count }), BIG);
+    const top = await win.endTop(30);
+    const rows = await win.textRows(top, 30);
+    expect(rows.map((r) => r.bytes.toString()).slice(-2)).toEqual(['second to last line', 'the very last line']);
+    expect(rows).toHaveLength(30);
+    // The server counted what it sent: one block, from the file's last 64 KiB.
+    const records = await waitFor(async () => {
+      const r = (await client.logs({ limit: 1000 })).filter((x) => x.command === 'read');
+      return r.length > before ? r.slice(before) : undefined;
+    }, 'the read records');
+    expect(records.reduce((n, r) => n + r.bytes, 0)).toBe(win.bytesRead);
+    expect(win.bytesRead).toBeLessThanOrEqual(BLOCK_BYTES);
+    for (const r of records) expect(Number(r.args.offset)).toBeGreaterThanOrEqual(BIG - BLOCK_BYTES);
+    // From the top, scrolling down a page never reads the end.
+    const fresh = new FileWindow((offset, count) => client.read('big.log', { offset, count }), BIG);
+    await fresh.down(0, 30, 30);
+    expect(fresh.bytesRead).toBeLessThanOrEqual(BLOCK_BYTES * 8);
+    expect(t.server.hashIndex.stats.bytesHashed).toBe(0);
   });
 
   it('caps a read at 1 MiB and refuses a bad range or a folder', async () => {

@@ -31,6 +31,7 @@ export interface ViewerProps {
 
 /** Line numbers are counted from the start for files up to this size, wherever the view is. */
 const COUNT_LINES_UP_TO = 1024 * 1024;
+const NO_HISTORY: readonly string[] = [];
 /** Columns one sideways step moves. */
 const SIDE_STEP = 8;
 
@@ -70,8 +71,13 @@ export function Viewer({ side, path, size, label, width, height, onClose }: View
     [side, path, size],
   );
   const [view, setView] = useState<View>(INITIAL);
+  // The state as of now, changed only through `patch`: operations queued behind
+  // each other read what the one before left, not what was last drawn.
   const latest = useRef(view);
-  latest.current = view;
+  const patch = (change: Partial<View>) => {
+    latest.current = { ...latest.current, ...change };
+    setView(latest.current);
+  };
   const [searching, setSearching] = useState(false);
   const search = useRef<AbortController | null>(null);
   // Operations run one after another, each from the state the previous one left.
@@ -97,13 +103,9 @@ export function Viewer({ side, path, size, label, width, height, onClose }: View
         const next = { ...latest.current, ...change };
         if (next.mode === 'text') next.rows = await win.textRows(next.top, bodyRows);
         else next.hex = await win.bytes(next.top, bodyRows * HEX_ROW_BYTES);
-        if (!alive.current) return;
-        latest.current = { ...next, ready: true };
-        setView(latest.current);
+        if (alive.current) patch({ ...next, ready: true });
       } catch (err) {
-        if (!alive.current) return;
-        latest.current = { ...latest.current, error: errorText(err), status: null, ready: true };
-        setView(latest.current);
+        if (alive.current) patch({ error: errorText(err), status: null, ready: true });
       }
     });
   };
@@ -142,7 +144,7 @@ export function Viewer({ side, path, size, label, width, height, onClose }: View
     search.current?.abort();
     const ac = new AbortController();
     search.current = ac;
-    setView((v) => (latest.current = { ...v, query, status: `searching for "${query}"…` }));
+    patch({ query, status: `searching for "${query}"…` });
     run(async (v) => {
       const from = v.match ? (forward ? v.match.offset + 1 : v.match.offset) : v.top;
       let at: number | null;
@@ -163,6 +165,8 @@ export function Viewer({ side, path, size, label, width, height, onClose }: View
   const line = useLineInput({
     active: searching,
     initial: '',
+    // With a history the field starts empty each time, and ↑ brings back earlier searches.
+    history: NO_HISTORY,
     onSubmit: (text) => {
       setSearching(false);
       find(text, true);
@@ -198,7 +202,7 @@ export function Viewer({ side, path, size, label, width, height, onClose }: View
         break;
       case Command.ScrollSideways: {
         const by = key.name === 'left' || key.name === 'h' ? -SIDE_STEP : SIDE_STEP;
-        setView((v) => (latest.current = { ...v, left: Math.max(0, v.left + by) }));
+        patch({ left: Math.max(0, latest.current.left + by) });
         break;
       }
       case Command.ViewerHex:
