@@ -39,7 +39,8 @@ export class LocalSide implements Side {
     throw new Error(`path outside the local folder: ${path}`);
   }
 
-  read(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+  /** A byte range of a file here (the viewer's windows); a path outside the root rejects. */
+  async read(path: string, options: ReadOptions = {}): Promise<ReadResult> {
     return readRange(this.resolve(path), options);
   }
 
