@@ -46,11 +46,12 @@ afterAll(async () => {
   await t?.close();
 });
 
-type PathOp = 'list' | 'stat' | 'hash' | 'hashall' | 'download' | 'udp' | 'upload';
-const OPS: PathOp[] = ['list', 'stat', 'hash', 'hashall', 'download', 'udp', 'upload'];
+type PathOp = 'list' | 'stat' | 'hash' | 'hashall' | 'download' | 'udp' | 'upload' | 'read';
+const OPS: PathOp[] = ['list', 'stat', 'hash', 'hashall', 'download', 'udp', 'upload', 'read'];
 
 function requestFor(op: PathOp, path: string): Request {
   if (op === 'upload') return { op, path, size: 3, md5: md5('bad'), overwrite: true };
+  if (op === 'read') return { op, path, offset: 0, count: 4096 };
   return { op, path } as Request;
 }
 
