@@ -57,7 +57,8 @@ describe('find in the tree below (F) and flat results', () => {
     await app.press('enter');
     let f = await app.waitFor((x) => x.includes('[find "rec"]') && rowOf(remote(x), 'Pasta/recipe.txt') !== undefined);
     expect(rowOf(remote(f), '163.jpg')).toBeUndefined();
-    expect(app.api.listCalls.at(-1)).toMatchObject({ name: 'rec', recursive: true, path: '' });
+    // Hidden folders (.git and the like) are not searched unless shown.
+    expect(app.api.listCalls.at(-1)).toMatchObject({ name: 'rec', recursive: true, path: '', hidden: false });
     await app.press('enter');
     f = await app.waitFor((x) => !x.includes('[find') && /┃▌recipe\.txt/.test(remote(x)));
     expect(f).toContain('127.0.0.1:2003/Pasta');

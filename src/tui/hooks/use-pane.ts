@@ -12,17 +12,21 @@ import { initialPane, paneReducer, type PaneAction, type PaneState } from '../st
 import { REDRAW_MS } from './use-transfers.js';
 import { useStore, type Latest } from './use-store.js';
 
-/** The filters a listing depends on, as a key: the name typed after '/' narrows the view without one. */
-function listingKey(f: Filters): string {
-  return JSON.stringify([f.find, f.ext, f.after, f.before, f.keyword]);
+/**
+ * What a listing depends on, as a key: the name typed after '/' narrows the view
+ * without one, and so does showing hidden files in a folder; a search of the tree
+ * below leaves hidden folders (.git and the like) unwalked unless they are shown.
+ */
+function listingKey(f: Filters, showHidden: boolean): string {
+  return JSON.stringify([f.find, f.ext, f.after, f.before, f.keyword, isTreeSearch(f) && showHidden]);
 }
 
 export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, (a: PaneAction) => void, Latest<PaneState>] {
   const [state, dispatch, latest] = useStore(paneReducer, () => initialPane(kind));
   const { path, reload } = state;
-  const key = listingKey(state.filters);
+  const key = listingKey(state.filters, state.showHidden);
   useEffect(() => {
-    const filters = latest.current.filters;
+    const { filters, showHidden } = latest.current;
     const tree = isTreeSearch(filters);
     const ac = new AbortController();
     // A search starts from nothing; a folder listed again keeps its rows until the new ones come.
@@ -38,8 +42,8 @@ export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, (a: P
       .listStream(
         {
           path,
-          // Hidden files are filtered in the view, so toggling them needs no round trip.
-          hidden: true,
+          // In a folder, hidden files are filtered in the view, so toggling them needs no round trip.
+          hidden: tree ? showHidden : true,
           ...(filters.find ? { name: filters.find } : {}),
           ext: filters.ext,
           after: filters.after,
