@@ -71,8 +71,9 @@ export class FileWindow {
     this.blocks.clear();
   }
 
+  /** Read the first block whatever the listed size (the file may have grown since): binary if a NUL is in its first 8 KiB. */
   async isBinary(): Promise<boolean> {
-    return (await this.bytes(0, SNIFF_BYTES)).includes(0);
+    return (await this.block(0)).subarray(0, SNIFF_BYTES).includes(0);
   }
 
   /** The last newline before `pos`, looking back at most `limit` bytes; -1 when none. */
