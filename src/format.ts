@@ -22,11 +22,13 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(digits)} ${UNITS[unit]}`;
 }
 
-/** Bytes per second as MB/s (decimal, as network tools report it). */
+/**
+ * Bytes per second in the units sizes use (KiB, MiB, GiB): '12.7 KiB/25.4 KiB
+ * 1.9 MiB/s' can be compared at a glance, which MB/s beside MiB could not.
+ */
 export function formatRate(bytesPerSecond: number): string {
-  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return '— MB/s';
-  const mb = bytesPerSecond / 1e6;
-  return `${mb >= 100 ? mb.toFixed(0) : mb >= 10 ? mb.toFixed(1) : mb.toFixed(2)} MB/s`;
+  if (!Number.isFinite(bytesPerSecond) || bytesPerSecond <= 0) return '— B/s';
+  return `${formatBytes(Math.round(bytesPerSecond))}/s`;
 }
 
 /** 0 s, 42 s, 3 m 05 s, 1 h 02 m. */

@@ -65,6 +65,11 @@ describe('layering', () => {
     expect(offending(inLayer('transport'), (s) => ['server', 'client', 'cli', 'tui', 'cache'].includes(layer(s)))).toEqual([]);
   });
 
+  it('hashing/ (shared by both hash indexes) builds on protocol/ alone', () => {
+    expect(inLayer('hashing').length).toBeGreaterThan(0);
+    expect(offending(inLayer('hashing'), (s) => ['server', 'client', 'cli', 'tui', 'cache', 'transport'].includes(layer(s)))).toEqual([]);
+  });
+
   it('the server and the client do not reach into each other, the CLI or the app', () => {
     expect(offending(inLayer('server'), (s) => ['client', 'cli', 'tui', 'cache'].includes(layer(s)))).toEqual([]);
     expect(offending(inLayer('client'), (s) => ['server', 'cli', 'tui'].includes(layer(s)))).toEqual([]);

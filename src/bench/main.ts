@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { attackCase } from './cases/attack.js';
 import { coldCase } from './cases/cold.js';
+import { compareCases } from './cases/compare.js';
 import { concurrentCase } from './cases/concurrent.js';
 import { hashCases } from './cases/hash.js';
 import { listCase } from './cases/list.js';
@@ -28,7 +29,7 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'resume', 'cold', 'concurrent', 'hash', 'list', 'small', 'rss', 'attack'] as const;
+const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'resume', 'cold', 'concurrent', 'hash', 'list', 'small', 'compare', 'rss', 'attack'] as const;
 const MiB = 2 ** 20;
 /** Seconds each attack scenario lasts. */
 const ATTACK_SECONDS = 15;
@@ -51,7 +52,10 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
                    (attack: the server's memory and a real client's wait under
                    three floods, ${ATTACK_SECONDS} s each; --quick ${ATTACK_SECONDS_QUICK} s and a smaller folder;
                    small: a folder of 20,000 files of 1–16 KiB, ferry at --transfers 1, 4
-                   and 8 beside rsync -r, rsync -rt and scp -r)
+                   and 8 beside rsync -r, rsync -rt and scp -r;
+                   compare: 10,000 files, 1 GiB, 1 % changed, added and removed:
+                   ferry compare warm and cold beside rsync -rcn and -rn, and
+                   ferry sync beside rsync -rc; --quick 2,000 files, 128 MiB)
   --out DIR        where results.json and chart.svg go (default docs/bench)
   --no-save        print only; write no files
   --keep           keep the temp folder (for looking at logs)
@@ -217,6 +221,7 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
   if (only.has('hash')) await attempt('hash', async () => void cases.push(...(await hashCases(ctx))));
   if (only.has('list')) await attempt('list', async () => void cases.push(await listCase(ctx)));
   if (only.has('small')) await attempt('small', async () => void cases.push(await smallCase(ctx)));
+  if (only.has('compare')) await attempt('compare', async () => void cases.push(...(await compareCases(ctx))));
   if (only.has('attack')) await attempt('attack', async () => void (attack = await attackCase(ctx)));
   return { cases, ...(rss ? { rss } : {}), ...(attack ? { attack } : {}) };
 }

@@ -48,3 +48,14 @@ export function targetLines(c: CaseResult): string[] {
     return `${c.title} (${c.workload}): ${t.what}: ${ratio} (${verdictText(t)}).`;
   });
 }
+
+/**
+ * Issue #15's targets for comparing and syncing a tree of 10,000 files
+ * (cases/compare.ts), each as "peer time ÷ ferry time, at least": a warm
+ * compare reads nothing, so it should beat rsync -rcn (which reads every byte
+ * on both sides) by half again and be within twice rsync -rn (which reads no
+ * content at all); a compare whose local index is cold reads the local side
+ * once and should still match rsync -rcn; a sync of the changes should match
+ * rsync -rc applying them.
+ */
+export const COMPARE_TARGETS = { warmVsRsyncRcn: 1.5, warmVsRsyncRn: 0.5, coldVsRsyncRcn: 1.0, syncVsRsyncRc: 1.0 } as const;

@@ -18,8 +18,8 @@ export async function showHash(io: CliIo, api: FerryApi, path: string, options: 
   const result = await api.hash(path, { ...(options.rehash ? { rehash: true } : {}), ...(options.blake3 ? { blake3: true } : {}) });
   if (options.json) printJson(io, hashJson(result));
   else {
-    out(io, hashHeader(options.blake3));
-    out(io, hashLine(result));
+    out(io, hashHeader(options.blake3, terminalWidth(io)));
+    out(io, hashLine(result, terminalWidth(io)));
   }
   return result;
 }
@@ -50,9 +50,9 @@ export async function showHashAll(
         done.bytes += r.size;
         if (!options.json) {
           status.clear();
-          if (!headerShown) out(io, hashHeader(options.blake3));
+          if (!headerShown) out(io, hashHeader(options.blake3, terminalWidth(io)));
           headerShown = true;
-          out(io, hashLine(r));
+          out(io, hashLine(r, terminalWidth(io)));
         }
         status.update(() => renderHashing(done, plan), done.files === plan.files);
       },

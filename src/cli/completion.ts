@@ -14,7 +14,7 @@ export const COMPLETION_FLAG = '--get-yargs-completions';
 const REMOTE_TIMEOUT_MS = 1500;
 
 /** Remote paths come after these commands (positional) or flags. */
-const REMOTE_POSITIONALS = [['download'], ['cat'], ['hash', 'verify']];
+const REMOTE_POSITIONALS = [['download'], ['cat'], ['hash', 'verify'], ['compare'], ['sync'], ['watch']];
 const REMOTE_FLAGS = new Set(['--path', '--as']);
 
 type Argv = { _: (string | number)[]; server?: unknown; token?: unknown; fingerprint?: unknown; tls?: unknown };
@@ -33,6 +33,14 @@ const SWITCHES = new Set([
   '--hidden',
   '--rehash',
   '--follow',
+  '--push',
+  '--delete',
+  '--trash',
+  '--no-trash',
+  '--dry-run',
+  '--skip-existing',
+  '--update',
+  '--keep-both',
   '--help',
   '-h',
   '--version',

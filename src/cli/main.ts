@@ -5,14 +5,17 @@ import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../version.js';
 import { cacheCommand } from './commands/cache.js';
 import { catCommand } from './commands/cat.js';
+import { compareCommand } from './commands/compare.js';
 import { downloadCommand } from './commands/download.js';
 import { hashCommand } from './commands/hash.js';
 import { indexCommand } from './commands/index.js';
 import { logsCommand } from './commands/logs.js';
 import { serveCommand } from './commands/serve.js';
 import { shellCommand } from './commands/shell.js';
+import { syncCommand } from './commands/sync.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
+import { watchCommand } from './commands/watch.js';
 import { COMPLETION_FLAG, remoteCompletions } from './completion.js';
 import { configFile, loadConfig, withConfigEnv } from './config.js';
 import { configCommand } from './commands/config.js';
@@ -30,13 +33,32 @@ const COMMANDS = [
   downloadCommand,
   uploadCommand,
   catCommand,
+  compareCommand,
+  syncCommand,
   logsCommand,
+  watchCommand,
   cacheCommand,
   shellCommand,
   tuiCommand,
   configCommand,
 ];
-const COMMAND_NAMES = new Set(['serve', 'index', 'hash', 'download', 'upload', 'cat', 'logs', 'cache', 'shell', 'tui', 'completion', 'config']);
+const COMMAND_NAMES = new Set([
+  'serve',
+  'index',
+  'hash',
+  'download',
+  'upload',
+  'cat',
+  'compare',
+  'sync',
+  'logs',
+  'watch',
+  'cache',
+  'shell',
+  'tui',
+  'completion',
+  'config',
+]);
 
 function build(ctx: Ctx): Argv {
   return COMMANDS.reduce((acc, register) => register(ctx)(acc) as Argv, base(ctx))
@@ -100,6 +122,8 @@ const MISSING: Record<string, string> = {
   download: 'FILE (a path inside the share)',
   upload: 'LOCAL (the file to send)',
   cat: 'FILE (a path inside the share)',
+  compare: 'REMOTE_DIR (a folder inside the share)',
+  sync: 'REMOTE_DIR and LOCAL_DIR',
   'index shortlist': 'START and END times',
   'cache rm': 'FILE (an MD5 or a remote path)',
 };

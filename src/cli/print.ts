@@ -3,30 +3,52 @@
 
 import { formatBytes, formatRate, formatTime, plural } from '../format.js';
 import type { DownloadResult, Entry, HashResult, LogRecord, UploadResult } from '../client/types.js';
-import { pad, printable, renderTable, type Column } from './table.js';
+import { cellWidth, cut, fitLine, pad, printable, renderTable, type Column } from './table.js';
 
 /** The --json shape of a listing row: the Entry without the redundant mtimeMs. */
-export function entryJson(e: Entry): { path: string; name: string; ext: string; size: number; mtime: string; type: string } {
-  return { path: e.path, name: e.name, ext: e.ext, size: e.size, mtime: e.mtime, type: e.type };
+export function entryJson(e: Entry): { path: string; name: string; ext: string; size: number; mtime: string; type: string; link?: string; target?: string } {
+  return {
+    path: e.path,
+    name: e.name,
+    ext: e.ext,
+    size: e.size,
+    mtime: e.mtime,
+    type: e.type,
+    ...(e.link ? { link: e.link } : {}),
+    ...(e.target !== undefined ? { target: e.target } : {}),
+  };
 }
 
-export function hashJson(h: HashResult): { path: string; md5: string; blake3?: string; size: number; mtime: string } {
-  return { path: h.path, md5: h.md5, ...(h.blake3 ? { blake3: h.blake3 } : {}), size: h.size, mtime: h.mtime };
+export function hashJson(h: HashResult): {
+  path: string;
+  md5: string;
+  blake3?: string;
+  size: number;
+  mtime: string;
+  error?: { reason: string; message: string };
+} {
+  return { path: h.path, md5: h.md5, ...(h.blake3 ? { blake3: h.blake3 } : {}), size: h.size, mtime: h.mtime, ...(h.error ? { error: h.error } : {}) };
+}
+
+/** Where a broken link points, as far as the server tells. */
+function linkText(e: Entry): string {
+  return e.target ?? (e.link === 'outside' ? '(outside the share)' : '(missing)');
 }
 
 const entryColumns: Column<Entry>[] = [
-  { header: 'PATH', value: (e) => printable(e.type === 'dir' ? `${e.path}/` : e.path), cut: 'start' },
-  { header: 'SIZE', value: (e) => (e.type === 'dir' ? '-' : formatBytes(e.size)), align: 'right' },
-  { header: 'MODIFIED', value: (e) => formatTime(e.mtimeMs) },
-  { header: 'TYPE', value: (e) => e.type },
+  { header: 'PATH', value: (e) => printable(e.type === 'dir' ? `${e.path}/` : e.type === 'link' ? `${e.path} -> ${linkText(e)}` : e.path), cut: 'start' },
+  { header: 'SIZE', value: (e) => (e.type === 'dir' ? '-' : e.type === 'link' ? 'broken' : formatBytes(e.size)), align: 'right' },
+  { header: 'MODIFIED', value: (e) => formatTime(e.mtimeMs), drop: 2 },
+  { header: 'TYPE', value: (e) => e.type, drop: 1 },
 ];
 
 /** An aligned table of entries and a summary line; `width`: the terminal's, which the table then fits. */
 export function entryLines(entries: readonly Entry[], width?: number): string[] {
   const files = entries.filter((e) => e.type === 'file');
-  const dirs = entries.length - files.length;
+  const dirs = entries.filter((e) => e.type === 'dir').length;
+  const links = entries.length - files.length - dirs;
   const bytes = files.reduce((sum, e) => sum + e.size, 0);
-  const summary = `${plural(files.length, 'file')}, ${plural(dirs, 'folder')}, ${formatBytes(bytes)}`;
+  const summary = `${plural(files.length, 'file')}, ${plural(dirs, 'folder')}, ${formatBytes(bytes)}${links > 0 ? `, ${plural(links, 'broken link')}` : ''}`;
   if (entries.length === 0) return [`no matching entries (${summary})`];
   return [...renderTable(entryColumns, entries, width), summary];
 }
@@ -35,17 +57,31 @@ export function entryLines(entries: readonly Entry[], width?: number): string[] 
 // instead of being measured over the whole result.
 const SIZE_WIDTH = 10;
 
-export function hashHeader(blake3 = false): string {
-  return `${pad('MD5', 32)}  ${blake3 ? `${pad('BLAKE3', 64)}  ` : ''}${pad('SIZE', SIZE_WIDTH, 'right')}  ${pad('MODIFIED', 19)}  PATH`;
+export function hashHeader(blake3 = false, width?: number): string {
+  return fitLine(`${pad('MD5', 32)}  ${blake3 ? `${pad('BLAKE3', 64)}  ` : ''}${pad('SIZE', SIZE_WIDTH, 'right')}  ${pad('MODIFIED', 19)}  PATH`, width);
 }
 
-export function hashLine(h: HashResult): string {
-  return `${h.md5}  ${h.blake3 ? `${h.blake3}  ` : ''}${pad(formatBytes(h.size), SIZE_WIDTH, 'right')}  ${formatTime(h.mtimeMs)}  ${printable(h.path)}`;
+/** The narrowest the path becomes before the line itself is cut. */
+const MIN_HASH_PATH = 12;
+
+/**
+ * One result. Given the terminal's `width`, the path gives way from its start
+ * (keeping the name), then the line at its end; to a pipe every line is whole.
+ */
+export function hashLine(h: HashResult, width?: number): string {
+  // Where the MD5 would be, the reason, as wide: the columns stay lined up.
+  const head = `${h.error ? pad(`! ${h.error.reason}`, 32) : h.md5}  ${h.blake3 ? `${h.blake3}  ` : ''}`;
+  const fixed = `${head}${pad(formatBytes(h.size), SIZE_WIDTH, 'right')}  ${formatTime(h.mtimeMs)}  `;
+  const tail = `${printable(h.path)}${h.error ? `  (${printable(h.error.message)})` : ''}`;
+  if (width === undefined) return fixed + tail;
+  return fitLine(fixed + cut(tail, Math.max(MIN_HASH_PATH, width - cellWidth(fixed)), 'start'), width);
 }
 
 export function hashSummary(results: readonly HashResult[], seconds: number): string {
-  const bytes = results.reduce((sum, r) => sum + r.size, 0);
-  return `${plural(results.length, 'file')}, ${formatBytes(bytes)} hashed in ${seconds.toFixed(2)} s`;
+  const bytes = results.reduce((sum, r) => sum + (r.error ? 0 : r.size), 0);
+  const failed = results.filter((r) => r.error).length;
+  const hashed = `${plural(results.length - failed, 'file')}, ${formatBytes(bytes)} hashed in ${seconds.toFixed(2)} s`;
+  return failed > 0 ? `${hashed}; ${plural(failed, 'file')} could not be read` : hashed;
 }
 
 export function downloadJson(r: DownloadResult): Record<string, unknown> {
@@ -109,9 +145,9 @@ export function downloadLines(r: DownloadResult, width?: number): string[] {
 const treeColumns: Column<DownloadResult>[] = [
   { header: 'PATH', value: (f) => printable(f.path), cut: 'start' },
   { header: 'SIZE', value: (f) => formatBytes(f.bytes), align: 'right' },
-  { header: 'MODIFIED', value: (f) => formatTime(Date.parse(f.mtime)) },
-  { header: 'MD5', value: (f) => f.md5 },
-  { header: 'CACHE', value: (f) => (f.skipped ? 'skipped' : f.cache) },
+  { header: 'MODIFIED', value: (f) => formatTime(Date.parse(f.mtime)), drop: 2 },
+  { header: 'MD5', value: (f) => f.md5, drop: 3 },
+  { header: 'CACHE', value: (f) => (f.skipped ? 'skipped' : f.cache), drop: 1 },
 ];
 
 /** A recursive download: one row per file, then the totals. */
@@ -160,18 +196,45 @@ export function describeCommand(r: LogRecord): string {
 }
 
 export const logColumns: Column<LogRecord>[] = [
-  { header: 'TIME', value: (r) => formatTime(Date.parse(r.time)) },
-  { header: 'CLIENT', value: (r) => r.client },
+  { header: 'TIME', value: (r) => formatTime(Date.parse(r.time)), drop: 3 },
+  { header: 'CLIENT', value: (r) => r.client, drop: 2 },
   { header: 'COMMAND', value: describeCommand, cut: 'end' },
   { header: 'OUTCOME', value: (r) => r.outcome },
   { header: 'BYTES', value: (r) => String(r.bytes), align: 'right' },
-  { header: 'MS', value: (r) => String(Math.round(r.ms)), align: 'right' },
+  { header: 'MS', value: (r) => String(Math.round(r.ms)), align: 'right', drop: 1 },
 ];
 
-/** Log rows arriving one at a time (ferry logs --follow) with the table's columns at fixed widths. */
-export function logLine(r: LogRecord, widths: number[]): string {
-  return logColumns
-    .map((c, i) => pad(c.value(r), widths[i] ?? 0, c.align))
-    .join('  ')
-    .trimEnd();
+/**
+ * The widths of the followed log's columns for a terminal of `width`: the command
+ * gives way (as in the table) so outcome, bytes and time stay on screen.
+ */
+function followWidths(widths: number[], width: number | undefined): number[] {
+  if (width === undefined) return widths;
+  const command = logColumns.findIndex((c) => c.cut);
+  const others = widths.reduce((sum, w, i) => (i === command ? sum : sum + w), 0) + 2 * (logColumns.length - 1);
+  return widths.map((w, i) => (i === command ? Math.max(8, Math.min(w, width - others)) : w));
+}
+
+/** The header of the followed log. */
+export function logHeader(widths: number[], width?: number): string {
+  const w = followWidths(widths, width);
+  return fitLine(
+    logColumns
+      .map((c, i) => pad(c.header, w[i] ?? 0, c.align))
+      .join('  ')
+      .trimEnd(),
+    width,
+  );
+}
+
+/** Log rows arriving one at a time (ferry logs --follow) with the table's columns at fixed widths, within `width`. */
+export function logLine(r: LogRecord, widths: number[], width?: number): string {
+  const w = followWidths(widths, width);
+  return fitLine(
+    logColumns
+      .map((c, i) => pad(c.cut && width !== undefined ? cut(c.value(r), w[i] ?? 0, c.cut) : c.value(r), w[i] ?? 0, c.align))
+      .join('  ')
+      .trimEnd(),
+    width,
+  );
 }

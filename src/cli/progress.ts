@@ -52,7 +52,7 @@ export class StatusLine {
   }
 }
 
-/** `name  [██████░░░░]  45%  12.0 MiB / 27.0 MiB  85.2 MB/s  ETA 3 s` */
+/** `name  [██████░░░░]  45%  12.0 MiB / 27.0 MiB  81.3 MiB/s  ETA 3 s` */
 export function renderTransfer(p: TransferProgress, columns: number): string {
   const pct = p.total > 0 ? Math.min(1, p.bytes / p.total) : 1;
   const tail = `${String(Math.floor(pct * 100)).padStart(3)}%  ${formatBytes(p.bytes)} / ${formatBytes(p.total)}  ${formatRate(p.rate)}  ETA ${formatDuration(p.etaSeconds)}`;

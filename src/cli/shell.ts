@@ -22,7 +22,8 @@ export interface ShellOptions {
   server: string;
 }
 
-async function execute(io: CliIo, api: FerryApi, cmd: ClassicCommand, o: ShellOptions, signal: AbortSignal): Promise<'quit' | void> {
+/** 'failed': the command ran and reported a failure of its own (a file check-all could not read). */
+async function execute(io: CliIo, api: FerryApi, cmd: ClassicCommand, o: ShellOptions, signal: AbortSignal): Promise<'quit' | 'failed' | void> {
   switch (cmd.kind) {
     case 'quit':
       return 'quit';
@@ -38,7 +39,7 @@ async function execute(io: CliIo, api: FerryApi, cmd: ClassicCommand, o: ShellOp
       return;
     case 'hash':
       if (cmd.mode === 'verify') await showHash(io, api, cmd.path, { json: o.json });
-      else await showHashAll(io, api, { json: o.json, signal });
+      else if ((await showHashAll(io, api, { json: o.json, signal })).some((r) => r.error)) return 'failed';
       return;
     case 'download':
       await showDownload(io, api, cmd.path, { dest: o.dest, transport: cmd.transport, overwrite: o.overwrite, noCache: o.noCache, signal, json: o.json });
@@ -118,7 +119,9 @@ export async function runShell(io: CliIo, api: FerryApi, o: ShellOptions): Promi
         } else {
           running = new AbortController();
           try {
-            if ((await untilAborted(execute(io, api, cmd, o, running.signal), running.signal)) === 'quit') break;
+            const outcome = await untilAborted(execute(io, api, cmd, o, running.signal), running.signal);
+            if (outcome === 'quit') break;
+            if (outcome === 'failed') failures++;
           } catch (err) {
             failures++;
             warn(io, running.signal.aborted ? 'interrupted' : describeError(err, o.server));

@@ -14,6 +14,11 @@ export interface Column<Row> {
    * Columns without it keep their width.
    */
   cut?: 'end' | 'start';
+  /**
+   * This column is left out, whole, when cutting the others is not enough; the
+   * lowest number goes first. A column without it is never left out.
+   */
+  drop?: number;
 }
 
 /** Width of `text` in terminal cells: string-width's count, as in the app. */
@@ -45,37 +50,70 @@ export function cut(text: string, width: number, from: 'end' | 'start' = 'end'):
   return from === 'start' ? `…${kept}` : `${kept}…`;
 }
 
+/** `text` cut at its end to `width` cells (no cut without a width: a pipe gets every character). */
+export function fitLine(text: string, width: number | undefined): string {
+  return width === undefined ? text : cut(text, Math.max(1, width));
+}
+
 /** The narrowest a cut column becomes: its header, and never under this. */
 const MIN_CUT_WIDTH = 12;
 
 /**
  * Render rows as lines: a header, then one line per row; no trailing spaces.
- * Given the terminal's `width`, columns marked `cut` give way (widest first)
- * so lines fit; without it (output to a pipe or a file) nothing is cut.
+ * Given the terminal's `width`, lines fit it: columns marked `cut` give way
+ * (widest first, down to their floor), then columns marked `drop` are left out
+ * whole (a date is shown whole or not at all), then cut columns go below their
+ * floor, and only then is a line cut at its end. Without a width (output to a
+ * pipe or a file) nothing is cut.
  */
-export function renderTable<Row>(columns: Column<Row>[], rows: readonly Row[], width?: number): string[] {
-  const cells = rows.map((row) => columns.map((c) => c.value(row)));
-  const widths = columns.map((c, i) => Math.max(cellWidth(c.header), ...cells.map((r) => cellWidth(r[i] ?? ''))));
+export function renderTable<Row>(allColumns: Column<Row>[], rows: readonly Row[], width?: number): string[] {
+  const allCells = rows.map((row) => allColumns.map((c) => c.value(row)));
+  const natural = allColumns.map((c, i) => Math.max(cellWidth(c.header), ...allCells.map((r) => cellWidth(r[i] ?? ''))));
+  let shown = allColumns.map((_, i) => i);
+  let widths = natural;
   if (width !== undefined) {
-    let over = widths.reduce((a, b) => a + b, 0) + 2 * (columns.length - 1) - width;
-    const order = columns
-      .map((_, i) => i)
-      .filter((i) => columns[i]!.cut)
-      .sort((x, y) => widths[y]! - widths[x]!);
-    for (const i of order) {
-      if (over <= 0) break;
-      const floor = Math.max(cellWidth(columns[i]!.header), MIN_CUT_WIDTH);
-      const give = Math.max(0, Math.min(over, widths[i]! - floor));
-      widths[i]! -= give;
-      over -= give;
+    const floor = (i: number) => Math.max(cellWidth(allColumns[i]!.header), MIN_CUT_WIDTH);
+    const drops = shown.filter((i) => allColumns[i]!.drop !== undefined).sort((x, y) => allColumns[x]!.drop! - allColumns[y]!.drop!);
+    for (;;) {
+      widths = squeeze(allColumns, shown, natural, width, floor);
+      if (total(shown, widths) <= width || drops.length === 0) break;
+      const gone = drops.shift()!;
+      shown = shown.filter((i) => i !== gone);
     }
+    // Still too wide: cut columns go down to a few cells.
+    if (total(shown, widths) > width) widths = squeeze(allColumns, shown, natural, width, () => 4);
   }
-  const line = (values: string[]) =>
-    values
-      .map((v, i) => pad(columns[i]?.cut ? cut(v, widths[i] ?? 0, columns[i]!.cut) : v, widths[i] ?? 0, columns[i]?.align))
+  const line = (values: string[]) => {
+    const text = shown
+      .map((i) => {
+        const c = allColumns[i]!;
+        const v = values[i] ?? '';
+        return pad(c.cut && width !== undefined ? cut(v, widths[i] ?? 0, c.cut) : v, widths[i] ?? 0, c.align);
+      })
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.header)), ...cells.map(line)];
+    return fitLine(text, width);
+  };
+  return [line(allColumns.map((c) => c.header)), ...allCells.map(line)];
+}
+
+/** A line's width with the `shown` columns at `widths`, gaps included. */
+function total(shown: number[], widths: number[]): number {
+  return shown.reduce((sum, i) => sum + (widths[i] ?? 0), 0) + 2 * Math.max(0, shown.length - 1);
+}
+
+/** Widths with the shown cut columns narrowed (widest first, not below `floor`) toward `width`. */
+function squeeze<Row>(columns: Column<Row>[], shown: number[], natural: number[], width: number, floor: (i: number) => number): number[] {
+  const widths = [...natural];
+  let over = total(shown, widths) - width;
+  const order = shown.filter((i) => columns[i]!.cut).sort((x, y) => widths[y]! - widths[x]!);
+  for (const i of order) {
+    if (over <= 0) break;
+    const give = Math.max(0, Math.min(over, widths[i]! - floor(i)));
+    widths[i]! -= give;
+    over -= give;
+  }
+  return widths;
 }
 
 /**

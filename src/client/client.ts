@@ -5,7 +5,9 @@
 
 import { escapeControls, escapeDeep } from '../safe-text.js';
 import type { DownloadCache } from '../cache/cache.js';
-import { ErrorCode, FerryError } from '../protocol/errors.js';
+import { BLAKE3_HEX } from '../protocol/chunk-hash.js';
+import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
+import { Failure } from './failure.js';
 import type { HashRecord, LogRecord, StatReply, WireEntry } from '../protocol/messages.js';
 import { downloadPath } from './download.js';
 import { RpcConnection, type RpcOptions } from './rpc.js';
@@ -32,7 +34,9 @@ import type {
   ServerInfo,
   UploadOptions,
   UploadResult,
+  WatchOptions,
 } from './types.js';
+import { watchFolder } from './watch.js';
 import { uploadFile, uploadTree } from './upload.js';
 
 /** How long a call waits for a lost connection to come back before it fails. */
@@ -66,12 +70,17 @@ export class FerryClient implements FerryApi, ServerLink {
     readonly cache: DownloadCache | null,
   ) {
     this.control = first;
-    this.watch(first);
+    this.followControl(first);
   }
 
   get info(): ServerInfo {
     const w = this.control.welcome;
     return { address: this.control.address, server: w.server, share: w.share, features: w.features, version: w.version };
+  }
+
+  /** close() was called: nothing more will be asked of the server. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Over TLS: the server's fingerprint, and whether it was trusted on first use by this connection. */
@@ -223,6 +232,13 @@ export class FerryClient implements FerryApi, ServerLink {
     }
   }
 
+  watch(path: string, options: WatchOptions): Promise<void> {
+    // A server from before the watch op would answer 'unknown operation': say what that means.
+    if (!this.control.welcome.features.includes('watch'))
+      return Promise.reject(new FerryError(ErrorCode.BadRequest, `${this.control.address} cannot follow folders (its ferry is older than the watch op)`));
+    return watchFolder(this, path, options);
+  }
+
   async ping(): Promise<number> {
     return (await this.rpc()).ping();
   }
@@ -263,7 +279,7 @@ export class FerryClient implements FerryApi, ServerLink {
     }
   }
 
-  private watch(rpc: RpcConnection): void {
+  private followControl(rpc: RpcConnection): void {
     rpc.onClosed((err) => {
       if (this.closed || rpc !== this.control) return;
       this.lastError = err.message;
@@ -290,7 +306,7 @@ export class FerryClient implements FerryApi, ServerLink {
           }
           this.control = rpc;
           this.lastError = undefined;
-          this.watch(rpc);
+          this.followControl(rpc);
           this.emitStatus({ state: 'connected' });
           return rpc;
         } catch (err) {
@@ -331,6 +347,10 @@ export function toEntry(e: WireEntry): Entry {
     mtimeMs: e.mtimeMs,
     mtime: new Date(e.mtimeMs).toISOString(),
     type: escapeControls(String(e.type)) as Entry['type'],
+    ...(typeof e.blake3 === 'string' && BLAKE3_HEX.test(e.blake3) ? { blake3: e.blake3 } : {}),
+    ...(e.hashError !== undefined ? { hashError: escapeControls(String(e.hashError)) } : {}),
+    ...(e.type === 'link' && (e.link === 'dangling' || e.link === 'outside') ? { link: e.link } : {}),
+    ...(e.type === 'link' && typeof e.target === 'string' ? { target: escapeControls(e.target) } : {}),
   };
 }
 
@@ -342,6 +362,9 @@ function toHashResult(r: HashRecord & { blake3?: string }): HashResult {
     size: r.size,
     mtimeMs: r.mtimeMs,
     mtime: new Date(r.mtimeMs).toISOString(),
+    ...(r.error !== undefined
+      ? { error: { reason: isErrorCode(r.error) ? r.error : Failure.Unknown, message: escapeControls(String(r.message ?? r.error)) } }
+      : {}),
   };
 }
 

@@ -5,6 +5,7 @@
 // chunk list, and only then make it appear at the destination under its real
 // name.
 
+import { ClientError, Failure } from './failure.js';
 import { link, mkdir, rename, stat as statPath, unlink, utimes } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -62,7 +63,11 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
     }
     switch (options.existing ?? (options.overwrite ? 'overwrite' : 'fail')) {
       case 'fail':
-        throw new FerryError(ErrorCode.Exists, `${destAbs} already exists and differs (--overwrite, --skip-existing, --update or --keep-both)`);
+        throw new ClientError(
+          ErrorCode.Exists,
+          Failure.Differs,
+          `${destAbs} already exists and differs (--overwrite, --skip-existing, --update or --keep-both)`,
+        );
       case 'skip':
         return result(await withMd5(client, remote), destAbs, 0, 'bypass', started, transport, { skipped: 'exists' });
       case 'newer':

@@ -2,7 +2,7 @@
 // as a remote share. Paths from the UI are confined to the root here so a crafted
 // name ('../..') cannot walk out of it.
 
-import { open, opendir, stat } from 'node:fs/promises';
+import { lstat, open, opendir, readlink, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import { cheapMatcher, filesOnly, keywordScan, nameMatcher } from '../protocol/filter.js';
@@ -66,6 +66,8 @@ export class LocalSide implements Side {
     const { signal } = stream;
     let count = 0;
     const keep = async (e: Entry): Promise<boolean> => {
+      // Broken links are listed as themselves, as on the server: not among filter results.
+      if (e.type === 'link') return !onlyFiles && !named;
       if (named && !named(e.name)) return false;
       if (e.type === 'dir') return !onlyFiles;
       if (cheap && !cheap(e)) return false;
@@ -93,8 +95,9 @@ export class LocalSide implements Side {
           }
           if (!options.recursive || depth + 1 >= LOCAL_MAX_DEPTH) continue;
           for (const [e, st] of slice) {
+            if (e.type !== 'dir' || !st) continue;
             const key = `${st.dev}:${st.ino}`;
-            if (e.type !== 'dir' || seen.has(key)) continue;
+            if (seen.has(key)) continue;
             // A folder that cannot be read further down is skipped, as on the server.
             await walk(e.path, join(dirAbs, e.name), depth + 1, new Set([...seen, key])).catch(() => undefined);
           }
@@ -109,20 +112,31 @@ export class LocalSide implements Side {
   }
 }
 
-/** Stat a slice of names (following links: a link to a folder browses as a folder); vanished ones are dropped. */
-async function statAll(dirAbs: string, dir: string, names: string[]): Promise<Array<[Entry, Stats]>> {
-  const out: Array<[Entry, Stats] | null> = new Array(names.length).fill(null);
+/**
+ * Stat a slice of names (following links: a link to a folder browses as a folder);
+ * a link to nothing is an entry of its own, without Stats; vanished ones are dropped.
+ */
+async function statAll(dirAbs: string, dir: string, names: string[]): Promise<Array<[Entry, Stats | undefined]>> {
+  const out: Array<[Entry, Stats | undefined] | null> = new Array(names.length).fill(null);
   let next = 0;
   const worker = async () => {
     while (next < names.length) {
       const i = next++;
       const name = names[i]!;
+      const rel = dir === '' ? name : `${dir}/${name}`;
       try {
-        const st = await stat(join(dirAbs, name));
+        const st = await stat(join(dirAbs, name)).catch(() => undefined);
+        if (!st) {
+          // A link to nothing (or a loop) is shown as such; anything else vanished or is unreadable.
+          const own = await lstat(join(dirAbs, name)).catch(() => undefined);
+          const link = own?.isSymbolicLink() ? await danglingLink(join(dirAbs, name), rel, name) : undefined;
+          if (link) out[i] = [link, undefined];
+          continue;
+        }
         if (!st.isDirectory() && !st.isFile()) continue;
         const type = st.isDirectory() ? 'dir' : 'file';
         const entry: Entry = {
-          path: dir === '' ? name : `${dir}/${name}`,
+          path: rel,
           name,
           ext: type === 'dir' ? '' : extname(name).toLowerCase(),
           size: type === 'dir' ? 0 : st.size,
@@ -137,7 +151,7 @@ async function statAll(dirAbs: string, dir: string, names: string[]): Promise<Ar
     }
   };
   await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, names.length) }, worker));
-  return out.filter((x): x is [Entry, Stats] => x !== null);
+  return out.filter((x): x is [Entry, Stats | undefined] => x !== null);
 }
 
 /** The keyword rule of protocol/filter.ts over a whole local file, read in chunks; unreadable is no match. */
@@ -170,4 +184,29 @@ export async function localMd5(abs: string): Promise<string | null> {
     return null;
   }
   return md5OfFile(abs);
+}
+
+/**
+ * A symlink whose target is missing (or a loop), as an entry of its own with its
+ * text; undefined for one that works (it is listed as what it points to).
+ */
+async function danglingLink(abs: string, rel: string, name: string): Promise<Entry | undefined> {
+  try {
+    await stat(abs);
+    return undefined;
+  } catch {
+    const own = await lstat(abs);
+    const target = await readlink(abs).catch(() => undefined);
+    return {
+      path: rel,
+      name,
+      ext: '',
+      size: 0,
+      mtimeMs: own.mtimeMs,
+      mtime: new Date(own.mtimeMs).toISOString(),
+      type: 'link',
+      link: 'dangling',
+      ...(target !== undefined ? { target } : {}),
+    };
+  }
 }

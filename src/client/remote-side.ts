@@ -1,7 +1,7 @@
 // The remote pane: a share seen through FerryApi. Thin on purpose: filtering, search
 // and confinement happen on the server.
 
-import type { Entry, FerryApi, ListOptions, ListStream, ReadOptions, ReadResult, Side } from './types.js';
+import type { Entry, FerryApi, ListOptions, ListStream, ReadOptions, ReadResult, Side, WatchOptions } from './types.js';
 
 export class RemoteSide implements Side {
   readonly kind = 'remote' as const;
@@ -22,5 +22,9 @@ export class RemoteSide implements Side {
 
   read(path: string, options: ReadOptions = {}): Promise<ReadResult> {
     return this.api.read(path, options);
+  }
+
+  watch(path: string, options: WatchOptions): Promise<void> {
+    return this.api.watch(path, options);
   }
 }

@@ -1,9 +1,10 @@
 // The client API: the only surface the CLI and the TUI use. FerryClient
 // implements FerryApi over the wire; tests of the TUI use a fake.
 
-import type { EntryType, FileIdentity, LogRecord } from '../protocol/messages.js';
+import type { BrokenLink, EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind } from '../protocol/messages.js';
+import type { FailureReason } from './failure.js';
 
-export type { EntryType, FileIdentity, LogRecord };
+export type { BrokenLink, EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind };
 
 /** One row of a listing, local or remote. */
 export interface Entry {
@@ -14,6 +15,14 @@ export interface Entry {
   mtimeMs: number;
   mtime: string; // ISO 8601
   type: EntryType;
+  /** A file's BLAKE3 root (chunk-hash.ts), in a listing that asked for it. */
+  blake3?: string;
+  /** Why a listing that asked for hashes has none for this file (an error code). */
+  hashError?: string;
+  /** type 'link': a symlink that is not followed, and why (its target is missing, or outside the share). */
+  link?: BrokenLink;
+  /** type 'link': where it points, when that may be shown. */
+  target?: string;
 }
 
 export interface ListOptions {
@@ -27,6 +36,8 @@ export interface ListOptions {
   after?: number;
   before?: number;
   hidden?: boolean;
+  /** Each file's BLAKE3 root too (the server hashes files its index does not know yet). */
+  blake3?: boolean;
 }
 
 /** Where a listing's batches go as they come, and how to stop it. */
@@ -44,6 +55,8 @@ export interface HashResult {
   size: number;
   mtimeMs: number;
   mtime: string;
+  /** hashAll only: the server listed the file but could not hash it (md5 is ''). */
+  error?: { reason: FailureReason; message: string };
 }
 
 export interface RemoteStat extends Entry {
@@ -207,6 +220,21 @@ export interface FollowLogsOptions extends LogsOptions {
   signal?: AbortSignal;
 }
 
+export interface WatchOptions {
+  /** Also report what changes in the folders below (default: the folder's own entries only). */
+  recursive?: boolean;
+  /**
+   * Changes, a batch at a time, paths relative to the share. A `rescan` event
+   * (its path is the watched folder) means changes were missed: list the
+   * folder again. One comes after every reconnection, too.
+   */
+  onEvents: (events: WatchEvent[]) => void;
+  /** Called each time the server is watching (first, and again after a reconnection): list after this, and nothing falls between. */
+  onReady?: () => void;
+  /** Stops watching; `watch` then resolves. */
+  signal?: AbortSignal;
+}
+
 export interface ServerInfo {
   address: string; // host:port
   server: string; // 'ferry/0.1.0'
@@ -231,6 +259,12 @@ export interface FerryApi {
   logs(options?: LogsOptions): Promise<LogRecord[]>;
   /** Streams new log records until the signal aborts or the connection ends. */
   followLogs(options: FollowLogsOptions): Promise<void>;
+  /**
+   * Follow a folder of the share until `signal` aborts (then resolves), across
+   * reconnections. Rejects when the folder is not there (or goes away), or the
+   * server refuses (its watch limits, or no 'watch' feature).
+   */
+  watch(path: string, options: WatchOptions): Promise<void>;
   /** Round-trip time in milliseconds. */
   ping(): Promise<number>;
   /** Connection state changes (the client reconnects by itself after a drop). */
@@ -254,6 +288,8 @@ export interface Side {
   listStream(options: ListOptions, stream: ListStream): Promise<number>;
   /** A byte range of a file on this side (the viewer reads windows, never a whole file). */
   read(path: string, options?: ReadOptions): Promise<ReadResult>;
+  /** Follow a folder (FerryApi.watch), where the side can; the remote one can. */
+  watch?(path: string, options: WatchOptions): Promise<void>;
 }
 
 /** One file held in the local download cache. */

@@ -25,7 +25,11 @@ export const Kind = {
 export type Kind = (typeof Kind)[keyof typeof Kind];
 export const KIND_VALUES = new Set<number>(Object.values(Kind));
 
-export type EntryType = 'file' | 'dir';
+/** 'link': a symlink the server does not follow (see WireEntry.link). */
+export type EntryType = 'file' | 'dir' | 'link';
+
+/** Why a symlink is listed as itself: its target is missing, or outside the share. */
+export type BrokenLink = 'dangling' | 'outside';
 
 /** One listing row, as it travels on the wire. */
 export interface WireEntry {
@@ -35,14 +39,25 @@ export interface WireEntry {
   size: number; // bytes (0 for folders)
   mtimeMs: number;
   type: EntryType;
+  /** A file's BLAKE3 root, in a listing that asked for it (ListRequest.blake3). */
+  blake3?: string;
+  /** Instead of `blake3`, when the file could not be hashed: an error code (FORBIDDEN, CHANGED, ...). */
+  hashError?: string;
+  /** type 'link' only: why it is not followed. */
+  link?: BrokenLink;
+  /** type 'link' only: the link's text, when it names a place inside the share (never a path outside it). */
+  target?: string;
 }
 
 export interface HashRecord {
   path: string;
-  md5: string; // 32 lower-case hex digits
+  md5: string; // 32 lower-case hex digits ('' when `error` is set)
   blake3?: string; // 64 lower-case hex digits, when asked for
   size: number;
   mtimeMs: number;
+  /** hashall only: the file was listed but could not be hashed (an error code, and why). */
+  error?: string;
+  message?: string;
 }
 
 /** What the server knows about one file, used to detect change between requests. */
@@ -96,6 +111,12 @@ export interface ListRequest {
   after?: number;
   before?: number;
   hidden?: boolean;
+  /**
+   * Give each file's BLAKE3 root (chunk-hash.ts) from the hash index; files
+   * not in it are read by the server's hash workers first. Lets a client
+   * compare a whole tree with its own by content in one request.
+   */
+  blake3?: boolean;
 }
 
 export interface HashRequest {
@@ -217,9 +238,46 @@ export interface LogsRequest {
   follow?: boolean;
 }
 
-export type Request = ListRequest | HashRequest | HashAllRequest | StatRequest | DownloadRequest | UdpRequest | UploadRequest | LogsRequest | ReadRequest;
+/**
+ * Follow a folder: the server answers with an ITEM `{ready: true}` once it
+ * watches, then ITEMs `{events: WatchEvent[]}` as the folder changes, until
+ * the client cancels (or disconnects). See docs/protocol.md, "watch".
+ */
+export interface WatchRequest {
+  op: 'watch';
+  path?: string;
+  /** Also what happens in the folders below (default: only the folder's own entries). */
+  recursive?: boolean;
+}
+
+/**
+ * What changed at `path` (relative to the share). `rescan`: changes were not
+ * all seen (too many at once, a client that fell behind, a watcher that
+ * failed); `path` is then the watched folder, to be listed again.
+ */
+export type WatchKind = 'added' | 'changed' | 'removed' | 'folder' | 'rescan';
+export const WATCH_KINDS: ReadonlySet<string> = new Set<WatchKind>(['added', 'changed', 'removed', 'folder', 'rescan']);
+
+export interface WatchEvent {
+  path: string;
+  kind: WatchKind;
+  /** With `rescan`: why ('overflow', 'behind', 'failed', 'limit', 'reconnected'). */
+  reason?: string;
+}
+
+export type Request =
+  | ListRequest
+  | HashRequest
+  | HashAllRequest
+  | StatRequest
+  | DownloadRequest
+  | UdpRequest
+  | UploadRequest
+  | LogsRequest
+  | WatchRequest
+  | ReadRequest;
 export type Op = Request['op'];
-export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'read'];
+export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'watch', 'read'];
 
 // ---- replies and items -------------------------------------------------
 
@@ -345,6 +403,7 @@ export function parseRequest(header: unknown): Request {
         after: time('after'),
         before: time('before'),
         hidden: bool(header, 'hidden'),
+        blake3: bool(header, 'blake3'),
       });
     case 'hash':
       return clean({ op, path: str(header, 'path', true)!, rehash: bool(header, 'rehash'), blake3: bool(header, 'blake3') });
@@ -392,6 +451,8 @@ export function parseRequest(header: unknown): Request {
     }
     case 'logs':
       return clean({ op, limit: num(header, 'limit', false, 0, 100_000), follow: bool(header, 'follow') });
+    case 'watch':
+      return clean({ op, path: str(header, 'path', false), recursive: bool(header, 'recursive') });
     default:
       bad(typeof op === 'string' ? `unknown operation '${op.slice(0, 40)}'` : `request has no 'op'`);
   }

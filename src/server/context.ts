@@ -6,6 +6,7 @@ import type { CommandLog } from './command-log.js';
 import type { HashIndex } from './hash-index.js';
 import type { ShareStore } from './store.js';
 import type { Turns } from './turns.js';
+import type { WatchHub } from './watch/hub.js';
 
 /** What one server allows (DEFAULT_LIMITS in default-limits.ts; tests lower them). */
 export interface ServerLimits {
@@ -46,6 +47,14 @@ export interface ServerLimits {
   walkSteps: number;
   /** Walks one connection runs at once; its others wait, holding nothing. */
   walksPerConnection: number;
+  /** Folders followed (watch requests) at once, over all connections. */
+  watches: number;
+  /** Folders one connection follows at once. */
+  watchesPerConnection: number;
+  /** Folders watched in all (one kernel watch each; a recursive watch takes one per folder below). */
+  watchedFolders: number;
+  /** Changed paths held for one watching client before they become one `rescan`. */
+  watchPending: number;
 }
 
 export interface ServerServices {
@@ -61,6 +70,8 @@ export interface ServerServices {
   walks: Turns;
   /** Turns for the steps of admitted walks (limits.walkSteps). */
   walkSteps: Turns;
+  /** Folders followed by clients (the watch op), shared watchers and their limits. */
+  watches: WatchHub;
   /** Open UDP sessions per client IP address, for the per-address limit. */
   udpSessionsByAddress: Map<string, number>;
   /** Opens a UDP download session for the control connection (undefined when UDP is off). */

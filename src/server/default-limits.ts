@@ -59,6 +59,18 @@ export const DEFAULT_LIMITS: ServerLimits = {
   // One at a time per connection, so one client's 64 listings queue behind each
   // other instead of taking every turn the server has.
   walksPerConnection: 1,
+  // A watch costs a kernel watch per folder and a bounded map of changes per
+  // client (watchPending paths and at most 1 MiB of them, some 200 KB for
+  // typical paths): 256 followers in all, 8 per connection (the app follows
+  // one folder; a sync one or two).
+  watches: 256,
+  watchesPerConnection: 8,
+  // Linux allows each user some 8,192 to 500,000 inotify watches (the machine's
+  // fs.inotify.max_user_watches); 16,384 folders leaves room for other programs.
+  watchedFolders: 16_384,
+  // 4,096 changed paths (at most 4 KiB each, mostly far less) per client: a
+  // burst larger than that is cheaper to send as one rescan than path by path.
+  watchPending: 4096,
   // No upload stalls for a day: the idle limit closes a silent connection after
   // minutes. Only a temp file whose pid is alive (another server on the share,
   // or a process that reused a dead server's pid) waits this long.

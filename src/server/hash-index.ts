@@ -18,7 +18,8 @@ import path from 'node:path';
 import { BLAKE3_HEX, CHUNK_HASH_BYTES, chunkBytesFor, rootOf } from '../protocol/chunk-hash.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { FileIdentity, HashRecord } from '../protocol/messages.js';
-import { HashPool } from './hash-worker.js';
+import { HashPool } from '../hashing/hash-worker.js';
+import { keyOf, sameVersion } from '../hashing/identity.js';
 import { walkShare, type WalkItem } from './listing.js';
 import type { ShareStore } from './store.js';
 
@@ -53,9 +54,6 @@ interface Known {
 }
 
 type SavedEntry = [dev: number, ino: number, size: number, mtimeMs: number, md5: string, blake3?: string, chunks?: string];
-
-const keyOf = (s: { dev: number; ino: number }) => `${s.dev}:${s.ino}`;
-const sameVersion = (a: FileIdentity, b: FileIdentity) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
 export class HashIndex {
   readonly stats = { hits: 0, misses: 0, bytesHashed: 0 };
@@ -111,7 +109,7 @@ export class HashIndex {
    */
   async chunks(abs: string, stat: Stats, options: { rehash?: boolean } = {}): Promise<ChunkHashes> {
     // A small file's MD5 costs next to nothing beside opening it: one read gives both.
-    const known = await this.lookup(abs, stat, { ...options, md5: stat.size <= ONE_PASS_BYTES });
+    const known = await this.lookup(abs, stat, { ...options, md5: stat.size <= ONE_PASS_BYTES, chunks: true });
     if (known.chunks === undefined || known.blake3 === undefined) throw new FerryError(ErrorCode.Internal, 'hash index entry without chunks');
     return { blake3: known.blake3, chunkBytes: chunkBytesFor(known.size), chunks: known.chunks };
   }
@@ -122,12 +120,22 @@ export class HashIndex {
     return known && known.size === stat.size && known.mtimeMs === stat.mtimeMs ? known.md5 : undefined;
   }
 
+  /** The BLAKE3 root already known for this exact version of the file, without reading it (or a promise). */
+  knownRoot(stat: Stats): string | undefined {
+    const known = this.known.get(keyOf(stat));
+    if (!known || known.size !== stat.size || known.mtimeMs !== stat.mtimeMs || known.blake3 === undefined) return undefined;
+    this.stats.hits++;
+    return known.blake3;
+  }
+
   /** The entry for this version of the file, holding what was asked for (reading the file if need be). */
-  private lookup(abs: string, stat: Stats, options: { rehash?: boolean; md5: boolean }): Promise<Known> {
+  private lookup(abs: string, stat: Stats, options: { rehash?: boolean; md5: boolean; chunks?: boolean }): Promise<Known> {
     if (!stat.isFile()) return Promise.reject(new FerryError(ErrorCode.NotAFile, 'not a regular file'));
     const key = keyOf(stat);
+    // An upload's entry has the MD5 alone: a question about chunks must not take it for an answer.
+    const needChunks = options.chunks === true || !options.md5;
     const has = (k: Known | undefined): k is Known =>
-      k !== undefined && k.size === stat.size && k.mtimeMs === stat.mtimeMs && (options.md5 ? k.md5 !== undefined : k.chunks !== undefined);
+      k !== undefined && k.size === stat.size && k.mtimeMs === stat.mtimeMs && (!options.md5 || k.md5 !== undefined) && (!needChunks || k.chunks !== undefined);
     if (!options.rehash) {
       const known = this.known.get(key);
       if (has(known)) {
@@ -324,6 +332,22 @@ export class HashIndex {
  * change or cannot be read meanwhile are skipped; a closed index ends the run
  * with SHUTTING_DOWN. Stops quietly when the signal aborts.
  */
+/** The record of a listed file that could not be hashed: its code and a short why. */
+function unhashable(item: WalkItem, err: unknown): HashRecord {
+  const errno = (err as NodeJS.ErrnoException | null)?.code;
+  const code =
+    err instanceof FerryError
+      ? err.code
+      : errno === 'EACCES' || errno === 'EPERM'
+        ? ErrorCode.Forbidden
+        : errno === 'ENOENT'
+          ? ErrorCode.NotFound
+          : ErrorCode.Internal;
+  const why =
+    err instanceof FerryError ? err.message : errno === 'ENOENT' ? 'vanished before it was read' : errno ? `cannot be read (${errno})` : 'cannot be read';
+  return { path: item.entry.path, md5: '', size: item.stat.size, mtimeMs: item.stat.mtimeMs, error: code, message: why };
+}
+
 export async function* hashTree(
   store: ShareStore,
   index: HashIndex,
@@ -352,6 +376,9 @@ export async function* hashTree(
         (record) => void done.push(record),
         (err: unknown) => {
           if (err instanceof FerryError && err.code === ErrorCode.ShuttingDown) fatal ??= err;
+          // A file listed but not hashed is reported, not left out: a check that
+          // silently skips what it cannot read would say "all the same".
+          else done.push(unhashable(item, err));
         },
       )
       .finally(() => {

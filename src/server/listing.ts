@@ -37,6 +37,8 @@ const BATCH_JSON_BUDGET = MAX_HEADER_BYTES - 1024;
 const STEP_ENTRIES = Math.min(128, LIST_BATCH);
 /** A partial batch is sent after this long, so slow filtered walks still show progress. */
 const BATCH_MAX_WAIT_MS = 250;
+/** Room kept per file in a listing with hashes: `,"blake3":"<64 hex>"` (a `hashError` is shorter). */
+const HASH_FIELD_BYTES = 80;
 /**
  * Folders deeper than this below the walk's start are listed but not entered:
  * each open level holds two descriptors, and a path of 4 KiB could nest 2,000
@@ -51,7 +53,12 @@ interface Chain {
   up: Chain | undefined;
 }
 
-function toItem(c: { name: string; rel: string; abs: string; stat: Stats }): WalkItem {
+function toItem(c: { name: string; rel: string; abs: string; stat: Stats; broken?: Child['broken']; target?: string }): WalkItem {
+  if (c.broken) {
+    const entry: WireEntry = { path: c.rel, name: c.name, ext: '', size: 0, mtimeMs: c.stat.mtimeMs, type: 'link', link: c.broken };
+    if (c.target !== undefined) entry.target = c.target;
+    return { entry, abs: c.abs, stat: c.stat };
+  }
   const dir = c.stat.isDirectory();
   return {
     entry: {
@@ -145,10 +152,14 @@ export async function* walkShare(store: ShareStore, req: WalkOptions, signal?: A
         continue;
       }
       const kids = req.hidden ? next.value : next.value.filter((c) => !c.name.startsWith('.'));
-      const dirs = kids.filter((c) => c.stat.isDirectory());
-      const files = kids.filter((c) => c.stat.isFile());
+      const dirs = kids.filter((c) => !c.broken && c.stat.isDirectory());
+      const files = kids.filter((c) => !c.broken && c.stat.isFile());
+      // Broken links are shown where folders are: in a plain listing, not among
+      // the results of a filter (they have no content, size or extension to match).
+      const filtering = onlyFiles || named !== undefined;
+      const links = filtering ? [] : kids.filter((c) => c.broken);
       const shownDirs = onlyFiles ? [] : named ? dirs.filter((d) => named(d.name)) : dirs;
-      if (shownDirs.length > 0) yield shownDirs.map(toItem);
+      if (shownDirs.length + links.length > 0) yield [...shownDirs, ...links].map(toItem);
       for (let i = 0; i < files.length; i += KEYWORD_SLICE) {
         const kept = await keepFiles(files.slice(i, i + KEYWORD_SLICE));
         if (signal?.aborted) return;
@@ -181,7 +192,7 @@ export async function* listEntries(
     for (const item of items) {
       onItem?.(item);
       const { entry } = item;
-      const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
+      const size = Buffer.byteLength(JSON.stringify(entry)) + 1 + (req.blake3 && entry.type === 'file' ? HASH_FIELD_BYTES : 0);
       if (batch.length > 0 && (batch.length >= STEP_ENTRIES || bytes + size > BATCH_JSON_BUDGET)) {
         yield batch;
         batch = [];

@@ -19,6 +19,7 @@ import { PrivateState } from './private-state.js';
 import { ShareStore } from './store.js';
 import { Turns } from './turns.js';
 import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
+import { WatchHub } from './watch/hub.js';
 
 export interface ServerOptions {
   root: string;
@@ -150,6 +151,11 @@ export class FerryServer {
     return this.services.walks;
   }
 
+  /** Watchers, folders watched and subscriptions (tests check they stay bounded and are released). */
+  get watches(): WatchHub['stats'] {
+    return this.services.watches.stats;
+  }
+
   /** The MD5 index (tests use it to check what was read). */
   get hashIndex(): HashIndex {
     return this.services.hashes;
@@ -218,6 +224,7 @@ export class FerryServer {
           new FerryError(ErrorCode.TooManyRequests, `server busy: ${running} walks of the share running and ${waiting} waiting; try again shortly`),
       ),
       walkSteps: new Turns(limits.walkSteps),
+      watches: new WatchHub(store, limits),
       ...(options.token ? { token: options.token } : {}),
     };
 
@@ -279,6 +286,7 @@ export class FerryServer {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.stopCleanup.abort();
+      this.services.watches.close();
       this.peers.refuseNew();
       const stopped = this.listener.close();
       const grace = this.options.shutdownGraceMs ?? 5000;

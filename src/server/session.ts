@@ -55,7 +55,9 @@ export class Session {
     this.budget = new SendBudget(conn, services.limits, services.counters, (error) => this.logConnectionError(error));
     this.walkSlots = new Turns(services.limits.walksPerConnection);
     // 'blake3': downloads may be checked by chunk hashes (check: 'blake3' in the request).
-    const features = ['list', 'hash', 'download', 'logs', 'blake3'];
+    // 'list-blake3': a listing may carry each file's root (ListRequest.blake3).
+    // 'watch': folders can be followed (the watch op).
+    const features = ['list', 'hash', 'download', 'logs', 'blake3', 'list-blake3', 'watch'];
     if (services.allowUpload) features.push('upload');
     if (services.udp) features.push('udp');
     this.handshake = new ServerHandshake({

@@ -15,6 +15,7 @@ import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_NAME_BYTES, MAX_PATH_BYTES } from '../protocol/limits.js';
+import type { BrokenLink } from '../protocol/messages.js';
 import type { PrivateState } from './private-state.js';
 import { uploadTempName } from './upload-temp.js';
 
@@ -30,6 +31,13 @@ export interface Child extends Resolved {
   name: string;
   /** The entry itself is a symlink (already checked to stay inside the share). */
   link: boolean;
+  /**
+   * A symlink listed as itself, not followed: its target is missing, or outside
+   * the share. `stat` is then the link's own (lstat), `abs` the link's path.
+   */
+  broken?: BrokenLink;
+  /** With `broken`: the link's text, only when it names a place inside the share. */
+  target?: string;
 }
 
 const INTERNAL_PREFIX = '.ferry-';
@@ -79,7 +87,7 @@ function fsError(err: unknown, rel: string): FerryError {
 }
 
 /** A single name that resolve() would accept; the walk skips on-disk names that fail this. */
-function nameProblem(name: string): string | undefined {
+export function nameProblem(name: string): string | undefined {
   if (CONTROL.test(name)) return 'contains control characters';
   if (name.includes('\\')) return 'contains a backslash';
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) return `has a name longer than ${MAX_NAME_BYTES} bytes`;
@@ -423,14 +431,42 @@ export class ShareStore {
       if (this.isPrivate(base + name, lst)) return undefined;
       if (lst.isFile() || lst.isDirectory()) return { name, rel, abs: base + name, stat: lst, link: false };
       if (!lst.isSymbolicLink()) return undefined;
-      const real = await fs.realpath(probe + name);
-      if (!this.contains(real)) return undefined;
+      // Shown, not hidden, when it cannot be followed: a listing that silently
+      // leaves a name out says the file is not there, when it is there, broken.
+      let real: string;
+      try {
+        real = await fs.realpath(probe + name);
+      } catch {
+        return this.brokenLink(probe, base, rel, name, lst, 'dangling');
+      }
+      if (!this.contains(real)) return this.brokenLink(probe, base, rel, name, lst, 'outside');
       const stat = await this.statHeld(real, rel);
       if (!stat.isFile() && !stat.isDirectory()) return undefined;
       return { name, rel, abs: real, stat, link: true };
     } catch {
       return undefined; // vanished, dangling link, unreadable: skip, a listing is best effort
     }
+  }
+
+  /**
+   * A symlink listed as itself. Its text goes out only for a dangling link whose
+   * text names a place inside the share (relative, not climbing out): where an
+   * outside link points, or an absolute path on the server, is not the client's
+   * business.
+   */
+  private brokenLink(probe: string, base: string, rel: string, name: string, lst: Stats, broken: BrokenLink): Child {
+    const child: Child = { name, rel, abs: base + name, stat: lst, link: true, broken };
+    if (broken !== 'dangling') return child;
+    try {
+      const text = readlinkSync(probe + name, 'utf8');
+      const parent = rel.includes('/') ? rel.slice(0, rel.lastIndexOf('/')) : '';
+      const lexical = path.posix.normalize(path.posix.join(parent, text));
+      const inside = !path.posix.isAbsolute(text) && lexical !== '..' && !lexical.startsWith('../');
+      if (inside && Buffer.byteLength(text) <= MAX_PATH_BYTES && !text.includes('\0')) child.target = text;
+    } catch {
+      // Gone since the lstat: listed without its text.
+    }
+    return child;
   }
 
   /** Is this real absolute path the root or below it? */

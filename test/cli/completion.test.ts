@@ -51,6 +51,7 @@ describe('ferry completion', () => {
     expect(await complete('download', 'notes/')).toEqual(['notes/old.txt', 'notes/todo.md']);
     expect(await complete('hash', 'verify', 'notes/t')).toEqual(['notes/todo.md']);
     expect(await complete('index', 'longlist', '--path', 'no')).toEqual(['notes/']);
+    expect(await complete('watch', '--recursive', 'no')).toEqual(['notes/']);
     expect(await complete('download', '.h')).toEqual(['.hidden']);
     // Flags and their values before the path do not confuse it.
     expect(await complete('--server', env.FERRY_SERVER!, 'download', '--dest', '/tmp', 'rea')).toEqual(['readme.txt']);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeError, CliError } from '../../src/cli/errors.js';
-import { describeCommand, downloadLines, entryJson, entryLines, hashLine, hashHeader } from '../../src/cli/print.js';
+import { describeCommand, downloadLines, entryJson, entryLines, hashHeader, hashLine, logColumns, logHeader, logLine } from '../../src/cli/print.js';
 import { renderHashing, renderTransfer, StatusLine } from '../../src/cli/progress.js';
 import { cellWidth, printable, renderTable } from '../../src/cli/table.js';
 import type { DownloadResult, Entry } from '../../src/client/types.js';
@@ -178,7 +178,7 @@ describe('StatusLine', () => {
 
   it('renders the bar with percent, bytes, rate and ETA', () => {
     const text = renderTransfer({ path: 'a/b.iso', transport: 'tcp', bytes: 512 * 1024, total: 1024 * 1024, rate: 2e6, etaSeconds: 3 }, 100);
-    expect(text).toMatch(/^b\.iso  \[█+░+\]   50%  512 KiB \/ 1\.0 MiB  2\.00 MB\/s  ETA 3 s$/);
+    expect(text).toMatch(/^b\.iso  \[█+░+\]   50%  512 KiB \/ 1\.0 MiB  1\.9 MiB\/s  ETA 3 s$/);
     expect(renderHashing({ files: 3, bytes: 1024 }, { files: 10, bytes: 4096 })).toBe('hashing 3/10 files  1.0 KiB / 4.0 KiB');
   });
 });
@@ -233,8 +233,60 @@ describe('tables on a narrow terminal', () => {
     expect(entryLines(deep)[1]).toContain(deep[0]!.path);
   });
 
-  it('keep columns that must not be cut, however narrow', () => {
-    const lines = entryLines(deep, 20);
-    expect(lines[2]).toMatch(/a\.txt +1\.2 KiB +19(70-01-01|69-12-31)/);
+  it('show broken links as such: name -> target, broken, and count them', () => {
+    const base = { ext: '', size: 0, mtimeMs: 0, mtime: new Date(0).toISOString() };
+    const lines = entryLines([
+      { ...base, path: 'stale', name: 'stale', type: 'link', link: 'dangling', target: 'docs/old.md' },
+      { ...base, path: 'escape', name: 'escape', type: 'link', link: 'outside' },
+    ]);
+    expect(lines[1]).toMatch(/^stale -> docs\/old\.md +broken .* link$/);
+    expect(lines[2]).toMatch(/^escape -> \(outside the share\) +broken .* link$/);
+    expect(lines[3]).toBe('0 files, 0 folders, 0 B, 2 broken links');
+    expect(entryJson({ ...base, path: 'stale', name: 'stale', type: 'link', link: 'dangling', target: 'x' })).toMatchObject({
+      type: 'link',
+      link: 'dangling',
+      target: 'x',
+    });
+  });
+
+  it('leave out whole columns rather than cut a size or a date, and fit however narrow', () => {
+    let lines = entryLines(deep, 45);
+    expect(lines[0]).toMatch(/^PATH +SIZE  MODIFIED$/); // the type went first
+    expect(lines[2]).toMatch(/^a\.txt +1\.2 KiB  19(70-01-01|69-12-31) \d\d:\d\d:\d\d$/);
+    lines = entryLines(deep, 24);
+    expect(lines[0]).toMatch(/^PATH +SIZE$/);
+    expect(lines[2]).toMatch(/^a\.txt +1\.2 KiB$/);
+    for (const width of [30, 24, 16, 10, 5]) {
+      for (const l of entryLines(deep, width).slice(0, -1)) expect(cellWidth(l), `${width}: ${l}`).toBeLessThanOrEqual(width);
+    }
+  });
+
+  it('fit the other tables too: hash lines, the followed log, a recursive download', () => {
+    const t = Date.UTC(2026, 0, 2, 3, 4, 5);
+    const h = { path: `deep/${'folder/'.repeat(12)}name.bin`, md5: 'd41d8cd98f00b204e9800998ecf8427e', size: 10, mtimeMs: t, mtime: '' };
+    for (const width of [120, 80, 60]) {
+      const line = hashLine(h, width);
+      expect(cellWidth(line), line).toBeLessThanOrEqual(width);
+      expect(line).toContain(h.md5);
+      if (width >= 80) expect(line).toMatch(/…[^ ]*\/name\.bin$/); // the path gives way from its start
+      expect(cellWidth(hashHeader(false, width))).toBeLessThanOrEqual(width);
+    }
+    expect(hashLine(h)).toContain(h.path); // a pipe gets it whole
+    const record = {
+      time: new Date(t).toISOString(),
+      client: '127.0.0.1:50000',
+      command: 'download',
+      args: { path: 'x'.repeat(200) },
+      outcome: 'ok',
+      bytes: 123,
+      ms: 4,
+    };
+    const widths = logColumns.map((c) => Math.max(cellWidth(c.header), cellWidth(c.value(record as never))));
+    for (const width of [120, 80]) {
+      const line = logLine(record as never, widths, width);
+      expect(cellWidth(line), line).toBeLessThanOrEqual(width);
+      expect(line).toMatch(/ok +123 +4$/); // the command gives way, the outcome stays
+      expect(cellWidth(logHeader(widths, width))).toBeLessThanOrEqual(width);
+    }
   });
 });

@@ -294,7 +294,7 @@ describe('upload and interrupted download', () => {
     const dest = await fs.mkdtemp(path.join(xdg.dir, 'dl-'));
     const r = await run(['download', 'big.bin', '--dest', dest, '--no-cache'], { env, tty: true });
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/big\.bin  \[[█░]+\]\s+\d+%  .* MB\/s  ETA /);
+    expect(r.stderr).toMatch(/big\.bin  \[[█░]+\]\s+\d+%  .* [KMG]?i?B\/s  ETA /);
     expect(r.stderr.endsWith('\r\x1b[2K')).toBe(true);
     expect(r.stdout).toMatch(/^big\.bin  24\.0 MiB/);
   });

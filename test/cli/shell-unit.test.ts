@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { untilAborted } from '../../src/cli/shell.js';
+import { runShell, untilAborted } from '../../src/cli/shell.js';
+import { FakeFerry } from '../helpers/fake-client.js';
+import { fakeIo } from './fake-io.js';
 import { shellCompleter } from '../../src/cli/shell-complete.js';
 
 describe('untilAborted', () => {
@@ -45,5 +47,32 @@ describe('shellCompleter', () => {
     t = 10_000; // the memo expires: the next Tab lists again
     await complete(c, 'FileHash verify a');
     expect(lists).toBe(2);
+  });
+});
+
+describe('runShell from a pipe', () => {
+  it('exits 1 when check-all reported a file it could not read, though the command itself returned', async () => {
+    const api = new FakeFerry([{ path: 'ok.txt', content: 'ok' }]);
+    const io = fakeIo({ stdin: 'FileHash checkall\n' });
+    const done = runShell(io, api, { dest: '/nonexistent', overwrite: false, noCache: true, json: false, server: 'test' });
+    const run = await api.hashAlls.next();
+    run.start(2, 3);
+    run.result({ path: 'ok.txt', md5: api.md5Of('ok.txt'), size: 2, mtimeMs: 0, mtime: '' });
+    run.result({ path: 'locked.bin', md5: '', size: 1, mtimeMs: 0, mtime: '', error: { reason: 'FORBIDDEN', message: 'cannot be read (EACCES)' } });
+    run.finish();
+    expect(await done).toBe(1);
+    expect(io.stdoutText()).toMatch(/! FORBIDDEN .*locked\.bin {2}\(cannot be read \(EACCES\)\)/);
+    expect(io.stdoutText()).toContain('1 file could not be read');
+  });
+
+  it('exits 0 when every command succeeded', async () => {
+    const api = new FakeFerry([{ path: 'ok.txt', content: 'ok' }]);
+    const io = fakeIo({ stdin: 'FileHash checkall\n' });
+    const done = runShell(io, api, { dest: '/nonexistent', overwrite: false, noCache: true, json: false, server: 'test' });
+    const run = await api.hashAlls.next();
+    run.start(1, 2);
+    run.result({ path: 'ok.txt', md5: api.md5Of('ok.txt'), size: 2, mtimeMs: 0, mtime: '' });
+    run.finish();
+    expect(await done).toBe(0);
   });
 });

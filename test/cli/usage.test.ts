@@ -10,7 +10,7 @@ describe('help', () => {
     const r = await run(['--help']);
     expect(r.code).toBe(0);
     expect(r.stderr).toBe('');
-    for (const cmd of ['serve [dir]', 'index', 'hash', 'download <file>', 'upload <local>', 'logs', 'cache', 'shell', 'tui']) {
+    for (const cmd of ['serve [dir]', 'index', 'hash', 'download <file>', 'upload <local>', 'logs', 'watch [dir]', 'cache', 'shell', 'tui']) {
       expect(r.stdout).toContain(`ferry ${cmd}`);
     }
   });
@@ -43,6 +43,10 @@ describe('help', () => {
     [
       ['logs', '--help'],
       ['--follow', '--limit'],
+    ],
+    [
+      ['watch', '--help'],
+      ['[dir]', '--recursive', '--json', '--server'],
     ],
     [
       ['serve', '--help'],

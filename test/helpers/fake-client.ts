@@ -25,6 +25,8 @@ import type {
   ServerInfo,
   UploadOptions,
   UploadResult,
+  WatchEvent,
+  WatchOptions,
 } from '../../src/client/types.js';
 
 export interface FakeFile {
@@ -355,6 +357,29 @@ export class FakeFerry implements FerryApi {
 
   get following(): number {
     return this.followers.size;
+  }
+
+  /** Folders being watched now (path → how many watches). */
+  readonly watching = new Map<string, Set<WatchOptions>>();
+
+  watch(path: string, options: WatchOptions): Promise<void> {
+    return new Promise((resolve) => {
+      const set = this.watching.get(path) ?? new Set();
+      this.watching.set(path, set.add(options));
+      options.onReady?.();
+      const stop = () => {
+        set.delete(options);
+        if (set.size === 0) this.watching.delete(path);
+        resolve();
+      };
+      if (options.signal?.aborted) return stop();
+      options.signal?.addEventListener('abort', stop, { once: true });
+    });
+  }
+
+  /** Tell whoever watches `folder` about these changes, as the server would. */
+  emitWatch(folder: string, events: WatchEvent[]): void {
+    for (const o of this.watching.get(folder) ?? []) o.onEvents(events);
   }
 
   emitLog(r: LogRecord): void {

@@ -169,3 +169,24 @@ describe('background hashing', () => {
     }
   });
 });
+
+describe('broken links, end to end', () => {
+  it('reach the client as links with their reason (and a safe target), and hashall leaves them alone', async () => {
+    const s = await startTestServer({ 'a.txt': 'a' });
+    try {
+      const { symlink } = await import('node:fs/promises');
+      await symlink('gone\u001b[2J.txt', s.share.abs('stale'));
+      await symlink(s.share.outside, s.share.abs('escape'));
+      const c = await s.connect({ noCache: true });
+      const entries = await c.list();
+      // The text is the server's: shown escaped, never as raw control bytes.
+      expect(entries.find((e) => e.path === 'stale')).toMatchObject({ type: 'link', link: 'dangling', target: 'gone\\x1b[2J.txt' });
+      expect(entries.find((e) => e.path === 'escape')).toMatchObject({ type: 'link', link: 'outside' });
+      expect(entries.find((e) => e.path === 'escape')).not.toHaveProperty('target');
+      expect((await c.hashAll()).map((r) => r.path)).toEqual(['a.txt']);
+      await expect(c.download('escape', { dest: await scratchDir() })).rejects.toMatchObject({ code: 'OUTSIDE_SHARE' });
+    } finally {
+      await s.close();
+    }
+  });
+});

@@ -46,8 +46,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-type PathOp = 'list' | 'stat' | 'hash' | 'hashall' | 'download' | 'udp' | 'upload' | 'read';
-const OPS: PathOp[] = ['list', 'stat', 'hash', 'hashall', 'download', 'udp', 'upload', 'read'];
+type PathOp = 'list' | 'stat' | 'hash' | 'hashall' | 'download' | 'udp' | 'upload' | 'watch' | 'read';
+const OPS: PathOp[] = ['list', 'stat', 'hash', 'hashall', 'download', 'udp', 'upload', 'watch', 'read'];
 
 function requestFor(op: PathOp, path: string): Request {
   if (op === 'upload') return { op, path, size: 3, md5: md5('bad'), overwrite: true };
@@ -170,13 +170,20 @@ describe('every path-taking op refuses every escape, with a code, a log line and
     expect(entries.map((e) => e.path)).toEqual(['link-in-dir/b.txt']);
   });
 
-  it('leaves symlinks to outside, FIFOs and devices out of listings', async () => {
-    const entries: { path: string }[] = [];
-    await rpc.request({ op: 'list', hidden: true }, { onItem: (h) => entries.push(...(h.entries as { path: string }[])) });
+  it('lists symlinks to outside as broken links, never followed nor told where they point; FIFOs and devices not at all', async () => {
+    const entries: Record<string, unknown>[] = [];
+    await rpc.request({ op: 'list', hidden: true }, { onItem: (h) => entries.push(...(h.entries as Record<string, unknown>[])) });
     const paths = entries.map((e) => e.path);
-    for (const p of ['link-out', 'link-sentinel', 'zero', 'fifo', 'null-dev']) expect(paths).not.toContain(p);
+    for (const p of ['fifo', 'null-dev']) expect(paths).not.toContain(p);
+    for (const p of ['link-out', 'link-sentinel', 'zero']) {
+      expect(entries.find((e) => e.path === p)).toMatchObject({ type: 'link', link: 'outside', size: 0 });
+      expect(entries.find((e) => e.path === p)).not.toHaveProperty('target');
+      expect(paths.some((x) => String(x).startsWith(`${p}/`))).toBe(false);
+    }
     expect(paths).toContain('link-in');
-    expect(paths.some((p) => p.includes('sentinel.txt'))).toBe(false);
+    // Nothing of the outside reaches the client, not even in a link's text.
+    expect(JSON.stringify(entries)).not.toContain('sentinel.txt');
+    expect(JSON.stringify(entries)).not.toContain(t.share.outside);
   });
 });
 

@@ -6,7 +6,7 @@ import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import type { HashRecord } from '../../src/protocol/messages.js';
 import { HashIndex, hashTree } from '../../src/server/hash-index.js';
-import { HASH_CHUNK_BYTES } from '../../src/server/hash-worker.js';
+import { HASH_CHUNK_BYTES } from '../../src/hashing/hash-worker.js';
 import { ShareStore } from '../../src/server/store.js';
 import { createTempShare, DEFAULT_MTIME_MS, md5Of, type TempShare } from '../helpers/temp-share.js';
 
@@ -289,6 +289,23 @@ describe('hashTree', () => {
     expect(index.stats).toMatchObject({ hits: 30, misses: 30 });
     await collect({ path: 'tree', rehash: true });
     expect(index.stats.misses).toBe(60);
+  });
+
+  it('reports a file it cannot read as an error record instead of leaving it out', async () => {
+    index = await HashIndex.open({ workers: 1 });
+    const real = index;
+    // Root reads anything whatever its mode: the refusal comes from the index instead.
+    const refusing = Object.create(real) as HashIndex;
+    refusing.md5 = (abs, stat, options) =>
+      abs.endsWith('small.txt') ? Promise.reject(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' })) : real.md5(abs, stat, options);
+    const store = await ShareStore.open(share.root);
+    const out: HashRecord[] = [];
+    for await (const r of hashTree(store, refusing, {})) out.push(r);
+    expect(byPath(out)).toEqual([
+      expect.objectContaining({ path: 'big.bin', md5: md5Of(big) }),
+      expect.objectContaining({ path: 'empty.txt', md5: md5Of('') }),
+      { path: 'small.txt', md5: '', size: 5, mtimeMs: DEFAULT_MTIME_MS, error: ErrorCode.Forbidden, message: 'cannot be read (EACCES)' },
+    ]);
   });
 
   it('covers the whole share by default and stops when aborted', async () => {

@@ -102,11 +102,32 @@ describe('listEntries: walk and order', () => {
     await fs.symlink('..', share.abs('sub/deep/up'));
     await fs.symlink('missing-target', share.abs('dangling'));
     await fs.symlink('d.txt', share.abs('sub/alias.txt'));
+    await fs.symlink('/etc/nowhere-at-all', share.abs('sub/abs-dangling'));
+    await fs.symlink('../../../../nowhere', share.abs('sub/climbing'));
     const entries = await list();
     const got = paths(entries);
     // A link inside the share is listed under its own name with its target's facts.
     expect(entries.find((e) => e.path === 'sub/alias.txt')).toMatchObject({ type: 'file', size: 5, ext: '.txt' });
-    expect(got.some((p) => p.includes('out') || p.includes('sentinel') || p.includes('dangling'))).toBe(false);
+    // Broken links are shown as such, not hidden, and never followed: nothing below them is listed.
+    expect(entries.find((e) => e.path === 'sub/out')).toEqual({
+      path: 'sub/out',
+      name: 'out',
+      ext: '',
+      size: 0,
+      mtimeMs: expect.any(Number),
+      type: 'link',
+      link: 'outside',
+    });
+    expect(entries.find((e) => e.path === 'dangling')).toMatchObject({ type: 'link', link: 'dangling', target: 'missing-target' });
+    // A target naming a place outside the share (absolute, or climbing out) is not told.
+    for (const p of ['sub/abs-dangling', 'sub/climbing']) {
+      const e = entries.find((x) => x.path === p);
+      expect(e).toMatchObject({ type: 'link', link: 'dangling' });
+      expect(e).not.toHaveProperty('target');
+    }
+    expect(got.some((p) => p.startsWith('sub/out/') || p.includes('sentinel'))).toBe(false);
+    // A filter lists matching files only: no broken links among them.
+    expect(paths(await list({ ext: 'txt' }))).not.toContain('dangling');
     // sub/deep/up -> sub: listed once as a folder, but its contents are an ancestor: not re-entered.
     expect(got.filter((p) => p.startsWith('sub/deep/up'))).toEqual(['sub/deep/up/']);
     await share.assertSentinelIntact();

@@ -206,9 +206,18 @@ describe('ShareStore.children and relative', () => {
   it('lists only what a client may see', async () => {
     await fs.writeFile(share.abs('bad\\name'), 'x');
     const names = (await store.children({ abs: store.root, rel: '' })).map((c) => c.name).sort();
-    expect(names).toEqual(['a.txt', 'in-dir-link', 'in-link', 'sub']);
-    const link = (await store.children({ abs: store.root, rel: '' })).find((c) => c.name === 'in-link')!;
+    expect(names).toEqual(['a.txt', 'in-dir-link', 'in-link', 'out-dir-link', 'out-file-link', 'sub']);
+    const children = await store.children({ abs: store.root, rel: '' });
+    const link = children.find((c) => c.name === 'in-link')!;
     expect(link).toMatchObject({ link: true, rel: 'in-link', abs: path.join(store.root, 'sub', 'b.txt') });
+    expect(link.broken).toBeUndefined();
+    // Links out of the share are listed as themselves, never followed, and say nothing of where they point.
+    for (const name of ['out-dir-link', 'out-file-link']) {
+      const out = children.find((c) => c.name === name)!;
+      expect(out).toMatchObject({ broken: 'outside', abs: path.join(store.root, name) });
+      expect(out.stat.isSymbolicLink()).toBe(true);
+      expect(out).not.toHaveProperty('target');
+    }
   });
 
   it('maps absolute paths back to share paths', () => {

@@ -56,6 +56,29 @@ describe('command line', () => {
     expect(rowOf(remoteText(f, W), 'like.txt')).toMatch(/txt +✓/);
   });
 
+  it('Tab completes like ferry shell: command words, then remote names; several matches are listed', async () => {
+    app = renderApp();
+    await app.waitFor(ready);
+    await app.press(':');
+    await app.waitFor((x) => x.includes('Tab complete'));
+    await app.type('fileh');
+    await app.press('tab');
+    // Two commands begin so: the line goes as far as they agree, both are offered.
+    let f = await app.waitFor((x) => x.includes('$ FileHash ') && x.includes('FileHash verify   FileHash checkall'));
+    await app.type('v');
+    await app.press('tab');
+    await app.waitFor((x) => x.includes('$ FileHash verify ') && !x.includes('FileHash checkall'));
+    await app.type('16');
+    await app.press('tab');
+    f = await app.waitFor((x) => x.includes('160.jpg  163.jpg'));
+    expect(f).toContain('$ FileHash verify 16');
+    await app.type('3');
+    await app.press('tab');
+    await app.waitFor((x) => x.includes('$ FileHash verify 163.jpg') && !x.includes('160.jpg  163.jpg'));
+    await app.press('enter');
+    await app.waitFor((x) => x.includes('163.jpg') && x.includes(`md5 ${app!.api.md5Of('163.jpg')}`));
+  });
+
   it('FileHash checkall opens the check-all view', async () => {
     app = renderAppAnySize();
     await app.waitFor(ready);

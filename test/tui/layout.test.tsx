@@ -75,6 +75,54 @@ describe('80x24', () => {
   });
 });
 
+describe('names of every width', () => {
+  // Emoji built of several code points, a flag, wide CJK, and combining marks at
+  // the very start of a name (nothing before them to sit on).
+  const NAMES = [
+    '👨\u200d👩\u200d👧 family.txt',
+    '🇫🇷 voyage.md',
+    '漢字のメモ、とても長い名前のファイル.txt',
+    '\u0301\u0301accent-first.txt',
+    '⚠️ read me',
+    'e\u0301\u0302\u0303 stacked.txt',
+    '👍🏽 thumbs.txt',
+  ];
+
+  it('keeps every row of the frame exactly as wide as the screen, in the panes, transfers and check-all', async () => {
+    for (const [columns, rows] of [
+      [80, 24],
+      [101, 30],
+    ] as const) {
+      app = renderApp({
+        columns,
+        rows,
+        files: NAMES.map((path) => ({ path, content: 'x' })),
+        local: Object.fromEntries(NAMES.map((n) => [n, 'y'])),
+      });
+      const whole = (f: string) => {
+        expectFits(f, columns, rows);
+        // Bordered rows are the ones a miscounted width would push out of line.
+        for (const l of stripAnsi(f)
+          .split('\n')
+          .filter((x) => /^[│┃┏┌┗└]/.test(x)))
+          expect(displayWidth(l), l).toBe(columns);
+      };
+      whole(await app.waitFor((f) => f.includes('thumbs') && f.includes('voyage')));
+      await app.press('d');
+      (await app.api.downloads.next()).progress(1);
+      whole(await app.waitFor((f) => /TCP/.test(f)));
+      await app.press('V');
+      const run = await app.api.hashAlls.next();
+      run.start(NAMES.length, NAMES.length);
+      for (const path of NAMES) run.result({ path, md5: app.api.md5Of(path), size: 1, mtimeMs: 0, mtime: '' });
+      run.finish();
+      whole(await app.waitFor((f) => f.includes('done') && f.includes('thumbs')));
+      app.unmount();
+      app = undefined;
+    }
+  });
+});
+
 describe('100,000 entries', () => {
   it('renders only the visible window and scrolls to the end and back', async () => {
     const api = (await import('../helpers/fake-client.js')).FakeFerry;

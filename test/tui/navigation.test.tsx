@@ -1,4 +1,7 @@
+import { symlinkSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeEntry } from '../helpers/fake-client.js';
 import { cursorRow, focusedSide, localText, remoteText, rowOf } from './frames.js';
 import { renderApp, type AppHarness } from './harness.js';
 
@@ -111,5 +114,25 @@ describe('keys arriving together', () => {
     // ':' opens the command line; the rest of the chunk must land in it.
     app.stdin.write(':help\r');
     await app.waitFor((x) => x.includes('help · Esc close'));
+  });
+});
+
+describe('broken links', () => {
+  it('are shown in both panes as name -> target, marked broken, and d on one downloads nothing', async () => {
+    app = renderApp({ columns: 120, rows: 30, files: [{ path: 'a.txt', content: 'a' }], local: { 'b.txt': 'b' } });
+    symlinkSync('gone.txt', join(app.localRoot, 'old-notes'));
+    app.api.listings.set('', [
+      makeEntry('a.txt', 'file', 1),
+      { ...makeEntry('escape', 'file'), type: 'link', link: 'outside', ext: '' },
+      { ...makeEntry('stale', 'file'), type: 'link', link: 'dangling', target: 'docs/old.md', ext: '' },
+    ]);
+    await app.press('r', 'tab', 'r', 'tab');
+    const f = await app.waitFor((x) => x.includes('stale ->') && x.includes('old-notes ->'));
+    expect(rowOf(remoteText(f, 120), 'escape')).toMatch(/escape -> \(outside\) +broken .* link/);
+    expect(rowOf(remoteText(f, 120), 'stale')).toMatch(/stale -> docs\/old\.md +broken/);
+    expect(rowOf(localText(f, 120), 'old-notes')).toMatch(/old-notes -> gone\.txt +broken .* link/);
+    await app.press('G', 'd');
+    await app.waitFor((x) => x.includes('nothing to download here'));
+    expect(app.api.startedTransfers).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ASKING_FOR_HASHES } from '../../src/format.js';
-import { progressBar, transferRow, transferRows, WAITING_FOR_SERVER } from '../../src/tui/components/TransfersArea.js';
+import { progressBar, transferRow, transferRows, VERIFYING, WAITING_FOR_SERVER } from '../../src/tui/components/TransfersArea.js';
 import { specText } from '../../src/tui/components/Line.js';
 import type { Transfer } from '../../src/tui/state/transfers.js';
 
@@ -19,7 +19,7 @@ const base: Transfer = {
 
 describe('transfer row', () => {
   it('shows badge, name, bar, percent, bytes, rate and ETA while running', () => {
-    expect(specText(transferRow(base, 118))).toMatch(/^ UDP project1\.pdf +█+░+ +50% {2}1\.0 MiB\/2\.0 MiB {2}388 MB\/s {2}ETA 0 s$/);
+    expect(specText(transferRow(base, 118))).toMatch(/^ UDP project1\.pdf +█+░+ +50% {2}1\.0 MiB\/2\.0 MiB {2}370 MiB\/s {2}ETA 0 s$/);
   });
 
   it('a transfer that has not started says it waits for the server while the connection is down', () => {
@@ -39,6 +39,14 @@ describe('transfer row', () => {
     expect(specText(transferRow({ ...base, bytes: 5e6 }, 118))).toContain('100%');
     expect(progressBar(7, 4)).toBe('████');
     expect(progressBar(Number.NaN, 4)).toBe('░░░░');
+  });
+
+  it('at 100 % and still running, says verifying… instead of a rate and an ETA of 0 s', () => {
+    const all = specText(transferRow({ ...base, bytes: base.total, rate: 0, etaSeconds: 0 }, 118));
+    expect(all).toMatch(new RegExp(`100% {2}2\\.0 MiB {2}${VERIFYING}$`));
+    expect(all).not.toMatch(/ETA|\/s/);
+    expect(specText(transferRow({ ...base, kind: 'upload', bytes: base.total }, 118))).toContain(VERIFYING);
+    expect(specText(transferRow({ ...base, status: 'done', bytes: base.total }, 118))).not.toContain(VERIFYING);
   });
 
   it('shows the verified MD5 and details when done, the error when failed', () => {

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { md5 } from '../helpers/fake-client.js';
+import { makeEntry, md5 } from '../helpers/fake-client.js';
 import { remoteText, rowOf } from './frames.js';
 import { renderApp, renderAppAnySize, type AppHarness } from './harness.js';
 
@@ -24,7 +24,7 @@ describe('transfers', () => {
     t.progress(13005, 2_000_000);
     let f = await app.waitFor((x) => transferLine(x, '163.jpg')?.includes('50%') === true);
     const line = transferLine(f, '163.jpg')!;
-    expect(line).toMatch(/TCP +163\.jpg .*█+░+ +50% +12\.7 KiB\/25\.4 KiB +2\.00 MB\/s +ETA 0 s/);
+    expect(line).toMatch(/TCP +163\.jpg .*█+░+ +50% +12\.7 KiB\/25\.4 KiB +1\.9 MiB\/s +ETA 0 s/);
     expect(f).toContain('⇅ 1 running');
     t.finish();
     f = await app.waitFor((x) => transferLine(x, '163.jpg')?.includes('md5 ✓') === true);
@@ -120,6 +120,19 @@ describe('transfers', () => {
     folders.finish();
   });
 
+  it('an empty remote folder downloaded is made here too (the folders step runs with no files)', async () => {
+    app = renderApp({ files: [{ path: 'x.txt', content: 'x' }] });
+    app.api.listings.set('', [makeEntry('Vacant', 'dir'), makeEntry('x.txt', 'file', 1)]);
+    app.api.listings.set('Vacant', []);
+    await app.press('r');
+    await app.waitFor((x) => x.includes('Vacant/'));
+    await app.press('d');
+    const folders = await app.api.downloads.next();
+    expect(folders.path).toBe('Vacant');
+    expect(folders.options).toMatchObject({ dest: app.localRoot, recursive: true, foldersOnly: true });
+    folders.finish();
+  });
+
   it("has nothing to download on '..'", async () => {
     app = renderAppAnySize();
     await app.waitFor(ready);
@@ -183,7 +196,7 @@ describe('an existing, different local file', () => {
     app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('j', 'd');
-    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists (use --overwrite to replace it)'), { code: 'EXISTS' }));
+    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists and differs'), { code: 'EXISTS', reason: 'DIFFERS' }));
     await app.waitFor((x) => x.includes('160.jpg already exists in the local folder and differs. Replace it?'));
     await app.press('y');
     const again = await app.api.downloads.next();
@@ -198,13 +211,37 @@ describe('an existing, different local file', () => {
     app = renderAppAnySize();
     await app.waitFor(ready);
     await app.press('j', 'd');
-    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists (use --overwrite to replace it)'), { code: 'EXISTS' }));
+    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists and differs'), { code: 'EXISTS', reason: 'DIFFERS' }));
     await app.waitFor((x) => x.includes('Replace it?'));
     await app.press('n');
     const f = await app.waitFor((x) => !x.includes('Replace it?'));
     // In the app's words: no advice meant for the command line (--overwrite).
     expect(transferLine(f, '160.jpg')).toContain("✗ kept the local copy: it differs from the server's");
     expect(f).not.toContain('--overwrite');
+  });
+});
+
+describe('a resumed download', () => {
+  it('says how much was kept in a human size', async () => {
+    app = renderAppAnySize();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    (await app.api.downloads.next()).finish({ resumedFrom: 3 * 1024 * 1024 + 200 * 1024 });
+    const f = await app.waitFor((x) => transferLine(x, '160.jpg')?.includes('md5 ✓') === true);
+    expect(transferLine(f, '160.jpg')).toContain('resumed at 3.2 MiB');
+  });
+});
+
+describe('failures are told apart by reason, not by their words', () => {
+  it('an EXISTS that is not a differing file (a folder in the way) fails the row, without asking', async () => {
+    app = renderAppAnySize();
+    await app.waitFor(ready);
+    await app.press('j', 'd');
+    // Worded like the differing case on purpose: the words decide nothing.
+    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists and is not a file'), { code: 'EXISTS' }));
+    const f = await app.waitFor((x) => transferLine(x, '160.jpg')?.includes('✗') === true);
+    expect(f).not.toContain('Replace it?');
+    expect(transferLine(f, '160.jpg')).toContain('already exists and is not a file');
   });
 });
 

@@ -63,6 +63,31 @@ describe('check all', () => {
     expect(rowOf(remoteText(f, W), 'same.txt')).toMatch(/txt +✓/);
   });
 
+  it('a file the server could not read is a row marked ! with the reason, not left out', async () => {
+    app = renderApp({ files: [{ path: 'ok.txt', content: 'ok' }], local: { 'ok.txt': 'ok' } });
+    await app.waitFor((x) => x.includes('ok.txt'));
+    await app.press('V');
+    const run = await app.api.hashAlls.next();
+    run.start(2, 3);
+    run.result({ path: 'ok.txt', md5: app.api.md5Of('ok.txt'), size: 2, mtimeMs: 0, mtime: '' });
+    run.result({ path: 'locked.bin', md5: '', size: 1, mtimeMs: 0, mtime: '', error: { reason: 'FORBIDDEN', message: 'cannot be read (EACCES)' } });
+    run.finish();
+    const f = await app.waitFor((x) => x.includes('done') && x.includes('✓ 1  ✗ 1  · 0'));
+    expect(f.split('\n').find((l) => l.includes('locked.bin'))).toMatch(/! locked\.bin .*cannot be read \(EACCES\)/);
+  });
+
+  it('10,000 results of a large check reach the table in batches and all get a verdict', async () => {
+    const N = 10_000;
+    app = renderApp({ files: [{ path: 'ok.txt', content: 'ok' }] });
+    await app.waitFor((x) => x.includes('ok.txt'));
+    await app.press('V');
+    const run = await app.api.hashAlls.next();
+    run.start(N, N);
+    for (let i = 0; i < N; i++) run.result({ path: `d/f${String(i).padStart(5, '0')}`, md5: 'a'.repeat(32), size: 1, mtimeMs: 0, mtime: '' });
+    run.finish();
+    await app.waitFor((x) => x.includes('done') && x.includes(`· ${N}`), 60_000);
+  }, 90_000);
+
   it('closing the view while hashing aborts the run', async () => {
     app = renderAppAnySize();
     await app.waitFor(ready);

@@ -14,8 +14,8 @@ import { printable, renderTable, type Column } from '../table.js';
 const columns: Column<CacheEntryInfo>[] = [
   { header: 'MD5', value: (e) => e.md5 },
   { header: 'SIZE', value: (e) => formatBytes(e.size), align: 'right' },
-  { header: 'LAST USED', value: (e) => formatTime(Date.parse(e.lastAccess)) },
-  { header: 'HITS', value: (e) => String(e.hits), align: 'right' },
+  { header: 'LAST USED', value: (e) => formatTime(Date.parse(e.lastAccess)), drop: 2 },
+  { header: 'HITS', value: (e) => String(e.hits), align: 'right', drop: 1 },
   { header: 'FROM', value: (e) => printable(`${e.server}:${e.remotePath}`), cut: 'start' },
 ];
 

@@ -46,6 +46,9 @@ export function hashCommand(ctx: Ctx) {
             if (!r.ok) {
               warn(ctx.io, 'interrupted');
               ctx.exitCode = 130;
+            } else if (r.value.some((h) => h.error)) {
+              // Like md5sum: a file that could not be read fails the run.
+              ctx.exitCode = 1;
             }
           },
         )

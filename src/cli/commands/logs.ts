@@ -5,8 +5,8 @@ import type { LogRecord } from '../../client/types.js';
 import type { Ctx } from '../io.js';
 import { out, terminalWidth } from '../io.js';
 import { withClient, withClientOptions } from '../options.js';
-import { logColumns, logLine } from '../print.js';
-import { cellWidth, pad, renderTable } from '../table.js';
+import { logColumns, logHeader, logLine } from '../print.js';
+import { cellWidth, renderTable } from '../table.js';
 
 // Column widths for --follow, where rows arrive one by one and cannot be
 // measured in advance: wide enough for typical values, overflow just shifts.
@@ -40,17 +40,10 @@ export function logsCommand(ctx: Ctx) {
           let first = true;
           const print = (r: LogRecord) => {
             if (json) return out(ctx.io, JSON.stringify(r));
-            if (first)
-              out(
-                ctx.io,
-                logColumns
-                  .map((c, i) => pad(c.header, widths[i] ?? 0, c.align))
-                  .join('  ')
-                  .trimEnd(),
-              );
+            if (first) out(ctx.io, logHeader(widths, terminalWidth(ctx.io)));
             first = false;
             logColumns.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, cellWidth(c.value(r)))));
-            out(ctx.io, logLine(r, widths));
+            out(ctx.io, logLine(r, widths, terminalWidth(ctx.io)));
           };
           const controller = new AbortController();
           const stop = ctx.io.onInterrupt(() => controller.abort());

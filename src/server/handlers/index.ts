@@ -9,6 +9,7 @@ import { read } from './read.js';
 import { stat } from './stat.js';
 import { udp } from './udp.js';
 import { upload } from './upload.js';
+import { watch } from './watch.js';
 
 export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messages.js').Request, { op: K }>> } = {
   list,
@@ -20,4 +21,5 @@ export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messa
   upload,
   logs,
   read,
+  watch,
 };

@@ -1,17 +1,20 @@
 // The screen: status line, two panes (or a full view over them), transfers, message
 // and footer. State lives in hooks and reducers; what commands do lives in
-// use-commands; this file only wires them and lays them out.
+// commands/dispatch; this file only wires them and lays them out.
 
 import { homedir } from 'node:os';
 import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
+import { classicCompleter } from '../../client/classic-complete.js';
+import { Failure } from '../../client/failure.js';
 import { LocalSide, localMd5 } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
-import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../hooks/use-commands.js';
+import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../commands/dispatch.js';
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
+import { useFollowFolder } from '../hooks/use-follow-folder.js';
 import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
@@ -81,10 +84,13 @@ export function App({
   const { columns, rows } = useTerminalSize();
   const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
+  const complete = useMemo(() => classicCompleter(api), [api]);
   // Fresh-readable state (see use-store): key handlers act on what the user last
   // did, even when React has not drawn it yet.
   const [local, dispatchLocal, localLatest] = usePane(localSide, 'local');
   const [remote, dispatchRemote, remoteLatest] = usePane(remoteSide, 'remote');
+  // The remote pane follows its folder on the server: changes there show without `r`.
+  useFollowFolder(remoteSide, remote.path, () => dispatchRemote({ type: 'refresh' }));
   const [focus, setFocus, focusLatest] = useLatestState<PaneId>('remote');
   const [overlay, setOverlay, overlayLatest] = useLatestState<Overlay>({ kind: 'none' });
   const [message, setMessage, messageLatest] = useLatestState<Message | null>(null);
@@ -114,13 +120,13 @@ export function App({
       dispatchRemote({ type: 'refresh' });
     },
     onFailed: (f) => {
-      if (f.code === 'CANCELLED') {
+      if (f.reason === Failure.Cancelled) {
         log(`${f.kind} ${f.path} cancelled`);
         return;
       }
       log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
       // A different file of that name is already here: ask instead of failing.
-      if (f.kind === 'download' && f.code === 'EXISTS' && f.dest && /already exists/.test(f.error)) {
+      if (f.kind === 'download' && f.reason === Failure.Differs && f.dest) {
         setOverlay({ kind: 'overwrite', id: f.id, path: f.path, transport: f.transport, dest: f.dest, size: f.size });
         return;
       }
@@ -264,6 +270,7 @@ export function App({
       footer={{ scope: SCOPE[overlay.kind] ?? 'panes', pane: focus, uploadAllowed }}
       onClose={close}
       onFilters={(filters) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters })}
+      complete={complete}
       onNameFilter={(name) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'nameFilter', name })}
       onRunLine={(text) => {
         setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));

@@ -1,8 +1,9 @@
 // The last row: the footer of useful keys, or the text field that is open there
 // (the ':' command line, the extension or keyword prompt).
 
+import type { ClassicCompleter } from '../../client/classic-complete.js';
 import type { FooterContext } from '../keys/bindings.js';
-import type { Overlay } from '../hooks/use-commands.js';
+import type { Overlay } from '../commands/dispatch.js';
 import { normalizeExt, type Filters } from '../state/filters.js';
 import { CommandLine } from './CommandLine.js';
 import { Footer } from './Footer.js';
@@ -23,6 +24,8 @@ export interface BottomLineProps {
   onFilters(filters: Filters): void;
   /** A non-empty command line to run. */
   onRunLine(text: string): void;
+  /** Tab completion for the command line. */
+  complete?: ClassicCompleter;
   /** The name filter as it is typed ('/'). */
   onNameFilter?(name: string | undefined): void;
 }
@@ -33,7 +36,7 @@ const PROMPTS = {
   find: ' find names in the tree below: ',
 } as const;
 
-export function BottomLine({ width, overlay, filters, history, footer, onClose, onFilters, onRunLine, onNameFilter }: BottomLineProps) {
+export function BottomLine({ width, overlay, filters, history, footer, onClose, onFilters, onRunLine, complete, onNameFilter }: BottomLineProps) {
   if (overlay.kind === 'nameFilter') {
     return <NameFilterPrompt width={width} initial={filters.name} onChange={(name) => onNameFilter?.(name)} onDone={onClose} />;
   }
@@ -42,6 +45,7 @@ export function BottomLine({ width, overlay, filters, history, footer, onClose, 
       <CommandLine
         width={width}
         history={history}
+        {...(complete ? { complete } : {})}
         onCancel={onClose}
         onRun={(line) => {
           onClose();

@@ -6,8 +6,9 @@ import { formatBytes, formatTime, plural } from '../../format.js';
 import type { CacheApi, CacheEntryInfo, CacheStats } from '../../client/types.js';
 import { errorText } from '../errors.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { Command, commandFor } from '../keys/bindings.js';
-import { clampOffset } from '../state/pane.js';
+import { visibleRows } from '../state/list-cursor.js';
 import { fit } from '../text.js';
 import { Frame } from './Frame.js';
 import type { LineSpec } from './Line.js';
@@ -27,8 +28,6 @@ export function CacheView({ cache, width, height, onClose, onLog, onChanged }: C
   const [entries, setEntries] = useState<CacheEntryInfo[] | null>(null);
   const [stats, setStats] = useState<CacheStats | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [cursor, setCursor] = useState(0);
-  const [offset, setOffset] = useState(0);
   const [note, setNote] = useState<string | null>(null);
 
   const load = useCallback(() => {
@@ -45,37 +44,14 @@ export function CacheView({ cache, width, height, onClose, onLog, onChanged }: C
   useEffect(load, [load]);
 
   const listRows = Math.max(1, height - 2 - 3);
-  const count = entries?.length ?? 0;
-  const move = (to: number) => {
-    const c = Math.max(0, Math.min(count - 1, to));
-    setCursor(c);
-    setOffset((o) => clampOffset(c, o, listRows, count));
-  };
+  const list = useListCursor({ length: entries?.length ?? 0, page: listRows });
 
   useKeypress((key) => {
     const c = commandFor('cache', key.name);
-    const selected = entries?.[cursor];
+    const selected = entries?.[list.cursor];
     switch (c) {
       case Command.Close:
         onClose();
-        break;
-      case Command.Up:
-        move(cursor - 1);
-        break;
-      case Command.Down:
-        move(cursor + 1);
-        break;
-      case Command.PageUp:
-        move(cursor - listRows);
-        break;
-      case Command.PageDown:
-        move(cursor + listRows);
-        break;
-      case Command.Top:
-        move(0);
-        break;
-      case Command.Bottom:
-        move(count - 1);
         break;
       case Command.Refresh:
         load();
@@ -98,8 +74,7 @@ export function CacheView({ cache, width, height, onClose, onLog, onChanged }: C
           () => {
             setNote('cache cleared');
             onLog('cache: cleared');
-            setCursor(0);
-            setOffset(0);
+            list.move({ type: 'top' });
             load();
             onChanged();
           },
@@ -107,7 +82,7 @@ export function CacheView({ cache, width, height, onClose, onLog, onChanged }: C
         );
         break;
       default:
-        return key.name !== 'C-c';
+        return list.command(c) || key.name !== 'C-c';
     }
     return true;
   }, Priority.View);
@@ -136,11 +111,10 @@ export function CacheView({ cache, width, height, onClose, onLog, onChanged }: C
       },
     ],
   });
-  const o = clampOffset(cursor, offset, listRows, count);
-  (entries ?? []).slice(o, o + listRows).forEach((e, i) => {
+  visibleRows(entries ?? [], list, listRows).forEach((e, i) => {
     rows.push({
       key: e.md5,
-      inverse: o + i === cursor,
+      inverse: list.top + i === list.cursor,
       spec:
         ' ' +
         fit(e.remotePath, pathW) +

@@ -2,13 +2,16 @@
 // (progress from onStart/onResult), each result is compared with the local copy as
 // it arrives, then the table stays up: ✓ same, ✗ differs, · no local copy.
 
-import { useEffect, useReducer, useRef } from 'react';
+import { useEffect, useRef } from 'react';
 import { formatBytes } from '../../format.js';
 import type { FerryApi, HashResult } from '../../client/types.js';
 import { errorText } from '../errors.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
+import { useStore } from '../hooks/use-store.js';
 import { Command, commandFor } from '../keys/bindings.js';
 import { checkAllReducer, checkSummary, initialCheckAll, type CheckRow, type LocalResult, type LocalVerdict } from '../state/check-all.js';
+import { visibleRows } from '../state/list-cursor.js';
 import { fit } from '../text.js';
 import { Frame } from './Frame.js';
 import type { LineSpec, Seg } from './Line.js';
@@ -37,22 +40,32 @@ const GLYPH: Record<LocalVerdict, Seg> = {
   error: { text: '!', color: 'error' },
 };
 
+/** Local copies hashed at once: enough to keep the disk busy with small files, few enough to leave it to transfers. */
+const LOCAL_WORKERS = 4;
+
 export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClose, onFinished, onLog }: CheckAllViewProps) {
-  const [s, dispatch] = useReducer(checkAllReducer, initialCheckAll);
+  const [s, dispatch, latest] = useStore(checkAllReducer, initialCheckAll);
   const listRows = Math.max(1, height - 2 - 3);
   // The run's callbacks outlive renders: they read the current list height from here.
   const listRowsRef = useRef(listRows);
   listRowsRef.current = listRows;
+  const list = useListCursor(
+    { length: s.rows.length, page: listRows },
+    { state: { cursor: s.cursor, top: s.offset }, onMove: (move, shape) => dispatch({ type: 'list', move, height: shape.page }) },
+  );
 
   useEffect(() => {
     const ac = new AbortController();
-    let chain: Promise<void> = Promise.resolve();
-    const rows: CheckRow[] = [];
     // Results and verdicts reach the state in batches, at most every GATHER_MS:
-    // one pass over the rows per batch, however many files (and about the
-    // redraw rate the app keeps anyway).
+    // a batch costs what is in it (the rows are a ledger, see check-all.ts).
     const results: HashResult[] = [];
     const verdicts: LocalResult[] = [];
+    // Files the server hashed, waiting for their local copy to be hashed: the
+    // results themselves (already held by the rows), never a promise per file.
+    const waiting: HashResult[] = [];
+    let workers = 0;
+    let serverDone = false;
+    let finished = false;
     let timer: NodeJS.Timeout | undefined;
     const flush = () => {
       clearTimeout(timer);
@@ -63,6 +76,34 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
     const soon = () => {
       timer ??= setTimeout(flush, GATHER_MS);
     };
+    const finish = () => {
+      if (finished || ac.signal.aborted || !serverDone || workers > 0 || waiting.length > 0) return;
+      finished = true;
+      flush();
+      dispatch({ type: 'done' });
+      const rows = latest.current.rows;
+      const sum = latest.current.summary;
+      onLog(`check all ${remoteDir || '/'}: ${rows.length} files, ${sum.differs} differ or failed`);
+      onFinished?.(rows);
+    };
+    const verdictOf = async (r: HashResult): Promise<LocalResult> => {
+      try {
+        const local = await localMd5Of(r.path);
+        if (local === null) return { path: r.path, verdict: 'missing' };
+        return local === r.md5 ? { path: r.path, verdict: 'same' } : { path: r.path, verdict: 'differs', localMd5: local };
+      } catch (err) {
+        return { path: r.path, verdict: 'error', error: `local copy: ${errorText(err)}` };
+      }
+    };
+    const work = async () => {
+      workers++;
+      for (let r = waiting.shift(); r && !ac.signal.aborted; r = waiting.shift()) {
+        verdicts.push(await verdictOf(r));
+        soon();
+      }
+      workers--;
+      finish();
+    };
     api
       .hashAll({
         path: remoteDir || undefined,
@@ -71,34 +112,17 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
         onResult: (r) => {
           results.push(r);
           soon();
-          // Local hashing runs one file at a time behind the server's results.
-          chain = chain.then(async () => {
-            if (ac.signal.aborted) return;
-            let verdict: LocalVerdict;
-            let local: string | null = null;
-            try {
-              local = await localMd5Of(r.path);
-              verdict = local === null ? 'missing' : local === r.md5 ? 'same' : 'differs';
-            } catch {
-              verdict = 'error';
-            }
-            rows.push({ path: r.path, md5: r.md5, size: r.size, local: verdict, localMd5: local ?? undefined });
-            if (ac.signal.aborted) return;
-            verdicts.push({ path: r.path, verdict, ...(local !== null ? { localMd5: local } : {}) });
-            soon();
-          });
+          // What the server could not hash has nothing to compare: its row is an error already.
+          if (r.error) return;
+          waiting.push(r);
+          if (workers < LOCAL_WORKERS) void work();
         },
       })
-      .then(async () => {
+      .then(() => {
         flush();
         dispatch({ type: 'hashed', height: listRowsRef.current });
-        await chain;
-        if (ac.signal.aborted) return;
-        flush();
-        dispatch({ type: 'done' });
-        const differs = rows.filter((r) => r.local === 'differs').length;
-        onLog(`check all ${remoteDir || '/'}: ${rows.length} files, ${differs} differ`);
-        onFinished?.(rows);
+        serverDone = true;
+        finish();
       })
       .catch((err: unknown) => {
         if (ac.signal.aborted) return;
@@ -116,13 +140,7 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
   useKeypress((key) => {
     const c = commandFor('results', key.name);
     if (c === Command.Close) onClose();
-    else if (c === Command.Up) dispatch({ type: 'move', delta: -1, height: listRows });
-    else if (c === Command.Down) dispatch({ type: 'move', delta: 1, height: listRows });
-    else if (c === Command.PageUp) dispatch({ type: 'move', delta: -listRows, height: listRows });
-    else if (c === Command.PageDown) dispatch({ type: 'move', delta: listRows, height: listRows });
-    else if (c === Command.Top) dispatch({ type: 'moveTo', index: 0, height: listRows });
-    else if (c === Command.Bottom) dispatch({ type: 'moveTo', index: -1, height: listRows });
-    else return key.name !== 'C-c';
+    else if (!list.command(c)) return key.name !== 'C-c';
     return true;
   }, Priority.View);
 
@@ -143,14 +161,19 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
     { key: 'head', spec: head },
     { key: 'hdr', spec: [{ text: '   ' + fit('remote file', pathW) + ' ' + fit('size', 9, 'right') + '  ' + fit('md5', 32), dim: true }] },
   ];
-  s.rows.slice(s.offset, s.offset + listRows).forEach((r, i) =>
+  visibleRows(s.rows, list, listRows).forEach((r, i) =>
     rows.push({
       key: r.path,
-      inverse: s.offset + i === s.cursor,
-      spec: [{ text: ' ' }, GLYPH[r.local], { text: ' ' + fit(r.path, pathW) + ' ' + fit(formatBytes(r.size), 9, 'right') + '  ' + r.md5 }],
+      inverse: list.top + i === list.cursor,
+      spec: [
+        { text: ' ' },
+        GLYPH[r.local],
+        { text: ' ' + fit(r.path, pathW) + ' ' + fit(formatBytes(r.size), 9, 'right') + '  ' },
+        r.error ? { text: r.error, color: 'error' } : { text: r.md5 },
+      ],
     }),
   );
   while (rows.length < height - 3) rows.push({ key: `p${rows.length}`, spec: '' });
-  rows.push({ key: 'legend', spec: [{ text: ' ✓ same as local   ✗ local copy differs   · no local copy', dim: true }] });
+  rows.push({ key: 'legend', spec: [{ text: ' ✓ same as local   ✗ local copy differs   · no local copy   ! could not be read', dim: true }] });
   return <Frame width={width} height={height} title={`check all  ${remoteDir || '/'}`} titleRight="j/k scroll · Esc close" focused rows={rows} />;
 }

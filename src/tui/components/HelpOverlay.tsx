@@ -1,9 +1,10 @@
 // '?': every binding, grouped, generated from the key table that binds them.
 
-import { useState } from 'react';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { Command, commandFor, helpGroups } from '../keys/bindings.js';
 import { displayKey } from '../keys/key-name.js';
+import { visibleRows } from '../state/list-cursor.js';
 import { fit } from '../text.js';
 import { Frame } from './Frame.js';
 import { fitSegments, type LineSpec } from './Line.js';
@@ -54,26 +55,19 @@ export function helpColumns(lines: LineSpec[], width: number, rows = Number.POSI
 export function HelpOverlay({ width, height, onClose }: { width: number; height: number; onClose(): void }) {
   const visible = Math.max(1, height - 2);
   const lines = helpColumns(helpLines(), width, visible);
-  const max = Math.max(0, lines.length - visible);
-  const [offset, setOffset] = useState(0);
+  const list = useListCursor({ length: lines.length, page: visible, scroll: true });
   useKeypress((key) => {
     if (key.name === '?') {
       onClose();
       return true;
     }
     const c = commandFor('help', key.name);
-    const by = (n: number) => setOffset((o) => Math.max(0, Math.min(max, o + n)));
     if (c === Command.Close) onClose();
-    else if (c === Command.Down) by(1);
-    else if (c === Command.Up) by(-1);
-    else if (c === Command.PageDown) by(visible);
-    else if (c === Command.PageUp) by(-visible);
-    else if (c === Command.Top) setOffset(0);
-    else if (c === Command.Bottom) setOffset(max);
-    else return key.name !== 'C-c';
+    else if (!list.command(c)) return key.name !== 'C-c';
     return true;
   }, Priority.View);
-  const shown = lines.slice(offset, offset + visible).map((spec, i) => ({ spec, key: offset + i }));
-  const pos = max > 0 ? `${offset + 1}-${Math.min(lines.length, offset + visible)} of ${lines.length} · j/k scroll` : '';
+  const offset = list.top;
+  const shown = visibleRows(lines, list, visible).map((spec, i) => ({ spec, key: offset + i }));
+  const pos = lines.length > visible ? `${offset + 1}-${Math.min(lines.length, offset + visible)} of ${lines.length} · j/k scroll` : '';
   return <Frame width={width} height={height} title="help · Esc close" titleRight={pos || undefined} focused rows={shown} />;
 }

@@ -7,6 +7,7 @@ import { plural } from '../../format.js';
 import { errorText } from '../errors.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { useLineInput } from '../hooks/use-line-input.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { REDRAW_MS } from '../hooks/use-transfers.js';
 import { Command, commandFor } from '../keys/bindings.js';
 import { isFailureLine, logWindow, type LogsAction, type LogsState } from '../state/logs.js';
@@ -81,6 +82,13 @@ export function LogViewer({ api, logs, dispatch, width, height, onClose }: LogVi
     if (filtering) dispatch({ type: 'filter', text: line.text });
   }, [filtering, line.text, dispatch]);
 
+  const win = logWindow(logs, listRows);
+  // The reducer keeps the window (and follow mode); the hook turns keys into its moves.
+  const list = useListCursor(
+    { length: win.total, page: listRows, scroll: true },
+    { state: { cursor: win.first, top: win.first }, onMove: (move, shape) => dispatch({ type: 'list', move, height: shape.page }) },
+  );
+
   useKeypress((key) => {
     const c = commandFor('logs', key.name);
     switch (c) {
@@ -97,31 +105,12 @@ export function LogViewer({ api, logs, dispatch, width, height, onClose }: LogVi
       case Command.LogSource:
         dispatch({ type: 'source' });
         break;
-      case Command.Up:
-        dispatch({ type: 'scroll', delta: -1, height: listRows });
-        break;
-      case Command.Down:
-        dispatch({ type: 'scroll', delta: 1, height: listRows });
-        break;
-      case Command.PageUp:
-        dispatch({ type: 'scroll', delta: -listRows, height: listRows });
-        break;
-      case Command.PageDown:
-        dispatch({ type: 'scroll', delta: listRows, height: listRows });
-        break;
-      case Command.Top:
-        dispatch({ type: 'scrollTo', index: 0, height: listRows });
-        break;
-      case Command.Bottom:
-        dispatch({ type: 'scrollTo', index: -1, height: listRows });
-        break;
       default:
-        return key.name !== 'C-c';
+        return list.command(c) || key.name !== 'C-c';
     }
     return true;
   }, Priority.View);
 
-  const win = logWindow(logs, listRows);
   const rows: Array<{ spec: LineSpec; key?: string | number }> = win.lines.map((l, i) => ({
     key: win.first + i,
     spec: [{ text: ' ' + l, color: isFailureLine(logs.source, l) ? 'error' : undefined }],

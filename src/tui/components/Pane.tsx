@@ -5,7 +5,8 @@ import { formatBytes, formatTime, plural } from '../../format.js';
 import type { Entry } from '../../client/types.js';
 import { filterChips, hasFilters, isTreeSearch } from '../state/filters.js';
 import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';
-import { clampOffset, PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
+import { PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
+import { useListCursor } from '../hooks/use-list-cursor.js';
 import { displayWidth, fit, truncateStart } from '../text.js';
 import { Frame, titleRoom } from './Frame.js';
 import type { LineSpec, Seg } from './Line.js';
@@ -31,7 +32,13 @@ const VERIFY_GLYPH: Record<VerifyMark, Seg> = {
 
 function typeOf(e: Entry): string {
   if (e.type === 'dir') return 'dir';
+  if (e.type === 'link') return 'link';
   return e.ext ? e.ext.slice(1) : '—';
+}
+
+/** Where a broken link points, as far as it may be told. */
+export function linkTarget(e: Entry): string {
+  return e.target ?? (e.link === 'outside' ? '(outside)' : '(missing)');
 }
 
 export function entryRow(e: Entry, s: PaneState, inner: number, showPath: boolean): LineSpec {
@@ -40,11 +47,13 @@ export function entryRow(e: Entry, s: PaneState, inner: number, showPath: boolea
   const isParent = e.name === PARENT_NAME;
   // Search results from the tree below show where they are, from the folder searched.
   const where = showPath && s.path !== '' && e.path.startsWith(`${s.path}/`) ? e.path.slice(s.path.length + 1) : e.path;
-  const shown = isParent ? '..' : (showPath ? where : e.name) + (e.type === 'dir' ? '/' : '');
+  const shown = isParent ? '..' : (showPath ? where : e.name) + (e.type === 'dir' ? '/' : e.type === 'link' ? ` -> ${linkTarget(e)}` : '');
   const segs: Seg[] = [
     marked ? { text: '*', color: 'marked', bold: true } : { text: ' ' },
-    { text: fit(shown, cols.name), color: marked ? 'marked' : e.type === 'dir' ? 'dir' : undefined, bold: e.type === 'dir' },
-    { text: ' ' + fit(isParent ? '' : e.type === 'dir' ? '—' : formatBytes(e.size), SIZE_WIDTH - 1, 'right') },
+    { text: fit(shown, cols.name), color: marked ? 'marked' : e.type === 'dir' ? 'dir' : e.type === 'link' ? 'error' : undefined, bold: e.type === 'dir' },
+    e.type === 'link'
+      ? { text: ' ' + fit('broken', SIZE_WIDTH - 1, 'right'), color: 'error' }
+      : { text: ' ' + fit(isParent ? '' : e.type === 'dir' ? '—' : formatBytes(e.size), SIZE_WIDTH - 1, 'right') },
   ];
   if (cols.time) segs.push({ text: ' ' + fit(isParent ? '' : formatTime(e.mtimeMs).slice(0, 16), TIME_WIDTH), dim: true });
   if (cols.type) segs.push({ text: ' ' + fit(isParent ? '' : typeOf(e), TYPE_WIDTH), dim: true });
@@ -91,7 +100,8 @@ export function paneTitle(state: PaneState, label: string, room = Number.POSITIV
 
 export function Pane({ state, label, width, height, listRows, focused, offline = false }: PaneProps) {
   const inner = width - 2;
-  const offset = clampOffset(state.cursor, state.offset, listRows, state.view.length);
+  // The pane's reducer keeps the cursor; the window drawn is fitted to the rows now.
+  const { top: offset } = useListCursor({ length: state.view.length, page: listRows }, { state: { cursor: state.cursor, top: state.offset } });
   const showPath = isTreeSearch(state.filters);
   const visible = state.view.slice(offset, offset + listRows);
   const rows: Array<{ spec: LineSpec; inverse?: boolean; key?: string | number }> = [{ spec: headerRow(state, inner), key: 'hdr' }];

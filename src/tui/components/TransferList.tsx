@@ -4,8 +4,10 @@
 
 import { useState } from 'react';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
+import { listMoveFor, useListCursor } from '../hooks/use-list-cursor.js';
 import type { Transfers } from '../hooks/use-transfers.js';
 import { Command, commandFor } from '../keys/bindings.js';
+import { type ListMove, visibleRows } from '../state/list-cursor.js';
 import { orderedTransfers } from '../state/transfers.js';
 import type { BatchView } from '../state/transfer-batch.js';
 import { TransfersArea } from './TransfersArea.js';
@@ -25,38 +27,36 @@ export interface TransferListProps {
 export function TransferList({ transfers, width, height, rows, stats, onClose, onPause, onCancelAll, onLog }: TransferListProps) {
   const ordered = orderedTransfers(transfers.transfers);
   const [selectedId, setSelectedId] = useState<number | undefined>(ordered[0]?.id);
-  const index = Math.max(
-    0,
-    ordered.findIndex((t) => t.id === selectedId),
+  // Rows reorder as transfers finish: the selection follows its transfer by id.
+  const list = useListCursor(
+    { length: ordered.length, page: rows },
+    {
+      selected: Math.max(
+        0,
+        ordered.findIndex((t) => t.id === selectedId),
+      ),
+    },
   );
+  const index = list.cursor;
   const selected = ordered[index];
 
   useKeypress((key) => {
     const c = commandFor('transfers', key.name);
-    const to = (i: number) => setSelectedId(ordered[Math.max(0, Math.min(ordered.length - 1, i))]?.id);
+    const to = (m: ListMove) => setSelectedId(ordered[list.move(m).cursor]?.id);
+    const move = listMoveFor(c);
+    if (move) {
+      to(move);
+      return true;
+    }
     switch (c) {
       case Command.Close:
         onClose();
-        break;
-      case Command.Up:
-        to(index - 1);
-        break;
-      case Command.Down:
-        to(index + 1);
-        break;
-      case Command.PageUp:
-      case Command.Top:
-        to(0);
-        break;
-      case Command.PageDown:
-      case Command.Bottom:
-        to(ordered.length - 1);
         break;
       case Command.CancelTransfer:
         if (selected) {
           onLog(`${selected.status === 'running' ? 'cancel' : 'remove'} ${selected.kind} ${selected.path}`);
           transfers.cancel(selected.id);
-          if (selected.status !== 'running') to(index + 1 < ordered.length ? index + 1 : index - 1);
+          if (selected.status !== 'running') to({ type: 'to', index: index + 1 < ordered.length ? index + 1 : Math.max(0, index - 1) });
         }
         break;
       case Command.PauseQueue:
@@ -71,8 +71,6 @@ export function TransferList({ transfers, width, height, rows, stats, onClose, o
     return true;
   }, Priority.View);
 
-  // The window of rows that keeps the selection in view.
-  const first = Math.max(0, Math.min(index - rows + 1, ordered.length - rows));
-  const shown = ordered.slice(Math.max(0, first), Math.max(0, first) + rows);
+  const shown = [...visibleRows(ordered, list, rows)];
   return <TransfersArea width={width} height={height} transfers={shown} total={ordered.length} stats={stats} selectedId={selected?.id} />;
 }

@@ -24,6 +24,9 @@ type RowParts = { whole: LineSpec } | { head: Seg[]; fraction: number; done: boo
  */
 export const WAITING_FOR_SERVER = 'waiting for the server to come back…';
 
+/** Drawn on a running transfer whose bytes are all in, until it is checked and in place. */
+export const VERIFYING = 'verifying…';
+
 function rowParts(t: Transfer, inner: number, offline = false): RowParts {
   const badge: Seg = {
     text: t.kind === 'upload' ? ' UP  ' : t.transport === 'udp' ? ' UDP ' : ' TCP ',
@@ -60,6 +63,10 @@ function rowParts(t: Transfer, inner: number, offline = false): RowParts {
       .filter(Boolean)
       .join('  ');
     tail = [{ text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: `md5 ✓ ${md5}`, color: 'ok', bold: true }, { text: extra ? `  ${extra}` : '', dim: true }];
+  } else if (t.total > 0 && t.bytes >= t.total) {
+    // Every byte is here but the file is not done: the last checks (hashes,
+    // sync, rename) are running. A rate and an ETA of 0 s would say it hangs.
+    tail = [{ text: `${pct}  ${formatBytes(t.bytes)}  ` }, { text: VERIFYING, dim: true }];
   } else {
     tail = [{ text: `${pct}  ${formatBytes(t.bytes)}/${formatBytes(t.total)}  ${formatRate(t.rate)}  ETA ${formatDuration(t.etaSeconds)}` }];
   }

@@ -2,6 +2,7 @@
 // made as the queue reads them (marked files from their list, a folder's files
 // from its listing), and how a failed one is worded for its row.
 
+import { Failure, type FailureReason, failureReason } from '../../client/failure.js';
 import { confineLocal } from '../../client/local-path.js';
 import type { Entry, FerryApi, Transport } from '../../client/types.js';
 import { errorText } from '../errors.js';
@@ -21,6 +22,8 @@ export interface FailedTransfer {
   error: string;
   /** The client's error code ('EXISTS', 'NOT_FOUND', …) when it gave one. */
   code?: string;
+  /** Why it failed, to switch on (CANCELLED when the user stopped it). */
+  reason: FailureReason;
   transport: Transport;
   dest?: string;
   size?: number;
@@ -48,9 +51,14 @@ export function codeOf(err: unknown): string | undefined {
  * they say otherwise.
  */
 export function rowError(err: unknown, aborted: boolean): string {
-  if (aborted) return 'cancelled';
-  const text = errorText(err);
-  return codeOf(err) === 'EXISTS' && /already exists/.test(text) ? "kept the local copy: it differs from the server's" : text;
+  switch (failureReason(err, aborted)) {
+    case Failure.Cancelled:
+      return 'cancelled';
+    case Failure.Differs:
+      return "kept the local copy: it differs from the server's";
+    default:
+      return errorText(err);
+  }
 }
 
 /** Where a file of a folder download lands: `dest`, then its path below the folder's parent. */

@@ -14,6 +14,8 @@ export interface LineInputOptions {
   onOtherKey?(name: string): boolean;
   active?: boolean;
   priority?: number;
+  /** Tab: the completed line for this one (or undefined for no change). */
+  complete?(text: string): Promise<string | undefined>;
 }
 
 export function useLineInput(o: LineInputOptions): LineState {
@@ -33,6 +35,14 @@ export function useLineInput(o: LineInputOptions): LineState {
         return true;
       }
       if (o.onOtherKey?.(key.name)) return true;
+      if (key.name === 'tab' && o.complete) {
+        const asked = latest.current.text;
+        void o.complete(asked).then((text) => {
+          // Typing went on while the listing came: the answer is for a line that is gone.
+          if (text !== undefined && latest.current.text === asked) dispatch({ type: 'set', text });
+        });
+        return true;
+      }
       const action = lineActionFor(key.name, key.text, o.history !== undefined);
       if (action) dispatch(action);
       // A text field swallows every other key: nothing below may act on typing.

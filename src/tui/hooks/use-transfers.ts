@@ -8,6 +8,8 @@
 
 import { useCallback, useEffect, useRef } from 'react';
 import { DEFAULT_TRANSFERS } from '../../client/download.js';
+import { formatBytes } from '../../format.js';
+import { Failure, failureReason } from '../../client/failure.js';
 import { type Outcome, type QueueTask, TransferQueue } from '../../client/transfer-queue.js';
 import type { DownloadResult, FerryApi, Transport, TransferProgress, UploadResult } from '../../client/types.js';
 import { errorText } from '../errors.js';
@@ -94,7 +96,13 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           ...(job.overwrite ? { overwrite: true } : {}),
           ...(hooksRef.current.md5Here ? { md5: true } : {}),
         });
-        const note = r.identical ? 'already identical' : r.restarted ? 'restarted: file changed' : r.resumedFrom ? `resumed at ${r.resumedFrom} B` : undefined;
+        const note = r.identical
+          ? 'already identical'
+          : r.restarted
+            ? 'restarted: file changed'
+            : r.resumedFrom
+              ? `resumed at ${formatBytes(r.resumedFrom)}`
+              : undefined;
         pending.current.delete(id);
         dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, retxPercent: r.udp?.lossPercent, note, now: Date.now() });
         hooksRef.current.onDownloaded?.(r);
@@ -116,7 +124,8 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         kind,
         path: job.path,
         error,
-        code: aborted ? 'CANCELLED' : codeOf(err),
+        code: aborted ? Failure.Cancelled : codeOf(err),
+        reason: failureReason(err, aborted),
         transport,
         ...(job.kind === 'download' ? { dest: job.dest } : {}),
         size: job.size,

@@ -1,7 +1,13 @@
 // "Check all": hash every remote file (server side, with progress), then compare each
-// with the local copy. ✓ same, ✗ differs, · no local copy.
+// with the local copy. ✓ same, ✗ differs, · no local copy, ! could not be read.
+//
+// Linear at any size: the rows are a ledger the reducer appends to and updates in
+// place (through an index by path), so a batch costs what is in it, never a copy of
+// the 20,000 rows already there. Each action still returns a new state object (with
+// `version` bumped), which is what tells React to draw; old states are not kept.
 
 import type { HashResult } from '../../client/types.js';
+import { fitList, type ListMove, moveList } from './list-cursor.js';
 
 export type LocalVerdict = 'pending' | 'same' | 'differs' | 'missing' | 'error';
 
@@ -10,7 +16,10 @@ export interface CheckRow {
   md5: string;
   size: number;
   local: LocalVerdict;
+  /** Kept only where the copies differ: that is the one worth showing. */
   localMd5?: string;
+  /** Why the server (or this side) could not hash the file. */
+  error?: string;
 }
 
 export interface CheckSummary {
@@ -25,7 +34,10 @@ export interface CheckAllState {
   planFiles: number;
   planBytes: number;
   hashedBytes: number;
+  /** The ledger (see above): appended to and updated in place. */
   rows: readonly CheckRow[];
+  /** Bumped by every change to the rows. */
+  version: number;
   /** Kept as rows change, so drawing the summary costs nothing per frame. */
   summary: CheckSummary;
   cursor: number;
@@ -37,11 +49,10 @@ export interface LocalResult {
   path: string;
   verdict: LocalVerdict;
   localMd5?: string;
+  error?: string;
 }
 
-// Results and verdicts come in batches (the view gathers them between redraws):
-// each batch costs one pass over the rows, so 20,000 files are not 20,000 copies
-// of a 20,000-row list.
+// Results and verdicts come in batches (the view gathers them between redraws).
 export type CheckAllAction =
   | { type: 'plan'; files: number; bytes: number }
   | { type: 'results'; results: readonly HashResult[] }
@@ -52,19 +63,36 @@ export type CheckAllAction =
   | { type: 'done' }
   | { type: 'failed'; error: string }
   | { type: 'move'; delta: number; height: number }
-  | { type: 'moveTo'; index: number; height: number };
+  | { type: 'moveTo'; index: number; height: number }
+  | { type: 'list'; move: ListMove; height: number };
 
-export const initialCheckAll: CheckAllState = {
-  phase: 'starting',
-  planFiles: 0,
-  planBytes: 0,
-  hashedBytes: 0,
-  rows: [],
-  summary: { same: 0, differs: 0, missing: 0, pending: 0 },
-  cursor: 0,
-  offset: 0,
-  error: null,
-};
+/** Where each path's row is in the ledger; beside the state, one per ledger. */
+const positions = new WeakMap<readonly CheckRow[], Map<string, number>>();
+
+function indexOf(rows: readonly CheckRow[]): Map<string, number> {
+  let index = positions.get(rows);
+  if (!index) {
+    index = new Map(rows.map((r, i) => [r.path, i]));
+    positions.set(rows, index);
+  }
+  return index;
+}
+
+/** A fresh state: its own ledger (a shared constant would be written into). */
+export function initialCheckAll(): CheckAllState {
+  return {
+    phase: 'starting',
+    planFiles: 0,
+    planBytes: 0,
+    hashedBytes: 0,
+    rows: [],
+    version: 0,
+    summary: { same: 0, differs: 0, missing: 0, pending: 0 },
+    cursor: 0,
+    offset: 0,
+    error: null,
+  };
+}
 
 export function checkSummary(s: CheckAllState): CheckSummary {
   return s.summary;
@@ -75,12 +103,15 @@ function bucket(v: LocalVerdict): keyof CheckSummary {
   return v === 'same' ? 'same' : v === 'differs' || v === 'error' ? 'differs' : v === 'missing' ? 'missing' : 'pending';
 }
 
-function move(s: CheckAllState, index: number, height: number): CheckAllState {
-  const cursor = Math.max(0, Math.min(index, s.rows.length - 1));
-  let offset = s.offset;
-  if (cursor < offset) offset = cursor;
-  if (cursor >= offset + height) offset = cursor - height + 1;
-  return { ...s, cursor, offset: Math.max(0, offset) };
+function move(s: CheckAllState, m: ListMove, height: number): CheckAllState {
+  const c = moveList({ cursor: s.cursor, top: s.offset }, m, { length: s.rows.length, page: height });
+  return { ...s, cursor: c.cursor, offset: c.top };
+}
+
+/** A server result as a row: one it could not hash is an error at once, with nothing to compare. */
+function rowOf(r: HashResult): CheckRow {
+  if (r.error) return { path: r.path, md5: '', size: r.size, local: 'error', error: r.error.message };
+  return { path: r.path, md5: r.md5, size: r.size, local: 'pending' };
 }
 
 export function checkAllReducer(s: CheckAllState, a: CheckAllAction): CheckAllState {
@@ -91,26 +122,35 @@ export function checkAllReducer(s: CheckAllState, a: CheckAllAction): CheckAllSt
       return checkAllReducer(s, { type: 'results', results: [a.result] });
     case 'results': {
       if (a.results.length === 0) return s;
-      const added = a.results.map((r): CheckRow => ({ path: r.path, md5: r.md5, size: r.size, local: 'pending' }));
+      const rows = s.rows as CheckRow[];
+      const index = indexOf(rows);
+      const summary = { ...s.summary };
+      let bytes = 0;
+      for (const r of a.results) {
+        if (index.has(r.path)) continue; // a repeat would count twice
+        const row = rowOf(r);
+        index.set(r.path, rows.length);
+        rows.push(row);
+        summary[bucket(row.local)]++;
+        bytes += r.size;
+      }
       return {
         ...s,
         phase: s.phase === 'starting' ? 'hashing' : s.phase,
-        hashedBytes: s.hashedBytes + a.results.reduce((n, r) => n + r.size, 0),
-        rows: s.rows.concat(added),
-        summary: { ...s.summary, pending: s.summary.pending + added.length },
+        hashedBytes: s.hashedBytes + bytes,
+        version: s.version + 1,
+        summary,
       };
     }
     case 'hashed': {
       // Results arrive in the order the server's workers finish; once all are
-      // in, show them by path, the cursor staying on the row it was on (and
-      // scrolled into view, for `height` rows).
+      // in, show them by path (one sort, a new ledger), the cursor staying on the
+      // row it was on and scrolled into view, for `height` rows.
       const selected = s.rows[s.cursor]?.path;
       const rows = [...s.rows].sort((x, y) => (x.path < y.path ? -1 : x.path > y.path ? 1 : 0));
-      const cursor = Math.max(
-        0,
-        rows.findIndex((r) => r.path === selected),
-      );
-      return move({ ...s, phase: 'comparing', rows }, cursor, a.height);
+      const cursor = Math.max(0, selected === undefined ? 0 : (indexOf(rows).get(selected) ?? 0));
+      const c = fitList({ cursor, top: s.offset }, { length: rows.length, page: a.height });
+      return { ...s, phase: 'comparing', rows, version: s.version + 1, cursor: c.cursor, offset: c.top };
     }
     case 'local':
       return checkAllReducer(s, {
@@ -119,24 +159,31 @@ export function checkAllReducer(s: CheckAllState, a: CheckAllAction): CheckAllSt
       });
     case 'locals': {
       if (a.verdicts.length === 0) return s;
-      const byPath = new Map(a.verdicts.map((v) => [v.path, v]));
+      const rows = s.rows as CheckRow[];
+      const index = indexOf(rows);
       const summary = { ...s.summary };
-      const rows = s.rows.map((r) => {
-        const v = byPath.get(r.path);
-        if (!v) return r;
+      for (const v of a.verdicts) {
+        const i = index.get(v.path);
+        if (i === undefined) continue;
+        const r = rows[i]!;
         summary[bucket(r.local)]--;
         summary[bucket(v.verdict)]++;
-        return { ...r, local: v.verdict, localMd5: v.localMd5 };
-      });
-      return { ...s, rows, summary };
+        const row: CheckRow = { path: r.path, md5: r.md5, size: r.size, local: v.verdict };
+        if (v.verdict === 'differs' && v.localMd5 !== undefined) row.localMd5 = v.localMd5;
+        if (v.error ?? r.error) row.error = v.error ?? r.error;
+        rows[i] = row;
+      }
+      return { ...s, version: s.version + 1, summary };
     }
     case 'done':
       return { ...s, phase: 'done' };
     case 'failed':
       return { ...s, phase: 'failed', error: a.error };
     case 'move':
-      return move(s, s.cursor + a.delta, a.height);
+      return move(s, { type: 'by', delta: a.delta }, a.height);
     case 'moveTo':
-      return move(s, a.index < 0 ? s.rows.length - 1 : a.index, a.height);
+      return move(s, { type: 'to', index: a.index }, a.height);
+    case 'list':
+      return move(s, a.move, a.height);
   }
 }

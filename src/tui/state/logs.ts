@@ -2,7 +2,9 @@
 // client's own log of actions and outcomes, with a text filter and follow mode.
 
 import { formatBytes } from '../../format.js';
+import { Failure } from '../../client/failure.js';
 import type { LogRecord } from '../../client/types.js';
+import { type ListMove, moveList } from './list-cursor.js';
 
 export interface ClientLogLine {
   time: number;
@@ -31,6 +33,7 @@ export type LogsAction =
   | { type: 'toggleFollow' }
   | { type: 'scroll'; delta: number; height: number }
   | { type: 'scrollTo'; index: number; height: number }
+  | { type: 'list'; move: ListMove; height: number }
   | { type: 'error'; error: string | null };
 
 const MAX_LINES = 5000;
@@ -63,7 +66,7 @@ export function isFailureLine(source: LogsState['source'], line: string): boolea
   const fields = line.split('  ');
   if (source === 'client') return fields[1] === 'error';
   const outcome = fields[3];
-  return outcome !== undefined && outcome !== 'ok' && outcome !== 'CANCELLED';
+  return outcome !== undefined && outcome !== 'ok' && outcome !== Failure.Cancelled;
 }
 
 /** The lines of the current source that pass the filter (case-insensitive). */
@@ -85,6 +88,20 @@ function cap<T>(xs: readonly T[]): readonly T[] {
   return xs.length > MAX_LINES ? xs.slice(xs.length - MAX_LINES) : xs;
 }
 
+/**
+ * Scroll the window. Following shows the tail; scrolling up leaves follow mode, as
+ * in `less +F`; going to the end (G) takes it up again.
+ */
+function scroll(s: LogsState, m: ListMove, height: number): LogsState {
+  const total = logLines(s).length;
+  const shape = { length: total, page: height, scroll: true };
+  const from = s.follow ? Math.max(0, total - Math.max(1, height)) : s.offset;
+  const { top } = moveList({ cursor: from, top: from }, m, shape);
+  const toEnd = m.type === 'bottom' || (m.type === 'to' && m.index < 0);
+  const forward = m.type === 'down' || m.type === 'pageDown' || (m.type === 'by' && m.delta > 0);
+  return { ...s, offset: top, follow: toEnd || (s.follow && forward) };
+}
+
 export function logsReducer(s: LogsState, a: LogsAction): LogsState {
   switch (a.type) {
     case 'serverRecords':
@@ -97,19 +114,12 @@ export function logsReducer(s: LogsState, a: LogsAction): LogsState {
       return { ...s, filter: a.text, offset: 0 };
     case 'toggleFollow':
       return { ...s, follow: !s.follow, offset: s.follow ? Math.max(0, logLines(s).length - 1) : s.offset };
-    case 'scroll': {
-      const total = logLines(s).length;
-      const maxOffset = Math.max(0, total - a.height);
-      const from = s.follow ? maxOffset : Math.min(s.offset, maxOffset);
-      const offset = Math.max(0, Math.min(maxOffset, from + a.delta));
-      // Scrolling up leaves follow mode, as in `less +F`.
-      return { ...s, offset, follow: s.follow && a.delta > 0 };
-    }
-    case 'scrollTo': {
-      const maxOffset = Math.max(0, logLines(s).length - a.height);
-      const offset = a.index < 0 ? maxOffset : Math.min(a.index, maxOffset);
-      return { ...s, offset, follow: a.index < 0 };
-    }
+    case 'scroll':
+      return scroll(s, { type: 'by', delta: a.delta }, a.height);
+    case 'scrollTo':
+      return scroll(s, { type: 'to', index: a.index }, a.height);
+    case 'list':
+      return scroll(s, a.move, a.height);
     case 'error':
       return { ...s, error: a.error };
   }

@@ -4,6 +4,7 @@
 import { nameMatcher } from '../../client/filter.js';
 import type { Entry } from '../../client/types.js';
 import { isTreeSearch, type Filters } from './filters.js';
+import { fitList, type ListMove, moveList } from './list-cursor.js';
 
 export type SortKey = 'name' | 'size' | 'time';
 export type VerifyMark = 'same' | 'differs' | 'nolocal' | 'pending' | 'failed';
@@ -46,6 +47,7 @@ export type PaneAction =
   | { type: 'failed'; error: string }
   | { type: 'move'; delta: number; height: number }
   | { type: 'moveTo'; index: number; height: number }
+  | { type: 'list'; move: ListMove; height: number }
   | { type: 'cd'; path: string }
   | { type: 'parent' }
   | { type: 'toggleMark'; height: number }
@@ -118,7 +120,9 @@ export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 's
   const named = s.filters.name ? nameMatcher(s.filters.name) : undefined;
   const rows = s.entries.filter((e) => (s.showHidden || !e.name.startsWith('.')) && (!named || named(e.name)));
   rows.sort((a, b) => {
-    if (a.type !== b.type) return a.type === 'dir' ? -1 : 1;
+    // Folders first; files and broken links among each other.
+    const rank = (e: Entry) => (e.type === 'dir' ? 0 : 1);
+    if (rank(a) !== rank(b)) return rank(a) - rank(b);
     return sign * cmp(a, b);
   });
   // A search lists matches from the whole tree: '..' would mislead there.
@@ -130,16 +134,16 @@ export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 's
 
 /** Keep the cursor inside the window [offset, offset + height). */
 export function clampOffset(cursor: number, offset: number, height: number, length: number): number {
-  const h = Math.max(1, height);
-  let o = offset;
-  if (cursor < o) o = cursor;
-  if (cursor >= o + h) o = cursor - h + 1;
-  return Math.max(0, Math.min(o, Math.max(0, length - h)));
+  return fitList({ cursor, top: offset }, { length, page: height }).top;
+}
+
+function moveBy(s: PaneState, m: ListMove, height: number): PaneState {
+  const c = moveList({ cursor: s.cursor, top: s.offset }, m, { length: s.view.length, page: height });
+  return c.cursor === s.cursor && c.top === s.offset ? s : { ...s, cursor: c.cursor, offset: c.top };
 }
 
 function moveTo(s: PaneState, index: number, height: number): PaneState {
-  const cursor = Math.max(0, Math.min(index, s.view.length - 1));
-  return { ...s, cursor, offset: clampOffset(cursor, s.offset, height, s.view.length) };
+  return moveBy(s, { type: 'to', index: Math.max(0, index) }, height);
 }
 
 function withView(s: PaneState): PaneState {
@@ -213,9 +217,11 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
         reselect: s.reselect ?? s.view[s.cursor]?.path,
       };
     case 'move':
-      return moveTo(s, s.cursor + a.delta, a.height);
+      return moveBy(s, { type: 'by', delta: a.delta }, a.height);
     case 'moveTo':
-      return moveTo(s, a.index < 0 ? s.view.length - 1 : a.index, a.height);
+      return moveBy(s, { type: 'to', index: a.index }, a.height);
+    case 'list':
+      return moveBy(s, a.move, a.height);
     case 'cd':
       if (a.path === s.path) return s;
       return {

@@ -90,6 +90,17 @@ describe('LocalSide', () => {
     expect((await side.list({})).find((e) => e.name === 'link')?.type).toBe('dir');
   });
 
+  it('shows a dangling link as a broken link with its text, not hidden; filters leave it out', async () => {
+    const r = localFolder({ 'a.txt': 'x' });
+    symlinkSync('gone.txt', join(r, 'dangling.txt'));
+    symlinkSync('loop-b', join(r, 'loop-a'));
+    symlinkSync('loop-a', join(r, 'loop-b'));
+    const es = await new LocalSide(r).list({});
+    expect(es.find((e) => e.name === 'dangling.txt')).toMatchObject({ type: 'link', link: 'dangling', target: 'gone.txt', size: 0 });
+    expect(es.find((e) => e.name === 'loop-a')).toMatchObject({ type: 'link', link: 'dangling', target: 'loop-b' });
+    expect((await new LocalSide(r).list({ ext: '.txt' })).map((e) => e.name)).toEqual(['a.txt']);
+  });
+
   it('hashes a file by streaming, and says null when there is none', async () => {
     expect(await localMd5(join(root, 'a.txt'))).toBe(createHash('md5').update('hello budget').digest('hex'));
     expect(await localMd5(join(root, 'nope.txt'))).toBeNull();

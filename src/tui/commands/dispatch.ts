@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import { parseClassic, type ClassicCommand } from '../../client/classic.js';
 import { localMd5, type LocalSide } from '../../client/local-side.js';
-import type { FerryApi, Transport } from '../../client/types.js';
+import type { Entry, FerryApi, Transport } from '../../client/types.js';
 import { formatBytes, formatTime } from '../../format.js';
 import { errorText } from '../errors.js';
 import { Command } from '../keys/bindings.js';
@@ -13,7 +13,8 @@ import type { Message } from '../components/MessageLine.js';
 import { hasFilters, isTreeSearch, type Filters } from '../state/filters.js';
 import { pendingCount, rowCount } from '../state/transfers.js';
 import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
-import type { Transfers } from './use-transfers.js';
+import { listMoveFor } from '../hooks/use-list-cursor.js';
+import type { Transfers } from '../hooks/use-transfers.js';
 
 export type Overlay =
   | { kind: 'none' }
@@ -86,10 +87,11 @@ export async function verifyFile(ctx: CommandContext, remotePath: string): Promi
  * Queue downloads: files go into the queue at once (it reads them as it drains),
  * marked folders come down whole, each into a folder of the same name.
  */
-function startDownloads(ctx: CommandContext, targets: Array<{ path: string; size?: number; type?: 'file' | 'dir' }>, transport: Transport): void {
+function startDownloads(ctx: CommandContext, targets: Array<{ path: string; size?: number; type?: Entry['type'] }>, transport: Transport): void {
   const dest = localDest(ctx);
   if (dest === null) return;
-  const files = targets.filter((t) => t.type !== 'dir');
+  // A broken link has nothing to download.
+  const files = targets.filter((t) => t.type === undefined || t.type === 'file');
   const folders = targets.filter((t) => t.type === 'dir');
   const via = `over ${transport.toUpperCase()} → ${dest}`;
   if (files.length === 1) {
@@ -179,19 +181,9 @@ export function runCommand(ctx: CommandContext, command: Command): void {
   const pane = ctx.panes[ctx.focus];
   const dispatch = ctx.dispatch[ctx.focus];
   const h = ctx.listRows;
+  const move = listMoveFor(command);
+  if (move) return dispatch({ type: 'list', move, height: h });
   switch (command) {
-    case Command.Up:
-      return dispatch({ type: 'move', delta: -1, height: h });
-    case Command.Down:
-      return dispatch({ type: 'move', delta: 1, height: h });
-    case Command.PageUp:
-      return dispatch({ type: 'move', delta: -h, height: h });
-    case Command.PageDown:
-      return dispatch({ type: 'move', delta: h, height: h });
-    case Command.Top:
-      return dispatch({ type: 'moveTo', index: 0, height: h });
-    case Command.Bottom:
-      return dispatch({ type: 'moveTo', index: -1, height: h });
     case Command.Open: {
       const e = pane.view[pane.cursor];
       if (e?.type === 'dir') dispatch({ type: 'cd', path: e.path });

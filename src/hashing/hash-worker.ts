@@ -45,18 +45,16 @@ function fill(fd, length) {
   while (n < length) { const got = fs.readSync(fd, buf, n, length - n, null); if (got === 0) break; n += got; }
   return n;
 }
-parentPort.on('message', (job) => {
+// One file: the reply's fields, and the chunk list's memory to transfer.
+function hashOne(path, wantMd5) {
   let fd = -1;
   try {
-    fd = fs.openSync(job.path, FLAGS);
+    fd = fs.openSync(path, FLAGS);
     const before = fs.fstatSync(fd);
-    if (!before.isFile()) {
-      parentPort.postMessage({ id: job.id, error: { errno: 'EISDIR' } });
-      return;
-    }
+    if (!before.isFile()) return { reply: { error: { errno: 'EISDIR' } } };
     const chunkBytes = chunkBytesFor(before.size);
     if (buf.length < chunkBytes) buf = Buffer.allocUnsafe(chunkBytes);
-    const md5 = job.md5 ? createHash('md5') : null;
+    const md5 = wantMd5 ? createHash('md5') : null;
     const hashes = [];
     let bytes = 0;
     for (;;) {
@@ -71,12 +69,27 @@ parentPort.on('message', (job) => {
     const after = fs.fstatSync(fd);
     const chunks = Buffer.concat(hashes);
     const list = chunks.buffer.slice(chunks.byteOffset, chunks.byteOffset + chunks.length);
-    parentPort.postMessage({ id: job.id, md5: md5 ? md5.digest('hex') : undefined, chunkBytes, chunks: list, bytes, before: identity(before), after: identity(after) }, [list]);
+    return { reply: { md5: md5 ? md5.digest('hex') : undefined, chunkBytes, chunks: list, bytes, before: identity(before), after: identity(after) }, list };
   } catch (err) {
-    parentPort.postMessage({ id: job.id, error: { errno: (err && err.code) || 'EIO' } });
+    return { reply: { error: { errno: (err && err.code) || 'EIO' } } };
   } finally {
     if (fd >= 0) try { fs.closeSync(fd); } catch {}
   }
+}
+parentPort.on('message', (job) => {
+  if (job.paths) {
+    const batch = [];
+    const lists = [];
+    for (const path of job.paths) {
+      const one = hashOne(path, job.md5);
+      batch.push(one.reply);
+      if (one.list) lists.push(one.list);
+    }
+    parentPort.postMessage({ id: job.id, batch }, lists);
+    return;
+  }
+  const one = hashOne(job.path, job.md5);
+  parentPort.postMessage({ id: job.id, ...one.reply }, one.list ? [one.list] : []);
 });
 `;
 
@@ -95,14 +108,23 @@ export interface HashResult {
 
 interface Job {
   id: number;
+  /** One file, or with `paths` several read one after another (one message each way for all). */
   path: string;
+  paths?: string[];
   md5: boolean;
   background: boolean;
-  resolve: (r: HashResult) => void;
+  resolve: (r: WorkerReply) => void;
   reject: (e: Error) => void;
 }
 
-type WorkerReply = { id: number; error: { errno: string } } | ({ id: number; error?: undefined; chunks: ArrayBuffer } & Omit<HashResult, 'chunks'>);
+type OneReply = { error: { errno: string } } | ({ error?: undefined; chunks: ArrayBuffer } & Omit<HashResult, 'chunks'>);
+type WorkerReply = { id: number } & (OneReply | { batch: OneReply[]; error?: undefined });
+
+/** A worker's answer for one file, as the caller sees it. */
+function settleOne(reply: OneReply): HashResult {
+  if (reply.error) throw replyError(reply.error.errno);
+  return resultOf(reply);
+}
 
 /** Worker-side errno to a coded error; never echoes the server's absolute path. */
 function replyError(errno: string): FerryError {
@@ -140,9 +162,30 @@ export class HashPool {
 
   /** The chunk list (and, with `md5`, the MD5) of the file at `abs`, read by a worker one chunk at a time. */
   hash(abs: string, options: { md5?: boolean; background?: boolean } = {}): Promise<HashResult> {
+    return this.submit({ path: abs }, options).then((reply) => settleOne(reply as OneReply));
+  }
+
+  /**
+   * Several files read by one worker one after another: for many small files,
+   * where a message each way per file would cost more than reading it. Each
+   * file's result or error, in order.
+   */
+  hashBatch(paths: readonly string[], options: { md5?: boolean } = {}): Promise<(HashResult | FerryError)[]> {
+    return this.submit({ path: paths[0] ?? '', paths: [...paths] }, options).then((reply) =>
+      ('batch' in reply ? reply.batch : []).map((one) => {
+        try {
+          return settleOne(one);
+        } catch (err) {
+          return err instanceof FerryError ? err : new FerryError(ErrorCode.Internal, String(err));
+        }
+      }),
+    );
+  }
+
+  private submit(what: { path: string; paths?: string[] }, options: { md5?: boolean; background?: boolean }): Promise<WorkerReply> {
     if (this.closed) return Promise.reject(new FerryError(ErrorCode.ShuttingDown, 'hash index is closed'));
     return new Promise((resolve, reject) => {
-      const job = { id: this.nextId++, path: abs, md5: options.md5 ?? true, background: options.background ?? false, resolve, reject };
+      const job: Job = { id: this.nextId++, ...what, md5: options.md5 ?? true, background: options.background ?? false, resolve, reject };
       (job.background ? this.later : this.queue).push(job);
       this.pump();
     });
@@ -180,7 +223,7 @@ export class HashPool {
       this.busy.set(worker, job);
       this.peakBusy = Math.max(this.peakBusy, this.busy.size);
       worker.ref(); // a running job keeps the process alive; an idle pool does not
-      worker.postMessage({ id: job.id, path: job.path, md5: job.md5 });
+      worker.postMessage({ id: job.id, path: job.path, ...(job.paths ? { paths: job.paths } : {}), md5: job.md5 });
     }
   }
 
@@ -194,16 +237,7 @@ export class HashPool {
       if (job?.background) this.backgroundBusy--;
       worker.unref();
       this.idle.push(worker);
-      if (job && job.id === reply.id) {
-        if (reply.error) job.reject(replyError(reply.error.errno));
-        else {
-          try {
-            job.resolve(resultOf(reply));
-          } catch (err) {
-            job.reject(err as Error);
-          }
-        }
-      }
+      if (job && job.id === reply.id) job.resolve(reply);
       this.pump();
     });
     worker.on('error', (err) => {

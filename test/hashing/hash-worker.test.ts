@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { HashPool } from '../../src/server/hash-worker.js';
+import { HashPool } from '../../src/hashing/hash-worker.js';
 import { md5Of } from '../helpers/temp-share.js';
 
 let dir: string;
@@ -47,6 +47,26 @@ describe('HashPool', () => {
       expect(err).toMatchObject({ code: ErrorCode.NotFound });
       expect((err as Error).message).not.toContain(dir);
       await expect(pool.hash(dir)).rejects.toMatchObject({ code: ErrorCode.NotAFile });
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('reads a batch of files in one job: each result or error in order, as single jobs give them', async () => {
+    const pool = new HashPool(1);
+    try {
+      const a = path.join(dir, 'batch-a');
+      const b = path.join(dir, 'batch-b');
+      await fs.writeFile(a, randomBytes(5000));
+      await fs.writeFile(b, randomBytes(70_000));
+      const results = await pool.hashBatch([a, path.join(dir, 'batch-missing'), b, dir], { md5: false });
+      expect(results).toHaveLength(4);
+      const [ra, missing, rb, folder] = results;
+      expect(ra).toEqual(await pool.hash(a, { md5: false }));
+      expect(rb).toEqual(await pool.hash(b, { md5: false }));
+      expect(ra).not.toHaveProperty('md5');
+      expect(missing).toMatchObject({ code: ErrorCode.NotFound });
+      expect(folder).toMatchObject({ code: ErrorCode.NotAFile });
     } finally {
       await pool.close();
     }
