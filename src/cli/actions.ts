@@ -1,7 +1,10 @@
 // Call the client and print the result: shared by the one-shot commands and by
 // `ferry shell`, so both behave and look the same.
 
+import type { ClassicCommand } from '../client/classic.js';
 import type { DownloadOptions, Entry, FerryApi, HashResult, ListOptions } from '../client/types.js';
+import { formatBytes, plural } from '../format.js';
+import { escapeControls } from '../safe-text.js';
 import type { CliIo } from './io.js';
 import { out, printJson, terminalWidth } from './io.js';
 import { downloadJson, downloadLines, entryJson, entryLines, hashHeader, hashJson, hashLine, hashSummary } from './print.js';
@@ -101,5 +104,34 @@ export async function interruptible<T>(
     throw err;
   } finally {
     stop();
+  }
+}
+
+/** One of the classic language's file operations (mkdir, mv, cp, rm), printed like the one-shot commands. */
+export async function showFileOp(
+  io: CliIo,
+  api: FerryApi,
+  cmd: Extract<ClassicCommand, { kind: 'mkdir' | 'move' | 'copy' | 'remove' }>,
+  o: { json: boolean; signal: AbortSignal },
+): Promise<void> {
+  const show = (value: unknown, line: string) => (o.json ? printJson(io, value) : out(io, line));
+  const shown = (p: string) => escapeControls(p);
+  switch (cmd.kind) {
+    case 'mkdir': {
+      const r = await api.mkdir(cmd.path, { parents: cmd.parents });
+      return show(r, r.created ? `made folder ${shown(r.path)}` : `${shown(r.path)} is already a folder`);
+    }
+    case 'move': {
+      const r = await api.move(cmd.from, cmd.to);
+      return show(r, `moved ${shown(r.from)} → ${shown(r.to)}`);
+    }
+    case 'copy': {
+      const r = await api.copy(cmd.from, cmd.to, { signal: o.signal });
+      return show(r, `copied ${shown(r.from)} → ${shown(r.to)} (${plural(r.files, 'file')}, ${formatBytes(r.bytes)})`);
+    }
+    case 'remove': {
+      const r = await api.remove(cmd.path, { recursive: cmd.recursive, signal: o.signal });
+      return show(r, `removed ${shown(r.path)}${r.removed > 1 ? ` (${plural(r.removed, 'entry', 'entries')})` : ''}`);
+    }
   }
 }

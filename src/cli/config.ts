@@ -27,6 +27,8 @@ export interface FerryConfig {
   md5?: boolean;
   /** Transfers the app runs at once (the rest wait in its queue), as `ferry download --transfers`. */
   transfers?: number;
+  /** The app asks for mouse reports (click, double-click, wheel); false leaves the mouse to the terminal, as `ferry --no-mouse`. */
+  mouse?: boolean;
   /** Command → keys, e.g. { "download": ["d", "C-d"] }. */
   keys?: Record<string, string[]>;
   /** Theme slot → colour, e.g. { "accent": "magenta" }. */
@@ -57,11 +59,11 @@ export function validateConfig(raw: unknown, file: string): FerryConfig {
   const fail = (problems: string[]) => new CliError(`${file}: ${problems.length === 1 ? problems[0] : `\n  ${problems.join('\n  ')}`}`);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw fail(['must hold one JSON object, e.g. { "server": "192.168.1.20:2003" }']);
   const problems: string[] = [];
-  const known = new Set<string>([...STRINGS, 'tls', 'md5', 'transfers', 'keys', 'colors']);
+  const known = new Set<string>([...STRINGS, 'tls', 'md5', 'mouse', 'transfers', 'keys', 'colors']);
   const r = raw as Record<string, unknown>;
   for (const key of Object.keys(r)) if (!known.has(key)) problems.push(`unknown setting '${key}' (known: ${[...known].join(', ')})`);
   for (const key of STRINGS) if (r[key] !== undefined && (typeof r[key] !== 'string' || r[key] === '')) problems.push(`'${key}' must be a non-empty string`);
-  for (const key of ['tls', 'md5'] as const) if (r[key] !== undefined && typeof r[key] !== 'boolean') problems.push(`'${key}' must be true or false`);
+  for (const key of ['tls', 'md5', 'mouse'] as const) if (r[key] !== undefined && typeof r[key] !== 'boolean') problems.push(`'${key}' must be true or false`);
   if (r.transfers !== undefined && !validTransfers(r.transfers)) problems.push(`'transfers' must be a whole number from 1 to ${MAX_TRANSFERS}`);
   for (const key of ['keys', 'colors'] as const) {
     if (r[key] !== undefined && (typeof r[key] !== 'object' || r[key] === null || Array.isArray(r[key]))) problems.push(`'${key}' must be an object`);

@@ -16,6 +16,10 @@ import { syncCommand } from './commands/sync.js';
 import { tuiCommand } from './commands/tui.js';
 import { uploadCommand } from './commands/upload.js';
 import { watchCommand } from './commands/watch.js';
+import { cpCommand } from './commands/cp.js';
+import { mkdirCommand } from './commands/mkdir.js';
+import { mvCommand } from './commands/mv.js';
+import { rmCommand } from './commands/rm.js';
 import { COMPLETION_FLAG, remoteCompletions } from './completion.js';
 import { configFile, loadConfig, withConfigEnv } from './config.js';
 import { configCommand } from './commands/config.js';
@@ -35,6 +39,10 @@ const COMMANDS = [
   catCommand,
   compareCommand,
   syncCommand,
+  mkdirCommand,
+  mvCommand,
+  rmCommand,
+  cpCommand,
   logsCommand,
   watchCommand,
   cacheCommand,
@@ -51,6 +59,10 @@ const COMMAND_NAMES = new Set([
   'cat',
   'compare',
   'sync',
+  'mkdir',
+  'mv',
+  'rm',
+  'cp',
   'logs',
   'watch',
   'cache',
@@ -124,6 +136,10 @@ const MISSING: Record<string, string> = {
   cat: 'FILE (a path inside the share)',
   compare: 'REMOTE_DIR (a folder inside the share)',
   sync: 'REMOTE_DIR and LOCAL_DIR',
+  mkdir: 'PATH (the folder to make, inside the share)',
+  mv: 'FROM and TO (paths inside the share)',
+  cp: 'FROM and TO (paths inside the share)',
+  rm: 'PATH (what to remove, inside the share)',
   'index shortlist': 'START and END times',
   'cache rm': 'FILE (an MD5 or a remote path)',
 };

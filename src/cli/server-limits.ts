@@ -29,6 +29,8 @@ const DESCRIPTIONS: Record<string, string> = {
   handshakeMs: 'a connection must finish its handshake (TLS, HELLO, AUTH) this soon after accept',
   staleUploadMs: 'an upload temp file whose writer may be alive is removed at start only when this old',
   staleUploadScanEntries: 'entries the start-up walk for stale upload temp files looks at',
+  removeEntries: 'entries one recursive remove request deletes; the client asks again for the rest',
+  copyEntries: 'entries a folder copy may hold; a bigger folder is refused',
   // LogRotation (src/server/command-log.ts)
   maxFileBytes: 'the command log is rotated before a file would pass this size',
   keepFiles: 'older command log files kept (file.1 … file.N)',

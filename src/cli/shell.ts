@@ -6,7 +6,7 @@ import readline from 'node:readline';
 import type { Writable } from 'node:stream';
 import { CLASSIC_USAGE, parseClassic, type ClassicCommand } from '../client/classic.js';
 import type { FerryApi } from '../client/types.js';
-import { showDownload, showHash, showHashAll, showList } from './actions.js';
+import { showDownload, showFileOp, showHash, showHashAll, showList } from './actions.js';
 import { describeError } from './errors.js';
 import { shellCompleter } from './shell-complete.js';
 import type { CliIo } from './io.js';
@@ -43,6 +43,12 @@ async function execute(io: CliIo, api: FerryApi, cmd: ClassicCommand, o: ShellOp
       return;
     case 'download':
       await showDownload(io, api, cmd.path, { dest: o.dest, transport: cmd.transport, overwrite: o.overwrite, noCache: o.noCache, signal, json: o.json });
+      return;
+    case 'mkdir':
+    case 'move':
+    case 'copy':
+    case 'remove':
+      await showFileOp(io, api, cmd, { json: o.json, signal });
       return;
   }
 }

@@ -12,12 +12,16 @@ const COMMANDS = [
   'FileHash checkall',
   'FileDownload TCP ',
   'FileDownload UDP ',
+  'mkdir ',
+  'mv ',
+  'cp ',
+  'rm ',
   'help',
   'quit',
 ];
 
 // The part of the line before a file name: `FileDownload TCP `, `FileHash verify `.
-const FILE_PREFIX = /^\s*(filedownload\s+(?:tcp|udp)|filehash\s+verify)\s+/i;
+const FILE_PREFIX = /^\s*(filedownload\s+(?:tcp|udp)|filehash\s+verify|mv|cp|rm(?:\s+-r)?)\s+/i;
 const MEMO_MS = 5000;
 
 export interface Completion {

@@ -11,6 +11,9 @@ export type ClassicCommand =
   | { kind: 'hash'; mode: 'verify'; path: string }
   | { kind: 'hash'; mode: 'checkall' }
   | { kind: 'download'; transport: 'tcp' | 'udp'; path: string }
+  | { kind: 'mkdir'; path: string; parents: boolean }
+  | { kind: 'move' | 'copy'; from: string; to: string }
+  | { kind: 'remove'; path: string; recursive: boolean }
   | { kind: 'help' }
   | { kind: 'quit' };
 
@@ -25,6 +28,10 @@ export const CLASSIC_USAGE = `Commands (names are case-insensitive):
   FileHash verify FILE                 MD5, size and modification time of FILE
   FileHash checkall                    the same for every file in the share
   FileDownload TCP|UDP FILE            download FILE into the current folder
+  mkdir [-p] PATH                      make a folder in the share (-p: and those above)
+  mv FROM TO | cp FROM TO              move or copy within the share
+  rm [-r] PATH                         remove a file (-r: a folder and what it holds)
+      (these four need a server started with --allow-write)
   help                                 this text
   quit | exit                          leave
 Quote names with spaces: FileDownload TCP "my file.txt"`;
@@ -204,7 +211,27 @@ export function parseClassic(line: string): ClassicCommand | { error: string } {
       const path = restAsPath(line, tokens, 2);
       return typeof path === 'string' ? { kind: 'download', transport, path } : { error: `FileDownload: ${path.error}` };
     }
+    case 'mkdir':
+    case 'rm':
+    case 'mv':
+    case 'cp':
+      return parseFileOp(name, tokens.slice(1));
     default:
       return { error: `unknown command '${head.text}'` };
   }
+}
+
+/** mkdir [-p] PATH, rm [-r] PATH, mv FROM TO, cp FROM TO: names quoted when they hold spaces. */
+function parseFileOp(name: 'mkdir' | 'rm' | 'mv' | 'cp', args: Token[]): ClassicCommand | { error: string } {
+  const flag = name === 'mkdir' ? '-p' : name === 'rm' ? '-r' : undefined;
+  const flagged = flag !== undefined && args[0]?.text === flag && !args[0].quoted;
+  const paths = (flagged ? args.slice(1) : args).map((t) => t.text);
+  const want = name === 'mv' || name === 'cp' ? 2 : 1;
+  if (paths.length !== want || paths.some((p) => p === '')) {
+    const usage = { mkdir: 'mkdir [-p] PATH', rm: 'rm [-r] PATH', mv: 'mv FROM TO', cp: 'cp FROM TO' }[name];
+    return { error: `usage: ${usage} (quote names with spaces)` };
+  }
+  if (name === 'mkdir') return { kind: 'mkdir', path: paths[0]!, parents: flagged };
+  if (name === 'rm') return { kind: 'remove', path: paths[0]!, recursive: flagged };
+  return { kind: name === 'mv' ? 'move' : 'copy', from: paths[0]!, to: paths[1]! };
 }

@@ -18,6 +18,14 @@ import { BufferPool } from './buffer-pool.js';
 import type { Lease, ServerLink } from './server-link.js';
 import type {
   ConnectionStatus,
+  CopyOptions,
+  CopyResult,
+  MkdirOptions,
+  MkdirResult,
+  MoveOptions,
+  MoveResult,
+  RemoveOptions,
+  RemoveResult,
   DownloadOptions,
   DownloadResult,
   Entry,
@@ -206,6 +214,81 @@ export class FerryClient implements FerryApi, ServerLink {
     );
     if (!chunk) throw new FerryError(ErrorCode.Internal, `the server sent no bytes for ${path}`);
     return chunk;
+  }
+
+  /**
+   * May this client change the share? Read from the server's WELCOME on the
+   * connection in use, so a server restarted with or without --allow-write is
+   * seen as it is now, from the first request after the reconnect.
+   */
+  get writable(): boolean {
+    return this.control.welcome.features.includes('write');
+  }
+
+  /** The control connection, refused locally with READ_ONLY when its server does not allow writing. */
+  private async writer(): Promise<RpcConnection> {
+    const rpc = await this.rpc();
+    if (!rpc.welcome.features.includes('write')) {
+      throw new FerryError(ErrorCode.ReadOnly, `${this.options.host}:${this.options.port} is read-only (its server was not started with --allow-write)`);
+    }
+    return rpc;
+  }
+
+  async mkdir(path: string, options: MkdirOptions = {}): Promise<MkdirResult> {
+    const reply = await (await this.writer()).request({ op: 'mkdir', path, ...(options.parents ? { parents: true } : {}) });
+    return { path: String(reply.path), created: reply.created === true };
+  }
+
+  async move(from: string, to: string, options: MoveOptions = {}): Promise<MoveResult> {
+    const reply = await (await this.writer()).request({ op: 'move', from, to, ...(options.overwrite ? { overwrite: true } : {}) });
+    return { from: String(reply.from), to: String(reply.to), moved: reply.moved === true };
+  }
+
+  /**
+   * The server removes at most its per-request bound and answers `more`; this
+   * asks again until the folder is gone, so a caller sees one operation.
+   */
+  async remove(path: string, options: RemoveOptions = {}): Promise<RemoveResult> {
+    let removed = 0;
+    for (;;) {
+      options.signal?.throwIfAborted();
+      const before = removed;
+      const reply = await (await this.writer()).request(
+        { op: 'remove', path, ...(options.recursive ? { recursive: true } : {}) },
+        {
+          ...(options.signal ? { signal: options.signal } : {}),
+          onItem: (h) => {
+            if (typeof h.removed === 'number') options.onProgress?.(before + h.removed);
+          },
+        },
+      );
+      removed += typeof reply.removed === 'number' ? reply.removed : 0;
+      options.onProgress?.(removed);
+      if (reply.more !== true) return { path: String(reply.path), removed };
+      // A step that removed nothing yet says more is left would never end.
+      if (removed === before) throw new FerryError(ErrorCode.NotEmpty, `the server stopped removing '${path}' before it was empty`);
+    }
+  }
+
+  async copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {
+    const reply = await (await this.writer()).request(
+      { op: 'copy', from, to, ...(options.overwrite ? { overwrite: true } : {}) },
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        onItem: (h) => {
+          if (typeof h.entries === 'number' && typeof h.bytes === 'number') options.onProgress?.({ entries: h.entries, bytes: h.bytes });
+        },
+      },
+    );
+    const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+    return {
+      from: String(reply.from),
+      to: String(reply.to),
+      files: n(reply.files),
+      folders: n(reply.folders),
+      bytes: n(reply.bytes),
+      skipped: n(reply.skipped),
+    };
   }
 
   async logs(options: LogsOptions = {}): Promise<LogRecord[]> {

@@ -1,10 +1,12 @@
 // The local pane: a folder on this machine, browsed through the same Side interface
 // as a remote share. Paths from the UI are confined to the root here so a crafted
-// name ('../..') cannot walk out of it.
+// name ('../..') cannot walk out of it. The app's local pane is rooted at the top
+// of the disk (localSideAt): it is the user's own disk, free to browse above the
+// folder it starts in; only the remote side is confined, and by the server.
 
 import { lstat, open, opendir, readlink, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
-import { extname, isAbsolute, join, relative, resolve } from 'node:path';
+import { extname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
 import { cheapMatcher, filesOnly, keywordScan, nameMatcher } from '../protocol/filter.js';
 import { md5OfFile } from './md5-file.js';
 import { readRange } from './read-range.js';
@@ -18,6 +20,16 @@ const SLICE = 128;
 export const LOCAL_MAX_DEPTH = 128;
 /** Read size for a keyword search: whole files are searched, this much at a time. */
 const KEYWORD_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * A side over the whole disk `dir` is on, and where `dir` is inside it (a
+ * side-relative path, '/'-separated): the local pane starts there and can go up.
+ */
+export function localSideAt(dir: string): { side: LocalSide; path: string } {
+  const abs = resolve(dir);
+  const root = parse(abs).root;
+  return { side: new LocalSide(root), path: relative(root, abs).split(sep).join('/') };
+}
 
 export class LocalSide implements Side {
   readonly kind = 'local' as const;

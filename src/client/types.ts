@@ -243,9 +243,99 @@ export interface ServerInfo {
   version: number;
 }
 
+// ---- file operations (mkdir, move, remove, copy), on either side ---------
+
+/**
+ * Why a file operation failed: the `code` of the FerryError it throws, the
+ * same for the share (the server's code) and the local folder (local-ops.ts),
+ * so a caller switches on it instead of reading messages.
+ */
+export type FileOpReason =
+  | 'READ_ONLY' // the server does not allow writing (--allow-write)
+  | 'EXISTS' // the target name is taken (ask with overwrite, for a file)
+  | 'NOT_FOUND'
+  | 'NOT_EMPTY' // a folder to remove holds entries (ask with recursive)
+  | 'NOT_A_DIRECTORY'
+  | 'NOT_A_FILE'
+  | 'OUTSIDE_SHARE' // the path leads outside the share or the local folder
+  | 'FORBIDDEN' // the root itself, ferry's own state, or the file system refused
+  | 'TOO_LARGE' // a folder copy past the server's bound, or nested too deep
+  | 'BAD_REQUEST' // e.g. a folder moved into itself, or across file systems
+  | 'NO_SPACE'
+  | 'CHANGED'
+  | 'CONNECTION_LOST'
+  | 'CANCELLED';
+
+export interface MkdirOptions {
+  /** Also make the missing folders above it; an existing folder is then fine. */
+  parents?: boolean;
+}
+
+export interface MkdirResult {
+  path: string;
+  /** False when the folder was there already (with parents). */
+  created: boolean;
+}
+
+export interface MoveOptions {
+  /** Replace an existing regular file at the target (folders are never replaced). */
+  overwrite?: boolean;
+}
+
+export interface MoveResult {
+  from: string;
+  to: string;
+  /** False when source and target are the same. */
+  moved: boolean;
+}
+
+export interface RemoveOptions {
+  /** A folder and everything in it. */
+  recursive?: boolean;
+  /** Entries removed so far, during a long recursive remove. */
+  onProgress?: (removed: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface RemoveResult {
+  path: string;
+  /** Entries removed (files, links and folders, the folder itself included). */
+  removed: number;
+}
+
+export interface CopyOptions {
+  /** Replace an existing regular file at the target (folders are never replaced). */
+  overwrite?: boolean;
+  /** Entries and bytes copied so far, during a folder copy. */
+  onProgress?: (p: { entries: number; bytes: number }) => void;
+  signal?: AbortSignal;
+}
+
+export interface CopyResult {
+  from: string;
+  to: string;
+  files: number;
+  folders: number;
+  bytes: number;
+  /** Links and other non-regular entries left out of a folder copy. */
+  skipped: number;
+}
+
+/** The four operations, on a share (FerryApi) or a local folder (LocalOps): paths relative to the side's root. */
+export interface FileOps {
+  /** Changes are allowed (a read-only server: false, re-read on every reconnect). */
+  readonly writable: boolean;
+  mkdir(path: string, options?: MkdirOptions): Promise<MkdirResult>;
+  move(from: string, to: string, options?: MoveOptions): Promise<MoveResult>;
+  remove(path: string, options?: RemoveOptions): Promise<RemoveResult>;
+  copy(from: string, to: string, options?: CopyOptions): Promise<CopyResult>;
+}
+
 /** What a remote share offers. */
 export interface FerryApi {
   readonly info: ServerInfo;
+  /** The server allows changes (its 'write' feature), as of the connection in use now. */
+  readonly writable: boolean;
   list(options?: ListOptions): Promise<Entry[]>;
   /** A listing batch by batch as the server walks (see FerryClient.listStream). */
   listStream(options: ListOptions, stream: ListStream): Promise<number>;
@@ -256,6 +346,14 @@ export interface FerryApi {
   upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
   /** A byte range of a file (for viewing): only those bytes are read, nothing is hashed. */
   read(path: string, options?: ReadOptions): Promise<ReadResult>;
+  /** Make a folder in the share (needs a server started with --allow-write). */
+  mkdir(path: string, options?: MkdirOptions): Promise<MkdirResult>;
+  /** Rename or move within the share, atomically. */
+  move(from: string, to: string, options?: MoveOptions): Promise<MoveResult>;
+  /** Remove a file or folder; a big recursive remove takes several requests, made here. */
+  remove(path: string, options?: RemoveOptions): Promise<RemoveResult>;
+  /** Copy within the share, on the server; the copy appears only once complete. */
+  copy(from: string, to: string, options?: CopyOptions): Promise<CopyResult>;
   logs(options?: LogsOptions): Promise<LogRecord[]>;
   /** Streams new log records until the signal aborts or the connection ends. */
   followLogs(options: FollowLogsOptions): Promise<void>;

@@ -20,7 +20,7 @@ export async function uploadFile(client: ServerLink, localPath: string, options:
   });
   if (!st.isFile()) throw new FerryError(ErrorCode.NotAFile, `${localPath} is not a file`);
   if (!client.info.features.includes('upload')) {
-    throw new FerryError(ErrorCode.Forbidden, `${client.info.address} is read-only (its server was not started with --allow-upload)`);
+    throw new FerryError(ErrorCode.ReadOnly, `${client.info.address} is read-only (its server was not started with --allow-write)`);
   }
   const md5 = await md5OfFile(localPath);
   const remotePath = options.as ?? basename(localPath);

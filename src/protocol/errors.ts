@@ -12,6 +12,10 @@ export const ErrorCode = {
   NotAFile: 'NOT_A_FILE',
   NotADirectory: 'NOT_A_DIRECTORY',
   Exists: 'EXISTS',
+  /** A folder to remove still holds entries (ask with `recursive`). */
+  NotEmpty: 'NOT_EMPTY',
+  /** The server does not allow changes to its share (started without --allow-write). */
+  ReadOnly: 'READ_ONLY',
   Changed: 'CHANGED',
   ChecksumMismatch: 'CHECKSUM_MISMATCH',
   TooManyRequests: 'TOO_MANY_REQUESTS',

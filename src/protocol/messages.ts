@@ -265,6 +265,42 @@ export interface WatchEvent {
   reason?: string;
 }
 
+/** Make a folder; with `parents`, also the missing folders above it (and an existing folder is fine). */
+export interface MkdirRequest {
+  op: 'mkdir';
+  path: string;
+  parents?: boolean;
+}
+
+/** Rename or move a file or folder within the share (one atomic rename). */
+export interface MoveRequest {
+  op: 'move';
+  from: string;
+  to: string;
+  /** Replace an existing regular file at `to` (never a folder). */
+  overwrite?: boolean;
+}
+
+/**
+ * Remove a file, an empty folder, or with `recursive` a folder and what is in
+ * it. A recursive remove does at most the server's `removeEntries` per request
+ * and answers `more: true` when some is left: the client asks again.
+ */
+export interface RemoveRequest {
+  op: 'remove';
+  path: string;
+  recursive?: boolean;
+}
+
+/** Copy a file or folder within the share: into a hidden temp name, then renamed into place. */
+export interface CopyRequest {
+  op: 'copy';
+  from: string;
+  to: string;
+  /** Replace an existing regular file at `to` (folders are never replaced). */
+  overwrite?: boolean;
+}
+
 export type Request =
   | ListRequest
   | HashRequest
@@ -275,9 +311,15 @@ export type Request =
   | UploadRequest
   | LogsRequest
   | WatchRequest
+  | MkdirRequest
+  | MoveRequest
+  | RemoveRequest
+  | CopyRequest
   | ReadRequest;
 export type Op = Request['op'];
-export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'watch', 'read'];
+export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'watch', 'mkdir', 'move', 'remove', 'copy', 'read'];
+/** Operations that change the share: refused with READ_ONLY unless the server allows writing. */
+export const WRITE_OPS: ReadonlySet<Op> = new Set(['upload', 'mkdir', 'move', 'remove', 'copy']);
 
 // ---- replies and items -------------------------------------------------
 
@@ -453,6 +495,13 @@ export function parseRequest(header: unknown): Request {
       return clean({ op, limit: num(header, 'limit', false, 0, 100_000), follow: bool(header, 'follow') });
     case 'watch':
       return clean({ op, path: str(header, 'path', false), recursive: bool(header, 'recursive') });
+    case 'mkdir':
+      return clean({ op, path: str(header, 'path', true)!, parents: bool(header, 'parents') });
+    case 'move':
+    case 'copy':
+      return clean({ op, from: str(header, 'from', true)!, to: str(header, 'to', true)!, overwrite: bool(header, 'overwrite') });
+    case 'remove':
+      return clean({ op, path: str(header, 'path', true)!, recursive: bool(header, 'recursive') });
     default:
       bad(typeof op === 'string' ? `unknown operation '${op.slice(0, 40)}'` : `request has no 'op'`);
   }

@@ -55,13 +55,18 @@ export interface ServerLimits {
   watchedFolders: number;
   /** Changed paths held for one watching client before they become one `rescan`. */
   watchPending: number;
+  /** Entries one recursive `remove` request deletes at most; the client asks again for the rest. */
+  removeEntries: number;
+  /** Entries (files and folders) one folder `copy` may hold; a bigger folder is refused. */
+  copyEntries: number;
 }
 
 export interface ServerServices {
   store: ShareStore;
   hashes: HashIndex;
   log: CommandLog;
-  allowUpload: boolean;
+  /** Clients may change the share: upload, mkdir, move, remove, copy (--allow-write). */
+  allowWrite: boolean;
   /** Shared secret clients must prove they know (undefined: no authentication). */
   token?: string;
   counters: ServerCounters;

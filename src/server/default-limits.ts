@@ -78,4 +78,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   // About a second of background walking on a local disk; temp files deeper in
   // a bigger share stay until a later start reaches them (or forever, hidden).
   staleUploadScanEntries: 200_000,
+  // A recursive remove deletes at most this many entries per request (a second
+  // or so on a local disk), then answers `more` and the client asks again: one
+  // request never holds a walk slot for minutes, and each step is logged.
+  removeEntries: 10_000,
+  // A folder copy goes into one temp folder that is renamed into place at the
+  // end, so it cannot be done in parts: bounded instead, like a listing's walk.
+  copyEntries: 10_000,
 };

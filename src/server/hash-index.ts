@@ -211,6 +211,20 @@ export class HashIndex {
     this.store(stat, { md5, ...(chunks ? { chunks } : {}) });
   }
 
+  /**
+   * Drop what is known about the file with this identity: it was removed or
+   * replaced, and a new file may get its inode (and, copied with its time
+   * kept, its size and mtime too) and must not inherit its hashes.
+   */
+  forget(id: { dev: number; ino: number }): void {
+    const key = keyOf(id);
+    const old = this.known.get(key);
+    if (!old) return;
+    if (old.chunks) this.listBytes -= old.chunks.length;
+    this.known.delete(key);
+    this.scheduleSave();
+  }
+
   /** Write the index file now (if there is one and anything changed). */
   flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
@@ -250,12 +264,16 @@ export class HashIndex {
       this.known.delete(oldest);
     }
     this.trimLists();
+    this.scheduleSave();
+    return known;
+  }
+
+  private scheduleSave(): void {
     this.dirty = true;
     if (this.file && !this.timer) {
       this.timer = setTimeout(() => void this.flush(), SAVE_DELAY_MS);
       this.timer.unref(); // never keep the process alive just to save a cache
     }
-    return known;
   }
 
   /** Drop the least recently used chunk lists until they fit CHUNK_LIST_BYTES (never the newest entry's). */

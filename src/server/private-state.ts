@@ -75,6 +75,15 @@ export class PrivateState {
     return stat !== undefined && stat.isFile() && this.currentIdentities().has(`${stat.dev}:${stat.ino}`);
   }
 
+  /**
+   * Does the folder at real path `dir` hold any of ferry's state below it? A
+   * move or a recursive remove of such a folder would take the state along.
+   */
+  within(dir: string): boolean {
+    const prefix = dir.endsWith(path.sep) ? dir : dir + path.sep;
+    return [...this.folders, ...this.filesInside].some((f) => f.startsWith(prefix));
+  }
+
   private currentIdentities(): Set<string> {
     const now = Date.now();
     if (now - this.identitiesAt < IDENTITY_REFRESH_MS) return this.identities;

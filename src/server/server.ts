@@ -18,6 +18,7 @@ import { defaultHashIndexFile, defaultLogFile, ferryStateLocations } from './pat
 import { PrivateState } from './private-state.js';
 import { ShareStore } from './store.js';
 import { Turns } from './turns.js';
+import { discardFolder, shareRules } from './tree-ops.js';
 import { removeStaleUploads, type CleanupReport } from './upload-temp.js';
 import { WatchHub } from './watch/hub.js';
 
@@ -39,6 +40,9 @@ export interface ServerOptions {
   udp?: boolean;
   /** Hash index file; null keeps the index in memory only. */
   hashIndexFile?: string | null;
+  /** Clients may change the share (upload, mkdir, move, remove, copy). */
+  allowWrite?: boolean;
+  /** The former name of allowWrite, still accepted. */
   allowUpload?: boolean;
   token?: string;
   /** How long in-flight requests may run after a shutdown starts. */
@@ -99,6 +103,7 @@ export class FerryServer {
       maxEntries: limits.staleUploadScanEntries,
       maxDepth: STALE_UPLOAD_SCAN_DEPTH,
       skip: (real) => store.isPrivate(real),
+      removeFolder: (at, budget) => discardFolder(at, shareRules(store, services.hashes), budget),
       signal: this.stopCleanup.signal,
     }).then((report) => {
       if (report.removed > 0 || !report.complete) {
@@ -213,7 +218,7 @@ export class FerryServer {
       store,
       hashes,
       log,
-      allowUpload: options.allowUpload ?? false,
+      allowWrite: options.allowWrite ?? options.allowUpload ?? false,
       counters,
       limits,
       udpSessionsByAddress: new Map(),

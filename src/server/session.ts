@@ -5,7 +5,7 @@ import { ErrorCode, FerryError, isErrorCode } from '../protocol/errors.js';
 import type { Frame } from '../protocol/frame.js';
 import { ServerHandshake, type HandshakeAction, type ServerHandshakeResult } from '../protocol/handshake.js';
 import { MAX_IN_FLIGHT } from '../protocol/limits.js';
-import { Kind, parseRequest, type Request } from '../protocol/messages.js';
+import { Kind, parseRequest, WRITE_OPS, type Request } from '../protocol/messages.js';
 import type { FrameConnection } from '../transport/connection.js';
 import type { Handler, RequestContext, ServerServices } from './context.js';
 import { handlers } from './handlers/index.js';
@@ -27,9 +27,11 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
  * Requests that hold a file (and a share of the connection's send budget) while they run.
  * A read holds up to 1 MiB of it besides: 64 of them at once would be 64 MiB.
  */
-const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload', 'read']);
-/** Requests that walk the share (a listing, a keyword search, check-all). */
-const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall']);
+const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload', 'copy', 'read']);
+/** Requests that walk the share (a listing, a keyword search, check-all, a folder copied). */
+const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall', 'copy']);
+/** Does this request walk a tree (and so take a walk turn)? A recursive remove does; one file's does not. */
+const walks = (r: Request) => WALK_OPS.has(r.op) || (r.op === 'remove' && r.recursive === true);
 
 export interface SessionHooks {
   /** The peer completed the handshake (proved the token, or none is needed). */
@@ -58,7 +60,8 @@ export class Session {
     // 'list-blake3': a listing may carry each file's root (ListRequest.blake3).
     // 'watch': folders can be followed (the watch op).
     const features = ['list', 'hash', 'download', 'logs', 'blake3', 'list-blake3', 'watch'];
-    if (services.allowUpload) features.push('upload');
+    // 'write': mkdir, move, remove, copy; 'upload' stays for clients that know only it.
+    if (services.allowWrite) features.push('upload', 'write');
     if (services.udp) features.push('udp');
     this.handshake = new ServerHandshake({
       token: services.token,
@@ -173,6 +176,9 @@ export class Session {
     } catch (err) {
       return this.refuse(id, frame.header, err as FerryError);
     }
+    if (WRITE_OPS.has(request.op) && !this.services.allowWrite) {
+      return this.refuse(id, frame.header, new FerryError(ErrorCode.ReadOnly, 'this server is read-only (start it with --allow-write to allow changes)'));
+    }
     const controller = new AbortController();
     const entry: InFlight = { controller, done: Promise.resolve() };
     if (request.op === 'upload') {
@@ -229,7 +235,7 @@ export class Session {
         releaseTurn = await this.transferSlots.acquire(entry.controller.signal);
         services.counters.transfers++;
       }
-      if (WALK_OPS.has(request.op)) {
+      if (walks(request)) {
         // One walk at a time per connection (the rest wait here, holding nothing),
         // then a turn among the server's walks, or a clear refusal when too many wait.
         releaseWalk.push(await this.walkSlots.acquire(entry.controller.signal));

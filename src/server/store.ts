@@ -67,7 +67,7 @@ function fail(code: ErrorCode, message: string): never {
 }
 
 /** Map a filesystem error to a coded error that names the client's path, never the server's. */
-function fsError(err: unknown, rel: string): FerryError {
+export function fsError(err: unknown, rel: string): FerryError {
   if (err instanceof FerryError) return err;
   const code = (err as NodeJS.ErrnoException)?.code;
   const shown = `'${rel || '/'}'`;
@@ -108,6 +108,49 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   return out;
 }
 
+/** A folder held open by descriptor; see openHeldFolder. */
+export interface HeldFolder {
+  /** A path naming `name` inside the held folder (through its descriptor on Linux). */
+  at(name: string): string;
+  /** Where `name` in the held folder really is (for checks, never for I/O). */
+  real(name: string): string;
+  /** Read the held folder's entries (opendir through the descriptor). */
+  open(): Promise<Dir>;
+  close(): Promise<void>;
+}
+
+/**
+ * Hold the folder named by `where` (a path from HeldParent.at or
+ * HeldFolder.at, or a resolved real path) without following a symlink in its
+ * last name, and prove it lies inside `root`: the tree walks of remove and copy
+ * descend one held folder at a time, so a folder swapped for a link to outside
+ * mid-walk is refused (ELOOP, ENOTDIR or CHANGED), never entered.
+ */
+export async function openHeldFolder(where: string, root: string): Promise<HeldFolder> {
+  const inside = (real: string) => real === root || real.startsWith(root.endsWith(path.sep) ? root : root + path.sep);
+  const withSep = (p: string) => (p.endsWith(path.sep) ? p : p + path.sep);
+  if (!PROC_FD) {
+    const real = await fs.realpath(where);
+    if (!inside(real)) fail(ErrorCode.Changed, 'a folder changed while it was being walked');
+    return { at: (n) => withSep(where) + n, real: (n) => withSep(real) + n, open: () => fs.opendir(where), close: async () => {} };
+  }
+  const handle = await fs.open(where, O_PATH | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0));
+  try {
+    const real = await fs.readlink(`${PROC_FD}/${handle.fd}`);
+    if (!inside(real)) fail(ErrorCode.Changed, 'a folder changed while it was being walked');
+    const at = `${PROC_FD}/${handle.fd}/`;
+    return {
+      at: (n) => at + n,
+      real: (n) => withSep(real) + n,
+      open: () => fs.opendir(at, { bufferSize: DIR_READ_ENTRIES }),
+      close: () => handle.close().catch(() => undefined),
+    };
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    throw err;
+  }
+}
+
 /** A folder held open for writing into; see ShareStore.withParent. */
 export interface HeldParent {
   /** The normalised client path of the entry being written. */
@@ -145,6 +188,11 @@ export class ShareStore {
   /** From now on, treat ferry's own state inside the share as absent (see private-state.ts). */
   keepPrivate(state: PrivateState): void {
     this.privateState = state;
+  }
+
+  /** Does the folder at this real path hold ferry's own state somewhere below it? */
+  holdsPrivate(real: string): boolean {
+    return this.privateState?.within(real) ?? false;
   }
 
   /** Is this real path (with this stat, if known) ferry's own state, never to be served? */

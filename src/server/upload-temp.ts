@@ -60,6 +60,13 @@ export interface CleanupOptions {
   maxDepth: number;
   /** Real paths the walk must not enter (ferry's own state inside the share). */
   skip?: (real: string) => boolean;
+  /**
+   * Remove a stale temp FOLDER (a folder copy a stopped server left), named by
+   * `at` through the held parent, at most `budget` entries; resolves with the
+   * entries removed and whether it is gone. Without it such folders are left
+   * (and not walked into).
+   */
+  removeFolder?: (at: string, budget: number) => Promise<{ entries: number; gone: boolean }>;
   signal?: AbortSignal;
 }
 
@@ -129,7 +136,15 @@ export async function removeStaleUploads(root: string, options: CleanupOptions):
       if (++report.entries % WALK_SLICE === 0) await new Promise<void>((r) => setImmediate(r));
       const real = folder.real + path.sep + entry.name;
       if (options.skip?.(real)) continue;
-      if (entry.isDirectory()) {
+      if (entry.isDirectory() && entry.name.startsWith(PREFIX)) {
+        // A folder copy's temp folder: whole or not at all, never walked for temp files of its own.
+        const stat = await fs.lstat(folder.at + entry.name).catch(() => undefined);
+        if (options.removeFolder && stat?.isDirectory() && isStaleUploadTemp(entry.name, stat.mtimeMs, Date.now(), options.maxAgeMs)) {
+          const { entries, gone } = await options.removeFolder(folder.at + entry.name, Math.max(0, options.maxEntries - report.entries));
+          report.entries += entries;
+          if (gone) report.removed++;
+        }
+      } else if (entry.isDirectory()) {
         if (stack.length > options.maxDepth) continue;
         const sub = await openFolder(folder.at + entry.name, root).catch(() => undefined);
         if (sub) stack.push(sub);

@@ -19,7 +19,8 @@
 // fresh trust-on-first-use, which is the moment an impostor wins. The error
 // names the file and line, so repairing it is one deliberate deletion.
 
-import { mkdir, readFile, appendFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, appendFile, open, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import envPaths from 'env-paths';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -78,4 +79,44 @@ export async function rememberServer(file: string, host: string, port: number, f
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   // 0600: not secret, but it lists where this user connects.
   await appendFile(file, `${serverKey(host, port)} ${fingerprint}\n`, { mode: 0o600 });
+}
+
+/**
+ * Replace what is remembered for host:port with `fingerprint`: only after a
+ * person accepted a changed certificate (the one case where an entry is not
+ * merely added). Every other line is kept as it was; the file is rewritten
+ * whole under a temporary name and renamed over the old one, so a reader sees
+ * the old file or the new one, never half of either.
+ */
+export async function replaceKnownServer(file: string, host: string, port: number, fingerprint: string): Promise<void> {
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const key = serverKey(host, port);
+  const kept = text.split('\n').filter((raw) => {
+    const line = raw.trim();
+    return line !== '' && (line.startsWith('#') || line.split(/\s+/)[0]!.toLowerCase() !== key);
+  });
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  await writeAtomically(file, `${[...kept, `${key} ${fingerprint}`].join('\n')}\n`);
+}
+
+async function writeAtomically(file: string, text: string): Promise<void> {
+  const temp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    const fh = await open(temp, 'wx', 0o600);
+    try {
+      await fh.writeFile(text);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(temp, file);
+  } catch (err) {
+    await rm(temp, { force: true });
+    throw err;
+  }
 }

@@ -108,6 +108,26 @@ export function tlsServerOptions(identity: Pick<ServerIdentity, 'key' | 'cert'>)
   };
 }
 
+/**
+ * The server showed a certificate other than the one expected (UNAUTHORIZED):
+ * what a caller needs to put the choice to a person (see known-servers.ts for
+ * how an accepted one replaces the remembered one).
+ */
+export class CertificateChanged extends FerryError {
+  constructor(
+    message: string,
+    /** host:port, as serverKey spells it. */
+    readonly address: string,
+    readonly expected: string,
+    readonly seen: string,
+    /** Where the expected fingerprint came from: the caller's pin, or the known-servers file. */
+    readonly source: 'pin' | 'known-servers',
+  ) {
+    super(ErrorCode.Unauthorized, message);
+    this.name = 'CertificateChanged';
+  }
+}
+
 export interface TlsConnectOptions {
   host: string;
   port: number;
@@ -158,7 +178,13 @@ export async function tlsConnect(options: TlsConnectOptions): Promise<TlsConnect
       const why = pin
         ? `the fingerprint you gave is ${pin}`
         : `it was remembered as ${known} in ${store}; if the server's identity was replaced on purpose, delete the line for ${address} there`;
-      throw new FerryError(ErrorCode.Unauthorized, `${address} presented certificate ${seen}, but ${why}. Refusing: this may not be the server you meant`);
+      throw new CertificateChanged(
+        `${address} presented certificate ${seen}, but ${why}. Refusing: this may not be the server you meant`,
+        address,
+        expected,
+        seen,
+        pin ? 'pin' : 'known-servers',
+      );
     }
     // A fingerprint the user checked is worth remembering too, so next time needs no --fingerprint.
     if (!known) await rememberServer(store, options.host, options.port, seen);

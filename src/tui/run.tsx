@@ -4,25 +4,31 @@
 import { render, type Instance } from 'ink';
 import { App, type AppProps } from './components/App.js';
 import { CrashBoundary } from './components/CrashBoundary.js';
+import { Launcher, type LaunchProps } from './components/Launcher.js';
 import { KeypressProvider } from './hooks/use-keypress.js';
 import { CLEAR_SCREEN, enterScreen } from './terminal.js';
 import { ThemeContext, themeFromEnv } from './theme.js';
 
-/** What the app shows (its props, less what run supplies) and the terminal it draws on. */
-export type TuiOptions = Omit<AppProps, 'onExit' | 'pingIntervalMs'> & {
+/**
+ * What the app shows (its props, less what run supplies, or a launcher that
+ * picks a server first and then becomes the app) and the terminal it draws on.
+ */
+export type TuiOptions = (Omit<AppProps, 'onExit' | 'pingIntervalMs'> | { launch: LaunchProps }) & {
   stdin?: NodeJS.ReadStream;
   stdout?: NodeJS.WriteStream;
   /** The user's colours (config file), already validated. */
   colors?: Record<string, string>;
+  /** Ask the terminal for mouse reports (click, double-click, wheel); default yes. */
+  mouse?: boolean;
 };
 
 const SIGNALS: NodeJS.Signals[] = ['SIGTERM', 'SIGHUP'];
 
 export function runTui(options: TuiOptions): Promise<void> {
-  const { stdout = process.stdout, stdin = process.stdin, colors, ...appProps } = options;
+  const { stdout = process.stdout, stdin = process.stdin, colors, mouse, ...appProps } = options;
   const theme = themeFromEnv(process.env, colors);
   return new Promise<void>((resolve, reject) => {
-    const screen = enterScreen(stdout, stdin);
+    const screen = enterScreen(stdout, stdin, { mouse: mouse ?? true });
     let instance: Instance | undefined;
     let finished = false;
 
@@ -74,7 +80,7 @@ export function runTui(options: TuiOptions): Promise<void> {
               unmounting would be postponed until after the terminal is restored. */}
           <CrashBoundary onCrash={(error) => setImmediate(onCrash, error)}>
             <KeypressProvider>
-              <App {...appProps} onExit={() => finish()} />
+              {'launch' in appProps ? <Launcher {...appProps.launch} onExit={() => finish()} /> : <App {...appProps} onExit={() => finish()} />}
             </KeypressProvider>
           </CrashBoundary>
         </ThemeContext.Provider>,

@@ -1,5 +1,9 @@
 // Entering and leaving the full-screen mode. Restoring is idempotent and synchronous
 // so it can run from an 'exit' handler, a signal or a crash, whichever comes first.
+// Mouse reports are asked for on entry and turned off by the same restore: a
+// shell left with them on would print garbage on every click.
+
+import { MOUSE_OFF, MOUSE_ON } from './keys/mouse.js';
 
 export const ENTER_ALT_SCREEN = '\u001B[?1049h';
 export const LEAVE_ALT_SCREEN = '\u001B[?1049l';
@@ -12,8 +16,9 @@ export interface ScreenSession {
   readonly restored: boolean;
 }
 
-export function enterScreen(stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream): ScreenSession {
-  stdout.write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN);
+export function enterScreen(stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream, options: { mouse?: boolean } = {}): ScreenSession {
+  const mouse = options.mouse ?? true;
+  stdout.write(ENTER_ALT_SCREEN + HIDE_CURSOR + CLEAR_SCREEN + (mouse ? MOUSE_ON : ''));
   let restored = false;
   return {
     get restored() {
@@ -28,7 +33,7 @@ export function enterScreen(stdout: NodeJS.WriteStream, stdin: NodeJS.ReadStream
         // stdin already closed: nothing left to restore there.
       }
       try {
-        stdout.write(SHOW_CURSOR + LEAVE_ALT_SCREEN);
+        stdout.write((mouse ? MOUSE_OFF : '') + SHOW_CURSOR + LEAVE_ALT_SCREEN);
       } catch {
         // stdout gone (terminal closed): nothing to restore.
       }

@@ -45,11 +45,14 @@ describe('ferry config', () => {
       settings: expect.arrayContaining([
         { setting: 'server', value: '127.0.0.1:2003', source: 'default' },
         { setting: 'md5', value: 'off', source: 'default' },
+        { setting: 'mouse', value: 'on', source: 'default' },
         { setting: 'transfers', value: '4', source: 'default' },
       ]),
     });
     const md5 = await run(['config', 'show', '--json'], { env: (await withConfig({ md5: true })).env });
     expect(JSON.parse(md5.stdout).settings).toContainEqual({ setting: 'md5', value: 'on', source: 'config file' });
+    const mouse = await run(['config', 'show', '--json'], { env: (await withConfig({ mouse: false })).env });
+    expect(JSON.parse(mouse.stdout).settings).toContainEqual({ setting: 'mouse', value: 'off', source: 'config file' });
     const transfers = await run(['config', 'show', '--json'], { env: (await withConfig({ transfers: 8 })).env });
     expect(JSON.parse(transfers.stdout).settings).toContainEqual({ setting: 'transfers', value: '8', source: 'config file' });
   });
@@ -85,6 +88,7 @@ describe('ferry config', () => {
       sever: 'typo',
       tls: 'yes',
       md5: 1,
+      mouse: 'no',
       transfers: 0,
       keys: { download: ['F13'] },
       colors: { accent: 'chartreuse' },
@@ -95,6 +99,7 @@ describe('ferry config', () => {
     expect(r.stderr).toContain("unknown setting 'sever'");
     expect(r.stderr).toContain("'tls' must be true or false");
     expect(r.stderr).toContain("'md5' must be true or false");
+    expect(r.stderr).toContain("'mouse' must be true or false");
     expect(r.stderr).toContain("'transfers' must be a whole number from 1 to 64");
     expect(open.server.counters.requests).toBe(before);
     // Where the file is can always be asked.

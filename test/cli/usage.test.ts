@@ -50,7 +50,7 @@ describe('help', () => {
     ],
     [
       ['serve', '--help'],
-      ['--host', '--port', '--udp-port', '--log', '--allow-upload', '--token'],
+      ['--host', '--port', '--udp-port', '--log', '--allow-write', '--allow-upload', '--token'],
     ],
     [
       ['cache', '--help'],

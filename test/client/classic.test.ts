@@ -144,3 +144,17 @@ describe('normalizeExt', () => {
     expect(normalizeExt('.gz')).toBe('.gz');
   });
 });
+
+describe('parseClassic: file operations', () => {
+  it('reads mkdir, mv, cp and rm, with their one flag and quoted names', () => {
+    expect(parseClassic('mkdir a/b')).toEqual({ kind: 'mkdir', path: 'a/b', parents: false });
+    expect(parseClassic('MKDIR -p "a b/c"')).toEqual({ kind: 'mkdir', path: 'a b/c', parents: true });
+    expect(parseClassic('mv x.txt "new name.txt"')).toEqual({ kind: 'move', from: 'x.txt', to: 'new name.txt' });
+    expect(parseClassic('cp x y')).toEqual({ kind: 'copy', from: 'x', to: 'y' });
+    expect(parseClassic('rm -r old')).toEqual({ kind: 'remove', path: 'old', recursive: true });
+    expect(parseClassic('rm "-r"')).toEqual({ kind: 'remove', path: '-r', recursive: false });
+    expect(parseClassic('mv only-one')).toEqual({ error: 'usage: mv FROM TO (quote names with spaces)' });
+    expect(parseClassic('rm a b')).toEqual({ error: 'usage: rm [-r] PATH (quote names with spaces)' });
+    expect(CLASSIC_USAGE).toContain('mkdir [-p] PATH');
+  });
+});

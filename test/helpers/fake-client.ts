@@ -9,6 +9,7 @@ import type {
   CacheEntryInfo,
   CacheStats,
   ConnectionStatus,
+  CopyResult,
   DownloadOptions,
   DownloadResult,
   Entry,
@@ -19,9 +20,13 @@ import type {
   ListOptions,
   ListStream,
   LogRecord,
+  MkdirResult,
+  MoveResult,
   ReadOptions,
   ReadResult,
   RemoteStat,
+  RemoveOptions,
+  RemoveResult,
   ServerInfo,
   UploadOptions,
   UploadResult,
@@ -144,7 +149,61 @@ class Queue<T> {
 }
 
 export class FakeFerry implements FerryApi {
-  readonly info: ServerInfo = { address: '127.0.0.1:2003', server: 'ferry/0.1.0', share: '/srv/share', features: ['udp', 'upload'], version: 1 };
+  info: ServerInfo = { address: '127.0.0.1:2003', server: 'ferry/0.1.0', share: '/srv/share', features: ['udp', 'upload', 'write'], version: 1 };
+  /** Folders made with mkdir that hold no file yet (the others are implied by their files). */
+  emptyFolders = new Set<string>();
+  /** File operations asked for, in order, as `op args…`. */
+  fileOps: string[] = [];
+  /** Make the next file operations fail with this (a FerryError-like object with a code). */
+  fileOpError: Error | null = null;
+
+  get writable(): boolean {
+    return this.info.features.includes('write');
+  }
+
+  /** Restart as a server with (or without) the write permission, and come back connected. */
+  reconnectWith(features: string[]): void {
+    this.info = { ...this.info, features };
+    this.setStatus({ state: 'reconnecting', error: 'connection reset' });
+    this.setStatus({ state: 'connected' });
+  }
+
+  private checkWrite(op: string): void {
+    this.fileOps.push(op);
+    if (!this.writable) throw Object.assign(new Error('this server is read-only'), { code: 'READ_ONLY' });
+    if (this.fileOpError) throw this.fileOpError;
+  }
+
+  async mkdir(path: string): Promise<MkdirResult> {
+    this.checkWrite(`mkdir ${path}`);
+    if (this.emptyFolders.has(path) || this.files.some((f) => f.path === path || f.path.startsWith(`${path}/`)))
+      throw Object.assign(new Error(`'${path}' already exists`), { code: 'EXISTS' });
+    this.emptyFolders.add(path);
+    return { path, created: true };
+  }
+
+  async move(from: string, to: string): Promise<MoveResult> {
+    this.checkWrite(`move ${from} ${to}`);
+    const moved = (p: string) => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : p);
+    this.files = this.files.map((f) => ({ ...f, path: moved(f.path) }));
+    this.emptyFolders = new Set([...this.emptyFolders].map(moved));
+    return { from, to, moved: true };
+  }
+
+  async remove(path: string, options: RemoveOptions = {}): Promise<RemoveResult> {
+    this.checkWrite(`remove ${path}${options.recursive ? ' recursive' : ''}`);
+    const before = this.files.length;
+    this.files = this.files.filter((f) => f.path !== path && !f.path.startsWith(`${path}/`));
+    this.emptyFolders.delete(path);
+    return { path, removed: before - this.files.length + 1 };
+  }
+
+  async copy(from: string, to: string): Promise<CopyResult> {
+    this.checkWrite(`copy ${from} ${to}`);
+    const inside = this.files.filter((f) => f.path === from || f.path.startsWith(`${from}/`));
+    this.files.push(...inside.map((f) => ({ ...f, path: f.path === from ? to : to + f.path.slice(from.length) })));
+    return { from, to, files: inside.length, folders: 0, bytes: inside.reduce((n, f) => n + (f.size ?? f.content?.length ?? 0), 0), skipped: 0 };
+  }
   files: FakeFile[];
   /** Listings to return verbatim for a folder (e.g. 100,000 generated entries). */
   listings = new Map<string, Entry[]>();
@@ -191,6 +250,9 @@ export class FakeFerry implements FerryApi {
         if (!out.has(p)) out.set(p, makeEntry(p, 'dir'));
       }
       if (rest.length === 1 || recursive) out.set(f.path, makeEntry(f.path, 'file', f.size ?? f.content?.length ?? 0, f.mtimeMs));
+    }
+    for (const d of this.emptyFolders) {
+      if (d.startsWith(prefix) && (recursive || !d.slice(prefix.length).includes('/')) && !out.has(d)) out.set(d, makeEntry(d, 'dir'));
     }
     return [...out.values()];
   }

@@ -21,6 +21,11 @@ export const KEYS = {
   'C-f': '\u0006',
   F3: '\u001BOR',
   F4: '\u001BOS',
+  F5: '\u001B[15~',
+  F6: '\u001B[17~',
+  F7: '\u001B[18~',
+  F8: '\u001B[19~',
+  delete: '\u001B[3~',
 } as const;
 
 /** The bytes for a key name from the binding table ('j', 'G', 'down', 'C-c'). */

@@ -34,8 +34,15 @@ async function connectedThenServerGone(): Promise<{ client: FerryClient; statuse
 }
 
 /** The same share on the same port, as after a restart. */
-async function serverComesBack(): Promise<void> {
-  again = await FerryServer.start({ root: t.share.root, host: '127.0.0.1', port: t.server.port, logFile: `${t.scratch}/again.log.jsonl`, hashIndexFile: null });
+async function serverComesBack(options: { allowWrite?: boolean } = {}): Promise<void> {
+  again = await FerryServer.start({
+    root: t.share.root,
+    host: '127.0.0.1',
+    port: t.server.port,
+    logFile: `${t.scratch}/again.log.jsonl`,
+    hashIndexFile: null,
+    ...options,
+  });
 }
 
 describe('reconnecting', () => {
@@ -69,5 +76,24 @@ describe('reconnecting', () => {
     expect(statuses.at(-1)?.state).toBe('closed');
     // With the default 30 s wait, a call that did not know the client is closed would hang here.
     expect(await codeOf(client.list())).toBe('CONNECTION_LOST');
+  });
+
+  it('re-reads the write permission: a server restarted with --allow-write is writable, and read-only again after', async () => {
+    const { client, statuses } = await connectedThenServerGone();
+    expect(client.writable).toBe(false);
+    await serverComesBack({ allowWrite: true });
+    await waitFor(() => statuses.at(-1)?.state === 'connected', 'the client to reconnect');
+    expect(client.writable).toBe(true);
+    expect(client.info.features).toContain('write');
+    expect(await client.mkdir('made')).toEqual({ path: 'made', created: true });
+
+    statuses.length = 0;
+    await again!.close();
+    again = undefined;
+    await waitFor(() => statuses.some((s) => s.state === 'reconnecting'), 'the client to notice');
+    await serverComesBack();
+    await waitFor(() => statuses.at(-1)?.state === 'connected', 'the client to reconnect again');
+    expect(client.writable).toBe(false);
+    expect(await codeOf(client.mkdir('again'))).toBe('READ_ONLY');
   });
 });

@@ -4,7 +4,7 @@
 
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStaleUploadTemp, uploadTempName } from '../../src/server/upload-temp.js';
@@ -69,6 +69,28 @@ describe('stale upload temp files', () => {
     expect((await readdir(t.share.root)).filter((n) => n.startsWith('.ferry-upload-')).sort()).toEqual([names.legacyFresh, names.liveFresh].sort());
     expect(await readdir(at('sub'))).not.toContain(names.liveOld);
     expect(await readdir(at('sub/deeper'))).toEqual(['b.txt']);
+  });
+
+  it('a folder copy a stopped server left is removed whole at the next start, never what a link in it names', async () => {
+    const dead = await killedWriterPid();
+    const live = process.ppid;
+    const deadCopy = `.ferry-upload-${dead}-m0abc12-8899aabbccdd`;
+    const liveCopy = `.ferry-upload-${live}-m0abc12-aabbaabbccdd`;
+    t = await startTestServer({ 'a.txt': 'a\n' });
+    // Planted once this server's own clean-up is done: the server under test is the next one, below.
+    await t.server.staleUploadsCleaned;
+    await t.share.write({ [`${deadCopy}/x/1.txt`]: '1', [`${deadCopy}/2.txt`]: '2', [`sub/${liveCopy}/3.txt`]: '3' });
+    await symlink(t.share.outside, t.share.abs(`${deadCopy}/out`));
+    const next = await FerryServer.start({ root: t.share.root, host: '127.0.0.1', port: 0, logFile: `${t.scratch}/next.log`, hashIndexFile: null });
+    try {
+      const report = await next.staleUploadsCleaned;
+      expect(report).toMatchObject({ complete: true, removed: 1 });
+    } finally {
+      await next.close();
+    }
+    expect(await readdir(t.share.root)).toEqual(['a.txt', 'sub']);
+    expect(await readdir(t.share.abs(`sub/${liveCopy}`))).toEqual(['3.txt']); // a live server's copy in progress
+    await t.share.assertSentinelIntact();
   });
 
   it('a server starting on a share leaves a running upload of another server alone', async () => {

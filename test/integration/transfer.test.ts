@@ -343,7 +343,7 @@ describe('upload', () => {
     const client = await t.connect({ noCache: true });
     const local = join(dest, 'up.bin');
     await writeFile(local, randomBytes(1000));
-    await expect(client.upload(local)).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(client.upload(local)).rejects.toMatchObject({ code: 'READ_ONLY' });
     await expect(stat(t.share.abs('up.bin'))).rejects.toThrow();
   });
 

@@ -10,7 +10,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { createSelfSigned } from '../../src/transport/cert.js';
 import { fingerprintOf, normaliseFingerprint } from '../../src/transport/fingerprint.js';
-import { IDENTITY_FILE, loadOrCreateServerIdentity, type ServerIdentity, tlsConnect, tlsServerOptions, udpKeyFrom } from '../../src/transport/tls.js';
+import {
+  CertificateChanged,
+  IDENTITY_FILE,
+  loadOrCreateServerIdentity,
+  type ServerIdentity,
+  tlsConnect,
+  tlsServerOptions,
+  udpKeyFrom,
+} from '../../src/transport/tls.js';
 
 let dir: string;
 let identity: ServerIdentity;
@@ -136,6 +144,9 @@ describe('tlsConnect', () => {
     const other = fingerprintOf(createSelfSigned().cert);
     const err = await tlsConnect({ host: '127.0.0.1', port, fingerprint: other, knownServersFile: join(dir, 'known-wrong') }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: ErrorCode.Unauthorized });
+    // Typed, so a caller can put the choice to a person without reading the message.
+    expect(err).toBeInstanceOf(CertificateChanged);
+    expect(err).toMatchObject({ address: `127.0.0.1:${port}`, expected: other, seen: identity.fingerprint, source: 'pin' });
     expect((err as Error).message).toContain(other);
     expect((err as Error).message).toContain(identity.fingerprint);
   });
@@ -158,6 +169,7 @@ describe('tlsConnect', () => {
     expect((err as Error).message).toContain(fingerprintOf(impostor.cert));
     expect((err as Error).message).toContain(identity.fingerprint);
     expect((err as Error).message).toContain(known);
+    expect(err).toMatchObject({ expected: identity.fingerprint, seen: fingerprintOf(impostor.cert), source: 'known-servers' });
     // The store still holds the original, unchanged.
     expect((await readFile(known, 'utf8')).trim().split('\n')).toEqual([`127.0.0.1:${port} ${identity.fingerprint}`]);
   });

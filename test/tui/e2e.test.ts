@@ -53,7 +53,7 @@ afterEach(async () => {
   current = undefined;
 });
 
-async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = {}, args?: string[]): Promise<Session> {
+async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = {}, args?: string[], more: string[] = []): Promise<Session> {
   const local = await fs.mkdtemp(path.join(os.tmpdir(), 'ferry-e2e-local-'));
   const term = new xterm.Terminal({ cols, rows, allowProposedApi: true });
   const env: Record<string, string> = {
@@ -65,7 +65,7 @@ async function launch(cols = 120, rows = 36, extraEnv: Record<string, string> = 
     XDG_DATA_HOME: path.join(home, 'data'),
     ...extraEnv,
   };
-  const proc = pty!.spawn(process.execPath, [bin, 'tui', ...(args ?? ['--share', shareDir, '--local', local])], {
+  const proc = pty!.spawn(process.execPath, [bin, 'tui', ...(args ?? ['--share', shareDir, '--local', local]), ...more], {
     name: 'xterm-256color',
     cols,
     rows,
@@ -110,6 +110,34 @@ describe.skipIf(!pty)('ferry tui in a pseudo-terminal', () => {
     const scratch = path.join(home, 'data', 'ferry', 'sample-downloads');
     expect(await fs.readFile(path.join(scratch, 'README.txt'), 'utf8')).toContain('Welcome to the ferry sample share');
     expect(await fs.readdir(s.local)).toEqual([]);
+    s.proc.write('q');
+    expect(await s.exited).toBe(0);
+  }, 30_000);
+
+  it('makes, renames and deletes a folder on a writable share with F7, F6 and Delete, as a terminal sends them', async () => {
+    const s = await launch(120, 36, {}, undefined, ['--allow-write']);
+    await s.waitScreen((x) => x.includes('hello.txt') && x.includes('● connected'));
+    s.proc.write('\u001B[18~'); // F7
+    await s.waitScreen((x) => x.includes('make folder in server /'));
+    s.proc.write('made\r');
+    await s.waitScreen((x) => /┃[ ▌]made\//.test(x));
+    expect((await fs.stat(path.join(shareDir, 'made'))).isDirectory()).toBe(true);
+    s.proc.write('g');
+    await s.waitScreen((x) => /┃▌made\//.test(x));
+    s.proc.write('\u001B[17~'); // F6
+    await s.waitScreen((x) => x.includes('to local: /'));
+    s.proc.write('\t');
+    await s.waitScreen((x) => x.includes('to server: made'));
+    s.proc.write('\u0015renamed\r'); // Ctrl-U, the new name, Enter
+    await s.waitScreen((x) => /┃[ ▌]renamed\//.test(x));
+    expect(await fs.readdir(shareDir)).toContain('renamed');
+    s.proc.write('g');
+    await s.waitScreen((x) => /┃▌renamed\//.test(x));
+    s.proc.write('\u001B[3~'); // Delete
+    await s.waitScreen((x) => x.includes('Delete the folder renamed (0 B)?'));
+    s.proc.write('y');
+    await s.waitScreen((x) => !/renamed\//.test(x) && x.includes('✓ deleted renamed'));
+    expect((await fs.readdir(shareDir)).sort()).toEqual(['big.bin', 'hello.txt', 'sub']);
     s.proc.write('q');
     expect(await s.exited).toBe(0);
   }, 30_000);

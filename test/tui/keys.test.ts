@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BINDINGS, Command, commandFor, footerBindings, helpGroups, type Scope } from '../../src/tui/keys/bindings.js';
+import { BINDINGS, Command, commandFor, footerBindings, helpGroups, setKeyTable, type Scope } from '../../src/tui/keys/bindings.js';
 import { displayKey, keyName } from '../../src/tui/keys/key-name.js';
 import type { Key } from 'ink';
 
@@ -87,6 +87,25 @@ describe('keyName', () => {
     expect(keyName('\r', { ...none, return: true })).toBe('enter');
     expect(displayKey('C-c')).toBe('Ctrl-C');
     expect(displayKey('pagedown')).toBe('PgDn');
+  });
+
+  it('tells function keys apart, and Delete from Backspace, by the bytes the terminal sent', () => {
+    // Ink reports every function key as an empty input, and both DEL and ESC[3~ as `delete`.
+    expect(keyName('', none, '\u001B[15~')).toBe('F5');
+    expect(keyName('', none, '\u001B[17~')).toBe('F6');
+    expect(keyName('', none, '\u001B[18~')).toBe('F7');
+    expect(keyName('', none, '\u001B[19~')).toBe('F8');
+    expect(keyName('', { ...none, delete: true }, '\u001B[3~')).toBe('delete');
+    expect(keyName('', { ...none, delete: true }, '\u007F')).toBe('backspace');
+    expect(displayKey('delete')).toBe('Del');
+    expect(commandFor('panes', 'F5')).toBe(Command.Copy);
+    expect(commandFor('panes', 'R')).toBe(Command.Move);
+    expect(commandFor('panes', 'M')).toBe(Command.MakeFolder);
+    expect(commandFor('panes', 'delete')).toBe(Command.Delete);
+    expect(commandFor('panes', 'backspace')).toBe(Command.Parent);
+    expect(setKeyTable({ delete: ['F8', 'x'] })).toEqual([]);
+    expect(commandFor('panes', 'F8')).toBe(Command.Delete);
+    setKeyTable({});
   });
 });
 

@@ -1,12 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTui } from '../../src/tui/run.js';
+import { MOUSE_OFF, MOUSE_ON } from '../../src/tui/keys/mouse.js';
 import { ENTER_ALT_SCREEN, LEAVE_ALT_SCREEN, SHOW_CURSOR } from '../../src/tui/terminal.js';
 import { FakeCache, FakeFerry } from '../helpers/fake-client.js';
 import { FakeStdin, SizedStdout } from '../helpers/render.js';
 import { keyBytes } from '../helpers/keys.js';
 import { localFolder, SAMPLE } from './harness.js';
 
-function setup() {
+function setup(options: { mouse?: boolean } = {}) {
   const stdout = new SizedStdout(100, 30);
   // A pretend terminal, so the app hides and shows the cursor as on a real one.
   // Ink's cursor hiding (cli-cursor) also registers restore-cursor's exit hook,
@@ -27,6 +28,7 @@ function setup() {
     uploadAllowed: false,
     stdout: stdout as unknown as NodeJS.WriteStream,
     stdin: stdin as unknown as NodeJS.ReadStream,
+    ...options,
   });
   const output = () => stdout.frames.join('');
   // The app is up once it has asked for both listings.
@@ -79,5 +81,37 @@ describe('runTui', () => {
     await expect(t.done).rejects.toThrow('boom');
     expect(t.output().endsWith(SHOW_CURSOR + LEAVE_ALT_SCREEN)).toBe(true);
     expect(t.output()).not.toMatch(/\bat .*\.(tsx?|js):\d+/);
+  });
+
+  it('asks for mouse reports on entry and turns them off on every way out', async () => {
+    for (const leave of ['q', keyBytes('C-c')]) {
+      const t = setup();
+      pending = t.done;
+      await t.started();
+      expect(t.output()).toContain(ENTER_ALT_SCREEN + '\u001B[?25l\u001B[2J\u001B[H' + MOUSE_ON);
+      t.stdin.write(leave);
+      await t.done;
+      expect(t.output().endsWith(MOUSE_OFF + SHOW_CURSOR + LEAVE_ALT_SCREEN)).toBe(true);
+    }
+    const crash = setup();
+    pending = crash.done;
+    await crash.started();
+    // The pane's listing is asked for in an effect: a synchronous throw there crashes the render.
+    crash.api.listStream = () => {
+      throw new Error('boom');
+    };
+    crash.stdin.write('r');
+    await expect(crash.done).rejects.toThrow('boom');
+    expect(crash.output().endsWith(MOUSE_OFF + SHOW_CURSOR + LEAVE_ALT_SCREEN)).toBe(true);
+  });
+
+  it('leaves the mouse alone when told to', async () => {
+    const t = setup({ mouse: false });
+    pending = t.done;
+    await t.started();
+    t.stdin.write('q');
+    await t.done;
+    expect(t.output()).not.toContain(MOUSE_ON);
+    expect(t.output()).not.toContain(MOUSE_OFF);
   });
 });

@@ -45,6 +45,7 @@ function showConfig(ctx: Ctx, json: boolean): void {
   });
   // The app's own setting: no environment variable stands for it.
   rows.push({ setting: 'md5', value: settings.md5 ? 'on' : 'off', source: settings.md5 !== undefined ? 'config file' : 'default' });
+  rows.push({ setting: 'mouse', value: settings.mouse === false ? 'off' : 'on', source: settings.mouse !== undefined ? 'config file' : 'default' });
   rows.push({
     setting: 'transfers',
     value: String(settings.transfers ?? DEFAULT_TRANSFERS),

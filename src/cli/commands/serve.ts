@@ -60,7 +60,12 @@ export function serveCommand(ctx: Ctx) {
           })
           .option('log-keep', { type: 'number', describe: 'older command log files to keep [default: 4]', requiresArg: true })
           .option('verbose', { type: 'boolean', default: false, describe: 'also print every limit the server enforces' })
-          .option('allow-upload', { type: 'boolean', default: false, describe: 'let clients upload into the folder' })
+          .option('allow-write', {
+            alias: 'allow-upload',
+            type: 'boolean',
+            default: false,
+            describe: 'let clients change the folder: upload, mkdir, mv, rm, cp (--allow-upload is the old name)',
+          })
           .option('token', {
             type: 'string',
             describe:
@@ -105,7 +110,7 @@ export function serveCommand(ctx: Ctx) {
             ...(udpAdvertisePort !== undefined ? { udpAdvertisePort } : {}),
             ...(logFile !== undefined ? { logFile } : {}),
             logRotation,
-            allowUpload: a['allow-upload'],
+            allowWrite: a['allow-write'],
             insecure: a.insecure,
             tls: a.tls,
             ...(token ? { token } : {}),

@@ -1,5 +1,5 @@
 // ferry upload LOCAL: send a file (or, with --recursive, a folder) to a server
-// started with --allow-upload. Missing remote folders are created.
+// started with --allow-write. Missing remote folders are created.
 
 import path from 'node:path';
 import type { Argv } from 'yargs';
@@ -14,7 +14,7 @@ export function uploadCommand(ctx: Ctx) {
   return (y: Argv) =>
     y.command(
       'upload <local>',
-      'upload a local file or folder into the share (the server needs --allow-upload)',
+      'upload a local file or folder into the share (the server needs --allow-write)',
       (b) =>
         withClientOptions(b)
           .positional('local', { type: 'string', demandOption: true, describe: 'local file (or folder, with --recursive) to send' })

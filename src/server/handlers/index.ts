@@ -10,6 +10,10 @@ import { stat } from './stat.js';
 import { udp } from './udp.js';
 import { upload } from './upload.js';
 import { watch } from './watch.js';
+import { copy } from './copy.js';
+import { mkdir } from './mkdir.js';
+import { move } from './move.js';
+import { remove } from './remove.js';
 
 export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messages.js').Request, { op: K }>> } = {
   list,
@@ -22,4 +26,8 @@ export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messa
   logs,
   read,
   watch,
+  mkdir,
+  move,
+  remove,
+  copy,
 };

@@ -15,9 +15,8 @@ import type { Handler } from '../context.js';
 export const upload: Handler<UploadRequest> = async (ctx) => {
   const { store, hashes, counters } = ctx.services;
   const { request } = ctx;
-  if (!ctx.services.allowUpload) {
-    throw new FerryError(ErrorCode.Forbidden, 'this server is read-only (start it with --allow-upload to accept uploads)');
-  }
+  // The session refuses writes on a read-only server before they start; this is the second lock.
+  if (!ctx.services.allowWrite) throw new FerryError(ErrorCode.ReadOnly, 'this server is read-only (start it with --allow-write to allow changes)');
   if (request.parents) await store.makeParents(request.path);
   return store.withParent(request.path, async (parent) => {
     const { target, temp } = await store.prepareWrite(parent, request.overwrite ?? false);

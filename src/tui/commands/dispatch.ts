@@ -14,6 +14,8 @@ import { hasFilters, isTreeSearch, type Filters } from '../state/filters.js';
 import { pendingCount, rowCount } from '../state/transfers.js';
 import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
 import { listMoveFor } from '../hooks/use-list-cursor.js';
+import { checkTarget, goToSide } from '../hooks/go-to-target.js';
+import type { PaneNav } from '../hooks/use-nav-history.js';
 import type { Transfers } from '../hooks/use-transfers.js';
 
 export type Overlay =
@@ -27,6 +29,7 @@ export type Overlay =
   | { kind: 'nameFilter' }
   | { kind: 'viewer'; pane: PaneId; path: string; size: number }
   | { kind: 'command' }
+  | { kind: 'goto'; pane: PaneId }
   | { kind: 'quit' }
   | { kind: 'transfers' }
   | { kind: 'cancelAll' }
@@ -51,6 +54,8 @@ export interface CommandContext {
   uploadAllowed: boolean;
   listRows: number;
   exit(): void;
+  /** Each pane's back/forward history. */
+  nav?: Record<PaneId, PaneNav>;
 }
 
 /**
@@ -188,17 +193,21 @@ export function runCommand(ctx: CommandContext, command: Command): void {
       const e = pane.view[pane.cursor];
       if (e?.type === 'dir') dispatch({ type: 'cd', path: e.path });
       // In results from the tree below, Enter goes to the file where it is.
-      else if (e && isTreeSearch(pane.filters)) dispatch({ type: 'reveal', path: e.path });
-      else if (e) ctx.setOverlay({ kind: 'viewer', pane: ctx.focus, path: e.path, size: e.size });
+      else if (e?.type === 'file' && isTreeSearch(pane.filters)) dispatch({ type: 'reveal', path: e.path });
+      else if (e?.type === 'file') ctx.setOverlay({ kind: 'viewer', pane: ctx.focus, path: e.path, size: e.size });
       return;
-    }
-    case Command.View: {
-      const e = selectedEntry(pane);
-      if (e?.type !== 'file') return ctx.setMessage({ level: 'info', text: 'select a file to view' });
-      return ctx.setOverlay({ kind: 'viewer', pane: ctx.focus, path: e.path, size: e.size });
     }
     case Command.Parent:
       return dispatch({ type: 'parent' });
+    case Command.GoTo:
+      return ctx.setOverlay({ kind: 'goto', pane: ctx.focus });
+    case Command.Back:
+    case Command.Forward: {
+      const back = command === Command.Back;
+      if (ctx.nav?.[ctx.focus].go(back ? 'back' : 'forward') === false)
+        ctx.setMessage({ level: 'info', text: back ? 'nothing to go back to' : 'nothing to go forward to' });
+      return;
+    }
     case Command.SwitchPane:
       return ctx.setFocus(ctx.focus === 'local' ? 'remote' : 'local');
     case Command.Mark:
@@ -292,8 +301,23 @@ export function runClassic(ctx: CommandContext, cmd: ClassicCommand): void {
   }
 }
 
+/** ':cd PATH': the focused pane goes to PATH (no PATH: the share's root, or home here), as C-g does. */
+function changeFolder(ctx: CommandContext, typed: string): void {
+  const pane = ctx.focus;
+  const { context, folders } = goToSide(pane, ctx.panes[pane].path, ctx.api, ctx.localSide);
+  void checkTarget(typed || (pane === 'local' ? '~' : '/'), context, folders).then((r) => {
+    if ('error' in r) return ctx.setMessage({ level: 'error', text: r.error });
+    ctx.dispatch[pane]({ type: 'cd', path: r.path });
+  });
+}
+
 /** Parse and run one ':' line; a parse error becomes the message, in place. */
 export function runCommandLine(ctx: CommandContext, text: string): void {
+  const cd = /^cd(?:\s+(.*))?$/.exec(text.trim());
+  if (cd) {
+    ctx.log(`$ ${text}`);
+    return changeFolder(ctx, (cd[1] ?? '').trim());
+  }
   const parsed = parseClassic(text);
   if ('error' in parsed) {
     ctx.setMessage({ level: 'error', text: parsed.error });

@@ -7,30 +7,37 @@ import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { classicCompleter } from '../../client/classic-complete.js';
 import { Failure } from '../../client/failure.js';
-import { LocalSide, localMd5 } from '../../client/local-side.js';
+import { localMd5, localSideAt } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
 import { pauseQueue, runCommand, runCommandLine, localCopyRel, type CommandContext, type Overlay, type PaneId } from '../commands/dispatch.js';
 import { useConnection } from '../hooks/use-connection.js';
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { usePane } from '../hooks/use-pane.js';
+import { useNavHistory } from '../hooks/use-nav-history.js';
+import { usePaneMouse } from '../hooks/use-pane-mouse.js';
+import { Command, commandFor, type Scope } from '../keys/bindings.js';
 import { useFollowFolder } from '../hooks/use-follow-folder.js';
 import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
-import { commandFor, type Scope } from '../keys/bindings.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS } from '../state/layout.js';
 import { initialLogs, logsReducer } from '../state/logs.js';
 import { batchView } from '../state/transfer-batch.js';
 import { pendingCount, rowCount, runningBytes, runningCount, visibleTransfers } from '../state/transfers.js';
 import { useCoalesced } from '../hooks/use-coalesced.js';
+import { fileOpOf, useFileOps } from '../hooks/use-file-ops.js';
+import { useWritable } from '../hooks/use-writable.js';
+import { FILE_OP_ROWS, FileOpDialog } from './FileOpDialog.js';
 import { CacheView } from './CacheView.js';
 import { CheckAllView } from './CheckAllView.js';
 import { BottomLine } from './BottomLine.js';
 import { HelpOverlay } from './HelpOverlay.js';
 import { LogViewer } from './LogViewer.js';
 import { MessageLine, type Message } from './MessageLine.js';
-import { Pane } from './Pane.js';
+import { Pane, type PaneProps } from './Pane.js';
+import { GoToPane } from './GoToPane.js';
+import { goToSide, withCdCompletion } from '../hooks/go-to-target.js';
 import { QuitDialog } from './QuitDialog.js';
 import { CONFIRM_ROWS, ConfirmDialog } from './ConfirmDialog.js';
 import { SHORTLIST_ROWS, ShortlistForm } from './ShortlistForm.js';
@@ -46,7 +53,8 @@ export interface AppProps {
   serverLabel: string;
   /** The remote pane's title, where it differs from the status line's label. */
   remoteLabel?: string;
-  uploadAllowed: boolean;
+  /** Uploads are accepted (read from the client, and again on every reconnect, unless given). */
+  uploadAllowed?: boolean;
   /** Also compute each download's MD5 here (every chunk is checked by BLAKE3 regardless). */
   md5Here?: boolean;
   /** Transfers open at once; the rest wait in the queue (DEFAULT_TRANSFERS unless set). */
@@ -75,23 +83,33 @@ export function App({
   localRoot,
   serverLabel,
   remoteLabel = serverLabel,
-  uploadAllowed,
+  uploadAllowed: uploadAllowedAtStart,
   md5Here = false,
   concurrency,
   onExit,
   pingIntervalMs,
 }: AppProps) {
   const { columns, rows } = useTerminalSize();
-  const localSide = useMemo(() => new LocalSide(localRoot), [localRoot]);
+  const localStart = useMemo(() => localSideAt(localRoot), [localRoot]);
+  const localSide = localStart.side;
   const remoteSide = useMemo(() => new RemoteSide(api), [api]);
-  const complete = useMemo(() => classicCompleter(api), [api]);
+  const classic = useMemo(() => classicCompleter(api), [api]);
   // Fresh-readable state (see use-store): key handlers act on what the user last
   // did, even when React has not drawn it yet.
-  const [local, dispatchLocal, localLatest] = usePane(localSide, 'local');
+  const [local, dispatchLocal, localLatest] = usePane(localSide, 'local', localStart.path);
   const [remote, dispatchRemote, remoteLatest] = usePane(remoteSide, 'remote');
+  const nav = { local: useNavHistory(localLatest, local.path, dispatchLocal), remote: useNavHistory(remoteLatest, remote.path, dispatchRemote) };
   // The remote pane follows its folder on the server: changes there show without `r`.
   useFollowFolder(remoteSide, remote.path, () => dispatchRemote({ type: 'refresh' }));
   const [focus, setFocus, focusLatest] = useLatestState<PaneId>('remote');
+  // The ':' line's Tab: the classic commands, and folders of the focused pane after 'cd '.
+  const complete = useMemo(
+    () =>
+      withCdCompletion(classic, () =>
+        goToSide(focusLatest.current, (focusLatest.current === 'local' ? localLatest : remoteLatest).current.path, api, localSide),
+      ),
+    [classic, focusLatest, localLatest, remoteLatest, api, localSide],
+  );
   const [overlay, setOverlay, overlayLatest] = useLatestState<Overlay>({ kind: 'none' });
   const [message, setMessage, messageLatest] = useLatestState<Message | null>(null);
   const [logs, dispatchLogs] = useReducer(logsReducer, initialLogs);
@@ -112,14 +130,17 @@ export function App({
     md5Here,
     ...(concurrency !== undefined ? { concurrency } : {}),
     onDownloaded: (r) => {
+      fileOpsRef.current?.downloaded(r);
       log(`downloaded ${r.path} (${r.bytes} B, ${r.transport.toUpperCase()}, cache ${r.cache}) md5 ${r.md5} verified`);
       afterDownloads();
     },
     onUploaded: (r) => {
+      fileOpsRef.current?.uploaded(r);
       log(`uploaded ${r.path} (${r.bytes} B) md5 ${r.md5} verified`);
       dispatchRemote({ type: 'refresh' });
     },
     onFailed: (f) => {
+      fileOpsRef.current?.transferFailed(f.path);
       if (f.reason === Failure.Cancelled) {
         log(`${f.kind} ${f.path} cancelled`);
         return;
@@ -134,6 +155,22 @@ export function App({
     },
   });
   const status = useConnection(api, pingIntervalMs);
+  // What the server allows, read again after every reconnection.
+  const permissions = useWritable(api, uploadAllowedAtStart);
+  const uploadAllowed = permissions.upload;
+  const fileOps = useFileOps({
+    api,
+    localSide,
+    remoteSide,
+    panes: () => ({ local: localLatest.current, remote: remoteLatest.current }),
+    dispatch: { local: dispatchLocal, remote: dispatchRemote },
+    transfers,
+    permissions,
+    setMessage,
+    log,
+  });
+  const fileOpsRef = useRef(fileOps);
+  fileOpsRef.current = fileOps;
   // Back from a drop: what the remote pane shows may be an error or stale.
   const lastState = useRef(status.state);
   useEffect(() => {
@@ -152,8 +189,13 @@ export function App({
     onExit();
   }, [transfers, onExit]);
 
-  const dialogRows =
-    overlay.kind === 'shortlist' ? SHORTLIST_ROWS : overlay.kind === 'quit' || overlay.kind === 'overwrite' || overlay.kind === 'cancelAll' ? CONFIRM_ROWS : 0;
+  const dialogRows = fileOps.dialog
+    ? FILE_OP_ROWS
+    : overlay.kind === 'shortlist'
+      ? SHORTLIST_ROWS
+      : overlay.kind === 'quit' || overlay.kind === 'overwrite' || overlay.kind === 'cancelAll'
+        ? CONFIRM_ROWS
+        : 0;
   // One row stays free: a frame as tall as the terminal makes Ink repaint with
   // ESC[3J, which wipes the user's scrollback, and redraw everything each time.
   const layout = computeLayout(columns, rows - 1, rowCount(transfers.transfers), message !== null, dialogRows, stats ? 1 : 0);
@@ -182,6 +224,21 @@ export function App({
     uploadAllowed,
     listRows: listRows.current,
     exit,
+    nav,
+  });
+
+  const dispatchOf = (id: PaneId) => (id === 'local' ? dispatchLocal : dispatchRemote);
+  usePaneMouse({
+    active: () => overlayLatest.current.kind === 'none' && columns >= MIN_COLUMNS && rows >= MIN_ROWS,
+    // The panes sit under the one-row status line.
+    geometry: () => ({ columns: layout.columns, leftWidth: layout.leftWidth, top: 2, paneHeight: layout.paneHeight, listRows: layout.listRows }),
+    panes: { local: localLatest, remote: remoteLatest },
+    select: (id, index) => {
+      setFocus(id);
+      if (index !== null) dispatchOf(id)({ type: 'moveTo', index, height: listRows.current });
+    },
+    open: (id) => runCommand({ ...current(), focus: id }, Command.Open),
+    scroll: (id, delta) => dispatchOf(id)({ type: 'move', delta, height: listRows.current }),
   });
 
   // Ctrl-C always leaves, whatever is open: the terminal is restored by the runner.
@@ -196,7 +253,9 @@ export function App({
     if (overlayLatest.current.kind !== 'none') return false;
     const c = commandFor('panes', key.name);
     if (c === undefined) return false;
-    runCommand(current(), c);
+    const op = fileOpOf(c);
+    if (op) fileOps.begin(op, focusLatest.current);
+    else runCommand(current(), c);
     return true;
   }, Priority.Panes);
 
@@ -205,6 +264,22 @@ export function App({
   }
 
   const focusedPane = focus === 'local' ? local : remote;
+  /** A pane, or the pane with the go-to prompt in its last row while C-g is open there. */
+  const withGoTo = (id: PaneId, props: PaneProps) =>
+    overlay.kind === 'goto' && overlay.pane === id ? (
+      <GoToPane
+        pane={props}
+        {...goToSide(id, props.state.path, api, localSide)}
+        onCancel={close}
+        onMessage={setMessage}
+        onGo={(path) => {
+          close();
+          (id === 'local' ? dispatchLocal : dispatchRemote)({ type: 'cd', path });
+        }}
+      />
+    ) : (
+      <Pane {...props} />
+    );
   const view = (() => {
     const w = layout.columns;
     const h = layout.paneHeight;
@@ -220,6 +295,7 @@ export function App({
             path={overlay.path}
             size={overlay.size}
             label={overlay.pane}
+            shownPath={overlay.pane === 'local' ? tildify(localSide.resolve(overlay.path)) : overlay.path}
             width={w}
             height={h}
             onClose={close}
@@ -246,16 +322,24 @@ export function App({
       default:
         return (
           <Box flexDirection="row" height={h}>
-            <Pane state={local} label={tildify(localSide.label)} width={layout.leftWidth} height={h} listRows={layout.listRows} focused={focus === 'local'} />
-            <Pane
-              state={remote}
-              label={remoteLabel}
-              width={layout.rightWidth}
-              height={h}
-              listRows={layout.listRows}
-              focused={focus === 'remote'}
-              offline={status.state === 'reconnecting'}
-            />
+            {withGoTo('local', {
+              state: local,
+              label: localSide.label,
+              where: tildify(localSide.resolve(local.path)),
+              width: layout.leftWidth,
+              height: h,
+              listRows: layout.listRows,
+              focused: focus === 'local',
+            })}
+            {withGoTo('remote', {
+              state: remote,
+              label: permissions.write ? remoteLabel : `${remoteLabel} · read-only`,
+              width: layout.rightWidth,
+              height: h,
+              listRows: layout.listRows,
+              focused: focus === 'remote',
+              offline: status.state === 'reconnecting',
+            })}
           </Box>
         );
     }
@@ -274,7 +358,7 @@ export function App({
       onNameFilter={(name) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'nameFilter', name })}
       onRunLine={(text) => {
         setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));
-        runCommandLine(current(), text);
+        if (!fileOps.runLine(text)) runCommandLine(current(), text);
       }}
     />
   );
@@ -290,7 +374,9 @@ export function App({
         queued={Math.max(0, pending - running)}
       />
       {view}
-      {overlay.kind === 'shortlist' ? (
+      {fileOps.dialog ? (
+        <FileOpDialog width={layout.columns} dialog={fileOps.dialog} ops={fileOps} />
+      ) : overlay.kind === 'shortlist' ? (
         <ShortlistForm
           width={layout.columns}
           filters={focusedPane.filters}

@@ -20,6 +20,10 @@ export interface PaneProps {
   focused: boolean;
   /** The connection to the server is down: a listing in progress waits for it. */
   offline?: boolean;
+  /** The title's location, when it is not `label/path` (the local pane names its folder whole). */
+  where?: string;
+  /** A text field in place of the summary row (go to a path). */
+  prompt?: LineSpec;
 }
 
 const VERIFY_GLYPH: Record<VerifyMark, Seg> = {
@@ -91,14 +95,14 @@ function summaryRow(s: PaneState, inner: number, offline = false): LineSpec {
  * 'remote  host:port/docs/2024', cut at the start of the location when it does not
  * fit in `room`: the folder the user is in matters more than the server's name.
  */
-export function paneTitle(state: PaneState, label: string, room = Number.POSITIVE_INFINITY): string {
+export function paneTitle(state: PaneState, label: string, room = Number.POSITIVE_INFINITY, at?: string): string {
   const sep = label.endsWith('/') ? '' : '/';
-  const where = state.path === '' ? label : `${label}${sep}${state.path}`;
+  const where = at ?? (state.path === '' ? label : `${label}${sep}${state.path}`);
   const side = `${state.side}  `;
   return side + truncateStart(where, room - side.length);
 }
 
-export function Pane({ state, label, width, height, listRows, focused, offline = false }: PaneProps) {
+export function Pane({ state, label, width, height, listRows, focused, offline = false, where, prompt }: PaneProps) {
   const inner = width - 2;
   // The pane's reducer keeps the cursor; the window drawn is fitted to the rows now.
   const { top: offset } = useListCursor({ length: state.view.length, page: listRows }, { state: { cursor: state.cursor, top: state.offset } });
@@ -132,8 +136,10 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
       ],
     };
   }
-  rows.push({ key: 'sum', spec: summaryRow(state, inner, offline) });
+  rows.push({ key: 'sum', spec: prompt ?? summaryRow(state, inner, offline) });
   // The filters always show, shortened if need be, leaving the title room for the side and a little of the folder.
   const chips = filterChips(state.filters, Math.max(8, width - 2 - 4 - 16)).join(' ') || undefined;
-  return <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips))} titleRight={chips} focused={focused} rows={rows} />;
+  return (
+    <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips), where)} titleRight={chips} focused={focused} rows={rows} />
+  );
 }

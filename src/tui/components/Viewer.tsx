@@ -13,7 +13,8 @@ import { useLineInput } from '../hooks/use-line-input.js';
 import { Command, commandFor } from '../keys/bindings.js';
 import { FileWindow, type TextRow } from '../viewer/file-window.js';
 import { columns, HEX_ROW_BYTES, hexRow, offsetDigits, rowText } from '../viewer/render.js';
-import { Frame } from './Frame.js';
+import { Frame, titleRoom } from './Frame.js';
+import { displayWidth, truncateStart } from '../text.js';
 import type { LineSpec } from './Line.js';
 import { promptSegments } from './PromptLine.js';
 
@@ -24,6 +25,8 @@ export interface ViewerProps {
   size: number;
   /** Where the file is, for the title ('remote', 'local'). */
   label: string;
+  /** The path as the title shows it (a local file's is absolute); `path` unless given. */
+  shownPath?: string;
   width: number;
   height: number;
   onClose(): void;
@@ -65,7 +68,7 @@ const INITIAL: View = {
   ready: false,
 };
 
-export function Viewer({ side, path, size, label, width, height, onClose }: ViewerProps) {
+export function Viewer({ side, path, size, label, shownPath = path, width, height, onClose }: ViewerProps) {
   const win = useMemo(
     () => new FileWindow((offset, count, signal) => side.read(path, { offset, count, ...(signal ? { signal } : {}) }), size),
     [side, path, size],
@@ -209,10 +212,8 @@ export function Viewer({ side, path, size, label, width, height, onClose }: View
         toggleHex();
         break;
       case Command.ViewerSearch:
-        setSearching(true);
-        break;
-      case Command.ViewerNext:
-        find(latest.current.query, key.name !== 'N');
+        if (key.name === 'n' || key.name === 'N') find(latest.current.query, key.name === 'n');
+        else setSearching(true);
         break;
       default:
         if (key.name === 'space') scroll(bodyRows);
@@ -271,5 +272,8 @@ export function Viewer({ side, path, size, label, width, height, onClose }: View
           ];
   rows.push({ key: 'status', spec: status });
   const right = `${view.mode === 'text' && view.topLine !== null ? `line ${view.topLine + 1} · ` : ''}${percent}% · / search · x hex · Esc close`;
-  return <Frame width={width} height={height} title={`view  ${label}  ${path}`} titleRight={right} focused rows={rows} />;
+  // A long path gives way at its start: the file's own name stays in view.
+  const head = `view  ${label}  `;
+  const title = head + truncateStart(shownPath, titleRoom(width, right) - displayWidth(head));
+  return <Frame width={width} height={height} title={title} titleRight={right} focused rows={rows} />;
 }

@@ -4,13 +4,16 @@
 
 import { createContext, useContext, useLayoutEffect, useMemo, useRef, type ReactNode } from 'react';
 import { useInput, useStdin } from 'ink';
-import { functionKeyName, keyName } from '../keys/key-name.js';
+import { keyName } from '../keys/key-name.js';
+import { MouseReader, type MouseEvent } from '../keys/mouse.js';
 
 export interface Keypress {
   /** Canonical name: 'j', 'G', 'down', 'enter', 'C-c', 'space'. */
   name: string;
   /** Printable text typed (for line editors); '' for special keys. */
   text: string;
+  /** With the names 'mouse' (a button press), 'wheel-up' and 'wheel-down': the report (see keys/mouse.ts). */
+  mouse?: MouseEvent;
 }
 
 /** Return true when the key was handled and lower handlers must not see it. */
@@ -85,20 +88,35 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
     queue.current.push(...presses);
     if (!waiting.current) drain();
   };
-  // The raw sequence of the key being read, heard just before useInput's handler
-  // (prepended), which cannot tell function keys apart.
+  // The bytes of the keypress being handled: Ink's key flags cannot tell F5 from
+  // F8 or Delete from Backspace (keyName). This listener is added once, in a
+  // layout effect, so it runs before useInput's, which Ink re-adds every render.
   const { internal_eventEmitter: events } = useStdin();
-  const lastFunctionKey = useRef<string | undefined>(undefined);
+  const rawBytes = useRef<string | undefined>(undefined);
   useLayoutEffect(() => {
-    if (!events) return;
-    const listen = (data: unknown) => {
-      lastFunctionKey.current = typeof data === 'string' ? functionKeyName(data) : undefined;
-    };
-    events.prependListener('input', listen);
-    return () => void events.removeListener('input', listen);
+    const see = (data: string) => void (rawBytes.current = typeof data === 'string' ? data : undefined);
+    events?.on('input', see);
+    return () => void events?.removeListener('input', see);
   }, [events]);
-  useInput((input, key) => {
-    const name = (input === '' && lastFunctionKey.current) || keyName(input, key);
+  // Mouse reports are sorted out before anything reads keys: a report is never
+  // typed text, whichever handler is listening.
+  const mouse = useRef<MouseReader | null>(null);
+  mouse.current ??= new MouseReader();
+  useInput((raw, key) => {
+    const bytes = rawBytes.current;
+    rawBytes.current = undefined;
+    const read = mouse.current!.read(raw);
+    if ('swallow' in read) return;
+    if ('mouse' in read) {
+      // Releases carry nothing a click has not said already.
+      // The wheel goes by a key name of its own, so the key table can bind it.
+      const name = read.mouse.kind === 'wheel' ? `wheel-${read.mouse.wheel}` : 'mouse';
+      if (read.mouse.kind !== 'release') enqueue([{ name, text: '', mouse: read.mouse }]);
+      return;
+    }
+    const input = read.pass;
+    if (input !== raw) return enqueue([...input].map(charPress));
+    const name = keyName(input, key, bytes);
     const plain = !key.ctrl && !key.meta && name === input;
     if (plain && [...input].length > 1) enqueue([...input].map(charPress));
     else enqueue([{ name, text: name === 'space' ? ' ' : plain ? input : '' }]);

@@ -21,8 +21,10 @@ function listingKey(f: Filters, showHidden: boolean): string {
   return JSON.stringify([f.find, f.ext, f.after, f.before, f.keyword, isTreeSearch(f) && showHidden]);
 }
 
-export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, (a: PaneAction) => void, Latest<PaneState>] {
-  const [state, dispatch, latest] = useStore(paneReducer, () => initialPane(kind));
+export function usePane(side: Side, kind: 'local' | 'remote', start = ''): [PaneState, (a: PaneAction) => void, Latest<PaneState>] {
+  // Started below the side's root, the first row is '..': the cursor starts on
+  // the row after it, on the folder's own first entry.
+  const [state, dispatch, latest] = useStore(paneReducer, () => ({ ...initialPane(kind, start), cursor: start === '' ? 0 : 1 }));
   const { path, reload } = state;
   const key = listingKey(state.filters, state.showHidden);
   useEffect(() => {
@@ -34,9 +36,15 @@ export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, (a: P
     const entries: Entry[] = [];
     let timer: NodeJS.Timeout | undefined;
     let shown = false;
+    // The user may have moved on before this effect's cleanup runs (the state is
+    // read fresh, the abort comes a render later): such an answer is dropped too.
+    const stale = () => {
+      const now = latest.current;
+      return ac.signal.aborted || now.path !== path || now.reload !== reload || listingKey(now.filters, now.showHidden) !== key;
+    };
     const flush = () => {
       timer = undefined;
-      if (!ac.signal.aborted) dispatch({ type: 'partial', entries: entries.slice() });
+      if (!stale()) dispatch({ type: 'partial', entries: entries.slice() });
     };
     side
       .listStream(
@@ -68,11 +76,11 @@ export function usePane(side: Side, kind: 'local' | 'remote'): [PaneState, (a: P
       .then(
         () => {
           clearTimeout(timer);
-          if (!ac.signal.aborted) dispatch({ type: 'loaded', entries });
+          if (!stale()) dispatch({ type: 'loaded', entries });
         },
         (err: unknown) => {
           clearTimeout(timer);
-          if (!ac.signal.aborted) dispatch({ type: 'failed', error: errorText(err) });
+          if (!stale()) dispatch({ type: 'failed', error: errorText(err) });
         },
       );
     return () => {

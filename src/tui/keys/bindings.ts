@@ -10,8 +10,10 @@ export enum Command {
   Top = 'top',
   Bottom = 'bottom',
   Open = 'open',
-  View = 'view',
   Parent = 'parent',
+  GoTo = 'go-to',
+  Back = 'back',
+  Forward = 'forward',
   SwitchPane = 'switch-pane',
   Mark = 'mark',
   MarkAll = 'mark-all',
@@ -41,6 +43,10 @@ export enum Command {
   CommandLine = 'command-line',
   Help = 'help',
   Quit = 'quit',
+  Copy = 'copy',
+  Move = 'move',
+  MakeFolder = 'make-folder',
+  Delete = 'delete',
   // Inside views
   Close = 'close',
   Follow = 'follow',
@@ -49,9 +55,8 @@ export enum Command {
   Evict = 'evict',
   ClearCache = 'clear-cache',
   ViewerHex = 'viewer-hex',
+  /** '/' asks what to search, n goes to the next match, N the previous (one row in the help). */
   ViewerSearch = 'viewer-search',
-  /** n the next match, N the previous (one row in the help). */
-  ViewerNext = 'viewer-next',
   /** Left and right: which way is the key's (one row in the help). */
   ScrollSideways = 'scroll-sideways',
 }
@@ -59,7 +64,7 @@ export enum Command {
 /** Where a binding applies: the two panes, or one of the full views. */
 export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help' | 'transfers' | 'viewer';
 
-export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane' | 'File viewer';
+export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Files' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
 
 export interface Binding {
   command: Command;
@@ -86,22 +91,25 @@ export const PINNED_FOOTER = 90;
 const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers', 'viewer'];
 
 export const BINDINGS: readonly Binding[] = [
-  { command: Command.Up, keys: ['k', 'up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
-  { command: Command.Down, keys: ['j', 'down'], label: 'down', help: 'Move down', group: 'Navigate', scopes: NAV },
+  // The wheel is a key here (keys/mouse.ts names its turns) so every list scrolls with it.
+  { command: Command.Up, keys: ['k', 'up', 'wheel-up'], label: 'up', help: 'Move up', group: 'Navigate', scopes: NAV },
+  { command: Command.Down, keys: ['j', 'down', 'wheel-down'], label: 'down', help: 'Move down', group: 'Navigate', scopes: NAV },
   { command: Command.PageUp, keys: ['pageup', 'C-b'], label: 'page up', help: 'Page up', group: 'Navigate', scopes: NAV },
   { command: Command.PageDown, keys: ['pagedown', 'C-f'], label: 'page down', help: 'Page down', group: 'Navigate', scopes: NAV },
   { command: Command.Top, keys: ['g', 'home'], label: 'top', help: 'First row', group: 'Navigate', scopes: NAV },
   { command: Command.Bottom, keys: ['G', 'end'], label: 'bottom', help: 'Last row', group: 'Navigate', scopes: NAV },
   {
     command: Command.Open,
-    keys: ['enter', 'right'],
+    keys: ['enter', 'right', 'F3'],
     label: 'open',
     help: 'Open folder, view file, go to a result',
     group: 'Navigate',
     scopes: ['panes'],
   },
-  { command: Command.View, keys: ['F3'], label: 'view', help: 'View the selected file (text or hex)', group: 'Select & view', scopes: ['panes'] },
   { command: Command.Parent, keys: ['backspace', 'h', 'left'], label: 'up dir', help: 'Go to the parent folder', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.GoTo, keys: ['C-g'], label: 'go to', help: 'Go to a typed path (Tab completes)', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.Back, keys: ['['], label: 'back', help: 'Back to the previous folder', group: 'Navigate', scopes: ['panes'] },
+  { command: Command.Forward, keys: [']'], label: 'forward', help: 'Forward again (after going back)', group: 'Navigate', scopes: ['panes'] },
   {
     command: Command.SwitchPane,
     keys: ['tab', 'S-tab'],
@@ -132,6 +140,10 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.FindName, keys: ['F'], label: 'find', help: 'Find by name in the whole tree below', group: 'Filter', scopes: ['panes'] },
   { command: Command.Keyword, keys: ['K'], label: 'keyword', help: 'Search inside text files (tree below)', group: 'Filter', scopes: ['panes'] },
   { command: Command.ClearFilters, keys: ['escape'], label: 'clear', help: 'Clear filters, search, or the message', group: 'Filter', scopes: ['panes'] },
+  { command: Command.Copy, keys: ['F5', 'C'], label: 'copy', help: 'Copy (to the other pane unless told)', group: 'Files', scopes: ['panes'] },
+  { command: Command.Move, keys: ['F6', 'R'], label: 'move', help: 'Rename or move (Tab: within this side)', group: 'Files', scopes: ['panes'] },
+  { command: Command.MakeFolder, keys: ['F7', 'M'], label: 'mkdir', help: 'Make a folder here', group: 'Files', scopes: ['panes'] },
+  { command: Command.Delete, keys: ['F8', 'delete'], label: 'delete', help: 'Delete (asks, saying what and how much)', group: 'Files', scopes: ['panes'] },
   {
     command: Command.Download,
     keys: ['d'],
@@ -243,26 +255,25 @@ export const BINDINGS: readonly Binding[] = [
     keys: ['x', 'F4'],
     label: 'hex/text',
     help: 'Switch between text and hex',
-    group: 'File viewer',
+    group: 'Views',
     scopes: ['viewer'],
     footer: 1,
   },
-  { command: Command.ViewerSearch, keys: ['/'], label: 'search', help: 'Search in the file', group: 'File viewer', scopes: ['viewer'], footer: 2 },
   {
-    command: Command.ViewerNext,
-    keys: ['n', 'N'],
-    label: 'next/prev',
-    help: 'Next (n) or previous (N) match',
-    group: 'File viewer',
+    command: Command.ViewerSearch,
+    keys: ['/', 'n', 'N'],
+    label: 'search',
+    help: 'Search (/), next (n), previous (N)',
+    group: 'Views',
     scopes: ['viewer'],
-    footer: 3,
+    footer: 2,
   },
   {
     command: Command.ScrollSideways,
     keys: ['left', 'right', 'h', 'l'],
     label: 'sideways',
     help: 'Scroll left (← h) or right (→ l)',
-    group: 'File viewer',
+    group: 'Views',
     scopes: ['viewer'],
   },
   {
@@ -294,7 +305,10 @@ const NAMED_KEYS = new Set([
   'backspace',
   'escape',
   'space',
+  'delete',
   ...Array.from({ length: 12 }, (_, i) => `F${i + 1}`),
+  'wheel-up',
+  'wheel-down',
 ]);
 
 /** Is `name` a key keyName() can produce: one character, a named key, or C- and a letter? */

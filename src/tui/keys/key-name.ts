@@ -3,7 +3,41 @@
 
 import type { Key } from 'ink';
 
-export function keyName(input: string, key: Key): string {
+/**
+ * Keys Ink reports without telling them apart: every function key arrives as
+ * an empty input, and the Delete key as the same `delete` flag as Backspace
+ * (DEL, 0x7f). The bytes the terminal sent name them (xterm, VT220 and rxvt
+ * forms).
+ */
+const BY_SEQUENCE: Record<string, string> = {
+  '\u001BOP': 'F1',
+  '\u001BOQ': 'F2',
+  '\u001BOR': 'F3',
+  '\u001BOS': 'F4',
+  '\u001B[11~': 'F1',
+  '\u001B[12~': 'F2',
+  '\u001B[13~': 'F3',
+  '\u001B[14~': 'F4',
+  '\u001B[[A': 'F1',
+  '\u001B[[B': 'F2',
+  '\u001B[[C': 'F3',
+  '\u001B[[D': 'F4',
+  '\u001B[15~': 'F5',
+  '\u001B[[E': 'F5',
+  '\u001B[17~': 'F6',
+  '\u001B[18~': 'F7',
+  '\u001B[19~': 'F8',
+  '\u001B[20~': 'F9',
+  '\u001B[21~': 'F10',
+  '\u001B[23~': 'F11',
+  '\u001B[24~': 'F12',
+  '\u001B[3~': 'delete',
+};
+
+/** `raw`: the bytes of this keypress as the terminal sent them, when known. */
+export function keyName(input: string, key: Key, raw?: string): string {
+  const named = raw === undefined ? undefined : BY_SEQUENCE[raw];
+  if (named !== undefined) return named;
   if (key.upArrow) return 'up';
   if (key.downArrow) return 'down';
   if (key.leftArrow) return 'left';
@@ -23,38 +57,6 @@ export function keyName(input: string, key: Key): string {
   return input;
 }
 
-// Function keys as xterm, VT220 and the Linux console send them. Ink names them
-// but hands its input handlers neither the name nor the sequence, so the
-// provider (use-keypress) reads the raw sequence and asks here.
-const FUNCTION_KEYS: Record<string, string> = {
-  '\u001bOP': 'F1',
-  '\u001bOQ': 'F2',
-  '\u001bOR': 'F3',
-  '\u001bOS': 'F4',
-  '\u001b[11~': 'F1',
-  '\u001b[12~': 'F2',
-  '\u001b[13~': 'F3',
-  '\u001b[14~': 'F4',
-  '\u001b[15~': 'F5',
-  '\u001b[17~': 'F6',
-  '\u001b[18~': 'F7',
-  '\u001b[19~': 'F8',
-  '\u001b[20~': 'F9',
-  '\u001b[21~': 'F10',
-  '\u001b[23~': 'F11',
-  '\u001b[24~': 'F12',
-  '\u001b[[A': 'F1',
-  '\u001b[[B': 'F2',
-  '\u001b[[C': 'F3',
-  '\u001b[[D': 'F4',
-  '\u001b[[E': 'F5',
-};
-
-/** 'F3' for the sequence a terminal sends for F3, and so on; undefined for anything else. */
-export function functionKeyName(sequence: string): string | undefined {
-  return FUNCTION_KEYS[sequence];
-}
-
 const DISPLAY: Record<string, string> = {
   up: '↑',
   down: '↓',
@@ -70,6 +72,9 @@ const DISPLAY: Record<string, string> = {
   backspace: 'Bksp',
   escape: 'Esc',
   space: 'Space',
+  delete: 'Del',
+  'wheel-up': 'wheel↑',
+  'wheel-down': 'wheel↓',
 };
 
 /** How a key is written in the footer and the help overlay. */

@@ -48,7 +48,7 @@ export type PaneAction =
   | { type: 'move'; delta: number; height: number }
   | { type: 'moveTo'; index: number; height: number }
   | { type: 'list'; move: ListMove; height: number }
-  | { type: 'cd'; path: string }
+  | { type: 'cd'; path: string; reselect?: string }
   | { type: 'parent' }
   | { type: 'toggleMark'; height: number }
   | { type: 'clearMarks' }
@@ -149,7 +149,8 @@ function moveTo(s: PaneState, index: number, height: number): PaneState {
 function withView(s: PaneState): PaneState {
   const selected = s.reselect ?? s.view[s.cursor]?.path;
   const view = buildView(s);
-  let cursor = selected === undefined ? 0 : view.findIndex((e) => e.path === selected);
+  // Nothing selected yet (a first listing): keep the starting row, if there is one.
+  let cursor = selected === undefined ? Math.min(s.cursor, Math.max(0, view.length - 1)) : view.findIndex((e) => e.path === selected);
   if (cursor < 0) cursor = Math.min(s.cursor, Math.max(0, view.length - 1));
   return { ...s, view, cursor, totals: viewTotals(view) };
 }
@@ -237,7 +238,8 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
         // Leaving a folder ends its search: the folder entered is a place to browse.
         filters: {},
         verify: new Map(),
-        reselect: undefined,
+        // Back from a sub-folder: land on it, as going up does.
+        reselect: a.reselect,
       };
     case 'parent':
       // Land on the folder we just left, as file managers do.
