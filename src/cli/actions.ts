@@ -77,6 +77,8 @@ export async function showDownload(io: CliIo, api: FerryApi, path: string, optio
     status.update(() => renderWaiting(path), true);
     const result = await api.download(path, {
       ...rest,
+      // A folder of any size: counts, not a result per file.
+      ...(rest.recursive ? { keepFiles: false } : {}),
       onProgress: (p) => status.update((columns) => renderTransfer(p, columns), p.bytes >= p.total),
     });
     status.clear();

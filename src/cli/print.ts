@@ -103,6 +103,7 @@ export function downloadJson(r: DownloadResult): Record<string, unknown> {
   if (r.skipped) json.skipped = r.skipped;
   if (r.udp) json.udp = r.udp;
   if (r.refetchedChunks) json.refetchedChunks = r.refetchedChunks;
+  if (r.counts) json.counts = r.counts;
   if (r.files) json.files = r.files.map(downloadJson);
   return json;
 }
@@ -115,6 +116,7 @@ function rateOf(bytes: number, seconds: number): string {
 
 export function downloadLines(r: DownloadResult, width?: number): string[] {
   if (r.files) return treeLines(r, width);
+  if (r.counts) return treeSummary(r);
   const name = r.path.split('/').pop() ?? r.path;
   if (r.skipped) {
     const why = r.skipped === 'newer-here' ? 'the copy here is as new or newer (--update)' : 'a different file is already there (--skip-existing)';
@@ -158,6 +160,16 @@ function treeLines(r: DownloadResult, width?: number): string[] {
     r.verified
       ? `${plural(files.length, 'file')}, ${formatBytes(r.bytes)} saved under ${printable(r.dest)}, all verified`
       : `${plural(files.length, 'file')} under ${printable(r.dest)}: ${plural(files.filter((f) => f.skipped).length, 'file')} skipped, the others verified`,
+    `  transfer   ${r.transport.toUpperCase()}, ${r.transferred} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.transferred, r.seconds)})`,
+  ];
+}
+
+/** A recursive download kept as counts (the CLI's: a tree of any size): the totals only. */
+function treeSummary(r: DownloadResult): string[] {
+  const c = r.counts!;
+  const kept = [c.identical > 0 ? `${c.identical} already here` : '', c.skipped > 0 ? `${c.skipped} skipped` : ''].filter(Boolean);
+  return [
+    `${plural(c.files, 'file')}, ${formatBytes(r.bytes)} under ${printable(r.dest)}: ${c.fetched} fetched${kept.length > 0 ? `, ${kept.join(', ')}` : ''}${r.verified ? ', all verified' : ', the others verified'}`,
     `  transfer   ${r.transport.toUpperCase()}, ${r.transferred} bytes in ${r.seconds.toFixed(2)} s (${rateOf(r.transferred, r.seconds)})`,
   ];
 }

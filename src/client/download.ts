@@ -15,13 +15,10 @@ import { md5OfFile } from './md5-file.js';
 import { confineLocal, partPathsBeside } from './local-path.js';
 import { fetchTcp, type FetchResult, type FetchTarget } from './tcp-fetch.js';
 import type { CacheOutcome, DownloadOptions, DownloadResult, RemoteStat, UdpStats } from './types.js';
-import { eitherSignal, type QueueTask, runAll } from './transfer-queue.js';
+import { downloadTree } from './tree-download.js';
 import { fetchUdp } from './udp-fetch.js';
 
 export { DEFAULT_TRANSFERS } from './transfer-queue.js';
-
-/** Times a file of a folder is tried when its connection is lost, each resuming the last. */
-const LOST_CONNECTION_ATTEMPTS = 5;
 
 type Verified = RemoteStat & { blake3: string };
 
@@ -37,7 +34,9 @@ export async function downloadPath(client: ServerLink, path: string, options: Do
   const destDir = resolve(options.dest ?? '.');
   if (remote.type === 'dir') {
     if (!options.recursive) throw new FerryError(ErrorCode.NotAFile, `${remote.path || '/'} is a folder (use --recursive to fetch the tree)`);
-    return downloadTree(client, remote, destDir, options);
+    return downloadTree(client, remote, destDir, options, async (remotePath, dest, each) =>
+      downloadFile(client, (await client.stat(remotePath, HASHES)) as Verified, dest, each, true),
+    );
   }
   return downloadFile(client, remote as Verified, confineLocal(destDir, remote.name), options);
 }
@@ -162,59 +161,6 @@ async function withMd5(client: ServerLink, remote: Verified): Promise<Verified &
 async function checkMd5Here(part: string, md5: string, path: string): Promise<void> {
   const here = await md5OfFile(part);
   if (here !== md5) throw new FerryError(ErrorCode.ChecksumMismatch, `${path}: MD5 here is ${here} but the server has ${md5}`);
-}
-
-async function downloadTree(client: ServerLink, root: RemoteStat, destDir: string, options: DownloadOptions): Promise<DownloadResult> {
-  const started = performance.now();
-  const base = root.path === '' ? '' : `${root.path}/`;
-  const top = confineLocal(destDir, root.name || client.info.share || 'share');
-  const entries = await client.list({ path: root.path, recursive: true });
-  const local = (p: string, name: string) => confineLocal(top, p.startsWith(base) ? p.slice(base.length) : name);
-  // The folders first, so empty ones arrive as well (a tree is its folders too).
-  await mkdir(top, { recursive: true });
-  for (const dir of entries) if (dir.type === 'dir') await mkdir(local(dir.path, dir.name), { recursive: true });
-  // Files through the transfer queue, a few at a time: the first failure stops the rest.
-  async function* files(): AsyncGenerator<QueueTask<DownloadResult>> {
-    for (const file of entries) {
-      if (file.type !== 'file' || options.foldersOnly) continue;
-      yield {
-        label: file.path,
-        size: file.size,
-        run: async (signal) => {
-          const each = { ...options, signal: eitherSignal(signal, options.signal) };
-          for (let attempt = 1; ; attempt++) {
-            try {
-              // stat waits (up to the client's reconnect wait) for a server that went away.
-              const remote = (await client.stat(file.path, HASHES)) as Verified;
-              return await downloadFile(client, remote, local(file.path, file.name), each, true);
-            } catch (err) {
-              // A connection lost mid-file leaves its verified chunks in the .part: try again, resuming.
-              const lost = err instanceof FerryError && err.code === ErrorCode.ConnectionLost;
-              if (!lost || attempt >= LOST_CONNECTION_ATTEMPTS || each.signal.aborted) throw err;
-            }
-          }
-        },
-      };
-    }
-  }
-  const results = await runAll(files(), options);
-  // Folders last and deepest first: writing into a folder changes its time.
-  const dirs = entries.filter((e) => e.type === 'dir').sort((x, y) => y.path.length - x.path.length);
-  for (const dir of dirs) await keepTime(local(dir.path, dir.name), dir.mtimeMs);
-  await keepTime(top, root.mtimeMs);
-  return {
-    path: root.path,
-    dest: top,
-    bytes: results.reduce((n, r) => n + r.bytes, 0),
-    transferred: results.reduce((n, r) => n + r.transferred, 0),
-    md5: '',
-    verified: results.every((r) => r.verified),
-    transport: options.transport ?? 'tcp',
-    cache: results.every((r) => r.cache === 'hit') && results.length > 0 ? 'hit' : 'miss',
-    seconds: (performance.now() - started) / 1000,
-    mtime: root.mtime,
-    files: results,
-  };
 }
 
 /**

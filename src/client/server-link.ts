@@ -29,4 +29,6 @@ export interface ServerLink {
   stat(path: string, options?: { md5?: boolean; blake3?: boolean }): Promise<RemoteStat>;
   hash(path: string, options?: { rehash?: boolean; blake3?: boolean }): Promise<HashResult>;
   list(options?: ListOptions): Promise<Entry[]>;
+  /** A listing batch by batch as the server walks, nothing kept; resolves with the count. */
+  listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number>;
 }

@@ -82,12 +82,7 @@ export function planSync(diffs: readonly Difference[], options: PlanOptions): Sy
       case 'remote-only':
       case 'local-only': {
         if (s) {
-          if (s.type === 'dir')
-            rest.push(
-              pull
-                ? { kind: 'mkdir', path: d.path, mtimeMs: s.mtimeMs }
-                : { kind: 'skip', path: d.path, why: 'a folder is made on the server with its first file' },
-            );
+          if (s.type === 'dir') rest.push({ kind: 'mkdir', path: d.path, mtimeMs: s.mtimeMs });
           else rest.push(copy(d, s, 'missing'));
         } else if (options.delete) {
           deletes.push({ kind: 'delete', path: d.path, type: t!.type, size: t!.size });

@@ -17,9 +17,9 @@ import { TRASH_DIR } from './local-tree.js';
 import { type ConflictPolicy, type Direction, planSync, type SyncAction } from './sync-plan.js';
 import { loadSyncState, saveSyncState, type SyncRecord } from './sync-state.js';
 import { DEFAULT_TRANSFERS, TransferQueue } from './transfer-queue.js';
-import type { DownloadOptions, DownloadResult, UploadOptions, UploadResult } from './types.js';
+import type { DownloadOptions, DownloadResult, FileOps, UploadOptions, UploadResult } from './types.js';
 
-export interface SyncClient extends RemoteTree {
+export interface SyncClient extends RemoteTree, Pick<FileOps, 'mkdir' | 'move' | 'remove'> {
   download(path: string, options?: DownloadOptions): Promise<DownloadResult>;
   upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
 }
@@ -58,9 +58,12 @@ export interface SyncResult {
 export async function syncTrees(client: SyncClient, remoteDir: string, localDir: string, options: SyncOptions): Promise<SyncResult> {
   const pull = options.direction === 'pull';
   if (!pull && !client.info.features.includes('upload')) {
-    throw new FerryError(ErrorCode.Forbidden, `${client.info.address} is read-only (its server was not started with --allow-upload): nothing can be pushed`);
+    throw new FerryError(ErrorCode.ReadOnly, `${client.info.address} is read-only (its server was not started with --allow-write): nothing can be pushed`);
   }
-  if (!pull && options.delete) throw new FerryError(ErrorCode.Forbidden, '--push --delete is not offered: the protocol has no way to delete on the server yet');
+  // Deleting and making folders on the server came after uploads (feature 'write').
+  if (!pull && options.delete && !client.info.features.includes('write')) {
+    throw new FerryError(ErrorCode.ReadOnly, `${client.info.address} takes uploads but cannot delete (an older server): --push --delete is not possible`);
+  }
   const localRoot = path.resolve(localDir);
   const remoteRoot = remoteDir.replace(/^\/+|\/+$/g, '');
   const remotePath = (p: string) => (remoteRoot === '' ? p : `${remoteRoot}/${p}`);
@@ -100,18 +103,13 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
       if (options.signal?.aborted) break;
       try {
         if (a.kind === 'delete') {
-          const abs = localPath(a.path);
-          if (options.noTrash) await rm(abs, { recursive: true, force: true });
-          else {
-            result.trash = path.join(localRoot, TRASH_DIR, stamp);
-            const to = confineLocal(result.trash, a.path);
-            await mkdir(path.dirname(to), { recursive: true });
-            await rename(abs, to);
-          }
+          if (pull) await deleteLocal(a.path);
+          else await deleteRemote(a.path);
           records.delete(a.path);
           settled(a, true);
         } else if (a.kind === 'mkdir') {
-          await mkdir(localPath(a.path), { recursive: true });
+          if (pull) await mkdir(localPath(a.path), { recursive: true });
+          else await client.mkdir(remotePath(a.path), { parents: true });
           madeDirs.push(a);
           settled(a, true);
         } else if (a.kind === 'touch') {
@@ -165,7 +163,8 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
     await queue.idle();
     options.signal?.removeEventListener('abort', stop);
     // Folders' times last, deepest first: putting files in a folder changes its time.
-    for (const d of madeDirs.sort((x, y) => y.path.length - x.path.length)) {
+    // (On the server a folder keeps the time it is made at: no op sets it.)
+    for (const d of pull ? madeDirs.sort((x, y) => y.path.length - x.path.length) : []) {
       await utimes(localPath(d.path), d.mtimeMs / 1000, d.mtimeMs / 1000).catch(() => undefined);
     }
   } finally {
@@ -174,6 +173,29 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
   }
   if (options.signal?.aborted) result.interrupted = true;
   return result;
+
+  /** Into the trash under the local root, or gone with --no-trash. */
+  async function deleteLocal(rel: string): Promise<void> {
+    const abs = localPath(rel);
+    if (options.noTrash) return rm(abs, { recursive: true, force: true });
+    result.trash = path.join(localRoot, TRASH_DIR, stamp);
+    const to = confineLocal(result.trash, rel);
+    await mkdir(path.dirname(to), { recursive: true });
+    await rename(abs, to);
+  }
+
+  /** The same on the server: moved into the share's trash folder (one atomic rename), or removed. */
+  async function deleteRemote(rel: string): Promise<void> {
+    if (options.noTrash) {
+      await client.remove(remotePath(rel), { recursive: true });
+      return;
+    }
+    const trash = remotePath(`${TRASH_DIR}/${stamp}`);
+    result.trash = trash;
+    const to = `${trash}/${rel}`;
+    await client.mkdir(to.slice(0, to.lastIndexOf('/')), { parents: true });
+    await client.move(remotePath(rel), to);
+  }
 
   /** A file just made equal to the source: its state for the next sync, and its root in the local index so the next compare reads nothing. */
   async function remember(abs: string, rel: string, blake3: string | undefined): Promise<void> {

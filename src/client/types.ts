@@ -112,6 +112,14 @@ export interface DownloadOptions {
    * and finishes the folders once they have arrived.
    */
   foldersOnly?: boolean;
+  /**
+   * With recursive: keep one result per file in the tree's result (`files`;
+   * the default). False keeps counts only, for trees of any size; `onFile`
+   * still sees every file.
+   */
+  keepFiles?: boolean;
+  /** With recursive: called with each file's result as it lands. */
+  onFile?: (r: DownloadResult) => void;
   /** Skip the cache entirely. */
   noCache?: boolean;
   /**
@@ -163,8 +171,21 @@ export interface DownloadResult {
   udp?: UdpStats;
   /** Chunks that failed their check on the way and were fetched again. */
   refetchedChunks?: number;
-  /** A recursive download: one result per file. */
+  /** A recursive download: one result per file (unless keepFiles was false). */
   files?: DownloadResult[];
+  /** A recursive download: how its files went. */
+  counts?: TreeCounts;
+}
+
+export interface TreeCounts {
+  /** Files settled: fetched, identical or skipped. */
+  files: number;
+  fetched: number;
+  /** Already here with the same content. */
+  identical: number;
+  /** Here and different, left as they were (--skip-existing, --update). */
+  skipped: number;
+  failed: number;
 }
 
 export interface UploadOptions {

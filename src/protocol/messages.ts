@@ -232,6 +232,44 @@ export interface ReadChunk {
   mtimeMs: number;
 }
 
+/** Most files one batch request may name. */
+export const MAX_BATCH_FILES = 256;
+/** Largest file a batch carries: one chunk (chunk-hash.ts), so its bytes and its check travel in one frame. */
+export const MAX_BATCH_FILE_BYTES = 1024 * 1024;
+
+/**
+ * Many small files in one request. The server answers, in the order asked,
+ * one ITEM per file: a BatchFile whose payload is the file's bytes, or a
+ * BatchFailure (that file only; the batch goes on); then REPLY BatchEnd.
+ */
+export interface BatchRequest {
+  op: 'batch';
+  paths: string[];
+}
+
+/** One file of a batch: what it is and its hashes, computed over the very bytes in the payload. */
+export interface BatchFile {
+  /** Index of the path in the request. */
+  i: number;
+  size: number;
+  mtimeMs: number;
+  identity: FileIdentity;
+  md5: string;
+  /** The chunk-hash root (chunk-hash.ts) of the payload: one chunk, or none for an empty file. */
+  blake3: string;
+}
+
+export interface BatchFailure {
+  i: number;
+  error: ErrorBody;
+}
+
+export interface BatchEnd {
+  files: number;
+  failed: number;
+  bytes: number;
+}
+
 export interface LogsRequest {
   op: 'logs';
   limit?: number;
@@ -315,9 +353,26 @@ export type Request =
   | MoveRequest
   | RemoveRequest
   | CopyRequest
+  | BatchRequest
   | ReadRequest;
 export type Op = Request['op'];
-export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'watch', 'mkdir', 'move', 'remove', 'copy', 'read'];
+export const OPS: readonly Op[] = [
+  'list',
+  'hash',
+  'hashall',
+  'stat',
+  'download',
+  'udp',
+  'upload',
+  'logs',
+  'watch',
+  'mkdir',
+  'move',
+  'remove',
+  'copy',
+  'batch',
+  'read',
+];
 /** Operations that change the share: refused with READ_ONLY unless the server allows writing. */
 export const WRITE_OPS: ReadonlySet<Op> = new Set(['upload', 'mkdir', 'move', 'remove', 'copy']);
 
@@ -422,6 +477,17 @@ function ranges(o: Obj, key: string): [number, number][] | undefined {
   });
 }
 
+/** A batch's paths: 1 to MAX_BATCH_FILES strings, each within the path limit (the store confines each one). */
+function paths(o: Obj): string[] {
+  const v = o.paths;
+  if (!Array.isArray(v) || v.length === 0 || v.length > MAX_BATCH_FILES) bad(`'paths' must be an array of 1 to ${MAX_BATCH_FILES} paths`);
+  for (const p of v) {
+    if (typeof p !== 'string') bad(`'paths' must hold strings`);
+    if (Buffer.byteLength(p) > MAX_PATH_BYTES) bad(`a path in 'paths' is longer than ${MAX_PATH_BYTES} bytes`);
+  }
+  return v as string[];
+}
+
 /** Drop undefined fields so typed values compare and serialise cleanly. */
 function clean<T extends object>(value: T): T {
   for (const k of Object.keys(value) as (keyof T)[]) if (value[k] === undefined) delete value[k];
@@ -491,6 +557,8 @@ export function parseRequest(header: unknown): Request {
       if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(count)) bad(`'offset' and 'count' must be whole numbers`);
       return { op, path: str(header, 'path', true)!, offset, count };
     }
+    case 'batch':
+      return { op, paths: paths(header) };
     case 'logs':
       return clean({ op, limit: num(header, 'limit', false, 0, 100_000), follow: bool(header, 'follow') });
     case 'watch':

@@ -27,7 +27,7 @@ export const HANDSHAKE_TIMEOUT_MS = 10_000;
  * Requests that hold a file (and a share of the connection's send budget) while they run.
  * A read holds up to 1 MiB of it besides: 64 of them at once would be 64 MiB.
  */
-const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload', 'copy', 'read']);
+const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload', 'copy', 'batch', 'read']);
 /** Requests that walk the share (a listing, a keyword search, check-all, a folder copied). */
 const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall', 'copy']);
 /** Does this request walk a tree (and so take a walk turn)? A recursive remove does; one file's does not. */
@@ -59,7 +59,8 @@ export class Session {
     // 'blake3': downloads may be checked by chunk hashes (check: 'blake3' in the request).
     // 'list-blake3': a listing may carry each file's root (ListRequest.blake3).
     // 'watch': folders can be followed (the watch op).
-    const features = ['list', 'hash', 'download', 'logs', 'blake3', 'list-blake3', 'watch'];
+    // 'batch': many small files in one request.
+    const features = ['list', 'hash', 'download', 'logs', 'blake3', 'list-blake3', 'watch', 'batch'];
     // 'write': mkdir, move, remove, copy; 'upload' stays for clients that know only it.
     if (services.allowWrite) features.push('upload', 'write');
     if (services.udp) features.push('udp');

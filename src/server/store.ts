@@ -10,7 +10,7 @@
 // stays inside the share. Only regular files and folders are ever served, and
 // never ferry's own state (isPrivate, see private-state.ts).
 
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync, type Dir, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, read, readlinkSync, realpathSync, statSync, type Dir, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -57,8 +57,13 @@ const STAT_SLICE = 128;
 const DIR_READ_ENTRIES = 256;
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
+// Where `ferry sync --push --delete` puts what it deletes: an ordinary folder a
+// client makes and may browse, restore from or remove, so not reserved.
+const TRASH_NAME = '.ferry-trash';
+
 /** Names ferry itself writes (upload temp files, partial downloads, sidecars); never listed or served. */
 export function isInternalName(name: string): boolean {
+  if (name === TRASH_NAME) return false;
   return name.startsWith(INTERNAL_PREFIX) || INTERNAL_SUFFIXES.some((suffix) => name.endsWith(suffix));
 }
 
@@ -92,6 +97,11 @@ export function nameProblem(name: string): string | undefined {
   if (name.includes('\\')) return 'contains a backslash';
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) return `has a name longer than ${MAX_NAME_BYTES} bytes`;
   return undefined;
+}
+
+/** Read into `buffer` from `at` on (file position `at`), on the thread pool; resolves with the bytes read. */
+function readAt(fd: number, buffer: Buffer, at: number): Promise<number> {
+  return new Promise((resolve, reject) => read(fd, buffer, at, buffer.length - at, at, (err, n) => (err ? reject(err) : resolve(n))));
 }
 
 /** Run fn over items with at most `limit` in flight; results keep the input order. */
@@ -240,12 +250,35 @@ export class ShareStore {
     try {
       real = await fs.realpath(lexical);
       if (!this.contains(real)) fail(ErrorCode.OutsideShare, `'${rel}' leads outside the share`);
-      stat = await this.statHeld(real, rel);
+      stat = this.statHeld(real, rel);
     } catch (err) {
       throw fsError(err, rel);
     }
     if (!stat.isFile() && !stat.isDirectory()) fail(ErrorCode.NotAFile, `'${rel}' is not a regular file or folder`);
     return { abs: real, rel, stat };
+  }
+
+  /**
+   * resolve(), every step a synchronous call. For a batch of small files:
+   * these are lookups of metadata the kernel holds (microseconds each), where
+   * each thread-pool round trip costs a request 50-150 µs here; only reading
+   * a file's bytes, which may wait for the disk, goes to the pool.
+   */
+  private resolveNow(rel: string): Resolved {
+    const segs = this.segments(rel);
+    if (segs.some(isInternalName)) fail(ErrorCode.NotFound, `'${segs.join('/')}' does not exist`);
+    const normal = segs.join('/');
+    let real: string;
+    let stat: Stats;
+    try {
+      real = realpathSync.native(segs.length === 0 ? this.root : this.prefix + segs.join(path.sep));
+      if (!this.contains(real)) fail(ErrorCode.OutsideShare, `'${normal}' leads outside the share`);
+      stat = this.statHeld(real, normal);
+    } catch (err) {
+      throw fsError(err, normal);
+    }
+    if (!stat.isFile() && !stat.isDirectory()) fail(ErrorCode.NotAFile, `'${normal}' is not a regular file or folder`);
+    return { abs: real, rel: normal, stat };
   }
 
   /**
@@ -256,9 +289,9 @@ export class ShareStore {
    * access, no side effects on devices or FIFOs) and both its identity and where
    * it really is are taken from that one descriptor.
    */
-  private async statHeld(real: string, rel: string): Promise<Stats> {
+  private statHeld(real: string, rel: string): Stats {
     if (!PROC_FD) {
-      const stat = await fs.stat(real);
+      const stat = statSync(real);
       if (this.isPrivate(real, stat)) fail(ErrorCode.NotFound, `'${rel}' does not exist`);
       return stat;
     }
@@ -300,6 +333,50 @@ export class ShareStore {
     } catch (err) {
       await handle.close().catch(() => undefined);
       throw fsError(err, r.rel);
+    }
+  }
+
+  /**
+   * A regular file of at most `maxBytes`, read whole (a batch's file, one
+   * chunk at most): opened like openRead, then, once `room(size)` resolves
+   * (the caller's memory bound), read in one pass. A file larger than
+   * `maxBytes` is TOO_LARGE; one that grew, shrank or was written while it was
+   * read is CHANGED, so the bytes returned are exactly the version `stat` names.
+   */
+  async readWhole(rel: string, maxBytes: number, room: (bytes: number) => Promise<void>): Promise<Resolved & { bytes: Buffer }> {
+    const r = this.resolveNow(rel);
+    if (!r.stat.isFile()) fail(ErrorCode.NotAFile, `'${r.rel || '/'}' is a folder`);
+    let fd: number;
+    try {
+      fd = openSync(r.abs, OPEN_READ);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ELOOP') fail(ErrorCode.Changed, `'${r.rel}' changed while opening`);
+      throw fsError(err, r.rel);
+    }
+    try {
+      // The file opened must be the one resolve saw (as in openRead).
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) fail(ErrorCode.NotAFile, `'${r.rel}' is not a regular file`);
+      if (stat.dev !== r.stat.dev || stat.ino !== r.stat.ino) fail(ErrorCode.Changed, `'${r.rel}' changed while opening`);
+      if (stat.size > maxBytes) fail(ErrorCode.TooLarge, `'${r.rel}' is larger than ${maxBytes} bytes: download it on its own`);
+      await room(stat.size);
+      // One byte more than the size: a file that grew is seen in the same read.
+      const buffer = Buffer.allocUnsafe(stat.size + 1);
+      let got = 0;
+      for (;;) {
+        const n = await readAt(fd, buffer, got);
+        got += n;
+        if (n === 0 || got === buffer.length) break;
+      }
+      const after = fstatSync(fd);
+      if (got !== stat.size || after.size !== stat.size || after.mtimeMs !== stat.mtimeMs) {
+        fail(ErrorCode.Changed, `'${r.rel}' changed while it was being read`);
+      }
+      return { abs: r.abs, rel: r.rel, stat, bytes: buffer.subarray(0, got) };
+    } catch (err) {
+      throw fsError(err, r.rel);
+    } finally {
+      closeSync(fd);
     }
   }
 
@@ -488,7 +565,7 @@ export class ShareStore {
         return this.brokenLink(probe, base, rel, name, lst, 'dangling');
       }
       if (!this.contains(real)) return this.brokenLink(probe, base, rel, name, lst, 'outside');
-      const stat = await this.statHeld(real, rel);
+      const stat = this.statHeld(real, rel);
       if (!stat.isFile() && !stat.isDirectory()) return undefined;
       return { name, rel, abs: real, stat, link: true };
     } catch {

@@ -88,6 +88,16 @@ describe('checkFerryTree', () => {
     const unverified = files.map((f, i) => (i === 9 ? { ...f, verified: false } : f));
     expect(checkFerryTree(t, 'small', ran(JSON.stringify({ verified: true, files: unverified })))).toBe(`ferry did not report ${t.files[9]} as verified`);
   });
+
+  it("takes the CLI's counts only when every file was fetched and the folder verified", async () => {
+    const { tree: t } = await tree();
+    const counts = { files: COUNT, fetched: COUNT, identical: 0, skipped: 0, failed: 0 };
+    expect(checkFerryTree(t, 'small', ran(JSON.stringify({ verified: true, counts })))).toBeUndefined();
+    expect(checkFerryTree(t, 'small', ran(JSON.stringify({ verified: false, counts })))).toBe('ferry did not report the folder as verified');
+    expect(checkFerryTree(t, 'small', ran(JSON.stringify({ verified: true, counts: { ...counts, fetched: COUNT - 1, identical: 1 } })))).toBe(
+      `ferry reported ${COUNT - 1} of ${COUNT} files fetched, expected ${COUNT}`,
+    );
+  });
 });
 
 describe('transfersOrder', () => {

@@ -357,7 +357,7 @@ describe('ferry sync', () => {
     const readOnly = await pair({ 'a.txt': 'a\n' }, { 'a.txt': 'a changed here\n' });
     const refused = await readOnly.cli('sync', 'dir', readOnly.here.root, '--push');
     expect(refused.code).toBe(2);
-    expect(refused.stderr).toMatch(/read-only .*--allow-upload.*nothing can be pushed/);
+    expect(refused.stderr).toMatch(/read-only .*--allow-write.*nothing can be pushed/);
 
     const { server, here, cli } = await pair(
       { 'a.txt': { content: 'a\n', mtime: T }, 'same.txt': { content: 'same\n', mtime: T } },
@@ -372,5 +372,34 @@ describe('ferry sync', () => {
     expect((await fs.stat(server.share.abs('dir/a.txt'))).mtimeMs).toBe(T + 5000);
     const c = await cli('compare', 'dir', here.root);
     expect(c.code).toBe(0);
+  });
+
+  it('--push --delete moves what only the server has into its trash, makes empty folders, and --no-trash removes', async () => {
+    const { server, here, cli } = await pair(
+      { 'keep.txt': { content: 'k\n', mtime: T }, 'old.txt': { content: 'old\n', mtime: T }, 'gone/deep.txt': { content: 'd\n', mtime: T } },
+      { 'keep.txt': { content: 'k\n', mtime: T }, 'empty/': {} },
+      { allowUpload: true },
+    );
+    const dry = await cli('sync', 'dir', here.root, '--push', '--delete', '--dry-run');
+    expect(dry.code).toBe(0);
+    expect(await fs.readFile(server.share.abs('dir/old.txt'), 'utf8')).toBe('old\n'); // a dry run changes nothing
+
+    const r = await cli('sync', 'dir', here.root, '--push', '--delete');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    await expect(fs.stat(server.share.abs('dir/old.txt'))).rejects.toThrow();
+    await expect(fs.stat(server.share.abs('dir/gone'))).rejects.toThrow();
+    expect((await fs.stat(server.share.abs('dir/empty'))).isDirectory()).toBe(true);
+    const trash = await fs.readdir(server.share.abs('dir/.ferry-trash'));
+    expect(trash).toHaveLength(1);
+    expect(await fs.readFile(server.share.abs(`dir/.ferry-trash/${trash[0]}/old.txt`), 'utf8')).toBe('old\n');
+    expect(await fs.readFile(server.share.abs(`dir/.ferry-trash/${trash[0]}/gone/deep.txt`), 'utf8')).toBe('d\n');
+    expect((await cli('compare', 'dir', here.root)).code).toBe(0); // the trash is not part of the comparison
+
+    await fs.writeFile(server.share.abs('dir/extra.txt'), 'x\n');
+    const gone = await cli('sync', 'dir', here.root, '--push', '--delete', '--no-trash');
+    expect(gone.code).toBe(0);
+    await expect(fs.stat(server.share.abs('dir/extra.txt'))).rejects.toThrow();
+    expect(await fs.readdir(server.share.abs('dir/.ferry-trash'))).toHaveLength(1);
   });
 });

@@ -51,7 +51,7 @@ describe('server at the frame level', () => {
     const c = await raw();
     c.socket.write(hello());
     const w = await c.next((f) => f.kind === Kind.Welcome);
-    expect(w.header).toMatchObject({ version: 1, features: ['list', 'hash', 'download', 'logs', 'blake3', 'udp'] });
+    expect(w.header).toMatchObject({ version: 1, features: ['list', 'hash', 'download', 'logs', 'blake3', 'list-blake3', 'watch', 'batch', 'udp'] });
     expect(String(w.header.server)).toMatch(/^ferry\/\d+\.\d+\.\d+/);
     c.socket.destroy();
   });

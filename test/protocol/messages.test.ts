@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FerryError } from '../../src/protocol/errors.js';
-import { parseHello, parseRequest } from '../../src/protocol/messages.js';
+import { MAX_BATCH_FILES, parseHello, parseRequest } from '../../src/protocol/messages.js';
 
 describe('request validation', () => {
   it('accepts each operation and drops absent fields', () => {
@@ -48,6 +48,28 @@ describe('request validation', () => {
         }
       }),
     );
+  });
+
+  it('accepts a batch of paths and refuses a malformed or oversized one', () => {
+    const most = Array.from({ length: MAX_BATCH_FILES }, (_, i) => `f${i}`);
+    expect(parseRequest({ op: 'batch', paths: ['a', 'b/c'] })).toEqual({ op: 'batch', paths: ['a', 'b/c'] });
+    expect(parseRequest({ op: 'batch', paths: most })).toEqual({ op: 'batch', paths: most });
+    // Extra fields are not carried into the typed request.
+    expect(parseRequest({ op: 'batch', paths: ['a'], evil: 1 })).toEqual({ op: 'batch', paths: ['a'] });
+    for (const [header, message] of [
+      [{ op: 'batch' }, /'paths' must be an array of 1 to 256/],
+      [{ op: 'batch', paths: [] }, /'paths' must be an array of 1 to 256/],
+      [{ op: 'batch', paths: 'a' }, /'paths' must be an array/],
+      [{ op: 'batch', paths: { 0: 'a', length: 1 } }, /'paths' must be an array/],
+      [{ op: 'batch', paths: [...most, 'one more'] }, /1 to 256 paths/],
+      [{ op: 'batch', paths: ['a', 7] }, /'paths' must hold strings/],
+      [{ op: 'batch', paths: ['a', null] }, /'paths' must hold strings/],
+      [{ op: 'batch', paths: [['a']] }, /'paths' must hold strings/],
+      [{ op: 'batch', paths: ['x'.repeat(4097)] }, /longer than 4096 bytes/],
+    ] as const) {
+      expect(() => parseRequest(header)).toThrow(message);
+      expect(() => parseRequest(header)).toThrow(expect.objectContaining({ code: 'BAD_REQUEST' }));
+    }
   });
 
   it('validates the hello', () => {

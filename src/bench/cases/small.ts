@@ -87,10 +87,16 @@ export async function checkTree(tree: Tree, out: string): Promise<string | undef
 
 interface FerryTreeJson {
   verified?: boolean;
+  counts?: { files?: number; fetched?: number };
   files?: { path?: string; md5?: string; verified?: boolean }[];
 }
 
-/** ferry's own verdicts from `download --recursive --json`: every file verified, with the source's MD5. */
+/**
+ * ferry's own verdicts from `download --recursive --json`: the folder verified
+ * and every file fetched. The CLI reports a tree as counts (it keeps no result
+ * per file); a result with `files` (the client API's) must also give each
+ * file verified with the source's MD5.
+ */
 export function checkFerryTree(tree: Tree, folder: string, r: RunResult): string | undefined {
   let j: FerryTreeJson;
   try {
@@ -99,6 +105,11 @@ export function checkFerryTree(tree: Tree, folder: string, r: RunResult): string
     return 'ferry printed no JSON result';
   }
   if (j.verified !== true) return 'ferry did not report the folder as verified';
+  if (j.counts && j.files === undefined) {
+    const { files: n, fetched } = j.counts;
+    if (n !== tree.files.length || fetched !== tree.files.length) return `ferry reported ${fetched} of ${n} files fetched, expected ${tree.files.length}`;
+    return undefined;
+  }
   const files = j.files ?? [];
   if (files.length !== tree.files.length) return `ferry reported ${files.length} files, expected ${tree.files.length}`;
   const prefix = `${folder}/`;

@@ -1,6 +1,7 @@
 // The dispatch table: one handler per operation.
 import type { Op } from '../../protocol/messages.js';
 import type { Handler } from '../context.js';
+import { batch } from './batch.js';
 import { download } from './download.js';
 import { hash, hashAll } from './hash.js';
 import { list } from './list.js';
@@ -30,4 +31,5 @@ export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messa
   move,
   remove,
   copy,
+  batch,
 };
