@@ -66,7 +66,8 @@ export function BottomLine({ width, overlay, filters, history, footer, onClose, 
         onSubmit={(text) => {
           onClose();
           const value = field === 'ext' ? normalizeExt(text) : text.trim() || undefined;
-          onFilters({ ...filters, [field]: value });
+          // A search starts afresh: the name typed to narrow the folder was about that folder.
+          onFilters({ ...filters, name: undefined, [field]: value });
         }}
       />
     );

@@ -84,7 +84,8 @@ function summaryRow(s: PaneState, inner: number, offline = false): LineSpec {
   const { items, bytes } = s.totals;
   const hidden = s.entries.length - items;
   let text = `${plural(items, 'item')} · ${formatBytes(bytes)}`;
-  if (hidden > 0) text += ` · ${hidden} hidden`;
+  // Rows a name filter leaves out are not hidden files: say which it is.
+  if (hidden > 0) text += s.filters.name ? ` · ${hidden} not matching` : ` · ${hidden} hidden`;
   if (s.marked.size > 0) text = `${s.marked.size} marked · ${text}`;
   if (s.view.length > 0) text = `${s.cursor + 1}/${s.view.length}  ${text}`;
   if (s.loading) text = `${loading} ${text}`;
