@@ -12,6 +12,10 @@ export default defineConfig({
   // BLAKE3 is a native addon (a prebuilt .node per platform): the one runtime
   // dependency npm installs beside the bundle.
   external: ['react-devtools-core', '@napi-rs/blake-hash'],
+  // React's production build: without this the bundle carries the development
+  // one (checks, component stacks, render timing on every commit), which took
+  // well over half the app's time while it downloaded 2,000 small files.
+  transform: { define: { 'process.env.NODE_ENV': '"production"' } },
   output: {
     dir: 'dist/bundle',
     format: 'esm',

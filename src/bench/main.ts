@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { appCase } from './cases/app.js';
 import { attackCase } from './cases/attack.js';
 import { coldCase } from './cases/cold.js';
 import { compareCases } from './cases/compare.js';
@@ -29,7 +30,7 @@ import { killAllNow, stopAll } from './proc.js';
 import { formatSize, report } from './table.js';
 import type { BenchContext, BenchOptions, BenchResults, CaseResult } from './types.js';
 
-const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'resume', 'cold', 'concurrent', 'hash', 'list', 'small', 'compare', 'rss', 'attack'] as const;
+const CASES = ['tcp', 'tcp-big', 'udp', 'udp-loss', 'resume', 'cold', 'concurrent', 'hash', 'list', 'small', 'compare', 'rss', 'attack', 'app'] as const;
 const MiB = 2 ** 20;
 /** Seconds each attack scenario lasts. */
 const ATTACK_SECONDS = 15;
@@ -55,7 +56,10 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
                    and 8 beside rsync -r, rsync -rt and scp -r;
                    compare: 10,000 files, 1 GiB, 1 % changed, added and removed:
                    ferry compare warm and cold beside rsync -rcn and -rn, and
-                   ferry sync beside rsync -rc; --quick 2,000 files, 128 MiB)
+                   ferry sync beside rsync -rc; --quick 2,000 files, 128 MiB;
+                   app: the app in a pseudo-terminal: key-to-frame latency in a folder
+                   of 100,000 entries, then 20,000 small files marked, downloaded and
+                   checked with V beside \`ferry hash checkall\`, and its peak RSS)
   --out DIR        where results.json and chart.svg go (default docs/bench)
   --no-save        print only; write no files
   --keep           keep the temp folder (for looking at logs)
@@ -223,6 +227,7 @@ async function runCases(ctx: BenchContext): Promise<Pick<BenchResults, 'cases' |
   if (only.has('small')) await attempt('small', async () => void cases.push(await smallCase(ctx)));
   if (only.has('compare')) await attempt('compare', async () => void cases.push(...(await compareCases(ctx))));
   if (only.has('attack')) await attempt('attack', async () => void (attack = await attackCase(ctx)));
+  if (only.has('app')) await attempt('app', async () => void cases.push(await appCase(ctx)));
   return { cases, ...(rss ? { rss } : {}), ...(attack ? { attack } : {}) };
 }
 

@@ -222,3 +222,13 @@ async function danglingLink(abs: string, rel: string, name: string): Promise<Ent
     };
   }
 }
+
+/** Size and modification time of a local file; null when it is absent or not a file. */
+export async function localFileInfo(abs: string): Promise<{ size: number; mtimeMs: number } | null> {
+  try {
+    const st = await stat(abs);
+    return st.isFile() ? { size: st.size, mtimeMs: st.mtimeMs } : null;
+  } catch {
+    return null;
+  }
+}

@@ -358,7 +358,11 @@ export interface FerryApi {
   /** The server allows changes (its 'write' feature), as of the connection in use now. */
   readonly writable: boolean;
   list(options?: ListOptions): Promise<Entry[]>;
-  /** A listing batch by batch as the server walks (see FerryClient.listStream). */
+  /**
+   * A listing batch by batch as the server walks it (directory order, nothing
+   * kept by the client): for walking a huge folder with flat memory. Aborting
+   * `signal` stops the walk on the server too. Resolves with the entry count.
+   */
   listStream(options: ListOptions, stream: ListStream): Promise<number>;
   stat(path: string, options?: { md5?: boolean }): Promise<RemoteStat>;
   hash(path: string, options?: { rehash?: boolean }): Promise<HashResult>;

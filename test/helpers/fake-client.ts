@@ -211,8 +211,6 @@ export class FakeFerry implements FerryApi {
   /** Every read asked for, and the bytes it answered. */
   readCalls: Array<{ path: string; offset: number; count: number; bytes: number }> = [];
   listGate: Promise<void> | null = null;
-  /** Entries per batch of a streamed listing (all in one by default). */
-  streamBatch = Number.POSITIVE_INFINITY;
   /** Set to hold every streamed listing after its first batch until it resolves. */
   afterFirstBatch: Promise<void> | null = null;
   /** Streamed listings stopped by their signal before the end. */
@@ -287,7 +285,13 @@ export class FakeFerry implements FerryApi {
     return { offset, bytes, size, mtimeMs: f.mtimeMs ?? 0 };
   }
 
+  /** Listings streamed by listStream so far. */
+  streamCalls: ListOptions[] = [];
+  /** Entries per batch of listStream. */
+  streamBatch = 1000;
+
   async listStream(options: ListOptions, stream: ListStream): Promise<number> {
+    this.streamCalls.push(options);
     const entries = await this.list(options);
     const cancelled = () => {
       this.abortedStreams++;
@@ -300,13 +304,24 @@ export class FakeFerry implements FerryApi {
       stream.onBatch(batch);
       if (sent === 0 && this.afterFirstBatch) await this.afterFirstBatch;
       sent += batch.length;
+      // A batch per turn, as frames arrive: the reader gets to run in between.
+      await new Promise((r) => setImmediate(r));
     }
     if (stream.signal?.aborted) throw cancelled();
     return sent;
   }
 
+  private index: { of: FakeFile[]; length: number; byPath: Map<string, FakeFile> } | null = null;
+  /** The file at `path`, through an index rebuilt when `files` is replaced or grows (tests of 20,000 files look up each). */
+  private find(path: string): FakeFile | undefined {
+    if (!this.index || this.index.of !== this.files || this.index.length !== this.files.length) {
+      this.index = { of: this.files, length: this.files.length, byPath: new Map(this.files.map((f) => [f.path, f])) };
+    }
+    return this.index.byPath.get(path);
+  }
+
   private file(path: string): FakeFile {
-    const f = this.files.find((x) => x.path === path);
+    const f = this.find(path);
     if (!f) throw Object.assign(new Error(`no such file: ${path}`), { code: 'NOT_FOUND' });
     return f;
   }
@@ -341,7 +356,7 @@ export class FakeFerry implements FerryApi {
   }
 
   download(path: string, options: DownloadOptions = {}): Promise<DownloadResult> {
-    const f = this.files.find((x) => x.path === path);
+    const f = this.find(path);
     const inside = options.recursive ? this.files.filter((x) => x.path.startsWith(`${path}/`)) : [];
     const sizeOf = (x: FakeFile) => x.size ?? x.content?.length ?? 0;
     const total = f ? sizeOf(f) : inside.reduce((n, x) => n + sizeOf(x), 0);

@@ -56,6 +56,8 @@ type AppOptions = {
   cache?: FakeCache;
   serverLabel?: string;
   remoteLabel?: string;
+  concurrency?: number;
+  queueFile?: string;
 };
 
 function appTree(o: AppOptions): { tree: ReactElement; parts: AppParts } {
@@ -74,6 +76,8 @@ function appTree(o: AppOptions): { tree: ReactElement; parts: AppParts } {
           {...(o.remoteLabel !== undefined ? { remoteLabel: o.remoteLabel } : {})}
           uploadAllowed={o.uploadAllowed ?? true}
           md5Here={o.md5Here ?? false}
+          {...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {})}
+          {...(o.queueFile !== undefined ? { queueFile: o.queueFile } : {})}
           onExit={() => (exited = true)}
         />
       </KeypressProvider>

@@ -39,7 +39,12 @@ function transfersOf(n: number): { transfers: Transfers; cancelled: number[] } {
     togglePause: noop,
     cancelAll: noop,
     abortAll: noop,
-  } as Transfers;
+    conflicts: { waiting: [] },
+    conflictsLatest: { current: { waiting: [] } },
+    answerConflict: noop,
+    unfinished: () => [],
+    held: () => ({}),
+  } as unknown as Transfers;
   return { transfers, cancelled };
 }
 

@@ -18,7 +18,8 @@ const transferRowsShown = (f: string) => f.split('\n').filter((l) => /^[│┃] 
 
 /** Mark every file of the remote pane and press `key` (d or D). */
 async function markAllAnd(h: SizedAppHarness, n: number, key: string): Promise<void> {
-  await h.waitFor((x) => x.includes('f00000.txt'));
+  // The whole listing (rows stream in; '*' marks what is shown).
+  await h.waitFor((x) => x.includes('f00000.txt') && x.includes(`1/${n} `));
   await h.press('*');
   await h.waitFor((x) => x.includes(`${n} marked`));
   await h.press(key);
@@ -30,7 +31,8 @@ describe('the transfer queue', () => {
     app = renderApp({ files: many(N) });
     await markAllAnd(app, N, 'd');
     // All 2,000 are in the batch at once; only a few are open.
-    let f = await app.waitFor((x) => statsLine(x)?.includes(`0/${N} files`) === true);
+    // Drawn at most every 100 ms: the frame after the first transfers started.
+    let f = await app.waitFor((x) => statsLine(x)?.includes(`0/${N} files`) === true && statsLine(x)?.includes('running') === true);
     expect(statsLine(f)).toMatch(new RegExp(`0 B/19\\.5 KiB .*${DEFAULT_TRANSFERS} running, ${N - DEFAULT_TRANSFERS} queued`));
     expect(f).not.toContain('marked');
     const seen = new Set<string>();

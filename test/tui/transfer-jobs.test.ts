@@ -24,16 +24,24 @@ describe('transfer jobs', () => {
       makeEntry('elsewhere', 'file', 1),
       makeEntry('top/sub', 'dir'),
     ]);
-    let counted: [number, number] | undefined;
+    const counted = [0, 0];
+    let ended = 0;
     const jobs = await all(
       folderJobs(
         api,
         { path: 'top', transport: 'udp', dest: '/dest' },
         () => true,
-        (n, b) => (counted = [n, b]),
+        (n, b, done) => {
+          counted[0]! += n;
+          counted[1]! += b;
+          if (done) ended++;
+        },
       ),
     );
     expect(counted).toEqual([2, 6]); // files under the folder only
+    expect(ended).toBe(1);
+    // Its subfolder walked after its own files, each listing on its own.
+    expect(api.streamCalls).toEqual([{ path: 'top' }, { path: 'top/sub' }]);
     expect(jobs).toHaveLength(2);
     expect(jobs[0]).toMatchObject({ kind: 'download', path: 'top/ok', dest: '/dest/top', transport: 'udp', size: 5 });
     expect(jobs[1]).toMatchObject({ kind: 'broken', path: 'top/../../evil' });

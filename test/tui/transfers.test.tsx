@@ -99,7 +99,9 @@ describe('transfers', () => {
     await app.press('d');
     const a = await app.api.downloads.next();
     const b = await app.api.downloads.next();
-    expect(app.api.listCalls.at(-1)).toMatchObject({ path: 'Pasta', recursive: true });
+    // Walked a folder at a time, each listing streamed: never the whole tree in one answer.
+    // The panes stream their listings too; the folder's walk is the rest.
+    expect(app.api.streamCalls.filter((c) => c.hidden === undefined)).toEqual([{ path: 'Pasta' }, { path: 'Pasta/sub' }]);
     expect(a.path).toBe('Pasta/a.txt');
     expect(a.options).toMatchObject({ transport: 'tcp', dest: join(app.localRoot, 'Pasta') });
     expect(b.path).toBe('Pasta/sub/b.txt');
@@ -191,36 +193,6 @@ describe('transfers', () => {
   });
 });
 
-describe('an existing, different local file', () => {
-  it('asks before replacing it and downloads again with overwrite on y', async () => {
-    app = renderAppAnySize();
-    await app.waitFor(ready);
-    await app.press('j', 'd');
-    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists and differs'), { code: 'EXISTS', reason: 'DIFFERS' }));
-    await app.waitFor((x) => x.includes('160.jpg already exists in the local folder and differs. Replace it?'));
-    await app.press('y');
-    const again = await app.api.downloads.next();
-    expect(again.options).toMatchObject({ overwrite: true, transport: 'tcp' });
-    again.finish();
-    const f = await app.waitFor((x) => x.includes('md5 ✓'));
-    // One row for the file: the refused first try made way for the download.
-    expect(f.split('\n').filter((l) => transferLine(l, '160.jpg'))).toHaveLength(1);
-  });
-
-  it('keeps the local file on n', async () => {
-    app = renderAppAnySize();
-    await app.waitFor(ready);
-    await app.press('j', 'd');
-    (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists and differs'), { code: 'EXISTS', reason: 'DIFFERS' }));
-    await app.waitFor((x) => x.includes('Replace it?'));
-    await app.press('n');
-    const f = await app.waitFor((x) => !x.includes('Replace it?'));
-    // In the app's words: no advice meant for the command line (--overwrite).
-    expect(transferLine(f, '160.jpg')).toContain("✗ kept the local copy: it differs from the server's");
-    expect(f).not.toContain('--overwrite');
-  });
-});
-
 describe('a resumed download', () => {
   it('says how much was kept in a human size', async () => {
     app = renderAppAnySize();
@@ -240,7 +212,7 @@ describe('failures are told apart by reason, not by their words', () => {
     // Worded like the differing case on purpose: the words decide nothing.
     (await app.api.downloads.next()).fail(Object.assign(new Error('/x/160.jpg already exists and is not a file'), { code: 'EXISTS' }));
     const f = await app.waitFor((x) => transferLine(x, '160.jpg')?.includes('✗') === true);
-    expect(f).not.toContain('Replace it?');
+    expect(f).not.toContain('exists here and differs');
     expect(transferLine(f, '160.jpg')).toContain('already exists and is not a file');
   });
 });

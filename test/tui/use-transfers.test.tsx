@@ -79,13 +79,43 @@ describe('useTransfers', () => {
       if (i % 100 === 99) d.fail(Object.assign(new Error('gone'), { code: 'NOT_FOUND' }));
       else d.finish();
     });
+    await expect.poll(() => runningCount(t.current.latest.current)).toBe(0);
     const s = t.current.latest.current;
     expect(api.mostOpen).toBe(DEFAULT_TRANSFERS);
-    expect(runningCount(s)).toBe(0);
     expect(mostRows).toBeLessThanOrEqual(DEFAULT_TRANSFERS + MAX_FINISHED_ROWS + MAX_FAILED_ROWS);
     expect(s.finished).toHaveLength(MAX_FINISHED_ROWS);
     expect(s.failures).toHaveLength(N / 100);
     expect(batchView(s.batch!, 0, 0, false, Date.now())).toMatchObject({ files: N, done: N - N / 100, failed: N / 100, queued: 0, complete: true });
+  }, 120_000);
+
+  it('a folder of 20,000 files: walked a folder at a time, streamed, with bounded listing entries, transfers and rows held', async () => {
+    const N = 20_000;
+    const PER = 1000;
+    const api = new FakeFerry(Array.from({ length: N }, (_, i) => ({ path: `top/d${Math.floor(i / PER)}/f${i}.bin`, size: 100 })));
+    const t = mount(api);
+    t.current.downloadFolder('top', 'tcp', '/dest');
+    const most = { open: 0, rows: 0, listing: 0 };
+    const paths = new Set<string>();
+    await drain(api, N, DEFAULT_TRANSFERS, (d) => {
+      const h = t.current.held();
+      most.open = Math.max(most.open, h.open);
+      most.rows = Math.max(most.rows, h.rows);
+      most.listing = Math.max(most.listing, h.listing);
+      paths.add((d as unknown as { path: string }).path);
+      d.finish();
+    });
+    expect(paths.size).toBe(N);
+    expect(most.open).toBeLessThanOrEqual(DEFAULT_TRANSFERS);
+    expect(most.rows).toBeLessThanOrEqual(DEFAULT_TRANSFERS + MAX_FINISHED_ROWS);
+    // One folder's files at most, never the tree's 20,000.
+    expect(most.listing).toBeLessThanOrEqual(PER);
+    expect(api.streamCalls).toHaveLength(N / PER + 1);
+    expect(api.listCalls.some((c) => c.recursive)).toBe(false);
+    await expect.poll(() => t.current.latest.current.batch).toMatchObject({ files: N, done: N, listing: 0 });
+    // Then the folders themselves (empty ones, times), once.
+    const folders = await api.downloads.next();
+    expect(folders.options).toMatchObject({ recursive: true, foldersOnly: true });
+    expect(t.current.held()).toEqual({ open: 0, rows: expect.any(Number), listing: 0, conflicts: 0 });
   }, 120_000);
 
   it('honours a concurrency of its own', async () => {
@@ -128,7 +158,7 @@ describe('useTransfers', () => {
       ['top/a', '/dest/top'],
       ['top/in/b', '/dest/top/in'],
     ]);
-    expect(t.current.latest.current.batch).toMatchObject({ files: 2, bytesTotal: 3, listing: 0 });
+    await expect.poll(() => t.current.latest.current.batch).toMatchObject({ files: 2, bytesTotal: 3, listing: 0 });
     for (const d of got) d.finish();
     api.listError = Object.assign(new Error('connection lost'), { code: 'UNAVAILABLE' });
     t.current.downloadFolder('top', 'tcp', '/dest');

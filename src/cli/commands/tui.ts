@@ -160,6 +160,8 @@ export function tuiCommand(ctx: Ctx) {
             uploadAllowed: client.info.features.includes('upload'),
             md5Here: a.md5 ?? ctx.config?.settings.md5 ?? false,
             ...(transfers !== undefined ? { concurrency: transfers } : {}),
+            // What a quit leaves unfinished is kept here and offered at the next start.
+            queueFile: path.join(dataDir(io.env), 'unfinished-transfers.json'),
           };
         };
         const openEmbedded = async () => {

@@ -32,8 +32,7 @@ export type Overlay =
   | { kind: 'goto'; pane: PaneId }
   | { kind: 'quit' }
   | { kind: 'transfers' }
-  | { kind: 'cancelAll' }
-  | { kind: 'overwrite'; id: number; path: string; transport: Transport; dest: string; size?: number };
+  | { kind: 'cancelAll' };
 
 export type PaneId = 'local' | 'remote';
 

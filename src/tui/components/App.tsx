@@ -21,8 +21,12 @@ import { useFollowFolder } from '../hooks/use-follow-folder.js';
 import { useLatestState } from '../hooks/use-store.js';
 import { useTerminalSize } from '../hooks/use-terminal-size.js';
 import { useTransfers } from '../hooks/use-transfers.js';
+import { useConflictDetails } from '../hooks/use-conflict-details.js';
+import { useSavedQueue } from '../hooks/use-saved-queue.js';
+import { conflictPosition } from '../state/conflicts.js';
+import { CONFLICT_ROWS, ConflictDialog } from './ConflictDialog.js';
 import { computeLayout, MIN_COLUMNS, MIN_ROWS } from '../state/layout.js';
-import { initialLogs, logsReducer } from '../state/logs.js';
+import { type ClientLogLine, initialLogs, logsReducer } from '../state/logs.js';
 import { batchView } from '../state/transfer-batch.js';
 import { pendingCount, rowCount, runningBytes, runningCount, visibleTransfers } from '../state/transfers.js';
 import { useCoalesced } from '../hooks/use-coalesced.js';
@@ -59,6 +63,8 @@ export interface AppProps {
   md5Here?: boolean;
   /** Transfers open at once; the rest wait in the queue (DEFAULT_TRANSFERS unless set). */
   concurrency?: number;
+  /** Where unfinished transfers are kept across a quit (none: not kept). */
+  queueFile?: string;
   onExit(): void;
   pingIntervalMs?: number;
 }
@@ -86,6 +92,7 @@ export function App({
   uploadAllowed: uploadAllowedAtStart,
   md5Here = false,
   concurrency,
+  queueFile,
   onExit,
   pingIntervalMs,
 }: AppProps) {
@@ -116,16 +123,24 @@ export function App({
   const [history, setHistory] = useState<string[]>([]);
   const [cacheStats, setCacheStats] = useState<CacheStats | null>(null);
 
-  const log = useCallback((text: string, level: 'info' | 'error' = 'info') => dispatchLogs({ type: 'client', line: { time: Date.now(), level, text } }), []);
+  // Lines reach the log view at most every 250 ms, many at once: a batch logs a line a file.
+  const logBuffer = useRef<ClientLogLine[]>([]);
+  const flushLog = useCoalesced(() => dispatchLogs({ type: 'clientMany', lines: logBuffer.current.splice(0) }), 250);
+  const log = useCallback((text: string, level: 'info' | 'error' = 'info') => {
+    logBuffer.current.push({ time: Date.now(), level, text });
+    flushLog();
+  }, []);
   const refreshCache = useCallback(() => void cache.stats().then(setCacheStats, () => undefined), [cache]);
   useEffect(refreshCache, [refreshCache]);
 
   // A batch of small files finishes many downloads a second: the local pane and
-  // the cache figures are read again once things settle, not once per file.
+  // the cache figures are read again at once, then every 10 s at most while the
+  // batch runs and once when it ends, not once per file (a folder of 20,000 files
+  // is 20,000 stats to list; every 2 s, that slowed the batch down as it grew).
   const afterDownloads = useCoalesced(() => {
     dispatchLocal({ type: 'refresh' });
     refreshCache();
-  }, 500);
+  }, 10_000);
   const transfers = useTransfers(api, {
     md5Here,
     ...(concurrency !== undefined ? { concurrency } : {}),
@@ -146,11 +161,6 @@ export function App({
         return;
       }
       log(`${f.kind} ${f.path} failed: ${f.error}`, 'error');
-      // A different file of that name is already here: ask instead of failing.
-      if (f.kind === 'download' && f.reason === Failure.Differs && f.dest) {
-        setOverlay({ kind: 'overwrite', id: f.id, path: f.path, transport: f.transport, dest: f.dest, size: f.size });
-        return;
-      }
       setMessage({ level: 'error', text: `${f.path}: ${f.error}` });
     },
   });
@@ -182,27 +192,46 @@ export function App({
   }, [status.state, dispatchRemote, log]);
   const running = runningCount(transfers.transfers);
   const pending = pendingCount(transfers.transfers);
+  const wasPending = useRef(false);
+  useEffect(() => {
+    if (wasPending.current && pending === 0) {
+      dispatchLocal({ type: 'refresh' });
+      refreshCache();
+    }
+    wasPending.current = pending > 0;
+  }, [pending]);
   const batch = transfers.transfers.batch;
   const stats = batch ? batchView(batch, running, runningBytes(transfers.transfers), transfers.transfers.paused, Date.now()) : undefined;
+  const saved = useSavedQueue(queueFile, api.info.address, transfers, log);
   const exit = useCallback(() => {
+    saved.keep(); // before the abort, which settles everything
     transfers.abortAll();
     onExit();
-  }, [transfers, onExit]);
+  }, [transfers, onExit, saved]);
+  // A conflict is asked in the transfer area's place unless another question is open.
+  const conflict = fileOps.dialog || ['shortlist', 'quit', 'cancelAll', 'goto'].includes(overlay.kind) ? undefined : transfers.conflicts.waiting[0];
+  const conflictDetails = useConflictDetails(api, conflict);
+  const offer = conflict === undefined && overlay.kind === 'none' ? saved.offer : null;
 
   const dialogRows = fileOps.dialog
     ? FILE_OP_ROWS
     : overlay.kind === 'shortlist'
       ? SHORTLIST_ROWS
-      : overlay.kind === 'quit' || overlay.kind === 'overwrite' || overlay.kind === 'cancelAll'
+      : overlay.kind === 'quit' || overlay.kind === 'cancelAll'
         ? CONFIRM_ROWS
-        : 0;
+        : conflict
+          ? CONFLICT_ROWS
+          : offer
+            ? CONFIRM_ROWS
+            : 0;
   // One row stays free: a frame as tall as the terminal makes Ink repaint with
   // ESC[3J, which wipes the user's scrollback, and redraw everything each time.
   const layout = computeLayout(columns, rows - 1, rowCount(transfers.transfers), message !== null, dialogRows, stats ? 1 : 0);
   const close = useCallback(() => setOverlay({ kind: 'none' }), [setOverlay]);
   // The last transfer removed while selecting: nothing left to pick, back to the panes.
+  // Asked of the newest state: the drawn one lags by up to a redraw.
   useEffect(() => {
-    if (overlay.kind === 'transfers' && rowCount(transfers.transfers) === 0) close();
+    if (overlay.kind === 'transfers' && rowCount(transfers.latest.current) === 0) close();
   }, [overlay.kind, rowCount(transfers.transfers), close]);
 
   const listRows = useRef(layout.listRows);
@@ -387,7 +416,14 @@ export function App({
           }}
         />
       ) : overlay.kind === 'quit' ? (
-        <QuitDialog width={layout.columns} running={running} queued={Math.max(0, pending - running)} onConfirm={exit} onCancel={close} />
+        <QuitDialog
+          width={layout.columns}
+          running={running}
+          queued={Math.max(0, pending - running)}
+          keeps={queueFile !== undefined}
+          onConfirm={exit}
+          onCancel={close}
+        />
       ) : overlay.kind === 'cancelAll' ? (
         <ConfirmDialog
           width={layout.columns}
@@ -402,21 +438,26 @@ export function App({
             transfers.cancelAll();
           }}
         />
-      ) : overlay.kind === 'overwrite' ? (
+      ) : conflict ? (
+        <ConflictDialog
+          width={layout.columns}
+          conflict={conflict}
+          details={conflictDetails}
+          position={conflictPosition(transfers.conflicts)}
+          onAnswer={(answer, all) => {
+            log(`${conflict.path}: ${answer}${all ? ' (for the rest of this batch)' : ''}`);
+            transfers.answerConflict(answer, all);
+          }}
+        />
+      ) : offer ? (
         <ConfirmDialog
           width={layout.columns}
-          title="overwrite?"
-          question={`${overlay.path.split('/').pop()} already exists in the local folder and differs. Replace it?`}
-          yes="replace"
-          no="keep the local file"
-          onCancel={close}
-          onConfirm={() => {
-            close();
-            log(`download ${overlay.path} again, replacing the local file`);
-            // The new transfer's row takes the place of the refused one.
-            transfers.cancel(overlay.id);
-            transfers.download(overlay.path, overlay.transport, overlay.dest, overlay.size, true);
-          }}
+          title="resume?"
+          question={`${offer.entries.length} ${offer.entries.length === 1 ? 'transfer was' : 'transfers were'} left unfinished at the last quit (${offer.server}). Resume?`}
+          yes="resume"
+          no="forget them"
+          onConfirm={saved.accept}
+          onCancel={saved.decline}
         />
       ) : overlay.kind === 'transfers' && layout.transferRows > 0 ? (
         <TransferList

@@ -11,7 +11,7 @@ import { Line } from './Line.js';
 import { NameFilterPrompt } from './NameFilterPrompt.js';
 import { Prompt } from './Prompt.js';
 
-const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'overwrite', 'cancelAll', 'goto']);
+const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'cancelAll', 'goto']);
 
 export interface BottomLineProps {
   width: number;

@@ -1,5 +1,5 @@
 // A yes/no question in the transfer area's place (quit while transfers run,
-// overwrite a differing local file). y/Enter confirms, n/Esc declines.
+// cancel all, resume what was left). y/Enter confirms, n/Esc declines.
 
 import { Priority, useKeypress } from '../hooks/use-keypress.js';
 import { Frame } from './Frame.js';

@@ -51,6 +51,9 @@ function rowParts(t: Transfer, inner: number, offline = false): RowParts {
   if (t.status === 'running' && t.kind === 'download' && !t.moving) {
     return { whole: [badge, name, { text: ASKING_FOR_HASHES, dim: true }] };
   }
+  if (t.status === 'done' && t.outcome === 'skipped') {
+    return { whole: [badge, name, { text: `· ${t.note ?? 'skipped'}`, dim: true }] };
+  }
   let tail: Seg[];
   if (t.status === 'done') {
     const md5 = t.md5 ? `${t.md5.slice(0, 4)}…${t.md5.slice(-4)}` : '';
@@ -109,6 +112,8 @@ export function statsRow(v: BatchView): LineSpec {
   if (v.bytesDone > 0) segs.push({ text: `  ${formatRate(v.rate)}` });
   if (!v.complete) segs.push({ text: `  ETA ${formatDuration(v.etaSeconds)}` });
   else if (v.failed === 0 && v.cancelled === 0) segs.push({ text: '  ✓ done', color: 'ok', bold: true });
+  if (v.identical > 0) segs.push({ text: `  ${v.identical} identical`, dim: true });
+  if (v.skipped > 0) segs.push({ text: `  ${v.skipped} skipped`, dim: true });
   if (v.failed > 0) segs.push({ text: `  ${v.failed} failed`, color: 'error', bold: true });
   if (v.cancelled > 0) segs.push({ text: `  ${v.cancelled} cancelled`, dim: true });
   if (!v.complete) {

@@ -4,15 +4,30 @@
 
 import { Failure, type FailureReason, failureReason } from '../../client/failure.js';
 import { confineLocal } from '../../client/local-path.js';
-import type { Entry, FerryApi, Transport } from '../../client/types.js';
+import type { FerryApi, Transport } from '../../client/types.js';
 import { errorText } from '../errors.js';
+import type { ConflictAnswer } from '../state/conflicts.js';
 
-/** One file to move: what the queue holds until a slot is free. */
+/**
+ * One file to move: what the queue holds until a slot is free. `scope` is its
+ * batch (for answers "for all the rest of this batch"), `existing` the answer
+ * to its own conflict once the user gave one.
+ */
 export type Job =
-  | { kind: 'download'; path: string; transport: Transport; dest: string; size?: number; overwrite?: boolean }
-  | { kind: 'upload'; localPath: string; path: string; size?: number }
+  | {
+      kind: 'download';
+      path: string;
+      transport: Transport;
+      dest: string;
+      size?: number;
+      overwrite?: boolean;
+      scope?: number;
+      index?: number;
+      existing?: ConflictAnswer;
+    }
+  | { kind: 'upload'; localPath: string; path: string; size?: number; scope?: number; index?: number; existing?: ConflictAnswer }
   /** Something that cannot even start (a folder that could not be listed): a failed row. */
-  | { kind: 'broken'; path: string; transport: Transport; error: unknown; size?: undefined };
+  | { kind: 'broken'; path: string; transport: Transport; error: unknown; size?: undefined; scope?: number; index?: number };
 
 export interface FailedTransfer {
   /** The transfer's row, to drop once a retry replaces it. */
@@ -70,48 +85,111 @@ export function folderFileDest(dest: string, folder: string, file: string): stri
 }
 
 /** Jobs made from `items` one at a time, as the queue asks, until `alive` says stop (cancel-all). */
-export async function* jobsOf<T>(items: readonly T[], make: (item: T) => Job, alive: () => boolean): AsyncGenerator<Job> {
-  for (const item of items) {
+export async function* jobsOf<T>(items: readonly T[], make: (item: T, index: number) => Job, alive: () => boolean): AsyncGenerator<Job> {
+  for (let i = 0; i < items.length; i++) {
     if (!alive()) return;
-    yield make(item);
+    yield make(items[i]!, i);
   }
 }
 
+/** Listing entries a folder job holds, read and not yet made into jobs: for tests and the bench to watch. */
+export interface ListingHeld {
+  now: number;
+  most: number;
+}
+
 /**
- * A folder's files as jobs: listed when the queue first asks, each into its place
- * below `dest`. `onListed` counts them into the batch (a listing that fails is one
- * broken job, counted as one file).
+ * A folder's files as jobs, each into its place below `dest`. The folder is
+ * walked one folder at a time, each listing streamed: files become jobs as
+ * their batches arrive, subfolders wait on a stack of names, so what is held
+ * is one folder's files not yet taken (as small records), never the tree.
+ * `onListed` counts files into the batch as they are seen, and once more with
+ * `done` at the end; a folder that cannot be listed is one broken job,
+ * counted as one file.
  */
 export async function* folderJobs(
   api: FerryApi,
   folder: { path: string; transport: Transport; dest: string; overwrite?: boolean },
   alive: () => boolean,
-  onListed: (files: number, bytes: number) => void,
+  onListed: (files: number, bytes: number, done: boolean) => void,
+  held: ListingHeld = { now: 0, most: 0 },
 ): AsyncGenerator<Job> {
   const { path, transport, dest, overwrite } = folder;
-  let files: Entry[];
+  const dirs: string[] = [path];
   try {
-    files = (await api.list({ path, recursive: true })).filter((e) => e.type === 'file' && e.path.startsWith(`${path}/`));
-  } catch (error) {
-    if (!alive()) return;
-    onListed(1, 0);
-    yield { kind: 'broken', path, transport, error };
-    return;
-  }
-  if (!alive()) return;
-  onListed(
-    files.length,
-    files.reduce((n, f) => n + f.size, 0),
-  );
-  for (const f of files) {
-    if (!alive()) return;
-    let to: string;
-    try {
-      to = folderFileDest(dest, path, f.path);
-    } catch (error) {
-      yield { kind: 'broken', path: f.path, transport, error };
-      continue;
+    while (dirs.length > 0) {
+      const dir = dirs.pop()!;
+      const files: { path: string; size: number }[] = [];
+      let head = 0;
+      let wake: (() => void) | null = null;
+      let ended = false;
+      let failed: { error: unknown } | null = null;
+      const stop = new AbortController();
+      const listing = api
+        .listStream(
+          { path: dir },
+          {
+            signal: stop.signal,
+            onBatch: (batch) => {
+              if (!alive()) return;
+              let n = 0;
+              let bytes = 0;
+              for (const e of batch) {
+                if (e.type === 'dir') dirs.push(e.path);
+                else if (e.type === 'file' && e.path.startsWith(`${path}/`)) {
+                  files.push({ path: e.path, size: e.size });
+                  n++;
+                  bytes += e.size;
+                }
+              }
+              held.now += n;
+              held.most = Math.max(held.most, held.now);
+              if (n > 0) onListed(n, bytes, false);
+              wake?.();
+            },
+          },
+        )
+        .then(
+          () => void (ended = true),
+          (error: unknown) => void ((ended = true), (failed = { error })),
+        )
+        .finally(() => wake?.());
+      try {
+        for (;;) {
+          if (head < files.length) {
+            const f = files[head]!;
+            // Taken: the slot is freed, and the array itself once all are taken.
+            files[head++] = undefined as never;
+            held.now--;
+            if (head === files.length) (files.length = 0), (head = 0);
+            if (!alive()) return;
+            let to: string;
+            try {
+              to = folderFileDest(dest, path, f.path);
+            } catch (error) {
+              yield { kind: 'broken', path: f.path, transport, error };
+              continue;
+            }
+            yield { kind: 'download', path: f.path, transport, dest: to, size: f.size, overwrite };
+            continue;
+          }
+          if (ended) break;
+          await new Promise<void>((resolve) => (wake = resolve));
+          wake = null;
+        }
+      } finally {
+        // Stopped early (cancel all): the server stops walking too.
+        if (!ended) stop.abort();
+        held.now -= files.length - head;
+        await listing;
+      }
+      if (failed !== null) {
+        if (!alive()) return;
+        onListed(1, 0, false);
+        yield { kind: 'broken', path: dir, transport, error: (failed as { error: unknown }).error };
+      }
     }
-    yield { kind: 'download', path: f.path, transport, dest: to, size: f.size, overwrite };
+  } finally {
+    onListed(0, 0, true);
   }
 }

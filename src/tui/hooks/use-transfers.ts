@@ -10,16 +10,37 @@ import { useCallback, useEffect, useRef } from 'react';
 import { DEFAULT_TRANSFERS } from '../../client/download.js';
 import { formatBytes } from '../../format.js';
 import { Failure, failureReason } from '../../client/failure.js';
+import type { SavedEntry } from '../../client/saved-queue.js';
 import { type Outcome, type QueueTask, TransferQueue } from '../../client/transfer-queue.js';
 import type { DownloadResult, FerryApi, Transport, TransferProgress, UploadResult } from '../../client/types.js';
 import { errorText } from '../errors.js';
-import { initialTransfers, runningCount, transfersReducer, type TransfersState } from '../state/transfers.js';
-import { codeOf, type FailedTransfer, type FileToDownload, type FileToUpload, folderJobs, type Job, jobsOf, rowError } from './transfer-jobs.js';
-import { type Latest, useStore } from './use-store.js';
+import { type ConflictAnswer, type ConflictsState, conflictsReducer, initialConflicts, settledBy } from '../state/conflicts.js';
+import { initialTransfers, rowCount, runningCount, transfersReducer, type TransfersState } from '../state/transfers.js';
+import { runJobOnce } from './run-job.js';
+import {
+  codeOf,
+  type FailedTransfer,
+  type FileToDownload,
+  type FileToUpload,
+  folderJobs,
+  type Job,
+  jobsOf,
+  type ListingHeld,
+  rowError,
+} from './transfer-jobs.js';
+import { Unfinished } from './unfinished.js';
+import { type Latest, useStore, useThrottledStore } from './use-store.js';
 
 export type { FailedTransfer, FileToDownload, FileToUpload } from './transfer-jobs.js';
 
 export const REDRAW_MS = 100;
+/**
+ * Conflicts waiting for an answer before the queue stops for them: up to this
+ * many wait without holding a transfer slot (the queue goes on with other
+ * files); beyond it each holds its slot until answered, so a batch where every
+ * file conflicts cannot pile up without end.
+ */
+export const MAX_WAITING_CONFLICTS = 1000;
 
 export interface TransferHooks {
   /** Downloads also compute their MD5 here. */
@@ -51,10 +72,21 @@ export interface Transfers {
   cancelAll(): void;
   /** Abort everything still running or queued (on quit). */
   abortAll(): void;
+  /** Destinations that exist and differ, waiting for the user, oldest first. */
+  conflicts: ConflictsState;
+  conflictsLatest: Latest<ConflictsState>;
+  /** Answer the oldest conflict, or with `forAll` every waiting one of its batch and the rest of that batch to come. */
+  answerConflict(answer: ConflictAnswer, forAll: boolean): void;
+  /** What is not finished, to keep across a quit (at most `max` entries, and how many more there were). */
+  unfinished(max: number): { entries: SavedEntry[]; left: number };
+  /** Counts of what the app holds for its transfers, for tests and the bench: all bounded whatever the batch. */
+  held(): { open: number; rows: number; listing: number; conflicts: number };
 }
 
 export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
-  const [transfers, dispatch, latest] = useStore(transfersReducer, (): TransfersState => initialTransfers);
+  // Drawn at most every REDRAW_MS: a batch of small files changes it twice a file.
+  const [transfers, dispatch, latest] = useThrottledStore(transfersReducer, (): TransfersState => initialTransfers, REDRAW_MS);
+  const [conflicts, dispatchConflicts, conflictsLatest] = useStore(conflictsReducer, (): ConflictsState => initialConflicts);
   const pending = useRef(new Map<number, TransferProgress>());
   const controllers = useRef(new Map<number, AbortController>());
   const nextId = useRef(1);
@@ -63,6 +95,15 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
   const queueRef = useRef<TransferQueue<void> | null>(null);
   /** Bumped by cancel-all: a folder listed after it adds nothing. */
   const generation = useRef(0);
+  /** Every batch's entries not yet finished; a batch's number (its unit) is also its scope for "for all". */
+  const ledger = useRef(new Unfinished());
+  /** Answers given "for all the rest of this batch", by batch. */
+  const forAll = useRef(new Map<number, ConflictAnswer>());
+  /** The job behind each waiting conflict, and the slot-holders waiting for theirs. */
+  const conflictJobs = useRef(new Map<number, Job>());
+  const slotHolders = useRef(new Map<number, () => void>());
+  const nextConflict = useRef(1);
+  const listingHeld = useRef<ListingHeld>({ now: 0, most: 0 });
   const running = runningCount(transfers) > 0;
 
   useEffect(() => {
@@ -76,6 +117,16 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     return () => clearInterval(timer);
   }, [running]);
 
+  /** A conflict for the user; resolves at once unless too many wait already (then when it is answered). */
+  const ask = (job: Job, here: string): Promise<void> => {
+    if (job.kind === 'broken') return Promise.resolve();
+    const id = nextConflict.current++;
+    conflictJobs.current.set(id, job);
+    dispatchConflicts({ type: 'add', conflict: { id, kind: job.kind, path: job.path, here, scope: job.scope ?? 0 } });
+    if (conflictJobs.current.size <= MAX_WAITING_CONFLICTS) return Promise.resolve();
+    return new Promise((resolve) => slotHolders.current.set(id, resolve));
+  };
+
   /** Runs one job in a queue slot; settles its row and never throws. */
   const runJob = async (job: Job, signal: AbortSignal): Promise<void> => {
     const id = nextId.current++;
@@ -83,41 +134,62 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     controllers.current.set(id, own);
     const both = AbortSignal.any([signal, own.signal]);
     const transport = job.kind === 'upload' ? 'tcp' : job.transport;
-    dispatch({ type: 'start', id, kind: job.kind === 'upload' ? 'upload' : 'download', path: job.path, transport, total: job.size, now: Date.now() });
+    const kind = job.kind === 'upload' ? 'upload' : 'download';
+    dispatch({ type: 'start', id, kind, path: job.path, transport, total: job.size, now: Date.now() });
     const onProgress = (p: TransferProgress) => void pending.current.set(id, p);
+    let waiting = false;
     try {
       if (job.kind === 'broken') throw job.error;
-      if (job.kind === 'download') {
-        const r = await api.download(job.path, {
-          dest: job.dest,
-          transport,
-          signal: both,
-          onProgress,
-          ...(job.overwrite ? { overwrite: true } : {}),
-          ...(hooksRef.current.md5Here ? { md5: true } : {}),
-        });
-        const note = r.identical
-          ? 'already identical'
-          : r.restarted
-            ? 'restarted: file changed'
-            : r.resumedFrom
-              ? `resumed at ${formatBytes(r.resumedFrom)}`
-              : undefined;
+      for (;;) {
+        const answer = job.existing ?? (job.scope !== undefined ? forAll.current.get(job.scope) : undefined);
+        const out = await runJobOnce(api, job, answer, { signal: both, onProgress, md5Here: hooksRef.current.md5Here });
         pending.current.delete(id);
-        dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, cache: r.cache, retxPercent: r.udp?.lossPercent, note, now: Date.now() });
-        hooksRef.current.onDownloaded?.(r);
-      } else {
-        const r = await api.upload(job.localPath, { as: job.path, signal: both, onProgress });
-        pending.current.delete(id);
-        dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, now: Date.now() });
-        hooksRef.current.onUploaded?.(r);
+        if (out.kind === 'conflict') {
+          // An answer for all of its batch came while it ran: no need to ask.
+          if (answer === undefined && job.scope !== undefined && forAll.current.has(job.scope)) continue;
+          dispatch({ type: 'conflict', id });
+          waiting = true;
+          controllers.current.delete(id);
+          await ask(job, out.here);
+          return;
+        }
+        if (out.kind === 'kept') {
+          dispatch({ type: 'done', id, bytes: 0, md5: out.md5, seconds: 0, note: out.note, outcome: out.outcome, now: Date.now() });
+        } else if (out.kind === 'downloaded') {
+          const r = out.r;
+          const note = r.identical
+            ? 'already identical'
+            : r.restarted
+              ? 'restarted: file changed'
+              : r.resumedFrom
+                ? `resumed at ${formatBytes(r.resumedFrom)}`
+                : undefined;
+          const outcome = r.identical ? ('identical' as const) : undefined;
+          dispatch({
+            type: 'done',
+            id,
+            bytes: r.bytes,
+            md5: r.md5,
+            seconds: r.seconds,
+            cache: r.cache,
+            retxPercent: r.udp?.lossPercent,
+            note,
+            outcome,
+            now: Date.now(),
+          });
+          hooksRef.current.onDownloaded?.(r);
+        } else {
+          const r = out.r;
+          dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, now: Date.now() });
+          hooksRef.current.onUploaded?.(r);
+        }
+        return;
       }
     } catch (err) {
       pending.current.delete(id);
       const aborted = both.aborted;
       // Cancelled by the user: say so plainly, whatever the client's wording.
       const error = aborted ? 'cancelled' : errorText(err);
-      const kind = job.kind === 'upload' ? 'upload' : 'download';
       dispatch({ type: 'failed', id, error: kind === 'download' ? rowError(err, aborted) : error, cancelled: aborted, now: Date.now() });
       hooksRef.current.onFailed?.({
         id,
@@ -132,12 +204,21 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
       });
     } finally {
       controllers.current.delete(id);
+      // A job waiting for an answer is still to do (and kept across a quit).
+      if (!waiting && job.scope !== undefined) ledger.current.settle(job.scope, job.index ?? 0);
     }
   };
 
   const task = (job: Job): QueueTask<void> => ({ label: job.path, size: job.size, run: (signal) => runJob(job, signal) });
-  async function* tasksOf(jobs: AsyncIterable<Job>): AsyncGenerator<QueueTask<void>> {
-    for await (const job of jobs) yield task(job);
+  /** The queue's tasks for one batch (`scope`): each job numbered in it and counted as read when the queue takes it. */
+  async function* tasksOf(jobs: AsyncIterable<Job>, scope: number, folder = false): AsyncGenerator<QueueTask<void>> {
+    let index = 0;
+    for await (const job of jobs) {
+      const i = folder ? 0 : index++;
+      ledger.current.read(scope, i);
+      yield task({ ...job, scope, index: i });
+    }
+    ledger.current.exhausted(scope);
   }
   /** True until the next cancel-all: a source read after it yields nothing more. */
   const alive = () => {
@@ -161,32 +242,33 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     return q;
   };
 
-  const download = useCallback(
-    (path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean) => {
-      dispatch({ type: 'enqueue', files: 1, bytes: size ?? 0, now: Date.now() });
-      queue().push(task({ kind: 'download', path, transport, dest, size, overwrite }));
+  const downloadFiles = useCallback(
+    (files: readonly FileToDownload[], transport: Transport, dest: string, overwrite?: boolean) => {
+      if (files.length === 0) return;
+      dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
+      const scope = ledger.current.add(files.length, (i) => ({ dir: 'down', path: files[i]!.path, dest, transport, ...sized(files[i]!.size) }));
+      const make = (f: FileToDownload): Job => ({ kind: 'download', path: f.path, transport, dest, size: f.size, ...(overwrite ? { overwrite } : {}) });
+      queue().pushFrom(tasksOf(jobsOf(files, make, alive()), scope));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
   );
 
-  const downloadFiles = useCallback(
-    (files: readonly FileToDownload[], transport: Transport, dest: string) => {
-      if (files.length === 0) return;
-      dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
-      queue().pushFrom(tasksOf(jobsOf(files, (f) => ({ kind: 'download', path: f.path, transport, dest, size: f.size }), alive())));
-    },
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-    [api],
+  const download = useCallback(
+    (path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean) => downloadFiles([{ path, size }], transport, dest, overwrite),
+    [downloadFiles],
   );
 
   const downloadFolder = useCallback(
     (path: string, transport: Transport, dest: string, overwrite?: boolean) => {
       dispatch({ type: 'enqueue', files: 0, bytes: 0, listing: 1, now: Date.now() });
-      const onListed = (files: number, bytes: number) => dispatch({ type: 'listed', files, bytes, now: Date.now() });
       const stillAlive = alive();
+      const onListed = (files: number, bytes: number, done: boolean) => {
+        if (stillAlive()) dispatch({ type: 'listed', files, bytes, done, now: Date.now() });
+      };
+      const scope = ledger.current.add(1, () => ({ dir: 'down', path, dest, transport, folder: true }), true);
       const q = queue();
-      q.pushFrom(tasksOf(folderJobs(api, { path, transport, dest, overwrite }, stillAlive, onListed)));
+      q.pushFrom(tasksOf(folderJobs(api, { path, transport, dest, overwrite }, stillAlive, onListed, listingHeld.current), scope, true));
       // Once everything queued has landed: the folder's empty folders, and every
       // folder's time (writing files into a folder changes it, so this comes last).
       void q.idle().then(() => {
@@ -197,20 +279,45 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     [api],
   );
 
-  const upload = useCallback(
-    (localPath: string, remotePath: string, size?: number) => {
-      dispatch({ type: 'enqueue', files: 1, bytes: size ?? 0, now: Date.now() });
-      queue().push(task({ kind: 'upload', localPath, path: remotePath, size }));
+  const uploadFiles = useCallback(
+    (files: readonly FileToUpload[]) => {
+      if (files.length === 0) return;
+      dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
+      const scope = ledger.current.add(files.length, (i) => ({ dir: 'up', local: files[i]!.localPath, path: files[i]!.remotePath, ...sized(files[i]!.size) }));
+      const make = (f: FileToUpload): Job => ({ kind: 'upload', localPath: f.localPath, path: f.remotePath, size: f.size });
+      queue().pushFrom(tasksOf(jobsOf(files, make, alive()), scope));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
   );
 
-  const uploadFiles = useCallback(
-    (files: readonly FileToUpload[]) => {
-      if (files.length === 0) return;
-      dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
-      queue().pushFrom(tasksOf(jobsOf(files, (f) => ({ kind: 'upload', localPath: f.localPath, path: f.remotePath, size: f.size }), alive())));
+  const upload = useCallback((localPath: string, remotePath: string, size?: number) => uploadFiles([{ localPath, remotePath, size }]), [uploadFiles]);
+
+  const answerConflict = useCallback(
+    (answer: ConflictAnswer, all: boolean) => {
+      const answered = settledBy(conflictsLatest.current, all);
+      if (answered.length === 0) return;
+      if (all) forAll.current.set(answered[0]!.scope, answer);
+      dispatchConflicts({ type: 'answered', ids: answered.map((c) => c.id) });
+      for (const c of answered) {
+        const job = conflictJobs.current.get(c.id);
+        conflictJobs.current.delete(c.id);
+        slotHolders.current.get(c.id)?.();
+        slotHolders.current.delete(c.id);
+        if (!job || job.kind === 'broken') continue;
+        if (answer !== 'skip') {
+          queue().push(task({ ...job, existing: answer }));
+          continue;
+        }
+        // Left as it is: settled here, no transfer needed.
+        const id = nextId.current++;
+        const now = Date.now();
+        const kind = job.kind === 'upload' ? 'upload' : 'download';
+        dispatch({ type: 'start', id, kind, path: job.path, transport: job.kind === 'upload' ? 'tcp' : job.transport, total: job.size, now });
+        const note = job.kind === 'upload' ? "kept the server's copy" : 'kept the local copy';
+        dispatch({ type: 'done', id, bytes: 0, md5: '', seconds: 0, note, outcome: 'skipped', now });
+        if (job.scope !== undefined) ledger.current.settle(job.scope, job.index ?? 0);
+      }
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [api],
@@ -240,10 +347,24 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     const q = queueRef.current;
     // A cancelled queue takes nothing new: the next transfer gets a fresh one.
     queueRef.current = null;
+    // Conflicts waiting are cancelled with the rest (cancelRest counts them).
+    const waiting = [...conflictJobs.current.keys()];
+    conflictJobs.current.clear();
+    for (const wake of slotHolders.current.values()) wake();
+    slotHolders.current.clear();
+    if (waiting.length > 0) dispatchConflicts({ type: 'answered', ids: waiting });
     q?.cancelAll(); // waiting tasks settle as dropped now; running ones abort and settle as cancelled
+    ledger.current.clear();
+    forAll.current.clear();
     dispatch({ type: 'cancelRest', now: Date.now() });
     dispatch({ type: 'resume', now: Date.now() });
   }, [dispatch]);
+
+  const unfinished = useCallback((max: number) => ledger.current.entries(max), []);
+  const held = useCallback(
+    () => ({ open: controllers.current.size, rows: rowCount(latest.current), listing: listingHeld.current.now, conflicts: conflictJobs.current.size }),
+    [latest],
+  );
 
   return {
     transfers,
@@ -258,5 +379,12 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     togglePause,
     cancelAll,
     abortAll: cancelAll,
+    conflicts,
+    conflictsLatest,
+    answerConflict,
+    unfinished,
+    held,
   };
 }
+
+const sized = (size: number | undefined) => (size !== undefined ? { size } : {});

@@ -28,6 +28,8 @@ export interface LogsState {
 export type LogsAction =
   | { type: 'serverRecords'; records: readonly LogRecord[]; replace?: boolean }
   | { type: 'client'; line: ClientLogLine }
+  /** Lines gathered over a moment (a batch logs a line a file): one change for all of them. */
+  | { type: 'clientMany'; lines: readonly ClientLogLine[] }
   | { type: 'source'; source?: LogSource }
   | { type: 'filter'; text: string }
   | { type: 'toggleFollow' }
@@ -108,6 +110,8 @@ export function logsReducer(s: LogsState, a: LogsAction): LogsState {
       return { ...s, server: cap(a.replace ? a.records : [...s.server, ...a.records]), error: null };
     case 'client':
       return { ...s, client: cap([...s.client, a.line]) };
+    case 'clientMany':
+      return a.lines.length === 0 ? s : { ...s, client: cap([...s.client, ...a.lines]) };
     case 'source':
       return { ...s, source: a.source ?? (s.source === 'server' ? 'client' : 'server'), offset: 0, follow: true };
     case 'filter':

@@ -7,6 +7,9 @@ export interface Batch {
   /** Files counted in so far (a folder's once it is listed). */
   files: number;
   done: number;
+  /** Of those done: already identical here (nothing moved), and left as they were by the user's answer to a conflict. */
+  identical: number;
+  skipped: number;
   failed: number;
   cancelled: number;
   /** Bytes of every file counted in, as sized when queued (corrected as each finishes). */
@@ -29,6 +32,8 @@ export function newBatch(now: number, paused: boolean): Batch {
   return {
     files: 0,
     done: 0,
+    identical: 0,
+    skipped: 0,
     failed: 0,
     cancelled: 0,
     bytesTotal: 0,
@@ -63,6 +68,8 @@ export function pauseEnded(b: Batch, now: number): Pick<Batch, 'pausedMs' | 'pau
 export interface BatchView {
   files: number;
   done: number;
+  identical: number;
+  skipped: number;
   failed: number;
   cancelled: number;
   running: number;
@@ -94,6 +101,8 @@ export function batchView(b: Batch, running: number, runningBytes: number, pause
   return {
     files: b.files,
     done: b.done,
+    identical: b.identical,
+    skipped: b.skipped,
     failed: b.failed,
     cancelled: b.cancelled,
     running,

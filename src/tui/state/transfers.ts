@@ -29,16 +29,33 @@ export interface Transfer {
   moving?: boolean;
   /** The size the batch counted for it when it was queued (0: not known). */
   expected?: number;
+  /** Done without moving anything: the same bytes were here already, or the user chose to keep what was there. */
+  outcome?: DoneOutcome;
 }
+
+export type DoneOutcome = 'identical' | 'skipped';
 
 export type TransfersAction =
   /** Files (and folders still to list) joined the queue. */
   | { type: 'enqueue'; files: number; bytes: number; listing?: number; now: number }
-  /** A folder's listing arrived: its files join the batch. */
-  | { type: 'listed'; files: number; bytes: number; now: number }
+  /** Files of a folder being listed join the batch; `done`: its listing has ended. */
+  | { type: 'listed'; files: number; bytes: number; done?: boolean; now: number }
   | { type: 'start'; id: number; kind: Transfer['kind']; path: string; transport: Transport; total?: number; now: number }
   | { type: 'progress'; updates: ReadonlyMap<number, TransferProgress> }
-  | { type: 'done'; id: number; bytes: number; md5: string; seconds: number; cache?: CacheOutcome; retxPercent?: number; note?: string; now: number }
+  | {
+      type: 'done';
+      id: number;
+      bytes: number;
+      md5: string;
+      seconds: number;
+      cache?: CacheOutcome;
+      retxPercent?: number;
+      note?: string;
+      outcome?: DoneOutcome;
+      now: number;
+    }
+  /** The destination exists and differs: the row goes, the file waits for the user's answer (still counted as to come). */
+  | { type: 'conflict'; id: number }
   | { type: 'failed'; id: number; error: string; cancelled?: boolean; now: number }
   /** Queued files that settled without starting (cancel-all). */
   | { type: 'dropped'; files: number; bytes: number; now: number }
@@ -102,7 +119,10 @@ export function transfersReducer(s: TransfersState, a: TransfersAction): Transfe
       const b = s.batch;
       return {
         ...s,
-        batch: closeIfComplete({ ...b, files: b.files + a.files, bytesTotal: b.bytesTotal + a.bytes, listing: Math.max(0, b.listing - 1) }, a.now),
+        batch: closeIfComplete(
+          { ...b, files: b.files + a.files, bytesTotal: b.bytesTotal + a.bytes, listing: a.done === false ? b.listing : Math.max(0, b.listing - 1) },
+          a.now,
+        ),
       };
     }
     case 'start': {
@@ -147,11 +167,20 @@ export function transfersReducer(s: TransfersState, a: TransfersAction): Transfe
           retxPercent: a.retxPercent,
           note: a.note,
           etaSeconds: 0,
+          ...(a.outcome ? { outcome: a.outcome } : {}),
         }),
         // The real size replaces the one counted when it was queued.
-        (b, t) => ({ ...b, done: b.done + 1, bytesDone: b.bytesDone + a.bytes, bytesTotal: b.bytesTotal + a.bytes - (t.expected ?? 0) }),
+        (b, t) => ({
+          ...b,
+          done: b.done + 1,
+          ...(a.outcome === 'identical' ? { identical: b.identical + 1 } : a.outcome === 'skipped' ? { skipped: b.skipped + 1 } : {}),
+          bytesDone: b.bytesDone + a.bytes,
+          bytesTotal: b.bytesTotal + a.bytes - (t.expected ?? 0),
+        }),
         a.now,
       );
+    case 'conflict':
+      return { ...s, running: s.running.filter((x) => x.id !== a.id) };
     case 'failed':
       return settle(
         s,
