@@ -176,7 +176,15 @@ export class DownloadCache implements CacheApi {
     try {
       await this.#at('materialize:pinned');
       await this.#sweep(path.dirname(destAbs));
-      if (!(await copyOutChecked(pin, destAbs, { pid: this.#pid, blake3: key, size: pinned.size, overwrite: options.overwrite ?? false }))) {
+      if (
+        !(await copyOutChecked(pin, destAbs, {
+          pid: this.#pid,
+          blake3: key,
+          size: pinned.size,
+          overwrite: options.overwrite ?? false,
+          ...(options.mtimeMs !== undefined ? { mtimeMs: options.mtimeMs } : {}),
+        }))
+      ) {
         await this.#evictDamaged(key, pinned.ino);
         return false;
       }

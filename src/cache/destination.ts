@@ -12,7 +12,7 @@
 // the name is not a live process here (a live one may be copying right now).
 
 import type { Dir } from 'node:fs';
-import { link, lstat, opendir, rename, unlink } from 'node:fs/promises';
+import { link, lstat, opendir, rename, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { cloneDurable, errCode, fsyncPath, ioError, pidAlive, tempBase, unlinkQuiet } from './fsutil.js';
@@ -63,13 +63,19 @@ export async function sweepLeftovers(dir: string): Promise<string[]> {
  * nothing left at dest, when the copy does not match. The copy is what is
  * hashed, not src: what is checked is then exactly what dest gets.
  */
-export async function copyOutChecked(src: string, dest: string, o: { pid: number; blake3: string; size: number; overwrite: boolean }): Promise<boolean> {
+export async function copyOutChecked(
+  src: string,
+  dest: string,
+  o: { pid: number; blake3: string; size: number; overwrite: boolean; mtimeMs?: number },
+): Promise<boolean> {
   const temp = destTempName(dest, o.pid);
   await cloneDurable(src, temp);
   if ((await hashFile(temp, o.size))?.blake3 !== o.blake3) {
     await unlinkQuiet(temp);
     return false;
   }
+  // The time first, then the name: the file never shows under its name with another time.
+  if (o.mtimeMs !== undefined) await utimes(temp, o.mtimeMs / 1000, o.mtimeMs / 1000);
   await placeTemp(temp, dest, o.overwrite);
   return true;
 }

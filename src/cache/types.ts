@@ -46,4 +46,6 @@ export interface MaterializeOptions {
   countHit?: boolean;
   /** Replace a file at the destination (default false: fail with EXISTS and keep it). */
   overwrite?: boolean;
+  /** The modification time the file has when it appears (so whoever watches the folder never sees it with another). */
+  mtimeMs?: number;
 }

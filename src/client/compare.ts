@@ -67,11 +67,7 @@ export const sameTime = (a: number, b: number): boolean => Math.abs(a - b) < 1;
 
 /** Every path under either root with what it is on each side, in path order. */
 export async function compareTrees(client: RemoteTree, remoteDir: string, localDir: string, options: CompareOptions = {}): Promise<Difference[]> {
-  const byContent = (options.by ?? 'content') === 'content';
-  if (byContent && !client.info.features.includes('list-blake3')) {
-    throw new FerryError(ErrorCode.UnsupportedVersion, `${client.info.address} cannot list hashes (an older server): use --by size,mtime`);
-  }
-  if (byContent && !options.index) throw new Error('comparing by content needs the local hash index');
+  const byContent = checkCompare(client, options);
   const remoteRoot = remoteDir.replace(/^\/+|\/+$/g, '');
   const top = await client.stat(remoteRoot);
   if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
@@ -103,12 +99,35 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
     }
   })();
   await Promise.all([listing, walking]);
+  return joinSides(remote, local, byContent, options);
+}
 
+/**
+ * Both sides' entries, joined by path and put in their categories: what a
+ * whole-tree comparison and a comparison of a few paths (compare-paths.ts,
+ * for `ferry sync --watch`) have in common.
+ */
+export async function joinSides(
+  remote: ReadonlyMap<string, Entry>,
+  local: ReadonlyMap<string, LocalItem>,
+  byContent: boolean,
+  options: CompareOptions,
+): Promise<Difference[]> {
   const paths = [...new Set([...remote.keys(), ...local.keys()])].sort(byCodeUnit);
   const out: Difference[] = paths.map((p) => classify(p, remote.get(p), local.get(p), byContent));
   if (byContent) await hashWhereNeeded(out, local, options.index!, options.signal);
   markCaseOnly(out);
   return out;
+}
+
+/** What comparing by content needs, checked before anything is read. */
+export function checkCompare(client: RemoteTree, options: CompareOptions): boolean {
+  const byContent = (options.by ?? 'content') === 'content';
+  if (byContent && !client.info.features.includes('list-blake3')) {
+    throw new FerryError(ErrorCode.UnsupportedVersion, `${client.info.address} cannot list hashes (an older server): use --by size,mtime`);
+  }
+  if (byContent && !options.index) throw new Error('comparing by content needs the local hash index');
+  return byContent;
 }
 
 function byCodeUnit(a: string, b: string): number {
@@ -151,7 +170,7 @@ function classify(path: string, r: Entry | undefined, l: LocalItem | undefined, 
 }
 
 /** Hash the local files whose size matches the server's, a few at a time on the index's threads, and settle their category. */
-async function hashWhereNeeded(diffs: Difference[], local: Map<string, LocalItem>, index: LocalHashIndex, signal?: AbortSignal): Promise<void> {
+async function hashWhereNeeded(diffs: Difference[], local: ReadonlyMap<string, LocalItem>, index: LocalHashIndex, signal?: AbortSignal): Promise<void> {
   const todo = diffs.filter((d) => d.category === 'identical' && d.remote?.type === 'file' && d.local?.type === 'file');
   const files = todo.map((d) => local.get(d.path)!).map((item) => ({ abs: item.abs, id: item.id! }));
   await index.hashEach(

@@ -90,7 +90,7 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
   const hit = cache && cache.fits(remote.size) ? await cache.lookup(remote.blake3) : undefined;
   if (cache && hit) {
     // materialize checks the object's root as it copies it out: a damaged entry is evicted and fetched again.
-    if (await cache.materialize(remote.blake3, destAbs, { remotePath: remote.path, server }, { overwrite })) {
+    if (await cache.materialize(remote.blake3, destAbs, { remotePath: remote.path, server }, { overwrite, mtimeMs: remote.mtimeMs })) {
       await keepTime(destAbs, remote.mtimeMs);
       return result({ ...remote, md5: hit.md5 }, destAbs, 0, 'hit', started, transport);
     }
@@ -131,15 +131,15 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
     if (options.md5) await checkMd5Here(target.part, fetched.md5, landed.path);
     if (viaCache) {
       await cache.admit(target.part, { blake3: fetched.blake3, md5: fetched.md5, size: landed.size, remotePath: landed.path, server });
-      if (!(await cache.materialize(fetched.blake3, destAbs, { remotePath: landed.path, server }, { countHit: false, overwrite }))) {
+      if (!(await cache.materialize(fetched.blake3, destAbs, { remotePath: landed.path, server }, { countHit: false, overwrite, mtimeMs: landed.mtimeMs }))) {
         // Another ferry process sharing this cache evicted the entry between the
         // two steps; the bytes are gone, so fetch once more, straight to the destination.
         const again = await fetch(partPathsBeside(destAbs));
-        await place(partPathsBeside(destAbs).part, destAbs, overwrite);
+        await place(partPathsBeside(destAbs).part, destAbs, overwrite, landed.mtimeMs);
         fetched = { ...again, bytes: fetched.bytes + again.bytes };
       }
     } else {
-      await place(target.part, destAbs, overwrite);
+      await place(target.part, destAbs, overwrite, landed.mtimeMs);
     }
     await keepTime(destAbs, landed.mtimeMs);
     return result(landed, destAbs, fetched.bytes, viaCache ? 'miss' : 'bypass', started, transport, {
@@ -187,7 +187,9 @@ async function freeName(destAbs: string): Promise<string> {
 }
 
 /** Move a verified .part into place; without overwrite, never clobber a file that appeared meanwhile. */
-async function place(part: string, destAbs: string, overwrite: boolean): Promise<void> {
+async function place(part: string, destAbs: string, overwrite: boolean, mtimeMs: number): Promise<void> {
+  // The source's time before the name: a folder being watched (a sync the other way) never sees the file with another.
+  await keepTime(part, mtimeMs);
   if (overwrite) return rename(part, destAbs);
   try {
     await link(part, destAbs);

@@ -1,12 +1,12 @@
 // A local folder walked the way the server walks its share (src/server/listing.ts),
 // so the two lists line up for `ferry compare`: '/'-separated paths relative
 // to the root, names starting with '.' left out unless asked for, ferry's own
-// files (the sync trash, a download's .ferry-part) never shown, symlinks
+// files (the sync trash, a download's .ferry-part, a copy's .ferry-tmp) never shown, symlinks
 // followed only while they stay inside the root (a loop entered once).
 // Problems are entries too (`error`), never a failed walk: an unreadable
 // folder is one line of a comparison, not the end of it.
 
-import { type Dirent, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
+import { type Dirent, lstatSync, readdirSync, realpathSync, type Stats, statSync } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import type { LocalIdentity } from './local-index.js';
 import path from 'node:path';
@@ -29,7 +29,7 @@ export const TRASH_DIR = '.ferry-trash';
 
 /** Names that are ferry's own bookkeeping, never part of what is compared. */
 export function isFerryOwn(name: string): boolean {
-  return name === TRASH_DIR || name.endsWith('.ferry-part') || name.endsWith('.ferry-part.json');
+  return name === TRASH_DIR || name.endsWith('.ferry-part') || name.endsWith('.ferry-part.json') || name.endsWith('.ferry-tmp');
 }
 
 /** Folders deeper than this are listed but not entered (as on the server). */
@@ -97,6 +97,52 @@ export async function* walkLocal(root: string, options: { hidden?: boolean } = {
     for (const sub of dirs) if (!chain.includes(sub.key)) yield* walk(sub.abs, sub.rel, [...chain, sub.key]);
   }
   yield* walk(top, '', [`${topStat.dev}:${topStat.ino}`]);
+}
+
+/**
+ * One entry, by its path under `root`, judged as walkLocal judges it (a link
+ * that leads out is unreadable, one inside is followed; ferry's own names and,
+ * unless asked for, hidden ones are not there): for comparing a few paths
+ * without walking the tree. Undefined when nothing is there.
+ */
+export function localItemAt(root: string, rel: string, options: { hidden?: boolean } = {}): LocalItem | undefined {
+  const names = rel.split('/');
+  if (names.some((n) => n === '' || n === '.' || n === '..' || isFerryOwn(n) || (!options.hidden && n.startsWith('.')))) return undefined;
+  const top = path.resolve(root);
+  const abs = path.join(top, ...names);
+  let real: string;
+  try {
+    real = realpathSync(top);
+  } catch {
+    return undefined;
+  }
+  const inside = (p: string) => p === real || p.startsWith(real.endsWith(path.sep) ? real : real + path.sep);
+  let st: Stats;
+  try {
+    // Every folder on the way must lead to a place inside the root, as the walk only enters those.
+    if (!inside(realpathSync(abs))) return { path: rel, type: 'file', size: 0, mtimeMs: 0, abs, error: 'a symbolic link that leads out of the folder' };
+    st = statSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') {
+      // A link to nothing is there (and unreadable); anything else missing is simply not there.
+      try {
+        if (lstatSync(abs).isSymbolicLink()) return { path: rel, type: 'file', size: 0, mtimeMs: 0, abs, error: reason(err) };
+      } catch {}
+      return undefined;
+    }
+    return { path: rel, type: 'file', size: 0, mtimeMs: 0, abs, error: reason(err) };
+  }
+  if (st.isDirectory()) return { path: rel, type: 'dir', size: 0, mtimeMs: st.mtimeMs, abs };
+  if (!st.isFile()) return undefined;
+  return {
+    path: rel,
+    type: 'file',
+    size: st.size,
+    mtimeMs: st.mtimeMs,
+    abs,
+    id: { dev: st.dev, ino: st.ino, size: st.size, mtimeMs: st.mtimeMs, ctimeMs: st.ctimeMs },
+  };
 }
 
 function reason(err: unknown): string {

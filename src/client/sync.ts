@@ -8,18 +8,21 @@
 // place (and the .part of what it was fetching), so running it again
 // compares, finds those identical, and does only what is left.
 
-import { mkdir, rename, rm, stat, utimes } from 'node:fs/promises';
+import { mkdir, stat, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import { type CompareOptions, compareTrees, type Difference, type RemoteTree } from './compare.js';
+import { type CompareOptions, compareTrees, type Difference } from './compare.js';
+import { comparePaths, type PathsTree } from './compare-paths.js';
+import { LocalOps } from './local-ops.js';
 import { confineLocal } from './local-path.js';
-import { TRASH_DIR } from './local-tree.js';
+import { LocalSide } from './local-side.js';
 import { type ConflictPolicy, type Direction, planSync, type SyncAction } from './sync-plan.js';
 import { loadSyncState, saveSyncState, type SyncRecord } from './sync-state.js';
+import { removeToTrash, setLocalTime, trashStamp } from './sync-steps.js';
 import { DEFAULT_TRANSFERS, TransferQueue } from './transfer-queue.js';
 import type { DownloadOptions, DownloadResult, FileOps, UploadOptions, UploadResult } from './types.js';
 
-export interface SyncClient extends RemoteTree, Pick<FileOps, 'mkdir' | 'move' | 'remove'> {
+export interface SyncClient extends PathsTree, Pick<FileOps, 'mkdir' | 'move' | 'remove'> {
   download(path: string, options?: DownloadOptions): Promise<DownloadResult>;
   upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
 }
@@ -33,6 +36,10 @@ export interface SyncOptions extends Omit<CompareOptions, 'signal'> {
   conflicts?: ConflictPolicy;
   /** The pair's state file (sync-state.ts); none: every difference is a conflict, nothing is remembered. */
   stateFile?: string;
+  /** syncPaths: differences left out before planning (a watching sync's own writes seen again, echo-guard.ts). */
+  leaveAlone?: (d: Difference) => boolean;
+  /** The pair's state held by the caller (`ferry sync --watch`): read and updated in place, and the file left to the caller. */
+  state?: Map<string, SyncRecord>;
   transfers?: number;
   /** Downloads bypass the download cache. */
   noCache?: boolean;
@@ -56,6 +63,36 @@ export interface SyncResult {
 }
 
 export async function syncTrees(client: SyncClient, remoteDir: string, localDir: string, options: SyncOptions): Promise<SyncResult> {
+  const pair = openPair(client, remoteDir, localDir, options);
+  const diffs = await compareTrees(client, pair.remoteRoot, pair.localRoot, { ...options, ...(options.signal ? { signal: options.signal } : {}) });
+  return carryOut(client, pair, diffs, options, { whole: true });
+}
+
+/**
+ * The same for a few paths only (what a watch reported changed): those paths
+ * compared (compare-paths.ts), planned and carried out exactly as a whole
+ * sync would; what the pair's state says of every other path is kept.
+ */
+export async function syncPaths(client: SyncClient, remoteDir: string, localDir: string, paths: Iterable<string>, options: SyncOptions): Promise<SyncResult> {
+  const pair = openPair(client, remoteDir, localDir, options);
+  const asked = [...new Set(paths)];
+  const compared = await comparePaths(client, pair.remoteRoot, pair.localRoot, asked, { ...options, ...(options.signal ? { signal: options.signal } : {}) });
+  // Left out before planning: as if never asked about (their state stays as it was).
+  const left = new Set(options.leaveAlone ? compared.filter(options.leaveAlone).map((d) => d.path) : []);
+  const diffs = left.size === 0 ? compared : compared.filter((d) => !left.has(d.path));
+  return carryOut(client, pair, diffs, options, { whole: false, asked: left.size === 0 ? asked : asked.filter((p) => !left.has(p)) });
+}
+
+interface Pair {
+  pull: boolean;
+  localRoot: string;
+  remoteRoot: string;
+  remotePath: (p: string) => string;
+  localPath: (p: string) => string;
+}
+
+/** The pair's roots, once the server is known to allow what the direction needs. */
+function openPair(client: SyncClient, remoteDir: string, localDir: string, options: SyncOptions): Pair {
   const pull = options.direction === 'pull';
   if (!pull && !client.info.features.includes('upload')) {
     throw new FerryError(ErrorCode.ReadOnly, `${client.info.address} is read-only (its server was not started with --allow-write): nothing can be pushed`);
@@ -66,11 +103,30 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
   }
   const localRoot = path.resolve(localDir);
   const remoteRoot = remoteDir.replace(/^\/+|\/+$/g, '');
-  const remotePath = (p: string) => (remoteRoot === '' ? p : `${remoteRoot}/${p}`);
-  const localPath = (p: string) => confineLocal(localRoot, p);
+  return {
+    pull,
+    localRoot,
+    remoteRoot,
+    remotePath: (p: string) => (remoteRoot === '' ? p : `${remoteRoot}/${p}`),
+    localPath: (p: string) => confineLocal(localRoot, p),
+  };
+}
 
-  const diffs = await compareTrees(client, remoteRoot, localRoot, { ...options, ...(options.signal ? { signal: options.signal } : {}) });
-  const last = options.stateFile ? await loadSyncState(options.stateFile) : new Map<string, SyncRecord>();
+/**
+ * Plan from the differences and carry the plan out: the one place a sync
+ * changes anything, whole or of a few paths. `whole`: the differences cover
+ * the tree, so the state left is built from them alone; otherwise only the
+ * `asked` paths' state is replaced.
+ */
+async function carryOut(
+  client: SyncClient,
+  pair: Pair,
+  diffs: Difference[],
+  options: SyncOptions,
+  scope: { whole: true } | { whole: false; asked: readonly string[] },
+): Promise<SyncResult> {
+  const { pull, localRoot, remoteRoot, remotePath, localPath } = pair;
+  const last = options.state ?? (options.stateFile ? await loadSyncState(options.stateFile) : new Map<string, SyncRecord>());
   const actions = planSync(diffs, {
     direction: options.direction,
     ...(options.delete ? { delete: true } : {}),
@@ -82,7 +138,9 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
   if (options.dryRun) return result;
 
   // The destination as this sync leaves it: what was identical, then what it changes.
-  const records = new Map<string, SyncRecord>();
+  // A sync of a few paths starts from the state of all the others.
+  const records = scope.whole ? new Map<string, SyncRecord>() : new Map(last);
+  if (!scope.whole) for (const p of scope.asked) records.delete(p);
   for (const d of diffs) {
     const dest = pull ? d.local : d.remote;
     if (d.category === 'identical' && dest?.type === 'file')
@@ -95,7 +153,8 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
     else result.failed.push({ path: a.path, error });
     options.onAction?.(a, { ok, ...(error !== undefined ? { error } : {}), ...(transferred !== undefined ? { transferred } : {}) });
   };
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const stamp = trashStamp();
+  const localOps = new LocalOps(new LocalSide(localRoot));
   const madeDirs: { path: string; mtimeMs: number }[] = [];
 
   try {
@@ -106,6 +165,7 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
           if (pull) await deleteLocal(a.path);
           else await deleteRemote(a.path);
           records.delete(a.path);
+          if (a.type === 'dir') for (const p of [...records.keys()]) if (p.startsWith(`${a.path}/`)) records.delete(p);
           settled(a, true);
         } else if (a.kind === 'mkdir') {
           if (pull) await mkdir(localPath(a.path), { recursive: true });
@@ -114,7 +174,7 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
           settled(a, true);
         } else if (a.kind === 'touch') {
           const abs = localPath(a.path);
-          await utimes(abs, a.mtimeMs / 1000, a.mtimeMs / 1000);
+          await setLocalTime(abs, a.mtimeMs);
           await remember(abs, a.path, blake3Of.get(a.path));
           settled(a, true);
         }
@@ -168,7 +228,11 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
       await utimes(localPath(d.path), d.mtimeMs / 1000, d.mtimeMs / 1000).catch(() => undefined);
     }
   } finally {
-    if (options.stateFile) await saveSyncState(options.stateFile, records);
+    if (options.state) {
+      // Held by the caller (a watching sync): updated in place, saved when it chooses.
+      options.state.clear();
+      for (const [p, r] of records) options.state.set(p, r);
+    } else if (options.stateFile) await saveSyncState(options.stateFile, records);
     await options.index?.flush();
   }
   if (options.signal?.aborted) result.interrupted = true;
@@ -176,25 +240,14 @@ export async function syncTrees(client: SyncClient, remoteDir: string, localDir:
 
   /** Into the trash under the local root, or gone with --no-trash. */
   async function deleteLocal(rel: string): Promise<void> {
-    const abs = localPath(rel);
-    if (options.noTrash) return rm(abs, { recursive: true, force: true });
-    result.trash = path.join(localRoot, TRASH_DIR, stamp);
-    const to = confineLocal(result.trash, rel);
-    await mkdir(path.dirname(to), { recursive: true });
-    await rename(abs, to);
+    const trash = await removeToTrash(localOps, '', rel, { stamp, ...(options.noTrash ? { noTrash: true } : {}) });
+    if (trash !== undefined) result.trash = path.join(localRoot, trash);
   }
 
   /** The same on the server: moved into the share's trash folder (one atomic rename), or removed. */
   async function deleteRemote(rel: string): Promise<void> {
-    if (options.noTrash) {
-      await client.remove(remotePath(rel), { recursive: true });
-      return;
-    }
-    const trash = remotePath(`${TRASH_DIR}/${stamp}`);
-    result.trash = trash;
-    const to = `${trash}/${rel}`;
-    await client.mkdir(to.slice(0, to.lastIndexOf('/')), { parents: true });
-    await client.move(remotePath(rel), to);
+    const trash = await removeToTrash(client, remoteRoot, rel, { stamp, ...(options.noTrash ? { noTrash: true } : {}) });
+    if (trash !== undefined) result.trash = trash;
   }
 
   /** A file just made equal to the source: its state for the next sync, and its root in the local index so the next compare reads nothing. */

@@ -25,7 +25,10 @@ export async function watchFolder(link: ControlLink, path: string, options: Watc
   while (!signal?.aborted && !link.isClosed) {
     let rpc: RpcConnection | undefined;
     try {
-      rpc = await link.rpc();
+      // While the server is away this waits for it to come back; a stop ends the wait at once.
+      const next = await untilAborted(link.rpc(), signal);
+      if (next === undefined) return;
+      rpc = next;
       let root = path;
       await rpc.request(
         { op: 'watch', path, ...(options.recursive ? { recursive: true } : {}) },
@@ -69,4 +72,30 @@ function eventsOf(value: unknown): WatchEvent[] {
     out.push({ path, kind: kind as WatchEvent['kind'], ...(typeof reason === 'string' ? { reason: escapeControls(reason.slice(0, 64)) } : {}) });
   }
   return out;
+}
+
+/** The promise's value, or undefined as soon as `signal` aborts (its failure after that is dropped). */
+function untilAborted<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return p;
+  if (signal.aborted) {
+    p.catch(() => {});
+    return Promise.resolve(undefined);
+  }
+  return new Promise<T | undefined>((resolve, reject) => {
+    const stop = () => {
+      p.catch(() => {});
+      resolve(undefined);
+    };
+    signal.addEventListener('abort', stop, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', stop);
+        resolve(v);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', stop);
+        reject(err);
+      },
+    );
+  });
 }

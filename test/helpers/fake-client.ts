@@ -3,6 +3,7 @@
 // records it can emit, connection states it can push.
 
 import { createHash } from 'node:crypto';
+import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { extMatcher, filesOnly, nameMatcher } from '../../src/protocol/filter.js';
 import type {
   CacheApi,
@@ -50,6 +51,14 @@ export function md5(text: string): string {
 function extOf(name: string): string {
   const i = name.lastIndexOf('.');
   return i > 0 ? name.slice(i).toLowerCase() : '';
+}
+
+/** The BLAKE3 root (chunk-hash.ts) of a fake file: its content, or that many zero bytes. */
+export function blake3Of(f: FakeFile): string {
+  const bytes = f.content !== undefined ? Buffer.from(f.content) : Buffer.alloc(f.size ?? 0);
+  const hasher = new ChunkHasher(bytes.length);
+  hasher.update(bytes);
+  return hasher.finish().blake3;
 }
 
 export function makeEntry(path: string, type: 'file' | 'dir', size = 0, mtimeMs = Date.UTC(2020, 3, 18, 14, 52)): Entry {
@@ -149,7 +158,7 @@ class Queue<T> {
 }
 
 export class FakeFerry implements FerryApi {
-  info: ServerInfo = { address: '127.0.0.1:2003', server: 'ferry/0.1.0', share: '/srv/share', features: ['udp', 'upload', 'write'], version: 1 };
+  info: ServerInfo = { address: '127.0.0.1:2003', server: 'ferry/0.1.0', share: '/srv/share', features: ['udp', 'upload', 'write', 'list-blake3'], version: 1 };
   /** Folders made with mkdir that hold no file yet (the others are implied by their files). */
   emptyFolders = new Set<string>();
   /** File operations asked for, in order, as `op args…`. */
@@ -174,8 +183,10 @@ export class FakeFerry implements FerryApi {
     if (this.fileOpError) throw this.fileOpError;
   }
 
-  async mkdir(path: string): Promise<MkdirResult> {
+  async mkdir(path: string, options: { parents?: boolean } = {}): Promise<MkdirResult> {
     this.checkWrite(`mkdir ${path}`);
+    // With parents, as on the server: a folder already there is fine.
+    if (options.parents && this.isFolder(path)) return { path, created: false };
     if (this.emptyFolders.has(path) || this.files.some((f) => f.path === path || f.path.startsWith(`${path}/`)))
       throw Object.assign(new Error(`'${path}' already exists`), { code: 'EXISTS' });
     this.emptyFolders.add(path);
@@ -272,6 +283,14 @@ export class FakeFerry implements FerryApi {
       const has = nameMatcher(options.keyword);
       entries = entries.filter((e) => has(this.files.find((f) => f.path === e.path)?.content ?? ''));
     }
+    // Like a server with 'list-blake3': each file's root, from its content.
+    if (options.blake3) {
+      const byPath = new Map(this.files.map((f) => [f.path, f]));
+      entries = entries.map((e) => {
+        const f = e.type === 'file' ? byPath.get(e.path) : undefined;
+        return f ? { ...e, blake3: blake3Of(f) } : e;
+      });
+    }
     return entries;
   }
 
@@ -320,6 +339,11 @@ export class FakeFerry implements FerryApi {
     return this.index.byPath.get(path);
   }
 
+  /** A folder of the share: the root, a folder made with mkdir, or one its files imply. */
+  private isFolder(path: string): boolean {
+    return path === '' || this.emptyFolders.has(path) || this.files.some((f) => f.path.startsWith(`${path}/`));
+  }
+
   private file(path: string): FakeFile {
     const f = this.find(path);
     if (!f) throw Object.assign(new Error(`no such file: ${path}`), { code: 'NOT_FOUND' });
@@ -331,6 +355,7 @@ export class FakeFerry implements FerryApi {
   }
 
   async stat(path: string): Promise<RemoteStat> {
+    if (this.isFolder(path)) return { ...makeEntry(path, 'dir'), identity: { size: 0, mtimeMs: 0, ino: 1, dev: 1 } };
     const f = this.file(path);
     const e = makeEntry(path, 'file', f.size ?? f.content?.length ?? 0, f.mtimeMs);
     return { ...e, identity: { size: e.size, mtimeMs: e.mtimeMs, ino: 1, dev: 1 }, md5: this.md5Of(path) };

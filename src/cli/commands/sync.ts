@@ -11,12 +11,13 @@ import { planTotals } from '../../client/sync-plan.js';
 import { syncStateFile } from '../../client/sync-state.js';
 import { interruptible } from '../actions.js';
 import { actionJson, actionLine, totalsLine } from '../compare-print.js';
-import { describeError } from '../errors.js';
+import { CliError, describeError } from '../errors.js';
 import type { Ctx } from '../io.js';
 import { out, warn } from '../io.js';
 import { cacheDirOf, serverOf, transfersOption, withCacheOptions, withClient, withClientOptions } from '../options.js';
 import { StatusLine } from '../progress.js';
 import { byOption, openLocalIndex, troubled } from './compare.js';
+import { runWatch } from './sync-watch.js';
 
 /** `downloading 12/200 files  3.4 MiB / 20.0 MiB` */
 function renderSync(done: { files: number; bytes: number }, plan: { files: number; bytes: number }, pull: boolean): string {
@@ -36,6 +37,7 @@ export function syncCommand(ctx: Ctx) {
           .option('delete', { type: 'boolean', default: false, describe: 'remove what the source does not have (into .ferry-trash/ under the destination)' })
           .option('trash', { type: 'boolean', default: true, describe: 'with --delete: keep deleted files in .ferry-trash/<time>/ (--no-trash: remove them)' })
           .option('dry-run', { type: 'boolean', default: false, describe: 'print what would be done and change nothing' })
+          .option('watch', { type: 'boolean', default: false, describe: 'after the sync, keep following the source and apply each change (Ctrl-C stops)' })
           .option('by', { type: 'string', describe: "'content' (BLAKE3, the default) or 'size,mtime' (no hashing)", requiresArg: true })
           .option('hidden', { type: 'boolean', default: false, describe: "include names starting with '.'" })
           .option('overwrite', { type: 'boolean', describe: 'a conflict (the destination changed since the last sync): take the source' })
@@ -47,7 +49,8 @@ export function syncCommand(ctx: Ctx) {
           .option('cache', { type: 'boolean', default: true, describe: 'downloads go through the download cache (--no-cache: straight to the folder)' })
           .example('$0 sync photos ~/Pictures --dry-run', 'what a sync would do')
           .example('$0 sync photos ~/Pictures --delete', 'mirror the server, keeping what goes in ~/Pictures/.ferry-trash')
-          .example('$0 sync backup ~/work --push', 'send what changed here to the server'),
+          .example('$0 sync backup ~/work --push', 'send what changed here to the server')
+          .example('$0 sync photos ~/Pictures --watch --delete', 'keep ~/Pictures a mirror of the server as it changes'),
       async (a) => {
         const by = byOption(a.by);
         const local = path.resolve(ctx.io.cwd, a.local);
@@ -56,6 +59,33 @@ export function syncCommand(ctx: Ctx) {
         const conflicts = a.overwrite ? 'overwrite' : a['skip-existing'] ? 'skip' : a.update ? 'newer' : a['keep-both'] ? 'keep-both' : undefined;
         const index = await openLocalIndex(ctx.io, a, by);
         const json = a.json === true;
+        if (a.watch) {
+          if (a['dry-run']) throw new CliError('--watch and --dry-run do not go together: a dry run changes nothing, so there is nothing to keep in step');
+          try {
+            await runWatch(ctx, {
+              remote: a.remote,
+              local,
+              pull,
+              json,
+              args: a,
+              sync: {
+                direction,
+                by,
+                hidden: a.hidden,
+                ...(index ? { index } : {}),
+                ...(a.delete ? { delete: true } : {}),
+                ...(a.trash ? {} : { noTrash: true }),
+                ...(conflicts ? { conflicts } : {}),
+                ...(a.transfers !== undefined ? { transfers: transfersOption(a.transfers) } : {}),
+                ...(a.cache ? {} : { noCache: true }),
+                stateFile: syncStateFile({ server: serverOf(ctx.io, a), remoteDir: a.remote, localDir: local, direction }, cacheDirOf(ctx.io, a)),
+              },
+            });
+          } finally {
+            await index?.close();
+          }
+          return;
+        }
         const status = new StatusLine(ctx.io.stderr, { results: ctx.io.stdout });
         const plan = { files: 0, bytes: 0 };
         const done = { files: 0, bytes: 0 };

@@ -7,6 +7,7 @@ import path from 'node:path';
 import envPaths from 'env-paths';
 import type { Argv } from 'yargs';
 import { DownloadCache } from '../../cache/cache.js';
+import { defaultLocalIndexFile } from '../../client/local-index.js';
 import { connect, parseServerAddress } from '../../client/connect.js';
 import { loadRecentServers, recentAddress, rememberRecentServer, trustChangedCertificate, type RecentServer } from '../../client/recent-servers.js';
 import type { FerryServer } from '../../server/server.js';
@@ -159,6 +160,8 @@ export function tuiCommand(ctx: Ctx) {
             remoteLabel: server,
             uploadAllowed: client.info.features.includes('upload'),
             md5Here: a.md5 ?? ctx.config?.settings.md5 ?? false,
+            // The same local hash index as `ferry compare` and `ferry sync`: what one hashed, the other need not.
+            hashIndexFile: defaultLocalIndexFile(cacheDir),
             ...(transfers !== undefined ? { concurrency: transfers } : {}),
             // What a quit leaves unfinished is kept here and offered at the next start.
             queueFile: path.join(dataDir(io.env), 'unfinished-transfers.json'),

@@ -5,7 +5,8 @@
 // burst on reading: thousands of events in a moment. So every raw event is
 // counted here, over all watched folders, and a burst of more than half the
 // queue within a second is answered with a rescan for everyone. No clock of
-// its own: the caller passes the time.
+// its own: the caller passes the time. The gauge itself is pure and shared with
+// `ferry sync --watch --push` (protocol/watch-pending.ts).
 
 import { readFileSync } from 'node:fs';
 
@@ -16,28 +17,5 @@ export function kernelQueueEvents(): number {
     return Number.isSafeInteger(n) && n > 0 ? n : 16_384;
   } catch {
     return 16_384;
-  }
-}
-
-export class BurstGauge {
-  private start = Number.NEGATIVE_INFINITY;
-  private count = 0;
-  private tripped = false;
-
-  constructor(
-    readonly limit: number,
-    readonly windowMs = 1000,
-  ) {}
-
-  /** Note one raw event at `now` (ms); true once per window, when its count passes the limit. */
-  note(now: number): boolean {
-    if (now - this.start > this.windowMs) {
-      this.start = now;
-      this.count = 0;
-      this.tripped = false;
-    }
-    if (++this.count <= this.limit || this.tripped) return false;
-    this.tripped = true;
-    return true;
   }
 }

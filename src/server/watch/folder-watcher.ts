@@ -32,7 +32,7 @@ import path from 'node:path';
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import { MAX_PATH_BYTES } from '../../protocol/limits.js';
 import { isInternalName, nameProblem, type ShareStore } from '../store.js';
-import type { ChangeKind } from './pending.js';
+import type { ChangeKind } from '../../protocol/watch-pending.js';
 
 /** A folder of the share: where it is, and its client path ('' is the root). */
 export interface WatchedFolder {

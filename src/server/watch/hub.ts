@@ -6,7 +6,8 @@
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import type { ServerLimits } from '../context.js';
 import type { ShareStore } from '../store.js';
-import { BurstGauge, kernelQueueEvents } from './burst.js';
+import { BurstGauge } from '../../protocol/watch-pending.js';
+import { kernelQueueEvents } from './burst.js';
 import { FolderWatcher } from './folder-watcher.js';
 import { Subscription } from './subscription.js';
 

@@ -1,5 +1,5 @@
 // One client following one folder: the changes it has not been sent yet
-// (bounded, pending.ts) and the pace they go out at. Changes are gathered for
+// (bounded, protocol/watch-pending.ts) and the pace they go out at. Changes are gathered for
 // DEBOUNCE_MS after the first one, so a burst (a folder unpacked, a build)
 // leaves as a few batches rather than an ITEM per file.
 
@@ -7,7 +7,7 @@ import type { FerryError } from '../../protocol/errors.js';
 import type { WatchEvent } from '../../protocol/messages.js';
 import { DeadlineTimer } from '../../transport/deadline-timer.js';
 import type { ChangeSink } from './folder-watcher.js';
-import { type ChangeKind, PendingChanges } from './pending.js';
+import { type ChangeKind, PendingChanges } from '../../protocol/watch-pending.js';
 
 /** How long changes are gathered before a batch is sent. */
 export const DEBOUNCE_MS = 100;

@@ -32,6 +32,10 @@ import { pendingCount, rowCount, runningBytes, runningCount, visibleTransfers } 
 import { useCoalesced } from '../hooks/use-coalesced.js';
 import { fileOpOf, useFileOps } from '../hooks/use-file-ops.js';
 import { useWritable } from '../hooks/use-writable.js';
+import { useCompare } from '../hooks/use-compare.js';
+import { markOf, paneCounts } from '../state/compare.js';
+import { CompareLine, compareRows } from './CompareLine.js';
+import { SyncPreview } from './SyncPreview.js';
 import { FILE_OP_ROWS, FileOpDialog } from './FileOpDialog.js';
 import { CacheView } from './CacheView.js';
 import { CheckAllView } from './CheckAllView.js';
@@ -65,6 +69,8 @@ export interface AppProps {
   concurrency?: number;
   /** Where unfinished transfers are kept across a quit (none: not kept). */
   queueFile?: string;
+  /** Where the local hash index lives (compare and sync read it); absent: kept in memory for this run. */
+  hashIndexFile?: string | null;
   onExit(): void;
   pingIntervalMs?: number;
 }
@@ -93,6 +99,7 @@ export function App({
   md5Here = false,
   concurrency,
   queueFile,
+  hashIndexFile,
   onExit,
   pingIntervalMs,
 }: AppProps) {
@@ -179,6 +186,17 @@ export function App({
     setMessage,
     log,
   });
+  const compare = useCompare({
+    api,
+    localSide,
+    panes: () => ({ local: localLatest.current, remote: remoteLatest.current }),
+    dispatch: { local: dispatchLocal, remote: dispatchRemote },
+    transfers,
+    permissions,
+    setMessage,
+    log,
+    ...(hashIndexFile !== undefined ? { indexFile: hashIndexFile } : {}),
+  });
   const fileOpsRef = useRef(fileOps);
   fileOpsRef.current = fileOps;
   // Back from a drop: what the remote pane shows may be an error or stale.
@@ -226,7 +244,7 @@ export function App({
             : 0;
   // One row stays free: a frame as tall as the terminal makes Ink repaint with
   // ESC[3J, which wipes the user's scrollback, and redraw everything each time.
-  const layout = computeLayout(columns, rows - 1, rowCount(transfers.transfers), message !== null, dialogRows, stats ? 1 : 0);
+  const layout = computeLayout(columns, rows - 1 - compareRows(compare), rowCount(transfers.transfers), message !== null, dialogRows, stats ? 1 : 0);
   const close = useCallback(() => setOverlay({ kind: 'none' }), [setOverlay]);
   // The last transfer removed while selecting: nothing left to pick, back to the panes.
   // Asked of the newest state: the drawn one lags by up to a redraw.
@@ -258,7 +276,7 @@ export function App({
 
   const dispatchOf = (id: PaneId) => (id === 'local' ? dispatchLocal : dispatchRemote);
   usePaneMouse({
-    active: () => overlayLatest.current.kind === 'none' && columns >= MIN_COLUMNS && rows >= MIN_ROWS,
+    active: () => overlayLatest.current.kind === 'none' && !compare.preview && columns >= MIN_COLUMNS && rows >= MIN_ROWS,
     // The panes sit under the one-row status line.
     geometry: () => ({ columns: layout.columns, leftWidth: layout.leftWidth, top: 2, paneHeight: layout.paneHeight, listRows: layout.listRows }),
     panes: { local: localLatest, remote: remoteLatest },
@@ -284,7 +302,7 @@ export function App({
     if (c === undefined) return false;
     const op = fileOpOf(c);
     if (op) fileOps.begin(op, focusLatest.current);
-    else runCommand(current(), c);
+    else if (!compare.command(c)) runCommand(current(), c);
     return true;
   }, Priority.Panes);
 
@@ -309,6 +327,13 @@ export function App({
     ) : (
       <Pane {...props} />
     );
+  /** A compared pane's marks and counts. */
+  const paneCompare = (id: PaneId): Pick<PaneProps, 'compare'> => {
+    const r = compare.result;
+    if (!r) return {};
+    const counts = paneCounts(r, id) + (compare.differencesOnly ? ' · diffs only' : '');
+    return { compare: { mark: (e) => markOf(r, id, e), counts } };
+  };
   const view = (() => {
     const w = layout.columns;
     const h = layout.paneHeight;
@@ -349,6 +374,18 @@ export function App({
           />
         );
       default:
+        if (compare.preview && compare.result)
+          return (
+            <SyncPreview
+              compare={compare}
+              preview={compare.preview}
+              result={compare.result}
+              localWhere={tildify(localSide.resolve(compare.result.dirs.local))}
+              uploadAllowed={uploadAllowed}
+              width={w}
+              height={h}
+            />
+          );
         return (
           <Box flexDirection="row" height={h}>
             {withGoTo('local', {
@@ -359,6 +396,7 @@ export function App({
               height: h,
               listRows: layout.listRows,
               focused: focus === 'local',
+              ...paneCompare('local'),
             })}
             {withGoTo('remote', {
               state: remote,
@@ -367,6 +405,7 @@ export function App({
               height: h,
               listRows: layout.listRows,
               focused: focus === 'remote',
+              ...paneCompare('remote'),
               offline: status.state === 'reconnecting',
             })}
           </Box>
@@ -481,6 +520,7 @@ export function App({
           offline={status.state === 'reconnecting'}
         />
       ) : null}
+      {compareRows(compare) > 0 ? <CompareLine compare={compare} width={layout.columns} /> : null}
       {message ? <MessageLine message={message} width={layout.columns} /> : null}
       {bottom}
     </Box>

@@ -21,39 +21,22 @@ export function helpLines(): LineSpec[] {
   return lines;
 }
 
-/**
- * Two columns when the screen is wide, split at a group boundary near the middle.
- * Taller than `rows`, the blank lines between groups go (the bold group names
- * still part them), so the whole table fits one screen where it can.
- */
-export function helpColumns(lines: LineSpec[], width: number, rows = Number.POSITIVE_INFINITY): LineSpec[] {
+/** Two columns when the screen is wide, split at a group boundary near the middle. */
+export function helpColumns(lines: LineSpec[], width: number): LineSpec[] {
   if (width < 100) return lines;
   // Split at the blank line before a group (no group is cut in two), choosing the
-  // one that makes the taller column shortest; when even that is taller than the
-  // screen, the blank lines go and the split is chosen again for the rows left.
-  const split = (compact: boolean): [LineSpec[], LineSpec[]] => {
-    const keep = (part: LineSpec[]) => (compact ? part.filter((l) => l !== '') : part);
-    let best: [LineSpec[], LineSpec[]] = [lines, []];
-    let tallest = Number.POSITIVE_INFINITY;
-    lines.forEach((l, i) => {
-      if (l !== '') return;
-      const pair: [LineSpec[], LineSpec[]] = [keep(lines.slice(0, i)), keep(lines.slice(i + 1))];
-      const t = Math.max(pair[0].length, pair[1].length);
-      if (t < tallest) {
-        tallest = t;
-        best = pair;
-      }
-    });
-    return best;
-  };
-  let [left, right] = split(false);
-  if (Math.max(left.length, right.length) > rows) [left, right] = split(true);
-  // Still too tall: the second column may begin inside a group, so the whole table shows.
-  if (Math.max(left.length, right.length) > rows) {
-    const all = lines.filter((l) => l !== '');
-    const half = Math.ceil(all.length / 2);
-    [left, right] = [all.slice(0, half), all.slice(half)];
-  }
+  // one that makes the taller column shortest.
+  let cut = Math.ceil(lines.length / 2);
+  let best = Number.POSITIVE_INFINITY;
+  lines.forEach((l, i) => {
+    const tallest = Math.max(i, lines.length - i - 1);
+    if (l === '' && tallest < best) {
+      best = tallest;
+      cut = i;
+    }
+  });
+  const left = lines.slice(0, cut);
+  const right = lines.slice(cut + 1);
   const col = Math.floor((width - 2) / 2);
   return Array.from({ length: Math.max(left.length, right.length) }, (_, i) => [
     ...fitSegments(left[i] ?? '', col),
@@ -62,8 +45,8 @@ export function helpColumns(lines: LineSpec[], width: number, rows = Number.POSI
 }
 
 export function HelpOverlay({ width, height, onClose }: { width: number; height: number; onClose(): void }) {
+  const lines = helpColumns(helpLines(), width);
   const visible = Math.max(1, height - 2);
-  const lines = helpColumns(helpLines(), width, visible);
   const list = useListCursor({ length: lines.length, page: visible, scroll: true });
   useKeypress((key) => {
     if (key.name === '?') {

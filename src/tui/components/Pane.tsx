@@ -6,6 +6,7 @@ import type { Entry } from '../../client/types.js';
 import { filterChips, hasFilters, isTreeSearch } from '../state/filters.js';
 import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';
 import { PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
+import { type CompareMark, MARK_GLYPH } from '../state/compare.js';
 import { useListCursor } from '../hooks/use-list-cursor.js';
 import { displayWidth, fit, truncateStart } from '../text.js';
 import { Frame, titleRoom } from './Frame.js';
@@ -24,7 +25,19 @@ export interface PaneProps {
   where?: string;
   /** A text field in place of the summary row (go to a path). */
   prompt?: LineSpec;
+  /** The folders compared (`=`): each row's mark, and the counts for the title. */
+  compare?: { mark(e: Entry): CompareMark | undefined; counts: string };
 }
+
+const COMPARE_COLOR: Record<CompareMark, Seg['color']> = {
+  same: 'ok',
+  differs: 'error',
+  below: 'warn',
+  time: 'warn',
+  only: 'accent',
+  type: 'error',
+  unreadable: 'error',
+};
 
 const VERIFY_GLYPH: Record<VerifyMark, Seg> = {
   same: { text: '✓', color: 'ok' },
@@ -45,8 +58,10 @@ export function linkTarget(e: Entry): string {
   return e.target ?? (e.link === 'outside' ? '(outside)' : '(missing)');
 }
 
-export function entryRow(e: Entry, s: PaneState, inner: number, showPath: boolean): LineSpec {
+export function entryRow(e: Entry, s: PaneState, inner: number, showPath: boolean, compared?: CompareMark | null): LineSpec {
   const cols = paneColumns(inner);
+  // Compared panes give each row a mark before its name (null: compared, but this row has none).
+  const markWidth = compared === undefined ? 0 : 2;
   const marked = s.marked.has(e.path);
   const isParent = e.name === PARENT_NAME;
   // Search results from the tree below show where they are, from the folder searched.
@@ -54,7 +69,12 @@ export function entryRow(e: Entry, s: PaneState, inner: number, showPath: boolea
   const shown = isParent ? '..' : (showPath ? where : e.name) + (e.type === 'dir' ? '/' : e.type === 'link' ? ` -> ${linkTarget(e)}` : '');
   const segs: Seg[] = [
     marked ? { text: '*', color: 'marked', bold: true } : { text: ' ' },
-    { text: fit(shown, cols.name), color: marked ? 'marked' : e.type === 'dir' ? 'dir' : e.type === 'link' ? 'error' : undefined, bold: e.type === 'dir' },
+    ...(compared === undefined ? [] : [compared ? { text: `${MARK_GLYPH[compared]} `, color: COMPARE_COLOR[compared], bold: true } : { text: '  ' }]),
+    {
+      text: fit(shown, cols.name - markWidth),
+      color: marked ? 'marked' : e.type === 'dir' ? 'dir' : e.type === 'link' ? 'error' : undefined,
+      bold: e.type === 'dir',
+    },
     e.type === 'link'
       ? { text: ' ' + fit('broken', SIZE_WIDTH - 1, 'right'), color: 'error' }
       : { text: ' ' + fit(isParent ? '' : e.type === 'dir' ? '—' : formatBytes(e.size), SIZE_WIDTH - 1, 'right') },
@@ -103,7 +123,7 @@ export function paneTitle(state: PaneState, label: string, room = Number.POSITIV
   return side + truncateStart(where, room - side.length);
 }
 
-export function Pane({ state, label, width, height, listRows, focused, offline = false, where, prompt }: PaneProps) {
+export function Pane({ state, label, width, height, listRows, focused, offline = false, where, prompt, compare }: PaneProps) {
   const inner = width - 2;
   // The pane's reducer keeps the cursor; the window drawn is fitted to the rows now.
   const { top: offset } = useListCursor({ length: state.view.length, page: listRows }, { state: { cursor: state.cursor, top: state.offset } });
@@ -114,7 +134,7 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
     const selected = offset + i === state.cursor;
     rows.push({
       key: `r${i}`,
-      spec: entryRow(e, state, inner, showPath),
+      spec: entryRow(e, state, inner, showPath, compare ? (compare.mark(e) ?? null) : undefined),
       // The unfocused pane keeps a quieter cursor so the focused one is unmistakable.
       inverse: selected && focused,
     });
@@ -131,7 +151,7 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
       key: 'empty',
       spec: [
         {
-          text: hasFilters(state.filters) ? '  nothing matches the filters' : '  (empty folder)',
+          text: state.keep ? '  no differences here' : hasFilters(state.filters) ? '  nothing matches the filters' : '  (empty folder)',
           dim: true,
         },
       ],
@@ -139,7 +159,8 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
   }
   rows.push({ key: 'sum', spec: prompt ?? summaryRow(state, inner, offline) });
   // The filters always show, shortened if need be, leaving the title room for the side and a little of the folder.
-  const chips = filterChips(state.filters, Math.max(8, width - 2 - 4 - 16)).join(' ') || undefined;
+  const chips =
+    [compare?.counts, ...filterChips(state.filters, Math.max(8, width - 2 - 4 - 16 - (compare?.counts?.length ?? 0)))].filter(Boolean).join(' ') || undefined;
   return (
     <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips), where)} titleRight={chips} focused={focused} rows={rows} />
   );

@@ -58,8 +58,14 @@ export async function runJobOnce(
     }
   }
   const up = (as: string, overwrite: boolean) =>
-    api.upload(job.localPath, { as, signal: o.signal, onProgress: o.onProgress, ...(overwrite ? { overwrite: true } : {}) });
-  switch (answer) {
+    api.upload(job.localPath, {
+      as,
+      signal: o.signal,
+      onProgress: o.onProgress,
+      ...(overwrite ? { overwrite: true } : {}),
+      ...(job.parents ? { parents: true } : {}),
+    });
+  switch (answer ?? (job.overwrite ? 'overwrite' : undefined)) {
     case 'overwrite':
       return { kind: 'uploaded', r: await up(job.path, true) };
     case 'keep-both':

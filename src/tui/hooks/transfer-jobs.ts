@@ -25,7 +25,17 @@ export type Job =
       index?: number;
       existing?: ConflictAnswer;
     }
-  | { kind: 'upload'; localPath: string; path: string; size?: number; scope?: number; index?: number; existing?: ConflictAnswer }
+  | {
+      kind: 'upload';
+      localPath: string;
+      path: string;
+      size?: number;
+      overwrite?: boolean;
+      parents?: boolean;
+      scope?: number;
+      index?: number;
+      existing?: ConflictAnswer;
+    }
   /** Something that cannot even start (a folder that could not be listed): a failed row. */
   | { kind: 'broken'; path: string; transport: Transport; error: unknown; size?: undefined; scope?: number; index?: number };
 
@@ -47,12 +57,20 @@ export interface FailedTransfer {
 export interface FileToDownload {
   path: string;
   size?: number;
+  /** Its own destination folder (a sync's files land each in its place), instead of the batch's. */
+  dest?: string;
+  /** Replace a differing file there (a sync the user confirmed). */
+  overwrite?: boolean;
 }
 
 export interface FileToUpload {
   localPath: string;
   remotePath: string;
   size?: number;
+  /** Replace a differing file on the server (a sync the user confirmed). */
+  overwrite?: boolean;
+  /** Make the folders above it on the server that are missing. */
+  parents?: boolean;
 }
 
 export function codeOf(err: unknown): string | undefined {

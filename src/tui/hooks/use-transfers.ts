@@ -246,8 +246,17 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     (files: readonly FileToDownload[], transport: Transport, dest: string, overwrite?: boolean) => {
       if (files.length === 0) return;
       dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
-      const scope = ledger.current.add(files.length, (i) => ({ dir: 'down', path: files[i]!.path, dest, transport, ...sized(files[i]!.size) }));
-      const make = (f: FileToDownload): Job => ({ kind: 'download', path: f.path, transport, dest, size: f.size, ...(overwrite ? { overwrite } : {}) });
+      const scope = ledger.current.add(files.length, (i) => ({
+        dir: 'down',
+        path: files[i]!.path,
+        dest: files[i]!.dest ?? dest,
+        transport,
+        ...sized(files[i]!.size),
+      }));
+      const make = (f: FileToDownload): Job => {
+        const over = f.overwrite ?? overwrite;
+        return { kind: 'download', path: f.path, transport, dest: f.dest ?? dest, size: f.size, ...(over ? { overwrite: over } : {}) };
+      };
       queue().pushFrom(tasksOf(jobsOf(files, make, alive()), scope));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -284,7 +293,14 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
       if (files.length === 0) return;
       dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
       const scope = ledger.current.add(files.length, (i) => ({ dir: 'up', local: files[i]!.localPath, path: files[i]!.remotePath, ...sized(files[i]!.size) }));
-      const make = (f: FileToUpload): Job => ({ kind: 'upload', localPath: f.localPath, path: f.remotePath, size: f.size });
+      const make = (f: FileToUpload): Job => ({
+        kind: 'upload',
+        localPath: f.localPath,
+        path: f.remotePath,
+        size: f.size,
+        ...(f.overwrite ? { overwrite: true } : {}),
+        ...(f.parents ? { parents: true } : {}),
+      });
       queue().pushFrom(tasksOf(jobsOf(files, make, alive()), scope));
     },
     // eslint-disable-next-line react-hooks/exhaustive-deps

@@ -47,6 +47,8 @@ export enum Command {
   Move = 'move',
   MakeFolder = 'make-folder',
   Delete = 'delete',
+  Compare = 'compare',
+  SyncPreview = 'sync-preview',
   // Inside views
   Close = 'close',
   Follow = 'follow',
@@ -207,6 +209,15 @@ export const BINDINGS: readonly Binding[] = [
     pane: 'remote',
   },
   { command: Command.CheckAll, keys: ['V'], label: 'check all', help: 'Check every file against local copies', group: 'Verify', scopes: ['panes'], footer: 85 },
+  {
+    command: Command.Compare,
+    keys: ['='],
+    label: 'compare',
+    help: 'Compare the folders (again: diffs only)',
+    group: 'Verify',
+    scopes: ['panes'],
+  },
+  { command: Command.SyncPreview, keys: ['Y'], label: 'sync', help: 'Sync preview: one side like the other', group: 'Verify', scopes: ['panes'] },
   { command: Command.Cache, keys: ['c'], label: 'cache', help: 'Open the download cache', group: 'Views', scopes: ['panes'], footer: 40 },
   { command: Command.Logs, keys: ['L'], label: 'logs', help: 'Open the log viewer (server and client)', group: 'Views', scopes: ['panes'], footer: 41 },
   {

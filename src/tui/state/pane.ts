@@ -33,6 +33,8 @@ export interface PaneState {
   reselect?: string;
   /** Rows (without '..') and file bytes of the view, kept with it so no render walks 100,000 rows. */
   totals: { items: number; bytes: number };
+  /** Rows kept in the view, when narrowed (compared folders' "differences only"). */
+  keep?: (e: Entry) => boolean;
 }
 
 export type PaneAction =
@@ -59,7 +61,8 @@ export type PaneAction =
   | { type: 'setFilters'; filters: Filters }
   | { type: 'refresh' }
   | { type: 'verify'; path: string; mark: VerifyMark | null }
-  | { type: 'verifyMany'; marks: ReadonlyArray<readonly [string, VerifyMark]> };
+  | { type: 'verifyMany'; marks: ReadonlyArray<readonly [string, VerifyMark]> }
+  | { type: 'narrow'; keep: ((e: Entry) => boolean) | null };
 
 export const PARENT_NAME = '..';
 
@@ -114,11 +117,12 @@ function compare(sort: SortKey): (a: Entry, b: Entry) => number {
 }
 
 /** Sorted, filtered rows. Folders always come first, whatever the order. */
-export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 'showHidden' | 'path' | 'filters'>): Entry[] {
+export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 'showHidden' | 'path' | 'filters' | 'keep'>): Entry[] {
   const cmp = compare(s.sort);
   const sign = s.reverse ? -1 : 1;
   const named = s.filters.name ? nameMatcher(s.filters.name) : undefined;
-  const rows = s.entries.filter((e) => (s.showHidden || !e.name.startsWith('.')) && (!named || named(e.name)));
+  let rows = s.entries.filter((e) => (s.showHidden || !e.name.startsWith('.')) && (!named || named(e.name)));
+  if (s.keep) rows = rows.filter(s.keep);
   rows.sort((a, b) => {
     // Folders first; files and broken links among each other.
     const rank = (e: Entry) => (e.type === 'dir' ? 0 : 1);
@@ -281,6 +285,10 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
       const verify = new Map(s.verify);
       for (const [p, m] of a.marks) verify.set(p, m);
       return { ...s, verify };
+    }
+    case 'narrow': {
+      const { keep: _, ...rest } = s;
+      return withView(a.keep ? { ...rest, keep: a.keep } : rest);
     }
   }
 }

@@ -3,9 +3,11 @@
 // bigger than the map, costs at most `limit` paths: past that the map is
 // dropped for a single `rescan`, which tells the client to list the folder
 // again. No timers and no I/O here (the subscription drives it), so the bound
-// is tested as a plain function.
+// is tested as a plain function. The server's subscriptions use it, and so
+// does `ferry sync --watch --push` for the local folder it follows: the same
+// bound, and the same rescan past it.
 
-import type { WatchEvent, WatchKind } from '../../protocol/messages.js';
+import type { WatchEvent, WatchKind } from './messages.js';
 
 export type ChangeKind = Exclude<WatchKind, 'rescan'>;
 
@@ -89,5 +91,33 @@ export class PendingChanges {
       this.bytes -= path.length;
     }
     return out;
+  }
+}
+
+/**
+ * Raw kernel events counted over a window: more than `limit` of them within
+ * `windowMs` means the kernel's queue may have overflowed (Node drops that
+ * notice), so the caller rescans. Time comes in as an argument.
+ */
+export class BurstGauge {
+  private start = Number.NEGATIVE_INFINITY;
+  private count = 0;
+  private tripped = false;
+
+  constructor(
+    readonly limit: number,
+    readonly windowMs = 1000,
+  ) {}
+
+  /** Note one raw event at `now` (ms); true once per window, when its count passes the limit. */
+  note(now: number): boolean {
+    if (now - this.start > this.windowMs) {
+      this.start = now;
+      this.count = 0;
+      this.tripped = false;
+    }
+    if (++this.count <= this.limit || this.tripped) return false;
+    this.tripped = true;
+    return true;
   }
 }
