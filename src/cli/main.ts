@@ -4,6 +4,7 @@
 import yargs, { type Argv } from 'yargs';
 import { VERSION } from '../version.js';
 import { cacheCommand } from './commands/cache.js';
+import { catCommand } from './commands/cat.js';
 import { compareCommand } from './commands/compare.js';
 import { downloadCommand } from './commands/download.js';
 import { hashCommand } from './commands/hash.js';
@@ -35,6 +36,7 @@ const COMMANDS = [
   hashCommand,
   downloadCommand,
   uploadCommand,
+  catCommand,
   compareCommand,
   syncCommand,
   mkdirCommand,
@@ -54,6 +56,7 @@ const COMMAND_NAMES = new Set([
   'hash',
   'download',
   'upload',
+  'cat',
   'compare',
   'sync',
   'mkdir',
@@ -130,6 +133,7 @@ const MISSING: Record<string, string> = {
   'hash verify': 'FILE (a path inside the share)',
   download: 'FILE (a path inside the share)',
   upload: 'LOCAL (the file to send)',
+  cat: 'FILE (a path inside the share)',
   compare: 'REMOTE_DIR (a folder inside the share)',
   sync: 'REMOTE_DIR and LOCAL_DIR',
   mkdir: 'PATH (the folder to make, inside the share)',
