@@ -11,7 +11,7 @@
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { LocalHashIndex } from './local-index.js';
-import { isFerryOwn, type LocalItem, TRASH_DIR, walkLocal } from './local-tree.js';
+import { isFerryOwn, type LocalItem, TRASH_DIR, walkLocalFolders } from './local-tree.js';
 import type { Entry, ListOptions, ServerInfo } from './types.js';
 
 export type Category = 'identical' | 'differs' | 'time' | 'remote-only' | 'local-only' | 'type' | 'unreadable';
@@ -96,9 +96,11 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
     },
   );
   const walking = (async () => {
-    for await (const item of walkLocal(localDir, options)) {
-      if (item.path === '' && item.error) throw new FerryError(ErrorCode.Forbidden, `${localDir}: ${item.error}`);
-      local.set(item.path, item);
+    for await (const folder of walkLocalFolders(localDir, options)) {
+      for (const item of folder) {
+        if (item.path === '' && item.error) throw new FerryError(ErrorCode.Forbidden, `${localDir}: ${item.error}`);
+        local.set(item.path, item);
+      }
       if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
     }
   })();
