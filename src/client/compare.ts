@@ -50,8 +50,12 @@ export interface CompareOptions {
   /** 'content' (BLAKE3 roots, the default) or 'size-mtime' (no hashing, as rsync without -c). */
   by?: 'content' | 'size-mtime';
   hidden?: boolean;
-  /** The local hash index (needed when comparing by content). */
-  index?: LocalHashIndex;
+  /**
+   * The local hash index (needed when comparing by content). A promise of it
+   * is awaited only once both sides are listed, so loading it overlaps the
+   * server's listing and the local walk.
+   */
+  index?: LocalHashIndex | Promise<LocalHashIndex>;
   signal?: AbortSignal;
 }
 
@@ -72,46 +76,59 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
     throw new FerryError(ErrorCode.UnsupportedVersion, `${client.info.address} cannot list hashes (an older server): use --by size,mtime`);
   }
   if (byContent && !options.index) throw new Error('comparing by content needs the local hash index');
+  // Awaited last; a load that fails early must not count as unhandled meanwhile.
+  const indexReady = Promise.resolve(options.index);
+  indexReady.catch(() => undefined);
   const remoteRoot = remoteDir.replace(/^\/+|\/+$/g, '');
-  const top = await client.stat(remoteRoot);
-  if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
   const base = remoteRoot === '' ? '' : `${remoteRoot}/`;
 
-  // Both sides at once: the local walk runs while the server's batches are on their way.
-  const remote = new Map<string, Entry>();
+  // The local walk starts at once: it runs while the server answers the stat
+  // and while the listing's batches are on their way. Stopped if the server side fails.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const local = new Map<string, LocalItem>();
-  const listing = client.listStream(
-    { path: remoteRoot, recursive: true, ...(options.hidden ? { hidden: true } : {}), ...(byContent ? { blake3: true } : {}) },
-    {
-      onBatch: (batch) => {
-        for (const e of batch) {
-          if (!e.path.startsWith(base)) continue;
-          const rel = e.path.slice(base.length);
-          // ferry's own bookkeeping is never compared, on either side (a trash pushed with --hidden, say).
-          if (isFerryOwn(e.name) || rel.startsWith(`${TRASH_DIR}/`)) continue;
-          remote.set(rel, e);
-        }
-      },
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
-  );
   const walking = (async () => {
     for await (const folder of walkLocalFolders(localDir, options)) {
       for (const item of folder) {
         if (item.path === '' && item.error) throw new FerryError(ErrorCode.Forbidden, `${localDir}: ${item.error}`);
         local.set(item.path, item);
       }
-      if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
+      if (signal.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
     }
   })();
-  await Promise.all([listing, walking]);
+  walking.catch(() => undefined); // awaited below; a failed stat must not leave it unheard
+
+  const remote = new Map<string, Entry>();
+  try {
+    const top = await client.stat(remoteRoot);
+    if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
+    const listing = client.listStream(
+      { path: remoteRoot, recursive: true, ...(options.hidden ? { hidden: true } : {}), ...(byContent ? { blake3: true } : {}) },
+      {
+        onBatch: (batch) => {
+          for (const e of batch) {
+            if (!e.path.startsWith(base)) continue;
+            const rel = e.path.slice(base.length);
+            // ferry's own bookkeeping is never compared, on either side (a trash pushed with --hidden, say).
+            if (isFerryOwn(e.name) || rel.startsWith(`${TRASH_DIR}/`)) continue;
+            remote.set(rel, e);
+          }
+        },
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    await Promise.all([listing, walking]);
+  } catch (err) {
+    stop.abort();
+    throw err;
+  }
 
   // Every path once; the default sort is by UTF-16 code unit, as byCodeUnit (without a call per comparison).
   const paths = [...remote.keys()];
   for (const p of local.keys()) if (!remote.has(p)) paths.push(p);
   paths.sort();
   const out: Difference[] = paths.map((p) => classify(p, remote.get(p), local.get(p), byContent));
-  if (byContent) await hashWhereNeeded(out, local, options.index!, options.signal);
+  if (byContent) await hashWhereNeeded(out, local, (await indexReady)!, options.signal);
   markCaseOnly(out);
   return out;
 }

@@ -14,6 +14,7 @@ import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { type CompareOptions, compareTrees, type Difference, type RemoteTree } from './compare.js';
 import { confineLocal } from './local-path.js';
 import { TRASH_DIR } from './local-tree.js';
+import type { LocalHashIndex } from './local-index.js';
 import { type ConflictPolicy, type Direction, planSync, type SyncAction } from './sync-plan.js';
 import { loadSyncState, saveSyncState, type SyncRecord } from './sync-state.js';
 import { DEFAULT_TRANSFERS, TransferQueue } from './transfer-queue.js';
@@ -24,7 +25,9 @@ export interface SyncClient extends RemoteTree, Pick<FileOps, 'mkdir' | 'move' |
   upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
 }
 
-export interface SyncOptions extends Omit<CompareOptions, 'signal'> {
+export interface SyncOptions extends Omit<CompareOptions, 'signal' | 'index'> {
+  /** The local hash index (needed when comparing by content); sync remembers what it writes in it. */
+  index?: LocalHashIndex;
   direction: Direction;
   delete?: boolean;
   /** With delete: remove for good instead of moving to <destination>/.ferry-trash/<time>/. */
