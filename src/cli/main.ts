@@ -89,8 +89,23 @@ async function helpText(argv: string[]): Promise<string> {
   return text;
 }
 
+/**
+ * yargs renders the help of every command it runs, right after starting its
+ * handler, in case the handler asks for it later (`showHelp()`; none of ours
+ * does, and `--help` takes its own path). Laying out a command's options
+ * measures every word of their descriptions: ~20 ms of CPU on each `ferry`
+ * run, for text nobody sees. The usage object is one per instance (yargs'
+ * reset() keeps it), so turning it off once covers every command.
+ */
+function skipHelpCache(y: Argv): Argv {
+  const internal = (y as unknown as { getInternalMethods?: () => { getUsageInstance?: () => { cacheHelpMessage?: () => void } } }).getInternalMethods?.();
+  const usage = internal?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+  return y;
+}
+
 function base(ctx: Ctx): Argv {
-  return yargs()
+  return skipHelpCache(yargs())
     .scriptName('ferry')
     .usage('ferry: share a folder between machines, verified, over TCP or UDP\n\nUsage: $0 [command] [options]')
     .wrap(Math.min(110, ctx.io.stdout.columns ?? 100))

@@ -422,19 +422,21 @@ export class FerryClient implements FerryApi, ServerLink {
 // acts on them (requests, local file names); they are escaped where shown.
 
 export function toEntry(e: WireEntry): Entry {
-  return {
+  // Optional fields assigned, not spread (a throw-away object each): a compare takes 10,000 of these.
+  const entry: Entry = {
     path: e.path,
     name: e.name,
     ext: escapeControls(String(e.ext)),
     size: e.size,
     mtimeMs: e.mtimeMs,
     mtime: new Date(e.mtimeMs).toISOString(),
-    type: escapeControls(String(e.type)) as Entry['type'],
-    ...(typeof e.blake3 === 'string' && BLAKE3_HEX.test(e.blake3) ? { blake3: e.blake3 } : {}),
-    ...(e.hashError !== undefined ? { hashError: escapeControls(String(e.hashError)) } : {}),
-    ...(e.type === 'link' && (e.link === 'dangling' || e.link === 'outside') ? { link: e.link } : {}),
-    ...(e.type === 'link' && typeof e.target === 'string' ? { target: escapeControls(e.target) } : {}),
+    type: (e.type === 'file' || e.type === 'dir' ? e.type : escapeControls(String(e.type))) as Entry['type'],
   };
+  if (typeof e.blake3 === 'string' && BLAKE3_HEX.test(e.blake3)) entry.blake3 = e.blake3;
+  if (e.hashError !== undefined) entry.hashError = escapeControls(String(e.hashError));
+  if (e.type === 'link' && (e.link === 'dangling' || e.link === 'outside')) entry.link = e.link;
+  if (e.type === 'link' && typeof e.target === 'string') entry.target = escapeControls(e.target);
+  return entry;
 }
 
 function toHashResult(r: HashRecord & { blake3?: string }): HashResult {

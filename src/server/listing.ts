@@ -192,7 +192,7 @@ export async function* listEntries(
     for (const item of items) {
       onItem?.(item);
       const { entry } = item;
-      const size = Buffer.byteLength(JSON.stringify(entry)) + 1 + (req.blake3 && entry.type === 'file' ? HASH_FIELD_BYTES : 0);
+      const size = jsonBytes(entry) + 1 + (req.blake3 && entry.type === 'file' ? HASH_FIELD_BYTES : 0);
       if (batch.length > 0 && (batch.length >= STEP_ENTRIES || bytes + size > BATCH_JSON_BUDGET)) {
         yield batch;
         batch = [];
@@ -210,4 +210,26 @@ export async function* listEntries(
     }
   }
   if (batch.length > 0 && !signal?.aborted) yield batch;
+}
+
+/** Printable ASCII other than '"' and '\\': written into JSON as it is, a byte a character. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Bytes of JSON.stringify(entry), counted without writing it when every field
+ * is a plain string or a finite number (nearly every entry): a batch is
+ * encoded whole when it is sent, and stringifying each entry once more just
+ * to measure it was a tenth of a listing's CPU.
+ */
+export function jsonBytes(entry: WireEntry): number {
+  let bytes = 1; // '{', and '}' in place of the last field's ','
+  for (const key in entry) {
+    const value = (entry as unknown as Record<string, unknown>)[key];
+    let length: number;
+    if (typeof value === 'string' && PLAIN.test(value)) length = value.length + 2;
+    else if (typeof value === 'number' && Number.isFinite(value)) length = String(value).length;
+    else return Buffer.byteLength(JSON.stringify(entry));
+    bytes += key.length + 3 + length + 1; // "key":value,
+  }
+  return bytes === 1 ? 2 : bytes;
 }
