@@ -7,7 +7,7 @@
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_RANGES, type DownloadStart, type TransferEnd } from '../protocol/messages.js';
-import type { BufferPool } from './buffer-pool.js';
+import type { BufferPool, PoolKey } from './buffer-pool.js';
 import type { Lease, ServerLink } from './server-link.js';
 import { type ChunkList, Landing, type LandingTarget, MAX_CHUNK_FAILURES } from './landing/landing.js';
 import { ProgressMeter } from './progress.js';
@@ -215,16 +215,16 @@ export function md5Of(end: TransferEnd, path: string): string {
  * garbage for the collector (peak RSS 180-360 MB on 512 MiB - 2 GiB files).
  */
 function recycleInto(landing: Landing, pool: BufferPool): (owned: Buffer) => void {
-  const held = new Map<ArrayBuffer, number>();
+  const held = new Map<PoolKey, number>();
   landing.onRelease = (data) => {
-    const ab = data.buffer as ArrayBuffer;
-    const had = held.get(ab);
+    const key = pool.keyOf(data);
+    const had = held.get(key);
     if (had === undefined) return; // not a frame of ours (small frames share pooled memory)
-    if (had > data.length) return void held.set(ab, had - data.length);
-    held.delete(ab);
-    pool.give(ab);
+    if (had > data.length) return void held.set(key, had - data.length);
+    held.delete(key);
+    pool.give(key);
   };
-  return (owned) => void held.set(owned.buffer as ArrayBuffer, owned.length);
+  return (owned) => void held.set(pool.keyOf(owned), owned.length);
 }
 
 /** Servers before chunk hashes cannot be checked this way: say so rather than download unchecked. */

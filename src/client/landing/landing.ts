@@ -26,6 +26,7 @@ import type { FileIdentity } from '../../protocol/messages.js';
 import { FlushBehind } from '../flush-behind.js';
 import { openPart } from '../part-file.js';
 import { type Arriving, ChunkLedger, chunksToBytes } from './chunk-ledger.js';
+import { openDirect } from './direct-io.js';
 import { type LandingRecord, readRecord, removeRecord, runsOf, sameRemote, writeRecord } from './record.js';
 import { type Piece, PositionalWriter } from './writer.js';
 
@@ -54,6 +55,8 @@ const KEEP_BLOCK_BYTES = 8 * 1024 * 1024;
 export { MAX_CHUNK_FAILURES } from './chunk-ledger.js';
 /** How often the record of verified chunks is saved while bytes arrive. */
 const RECORD_INTERVAL_MS = 1000;
+/** Files at least this large are written with O_DIRECT where they can be (direct-io.ts); smaller ones are not worth a second open. */
+const DIRECT_MIN_BYTES = 8 * 1024 * 1024;
 
 export class Landing {
   /** True when a .part from an earlier attempt was for another version of the file. */
@@ -78,6 +81,8 @@ export class Landing {
   private closed = false;
   private finished = false;
   private hadRecord = false;
+  /** The .part opened again with O_DIRECT, for whole pages (see writer.ts). */
+  private direct: FileHandle | undefined;
   /** Called when the backlog of unwritten bytes shrinks (for backpressure). */
   onDrain: (() => void) | undefined;
   /** Called with each piece of memory add() was given once the landing no longer holds it (to recycle frame buffers). */
@@ -111,6 +116,8 @@ export class Landing {
     const partBytes = candidate ? (await opened.handle.stat()).size : 0;
     const landing = new Landing(target, remote, opened.handle, candidate, partBytes, record !== undefined && !sameRemote(record, remote));
     landing.hadRecord = record !== undefined;
+    if (remote.size >= DIRECT_MIN_BYTES) landing.direct = await openDirect(opened.handle);
+    landing.writer.direct = landing.direct;
     return landing;
   }
 
@@ -366,6 +373,7 @@ export class Landing {
     this.closed = true;
     await this.saving.catch(() => {});
     await this.flushing.settle();
+    await this.direct?.close();
     await this.handle.close();
   }
 }
