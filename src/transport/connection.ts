@@ -104,16 +104,24 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
     return this.closed || this.#socket.destroyed;
   }
 
-  /** Queue one frame. Returns false when the socket's buffer is full: wait for drained(). */
-  send(kind: number, id: number, header?: object, payload?: Buffer): boolean {
-    if (this.isClosed) return false;
+  /**
+   * Queue one frame. Returns false when the socket's buffer is full: wait for
+   * drained(). `released` is called once the socket no longer needs the
+   * payload's memory (it was written, or the connection is gone), so the
+   * caller may reuse it.
+   */
+  send(kind: number, id: number, header?: object, payload?: Buffer, released?: () => void): boolean {
+    if (this.isClosed) {
+      released?.();
+      return false;
+    }
     const [head, body] = encodeFrameParts(kind, id, header, payload);
     this.bytesOut += head.length + body.length;
-    if (body.length === 0) return this.#socket.write(head);
+    if (body.length === 0) return this.#socket.write(head, () => released?.());
     // cork + two writes becomes one writev: the payload is never copied.
     this.#socket.cork();
     this.#socket.write(head);
-    const ok = this.#socket.write(body);
+    const ok = this.#socket.write(body, () => released?.());
     this.#socket.uncork();
     return ok;
   }
