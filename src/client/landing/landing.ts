@@ -33,6 +33,8 @@ import { type Piece, PositionalWriter } from './writer.js';
 export interface LandingTarget {
   part: string;
   sidecar: string;
+  /** The file is read again as soon as it lands (copied out of the cache, say): write it through the page cache, never with O_DIRECT. */
+  readSoon?: boolean;
 }
 
 /** The remote file being landed, as the client's stat saw it. */
@@ -116,7 +118,7 @@ export class Landing {
     const partBytes = candidate ? (await opened.handle.stat()).size : 0;
     const landing = new Landing(target, remote, opened.handle, candidate, partBytes, record !== undefined && !sameRemote(record, remote));
     landing.hadRecord = record !== undefined;
-    if (remote.size >= DIRECT_MIN_BYTES) landing.direct = await openDirect(opened.handle);
+    if (remote.size >= DIRECT_MIN_BYTES && !target.readSoon) landing.direct = await openDirect(opened.handle);
     landing.writer.direct = landing.direct;
     return landing;
   }
