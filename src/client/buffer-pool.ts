@@ -11,7 +11,7 @@
 // of a download here (see docs/bench.md, "Where ferry's time goes"). Node has
 // no aligned allocation; a WebAssembly.Memory is page-aligned by construction.
 
-import { PAGE_BYTES, registerAligned } from './landing/direct-io.js';
+import { alignedMemory, PAGE_BYTES } from './landing/direct-io.js';
 
 /** Where a DATA frame's payload starts in its body: kind (1), id (4), header length (2), empty header. */
 export const DATA_PAYLOAD_OFFSET = 7;
@@ -21,10 +21,6 @@ const SLOT_BYTES = SLOT_PAYLOAD_BYTES + PAGE_BYTES;
 /** Slots per WebAssembly.Memory, and at most this many memories (64 MiB in all); past that, plain buffers. */
 const SLOTS_PER_BLOCK = 16;
 const MAX_BLOCKS = 4;
-const WASM_PAGE = 64 * 1024;
-
-/** The one piece of the WebAssembly API used here (this project's TypeScript libs do not declare it). */
-const Wasm = (globalThis as { WebAssembly?: { Memory: new (d: { initial: number }) => { buffer: ArrayBuffer } } }).WebAssembly;
 
 /** What give() takes back: a slot's number, or the ArrayBuffer of a plain buffer. */
 export type PoolKey = number | ArrayBuffer;
@@ -33,7 +29,7 @@ export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
   private readonly blocks: ArrayBuffer[] = [];
   private readonly freeSlots: number[] = [];
-  private aligned = Wasm !== undefined;
+  private aligned = true;
 
   constructor(private readonly keep = 32) {}
 
@@ -73,16 +69,13 @@ export class BufferPool {
   }
 
   private addBlock(): void {
-    let memory: { buffer: ArrayBuffer };
-    try {
-      memory = new Wasm!.Memory({ initial: Math.ceil((SLOTS_PER_BLOCK * SLOT_BYTES) / WASM_PAGE) });
-    } catch {
+    const memory = alignedMemory(SLOTS_PER_BLOCK * SLOT_BYTES);
+    if (!memory) {
       this.aligned = false; // no WebAssembly memory to spare: plain buffers, written through the page cache
       return;
     }
     const block = this.blocks.length;
-    this.blocks.push(memory.buffer);
-    registerAligned(memory.buffer);
+    this.blocks.push(memory);
     // Lowest slots last, so they are taken first and the same few pages are reused.
     for (let i = SLOTS_PER_BLOCK - 1; i >= 0; i--) this.freeSlots.push(block * SLOTS_PER_BLOCK + i);
   }

@@ -172,10 +172,10 @@ async function fetchRanges(
           } catch (err) {
             return stop(err as Error);
           }
-          // The stream waits while the chunks kept from an earlier attempt are checked.
+          // The stream waits for the record of a new attempt (see Landing.ready).
           holding = true;
           rpc.conn.pause();
-          void landing.kept.then(() => {
+          void landing.ready.then(() => {
             holding = false;
             if (!paused) rpc.conn.resume();
           });

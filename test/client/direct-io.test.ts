@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { type FileHandle, open, readFile } from 'node:fs/promises';
+import { type FileHandle, open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BufferPool, DATA_PAYLOAD_OFFSET } from '../../src/client/buffer-pool.js';
 import { directable, openDirect, PAGE_BYTES } from '../../src/client/landing/direct-io.js';
+import { type ChunkList, Landing } from '../../src/client/landing/landing.js';
+import { readRecord } from '../../src/client/landing/record.js';
 import { type Piece, PositionalWriter } from '../../src/client/landing/writer.js';
+import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 const MiB = 1024 * 1024;
@@ -120,5 +123,50 @@ describe('PositionalWriter with an O_DIRECT handle', () => {
     expect(refusing.writes).toBe(1); // not asked again
     await file.close();
     expect((await readFile(part)).equals(content)).toBe(true);
+  });
+});
+
+describe('a large landing (O_DIRECT where the file system has it)', () => {
+  function listOf(bytes: Buffer): ChunkList {
+    const h = new ChunkHasher(bytes.length);
+    h.update(bytes);
+    return h.finish();
+  }
+
+  it('resumes: new chunks land while the kept ones are read back and checked, and a chunk damaged between runs is found', async () => {
+    const dir = await scratchDir();
+    const target = { part: path.join(dir, '.f.ferry-part'), sidecar: path.join(dir, '.f.ferry-part.json') };
+    const data = randomBytes(10 * MiB + 5000); // past the size for O_DIRECT, the last chunk short
+    const remote = { server: 's:1', path: 'f', size: data.length, identity: { size: data.length, mtimeMs: 1, ino: 2, dev: 3 } };
+    const pool = new BufferPool();
+    const feed = (landing: Landing, from: number, to: number) => {
+      for (let at = from; at < to; at += MiB) landing.add(at, frame(pool, data.subarray(at, Math.min(to, at + MiB))).subarray(DATA_PAYLOAD_OFFSET));
+    };
+
+    const first = await Landing.open(target, remote);
+    first.begin(listOf(data));
+    await first.ready;
+    feed(first, 0, 6 * MiB); // six chunks, then the connection is lost
+    await first.settle();
+    await first.abandon();
+    expect((await readRecord(target.sidecar))?.verified).toEqual([[0, 6]]);
+
+    const part = await readFile(target.part);
+    part[2 * MiB + 9]! ^= 0x01; // chunk 2 rots on disk
+    await writeFile(target.part, part);
+
+    const second = await Landing.open(target, remote);
+    expect(second.guess()).toEqual([[6 * MiB, data.length]]);
+    second.begin(listOf(data));
+    await second.ready; // does not wait for the kept chunks to be checked
+    feed(second, 6 * MiB, data.length);
+    await second.settle();
+    expect(second.keptBytes).toBe(5 * MiB);
+    expect(second.missing()).toEqual([[2 * MiB, 3 * MiB]]);
+    feed(second, 2 * MiB, 3 * MiB);
+    await second.settle();
+    expect(second.missing()).toEqual([]);
+    await second.finish();
+    expect((await readFile(target.part)).equals(data)).toBe(true);
   });
 });

@@ -26,7 +26,7 @@ import type { FileIdentity } from '../../protocol/messages.js';
 import { FlushBehind } from '../flush-behind.js';
 import { openPart } from '../part-file.js';
 import { type Arriving, ChunkLedger, chunksToBytes } from './chunk-ledger.js';
-import { openDirect } from './direct-io.js';
+import { alignedMemory, directable, openDirect, PAGE_BYTES, wholePages } from './direct-io.js';
 import { type LandingRecord, readRecord, removeRecord, runsOf, sameRemote, writeRecord } from './record.js';
 import { type Piece, PositionalWriter } from './writer.js';
 
@@ -77,6 +77,15 @@ export class Landing {
    * (one thread does the hashing of both).
    */
   kept: Promise<void> = Promise.resolve();
+  /**
+   * Resolves once bytes may land: at once when resuming (the record is on
+   * disk already, and the chunks being checked are not the ones asked for),
+   * after the record is written for a new attempt. The TCP stream waits only
+   * for this: reading back what was kept is disk work now (O_DIRECT, the
+   * bytes are not in the page cache), and holding the stream for it made a
+   * resume of half a file take as long as the whole.
+   */
+  ready: Promise<void> = Promise.resolve();
   private failure: FerryError | undefined;
   private lastSaved = 0;
   private saving: Promise<void> = Promise.resolve();
@@ -164,6 +173,7 @@ export class Landing {
       // The record is on disk before any byte lands (senders wait for `kept`):
       // a client killed at any point after leaves a .part it can resume.
       this.kept = this.saveRecord().catch(() => {});
+      this.ready = this.kept;
     }
   }
 
@@ -177,7 +187,10 @@ export class Landing {
     const blocks: [number, number][] = [];
     for (const [a, b] of runsOf(this.claimed(c))) for (let s = a; s < b; s += per) blocks.push([s, Math.min(b, s + per)]);
     ledger.checking(blocks.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k)));
-    const buffers = [0, 1].map(() => Buffer.allocUnsafe(Math.min(per * chunkBytes, this.remote.size)));
+    const blockBytes = wholePages(Math.min(per * chunkBytes, this.remote.size));
+    // Page-aligned memory where the .part can be read with O_DIRECT (see read()).
+    const memory = this.direct ? alignedMemory(2 * blockBytes) : undefined;
+    const buffers = [0, 1].map((k) => (memory ? Buffer.from(memory, k * blockBytes, blockBytes) : Buffer.allocUnsafe(blockBytes)));
     let next = blocks[0] ? this.read(blocks[0][0] * chunkBytes, blocks[0][1] * chunkBytes, buffers[0]!) : undefined;
     for (let k = 0; k < blocks.length; k++) {
       const bytes = await next!;
@@ -196,6 +209,23 @@ export class Landing {
   /** The .part's bytes [start, end) into `buffer` (fewer where the file ends early). */
   private async read(start: number, end: number, buffer: Buffer): Promise<Buffer> {
     const want = Math.min(this.remote.size, end) - start;
+    // Past the page cache when memory and position allow: whole pages are
+    // asked for (the file may end sooner, which O_DIRECT allows).
+    if (this.direct && wholePages(want) <= buffer.length && directable(start, buffer.subarray(0, wholePages(want)))) {
+      try {
+        let got = 0;
+        while (got < want) {
+          const { bytesRead } = await this.direct.read(buffer, got, wholePages(want - got), start + got);
+          if (bytesRead === 0) break; // the .part is shorter than its record said
+          got += bytesRead;
+          if (got % PAGE_BYTES !== 0) break; // a short read ends at the end of the file
+        }
+        return buffer.subarray(0, Math.min(got, want));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+        // Refused after all: read through the page cache below.
+      }
+    }
     let got = 0;
     while (got < want) {
       const { bytesRead } = await this.handle.read(buffer, got, want - got, start + got);
@@ -252,9 +282,9 @@ export class Landing {
     }
     if (!this.flushQueued) {
       // Everything that arrives in this turn of the event loop is written
-      // together, and nothing before the record (or the check of kept chunks).
+      // together, and nothing before the record of a new attempt.
       this.flushQueued = true;
-      void this.kept.then(() =>
+      void this.ready.then(() =>
         setImmediate(() => {
           this.flushQueued = false;
           this.writer.flush();
