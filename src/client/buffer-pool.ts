@@ -57,6 +57,16 @@ export class BufferPool {
     return block * SLOTS_PER_BLOCK + Math.floor(buffer.byteOffset / SLOT_BYTES);
   }
 
+  /**
+   * Give back the slot `buffer` lies in, if it lies in one (a frame other than
+   * DATA that was large enough for one: the chunk list of a large file). The
+   * caller must hold no view of it any more.
+   */
+  release(buffer: Uint8Array): void {
+    const key = this.keyOf(buffer);
+    if (typeof key === 'number') this.give(key);
+  }
+
   /** Hand memory back for reuse; the caller must hold no view of it any more. */
   give(key: PoolKey): void {
     if (typeof key === 'number') this.freeSlots.push(key);

@@ -46,7 +46,8 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
     lease = await client.leaseConnection();
     const { rpc } = lease;
     const hold = recycleInto(landing, lease.frames);
-    const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold });
+    const release = (payload: Buffer) => lease!.frames.release(payload);
+    const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold, release });
     const rest = await fetchMissing(rpc, remote, landing, { ...options, meter, hold });
     const md5 = await finishBeside(landing, rest.md5 ?? first.md5);
     meter.update(remote.size, true);
@@ -111,7 +112,7 @@ async function fetchRanges(
   remote: RemoteStat,
   landing: Landing,
   ranges: [number, number][],
-  options: FetchOptions & { meter: ProgressMeter; first: boolean; hold?: (owned: Buffer) => void },
+  options: FetchOptions & { meter: ProgressMeter; first: boolean; hold?: (owned: Buffer) => void; release?: (payload: Buffer) => void },
 ): Promise<{ bytes: number; md5: Promise<string> }> {
   let range = 0;
   let position = ranges[0]?.[0] ?? 0;
@@ -165,6 +166,7 @@ async function fetchRanges(
             return stop(new FerryError(ErrorCode.BadFrame, `${remote.path}: the server did not announce the file's chunk hashes`));
           }
           const list: ChunkList = { blake3: start.blake3, chunkBytes: start.chunkBytes, chunks: Buffer.from(payload) };
+          options.release?.(payload); // copied: its memory (a frame slot, for a large file's list) goes back
           try {
             landing.begin(list);
             begun = true;
