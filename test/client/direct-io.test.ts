@@ -78,6 +78,24 @@ describe('frame memory for O_DIRECT', () => {
   });
 });
 
+describe('frame slots are bounded', () => {
+  it('hands out plain memory (written through the page cache) once every slot is in use, and takes released slots again', () => {
+    const pool = new BufferPool();
+    const taken: Buffer[] = [];
+    for (;;) {
+      const body = pool.take(DATA_PAYLOAD_OFFSET + MiB);
+      if (!directable(0, body.subarray(DATA_PAYLOAD_OFFSET))) break;
+      taken.push(body);
+      expect(taken.length).toBeLessThanOrEqual(64);
+    }
+    expect(taken.length).toBe(64); // 64 MiB at most, however many transfers run
+    pool.release(taken[10]!.subarray(100, 200)); // any view of the slot gives it back
+    pool.release(Buffer.alloc(100)); // not a slot: nothing happens
+    expect(directable(0, pool.take(DATA_PAYLOAD_OFFSET + MiB).subarray(DATA_PAYLOAD_OFFSET))).toBe(true);
+    expect(directable(0, pool.take(DATA_PAYLOAD_OFFSET + MiB).subarray(DATA_PAYLOAD_OFFSET))).toBe(false);
+  });
+});
+
 describe('PositionalWriter with an O_DIRECT handle', () => {
   it('writes whole pages directly and the rest through the page cache, and the file has every byte', async (t) => {
     const dir = await scratchDir();
