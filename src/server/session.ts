@@ -218,8 +218,12 @@ export class Session {
         if (signal.aborted) throw signal.reason;
         await this.budget.drained();
         if (signal.aborted) throw signal.reason;
-        conn.send(Kind.Data, id, undefined, payload);
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        conn.send(Kind.Data, id, undefined, payload, release);
         await this.budget.drained();
+        // The handler may reuse the payload's memory once this resolves.
+        await released;
       },
       incoming: () => entry.incoming ?? emptyIncoming(),
       countBytes: (n) => (bytes += n),
