@@ -344,7 +344,15 @@ export function setKeyTable(overrides: Record<string, unknown>): string[] {
       for (const k of keys as string[])
         if (!isKeyName(k)) problems.push(`'${command}': '${k}' is not a key name (a character, C-x, or one of ${[...NAMED_KEYS].join(', ')})`);
   }
-  if (problems.length === 0) table = BINDINGS.map((b) => (Array.isArray(overrides[b.command]) ? { ...b, keys: overrides[b.command] as string[] } : b));
+  if (problems.length > 0) return problems;
+  // A key the user gives one command is taken from any other command that shares a
+  // scope with it: the user's binding wins, whatever the table's order.
+  const given = BINDINGS.filter((b) => Array.isArray(overrides[b.command])).map((b) => ({ scopes: b.scopes, keys: overrides[b.command] as string[] }));
+  table = BINDINGS.map((b) => {
+    if (Array.isArray(overrides[b.command])) return { ...b, keys: overrides[b.command] as string[] };
+    const taken = new Set(given.filter((g) => g.scopes.some((s) => b.scopes.includes(s))).flatMap((g) => g.keys));
+    return b.keys.some((k) => taken.has(k)) ? { ...b, keys: b.keys.filter((k) => !taken.has(k)) } : b;
+  });
   return problems;
 }
 
