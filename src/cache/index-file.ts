@@ -1,5 +1,7 @@
-// The on-disk index: one JSON document, always replaced whole (temp, fsync,
-// rename), so a reader sees either the old or the new version, never half.
+// The index's snapshot on disk: one JSON document, always replaced whole
+// (temp, fsync, rename), so a reader sees either the old or the new version,
+// never half. The changes since are in the journal (journal.ts); the two are
+// read and written by index-store.ts.
 // Parsing is defensive: a damaged document reads as "torn" and the repair
 // rebuilds from the content files; a single bad entry is dropped on its own.
 //
@@ -7,11 +9,8 @@
 // the entry (what users see and type). Version 1 was keyed by MD5; it is read
 // here only so that migrate.ts can carry its entries over.
 
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { CacheEntryInfo } from './types.js';
-import { errCode, ioError, tempBase, writeDurable } from './fsutil.js';
-import { INDEX_NAME, KEY_RE, MD5_RE, type Layout } from './layout.js';
+import { KEY_RE, MD5_RE } from './layout.js';
 
 export interface IndexEntry {
   /** The content's MD5 as the server reported it (the BLAKE3 root is the key). */
@@ -129,38 +128,6 @@ export function serializeIndex(data: IndexData): string {
   for (const [key, e] of data.entries) entries[key] = e;
   const doc = { version: data.version, seq: data.seq, hits: data.hits, misses: data.misses, ...(data.journal ? { journal: data.journal } : {}), entries };
   return JSON.stringify(doc, null, 1) + '\n';
-}
-
-export interface ReadResult {
-  data: IndexData;
-  /** The file existed but could not be parsed. */
-  torn: boolean;
-  /** The file is a version 1 index (data is then empty until it is migrated). */
-  legacy?: LegacyIndex;
-}
-
-export async function readIndex(layout: Layout): Promise<ReadResult> {
-  let text: string;
-  try {
-    text = await readFile(layout.index, 'utf8');
-  } catch (error) {
-    if (errCode(error) === 'ENOENT') return { data: emptyIndex(), torn: false };
-    throw ioError(error, 'reading the cache index');
-  }
-  const data = parseIndex(text);
-  if (data) return { data, torn: false };
-  const legacy = parseLegacyIndex(text);
-  return legacy ? { data: emptyIndex(), torn: false, legacy } : { data: emptyIndex(), torn: true };
-}
-
-/**
- * Replace the index. Callers hold the lock, so the temp name only needs the
- * pid to be unique; a temp left by a kill is deleted by the next repair.
- * `beforeRename` lets tests stop exactly where a kill would leave a temp.
- */
-export async function writeIndex(layout: Layout, data: IndexData, pid: number, beforeRename?: (temp: string) => Promise<void>): Promise<void> {
-  const temp = path.join(layout.root, `${INDEX_NAME}.${tempBase(pid)}.tmp`);
-  await writeDurable(layout.index, temp, serializeIndex(data), beforeRename);
 }
 
 export function toInfo(key: string, e: IndexEntry): CacheEntryInfo {
