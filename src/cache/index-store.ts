@@ -36,7 +36,7 @@
 
 import { randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { type FileHandle, open, stat } from 'node:fs/promises';
+import { type FileHandle, open, stat, truncate } from 'node:fs/promises';
 import path from 'node:path';
 import { errCode, ioError, tempBase, writeDurable } from './fsutil.js';
 import { emptyIndex, type IndexData, type LegacyIndex, parseIndex, parseLegacyIndex, serializeIndex, totalBytes } from './index-file.js';
@@ -261,12 +261,12 @@ export class IndexStore {
   async #load(locked: boolean): Promise<void> {
     for (let attempt = 0; ; attempt++) {
       const last = locked || attempt >= 3;
-      if ((await this.#loadOnce()) || last) return;
+      if ((await this.#loadOnce(locked)) || last) return;
     }
   }
 
   /** False when the snapshot names a journal that is not there (yet, or any more). */
-  async #loadOnce(): Promise<boolean> {
+  async #loadOnce(locked: boolean): Promise<boolean> {
     const l = this.#layout;
     const snapshot = await readWhole(l.index);
     this.#snap = snapshot?.id;
@@ -299,7 +299,8 @@ export class IndexStore {
     }
     this.#gen = gen;
     this.#offset = nl + 1;
-    this.#replay(journal!.bytes.subarray(nl + 1));
+    const torn = this.#replay(journal!.bytes.subarray(nl + 1));
+    if (torn && locked && !this.#problem) await truncate(l.journal, this.#offset);
     return true;
   }
 

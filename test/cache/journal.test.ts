@@ -122,6 +122,27 @@ describe('a torn journal line', () => {
     await expectConsistent(dir, 10_000);
   });
 
+  it('left by a touch is cut off by a process opened afterwards before it appends', async () => {
+    const dir = await tempDir();
+    const work = await tempDir();
+    const cache = await DownloadCache.open({ dir, limit: 10_000 });
+    const [a, b, c] = await Promise.all(['a', 'b', 'c'].map((x) => sample(work, x, 100)));
+    await cache.admit(a!.path, info(a!, 'a'));
+    await cache.admit(b!.path, info(b!, 'b'));
+    const { hooks, reached } = freezeAt('journal:half-written');
+    const dying = await DownloadCache.open({ dir, limit: 10_000, hooks });
+    void dying.materialize(a!.blake3, path.join(work, 'a.out'), { remotePath: 'a', server: 'h' });
+    await reached;
+
+    const fresh = await DownloadCache.open({ dir, limit: 10_000 }); // nothing to adopt: no new snapshot
+    await fresh.admit(c!.path, info(c!, 'c'));
+    const lines = (await readFile(path.join(dir, 'index.journal'), 'utf8')).split('\n');
+    expect(lines.pop()).toBe('');
+    for (const line of lines.slice(1)) expect(decodeChange(line), line).toBeDefined();
+    expect((await DownloadCache.open({ dir, limit: 10_000 }).then((x) => x.list())).map((e) => e.remotePath)).toEqual(['c', 'b', 'a']);
+    await expectConsistent(dir, 10_000);
+  });
+
   it('a damaged line in the middle is repaired under the lock: the entries from it on go, the folder stays consistent', async () => {
     const dir = await tempDir();
     const work = await tempDir();
