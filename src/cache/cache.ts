@@ -10,12 +10,14 @@
 // server reported, for the user's sake (`ferry cache rm MD5`, the listings).
 //
 // Concurrency: two ferry processes may share a cache folder. Every change is
-// a read-modify-write of index.json under one lock file (lock.ts), and the
-// index is only ever replaced whole (temp, fsync, rename), so readers without
-// the lock (lookup, list, stats) still see a complete version. A journal would
-// allow lock-free appends, but eviction needs a consistent view of the whole
-// cache anyway, and holds are short (no copying under the lock), so a lock is
-// simpler to get right and to explain.
+// made under one lock file (lock.ts), by a view of the index that is first
+// brought up to date and then appends the change to the index's journal
+// (index-store.ts): eviction needs a consistent view of the whole cache, and
+// holds are short (no copying under the lock). Each instance keeps the index
+// in memory and reads only what other processes appended since it last
+// looked, so a lookup or an admit costs O(1), not a read (and rewrite) of the
+// whole index; readers without the lock (lookup, list, stats) apply only
+// complete lines, so they never see half a change.
 //
 // Crash safety: the order of steps in admit/remove/clear is chosen so that a
 // kill at any point leaves something repair.ts recognises (see its table).
@@ -37,7 +39,9 @@ import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { copyOutChecked, sweepLeftovers } from './destination.js';
 import { cloneDurable, errCode, fileSize, fsyncPath, ioError, tempName, unlinkQuiet, writeDurable } from './fsutil.js';
 import { hashFile } from './hash-file.js';
-import { byRecency, type IndexData, pickVictims, readIndex, type ReadResult, serializeIndex, toInfo, totalBytes, writeIndex } from './index-file.js';
+import { byRecency, emptyIndex, type IndexData, type IndexEntry, serializeIndex, toInfo } from './index-file.js';
+import { type IndexIo, IndexStore, type View } from './index-store.js';
+import type { Change } from './journal.js';
 import { contentPath, intentPath, KEY_RE, layoutOf, MD5_RE, type Layout } from './layout.js';
 import { DEFAULT_LOCK_TIMEOUT_MS, withLock } from './lock.js';
 import { legacyObjectCount, migrateLegacy } from './migrate.js';
@@ -68,6 +72,7 @@ export class DownloadCache implements CacheApi {
   readonly #hooks: CacheHooks;
   #report: RepairReport | undefined;
   readonly #swept = new Set<string>();
+  readonly #store: IndexStore;
 
   private constructor(dir: string, limit: number, options: CacheOpenOptions) {
     this.dir = dir;
@@ -76,6 +81,12 @@ export class DownloadCache implements CacheApi {
     this.#hooks = options.hooks ?? {};
     this.#pid = this.#hooks.pid ?? process.pid;
     this.#lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
+    const at = this.#hooks.at;
+    this.#store = new IndexStore(this.#layout, {
+      pid: this.#pid,
+      ...(at ? { at: async (p: CrashPoint) => at(p) } : {}),
+      ...(this.#hooks.compactAfter !== undefined ? { compactAfter: this.#hooks.compactAfter } : {}),
+    });
   }
 
   /** Create the folder if needed and repair whatever an earlier crash left. */
@@ -92,32 +103,45 @@ export class DownloadCache implements CacheApi {
       throw ioError(error, `creating the cache folder ${l.root}`);
     }
     await cache.#locked(async () => {
-      cache.#report = (await cache.#recover(await readIndex(l))).report;
+      cache.#report = await cache.#recover(await cache.#store.refresh(true));
     });
     return cache;
   }
 
   /**
    * Bring a just-read index in line with the folder: migrate a version 1
-   * index, rebuild a torn one, drop what a crash left. Lock held.
+   * index, rebuild a torn one, pair a snapshot with a journal, drop what a
+   * crash left. Lock held.
    */
-  async #recover(read: ReadResult): Promise<{ data: IndexData; report: RepairReport }> {
+  async #recover(view: View): Promise<RepairReport> {
     const l = this.#layout;
-    let { data } = read;
+    const problem = view.problem;
+    let data = view.data;
     let upgrade: RepairReport['upgrade'];
-    let before = read.torn ? '' : serializeIndex(data);
-    if (read.legacy) {
-      ({ data, upgrade } = await migrateLegacy(l, read.legacy));
-      await this.#write(data); // before the repair deletes the old names (migrate.ts)
+    let before = problem ? '' : serializeIndex(data);
+    if (problem?.legacy) {
+      ({ data, upgrade } = await migrateLegacy(l, problem.legacy));
+      await this.#store.replace(data); // before the repair deletes the old names (migrate.ts)
       before = serializeIndex(data);
-    } else if (read.torn) {
+    } else if (problem?.torn) {
       const old = legacyObjectCount(await readdir(l.objects));
       if (old > 0) upgrade = { from: 1, how: 'rebuilt', kept: 0, dropped: old };
     }
-    const report = await repair(l, data, read.torn, this.limit);
-    if (upgrade) report.upgrade = upgrade;
-    if (serializeIndex(data) !== before) await this.#write(data);
-    return { data, report };
+    const torn = (problem?.torn ?? false) || (problem?.damaged ?? false);
+    try {
+      const report = await repair(l, data, torn, this.limit);
+      if (upgrade) report.upgrade = upgrade;
+      if (serializeIndex(data) !== before) await this.#store.replace(data);
+      return report;
+    } catch (error) {
+      this.#store.invalidate(); // the repair may have changed the view's data half way
+      throw error;
+    }
+  }
+
+  /** Bytes of index this instance has read and written (for tests of its cost). */
+  get indexIo(): Readonly<IndexIo> {
+    return this.#store.io;
   }
 
   /** What the startup check found and fixed (see describeRepair for the line to show). */
@@ -131,7 +155,7 @@ export class DownloadCache implements CacheApi {
 
   async lookup(blake3: string): Promise<CacheEntryInfo | undefined> {
     const key = blake3.toLowerCase();
-    const entry = (await readIndex(this.#layout)).data.entries.get(key);
+    const entry = (await this.#store.refresh(false)).data.entries.get(key);
     return entry ? toInfo(key, entry) : undefined;
   }
 
@@ -153,22 +177,21 @@ export class DownloadCache implements CacheApi {
     // eviction may unlink objects/<root>, but the pin keeps the bytes, so the
     // (possibly slow) copy and check run without holding everyone else up.
     const pinned = await this.#locked(async () => {
-      const data = await this.#readLocked();
-      const entry = data.entries.get(key);
+      const entry = (await this.#readLocked()).data.entries.get(key);
       if (!entry) return undefined;
       const src = contentPath(l, key);
       let linked = true;
       try {
         await link(src, pin);
       } catch (error) {
-        if (errCode(error) === 'ENOENT') return this.#forget(data, key);
+        if (errCode(error) === 'ENOENT') return this.#forget(key);
         await cloneDurable(src, pin); // no hard links on this filesystem: copy under the lock
         linked = false;
       }
       const st = await stat(pin);
       if (st.size !== entry.size) {
         await unlinkQuiet(pin);
-        return this.#forget(data, key);
+        return this.#forget(key);
       }
       return { size: entry.size, ino: linked ? st.ino : undefined };
     });
@@ -191,19 +214,25 @@ export class DownloadCache implements CacheApi {
     } finally {
       await unlinkQuiet(pin);
     }
+    // The touch is not synced (index-store.ts): a crash may lose it, which
+    // costs LRU order and a hit count, never an entry.
     await this.#locked(async () => {
-      const data = await this.#readLocked();
-      if (countHit) data.hits += 1;
+      const { data } = await this.#readLocked();
       const entry = data.entries.get(key);
+      const hit = countHit ? 1 : 0;
+      const change: Change = { hits: hit };
       if (entry) {
-        data.seq += 1;
-        entry.remotePath = origin.remotePath;
-        entry.server = origin.server;
-        if (countHit) entry.hits += 1;
-        entry.lastAccess = new Date().toISOString();
-        entry.seq = data.seq;
+        change.key = key;
+        change.entry = {
+          ...entry,
+          remotePath: origin.remotePath,
+          server: origin.server,
+          hits: entry.hits + hit,
+          lastAccess: new Date().toISOString(),
+          seq: data.seq + 1,
+        };
       }
-      await this.#write(data);
+      if (entry || hit) await this.#store.commit([change], false);
     });
     return true;
   }
@@ -215,10 +244,9 @@ export class DownloadCache implements CacheApi {
    */
   async #evictDamaged(key: string, ino: number | undefined): Promise<void> {
     await this.#locked(async () => {
-      const data = await this.#readLocked();
-      if (!data.entries.has(key)) return;
+      if (!(await this.#readLocked()).data.entries.has(key)) return;
       const now = await stat(contentPath(this.#layout, key)).catch(() => undefined);
-      if (ino === undefined || !now || now.ino === ino) await this.#forget(data, key);
+      if (ino === undefined || !now || now.ino === ino) await this.#forget(key);
     });
   }
 
@@ -296,11 +324,10 @@ export class DownloadCache implements CacheApi {
   async #admitLocked(source: string, info: AdmitInfo) {
     const l = this.#layout;
     const { blake3: key, md5, size, remotePath, server } = info;
-    const data = await this.#readLocked();
+    const { data, bytes } = await this.#readLocked();
     const target = contentPath(l, key);
     const now = new Date().toISOString();
-    data.misses += 1;
-    data.seq += 1;
+    const seq = data.seq + 1;
     const existing = data.entries.get(key);
     if (existing && (await fileSize(target)) === existing.size) {
       // Same content already cached (another process got there first). The
@@ -308,12 +335,10 @@ export class DownloadCache implements CacheApi {
       // only checked when handed out, and may have rotted since.
       await rename(source, target);
       await fsyncPath(l.objects);
-      Object.assign(existing, { remotePath, server, lastAccess: now, seq: data.seq });
-      await this.#write(data);
+      await this.#store.commit([{ key, entry: { ...existing, remotePath, server, lastAccess: now, seq }, misses: 1 }], true);
       return target;
     }
-    data.entries.delete(key);
-    const victims = pickVictims(data, size, this.limit);
+    const victims = victimsFor(data, key, bytes - (existing?.size ?? 0) + size, this.limit);
     const intent: Intent = { blake3: key, md5, size, remotePath, server, added: now };
     await writeDurable(intentPath(l, key), tempName(l.tmp, this.#pid, 'intent'), JSON.stringify(intent));
     await this.#at('admit:intent-written');
@@ -321,9 +346,10 @@ export class DownloadCache implements CacheApi {
       await rename(source, target);
       await fsyncPath(l.objects);
       await this.#at('admit:content-placed');
-      for (const v of victims) data.entries.delete(v);
-      data.entries.set(key, { md5, size, remotePath, server, lastAccess: now, added: now, hits: 0, seq: data.seq });
-      await this.#write(data);
+      const entry: IndexEntry = { md5, size, remotePath, server, lastAccess: now, added: now, hits: 0, seq };
+      const changes: Change[] = victims.map((v) => ({ key: v, entry: null }));
+      changes.push({ key, entry, misses: 1 });
+      await this.#store.commit(changes, true);
     } catch (error) {
       // Give the caller its file back rather than leave an unindexed copy.
       await rename(target, source).catch(() => undefined);
@@ -337,16 +363,16 @@ export class DownloadCache implements CacheApi {
   }
 
   async list(): Promise<CacheEntryInfo[]> {
-    const { data } = await readIndex(this.#layout);
+    const { data } = await this.#store.refresh(false);
     return byRecency(data).map(([key, e]) => toInfo(key, e));
   }
 
   async stats(): Promise<CacheStats> {
-    const { data } = await readIndex(this.#layout);
+    const { data, bytes } = await this.#store.refresh(false);
     return {
       dir: this.dir,
       entries: data.entries.size,
-      bytes: totalBytes(data),
+      bytes,
       limit: this.limit,
       hits: data.hits,
       misses: data.misses,
@@ -356,9 +382,8 @@ export class DownloadCache implements CacheApi {
   /** Remove every entry (lifetime hit/miss counters stay). Resumable .part files are kept. */
   async clear(): Promise<void> {
     await this.#locked(async () => {
-      const data = await this.#readLocked();
-      data.entries.clear();
-      await this.#write(data);
+      const { data } = await this.#readLocked();
+      await this.#store.replace({ ...emptyIndex(), seq: data.seq, hits: data.hits, misses: data.misses });
       await this.#at('remove:index-written');
       // Under the lock nothing is mid-admit, so all of objects/ is ours to drop.
       for (const name of await readdir(this.#layout.objects)) {
@@ -372,11 +397,14 @@ export class DownloadCache implements CacheApi {
     const asHash = keyOrRemotePath.trim().toLowerCase();
     const asPath = normalizeRemote(keyOrRemotePath.trim());
     return this.#locked(async () => {
-      const data = await this.#readLocked();
+      const { data } = await this.#readLocked();
       const gone = [...data.entries].filter(([key, e]) => key === asHash || e.md5 === asHash || normalizeRemote(e.remotePath) === asPath);
       if (gone.length === 0) return 0;
-      for (const [key] of gone) data.entries.delete(key);
-      await this.#write(data); // index first: a kill now leaves orphans the repair deletes
+      // Index first: a kill now leaves orphans the repair deletes.
+      await this.#store.commit(
+        gone.map(([key]) => ({ key, entry: null })),
+        true,
+      );
       await this.#at('remove:index-written');
       for (const [key] of gone) await unlinkQuiet(contentPath(this.#layout, key));
       return gone.length;
@@ -388,31 +416,42 @@ export class DownloadCache implements CacheApi {
   }
 
   /**
-   * The index, repaired first if something damaged it since open (or a
-   * process of the previous version rewrote it in its format). Lock held.
+   * The index, up to date, repaired first if something damaged it since open
+   * (or a process of an earlier version rewrote it in its format). Lock held.
    */
-  async #readLocked(): Promise<IndexData> {
-    const read = await readIndex(this.#layout);
-    if (!read.torn && !read.legacy) return read.data;
-    return (await this.#recover(read)).data;
-  }
-
-  async #write(data: IndexData): Promise<void> {
-    const at = this.#hooks.at;
-    await writeIndex(this.#layout, data, this.#pid, at ? async () => at('index:temp-written') : undefined);
+  async #readLocked(): Promise<View> {
+    const view = await this.#store.refresh(true);
+    if (!view.problem) return view;
+    await this.#recover(view);
+    return this.#store.refresh(true);
   }
 
   async #at(point: CrashPoint): Promise<void> {
     await this.#hooks.at?.(point);
   }
 
-  /** Drop an entry whose content is gone or damaged. Lock held. */
-  async #forget(data: IndexData, key: string): Promise<undefined> {
-    data.entries.delete(key);
+  /** Drop an entry whose content is gone or damaged. Lock held, view fresh. */
+  async #forget(key: string): Promise<undefined> {
     await unlinkQuiet(contentPath(this.#layout, key));
-    await this.#write(data);
+    await this.#store.commit([{ key, entry: null }], true);
     return undefined;
   }
+}
+
+/**
+ * Least recently used entries (other than `key`) to drop so that the cache,
+ * holding `total` bytes with the incoming file, fits under `limit`. Walks
+ * the index in its order (oldest first), so it costs only the victims.
+ */
+function victimsFor(data: IndexData, key: string, total: number, limit: number): string[] {
+  const victims: string[] = [];
+  for (const [k, e] of data.entries) {
+    if (total <= limit) break;
+    if (k === key) continue;
+    victims.push(k);
+    total -= e.size;
+  }
+  return victims;
 }
 
 /** parts/ names: one per server and remote path, the same in every process. */

@@ -1,5 +1,7 @@
-// The on-disk index: one JSON document, always replaced whole (temp, fsync,
-// rename), so a reader sees either the old or the new version, never half.
+// The index's snapshot on disk: one JSON document, always replaced whole
+// (temp, fsync, rename), so a reader sees either the old or the new version,
+// never half. The changes since are in the journal (journal.ts); the two are
+// read and written by index-store.ts.
 // Parsing is defensive: a damaged document reads as "torn" and the repair
 // rebuilds from the content files; a single bad entry is dropped on its own.
 //
@@ -7,11 +9,8 @@
 // the entry (what users see and type). Version 1 was keyed by MD5; it is read
 // here only so that migrate.ts can carry its entries over.
 
-import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import type { CacheEntryInfo } from './types.js';
-import { errCode, ioError, tempBase, writeDurable } from './fsutil.js';
-import { INDEX_NAME, KEY_RE, MD5_RE, type Layout } from './layout.js';
+import { KEY_RE, MD5_RE } from './layout.js';
 
 export interface IndexEntry {
   /** The content's MD5 as the server reported it (the BLAKE3 root is the key). */
@@ -36,6 +35,9 @@ export interface IndexData {
   seq: number;
   hits: number;
   misses: number;
+  /** The generation of the journal that continues this snapshot (journal.ts); absent when none does. */
+  journal?: string;
+  /** Kept in ascending `seq` order (least recently used first): eviction walks it from the start. */
   entries: Map<string, IndexEntry>;
 }
 
@@ -71,8 +73,14 @@ function parseEntry(raw: unknown): Omit<IndexEntry, 'md5'> | undefined {
   };
 }
 
+/** A whole current entry (as a journal line carries it). */
+export function isEntry(raw: unknown): raw is IndexEntry {
+  const md5 = (raw as Record<string, unknown> | null)?.md5;
+  return parseEntry(raw) !== undefined && typeof md5 === 'string' && MD5_RE.test(md5);
+}
+
 /** The document's header fields and raw entries, when it has the given version. */
-function parseDocument(text: string, version: number): (Omit<LegacyIndex, 'entries'> & { entries: object }) | undefined {
+function parseDocument(text: string, version: number): (Omit<LegacyIndex, 'entries'> & { entries: object; journal?: string }) | undefined {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -83,7 +91,8 @@ function parseDocument(text: string, version: number): (Omit<LegacyIndex, 'entri
   const r = raw as Record<string, unknown>;
   if (r.version !== version || !isCount(r.seq) || !isCount(r.hits) || !isCount(r.misses)) return undefined;
   if (typeof r.entries !== 'object' || r.entries === null || Array.isArray(r.entries)) return undefined;
-  return { seq: r.seq, hits: r.hits, misses: r.misses, entries: r.entries };
+  const doc = { seq: r.seq, hits: r.hits, misses: r.misses, entries: r.entries };
+  return typeof r.journal === 'string' ? { ...doc, journal: r.journal } : doc;
 }
 
 /** The index in text, or undefined when it is not a readable (current) index at all. */
@@ -91,11 +100,14 @@ export function parseIndex(text: string): IndexData | undefined {
   const doc = parseDocument(text, INDEX_VERSION);
   if (!doc) return undefined;
   const data: IndexData = { version: INDEX_VERSION, seq: doc.seq, hits: doc.hits, misses: doc.misses, entries: new Map() };
+  if (doc.journal !== undefined) data.journal = doc.journal;
+  const found: Array<[string, IndexEntry]> = [];
   for (const [key, value] of Object.entries(doc.entries)) {
     const entry = parseEntry(value);
     const md5 = (value as Record<string, unknown>)?.md5;
-    if (KEY_RE.test(key) && entry && typeof md5 === 'string' && MD5_RE.test(md5)) data.entries.set(key, { md5, ...entry });
+    if (KEY_RE.test(key) && entry && typeof md5 === 'string' && MD5_RE.test(md5)) found.push([key, { md5, ...entry }]);
   }
+  for (const [key, e] of found.sort((a, b) => a[1].seq - b[1].seq)) data.entries.set(key, e);
   return data;
 }
 
@@ -114,40 +126,8 @@ export function parseLegacyIndex(text: string): LegacyIndex | undefined {
 export function serializeIndex(data: IndexData): string {
   const entries: Record<string, IndexEntry> = {};
   for (const [key, e] of data.entries) entries[key] = e;
-  const doc = { version: data.version, seq: data.seq, hits: data.hits, misses: data.misses, entries };
+  const doc = { version: data.version, seq: data.seq, hits: data.hits, misses: data.misses, ...(data.journal ? { journal: data.journal } : {}), entries };
   return JSON.stringify(doc, null, 1) + '\n';
-}
-
-export interface ReadResult {
-  data: IndexData;
-  /** The file existed but could not be parsed. */
-  torn: boolean;
-  /** The file is a version 1 index (data is then empty until it is migrated). */
-  legacy?: LegacyIndex;
-}
-
-export async function readIndex(layout: Layout): Promise<ReadResult> {
-  let text: string;
-  try {
-    text = await readFile(layout.index, 'utf8');
-  } catch (error) {
-    if (errCode(error) === 'ENOENT') return { data: emptyIndex(), torn: false };
-    throw ioError(error, 'reading the cache index');
-  }
-  const data = parseIndex(text);
-  if (data) return { data, torn: false };
-  const legacy = parseLegacyIndex(text);
-  return legacy ? { data: emptyIndex(), torn: false, legacy } : { data: emptyIndex(), torn: true };
-}
-
-/**
- * Replace the index. Callers hold the lock, so the temp name only needs the
- * pid to be unique; a temp left by a kill is deleted by the next repair.
- * `beforeRename` lets tests stop exactly where a kill would leave a temp.
- */
-export async function writeIndex(layout: Layout, data: IndexData, pid: number, beforeRename?: (temp: string) => Promise<void>): Promise<void> {
-  const temp = path.join(layout.root, `${INDEX_NAME}.${tempBase(pid)}.tmp`);
-  await writeDurable(layout.index, temp, serializeIndex(data), beforeRename);
 }
 
 export function toInfo(key: string, e: IndexEntry): CacheEntryInfo {
@@ -163,6 +143,12 @@ export function toInfo(key: string, e: IndexEntry): CacheEntryInfo {
   };
 }
 
+/** Put the entries back in ascending seq order (after building them in another). */
+export function sortBySeq(data: IndexData): void {
+  const sorted = [...data.entries].sort((a, b) => a[1].seq - b[1].seq);
+  data.entries = new Map(sorted);
+}
+
 /** Entries, most recently used first. */
 export function byRecency(data: IndexData): Array<[string, IndexEntry]> {
   return [...data.entries].sort((a, b) => b[1].seq - a[1].seq || (a[0] < b[0] ? -1 : 1));
@@ -176,13 +162,15 @@ export function totalBytes(data: IndexData): number {
 
 /**
  * Least recently used entries to drop so that `incoming` more bytes fit
- * under `limit`. Returns their keys, oldest first.
+ * under `limit`. Returns their keys, oldest first. Walks the Map in its
+ * order (ascending seq, see IndexData), so it costs only the victims
+ * when the caller knows the total.
  */
-export function pickVictims(data: IndexData, incoming: number, limit: number): string[] {
-  let total = totalBytes(data) + incoming;
+export function pickVictims(data: IndexData, incoming: number, limit: number, total = totalBytes(data)): string[] {
+  total += incoming;
   const victims: string[] = [];
-  const oldestFirst = byRecency(data).reverse();
-  for (const [key, e] of oldestFirst) {
+  if (total <= limit) return victims;
+  for (const [key, e] of data.entries) {
     if (total <= limit) break;
     victims.push(key);
     total -= e.size;

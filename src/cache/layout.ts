@@ -1,8 +1,11 @@
 // Where things live inside a cache folder. One place, so the cache, the
 // repair and the tests agree.
 //
-//   index.json                    the index (replaced whole by atomic rename)
-//   index.json.<pid>-<rand>.tmp   an index being written (only under the lock)
+//   index.json                    the index's snapshot (replaced whole by atomic rename)
+//   index.json.<pid>-<rand>.tmp   a snapshot being written (only under the lock)
+//   index.journal                 changes since the snapshot, one line each
+//                                 (journal.ts; appended under the lock)
+//   index.journal.<pid>-<rand>.tmp a new journal being written (under the lock)
 //   lock                          the lock file (see lock.ts)
 //   objects/<root>                content, named by its BLAKE3 root
 //                                 (protocol/chunk-hash.ts; 64 hex digits)
@@ -22,6 +25,7 @@ import path from 'node:path';
 export interface Layout {
   root: string;
   index: string;
+  journal: string;
   lock: string;
   objects: string;
   tmp: string;
@@ -29,6 +33,7 @@ export interface Layout {
 }
 
 export const INDEX_NAME = 'index.json';
+export const JOURNAL_FILE = 'index.journal';
 export const MD5_RE = /^[0-9a-f]{32}$/;
 /** An object's name: its BLAKE3 root. */
 export const KEY_RE = /^[0-9a-f]{64}$/;
@@ -38,6 +43,7 @@ export function layoutOf(root: string): Layout {
   return {
     root,
     index: path.join(root, INDEX_NAME),
+    journal: path.join(root, JOURNAL_FILE),
     lock: path.join(root, 'lock'),
     objects: path.join(root, 'objects'),
     tmp: path.join(root, 'tmp'),
@@ -53,7 +59,7 @@ export function intentPath(layout: Layout, key: string): string {
   return path.join(layout.objects, key + INTENT_SUFFIX);
 }
 
-/** Whether a name in the root folder is an index temp file. */
+/** Whether a name in the root folder is an index (snapshot or journal) temp file. */
 export function isIndexTemp(name: string): boolean {
-  return name.startsWith(INDEX_NAME + '.') && name.endsWith('.tmp');
+  return (name.startsWith(INDEX_NAME + '.') || name.startsWith(JOURNAL_FILE + '.')) && name.endsWith('.tmp');
 }

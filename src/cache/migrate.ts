@@ -18,7 +18,7 @@ import { link, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { errCode, unlinkQuiet } from './fsutil.js';
 import { hashFile } from './hash-file.js';
-import { emptyIndex, type IndexData, type LegacyIndex } from './index-file.js';
+import { emptyIndex, type IndexData, type LegacyIndex, sortBySeq } from './index-file.js';
 import { contentPath, MD5_RE, type Layout } from './layout.js';
 import type { Upgrade } from './repair.js';
 
@@ -43,6 +43,7 @@ export async function migrateLegacy(layout: Layout, legacy: LegacyIndex): Promis
     }
     data.entries.set(hashes.blake3, { md5, ...entry });
   }
+  sortBySeq(data);
   return { data, upgrade: { from: 1, how: 'migrated', kept: data.entries.size, dropped } };
 }
 

@@ -3,6 +3,7 @@
 /** Points where tests stop an operation to leave the disk as a kill -9 would. */
 export type CrashPoint =
   | 'index:temp-written'
+  | 'journal:half-written'
   | 'admit:intent-written'
   | 'admit:content-placed'
   | 'admit:index-written'
@@ -14,6 +15,8 @@ export interface CacheHooks {
   pid?: number;
   /** Awaited at each CrashPoint; a promise that never settles freezes the operation there. */
   at?: (point: CrashPoint) => Promise<void> | void;
+  /** Compact the index once its journal holds this many change lines (0: at every change). */
+  compactAfter?: number;
 }
 
 export interface CacheOpenOptions {

@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
 import type { CacheHooks, CrashPoint } from '../../src/cache/cache.js';
-import { parseIndex, totalBytes } from '../../src/cache/index-file.js';
+import { totalBytes } from '../../src/cache/index-file.js';
+import { IndexStore } from '../../src/cache/index-store.js';
+import { layoutOf } from '../../src/cache/layout.js';
 import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 
 const made: string[] = [];
@@ -84,14 +86,15 @@ export function freezeAt(point: CrashPoint): { hooks: CacheHooks; reached: Promi
 }
 
 /**
- * The folder is exactly what the index says: every entry has its file with
+ * The folder is exactly what the index (snapshot and journal) says: every entry has its file with
  * the right size, BLAKE3 root (its name) and MD5, there is no other file in objects/, no index temp,
  * no scratch file, and the total is within the limit.
  */
 export async function expectConsistent(dir: string, limit: number): Promise<void> {
-  const data = parseIndex(await readFile(path.join(dir, 'index.json'), 'utf8'));
-  expect(data, 'index.json parses').toBeDefined();
-  if (!data) return;
+  const view = await new IndexStore(layoutOf(dir), { pid: process.pid }).refresh(false);
+  expect(view.problem, 'the index (snapshot and journal) reads whole').toBeUndefined();
+  const { data } = view;
+  expect(view.bytes).toBe(totalBytes(data));
   const objects = (await readdir(path.join(dir, 'objects'))).sort();
   expect(objects).toEqual([...data.entries.keys()].sort());
   for (const [key, entry] of data.entries) {

@@ -73,6 +73,30 @@ describe('several processes on one cache folder', () => {
     await expectConsistent(dir, limit);
   }, 60_000);
 
+  it('keeps the size bound and the newest entries of both when two processes admit past the limit at once', async () => {
+    const dir = await tempDir();
+    const work = await tempDir();
+    const limit = 40 * 1024; // 40 of the workers' 1 KiB files: each admits 150, so most are evicted
+    const children = ['p', 'q'].map((seed) => run(dir, limit, work, 'admit', seed, '150'));
+    const results = await Promise.all(children.map(exited));
+    for (const r of results) expect(r, r.stderr).toMatchObject({ code: 0 });
+    const cache = await DownloadCache.open({ dir, limit });
+    expect(cache.repairReport).toEqual({ tornIndex: false, adopted: [], dropped: [], deleted: [], evicted: [] });
+    const entries = await cache.list();
+    expect(entries).toHaveLength(40);
+    expect(await cache.stats()).toMatchObject({ bytes: 40 * 1024, misses: 300 });
+    // Least recently used went first, whichever process admitted it: what is
+    // kept of each process is its last few files, without a gap.
+    for (const seed of ['p', 'q']) {
+      const kept = entries.filter((e) => e.remotePath.startsWith(`${seed}/`)).map((e) => Number(e.remotePath.slice(2)));
+      expect(kept.sort((x, y) => x - y)).toEqual(Array.from({ length: kept.length }, (_, i) => 150 - kept.length + i));
+    }
+    // The last file admitted of all (one of the two 149s) is certainly kept.
+    const order = entries.map((e) => e.remotePath);
+    expect(order.includes('p/149') || order.includes('q/149')).toBe(true);
+    await expectConsistent(dir, limit);
+  }, 120_000);
+
   it('stays consistent after kill -9 at many points, with another process working alongside', async () => {
     const dir = await tempDir();
     const work = await tempDir();

@@ -70,10 +70,11 @@ describe('repair after a kill during admit', () => {
     await expectConsistent(dir, 200);
   });
 
-  it('while the new index was still a temp file: deletes the temp, adopts the content', async () => {
+  it('while a compacted index was still a temp file: deletes the temp, adopts the content', async () => {
     const { dir, a, b, c } = await setup();
     const { hooks, reached } = freezeAt('index:temp-written');
-    const dying = await DownloadCache.open({ dir, limit: LIMIT, hooks });
+    // compactAfter 0: this admit writes a new snapshot instead of a journal line.
+    const dying = await DownloadCache.open({ dir, limit: LIMIT, hooks: { ...hooks, compactAfter: 0 } });
     void dying.admit(c.path, info(c, 'c.bin'));
     await reached;
     expect((await readdir(dir)).filter((n) => n.endsWith('.tmp'))).toHaveLength(1);

@@ -90,9 +90,9 @@ export async function appCase(ctx: BenchContext): Promise<CaseResult> {
     unit: 'files/s',
     rows,
   };
-  // --no-cache, as the small-files case runs the CLI: the cache reads its whole
-  // index file for every download (cache.ts lookup and admit), so through the
-  // cache 20,000 files would measure that index rather than the app.
+  // --no-cache, as the small-files case runs the CLI: taking a file into the
+  // cache syncs it and the index journal to disk (a few fsyncs a file), so
+  // through the cache 20,000 files would measure the disk rather than the app.
   const open = () => openApp(ferryBin(ctx), ['--server', server.address, '--local', local, '--no-cache'], { env: server.env, cwd: local });
   try {
     await keyRows(ctx, open, entries, rows);
