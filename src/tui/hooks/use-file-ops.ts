@@ -10,7 +10,6 @@ import { parseClassic } from '../../client/classic.js';
 import { LocalOps } from '../../client/local-ops.js';
 import type { LocalSide } from '../../client/local-side.js';
 import type { DownloadResult, Entry, FerryApi, FileOps, Side, UploadResult } from '../../client/types.js';
-import { plural } from '../../format.js';
 import { Command } from '../keys/bindings.js';
 import type { Message } from '../components/MessageLine.js';
 import {
@@ -89,6 +88,7 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
   moves.current ??= new MoveTracker(() => ({
     remote: opsOf('remote'),
     local: opsOf('local'),
+    removeMoved: (path, since) => (opsOf('local') as LocalOps).removeMoved(path, since),
     refresh,
     log: d.current.log,
     fail,
@@ -252,12 +252,6 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
     if (kind === 'move' && from === 'remote' && !permissions.write) {
       return fail('the server is read-only: a move would leave the files there (F5 copies)');
     }
-    if (kind === 'move' && from === 'local' && folders.length > 0) {
-      return fail('folders move to the server as an upload (`ferry upload --recursive`) then a delete (F8)');
-    }
-    if (from === 'local' && folders.length > 0 && files.length === 0) {
-      return fail('folders upload with `ferry upload --recursive`; mark the files inside to upload them here');
-    }
     if (from === 'remote') {
       let dest: string;
       try {
@@ -282,10 +276,15 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
       const up = files.map((f) => ({ localPath: localSide.resolve(f.path), remotePath: joinPath(destFolder, f.name), size: f.size }));
       if (kind === 'move') for (const [i, f] of files.entries()) moves.current!.expectUpload(up[i]!.remotePath, f.path);
       if (up.length === 1) transfers.upload(up[0]!.localPath, up[0]!.remotePath, up[0]!.size);
-      else transfers.uploadFiles(up);
-      log(`${kind} ${describeEntries(files)} → remote ${destFolder || '/'} (through the transfer queue)`);
-      if (folders.length > 0)
-        setMessage({ level: 'info', text: `${plural(folders.length, 'folder')} left out: folders upload with \`ferry upload --recursive\`` });
+      else if (up.length > 1) transfers.uploadFiles(up);
+      for (const f of folders) {
+        const remote = joinPath(destFolder, f.name);
+        // Walked as the queue drains; a move's original goes only once every file of it landed verified.
+        const since = Date.now();
+        const onDone = kind === 'move' ? (ok: boolean, n: number) => moves.current!.folderUploaded(f.path, remote, ok, n, since) : undefined;
+        transfers.uploadFolder(localSide.resolve(f.path), remote, onDone ? { onDone } : {});
+      }
+      log(`${kind} ${describeEntries(entries)} → remote ${destFolder || '/'} (through the transfer queue)`);
     }
     d.current.dispatch[from]({ type: 'clearMarks' });
     if (kind === 'move') setMessage({ level: 'info', text: `moving ${describeEntries(entries)}: each original is deleted once its copy is verified` });
