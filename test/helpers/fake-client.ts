@@ -283,10 +283,17 @@ export class FakeFerry implements FerryApi {
   /** Entries per batch of listStream. */
   streamBatch = 1000;
 
+  /** The signal each listStream was given (undefined: none), to see a caller abort. */
+  streamSignals: (AbortSignal | undefined)[] = [];
+  /** Asked before each batch (0, 1, …): a promise returned holds the stream there, as a slow server walk would. */
+  streamHold: ((batch: number) => Promise<void> | undefined) | null = null;
+
   async listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number> {
     this.streamCalls.push(options);
+    this.streamSignals.push(stream.signal);
     const entries = await this.list(options);
     for (let i = 0; i < entries.length; i += this.streamBatch) {
+      await this.streamHold?.(i / this.streamBatch);
       if (stream.signal?.aborted) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
       stream.onBatch(entries.slice(i, i + this.streamBatch));
       // A batch per turn, as frames arrive: the reader gets to run in between.

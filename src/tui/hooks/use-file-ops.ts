@@ -5,10 +5,11 @@
 // been verified. Marked entries act together; listings are read again after
 // every change.
 
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { parseClassic } from '../../client/classic.js';
 import { LocalOps } from '../../client/local-ops.js';
 import type { LocalSide } from '../../client/local-side.js';
+import { walkLocal } from '../../client/local-tree.js';
 import type { DownloadResult, Entry, FerryApi, FileOps, Side, UploadResult } from '../../client/types.js';
 import { Command } from '../keys/bindings.js';
 import type { Message } from '../components/MessageLine.js';
@@ -27,8 +28,8 @@ import { MoveTracker } from './move-tracker.js';
 import type { Transfers } from './use-transfers.js';
 import type { Permissions } from './use-writable.js';
 
-/** Entries a delete's count looks at before it says "at least". */
-const COUNT_LIMIT = 100_000;
+/** A local count is shown again after this many more entries (a remote one at every batch). */
+const SHOW_EVERY = 500;
 
 const KIND_OF: Partial<Record<Command, FileOpKind>> = {
   [Command.Copy]: 'copy',
@@ -83,6 +84,13 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
   const d = useRef(deps);
   d.current = deps;
   const localOps = useRef<LocalOps | null>(null);
+  /** The delete dialog's count under way, stopped when the dialog closes. */
+  const counter = useRef<AbortController | null>(null);
+  const stopCount = () => {
+    counter.current?.abort();
+    counter.current = null;
+  };
+  useEffect(() => stopCount, []);
   /** Moves between sides, waiting for their transfers to land verified. */
   const moves = useRef<MoveTracker | null>(null);
   moves.current ??= new MoveTracker(() => ({
@@ -131,26 +139,54 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
     setDialog({ kind, from: focus, entries, to, folder: panes()[to].path });
   }, []);
 
-  /** Fill in the delete dialog's size: what the chosen folders hold, read with a recursive listing. */
+  /**
+   * Fill in the delete dialog's size as it is counted: the server's listing
+   * streamed batch by batch (the local folder walked a folder at a time), the
+   * running count shown as it grows, nothing kept but the sums. The question
+   * can be answered at any moment; closing the dialog stops the count (and the
+   * server's walk with it).
+   */
   const countInside = async (side: PaneId, entries: readonly Entry[]) => {
-    const size: DeleteSize = { bytes: 0, inside: 0, partial: false };
-    for (const e of entries.filter((x) => x.type === 'dir')) {
+    stopCount();
+    const folders = entries.filter((x) => x.type === 'dir');
+    if (folders.length === 0) return;
+    const stop = new AbortController();
+    counter.current = stop;
+    const size: DeleteSize = { bytes: 0, inside: 0, partial: false, counting: true };
+    const show = () => setDialog((cur) => (cur?.kind === 'delete' && cur.entries === entries ? { ...cur, size: { ...size } } : cur));
+    const add = (x: Pick<Entry, 'type' | 'size'>) => {
+      size.inside++;
+      if (x.type === 'file') size.bytes += x.size;
+    };
+    for (const e of folders) {
       try {
-        const inside = await sideOf(side).list({ path: e.path, recursive: true, hidden: true });
-        size.inside += inside.length;
-        for (const x of inside) if (x.type === 'file') size.bytes += x.size;
+        if (side === 'remote') {
+          const onBatch = (batch: Entry[]) => {
+            for (const x of batch) add(x);
+            show();
+          };
+          await d.current.api.listStream({ path: e.path, recursive: true, hidden: true }, { signal: stop.signal, onBatch });
+        } else {
+          for await (const x of walkLocal(d.current.localSide.resolve(e.path), { hidden: true })) {
+            if (stop.signal.aborted) return;
+            add(x);
+            if (size.inside % SHOW_EVERY === 0) show();
+          }
+        }
       } catch {
         size.partial = true;
       }
-      if (size.inside > COUNT_LIMIT) {
-        size.partial = true;
-        break;
-      }
+      if (stop.signal.aborted) return;
     }
-    setDialog((cur) => (cur?.kind === 'delete' && cur.entries === entries ? { ...cur, size } : cur));
+    size.counting = false;
+    show();
+    if (counter.current === stop) counter.current = null;
   };
 
-  const close = useCallback(() => setDialog(null), []);
+  const close = useCallback(() => {
+    stopCount();
+    setDialog(null);
+  }, []);
 
   const makeFolder = useCallback((name: string) => {
     const cur = dialogRef.current;
@@ -171,6 +207,7 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
 
   const confirmDelete = useCallback(() => {
     const cur = dialogRef.current;
+    stopCount();
     setDialog(null);
     if (cur?.kind !== 'delete') return;
     const ops = opsOf(cur.side);
