@@ -67,4 +67,13 @@ describe('the delete count', () => {
     expect(api.fileOps).toEqual(['remove Big recursive']);
     expect(api.streamSignals[0]?.aborted).toBe(true);
   });
+
+  it('a local folder is counted as it is walked', async () => {
+    app = renderApp({ local: { 'photos/a.txt': 'AAAA', 'photos/sub/b.txt': 'BB', 'photos/.keep': '' } });
+    await app.waitFor((f) => f.includes('notes.md') && f.includes('photos/'));
+    await app.press('tab', 'j', 'F8');
+    await app.waitFor((x) => x.includes('Delete the folder photos (6 B, 4 entries inside)?'));
+    await app.press('y');
+    await app.waitFor((x) => x.includes('✓ deleted photos'));
+  });
 });

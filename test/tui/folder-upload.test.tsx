@@ -9,6 +9,7 @@ import { Text } from 'ink';
 import { render } from 'ink-testing-library';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UploadOptions } from '../../src/client/types.js';
+import { requeue } from '../../src/tui/hooks/use-saved-queue.js';
 import { type Transfers, useTransfers } from '../../src/tui/hooks/use-transfers.js';
 import { rowCount, runningCount } from '../../src/tui/state/transfers.js';
 import { FakeFerry, type PendingTransfer } from '../helpers/fake-client.js';
@@ -165,6 +166,21 @@ describe('a local folder to the server, in the app', () => {
     expect(a.api.fileOps.some((o) => o.startsWith('remove'))).toBe(false);
   });
 
+  it('cancelled half way (X): the original stays whole', async () => {
+    const a = await start(PHOTOS);
+    await a.press('tab', 'j', 'F6');
+    await a.waitFor((x) => x.includes('move photos'));
+    await a.press('enter');
+    const got = await uploads(a, 3);
+    got.get('photos/a.txt')!.finish();
+    await a.press('X');
+    await a.waitFor((x) => x.includes('cancel all?'));
+    await a.press('y');
+    await a.waitFor((x) => x.includes('not every file landed verified, so the original stays'));
+    expect(readFileSync(join(a.localRoot, 'photos', 'a.txt'), 'utf8')).toBe('A');
+    expect(readFileSync(join(a.localRoot, 'photos', 'sub', 'b.txt'), 'utf8')).toBe('BB');
+  });
+
   it('a copy not verified at the server keeps the original', async () => {
     const a = await start({ 'photos/a.txt': 'A' });
     await a.press('tab', 'j', 'F6');
@@ -174,5 +190,31 @@ describe('a local folder to the server, in the app', () => {
     t.finish({ verified: false } as never);
     await a.waitFor((x) => x.includes('the original stays'));
     expect(existsSync(join(a.localRoot, 'photos', 'a.txt'))).toBe(true);
+  });
+});
+
+describe('a folder going up, across a quit', () => {
+  it('is kept as the folder (not its files so far) and queued again whole', async () => {
+    const root = localFolder({ 'top/a.txt': 'a', 'top/in/b.txt': 'b' });
+    const api = new FakeFerry();
+    const out = {} as { current: Transfers };
+    const r = render(<Probe api={api} concurrency={1} out={out} />);
+    unmount = r.unmount;
+    out.current.uploadFolder(join(root, 'top'), 'up');
+    const first = await api.uploads.next();
+    const kept = out.current.unfinished(100);
+    expect(kept).toEqual({ entries: [{ dir: 'up', local: join(root, 'top'), path: 'up', folder: true }], left: 0 });
+    first.finish();
+    const calls: string[] = [];
+    requeue(
+      {
+        downloadFiles: () => calls.push('downloadFiles'),
+        downloadFolder: () => calls.push('downloadFolder'),
+        uploadFiles: (f) => calls.push(`uploadFiles ${f.length}`),
+        uploadFolder: (local, remote) => calls.push(`uploadFolder ${local} ${remote}`),
+      },
+      [...kept.entries, { dir: 'up', local: '/l/x', path: 'x' }],
+    );
+    expect(calls).toEqual([`uploadFolder ${join(root, 'top')} up`, 'uploadFiles 1']);
   });
 });
