@@ -5,9 +5,33 @@
 // for anyone importing the library; only bin/ferry.js runs the bundle.
 import { defineConfig } from 'rolldown';
 
+/**
+ * string-width (in yargs' help layout, wrap-ansi and our tables) makes an
+ * Intl.Segmenter when its module loads. The first one in a process loads
+ * ICU's break rules: ~10 ms of CPU on every `ferry` run, most of which never
+ * measure a string (only --help and tables do). Each such top-level
+ * `const x = new Intl.Segmenter(...)` in a dependency becomes a stand-in that
+ * makes the real one when it is first used and hands every property on to it.
+ */
+const lazySegmenters = {
+  name: 'lazy-intl-segmenter',
+  transform: {
+    filter: { id: /node_modules[\\/].*\.m?js$/, code: 'new Intl.Segmenter(' },
+    handler(code) {
+      const made = code.replace(
+        /^const (\w+) = new Intl\.Segmenter\(([^;\n]*)\);$/gm,
+        (_all, name, args) =>
+          `let ${name}$made;\nconst ${name} = new Proxy({}, { get(_, key) { const real = (${name}$made ??= new Intl.Segmenter(${args})); const value = real[key]; return typeof value === 'function' ? value.bind(real) : value; } });`,
+      );
+      return made === code ? null : { code: made, map: null };
+    },
+  },
+};
+
 export default defineConfig({
   input: 'dist/cli/main.js',
   platform: 'node',
+  plugins: [lazySegmenters],
   // Ink loads React's devtools only when DEV=true; it is not a dependency of ours.
   // BLAKE3 is a native addon (a prebuilt .node per platform): the one runtime
   // dependency npm installs beside the bundle.

@@ -216,7 +216,7 @@ async function tour() {
   await step(ESC, (s) => !s.includes('[2020') && s.includes('archive/'), 400);
 
   // Search inside text files (on the server).
-  await step('/', /search text files for:/, 200);
+  await step('K', /search text files below for:/, 200);
   await step(`ferry${ENTER}`, /\[grep "ferry"\]/, 1800);
   await step(ESC, (s) => !s.includes('[grep') && s.includes('archive/'), 400);
 

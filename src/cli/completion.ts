@@ -14,7 +14,7 @@ export const COMPLETION_FLAG = '--get-yargs-completions';
 const REMOTE_TIMEOUT_MS = 1500;
 
 /** Remote paths come after these commands (positional) or flags. */
-const REMOTE_POSITIONALS = [['download'], ['hash', 'verify'], ['compare'], ['sync'], ['watch'], ['mkdir'], ['mv'], ['rm'], ['cp']];
+const REMOTE_POSITIONALS = [['download'], ['cat'], ['hash', 'verify'], ['compare'], ['sync'], ['watch'], ['mkdir'], ['mv'], ['rm'], ['cp']];
 const REMOTE_FLAGS = new Set(['--path', '--as']);
 
 type Argv = { _: (string | number)[]; server?: unknown; token?: unknown; fingerprint?: unknown; tls?: unknown };

@@ -3,7 +3,8 @@
 // environment and a fake Ctrl-C.
 
 export interface Output {
-  write(text: string): unknown;
+  /** Text, or raw bytes (`ferry cat`); may return false when the stream is full. */
+  write(chunk: string | Uint8Array): unknown;
   isTTY?: boolean;
   columns?: number;
 }

@@ -31,12 +31,14 @@ export function pad(text: string, width: number, align: 'left' | 'right' = 'left
   return align === 'right' ? fill + text : text + fill;
 }
 
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Made on first use: the first Intl.Segmenter of a process loads ICU's break rules, ~10 ms. */
+let graphemes: Intl.Segmenter | undefined;
 
 /** `text` in at most `width` cells, cut between graphemes with '…' at the end or the start. */
 export function cut(text: string, width: number, from: 'end' | 'start' = 'end'): string {
   if (cellWidth(text) <= width) return text;
   if (width <= 1) return '…'.slice(0, width);
+  graphemes ??= new Intl.Segmenter(undefined, { granularity: 'grapheme' });
   const parts = Array.from(graphemes.segment(text), (g) => g.segment);
   if (from === 'start') parts.reverse();
   let kept = '';

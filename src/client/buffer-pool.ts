@@ -2,14 +2,44 @@
 // fresh allocation per frame a fast download leaves hundreds of megabytes of
 // garbage for the collector (measured: peak RSS 180-360 MB on 512 MiB - 2 GiB
 // files). Buffers come back once the landing place has written them, and are reused.
+//
+// Frame bodies of DATA size come from page-aligned slots, placed so that the
+// payload (which starts DATA_PAYLOAD_OFFSET bytes into the body: DATA frames
+// carry an empty header) begins on a page boundary. The landing place can
+// then write them with O_DIRECT (landing/direct-io.ts), straight from this
+// memory to the disk: copying into the page cache was the largest single cost
+// of a download here (see docs/bench.md, "Where ferry's time goes"). Node has
+// no aligned allocation; a WebAssembly.Memory is page-aligned by construction.
+
+import { alignedMemory, PAGE_BYTES } from './landing/direct-io.js';
+
+/** Where a DATA frame's payload starts in its body: kind (1), id (4), header length (2), empty header. */
+export const DATA_PAYLOAD_OFFSET = 7;
+/** Largest payload a slot holds (the server's DATA frames are 1 MiB). */
+const SLOT_PAYLOAD_BYTES = 1024 * 1024;
+const SLOT_BYTES = SLOT_PAYLOAD_BYTES + PAGE_BYTES;
+/** Slots per WebAssembly.Memory, and at most this many memories (64 MiB in all); past that, plain buffers. */
+const SLOTS_PER_BLOCK = 16;
+const MAX_BLOCKS = 4;
+
+/** What give() takes back: a slot's number, or the ArrayBuffer of a plain buffer. */
+export type PoolKey = number | ArrayBuffer;
 
 export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
+  private readonly blocks: ArrayBuffer[] = [];
+  private readonly freeSlots: number[] = [];
+  private aligned = true;
 
   constructor(private readonly keep = 32) {}
 
   /** A buffer of exactly `bytes` whose memory nothing else uses. */
   take = (bytes: number): Buffer => {
+    const slot = bytes > DATA_PAYLOAD_OFFSET && bytes - DATA_PAYLOAD_OFFSET <= SLOT_PAYLOAD_BYTES ? this.slot() : undefined;
+    if (slot !== undefined) {
+      const block = this.blocks[Math.floor(slot / SLOTS_PER_BLOCK)]!;
+      return Buffer.from(block, (slot % SLOTS_PER_BLOCK) * SLOT_BYTES + PAGE_BYTES - DATA_PAYLOAD_OFFSET, bytes);
+    }
     for (let i = this.free.length - 1; i >= 0; i--) {
       const ab = this.free[i]!;
       if (ab.byteLength >= bytes && ab.byteLength - bytes < 64 * 1024) {
@@ -20,8 +50,43 @@ export class BufferPool {
     return Buffer.from(new ArrayBuffer(bytes));
   };
 
+  /** The key under which `buffer` (all of a frame's body, or any piece of it) goes back to the pool. */
+  keyOf(buffer: Uint8Array): PoolKey {
+    const block = this.blocks.indexOf(buffer.buffer as ArrayBuffer);
+    if (block < 0) return buffer.buffer as ArrayBuffer;
+    return block * SLOTS_PER_BLOCK + Math.floor(buffer.byteOffset / SLOT_BYTES);
+  }
+
+  /**
+   * Give back the slot `buffer` lies in, if it lies in one (a frame other than
+   * DATA that was large enough for one: the chunk list of a large file). The
+   * caller must hold no view of it any more.
+   */
+  release(buffer: Uint8Array): void {
+    const key = this.keyOf(buffer);
+    if (typeof key === 'number') this.give(key);
+  }
+
   /** Hand memory back for reuse; the caller must hold no view of it any more. */
-  give(buffer: ArrayBuffer): void {
-    if (this.free.length < this.keep && buffer.byteLength > 0) this.free.push(buffer);
+  give(key: PoolKey): void {
+    if (typeof key === 'number') this.freeSlots.push(key);
+    else if (this.free.length < this.keep && key.byteLength > 0) this.free.push(key);
+  }
+
+  private slot(): number | undefined {
+    if (this.freeSlots.length === 0 && this.aligned && this.blocks.length < MAX_BLOCKS) this.addBlock();
+    return this.freeSlots.pop();
+  }
+
+  private addBlock(): void {
+    const memory = alignedMemory(SLOTS_PER_BLOCK * SLOT_BYTES);
+    if (!memory) {
+      this.aligned = false; // no WebAssembly memory to spare: plain buffers, written through the page cache
+      return;
+    }
+    const block = this.blocks.length;
+    this.blocks.push(memory);
+    // Lowest slots last, so they are taken first and the same few pages are reused.
+    for (let i = SLOTS_PER_BLOCK - 1; i >= 0; i--) this.freeSlots.push(block * SLOTS_PER_BLOCK + i);
   }
 }

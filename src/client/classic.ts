@@ -23,7 +23,7 @@ export const CLASSIC_USAGE = `Commands (names are case-insensitive):
       (local time; a bare END date includes that whole day)
   IndexGet longlist [EXT] [KEYWORD]    every file, optionally filtered
       EXT is '.txt', '*.txt' or a common bare extension such as txt or pdf;
-      any other single word is a KEYWORD: text the file contains (case-sensitive);
+      any other single word is a KEYWORD: text the file contains (any case unless it has a capital);
       use '*' for EXT to give a KEYWORD only: IndexGet longlist * budget
   FileHash verify FILE                 MD5, size and modification time of FILE
   FileHash checkall                    the same for every file in the share

@@ -11,7 +11,7 @@
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { LocalHashIndex } from './local-index.js';
-import { isFerryOwn, type LocalItem, TRASH_DIR, walkLocal } from './local-tree.js';
+import { isFerryOwn, type LocalItem, TRASH_DIR, walkLocalFolders } from './local-tree.js';
 import type { Entry, ListOptions, ServerInfo } from './types.js';
 
 export type Category = 'identical' | 'differs' | 'time' | 'remote-only' | 'local-only' | 'type' | 'unreadable';
@@ -50,8 +50,12 @@ export interface CompareOptions {
   /** 'content' (BLAKE3 roots, the default) or 'size-mtime' (no hashing, as rsync without -c). */
   by?: 'content' | 'size-mtime';
   hidden?: boolean;
-  /** The local hash index (needed when comparing by content). */
-  index?: LocalHashIndex;
+  /**
+   * The local hash index (needed when comparing by content). A promise of it
+   * is awaited only once both sides are listed, so loading it overlaps the
+   * server's listing and the local walk.
+   */
+  index?: LocalHashIndex | Promise<LocalHashIndex>;
   signal?: AbortSignal;
 }
 
@@ -68,38 +72,55 @@ export const sameTime = (a: number, b: number): boolean => Math.abs(a - b) < 1;
 /** Every path under either root with what it is on each side, in path order. */
 export async function compareTrees(client: RemoteTree, remoteDir: string, localDir: string, options: CompareOptions = {}): Promise<Difference[]> {
   const byContent = checkCompare(client, options);
+  // Awaited last; a load that fails early must not count as unhandled meanwhile.
+  const indexReady = Promise.resolve(options.index);
+  indexReady.catch(() => undefined);
   const remoteRoot = remoteDir.replace(/^\/+|\/+$/g, '');
-  const top = await client.stat(remoteRoot);
-  if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
   const base = remoteRoot === '' ? '' : `${remoteRoot}/`;
 
-  // Both sides at once: the local walk runs while the server's batches are on their way.
-  const remote = new Map<string, Entry>();
+  // The local walk starts at once: it runs while the server answers the stat
+  // and while the listing's batches are on their way. Stopped if the server side fails.
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
   const local = new Map<string, LocalItem>();
-  const listing = client.listStream(
-    { path: remoteRoot, recursive: true, ...(options.hidden ? { hidden: true } : {}), ...(byContent ? { blake3: true } : {}) },
-    {
-      onBatch: (batch) => {
-        for (const e of batch) {
-          if (!e.path.startsWith(base)) continue;
-          const rel = e.path.slice(base.length);
-          // ferry's own bookkeeping is never compared, on either side (a trash pushed with --hidden, say).
-          if (isFerryOwn(e.name) || rel.startsWith(`${TRASH_DIR}/`)) continue;
-          remote.set(rel, e);
-        }
-      },
-      ...(options.signal ? { signal: options.signal } : {}),
-    },
-  );
   const walking = (async () => {
-    for await (const item of walkLocal(localDir, options)) {
-      if (item.path === '' && item.error) throw new FerryError(ErrorCode.Forbidden, `${localDir}: ${item.error}`);
-      local.set(item.path, item);
-      if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
+    for await (const folder of walkLocalFolders(localDir, options)) {
+      for (const item of folder) {
+        if (item.path === '' && item.error) throw new FerryError(ErrorCode.Forbidden, `${localDir}: ${item.error}`);
+        local.set(item.path, item);
+      }
+      if (signal.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
     }
   })();
-  await Promise.all([listing, walking]);
-  return joinSides(remote, local, byContent, options);
+  walking.catch(() => undefined); // awaited below; a failed stat must not leave it unheard
+
+  const remote = new Map<string, Entry>();
+  try {
+    const top = await client.stat(remoteRoot);
+    if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
+    const listing = client.listStream(
+      { path: remoteRoot, recursive: true, ...(options.hidden ? { hidden: true } : {}), ...(byContent ? { blake3: true } : {}) },
+      {
+        onBatch: (batch) => {
+          for (const e of batch) {
+            if (!e.path.startsWith(base)) continue;
+            const rel = e.path.slice(base.length);
+            // ferry's own bookkeeping is never compared, on either side (a trash pushed with --hidden, say).
+            if (isFerryOwn(e.name) || rel.startsWith(`${TRASH_DIR}/`)) continue;
+            remote.set(rel, e);
+          }
+        },
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    await Promise.all([listing, walking]);
+  } catch (err) {
+    stop.abort();
+    throw err;
+  }
+
+  const index = await indexReady;
+  return joinSides(remote, local, byContent, { ...options, ...(index ? { index } : {}) });
 }
 
 /**
@@ -113,9 +134,12 @@ export async function joinSides(
   byContent: boolean,
   options: CompareOptions,
 ): Promise<Difference[]> {
-  const paths = [...new Set([...remote.keys(), ...local.keys()])].sort(byCodeUnit);
+  // Every path once; the default sort is by UTF-16 code unit (without a call per comparison).
+  const paths = [...remote.keys()];
+  for (const p of local.keys()) if (!remote.has(p)) paths.push(p);
+  paths.sort();
   const out: Difference[] = paths.map((p) => classify(p, remote.get(p), local.get(p), byContent));
-  if (byContent) await hashWhereNeeded(out, local, options.index!, options.signal);
+  if (byContent) await hashWhereNeeded(out, local, (await options.index)!, options.signal);
   markCaseOnly(out);
   return out;
 }
@@ -130,34 +154,32 @@ export function checkCompare(client: RemoteTree, options: CompareOptions): boole
   return byContent;
 }
 
-function byCodeUnit(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 function remoteState(e: Entry): SideState {
   // A symlink the server does not follow (to nothing, or out of the share) cannot be compared: like one here.
   if (e.type === 'link') {
     const why = e.link === 'outside' ? 'a symbolic link that leads out of the share' : 'a symbolic link to nothing';
     return { type: 'file', size: 0, mtimeMs: e.mtimeMs, error: `on the server: ${why}` };
   }
-  return {
-    type: e.type,
-    size: e.size,
-    mtimeMs: e.mtimeMs,
-    ...(e.blake3 ? { blake3: e.blake3 } : {}),
-    ...(e.hashError ? { error: `the server cannot read it (${e.hashError})` } : {}),
-  };
+  // Optional fields assigned, not spread: a spread makes a throw-away object per path.
+  const state: SideState = { type: e.type, size: e.size, mtimeMs: e.mtimeMs };
+  if (e.blake3) state.blake3 = e.blake3;
+  if (e.hashError) state.error = `the server cannot read it (${e.hashError})`;
+  return state;
 }
 
 function localState(i: LocalItem): SideState {
-  return { type: i.type, size: i.size, mtimeMs: i.mtimeMs, ...(i.error ? { error: i.error } : {}) };
+  const state: SideState = { type: i.type, size: i.size, mtimeMs: i.mtimeMs };
+  if (i.error) state.error = i.error;
+  return state;
 }
 
 /** The category that needs no hashing; 'identical' for equal sizes stands until the hashes say otherwise. */
 function classify(path: string, r: Entry | undefined, l: LocalItem | undefined, byContent: boolean): Difference {
   const remote = r ? remoteState(r) : undefined;
   const local = l ? localState(l) : undefined;
-  const d: Difference = { path, category: 'identical', ...(remote ? { remote } : {}), ...(local ? { local } : {}) };
+  const d: Difference = { path, category: 'identical' };
+  if (remote) d.remote = remote;
+  if (local) d.local = local;
   if (!remote) d.category = local?.error ? 'unreadable' : 'local-only';
   else if (!local) d.category = remote.error ? 'unreadable' : 'remote-only';
   else if (remote.error || local.error) d.category = 'unreadable';

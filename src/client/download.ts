@@ -99,7 +99,10 @@ async function downloadFile(client: ServerLink, first: Verified, asked: string, 
   // Another ferry process sharing the cache may be fetching the same file: each gets a .part of its own.
   const claim = viaCache ? await cache.claimPart(server, remote.path) : undefined;
   try {
-    return await fetchAndPlace(claim ?? partPathsBeside(destAbs));
+    // A .part copied out of the cache or read for --md5 right after it lands is
+    // better left in the page cache than written past it (landing/direct-io.ts).
+    const readSoon = viaCache || options.md5 === true;
+    return await fetchAndPlace({ ...(claim ?? partPathsBeside(destAbs)), ...(readSoon ? { readSoon } : {}) });
   } finally {
     await claim?.release();
   }

@@ -13,19 +13,49 @@ export function compareNames(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** A folder's path as segments, each lower-cased once (the sort compares them ~17 times an entry at 100,000). */
+interface FolderKey {
+  lower: string[];
+  exact: string[];
+}
+
 /** Compare two folder paths segment by segment; a folder comes before what lies inside it. */
-function compareFolders(a: string[], b: string[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const c = compareNames(a[i]!, b[i]!);
-    if (c !== 0) return c;
+function compareFolders(a: FolderKey, b: FolderKey): number {
+  if (a === b) return 0;
+  const n = Math.min(a.exact.length, b.exact.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.lower[i]!;
+    const y = b.lower[i]!;
+    if (x !== y) return x < y ? -1 : 1;
+    const p = a.exact[i]!;
+    const q = b.exact[i]!;
+    if (p !== q) return p < q ? -1 : 1;
   }
-  return a.length - b.length;
+  return a.exact.length - b.exact.length;
 }
 
 /** Sort a listing in place into the order described above, and return it. */
 export function sortListing<T extends Pick<Entry, 'path' | 'name' | 'type'>>(entries: T[]): T[] {
-  const keyed = entries.map((e) => ({ e, folder: e.path.split('/').slice(0, -1) }));
-  keyed.sort((a, b) => compareFolders(a.folder, b.folder) || (a.e.type === b.e.type ? 0 : a.e.type === 'dir' ? -1 : 1) || compareNames(a.e.name, b.e.name));
+  // One key per folder, shared by its entries: a folder's entries compare equal by identity.
+  const folders = new Map<string, FolderKey>();
+  const keyed = entries.map((e) => {
+    const cut = e.path.lastIndexOf('/');
+    const dir = cut < 0 ? '' : e.path.slice(0, cut);
+    let folder = folders.get(dir);
+    if (!folder) {
+      const exact = dir === '' ? [] : dir.split('/');
+      folder = { exact, lower: exact.map((x) => x.toLowerCase()) };
+      folders.set(dir, folder);
+    }
+    return { e, folder, dir: e.type === 'dir' ? 0 : 1, lower: e.name.toLowerCase() };
+  });
+  keyed.sort((a, b) => {
+    const f = compareFolders(a.folder, b.folder);
+    if (f !== 0) return f;
+    if (a.dir !== b.dir) return a.dir - b.dir;
+    if (a.lower !== b.lower) return a.lower < b.lower ? -1 : 1;
+    return a.e.name < b.e.name ? -1 : a.e.name > b.e.name ? 1 : 0;
+  });
   keyed.forEach((k, i) => (entries[i] = k.e));
   return entries;
 }

@@ -118,7 +118,7 @@ export class LocalHashIndex {
     if (!k || k.size !== stat.size || k.mtimeMs !== stat.mtimeMs || k.ctimeMs !== stat.ctimeMs || (options.md5 && !k.md5)) return undefined;
     this.known.delete(key); // re-insert: Map order is least-recently-used order
     this.known.set(key, k);
-    return { blake3: k.blake3, ...(k.md5 ? { md5: k.md5 } : {}) };
+    return k.md5 ? { blake3: k.blake3, md5: k.md5 } : { blake3: k.blake3 };
   }
 
   /**

@@ -4,15 +4,22 @@
 // of the disk (localSideAt): it is the user's own disk, free to browse above the
 // folder it starts in; only the remote side is confined, and by the server.
 
-import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
+import { lstat, open, opendir, readlink, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { extname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
+import { cheapMatcher, filesOnly, keywordScan, nameMatcher } from '../protocol/filter.js';
 import { md5OfFile } from './md5-file.js';
-import type { Entry, ListOptions, Side } from './types.js';
+import { readRange } from './read-range.js';
+import type { Entry, ListOptions, ListStream, ReadOptions, ReadResult, Side } from './types.js';
 
 /** Stat calls in flight at once: fast on big folders without exhausting descriptors. */
 const STAT_CONCURRENCY = 64;
-/** Keyword search reads at most this much of a file, and skips binary-looking files. */
-const KEYWORD_MAX_BYTES = 8 * 1024 * 1024;
+/** Entries read from a folder (and handed on) at a time, so a huge folder streams. */
+const SLICE = 128;
+/** Folders deeper than this below the start are listed but not entered (as on the server). */
+export const LOCAL_MAX_DEPTH = 128;
+/** Read size for a keyword search: whole files are searched, this much at a time. */
+const KEYWORD_CHUNK_BYTES = 256 * 1024;
 
 /**
  * A side over the whole disk `dir` is on, and where `dir` is inside it (a
@@ -44,65 +51,151 @@ export class LocalSide implements Side {
     throw new Error(`path outside the local folder: ${path}`);
   }
 
+  /** A byte range of a file here (the viewer's windows); a path outside the root rejects. */
+  async read(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+    return readRange(this.resolve(path), options);
+  }
+
+  /** One folder (or, with `recursive`, the tree below it), filtered by protocol/filter.ts's rules, as the server does. */
   async list(options: ListOptions = {}): Promise<Entry[]> {
-    const base = options.path ?? '';
     const out: Entry[] = [];
-    await this.walk(base, options, out);
+    await this.listStream(options, { onBatch: (batch) => void out.push(...batch) });
     return out;
   }
 
-  private async walk(dir: string, o: ListOptions, out: Entry[]): Promise<void> {
-    const abs = this.resolve(dir);
-    const dirents = await readdir(abs, { withFileTypes: true });
-    const wanted = dirents.filter((d) => o.hidden || !d.name.startsWith('.'));
-    const entries: Array<Entry | null> = new Array(wanted.length).fill(null);
-    let next = 0;
-    const worker = async () => {
-      while (next < wanted.length) {
-        const i = next++;
-        const d = wanted[i]!;
-        const rel = dir === '' ? d.name : `${dir}/${d.name}`;
-        try {
-          if (d.isSymbolicLink()) {
-            const link = await danglingLink(join(abs, d.name), rel, d.name);
-            if (link) {
-              entries[i] = link;
-              return;
-            }
+  /**
+   * The listing a slice at a time, as it is read: depth first, bounded in
+   * depth (LOCAL_MAX_DEPTH), a folder reached again through a link entered
+   * once, and stopped when `signal` aborts (resolving with what was found).
+   */
+  async listStream(options: ListOptions, stream: ListStream): Promise<number> {
+    const start = options.path ?? '';
+    const abs = this.resolve(start);
+    const cheap = cheapMatcher(options);
+    const named = options.name ? nameMatcher(options.name) : undefined;
+    const onlyFiles = filesOnly(options);
+    const keyword = options.keyword || undefined;
+    const { signal } = stream;
+    let count = 0;
+    const keep = async (e: Entry): Promise<boolean> => {
+      // Broken links are listed as themselves, as on the server: not among filter results.
+      if (e.type === 'link') return !onlyFiles && !named;
+      if (named && !named(e.name)) return false;
+      if (e.type === 'dir') return !onlyFiles;
+      if (cheap && !cheap(e)) return false;
+      return keyword === undefined || (await fileHasKeyword(this.resolve(e.path), keyword, signal));
+    };
+    const walk = async (dir: string, dirAbs: string, depth: number, seen: ReadonlySet<string>): Promise<void> => {
+      const handle = await opendir(dirAbs, { bufferSize: SLICE });
+      try {
+        for (;;) {
+          if (signal?.aborted) return;
+          const names: string[] = [];
+          while (names.length < SLICE) {
+            const d = await handle.read();
+            if (!d) break;
+            if (options.hidden || !d.name.startsWith('.')) names.push(d.name);
           }
-          const st = await stat(join(abs, d.name)); // follows links: a link to a folder browses as a folder
-          const type = st.isDirectory() ? 'dir' : 'file';
-          entries[i] = {
-            path: rel,
-            name: d.name,
-            ext: type === 'dir' ? '' : extname(d.name).toLowerCase(),
-            size: type === 'dir' ? 0 : st.size,
-            mtimeMs: st.mtimeMs,
-            mtime: new Date(st.mtimeMs).toISOString(),
-            type,
-          };
-        } catch {
-          // Vanished or unreadable between readdir and stat: not worth failing the listing.
+          if (names.length === 0) return;
+          const slice = await statAll(dirAbs, dir, names);
+          const kept: Entry[] = [];
+          for (const [e] of slice) if (await keep(e)) kept.push(e);
+          if (signal?.aborted) return;
+          if (kept.length > 0) {
+            count += kept.length;
+            stream.onBatch(kept);
+          }
+          if (!options.recursive || depth + 1 >= LOCAL_MAX_DEPTH) continue;
+          for (const [e, st] of slice) {
+            if (e.type !== 'dir' || !st) continue;
+            const key = `${st.dev}:${st.ino}`;
+            if (seen.has(key)) continue;
+            // A folder that cannot be read further down is skipped, as on the server.
+            await walk(e.path, join(dirAbs, e.name), depth + 1, new Set([...seen, key])).catch(() => undefined);
+          }
         }
+      } finally {
+        await handle.close().catch(() => undefined);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, wanted.length) }, worker));
-    for (const e of entries) {
-      if (!e) continue;
-      // Broken links are listed as themselves, as folders are: not among filter results.
-      if (e.type === 'link' && (o.ext || o.keyword || o.after !== undefined || o.before !== undefined)) continue;
-      if (o.recursive && e.type === 'dir') await this.walk(e.path, o, out);
-      if (await this.matches(e, o)) out.push(e);
-    }
+    const top = await stat(abs);
+    await walk(start, abs, 0, new Set([`${top.dev}:${top.ino}`]));
+    return count;
   }
+}
 
-  private async matches(e: Entry, o: ListOptions): Promise<boolean> {
-    if (o.ext && (e.type === 'dir' || e.ext !== o.ext.toLowerCase())) return false;
-    if (o.after !== undefined && !(e.mtimeMs > o.after)) return false;
-    if (o.before !== undefined && !(e.mtimeMs < o.before)) return false;
-    if (o.keyword) return e.type === 'file' && (await fileContains(this.resolve(e.path), e.size, o.keyword));
-    return true;
+/**
+ * Stat a slice of names (following links: a link to a folder browses as a folder);
+ * a link to nothing is an entry of its own, without Stats; vanished ones are dropped.
+ */
+async function statAll(dirAbs: string, dir: string, names: string[]): Promise<Array<[Entry, Stats | undefined]>> {
+  const out: Array<[Entry, Stats | undefined] | null> = new Array(names.length).fill(null);
+  let next = 0;
+  const worker = async () => {
+    while (next < names.length) {
+      const i = next++;
+      const name = names[i]!;
+      const rel = dir === '' ? name : `${dir}/${name}`;
+      try {
+        const st = await stat(join(dirAbs, name)).catch(() => undefined);
+        if (!st) {
+          // A link to nothing (or a loop) is shown as such; anything else vanished or is unreadable.
+          const own = await lstat(join(dirAbs, name)).catch(() => undefined);
+          const link = own?.isSymbolicLink() ? await danglingLink(join(dirAbs, name), rel, name) : undefined;
+          if (link) out[i] = [link, undefined];
+          continue;
+        }
+        if (!st.isDirectory() && !st.isFile()) continue;
+        const type = st.isDirectory() ? 'dir' : 'file';
+        const entry: Entry = {
+          path: rel,
+          name,
+          ext: type === 'dir' ? '' : extname(name).toLowerCase(),
+          size: type === 'dir' ? 0 : st.size,
+          mtimeMs: st.mtimeMs,
+          mtime: new Date(st.mtimeMs).toISOString(),
+          type,
+        };
+        out[i] = [entry, st];
+      } catch {
+        // Vanished or unreadable between reading the folder and stat: not worth failing the listing.
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STAT_CONCURRENCY, names.length) }, worker));
+  return out.filter((x): x is [Entry, Stats | undefined] => x !== null);
+}
+
+/** The keyword rule of protocol/filter.ts over a whole local file, read in chunks; unreadable is no match. */
+async function fileHasKeyword(abs: string, keyword: string, signal?: AbortSignal): Promise<boolean> {
+  const scan = keywordScan(keyword);
+  const fh = await open(abs, 'r').catch(() => undefined);
+  if (!fh) return false;
+  try {
+    const buf = Buffer.allocUnsafe(KEYWORD_CHUNK_BYTES);
+    for (let pos = 0; ; ) {
+      if (signal?.aborted) return false;
+      const { bytesRead } = await fh.read(buf, 0, buf.length, pos);
+      if (bytesRead === 0) return scan.end();
+      pos += bytesRead;
+      const verdict = scan.push(buf.subarray(0, bytesRead));
+      if (verdict !== 'more') return verdict === 'match';
+    }
+  } catch {
+    return false;
+  } finally {
+    await fh.close();
   }
+}
+
+/** MD5 of a local file, streamed (never read whole). Null when the file is absent. */
+export async function localMd5(abs: string): Promise<string | null> {
+  try {
+    if (!(await stat(abs)).isFile()) return null;
+  } catch {
+    return null;
+  }
+  return md5OfFile(abs);
 }
 
 /**
@@ -128,30 +221,6 @@ async function danglingLink(abs: string, rel: string, name: string): Promise<Ent
       ...(target !== undefined ? { target } : {}),
     };
   }
-}
-
-async function fileContains(abs: string, size: number, keyword: string): Promise<boolean> {
-  if (size === 0 || size > KEYWORD_MAX_BYTES) return false;
-  const fh = await open(abs, 'r');
-  try {
-    const buf = Buffer.alloc(size);
-    const { bytesRead } = await fh.read(buf, 0, size, 0);
-    const data = buf.subarray(0, bytesRead);
-    if (data.includes(0)) return false; // binary
-    return data.toString('utf8').toLowerCase().includes(keyword.toLowerCase());
-  } finally {
-    await fh.close();
-  }
-}
-
-/** MD5 of a local file, streamed (never read whole). Null when the file is absent. */
-export async function localMd5(abs: string): Promise<string | null> {
-  try {
-    if (!(await stat(abs)).isFile()) return null;
-  } catch {
-    return null;
-  }
-  return md5OfFile(abs);
 }
 
 /** Size and modification time of a local file; null when it is absent or not a file. */

@@ -16,6 +16,7 @@ import { comparePaths, type PathsTree } from './compare-paths.js';
 import { LocalOps } from './local-ops.js';
 import { confineLocal } from './local-path.js';
 import { LocalSide } from './local-side.js';
+import type { LocalHashIndex } from './local-index.js';
 import { type ConflictPolicy, type Direction, planSync, type SyncAction } from './sync-plan.js';
 import { loadSyncState, saveSyncState, type SyncRecord } from './sync-state.js';
 import { removeToTrash, setLocalTime, trashStamp } from './sync-steps.js';
@@ -27,7 +28,9 @@ export interface SyncClient extends PathsTree, Pick<FileOps, 'mkdir' | 'move' | 
   upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
 }
 
-export interface SyncOptions extends Omit<CompareOptions, 'signal'> {
+export interface SyncOptions extends Omit<CompareOptions, 'signal' | 'index'> {
+  /** The local hash index (needed when comparing by content); sync remembers what it writes in it. */
+  index?: LocalHashIndex;
   direction: Direction;
   delete?: boolean;
   /** With delete: remove for good instead of moving to <destination>/.ferry-trash/<time>/. */

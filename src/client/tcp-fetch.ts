@@ -7,7 +7,7 @@
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_RANGES, type DownloadStart, type TransferEnd } from '../protocol/messages.js';
-import type { BufferPool } from './buffer-pool.js';
+import type { BufferPool, PoolKey } from './buffer-pool.js';
 import type { Lease, ServerLink } from './server-link.js';
 import { type ChunkList, Landing, type LandingTarget, MAX_CHUNK_FAILURES } from './landing/landing.js';
 import { ProgressMeter } from './progress.js';
@@ -46,7 +46,8 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
     lease = await client.leaseConnection();
     const { rpc } = lease;
     const hold = recycleInto(landing, lease.frames);
-    const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold });
+    const release = (payload: Buffer) => lease!.frames.release(payload);
+    const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold, release });
     const rest = await fetchMissing(rpc, remote, landing, { ...options, meter, hold });
     const md5 = await finishBeside(landing, rest.md5 ?? first.md5);
     meter.update(remote.size, true);
@@ -111,7 +112,7 @@ async function fetchRanges(
   remote: RemoteStat,
   landing: Landing,
   ranges: [number, number][],
-  options: FetchOptions & { meter: ProgressMeter; first: boolean; hold?: (owned: Buffer) => void },
+  options: FetchOptions & { meter: ProgressMeter; first: boolean; hold?: (owned: Buffer) => void; release?: (payload: Buffer) => void },
 ): Promise<{ bytes: number; md5: Promise<string> }> {
   let range = 0;
   let position = ranges[0]?.[0] ?? 0;
@@ -165,6 +166,7 @@ async function fetchRanges(
             return stop(new FerryError(ErrorCode.BadFrame, `${remote.path}: the server did not announce the file's chunk hashes`));
           }
           const list: ChunkList = { blake3: start.blake3, chunkBytes: start.chunkBytes, chunks: Buffer.from(payload) };
+          options.release?.(payload); // copied: its memory (a frame slot, for a large file's list) goes back
           try {
             landing.begin(list);
             begun = true;
@@ -172,10 +174,10 @@ async function fetchRanges(
           } catch (err) {
             return stop(err as Error);
           }
-          // The stream waits while the chunks kept from an earlier attempt are checked.
+          // The stream waits for the record of a new attempt (see Landing.ready).
           holding = true;
           rpc.conn.pause();
-          void landing.kept.then(() => {
+          void landing.ready.then(() => {
             holding = false;
             if (!paused) rpc.conn.resume();
           });
@@ -215,16 +217,16 @@ export function md5Of(end: TransferEnd, path: string): string {
  * garbage for the collector (peak RSS 180-360 MB on 512 MiB - 2 GiB files).
  */
 function recycleInto(landing: Landing, pool: BufferPool): (owned: Buffer) => void {
-  const held = new Map<ArrayBuffer, number>();
+  const held = new Map<PoolKey, number>();
   landing.onRelease = (data) => {
-    const ab = data.buffer as ArrayBuffer;
-    const had = held.get(ab);
+    const key = pool.keyOf(data);
+    const had = held.get(key);
     if (had === undefined) return; // not a frame of ours (small frames share pooled memory)
-    if (had > data.length) return void held.set(ab, had - data.length);
-    held.delete(ab);
-    pool.give(ab);
+    if (had > data.length) return void held.set(key, had - data.length);
+    held.delete(key);
+    pool.give(key);
   };
-  return (owned) => void held.set(owned.buffer as ArrayBuffer, owned.length);
+  return (owned) => void held.set(pool.keyOf(owned), owned.length);
 }
 
 /** Servers before chunk hashes cannot be checked this way: say so rather than download unchecked. */

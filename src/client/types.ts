@@ -28,6 +28,8 @@ export interface Entry {
 export interface ListOptions {
   path?: string;
   recursive?: boolean;
+  /** Names holding this text; smart case (protocol/filter.ts). */
+  name?: string;
   ext?: string;
   keyword?: string;
   /** Modified strictly after / strictly before (ms since the epoch). */
@@ -36,6 +38,13 @@ export interface ListOptions {
   hidden?: boolean;
   /** Each file's BLAKE3 root too (the server hashes files its index does not know yet). */
   blake3?: boolean;
+}
+
+/** Where a listing's batches go as they come, and how to stop it. */
+export interface ListStream {
+  onBatch: (entries: Entry[]) => void;
+  /** Aborting stops the walk (on the server too) and rejects with CANCELLED, or, locally, ends it quietly. */
+  signal?: AbortSignal;
 }
 
 export interface HashResult {
@@ -204,6 +213,23 @@ export interface UploadResult {
   files?: UploadResult[];
 }
 
+export interface ReadOptions {
+  /** First byte (default 0). */
+  offset?: number;
+  /** Bytes wanted, at most READ_MAX_BYTES (default: that much). */
+  count?: number;
+  signal?: AbortSignal;
+}
+
+/** A byte range of a file as it is now: fewer bytes than asked at its end, none past it. */
+export interface ReadResult {
+  offset: number;
+  bytes: Buffer;
+  /** The file's size now (it may have grown or shrunk since it was listed). */
+  size: number;
+  mtimeMs: number;
+}
+
 export interface LogsOptions {
   limit?: number;
 }
@@ -337,12 +363,14 @@ export interface FerryApi {
    * kept by the client): for walking a huge folder with flat memory. Aborting
    * `signal` stops the walk on the server too. Resolves with the entry count.
    */
-  listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number>;
+  listStream(options: ListOptions, stream: ListStream): Promise<number>;
   stat(path: string, options?: { md5?: boolean }): Promise<RemoteStat>;
   hash(path: string, options?: { rehash?: boolean }): Promise<HashResult>;
   hashAll(options?: HashAllOptions): Promise<HashResult[]>;
   download(path: string, options?: DownloadOptions): Promise<DownloadResult>;
   upload(localPath: string, options?: UploadOptions): Promise<UploadResult>;
+  /** A byte range of a file (for viewing): only those bytes are read, nothing is hashed. */
+  read(path: string, options?: ReadOptions): Promise<ReadResult>;
   /** Make a folder in the share (needs a server started with --allow-write). */
   mkdir(path: string, options?: MkdirOptions): Promise<MkdirResult>;
   /** Rename or move within the share, atomically. */
@@ -379,6 +407,10 @@ export interface Side {
   /** Display label: an absolute local path, or host:port for a share. */
   readonly label: string;
   list(options: ListOptions): Promise<Entry[]>;
+  /** The same listing batch by batch as it is found, unsorted; resolves with the number of entries. */
+  listStream(options: ListOptions, stream: ListStream): Promise<number>;
+  /** A byte range of a file on this side (the viewer reads windows, never a whole file). */
+  read(path: string, options?: ReadOptions): Promise<ReadResult>;
   /** Follow a folder (FerryApi.watch), where the side can; the remote one can. */
   watch?(path: string, options: WatchOptions): Promise<void>;
 }

@@ -3,7 +3,7 @@
 // boundary; handlers receive typed values only.
 
 import { ErrorCode, FerryError } from './errors.js';
-import { MAX_KEYWORD_BYTES, MAX_PATH_BYTES } from './limits.js';
+import { MAX_KEYWORD_BYTES, MAX_NAME_BYTES, MAX_PATH_BYTES } from './limits.js';
 import { MAX_CHUNK_BYTES, MIN_CHUNK_BYTES } from './udp-packet.js';
 
 /** Frame kinds: the u8 after the length prefix. */
@@ -103,6 +103,8 @@ export interface ListRequest {
   op: 'list';
   path?: string;
   recursive?: boolean;
+  /** Keep entries whose name holds this (smart case, protocol/filter.ts); folders too unless another filter is set. */
+  name?: string;
   ext?: string;
   keyword?: string;
   /** Keep entries modified strictly after `after` and strictly before `before` (ms). */
@@ -205,6 +207,29 @@ export interface UploadRequest {
   mtimeMs?: number;
   /** Create the folders above `path` that do not exist yet. */
   parents?: boolean;
+}
+
+/** Most bytes one `read` request may ask for: a viewer's window, never a whole large file. */
+export const MAX_READ_BYTES = 1024 * 1024;
+
+/**
+ * Read a byte range of a file for viewing: one ITEM (ReadChunk) carries the
+ * bytes as its payload, then REPLY. Nothing is hashed and only the range is
+ * read, so a viewer can show either end of a huge file at once.
+ */
+export interface ReadRequest {
+  op: 'read';
+  path: string;
+  offset: number;
+  /** At most MAX_READ_BYTES; fewer come back at the end of the file. */
+  count: number;
+}
+
+/** The ITEM of a read: where the bytes (its payload) start, and the file as it is now. */
+export interface ReadChunk {
+  offset: number;
+  size: number;
+  mtimeMs: number;
 }
 
 /** Most files one batch request may name. */
@@ -328,9 +353,26 @@ export type Request =
   | MoveRequest
   | RemoveRequest
   | CopyRequest
-  | BatchRequest;
+  | BatchRequest
+  | ReadRequest;
 export type Op = Request['op'];
-export const OPS: readonly Op[] = ['list', 'hash', 'hashall', 'stat', 'download', 'udp', 'upload', 'logs', 'watch', 'mkdir', 'move', 'remove', 'copy', 'batch'];
+export const OPS: readonly Op[] = [
+  'list',
+  'hash',
+  'hashall',
+  'stat',
+  'download',
+  'udp',
+  'upload',
+  'logs',
+  'watch',
+  'mkdir',
+  'move',
+  'remove',
+  'copy',
+  'batch',
+  'read',
+];
 /** Operations that change the share: refused with READ_ONLY unless the server allows writing. */
 export const WRITE_OPS: ReadonlySet<Op> = new Set(['upload', 'mkdir', 'move', 'remove', 'copy']);
 
@@ -463,6 +505,7 @@ export function parseRequest(header: unknown): Request {
         op,
         path: str(header, 'path', false),
         recursive: bool(header, 'recursive'),
+        name: str(header, 'name', false, MAX_NAME_BYTES),
         ext: str(header, 'ext', false, 64),
         keyword: str(header, 'keyword', false, MAX_KEYWORD_BYTES),
         after: time('after'),
@@ -507,6 +550,12 @@ export function parseRequest(header: unknown): Request {
         mtimeMs: time('mtimeMs'),
         parents: bool(header, 'parents'),
       });
+    }
+    case 'read': {
+      const offset = num(header, 'offset', true)!;
+      const count = num(header, 'count', true, 0, MAX_READ_BYTES)!;
+      if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(count)) bad(`'offset' and 'count' must be whole numbers`);
+      return { op, path: str(header, 'path', true)!, offset, count };
     }
     case 'batch':
       return { op, paths: paths(header) };

@@ -126,7 +126,7 @@ export interface RequestContext<R extends Request = Request> {
   readonly udpKeyFor?: (sessionId: string) => Buffer;
   /** Send one ITEM frame (a payload is for binary results, e.g. a chunk list); resolves when the connection can take more (await it). */
   item(header: object, payload?: Buffer): Promise<void>;
-  /** Send one DATA frame; resolves when the connection can take more. */
+  /** Send one DATA frame; resolves when the connection can take more and the payload's memory is free for reuse. */
   data(payload: Buffer): Promise<void>;
   /** For uploads: the DATA payloads the client sends, ending at its END frame. */
   incoming(): AsyncIterable<Buffer>;

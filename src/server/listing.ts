@@ -2,6 +2,8 @@
 // would show). Every folder read goes through ShareStore.childBatches, so the walk
 // never leaves the share and never shows ferry's own temp files.
 //
+// Filters follow protocol/filter.ts, the rules the client's local folder uses too.
+//
 // Order: directory order, as the file system hands entries out. Sorting would
 // mean holding a whole folder; clients sort what they show (FerryClient.list).
 
@@ -9,6 +11,7 @@ import path from 'node:path';
 import type { Stats } from 'node:fs';
 import { LIST_BATCH, MAX_HEADER_BYTES } from '../protocol/limits.js';
 import type { ListRequest, WireEntry } from '../protocol/messages.js';
+import { cheapMatcher, filesOnly, nameMatcher } from '../protocol/filter.js';
 import { fileContains } from './keyword.js';
 import { mapLimit, type Child, type ShareStore } from './store.js';
 
@@ -43,24 +46,11 @@ const HASH_FIELD_BYTES = 80;
  */
 export const MAX_WALK_DEPTH = 128;
 
+export { extMatcher } from '../protocol/filter.js';
+
 interface Chain {
   key: string;
   up: Chain | undefined;
-}
-
-/** '.txt', 'txt', '*.txt' and 'TXT' all mean files ending in '.txt'; 'txt,md' means either. */
-export function extMatcher(ext: string | undefined): ((name: string) => boolean) | undefined {
-  if (ext === undefined) return undefined;
-  const wanted = ext
-    .split(',')
-    .map((e) => e.trim().replace(/^\*/, '').replace(/^\.?/, '.').toLowerCase())
-    .filter((e) => e !== '.');
-  if (wanted.length === 0) return undefined;
-  // The name must be longer than the suffix: '.txt' alone is a hidden file, not a text file.
-  return (name) => {
-    const lower = name.toLowerCase();
-    return wanted.some((e) => lower.length > e.length && lower.endsWith(e));
-  };
 }
 
 function toItem(c: { name: string; rel: string; abs: string; stat: Stats; broken?: Child['broken']; target?: string }): WalkItem {
@@ -84,14 +74,6 @@ function toItem(c: { name: string; rel: string; abs: string; stat: Stats; broken
   };
 }
 
-/** The cheap filters (ext, time) as one predicate; the keyword is applied separately. */
-function cheapFilter(req: WalkOptions): ((c: { name: string; stat: Stats }) => boolean) | undefined {
-  const ext = extMatcher(req.ext);
-  const { after, before } = req;
-  if (!ext && after === undefined && before === undefined) return undefined;
-  return (c) => (!ext || ext(c.name)) && (after === undefined || c.stat.mtimeMs > after) && (before === undefined || c.stat.mtimeMs < before);
-}
-
 /**
  * Walk the share from req.path, yielding what a client may see a slice at a
  * time (at most STAT_SLICE entries, in directory order: sorting is the
@@ -108,15 +90,17 @@ function cheapFilter(req: WalkOptions): ((c: { name: string; stat: Stats }) => b
  */
 export async function* walkShare(store: ShareStore, req: WalkOptions, signal?: AbortSignal): AsyncGenerator<WalkItem[]> {
   const start = await store.resolve(req.path ?? '');
-  const cheap = cheapFilter(req);
-  const needle = req.keyword ? Buffer.from(req.keyword, 'utf8') : undefined;
-  const filtering = cheap !== undefined || needle !== undefined;
+  const matches = cheapMatcher(req);
+  const cheap = matches && ((c: Child) => matches({ name: c.name, mtimeMs: c.stat.mtimeMs }));
+  const keyword = req.keyword || undefined;
+  const named = req.name ? nameMatcher(req.name) : undefined;
+  const onlyFiles = filesOnly(req);
   const recursive = req.recursive !== false;
 
   const keepFiles = async (files: Child[]): Promise<Child[]> => {
-    const cheapOk = cheap ? files.filter(cheap) : files;
-    if (!needle) return cheapOk;
-    const hits = await mapLimit(cheapOk, KEYWORD_CONCURRENCY, (c) => fileContains(c.abs, needle, { signal, expect: c.stat }));
+    const cheapOk = files.filter((c) => (!named || named(c.name)) && (!cheap || cheap(c)));
+    if (keyword === undefined) return cheapOk;
+    const hits = await mapLimit(cheapOk, KEYWORD_CONCURRENCY, (c) => fileContains(c.abs, keyword, { signal, expect: c.stat }));
     return cheapOk.filter((_, i) => hits[i]);
   };
 
@@ -172,8 +156,10 @@ export async function* walkShare(store: ShareStore, req: WalkOptions, signal?: A
       const files = kids.filter((c) => !c.broken && c.stat.isFile());
       // Broken links are shown where folders are: in a plain listing, not among
       // the results of a filter (they have no content, size or extension to match).
+      const filtering = onlyFiles || named !== undefined;
       const links = filtering ? [] : kids.filter((c) => c.broken);
-      if (!filtering && dirs.length + links.length > 0) yield [...dirs, ...links].map(toItem);
+      const shownDirs = onlyFiles ? [] : named ? dirs.filter((d) => named(d.name)) : dirs;
+      if (shownDirs.length + links.length > 0) yield [...shownDirs, ...links].map(toItem);
       for (let i = 0; i < files.length; i += KEYWORD_SLICE) {
         const kept = await keepFiles(files.slice(i, i + KEYWORD_SLICE));
         if (signal?.aborted) return;
@@ -206,7 +192,7 @@ export async function* listEntries(
     for (const item of items) {
       onItem?.(item);
       const { entry } = item;
-      const size = Buffer.byteLength(JSON.stringify(entry)) + 1 + (req.blake3 && entry.type === 'file' ? HASH_FIELD_BYTES : 0);
+      const size = jsonBytes(entry) + 1 + (req.blake3 && entry.type === 'file' ? HASH_FIELD_BYTES : 0);
       if (batch.length > 0 && (batch.length >= STEP_ENTRIES || bytes + size > BATCH_JSON_BUDGET)) {
         yield batch;
         batch = [];
@@ -224,4 +210,26 @@ export async function* listEntries(
     }
   }
   if (batch.length > 0 && !signal?.aborted) yield batch;
+}
+
+/** Printable ASCII other than '"' and '\\': written into JSON as it is, a byte a character. */
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+
+/**
+ * Bytes of JSON.stringify(entry), counted without writing it when every field
+ * is a plain string or a finite number (nearly every entry): a batch is
+ * encoded whole when it is sent, and stringifying each entry once more just
+ * to measure it was a tenth of a listing's CPU.
+ */
+export function jsonBytes(entry: WireEntry): number {
+  let bytes = 1; // '{', and '}' in place of the last field's ','
+  for (const key in entry) {
+    const value = (entry as unknown as Record<string, unknown>)[key];
+    let length: number;
+    if (typeof value === 'string' && PLAIN.test(value)) length = value.length + 2;
+    else if (typeof value === 'number' && Number.isFinite(value)) length = String(value).length;
+    else return Buffer.byteLength(JSON.stringify(entry));
+    bytes += key.length + 3 + length + 1; // "key":value,
+  }
+  return bytes === 1 ? 2 : bytes;
 }

@@ -23,8 +23,11 @@ interface InFlight {
 /** The default for ServerLimits.handshakeMs (the server's timer enforces it, from accept). */
 export const HANDSHAKE_TIMEOUT_MS = 10_000;
 
-/** Requests that hold a file (and a share of the connection's send budget) while they run. */
-const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload', 'copy', 'batch']);
+/**
+ * Requests that hold a file (and a share of the connection's send budget) while they run.
+ * A read holds up to 1 MiB of it besides: 64 of them at once would be 64 MiB.
+ */
+const TRANSFER_OPS: ReadonlySet<string> = new Set(['download', 'udp', 'upload', 'copy', 'batch', 'read']);
 /** Requests that walk the share (a listing, a keyword search, check-all, a folder copied). */
 const WALK_OPS: ReadonlySet<string> = new Set(['list', 'hashall', 'copy']);
 /** Does this request walk a tree (and so take a walk turn)? A recursive remove does; one file's does not. */
@@ -215,8 +218,12 @@ export class Session {
         if (signal.aborted) throw signal.reason;
         await this.budget.drained();
         if (signal.aborted) throw signal.reason;
-        conn.send(Kind.Data, id, undefined, payload);
+        let release!: () => void;
+        const released = new Promise<void>((resolve) => (release = resolve));
+        conn.send(Kind.Data, id, undefined, payload, release);
         await this.budget.drained();
+        // The handler may reuse the payload's memory once this resolves.
+        await released;
       },
       incoming: () => entry.incoming ?? emptyIncoming(),
       countBytes: (n) => (bytes += n),

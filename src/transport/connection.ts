@@ -21,26 +21,34 @@ export interface FrameConnectionEvents {
 }
 
 /**
- * Socket options that read into one fixed buffer instead of allocating a new
- * one per read: fewer, larger reads and no garbage on a fast download. Pass
- * the result to net.connect and hand the FrameConnection to `attach`.
+ * Socket options that read without allocating: into the rest of the frame
+ * body being filled when a large one is (no copy at all: a 1 MiB DATA frame
+ * arrives straight in the memory the landing place writes from), otherwise
+ * into one fixed buffer of `bytes`, whose contents are copied into frames.
+ * Pass the result to net.connect and hand the FrameConnection to `attach`.
  */
-export function readInto(bytes = 1024 * 1024): {
-  onread: { buffer: Buffer; callback: (n: number, buf: Buffer) => boolean };
+export function readInto(bytes = 64 * 1024): {
+  onread: { buffer: () => Buffer; callback: (n: number, buf: Buffer) => boolean };
   attach: (conn: FrameConnection) => void;
 } {
   let target: FrameConnection | undefined;
+  const scratch = Buffer.allocUnsafeSlow(bytes);
   return {
     onread: {
-      buffer: Buffer.allocUnsafeSlow(bytes),
+      // Called before each read for the memory it fills; the callback gets that memory back.
+      buffer: () => target?.readTarget() ?? scratch,
       callback: (n, buf) => {
-        target?.feed(buf.subarray(0, n));
+        if (buf === scratch) target?.feed(buf.subarray(0, n));
+        else target?.filled(n);
         return true;
       },
     },
     attach: (conn) => (target = conn),
   };
 }
+
+/** A body with fewer bytes than this left is read through the fixed buffer (see readInto). */
+const DIRECT_READ_MIN_BYTES = 16 * 1024;
 
 export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
   /** The peer as address:port, for logs and messages. */
@@ -104,16 +112,24 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
     return this.closed || this.#socket.destroyed;
   }
 
-  /** Queue one frame. Returns false when the socket's buffer is full: wait for drained(). */
-  send(kind: number, id: number, header?: object, payload?: Buffer): boolean {
-    if (this.isClosed) return false;
+  /**
+   * Queue one frame. Returns false when the socket's buffer is full: wait for
+   * drained(). `released` is called once the socket no longer needs the
+   * payload's memory (it was written, or the connection is gone), so the
+   * caller may reuse it.
+   */
+  send(kind: number, id: number, header?: object, payload?: Buffer, released?: () => void): boolean {
+    if (this.isClosed) {
+      released?.();
+      return false;
+    }
     const [head, body] = encodeFrameParts(kind, id, header, payload);
     this.bytesOut += head.length + body.length;
-    if (body.length === 0) return this.#socket.write(head);
+    if (body.length === 0) return this.#socket.write(head, () => released?.());
     // cork + two writes becomes one writev: the payload is never copied.
     this.#socket.cork();
     this.#socket.write(head);
-    const ok = this.#socket.write(body);
+    const ok = this.#socket.write(body, () => released?.());
     this.#socket.uncork();
     return ok;
   }
@@ -189,9 +205,24 @@ export class FrameConnection extends EventEmitter<FrameConnectionEvents> {
   /** Bytes read from the socket. The decoder copies them, so `chunk` may be reused afterwards. */
   feed(chunk: Buffer): void {
     this.bytesIn += chunk.length;
+    this.deliver(() => this.decoder.push(chunk));
+  }
+
+  /** Memory the next read may fill directly (see readInto), or undefined. */
+  readTarget(): Buffer | undefined {
+    return this.isClosed ? undefined : this.decoder.readTarget(DIRECT_READ_MIN_BYTES);
+  }
+
+  /** `n` bytes were read into the memory readTarget() gave. */
+  filled(n: number): void {
+    this.bytesIn += n;
+    this.deliver(() => this.decoder.filled(n));
+  }
+
+  private deliver(decode: () => Frame[]): void {
     let frames: Frame[];
     try {
-      frames = this.decoder.push(chunk);
+      frames = decode();
     } catch (err) {
       const error = err instanceof FerryError ? err : new FerryError(ErrorCode.BadFrame, String(err));
       this.emit('protocolError', error);

@@ -81,6 +81,19 @@ describe('the ferry executable', () => {
     expect(r.stdout).toContain('ferry download <file>');
   });
 
+  it('makes no Intl.Segmenter (~10 ms each start) unless it measures text, as --help does', async () => {
+    // Every Intl.Segmenter made in the process says so on stderr.
+    const hook = `data:text/javascript,${encodeURIComponent(
+      "const S = Intl.Segmenter; Intl.Segmenter = class extends S { constructor(...a) { super(...a); process.stderr.write('SEGMENTER MADE\\n'); } };",
+    )}`;
+    const withHook = { NODE_OPTIONS: `--import=${hook}` };
+    const version = await ferry(['--version'], withHook);
+    expect(version.code).toBe(0);
+    expect(version.stderr).not.toContain('SEGMENTER MADE');
+    const help = await ferry(['index', 'longlist', '--help'], withHook);
+    expect(help.stderr).toContain('SEGMENTER MADE');
+  });
+
   it('reports usage errors and failures in one line with exit code 1, never a stack trace', async () => {
     for (const args of [['frobnicate'], ['hash', 'verify'], ['index', 'longlist', '--server', '127.0.0.1:1']]) {
       const r = await ferry(args);

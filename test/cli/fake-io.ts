@@ -8,6 +8,8 @@ import { main } from '../../src/cli/main.js';
 export interface FakeIo extends CliIo {
   stdin: PassThrough & { isTTY?: boolean };
   stdoutText(): string;
+  /** Everything written to stdout, byte for byte (`ferry cat` writes raw bytes). */
+  stdoutBytes(): Buffer;
   stderrText(): string;
   interrupt(signal?: Interrupt): void;
   /** Resolves once stdout contains `text` (or rejects after `ms`). */
@@ -25,10 +27,11 @@ export interface FakeIoOptions {
 }
 
 /** A real Writable (readline wants one on a terminal) whose writes land synchronously in `onWrite`. */
-function sink(tty: boolean, onWrite: (text: string) => void): Output {
+function sink(tty: boolean, onWrite: (text: string) => void, onBytes?: (bytes: Buffer) => void): Output {
   const w = new Writable({ write: (_chunk, _enc, cb) => cb() }) as Writable & { isTTY?: boolean; columns?: number };
   w.write = ((chunk: unknown) => {
-    onWrite(String(chunk));
+    onBytes?.(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+    onWrite(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString());
     return true;
   }) as typeof w.write;
   w.isTTY = tty;
@@ -38,6 +41,7 @@ function sink(tty: boolean, onWrite: (text: string) => void): Output {
 
 export function fakeIo(options: FakeIoOptions = {}): FakeIo {
   let stdout = '';
+  const stdoutChunks: Buffer[] = [];
   let stderr = '';
   const handlers = new Set<(s: Interrupt) => void>();
   const waiters = new Set<() => void>();
@@ -46,10 +50,14 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
   const tty = options.tty === true;
   if (tty) stdin.isTTY = true;
   const io: FakeIo = {
-    stdout: sink(tty, (t) => {
-      stdout += t;
-      waiters.forEach((w) => w());
-    }),
+    stdout: sink(
+      tty,
+      (t) => {
+        stdout += t;
+        waiters.forEach((w) => w());
+      },
+      (b) => stdoutChunks.push(b),
+    ),
     stderr: sink(tty, (t) => {
       stderr += t;
       options.onStderr?.(t, io);
@@ -63,6 +71,7 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
       return () => handlers.delete(handler);
     },
     stdoutText: () => stdout,
+    stdoutBytes: () => Buffer.concat(stdoutChunks),
     stderrText: () => stderr,
     interrupt(signal = 'SIGINT') {
       for (const h of [...handlers]) h(signal);
@@ -92,5 +101,5 @@ export function fakeIo(options: FakeIoOptions = {}): FakeIo {
 export async function run(argv: string[], options: FakeIoOptions = {}) {
   const io = fakeIo(options);
   const code = await main(argv, io);
-  return { code, stdout: io.stdoutText(), stderr: io.stderrText() };
+  return { code, stdout: io.stdoutText(), stderr: io.stderrText(), stdoutBytes: io.stdoutBytes() };
 }

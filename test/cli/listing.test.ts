@@ -44,6 +44,14 @@ describe('ferry index', () => {
     expect(await paths(['--path', 'docs'])).toEqual(['docs/c.txt', 'docs/deep/d.bin']);
     expect(await paths(['--no-recursive'])).toEqual(['a.txt', 'b.md', 'my file.txt']);
     expect(await paths(['--hidden', '--ext', '.txt'])).toEqual(['.hidden.txt', 'a.txt', 'docs/c.txt', 'my file.txt']);
+    // Smart case, for keywords and names alike; a comma list of extensions.
+    expect(await paths(['--keyword', 'Lighthouse'])).toEqual([]);
+    expect(await paths(['--keyword', 'LIGHT'])).toEqual([]);
+    expect(await paths(['--ext', 'md,bin'])).toEqual(['b.md', 'docs/deep/d.bin']);
+    expect(await paths(['--name', 'FILE'])).toEqual([]);
+    expect(await paths(['--name', 'file'])).toEqual(['my file.txt']);
+    const named = await json<{ path: string }[]>(['index', 'longlist', '--name', 'dee']);
+    expect(named.map((e) => e.path)).toEqual(['docs/deep']);
   });
 
   it('shortlist keeps files modified strictly inside the range', async () => {

@@ -1,7 +1,7 @@
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type LocalItem, walkLocal } from '../../src/client/local-tree.js';
+import { type LocalItem, walkLocal, walkLocalFolders } from '../../src/client/local-tree.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 async function walk(root: string, hidden = false): Promise<Map<string, LocalItem>> {
@@ -51,5 +51,26 @@ describe('walkLocal', () => {
 
   it('yields nothing for a folder that does not exist', async () => {
     expect((await walk(join(await scratchDir(), 'nope'))).size).toBe(0);
+  });
+
+  it('hands out one folder at a time, each folder before its sub-folders and every sub-tree whole before the next', async () => {
+    const base = await scratchDir();
+    const root = join(base, 'root');
+    for (const d of ['a/x', 'a/y', 'b/z']) await mkdir(join(root, d), { recursive: true });
+    for (const f of ['top.txt', 'a/1.txt', 'a/x/2.txt', 'a/y/3.txt', 'b/4.txt', 'b/z/5.txt']) await writeFile(join(root, f), f);
+    const folders: string[][] = [];
+    for await (const items of walkLocalFolders(root)) folders.push(items.map((i) => i.path));
+    const parent = (p: string) => p.slice(0, Math.max(0, p.lastIndexOf('/')));
+    // Each batch is the children of one folder.
+    for (const batch of folders) expect(new Set(batch.map(parent)).size).toBe(1);
+    const order = folders.flat();
+    expect(order.sort()).toEqual(['a', 'a/1.txt', 'a/x', 'a/x/2.txt', 'a/y', 'a/y/3.txt', 'b', 'b/4.txt', 'b/z', 'b/z/5.txt', 'top.txt']);
+    const flat = folders.flat();
+    const seen = [...(await walk(root)).keys()];
+    expect(seen).toEqual(flat);
+    // Depth first: once a top folder's walk starts, nothing of the other one comes until it ends.
+    const tops = flat.filter((p) => p.includes('/')).map((p) => p.split('/')[0]);
+    expect(tops.join('')).toMatch(/^(a+b+|b+a+)$/);
+    for (const p of flat) if (p.includes('/')) expect(flat.indexOf(parent(p))).toBeLessThan(flat.indexOf(p));
   });
 });

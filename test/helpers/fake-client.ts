@@ -4,6 +4,7 @@
 
 import { createHash } from 'node:crypto';
 import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
+import { extMatcher, filesOnly, nameMatcher } from '../../src/protocol/filter.js';
 import type {
   CacheApi,
   CacheEntryInfo,
@@ -18,9 +19,12 @@ import type {
   HashAllOptions,
   HashResult,
   ListOptions,
+  ListStream,
   LogRecord,
   MkdirResult,
   MoveResult,
+  ReadOptions,
+  ReadResult,
   RemoteStat,
   RemoveOptions,
   RemoveResult,
@@ -36,6 +40,8 @@ export interface FakeFile {
   size?: number;
   mtimeMs?: number;
   content?: string;
+  /** Bytes of a file too large to hold (`size` says how large): the viewer's reads come here. */
+  bytesAt?: (offset: number, count: number) => Buffer;
 }
 
 export function md5(text: string): string {
@@ -213,7 +219,13 @@ export class FakeFerry implements FerryApi {
   /** Listings to return verbatim for a folder (e.g. 100,000 generated entries). */
   listings = new Map<string, Entry[]>();
   listCalls: ListOptions[] = [];
+  /** Every read asked for, and the bytes it answered. */
+  readCalls: Array<{ path: string; offset: number; count: number; bytes: number }> = [];
   listGate: Promise<void> | null = null;
+  /** Set to hold every streamed listing after its first batch until it resolves. */
+  afterFirstBatch: Promise<void> | null = null;
+  /** Streamed listings stopped by their signal before the end. */
+  abortedStreams = 0;
   listError: Error | null = null;
   hashError: Error | null = null;
   pingMs = 0.4;
@@ -260,12 +272,16 @@ export class FakeFerry implements FerryApi {
     if (this.listError) throw this.listError;
     const dir = options.path ?? '';
     let entries = this.listings.get(dir) ?? this.entriesUnder(dir, options.recursive === true);
-    if (options.ext) entries = entries.filter((e) => e.type === 'file' && e.ext === options.ext);
+    // The real rules (protocol/filter.ts), so the app sees what a server would send.
+    if (options.name) entries = entries.filter((e) => nameMatcher(options.name!)(e.name));
+    if (filesOnly(options)) entries = entries.filter((e) => e.type === 'file');
+    const ext = extMatcher(options.ext);
+    if (ext) entries = entries.filter((e) => ext(e.name));
     if (options.after !== undefined) entries = entries.filter((e) => e.mtimeMs > options.after!);
     if (options.before !== undefined) entries = entries.filter((e) => e.mtimeMs < options.before!);
     if (options.keyword) {
-      const k = options.keyword.toLowerCase();
-      entries = entries.filter((e) => e.type === 'file' && (this.files.find((f) => f.path === e.path)?.content ?? '').toLowerCase().includes(k));
+      const has = nameMatcher(options.keyword);
+      entries = entries.filter((e) => has(this.files.find((f) => f.path === e.path)?.content ?? ''));
     }
     // Like a server with 'list-blake3': each file's root, from its content.
     if (options.blake3) {
@@ -278,6 +294,16 @@ export class FakeFerry implements FerryApi {
     return entries;
   }
 
+  async read(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+    const f = this.file(path);
+    const size = f.size ?? Buffer.byteLength(f.content ?? '');
+    const offset = options.offset ?? 0;
+    const count = Math.max(0, Math.min(options.count ?? 1024 * 1024, 1024 * 1024, size - offset));
+    const bytes = f.bytesAt ? f.bytesAt(offset, count) : Buffer.from(f.content ?? '').subarray(offset, offset + count);
+    this.readCalls.push({ path, offset, count: options.count ?? 1024 * 1024, bytes: bytes.length });
+    return { offset, bytes, size, mtimeMs: f.mtimeMs ?? 0 };
+  }
+
   /** Listings streamed by listStream so far. */
   streamCalls: ListOptions[] = [];
   /** Entries per batch of listStream. */
@@ -288,18 +314,27 @@ export class FakeFerry implements FerryApi {
   /** Asked before each batch (0, 1, …): a promise returned holds the stream there, as a slow server walk would. */
   streamHold: ((batch: number) => Promise<void> | undefined) | null = null;
 
-  async listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number> {
+  async listStream(options: ListOptions, stream: ListStream): Promise<number> {
     this.streamCalls.push(options);
     this.streamSignals.push(stream.signal);
     const entries = await this.list(options);
-    for (let i = 0; i < entries.length; i += this.streamBatch) {
-      await this.streamHold?.(i / this.streamBatch);
-      if (stream.signal?.aborted) throw Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
-      stream.onBatch(entries.slice(i, i + this.streamBatch));
+    const cancelled = () => {
+      this.abortedStreams++;
+      return Object.assign(new Error('cancelled'), { code: 'CANCELLED' });
+    };
+    let sent = 0;
+    while (sent < entries.length) {
+      await this.streamHold?.(sent / this.streamBatch);
+      if (stream.signal?.aborted) throw cancelled();
+      const batch = entries.slice(sent, sent + this.streamBatch);
+      stream.onBatch(batch);
+      if (sent === 0 && this.afterFirstBatch) await this.afterFirstBatch;
+      sent += batch.length;
       // A batch per turn, as frames arrive: the reader gets to run in between.
       await new Promise((r) => setImmediate(r));
     }
-    return entries.length;
+    if (stream.signal?.aborted) throw cancelled();
+    return sent;
   }
 
   private index: { of: FakeFile[]; length: number; byPath: Map<string, FakeFile> } | null = null;

@@ -205,3 +205,44 @@ describe('growing bodies (the server: memory follows the bytes that arrived)', (
     expect(d2.push(big)).toHaveLength(1);
   });
 });
+
+describe('reads straight into a body (readTarget / filled)', () => {
+  it('decodes a DATA frame whose body was mostly filled by the reader itself, then carries on with push()', () => {
+    const payload = Buffer.alloc(300 * 1024, 7);
+    payload.writeUInt32BE(0xdeadbeef, payload.length - 4);
+    const bytes = Buffer.concat([encodeFrame(Kind.Data, 5, undefined, payload), encodeFrame(Kind.End, 5)]);
+    const d = new FrameDecoder();
+    expect(d.readTarget(1)).toBeUndefined(); // no body yet: read into your own buffer
+    expect(d.push(bytes.subarray(0, 1000))).toEqual([]);
+    const frames: Frame[] = [];
+    let at = 1000;
+    for (let target = d.readTarget(16 * 1024); target; target = d.readTarget(16 * 1024)) {
+      // A read fills at most what it is given, often less.
+      const n = Math.min(target.length, 70_000);
+      bytes.copy(target, 0, at, at + n);
+      at += n;
+      frames.push(...d.filled(n));
+    }
+    frames.push(...d.push(bytes.subarray(at)));
+    expect(frames.map((f) => f.kind)).toEqual([Kind.Data, Kind.End]);
+    expect(frames[0]!.payload.equals(payload)).toBe(true);
+    expect(d.pending).toBe(0);
+  });
+
+  it('offers no target while bodies grow, or for the last few bytes of a body', () => {
+    const bytes = encodeFrame(Kind.Data, 1, undefined, Buffer.alloc(100 * 1024));
+    const growing = new FrameDecoder(MAX_FRAME_BYTES, undefined, { grow: true });
+    growing.push(bytes.subarray(0, 100));
+    expect(growing.readTarget(1)).toBeUndefined();
+    const d = new FrameDecoder();
+    d.push(bytes.subarray(0, bytes.length - 100));
+    expect(d.readTarget(101)).toBeUndefined();
+    expect(d.readTarget(100)).toHaveLength(100);
+  });
+
+  it('refuses bytes said to be read into a body it did not offer', () => {
+    const d = new FrameDecoder();
+    expect(() => d.filled(10)).toThrow(FerryError);
+    expect(() => d.push(Buffer.alloc(4))).toThrow(FerryError); // and stays failed
+  });
+});

@@ -16,6 +16,7 @@ describe('request validation', () => {
     expect(parseRequest({ op: 'hashall' })).toEqual({ op: 'hashall' });
     expect(parseRequest({ op: 'download', path: 'f', offset: 10, identity: { size: 1, mtimeMs: 2, ino: 3, dev: 4 } })).toMatchObject({ offset: 10 });
     expect(parseRequest({ op: 'logs', limit: 5, follow: true })).toEqual({ op: 'logs', limit: 5, follow: true });
+    expect(parseRequest({ op: 'read', path: 'f', offset: 10, count: 4096, extra: 1 })).toEqual({ op: 'read', path: 'f', offset: 10, count: 4096 });
   });
 
   it.each([
@@ -26,6 +27,10 @@ describe('request validation', () => {
     [{ op: 'download', path: 'a', offset: -1 }, /'offset' is out of range/],
     [{ op: 'upload', path: 'a', size: 1, md5: 'XYZ' }, /'md5' must be 32/],
     [{ op: 'logs', limit: 1e9 }, /out of range/],
+    [{ op: 'read', path: 'a', count: 1 }, /'offset' must be a number/],
+    [{ op: 'read', path: 'a', offset: 0 }, /'count' must be a number/],
+    [{ op: 'read', path: 'a', offset: 0, count: 1024 * 1024 + 1 }, /'count' is out of range/],
+    [{ op: 'read', path: 'a', offset: 1.5, count: 1 }, /whole numbers/],
     [{ op: 'hash', path: 'a'.repeat(5000) }, /longer than/],
     [[1, 2], /must be an object/],
   ])('refuses %j', (header, message) => {

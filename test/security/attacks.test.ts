@@ -46,11 +46,12 @@ afterAll(async () => {
   await t?.close();
 });
 
-type PathOp = 'list' | 'stat' | 'hash' | 'hashall' | 'download' | 'udp' | 'upload' | 'watch';
-const OPS: PathOp[] = ['list', 'stat', 'hash', 'hashall', 'download', 'udp', 'upload', 'watch'];
+type PathOp = 'list' | 'stat' | 'hash' | 'hashall' | 'download' | 'udp' | 'upload' | 'watch' | 'read';
+const OPS: PathOp[] = ['list', 'stat', 'hash', 'hashall', 'download', 'udp', 'upload', 'watch', 'read'];
 
 function requestFor(op: PathOp, path: string): Request {
   if (op === 'upload') return { op, path, size: 3, md5: md5('bad'), overwrite: true };
+  if (op === 'read') return { op, path, offset: 0, count: 4096 };
   return { op, path } as Request;
 }
 

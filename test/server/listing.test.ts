@@ -4,7 +4,7 @@ import { ErrorCode } from '../../src/protocol/errors.js';
 import { LIST_BATCH, MAX_HEADER_BYTES } from '../../src/protocol/limits.js';
 import type { ListRequest, WireEntry } from '../../src/protocol/messages.js';
 import { KEYWORD_CHUNK_BYTES } from '../../src/server/keyword.js';
-import { extMatcher, listEntries } from '../../src/server/listing.js';
+import { extMatcher, jsonBytes, listEntries } from '../../src/server/listing.js';
 import { ShareStore } from '../../src/server/store.js';
 import { sortListing } from '../../src/client/listing-order.js';
 import { createTempShare, DEFAULT_MTIME_MS, type TempShare } from '../helpers/temp-share.js';
@@ -224,5 +224,20 @@ describe('listEntries: batching and cancellation', () => {
     expect(batches).toBe(1);
     expect(seen).toBeGreaterThan(0);
     expect(seen).toBeLessThanOrEqual(LIST_BATCH);
+  });
+});
+
+describe('jsonBytes', () => {
+  it('counts exactly the bytes JSON.stringify writes, plain entries or not', () => {
+    const entries: WireEntry[] = [
+      { path: 'a/b.txt', name: 'b.txt', ext: '.txt', size: 12, mtimeMs: 1733220000123.5, type: 'file' },
+      { path: 'dir', name: 'dir', ext: '', size: 0, mtimeMs: 0, type: 'dir' },
+      { path: 'q"uote\\back', name: 'q"uote\\back', ext: '', size: 1, mtimeMs: -1, type: 'file' },
+      { path: 'ctl\u0001\u001b', name: 'ctl\u0001\u001b', ext: '', size: 2, mtimeMs: 1e21, type: 'file' },
+      { path: 'ünï/日本/😀.md', name: '😀.md', ext: '.md', size: 3, mtimeMs: 5, type: 'file' },
+      { path: 'l', name: 'l', ext: '', size: 0, mtimeMs: 7, type: 'link', link: 'dangling', target: '../x' },
+      { path: 'h', name: 'h', ext: '', size: 9, mtimeMs: 7, type: 'file', blake3: 'ab'.repeat(32) },
+    ];
+    for (const e of entries) expect(jsonBytes(e), e.path).toBe(Buffer.byteLength(JSON.stringify(e)));
   });
 });

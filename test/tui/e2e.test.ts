@@ -142,6 +142,29 @@ describe.skipIf(!pty)('ferry tui in a pseudo-terminal', () => {
     expect(await s.exited).toBe(0);
   }, 30_000);
 
+  it('filters by name as typed, views a file with F3 as a terminal sends it, and finds a name in the tree', async () => {
+    const s = await launch(120, 36);
+    await s.waitScreen((x) => x.includes('hello.txt') && x.includes('● connected'));
+    s.proc.write('/');
+    await s.waitScreen((x) => x.includes('filter names:'));
+    s.proc.write('hel');
+    await s.waitScreen((x) => x.includes('[/hel]') && !/┃[ ▌]big\.bin/.test(x));
+    s.proc.write('\r'); // Enter keeps the filter
+    await s.waitScreen((x) => !x.includes('filter names:') && x.includes('/ filter'));
+    s.proc.write('\u001BOR'); // F3 views the file under the cursor
+    await s.waitScreen((x) => x.includes('view  remote  hello.txt') && /1 hello over the wire/.test(x));
+    s.proc.write('q');
+    await s.waitScreen((x) => !x.includes('view  remote'));
+    s.proc.write('F');
+    await s.waitScreen((x) => x.includes('find names in the tree below:'));
+    s.proc.write('deep\r');
+    await s.waitScreen((x) => x.includes('[find "deep"]') && /┃▌sub\/deep\.txt/.test(x));
+    s.proc.write('\r');
+    await s.waitScreen((x) => !x.includes('[find') && /┃▌deep\.txt/.test(x));
+    s.proc.write('q');
+    expect(await s.exited).toBe(0);
+  }, 30_000);
+
   it('browses, downloads with a verified MD5, and gives the terminal back on q', async () => {
     const s = await launch();
     let screen = await s.waitScreen((x) => x.includes('hello.txt') && x.includes('big.bin') && x.includes('● connected'));

@@ -73,10 +73,11 @@ describe('filters', () => {
     await app.waitFor((x) => !x.includes('[ext') && rowOf(remoteText(x, W), 'like.txt') !== undefined);
   });
 
-  it('keyword search: results from the whole share replace the listing until cleared', async () => {
+  it('keyword search (K): results from the whole share replace the listing until cleared', async () => {
     app = renderApp();
     await app.waitFor(ready);
-    await app.press('/');
+    await app.press('K');
+    await app.waitFor((x) => x.includes('search text files below for:'));
     await app.type('boil');
     await app.press('enter');
     const f = await app.waitFor((x) => x.includes('[grep "boil"]') && x.includes('Pasta/recipe.txt'));
@@ -89,10 +90,11 @@ describe('filters', () => {
   it('a prompt swallows keys: typing q does not quit, Esc cancels without filtering', async () => {
     app = renderAppAnySize();
     await app.waitFor(ready);
-    await app.press('/');
+    await app.press('K');
+    await app.waitFor((x) => x.includes('search text files below for:'));
     await app.type('q');
     await app.press('escape');
-    await app.waitFor((x) => !x.includes('search text files for'));
+    await app.waitFor((x) => !x.includes('search text files below for'));
     expect(app.exited()).toBe(false);
     expect(app.frame()).not.toContain('grep');
   });

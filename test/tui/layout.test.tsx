@@ -133,7 +133,8 @@ describe('100,000 entries', () => {
       Array.from({ length: 100_000 }, (_, i) => makeEntry(`file-${String(i).padStart(6, '0')}.dat`, 'file', i)),
     );
     app = renderApp({ api: fake, columns: 120, rows: 36 });
-    let f = await app.waitFor((x) => x.includes('file-000000.dat'));
+    // Rows show as batches come; the count is whole once the listing is.
+    let f = await app.waitFor((x) => x.includes('file-000000.dat') && x.includes('1/100000'));
     const rowsShown = (fr: string) =>
       remoteText(fr, 120)
         .split('\n')

@@ -18,7 +18,8 @@ const transferRowsShown = (f: string) => f.split('\n').filter((l) => /^[│┃] 
 
 /** Mark every file of the remote pane and press `key` (d or D). */
 async function markAllAnd(h: SizedAppHarness, n: number, key: string): Promise<void> {
-  await h.waitFor((x) => x.includes('f00000.txt'));
+  // The whole listing (rows stream in; '*' marks what is shown).
+  await h.waitFor((x) => x.includes('f00000.txt') && x.includes(`1/${n} `));
   await h.press('*');
   await h.waitFor((x) => x.includes(`${n} marked`));
   await h.press(key);

@@ -73,7 +73,8 @@ describe('runTui', () => {
     const t = setup();
     pending = t.done;
     await t.started();
-    t.api.list = () => {
+    // The pane's listing is asked for in an effect: a synchronous throw there crashes the render.
+    t.api.listStream = () => {
       throw new Error('boom');
     };
     t.stdin.write('r');
@@ -95,7 +96,8 @@ describe('runTui', () => {
     const crash = setup();
     pending = crash.done;
     await crash.started();
-    crash.api.list = () => {
+    // The pane's listing is asked for in an effect: a synchronous throw there crashes the render.
+    crash.api.listStream = () => {
       throw new Error('boom');
     };
     crash.stdin.write('r');

@@ -55,10 +55,19 @@ export function compareCommand(ctx: Ctx) {
       async (a) => {
         const by = byOption(a.by);
         const local = path.resolve(ctx.io.cwd, a.local ?? '.');
-        const index = await openLocalIndex(ctx.io, a, by);
+        // Loaded while the client connects and both sides are listed (compareTrees awaits it last).
+        const indexing = openLocalIndex(ctx.io, a, by);
+        indexing.catch(() => undefined); // a failure surfaces where compareTrees awaits it
         try {
           const r = await withClient(ctx.io, a, (api) =>
-            interruptible(ctx.io, (signal) => compareTrees(api, a.remote, local, { by, hidden: a.hidden, signal, ...(index ? { index } : {}) })),
+            interruptible(ctx.io, (signal) =>
+              compareTrees(api, a.remote, local, {
+                by,
+                hidden: a.hidden,
+                signal,
+                ...(by === 'content' ? { index: indexing.then((index) => index!) } : {}),
+              }),
+            ),
           ).catch(troubled);
           if (!r.ok) {
             warn(ctx.io, 'interrupted');
@@ -70,7 +79,7 @@ export function compareCommand(ctx: Ctx) {
           else for (const line of compareLines(r.value, summary)) out(ctx.io, line);
           ctx.exitCode = summary.exitCode;
         } finally {
-          await index?.close();
+          await (await indexing.catch(() => undefined))?.close();
         }
       },
     );

@@ -12,6 +12,7 @@ import { withClient, withClientOptions } from '../options.js';
 function filterOptions<T>(y: Argv<T>) {
   return withClientOptions(y)
     .option('ext', { type: 'string', describe: "only this extension, e.g. .txt (also 'txt' or '*.txt')", requiresArg: true })
+    .option('name', { type: 'string', describe: 'only names containing TEXT (any case unless TEXT has a capital)', requiresArg: true })
     .option('path', { type: 'string', describe: 'list this folder of the share [default: its root]', requiresArg: true })
     .option('recursive', { type: 'boolean', default: true, describe: 'include sub-folders (--no-recursive: only the folder itself)' })
     .option('hidden', { type: 'boolean', default: false, describe: 'include dot-files' });
@@ -19,6 +20,7 @@ function filterOptions<T>(y: Argv<T>) {
 
 interface FilterArgs {
   ext?: string | undefined;
+  name?: string | undefined;
   path?: string | undefined;
   recursive: boolean;
   hidden: boolean;
@@ -29,6 +31,7 @@ function listOptions(a: FilterArgs): ListOptions {
     recursive: a.recursive,
     ...(a.ext !== undefined ? { ext: normalizeExt(a.ext) } : {}),
     ...(a.path !== undefined ? { path: a.path } : {}),
+    ...(a.name !== undefined ? { name: a.name } : {}),
     ...(a.hidden ? { hidden: true } : {}),
   };
 }
@@ -40,7 +43,12 @@ export function indexCommand(ctx: Ctx) {
         .command(
           'longlist',
           'every file and folder, optionally by extension and keyword',
-          (b) => filterOptions(b).option('keyword', { type: 'string', describe: 'only text files containing WORD (exact, case-sensitive)', requiresArg: true }),
+          (b) =>
+            filterOptions(b).option('keyword', {
+              type: 'string',
+              describe: 'only text files containing WORD (any case unless WORD has a capital; binary files skipped)',
+              requiresArg: true,
+            }),
           async (a) => {
             const options = { ...listOptions(a), ...(a.keyword !== undefined ? { keyword: a.keyword } : {}) };
             await withClient(ctx.io, a, (api) => showList(ctx.io, api, options, a.json === true));

@@ -26,12 +26,15 @@ import type { FileIdentity } from '../../protocol/messages.js';
 import { FlushBehind } from '../flush-behind.js';
 import { openPart } from '../part-file.js';
 import { type Arriving, ChunkLedger, chunksToBytes } from './chunk-ledger.js';
+import { alignedMemory, directable, openDirect, PAGE_BYTES, wholePages } from './direct-io.js';
 import { type LandingRecord, readRecord, removeRecord, runsOf, sameRemote, writeRecord } from './record.js';
 import { type Piece, PositionalWriter } from './writer.js';
 
 export interface LandingTarget {
   part: string;
   sidecar: string;
+  /** The file is read again as soon as it lands (copied out of the cache, say): write it through the page cache, never with O_DIRECT. */
+  readSoon?: boolean;
 }
 
 /** The remote file being landed, as the client's stat saw it. */
@@ -54,6 +57,8 @@ const KEEP_BLOCK_BYTES = 8 * 1024 * 1024;
 export { MAX_CHUNK_FAILURES } from './chunk-ledger.js';
 /** How often the record of verified chunks is saved while bytes arrive. */
 const RECORD_INTERVAL_MS = 1000;
+/** Files at least this large are written with O_DIRECT where they can be (direct-io.ts); smaller ones are not worth a second open. */
+const DIRECT_MIN_BYTES = 8 * 1024 * 1024;
 
 export class Landing {
   /** True when a .part from an earlier attempt was for another version of the file. */
@@ -72,12 +77,23 @@ export class Landing {
    * (one thread does the hashing of both).
    */
   kept: Promise<void> = Promise.resolve();
+  /**
+   * Resolves once bytes may land: at once when resuming (the record is on
+   * disk already, and the chunks being checked are not the ones asked for),
+   * after the record is written for a new attempt. The TCP stream waits only
+   * for this: reading back what was kept is disk work now (O_DIRECT, the
+   * bytes are not in the page cache), and holding the stream for it made a
+   * resume of half a file take as long as the whole.
+   */
+  ready: Promise<void> = Promise.resolve();
   private failure: FerryError | undefined;
   private lastSaved = 0;
   private saving: Promise<void> = Promise.resolve();
   private closed = false;
   private finished = false;
   private hadRecord = false;
+  /** The .part opened again with O_DIRECT, for whole pages (see writer.ts). */
+  private direct: FileHandle | undefined;
   /** Called when the backlog of unwritten bytes shrinks (for backpressure). */
   onDrain: (() => void) | undefined;
   /** Called with each piece of memory add() was given once the landing no longer holds it (to recycle frame buffers). */
@@ -111,6 +127,8 @@ export class Landing {
     const partBytes = candidate ? (await opened.handle.stat()).size : 0;
     const landing = new Landing(target, remote, opened.handle, candidate, partBytes, record !== undefined && !sameRemote(record, remote));
     landing.hadRecord = record !== undefined;
+    if (remote.size >= DIRECT_MIN_BYTES && !target.readSoon) landing.direct = await openDirect(opened.handle);
+    landing.writer.direct = landing.direct;
     return landing;
   }
 
@@ -155,6 +173,7 @@ export class Landing {
       // The record is on disk before any byte lands (senders wait for `kept`):
       // a client killed at any point after leaves a .part it can resume.
       this.kept = this.saveRecord().catch(() => {});
+      this.ready = this.kept;
     }
   }
 
@@ -168,7 +187,10 @@ export class Landing {
     const blocks: [number, number][] = [];
     for (const [a, b] of runsOf(this.claimed(c))) for (let s = a; s < b; s += per) blocks.push([s, Math.min(b, s + per)]);
     ledger.checking(blocks.flatMap(([a, b]) => Array.from({ length: b - a }, (_, k) => a + k)));
-    const buffers = [0, 1].map(() => Buffer.allocUnsafe(Math.min(per * chunkBytes, this.remote.size)));
+    const blockBytes = wholePages(Math.min(per * chunkBytes, this.remote.size));
+    // Page-aligned memory where the .part can be read with O_DIRECT (see read()).
+    const memory = this.direct ? alignedMemory(2 * blockBytes) : undefined;
+    const buffers = [0, 1].map((k) => (memory ? Buffer.from(memory, k * blockBytes, blockBytes) : Buffer.allocUnsafe(blockBytes)));
     let next = blocks[0] ? this.read(blocks[0][0] * chunkBytes, blocks[0][1] * chunkBytes, buffers[0]!) : undefined;
     for (let k = 0; k < blocks.length; k++) {
       const bytes = await next!;
@@ -187,6 +209,23 @@ export class Landing {
   /** The .part's bytes [start, end) into `buffer` (fewer where the file ends early). */
   private async read(start: number, end: number, buffer: Buffer): Promise<Buffer> {
     const want = Math.min(this.remote.size, end) - start;
+    // Past the page cache when memory and position allow: whole pages are
+    // asked for (the file may end sooner, which O_DIRECT allows).
+    if (this.direct && wholePages(want) <= buffer.length && directable(start, buffer.subarray(0, wholePages(want)))) {
+      try {
+        let got = 0;
+        while (got < want) {
+          const { bytesRead } = await this.direct.read(buffer, got, wholePages(want - got), start + got);
+          if (bytesRead === 0) break; // the .part is shorter than its record said
+          got += bytesRead;
+          if (got % PAGE_BYTES !== 0) break; // a short read ends at the end of the file
+        }
+        return buffer.subarray(0, Math.min(got, want));
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EINVAL') throw err;
+        // Refused after all: read through the page cache below.
+      }
+    }
     let got = 0;
     while (got < want) {
       const { bytesRead } = await this.handle.read(buffer, got, want - got, start + got);
@@ -243,9 +282,9 @@ export class Landing {
     }
     if (!this.flushQueued) {
       // Everything that arrives in this turn of the event loop is written
-      // together, and nothing before the record (or the check of kept chunks).
+      // together, and nothing before the record of a new attempt.
       this.flushQueued = true;
-      void this.kept.then(() =>
+      void this.ready.then(() =>
         setImmediate(() => {
           this.flushQueued = false;
           this.writer.flush();
@@ -366,6 +405,7 @@ export class Landing {
     this.closed = true;
     await this.saving.catch(() => {});
     await this.flushing.settle();
+    await this.direct?.close();
     await this.handle.close();
   }
 }

@@ -6,6 +6,7 @@ import { download } from './download.js';
 import { hash, hashAll } from './hash.js';
 import { list } from './list.js';
 import { logs } from './logs.js';
+import { read } from './read.js';
 import { stat } from './stat.js';
 import { udp } from './udp.js';
 import { upload } from './upload.js';
@@ -24,6 +25,7 @@ export const handlers: { [K in Op]: Handler<Extract<import('../../protocol/messa
   udp,
   upload,
   logs,
+  read,
   watch,
   mkdir,
   move,

@@ -10,7 +10,7 @@ import { formatBytes, formatTime } from '../../format.js';
 import { errorText } from '../errors.js';
 import { Command } from '../keys/bindings.js';
 import type { Message } from '../components/MessageLine.js';
-import { hasFilters, type Filters } from '../state/filters.js';
+import { hasFilters, isTreeSearch, type Filters } from '../state/filters.js';
 import { pendingCount, rowCount } from '../state/transfers.js';
 import { joinPath, selectedEntry, targetEntries, type PaneAction, type PaneState } from '../state/pane.js';
 import { listMoveFor } from '../hooks/use-list-cursor.js';
@@ -25,7 +25,9 @@ export type Overlay =
   | { kind: 'logs' }
   | { kind: 'checkall' }
   | { kind: 'shortlist' }
-  | { kind: 'prompt'; field: 'ext' | 'keyword' }
+  | { kind: 'prompt'; field: 'ext' | 'keyword' | 'find' }
+  | { kind: 'nameFilter' }
+  | { kind: 'viewer'; pane: PaneId; path: string; size: number }
   | { kind: 'command' }
   | { kind: 'goto'; pane: PaneId }
   | { kind: 'quit' }
@@ -197,6 +199,9 @@ export function runCommand(ctx: CommandContext, command: Command): void {
     case Command.Open: {
       const e = pane.view[pane.cursor];
       if (e?.type === 'dir') dispatch({ type: 'cd', path: e.path });
+      // In results from the tree below, Enter goes to the file where it is.
+      else if (e?.type === 'file' && isTreeSearch(pane.filters)) dispatch({ type: 'reveal', path: e.path });
+      else if (e?.type === 'file') ctx.setOverlay({ kind: 'viewer', pane: ctx.focus, path: e.path, size: e.size });
       return;
     }
     case Command.Parent:
@@ -232,6 +237,10 @@ export function runCommand(ctx: CommandContext, command: Command): void {
       return ctx.setOverlay({ kind: 'prompt', field: 'ext' });
     case Command.Keyword:
       return ctx.setOverlay({ kind: 'prompt', field: 'keyword' });
+    case Command.FindName:
+      return ctx.setOverlay({ kind: 'prompt', field: 'find' });
+    case Command.FilterName:
+      return ctx.setOverlay({ kind: 'nameFilter' });
     case Command.ClearFilters:
       // Esc peels one layer at a time: the message, then filters, then marks.
       if (ctx.message) return ctx.setMessage(null);

@@ -53,6 +53,7 @@ import { SHORTLIST_ROWS, ShortlistForm } from './ShortlistForm.js';
 import { StatusLine } from './StatusLine.js';
 import { TransferList } from './TransferList.js';
 import { TransfersArea } from './TransfersArea.js';
+import { Viewer } from './Viewer.js';
 
 export interface AppProps {
   api: FerryApi;
@@ -80,7 +81,14 @@ function tildify(path: string): string {
   return home.length > 1 && (path === home || path.startsWith(`${home}/`)) ? `~${path.slice(home.length)}` : path;
 }
 
-const SCOPE: Partial<Record<Overlay['kind'], Scope>> = { help: 'help', cache: 'cache', logs: 'logs', checkall: 'results', transfers: 'transfers' };
+const SCOPE: Partial<Record<Overlay['kind'], Scope>> = {
+  help: 'help',
+  cache: 'cache',
+  logs: 'logs',
+  checkall: 'results',
+  transfers: 'transfers',
+  viewer: 'viewer',
+};
 
 export function App({
   api,
@@ -335,6 +343,19 @@ export function App({
         return <HelpOverlay width={w} height={h} onClose={close} />;
       case 'cache':
         return <CacheView cache={cache} width={w} height={h} onClose={close} onLog={log} onChanged={refreshCache} />;
+      case 'viewer':
+        return (
+          <Viewer
+            side={overlay.pane === 'local' ? localSide : remoteSide}
+            path={overlay.path}
+            size={overlay.size}
+            label={overlay.pane}
+            shownPath={overlay.pane === 'local' ? tildify(localSide.resolve(overlay.path)) : overlay.path}
+            width={w}
+            height={h}
+            onClose={close}
+          />
+        );
       case 'logs':
         return <LogViewer api={api} logs={logs} dispatch={dispatchLogs} width={w} height={h} onClose={close} />;
       case 'checkall':
@@ -409,6 +430,7 @@ export function App({
       onClose={close}
       onFilters={(filters) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters })}
       complete={complete}
+      onNameFilter={(name) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'nameFilter', name })}
       onRunLine={(text) => {
         setHistory((h) => (h[h.length - 1] === text ? h : [...h, text].slice(-100)));
         if (!fileOps.runLine(text)) runCommandLine(current(), text);

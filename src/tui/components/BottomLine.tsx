@@ -9,6 +9,7 @@ import { normalizeExt, type Filters } from '../state/filters.js';
 import { CommandLine } from './CommandLine.js';
 import { Footer } from './Footer.js';
 import { Line } from './Line.js';
+import { NameFilterPrompt } from './NameFilterPrompt.js';
 import { Prompt } from './Prompt.js';
 
 const DIALOGS: ReadonlySet<Overlay['kind']> = new Set(['shortlist', 'quit', 'cancelAll', 'goto']);
@@ -28,9 +29,20 @@ export interface BottomLineProps {
   onRunLine(text: string): void;
   /** Tab completion for the command line. */
   complete?: ClassicCompleter;
+  /** The name filter as it is typed ('/'). */
+  onNameFilter?(name: string | undefined): void;
 }
 
-export function BottomLine({ width, overlay, filters, history, footer, dialogKeys, onClose, onFilters, onRunLine, complete }: BottomLineProps) {
+const PROMPTS = {
+  ext: ' extension: ',
+  keyword: ' search text files below for: ',
+  find: ' find names in the tree below: ',
+} as const;
+
+export function BottomLine({ width, overlay, filters, history, footer, dialogKeys, onClose, onFilters, onRunLine, complete, onNameFilter }: BottomLineProps) {
+  if (overlay.kind === 'nameFilter') {
+    return <NameFilterPrompt width={width} initial={filters.name} onChange={(name) => onNameFilter?.(name)} onDone={onClose} />;
+  }
   if (overlay.kind === 'command') {
     return (
       <CommandLine
@@ -47,16 +59,18 @@ export function BottomLine({ width, overlay, filters, history, footer, dialogKey
     );
   }
   if (overlay.kind === 'prompt') {
-    const ext = overlay.field === 'ext';
+    const field = overlay.field;
     return (
       <Prompt
         width={width}
-        label={ext ? ' extension: ' : ' search text files for: '}
-        initial={(ext ? filters.ext : filters.keyword) ?? ''}
+        label={PROMPTS[field]}
+        initial={filters[field] ?? ''}
         onCancel={onClose}
         onSubmit={(text) => {
           onClose();
-          onFilters(ext ? { ...filters, ext: normalizeExt(text) } : { ...filters, keyword: text.trim() || undefined });
+          const value = field === 'ext' ? normalizeExt(text) : text.trim() || undefined;
+          // A search starts afresh: the name typed to narrow the folder was about that folder.
+          onFilters({ ...filters, name: undefined, [field]: value });
         }}
       />
     );

@@ -3,7 +3,7 @@
 
 import { formatBytes, formatTime, plural } from '../../format.js';
 import type { Entry } from '../../client/types.js';
-import { filterChips } from '../state/filters.js';
+import { filterChips, hasFilters, isTreeSearch } from '../state/filters.js';
 import { paneColumns, SIZE_WIDTH, TIME_WIDTH, TYPE_WIDTH } from '../state/layout.js';
 import { PARENT_NAME, type PaneState, type VerifyMark } from '../state/pane.js';
 import { type CompareMark, MARK_GLYPH } from '../state/compare.js';
@@ -64,7 +64,9 @@ export function entryRow(e: Entry, s: PaneState, inner: number, showPath: boolea
   const markWidth = compared === undefined ? 0 : 2;
   const marked = s.marked.has(e.path);
   const isParent = e.name === PARENT_NAME;
-  const shown = isParent ? '..' : (showPath ? e.path : e.name) + (e.type === 'dir' ? '/' : e.type === 'link' ? ` -> ${linkTarget(e)}` : '');
+  // Search results from the tree below show where they are, from the folder searched.
+  const where = showPath && s.path !== '' && e.path.startsWith(`${s.path}/`) ? e.path.slice(s.path.length + 1) : e.path;
+  const shown = isParent ? '..' : (showPath ? where : e.name) + (e.type === 'dir' ? '/' : e.type === 'link' ? ` -> ${linkTarget(e)}` : '');
   const segs: Seg[] = [
     marked ? { text: '*', color: 'marked', bold: true } : { text: ' ' },
     ...(compared === undefined ? [] : [compared ? { text: `${MARK_GLYPH[compared]} `, color: COMPARE_COLOR[compared], bold: true } : { text: '  ' }]),
@@ -102,7 +104,8 @@ function summaryRow(s: PaneState, inner: number, offline = false): LineSpec {
   const { items, bytes } = s.totals;
   const hidden = s.entries.length - items;
   let text = `${plural(items, 'item')} · ${formatBytes(bytes)}`;
-  if (hidden > 0) text += ` · ${hidden} hidden`;
+  // Rows a name filter leaves out are not hidden files: say which it is.
+  if (hidden > 0) text += s.filters.name ? ` · ${hidden} not matching` : ` · ${hidden} hidden`;
   if (s.marked.size > 0) text = `${s.marked.size} marked · ${text}`;
   if (s.view.length > 0) text = `${s.cursor + 1}/${s.view.length}  ${text}`;
   if (s.loading) text = `${loading} ${text}`;
@@ -124,7 +127,7 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
   const inner = width - 2;
   // The pane's reducer keeps the cursor; the window drawn is fitted to the rows now.
   const { top: offset } = useListCursor({ length: state.view.length, page: listRows }, { state: { cursor: state.cursor, top: state.offset } });
-  const showPath = Boolean(state.filters.keyword);
+  const showPath = isTreeSearch(state.filters);
   const visible = state.view.slice(offset, offset + listRows);
   const rows: Array<{ spec: LineSpec; inverse?: boolean; key?: string | number }> = [{ spec: headerRow(state, inner), key: 'hdr' }];
   visible.forEach((e, i) => {
@@ -148,18 +151,16 @@ export function Pane({ state, label, width, height, listRows, focused, offline =
       key: 'empty',
       spec: [
         {
-          text: state.keep
-            ? '  no differences here'
-            : state.filters.keyword || state.filters.ext || state.filters.after !== undefined
-              ? '  nothing matches the filters'
-              : '  (empty folder)',
+          text: state.keep ? '  no differences here' : hasFilters(state.filters) ? '  nothing matches the filters' : '  (empty folder)',
           dim: true,
         },
       ],
     };
   }
   rows.push({ key: 'sum', spec: prompt ?? summaryRow(state, inner, offline) });
-  const chips = [compare?.counts, ...filterChips(state.filters)].filter(Boolean).join(' ') || undefined;
+  // The filters always show, shortened if need be, leaving the title room for the side and a little of the folder.
+  const chips =
+    [compare?.counts, ...filterChips(state.filters, Math.max(8, width - 2 - 4 - 16 - (compare?.counts?.length ?? 0)))].filter(Boolean).join(' ') || undefined;
   return (
     <Frame width={width} height={height} title={paneTitle(state, label, titleRoom(width, chips), where)} titleRight={chips} focused={focused} rows={rows} />
   );

@@ -78,11 +78,16 @@ export function KeypressProvider({ children }: { children: ReactNode }) {
     waiting.current = false;
     const press = queue.current.shift();
     if (press === undefined) return;
-    if (queue.current.length > 0) {
-      waiting.current = true;
-      setImmediate(drain);
+    try {
+      deliver(press);
+    } finally {
+      // Scheduled after the delivery: the render the key caused (React schedules
+      // it with setImmediate too, for input from outside React) runs first.
+      if (queue.current.length > 0) {
+        waiting.current = true;
+        setImmediate(drain);
+      }
     }
-    deliver(press);
   };
   const enqueue = (presses: Keypress[]) => {
     queue.current.push(...presses);

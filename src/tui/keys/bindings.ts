@@ -25,6 +25,8 @@ export enum Command {
   Longlist = 'longlist',
   Ext = 'ext',
   Keyword = 'keyword',
+  FilterName = 'filter-name',
+  FindName = 'find-name',
   ClearFilters = 'clear-filters',
   Download = 'download',
   DownloadUdp = 'download-udp',
@@ -54,10 +56,15 @@ export enum Command {
   LogSource = 'log-source',
   Evict = 'evict',
   ClearCache = 'clear-cache',
+  ViewerHex = 'viewer-hex',
+  /** '/' asks what to search, n goes to the next match, N the previous (one row in the help). */
+  ViewerSearch = 'viewer-search',
+  /** Left and right: which way is the key's (one row in the help). */
+  ScrollSideways = 'scroll-sideways',
 }
 
 /** Where a binding applies: the two panes, or one of the full views. */
-export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help' | 'transfers';
+export type Scope = 'panes' | 'logs' | 'cache' | 'results' | 'help' | 'transfers' | 'viewer';
 
 export type Group = 'Navigate' | 'Select & view' | 'Filter' | 'Transfer' | 'Files' | 'Verify' | 'Views' | 'Log viewer' | 'Cache pane';
 
@@ -83,7 +90,7 @@ export interface Binding {
 
 export const PINNED_FOOTER = 90;
 
-const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers'];
+const NAV: Scope[] = ['panes', 'logs', 'cache', 'results', 'help', 'transfers', 'viewer'];
 
 export const BINDINGS: readonly Binding[] = [
   // The wheel is a key here (keys/mouse.ts names its turns) so every list scrolls with it.
@@ -93,7 +100,14 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.PageDown, keys: ['pagedown', 'C-f'], label: 'page down', help: 'Page down', group: 'Navigate', scopes: NAV },
   { command: Command.Top, keys: ['g', 'home'], label: 'top', help: 'First row', group: 'Navigate', scopes: NAV },
   { command: Command.Bottom, keys: ['G', 'end'], label: 'bottom', help: 'Last row', group: 'Navigate', scopes: NAV },
-  { command: Command.Open, keys: ['enter', 'right'], label: 'open', help: 'Open the selected folder', group: 'Navigate', scopes: ['panes'] },
+  {
+    command: Command.Open,
+    keys: ['enter', 'right', 'F3'],
+    label: 'open',
+    help: 'Open folder, view file, go to a result',
+    group: 'Navigate',
+    scopes: ['panes'],
+  },
   { command: Command.Parent, keys: ['backspace', 'h', 'left'], label: 'up dir', help: 'Go to the parent folder', group: 'Navigate', scopes: ['panes'] },
   { command: Command.GoTo, keys: ['C-g'], label: 'go to', help: 'Go to a typed path (Tab completes)', group: 'Navigate', scopes: ['panes'] },
   { command: Command.Back, keys: ['['], label: 'back', help: 'Back to the previous folder', group: 'Navigate', scopes: ['panes'] },
@@ -124,7 +138,9 @@ export const BINDINGS: readonly Binding[] = [
   { command: Command.Shortlist, keys: ['s'], label: 'shortlist', help: 'Filter by modification time range', group: 'Filter', scopes: ['panes'], footer: 30 },
   { command: Command.Longlist, keys: ['l'], label: 'longlist', help: 'Longlist: clear the time filter', group: 'Filter', scopes: ['panes'] },
   { command: Command.Ext, keys: ['e'], label: 'ext', help: 'Filter by extension', group: 'Filter', scopes: ['panes'], footer: 31 },
-  { command: Command.Keyword, keys: ['/'], label: 'search', help: 'Search inside text files (recursive)', group: 'Filter', scopes: ['panes'], footer: 32 },
+  { command: Command.FilterName, keys: ['/'], label: 'filter', help: 'Filter this folder by name as you type', group: 'Filter', scopes: ['panes'], footer: 29 },
+  { command: Command.FindName, keys: ['F'], label: 'find', help: 'Find by name in the whole tree below', group: 'Filter', scopes: ['panes'] },
+  { command: Command.Keyword, keys: ['K'], label: 'keyword', help: 'Search inside text files (tree below)', group: 'Filter', scopes: ['panes'] },
   { command: Command.ClearFilters, keys: ['escape'], label: 'clear', help: 'Clear filters, search, or the message', group: 'Filter', scopes: ['panes'] },
   { command: Command.Copy, keys: ['F5', 'C'], label: 'copy', help: 'Copy (to the other pane unless told)', group: 'Files', scopes: ['panes'] },
   { command: Command.Move, keys: ['F6', 'R'], label: 'move', help: 'Rename or move (Tab: within this side)', group: 'Files', scopes: ['panes'] },
@@ -246,12 +262,38 @@ export const BINDINGS: readonly Binding[] = [
     footer: 1,
   },
   {
+    command: Command.ViewerHex,
+    keys: ['x', 'F4'],
+    label: 'hex/text',
+    help: 'Switch between text and hex',
+    group: 'Views',
+    scopes: ['viewer'],
+    footer: 1,
+  },
+  {
+    command: Command.ViewerSearch,
+    keys: ['/', 'n', 'N'],
+    label: 'search',
+    help: 'Search (/), next (n), previous (N)',
+    group: 'Views',
+    scopes: ['viewer'],
+    footer: 2,
+  },
+  {
+    command: Command.ScrollSideways,
+    keys: ['left', 'right', 'h', 'l'],
+    label: 'sideways',
+    help: 'Scroll left (← h) or right (→ l)',
+    group: 'Views',
+    scopes: ['viewer'],
+  },
+  {
     command: Command.Close,
-    keys: ['escape', 'q', 't'],
+    keys: ['escape', 'q', 't', 'F3'],
     label: 'close',
     help: 'Close the view',
     group: 'Views',
-    scopes: ['logs', 'cache', 'results', 'help', 'transfers'],
+    scopes: ['logs', 'cache', 'results', 'help', 'transfers', 'viewer'],
     footer: 90,
   },
 ];
@@ -275,10 +317,7 @@ const NAMED_KEYS = new Set([
   'escape',
   'space',
   'delete',
-  'F5',
-  'F6',
-  'F7',
-  'F8',
+  ...Array.from({ length: 12 }, (_, i) => `F${i + 1}`),
   'wheel-up',
   'wheel-down',
 ]);

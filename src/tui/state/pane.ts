@@ -1,8 +1,9 @@
 // The browser model of one pane: listing, sort, hidden files, cursor, scroll window
 // and marks. Pure, so 100,000-entry behaviour is tested without rendering.
 
+import { nameMatcher } from '../../client/filter.js';
 import type { Entry } from '../../client/types.js';
-import type { Filters } from './filters.js';
+import { isTreeSearch, type Filters } from './filters.js';
 import { fitList, type ListMove, moveList } from './list-cursor.js';
 
 export type SortKey = 'name' | 'size' | 'time';
@@ -39,6 +40,12 @@ export interface PaneState {
 export type PaneAction =
   | { type: 'loading' }
   | { type: 'loaded'; entries: readonly Entry[] }
+  /** Rows so far of a listing still streaming in (the whole list so far, replacing the last). */
+  | { type: 'partial'; entries: readonly Entry[] }
+  /** Go to a search result where it is: its folder, the cursor on it, the search ended. */
+  | { type: 'reveal'; path: string }
+  /** The name filter as typed: the view narrows at once, nothing is listed again. */
+  | { type: 'nameFilter'; name: string | undefined }
   | { type: 'failed'; error: string }
   | { type: 'move'; delta: number; height: number }
   | { type: 'moveTo'; index: number; height: number }
@@ -113,7 +120,8 @@ function compare(sort: SortKey): (a: Entry, b: Entry) => number {
 export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 'showHidden' | 'path' | 'filters' | 'keep'>): Entry[] {
   const cmp = compare(s.sort);
   const sign = s.reverse ? -1 : 1;
-  let rows = s.showHidden ? [...s.entries] : s.entries.filter((e) => !e.name.startsWith('.'));
+  const named = s.filters.name ? nameMatcher(s.filters.name) : undefined;
+  let rows = s.entries.filter((e) => (s.showHidden || !e.name.startsWith('.')) && (!named || named(e.name)));
   if (s.keep) rows = rows.filter(s.keep);
   rows.sort((a, b) => {
     // Folders first; files and broken links among each other.
@@ -121,8 +129,8 @@ export function buildView(s: Pick<PaneState, 'entries' | 'sort' | 'reverse' | 's
     if (rank(a) !== rank(b)) return rank(a) - rank(b);
     return sign * cmp(a, b);
   });
-  // A keyword search lists matches from the whole tree: '..' would mislead there.
-  if (s.path !== '' && !s.filters.keyword) {
+  // A search lists matches from the whole tree: '..' would mislead there.
+  if (s.path !== '' && !isTreeSearch(s.filters)) {
     rows.unshift({ path: parentPath(s.path), name: PARENT_NAME, ext: '', size: 0, mtimeMs: 0, mtime: '', type: 'dir' });
   }
   return rows;
@@ -172,6 +180,33 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
       const marked = new Set([...s.marked].filter((p) => paths.has(p)));
       return { ...withView({ ...s, entries: a.entries, loading: false, error: null, marked }), reselect: undefined };
     }
+    case 'partial': {
+      const paths = new Set(a.entries.map((e) => e.path));
+      const marked = new Set([...s.marked].filter((p) => paths.has(p)));
+      // The place to return to stays wanted until the listing is complete.
+      return { ...withView({ ...s, entries: a.entries, loading: true, error: null, marked }), reselect: s.reselect };
+    }
+    case 'reveal':
+      return {
+        ...s,
+        path: parentPath(a.path),
+        cursor: 0,
+        offset: 0,
+        marked: new Set(),
+        entries: [],
+        view: [],
+        totals: { items: 0, bytes: 0 },
+        loading: true,
+        filters: {},
+        verify: new Map(),
+        reselect: a.path,
+        // Listed again even when the folder is the one shown: the search's results go.
+        reload: s.reload + 1,
+      };
+    case 'nameFilter': {
+      // The row under the cursor stays selected while it matches; the pane scrolls to it when drawn.
+      return { ...withView({ ...s, filters: { ...s.filters, name: a.name || undefined } }), offset: 0 };
+    }
     case 'failed':
       return {
         ...s,
@@ -204,8 +239,8 @@ export function paneReducer(s: PaneState, a: PaneAction): PaneState {
         view: [],
         totals: { items: 0, bytes: 0 },
         loading: true,
-        // A search result's folder is a place to browse, not more search results.
-        filters: { ...s.filters, keyword: undefined },
+        // Leaving a folder ends its search: the folder entered is a place to browse.
+        filters: {},
         verify: new Map(),
         // Back from a sub-folder: land on it, as going up does.
         reselect: a.reselect,

@@ -38,9 +38,45 @@ describe('LocalSide', () => {
     expect((await side.list({ after: t })).map((e) => e.name)).not.toContain('a.txt');
   });
 
-  it('searches text files recursively for a keyword, skipping binaries', async () => {
-    const hits = await side.list({ keyword: 'BUDGET', recursive: true });
+  it('searches text files recursively for a keyword, skipping binaries, in smart case', async () => {
+    const hits = await side.list({ keyword: 'budget', recursive: true });
     expect(hits.map((e) => e.path).sort()).toEqual(['a.txt', 'sub/deep.txt']);
+    // A capital makes the search exact.
+    expect(await side.list({ keyword: 'BUDGET', recursive: true })).toEqual([]);
+  });
+
+  it('finds names in the tree below, folders too, in smart case', async () => {
+    expect((await side.list({ name: 'E', recursive: true })).map((e) => e.path).sort()).toEqual([]);
+    expect((await side.list({ name: 'deep', recursive: true })).map((e) => e.path)).toEqual(['sub/deep.txt']);
+    expect((await side.list({ name: 'su', recursive: true })).map((e) => e.path)).toEqual(['sub']);
+  });
+
+  it('streams a walk batch by batch and stops when aborted', async () => {
+    const wide = localFolder(Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`d${i % 3}/f${i}.txt`, 'x'])));
+    const all = await new LocalSide(wide).listStream({ recursive: true }, { onBatch: () => {} });
+    expect(all).toBe(603);
+    const controller = new AbortController();
+    let batches = 0;
+    const seen = await new LocalSide(wide).listStream(
+      { recursive: true },
+      {
+        signal: controller.signal,
+        onBatch: () => {
+          batches++;
+          controller.abort();
+        },
+      },
+    );
+    expect(batches).toBe(1);
+    expect(seen).toBeLessThan(all);
+  });
+
+  it('reads a byte range, answering nothing past the end', async () => {
+    const r = await side.read('a.txt', { offset: 6, count: 3 });
+    expect(r.bytes.toString()).toBe('bud');
+    expect(r.size).toBe(12);
+    expect((await side.read('a.txt', { offset: 50 })).bytes.length).toBe(0);
+    await expect(side.read('../x')).rejects.toThrow(/outside/);
   });
 
   it('refuses paths outside the root', async () => {

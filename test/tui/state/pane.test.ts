@@ -79,11 +79,11 @@ describe('pane navigation', () => {
     expect(clampOffset(0, 3, 5, 0)).toBe(0);
   });
 
-  it('cd resets the cursor and drops a keyword search; parent goes up', () => {
-    let s = paneReducer(loaded('a/b'), { type: 'setFilters', filters: { keyword: 'k', ext: '.txt' } });
+  it('cd resets the cursor and ends a search (leaving a folder ends its filters); parent goes up', () => {
+    let s = paneReducer(loaded('a/b'), { type: 'setFilters', filters: { keyword: 'k', ext: '.txt', name: 'x' } });
     s = paneReducer(s, { type: 'cd', path: 'a/b/c' });
     expect(s.path).toBe('a/b/c');
-    expect(s.filters).toEqual({ ext: '.txt', keyword: undefined });
+    expect(s.filters).toEqual({});
     expect(s.cursor).toBe(0);
     s = paneReducer(s, { type: 'parent' });
     expect(s.path).toBe('a/b');
@@ -189,5 +189,40 @@ describe('a listing that fails', () => {
     s = paneReducer(s, { type: 'cd', path: 'docs/adir' });
     s = paneReducer(s, { type: 'loaded', entries: [makeEntry('docs/adir/b.txt', 'file', 1, 1), makeEntry('docs/adir/a.txt', 'file', 1, 1)] });
     expect(s.cursor).toBe(0);
+  });
+});
+
+describe('searches and streamed rows', () => {
+  it('narrows the view by name without a new listing, smart case, keeping the cursor on its row while it matches', () => {
+    let s = paneReducer(loaded('x'), { type: 'moveTo', index: 4, height: 10 });
+    const at = s.view[s.cursor]!.name;
+    const reload = s.reload;
+    s = paneReducer(s, { type: 'nameFilter', name: at.slice(0, 1) });
+    expect(s.reload).toBe(reload);
+    expect(s.view[s.cursor]!.name).toBe(at);
+    expect(names(paneReducer(s, { type: 'nameFilter', name: 'DIR' }))).toEqual(['..']);
+    expect(names(paneReducer(s, { type: 'nameFilter', name: 'dir' }))).toEqual(['..', 'adir', 'zdir']);
+    expect(paneReducer(s, { type: 'nameFilter', name: '' }).filters.name).toBeUndefined();
+  });
+
+  it('shows rows as they come, still loading, and keeps the place to return to until the end', () => {
+    let s = paneReducer(loaded('a/b'), { type: 'parent' });
+    expect(s.reselect).toBe('a/b');
+    s = paneReducer(s, { type: 'partial', entries: [makeEntry('a/c', 'dir')] });
+    expect(s.loading).toBe(true);
+    expect(s.reselect).toBe('a/b');
+    s = paneReducer(s, { type: 'loaded', entries: [makeEntry('a/c', 'dir'), makeEntry('a/b', 'dir')] });
+    expect(s.view[s.cursor]!.path).toBe('a/b');
+    expect(s.loading).toBe(false);
+  });
+
+  it('reveal goes to a result in its folder, ends the search and lists again even in the same folder', () => {
+    let s = paneReducer(loaded('docs'), { type: 'setFilters', filters: { ext: '.txt' } });
+    const reload = s.reload;
+    s = paneReducer(s, { type: 'reveal', path: 'docs/a.txt' });
+    expect(s).toMatchObject({ path: 'docs', filters: {}, reselect: 'docs/a.txt', loading: true });
+    expect(s.reload).toBe(reload + 1);
+    s = paneReducer(s, { type: 'loaded', entries: [makeEntry('docs/b.txt', 'file'), makeEntry('docs/a.txt', 'file')] });
+    expect(s.view[s.cursor]!.path).toBe('docs/a.txt');
   });
 });
