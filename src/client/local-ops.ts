@@ -9,6 +9,7 @@ import fs from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import type { LocalSide } from './local-side.js';
+import { isFerryOwn } from './local-tree.js';
 import type { CopyOptions, CopyResult, FileOps, MkdirOptions, MkdirResult, MoveOptions, MoveResult, RemoveOptions, RemoveResult } from './types.js';
 
 function coded(err: unknown, rel: string): FerryError {
@@ -118,6 +119,46 @@ export class LocalOps implements FileOps {
     } catch (err) {
       throw coded(err, path);
     }
+  }
+
+  /**
+   * The original of a folder moved to the server, once all its files landed
+   * verified: each file not changed since `sinceMs` (so what was sent is what
+   * is here), then each folder left empty, deepest first. A file written
+   * meanwhile, or one the upload does not send (ferry's own, a device), stays,
+   * and so do the folders above it.
+   */
+  async removeMoved(path: string, sinceMs: number): Promise<{ removed: number; kept: number }> {
+    const abs = this.below(path, 'removed');
+    const count = { removed: 0, kept: 0 };
+    const visit = async (dir: string): Promise<void> => {
+      for (const entry of await fs.readdir(dir, { withFileTypes: true })) {
+        const p = `${dir}/${entry.name}`;
+        if (entry.isDirectory()) {
+          await visit(p);
+          continue;
+        }
+        const st = await fs.lstat(p);
+        if (isFerryOwn(entry.name) || !(st.isFile() || st.isSymbolicLink()) || st.ctimeMs >= sinceMs || st.mtimeMs >= sinceMs) {
+          count.kept++;
+          continue;
+        }
+        await fs.unlink(p);
+        count.removed++;
+      }
+      try {
+        await fs.rmdir(dir);
+        count.removed++;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    };
+    try {
+      await visit(abs);
+    } catch (err) {
+      throw coded(err, path);
+    }
+    return count;
   }
 
   async copy(from: string, to: string, options: CopyOptions = {}): Promise<CopyResult> {

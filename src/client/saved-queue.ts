@@ -10,7 +10,7 @@ import type { Transport } from './types.js';
 
 export type SavedEntry =
   | { dir: 'down'; path: string; dest: string; transport: Transport; size?: number; folder?: true }
-  | { dir: 'up'; local: string; path: string; size?: number };
+  | { dir: 'up'; local: string; path: string; size?: number; folder?: true };
 
 export interface SavedQueue {
   version: 1;

@@ -309,8 +309,14 @@ export class FakeFerry implements FerryApi {
   /** Entries per batch of listStream. */
   streamBatch = 1000;
 
+  /** The signal each listStream was given (undefined: none), to see a caller abort. */
+  streamSignals: (AbortSignal | undefined)[] = [];
+  /** Asked before each batch (0, 1, …): a promise returned holds the stream there, as a slow server walk would. */
+  streamHold: ((batch: number) => Promise<void> | undefined) | null = null;
+
   async listStream(options: ListOptions, stream: ListStream): Promise<number> {
     this.streamCalls.push(options);
+    this.streamSignals.push(stream.signal);
     const entries = await this.list(options);
     const cancelled = () => {
       this.abortedStreams++;
@@ -318,6 +324,7 @@ export class FakeFerry implements FerryApi {
     };
     let sent = 0;
     while (sent < entries.length) {
+      await this.streamHold?.(sent / this.streamBatch);
       if (stream.signal?.aborted) throw cancelled();
       const batch = entries.slice(sent, sent + this.streamBatch);
       stream.onBatch(batch);

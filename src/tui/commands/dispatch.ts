@@ -153,18 +153,26 @@ function upload(ctx: CommandContext): void {
     ctx.setMessage({ level: 'info', text: 'uploads start from the local pane: Tab to switch' });
     return;
   }
-  const targets = targetEntries(ctx.panes.local);
+  const sel = selectedEntry(ctx.panes.local);
+  // Marked entries, else the selected file, or the selected folder whole (as d does).
+  const marked = targetEntries(ctx.panes.local);
+  const targets = marked.length > 0 ? marked : sel?.type === 'dir' ? [sel] : [];
   if (targets.length === 0) {
-    ctx.setMessage({ level: 'info', text: 'select or mark local files to upload' });
+    ctx.setMessage({ level: 'info', text: 'select or mark local files or folders to upload' });
     return;
   }
   const chosen = targets.filter((e) => e.type === 'file');
   const files = chosen.map((e) => ({ localPath: ctx.localSide.resolve(e.path), remotePath: joinPath(ctx.panes.remote.path, e.name), size: e.size }));
-  if (chosen.length < targets.length) ctx.setMessage({ level: 'info', text: 'folders do not upload: mark the files inside them' });
-  if (files.length === 0) return;
   if (files.length === 1) ctx.transfers.upload(files[0]!.localPath, files[0]!.remotePath, files[0]!.size);
-  else ctx.transfers.uploadFiles(files);
-  ctx.log(files.length === 1 ? `upload ${chosen[0]!.path} → ${files[0]!.remotePath}` : `upload ${files.length} files → ${ctx.panes.remote.path || '/'}`);
+  else if (files.length > 1) ctx.transfers.uploadFiles(files);
+  if (files.length > 0)
+    ctx.log(files.length === 1 ? `upload ${chosen[0]!.path} → ${files[0]!.remotePath}` : `upload ${files.length} files → ${ctx.panes.remote.path || '/'}`);
+  // A folder goes whole: walked as the queue drains, its empty folders made there too.
+  for (const e of targets.filter((x) => x.type === 'dir')) {
+    const remote = joinPath(ctx.panes.remote.path, e.name);
+    ctx.transfers.uploadFolder(ctx.localSide.resolve(e.path), remote);
+    ctx.log(`upload ${e.path}/ → ${remote}/`);
+  }
   ctx.dispatch.local({ type: 'clearMarks' });
 }
 

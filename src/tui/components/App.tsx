@@ -37,6 +37,7 @@ import { markOf, paneCounts } from '../state/compare.js';
 import { CompareLine, compareRows } from './CompareLine.js';
 import { SyncPreview } from './SyncPreview.js';
 import { FILE_OP_ROWS, FileOpDialog } from './FileOpDialog.js';
+import { dialogKeysOf } from '../state/dialog-keys.js';
 import { CacheView } from './CacheView.js';
 import { CheckAllView } from './CheckAllView.js';
 import { BottomLine } from './BottomLine.js';
@@ -420,6 +421,12 @@ export function App({
       filters={focusedPane.filters}
       history={history}
       footer={{ scope: SCOPE[overlay.kind] ?? 'panes', pane: focus, uploadAllowed }}
+      dialogKeys={dialogKeysOf({
+        fileOp: fileOps.dialog,
+        conflict: conflict !== undefined,
+        resumeOffer: offer !== null,
+        preview: overlay.kind === 'none' ? compare.preview : null,
+      })}
       onClose={close}
       onFilters={(filters) => (focus === 'local' ? dispatchLocal : dispatchRemote)({ type: 'setFilters', filters })}
       complete={complete}

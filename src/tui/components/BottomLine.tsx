@@ -4,6 +4,7 @@
 import type { ClassicCompleter } from '../../client/classic-complete.js';
 import type { FooterContext } from '../keys/bindings.js';
 import type { Overlay } from '../commands/dispatch.js';
+import type { KeyHint } from '../state/dialog-keys.js';
 import { normalizeExt, type Filters } from '../state/filters.js';
 import { CommandLine } from './CommandLine.js';
 import { Footer } from './Footer.js';
@@ -20,6 +21,8 @@ export interface BottomLineProps {
   filters: Filters;
   history: readonly string[];
   footer: FooterContext;
+  /** The keys of a question or preview that owns the keyboard (file operation, conflict, sync preview): shown instead of the pane keys. */
+  dialogKeys?: readonly KeyHint[] | undefined;
   onClose(): void;
   onFilters(filters: Filters): void;
   /** A non-empty command line to run. */
@@ -36,7 +39,7 @@ const PROMPTS = {
   find: ' find names in the tree below: ',
 } as const;
 
-export function BottomLine({ width, overlay, filters, history, footer, onClose, onFilters, onRunLine, complete, onNameFilter }: BottomLineProps) {
+export function BottomLine({ width, overlay, filters, history, footer, dialogKeys, onClose, onFilters, onRunLine, complete, onNameFilter }: BottomLineProps) {
   if (overlay.kind === 'nameFilter') {
     return <NameFilterPrompt width={width} initial={filters.name} onChange={(name) => onNameFilter?.(name)} onDone={onClose} />;
   }
@@ -75,5 +78,5 @@ export function BottomLine({ width, overlay, filters, history, footer, onClose, 
   // A question or form is open and owns the keys; it lists its own. The pane keys
   // would do nothing now.
   if (DIALOGS.has(overlay.kind)) return <Line spec="" width={width} />;
-  return <Footer width={width} ctx={footer} />;
+  return <Footer width={width} ctx={footer} dialog={dialogKeys} />;
 }

@@ -2,6 +2,7 @@
 
 import { footerBindings, PINNED_FOOTER, type Binding, type FooterContext } from '../keys/bindings.js';
 import { displayKey } from '../keys/key-name.js';
+import type { KeyHint } from '../state/dialog-keys.js';
 import { displayWidth } from '../text.js';
 import { Line, type Seg } from './Line.js';
 
@@ -26,6 +27,20 @@ export function footerSegments(ctx: FooterContext, width: number): Seg[] {
   return [...segs, ...pinned.flatMap((e) => e.segs)];
 }
 
-export function Footer({ ctx, width }: { ctx: FooterContext; width: number }) {
-  return <Line spec={footerSegments(ctx, width)} width={width} />;
+/** An open question's own keys, as many whole hints as fit. */
+export function hintSegments(hints: readonly KeyHint[], width: number): Seg[] {
+  const segs: Seg[] = [];
+  let used = 0;
+  for (const { key, label } of hints) {
+    const w = displayWidth(key) + 1 + displayWidth(label) + 2;
+    if (used + w > width) break;
+    segs.push({ text: ` ${key}`, bold: true, color: 'accent' }, { text: ` ${label} ` });
+    used += w;
+  }
+  return segs;
+}
+
+/** The footer: the pane or view keys, or (`dialog`) the keys of the question that owns the keyboard. */
+export function Footer({ ctx, width, dialog }: { ctx: FooterContext; width: number; dialog?: readonly KeyHint[] | undefined }) {
+  return <Line spec={dialog ? hintSegments(dialog, width) : footerSegments(ctx, width)} width={width} />;
 }

@@ -24,6 +24,8 @@ type Pending = { way: 'down'; group?: FolderGroup } | { way: 'up'; local: string
 export interface MoveTrackerDeps {
   remote: FileOps;
   local: FileOps;
+  /** The local original of a folder moved to the server (LocalOps.removeMoved). */
+  removeMoved(path: string, sinceMs: number): Promise<{ removed: number; kept: number }>;
   refresh(side: 'local' | 'remote'): void;
   log(text: string, level?: 'info' | 'error'): void;
   fail(text: string): void;
@@ -99,6 +101,30 @@ export class MoveTracker {
         refresh('local');
       },
       (err: unknown) => fail(`moved ${move.local}, but the original stays: ${fileOpErrorText(err)}`),
+    );
+  }
+
+  /**
+   * A local folder went up (`local`, relative, as `remote`): only when every
+   * file of it landed verified does the original go, and then only what did
+   * not change since the move began (`sinceMs`).
+   */
+  folderUploaded(local: string, remote: string, allLanded: boolean, files: number, sinceMs: number): void {
+    const { removeMoved, log, refresh, fail } = this.deps();
+    // Messages name the folder (the local pane's paths start at the top of the disk); the log has the path.
+    const name = local.slice(local.lastIndexOf('/') + 1);
+    if (!allLanded) {
+      log(`move of ${local}/ stopped: not every file landed verified, the original stays`, 'error');
+      return fail(`moved ${name}/: not every file landed verified, so the original stays`);
+    }
+    void removeMoved(local, sinceMs).then(
+      ({ kept }) => {
+        log(`local: moved ${local}/ to the server as ${remote}/ (${files} files verified)${kept > 0 ? `; ${kept} changed meanwhile, kept here` : ''}`);
+        if (kept > 0) fail(`moved ${name}/, but ${kept} entries changed while it went up: kept here`);
+        refresh('local');
+        refresh('remote');
+      },
+      (err: unknown) => fail(`moved ${name}/, but the original stays: ${fileOpErrorText(err)}`),
     );
   }
 

@@ -7,6 +7,7 @@ import { confineLocal } from '../../client/local-path.js';
 import type { FerryApi, Transport } from '../../client/types.js';
 import { errorText } from '../errors.js';
 import type { ConflictAnswer } from '../state/conflicts.js';
+import type { JobGroup } from './upload-folder-jobs.js';
 
 /**
  * One file to move: what the queue holds until a slot is free. `scope` is its
@@ -32,6 +33,8 @@ export type Job =
       size?: number;
       overwrite?: boolean;
       parents?: boolean;
+      /** The folder it belongs to, counting its files as they land (a folder moved to the server). */
+      group?: JobGroup;
       scope?: number;
       index?: number;
       existing?: ConflictAnswer;

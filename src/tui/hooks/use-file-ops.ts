@@ -5,12 +5,12 @@
 // been verified. Marked entries act together; listings are read again after
 // every change.
 
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { parseClassic } from '../../client/classic.js';
 import { LocalOps } from '../../client/local-ops.js';
 import type { LocalSide } from '../../client/local-side.js';
+import { walkLocal } from '../../client/local-tree.js';
 import type { DownloadResult, Entry, FerryApi, FileOps, Side, UploadResult } from '../../client/types.js';
-import { plural } from '../../format.js';
 import { Command } from '../keys/bindings.js';
 import type { Message } from '../components/MessageLine.js';
 import {
@@ -28,8 +28,8 @@ import { MoveTracker } from './move-tracker.js';
 import type { Transfers } from './use-transfers.js';
 import type { Permissions } from './use-writable.js';
 
-/** Entries a delete's count looks at before it says "at least". */
-const COUNT_LIMIT = 100_000;
+/** A local count is shown again after this many more entries (a remote one at every batch). */
+const SHOW_EVERY = 500;
 
 const KIND_OF: Partial<Record<Command, FileOpKind>> = {
   [Command.Copy]: 'copy',
@@ -84,11 +84,19 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
   const d = useRef(deps);
   d.current = deps;
   const localOps = useRef<LocalOps | null>(null);
+  /** The delete dialog's count under way, stopped when the dialog closes. */
+  const counter = useRef<AbortController | null>(null);
+  const stopCount = () => {
+    counter.current?.abort();
+    counter.current = null;
+  };
+  useEffect(() => stopCount, []);
   /** Moves between sides, waiting for their transfers to land verified. */
   const moves = useRef<MoveTracker | null>(null);
   moves.current ??= new MoveTracker(() => ({
     remote: opsOf('remote'),
     local: opsOf('local'),
+    removeMoved: (path, since) => (opsOf('local') as LocalOps).removeMoved(path, since),
     refresh,
     log: d.current.log,
     fail,
@@ -131,26 +139,54 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
     setDialog({ kind, from: focus, entries, to, folder: panes()[to].path });
   }, []);
 
-  /** Fill in the delete dialog's size: what the chosen folders hold, read with a recursive listing. */
+  /**
+   * Fill in the delete dialog's size as it is counted: the server's listing
+   * streamed batch by batch (the local folder walked a folder at a time), the
+   * running count shown as it grows, nothing kept but the sums. The question
+   * can be answered at any moment; closing the dialog stops the count (and the
+   * server's walk with it).
+   */
   const countInside = async (side: PaneId, entries: readonly Entry[]) => {
-    const size: DeleteSize = { bytes: 0, inside: 0, partial: false };
-    for (const e of entries.filter((x) => x.type === 'dir')) {
+    stopCount();
+    const folders = entries.filter((x) => x.type === 'dir');
+    if (folders.length === 0) return;
+    const stop = new AbortController();
+    counter.current = stop;
+    const size: DeleteSize = { bytes: 0, inside: 0, partial: false, counting: true };
+    const show = () => setDialog((cur) => (cur?.kind === 'delete' && cur.entries === entries ? { ...cur, size: { ...size } } : cur));
+    const add = (x: Pick<Entry, 'type' | 'size'>) => {
+      size.inside++;
+      if (x.type === 'file') size.bytes += x.size;
+    };
+    for (const e of folders) {
       try {
-        const inside = await sideOf(side).list({ path: e.path, recursive: true, hidden: true });
-        size.inside += inside.length;
-        for (const x of inside) if (x.type === 'file') size.bytes += x.size;
+        if (side === 'remote') {
+          const onBatch = (batch: Entry[]) => {
+            for (const x of batch) add(x);
+            show();
+          };
+          await d.current.api.listStream({ path: e.path, recursive: true, hidden: true }, { signal: stop.signal, onBatch });
+        } else {
+          for await (const x of walkLocal(d.current.localSide.resolve(e.path), { hidden: true })) {
+            if (stop.signal.aborted) return;
+            add(x);
+            if (size.inside % SHOW_EVERY === 0) show();
+          }
+        }
       } catch {
         size.partial = true;
       }
-      if (size.inside > COUNT_LIMIT) {
-        size.partial = true;
-        break;
-      }
+      if (stop.signal.aborted) return;
     }
-    setDialog((cur) => (cur?.kind === 'delete' && cur.entries === entries ? { ...cur, size } : cur));
+    size.counting = false;
+    show();
+    if (counter.current === stop) counter.current = null;
   };
 
-  const close = useCallback(() => setDialog(null), []);
+  const close = useCallback(() => {
+    stopCount();
+    setDialog(null);
+  }, []);
 
   const makeFolder = useCallback((name: string) => {
     const cur = dialogRef.current;
@@ -171,6 +207,7 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
 
   const confirmDelete = useCallback(() => {
     const cur = dialogRef.current;
+    stopCount();
     setDialog(null);
     if (cur?.kind !== 'delete') return;
     const ops = opsOf(cur.side);
@@ -252,12 +289,6 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
     if (kind === 'move' && from === 'remote' && !permissions.write) {
       return fail('the server is read-only: a move would leave the files there (F5 copies)');
     }
-    if (kind === 'move' && from === 'local' && folders.length > 0) {
-      return fail('folders move to the server as an upload (`ferry upload --recursive`) then a delete (F8)');
-    }
-    if (from === 'local' && folders.length > 0 && files.length === 0) {
-      return fail('folders upload with `ferry upload --recursive`; mark the files inside to upload them here');
-    }
     if (from === 'remote') {
       let dest: string;
       try {
@@ -282,10 +313,15 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
       const up = files.map((f) => ({ localPath: localSide.resolve(f.path), remotePath: joinPath(destFolder, f.name), size: f.size }));
       if (kind === 'move') for (const [i, f] of files.entries()) moves.current!.expectUpload(up[i]!.remotePath, f.path);
       if (up.length === 1) transfers.upload(up[0]!.localPath, up[0]!.remotePath, up[0]!.size);
-      else transfers.uploadFiles(up);
-      log(`${kind} ${describeEntries(files)} → remote ${destFolder || '/'} (through the transfer queue)`);
-      if (folders.length > 0)
-        setMessage({ level: 'info', text: `${plural(folders.length, 'folder')} left out: folders upload with \`ferry upload --recursive\`` });
+      else if (up.length > 1) transfers.uploadFiles(up);
+      for (const f of folders) {
+        const remote = joinPath(destFolder, f.name);
+        // Walked as the queue drains; a move's original goes only once every file of it landed verified.
+        const since = Date.now();
+        const onDone = kind === 'move' ? (ok: boolean, n: number) => moves.current!.folderUploaded(f.path, remote, ok, n, since) : undefined;
+        transfers.uploadFolder(localSide.resolve(f.path), remote, onDone ? { onDone } : {});
+      }
+      log(`${kind} ${describeEntries(entries)} → remote ${destFolder || '/'} (through the transfer queue)`);
     }
     d.current.dispatch[from]({ type: 'clearMarks' });
     if (kind === 'move') setMessage({ level: 'info', text: `moving ${describeEntries(entries)}: each original is deleted once its copy is verified` });

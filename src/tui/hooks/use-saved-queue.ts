@@ -60,12 +60,17 @@ export function useSavedQueue(
 }
 
 /** Saved entries back into the queue: runs of plain files as one batch each, folders whole. */
-export function requeue(t: Pick<Transfers, 'downloadFiles' | 'downloadFolder' | 'uploadFiles'>, entries: readonly SavedEntry[]): void {
+export function requeue(t: Pick<Transfers, 'downloadFiles' | 'downloadFolder' | 'uploadFiles' | 'uploadFolder'>, entries: readonly SavedEntry[]): void {
   let i = 0;
   while (i < entries.length) {
     const e = entries[i]!;
     if (e.dir === 'down' && e.folder) {
       t.downloadFolder(e.path, e.transport, e.dest);
+      i++;
+      continue;
+    }
+    if (e.dir === 'up' && e.folder) {
+      t.uploadFolder(e.local, e.path);
       i++;
       continue;
     }
@@ -82,7 +87,7 @@ export function requeue(t: Pick<Transfers, 'downloadFiles' | 'downloadFolder' | 
       const files: { localPath: string; remotePath: string; size?: number }[] = [];
       for (; j < entries.length; j++) {
         const x = entries[j]!;
-        if (x.dir !== 'up') break;
+        if (x.dir !== 'up' || x.folder) break;
         files.push({ localPath: x.local, remotePath: x.path, size: x.size });
       }
       t.uploadFiles(files);

@@ -29,6 +29,7 @@ import {
   rowError,
 } from './transfer-jobs.js';
 import { Unfinished } from './unfinished.js';
+import { JobGroup, localFolderJobs } from './upload-folder-jobs.js';
 import { type Latest, useStore, useThrottledStore } from './use-store.js';
 
 export type { FailedTransfer, FileToDownload, FileToUpload } from './transfer-jobs.js';
@@ -52,6 +53,11 @@ export interface TransferHooks {
   onFailed?: (f: FailedTransfer) => void;
 }
 
+export interface UploadFolderOptions {
+  overwrite?: boolean;
+  onDone?: (allLanded: boolean, files: number) => void;
+}
+
 export interface Transfers {
   transfers: TransfersState;
   /** The newest state, before React has drawn it. */
@@ -63,6 +69,12 @@ export interface Transfers {
   downloadFolder(path: string, transport: Transport, dest: string, overwrite?: boolean): void;
   upload(localPath: string, remotePath: string, size?: number): void;
   uploadFiles(files: readonly FileToUpload[]): void;
+  /**
+   * A whole local folder (absolute `localPath`) as `remotePath` on the server:
+   * walked as the queue drains, its folders made there (empty ones too).
+   * `onDone` says, once, whether every file of it landed verified.
+   */
+  uploadFolder(localPath: string, remotePath: string, options?: UploadFolderOptions): void;
   clearFinished(): void;
   /** Cancel a running transfer, or drop a finished one from the list. */
   cancel(id: number): void;
@@ -104,6 +116,8 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
   const slotHolders = useRef(new Map<number, () => void>());
   const nextConflict = useRef(1);
   const listingHeld = useRef<ListingHeld>({ now: 0, most: 0 });
+  /** Local folders going up whose files are still being counted in. */
+  const groups = useRef(new Set<JobGroup>());
   const running = runningCount(transfers) > 0;
 
   useEffect(() => {
@@ -154,6 +168,8 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
           return;
         }
         if (out.kind === 'kept') {
+          // The same bytes already there (checked by MD5) count as landed; a file left as it was does not.
+          if (job.kind === 'upload') job.group?.settle(out.outcome === 'identical');
           dispatch({ type: 'done', id, bytes: 0, md5: out.md5, seconds: 0, note: out.note, outcome: out.outcome, now: Date.now() });
         } else if (out.kind === 'downloaded') {
           const r = out.r;
@@ -181,12 +197,14 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         } else {
           const r = out.r;
           dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, now: Date.now() });
+          if (job.kind === 'upload') job.group?.settle(r.verified);
           hooksRef.current.onUploaded?.(r);
         }
         return;
       }
     } catch (err) {
       pending.current.delete(id);
+      if (job.kind === 'upload') job.group?.settle(false);
       const aborted = both.aborted;
       // Cancelled by the user: say so plainly, whatever the client's wording.
       const error = aborted ? 'cancelled' : errorText(err);
@@ -309,6 +327,26 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
 
   const upload = useCallback((localPath: string, remotePath: string, size?: number) => uploadFiles([{ localPath, remotePath, size }]), [uploadFiles]);
 
+  const uploadFolder = useCallback(
+    (localPath: string, remotePath: string, options: UploadFolderOptions = {}) => {
+      dispatch({ type: 'enqueue', files: 0, bytes: 0, listing: 1, now: Date.now() });
+      const stillAlive = alive();
+      const onListed = (files: number, bytes: number, done: boolean) => {
+        if (stillAlive()) dispatch({ type: 'listed', files, bytes, done, now: Date.now() });
+      };
+      const group = new JobGroup((ok, files) => {
+        groups.current.delete(group);
+        options.onDone?.(ok, files);
+      });
+      groups.current.add(group);
+      const scope = ledger.current.add(1, () => ({ dir: 'up', local: localPath, path: remotePath, folder: true }), true);
+      const folder = { abs: localPath, remote: remotePath, group, ...(options.overwrite ? { overwrite: true } : {}) };
+      queue().pushFrom(tasksOf(localFolderJobs(api, folder, stillAlive, onListed), scope, true));
+    },
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+    [api],
+  );
+
   const answerConflict = useCallback(
     (answer: ConflictAnswer, all: boolean) => {
       const answered = settledBy(conflictsLatest.current, all);
@@ -332,6 +370,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         dispatch({ type: 'start', id, kind, path: job.path, transport: job.kind === 'upload' ? 'tcp' : job.transport, total: job.size, now });
         const note = job.kind === 'upload' ? "kept the server's copy" : 'kept the local copy';
         dispatch({ type: 'done', id, bytes: 0, md5: '', seconds: 0, note, outcome: 'skipped', now });
+        if (job.kind === 'upload') job.group?.settle(false);
         if (job.scope !== undefined) ledger.current.settle(job.scope, job.index ?? 0);
       }
     },
@@ -372,6 +411,8 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     q?.cancelAll(); // waiting tasks settle as dropped now; running ones abort and settle as cancelled
     ledger.current.clear();
     forAll.current.clear();
+    // A folder cut short has not landed whole: a move of it keeps its original.
+    for (const g of [...groups.current]) g.abandon();
     dispatch({ type: 'cancelRest', now: Date.now() });
     dispatch({ type: 'resume', now: Date.now() });
   }, [dispatch]);
@@ -390,6 +431,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     downloadFolder,
     upload,
     uploadFiles,
+    uploadFolder,
     clearFinished,
     cancel,
     togglePause,

@@ -170,7 +170,7 @@ export const BINDINGS: readonly Binding[] = [
     command: Command.Upload,
     keys: ['u'],
     label: 'upload',
-    help: 'Upload to the remote folder (if allowed)',
+    help: 'Upload files or folders (if allowed)',
     group: 'Transfer',
     scopes: ['panes'],
     footer: 10,

@@ -20,8 +20,10 @@ export interface DeleteSize {
   bytes: number;
   /** Files and folders inside the chosen folders. */
   inside: number;
-  /** The count stopped early (a huge folder): bytes and inside are at least these. */
+  /** A folder could not be read to its end: bytes and inside are at least these. */
   partial: boolean;
+  /** Still counting: these are the figures so far. */
+  counting?: boolean;
 }
 
 /** The other pane. */
@@ -43,6 +45,7 @@ export function deleteQuestion(entries: readonly Entry[], size: DeleteSize | nul
   let amount: string;
   if (!hasFolders) amount = formatBytes(fileBytes);
   else if (size === null) amount = 'counting…';
+  else if (size.counting) amount = `counting… ${size.inside.toLocaleString('en-US')} ${size.inside === 1 ? 'entry' : 'entries'}`;
   else {
     const more = size.partial ? 'at least ' : '';
     amount = `${more}${formatBytes(fileBytes + size.bytes)}${size.inside > 0 ? `, ${more}${plural(size.inside, 'entry', 'entries')} inside` : ''}`;

@@ -15,6 +15,8 @@ describe('the delete question', () => {
     expect(deleteQuestion([dir('big')], { bytes: 5, inside: 100001, partial: true })).toBe(
       'Delete the folder big (at least 5 B, at least 100001 entries inside)?',
     );
+    expect(deleteQuestion([dir('big')], { bytes: 5, inside: 12000, partial: false, counting: true })).toBe('Delete the folder big (counting… 12,000 entries)?');
+    expect(deleteQuestion([dir('big')], { bytes: 0, inside: 1, partial: false, counting: true })).toBe('Delete the folder big (counting… 1 entry)?');
     expect(describeEntries([dir('x'), dir('y')])).toBe('2 folders');
   });
 });
