@@ -43,7 +43,8 @@ describe('unfinished transfers across a quit', () => {
     const c = await app.api.downloads.next(); // the queue went on
     expect(c.path).toBe('c.txt');
     await app.press('q');
-    let f = await app.waitFor((x) => x.includes('Quit?'));
+    // The counts are redrawn at most every 100 ms: wait for them, not just for the question.
+    let f = await app.waitFor((x) => x.includes('1 transfer is running and 2 queued'));
     expect(f).toContain('1 transfer is running and 2 queued. Quit? ferry offers to resume them at the next start.');
     await app.press('y');
     expect(app.exited()).toBe(true);
