@@ -5,10 +5,7 @@
 // folder it starts in; only the remote side is confined, and by the server.
 
 import { lstat, open, readdir, readlink, stat } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { extname, isAbsolute, join, parse, relative, resolve, sep } from 'node:path';
-import { HashPool } from '../hashing/hash-worker.js';
-import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { md5OfFile } from './md5-file.js';
 import type { Entry, ListOptions, Side } from './types.js';
 
@@ -165,25 +162,4 @@ export async function localFileInfo(abs: string): Promise<{ size: number; mtimeM
   } catch {
     return null;
   }
-}
-
-/** One pool for the local MD5s of many files, started on first use; idle threads do not keep the process alive. */
-let md5Pool: HashPool | undefined;
-
-/**
- * The MD5s of many local files, in order: null where there is no regular file,
- * the error where one could not be read. Read by a hashing thread, the whole
- * list one after another in one message each way: for thousands of small
- * files that is a fraction of what a stat, an open, reads and a close through
- * the event loop cost per file (check-all over 20,000 files spent most of its
- * time in those hops). Callers keep each list small (tens of files).
- */
-export async function localMd5s(abs: readonly string[]): Promise<(string | null | Error)[]> {
-  if (abs.length === 0) return [];
-  md5Pool ??= new HashPool(availableParallelism());
-  const results = await md5Pool.hashBatch(abs, { md5: true });
-  return results.map((r) => {
-    if (!(r instanceof FerryError)) return r.md5 ?? new FerryError(ErrorCode.Internal, 'no MD5 from the hashing thread');
-    return r.code === ErrorCode.NotFound || r.code === ErrorCode.NotAFile ? null : r;
-  });
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localMd5s } from '../../src/client/local-side.js';
+import { localMd5s } from '../../src/client/local-md5s.js';
 import { scratchDir } from '../helpers/scratch.js';
 
 const md5 = (s: string) => createHash('md5').update(s).digest('hex');
