@@ -92,6 +92,10 @@ export function runTui(options: TuiOptions): Promise<void> {
           // Ink. Only when drawing on the process's own terminal: with streams of
           // the caller's, the console is not on that screen.
           patchConsole: stdout === process.stdout,
+          // Ink's default of 30 frames a second holds a key's frame back up to
+          // 33 ms after the frame before it; busy state (transfers, check-all)
+          // is throttled by its own stores, so keys alone come this fast.
+          maxFps: 60,
           // Not incrementalRendering: in Ink 6.8 it places the next frame one row
           // low after a frame ending in a newline. Whole-frame redraws are wrapped
           // in synchronized-output marks, so terminals show them without flicker.

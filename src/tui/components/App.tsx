@@ -7,6 +7,7 @@ import { Box, Text } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import { classicCompleter } from '../../client/classic-complete.js';
 import { Failure } from '../../client/failure.js';
+import { localMd5s } from '../../client/local-md5s.js';
 import { localMd5, localSideAt } from '../../client/local-side.js';
 import { RemoteSide } from '../../client/remote-side.js';
 import type { CacheApi, CacheStats, FerryApi } from '../../client/types.js';
@@ -364,6 +365,7 @@ export function App({
             api={api}
             remoteDir={remote.path}
             localMd5Of={(p) => localMd5(localSide.resolve(localCopyRel(current(), p)))}
+            localMd5sOf={(ps) => localMd5s(ps.map((p) => localSide.resolve(localCopyRel(current(), p))))}
             width={w}
             height={h}
             onClose={close}

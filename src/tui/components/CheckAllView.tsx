@@ -22,6 +22,12 @@ export interface CheckAllViewProps {
   remoteDir: string;
   /** MD5 of the local copy of a remote path, or null when there is none. */
   localMd5Of(remotePath: string): Promise<string | null>;
+  /**
+   * The same for several paths at once, in order (an error for one that could
+   * not be read): one hashing job for a batch of small files instead of a
+   * stat, an open, reads and a close each. Used when given.
+   */
+  localMd5sOf?(remotePaths: readonly string[]): Promise<(string | null | Error)[]>;
   width: number;
   height: number;
   onClose(): void;
@@ -40,10 +46,12 @@ const GLYPH: Record<LocalVerdict, Seg> = {
   error: { text: '!', color: 'error' },
 };
 
-/** Local copies hashed at once: enough to keep the disk busy with small files, few enough to leave it to transfers. */
+/** Local batches hashed at once: enough to keep the disk busy with small files, few enough to leave it to transfers. */
 const LOCAL_WORKERS = 4;
+/** Local copies per batch (one hashing job each): small files cost their hops, not their bytes. */
+export const LOCAL_BATCH = 64;
 
-export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClose, onFinished, onLog }: CheckAllViewProps) {
+export function CheckAllView({ api, remoteDir, localMd5Of, localMd5sOf, width, height, onClose, onFinished, onLog }: CheckAllViewProps) {
   const [s, dispatch, latest] = useStore(checkAllReducer, initialCheckAll);
   const listRows = Math.max(1, height - 2 - 3);
   // The run's callbacks outlive renders: they read the current list height from here.
@@ -62,7 +70,10 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
     const verdicts: LocalResult[] = [];
     // Files the server hashed, waiting for their local copy to be hashed: the
     // results themselves (already held by the rows), never a promise per file.
-    const waiting: HashResult[] = [];
+    // Taken from `next` on (no shift: that copies a long array each time), the
+    // taken part dropped now and then.
+    let waiting: HashResult[] = [];
+    let next = 0;
     let workers = 0;
     let serverDone = false;
     let finished = false;
@@ -77,7 +88,7 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
       timer ??= setTimeout(flush, GATHER_MS);
     };
     const finish = () => {
-      if (finished || ac.signal.aborted || !serverDone || workers > 0 || waiting.length > 0) return;
+      if (finished || ac.signal.aborted || !serverDone || workers > 0 || next < waiting.length) return;
       finished = true;
       flush();
       dispatch({ type: 'done' });
@@ -86,19 +97,34 @@ export function CheckAllView({ api, remoteDir, localMd5Of, width, height, onClos
       onLog(`check all ${remoteDir || '/'}: ${rows.length} files, ${sum.differs} differ or failed`);
       onFinished?.(rows);
     };
-    const verdictOf = async (r: HashResult): Promise<LocalResult> => {
-      try {
-        const local = await localMd5Of(r.path);
-        if (local === null) return { path: r.path, verdict: 'missing' };
-        return local === r.md5 ? { path: r.path, verdict: 'same' } : { path: r.path, verdict: 'differs', localMd5: local };
-      } catch (err) {
-        return { path: r.path, verdict: 'error', error: `local copy: ${errorText(err)}` };
+    const verdictOf = (r: HashResult, local: string | null | Error): LocalResult => {
+      if (local instanceof Error) return { path: r.path, verdict: 'error', error: `local copy: ${errorText(local)}` };
+      if (local === null) return { path: r.path, verdict: 'missing' };
+      return local === r.md5 ? { path: r.path, verdict: 'same' } : { path: r.path, verdict: 'differs', localMd5: local };
+    };
+    const md5s = (paths: readonly string[]): Promise<(string | null | Error)[]> =>
+      localMd5sOf
+        ? localMd5sOf(paths)
+        : Promise.all(paths.map((p) => localMd5Of(p).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))))));
+    const take = (): HashResult[] => {
+      const batch = waiting.slice(next, next + LOCAL_BATCH);
+      next += batch.length;
+      if (next >= 4096 && next * 2 >= waiting.length) {
+        waiting = waiting.slice(next);
+        next = 0;
       }
+      return batch;
     };
     const work = async () => {
       workers++;
-      for (let r = waiting.shift(); r && !ac.signal.aborted; r = waiting.shift()) {
-        verdicts.push(await verdictOf(r));
+      for (let batch = take(); batch.length > 0 && !ac.signal.aborted; batch = take()) {
+        let locals: (string | null | Error)[];
+        try {
+          locals = await md5s(batch.map((r) => r.path));
+        } catch (err) {
+          locals = batch.map(() => (err instanceof Error ? err : new Error(String(err))));
+        }
+        batch.forEach((r, i) => verdicts.push(verdictOf(r, i < locals.length ? (locals[i] as string | null | Error) : new Error('no answer'))));
         soon();
       }
       workers--;

@@ -3,9 +3,10 @@
 // heavy border, which stays visible without colour.
 
 import { Box, Text } from 'ink';
+import { memo } from 'react';
 import { displayWidth, truncate } from '../text.js';
 import { useTheme } from '../theme.js';
-import { Line, type LineSpec } from './Line.js';
+import { Line, type LineSpec, sameSpec } from './Line.js';
 
 const LIGHT = { tl: '┌', tr: '┐', bl: '└', br: '┘', h: '─', v: '│' };
 const HEAVY = { tl: '┏', tr: '┓', bl: '┗', br: '┛', h: '━', v: '┃' };
@@ -50,15 +51,7 @@ export function Frame({ width, height, title, titleRight, focused = false, rows 
         {borderTitle(width, title, titleRight, focused)}
       </Text>
       {shown.map((r, i) => (
-        <Box key={r.key ?? i} flexDirection="row" width={width}>
-          <Text color={borderColor} bold={focused}>
-            {b.v}
-          </Text>
-          <Line spec={r.spec} width={inner} inverse={r.inverse} />
-          <Text color={borderColor} bold={focused}>
-            {b.v}
-          </Text>
-        </Box>
+        <FrameRow key={r.key ?? i} spec={r.spec} inverse={r.inverse} width={inner} border={b.v} borderColor={borderColor} bold={focused} />
       ))}
       {Array.from({ length: padding }, (_, i) => (
         <Text key={`pad${i}`} color={borderColor} bold={focused} wrap="truncate">
@@ -71,3 +64,38 @@ export function Frame({ width, height, title, titleRight, focused = false, rows 
     </Box>
   );
 }
+
+interface FrameRowProps {
+  spec: LineSpec;
+  inverse: boolean | undefined;
+  width: number;
+  border: string;
+  borderColor: string | undefined;
+  bold: boolean;
+}
+
+/**
+ * One body row, drawn again only when what it shows changed: a key that moves
+ * the cursor redraws two rows of one pane in React, not every row of both
+ * (specs are rebuilt each render, so they are compared by content). The
+ * borders stay texts of their own: string-width measures an all-ASCII line in
+ * one test, and a box-drawing character in it would send the whole line
+ * through grapheme segmentation on every frame.
+ */
+const FrameRow = memo(
+  function FrameRow({ spec, inverse, width, border, borderColor, bold }: FrameRowProps) {
+    return (
+      <Box flexDirection="row" width={width + 2}>
+        <Text color={borderColor} bold={bold}>
+          {border}
+        </Text>
+        <Line spec={spec} width={width} inverse={inverse} />
+        <Text color={borderColor} bold={bold}>
+          {border}
+        </Text>
+      </Box>
+    );
+  },
+  (a, b) =>
+    a.inverse === b.inverse && a.width === b.width && a.border === b.border && a.borderColor === b.borderColor && a.bold === b.bold && sameSpec(a.spec, b.spec),
+);

@@ -34,10 +34,19 @@ export function fitSegments(spec: LineSpec, width: number): Seg[] {
 }
 
 export function Line({ spec, width, inverse }: { spec: LineSpec; width: number; inverse?: boolean }) {
+  return (
+    <Text wrap="truncate">
+      <LineSegs spec={spec} width={width} inverse={inverse} />
+    </Text>
+  );
+}
+
+/** The styled text of a line, to nest inside a Text (Frame puts its borders beside it). */
+export function LineSegs({ spec, width, inverse }: { spec: LineSpec; width: number; inverse?: boolean }) {
   const theme = useTheme();
   const segs = fitSegments(spec, width);
   return (
-    <Text wrap="truncate" inverse={inverse}>
+    <Text inverse={inverse}>
       {segs.map((s, i) => (
         <Text key={i} color={s.color && theme.color ? theme[s.color] : undefined} bold={s.bold} dimColor={s.dim} inverse={s.inverse}>
           {s.text}
@@ -45,6 +54,18 @@ export function Line({ spec, width, inverse }: { spec: LineSpec; width: number; 
       ))}
     </Text>
   );
+}
+
+/** Whether two specs draw the same (compared by content: specs are rebuilt every render). */
+export function sameSpec(a: LineSpec, b: LineSpec): boolean {
+  if (a === b) return true;
+  if (typeof a === 'string' || typeof b === 'string' || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.text !== y.text || x.color !== y.color || x.bold !== y.bold || x.dim !== y.dim || x.inverse !== y.inverse) return false;
+  }
+  return true;
 }
 
 /** Plain text of a line spec (for tests and width checks). */
