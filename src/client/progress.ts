@@ -1,11 +1,14 @@
-// Transfer progress: a smoothed rate and an ETA, reported at most every
-// `intervalMs` so a fast transfer does not flood the CLI or the TUI.
+// Transfer progress: a smoothed rate and an ETA, reported every `intervalMs`
+// so a fast transfer does not flood the CLI or the TUI, and also each time a
+// sixteenth of the file has arrived, so a transfer over in a tenth of a second
+// still moves its bar (and a caller can act part-way through it).
 
 import type { TransferProgress, Transport } from './types.js';
 
 export class ProgressMeter {
   private samples: { t: number; bytes: number }[] = [];
   private lastEmit = 0;
+  private lastEmitBytes = 0;
   bytes = 0;
 
   constructor(
@@ -24,8 +27,9 @@ export class ProgressMeter {
     this.samples.push({ t, bytes });
     // A two-second window: steady enough to read, quick to follow a change.
     while (this.samples.length > 2 && t - this.samples[0]!.t > 2000) this.samples.shift();
-    if (force || t - this.lastEmit >= this.intervalMs) {
+    if (force || t - this.lastEmit >= this.intervalMs || bytes - this.lastEmitBytes >= this.total / 16) {
       this.lastEmit = t;
+      this.lastEmitBytes = bytes;
       this.onProgress?.(this.snapshot());
     }
   }
