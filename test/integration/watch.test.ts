@@ -162,15 +162,30 @@ class Mirror {
     return new Set((await this.client.list({ path: '', recursive: true, hidden: true })).map((e) => e.path));
   }
 
+  /** Events that arrive while a relisting runs: applied on top of it once it is in. */
+  private held: WatchEvent[] | null = null;
+
   apply(events: WatchEvent[]): void {
-    for (const e of events) {
+    if (this.held) {
+      this.held.push(...events);
+      return;
+    }
+    for (const [i, e] of events.entries()) {
       if (e.kind === 'rescan') {
         this.rescans.push(e.reason ?? '');
+        // The listing may predate changes whose events come while it runs: those are held
+        // and applied after it, never onto a set the listing then replaces.
+        this.held = events.slice(i + 1);
         // A client closed at the end of a test may leave a relisting unfinished: nothing to converge then.
         this.relisting = this.relisting.then(async () => {
           this.paths = await this.list().catch(() => this.paths);
+          const later = this.held ?? [];
+          this.held = null;
+          this.apply(later);
         });
-      } else if (e.kind === 'removed') {
+        return;
+      }
+      if (e.kind === 'removed') {
         for (const p of this.paths) if (p === e.path || p.startsWith(`${e.path}/`)) this.paths.delete(p);
       } else this.paths.add(e.path);
     }
