@@ -177,26 +177,20 @@ export function App({
   // What the server allows, read again after every reconnection.
   const permissions = useWritable(api, uploadAllowedAtStart);
   const uploadAllowed = permissions.upload;
-  const fileOps = useFileOps({
+  // What the file operations and the compare both act through: the panes as they are now, and the queue.
+  const shared = {
     api,
     localSide,
-    remoteSide,
     panes: () => ({ local: localLatest.current, remote: remoteLatest.current }),
     dispatch: { local: dispatchLocal, remote: dispatchRemote },
     transfers,
     permissions,
     setMessage,
     log,
-  });
+  };
+  const fileOps = useFileOps({ ...shared, remoteSide });
   const compare = useCompare({
-    api,
-    localSide,
-    panes: () => ({ local: localLatest.current, remote: remoteLatest.current }),
-    dispatch: { local: dispatchLocal, remote: dispatchRemote },
-    transfers,
-    permissions,
-    setMessage,
-    log,
+    ...shared,
     ...(hashIndexFile !== undefined ? { indexFile: hashIndexFile } : {}),
   });
   const fileOpsRef = useRef(fileOps);
