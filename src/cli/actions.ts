@@ -2,19 +2,55 @@
 // `ferry shell`, so both behave and look the same.
 
 import type { ClassicCommand } from '../client/classic.js';
-import type { DownloadOptions, Entry, FerryApi, HashResult, ListOptions } from '../client/types.js';
+import { type SortLimits, SortedListing } from '../client/sorted-listing.js';
+import type { DownloadOptions, FerryApi, HashResult, ListOptions } from '../client/types.js';
 import { formatBytes, plural } from '../format.js';
 import { escapeControls } from '../safe-text.js';
 import type { CliIo } from './io.js';
-import { out, printJson, terminalWidth } from './io.js';
-import { downloadJson, downloadLines, entryJson, entryLines, hashHeader, hashJson, hashLine, hashSummary } from './print.js';
+import { out, printJson, terminalWidth, writeOut } from './io.js';
+import { downloadJson, downloadLines, EntryTable, entryJson, hashHeader, hashJson, hashLine, hashSummary, jsonElement } from './print.js';
 import { renderHashing, renderTransfer, renderWaiting, StatusLine } from './progress.js';
 
-export async function showList(io: CliIo, api: FerryApi, options: ListOptions, json: boolean): Promise<Entry[]> {
-  const entries = await api.list(options);
-  if (json) printJson(io, entries.map(entryJson));
-  else for (const line of entryLines(entries, terminalWidth(io))) out(io, line);
-  return entries;
+/**
+ * A listing, printed in the listing order (client/listing-order.ts). The
+ * server's order is not that order, so every entry must be seen before the
+ * first is printed; SortedListing holds at most a run of them and sorts larger
+ * listings through temp files, so a listing of any size prints in bounded
+ * memory. Resolves with the number of entries.
+ */
+export async function showList(
+  io: CliIo,
+  api: Pick<FerryApi, 'listStream'>,
+  options: ListOptions,
+  json: boolean,
+  sort: { limits?: Partial<SortLimits>; seen?: (sorter: SortedListing) => void } = {},
+): Promise<number> {
+  const sorter = new SortedListing(sort.limits);
+  const table = json ? undefined : new EntryTable(terminalWidth(io));
+  try {
+    const count = await api.listStream(options, {
+      onBatch: (batch) => {
+        sorter.add(batch);
+        if (table) for (const e of batch) table.count(e);
+      },
+    });
+    if (table) {
+      if (!table.empty) out(io, table.header());
+      for await (const batch of sorter.sorted()) await writeOut(io.stdout, batch.map((e) => `${table.line(e)}\n`).join(''));
+      out(io, table.summary());
+    } else {
+      let first = true;
+      for await (const batch of sorter.sorted()) {
+        await writeOut(io.stdout, `${first ? '[\n' : ',\n'}${batch.map((e) => jsonElement(entryJson(e))).join(',\n')}`);
+        first = false;
+      }
+      out(io, first ? '[]' : '\n]');
+    }
+    sort.seen?.(sorter);
+    return count;
+  } finally {
+    await sorter.dispose();
+  }
 }
 
 export async function showHash(io: CliIo, api: FerryApi, path: string, options: { rehash?: boolean; blake3?: boolean; json: boolean }): Promise<HashResult> {

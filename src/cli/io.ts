@@ -88,6 +88,14 @@ export function out(io: CliIo, line = ''): void {
   io.stdout.write(`${line}\n`);
 }
 
+/** Write and, when the stream says it is full, wait for it to drain (a pipe to `less` reads slowly). */
+export function writeOut(stream: Output, chunk: string | Uint8Array): Promise<void> {
+  const ok = stream.write(chunk);
+  const s = stream as Output & { once?: (event: 'drain', fn: () => void) => unknown };
+  if (ok !== false || typeof s.once !== 'function') return Promise.resolve();
+  return new Promise((resolve) => s.once!('drain', resolve));
+}
+
 /** Write a `ferry: ` message to stderr. */
 export function warn(io: CliIo, message: string): void {
   io.stderr.write(`ferry: ${message}\n`);

@@ -3,7 +3,7 @@
 
 import { formatBytes, formatRate, formatTime, plural } from '../format.js';
 import type { DownloadResult, Entry, HashResult, LogRecord, UploadResult } from '../client/types.js';
-import { cellWidth, cut, fitLine, pad, printable, renderTable, type Column } from './table.js';
+import { cellWidth, cut, fitLine, headerWidths, measure, pad, printable, renderTable, type TableLayout, tableLayout, tableLine, type Column } from './table.js';
 
 /** The --json shape of a listing row: the Entry without the redundant mtimeMs. */
 export function entryJson(e: Entry): { path: string; name: string; ext: string; size: number; mtime: string; type: string; link?: string; target?: string } {
@@ -42,15 +42,76 @@ const entryColumns: Column<Entry>[] = [
   { header: 'TYPE', value: (e) => e.type, drop: 1 },
 ];
 
+/**
+ * A listing as an aligned table, for rows that stream: every entry is first
+ * counted (column widths, totals) as it arrives, then printed one line at a
+ * time, so the rows themselves need not be held in between.
+ */
+export class EntryTable {
+  private readonly natural = headerWidths(entryColumns);
+  private layout: TableLayout | undefined;
+  private files = 0;
+  private dirs = 0;
+  private links = 0;
+  private bytes = 0;
+
+  /** `width`: the terminal's, which the table then fits. */
+  constructor(private readonly width?: number) {}
+
+  count(e: Entry): void {
+    measure(entryColumns, this.natural, e);
+    if (e.type === 'file') {
+      this.files++;
+      this.bytes += e.size;
+    } else if (e.type === 'dir') this.dirs++;
+    else this.links++;
+  }
+
+  get empty(): boolean {
+    return this.files + this.dirs + this.links === 0;
+  }
+
+  header(): string {
+    return tableLine(
+      entryColumns,
+      this.laidOut(),
+      entryColumns.map((c) => c.header),
+      this.width,
+    );
+  }
+
+  line(e: Entry): string {
+    return tableLine(
+      entryColumns,
+      this.laidOut(),
+      entryColumns.map((c) => c.value(e)),
+      this.width,
+    );
+  }
+
+  summary(): string {
+    const links = this.links > 0 ? `, ${plural(this.links, 'broken link')}` : '';
+    const summary = `${plural(this.files, 'file')}, ${plural(this.dirs, 'folder')}, ${formatBytes(this.bytes)}${links}`;
+    return this.empty ? `no matching entries (${summary})` : summary;
+  }
+
+  private laidOut(): TableLayout {
+    this.layout ??= tableLayout(entryColumns, this.natural, this.width);
+    return this.layout;
+  }
+}
+
 /** An aligned table of entries and a summary line; `width`: the terminal's, which the table then fits. */
 export function entryLines(entries: readonly Entry[], width?: number): string[] {
-  const files = entries.filter((e) => e.type === 'file');
-  const dirs = entries.filter((e) => e.type === 'dir').length;
-  const links = entries.length - files.length - dirs;
-  const bytes = files.reduce((sum, e) => sum + e.size, 0);
-  const summary = `${plural(files.length, 'file')}, ${plural(dirs, 'folder')}, ${formatBytes(bytes)}${links > 0 ? `, ${plural(links, 'broken link')}` : ''}`;
-  if (entries.length === 0) return [`no matching entries (${summary})`];
-  return [...renderTable(entryColumns, entries, width), summary];
+  const table = new EntryTable(width);
+  for (const e of entries) table.count(e);
+  if (table.empty) return [table.summary()];
+  return [table.header(), ...entries.map((e) => table.line(e)), table.summary()];
+}
+
+/** One element of a JSON array as JSON.stringify(array, null, 2) writes it. */
+export function jsonElement(value: unknown): string {
+  return `  ${JSON.stringify(value, null, 2).replaceAll('\n', '\n  ')}`;
 }
 
 // Hash rows are printed as they arrive, so the columns have fixed widths

@@ -60,17 +60,34 @@ export function fitLine(text: string, width: number | undefined): string {
 /** The narrowest a cut column becomes: its header, and never under this. */
 const MIN_CUT_WIDTH = 12;
 
+/** The columns shown and their widths: what every line of one table shares. */
+export interface TableLayout {
+  shown: number[];
+  widths: number[];
+}
+
+/** Each column's natural width: the widest of its header and its cells so far (grow it with `measure`). */
+export function headerWidths<Row>(columns: Column<Row>[]): number[] {
+  return columns.map((c) => cellWidth(c.header));
+}
+
+/** Widen `natural` to fit one row's cells; returns the cells. */
+export function measure<Row>(columns: Column<Row>[], natural: number[], row: Row): string[] {
+  const cells = columns.map((c) => c.value(row));
+  cells.forEach((v, i) => {
+    const w = cellWidth(v);
+    if (w > natural[i]!) natural[i] = w;
+  });
+  return cells;
+}
+
 /**
- * Render rows as lines: a header, then one line per row; no trailing spaces.
- * Given the terminal's `width`, lines fit it: columns marked `cut` give way
- * (widest first, down to their floor), then columns marked `drop` are left out
- * whole (a date is shown whole or not at all), then cut columns go below their
- * floor, and only then is a line cut at its end. Without a width (output to a
- * pipe or a file) nothing is cut.
+ * Which columns to show, how wide, for a terminal of `width`: columns marked
+ * `cut` give way (widest first, down to their floor), then columns marked
+ * `drop` are left out whole (a date is shown whole or not at all), then cut
+ * columns go below their floor. Without a width everything is shown whole.
  */
-export function renderTable<Row>(allColumns: Column<Row>[], rows: readonly Row[], width?: number): string[] {
-  const allCells = rows.map((row) => allColumns.map((c) => c.value(row)));
-  const natural = allColumns.map((c, i) => Math.max(cellWidth(c.header), ...allCells.map((r) => cellWidth(r[i] ?? ''))));
+export function tableLayout<Row>(allColumns: Column<Row>[], natural: number[], width?: number): TableLayout {
   let shown = allColumns.map((_, i) => i);
   let widths = natural;
   if (width !== undefined) {
@@ -85,18 +102,41 @@ export function renderTable<Row>(allColumns: Column<Row>[], rows: readonly Row[]
     // Still too wide: cut columns go down to a few cells.
     if (total(shown, widths) > width) widths = squeeze(allColumns, shown, natural, width, () => 4);
   }
-  const line = (values: string[]) => {
-    const text = shown
-      .map((i) => {
-        const c = allColumns[i]!;
-        const v = values[i] ?? '';
-        return pad(c.cut && width !== undefined ? cut(v, widths[i] ?? 0, c.cut) : v, widths[i] ?? 0, c.align);
-      })
-      .join('  ')
-      .trimEnd();
-    return fitLine(text, width);
-  };
-  return [line(allColumns.map((c) => c.header)), ...allCells.map(line)];
+  return { shown, widths };
+}
+
+/** One line of a table laid out by tableLayout (the header: the columns' headers as `values`); no trailing spaces. */
+export function tableLine<Row>(allColumns: Column<Row>[], layout: TableLayout, values: string[], width?: number): string {
+  const { shown, widths } = layout;
+  const text = shown
+    .map((i) => {
+      const c = allColumns[i]!;
+      const v = values[i] ?? '';
+      return pad(c.cut && width !== undefined ? cut(v, widths[i] ?? 0, c.cut) : v, widths[i] ?? 0, c.align);
+    })
+    .join('  ')
+    .trimEnd();
+  return fitLine(text, width);
+}
+
+/**
+ * Render rows as lines: a header, then one line per row, fitted to the
+ * terminal's `width` as tableLayout says, and only then cut at its end.
+ * Without a width (output to a pipe or a file) nothing is cut.
+ */
+export function renderTable<Row>(allColumns: Column<Row>[], rows: readonly Row[], width?: number): string[] {
+  const natural = headerWidths(allColumns);
+  const allCells = rows.map((row) => measure(allColumns, natural, row));
+  const layout = tableLayout(allColumns, natural, width);
+  return [
+    tableLine(
+      allColumns,
+      layout,
+      allColumns.map((c) => c.header),
+      width,
+    ),
+    ...allCells.map((cells) => tableLine(allColumns, layout, cells, width)),
+  ];
 }
 
 /** A line's width with the `shown` columns at `widths`, gaps included. */

@@ -7,8 +7,8 @@ import type { Argv } from 'yargs';
 import { READ_MAX_BYTES } from '../../client/read-range.js';
 import { interruptible } from '../actions.js';
 import { CliError } from '../errors.js';
-import type { Ctx, Output } from '../io.js';
-import { warn } from '../io.js';
+import type { Ctx } from '../io.js';
+import { warn, writeOut } from '../io.js';
 import { withClient, withClientOptions } from '../options.js';
 
 function whole(name: string, n: number | undefined, allowNegative: boolean): number | undefined {
@@ -16,14 +16,6 @@ function whole(name: string, n: number | undefined, allowNegative: boolean): num
   if (!Number.isSafeInteger(n) || (!allowNegative && n < 0))
     throw new CliError(`--${name} must be a whole number${allowNegative ? '' : ' of 0 or more'}, not ${n}`);
   return n;
-}
-
-/** Write and, when the stream says it is full, wait for it to drain (a pipe to `less` reads slowly). */
-function write(stream: Output, bytes: Buffer): Promise<void> {
-  const ok = stream.write(bytes);
-  const s = stream as Output & { once?: (event: 'drain', fn: () => void) => unknown };
-  if (ok !== false || typeof s.once !== 'function') return Promise.resolve();
-  return new Promise((resolve) => s.once!('drain', resolve));
 }
 
 export function catCommand(ctx: Ctx) {
@@ -50,7 +42,7 @@ export function catCommand(ctx: Ctx) {
             while (at < end) {
               const chunk = await api.read(a.file, { offset: at, count: Math.min(READ_MAX_BYTES, end - at), signal });
               if (chunk.bytes.length === 0) break;
-              await write(ctx.io.stdout, chunk.bytes);
+              await writeOut(ctx.io.stdout, chunk.bytes);
               at += chunk.bytes.length;
               first = chunk;
             }
