@@ -89,6 +89,16 @@ describe('layering', () => {
     expect(outside.flatMap((f) => offending([f], opensSockets(f)))).toEqual([]);
   });
 
+  it('the share store is path confinement only: reading bytes and making folders live beside it', () => {
+    // design.md: one place decides where a client path leads. What is built on
+    // that decision (read-whole.ts, store-writes.ts, map-limit.ts) stays out, so
+    // the place stays small enough to review whole.
+    const store = all.find((f) => f.file === 'server/store.ts')!;
+    const reads = [...store.text.matchAll(/\b(readSync|readFile(Sync)?|read)\s*\(|\.read\(|\bfs\.mkdir\(/g)].map((m) => m[0]);
+    expect(reads).toEqual([]);
+    expect(store.text).not.toMatch(/\b(readWhole|makeParents|mapLimit)\b/);
+  });
+
   it('request handlers reach the file system only through the share store', () => {
     // upload.ts still writes its temp file itself; every other handler goes through ShareStore.
     const handlers = all.filter((f) => f.file.startsWith('server/handlers/') && f.file !== 'server/handlers/upload.ts');

@@ -13,7 +13,8 @@ import { LIST_BATCH, MAX_HEADER_BYTES } from '../protocol/limits.js';
 import type { ListRequest, WireEntry } from '../protocol/messages.js';
 import { cheapMatcher, filesOnly, nameMatcher } from '../protocol/filter.js';
 import { fileContains } from './keyword.js';
-import { mapLimit, type Child, type ShareStore } from './store.js';
+import { mapLimit } from './map-limit.js';
+import type { Child, ShareStore } from './store.js';
 
 export interface WalkItem {
   entry: WireEntry;

@@ -68,6 +68,26 @@ function isWithin(inner: string[], outer: string[]): boolean {
 }
 
 /**
+ * Make the folders above `rel` that do not exist yet, one level at a time,
+ * each created inside its held parent (ShareStore.withParent) and checked to
+ * be a folder inside the share before the next: a name that exists as
+ * anything else, or a link out of the share, stops it with the usual codes.
+ */
+export async function makeParents(store: ShareStore, rel: string): Promise<void> {
+  const segs = store.segments(rel);
+  for (let depth = 1; depth < segs.length; depth++) {
+    const folder = segs.slice(0, depth).join('/');
+    await store.withParent(folder, async (parent) => {
+      await fs.mkdir(parent.at(parent.name), { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EEXIST') throw fsError(err, folder);
+      });
+    });
+    const made = await store.resolve(folder);
+    if (!made.stat.isDirectory()) throw new FerryError(ErrorCode.NotADirectory, `'${made.rel}' is not a folder`);
+  }
+}
+
+/**
  * Make a folder inside its held parent (ShareStore.withParent). With
  * `parents` the folders above it are made first, and an existing folder is
  * not an error (like mkdir -p); without, an existing name is EXISTS.
@@ -76,7 +96,7 @@ export async function makeFolder(ctx: RequestContext<MkdirRequest>): Promise<obj
   const { store } = ctx.services;
   const { path, parents } = ctx.request;
   refuseRoot(store, path, 'made again');
-  if (parents) await store.makeParents(path);
+  if (parents) await makeParents(store, path);
   return store.withParent(path, async (parent) => {
     try {
       await fs.mkdir(parent.at(parent.name), { mode: 0o755 });

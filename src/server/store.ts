@@ -1,5 +1,5 @@
 // The shared folder. This is the ONE place where a client-supplied path turns
-// into a filesystem path: every handler goes through resolve/openRead/
+// into a filesystem path: every handler goes through resolve/openRead/openNow/
 // withParent, and the listing walk goes through children(), so confinement
 // is decided once, here.
 //
@@ -10,7 +10,7 @@
 // stays inside the share. Only regular files and folders are ever served, and
 // never ferry's own state (isPrivate, see private-state.ts).
 
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, read, readlinkSync, realpathSync, statSync, type Dir, type Stats } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, statSync, type Dir, type Stats } from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -97,25 +97,6 @@ export function nameProblem(name: string): string | undefined {
   if (name.includes('\\')) return 'contains a backslash';
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) return `has a name longer than ${MAX_NAME_BYTES} bytes`;
   return undefined;
-}
-
-/** Read into `buffer` from `at` on (file position `at`), on the thread pool; resolves with the bytes read. */
-function readAt(fd: number, buffer: Buffer, at: number): Promise<number> {
-  return new Promise((resolve, reject) => read(fd, buffer, at, buffer.length - at, at, (err, n) => (err ? reject(err) : resolve(n))));
-}
-
-/** Run fn over items with at most `limit` in flight; results keep the input order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const run = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, run));
-  return out;
 }
 
 /** A folder held open by descriptor; see openHeldFolder. */
@@ -337,13 +318,12 @@ export class ShareStore {
   }
 
   /**
-   * A regular file of at most `maxBytes`, read whole (a batch's file, one
-   * chunk at most): opened like openRead, then, once `room(size)` resolves
-   * (the caller's memory bound), read in one pass. A file larger than
-   * `maxBytes` is TOO_LARGE; one that grew, shrank or was written while it was
-   * read is CHANGED, so the bytes returned are exactly the version `stat` names.
+   * openRead, every step a synchronous call (see resolveNow), for reading a
+   * small file whole (read-whole.ts): the descriptor is fstat'ed after
+   * opening and must be the same dev+ino the resolve saw, so a file swapped
+   * in between is refused. The caller closes `fd`.
    */
-  async readWhole(rel: string, maxBytes: number, room: (bytes: number) => Promise<void>): Promise<Resolved & { bytes: Buffer }> {
+  openNow(rel: string): Resolved & { fd: number } {
     const r = this.resolveNow(rel);
     if (!r.stat.isFile()) fail(ErrorCode.NotAFile, `'${r.rel || '/'}' is a folder`);
     let fd: number;
@@ -354,49 +334,13 @@ export class ShareStore {
       throw fsError(err, r.rel);
     }
     try {
-      // The file opened must be the one resolve saw (as in openRead).
       const stat = fstatSync(fd);
       if (!stat.isFile()) fail(ErrorCode.NotAFile, `'${r.rel}' is not a regular file`);
       if (stat.dev !== r.stat.dev || stat.ino !== r.stat.ino) fail(ErrorCode.Changed, `'${r.rel}' changed while opening`);
-      if (stat.size > maxBytes) fail(ErrorCode.TooLarge, `'${r.rel}' is larger than ${maxBytes} bytes: download it on its own`);
-      await room(stat.size);
-      // One byte more than the size: a file that grew is seen in the same read.
-      const buffer = Buffer.allocUnsafe(stat.size + 1);
-      let got = 0;
-      for (;;) {
-        const n = await readAt(fd, buffer, got);
-        got += n;
-        if (n === 0 || got === buffer.length) break;
-      }
-      const after = fstatSync(fd);
-      if (got !== stat.size || after.size !== stat.size || after.mtimeMs !== stat.mtimeMs) {
-        fail(ErrorCode.Changed, `'${r.rel}' changed while it was being read`);
-      }
-      return { abs: r.abs, rel: r.rel, stat, bytes: buffer.subarray(0, got) };
+      return { fd, abs: r.abs, rel: r.rel, stat };
     } catch (err) {
-      throw fsError(err, r.rel);
-    } finally {
       closeSync(fd);
-    }
-  }
-
-  /**
-   * Make the folders above `rel` that do not exist yet, one level at a time,
-   * each created inside its held parent (withParent) and checked to be a
-   * folder inside the share before the next: a name that exists as anything
-   * else, or a link out of the share, stops it with the usual codes.
-   */
-  async makeParents(rel: string): Promise<void> {
-    const segs = this.segments(rel);
-    for (let depth = 1; depth < segs.length; depth++) {
-      const folder = segs.slice(0, depth).join('/');
-      await this.withParent(folder, async (parent) => {
-        await fs.mkdir(parent.at(parent.name), { mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
-          if (err.code !== 'EEXIST') throw fsError(err, folder);
-        });
-      });
-      const made = await this.resolve(folder);
-      if (!made.stat.isDirectory()) fail(ErrorCode.NotADirectory, `'${made.rel}' is not a folder`);
+      throw fsError(err, r.rel);
     }
   }
 

@@ -14,6 +14,7 @@ import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import { type BatchEnd, type BatchFailure, type BatchFile, type BatchRequest, type FileIdentity, MAX_BATCH_FILE_BYTES } from '../../protocol/messages.js';
 import type { Handler, RequestContext } from '../context.js';
 import { OrderedBytes } from './ordered-bytes.js';
+import { readWhole } from '../read-whole.js';
 
 /** Files opened and read ahead of the one being sent. */
 const READ_AHEAD_FILES = 8;
@@ -66,7 +67,7 @@ async function readOne(ctx: RequestContext<BatchRequest>, path: string, i: numbe
   const slot = room.slot();
   let taken: number | undefined;
   try {
-    const { stat, bytes } = await store.readWhole(path, MAX_BATCH_FILE_BYTES, async (size) => {
+    const { stat, bytes } = await readWhole(store, path, MAX_BATCH_FILE_BYTES, async (size) => {
       await slot.take(size);
       taken = size;
     });

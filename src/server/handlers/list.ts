@@ -3,7 +3,7 @@ import type { ListRequest, WireEntry } from '../../protocol/messages.js';
 import type { Handler } from '../context.js';
 import type { HashIndex } from '../hash-index.js';
 import { listEntries, type WalkItem } from '../listing.js';
-import { mapLimit } from '../store.js';
+import { mapLimit } from '../map-limit.js';
 import { stepByTurn } from '../turns.js';
 
 /** Files of one listing queued for background hashing at most. */

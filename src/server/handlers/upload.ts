@@ -3,6 +3,7 @@ import { open, link, rename, unlink } from 'node:fs/promises';
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import type { UploadRequest } from '../../protocol/messages.js';
 import type { Handler } from '../context.js';
+import { makeParents } from '../store-writes.js';
 
 /**
  * Receive a file into a temp name beside its target, hashing as bytes arrive;
@@ -17,7 +18,7 @@ export const upload: Handler<UploadRequest> = async (ctx) => {
   const { request } = ctx;
   // The session refuses writes on a read-only server before they start; this is the second lock.
   if (!ctx.services.allowWrite) throw new FerryError(ErrorCode.ReadOnly, 'this server is read-only (start it with --allow-write to allow changes)');
-  if (request.parents) await store.makeParents(request.path);
+  if (request.parents) await makeParents(store, request.path);
   return store.withParent(request.path, async (parent) => {
     const { target, temp } = await store.prepareWrite(parent, request.overwrite ?? false);
     const handle = await open(temp, 'wx', 0o644);
