@@ -205,7 +205,9 @@ export class FakeFerry implements FerryApi {
     this.checkWrite(`remove ${path}${options.recursive ? ' recursive' : ''}`);
     const before = this.files.length;
     this.files = this.files.filter((f) => f.path !== path && !f.path.startsWith(`${path}/`));
-    this.emptyFolders.delete(path);
+    for (const d of [...this.emptyFolders]) if (d === path || d.startsWith(`${path}/`)) this.emptyFolders.delete(d);
+    // As on a disk, the folders above what went stay, empty or not.
+    for (let cut = path.lastIndexOf('/'); cut > 0; cut = path.lastIndexOf('/', cut - 1)) this.emptyFolders.add(path.slice(0, cut));
     return { path, removed: before - this.files.length + 1 };
   }
 

@@ -197,6 +197,26 @@ describe('rename and move', () => {
     expect(existsSync(join(a.localRoot, 'Pasta', 'sauce'))).toBe(true);
   });
 
+  it('a big folder moved here streams through the queue: never listed whole, its originals gone as each lands', async () => {
+    const big = Array.from({ length: 300 }, (_, i) => ({ path: `Big/d${i % 5}/f${i}.txt`, content: `file ${i}` }));
+    const api = new FakeFerry([...big, { path: 'other.txt', content: 'stays' }]);
+    api.streamBatch = 20;
+    const a = renderApp({ api, local: { 'drafts/a.txt': 'a' } });
+    app = a;
+    await a.waitFor((x) => x.includes('Big/') && x.includes('drafts/'));
+    await a.press('F6'); // the cursor is on Big/
+    await a.waitFor((x) => x.includes('move Big'));
+    await a.press('enter');
+    for (let i = 0; i < 300; i++) (await a.api.downloads.next(5000)).finish();
+    await a.waitFor(() => a.api.fileOps.includes('remove Big'), 10_000);
+    // Walked folder by folder as the queue drained; no listing of the whole tree first.
+    expect(a.api.listCalls.filter((o) => o.recursive === true)).toEqual([]);
+    expect(a.api.fileOps.filter((op) => /^remove Big\/d\d\/f\d+\.txt$/.test(op))).toHaveLength(300);
+    expect(a.api.fileOps.slice(-6).sort()).toEqual(['remove Big', 'remove Big/d0', 'remove Big/d1', 'remove Big/d2', 'remove Big/d3', 'remove Big/d4']);
+    expect(a.api.mostOpen).toBeLessThanOrEqual(4);
+    for (let d = 0; d < 5; d++) expect(existsSync(join(a.localRoot, 'Big', `d${d}`))).toBe(true);
+  }, 30_000);
+
   it('a folder whose file fails to arrive stays on the server', async () => {
     const a = await start();
     await a.press('F6');

@@ -3,26 +3,33 @@
 // and a moved folder's (now empty) folders go last, deepest first, each only
 // if empty: a file that arrived on the server meanwhile keeps its folder.
 // Not a hook: use-file-ops holds one and feeds it the queue's results.
+//
+// A remote folder moved here is never listed whole: the queue walks it as it
+// drains (folderJobs), a JobGroup counts its files, and each file's original
+// goes as that file lands. Held per folder moved: counts only.
 
-import type { DownloadResult, FileOps, UploadResult } from '../../client/types.js';
+import type { DownloadResult, FerryApi, FileOps, UploadResult } from '../../client/types.js';
 import { joinPath, parentPath } from '../state/pane.js';
 import { fileOpErrorText } from '../state/file-ops.js';
+import { JobGroup } from './upload-folder-jobs.js';
 
-/** A remote folder being moved here: its files still to arrive, its folders to remove at the end. */
+/** A remote folder being moved here: counts of what is under way, and how it went. */
 interface FolderGroup {
   root: string;
-  waiting: Set<string>;
-  /** Remote folders below and including root, deepest first. */
-  folders: string[];
   /** The local folder `root` lands in (relative to the local side). */
   localFolder: string;
   failed: boolean;
+  /** Originals being deleted now, each once its file landed verified. */
+  removing: number;
+  /** Every file of it has settled, and the walk was whole unless `failed`. */
+  settled: boolean;
+  files: number;
 }
 
-type Pending = { way: 'down'; group?: FolderGroup } | { way: 'up'; local: string };
+type Pending = { way: 'down' } | { way: 'up'; local: string };
 
 export interface MoveTrackerDeps {
-  remote: FileOps;
+  remote: FileOps & Pick<FerryApi, 'listStream'>;
   local: FileOps;
   /** The local original of a folder moved to the server (LocalOps.removeMoved). */
   removeMoved(path: string, sinceMs: number): Promise<{ removed: number; kept: number }>;
@@ -47,19 +54,56 @@ export class MoveTracker {
   }
 
   /**
-   * A remote folder queued for download into `localFolder` (relative): `files`
-   * and `folders` are what a listing found in it just before.
+   * A remote folder to be moved into `localFolder` (relative): the group to
+   * give the transfer queue's downloadFolder. Each file's original is deleted
+   * as that file lands verified; once all have, and the walk was whole, the
+   * folders follow (finishFolder).
    */
-  expectFolder(root: string, files: readonly string[], folders: readonly string[], localFolder: string): void {
-    const group: FolderGroup = {
-      root,
-      waiting: new Set(files),
-      folders: [root, ...folders].sort((a, b) => b.split('/').length - a.split('/').length),
-      localFolder,
-      failed: false,
-    };
-    for (const f of files) this.pending.set(f, { way: 'down', group });
-    if (files.length === 0) void this.finishFolder(group);
+  folderGroup(root: string, localFolder: string): JobGroup {
+    const group: FolderGroup = { root, localFolder, failed: false, removing: 0, settled: false, files: 0 };
+    return new JobGroup(
+      (whole, files) => {
+        if (!whole) group.failed = true;
+        group.settled = true;
+        group.files = files;
+        this.maybeFinish(group);
+      },
+      { settled: (path, landed) => this.folderFileSettled(group, path, landed) },
+    );
+  }
+
+  private folderFileSettled(group: FolderGroup, path: string, landed: boolean): void {
+    // Only bytes checked at their destination let the original go.
+    if (!landed) {
+      group.failed = true;
+      this.deps().log(`move of ${path} stopped: it did not land verified, the original stays`, 'error');
+      return;
+    }
+    const { remote, log, fail } = this.deps();
+    group.removing++;
+    void remote
+      .remove(path)
+      .then(
+        () => log(`remote: deleted ${path} (moved here, verified)`),
+        (err: unknown) => {
+          group.failed = true;
+          fail(`moved ${path}, but the original stays: ${fileOpErrorText(err)}`);
+        },
+      )
+      .finally(() => {
+        group.removing--;
+        this.maybeFinish(group);
+      });
+  }
+
+  private maybeFinish(group: FolderGroup): void {
+    if (!group.settled || group.removing > 0) return;
+    group.settled = false; // once
+    if (group.failed) {
+      this.deps().log(`move of ${group.root}/ stopped: not every file landed verified, the folder stays on the server`, 'error');
+      return;
+    }
+    void this.finishFolder(group);
   }
 
   downloaded(r: DownloadResult): void {
@@ -68,24 +112,13 @@ export class MoveTracker {
     this.pending.delete(r.path);
     const { remote, log, refresh, fail } = this.deps();
     // Only bytes checked at their destination let the original go.
-    if (!r.verified || r.skipped) {
-      if (move.group) move.group.failed = true;
-      return fail(`moved ${r.path}: the copy was not verified, so the original stays`);
-    }
+    if (!r.verified || r.skipped) return fail(`moved ${r.path}: the copy was not verified, so the original stays`);
     void remote.remove(r.path).then(
       () => {
         log(`remote: deleted ${r.path} (moved here, verified)`);
-        // A folder's files are many: its listing is read again once, at its end.
-        if (!move.group) refresh('remote');
-        if (move.group) {
-          move.group.waiting.delete(r.path);
-          if (move.group.waiting.size === 0) void this.finishFolder(move.group);
-        }
+        refresh('remote');
       },
-      (err: unknown) => {
-        if (move.group) move.group.failed = true;
-        fail(`moved ${r.path}, but the original stays: ${fileOpErrorText(err)}`);
-      },
+      (err: unknown) => fail(`moved ${r.path}, but the original stays: ${fileOpErrorText(err)}`),
     );
   }
 
@@ -133,33 +166,40 @@ export class MoveTracker {
     const move = this.pending.get(remotePath);
     if (!move) return;
     this.pending.delete(remotePath);
-    if (move.way === 'down' && move.group) move.group.failed = true;
     this.deps().log(`move of ${remotePath} stopped: its transfer failed, the original stays`, 'error');
   }
 
   /**
    * Every file of a moved folder is here, verified, and gone from the server:
    * make its folders here (empty ones too), then remove them there, each only
-   * if empty, deepest first.
+   * if empty, deepest first. Walked again folder by folder (clearFolder), so
+   * what is held is one folder's sub-folder names a level, never the tree.
    */
   private async finishFolder(group: FolderGroup): Promise<void> {
-    if (group.failed) return;
-    const { remote, local, log, refresh, fail } = this.deps();
-    const base = parentPath(group.root);
-    for (const folder of [...group.folders].reverse()) {
-      const rel = base === '' ? folder : folder.slice(base.length + 1);
-      await local.mkdir(joinPath(group.localFolder, rel), { parents: true }).catch(() => undefined);
-    }
-    for (const folder of group.folders) {
-      try {
-        await remote.remove(folder);
-      } catch (err) {
-        fail(`moved ${group.root}/, but ${folder}/ stays on the server: ${fileOpErrorText(err)}`);
-        break;
-      }
-    }
-    log(`remote: moved ${group.root}/ here, verified`);
+    const { log, refresh } = this.deps();
+    const done = await this.clearFolder(group, group.root, parentPath(group.root));
+    if (done) log(`remote: moved ${group.root}/ here, verified (${group.files} files)`);
     refresh('remote');
     refresh('local');
+  }
+
+  /** `folder` made here, its sub-folders cleared, then it removed there (only if empty); false once something stays. */
+  private async clearFolder(group: FolderGroup, folder: string, base: string): Promise<boolean> {
+    const { remote, local, fail } = this.deps();
+    const rel = base === '' ? folder : folder.slice(base.length + 1);
+    await local.mkdir(joinPath(group.localFolder, rel), { parents: true }).catch(() => undefined);
+    const subs: string[] = [];
+    try {
+      await remote.listStream(
+        { path: folder, recursive: false, hidden: true },
+        { onBatch: (batch) => void subs.push(...batch.filter((e) => e.type === 'dir').map((e) => e.path)) },
+      );
+      for (const sub of subs) if (!(await this.clearFolder(group, sub, base))) return false;
+      await remote.remove(folder);
+      return true;
+    } catch (err) {
+      fail(`moved ${group.root}/, but ${folder}/ stays on the server: ${fileOpErrorText(err)}`);
+      return false;
+    }
   }
 }

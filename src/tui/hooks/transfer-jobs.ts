@@ -22,6 +22,8 @@ export type Job =
       dest: string;
       size?: number;
       overwrite?: boolean;
+      /** The folder or batch it belongs to, counting its files as they land (a folder moved here, a sync). */
+      group?: JobGroup;
       scope?: number;
       index?: number;
       existing?: ConflictAnswer;
@@ -33,7 +35,7 @@ export type Job =
       size?: number;
       overwrite?: boolean;
       parents?: boolean;
-      /** The folder it belongs to, counting its files as they land (a folder moved to the server). */
+      /** The folder or batch it belongs to, counting its files as they land (a folder moved to the server, a sync). */
       group?: JobGroup;
       scope?: number;
       index?: number;
@@ -64,6 +66,8 @@ export interface FileToDownload {
   dest?: string;
   /** Replace a differing file there (a sync the user confirmed). */
   overwrite?: boolean;
+  /** Counts it as it lands (a sync records each file it made). */
+  group?: JobGroup;
 }
 
 export interface FileToUpload {
@@ -74,6 +78,8 @@ export interface FileToUpload {
   overwrite?: boolean;
   /** Make the folders above it on the server that are missing. */
   parents?: boolean;
+  /** Counts it as it lands (a sync records each file it made). */
+  group?: JobGroup;
 }
 
 export function codeOf(err: unknown): string | undefined {
@@ -126,17 +132,20 @@ export interface ListingHeld {
  * is one folder's files not yet taken (as small records), never the tree.
  * `onListed` counts files into the batch as they are seen, and once more with
  * `done` at the end; a folder that cannot be listed is one broken job,
- * counted as one file.
+ * counted as one file. A `group` counts the jobs (a move waits for all of
+ * them to land) and hears at the end whether the walk was whole.
  */
 export async function* folderJobs(
   api: FerryApi,
-  folder: { path: string; transport: Transport; dest: string; overwrite?: boolean },
+  folder: { path: string; transport: Transport; dest: string; overwrite?: boolean; group?: JobGroup },
   alive: () => boolean,
   onListed: (files: number, bytes: number, done: boolean) => void,
   held: ListingHeld = { now: 0, most: 0 },
 ): AsyncGenerator<Job> {
-  const { path, transport, dest, overwrite } = folder;
+  const { path, transport, dest, overwrite, group } = folder;
   const dirs: string[] = [path];
+  let whole = true;
+  let complete = false;
   try {
     while (dirs.length > 0) {
       const dir = dirs.pop()!;
@@ -188,10 +197,12 @@ export async function* folderJobs(
             try {
               to = folderFileDest(dest, path, f.path);
             } catch (error) {
+              whole = false;
               yield { kind: 'broken', path: f.path, transport, error };
               continue;
             }
-            yield { kind: 'download', path: f.path, transport, dest: to, size: f.size, overwrite };
+            group?.add(f.path);
+            yield { kind: 'download', path: f.path, transport, dest: to, size: f.size, overwrite, ...(group ? { group } : {}) };
             continue;
           }
           if (ended) break;
@@ -206,11 +217,15 @@ export async function* folderJobs(
       }
       if (failed !== null) {
         if (!alive()) return;
+        whole = false;
         onListed(1, 0, false);
         yield { kind: 'broken', path: dir, transport, error: (failed as { error: unknown }).error };
       }
     }
+    complete = true;
   } finally {
+    // Stopped early (cancel all, or the queue let go of it): not whole.
+    group?.end(whole && complete);
     onListed(0, 0, true);
   }
 }

@@ -9,11 +9,19 @@ import { walkLocal } from '../../client/local-tree.js';
 import type { FerryApi } from '../../client/types.js';
 import type { Job } from './transfer-jobs.js';
 
+/** What a group's owner hears of each job (a move deletes each original, a sync records each file). */
+export interface GroupWatch {
+  /** A job was made for `path` (before the queue runs it). */
+  added?(path: string): void;
+  /** The job for `path` ended: `landed` when it arrived verified. */
+  settled?(path: string, landed: boolean): void;
+}
+
 /**
- * The jobs of one folder, counted: `add` as the walk makes one, `settle` as
- * each ends, `end` once the walk is over. `onDone` runs once, with true only
- * when the walk was whole and every job landed verified; `abandon` (cancel all)
- * ends it false at once.
+ * The jobs of one folder (or one batch), counted: `add` as the walk makes one,
+ * `settle` as each ends, `end` once the walk is over. `onDone` runs once, with
+ * true only when the walk was whole and every job landed verified; `abandon`
+ * (cancel all) ends it false at once. Only counts are held, whatever the size.
  */
 export class JobGroup {
   private outstanding = 0;
@@ -22,16 +30,21 @@ export class JobGroup {
   private over = false;
   files = 0;
 
-  constructor(private readonly onDone: (ok: boolean, files: number) => void) {}
+  constructor(
+    private readonly onDone: (ok: boolean, files: number) => void,
+    private readonly watch: GroupWatch = {},
+  ) {}
 
-  add(): void {
+  add(path?: string): void {
     this.outstanding++;
     this.files++;
+    if (path !== undefined) this.watch.added?.(path);
   }
 
-  settle(landed: boolean): void {
+  settle(landed: boolean, path?: string): void {
     if (!landed) this.ok = false;
     this.outstanding--;
+    if (path !== undefined) this.watch.settled?.(path, landed);
     this.check();
   }
 

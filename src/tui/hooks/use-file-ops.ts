@@ -94,7 +94,7 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
   /** Moves between sides, waiting for their transfers to land verified. */
   const moves = useRef<MoveTracker | null>(null);
   moves.current ??= new MoveTracker(() => ({
-    remote: opsOf('remote'),
+    remote: d.current.api,
     local: opsOf('local'),
     removeMoved: (path, since) => (opsOf('local') as LocalOps).removeMoved(path, since),
     refresh,
@@ -306,7 +306,7 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
         );
       for (const f of folders) {
         if (kind === 'copy') transfers.downloadFolder(f.path, 'tcp', dest);
-        else void moveFolderHere(f.path, dest, destFolder);
+        else moveFolderHere(f.path, dest, destFolder);
       }
       log(`${kind} ${describeEntries(entries)} → local ${destFolder || '/'} (through the transfer queue)`);
     } else {
@@ -327,18 +327,13 @@ export function useFileOps(deps: FileOpsDeps): FileOpsControl {
     if (kind === 'move') setMessage({ level: 'info', text: `moving ${describeEntries(entries)}: each original is deleted once its copy is verified` });
   };
 
-  /** A remote folder moved here: listed first, so that only what was there and arrived verified is deleted. */
-  const moveFolderHere = async (path: string, dest: string, destFolder: string) => {
-    let inside: Entry[];
-    try {
-      inside = await d.current.remoteSide.list({ path, recursive: true, hidden: true });
-    } catch (err) {
-      return fail(`move ${path}/: ${fileOpErrorText(err)}`);
-    }
-    const files = inside.filter((e) => e.type === 'file').map((e) => e.path);
-    const folders = inside.filter((e) => e.type === 'dir').map((e) => e.path);
-    moves.current!.expectFolder(path, files, folders, destFolder);
-    if (files.length > 0) d.current.transfers.downloadFolder(path, 'tcp', dest);
+  /**
+   * A remote folder moved here: streamed through the transfer queue like a
+   * copy (never listed whole first); each file's original goes once it landed
+   * verified, the folders once every file has (MoveTracker.folderGroup).
+   */
+  const moveFolderHere = (path: string, dest: string, destFolder: string) => {
+    d.current.transfers.downloadFolder(path, 'tcp', dest, undefined, moves.current!.folderGroup(path, destFolder));
   };
 
   const downloaded = useCallback((r: DownloadResult) => moves.current!.downloaded(r), []);

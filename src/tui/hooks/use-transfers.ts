@@ -65,8 +65,11 @@ export interface Transfers {
   download(path: string, transport: Transport, dest: string, size?: number, overwrite?: boolean): void;
   /** Many files into `dest`: queued at once, read by the queue as it drains. */
   downloadFiles(files: readonly FileToDownload[], transport: Transport, dest: string): void;
-  /** A whole remote folder into `dest`/<name>: listed when the queue reaches it, one queue entry per file. */
-  downloadFolder(path: string, transport: Transport, dest: string, overwrite?: boolean): void;
+  /**
+   * A whole remote folder into `dest`/<name>: listed when the queue reaches it, one queue entry per file.
+   * A `group` counts its files as they land and hears whether the listing was whole (a move waits for it).
+   */
+  downloadFolder(path: string, transport: Transport, dest: string, overwrite?: boolean, group?: JobGroup): void;
   upload(localPath: string, remotePath: string, size?: number): void;
   uploadFiles(files: readonly FileToUpload[]): void;
   /**
@@ -116,7 +119,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
   const slotHolders = useRef(new Map<number, () => void>());
   const nextConflict = useRef(1);
   const listingHeld = useRef<ListingHeld>({ now: 0, most: 0 });
-  /** Local folders going up whose files are still being counted in. */
+  /** Groups of jobs whose files are still being counted in (folders going up or moved here, a sync's files). */
   const groups = useRef(new Set<JobGroup>());
   const running = runningCount(transfers) > 0;
 
@@ -169,7 +172,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         }
         if (out.kind === 'kept') {
           // The same bytes already there (checked by MD5) count as landed; a file left as it was does not.
-          if (job.kind === 'upload') job.group?.settle(out.outcome === 'identical');
+          job.group?.settle(out.outcome === 'identical', job.path);
           dispatch({ type: 'done', id, bytes: 0, md5: out.md5, seconds: 0, note: out.note, outcome: out.outcome, now: Date.now() });
         } else if (out.kind === 'downloaded') {
           const r = out.r;
@@ -194,17 +197,18 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
             now: Date.now(),
           });
           hooksRef.current.onDownloaded?.(r);
+          if (job.kind === 'download') job.group?.settle(r.verified && !r.skipped, job.path);
         } else {
           const r = out.r;
           dispatch({ type: 'done', id, bytes: r.bytes, md5: r.md5, seconds: r.seconds, now: Date.now() });
-          if (job.kind === 'upload') job.group?.settle(r.verified);
+          if (job.kind === 'upload') job.group?.settle(r.verified, job.path);
           hooksRef.current.onUploaded?.(r);
         }
         return;
       }
     } catch (err) {
       pending.current.delete(id);
-      if (job.kind === 'upload') job.group?.settle(false);
+      if (job.kind !== 'broken') job.group?.settle(false, job.path);
       const aborted = both.aborted;
       // Cancelled by the user: say so plainly, whatever the client's wording.
       const error = aborted ? 'cancelled' : errorText(err);
@@ -238,6 +242,11 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
     }
     ledger.current.exhausted(scope);
   }
+  /** The callers' groups among `items`, so cancel-all ends them (a group over, its move or sync settled, is let go). */
+  const watchGroups = (items: readonly { group?: JobGroup | undefined }[]) => {
+    for (const g of groups.current) if (g.done) groups.current.delete(g);
+    for (const it of items) if (it.group) groups.current.add(it.group);
+  };
   /** True until the next cancel-all: a source read after it yields nothing more. */
   const alive = () => {
     const gen = generation.current;
@@ -271,9 +280,18 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         transport,
         ...sized(files[i]!.size),
       }));
+      watchGroups(files);
       const make = (f: FileToDownload): Job => {
         const over = f.overwrite ?? overwrite;
-        return { kind: 'download', path: f.path, transport, dest: f.dest ?? dest, size: f.size, ...(over ? { overwrite: over } : {}) };
+        return {
+          kind: 'download',
+          path: f.path,
+          transport,
+          dest: f.dest ?? dest,
+          size: f.size,
+          ...(over ? { overwrite: over } : {}),
+          ...(f.group ? { group: f.group } : {}),
+        };
       };
       queue().pushFrom(tasksOf(jobsOf(files, make, alive()), scope));
     },
@@ -287,7 +305,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
   );
 
   const downloadFolder = useCallback(
-    (path: string, transport: Transport, dest: string, overwrite?: boolean) => {
+    (path: string, transport: Transport, dest: string, overwrite?: boolean, group?: JobGroup) => {
       dispatch({ type: 'enqueue', files: 0, bytes: 0, listing: 1, now: Date.now() });
       const stillAlive = alive();
       const onListed = (files: number, bytes: number, done: boolean) => {
@@ -295,7 +313,10 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
       };
       const scope = ledger.current.add(1, () => ({ dir: 'down', path, dest, transport, folder: true }), true);
       const q = queue();
-      q.pushFrom(tasksOf(folderJobs(api, { path, transport, dest, overwrite }, stillAlive, onListed, listingHeld.current), scope, true));
+      if (group) watchGroups([{ group }]);
+      q.pushFrom(
+        tasksOf(folderJobs(api, { path, transport, dest, overwrite, ...(group ? { group } : {}) }, stillAlive, onListed, listingHeld.current), scope, true),
+      );
       // Once everything queued has landed: the folder's empty folders, and every
       // folder's time (writing files into a folder changes it, so this comes last).
       void q.idle().then(() => {
@@ -311,6 +332,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
       if (files.length === 0) return;
       dispatch({ type: 'enqueue', files: files.length, bytes: files.reduce((n, f) => n + (f.size ?? 0), 0), now: Date.now() });
       const scope = ledger.current.add(files.length, (i) => ({ dir: 'up', local: files[i]!.localPath, path: files[i]!.remotePath, ...sized(files[i]!.size) }));
+      watchGroups(files);
       const make = (f: FileToUpload): Job => ({
         kind: 'upload',
         localPath: f.localPath,
@@ -318,6 +340,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         size: f.size,
         ...(f.overwrite ? { overwrite: true } : {}),
         ...(f.parents ? { parents: true } : {}),
+        ...(f.group ? { group: f.group } : {}),
       });
       queue().pushFrom(tasksOf(jobsOf(files, make, alive()), scope));
     },
@@ -370,7 +393,7 @@ export function useTransfers(api: FerryApi, hooks: TransferHooks): Transfers {
         dispatch({ type: 'start', id, kind, path: job.path, transport: job.kind === 'upload' ? 'tcp' : job.transport, total: job.size, now });
         const note = job.kind === 'upload' ? "kept the server's copy" : 'kept the local copy';
         dispatch({ type: 'done', id, bytes: 0, md5: '', seconds: 0, note, outcome: 'skipped', now });
-        if (job.kind === 'upload') job.group?.settle(false);
+        job.group?.settle(false, job.path);
         if (job.scope !== undefined) ledger.current.settle(job.scope, job.index ?? 0);
       }
     },
