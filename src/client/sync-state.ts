@@ -10,6 +10,7 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { defaultCacheDir } from '../cache/cache.js';
 import { BLAKE3_HEX } from '../protocol/chunk-hash.js';
+import type { Difference } from './compare.js';
 
 export interface SyncRecord {
   size: number;
@@ -19,10 +20,22 @@ export interface SyncRecord {
 
 const VERSION = 1;
 
-/** The state file of one pair. */
-export function syncStateFile(pair: { server: string; remoteDir: string; localDir: string; direction: string }, cacheDir?: string): string {
+/** One pair, as `ferry sync` and the app's sync preview name it. */
+export interface SyncPair {
+  server: string;
+  remoteDir: string;
+  localDir: string;
+  direction: string;
+}
+
+/**
+ * The state file of one pair. The remote folder is taken as a sync takes it
+ * (no slashes around it) and the local one made absolute, so `ferry sync docs/
+ * ./here` and the app's preview of docs beside /abs/here share one file.
+ */
+export function syncStateFile(pair: SyncPair, cacheDir?: string): string {
   const key = createHash('sha256')
-    .update(JSON.stringify([pair.server, pair.remoteDir, path.resolve(pair.localDir), pair.direction]))
+    .update(JSON.stringify([pair.server, pair.remoteDir.replace(/^\/+|\/+$/g, ''), path.resolve(pair.localDir), pair.direction]))
     .digest('hex')
     .slice(0, 24);
   return path.join(cacheDir ?? defaultCacheDir(), 'sync', `${key}.json`);
@@ -55,4 +68,31 @@ export async function saveSyncState(file: string, records: ReadonlyMap<string, S
     await fs.rm(temp, { force: true }).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * What a sync knows of the destination before it changes anything: each file
+ * the comparison found identical, as it is; each path that differs and had a
+ * record keeps it (a conflict left alone stays one; a change at the source not
+ * taken stays one). Added to `records` (the state being built).
+ */
+export function noteCompared(records: Map<string, SyncRecord>, diffs: readonly Difference[], last: ReadonlyMap<string, SyncRecord>, pull: boolean): void {
+  for (const d of diffs) {
+    const dest = pull ? d.local : d.remote;
+    if (d.category === 'identical' && dest?.type === 'file')
+      records.set(d.path, { size: dest.size, mtimeMs: dest.mtimeMs, ...(d.remote?.blake3 ? { blake3: d.remote.blake3 } : {}) });
+    else if (d.category !== 'identical' && last.has(d.path)) records.set(d.path, last.get(d.path)!);
+  }
+}
+
+/** A path the sync deleted from the destination: it, and for a folder all below it, are no longer there. */
+export function forgetDeleted(records: Map<string, SyncRecord>, rel: string, type: 'file' | 'dir'): void {
+  records.delete(rel);
+  if (type === 'dir') for (const p of [...records.keys()]) if (p.startsWith(`${rel}/`)) records.delete(p);
+}
+
+/** The record of a local file just made equal to the source (`blake3`: the source's root, when known). */
+export async function localRecord(abs: string, blake3?: string): Promise<SyncRecord> {
+  const st = await fs.stat(abs);
+  return { size: st.size, mtimeMs: st.mtimeMs, ...(blake3 ? { blake3 } : {}) };
 }

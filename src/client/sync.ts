@@ -18,7 +18,7 @@ import { confineLocal } from './local-path.js';
 import { LocalSide } from './local-side.js';
 import type { LocalHashIndex } from './local-index.js';
 import { type ConflictPolicy, type Direction, planSync, type SyncAction } from './sync-plan.js';
-import { loadSyncState, saveSyncState, type SyncRecord } from './sync-state.js';
+import { forgetDeleted, loadSyncState, noteCompared, saveSyncState, type SyncRecord } from './sync-state.js';
 import { removeToTrash, setLocalTime, trashStamp } from './sync-steps.js';
 import { DEFAULT_TRANSFERS, TransferQueue } from './transfer-queue.js';
 import type { DownloadOptions, DownloadResult, FileOps, UploadOptions, UploadResult } from './types.js';
@@ -144,12 +144,7 @@ async function carryOut(
   // A sync of a few paths starts from the state of all the others.
   const records = scope.whole ? new Map<string, SyncRecord>() : new Map(last);
   if (!scope.whole) for (const p of scope.asked) records.delete(p);
-  for (const d of diffs) {
-    const dest = pull ? d.local : d.remote;
-    if (d.category === 'identical' && dest?.type === 'file')
-      records.set(d.path, { size: dest.size, mtimeMs: dest.mtimeMs, ...(d.remote?.blake3 ? { blake3: d.remote.blake3 } : {}) });
-    else if (d.category !== 'identical' && last.has(d.path)) records.set(d.path, last.get(d.path)!); // a conflict left alone stays one
-  }
+  noteCompared(records, diffs, last, pull);
   const blake3Of = new Map(diffs.map((d) => [d.path, (pull ? d.remote : d.local)?.blake3]));
   const settled = (a: SyncAction, ok: boolean, error?: unknown, transferred?: number) => {
     if (ok) result.done++;
@@ -167,8 +162,7 @@ async function carryOut(
         if (a.kind === 'delete') {
           if (pull) await deleteLocal(a.path);
           else await deleteRemote(a.path);
-          records.delete(a.path);
-          if (a.type === 'dir') for (const p of [...records.keys()]) if (p.startsWith(`${a.path}/`)) records.delete(p);
+          forgetDeleted(records, a.path, a.type);
           settled(a, true);
         } else if (a.kind === 'mkdir') {
           if (pull) await mkdir(localPath(a.path), { recursive: true });

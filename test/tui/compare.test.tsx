@@ -3,11 +3,14 @@
 // them up; `Y` previews the sync with checkboxes and hands the chosen copies
 // to the transfer queue, deletes (only when asked) into the trash.
 
-import { existsSync, readdirSync, utimesSync } from 'node:fs';
+import { existsSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeFerry, type FakeFile } from '../helpers/fake-client.js';
 import { formatBytes } from '../../src/format.js';
+import type { AppProps } from '../../src/tui/components/App.js';
+import { loadSyncState, saveSyncState, syncStateFile } from '../../src/client/sync-state.js';
+import { scratchDir } from '../helpers/scratch.js';
 import { localText, remoteText, rowOf } from './frames.js';
 import { renderApp, type SizedAppHarness } from './harness.js';
 
@@ -39,9 +42,16 @@ const LOCAL: Record<string, string> = {
   'deep/y.txt': 'local y',
 };
 
-async function start(o: { api?: FakeFerry; uploadAllowed?: boolean } = {}): Promise<SizedAppHarness> {
+async function start(o: { api?: FakeFerry; uploadAllowed?: boolean; syncStateFile?: AppProps['syncStateFile'] } = {}): Promise<SizedAppHarness> {
   const api = o.api ?? new FakeFerry(REMOTE.map((f) => ({ ...f })));
-  app = renderApp({ api, local: LOCAL, columns: W, rows: 40, ...(o.uploadAllowed !== undefined ? { uploadAllowed: o.uploadAllowed } : {}) });
+  app = renderApp({
+    api,
+    local: LOCAL,
+    columns: W,
+    rows: 40,
+    ...(o.uploadAllowed !== undefined ? { uploadAllowed: o.uploadAllowed } : {}),
+    ...(o.syncStateFile !== undefined ? { syncStateFile: o.syncStateFile } : {}),
+  });
   // Everything here has the server's time but time.txt (and the folders, which are not compared by time).
   for (const p of Object.keys(LOCAL)) if (p !== 'time.txt') utimesSync(join(app.localRoot, p), T / 1000, T / 1000);
   await app.waitFor((f) => f.includes('server-only.txt') && f.includes('local-only.txt'));
@@ -288,6 +298,46 @@ describe('Y previews the sync', () => {
     f = await a.waitFor((x) => x.includes('nothing can be uploaded to it'));
     expect(a.api.startedTransfers).toBe(0);
     expect(a.api.fileOps).toEqual([]);
+  });
+});
+
+describe('the pair state ferry sync keeps', () => {
+  it('is read by the preview (a file changed only at the source is taken) and written as the sync lands', async () => {
+    const dir = await scratchDir();
+    const asked: string[] = [];
+    const stateFor = (pair: { remoteDir: string; localDir: string; direction: string }) => {
+      asked.push(pair.direction);
+      return syncStateFile({ server: 'fake:2003', ...pair }, dir);
+    };
+    const a = await start({ syncStateFile: stateFor });
+    // As `ferry sync / LOCAL` names it: the same file.
+    const file = syncStateFile({ server: 'fake:2003', remoteDir: '/', localDir: a.localRoot, direction: 'pull' }, dir);
+    // The last sync left differs.txt here as it is now (4 bytes, the server's time): only the server changed it.
+    await saveSyncState(file, new Map([['differs.txt', { size: 4, mtimeMs: T }]]));
+    await a.press('Y');
+    let f = await a.waitFor((x) => x.includes('sync: download'), 5000);
+    expect(asked).toEqual(['pull']);
+    expect(f).toMatch(/\[x\] download\s+differs\.txt .*changed at the source/);
+    expect(f).toMatch(/\[ \] conflict\s+deep\/y\.txt .*no record of a sync/);
+    await a.press('enter');
+    for (let i = 0; i < 2; i++) {
+      const t = await a.api.downloads.next();
+      const name = t.path.split('/').pop()!;
+      // What a verified download leaves: the server's bytes under the final name.
+      writeFileSync(join((t.options as { dest: string }).dest, name), REMOTE.find((x) => x.path === t.path)!.content!);
+      t.finish();
+    }
+    f = await a.waitFor((x) => x.includes('✓ sync: 2 files'));
+    let saved = new Map<string, { size: number }>();
+    const deadline = Date.now() + 5000;
+    while (saved.get('differs.txt')?.size !== 18 && Date.now() < deadline) {
+      saved = await loadSyncState(file);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    // Identical files as they are, the files that landed as they landed, the time set; the conflict left alone has none.
+    expect([...saved.keys()].sort()).toEqual(['differs.txt', 'same.txt', 'server-only.txt', 'sub/x.txt', 'time.txt']);
+    expect(saved.get('differs.txt')!.size).toBe(18);
+    expect(saved.get('server-only.txt')!.size).toBe(10);
   });
 });
 

@@ -6,7 +6,7 @@ import { render as itlRender } from 'ink-testing-library';
 import type { ReactElement } from 'react';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { App } from '../../src/tui/components/App.js';
+import { App, type AppProps } from '../../src/tui/components/App.js';
 import { KeypressProvider } from '../../src/tui/hooks/use-keypress.js';
 import { colorTheme, ThemeContext, type Theme } from '../../src/tui/theme.js';
 import { FakeCache, FakeFerry, type FakeFile } from '../helpers/fake-client.js';
@@ -58,6 +58,7 @@ type AppOptions = {
   remoteLabel?: string;
   concurrency?: number;
   queueFile?: string;
+  syncStateFile?: AppProps['syncStateFile'];
 };
 
 function appTree(o: AppOptions): { tree: ReactElement; parts: AppParts } {
@@ -78,6 +79,7 @@ function appTree(o: AppOptions): { tree: ReactElement; parts: AppParts } {
           md5Here={o.md5Here ?? false}
           {...(o.concurrency !== undefined ? { concurrency: o.concurrency } : {})}
           {...(o.queueFile !== undefined ? { queueFile: o.queueFile } : {})}
+          {...(o.syncStateFile !== undefined ? { syncStateFile: o.syncStateFile } : {})}
           onExit={() => (exited = true)}
         />
       </KeypressProvider>

@@ -18,6 +18,7 @@ import { cacheDirOf, givenServerOf, sizeOption, withCacheOptions } from '../opti
 import { dataDir, ensureSampleLocal, ensureSampleShare } from '../sample-share.js';
 import { hostPort } from './serve.js';
 import type { OpenedApp } from '../../tui/components/Launcher.js';
+import { type SyncPair, syncStateFile } from '../../client/sync-state.js';
 
 /**
  * The embedded server's command log, in the user state folder. Sharing a folder
@@ -162,6 +163,9 @@ export function tuiCommand(ctx: Ctx) {
             md5Here: a.md5 ?? ctx.config?.settings.md5 ?? false,
             // The same local hash index as `ferry compare` and `ferry sync`: what one hashed, the other need not.
             hashIndexFile: defaultLocalIndexFile(cacheDir),
+            // The same pair state as `ferry sync SERVER_DIR LOCAL_DIR` against this server
+            // (the built-in one is on a new port each time: nothing to share).
+            ...(how.embedded ? {} : { syncStateFile: (pair: Omit<SyncPair, 'server'>) => syncStateFile({ server, ...pair }, cacheDir) }),
             ...(transfers !== undefined ? { concurrency: transfers } : {}),
             // What a quit leaves unfinished is kept here and offered at the next start.
             queueFile: path.join(dataDir(io.env), 'unfinished-transfers.json'),

@@ -33,7 +33,7 @@ import { pendingCount, rowCount, runningBytes, runningCount, visibleTransfers } 
 import { useCoalesced } from '../hooks/use-coalesced.js';
 import { fileOpOf, useFileOps } from '../hooks/use-file-ops.js';
 import { useWritable } from '../hooks/use-writable.js';
-import { useCompare } from '../hooks/use-compare.js';
+import { type CompareDeps, useCompare } from '../hooks/use-compare.js';
 import { markOf, paneCounts } from '../state/compare.js';
 import { CompareLine, compareRows } from './CompareLine.js';
 import { SyncPreview } from './SyncPreview.js';
@@ -73,6 +73,8 @@ export interface AppProps {
   queueFile?: string;
   /** Where the local hash index lives (compare and sync read it); absent: kept in memory for this run. */
   hashIndexFile?: string | null;
+  /** The state file `ferry sync` keeps for a pair, which the sync preview reads and writes too; absent: none kept. */
+  syncStateFile?: CompareDeps['syncStateFile'];
   onExit(): void;
   pingIntervalMs?: number;
 }
@@ -102,6 +104,7 @@ export function App({
   concurrency,
   queueFile,
   hashIndexFile,
+  syncStateFile,
   onExit,
   pingIntervalMs,
 }: AppProps) {
@@ -192,6 +195,7 @@ export function App({
   const compare = useCompare({
     ...shared,
     ...(hashIndexFile !== undefined ? { indexFile: hashIndexFile } : {}),
+    ...(syncStateFile ? { syncStateFile } : {}),
   });
   const fileOpsRef = useRef(fileOps);
   fileOpsRef.current = fileOps;

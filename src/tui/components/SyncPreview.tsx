@@ -115,7 +115,7 @@ export function SyncPreview({ compare, preview, result, localWhere, uploadAllowe
         { text: fit(verb, 10), color: verb === 'delete' || verb === 'conflict' ? 'warn' : verb === 'skip' ? 'muted' : 'accent' },
         { text: ` ${fit(name, nameWidth)}` },
         { text: ` ${fit(size, 9, 'right')} ` },
-        { text: fit(actionWhy(a, diffs), why), dim: true },
+        { text: fit(actionWhy(a, diffs, preview.last), why), dim: true },
       ],
     });
   }

@@ -8,12 +8,19 @@
 // that tree, is refreshed (`r`, a change the server reports, files landing
 // from a sync): a mark that may be stale is worse than none, and `=` again
 // costs little with the indexes warm.
+//
+// The preview plans from the pair's sync state, the file `ferry sync` reads
+// and writes (sync-state.ts), and a sync carried out here writes it back: the
+// files found identical, and each file as it lands verified. So either can
+// tell "changed here since the last sync" from "changed there" after the other.
 
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { compareTrees, type RemoteTree } from '../../client/compare.js';
 import { LocalHashIndex } from '../../client/local-index.js';
 import { LocalOps } from '../../client/local-ops.js';
 import type { LocalSide } from '../../client/local-side.js';
+import type { Direction } from '../../client/sync-plan.js';
+import { forgetDeleted, loadSyncState, localRecord, noteCompared, saveSyncState, type SyncRecord } from '../../client/sync-state.js';
 import { removeToTrash, setLocalTime, trashStamp } from '../../client/sync-steps.js';
 import type { FerryApi } from '../../client/types.js';
 import { formatBytes, plural } from '../../format.js';
@@ -23,6 +30,7 @@ import { Command } from '../keys/bindings.js';
 import { type CompareResult, compareResult, differenceOnly, insideCompared, type PaneId } from '../state/compare.js';
 import { joinPath, parentPath, type PaneAction, type PaneState } from '../state/pane.js';
 import { chosenActions, planPreview, type PreviewState, previewTotals, toggle, toggleAll } from '../state/sync-preview.js';
+import { JobGroup } from './upload-folder-jobs.js';
 import type { Transfers } from './use-transfers.js';
 import type { Permissions } from './use-writable.js';
 
@@ -37,6 +45,8 @@ export interface CompareDeps {
   log(text: string, level?: 'info' | 'error'): void;
   /** Where the local hash index lives; null or absent: in memory for this run. */
   indexFile?: string | null;
+  /** The state file `ferry sync` keeps for a pair (sync-state.ts); absent: no state is read or kept. */
+  syncStateFile?: (pair: { remoteDir: string; localDir: string; direction: Direction }) => string;
 }
 
 export interface CompareProgress {
@@ -163,7 +173,8 @@ export function useCompare(deps: CompareDeps): CompareControl {
       setDifferencesOnly(false);
       narrow(r, false);
       log(`compared ${dirs.remote || '/'} with ${localAbs}: ${plural(diffs.length, 'path')}, ${r.summary.exitCode === 0 ? 'the same' : 'differences found'}`);
-      if (thenPreview) openPreview(r);
+      latest.current = { ...latest.current, result: r };
+      if (thenPreview) await openPreview(r);
       else setMessage(null);
     } catch (err) {
       if (ac.signal.aborted) setMessage({ level: 'info', text: 'compare cancelled' });
@@ -178,9 +189,20 @@ export function useCompare(deps: CompareDeps): CompareControl {
     }
   };
 
-  const openPreview = (r: CompareResult) => {
+  /** The pair's state file for `direction`, if kept. */
+  const stateFile = (r: CompareResult, direction: Direction): string | undefined =>
+    d.current.syncStateFile?.({ remoteDir: r.dirs.remote, localDir: d.current.localSide.resolve(r.dirs.local), direction });
+
+  /** The destination after the pair's last sync this way (empty when none is recorded or it cannot be read). */
+  const lastSync = async (r: CompareResult, direction: Direction): Promise<ReadonlyMap<string, SyncRecord>> => {
+    const file = stateFile(r, direction);
+    return file ? loadSyncState(file) : new Map();
+  };
+
+  const openPreview = async (r: CompareResult) => {
     // Downloading is what every server allows: the preview starts there.
-    setPreview(planPreview(r.diffs, 'pull', false));
+    const last = await lastSync(r, 'pull');
+    if (latest.current.result === r) setPreview(planPreview(r.diffs, 'pull', false, last));
   };
 
   const command = useCallback((c: Command): boolean => {
@@ -197,7 +219,7 @@ export function useCompare(deps: CompareDeps): CompareControl {
       return true;
     }
     if (c === Command.SyncPreview) {
-      if (r) openPreview(r);
+      if (r) void openPreview(r);
       else void start(true);
       return true;
     }
@@ -216,8 +238,13 @@ export function useCompare(deps: CompareDeps): CompareControl {
   };
   const toggleRow = useCallback((i: number) => withPreview((p, r) => toggle(p, i, r.byPath)), []);
   const toggleAllRows = useCallback(() => withPreview((p, r) => toggleAll(p, r.byPath)), []);
-  const switchDirection = useCallback(() => withPreview((p, r) => planPreview(r.diffs, p.direction === 'pull' ? 'push' : 'pull', p.delete)), []);
-  const toggleDelete = useCallback(() => withPreview((p, r) => planPreview(r.diffs, p.direction, !p.delete)), []);
+  const switchDirection = useCallback(() => {
+    const { preview: p, result: r } = latest.current;
+    if (!p || !r) return;
+    const direction = p.direction === 'pull' ? 'push' : 'pull';
+    void lastSync(r, direction).then((last) => withPreview((q, now) => (now === r ? planPreview(now.diffs, direction, q.delete, last) : q)));
+  }, []);
+  const toggleDelete = useCallback(() => withPreview((p, r) => planPreview(r.diffs, p.direction, !p.delete, p.last)), []);
 
   const confirm = useCallback(() => {
     const { preview: p, result: r } = latest.current;
@@ -238,29 +265,84 @@ export function useCompare(deps: CompareDeps): CompareControl {
       return;
     }
     setPreview(null);
-    void carryOut(r, push, chosen, previewTotals(p, r.byPath));
+    void carryOut(r, p, chosen, previewTotals(p, r.byPath));
   }, []);
 
   /** Deletes, folders and times here, in order; then the copies, to the transfer queue. */
-  const carryOut = async (r: CompareResult, push: boolean, chosen: ReturnType<typeof chosenActions>, totals: ReturnType<typeof previewTotals>) => {
+  const carryOut = async (r: CompareResult, p: PreviewState, chosen: ReturnType<typeof chosenActions>, totals: ReturnType<typeof previewTotals>) => {
     const { api, localSide, transfers, log, setMessage, dispatch } = d.current;
+    const push = p.direction === 'push';
     const dest: PaneId = push ? 'remote' : 'local';
     const ops = push ? api : new LocalOps(localSide);
     const root = r.dirs[dest];
     const stamp = trashStamp();
     const failures: string[] = [];
     let trash: string | undefined;
+    // The destination as this sync leaves it, as `ferry sync` records it (sync.ts).
+    const file = stateFile(r, p.direction);
+    const records = new Map<string, SyncRecord>();
+    noteCompared(records, r.diffs, p.last, !push);
+    const source = (rel: string) => (push ? r.byPath.get(rel)?.local : r.byPath.get(rel)?.remote);
+    /** A file just made equal to the source. */
+    const landed = async (rel: string) => {
+      const blake3 = source(rel)?.blake3;
+      if (push) {
+        const s = source(rel);
+        if (s) records.set(rel, { size: s.size, mtimeMs: s.mtimeMs, ...(blake3 ? { blake3 } : {}) });
+        return;
+      }
+      records.set(rel, await localRecord(localSide.resolve(joinPath(r.dirs.local, rel)), blake3));
+    };
+    const save = () => {
+      if (file) void saveSyncState(file, records).catch((err: unknown) => log(`sync: the pair's state could not be saved: ${errorText(err)}`, 'error'));
+    };
     for (const a of chosen) {
       try {
-        if (a.kind === 'delete') trash = (await removeToTrash(ops, root, a.path, { stamp })) ?? trash;
-        else if (a.kind === 'mkdir') await ops.mkdir(joinPath(root, a.path), { parents: true });
-        else if (a.kind === 'touch') await setLocalTime(localSide.resolve(joinPath(r.dirs.local, a.path)), a.mtimeMs);
+        if (a.kind === 'delete') {
+          trash = (await removeToTrash(ops, root, a.path, { stamp })) ?? trash;
+          forgetDeleted(records, a.path, a.type);
+        } else if (a.kind === 'mkdir') await ops.mkdir(joinPath(root, a.path), { parents: true });
+        else if (a.kind === 'touch') {
+          await setLocalTime(localSide.resolve(joinPath(r.dirs.local, a.path)), a.mtimeMs);
+          await landed(a.path);
+        }
       } catch (err) {
         failures.push(`${a.path}: ${errorText(err)}`);
         log(`sync ${a.kind} ${a.path} failed: ${errorText(err)}`, 'error');
       }
     }
     const copies = chosen.filter((a) => a.kind === 'copy');
+    // Saved once every copy has settled (landed or not); with none, now.
+    const remotePrefix = r.dirs.remote === '' ? '' : `${r.dirs.remote}/`;
+    let recording = 0;
+    let settled = false;
+    const saveWhenDone = () => {
+      if (settled && recording === 0) save();
+    };
+    const group =
+      file && copies.length > 0
+        ? new JobGroup(
+            () => {
+              settled = true;
+              saveWhenDone();
+            },
+            {
+              settled: (path, ok) => {
+                if (!ok) return;
+                recording++;
+                void landed(path.slice(remotePrefix.length))
+                  .catch(() => undefined)
+                  .finally(() => {
+                    recording--;
+                    saveWhenDone();
+                  });
+              },
+            },
+          )
+        : undefined;
+    for (const a of copies) group?.add(a.path);
+    group?.end(true);
+    if (!group) save();
     try {
       if (copies.length > 0 && !push) {
         transfers.downloadFiles(
@@ -269,6 +351,7 @@ export function useCompare(deps: CompareDeps): CompareControl {
             size: a.size,
             dest: localSide.resolve(parentPath(joinPath(r.dirs.local, a.path))),
             overwrite: a.overwrite,
+            ...(group ? { group } : {}),
           })),
           'tcp',
           localSide.resolve(r.dirs.local),
@@ -281,6 +364,7 @@ export function useCompare(deps: CompareDeps): CompareControl {
             size: a.size,
             overwrite: a.overwrite,
             parents: true,
+            ...(group ? { group } : {}),
           })),
         );
       }

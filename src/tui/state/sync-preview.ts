@@ -2,6 +2,11 @@
 // action with a checkbox. Pure, tested as functions; the hook carries out what
 // is checked.
 //
+// The plan reads the pair's sync state (sync-state.ts), the one `ferry sync`
+// reads and writes: a file that differs but is here as the last sync left it
+// changed at the source, and is simply taken; only one changed here since (or
+// never synced) is a conflict.
+//
 // Checked by default: every copy, folder made, time set and (with the delete
 // toggle on) delete. A conflict (the destination differs and nothing says it
 // is as the last sync left it) starts unchecked: checking it means "overwrite
@@ -12,6 +17,7 @@
 
 import type { Difference } from '../../client/compare.js';
 import { type Direction, planSync, type SyncAction } from '../../client/sync-plan.js';
+import type { SyncRecord } from '../../client/sync-state.js';
 
 export interface PreviewState {
   direction: Direction;
@@ -20,6 +26,8 @@ export interface PreviewState {
   actions: readonly SyncAction[];
   /** Indices whose checkbox is not at its default. */
   flipped: ReadonlySet<number>;
+  /** The destination after this pair's last sync in this direction (empty: none recorded). */
+  last: ReadonlyMap<string, SyncRecord>;
 }
 
 /** A conflict over a file that differs: the source's copy may be chosen over it. */
@@ -40,8 +48,8 @@ export function isChecked(s: PreviewState, i: number, diffs: ReadonlyMap<string,
   return checkable(a, diffs) && byDefault(a) !== s.flipped.has(i);
 }
 
-export function planPreview(diffs: readonly Difference[], direction: Direction, del: boolean): PreviewState {
-  return { direction, delete: del, actions: planSync(diffs, { direction, ...(del ? { delete: true } : {}) }), flipped: new Set() };
+export function planPreview(diffs: readonly Difference[], direction: Direction, del: boolean, last: ReadonlyMap<string, SyncRecord> = new Map()): PreviewState {
+  return { direction, delete: del, actions: planSync(diffs, { direction, ...(del ? { delete: true } : {}), last }), flipped: new Set(), last };
 }
 
 export function toggle(s: PreviewState, i: number, diffs: ReadonlyMap<string, Difference>): PreviewState {
@@ -129,8 +137,8 @@ export function actionVerb(a: SyncAction, direction: Direction, diffs: ReadonlyM
   }
 }
 
-/** A row's reason column. */
-export function actionWhy(a: SyncAction, diffs: ReadonlyMap<string, Difference>): string {
+/** A row's reason column; `last`: the pair's state the plan was made from. */
+export function actionWhy(a: SyncAction, diffs: ReadonlyMap<string, Difference>, last?: ReadonlyMap<string, SyncRecord>): string {
   switch (a.kind) {
     case 'copy':
       return a.why;
@@ -141,6 +149,7 @@ export function actionWhy(a: SyncAction, diffs: ReadonlyMap<string, Difference>)
     case 'delete':
       return `not at the source${a.type === 'dir' ? ' (the folder whole)' : ''}, into .ferry-trash`;
     case 'skip':
-      return overwritable(a, diffs) ? 'differs (no record of a sync): check it to overwrite' : a.why;
+      if (!overwritable(a, diffs)) return a.why;
+      return last?.has(a.path) ? 'differs, changed here since the last sync: check it to overwrite' : 'differs (no record of a sync): check it to overwrite';
   }
 }

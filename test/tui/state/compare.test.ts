@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { Difference } from '../../../src/client/compare.js';
 import type { Entry } from '../../../src/client/types.js';
 import { compareResult, differenceOnly, insideCompared, markOf, relativeTo } from '../../../src/tui/state/compare.js';
-import { chosenActions, isChecked, planPreview, previewTotals, toggle, toggleAll } from '../../../src/tui/state/sync-preview.js';
+import { actionWhy, chosenActions, isChecked, planPreview, previewTotals, toggle, toggleAll } from '../../../src/tui/state/sync-preview.js';
 
 const file = (size: number, blake3 = 'b'): Difference['remote'] => ({ type: 'file', size, mtimeMs: 1000, blake3 });
 const dir: Difference['remote'] = { type: 'dir', size: 0, mtimeMs: 1000 };
@@ -86,6 +86,17 @@ describe('sync preview', () => {
     expect(previewTotals(p, r.byPath).files).toBe(0);
     p = toggleAll(p, r.byPath);
     expect(previewTotals(p, r.byPath)).toMatchObject({ files: 2, bytes: 12 });
+  });
+
+  it("plans from the pair's last sync: a file here as that sync left it changed at the source and is taken; one changed here stays a conflict", () => {
+    const asLeft = planPreview(r.diffs, 'pull', false, new Map([['changed.txt', { size: 6, mtimeMs: 1000, blake3: 'y' }]]));
+    const i = asLeft.actions.findIndex((a) => a.path === 'changed.txt');
+    expect(asLeft.actions[i]).toMatchObject({ kind: 'copy', why: 'changed at the source' });
+    expect(isChecked(asLeft, i, r.byPath)).toBe(true);
+    const changedHere = planPreview(r.diffs, 'pull', false, new Map([['changed.txt', { size: 6, mtimeMs: 1000, blake3: 'z' }]]));
+    const j = changedHere.actions.findIndex((a) => a.path === 'changed.txt');
+    expect(changedHere.actions[j]).toMatchObject({ kind: 'skip', conflict: true });
+    expect(actionWhy(changedHere.actions[j]!, r.byPath, changedHere.last)).toBe('differs, changed here since the last sync: check it to overwrite');
   });
 
   it('deletes only with the toggle on', () => {
