@@ -6,6 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { showList } from '../../src/cli/actions.js';
 import { entryJson, entryLines } from '../../src/cli/print.js';
+import { renderTable } from '../../src/cli/table.js';
 import { sortListing } from '../../src/client/listing-order.js';
 import { LINE_ENTRIES, type SortedListing } from '../../src/client/sorted-listing.js';
 import type { Entry, ListOptions, ListStream } from '../../src/client/types.js';
@@ -55,6 +56,13 @@ describe('showList', () => {
     expect(sorter!.peakHeld).toBeLessThanOrEqual(250 + 4 * LINE_ENTRIES); // a run, and a line of each run read
     expect(sorter!.peakOpen).toBeLessThanOrEqual(4);
     expect(await readdir(tmpdir)).toEqual([]);
+  });
+
+  it('renders a table of 200,000 rows (its widths once came from a spread of every cell, past the stack: plain longlist crashed)', () => {
+    const rows = Array.from({ length: 200_000 }, (_, i) => i);
+    const lines = renderTable([{ header: 'N', value: (n: number) => String(n), align: 'right' }], rows);
+    expect(lines).toHaveLength(200_001);
+    expect(lines[1]).toBe('     0');
   });
 
   it('prints an empty listing as before', async () => {
