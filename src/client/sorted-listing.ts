@@ -34,7 +34,7 @@ export interface SortLimits {
   tmpdir?: string;
 }
 
-/** ~16 k entries are a few MB in memory: the 200,000-entry listing spills 13 runs. */
+/** ~16 k entries are a few MB in memory: a 200,000-entry listing writes 12 runs and merges the 13th from memory. */
 export const DEFAULT_SORT_LIMITS: SortLimits = { runEntries: 16_384, fanIn: 32, readBytes: 64 * 1024 };
 
 /** Entries a line of a run file. */
@@ -50,7 +50,7 @@ export class SortedListing {
   private made = 0;
   private openRuns = 0;
   private merging = 0;
-  /** The most entries held at once, in the run or at the heads of a merge. */
+  /** The most entries held at once: the run, and the lines being merged. */
   peakHeld = 0;
   /** The most run files open at once. */
   peakOpen = 0;
