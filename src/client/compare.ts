@@ -96,8 +96,10 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
 
   const remote = new Map<string, Entry>();
   try {
-    const top = await client.stat(remoteRoot);
-    if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
+    // The listing is asked for with the stat, not after its answer: one round
+    // trip fewer. A start that is not a folder stops it (stop.abort below);
+    // its entries meanwhile are no path under the root, so none is kept.
+    const statting = client.stat(remoteRoot);
     const listing = client.listStream(
       { path: remoteRoot, recursive: true, ...(options.hidden ? { hidden: true } : {}), ...(byContent ? { blake3: true } : {}) },
       {
@@ -110,9 +112,12 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
             remote.set(rel, e);
           }
         },
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal,
       },
     );
+    listing.catch(() => undefined); // awaited below, once the stat has said it is a folder
+    const top = await statting;
+    if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
     await Promise.all([listing, walking]);
   } catch (err) {
     stop.abort();
