@@ -73,6 +73,22 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 /** What ShareStore.child answers for a symlink: it is judged by linkChild, which waits for realpath. */
 const LINK = Symbol('link');
 
+/** How long a walk runs at most before the event loop gets a turn. */
+const TURN_MS = 5;
+let lastTurn = 0;
+
+/**
+ * Let the event loop run (other connections, a cancel) when a walk has had
+ * it for TURN_MS: a turn for every slice cost a listing more than the
+ * thread-pool reads it replaced.
+ */
+function nextTurn(): Promise<void> | undefined {
+  const now = performance.now();
+  if (now - lastTurn < TURN_MS) return undefined;
+  lastTurn = now;
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
 function closeQuietly(fd: number): void {
   try {
     closeSync(fd);
@@ -544,10 +560,16 @@ export class ShareStore {
         if (isInternalName(entry.name) || nameProblem(entry.name) !== undefined) continue;
         names.push(entry.name);
         if (names.length < STAT_SLICE) continue;
+        // With no promise left to wait on, a walk would run to its end before
+        // any other connection, or this one's cancel, is heard.
+        await nextTurn();
         yield this.slice(probe, base, relBase, names);
         names = [];
       }
-      if (names.length > 0) yield this.slice(probe, base, relBase, names);
+      if (names.length > 0) {
+        await nextTurn();
+        yield this.slice(probe, base, relBase, names);
+      }
     } catch (err) {
       throw fsError(err, dir.rel);
     } finally {
