@@ -28,8 +28,13 @@ function escapeOne(ch: string): string {
   return `\\u{${code.toString(16)}}`;
 }
 
+/** Printable ASCII only: nothing in it to escape, known without the Unicode-property scan. */
+const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+
 /** `text` with every unsafe character written as a visible escape (idempotent). */
 export function escapeControls(text: string): string {
+  // Nearly every name and extension is plain ASCII: a listing of 10,000 files escaped each one.
+  if (PLAIN_ASCII.test(text)) return text;
   return text.replace(UNSAFE_GLOBAL, escapeOne);
 }
 

@@ -96,6 +96,14 @@ export function writeOut(stream: Output, chunk: string | Uint8Array): Promise<vo
   return new Promise((resolve) => s.once!('drain', resolve));
 }
 
+/** Lines this many at a time make one write: few system calls, and no one string as long as a huge tree's output. */
+const LINES_PER_WRITE = 1024;
+
+/** Many lines to stdout, each ended by a newline, in a few writes. */
+export function writeLines(io: CliIo, lines: readonly string[]): void {
+  for (let i = 0; i < lines.length; i += LINES_PER_WRITE) io.stdout.write(`${lines.slice(i, i + LINES_PER_WRITE).join('\n')}\n`);
+}
+
 /** Write a `ferry: ` message to stderr. */
 export function warn(io: CliIo, message: string): void {
   io.stderr.write(`ferry: ${message}\n`);

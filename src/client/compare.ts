@@ -10,7 +10,7 @@
 // they are joined); nothing else grows with the tree.
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
-import type { LocalHashIndex } from './local-index.js';
+import type { LocalHashIndex, LocalIdentity } from './local-index.js';
 import { isFerryOwn, type LocalItem, TRASH_DIR, walkLocalFolders } from './local-tree.js';
 import type { Entry, ListOptions, ServerInfo } from './types.js';
 
@@ -96,8 +96,10 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
 
   const remote = new Map<string, Entry>();
   try {
-    const top = await client.stat(remoteRoot);
-    if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
+    // The listing is asked for with the stat, not after its answer: one round
+    // trip fewer. A start that is not a folder stops it (stop.abort below);
+    // its entries meanwhile are no path under the root, so none is kept.
+    const statting = client.stat(remoteRoot);
     const listing = client.listStream(
       { path: remoteRoot, recursive: true, ...(options.hidden ? { hidden: true } : {}), ...(byContent ? { blake3: true } : {}) },
       {
@@ -110,9 +112,12 @@ export async function compareTrees(client: RemoteTree, remoteDir: string, localD
             remote.set(rel, e);
           }
         },
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal,
       },
     );
+    listing.catch(() => undefined); // awaited below, once the stat has said it is a folder
+    const top = await statting;
+    if (top.type !== 'dir') throw new FerryError(ErrorCode.NotAFile, `${remoteRoot || '/'} on the server is not a folder`);
     await Promise.all([listing, walking]);
   } catch (err) {
     stop.abort();
@@ -193,8 +198,25 @@ function classify(path: string, r: Entry | undefined, l: LocalItem | undefined, 
 
 /** Hash the local files whose size matches the server's, a few at a time on the index's threads, and settle their category. */
 async function hashWhereNeeded(diffs: Difference[], local: ReadonlyMap<string, LocalItem>, index: LocalHashIndex, signal?: AbortSignal): Promise<void> {
-  const todo = diffs.filter((d) => d.category === 'identical' && d.remote?.type === 'file' && d.local?.type === 'file');
-  const files = todo.map((d) => local.get(d.path)!).map((item) => ({ abs: item.abs, id: item.id! }));
+  const settle = (d: Difference, blake3: string) => {
+    d.local!.blake3 = blake3;
+    if (blake3 !== d.remote!.blake3) d.category = 'differs';
+    else d.category = sameTime(d.remote!.mtimeMs, d.local!.mtimeMs) ? 'identical' : 'time';
+  };
+  // Files the index knows (every one, in a tree compared before) are settled
+  // here, without a callback or an object each; the rest are read.
+  const todo: Difference[] = [];
+  const files: { abs: string; id: LocalIdentity }[] = [];
+  for (const d of diffs) {
+    if (d.category !== 'identical' || d.remote?.type !== 'file' || d.local?.type !== 'file') continue;
+    const item = local.get(d.path)!;
+    const known = index.knownRoot(item.id!);
+    if (known !== undefined) settle(d, known);
+    else {
+      todo.push(d);
+      files.push({ abs: item.abs, id: item.id! });
+    }
+  }
   await index.hashEach(
     files,
     (i, result) => {
@@ -204,9 +226,7 @@ async function hashWhereNeeded(diffs: Difference[], local: ReadonlyMap<string, L
         d.local!.error = result instanceof FerryError && result.code === ErrorCode.Forbidden ? 'permission denied' : result.message;
         return;
       }
-      d.local!.blake3 = result.blake3;
-      if (result.blake3 !== d.remote!.blake3) d.category = 'differs';
-      else d.category = sameTime(d.remote!.mtimeMs, d.local!.mtimeMs) ? 'identical' : 'time';
+      settle(d, result.blake3);
     },
     signal,
   );

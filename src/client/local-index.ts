@@ -122,6 +122,20 @@ export class LocalHashIndex {
   }
 
   /**
+   * lookup's BLAKE3 root alone, without an object for the answer: what a
+   * compare asks of every file of a tree. Counted as a hit when known.
+   */
+  knownRoot(stat: LocalIdentity): string | undefined {
+    const key = keyOf(stat);
+    const k = this.known.get(key);
+    if (!k || k.size !== stat.size || k.mtimeMs !== stat.mtimeMs || k.ctimeMs !== stat.ctimeMs) return undefined;
+    this.known.delete(key); // re-insert: Map order is least-recently-used order
+    this.known.set(key, k);
+    this.stats.hits++;
+    return k.blake3;
+  }
+
+  /**
    * The BLAKE3 root (and with `md5`, the MD5) of the regular file at `abs`,
    * whose current identity the caller has (a folder or device is refused by
    * the hashing thread with NOT_A_FILE): from memory when that version is
@@ -318,37 +332,48 @@ export class LocalHashIndex {
       return; // first run, or the cache was cleaned
     }
     if (text === '') return; // made, never written: nothing to lose
-    const lines = text.split('\n');
-    const torn = lines.pop() !== ''; // the text after the last newline: empty unless an append was cut
-    let rewrite = torn;
+    // The text after the last newline is empty unless an append was cut.
+    const end = text.lastIndexOf('\n');
+    let rewrite = end !== text.length - 1;
     const damaged = (why: string) => {
       this.known.clear();
       rewrite = true;
       this.warn(`the local hash index ${this.file} was damaged (${why}); starting it afresh`);
     };
-    if (lines[0] !== HEADER) damaged('not a ferry local hash index');
+    const headerEnd = text.indexOf('\n');
+    if (headerEnd < 0 || text.slice(0, headerEnd) !== HEADER) damaged('not a ferry local hash index');
     else {
-      // One parse for the whole log (10,000 lines: a few ms, against ten times that line by line);
+      // One parse for the whole log, its newlines made commas (10,000 lines: a
+      // few ms, against ten times that line by line, or split into lines first);
       // only a log that fails it is read line by line, to find where.
+      const body = headerEnd === end ? '' : text.slice(headerEnd + 1, end);
       let values: unknown[] | undefined;
       try {
-        values = JSON.parse(`[${lines.slice(1).join(',')}]`) as unknown[];
+        values = JSON.parse(`[${body.replaceAll('\n', ',')}]`) as unknown[];
       } catch {
         values = undefined;
       }
-      for (let i = 1; i < lines.length; i++) {
-        const entry = checkLine(values ? values[i - 1] : parseJson(lines[i]!));
+      const lines = values ? [] : body.split('\n');
+      const count = values ? values.length : lines.length;
+      const known = this.known;
+      for (let j = 0; j < count; j++) {
+        const entry = checkLine(values ? values[j] : parseJson(lines[j]!));
         if (!entry) {
-          damaged(`line ${i + 1} does not parse`);
+          damaged(`line ${j + 2} does not parse`);
           break;
         }
         const [dev, ino, size, mtimeMs, ctimeMs, blake3, md5] = entry;
         const key = keyOf({ dev, ino });
-        this.known.delete(key);
-        this.known.set(key, { size, mtimeMs, ctimeMs, blake3, ...(md5 ? { md5 } : {}) });
-        if (this.known.size > MAX_ENTRIES) this.known.delete(this.known.keys().next().value!);
+        const k: Known = md5 ? { size, mtimeMs, ctimeMs, blake3, md5 } : { size, mtimeMs, ctimeMs, blake3 };
+        const before = known.size;
+        known.set(key, k);
+        // Seen before: a set keeps the old place, so it is moved to the newest end.
+        if (known.size === before) {
+          known.delete(key);
+          known.set(key, k);
+        } else if (known.size > MAX_ENTRIES) known.delete(known.keys().next().value!);
       }
-      this.logLines = lines.length - 1;
+      this.logLines = count;
       this.headed = true;
     }
     // A damaged or torn log is rewritten now: appending after a cut line would join two lines into one.
@@ -369,10 +394,12 @@ function parseJson(text: string): unknown {
   }
 }
 
+const finite = (n: unknown): boolean => typeof n === 'number' && Number.isFinite(n);
+
 function checkLine(v: unknown): Line | undefined {
   if (!Array.isArray(v) || v.length < 6 || v.length > 7) return undefined;
   const [dev, ino, size, mtimeMs, ctimeMs, blake3, md5] = v as unknown[];
-  if (![dev, ino, size, mtimeMs, ctimeMs].every((n) => typeof n === 'number' && Number.isFinite(n))) return undefined;
+  if (!finite(dev) || !finite(ino) || !finite(size) || !finite(mtimeMs) || !finite(ctimeMs)) return undefined;
   if (typeof blake3 !== 'string' || !BLAKE3_HEX.test(blake3)) return undefined;
   if (md5 !== undefined && (typeof md5 !== 'string' || !MD5_HEX.test(md5))) return undefined;
   return v as Line;

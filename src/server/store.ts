@@ -10,7 +10,20 @@
 // stays inside the share. Only regular files and folders are ever served, and
 // never ferry's own state (isPrivate, see private-state.ts).
 
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, readlinkSync, realpathSync, statSync, type Dir, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  opendirSync,
+  openSync,
+  readlinkSync,
+  realpathSync,
+  statSync,
+  type Dir,
+  type Stats,
+} from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -56,6 +69,30 @@ const STAT_SLICE = 128;
 // Entries opendir fetches per read from the kernel.
 const DIR_READ_ENTRIES = 256;
 const CONTROL = /[\u0000-\u001f\u007f]/;
+/** What ShareStore.child answers for a symlink: it is judged by linkChild, which waits for realpath. */
+const LINK = Symbol('link');
+
+/** How long a walk runs at most before the event loop gets a turn. */
+const TURN_MS = 5;
+let lastTurn = 0;
+
+/**
+ * Let the event loop run (other connections, a cancel) when a walk has had
+ * it for TURN_MS: a turn for every slice cost a listing more than the
+ * thread-pool reads it replaced.
+ */
+function nextTurn(): Promise<void> | undefined {
+  const now = performance.now();
+  if (now - lastTurn < TURN_MS) return undefined;
+  lastTurn = now;
+  return new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {}
+}
 
 // Where `ferry sync --push --delete` puts what it deletes: an ordinary folder a
 // client makes and may browse, restore from or remove, so not reserved.
@@ -433,23 +470,26 @@ export class ShareStore {
     // On Linux the folder is held open and read through /proc/self/fd, so a folder
     // swapped for a symlink to outside after resolve() checked it is never read:
     // what is listed is the folder that was proven to be inside.
-    let handle: FileHandle | undefined;
+    // The folder is opened, read and closed with synchronous calls, each a few
+    // microseconds: as promises they were six thread-pool round trips a folder,
+    // which on a busy machine cost a listing of 100 folders more than its stats.
+    let fd: number | undefined;
     let folder: Dir;
     let probe: string; // where entries are looked at
     let base: string; // the real path of the folder, for the entries' abs
     try {
       if (PROC_FD) {
-        handle = await fs.open(dir.abs, O_PATH | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0));
-        const where = await fs.readlink(`${PROC_FD}/${handle.fd}`);
+        fd = openSync(dir.abs, O_PATH | (constants.O_DIRECTORY ?? 0) | (constants.O_NOFOLLOW ?? 0));
+        const where = readlinkSync(`${PROC_FD}/${fd}`);
         if (!this.contains(where)) fail(ErrorCode.Changed, `'${dir.rel || '/'}' changed while it was being read`);
-        probe = `${PROC_FD}/${handle.fd}/`;
+        probe = `${PROC_FD}/${fd}/`;
         base = where.endsWith(path.sep) ? where : where + path.sep;
       } else {
         probe = base = dir.abs.endsWith(path.sep) ? dir.abs : dir.abs + path.sep;
       }
-      folder = await fs.opendir(probe, { bufferSize: DIR_READ_ENTRIES });
+      folder = opendirSync(probe, { bufferSize: DIR_READ_ENTRIES });
     } catch (err) {
-      await handle?.close().catch(() => undefined);
+      if (fd !== undefined) closeQuietly(fd);
       throw fsError(err, dir.rel);
     }
     try {
@@ -459,19 +499,28 @@ export class ShareStore {
       // costs a thread-pool round trip each (measured: 100,000 files took 1.3 s
       // that way), lstatSync a couple of microseconds, and a slice keeps any one
       // pause of the event loop to about a millisecond.
-      for await (const entry of folder) {
+      for (let entry = folder.readSync(); entry !== null; entry = folder.readSync()) {
         if (isInternalName(entry.name) || nameProblem(entry.name) !== undefined) continue;
         names.push(entry.name);
         if (names.length < STAT_SLICE) continue;
-        yield await this.slice(probe, base, relBase, names);
+        // With no promise left to wait on, a walk would run to its end before
+        // any other connection, or this one's cancel, is heard.
+        await nextTurn();
+        yield this.slice(probe, base, relBase, names);
         names = [];
       }
-      if (names.length > 0) yield await this.slice(probe, base, relBase, names);
+      if (names.length > 0) {
+        await nextTurn();
+        yield this.slice(probe, base, relBase, names);
+      }
     } catch (err) {
       throw fsError(err, dir.rel);
     } finally {
-      // for await closed the folder when it ended or was left; the held handle is ours.
-      await handle?.close().catch(() => undefined);
+      // Ended, failed or left early (return()): the folder and the held descriptor are closed here.
+      try {
+        folder.closeSync();
+      } catch {}
+      if (fd !== undefined) closeQuietly(fd);
     }
   }
 
@@ -482,24 +531,49 @@ export class ShareStore {
     return all;
   }
 
-  private async slice(probe: string, base: string, relBase: string, names: string[]): Promise<Child[]> {
+  /** One slice's entries, in order; only symlinks wait on a promise (realpath), every other entry is judged at once. */
+  private slice(probe: string, base: string, relBase: string, names: string[]): Child[] | Promise<Child[]> {
     const out: Child[] = [];
-    for (const name of names) {
-      const c = await this.child(probe, base, relBase, name);
+    for (let i = 0; i < names.length; i++) {
+      const c = this.child(probe, base, relBase, names[i]!);
+      if (c === LINK) return this.sliceFrom(out, i, probe, base, relBase, names);
       if (c) out.push(c);
     }
     return out;
   }
 
-  /** One folder entry, or undefined when it must not be listed. Symlinks take the slow, careful path. */
-  private async child(probe: string, base: string, relBase: string, name: string): Promise<Child | undefined> {
+  /** The rest of a slice from `i` (a symlink) on, one entry after another. */
+  private async sliceFrom(out: Child[], i: number, probe: string, base: string, relBase: string, names: string[]): Promise<Child[]> {
+    for (; i < names.length; i++) {
+      const c = this.child(probe, base, relBase, names[i]!);
+      const child = c === LINK ? await this.linkChild(probe, base, relBase, names[i]!) : c;
+      if (child) out.push(child);
+    }
+    return out;
+  }
+
+  /**
+   * One folder entry, or undefined when it must not be listed; LINK for a
+   * symlink, which takes the slow, careful path (linkChild).
+   */
+  private child(probe: string, base: string, relBase: string, name: string): Child | undefined | typeof LINK {
     const rel = relBase + name;
     if (Buffer.byteLength(rel) > MAX_PATH_BYTES) return undefined;
     try {
       const lst = lstatSync(probe + name);
       if (this.isPrivate(base + name, lst)) return undefined;
       if (lst.isFile() || lst.isDirectory()) return { name, rel, abs: base + name, stat: lst, link: false };
-      if (!lst.isSymbolicLink()) return undefined;
+      return lst.isSymbolicLink() ? LINK : undefined;
+    } catch {
+      return undefined; // vanished or unreadable: skip, a listing is best effort
+    }
+  }
+
+  private async linkChild(probe: string, base: string, relBase: string, name: string): Promise<Child | undefined> {
+    const rel = relBase + name;
+    try {
+      const lst = lstatSync(probe + name);
+      if (!lst.isSymbolicLink()) return undefined; // replaced since: listed on the next walk
       // Shown, not hidden, when it cannot be followed: a listing that silently
       // leaves a name out says the file is not there, when it is there, broken.
       let real: string;

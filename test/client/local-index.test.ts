@@ -37,6 +37,28 @@ describe('the local hash index', () => {
     await second.close();
   });
 
+  it('answers a known root without reading (knownRoot), and only for the version it was hashed at; a log with a file hashed twice keeps the newer', async () => {
+    const { file, contents, paths } = await setup(2);
+    const first = await LocalHashIndex.open({ file, workers: 1 });
+    const before = await stat(paths[0]!);
+    expect(first.knownRoot(before)).toBeUndefined();
+    await hashAll(first, paths);
+    expect(first.knownRoot(before)).toBe(rootOf(contents[0]!));
+    await writeFile(paths[0]!, 'changed');
+    const after = await stat(paths[0]!);
+    expect(first.knownRoot(after)).toBeUndefined();
+    expect(await hashAll(first, paths.slice(0, 1))).toEqual([rootOf(Buffer.from('changed'))]);
+    await first.close();
+
+    const second = await LocalHashIndex.open({ file, workers: 1 });
+    expect(second.size).toBe(2);
+    expect(second.knownRoot(after)).toBe(rootOf(Buffer.from('changed')));
+    expect(second.knownRoot(before)).toBeUndefined();
+    expect(second.knownRoot(await stat(paths[1]!))).toBe(rootOf(contents[1]!));
+    expect(second.stats).toMatchObject({ bytesRead: 0, misses: 0, hits: 2 });
+    await second.close();
+  });
+
   it('reads a file again once it changed (new size or time)', async () => {
     const { file, paths } = await setup(1);
     const index = await LocalHashIndex.open({ file, workers: 1 });

@@ -12,7 +12,7 @@ import { interruptible } from '../actions.js';
 import { compareLines, differenceJson } from '../compare-print.js';
 import { CliError, describeError } from '../errors.js';
 import type { CliIo, Ctx } from '../io.js';
-import { out, warn } from '../io.js';
+import { warn, writeLines } from '../io.js';
 import { type CacheArgs, cacheDirOf, withClient, withClientOptions } from '../options.js';
 
 /** --by: 'content' (the default) or 'size,mtime' (in either order). */
@@ -75,8 +75,8 @@ export function compareCommand(ctx: Ctx) {
             return;
           }
           const summary = summarize(r.value);
-          if (a.json) for (const d of r.value) out(ctx.io, differenceJson(d));
-          else for (const line of compareLines(r.value, summary)) out(ctx.io, line);
+          // Written in a few large pieces, not a write (a system call, on a pipe) per line.
+          writeLines(ctx.io, a.json ? r.value.map(differenceJson) : compareLines(r.value, summary));
           ctx.exitCode = summary.exitCode;
         } finally {
           await (await indexing.catch(() => undefined))?.close();
