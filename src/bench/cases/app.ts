@@ -81,7 +81,7 @@ export async function appCase(ctx: BenchContext): Promise<CaseResult> {
   const parts = new Set(ctx.options.appParts);
   const share = path.join(ctx.work, 'app-share');
   const local = path.join(ctx.work, 'app-local');
-  ctx.log(`app: making a folder of ${entries} entries and one of ${files} small files`);
+  ctx.log(`app: making ${parts.has('keys') ? `a folder of ${entries} entries and ` : ''}a folder of ${files} small files`);
   if (parts.has('keys')) await makeFlatEmpty(path.join(share, 'big'), entries);
   await makeFlatSmall(path.join(share, 'small'), files);
   await fs.mkdir(local, { recursive: true });
@@ -90,7 +90,14 @@ export async function appCase(ctx: BenchContext): Promise<CaseResult> {
   const c: CaseResult = {
     id: 'app',
     title: 'The app, in a terminal',
-    workload: `keys in a folder of ${entries} entries; ${files} files of 1–16 KiB marked, downloaded, checked`,
+    workload: [
+      parts.has('keys') ? `keys in a folder of ${entries} entries` : '',
+      parts.has('download') || parts.has('v')
+        ? `${files} files of 1–16 KiB ${[parts.has('download') ? 'marked, downloaded' : '', parts.has('v') ? 'checked' : ''].filter(Boolean).join(', ')}`
+        : '',
+    ]
+      .filter(Boolean)
+      .join('; '),
     unit: 'files/s',
     rows,
   };
