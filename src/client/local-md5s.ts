@@ -37,6 +37,8 @@ function md5Of(path) {
       const n = fs.readSync(fd, buf, 0, buf.length, null);
       if (n === 0) break;
       md5.update(n === buf.length ? buf : buf.subarray(0, n));
+      // A short read of a regular file is its end (as the hashing pool reads): a small file costs one read, not two.
+      if (n < buf.length) break;
     }
     return md5.digest('hex');
   } catch (err) {
