@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { appCase } from './cases/app.js';
+import { APP_PARTS, appCase } from './cases/app.js';
 import { attackCase } from './cases/attack.js';
 import { coldCase } from './cases/cold.js';
 import { compareCases } from './cases/compare.js';
@@ -60,6 +60,8 @@ Measures ferry beside rsync, scp, socat, atftp, md5sum and find on loopback.
                    app: the app in a pseudo-terminal: key-to-frame latency in a folder
                    of 100,000 entries, then 20,000 small files marked, downloaded and
                    checked with V beside \`ferry hash checkall\`, and its peak RSS)
+  --app-parts LIST some of: ${APP_PARTS.join(',')} (the app case's parts; default all;
+                   v alone copies the small folder to the local side instead of downloading it)
   --out DIR        where results.json and chart.svg go (default docs/bench)
   --no-save        print only; write no files
   --keep           keep the temp folder (for looking at logs)
@@ -97,6 +99,7 @@ function parseCli(argv: string[], root: string): Cli | undefined {
       runs: { type: 'string' },
       warmup: { type: 'string' },
       only: { type: 'string' },
+      'app-parts': { type: 'string' },
       out: { type: 'string' },
       'no-save': { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
@@ -113,6 +116,12 @@ function parseCli(argv: string[], root: string): Cli | undefined {
       .filter(Boolean),
   );
   for (const c of only) if (!(CASES as readonly string[]).includes(c)) throw new Error(`--only: unknown case '${c}' (cases: ${CASES.join(', ')})`);
+  const appParts = (values['app-parts'] ?? APP_PARTS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const p of appParts)
+    if (!(APP_PARTS as readonly string[]).includes(p)) throw new Error(`--app-parts: unknown part '${p}' (parts: ${APP_PARTS.join(', ')})`);
   // Issue #12's 2 GiB rows (tcp-big, cold, rss) all use this one size.
   const bigSize = values['big-size'] !== undefined ? parseSize(values['big-size']) : quick ? 256 * MiB : 2 * GiB;
   const options: BenchOptions = {
@@ -131,6 +140,7 @@ function parseCli(argv: string[], root: string): Cli | undefined {
     attackEntries: quick ? 50_000 : 200_000,
     attackSeconds: quick ? ATTACK_SECONDS_QUICK : ATTACK_SECONDS,
     only,
+    appParts,
   };
   if (options.size <= 0) throw new Error('--size must be more than 0 bytes');
   if (options.bigSize <= 0) throw new Error('--big-size must be more than 0 bytes');

@@ -158,6 +158,8 @@ export interface BenchOptions {
   attackEntries: number;
   attackSeconds: number;
   only: Set<string>;
+  /** The app case's parts to run (keys, download, v); all by default. */
+  appParts: string[];
 }
 
 export interface BenchResults {

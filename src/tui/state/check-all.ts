@@ -59,6 +59,8 @@ export type CheckAllAction =
   | { type: 'result'; result: HashResult }
   | { type: 'hashed'; height: number }
   | { type: 'locals'; verdicts: readonly LocalResult[] }
+  /** Server results, then local verdicts (which may be for those results): one new state for both. */
+  | { type: 'batch'; results: readonly HashResult[]; verdicts: readonly LocalResult[] }
   | { type: 'local'; path: string; verdict: LocalVerdict; localMd5?: string }
   | { type: 'done' }
   | { type: 'failed'; error: string }
@@ -175,6 +177,8 @@ export function checkAllReducer(s: CheckAllState, a: CheckAllAction): CheckAllSt
       }
       return { ...s, version: s.version + 1, summary };
     }
+    case 'batch':
+      return checkAllReducer(checkAllReducer(s, { type: 'results', results: a.results }), { type: 'locals', verdicts: a.verdicts });
     case 'done':
       return { ...s, phase: 'done' };
     case 'failed':

@@ -131,6 +131,26 @@ describe('checkAllReducer does linear work', () => {
     expect(s.rows).toHaveLength(2); // a repeated result is not a second row
   });
 
+  it('takes results and the verdicts for them in one action: one new state, both applied', () => {
+    const before = checkAllReducer(initialCheckAll(), { type: 'results', results: [result('a')] });
+    const s = checkAllReducer(before, {
+      type: 'batch',
+      results: [result('b'), result('c')],
+      verdicts: [
+        { path: 'a', verdict: 'same' },
+        { path: 'c', verdict: 'differs', localMd5: 'x' },
+      ],
+    });
+    expect(s.rows.map((r) => [r.path, r.local])).toEqual([
+      ['a', 'same'],
+      ['b', 'pending'],
+      ['c', 'differs'],
+    ]);
+    expect(checkSummary(s)).toEqual({ same: 1, differs: 1, missing: 0, pending: 1 });
+    expect(s.hashedBytes).toBe(30);
+    expect(s.version).toBeGreaterThan(before.version);
+  });
+
   it('keeps the local MD5 only where the copies differ', () => {
     let s = checkAllReducer(initialCheckAll(), { type: 'results', results: [result('a'), result('b')] });
     s = checkAllReducer(s, {
