@@ -263,6 +263,26 @@ export class HashPool {
     });
   }
 
+  /**
+   * Start every worker now rather than with the first jobs: a new thread
+   * takes tens of milliseconds to load (more on a busy machine), which the
+   * first download of a new file would otherwise wait for, twice over (its
+   * fast pass and its MD5 pass each start one). Idle workers do not keep the
+   * process alive.
+   */
+  start(): void {
+    while (!this.closed && this.workers.size < this.size) {
+      const worker = this.spawn();
+      worker.unref();
+      this.idle.push(worker);
+    }
+  }
+
+  /** Worker threads alive (started and not exited). */
+  get alive(): number {
+    return this.workers.size;
+  }
+
   /** Stop all workers; queued and running jobs fail with SHUTTING_DOWN. */
   async close(): Promise<void> {
     this.closed = true;

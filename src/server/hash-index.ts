@@ -79,6 +79,16 @@ export class HashIndex {
     return index;
   }
 
+  /** Start the hashing threads now, not with the first file to hash (HashPool.start). */
+  startWorkers(): void {
+    this.pool.start();
+  }
+
+  /** Hashing threads started and still running. */
+  get workersAlive(): number {
+    return this.pool.alive;
+  }
+
   /** Number of hashing threads (callers size their parallelism to it). */
   get workers(): number {
     return this.pool.size;

@@ -136,6 +136,27 @@ describe('HashPool', () => {
     }
   });
 
+  it('starts its workers before any job when asked, and runs jobs on them', async () => {
+    const pool = new HashPool(2);
+    try {
+      expect(pool.alive).toBe(0);
+      pool.start();
+      pool.start(); // idempotent
+      expect(pool.alive).toBe(2);
+      const file = path.join(dir, 'started');
+      const data = randomBytes(200_000);
+      await fs.writeFile(file, data);
+      const [a, b] = await Promise.all([pool.md5(file), pool.hash(file, { md5: false })]);
+      expect(a.md5).toBe(md5Of(data));
+      expect(b.bytes).toBe(data.length);
+      expect(pool.alive).toBe(2);
+      expect(pool.peakBusy).toBe(2);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.alive).toBe(0);
+  });
+
   it('refuses work after close', async () => {
     const pool = new HashPool(1);
     await pool.close();
