@@ -109,8 +109,9 @@ describe('HashPool', () => {
     const pool = new HashPool(1);
     try {
       for (const [name, data] of [
-        ['md5-big', randomBytes(1024 * 1024 * 2 + 777)], // several reads, the last short
-        ['md5-exact', randomBytes(1024 * 1024)],
+        ['md5-big', randomBytes(1024 * 1024 * 2 + 777)], // several reads in the pool, the last short
+        ['md5-exact', randomBytes(1024 * 1024)], // one block: read on the worker's thread
+        ['md5-small', randomBytes(5000)],
         ['md5-empty', Buffer.alloc(0)],
       ] as const) {
         const file = path.join(dir, name);
