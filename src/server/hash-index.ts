@@ -79,6 +79,16 @@ export class HashIndex {
     return index;
   }
 
+  /** Start the hashing threads now, not with the first file to hash (HashPool.start). */
+  startWorkers(): void {
+    this.pool.start();
+  }
+
+  /** Hashing threads started and still running. */
+  get workersAlive(): number {
+    return this.pool.alive;
+  }
+
   /** Number of hashing threads (callers size their parallelism to it). */
   get workers(): number {
     return this.pool.size;
@@ -146,18 +156,33 @@ export class HashIndex {
       }
     }
     // A read already under way for this exact version is as fresh as a new
-    // one: share it. A read with MD5 serves both kinds of question.
+    // one: share it. A read with MD5 and chunks serves both kinds of question;
+    // an MD5-only read serves MD5 questions, a fast read chunk questions.
     const version = `${key}:${stat.size}:${stat.mtimeMs}`;
-    const running = this.inflight.get(`${version}:md5`) ?? (options.md5 ? undefined : this.inflight.get(`${version}:fast`));
+    const running =
+      this.inflight.get(`${version}:md5`) ??
+      (needChunks ? undefined : this.inflight.get(`${version}:md5only`)) ??
+      (options.md5 ? undefined : this.inflight.get(`${version}:fast`));
     if (running) {
       this.stats.hits++;
       return running;
     }
     this.stats.misses++;
     const wanted: FileIdentity = { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs };
-    const slot = `${version}:${options.md5 ? 'md5' : 'fast'}`;
-    const job = this.pool
-      .hash(abs, { md5: options.md5 })
+    // The MD5 alone when the chunk list is known or a fast read is making it:
+    // BLAKE3 again beside the MD5 would only delay the slower of the two, the
+    // one a download of a new file waits for last.
+    const cached = this.known.get(key);
+    const md5Only =
+      options.md5 &&
+      !needChunks &&
+      (this.inflight.has(`${version}:fast`) ||
+        (!options.rehash && cached?.chunks !== undefined && cached.size === stat.size && cached.mtimeMs === stat.mtimeMs));
+    const slot = `${version}:${md5Only ? 'md5only' : options.md5 ? 'md5' : 'fast'}`;
+    const read: Promise<{ md5?: string; chunks?: Buffer; bytes: number; before: FileIdentity; after: FileIdentity }> = md5Only
+      ? this.pool.md5(abs)
+      : this.pool.hash(abs, { md5: options.md5 });
+    const job = read
       .then((r) => {
         this.stats.bytesHashed += r.bytes;
         if (!sameVersion(r.before, r.after) || r.bytes !== r.before.size) throw new FerryError(ErrorCode.Changed, 'file changed while it was being hashed');

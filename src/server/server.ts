@@ -40,6 +40,11 @@ export interface ServerOptions {
   udp?: boolean;
   /** Hash index file; null keeps the index in memory only. */
   hashIndexFile?: string | null;
+  /**
+   * Start the hashing threads with the server (default true), so that the
+   * first download of a file never hashed does not wait for them to load.
+   */
+  startHashWorkers?: boolean;
   /** Clients may change the share (upload, mkdir, move, remove, copy). */
   allowWrite?: boolean;
   /** The former name of allowWrite, still accepted. */
@@ -281,6 +286,7 @@ export class FerryServer {
     }
     const server = new FerryServer(listener, services, host, boundAddress, port, options, identity?.fingerprint);
     server.peers.listen(listener);
+    if (options.startHashWorkers !== false) hashes.startWorkers();
     return server;
   }
 

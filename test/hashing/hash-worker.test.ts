@@ -105,6 +105,59 @@ describe('HashPool', () => {
     }
   });
 
+  it('reads the MD5 alone: the same digest and identity as a full read, no chunk list', async () => {
+    const pool = new HashPool(1);
+    try {
+      for (const [name, data] of [
+        ['md5-big', randomBytes(1024 * 1024 * 2 + 777)], // several reads in the pool, the last short
+        ['md5-exact', randomBytes(1024 * 1024)], // one block: read on the worker's thread
+        ['md5-small', randomBytes(5000)],
+        ['md5-empty', Buffer.alloc(0)],
+      ] as const) {
+        const file = path.join(dir, name);
+        await fs.writeFile(file, data);
+        const stat = await fs.stat(file);
+        const r = await pool.md5(file);
+        expect(r).toEqual({
+          md5: md5Of(data),
+          bytes: data.length,
+          before: { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs },
+          after: { dev: stat.dev, ino: stat.ino, size: stat.size, mtimeMs: stat.mtimeMs },
+        });
+      }
+      await expect(pool.md5(path.join(dir, 'md5-missing'))).rejects.toMatchObject({ code: ErrorCode.NotFound });
+      await expect(pool.md5(dir)).rejects.toMatchObject({ code: ErrorCode.NotAFile });
+      // A full read after an MD5-only one on the same worker still cuts chunks right.
+      const file = path.join(dir, 'md5-big');
+      const full = await pool.hash(file);
+      expect(full.md5).toBe(md5Of(await fs.readFile(file)));
+      expect(full.chunks.length).toBe(3 * 32);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('starts its workers before any job when asked, and runs jobs on them', async () => {
+    const pool = new HashPool(2);
+    try {
+      expect(pool.alive).toBe(0);
+      pool.start();
+      pool.start(); // idempotent
+      expect(pool.alive).toBe(2);
+      const file = path.join(dir, 'started');
+      const data = randomBytes(200_000);
+      await fs.writeFile(file, data);
+      const [a, b] = await Promise.all([pool.md5(file), pool.hash(file, { md5: false })]);
+      expect(a.md5).toBe(md5Of(data));
+      expect(b.bytes).toBe(data.length);
+      expect(pool.alive).toBe(2);
+      expect(pool.peakBusy).toBe(2);
+    } finally {
+      await pool.close();
+    }
+    expect(pool.alive).toBe(0);
+  });
+
   it('refuses work after close', async () => {
     const pool = new HashPool(1);
     await pool.close();

@@ -31,6 +31,8 @@ export async function startTestServer(spec: ShareSpec = {}, options: Partial<Ser
     port: 0,
     logFile: join(scratch, 'server.log.jsonl'),
     hashIndexFile: null,
+    // Hundreds of test servers need not each start threads most never use.
+    startHashWorkers: false,
     ...options,
   });
   const clients: FerryClient[] = [];

@@ -58,6 +58,22 @@ describe('download', () => {
     expect(await visible(dest)).toEqual(['big.bin']);
   });
 
+  it('a server started as `ferry serve` starts its hashing threads at once; a new file still arrives verified with its MD5', async () => {
+    const own = await startTestServer({ 'new.bin': big }, { startHashWorkers: undefined });
+    try {
+      expect(own.server.hashIndex.workersAlive).toBe(own.server.hashIndex.workers);
+      const client = await own.connect({ noCache: true });
+      const r = await client.download('new.bin', { dest });
+      expect(r).toMatchObject({ bytes: big.length, md5: md5(big), verified: true });
+      expect(md5(await readFile(join(dest, 'new.bin')))).toBe(md5(big));
+      // Fast pass and MD5 pass: the file was read twice, never more.
+      expect(own.server.hashIndex.stats.bytesHashed).toBe(2 * big.length);
+      expect(own.server.hashIndex.workersAlive).toBe(own.server.hashIndex.workers);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('downloads an empty file', async () => {
     const client = await t.connect();
     const r = await client.download('empty.txt', { dest });

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import type { HashRecord } from '../../src/protocol/messages.js';
 import { HashIndex, hashTree } from '../../src/server/hash-index.js';
-import { HASH_CHUNK_BYTES } from '../../src/hashing/hash-worker.js';
+import { HASH_CHUNK_BYTES, HashPool } from '../../src/hashing/hash-worker.js';
 import { ShareStore } from '../../src/server/store.js';
 import { createTempShare, DEFAULT_MTIME_MS, md5Of, type TempShare } from '../helpers/temp-share.js';
 
@@ -19,6 +19,7 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await index?.close();
   index = undefined;
   await share.remove();
@@ -176,6 +177,40 @@ describe('HashIndex.chunks', () => {
     const read = index.stats.bytesHashed;
     expect((await chunks('big.bin')).blake3).toBe(expectedChunks(big).blake3);
     expect(index.stats.bytesHashed).toBe(read);
+  });
+
+  it('reads the MD5 alone beside a fast pass, and the entry ends with both', async () => {
+    index = await HashIndex.open({ workers: 2 });
+    const md5Only = vi.spyOn(HashPool.prototype, 'md5');
+    const abs = share.abs('big.bin');
+    const stat = await fs.stat(abs);
+    // As a download of a new file asks: the chunk list first, the MD5 beside it.
+    const [list, digest] = await Promise.all([index.chunks(abs, stat), index.md5(abs, stat)]);
+    expect(md5Only).toHaveBeenCalledTimes(1);
+    expect(digest).toBe(md5Of(big));
+    expect(list.blake3).toBe(expectedChunks(big).blake3);
+    expect(index.stats.bytesHashed).toBe(2 * big.length);
+    const read = index.stats.bytesHashed;
+    expect(await md5('big.bin')).toBe(md5Of(big));
+    expect((await chunks('big.bin')).chunks.equals(expectedChunks(big).chunks)).toBe(true);
+    expect(index.stats.bytesHashed).toBe(read);
+  });
+
+  it('never answers a chunk question with an MD5-only read', async () => {
+    index = await HashIndex.open({ workers: 2 });
+    const abs = share.abs('big.bin');
+    const stat = await fs.stat(abs);
+    await index.chunks(abs, stat); // the list is known: the MD5 question reads the MD5 alone
+    const rewritten = randomBytes(big.length);
+    await rewriteKeepingIdentity('big.bin', rewritten);
+    const md5Only = vi.spyOn(HashPool.prototype, 'md5');
+    const digest = index.md5(abs, stat);
+    expect(md5Only).toHaveBeenCalledTimes(1);
+    // A fresh chunk question while that read runs gets a read of its own, with
+    // chunks: sharing the MD5-only read would answer with the old list.
+    const list = await index.chunks(abs, stat, { rehash: true });
+    expect(list.chunks.equals(expectedChunks(rewritten).chunks)).toBe(true);
+    expect(await digest).toBe(md5Of(rewritten));
   });
 
   it('re-reads a file rewritten in place only when asked to rehash', async () => {
