@@ -7,7 +7,7 @@
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_RANGES, type DownloadStart, type TransferEnd } from '../protocol/messages.js';
-import type { BufferPool, PoolKey } from './buffer-pool.js';
+import type { FrameMemory, PoolKey } from './buffer-pool.js';
 import type { Lease, ServerLink } from './server-link.js';
 import { type ChunkList, Landing, type LandingTarget, MAX_CHUNK_FAILURES } from './landing/landing.js';
 import { ProgressMeter } from './progress.js';
@@ -58,7 +58,11 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
     else await landing.abandon();
     throw err;
   } finally {
+    // The landing is finished or abandoned (no write holds a frame any more) and
+    // the connection closed or idle: every slot this transfer took goes back,
+    // including those of frames dropped on the way out.
     lease?.release(clean);
+    lease?.frames.reclaim();
   }
 }
 
@@ -216,7 +220,7 @@ export function md5Of(end: TransferEnd, path: string): string {
  * written: a fresh ~1 MiB allocation per frame left hundreds of megabytes of
  * garbage for the collector (peak RSS 180-360 MB on 512 MiB - 2 GiB files).
  */
-function recycleInto(landing: Landing, pool: BufferPool): (owned: Buffer) => void {
+function recycleInto(landing: Landing, pool: FrameMemory): (owned: Buffer) => void {
   const held = new Map<PoolKey, number>();
   landing.onRelease = (data) => {
     const key = pool.keyOf(data);
