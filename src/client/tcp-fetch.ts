@@ -32,9 +32,13 @@ export interface FetchOptions {
   onProgress?: (p: TransferProgress) => void;
 }
 
-/** Unwritten bytes above which the socket is paused, and below which it resumes. */
-const BACKLOG_HIGH = 8 * 1024 * 1024;
-const BACKLOG_LOW = 4 * 1024 * 1024;
+/**
+ * Unwritten bytes above which the socket is paused, and below which it
+ * resumes: room for the landing's large O_DIRECT writes (two in flight and
+ * the next one gathering, landing/writer.ts) within the 64 frame slots.
+ */
+const BACKLOG_HIGH = 40 * 1024 * 1024;
+const BACKLOG_LOW = 24 * 1024 * 1024;
 
 export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: FetchTarget, options: FetchOptions): Promise<FetchResult> {
   requireChunkHashes(client);

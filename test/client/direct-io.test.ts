@@ -126,6 +126,69 @@ describe('PositionalWriter with an O_DIRECT handle', () => {
     expect((await readFile(part)).equals(content)).toBe(true);
   });
 
+  it('gathers O_DIRECT runs until they are long, keeps two writes in flight, and writes the rest when told to settle', async (t) => {
+    const dir = await scratchDir();
+    const part = path.join(dir, 'file.part');
+    const file = await open(part, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    const direct = await openDirect(file);
+    if (!direct) {
+      await file.close();
+      return t.skip();
+    }
+    // Every O_DIRECT writev waits for the test to let it go.
+    const gates: { bytes: number; go: () => void }[] = [];
+    const gated = new Proxy(direct, {
+      get(target, key) {
+        if (key === 'writev') {
+          return async (buffers: Buffer[], position: number) => {
+            await new Promise<void>((go) => gates.push({ bytes: buffers.reduce((n, b) => n + b.length, 0), go }));
+            return target.writev(buffers, position);
+          };
+        }
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const pool = new BufferPool();
+    const content = randomBytes(41 * MiB);
+    const written: number[] = [];
+    const writer = new PositionalWriter(
+      file,
+      (run) => written.push(run.length),
+      (err) => {
+        throw err;
+      },
+    );
+    writer.direct = gated;
+    const add = (from: number, to: number) => {
+      for (let m = from; m < to; m++)
+        writer.add({ position: m * MiB, data: frame(pool, content.subarray(m * MiB, (m + 1) * MiB)).subarray(DATA_PAYLOAD_OFFSET) });
+    };
+    add(0, 5);
+    expect(writer.flush()).toBe(false); // 5 MiB: not yet worth a write
+    add(5, 8);
+    expect(writer.flush()).toBe(true); // 8 MiB: one write
+    expect(gates.map((g) => g.bytes)).toEqual([8 * MiB]);
+    add(8, 40); // 32 MiB more: two runs of 16 MiB, one of them waits for a place
+    writer.flush();
+    expect(gates.map((g) => g.bytes)).toEqual([8 * MiB, 16 * MiB]);
+    gates[0]!.go();
+    await expect.poll(() => gates.length).toBe(3); // the first done: the waiting run starts
+    expect(gates[2]!.bytes).toBe(16 * MiB);
+    add(40, 41); // 1 MiB, short: left for settle
+    const settled = writer.settle();
+    for (let k = 1; k < 4; k++) {
+      await expect.poll(() => gates.length).toBeGreaterThan(k);
+      gates[k]!.go();
+    }
+    await settled;
+    expect(gates.map((g) => g.bytes)).toEqual([8 * MiB, 16 * MiB, 16 * MiB, MiB]);
+    expect(written.length).toBe(4);
+    await direct.close();
+    await file.close();
+    expect((await readFile(part)).equals(content)).toBe(true);
+  });
+
   it('falls back to the page cache for good when the file system refuses O_DIRECT writes', async () => {
     const dir = await scratchDir();
     const part = path.join(dir, 'file.part');

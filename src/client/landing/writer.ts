@@ -5,12 +5,29 @@
 // go out in one call too. Runs of whole pages in page-aligned memory go to
 // the O_DIRECT handle when there is one (direct-io.ts), the rest through the
 // page cache.
+//
+// O_DIRECT runs wait until they are DIRECT_RUN_BYTES long, and at most
+// DIRECT_IN_FLIGHT are written at once. The disk is then the bottleneck of a
+// download here, and it is far faster with large writes: 512 MiB took 0.95 s
+// in 1 MiB writes and 0.41 s in 8 MiB ones (one writev is split into several
+// requests the device works on together; a file system such as ext4 lets
+// only one write that allocates blocks into a file at a time, so writes in
+// parallel do not add that). The second write in flight waits in the thread
+// pool for the first, so the disk never idles for a turn of the event loop.
 
 import type { FileHandle } from 'node:fs/promises';
 import { directable } from './direct-io.js';
 
 /** Pieces per writev (the kernel's IOV_MAX is 1024). */
 const MAX_WRITEV = 256;
+/** An O_DIRECT run is written once it is this long (or when everything is to be written: settle). */
+export const DIRECT_RUN_BYTES = 8 * 1024 * 1024;
+/** Longest O_DIRECT run in one write. */
+const MAX_RUN_BYTES = 16 * 1024 * 1024;
+/** O_DIRECT writes at once. */
+const DIRECT_IN_FLIGHT = 2;
+/** O_DIRECT bytes queued past which runs are written whatever their length (pieces that will not join up: a resume's ranges). */
+const DIRECT_QUEUED_MAX = 2 * DIRECT_RUN_BYTES;
 
 export interface Piece {
   position: number;
@@ -21,19 +38,20 @@ export class PositionalWriter {
   private queued: Piece[] = [];
   /** Bytes queued or being written. */
   pendingBytes = 0;
-  /** Writes started and not finished. */
+  /** Writes started and not finished, and how many of them are O_DIRECT. */
   private running = 0;
+  private runningDirect = 0;
   private idleWaiters: (() => void)[] = [];
   /** The same file opened with O_DIRECT, for pieces that qualify; dropped after the first refusal. */
   direct: FileHandle | undefined;
 
   /**
-   * @param onWritten each run of pieces once it is in the file
+   * @param onWritten each run of pieces once it is in the file (`direct`: past the page cache)
    * @param onError a failed write (the pieces of that run are lost)
    */
   constructor(
     private readonly file: FileHandle,
-    private readonly onWritten: (run: Piece[]) => void,
+    private readonly onWritten: (run: Piece[], direct: boolean) => void,
     private readonly onError: (err: NodeJS.ErrnoException) => void,
   ) {}
 
@@ -47,32 +65,61 @@ export class PositionalWriter {
     this.queued.push(piece);
   }
 
-  /** Start writing everything queued; false if nothing was. */
-  flush(): boolean {
+  /**
+   * Start writing what is queued: runs for the page cache at once, O_DIRECT
+   * runs once long enough (see DIRECT_RUN_BYTES) and while fewer than
+   * DIRECT_IN_FLIGHT are being written; `all` writes every run now. False
+   * if nothing was started.
+   */
+  flush(all = false): boolean {
     if (this.queued.length === 0) return false;
     const batch = this.queued.sort((a, b) => a.position - b.position);
-    this.queued = [];
-    let i = 0;
     const direct = batch.map((p) => this.direct !== undefined && directable(p.position, p.data));
+    const runs: { pieces: Piece[]; bytes: number; direct: boolean }[] = [];
+    let queuedDirect = 0;
+    let i = 0;
     while (i < batch.length) {
+      let bytes = batch[i]!.data.length;
       let j = i + 1;
-      while (j < batch.length && j - i < MAX_WRITEV && direct[j] === direct[i] && batch[j]!.position === batch[j - 1]!.position + batch[j - 1]!.data.length)
+      while (
+        j < batch.length &&
+        j - i < MAX_WRITEV &&
+        direct[j] === direct[i] &&
+        batch[j]!.position === batch[j - 1]!.position + batch[j - 1]!.data.length &&
+        (!direct[i] || bytes + batch[j]!.data.length <= MAX_RUN_BYTES)
+      ) {
+        bytes += batch[j]!.data.length;
         j++;
-      this.writeRun(batch.slice(i, j), direct[i]!);
+      }
+      runs.push({ pieces: batch.slice(i, j), bytes, direct: direct[i]! });
+      if (direct[i]) queuedDirect += bytes;
       i = j;
     }
-    return true;
+    const anyLength = all || queuedDirect >= DIRECT_QUEUED_MAX;
+    this.queued = [];
+    let started = false;
+    for (const run of runs) {
+      const go = !run.direct || ((anyLength || run.bytes >= DIRECT_RUN_BYTES) && (all || this.runningDirect < DIRECT_IN_FLIGHT));
+      if (!go) {
+        this.queued.push(...run.pieces);
+        continue;
+      }
+      this.writeRun(run.pieces, run.direct);
+      started = true;
+    }
+    return started;
   }
 
   /** Resolves once everything queued so far is written (or failed). */
   async settle(): Promise<void> {
-    this.flush();
+    this.flush(true);
     if (this.idle) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private writeRun(run: Piece[], direct: boolean): void {
     this.running++;
+    if (direct) this.runningDirect++;
     const buffers = run.map((p) => p.data);
     const position = run[0]!.position;
     const write = direct
@@ -84,16 +131,22 @@ export class PositionalWriter {
         })
       : writeAll(this.file, buffers, position);
     write.then(
-      () => this.done(run, () => this.onWritten(run)),
-      (err: NodeJS.ErrnoException) => this.done(run, () => this.onError(err)),
+      () => this.done(run, direct, () => this.onWritten(run, direct && this.direct !== undefined)),
+      (err: NodeJS.ErrnoException) => this.done(run, direct, () => this.onError(err)),
     );
   }
 
-  /** Count the run out before telling anyone: a listener checks the backlog to resume its sender. */
-  private done(run: Piece[], tell: () => void): void {
+  /**
+   * Count the run out before telling anyone (a listener checks the backlog to
+   * resume its sender), then start what waited for it: everything, when
+   * someone waits for the writer to settle.
+   */
+  private done(run: Piece[], direct: boolean, tell: () => void): void {
     this.running--;
+    if (direct) this.runningDirect--;
     for (const p of run) this.pendingBytes -= p.data.length;
     tell();
+    this.flush(this.idleWaiters.length > 0);
     if (this.idle) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 }
