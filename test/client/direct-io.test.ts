@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BufferPool, DATA_PAYLOAD_OFFSET } from '../../src/client/buffer-pool.js';
 import { directable, openDirect, PAGE_BYTES } from '../../src/client/landing/direct-io.js';
 import { type ChunkList, Landing } from '../../src/client/landing/landing.js';
@@ -213,6 +213,38 @@ describe('a large landing (O_DIRECT where the file system has it)', () => {
     h.update(bytes);
     return h.finish();
   }
+
+  it('flushes nothing behind bytes written with O_DIRECT; the fsync before the rename is the one flush', async (t) => {
+    const dir = await scratchDir();
+    const probe = await open(path.join(dir, 'probe'), constants.O_RDWR | constants.O_CREAT, 0o600);
+    const direct = await openDirect(probe);
+    const handleType = Object.getPrototypeOf(probe) as FileHandle;
+    await direct?.close();
+    await probe.close();
+    if (!direct) return t.skip(); // no O_DIRECT here: everything goes through the page cache, flushed behind as before
+    const datasync = vi.spyOn(handleType, 'datasync');
+    const sync = vi.spyOn(handleType, 'sync');
+    try {
+      const target = { part: path.join(dir, '.f.ferry-part'), sidecar: path.join(dir, '.f.ferry-part.json') };
+      const data = randomBytes(40 * MiB); // past the 32 MiB after which the page cache's bytes are flushed behind
+      const remote = { server: 's:1', path: 'f', size: data.length, identity: { size: data.length, mtimeMs: 1, ino: 2, dev: 3 } };
+      const pool = new BufferPool();
+      const landing = await Landing.open(target, remote);
+      landing.begin(listOf(data));
+      await landing.ready;
+      for (let at = 0; at < data.length; at += MiB) {
+        landing.add(at, frame(pool, data.subarray(at, at + MiB)).subarray(DATA_PAYLOAD_OFFSET));
+        await landing.settle(); // frame by frame, as a slow network would bring them
+      }
+      await landing.finish();
+      expect(datasync).not.toHaveBeenCalled();
+      expect(sync).toHaveBeenCalledTimes(1);
+      expect((await readFile(target.part)).equals(data)).toBe(true);
+    } finally {
+      datasync.mockRestore();
+      sync.mockRestore();
+    }
+  });
 
   it('resumes: new chunks land while the kept ones are read back and checked, and a chunk damaged between runs is found', async () => {
     const dir = await scratchDir();
