@@ -48,6 +48,15 @@ export interface FrameMemory {
   reclaim(): void;
   /** Slots out now. */
   readonly slotsOut: number;
+  /**
+   * Bytes of slots this transfer may count on: all of them alone, an equal
+   * part with others at once (a transfer keeps its unwritten bytes under
+   * this, so several large downloads do not run out of slots and fall back
+   * to plain memory, written through the page cache).
+   */
+  readonly shareBytes: number;
+  /** The transfer is over: it no longer takes part in the sharing (its slots are reclaim()'s). */
+  retire(): void;
 }
 
 export class BufferPool {
@@ -56,6 +65,8 @@ export class BufferPool {
   private readonly freeSlots: number[] = [];
   /** Who holds each slot that is out (see FrameMemory). */
   private readonly owners = new Map<number, object>();
+  /** Transfers taking part in the sharing now. */
+  private active = 0;
   private aligned = true;
 
   constructor(private readonly keep = 32) {}
@@ -64,6 +75,9 @@ export class BufferPool {
   lender(): FrameMemory {
     const owner = {};
     const mine = new Set<number>();
+    let retired = false;
+    this.active++;
+    const share = () => Math.floor((MAX_BLOCKS * SLOTS_PER_BLOCK) / Math.max(1, this.active)) * SLOT_PAYLOAD_BYTES;
     const give = (key: PoolKey) => {
       if (typeof key !== 'number') return this.give(key);
       if (this.owners.get(key) !== owner) return;
@@ -91,6 +105,13 @@ export class BufferPool {
       },
       get slotsOut() {
         return mine.size;
+      },
+      get shareBytes() {
+        return share();
+      },
+      retire: () => {
+        if (!retired) this.active--;
+        retired = true;
       },
     };
   }

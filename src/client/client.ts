@@ -126,6 +126,7 @@ export class FerryClient implements FerryApi, ServerLink {
       frames,
       release: (reuse) => {
         if (owner.current === frames) owner.current = undefined;
+        frames.retire();
         if (reuse && !leased.closed && !this.closed && this.spare.length < MAX_SPARE) {
           this.spareSince.set(leased, performance.now());
           this.spare.push(leased);

@@ -10,6 +10,7 @@ import { MAX_RANGES, type DownloadStart, type TransferEnd } from '../protocol/me
 import type { FrameMemory, PoolKey } from './buffer-pool.js';
 import type { Lease, ServerLink } from './server-link.js';
 import { type ChunkList, Landing, type LandingTarget, MAX_CHUNK_FAILURES } from './landing/landing.js';
+import { DIRECT_RUN_BYTES } from './landing/writer.js';
 import { ProgressMeter } from './progress.js';
 import type { RpcConnection } from './rpc.js';
 import type { RemoteStat, TransferProgress } from './types.js';
@@ -33,12 +34,17 @@ export interface FetchOptions {
 }
 
 /**
- * Unwritten bytes above which the socket is paused, and below which it
- * resumes: room for the landing's large O_DIRECT writes (two in flight and
- * the next one gathering, landing/writer.ts) within the 64 frame slots.
+ * Unwritten bytes above which the socket is paused: room for the landing's
+ * large O_DIRECT writes (two in flight and the next one gathering,
+ * landing/writer.ts), within this transfer's share of the 64 frame slots when
+ * others run at once, but never under BACKLOG_FLOOR. It resumes below
+ * RESUME_PART of that, and never below DIRECT_RUN_BYTES: a backlog that large
+ * is always being written, so the landing always calls back (onDrain) to say
+ * it shrank.
  */
 const BACKLOG_HIGH = 40 * 1024 * 1024;
-const BACKLOG_LOW = 24 * 1024 * 1024;
+const BACKLOG_FLOOR = 12 * 1024 * 1024;
+const RESUME_PART = 0.6;
 
 export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: FetchTarget, options: FetchOptions): Promise<FetchResult> {
   requireChunkHashes(client);
@@ -51,8 +57,8 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
     const { rpc } = lease;
     const hold = recycleInto(landing, lease.frames);
     const release = (payload: Buffer) => lease!.frames.release(payload);
-    const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold, release });
-    const rest = await fetchMissing(rpc, remote, landing, { ...options, meter, hold });
+    const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold, release, frames: lease.frames });
+    const rest = await fetchMissing(rpc, remote, landing, { ...options, meter, hold, frames: lease.frames });
     const md5 = await finishBeside(landing, rest.md5 ?? first.md5);
     meter.update(remote.size, true);
     clean = true;
@@ -79,7 +85,7 @@ export async function fetchMissing(
   rpc: RpcConnection,
   remote: RemoteStat,
   landing: Landing,
-  options: FetchOptions & { meter: ProgressMeter; hold?: (owned: Buffer) => void },
+  options: FetchOptions & { meter: ProgressMeter; hold?: (owned: Buffer) => void; frames?: FrameMemory },
 ): Promise<{ bytes: number; md5?: Promise<string> }> {
   let bytes = 0;
   let md5: Promise<string> | undefined;
@@ -120,7 +126,13 @@ async function fetchRanges(
   remote: RemoteStat,
   landing: Landing,
   ranges: [number, number][],
-  options: FetchOptions & { meter: ProgressMeter; first: boolean; hold?: (owned: Buffer) => void; release?: (payload: Buffer) => void },
+  options: FetchOptions & {
+    meter: ProgressMeter;
+    first: boolean;
+    hold?: (owned: Buffer) => void;
+    release?: (payload: Buffer) => void;
+    frames?: FrameMemory;
+  },
 ): Promise<{ bytes: number; md5: Promise<string> }> {
   let range = 0;
   let position = ranges[0]?.[0] ?? 0;
@@ -145,13 +157,13 @@ async function fetchRanges(
     }
     allInYet();
     options.meter.update(landing.heldBytes);
-    if (!paused && landing.backlogBytes > BACKLOG_HIGH) {
+    if (!paused && landing.backlogBytes > backlogLimit(options.frames)) {
       paused = true;
       rpc.conn.pause();
     }
   };
   landing.onDrain = () => {
-    if (paused && landing.backlogBytes < BACKLOG_LOW) {
+    if (paused && landing.backlogBytes < Math.max(DIRECT_RUN_BYTES, RESUME_PART * backlogLimit(options.frames))) {
       paused = false;
       if (!holding) rpc.conn.resume();
     }
@@ -211,6 +223,11 @@ async function fetchRanges(
   await Promise.race([allIn, reply]);
   if (failure) throw failure;
   return { bytes: received, md5: reply };
+}
+
+/** Unwritten bytes past which the socket pauses (see BACKLOG_HIGH). */
+function backlogLimit(frames: FrameMemory | undefined): number {
+  return Math.max(BACKLOG_FLOOR, Math.min(BACKLOG_HIGH, frames?.shareBytes ?? BACKLOG_HIGH));
 }
 
 /** The MD5 a REPLY carries, checked. */

@@ -26,6 +26,20 @@ describe("a transfer's share of the frame pool", () => {
     expect(pool.freeSlotCount).toBe(SLOTS);
   });
 
+  it('shares the slots between the transfers running at once', () => {
+    const pool = new BufferPool();
+    const a = pool.lender();
+    expect(a.shareBytes).toBe(SLOTS * MiB);
+    const b = pool.lender();
+    const c = pool.lender();
+    expect([a.shareBytes, b.shareBytes]).toEqual([21 * MiB, 21 * MiB]);
+    c.retire();
+    c.retire(); // once is enough
+    expect(a.shareBytes).toBe(32 * MiB);
+    b.retire();
+    expect(a.shareBytes).toBe(SLOTS * MiB);
+  });
+
   it("ignores a slot given back twice, or by a transfer that no longer owns it: it may be another transfer's frame by then", () => {
     const pool = new BufferPool();
     const first = pool.lender();

@@ -26,8 +26,13 @@ export const DIRECT_RUN_BYTES = 8 * 1024 * 1024;
 const MAX_RUN_BYTES = 16 * 1024 * 1024;
 /** O_DIRECT writes at once. */
 const DIRECT_IN_FLIGHT = 2;
-/** O_DIRECT bytes queued past which runs are written whatever their length (pieces that will not join up: a resume's ranges). */
-const DIRECT_QUEUED_MAX = 2 * DIRECT_RUN_BYTES;
+/**
+ * O_DIRECT bytes queued past which runs are written whatever their length
+ * (pieces that will not join up: a resume's ranges). No more than
+ * DIRECT_RUN_BYTES: a sender paused with that much unwritten must see it
+ * written, or it would wait for ever.
+ */
+const DIRECT_QUEUED_MAX = DIRECT_RUN_BYTES;
 
 export interface Piece {
   position: number;
