@@ -7,7 +7,7 @@ import { BufferPool, DATA_PAYLOAD_OFFSET } from '../../src/client/buffer-pool.js
 import { directable, openDirect, PAGE_BYTES } from '../../src/client/landing/direct-io.js';
 import { type ChunkList, Landing } from '../../src/client/landing/landing.js';
 import { readRecord } from '../../src/client/landing/record.js';
-import { type Piece, PositionalWriter } from '../../src/client/landing/writer.js';
+import { DIRECT_HOLD_MS, type Piece, PositionalWriter } from '../../src/client/landing/writer.js';
 import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { scratchDir } from '../helpers/scratch.js';
 
@@ -152,12 +152,14 @@ describe('PositionalWriter with an O_DIRECT handle', () => {
     const pool = new BufferPool();
     const content = randomBytes(41 * MiB);
     const written: number[] = [];
+    let clock = 0; // the time only moves when the test says so
     const writer = new PositionalWriter(
       file,
       (run) => written.push(run.length),
       (err) => {
         throw err;
       },
+      () => clock,
     );
     writer.direct = gated;
     const add = (from: number, to: number) => {
@@ -175,7 +177,12 @@ describe('PositionalWriter with an O_DIRECT handle', () => {
     gates[0]!.go();
     await expect.poll(() => gates.length).toBe(3); // the first done: the waiting run starts
     expect(gates[2]!.bytes).toBe(16 * MiB);
-    add(40, 41); // 1 MiB, short: left for settle
+    add(40, 41); // 1 MiB, short: left for settle, or until it has waited DIRECT_HOLD_MS
+    writer.flush();
+    expect(gates.length).toBe(3);
+    clock += DIRECT_HOLD_MS; // a slow link: the piece has waited long enough
+    writer.flush();
+    expect(gates.length).toBe(3); // but two writes are under way already
     const settled = writer.settle();
     for (let k = 1; k < 4; k++) {
       await expect.poll(() => gates.length).toBeGreaterThan(k);
@@ -184,6 +191,42 @@ describe('PositionalWriter with an O_DIRECT handle', () => {
     await settled;
     expect(gates.map((g) => g.bytes)).toEqual([8 * MiB, 16 * MiB, 16 * MiB, MiB]);
     expect(written.length).toBe(4);
+    await direct.close();
+    await file.close();
+    expect((await readFile(part)).equals(content)).toBe(true);
+  });
+
+  it('writes a short O_DIRECT run once it has waited DIRECT_HOLD_MS: over a slow link, bytes are not held for seconds', async (t) => {
+    const dir = await scratchDir();
+    const part = path.join(dir, 'file.part');
+    const file = await open(part, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    const direct = await openDirect(file);
+    if (!direct) {
+      await file.close();
+      return t.skip();
+    }
+    const spy = counted(direct);
+    let clock = 0;
+    const writer = new PositionalWriter(
+      file,
+      () => {},
+      (err) => {
+        throw err;
+      },
+      () => clock,
+    );
+    writer.direct = spy.handle;
+    const pool = new BufferPool();
+    const content = randomBytes(2 * MiB);
+    writer.add({ position: 0, data: frame(pool, content.subarray(0, MiB)).subarray(DATA_PAYLOAD_OFFSET) });
+    expect(writer.flush()).toBe(false);
+    clock += DIRECT_HOLD_MS - 1;
+    writer.add({ position: MiB, data: frame(pool, content.subarray(MiB)).subarray(DATA_PAYLOAD_OFFSET) });
+    expect(writer.flush()).toBe(false); // the first piece has not waited long enough yet
+    clock += 1;
+    expect(writer.flush()).toBe(true); // now both go, in one write
+    await writer.settle();
+    expect(spy.writes).toBe(1);
     await direct.close();
     await file.close();
     expect((await readFile(part)).equals(content)).toBe(true);

@@ -33,6 +33,12 @@ const DIRECT_IN_FLIGHT = 2;
  * written, or it would wait for ever.
  */
 const DIRECT_QUEUED_MAX = DIRECT_RUN_BYTES;
+/**
+ * Longest a piece waits for its run to grow, in ms: over a slow link 8 MiB
+ * take seconds to gather, and bytes not written are bytes a crash loses
+ * (and the record of verified chunks does not move).
+ */
+export const DIRECT_HOLD_MS = 50;
 
 export interface Piece {
   position: number;
@@ -41,6 +47,8 @@ export interface Piece {
 
 export class PositionalWriter {
   private queued: Piece[] = [];
+  /** When the oldest piece still queued was added. */
+  private queuedSince: number | undefined;
   /** Bytes queued or being written. */
   pendingBytes = 0;
   /** Writes started and not finished, and how many of them are O_DIRECT. */
@@ -58,6 +66,7 @@ export class PositionalWriter {
     private readonly file: FileHandle,
     private readonly onWritten: (run: Piece[], direct: boolean) => void,
     private readonly onError: (err: NodeJS.ErrnoException) => void,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** True when nothing is queued or being written. */
@@ -67,6 +76,7 @@ export class PositionalWriter {
 
   add(piece: Piece): void {
     this.pendingBytes += piece.data.length;
+    if (this.queued.length === 0) this.queuedSince = this.now();
     this.queued.push(piece);
   }
 
@@ -100,7 +110,7 @@ export class PositionalWriter {
       if (direct[i]) queuedDirect += bytes;
       i = j;
     }
-    const anyLength = all || queuedDirect >= DIRECT_QUEUED_MAX;
+    const anyLength = all || queuedDirect >= DIRECT_QUEUED_MAX || this.now() - this.queuedSince! >= DIRECT_HOLD_MS;
     this.queued = [];
     let started = false;
     for (const run of runs) {
@@ -112,6 +122,8 @@ export class PositionalWriter {
       this.writeRun(run.pieces, run.direct);
       started = true;
     }
+    if (this.queued.length === 0) this.queuedSince = undefined;
+    else if (started) this.queuedSince = this.now(); // what is left waits from now
     return started;
   }
 
