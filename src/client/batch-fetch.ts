@@ -82,12 +82,15 @@ export async function fetchBatch(client: ServerLink, files: SmallFile[], options
   }
   if (options.signal?.aborted) {
     await landing.abandon();
+    lease?.frames?.reclaim();
     throw requestError ?? new FerryError(ErrorCode.Cancelled, 'cancelled');
   }
   // What arrived whole and checked lands, whatever happened to the rest.
   for (const placed of await landing.finish()) {
     if (!placed.ok) fail(placed.key, placed.error!);
   }
+  // Files of 64 KiB to 1 MiB arrived in frame slots; they are written now.
+  lease?.frames?.reclaim();
   const seconds = (performance.now() - started) / 1000;
   const missing = broken ?? requestError ?? new FerryError(ErrorCode.ConnectionLost, 'the batch ended without this file');
   // One progress report for the batch, not one per file: a terminal's status line redraws on each.

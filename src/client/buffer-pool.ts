@@ -25,13 +25,101 @@ const MAX_BLOCKS = 4;
 /** What give() takes back: a slot's number, or the ArrayBuffer of a plain buffer. */
 export type PoolKey = number | ArrayBuffer;
 
+/**
+ * One transfer's share of the pool. Every slot it takes is recorded as its
+ * own until given back, so a transfer that fails half way (frames dropped,
+ * a partial frame in a connection that is then closed, writes that never
+ * happened) still returns all of them with reclaim(): before this, each such
+ * failure lost its slots for good, and after 64 the pool handed out only
+ * plain memory, written through the page cache. A slot given back twice,
+ * or by a transfer that no longer owns it, is ignored: it may be another
+ * transfer's frame by then.
+ */
+export interface FrameMemory {
+  /** A buffer of exactly `bytes` whose memory nothing else uses (the frame decoder's `allocate`). */
+  take(bytes: number): Buffer;
+  /** The key under which `buffer` (all of a frame's body, or any piece of it) goes back. */
+  keyOf(buffer: Uint8Array): PoolKey;
+  /** Hand memory back for reuse; the caller must hold no view of it any more. */
+  give(key: PoolKey): void;
+  /** Give back the slot `buffer` lies in, if it lies in one of this transfer's. */
+  release(buffer: Uint8Array): void;
+  /** Give back every slot still out: the transfer is over and holds no view of any of them. */
+  reclaim(): void;
+  /** Slots out now. */
+  readonly slotsOut: number;
+  /**
+   * Bytes of slots this transfer may count on: all of them alone, an equal
+   * part with others at once (a transfer keeps its unwritten bytes under
+   * this, so several large downloads do not run out of slots and fall back
+   * to plain memory, written through the page cache).
+   */
+  readonly shareBytes: number;
+  /** The transfer is over: it no longer takes part in the sharing (its slots are reclaim()'s). */
+  retire(): void;
+}
+
 export class BufferPool {
   private readonly free: ArrayBuffer[] = [];
   private readonly blocks: ArrayBuffer[] = [];
   private readonly freeSlots: number[] = [];
+  /** Who holds each slot that is out (see FrameMemory). */
+  private readonly owners = new Map<number, object>();
+  /** Transfers taking part in the sharing now. */
+  private active = 0;
   private aligned = true;
 
   constructor(private readonly keep = 32) {}
+
+  /** A share of the pool for one transfer (see FrameMemory). */
+  lender(): FrameMemory {
+    const owner = {};
+    const mine = new Set<number>();
+    let retired = false;
+    this.active++;
+    const share = () => Math.floor((MAX_BLOCKS * SLOTS_PER_BLOCK) / Math.max(1, this.active)) * SLOT_PAYLOAD_BYTES;
+    const give = (key: PoolKey) => {
+      if (typeof key !== 'number') return this.give(key);
+      if (this.owners.get(key) !== owner) return;
+      mine.delete(key);
+      this.give(key);
+    };
+    return {
+      take: (bytes) => {
+        const buffer = this.take(bytes);
+        const key = this.keyOf(buffer);
+        if (typeof key === 'number') {
+          this.owners.set(key, owner);
+          mine.add(key);
+        }
+        return buffer;
+      },
+      keyOf: (buffer) => this.keyOf(buffer),
+      give,
+      release: (buffer) => {
+        const key = this.keyOf(buffer);
+        if (typeof key === 'number') give(key);
+      },
+      reclaim: () => {
+        for (const key of [...mine]) give(key);
+      },
+      get slotsOut() {
+        return mine.size;
+      },
+      get shareBytes() {
+        return share();
+      },
+      retire: () => {
+        if (!retired) this.active--;
+        retired = true;
+      },
+    };
+  }
+
+  /** Slots free to take now (for tests: a pool that lost none has them all back). */
+  get freeSlotCount(): number {
+    return this.freeSlots.length + (MAX_BLOCKS - this.blocks.length) * SLOTS_PER_BLOCK;
+  }
 
   /** A buffer of exactly `bytes` whose memory nothing else uses. */
   take = (bytes: number): Buffer => {
@@ -67,10 +155,13 @@ export class BufferPool {
     if (typeof key === 'number') this.give(key);
   }
 
-  /** Hand memory back for reuse; the caller must hold no view of it any more. */
+  /** Hand memory back for reuse; the caller must hold no view of it any more. A slot that is not out is left alone. */
   give(key: PoolKey): void {
-    if (typeof key === 'number') this.freeSlots.push(key);
-    else if (this.free.length < this.keep && key.byteLength > 0) this.free.push(key);
+    if (typeof key === 'number') {
+      if (this.freeSlots.includes(key)) return;
+      this.owners.delete(key);
+      this.freeSlots.push(key);
+    } else if (this.free.length < this.keep && key.byteLength > 0) this.free.push(key);
   }
 
   private slot(): number | undefined {

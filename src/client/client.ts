@@ -14,7 +14,7 @@ import { RpcConnection, type RpcOptions } from './rpc.js';
 import { sortListing } from './listing-order.js';
 import { READ_MAX_BYTES } from './read-range.js';
 import { stat } from 'node:fs/promises';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, type FrameMemory } from './buffer-pool.js';
 import type { Lease, ServerLink } from './server-link.js';
 import type {
   ConnectionStatus,
@@ -66,6 +66,8 @@ export class FerryClient implements FerryApi, ServerLink {
   /** Transfer connections between transfers, newest last (leaseConnection). */
   private readonly spare: RpcConnection[] = [];
   private readonly spareSince = new WeakMap<RpcConnection, number>();
+  /** Whose share of `frames` each transfer connection's large frames come from: the lease's, while there is one. */
+  private readonly frameOwner = new WeakMap<RpcConnection, { current: FrameMemory | undefined }>();
   /** Memory for transfers' DATA frames, recycled as the landing place writes them. */
   private readonly frames = new BufferPool();
   /** How long a call waits for a lost connection (see RECONNECT_WAIT_MS). */
@@ -86,6 +88,11 @@ export class FerryClient implements FerryApi, ServerLink {
     return { address: this.control.address, server: w.server, share: w.share, features: w.features, version: w.version };
   }
 
+  /** Frame slots free to take (all 64 when no transfer runs): a transfer that fails must not lose any. */
+  get frameSlotsFree(): number {
+    return this.frames.freeSlotCount;
+  }
+
   /** close() was called: nothing more will be asked of the server. */
   get isClosed(): boolean {
     return this.closed;
@@ -104,12 +111,22 @@ export class FerryClient implements FerryApi, ServerLink {
   async leaseConnection(): Promise<Lease> {
     let rpc: RpcConnection | undefined;
     while ((rpc = this.spare.pop()) && (rpc.closed || performance.now() - (this.spareSince.get(rpc) ?? 0) > SPARE_IDLE_MS)) rpc.destroy();
-    rpc ??= await this.openConnection({ allocate: this.frames.take });
+    if (!rpc) {
+      // Large frames land in the memory of whichever transfer holds the connection; between leases, in plain memory.
+      const owner: { current: FrameMemory | undefined } = { current: undefined };
+      rpc = await this.openConnection({ allocate: (bytes) => owner.current?.take(bytes) ?? Buffer.allocUnsafeSlow(bytes) });
+      this.frameOwner.set(rpc, owner);
+    }
     const leased = rpc;
+    const owner = this.frameOwner.get(leased)!;
+    const frames = this.frames.lender();
+    owner.current = frames;
     return {
       rpc: leased,
-      frames: this.frames,
+      frames,
       release: (reuse) => {
+        if (owner.current === frames) owner.current = undefined;
+        frames.retire();
         if (reuse && !leased.closed && !this.closed && this.spare.length < MAX_SPARE) {
           this.spareSince.set(leased, performance.now());
           this.spare.push(leased);

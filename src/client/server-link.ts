@@ -4,12 +4,13 @@
 // class that calls them, so the two do not import each other.
 
 import type { DownloadCache } from '../cache/cache.js';
-import type { BufferPool } from './buffer-pool.js';
+import type { FrameMemory } from './buffer-pool.js';
 import type { RpcConnection, RpcOptions } from './rpc.js';
 
 export interface Lease {
   rpc: RpcConnection;
-  frames: BufferPool;
+  /** This transfer's share of the frame memory: give every slot back (reclaim) once nothing holds a view of it. */
+  frames: FrameMemory;
   release(reuse: boolean): void;
 }
 import type { Entry, HashResult, ListOptions, RemoteStat, ServerInfo } from './types.js';

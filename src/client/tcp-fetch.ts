@@ -7,9 +7,10 @@
 
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { MAX_RANGES, type DownloadStart, type TransferEnd } from '../protocol/messages.js';
-import type { BufferPool, PoolKey } from './buffer-pool.js';
+import type { FrameMemory, PoolKey } from './buffer-pool.js';
 import type { Lease, ServerLink } from './server-link.js';
 import { type ChunkList, Landing, type LandingTarget, MAX_CHUNK_FAILURES } from './landing/landing.js';
+import { DIRECT_RUN_BYTES } from './landing/writer.js';
 import { ProgressMeter } from './progress.js';
 import type { RpcConnection } from './rpc.js';
 import type { RemoteStat, TransferProgress } from './types.js';
@@ -32,9 +33,18 @@ export interface FetchOptions {
   onProgress?: (p: TransferProgress) => void;
 }
 
-/** Unwritten bytes above which the socket is paused, and below which it resumes. */
-const BACKLOG_HIGH = 8 * 1024 * 1024;
-const BACKLOG_LOW = 4 * 1024 * 1024;
+/**
+ * Unwritten bytes above which the socket is paused: room for the landing's
+ * large O_DIRECT writes (two in flight and the next one gathering,
+ * landing/writer.ts), within this transfer's share of the 64 frame slots when
+ * others run at once, but never under BACKLOG_FLOOR. It resumes below
+ * RESUME_PART of that, and never below DIRECT_RUN_BYTES: a backlog that large
+ * is always being written, so the landing always calls back (onDrain) to say
+ * it shrank.
+ */
+const BACKLOG_HIGH = 40 * 1024 * 1024;
+const BACKLOG_FLOOR = 12 * 1024 * 1024;
+const RESUME_PART = 0.6;
 
 export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: FetchTarget, options: FetchOptions): Promise<FetchResult> {
   requireChunkHashes(client);
@@ -47,8 +57,8 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
     const { rpc } = lease;
     const hold = recycleInto(landing, lease.frames);
     const release = (payload: Buffer) => lease!.frames.release(payload);
-    const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold, release });
-    const rest = await fetchMissing(rpc, remote, landing, { ...options, meter, hold });
+    const first = await fetchRanges(rpc, remote, landing, landing.guess(), { ...options, meter, first: true, hold, release, frames: lease.frames });
+    const rest = await fetchMissing(rpc, remote, landing, { ...options, meter, hold, frames: lease.frames });
     const md5 = await finishBeside(landing, rest.md5 ?? first.md5);
     meter.update(remote.size, true);
     clean = true;
@@ -58,7 +68,11 @@ export async function fetchTcp(client: ServerLink, remote: RemoteStat, target: F
     else await landing.abandon();
     throw err;
   } finally {
+    // The landing is finished or abandoned (no write holds a frame any more) and
+    // the connection closed or idle: every slot this transfer took goes back,
+    // including those of frames dropped on the way out.
     lease?.release(clean);
+    lease?.frames.reclaim();
   }
 }
 
@@ -71,7 +85,7 @@ export async function fetchMissing(
   rpc: RpcConnection,
   remote: RemoteStat,
   landing: Landing,
-  options: FetchOptions & { meter: ProgressMeter; hold?: (owned: Buffer) => void },
+  options: FetchOptions & { meter: ProgressMeter; hold?: (owned: Buffer) => void; frames?: FrameMemory },
 ): Promise<{ bytes: number; md5?: Promise<string> }> {
   let bytes = 0;
   let md5: Promise<string> | undefined;
@@ -112,7 +126,13 @@ async function fetchRanges(
   remote: RemoteStat,
   landing: Landing,
   ranges: [number, number][],
-  options: FetchOptions & { meter: ProgressMeter; first: boolean; hold?: (owned: Buffer) => void; release?: (payload: Buffer) => void },
+  options: FetchOptions & {
+    meter: ProgressMeter;
+    first: boolean;
+    hold?: (owned: Buffer) => void;
+    release?: (payload: Buffer) => void;
+    frames?: FrameMemory;
+  },
 ): Promise<{ bytes: number; md5: Promise<string> }> {
   let range = 0;
   let position = ranges[0]?.[0] ?? 0;
@@ -137,13 +157,13 @@ async function fetchRanges(
     }
     allInYet();
     options.meter.update(landing.heldBytes);
-    if (!paused && landing.backlogBytes > BACKLOG_HIGH) {
+    if (!paused && landing.backlogBytes > backlogLimit(options.frames)) {
       paused = true;
       rpc.conn.pause();
     }
   };
   landing.onDrain = () => {
-    if (paused && landing.backlogBytes < BACKLOG_LOW) {
+    if (paused && landing.backlogBytes < Math.max(DIRECT_RUN_BYTES, RESUME_PART * backlogLimit(options.frames))) {
       paused = false;
       if (!holding) rpc.conn.resume();
     }
@@ -205,6 +225,11 @@ async function fetchRanges(
   return { bytes: received, md5: reply };
 }
 
+/** Unwritten bytes past which the socket pauses (see BACKLOG_HIGH). */
+function backlogLimit(frames: FrameMemory | undefined): number {
+  return Math.max(BACKLOG_FLOOR, Math.min(BACKLOG_HIGH, frames?.shareBytes ?? BACKLOG_HIGH));
+}
+
 /** The MD5 a REPLY carries, checked. */
 export function md5Of(end: TransferEnd, path: string): string {
   if (typeof end.md5 !== 'string' || !/^[0-9a-f]{32}$/.test(end.md5)) throw new FerryError(ErrorCode.BadFrame, `${path}: the server sent no MD5`);
@@ -216,7 +241,7 @@ export function md5Of(end: TransferEnd, path: string): string {
  * written: a fresh ~1 MiB allocation per frame left hundreds of megabytes of
  * garbage for the collector (peak RSS 180-360 MB on 512 MiB - 2 GiB files).
  */
-function recycleInto(landing: Landing, pool: BufferPool): (owned: Buffer) => void {
+function recycleInto(landing: Landing, pool: FrameMemory): (owned: Buffer) => void {
   const held = new Map<PoolKey, number>();
   landing.onRelease = (data) => {
     const key = pool.keyOf(data);

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { type FileHandle, open, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BufferPool, DATA_PAYLOAD_OFFSET } from '../../src/client/buffer-pool.js';
 import { directable, openDirect, PAGE_BYTES } from '../../src/client/landing/direct-io.js';
 import { type ChunkList, Landing } from '../../src/client/landing/landing.js';
 import { readRecord } from '../../src/client/landing/record.js';
-import { type Piece, PositionalWriter } from '../../src/client/landing/writer.js';
+import { DIRECT_HOLD_MS, type Piece, PositionalWriter } from '../../src/client/landing/writer.js';
 import { ChunkHasher } from '../../src/protocol/chunk-hash.js';
 import { scratchDir } from '../helpers/scratch.js';
 
@@ -126,6 +126,112 @@ describe('PositionalWriter with an O_DIRECT handle', () => {
     expect((await readFile(part)).equals(content)).toBe(true);
   });
 
+  it('gathers O_DIRECT runs until they are long, keeps two writes in flight, and writes the rest when told to settle', async (t) => {
+    const dir = await scratchDir();
+    const part = path.join(dir, 'file.part');
+    const file = await open(part, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    const direct = await openDirect(file);
+    if (!direct) {
+      await file.close();
+      return t.skip();
+    }
+    // Every O_DIRECT writev waits for the test to let it go.
+    const gates: { bytes: number; go: () => void }[] = [];
+    const gated = new Proxy(direct, {
+      get(target, key) {
+        if (key === 'writev') {
+          return async (buffers: Buffer[], position: number) => {
+            await new Promise<void>((go) => gates.push({ bytes: buffers.reduce((n, b) => n + b.length, 0), go }));
+            return target.writev(buffers, position);
+          };
+        }
+        const v = Reflect.get(target, key) as unknown;
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const pool = new BufferPool();
+    const content = randomBytes(41 * MiB);
+    const written: number[] = [];
+    let clock = 0; // the time only moves when the test says so
+    const writer = new PositionalWriter(
+      file,
+      (run) => written.push(run.length),
+      (err) => {
+        throw err;
+      },
+      () => clock,
+    );
+    writer.direct = gated;
+    const add = (from: number, to: number) => {
+      for (let m = from; m < to; m++)
+        writer.add({ position: m * MiB, data: frame(pool, content.subarray(m * MiB, (m + 1) * MiB)).subarray(DATA_PAYLOAD_OFFSET) });
+    };
+    add(0, 5);
+    expect(writer.flush()).toBe(false); // 5 MiB: not yet worth a write
+    add(5, 8);
+    expect(writer.flush()).toBe(true); // 8 MiB: one write
+    expect(gates.map((g) => g.bytes)).toEqual([8 * MiB]);
+    add(8, 40); // 32 MiB more: two runs of 16 MiB, one of them waits for a place
+    writer.flush();
+    expect(gates.map((g) => g.bytes)).toEqual([8 * MiB, 16 * MiB]);
+    gates[0]!.go();
+    await expect.poll(() => gates.length).toBe(3); // the first done: the waiting run starts
+    expect(gates[2]!.bytes).toBe(16 * MiB);
+    add(40, 41); // 1 MiB, short: left for settle, or until it has waited DIRECT_HOLD_MS
+    writer.flush();
+    expect(gates.length).toBe(3);
+    clock += DIRECT_HOLD_MS; // a slow link: the piece has waited long enough
+    writer.flush();
+    expect(gates.length).toBe(3); // but two writes are under way already
+    const settled = writer.settle();
+    for (let k = 1; k < 4; k++) {
+      await expect.poll(() => gates.length).toBeGreaterThan(k);
+      gates[k]!.go();
+    }
+    await settled;
+    expect(gates.map((g) => g.bytes)).toEqual([8 * MiB, 16 * MiB, 16 * MiB, MiB]);
+    expect(written.length).toBe(4);
+    await direct.close();
+    await file.close();
+    expect((await readFile(part)).equals(content)).toBe(true);
+  });
+
+  it('writes a short O_DIRECT run once it has waited DIRECT_HOLD_MS: over a slow link, bytes are not held for seconds', async (t) => {
+    const dir = await scratchDir();
+    const part = path.join(dir, 'file.part');
+    const file = await open(part, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o600);
+    const direct = await openDirect(file);
+    if (!direct) {
+      await file.close();
+      return t.skip();
+    }
+    const spy = counted(direct);
+    let clock = 0;
+    const writer = new PositionalWriter(
+      file,
+      () => {},
+      (err) => {
+        throw err;
+      },
+      () => clock,
+    );
+    writer.direct = spy.handle;
+    const pool = new BufferPool();
+    const content = randomBytes(2 * MiB);
+    writer.add({ position: 0, data: frame(pool, content.subarray(0, MiB)).subarray(DATA_PAYLOAD_OFFSET) });
+    expect(writer.flush()).toBe(false);
+    clock += DIRECT_HOLD_MS - 1;
+    writer.add({ position: MiB, data: frame(pool, content.subarray(MiB)).subarray(DATA_PAYLOAD_OFFSET) });
+    expect(writer.flush()).toBe(false); // the first piece has not waited long enough yet
+    clock += 1;
+    expect(writer.flush()).toBe(true); // now both go, in one write
+    await writer.settle();
+    expect(spy.writes).toBe(1);
+    await direct.close();
+    await file.close();
+    expect((await readFile(part)).equals(content)).toBe(true);
+  });
+
   it('falls back to the page cache for good when the file system refuses O_DIRECT writes', async () => {
     const dir = await scratchDir();
     const part = path.join(dir, 'file.part');
@@ -150,6 +256,38 @@ describe('a large landing (O_DIRECT where the file system has it)', () => {
     h.update(bytes);
     return h.finish();
   }
+
+  it('flushes nothing behind bytes written with O_DIRECT; the fsync before the rename is the one flush', async (t) => {
+    const dir = await scratchDir();
+    const probe = await open(path.join(dir, 'probe'), constants.O_RDWR | constants.O_CREAT, 0o600);
+    const direct = await openDirect(probe);
+    const handleType = Object.getPrototypeOf(probe) as FileHandle;
+    await direct?.close();
+    await probe.close();
+    if (!direct) return t.skip(); // no O_DIRECT here: everything goes through the page cache, flushed behind as before
+    const datasync = vi.spyOn(handleType, 'datasync');
+    const sync = vi.spyOn(handleType, 'sync');
+    try {
+      const target = { part: path.join(dir, '.f.ferry-part'), sidecar: path.join(dir, '.f.ferry-part.json') };
+      const data = randomBytes(40 * MiB); // past the 32 MiB after which the page cache's bytes are flushed behind
+      const remote = { server: 's:1', path: 'f', size: data.length, identity: { size: data.length, mtimeMs: 1, ino: 2, dev: 3 } };
+      const pool = new BufferPool();
+      const landing = await Landing.open(target, remote);
+      landing.begin(listOf(data));
+      await landing.ready;
+      for (let at = 0; at < data.length; at += MiB) {
+        landing.add(at, frame(pool, data.subarray(at, at + MiB)).subarray(DATA_PAYLOAD_OFFSET));
+        await landing.settle(); // frame by frame, as a slow network would bring them
+      }
+      await landing.finish();
+      expect(datasync).not.toHaveBeenCalled();
+      expect(sync).toHaveBeenCalledTimes(1);
+      expect((await readFile(target.part)).equals(data)).toBe(true);
+    } finally {
+      datasync.mockRestore();
+      sync.mockRestore();
+    }
+  });
 
   it('resumes: new chunks land while the kept ones are read back and checked, and a chunk damaged between runs is found', async () => {
     const dir = await scratchDir();

@@ -5,12 +5,41 @@
 // go out in one call too. Runs of whole pages in page-aligned memory go to
 // the O_DIRECT handle when there is one (direct-io.ts), the rest through the
 // page cache.
+//
+// O_DIRECT runs wait until they are DIRECT_RUN_BYTES long, and at most
+// DIRECT_IN_FLIGHT are written at once. The disk was the bottleneck of a
+// download here, and it is faster with large writes: 512 MiB in 8 MiB writes
+// took 0.68x the time of 1 MiB writes, and 0.87x again with a second write in
+// flight (paired runs, medians, a disk shared with other work). One writev
+// becomes several requests the device works on together; ext4 lets only one
+// write that allocates blocks run in a file at a time, so the second write
+// waits in the thread pool for the first and starts the moment it is done,
+// without waiting for a turn of the event loop.
 
 import type { FileHandle } from 'node:fs/promises';
 import { directable } from './direct-io.js';
 
 /** Pieces per writev (the kernel's IOV_MAX is 1024). */
 const MAX_WRITEV = 256;
+/** An O_DIRECT run is written once it is this long (or when everything is to be written: settle). */
+export const DIRECT_RUN_BYTES = 8 * 1024 * 1024;
+/** Longest O_DIRECT run in one write. */
+const MAX_RUN_BYTES = 16 * 1024 * 1024;
+/** O_DIRECT writes at once. */
+const DIRECT_IN_FLIGHT = 2;
+/**
+ * O_DIRECT bytes queued past which runs are written whatever their length
+ * (pieces that will not join up: a resume's ranges). No more than
+ * DIRECT_RUN_BYTES: a sender paused with that much unwritten must see it
+ * written, or it would wait for ever.
+ */
+const DIRECT_QUEUED_MAX = DIRECT_RUN_BYTES;
+/**
+ * Longest a piece waits for its run to grow, in ms: over a slow link 8 MiB
+ * take seconds to gather, and bytes not written are bytes a crash loses
+ * (and the record of verified chunks does not move).
+ */
+export const DIRECT_HOLD_MS = 50;
 
 export interface Piece {
   position: number;
@@ -19,22 +48,26 @@ export interface Piece {
 
 export class PositionalWriter {
   private queued: Piece[] = [];
+  /** When the oldest piece still queued was added. */
+  private queuedSince: number | undefined;
   /** Bytes queued or being written. */
   pendingBytes = 0;
-  /** Writes started and not finished. */
+  /** Writes started and not finished, and how many of them are O_DIRECT. */
   private running = 0;
+  private runningDirect = 0;
   private idleWaiters: (() => void)[] = [];
   /** The same file opened with O_DIRECT, for pieces that qualify; dropped after the first refusal. */
   direct: FileHandle | undefined;
 
   /**
-   * @param onWritten each run of pieces once it is in the file
+   * @param onWritten each run of pieces once it is in the file (`direct`: past the page cache)
    * @param onError a failed write (the pieces of that run are lost)
    */
   constructor(
     private readonly file: FileHandle,
-    private readonly onWritten: (run: Piece[]) => void,
+    private readonly onWritten: (run: Piece[], direct: boolean) => void,
     private readonly onError: (err: NodeJS.ErrnoException) => void,
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   /** True when nothing is queued or being written. */
@@ -44,35 +77,67 @@ export class PositionalWriter {
 
   add(piece: Piece): void {
     this.pendingBytes += piece.data.length;
+    if (this.queued.length === 0) this.queuedSince = this.now();
     this.queued.push(piece);
   }
 
-  /** Start writing everything queued; false if nothing was. */
-  flush(): boolean {
+  /**
+   * Start writing what is queued: runs for the page cache at once, O_DIRECT
+   * runs once long enough (see DIRECT_RUN_BYTES) and while fewer than
+   * DIRECT_IN_FLIGHT are being written; `all` writes every run now. False
+   * if nothing was started.
+   */
+  flush(all = false): boolean {
     if (this.queued.length === 0) return false;
     const batch = this.queued.sort((a, b) => a.position - b.position);
-    this.queued = [];
-    let i = 0;
     const direct = batch.map((p) => this.direct !== undefined && directable(p.position, p.data));
+    const runs: { pieces: Piece[]; bytes: number; direct: boolean }[] = [];
+    let queuedDirect = 0;
+    let i = 0;
     while (i < batch.length) {
+      let bytes = batch[i]!.data.length;
       let j = i + 1;
-      while (j < batch.length && j - i < MAX_WRITEV && direct[j] === direct[i] && batch[j]!.position === batch[j - 1]!.position + batch[j - 1]!.data.length)
+      while (
+        j < batch.length &&
+        j - i < MAX_WRITEV &&
+        direct[j] === direct[i] &&
+        batch[j]!.position === batch[j - 1]!.position + batch[j - 1]!.data.length &&
+        (!direct[i] || bytes + batch[j]!.data.length <= MAX_RUN_BYTES)
+      ) {
+        bytes += batch[j]!.data.length;
         j++;
-      this.writeRun(batch.slice(i, j), direct[i]!);
+      }
+      runs.push({ pieces: batch.slice(i, j), bytes, direct: direct[i]! });
+      if (direct[i]) queuedDirect += bytes;
       i = j;
     }
-    return true;
+    const anyLength = all || queuedDirect >= DIRECT_QUEUED_MAX || this.now() - this.queuedSince! >= DIRECT_HOLD_MS;
+    this.queued = [];
+    let started = false;
+    for (const run of runs) {
+      const go = !run.direct || ((anyLength || run.bytes >= DIRECT_RUN_BYTES) && (all || this.runningDirect < DIRECT_IN_FLIGHT));
+      if (!go) {
+        this.queued.push(...run.pieces);
+        continue;
+      }
+      this.writeRun(run.pieces, run.direct);
+      started = true;
+    }
+    if (this.queued.length === 0) this.queuedSince = undefined;
+    else if (started) this.queuedSince = this.now(); // what is left waits from now
+    return started;
   }
 
   /** Resolves once everything queued so far is written (or failed). */
   async settle(): Promise<void> {
-    this.flush();
+    this.flush(true);
     if (this.idle) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private writeRun(run: Piece[], direct: boolean): void {
     this.running++;
+    if (direct) this.runningDirect++;
     const buffers = run.map((p) => p.data);
     const position = run[0]!.position;
     const write = direct
@@ -84,16 +149,22 @@ export class PositionalWriter {
         })
       : writeAll(this.file, buffers, position);
     write.then(
-      () => this.done(run, () => this.onWritten(run)),
-      (err: NodeJS.ErrnoException) => this.done(run, () => this.onError(err)),
+      () => this.done(run, direct, () => this.onWritten(run, direct && this.direct !== undefined)),
+      (err: NodeJS.ErrnoException) => this.done(run, direct, () => this.onError(err)),
     );
   }
 
-  /** Count the run out before telling anyone: a listener checks the backlog to resume its sender. */
-  private done(run: Piece[], tell: () => void): void {
+  /**
+   * Count the run out before telling anyone (a listener checks the backlog to
+   * resume its sender), then start what waited for it: everything, when
+   * someone waits for the writer to settle.
+   */
+  private done(run: Piece[], direct: boolean, tell: () => void): void {
     this.running--;
+    if (direct) this.runningDirect--;
     for (const p of run) this.pendingBytes -= p.data.length;
     tell();
+    this.flush(this.idleWaiters.length > 0);
     if (this.idle) for (const wake of this.idleWaiters.splice(0)) wake();
   }
 }
