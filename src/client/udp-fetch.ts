@@ -61,8 +61,12 @@ export async function fetchUdp(
     }
     const macKey = rpc.conn.udpKey(session.sessionId);
     const list: ChunkList = { blake3: session.blake3, chunkBytes: session.chunkBytes, chunks: opened.list };
+    // The datagrams start at once: the chunks an earlier attempt left are
+    // read back and checked meanwhile (they are not the ones asked for, and
+    // bytes that arrive for them are dropped); one that fails is fetched
+    // over TCP afterwards, with anything else still missing.
     landing.begin(list);
-    await landing.kept; // checked before the datagrams start: one thread hashes both
+    await landing.ready;
     meter.update(landing.heldBytes, true);
     // A failure of the TCP request (the server refused or went away) must
     // stop the UDP receiver too, so both race.

@@ -2,7 +2,7 @@
 // with the same guarantees as TCP (verified, atomic, cached, resumable).
 
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile, rm } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { scratchDir } from '../helpers/scratch.js';
@@ -108,6 +108,32 @@ describe('UDP download', () => {
       expect((await readFile(join(dest, 'huge.bin'))).equals(huge)).toBe(true);
       await rm(join(dest, 'huge.bin'));
     }
+  });
+
+  it('repairs a .part damaged between runs when it resumes over UDP: the chunk that fails its check is fetched again', async () => {
+    await t.share.write({ 'huge.bin': huge });
+    const client = await t.connect({ noCache: true });
+    const controller = new AbortController();
+    await expect(
+      client.download('huge.bin', {
+        dest,
+        transport: 'udp',
+        signal: controller.signal,
+        onProgress: (p) => p.bytes > p.total / 4 && p.bytes < p.total && controller.abort(),
+      }),
+    ).rejects.toMatchObject({ code: 'CANCELLED' });
+    // Between runs, a bit of chunk 1 (kept by any cut past a quarter) rots on disk.
+    const partFile = join(dest, '.huge.bin.ferry-part');
+    const part = await readFile(partFile);
+    const whole = Math.floor(Math.min(part.length, huge.length) / MiB) * MiB;
+    part[MiB + 7]! ^= 0x40;
+    await writeFile(partFile, part);
+    const r = await client.download('huge.bin', { dest, transport: 'udp' });
+    expect(r).toMatchObject({ verified: true, transport: 'udp', md5: md5(huge) });
+    expect(r.resumedFrom).toBeGreaterThan(0);
+    expect(r.resumedFrom).toBeLessThanOrEqual(whole - MiB); // chunk 1 was not kept
+    expect(r.transferred).toBeGreaterThanOrEqual(huge.length - r.resumedFrom!);
+    expect((await readFile(join(dest, 'huge.bin'))).equals(huge)).toBe(true);
   });
 
   it('refuses when the server offers no UDP', async () => {
