@@ -10,7 +10,21 @@
 // stays inside the share. Only regular files and folders are ever served, and
 // never ferry's own state (isPrivate, see private-state.ts).
 
-import { closeSync, constants, existsSync, fstatSync, lstatSync, openSync, read, readlinkSync, realpathSync, statSync, type Dir, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  existsSync,
+  fstatSync,
+  lstatSync,
+  openSync,
+  read,
+  readlinkSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Dir,
+  type Stats,
+} from 'node:fs';
 import fs, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
@@ -105,20 +119,31 @@ function readAt(fd: number, buffer: Buffer, at: number): Promise<number> {
 }
 
 /**
- * `size` bytes from the start of `fd`: one read on the thread pool (a file
- * that shrank returns fewer, which the caller's checks refuse). A file that
- * grew is caught by the fstat after, so nothing past `size` is asked for.
+ * `size` bytes from the start of `fd`, in one read (a file that shrank gives
+ * fewer, which the caller's checks refuse; one that grew is caught by the
+ * fstat after, so nothing past `size` is asked for). `sync`: read on this
+ * thread, else on the thread pool.
  */
-async function readExactly(fd: number, size: number): Promise<Buffer> {
+async function readExactly(fd: number, size: number, sync: boolean): Promise<Buffer> {
   const buffer = Buffer.allocUnsafe(size);
   let got = 0;
   while (got < size) {
-    const n = await readAt(fd, buffer, got);
+    const n = sync ? readSync(fd, buffer, got, size - got, got) : await readAt(fd, buffer, got);
     if (n === 0) break;
     got += n;
   }
   return got === size ? buffer : buffer.subarray(0, got);
 }
+
+/**
+ * A synchronous read slower than this waited for a disk seek, not the page
+ * cache (or an SSD, whose reads are short enough to wait for here). Not
+ * lower: on a loaded machine a read from memory can take a millisecond or
+ * two when the thread is preempted.
+ */
+const SLOW_READ_MS = 5;
+/** After one, small files are read on the thread pool for this long. */
+const COLD_FOR_MS = 1000;
 
 /** Run fn over items with at most `limit` in flight; results keep the input order. */
 export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -193,6 +218,8 @@ export class ShareStore {
   readonly root: string;
   private readonly prefix: string;
   private privateState: PrivateState | undefined;
+  /** Until then (performance.now()), batch reads go to the thread pool: the last synchronous one waited for the disk. */
+  private coldUntil = 0;
 
   private constructor(root: string) {
     this.root = root;
@@ -277,8 +304,9 @@ export class ShareStore {
   /**
    * resolve(), every step a synchronous call. For a batch of small files:
    * these are lookups of metadata the kernel holds (microseconds each), where
-   * each thread-pool round trip costs a request 50-150 µs here; only reading
-   * a file's bytes, which may wait for the disk, goes to the pool.
+   * each thread-pool round trip costs a request 50-150 µs here; reading a
+   * file's bytes, which may wait for the disk, goes to the pool when it did
+   * (readSmall).
    */
   private resolveNow(rel: string): Resolved {
     const segs = this.segments(rel);
@@ -387,7 +415,7 @@ export class ShareStore {
       if (stat.size > maxBytes) fail(ErrorCode.TooLarge, `'${normal}' is larger than ${maxBytes} bytes: download it on its own`);
       await room(stat.size);
       fd = openSync(`${PROC_FD}/${held}`, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
-      const bytes = await readExactly(fd, stat.size);
+      const bytes = await this.readSmall(fd, stat.size);
       // Grown, shrunk or written since the stat: the bytes are not the version it names.
       const after = fstatSync(fd);
       if (bytes.length !== stat.size || after.size !== stat.size || after.mtimeMs !== stat.mtimeMs) {
@@ -400,6 +428,23 @@ export class ShareStore {
       if (fd !== undefined) closeSync(fd);
       closeSync(held);
     }
+  }
+
+  /**
+   * A batch's file (a few KiB, usually in the page cache) read on this
+   * thread: a read from memory costs microseconds, where handing it to the
+   * thread pool costs a wake-up there and back, more than the read, for each
+   * of thousands of files. A read that did wait for the disk (over
+   * SLOW_READ_MS) sends the reads of the next COLD_FOR_MS to the thread pool,
+   * so a cold disk holds the event loop for one read a second at most.
+   */
+  private async readSmall(fd: number, size: number): Promise<Buffer> {
+    const started = performance.now();
+    if (started < this.coldUntil) return readExactly(fd, size, false);
+    const bytes = await readExactly(fd, size, true);
+    const ended = performance.now();
+    if (ended - started > SLOW_READ_MS) this.coldUntil = ended + COLD_FOR_MS;
+    return bytes;
   }
 
   /** readWhole where descriptors cannot say where they are (not Linux): resolve, open, check it is the same file. */
@@ -420,7 +465,7 @@ export class ShareStore {
       if (stat.dev !== r.stat.dev || stat.ino !== r.stat.ino) fail(ErrorCode.Changed, `'${r.rel}' changed while opening`);
       if (stat.size > maxBytes) fail(ErrorCode.TooLarge, `'${r.rel}' is larger than ${maxBytes} bytes: download it on its own`);
       await room(stat.size);
-      const bytes = await readExactly(fd, stat.size);
+      const bytes = await this.readSmall(fd, stat.size);
       const after = fstatSync(fd);
       if (bytes.length !== stat.size || after.size !== stat.size || after.mtimeMs !== stat.mtimeMs) {
         fail(ErrorCode.Changed, `'${r.rel}' changed while it was being read`);
