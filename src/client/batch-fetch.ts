@@ -12,6 +12,7 @@ import { BLAKE3_HEX, chunkBytesFor, hashChunk, rootOf } from '../protocol/chunk-
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { type BatchFile, MAX_BATCH_FILE_BYTES, MAX_BATCH_FILES } from '../protocol/messages.js';
 import { escapeControls } from '../safe-text.js';
+import type { Syncer } from './fs-sync.js';
 import type { Lease, ServerLink } from './server-link.js';
 import { SmallFileBatch } from './small-files.js';
 import type { DownloadResult, TransferProgress } from './types.js';
@@ -31,6 +32,8 @@ export interface BatchOptions {
   /** Also check the MD5 of what arrived, here. */
   md5?: boolean;
   onProgress?: (p: TransferProgress) => void;
+  /** One sync of the destination's filesystem per batch (fs-sync.ts), shared by the batches of a download; without it, fsync per file. */
+  syncer?: Syncer;
 }
 
 const MD5_HEX = /^[0-9a-f]{32}$/;
@@ -41,7 +44,7 @@ export async function fetchBatch(client: ServerLink, files: SmallFile[], options
   const started = performance.now();
   const outcomes: (BatchOutcome | undefined)[] = new Array(files.length);
   const arrived: (BatchFile | undefined)[] = new Array(files.length);
-  const landing = new SmallFileBatch();
+  const landing = new SmallFileBatch(options.syncer);
   let broken: FerryError | undefined;
   let lease: Lease | undefined;
   let clean = false;

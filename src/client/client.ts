@@ -152,17 +152,31 @@ export class FerryClient implements FerryApi, ServerLink {
    */
   async listStream(options: ListOptions, stream: ListStream): Promise<number> {
     let count = 0;
-    await (await this.rpc()).request(
-      { op: 'list', ...options },
-      {
-        onItem: (h) => {
-          const batch = (h.entries as WireEntry[]).map(toEntry);
-          count += batch.length;
-          stream.onBatch(batch);
-        },
-        ...(stream.signal ? { signal: stream.signal } : {}),
+    const { flow } = stream;
+    const handlers = {
+      onItem: (h: Record<string, unknown>) => {
+        const batch = (h.entries as WireEntry[]).map(toEntry);
+        count += batch.length;
+        flow?.arrived();
+        stream.onBatch(batch);
       },
-    );
+      ...(stream.signal ? { signal: stream.signal } : {}),
+    };
+    if (!flow) {
+      await (await this.rpc()).request({ op: 'list', ...options }, handlers);
+      return count;
+    }
+    // Paused, the connection answers nothing else: the control connection must stay free for stats and hashes.
+    const lease = await this.leaseConnection();
+    let clean = false;
+    flow.attach(lease.rpc.conn);
+    try {
+      await lease.rpc.request({ op: 'list', ...options }, handlers);
+      clean = true;
+    } finally {
+      flow.detach();
+      lease.release(clean);
+    }
     return count;
   }
 

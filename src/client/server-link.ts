@@ -13,7 +13,7 @@ export interface Lease {
   frames: FrameMemory;
   release(reuse: boolean): void;
 }
-import type { Entry, HashResult, ListOptions, RemoteStat, ServerInfo } from './types.js';
+import type { Entry, HashResult, ListOptions, ListStream, RemoteStat, ServerInfo } from './types.js';
 
 export interface ServerLink {
   readonly info: ServerInfo;
@@ -31,5 +31,5 @@ export interface ServerLink {
   hash(path: string, options?: { rehash?: boolean; blake3?: boolean }): Promise<HashResult>;
   list(options?: ListOptions): Promise<Entry[]>;
   /** A listing batch by batch as the server walks, nothing kept; resolves with the count. */
-  listStream(options: ListOptions, stream: { onBatch: (entries: Entry[]) => void; signal?: AbortSignal }): Promise<number>;
+  listStream(options: ListOptions, stream: ListStream): Promise<number>;
 }

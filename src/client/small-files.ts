@@ -3,11 +3,15 @@
 // durability, and that is made cheap by doing it per batch, not per file:
 //
 //   add():    write each file to a temp name beside its destination (created
-//             exclusively, never through a link), give it the server's time,
-//             and fsync it on the thread pool, several at once;
-//   finish(): once every fsync is done, give each file its real name (link,
-//             so a file that appeared meanwhile is never replaced; then the
-//             temp name goes), then fsync each folder touched, once.
+//             exclusively, never through a link) and give it the server's
+//             time; without a filesystem sync (fs-sync.ts), also fsync it on
+//             the thread pool, several at once;
+//   finish(): once every file is written, make them durable together (one
+//             syncfs for the whole batch, shared with the batches beside it;
+//             or the fsyncs above), give each file its real name (link, so a
+//             file that appeared meanwhile is never replaced; then the temp
+//             name goes), then make the names durable (syncfs again, or one
+//             fsync per folder touched).
 //
 // So a name only ever points at bytes that are verified and on disk, and the
 // names themselves are on disk before the batch is reported done. Creating a
@@ -17,10 +21,11 @@
 // 50-150 µs here.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsync, futimesSync, linkSync, lstatSync, open, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fsync, futimesSync, linkSync, lstatSync, open, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { errCode, fsyncPath } from '../cache/fsutil.js';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
+import type { Syncer } from './fs-sync.js';
 import { describeWriteError } from './landing/landing.js';
 
 const CREATE = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
@@ -33,7 +38,10 @@ interface Written {
   key: number;
   dest: string;
   temp: string;
+  /** Open while it waits for its fsync (without a filesystem sync). */
   fd: number | undefined;
+  /** The temp exists (ours to remove). */
+  created: boolean;
   error?: FerryError;
 }
 
@@ -50,28 +58,37 @@ export class SmallFileBatch {
   private readonly written: Written[] = [];
   private readonly toSync: Written[] = [];
   private syncing = 0;
-  /** Files not yet written and synced (or failed). */
+  /** Files not yet written (and, without a filesystem sync, synced), or failed. */
   private busy = 0;
   private idle: (() => void) | undefined;
 
+  /** `syncer`: one sync of the destination's filesystem for the batch (fs-sync.ts); without it, fsync per file. */
+  constructor(private readonly syncer?: Syncer) {}
+
   /**
    * Write one verified file to a temp name beside `dest` (whose folder exists)
-   * with the server's modification time, and sync it. The create goes to the
-   * thread pool (it is the slow step: a directory entry and an inode, ~100 µs
-   * here), the few KiB are written with synchronous calls when it is done. A
-   * file that cannot be written fails alone, in finish().
+   * with the server's modification time. A file that cannot be written fails
+   * alone, in finish().
+   *
+   * With a filesystem sync, every step is a synchronous call: the create (a
+   * directory entry and an inode) costs tens of µs, the write of a few KiB to
+   * the page cache a few, where each thread-pool round trip costs as much
+   * again in wake-ups, twice, and on a loaded machine a context switch.
+   * Without one, the create goes to the thread pool so the fsyncs that
+   * follow it there overlap.
    */
   add(key: number, dest: string, bytes: Buffer, mtimeMs: number): void {
     const temp = path.join(path.dirname(dest), `.${path.basename(dest).slice(0, 100)}.${this.tag}${(this.serial++).toString(16).padStart(6, '0')}.ferry-tmp`);
-    const w: Written = { key, dest, temp, fd: undefined };
+    const w: Written = { key, dest, temp, fd: undefined, created: false };
     this.written.push(w);
+    if (this.syncer) return this.writeNow(w, bytes, mtimeMs);
     this.busy++;
     open(temp, CREATE, 0o600, (err, fd) => {
       if (err) return this.settle(w, err);
+      w.created = true;
       w.fd = fd;
       try {
-        for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
-        futimesSync(fd, mtimeMs / 1000, mtimeMs / 1000);
+        writeAll(fd, bytes, mtimeMs);
       } catch (error) {
         return this.settle(w, error);
       }
@@ -80,17 +97,36 @@ export class SmallFileBatch {
     });
   }
 
+  /** Create, write and close the temp at once: the filesystem sync in finish() covers it. */
+  private writeNow(w: Written, bytes: Buffer, mtimeMs: number): void {
+    let fd: number | undefined;
+    try {
+      fd = openSync(w.temp, CREATE, 0o600);
+      w.created = true;
+      writeAll(fd, bytes, mtimeMs);
+    } catch (err) {
+      w.error = describeWriteError(err);
+    } finally {
+      if (fd !== undefined) {
+        try {
+          closeSync(fd);
+        } catch (err) {
+          w.error ??= describeWriteError(err);
+        }
+      }
+    }
+  }
+
   /** Make every written file durable, give each its real name, and make the names durable. */
   async finish(): Promise<Placed[]> {
     await this.settled();
+    for (const w of this.written) this.close(w);
+    if (this.syncer) await this.syncAll(this.written.filter((w) => !w.error));
     const out: Placed[] = [];
     const folders = new Set<string>();
     for (const w of this.written) {
-      const created = w.fd !== undefined;
-      if (created) closeSync(w.fd!);
-      w.fd = undefined;
       if (w.error) {
-        if (created) unlinkQuiet(w.temp);
+        if (w.created) unlinkQuiet(w.temp);
         out.push({ key: w.key, ok: false, error: w.error });
         continue;
       }
@@ -104,8 +140,10 @@ export class SmallFileBatch {
       }
     }
     this.written.length = 0;
-    // The renames are durable once their folders are: one fsync per folder for the whole batch.
-    await Promise.all([...folders].map((f) => fsyncPath(f)));
+    if (folders.size === 0) return out;
+    // The links are durable once their folders are: one sync for the batch, or one fsync per folder.
+    const fsyncFolders = () => Promise.all([...folders].map((f) => fsyncPath(f))).then(() => undefined);
+    await (this.syncer ? this.syncer.sync().catch(fsyncFolders) : fsyncFolders());
     return out;
   }
 
@@ -113,10 +151,37 @@ export class SmallFileBatch {
   async abandon(): Promise<void> {
     await this.settled();
     for (const w of this.written.splice(0)) {
-      if (w.fd === undefined) continue; // never created: the name is not ours
-      closeSync(w.fd);
-      unlinkQuiet(w.temp);
+      this.close(w);
+      if (w.created) unlinkQuiet(w.temp); // never created: the name is not ours
     }
+  }
+
+  /**
+   * One filesystem sync for `files`; should it fail, each is fsync'ed on its
+   * own (a fresh open sees a writeback error no one has seen), so a file
+   * fails only for an error of its own.
+   */
+  private async syncAll(files: Written[]): Promise<void> {
+    try {
+      await this.syncer!.sync();
+      return;
+    } catch {
+      // fsync each, below
+    }
+    let next = 0;
+    const worker = async () => {
+      while (next < files.length) {
+        const w = files[next++]!;
+        await fsyncPath(w.temp).catch((err: unknown) => (w.error = describeWriteError(err)));
+      }
+    };
+    await Promise.all(Array.from({ length: SYNCS_AT_ONCE }, worker));
+  }
+
+  private close(w: Written): void {
+    if (w.fd === undefined) return;
+    closeSync(w.fd);
+    w.fd = undefined;
   }
 
   private pump(): void {
@@ -131,7 +196,7 @@ export class SmallFileBatch {
     }
   }
 
-  /** One file is written and synced, or failed. */
+  /** One file is written (and synced), or failed. */
   private settle(w: Written, err: unknown): void {
     if (err) w.error = describeWriteError(err);
     if (--this.busy === 0) this.idle?.();
@@ -141,6 +206,12 @@ export class SmallFileBatch {
     if (this.busy === 0) return Promise.resolve();
     return new Promise((resolve) => (this.idle = resolve));
   }
+}
+
+/** The whole of `bytes` into a new file, with the server's modification time. */
+function writeAll(fd: number, bytes: Buffer, mtimeMs: number): void {
+  for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at, bytes.length - at);
+  futimesSync(fd, mtimeMs / 1000, mtimeMs / 1000);
 }
 
 /** Give the temp its real name unless a file has it (EXISTS then: the file there is kept). */

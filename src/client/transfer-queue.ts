@@ -31,8 +31,17 @@ export interface QueueCounts {
 /** Files of a folder moved at once (--transfers): measured on loopback, see docs/bench.md ("small"). */
 export const DEFAULT_TRANSFERS = 4;
 
-/** Tasks read ahead from a source while the queue has fewer than this waiting. */
+/** Tasks read ahead from a source while the queue has fewer than this waiting (unless told otherwise). */
 const READ_AHEAD = 256;
+
+export interface QueueOptions {
+  /**
+   * Tasks read ahead from sources (pushFrom) while fewer wait: enough to
+   * start the next at once when one ends. A task that stands for many files
+   * (a batch) wants fewer, so that what waits stays small.
+   */
+  readAhead?: number;
+}
 
 export class TransferQueue<T> {
   private readonly waiting: QueueTask<T>[] = [];
@@ -44,11 +53,16 @@ export class TransferQueue<T> {
   private idleWaiters: (() => void)[] = [];
   readonly counts: QueueCounts = { queued: 0, running: 0, done: 0, failed: 0, cancelled: 0, bytesDone: 0, bytesTotal: 0 };
 
+  private readonly readAhead: number;
+
   constructor(
     private readonly concurrency: number,
     private readonly onSettled: (outcome: Outcome<T>) => void = () => {},
+    options: QueueOptions = {},
   ) {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be a whole number of at least 1');
+    this.readAhead = options.readAhead ?? READ_AHEAD;
+    if (!Number.isInteger(this.readAhead) || this.readAhead < 1) throw new RangeError('readAhead must be a whole number of at least 1');
   }
 
   push(task: QueueTask<T>): void {
@@ -59,7 +73,7 @@ export class TransferQueue<T> {
     this.pump();
   }
 
-  /** Take tasks from `source` as room opens (read at most READ_AHEAD ahead). */
+  /** Take tasks from `source` as room opens (read at most `readAhead` ahead). */
   pushFrom(source: AsyncIterable<QueueTask<T>>): void {
     this.sources.push(source[Symbol.asyncIterator]());
     void this.readSources();
@@ -102,7 +116,7 @@ export class TransferQueue<T> {
       this.counts.queued--;
       this.start(task);
     }
-    if (this.sources.length > 0 && this.waiting.length < READ_AHEAD) void this.readSources();
+    if (this.sources.length > 0 && this.waiting.length < this.readAhead) void this.readSources();
     this.checkIdle();
   }
 
@@ -145,7 +159,7 @@ export class TransferQueue<T> {
     if (this.reading) return;
     this.reading = true;
     try {
-      while (this.sources.length > 0 && this.waiting.length < READ_AHEAD && !this.cancelling) {
+      while (this.sources.length > 0 && this.waiting.length < this.readAhead && !this.cancelling) {
         const source = this.sources[0]!;
         const next = await source.next();
         if (next.done) this.sources.shift();

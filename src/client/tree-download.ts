@@ -1,6 +1,7 @@
 // A folder download (--recursive). The listing streams in as the server
-// walks (nothing of it is held but the folders, whose times are set at the
-// end), and files go through the transfer queue as they are listed:
+// walks, read only as fast as the queue takes it (tree-listing.ts; nothing
+// of it is kept but the folders, whose times are set at the end), and files
+// go through the transfer queue as they are listed, a few tasks ahead:
 //
 // - small files (one chunk at most, by the listing) whose destination does
 //   not exist yet are gathered into batches of up to MAX_BATCH_FILES files or
@@ -20,10 +21,13 @@
 
 import { lstatSync, mkdirSync } from 'node:fs';
 import { utimes } from 'node:fs/promises';
+import path from 'node:path';
 import { ErrorCode, FerryError } from '../protocol/errors.js';
 import { type BatchOutcome, fetchBatch, MAX_BATCH_FILE_BYTES, MAX_BATCH_FILES, type SmallFile } from './batch-fetch.js';
+import { FilesystemSync, type Syncer } from './fs-sync.js';
 import { confineLocal } from './local-path.js';
 import type { ServerLink } from './server-link.js';
+import { treeListing } from './tree-listing.js';
 import { DEFAULT_TRANSFERS, eitherSignal, type QueueTask, TransferQueue } from './transfer-queue.js';
 import type { DownloadOptions, DownloadResult, Entry, RemoteStat, TreeCounts } from './types.js';
 
@@ -51,7 +55,10 @@ export async function downloadTree(client: ServerLink, root: RemoteStat, destDir
   let failure: unknown;
   // Folders: made as they are listed (before their files), given their times at the end.
   const folders: { dest: string; mtimeMs: number; depth: number }[] = [];
-  mkdirSync(top, { recursive: true });
+  // Folders this download created: nothing was in them, so their files need no look first (a file
+  // that appears there meanwhile is still never replaced: a batch links, and EXISTS goes the one-file way).
+  const fresh = new Set<string>();
+  if (mkdirSync(top, { recursive: true }) !== undefined) fresh.add(top);
 
   const settled = (r: DownloadResult) => {
     counts.files++;
@@ -65,12 +72,18 @@ export async function downloadTree(client: ServerLink, root: RemoteStat, destDir
     options.onFile?.(r);
     if (keep) files.push(r);
   };
-  const queue = new TransferQueue<DownloadResult[]>(options.transfers ?? DEFAULT_TRANSFERS, (o) => {
-    if (o.ok) return void o.value.forEach(settled);
-    counts.failed++;
-    failure ??= o.error;
-    queue.cancelAll();
-  });
+  const transfers = options.transfers ?? DEFAULT_TRANSFERS;
+  // A task is a batch of up to MAX_BATCH_FILES files: a few waiting keep every transfer busy.
+  const queue = new TransferQueue<DownloadResult[]>(
+    transfers,
+    (o) => {
+      if (o.ok) return void o.value.forEach(settled);
+      counts.failed++;
+      failure ??= o.error;
+      queue.cancelAll();
+    },
+    { readAhead: transfers * 2 },
+  );
   const stop = () => queue.cancelAll();
   options.signal?.addEventListener('abort', stop, { once: true });
 
@@ -84,21 +97,21 @@ export async function downloadTree(client: ServerLink, root: RemoteStat, destDir
   const batch = (group: SmallFile[], size: number): QueueTask<DownloadResult[]> => ({
     label: group[0]!.path,
     size,
-    run: (signal) => runBatch(client, group, { ...options, signal: eitherSignal(signal, options.signal) }, oneFile),
+    run: (signal) => runBatch(client, group, { ...options, signal: eitherSignal(signal, options.signal) }, oneFile, syncer),
   });
 
   async function* tasks(): AsyncGenerator<QueueTask<DownloadResult[]>> {
     let group: SmallFile[] = [];
     let groupBytes = 0;
-    for await (const entry of listing(client, root.path, options.signal)) {
+    for await (const entry of treeListing(client, root.path, options.signal)) {
       const dest = local(entry.path, entry.name);
       if (entry.type === 'dir') {
-        mkdirSync(dest, { recursive: true });
+        if (mkdirSync(dest, { recursive: true }) !== undefined) fresh.add(dest);
         folders.push({ dest, mtimeMs: entry.mtimeMs, depth: entry.path.split('/').length });
         continue;
       }
       if (entry.type !== 'file' || options.foldersOnly) continue;
-      if (!batching || entry.size > MAX_BATCH_FILE_BYTES || exists(dest)) {
+      if (!batching || entry.size > MAX_BATCH_FILE_BYTES || (!fresh.has(path.dirname(dest)) && exists(dest))) {
         yield single(entry);
         continue;
       }
@@ -113,8 +126,14 @@ export async function downloadTree(client: ServerLink, root: RemoteStat, destDir
     if (group.length > 0) yield batch(group, groupBytes);
   }
 
+  // One sync of the destination's filesystem per batch, where the platform has it (fs-sync.ts).
+  const syncer = batching ? FilesystemSync.for(top) : undefined;
   queue.pushFrom(tasks());
-  await queue.idle();
+  try {
+    await queue.idle();
+  } finally {
+    syncer?.close();
+  }
   options.signal?.removeEventListener('abort', stop);
   if (options.signal?.aborted) throw new FerryError(ErrorCode.Cancelled, 'cancelled');
   if (failure !== undefined) throw failure;
@@ -148,12 +167,14 @@ async function runBatch(
   group: SmallFile[],
   options: DownloadOptions & { signal: AbortSignal },
   oneFile: OneFile,
+  syncer: Syncer | undefined,
 ): Promise<DownloadResult[]> {
   const results: DownloadResult[] = [];
   let pending = group;
   for (let attempt = 1; ; attempt++) {
     const outcomes: BatchOutcome[] = await fetchBatch(client, pending, {
       signal: options.signal,
+      ...(syncer ? { syncer } : {}),
       ...(options.md5 ? { md5: true } : {}),
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     });
@@ -190,51 +211,6 @@ async function oneFileRetrying(
       const lost = err instanceof FerryError && err.code === ErrorCode.ConnectionLost;
       if (!lost || attempt >= LOST_CONNECTION_ATTEMPTS || options.signal.aborted) throw err;
     }
-  }
-}
-
-/**
- * The entries of a recursive listing as the server walks, batch by batch,
- * holding only what the consumer has not taken yet. The listing runs on the
- * control connection beside the transfers; aborting `signal` cancels it.
- */
-async function* listing(client: ServerLink, path: string, signal?: AbortSignal): AsyncGenerator<Entry> {
-  const batches: Entry[][] = [];
-  let wake: (() => void) | undefined;
-  let ended = false;
-  let error: unknown;
-  const stopped = new AbortController();
-  const walk = client
-    .listStream(
-      { path, recursive: true },
-      {
-        onBatch: (entries) => {
-          batches.push(entries);
-          wake?.();
-        },
-        signal: eitherSignal(stopped.signal, signal),
-      },
-    )
-    .then(
-      () => (ended = true),
-      (err: unknown) => (error = err),
-    )
-    .finally(() => wake?.());
-  try {
-    for (;;) {
-      const next = batches.shift();
-      if (next) {
-        yield* next;
-        continue;
-      }
-      if (error !== undefined) throw error;
-      if (ended) return;
-      await new Promise<void>((resolve) => (wake = resolve));
-      wake = undefined;
-    }
-  } finally {
-    if (!ended && error === undefined) stopped.abort();
-    await walk;
   }
 }
 

@@ -3,6 +3,7 @@
 
 import type { BrokenLink, EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind } from '../protocol/messages.js';
 import type { FailureReason } from './failure.js';
+import type { ListFlow } from './list-flow.js';
 
 export type { BrokenLink, EntryType, FileIdentity, LogRecord, WatchEvent, WatchKind };
 
@@ -45,6 +46,12 @@ export interface ListStream {
   onBatch: (entries: Entry[]) => void;
   /** Aborting stops the walk (on the server too) and rejects with CANCELLED, or, locally, ends it quietly. */
   signal?: AbortSignal;
+  /**
+   * For a consumer slower than the walk (list-flow.ts): a remote listing is
+   * then read on a connection of its own, which the consumer's flow pauses
+   * while it holds enough. A local listing ignores it.
+   */
+  flow?: ListFlow;
 }
 
 export interface HashResult {

@@ -45,11 +45,16 @@ export function hashChunk(data: Uint8Array): Buffer {
 /** The root, as lower-case hex, of a file of `size` bytes cut into `chunkBytes` chunks with these hashes. */
 export function rootOf(size: number, chunkBytes: number, chunkHashes: Uint8Array): string {
   if (chunkHashes.length !== chunkCountOf(size, chunkBytes) * CHUNK_HASH_BYTES) throw new RangeError('chunk list does not match the size');
-  const head = Buffer.alloc(12);
-  head.writeBigUInt64BE(BigInt(size), 0);
-  head.writeUInt32BE(chunkBytes, 8);
-  return Blake3Hasher.newDeriveKey(ROOT_CONTEXT).update(head).update(chunkHashes).digest('hex');
+  ROOT_HEAD.writeBigUInt64BE(BigInt(size), 0);
+  ROOT_HEAD.writeUInt32BE(chunkBytes, 8);
+  // reset() keeps the derived key: deriving it again costs more than hashing a small file's list.
+  rootHasher.reset();
+  return rootHasher.update(ROOT_HEAD).update(chunkHashes).digest('hex');
 }
+
+/** The root's hasher and header, made once: rootOf runs to completion, so one of each serves every call (per thread). */
+const rootHasher = Blake3Hasher.newDeriveKey(ROOT_CONTEXT);
+const ROOT_HEAD = Buffer.alloc(12);
 
 /** A 64-digit lower-case hex BLAKE3 root. */
 export const BLAKE3_HEX = /^[0-9a-f]{64}$/;

@@ -279,8 +279,9 @@ export class ShareStore {
   /**
    * resolve(), every step a synchronous call. For a batch of small files:
    * these are lookups of metadata the kernel holds (microseconds each), where
-   * each thread-pool round trip costs a request 50-150 µs here; only reading
-   * a file's bytes, which may wait for the disk, goes to the pool.
+   * each thread-pool round trip costs a request 50-150 µs here; reading a
+   * file's bytes, which may wait for the disk, goes to the pool when it did
+   * (readSmall).
    */
   private resolveNow(rel: string): Resolved {
     const segs = this.segments(rel);
@@ -355,12 +356,45 @@ export class ShareStore {
   }
 
   /**
-   * openRead, every step a synchronous call (see resolveNow), for reading a
-   * small file whole (read-whole.ts): the descriptor is fstat'ed after
-   * opening and must be the same dev+ino the resolve saw, so a file swapped
-   * in between is refused. The caller closes `fd`.
+   * openRead, every step a synchronous call, for reading a small file whole
+   * (read-whole.ts); the caller closes `fd`. A batch asks for thousands of
+   * files, so on Linux this is resolveNow and openRead in half the calls: the
+   * path as given is opened for itself (O_PATH: symlinks followed, no side
+   * effects on devices or FIFOs, no read access), the descriptor says where
+   * it really is (the check realpath and statHeld make, on the one entry
+   * every later call uses), and the file is opened for reading through that
+   * descriptor, so it is the very file checked: 8 calls a file where
+   * realpath's per-name lookups made 18. Elsewhere: resolve, open, and the
+   * descriptor must be the same dev+ino the resolve saw.
    */
   openNow(rel: string): Resolved & { fd: number } {
+    if (!PROC_FD) return this.openNowByPath(rel);
+    const segs = this.segments(rel);
+    const normal = segs.join('/');
+    if (segs.some(isInternalName)) fail(ErrorCode.NotFound, `'${normal}' does not exist`);
+    let held: number;
+    try {
+      held = openSync(segs.length === 0 ? this.root : this.prefix + segs.join(path.sep), O_PATH);
+    } catch (err) {
+      throw fsError(err, normal);
+    }
+    try {
+      const real = readlinkSync(`${PROC_FD}/${held}`);
+      if (!this.contains(real)) fail(ErrorCode.OutsideShare, `'${normal}' leads outside the share`);
+      const stat = fstatSync(held);
+      if (this.isPrivate(real, stat)) fail(ErrorCode.NotFound, `'${normal}' does not exist`);
+      if (!stat.isFile()) fail(ErrorCode.NotAFile, stat.isDirectory() ? `'${normal || '/'}' is a folder` : `'${normal}' is not a regular file`);
+      const fd = openSync(`${PROC_FD}/${held}`, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      return { fd, abs: real, rel: normal, stat };
+    } catch (err) {
+      throw fsError(err, normal);
+    } finally {
+      closeSync(held);
+    }
+  }
+
+  /** openNow where descriptors cannot say where they are (not Linux). */
+  private openNowByPath(rel: string): Resolved & { fd: number } {
     const r = this.resolveNow(rel);
     if (!r.stat.isFile()) fail(ErrorCode.NotAFile, `'${r.rel || '/'}' is a folder`);
     let fd: number;

@@ -54,6 +54,25 @@ describe('TransferQueue', () => {
     expect(mostAhead).toBeLessThanOrEqual(256 + 4 + 1);
   });
 
+  it('reads ahead only as far as told: tasks that stand for many files wait a few at a time', async () => {
+    let pulled = 0;
+    let settled = 0;
+    let mostAhead = 0;
+    const q = new TransferQueue<string>(2, () => void settled++, { readAhead: 4 });
+    async function* many() {
+      for (let i = 0; i < 1000; i++) {
+        pulled++;
+        mostAhead = Math.max(mostAhead, pulled - settled);
+        yield instant(`b${i}`);
+      }
+    }
+    q.pushFrom(many());
+    await q.idle();
+    expect(settled).toBe(1000);
+    expect(mostAhead).toBeLessThanOrEqual(4 + 2 + 1);
+    expect(() => new TransferQueue<string>(2, () => {}, { readAhead: 0 })).toThrow(RangeError);
+  });
+
   it('pauses and resumes: nothing new starts while paused', async () => {
     const q = new TransferQueue<string>(1);
     const a = gated('a');

@@ -5,6 +5,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorCode, FerryError } from '../../src/protocol/errors.js';
 import { isInternalName, ShareStore } from '../../src/server/store.js';
+import { readWhole } from '../../src/server/read-whole.js';
 import { createTempShare, type TempShare } from '../helpers/temp-share.js';
 
 let share: TempShare;
@@ -103,10 +104,11 @@ describe('confinement attacks', () => {
     ['FIFO', 'pipe', ErrorCode.NotAFile],
   ];
 
-  it.each(table)('%s is refused by resolve, openRead and prepareWrite', async (_name, raw, code) => {
+  it.each(table)('%s is refused by resolve, openRead, readWhole and prepareWrite', async (_name, raw, code) => {
     const rel = raw === '<sentinel>' ? share.sentinel : raw;
     expect(await codeOf(store.resolve(rel))).toBe(code);
     expect(await codeOf(store.openRead(rel))).toBe(code);
+    expect(await codeOf(readWhole(store, rel, 1 << 20, async () => {}))).toBe(code);
     // A write may fail on the parent for the link cases; it must never succeed.
     const writeCode = await codeOf(prepare(rel, true));
     expect(writeCode).not.toBe('resolved');
@@ -129,6 +131,32 @@ describe('confinement attacks', () => {
       { numRuns: 300 },
     );
     await share.assertSentinelIntact();
+  });
+});
+
+describe('ShareStore.readWhole', () => {
+  it('reads a file whole, through a symlink that stays inside, naming it as the client did', async () => {
+    const sizes: number[] = [];
+    const r = await readWhole(store, 'in-link', 1 << 20, async (size) => void sizes.push(size));
+    expect(r).toMatchObject({ rel: 'in-link', abs: path.join(store.root, 'sub', 'b.txt') });
+    expect(r.bytes.toString()).toBe('bravo');
+    expect(sizes).toEqual([5]);
+    expect((await readWhole(store, 'in-dir-link/deep/c.txt', 1 << 20, async () => {})).bytes.toString()).toBe('charlie');
+  });
+
+  it('refuses folders, hidden names and files over the limit before taking room for them', async () => {
+    const taken: number[] = [];
+    const room = async (size: number) => void taken.push(size);
+    expect(await codeOf(readWhole(store, 'sub', 1 << 20, room))).toBe(ErrorCode.NotAFile);
+    expect(await codeOf(readWhole(store, '', 1 << 20, room))).toBe(ErrorCode.NotAFile);
+    expect(await codeOf(readWhole(store, '.ferry-upload-123', 1 << 20, room))).toBe(ErrorCode.NotFound);
+    expect(await codeOf(readWhole(store, 'a.txt', 4, room))).toBe(ErrorCode.TooLarge);
+    expect(taken).toEqual([]);
+  });
+
+  it('refuses a file written while it waited for room', async () => {
+    const code = await codeOf(readWhole(store, 'a.txt', 1 << 20, async () => fs.writeFile(share.abs('a.txt'), 'alpha, longer now')));
+    expect(code).toBe(ErrorCode.Changed);
   });
 });
 

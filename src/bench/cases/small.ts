@@ -180,7 +180,7 @@ async function smallCaseOn(ctx: BenchContext, tree: Tree): Promise<CaseResult> {
         slots.push(
           treeSpec(ctx, ferryTool(n), ferryTreeDownloader(ctx, ferry.server, FOLDER, n, timeoutMs), tree, {
             ferry: true,
-            note: `${n === DEFAULT_TRANSFERS ? 'the default; ' : ''}--recursive --no-cache; every file verified, fsync'ed, renamed, its time kept`,
+            note: `${n === DEFAULT_TRANSFERS ? 'the default; ' : ''}--recursive --no-cache; every file verified, on disk before it is named (a syncfs a batch on Linux), its time kept`,
             checkOutput: (r) => checkFerryTree(tree, FOLDER, r),
           }),
         );
