@@ -50,6 +50,12 @@ export class PositionalWriter {
   private queued: Piece[] = [];
   /** When the oldest piece still queued was added. */
   private queuedSince: number | undefined;
+  /**
+   * Armed while pieces wait for their run to grow: a sender that stops (a
+   * stalled link, a server gone) must not leave them unwritten until the
+   * end, where a crash would lose them.
+   */
+  private holdTimer: NodeJS.Timeout | undefined;
   /** Bytes queued or being written. */
   pendingBytes = 0;
   /** Writes started and not finished, and how many of them are O_DIRECT. */
@@ -125,7 +131,24 @@ export class PositionalWriter {
     }
     if (this.queued.length === 0) this.queuedSince = undefined;
     else if (started) this.queuedSince = this.now(); // what is left waits from now
+    this.armHold();
     return started;
+  }
+
+  /** Flush again once the oldest queued piece has waited DIRECT_HOLD_MS, if nothing else does first. */
+  private armHold(): void {
+    if (this.queued.length === 0) {
+      clearTimeout(this.holdTimer);
+      this.holdTimer = undefined;
+      return;
+    }
+    if (this.holdTimer !== undefined) return;
+    const wait = Math.max(1, DIRECT_HOLD_MS - (this.now() - this.queuedSince!));
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = undefined;
+      this.flush(this.idleWaiters.length > 0);
+    }, wait);
+    this.holdTimer.unref();
   }
 
   /** Resolves once everything queued so far is written (or failed). */
