@@ -131,8 +131,17 @@ export const LOSS_TOLERANCE = 0.02;
 export const LOSS_EXCESS = 2;
 /** ...and more than this, however lossy the path: beyond it a sender is the problem, whatever the cause. */
 export const MAX_LOSS_TOLERANCE = 0.1;
-/** Rounds shorter than this many packets are merged with the next: one loss in five says little. */
-export const MIN_ROUND_PACKETS = 16;
+/**
+ * Rounds shorter than this many packets are merged with the next: at 5 % loss
+ * 2 of 16 packets are lost one round in five, 4 of 32 one in thirteen.
+ */
+export const MIN_ROUND_PACKETS = 32;
+/**
+ * Packets sent after a decrease that make one sample of the path's loss. Few,
+ * so that the window has not yet grown back into congestion; the record of
+ * several samples makes up for their size.
+ */
+export const SAMPLE_PACKETS = 16;
 /** How much of the path's loss record each new sample replaces: the record spans about the last four. */
 const BASELINE_GAIN = 1 / 4;
 
@@ -155,7 +164,8 @@ const BASELINE_GAIN = 1 / 4;
  * later one) is acknowledged and at least MIN_ROUND_PACKETS were counted,
  * or as soon as it has lost more than the threshold allows a round of the
  * last one's length. Losses and deliveries count in the round in which they
- * are learnt; for the baseline, only packets sent after the decrease count.
+ * are learnt; for the baseline, only the first SAMPLE_PACKETS sent after the
+ * decrease count.
  */
 export class LossRounds {
   /** The path's own loss fraction, as measured after decreases. */
@@ -207,7 +217,7 @@ export class LossRounds {
     const congested = early || fraction > this.threshold;
     const newest = this.newestLostTime;
     const sampled = this.sampleDelivered + this.sampleLost;
-    if (sampled >= MIN_ROUND_PACKETS) {
+    if (sampled >= SAMPLE_PACKETS) {
       // Counts, not fractions, are averaged: one sample of 20 packets says 0 % or 5 %, several say 2.5 %.
       this.recordLost = this.recordLost * (1 - BASELINE_GAIN) + this.sampleLost;
       this.recordPackets = this.recordPackets * (1 - BASELINE_GAIN) + sampled;

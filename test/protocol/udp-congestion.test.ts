@@ -21,15 +21,18 @@ describe('LossRounds: random loss is not congestion', () => {
     expect(round(r, 100, 3, 10, 100, 200, 20)).toBe(12);
   });
 
-  it('does not end a round before its first packet is acknowledged, nor before it has counted 16 packets', () => {
+  it('does not end a round before its first packet is acknowledged, and judges a short one by the length of the last', () => {
     const r = new LossRounds();
     round(r, 100, 0, 0, 0, 100, 10); // the round now ends once packet 100 is acknowledged
     // One loss among the first 99: under 2 % of the round's expected 100, so the round waits for its end.
     expect(round(r, 99, 1, 10, 99, 200, 20)).toBeNull();
     expect(r.endRound(100, 200, 21)).toBeNull(); // 1 in 100: 1 %
+    // After a round of 32 packets, one lost among the next 31 is already over 2 % of a round that long.
     const small = new LossRounds();
-    expect(round(small, MIN_ROUND_PACKETS - 1, 0, 0, 5, 20, 1)).toBeNull();
-    expect(round(small, 1, 1, 1, 20, 40, 2)).toBe(1); // 16 counted, 1 lost: 6 %
+    round(small, 100, 0, 0, 0, 100, 10);
+    expect(round(small, MIN_ROUND_PACKETS, 0, 10, 100, 120, 20)).toBeNull(); // ends a round of 32: the next expects 32
+    for (let i = 0; i < MIN_ROUND_PACKETS - 2; i++) small.onDelivered(20);
+    expect(round(small, 1, 1, 20, 120, 140, 30)).not.toBeNull(); // 1 of 31: over 2 % of 32, congested at once
   });
 
   it('decides at once when a round has already lost more than a whole round may', () => {
