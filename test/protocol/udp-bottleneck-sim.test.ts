@@ -180,6 +180,8 @@ describe('UDP sender through a bottleneck, simulated', () => {
       expect(clean.ms / lossy.ms).toBeGreaterThanOrEqual(0.8);
       // Each drop costs one resend, give or take the few lost twice or taken for lost.
       expect(lossy.retransmitted).toBeLessThan(2 * (lossy.randomDrops + lossy.queueDrops));
+      // Tolerating the path's loss lets the window push a little harder into the queue (6.6 % there, half a MiB).
+      expect(lossy.queueDrops / lossy.sent).toBeLessThan(0.08);
     });
   }
 

@@ -55,9 +55,9 @@ describe('LossRounds: random loss is not congestion', () => {
       next += 100;
     }
     expect(r.baseline).toBeCloseTo(0.05, 5);
-    expect(r.threshold).toBeCloseTo(0.1, 5);
+    expect(r.threshold).toBeCloseTo(3 * 0.05, 5);
     expect(congested).toBeLessThanOrEqual(4);
-    expect(round(r, 100, 9, t, next, next + 100, t + 1)).toBeNull(); // a bad round, not congestion
+    expect(round(r, 100, 14, t, next, next + 100, t + 1)).toBeNull(); // a bad round, not congestion
     // Beyond MAX_LOSS_TOLERANCE a round is congested however lossy the path.
     expect(round(r, 100, Math.round(MAX_LOSS_TOLERANCE * 100) + 1, t + 2, next + 100, next + 200, t + 3)).not.toBeNull();
   });
