@@ -39,9 +39,9 @@ export class RttEstimator {
     return this.smoothed + Math.max(4 * this.variance, GRANULARITY_MS) + maxAckDelay;
   }
 
-  /** Time threshold for loss: 9/8 of the larger of smoothed and latest RTT (§6.1.2). */
-  lossDelay(): number {
-    return Math.max((9 / 8) * Math.max(this.smoothed, this.latest), GRANULARITY_MS);
+  /** Time threshold for loss: `factor` (9/8 by default) of the larger of smoothed and latest RTT (§6.1.2). */
+  lossDelay(factor = 9 / 8): number {
+    return Math.max(factor * Math.max(this.smoothed, this.latest), GRANULARITY_MS);
   }
 }
 
@@ -122,6 +122,130 @@ export class CongestionWindow {
   onPersistentCongestion(): void {
     this.window = this.minWindow;
     this.recoveryStart = -Infinity;
+  }
+}
+
+/** A round's loss fraction at or below this is never taken for congestion (as BBRv2's 2 %). */
+export const LOSS_TOLERANCE = 0.02;
+/**
+ * A round is congested when it loses more than this many times the path's
+ * own loss fraction... Twice was measured too: at 5 % loss a round of 32 then
+ * loses more than 10 % one time in 14, and the window kept falling back to
+ * 1-2 MB of its 5.7 MB cap (bench, loopback: 0.64x the clean goodput against
+ * 0.76x with three times). The price: on a path that loses at random and also
+ * has a bottleneck queue of its own, the window backs off later (simulated
+ * with 5 % loss and a half-MiB queue: 6.6 % of datagrams die in the queue,
+ * 4.9 % with twice).
+ */
+export const LOSS_EXCESS = 3;
+/** ...and more than this, however lossy the path: beyond it a sender is the problem, whatever the cause. */
+export const MAX_LOSS_TOLERANCE = 0.15;
+/**
+ * Rounds shorter than this many packets are merged with the next: at 5 % loss
+ * more than 15 % of 16 packets are lost one round in 23, of 32 one in 49.
+ */
+export const MIN_ROUND_PACKETS = 32;
+/**
+ * Packets sent after a decrease that make one sample of the path's loss. Few,
+ * so that the window has not yet grown back into congestion; the record of
+ * several samples makes up for their size.
+ */
+export const SAMPLE_PACKETS = 16;
+/** How much of the path's loss record each new sample replaces: the record spans about the last four. */
+const BASELINE_GAIN = 1 / 4;
+
+/**
+ * Tells random loss from congestion, one round trip at a time.
+ *
+ * A window that shrinks on every loss cannot survive random loss: at 5 %
+ * a packet is lost every 20, so even one decrease per round trip (×0.7,
+ * then one datagram more per round trip) settles near
+ * sqrt(2 / ((1 + β)(1 − β)p)), about 9 datagrams, whatever the path could
+ * carry. What tells the two apart is that random loss does not care about
+ * the window, while congestion loss stops once the window shrinks. So the
+ * loss fraction of the packets sent after each decrease (by then the excess
+ * has gone) is the path's own: the baseline. A round is congested when it
+ * loses more than LOSS_EXCESS times that, and more than LOSS_TOLERANCE, and
+ * always beyond MAX_LOSS_TOLERANCE. On a path that loses only to congestion
+ * the baseline is near zero and the window backs off at 2 %.
+ *
+ * A round begins with the next packet sent and ends once that packet (or a
+ * later one) is acknowledged and at least MIN_ROUND_PACKETS were counted,
+ * or as soon as it has lost more than the threshold allows a round of the
+ * last one's length. Losses and deliveries count in the round in which they
+ * are learnt; for the baseline, only the first SAMPLE_PACKETS sent after the
+ * decrease count.
+ */
+export class LossRounds {
+  /** The path's own loss fraction, as measured after decreases. */
+  baseline = 0;
+  private delivered = 0;
+  private lost = 0;
+  /** When the newest packet lost in this round was sent. */
+  private newestLostTime = -Infinity;
+  /** The round ends once a packet numbered at least this is acknowledged. */
+  private endPacket = 0;
+  /** Packets this round should count: as many as were sent during the last one. */
+  private expected = MIN_ROUND_PACKETS;
+  /** After a decrease: packets sent from this time on are counted into a sample of the path's loss. */
+  private sampleSince = Infinity;
+  private sampleDelivered = 0;
+  private sampleLost = 0;
+  /** The decaying sums of sampled losses and packets whose ratio is the baseline. */
+  private recordLost = 0;
+  private recordPackets = 0;
+
+  onDelivered(timeSent: number): void {
+    this.delivered++;
+    if (timeSent >= this.sampleSince) this.sampleDelivered++;
+  }
+
+  onLost(timeSent: number): void {
+    this.lost++;
+    this.newestLostTime = Math.max(this.newestLostTime, timeSent);
+    if (timeSent >= this.sampleSince) this.sampleLost++;
+  }
+
+  /** The fraction beyond which a round counts as congested. */
+  get threshold(): number {
+    return Math.min(MAX_LOSS_TOLERANCE, Math.max(LOSS_TOLERANCE, LOSS_EXCESS * this.baseline));
+  }
+
+  /**
+   * After an ACK: `largestAcked` is its largest packet, `nextPacket` the
+   * number the next packet sent will get. When a round ends and it was
+   * congested, returns when its newest lost packet was sent (for the window's
+   * once-per-round-trip rule), and the caller shrinks the window; otherwise null.
+   */
+  endRound(largestAcked: number, nextPacket: number, now: number): number | null {
+    // A round that has already lost more than the whole round may is congested now:
+    // waiting for its end would only let the excess go on overflowing a queue.
+    const early = this.lost > this.threshold * Math.max(this.expected, this.delivered + this.lost);
+    if (!early && (largestAcked < this.endPacket || this.delivered + this.lost < MIN_ROUND_PACKETS)) return null;
+    const fraction = this.lost / (this.delivered + this.lost);
+    const congested = early || fraction > this.threshold;
+    const newest = this.newestLostTime;
+    const sampled = this.sampleDelivered + this.sampleLost;
+    if (sampled >= SAMPLE_PACKETS) {
+      // Counts, not fractions, are averaged: one sample of 20 packets says 0 % or 5 %, several say 2.5 %.
+      this.recordLost = this.recordLost * (1 - BASELINE_GAIN) + this.sampleLost;
+      this.recordPackets = this.recordPackets * (1 - BASELINE_GAIN) + sampled;
+      this.baseline = this.recordLost / this.recordPackets;
+      this.sampleSince = Infinity;
+      this.sampleDelivered = 0;
+      this.sampleLost = 0;
+    }
+    if (congested) {
+      this.sampleSince = now;
+      this.sampleDelivered = 0;
+      this.sampleLost = 0;
+    }
+    this.delivered = 0;
+    this.lost = 0;
+    this.newestLostTime = -Infinity;
+    this.expected = Math.max(MIN_ROUND_PACKETS, nextPacket - this.endPacket);
+    this.endPacket = nextPacket;
+    return congested ? newest : null;
   }
 }
 

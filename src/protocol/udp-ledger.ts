@@ -11,6 +11,8 @@ export interface SentPacket {
   inFlight: boolean;
   /** Resent because an earlier copy was declared lost (not a probe, not new data). */
   afterLoss: boolean;
+  /** Its chunk was acknowledged while this packet carried it. */
+  acked?: boolean;
 }
 
 export class SentLedger {
@@ -40,6 +42,12 @@ export class SentLedger {
       const p = this.sent[i]!;
       if (p.inFlight && visit(p, this.base + i) === false) return;
     }
+  }
+
+  /** Was any packet numbered strictly between `a` and `b` acknowledged? (Forgotten ones count as not.) */
+  ackedBetween(a: number, b: number): boolean {
+    for (let pn = Math.max(a + 1, this.base); pn < b; pn++) if (this.sent[pn - this.base]?.acked) return true;
+    return false;
   }
 
   /** Forget resolved packets at the front below `limit`, in batches (slicing is O(n)). */

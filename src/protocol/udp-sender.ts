@@ -3,9 +3,11 @@
 // Loss detection follows RFC 9002 §6 (packet threshold 3, time threshold
 // 9/8 RTT, probe timeout with exponential backoff); duplicate ACKs alone
 // never cause a retransmission. Sending is limited by the AIMD window, the
-// pacer, the receiver's advertised window and its socket buffer.
+// pacer, the receiver's advertised window and its socket buffer. The window
+// shrinks for congestion, not for every loss: LossRounds (udp-congestion.ts)
+// tells the two apart a round trip at a time.
 
-import { CongestionWindow, Pacer, RttEstimator } from './udp-congestion.js';
+import { CongestionWindow, GRANULARITY_MS, LossRounds, Pacer, RttEstimator } from './udp-congestion.js';
 import { IntervalSet } from './udp-intervals.js';
 import { SentLedger } from './udp-ledger.js';
 import { type AckPacket, DATA_HEADER_BYTES, chunkCount } from './udp-packet.js';
@@ -26,6 +28,12 @@ export const MAX_PROBE_INTERVAL_MS = 2000;
 export const PROBES_PER_IDLE_TIMEOUT = 16;
 /** Datagrams per probe (RFC 9002 §6.2.4 allows two); a lone chunk is sent twice. */
 export const PROBE_DATAGRAMS = 2;
+/** RFC 9002's time threshold, in round trips... */
+export const TIME_THRESHOLD = 9 / 8;
+/** ...and how far it may grow, an eighth per loss disproved (§6.1.2 allows adapting it, as RACK does). */
+export const MAX_TIME_THRESHOLD = 2;
+/** Persistent congestion: losses spanning this many probe timeouts, nothing acknowledged between (RFC 9002 §7.6.1). */
+export const PERSISTENT_CONGESTION_THRESHOLD = 3;
 
 export interface UdpSenderOptions {
   size: number;
@@ -64,6 +72,8 @@ export interface UdpSenderStats {
   /** Losses later disproved (the original arrived): reordering, not loss. */
   spuriousLosses: number;
   packetThreshold: number;
+  /** The time threshold, in round trips (9/8, raised by losses disproved). */
+  timeThreshold: number;
   smoothedRttMs: number;
   windowBytes: number;
 }
@@ -111,7 +121,9 @@ export class UdpSender {
   private readonly rtt: RttEstimator;
   private readonly cc: CongestionWindow;
   private readonly pacer: Pacer;
+  private readonly rounds = new LossRounds();
   private packetThreshold = PACKET_THRESHOLD;
+  private timeThreshold = TIME_THRESHOLD;
   readonly stats: UdpSenderStats = {
     datagramsSent: 0,
     datagramsRetransmitted: 0,
@@ -120,6 +132,7 @@ export class UdpSender {
     bytesSent: 0,
     spuriousLosses: 0,
     packetThreshold: PACKET_THRESHOLD,
+    timeThreshold: TIME_THRESHOLD,
     smoothedRttMs: 0,
     windowBytes: 0,
   };
@@ -208,6 +221,8 @@ export class UdpSender {
     while (this.ackedBelow < this.totalChunks && this.state[this.ackedBelow] === ACKED) this.ackedBelow++;
     this.sacked.dropBelow(this.ackedBelow);
     this.detectLoss(now);
+    const lostAt = this.rounds.endRound(this.largestAcked, this.sent.next, now);
+    if (lostAt !== null) this.cc.onCongestionEvent(lostAt, now);
     if (newly > 0) {
       this.lastProgress = now;
       this.ptoCount = 0;
@@ -221,6 +236,7 @@ export class UdpSender {
       const s = this.state[c];
       if (s === ACKED) continue;
       if (s === LOST) this.spurious(); // declared lost, arrived before we even resent it
+      let sentAt = -Infinity; // a chunk already counted lost is no sample of the path
       if (s === IN_FLIGHT) {
         const pn = this.carrier.get(c)!;
         this.carrier.delete(c);
@@ -228,11 +244,16 @@ export class UdpSender {
         // The receiver holds the chunk but has not seen the resent packet yet: the first copy
         // arrived after all. (Not for probes: those resend what was never called lost.)
         if (rec?.afterLoss && pn > largestReceived) this.spurious();
+        if (rec) {
+          rec.acked = true;
+          sentAt = rec.time;
+        }
         if (rec?.inFlight) {
           rec.inFlight = false;
           this.cc.onAcked(rec.bytes, rec.time);
         }
       }
+      this.rounds.onDelivered(sentAt);
       this.state[c] = ACKED;
       newly++;
     }
@@ -243,21 +264,36 @@ export class UdpSender {
   private spurious(): void {
     this.stats.spuriousLosses++;
     this.packetThreshold = Math.min(this.packetThreshold * 2, MAX_PACKET_THRESHOLD);
+    // Reordering by time (a datagram delayed past later ones) fools the time threshold, not the count.
+    this.timeThreshold = Math.min(this.timeThreshold + 1 / 8, MAX_TIME_THRESHOLD);
+    this.stats.timeThreshold = this.timeThreshold;
     this.stats.packetThreshold = this.packetThreshold;
   }
 
-  /** RFC 9002 §6.1: declare lost what is 3 packets or 9/8 RTT behind the largest acked. */
+  /**
+   * RFC 9002 §6.1: declare lost what is 3 packets or 9/8 RTT behind the
+   * largest acked. Each loss counts towards its round (LossRounds decides
+   * whether the window shrinks); losses spanning three probe timeouts with
+   * nothing acknowledged between mean the path was dead (§7.6): the window
+   * starts again from its minimum.
+   */
   private detectLoss(now: number): void {
     this.lossTime = Infinity;
     if (this.largestAcked < 0) return;
-    const delay = this.rtt.lossDelay();
-    let newestLostTime = -Infinity;
+    const delay = this.rtt.lossDelay(this.timeThreshold);
+    const persistent = PERSISTENT_CONGESTION_THRESHOLD * (this.rtt.smoothed + Math.max(4 * this.rtt.variance, GRANULARITY_MS) + this.maxAckDelay);
+    let runStart = Infinity; // when the first packet of the current run of losses was sent
+    let previousLost = -1;
+    let dead = false;
     this.sent.forEachInFlight(this.largestAcked, (rec, pn) => {
       if (this.largestAcked - pn >= this.packetThreshold || rec.time + delay <= now) {
         rec.inFlight = false;
         this.cc.onLost(rec.bytes);
+        this.rounds.onLost(rec.time);
         this.stats.packetsLost++;
-        newestLostTime = Math.max(newestLostTime, rec.time);
+        if (previousLost < 0 || this.sent.ackedBetween(previousLost, pn)) runStart = rec.time;
+        previousLost = pn;
+        if (this.rtt.hasSample && rec.time - runStart >= persistent) dead = true;
         if (this.state[rec.chunk] === IN_FLIGHT && this.carrier.get(rec.chunk) === pn) {
           this.carrier.delete(rec.chunk);
           this.state[rec.chunk] = LOST;
@@ -267,10 +303,9 @@ export class UdpSender {
         this.lossTime = Math.min(this.lossTime, rec.time + delay);
       }
     });
-    if (newestLostTime > -Infinity) {
-      // Two or more probe timeouts in a row before this loss: the path was dead (§7.6).
-      if (this.ptoCount >= 2) this.cc.onPersistentCongestion();
-      this.cc.onCongestionEvent(newestLostTime, now);
+    if (dead) {
+      this.cc.onPersistentCongestion();
+      this.cc.onCongestionEvent(now, now);
     }
     this.sent.trim(this.largestAcked);
   }

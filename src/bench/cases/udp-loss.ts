@@ -7,7 +7,7 @@
 //
 // The relay runs in the bench process and costs CPU for both rows alike, so
 // the absolute rates say little; what counts is the lossy row against the
-// clean one (goodput at least 0.5×) and how much ferry resends for what the
+// clean one (goodput at least 0.7×) and how much ferry resends for what the
 // relay dropped (under 2×).
 
 import { median } from '../stats.js';
@@ -21,8 +21,8 @@ import { UdpRelay, type Impairments, type RelayCounts } from '../udp-relay.js';
 import { measureDownload, type Source } from './download.js';
 import { peerRow } from './peer-row.js';
 
-/** The requirements (issue #4). */
-export const GOODPUT_TARGET = 0.5;
+/** The requirements: goodput from issue #12 (#4 asked for 0.5×), retransmission from issue #4. */
+export const GOODPUT_TARGET = 0.7;
 export const RETRANSMIT_TARGET = 2;
 
 /** Each way; a reordered datagram waits for 1–3 later ones (or up to 2 ms). */
