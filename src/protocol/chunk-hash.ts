@@ -10,7 +10,8 @@
 // BLAKE3's tree in JavaScript. A list of 32-byte hashes is at most 2 MiB
 // (see chunkBytesFor) and costs one extra hash over it.
 
-import { Blake3Hasher, blake3 } from '@napi-rs/blake-hash';
+import type { Blake3Hasher } from '@napi-rs/blake-hash';
+import { blake } from './blake3.js';
 
 /** Smallest chunk: 1 MiB, the size of the server's DATA frames. */
 export const MIN_CHUNK_BYTES = 1024 * 1024;
@@ -39,7 +40,7 @@ export function chunkRange(i: number, size: number, chunkBytes: number): [number
 
 /** BLAKE3 of one chunk's bytes. */
 export function hashChunk(data: Uint8Array): Buffer {
-  return blake3(data);
+  return blake().blake3(data);
 }
 
 /** The root, as lower-case hex, of a file of `size` bytes cut into `chunkBytes` chunks with these hashes. */
@@ -48,12 +49,13 @@ export function rootOf(size: number, chunkBytes: number, chunkHashes: Uint8Array
   ROOT_HEAD.writeBigUInt64BE(BigInt(size), 0);
   ROOT_HEAD.writeUInt32BE(chunkBytes, 8);
   // reset() keeps the derived key: deriving it again costs more than hashing a small file's list.
-  rootHasher.reset();
-  return rootHasher.update(ROOT_HEAD).update(chunkHashes).digest('hex');
+  const hasher = (rootHasher ??= blake().Blake3Hasher.newDeriveKey(ROOT_CONTEXT));
+  hasher.reset();
+  return hasher.update(ROOT_HEAD).update(chunkHashes).digest('hex');
 }
 
-/** The root's hasher and header, made once: rootOf runs to completion, so one of each serves every call (per thread). */
-const rootHasher = Blake3Hasher.newDeriveKey(ROOT_CONTEXT);
+/** The root's hasher (made on first use) and header: rootOf runs to completion, so one of each serves every call (per thread). */
+let rootHasher: Blake3Hasher | undefined;
 const ROOT_HEAD = Buffer.alloc(12);
 
 /** A 64-digit lower-case hex BLAKE3 root. */
@@ -68,7 +70,7 @@ export class ChunkHasher {
   readonly chunkBytes: number;
   private readonly list: Buffer;
   private readonly count: number;
-  private current = new Blake3Hasher();
+  private current: Blake3Hasher = new (blake().Blake3Hasher)();
   private inChunk = 0;
   private done = 0;
   private fed = 0;
@@ -86,7 +88,7 @@ export class ChunkHasher {
     while (at < data.length) {
       const take = Math.min(this.chunkBytes - this.inChunk, data.length - at);
       // A whole chunk in one piece (the common case) hashes in one call.
-      if (take === this.chunkBytes) this.list.set(blake3(data.subarray(at, at + take)), this.done++ * CHUNK_HASH_BYTES);
+      if (take === this.chunkBytes) this.list.set(blake().blake3(data.subarray(at, at + take)), this.done++ * CHUNK_HASH_BYTES);
       else {
         this.current.update(data.subarray(at, at + take));
         this.inChunk += take;
@@ -104,7 +106,7 @@ export class ChunkHasher {
 
   private endChunk(): void {
     this.list.set(this.current.digestBuffer(), this.done++ * CHUNK_HASH_BYTES);
-    this.current = new Blake3Hasher();
+    this.current = new (blake().Blake3Hasher)();
     this.inChunk = 0;
   }
 }

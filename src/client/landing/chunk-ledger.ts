@@ -4,8 +4,9 @@
 // they arrive; the others are marked to be read back once written, which the
 // landing does.
 
-import { Blake3Hasher } from '@napi-rs/blake-hash';
+import type { Blake3Hasher } from '@napi-rs/blake-hash';
 import { CHUNK_HASH_BYTES, chunkBytesFor, chunkCountOf, hashChunk, rootOf } from '../../protocol/chunk-hash.js';
+import { blake } from '../../protocol/blake3.js';
 import { ErrorCode, FerryError } from '../../protocol/errors.js';
 import type { ChunkList } from './landing.js';
 import { runsOf } from './record.js';
@@ -110,7 +111,7 @@ export class ChunkLedger {
     if (a.received + piece.length > length) throw new FerryError(ErrorCode.BadFrame, `${this.path}: more bytes arrived for chunk ${i} than it holds`);
     if (a.next === position) {
       if (position === start && piece.length === length) a.match = this.matches(i, piece);
-      else (a.hasher ??= new Blake3Hasher()).update(piece);
+      else (a.hasher ??= new (blake().Blake3Hasher)()).update(piece);
       a.next += piece.length;
     } else {
       a.next = -1; // out of order: checked by reading it back once written
